@@ -1,0 +1,93 @@
+/*
+ * slotledger/common.h - types, result codes and memory helpers shared by
+ * every module.
+ *
+ * Conventions (apply to every header):
+ *  - Every function returns SL_OK (0) or a negative SL_E* code, unless it
+ *    says otherwise. A function that fails writes nothing to its store and
+ *    leaves its out-parameters unspecified unless documented.
+ *  - Functions that take a handle take it first; out-parameters come next,
+ *    then inputs.
+ *  - Times are sl_time: int64 Unix seconds, UTC. Civil dates are sl_date:
+ *    days since 1970-01-01. Wall-clock times are minutes after local
+ *    midnight (0..1440).
+ *  - Thread-safety: an sl_db handle is used by one thread at a time. Many
+ *    handles (in threads or processes) may share one SQLite file. Functions
+ *    without a handle are thread-safe unless documented.
+ */
+#ifndef SLOTLEDGER_COMMON_H
+#define SLOTLEDGER_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SL_BUILDING_LIBRARY) && defined(__GNUC__)
+#define SL_API __attribute__((visibility("default")))
+#elif defined(_WIN32) && defined(SL_BUILDING_LIBRARY)
+#define SL_API __declspec(dllexport)
+#else
+#define SL_API
+#endif
+
+/** Unix seconds, UTC. */
+typedef int64_t sl_time;
+/** Row identifier (tenants, sessions, entries, ...). Ids are > 0. */
+typedef int64_t sl_id;
+/** Civil date: days since 1970-01-01 (negative before). */
+typedef int32_t sl_date;
+
+/** Opaque library handle. See slotledger/db.h. */
+typedef struct sl_db sl_db;
+
+/* Result codes. Stable: values never change once released. */
+#define SL_OK            0
+#define SL_EINVAL       -1  /**< invalid argument (NULL, out of range, bad text) */
+#define SL_ENOMEM       -2  /**< allocation failed */
+#define SL_ENOTFOUND    -3  /**< no such row for this tenant */
+#define SL_ECONFLICT    -4  /**< the time is taken by another session */
+#define SL_EUNAVAILABLE -5  /**< outside availability, notice, grid or horizon */
+#define SL_ERANGE       -6  /**< value or range too large, or arithmetic overflow */
+#define SL_ETZ          -7  /**< unknown, malicious or unreadable time zone */
+#define SL_EIDEMPOTENCY -8  /**< idempotency key reused with a different request */
+#define SL_EINSUFFICIENT -9 /**< not enough credits */
+#define SL_ESTATE      -10  /**< illegal state transition */
+#define SL_EEXPIRED    -11  /**< the hold has expired */
+#define SL_EBUSY       -12  /**< lock contention outlasted the busy timeout; retry */
+#define SL_ESTORE      -13  /**< storage backend failure (I/O, corrupt file, schema) */
+#define SL_ETAMPER     -14  /**< ledger hash chain or balances do not verify */
+#define SL_EEXISTS     -15  /**< the row already exists */
+#define SL_EMISUSE     -16  /**< API used in a way its contract forbids */
+
+/** Lowest (most negative) result code in use; for bindings that map codes. */
+#define SL_ERROR_MIN   -16
+
+/**
+ * The symbolic name of a result code ("SL_ECONFLICT"), or "SL_EUNKNOWN" for
+ * a value that is not a code. Never NULL; the string is static.
+ * Thread-safe.
+ */
+SL_API const char *sl_strerror(int code);
+
+/**
+ * Free memory that the library allocated and handed to the caller (slot
+ * lists, session lists, strings). NULL is harmless. Never use the C
+ * runtime's free() on such memory, and never sl_free() memory you own.
+ * Thread-safe.
+ */
+SL_API void sl_free(void *p);
+
+/**
+ * Constants as functions, for FFI hosts that cannot read macros.
+ * Thread-safe.
+ */
+SL_API int sl_error_min(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * slotledger/sys/store.h - the storage vtable, for backend authors.
+ *
+ * Stable within a minor release. The core holds every rule (availability,
+ * conflicts, idempotency, balances); a backend only stores, finds and locks.
+ *
+ * Versioning (after SQLite's sqlite3_vfs and libgit2's odb backends): the
+ * struct opens with `version`; methods are only ever appended, grouped by the
+ * version that introduced them. The core refuses a store whose version is 0
+ * or newer than SL_STORE_VERSION, checks every "must" pointer at attach time,
+ * and checks "may" pointers before each call, falling back when NULL.
+ *
+ * Ownership: sl_open_store() takes the store; the core calls `free` exactly
+ * once, when the handle closes (or at once if attaching fails). Records
+ * passed to methods are borrowed for the duration of the call; records a
+ * method fills belong to the caller.
+ *
+ * Transactions: every method other than begin/commit/rollback/free is called
+ * between begin and commit/rollback, on one thread at a time. begin(tenant,
+ * write = 1) starts a write transaction that excludes every other writer of
+ * that tenant -- across threads and processes, where the backend is shared
+ * -- until commit or rollback returns, and sees every write committed before
+ * it. A backend may lock more than the tenant (SQLite locks the file); a
+ * PostgreSQL backend would take a transaction-scoped advisory lock keyed by
+ * the tenant id. begin(tenant, write = 0) gives a consistent read snapshot.
+ * After commit fails, the core calls rollback; rollback must leave the store
+ * exactly as before begin and must not fail for a memory-only reason.
+ * Lock waits that time out are SL_EBUSY and nothing else.
+ *
+ * Scans call cb(ctx, row) once per row, in the order the method promises; a
+ * callback returning non-zero stops the scan, and the scan returns that
+ * value (a negative one is an error of the caller, passed through).
+ * Rows passed to callbacks are valid only during the call.
+ *
+ * Ids: a *_put given id == 0 inserts a new row and writes the id it chose
+ * (> 0, never reused within the store) back into the record; a non-zero id
+ * replaces that row. Rows are never moved between tenants.
+ *
+ * begin(0, 1) is a write transaction over every tenant (used by purge).
+ *
+ * Errors: a method returns SL_OK or a negative SL_E* code. SL_ENOTFOUND means
+ * "no such row" and is not a failure of the store. For anything else the
+ * method should describe the problem with sl_store_error(), which records a
+ * message on the owning handle and returns the code.
+ */
+#ifndef SLOTLEDGER_SYS_STORE_H
+#define SLOTLEDGER_SYS_STORE_H
+
+#include "slotledger/common.h"
+#include "slotledger/db.h"
+#include "slotledger/tenant.h"
+#include "slotledger/slots.h"
+#include "slotledger/sessions.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SL_STORE_VERSION 1
+
+struct sl_store {
+    /** SL_STORE_VERSION the backend was written against. */
+    unsigned int version;
+    /** Reserved for the core (set when attached); backends must not touch it. */
+    void *core;
+
+    /* ---- version 1 ---------------------------------------------------- */
+
+    /** must: start a transaction scoped to tenant; write = 1 for writers. */
+    int (*begin)(sl_store *st, sl_id tenant, int write);
+    /** must: make the transaction's writes durable and visible. */
+    int (*commit)(sl_store *st);
+    /** must: undo every write since begin. */
+    int (*rollback)(sl_store *st);
+    /** must: release everything; called exactly once, outside a transaction. */
+    void (*free)(sl_store *st);
+
+    /** must: read tenant id into *out; SL_ENOTFOUND if absent. */
+    int (*tenant_get)(sl_store *st, sl_tenant *out, sl_id id);
+    /** must: insert or replace tenant t->id (all fields as given). */
+    int (*tenant_put)(sl_store *st, const sl_tenant *t);
+
+    /** must: insert (r->id == 0) or replace a weekly rule. */
+    int (*rule_put)(sl_store *st, sl_rule *r);
+    /** must: read rule id of tenant, deleted or not; SL_ENOTFOUND. */
+    int (*rule_get)(sl_store *st, sl_rule *out, sl_id tenant, sl_id id);
+    /** must: the tenant's rules in any order; deleted ones only with
+     * SL_INCLUDE_DELETED in flags. */
+    int (*rules_scan)(sl_store *st, sl_id tenant, uint32_t flags,
+                      int (*cb)(void *ctx, const sl_rule *r), void *ctx);
+
+    /** must: insert (o->id == 0) or replace an override; (tenant, date) is
+     * unique: the core replaces the existing row of a date by its id. */
+    int (*override_put)(sl_store *st, sl_override *o);
+    /** must: read the override of (tenant, date), deleted or not. */
+    int (*override_get)(sl_store *st, sl_override *out, sl_id tenant, sl_date date);
+    /** must: overrides of dates in [from, to] sorted by date; deleted ones
+     * only with SL_INCLUDE_DELETED. */
+    int (*overrides_scan)(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
+                          int (*cb)(void *ctx, const sl_override *o), void *ctx);
+
+    /** must: insert (s->id == 0) or replace a session. A non-empty key is
+     * unique per tenant (SL_EEXISTS otherwise). */
+    int (*session_put)(sl_store *st, sl_session *s);
+    /** must: read session id of tenant, deleted or not; SL_ENOTFOUND. */
+    int (*session_get)(sl_store *st, sl_session *out, sl_id tenant, sl_id id);
+    /** must: the session of tenant carrying idempotency key `key`, deleted
+     * or not; SL_ENOTFOUND. */
+    int (*session_by_key)(sl_store *st, sl_session *out, sl_id tenant, const char *key);
+    /** must: sessions with start < to and end > from, sorted by (start, id).
+     * Deleted ones only with SL_INCLUDE_DELETED; with SL_SCAN_BLOCKING only
+     * live sessions of a blocking status. Sessions last at most 86400 s,
+     * which a backend may use to bound its index range. */
+    int (*sessions_scan)(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
+                         int (*cb)(void *ctx, const sl_session *s), void *ctx);
+    /** must: sessions of one student sorted by (start, id); deleted ones
+     * only with SL_INCLUDE_DELETED. */
+    int (*sessions_by_student)(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
+                               int (*cb)(void *ctx, const sl_session *s), void *ctx);
+    /** must: sessions of series_id (as set at booking) sorted by (start, id). */
+    int (*sessions_by_series)(sl_store *st, sl_id tenant, sl_id series,
+                              int (*cb)(void *ctx, const sl_session *s), void *ctx);
+
+    /** must: set deleted_at of row id of tenant in entity (SL_ENTITY_*), 0 to
+     * restore; SL_ENOTFOUND when there is no such row. */
+    int (*soft_delete)(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at);
+    /** must: hard-delete rows of entity with 0 < deleted_at < before, every
+     * tenant; *purged receives the count. Called inside begin(0, 1). */
+    int (*purge)(sl_store *st, int32_t entity, sl_time before, size_t *purged);
+};
+
+/** Scan flag: only live sessions of a blocking status (pending, confirmed,
+ * completed, no_show). */
+#define SL_SCAN_BLOCKING 0x100u
+
+/** Initialises a zeroed store of the given version: SL_STORE_INIT. */
+#define SL_STORE_INIT { SL_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Zero st and set its version. Errors: SL_EINVAL (NULL, version 0 or newer
+ * than SL_STORE_VERSION).
+ */
+SL_API int sl_store_init(sl_store *st, unsigned int version);
+
+/**
+ * Record msg (copied; may be NULL) as the owning handle's error message for
+ * code, and return code, so that a method can end with
+ * `return sl_store_error(st, SL_ESTORE, "disk full");`. Harmless on a store
+ * not yet attached.
+ */
+SL_API int sl_store_error(sl_store *st, int code, const char *msg);
+
+/**
+ * Create the in-memory reference store. Not shared: use it from one handle.
+ * Errors: SL_EINVAL, SL_ENOMEM.
+ */
+SL_API int sl_store_memory_new(sl_store **out);
+
+/**
+ * Create a SQLite store on path (":memory:" allowed), with durability and
+ * busy timeout taken from opts (NULL for defaults). Errors as sl_open; the
+ * message, if any, is available from sl_errmsg(NULL).
+ */
+SL_API int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

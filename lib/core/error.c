@@ -1,0 +1,104 @@
+/*
+ * lib/core/error.c - result-code names and per-handle error text.
+ *
+ * Handle-less calls (sl_open*, sl_tz_* with db == NULL) record their failure
+ * in thread-local storage so that concurrent opens never mix messages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static _Thread_local int tl_code;
+static _Thread_local char tl_msg[SL__ERRMSG_SIZE];
+
+const char *sl_strerror(int code)
+{
+    switch (code) {
+    case SL_OK: return "SL_OK";
+    case SL_EINVAL: return "SL_EINVAL";
+    case SL_ENOMEM: return "SL_ENOMEM";
+    case SL_ENOTFOUND: return "SL_ENOTFOUND";
+    case SL_ECONFLICT: return "SL_ECONFLICT";
+    case SL_EUNAVAILABLE: return "SL_EUNAVAILABLE";
+    case SL_ERANGE: return "SL_ERANGE";
+    case SL_ETZ: return "SL_ETZ";
+    case SL_EIDEMPOTENCY: return "SL_EIDEMPOTENCY";
+    case SL_EINSUFFICIENT: return "SL_EINSUFFICIENT";
+    case SL_ESTATE: return "SL_ESTATE";
+    case SL_EEXPIRED: return "SL_EEXPIRED";
+    case SL_EBUSY: return "SL_EBUSY";
+    case SL_ESTORE: return "SL_ESTORE";
+    case SL_ETAMPER: return "SL_ETAMPER";
+    case SL_EEXISTS: return "SL_EEXISTS";
+    case SL_EMISUSE: return "SL_EMISUSE";
+    default: return "SL_EUNKNOWN";
+    }
+}
+
+int sl_error_min(void)
+{
+    return SL_ERROR_MIN;
+}
+
+int sl__verr(sl_db *db, int code, const char *fmt, va_list ap)
+{
+    char *buf = db ? db->errmsg : tl_msg;
+    vsnprintf(buf, SL__ERRMSG_SIZE, fmt, ap);
+    if (db) {
+        db->errcode = code;
+        db->err_seq++;
+    } else {
+        tl_code = code;
+    }
+    return code;
+}
+
+int sl__err(sl_db *db, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sl__verr(db, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int sl__ok(sl_db *db)
+{
+    if (db) {
+        db->errcode = SL_OK;
+        db->errmsg[0] = '\0';
+    } else {
+        tl_code = SL_OK;
+        tl_msg[0] = '\0';
+    }
+    return SL_OK;
+}
+
+const char *sl_errmsg(sl_db *db)
+{
+    return db ? db->errmsg : tl_msg;
+}
+
+int sl_errcode(sl_db *db)
+{
+    return db ? db->errcode : tl_code;
+}
+
+void sl_free(void *p)
+{
+    free(p);
+}
+
+int sl__fixed_str_ok(const char *s, size_t cap)
+{
+    return s && memchr(s, '\0', cap) != NULL;
+}
+
+int sl__check_time(sl_db *db, const char *name, sl_time t)
+{
+    if (t < SL__TIME_MIN || t > SL__TIME_MAX)
+        return sl__err(db, SL_EINVAL, "%s = %lld is outside years 0000..9999", name, (long long)t);
+    return SL_OK;
+}

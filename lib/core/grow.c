@@ -1,0 +1,40 @@
+/* lib/core/grow.c - growable arrays for list calls; see internal.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int sl__grow_push(sl__grow *g, const void *row)
+{
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        unsigned char *p = realloc(g->p, cap * g->size);
+        if (!p) {
+            g->failed = 1;
+            return SL_ENOMEM;
+        }
+        g->p = p;
+        g->cap = cap;
+    }
+    memcpy(g->p + g->n * g->size, row, g->size);
+    g->n++;
+    return 0;
+}
+
+int sl__grow_finish(sl_db *db, sl__grow *g, int rc, unsigned long seq, void **out, size_t *count)
+{
+    if (rc != SL_OK) {
+        free(g->p);
+        g->p = NULL;
+        if (g->failed)
+            return sl__err(db, SL_ENOMEM, "out of memory listing rows");
+        return sl__store_rc(db, seq, rc, "listing rows");
+    }
+    if (!g->n) {
+        free(g->p);
+        g->p = NULL;
+    }
+    *out = g->p;
+    *count = g->n;
+    return sl__ok(db);
+}

@@ -1,0 +1,79 @@
+/*
+ * lib/core/internal.h - the handle and the helpers every module uses.
+ */
+#ifndef SL_CORE_INTERNAL_H
+#define SL_CORE_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "slotledger.h"
+#include "slotledger/sys/store.h"
+
+#define SL__ERRMSG_SIZE 512
+
+struct sl_db {
+    sl_store *store;
+    char *tzdir;                 /* NULL: default lookup */
+    uint8_t ledger_key[64];
+    size_t ledger_key_len;
+    int in_tx;                   /* 0, or 1 while a transaction is open */
+    struct sl__scratch *scratch; /* query buffers (lib/slots/avail.h), lazily */
+    int errcode;
+    unsigned long err_seq;       /* bumped whenever a message is recorded */
+    char errmsg[SL__ERRMSG_SIZE];
+};
+
+#if defined(__GNUC__)
+#define SL__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SL__PRINTF(a, b)
+#endif
+
+/* Record code and a printf-style message on db (NULL: this thread's slot);
+ * returns code. */
+int sl__err(sl_db *db, int code, const char *fmt, ...) SL__PRINTF(3, 4);
+int sl__verr(sl_db *db, int code, const char *fmt, va_list ap) SL__PRINTF(3, 0);
+/* Clear the last error (a success). Returns SL_OK. */
+int sl__ok(sl_db *db);
+
+/* libsodium initialised once, thread-safely. Returns SL_OK or SL_ESTORE. */
+int sl__crypto_init(void);
+
+/* Transactions through the store (lib/store/store.c). The core never nests
+ * them. commit rolls back by itself when it fails. */
+int sl__tx_begin(sl_db *db, sl_id tenant, int write);
+int sl__tx_commit(sl_db *db);
+void sl__tx_rollback(sl_db *db);
+/* Fill in a generic message when a store method failed without one. */
+int sl__store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what);
+
+/* Instants the library accepts: years 0000..9999 (SL_EINVAL otherwise,
+ * naming the argument). Keeps every sum of times and durations in range. */
+#define SL__TIME_MIN (-62167219200LL)
+#define SL__TIME_MAX (253402300799LL)
+int sl__check_time(sl_db *db, const char *name, sl_time t);
+
+/* A growable array that scan callbacks fill (lib/core/grow.c). */
+typedef struct sl__grow {
+    unsigned char *p;
+    size_t n, cap, size;
+    int failed;
+} sl__grow;
+/* Appends a copy of row; SL_ENOMEM (and g->failed) when out of memory. */
+int sl__grow_push(sl__grow *g, const void *row);
+/* After the scan returned rc: hand the array to the caller (*out NULL when
+ * empty) or free it and record the error. */
+int sl__grow_finish(sl_db *db, sl__grow *g, int rc, unsigned long seq, void **out, size_t *count);
+
+/* Idempotency keys: NULL is allowed when !required; otherwise 1..SL_KEY_MAX
+ * bytes of valid UTF-8 without NUL (lib/core/text.c). SL_EINVAL + message. */
+int sl__key_check(sl_db *db, const char *key, int required);
+/* Whether s[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
+int sl__utf8_valid(const unsigned char *s, size_t len);
+/* BLAKE2b-128 of a canonical request (lib/core/text.c). */
+void sl__fingerprint(uint8_t out[16], const void *canon, size_t len);
+
+/* Validate a NUL-terminated string held in a fixed buffer of cap bytes. */
+int sl__fixed_str_ok(const char *s, size_t cap);
+
+#endif

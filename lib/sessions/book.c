@@ -1,0 +1,389 @@
+/*
+ * lib/sessions/book.c - booking operations. Each one validates, then in one
+ * write transaction: idempotency first, then the slot predicate shared with
+ * sl_slots, then the write.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sessions_internal.h"
+
+enum { OP_BOOK = 1, OP_TRIAL, OP_MANUAL, OP_MANY, OP_RECURRING };
+
+/* A canonical, fixed-layout request encoding for fingerprints. */
+typedef struct canon {
+    uint8_t b[16 + 40 * SL_MAX_BATCH];
+    size_t n;
+} canon;
+
+static void put64(canon *c, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    for (int i = 0; i < 8; i++)
+        c->b[c->n++] = (uint8_t)(u >> (8 * i));
+}
+
+/* Common argument checks of a booking. */
+static int booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, int64_t duration,
+                         int64_t credits, sl_time now)
+{
+    int rc;
+    if (tenant <= 0 || student <= 0)
+        return sl__err(db, SL_EINVAL, "%s id must be positive", tenant <= 0 ? "tenant" : "student");
+    if ((rc = sl__check_duration(db, duration)) != SL_OK)
+        return rc;
+    if ((rc = sl__check_time(db, "start", start)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
+    if (credits < 0 || credits > INT32_MAX)
+        return sl__err(db, SL_EINVAL, "credits %lld must be 0..%d", (long long)credits, INT32_MAX);
+    return SL_OK;
+}
+
+/*
+ * Looks the key up: SL_OK with *found = 0 when unused; *found = 1 and the
+ * original session in *orig when it matches the request; SL_EIDEMPOTENCY
+ * when it was used for another request.
+ */
+static int key_lookup(sl_db *db, int *found, sl_session *orig, sl_id tenant, const char *key,
+                      const uint8_t hash[16])
+{
+    *found = 0;
+    if (!key)
+        return SL_OK;
+    unsigned long seq = db->err_seq;
+    int rc = db->store->session_by_key(db->store, orig, tenant, key);
+    if (rc == SL_ENOTFOUND)
+        return SL_OK;
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc, "looking up an idempotency key");
+    if (memcmp(orig->request_hash, hash, 16) != 0) {
+        const char *kind = orig->kind == SL_KIND_TRIAL    ? "trial booking"
+                           : orig->kind == SL_KIND_MANUAL ? "manual session"
+                           : orig->series_id              ? "batch or recurring booking"
+                                                          : "booking";
+        return sl__err(db, SL_EIDEMPOTENCY,
+                       "idempotency key \"%s\" was used for a different %s (session %lld, student %lld): "
+                       "student, start, duration, credits or kind differ",
+                       key, kind, (long long)orig->id, (long long)orig->student);
+    }
+    *found = 1;
+    orig->replayed = 1;
+    return SL_OK;
+}
+
+/* Builds and inserts one session (after its checks passed). */
+static int insert_session(sl_db *db, sl_session *s, sl_id tenant, sl_id student, sl_time start,
+                          int64_t duration, int64_t credits, int32_t kind, int32_t status, const char *key,
+                          const uint8_t hash[16], sl_time now)
+{
+    memset(s, 0, sizeof(*s));
+    s->version = SL_SESSION_VERSION;
+    s->tenant = tenant;
+    s->student = student;
+    s->start = start;
+    s->end = start + duration;
+    s->kind = kind;
+    s->status = status;
+    s->credits = credits;
+    s->created_at = s->updated_at = now;
+    if (key) {
+        snprintf(s->key, sizeof(s->key), "%s", key);
+        memcpy(s->request_hash, hash, 16);
+    }
+    return sl__session_write(db, s, "writing a session");
+}
+
+/* One regular, trial or manual booking: the whole operation. */
+static int book_single(sl_db *db, sl_session *out, int op, sl_id tenant, sl_id student, sl_time start,
+                       int64_t duration, int64_t credits, const char *key, sl_time now)
+{
+    sl_session s;
+    canon c = {{0}, 0};
+    uint8_t hash[16];
+    int rc, found = 0;
+
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+        return rc;
+    put64(&c, op);
+    put64(&c, student);
+    put64(&c, start);
+    put64(&c, duration);
+    put64(&c, credits);
+    sl__fingerprint(hash, c.b, c.n);
+
+    if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
+        return rc;
+    /* The key comes first: a replay answers even if its payload would no
+     * longer validate. */
+    if (tenant > 0 && (rc = key_lookup(db, &found, &s, tenant, key, hash)) != SL_OK)
+        goto out_rollback;
+    if (tenant > 0 && found) {
+        sl__tx_rollback(db);
+        if (out)
+            *out = s;
+        return sl__ok(db);
+    }
+    if ((rc = booking_check(db, tenant, student, start, duration, credits, now)) != SL_OK)
+        goto out_rollback;
+    if (op == OP_TRIAL) {
+        if ((rc = sl__trial_check(db, tenant, student)) != SL_OK)
+            goto out_rollback;
+    }
+    if (op == OP_MANUAL) {
+        sl_tenant t;
+        if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
+            goto out_rollback;
+    } else if ((rc = sl__slot_check(db, tenant, start, duration, now, 0)) != SL_OK) {
+        goto out_rollback;
+    }
+    int32_t kind = op == OP_TRIAL ? SL_KIND_TRIAL : op == OP_MANUAL ? SL_KIND_MANUAL : SL_KIND_REGULAR;
+    int32_t status = op == OP_MANUAL ? SL_STATUS_CONFIRMED : SL_STATUS_PENDING;
+    if ((rc = insert_session(db, &s, tenant, student, start, duration, credits, kind, status, key, hash, now)) !=
+        SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    if (out)
+        *out = s;
+    return sl__ok(db);
+
+out_rollback:
+    sl__tx_rollback(db);
+    return rc;
+}
+
+int sl_book(sl_db *db, sl_session *out, sl_id tenant, sl_id student, sl_time start, int64_t duration,
+            int64_t credits, const char *key, sl_time now)
+{
+    return book_single(db, out, OP_BOOK, tenant, student, start, duration, credits, key, now);
+}
+
+int sl_book_trial(sl_db *db, sl_session *out, sl_id tenant, sl_id student, sl_time start, int64_t duration,
+                  const char *key, sl_time now)
+{
+    return book_single(db, out, OP_TRIAL, tenant, student, start, duration, 0, key, now);
+}
+
+int sl_schedule_manual(sl_db *db, sl_session *out, sl_id tenant, sl_id student, sl_time start,
+                       int64_t duration, int64_t credits, const char *key, sl_time now)
+{
+    return book_single(db, out, OP_MANUAL, tenant, student, start, duration, credits, key, now);
+}
+
+/* Collects the sessions of a series (replays of batches and series). */
+typedef struct series_ctx {
+    sl_session *out;
+    size_t n, cap;
+} series_ctx;
+
+static int collect_series(void *ctx, const sl_session *s)
+{
+    series_ctx *c = ctx;
+    if (c->n < c->cap && c->out) {
+        c->out[c->n] = *s;
+        c->out[c->n].replayed = 1;
+    }
+    c->n++;
+    return 0;
+}
+
+static int series_load(sl_db *db, series_ctx *c, sl_id tenant, sl_id series)
+{
+    unsigned long seq = db->err_seq;
+    int rc = db->store->sessions_by_series(db->store, tenant, series, collect_series, c);
+    return sl__store_rc(db, seq, rc, "reading a series");
+}
+
+/* Gives every session of a batch the first one's id as series id. */
+static int series_link(sl_db *db, sl_session *s, size_t n)
+{
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        s[i].series_id = s[0].id;
+        if ((rc = sl__session_write(db, &s[i], "linking a series")) != SL_OK)
+            return rc;
+    }
+    return SL_OK;
+}
+
+int sl_book_many(sl_db *db, sl_session *out, size_t *failed_index, sl_id tenant, const sl_booking *bookings,
+                 size_t n, const char *key, sl_time now)
+{
+    static _Thread_local sl_session made[SL_MAX_BATCH];
+    canon c = {{0}, 0};
+    uint8_t hash[16];
+    size_t i = n;
+    int rc, found = 0;
+    sl_session orig;
+
+    if (failed_index)
+        *failed_index = n;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!bookings || n == 0 || n > SL_MAX_BATCH)
+        return sl__err(db, SL_EINVAL, "sl_book_many needs 1..%d bookings (got %zu%s)", SL_MAX_BATCH, n,
+                       bookings ? "" : ", NULL array");
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+        return rc;
+    put64(&c, OP_MANY);
+    for (size_t k = 0; k < n; k++) {
+        put64(&c, bookings[k].student);
+        put64(&c, bookings[k].start);
+        put64(&c, bookings[k].duration);
+        put64(&c, bookings[k].credits);
+    }
+    sl__fingerprint(hash, c.b, c.n);
+
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    if ((rc = key_lookup(db, &found, &orig, tenant, key, hash)) != SL_OK)
+        goto out_rollback;
+    if (found) {
+        series_ctx sc = {out, 0, n};
+        rc = orig.series_id ? series_load(db, &sc, tenant, orig.series_id) : SL_OK;
+        sl__tx_rollback(db);
+        return rc == SL_OK ? sl__ok(db) : rc;
+    }
+    for (i = 0; i < n; i++) {
+        const sl_booking *b = &bookings[i];
+        /* Earlier bookings of the batch are already in the transaction, so
+         * the batch cannot conflict with itself either. */
+        if ((rc = booking_check(db, tenant, b->student, b->start, b->duration, b->credits, now)) != SL_OK ||
+            (rc = sl__slot_check(db, tenant, b->start, b->duration, now, 0)) != SL_OK)
+            goto out_rollback;
+        if ((rc = insert_session(db, &made[i], tenant, b->student, b->start, b->duration, b->credits,
+                                 SL_KIND_REGULAR, SL_STATUS_PENDING, i == 0 ? key : NULL, hash, now)) != SL_OK)
+            goto out_rollback;
+    }
+    i = n;
+    if ((rc = series_link(db, made, n)) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    if (out)
+        memcpy(out, made, n * sizeof(*out));
+    return sl__ok(db);
+
+out_rollback:
+    if (failed_index)
+        *failed_index = i;
+    sl__tx_rollback(db);
+    return rc;
+}
+
+int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *skipped, size_t skipped_cap,
+                      size_t *n_skipped, sl_id tenant, sl_id student, sl_time first_start, int64_t duration,
+                      int64_t credits, uint32_t count, int32_t policy, const char *key, sl_time now)
+{
+    static _Thread_local sl_session made[SL_MAX_RECURRING];
+    sl_time starts[SL_MAX_RECURRING];
+    canon c = {{0}, 0};
+    uint8_t hash[16];
+    size_t booked = 0, nskip = 0;
+    int rc, found = 0;
+    sl_session orig;
+    sl_tenant t;
+    char err[SL__ERRMSG_SIZE];
+
+    if (n_booked)
+        *n_booked = 0;
+    if (n_skipped)
+        *n_skipped = 0;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out || !n_booked || (skipped_cap > 0 && !skipped))
+        return sl__err(db, SL_EINVAL, "sl_book_recurring: out, n_booked or skipped is NULL");
+    if (count == 0 || count > SL_MAX_RECURRING)
+        return sl__err(db, SL_EINVAL, "count %u is outside 1..%d", count, SL_MAX_RECURRING);
+    if (policy != SL_RECUR_ALL_OR_NOTHING && policy != SL_RECUR_SKIP_CONFLICTS)
+        return sl__err(db, SL_EINVAL, "policy %d is neither SL_RECUR_ALL_OR_NOTHING nor SL_RECUR_SKIP_CONFLICTS",
+                       (int)policy);
+    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+        return rc;
+    put64(&c, OP_RECURRING);
+    put64(&c, student);
+    put64(&c, first_start);
+    put64(&c, duration);
+    put64(&c, credits);
+    put64(&c, count);
+    put64(&c, policy);
+    sl__fingerprint(hash, c.b, c.n);
+
+    if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
+        return rc;
+    if (tenant > 0 && (rc = key_lookup(db, &found, &orig, tenant, key, hash)) != SL_OK)
+        goto out_rollback;
+    if (!found && (rc = booking_check(db, tenant, student, first_start, duration, credits, now)) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
+        goto out_rollback;
+    /* Same local wall time every week, in the tenant's zone. */
+    const sl__zone *z;
+    if ((rc = sl__zone_load(&z, sl__tz_dir(db->tzdir), t.tz, err, sizeof(err))) != SL_OK) {
+        rc = sl__err(db, rc, "%s", err);
+        goto out_rollback;
+    }
+    int64_t local = first_start + sl__zone_offset(z, first_start);
+    for (uint32_t k = 0; k < count; k++)
+        starts[k] = sl__zone_to_utc(z, local + (int64_t)k * 7 * 86400, NULL);
+
+    if (found) {
+        /* Replay: the series as stored; skipped = the starts it lacks. */
+        series_ctx sc = {out, 0, count};
+        rc = series_load(db, &sc, tenant, orig.series_id);
+        sl__tx_rollback(db);
+        if (rc != SL_OK)
+            return rc;
+        booked = sc.n < count ? sc.n : count;
+        for (uint32_t k = 0; k < count; k++) {
+            int hit = 0;
+            for (size_t j = 0; j < booked; j++)
+                hit |= out[j].start == starts[k];
+            if (!hit) {
+                if (nskip < skipped_cap)
+                    skipped[nskip] = starts[k];
+                nskip++;
+            }
+        }
+        *n_booked = booked;
+        if (n_skipped)
+            *n_skipped = nskip;
+        return sl__ok(db);
+    }
+    for (uint32_t k = 0; k < count; k++) {
+        rc = sl__check_time(db, "start", starts[k]);
+        if (rc == SL_OK)
+            rc = sl__slot_check(db, tenant, starts[k], duration, now, 0);
+        if (rc == SL_ECONFLICT || rc == SL_EUNAVAILABLE) {
+            if (policy == SL_RECUR_ALL_OR_NOTHING)
+                goto out_rollback;
+            if (nskip < skipped_cap)
+                skipped[nskip] = starts[k];
+            nskip++;
+            continue;
+        }
+        if (rc != SL_OK)
+            goto out_rollback;
+        if ((rc = insert_session(db, &made[booked], tenant, student, starts[k], duration, credits,
+                                 SL_KIND_REGULAR, SL_STATUS_PENDING, booked == 0 ? key : NULL, hash, now)) != SL_OK)
+            goto out_rollback;
+        booked++;
+    }
+    if (booked && (rc = series_link(db, made, booked)) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    memcpy(out, made, booked * sizeof(*out));
+    *n_booked = booked;
+    if (n_skipped)
+        *n_skipped = nskip;
+    return sl__ok(db);
+
+out_rollback:
+    sl__tx_rollback(db);
+    return rc;
+}

@@ -1,0 +1,151 @@
+/*
+ * lib/sessions/lifecycle.c - the status machine and rescheduling.
+ *
+ *   pending -> confirmed | cancelled | completed | no_show
+ *   confirmed -> cancelled | completed | no_show
+ *   cancelled, completed, no_show: final
+ */
+#include <string.h>
+
+#include "sessions_internal.h"
+
+static const char *status_name(int32_t s)
+{
+    switch (s) {
+    case SL_STATUS_PENDING: return "pending";
+    case SL_STATUS_CONFIRMED: return "confirmed";
+    case SL_STATUS_CANCELLED: return "cancelled";
+    case SL_STATUS_COMPLETED: return "completed";
+    case SL_STATUS_NO_SHOW: return "no_show";
+    default: return "unknown";
+    }
+}
+
+static int transition_allowed(int32_t from, int32_t to)
+{
+    if (from == SL_STATUS_PENDING)
+        return to != SL_STATUS_PENDING;
+    if (from == SL_STATUS_CONFIRMED)
+        return to == SL_STATUS_CANCELLED || to == SL_STATUS_COMPLETED || to == SL_STATUS_NO_SHOW;
+    return 0;
+}
+
+typedef struct trial_ctx {
+    sl_id found;
+} trial_ctx;
+
+static int find_live_trial(void *ctx, const sl_session *s)
+{
+    trial_ctx *t = ctx;
+    if (s->kind == SL_KIND_TRIAL && s->status != SL_STATUS_CANCELLED && s->deleted_at == 0) {
+        t->found = s->id;
+        return 1;
+    }
+    return 0;
+}
+
+int sl__trial_check(sl_db *db, sl_id tenant, sl_id student)
+{
+    trial_ctx t = {0};
+    unsigned long seq = db->err_seq;
+    int rc = db->store->sessions_by_student(db->store, tenant, student, 0, find_live_trial, &t);
+    if (rc < 0)
+        return sl__store_rc(db, seq, rc, "reading a student's sessions");
+    if (t.found)
+        return sl__err(db, SL_ESTATE, "student %lld already has a trial (session %lld)", (long long)student,
+                       (long long)t.found);
+    return SL_OK;
+}
+
+static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_t to, sl_time now)
+{
+    sl_session s;
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (tenant <= 0 || id <= 0)
+        return sl__err(db, SL_EINVAL, "tenant and session ids must be positive");
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    if ((rc = sl__session_load(db, &s, tenant, id, 0)) != SL_OK)
+        goto out_rollback;
+    if (!transition_allowed(s.status, to)) {
+        rc = sl__err(db, SL_ESTATE, "session %lld is %s and cannot become %s", (long long)id,
+                     status_name(s.status), status_name(to));
+        goto out_rollback;
+    }
+    s.status = to;
+    s.updated_at = now;
+    s.replayed = 0;
+    if ((rc = sl__session_write(db, &s, "updating a session")) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    if (out)
+        *out = s;
+    return sl__ok(db);
+
+out_rollback:
+    sl__tx_rollback(db);
+    return rc;
+}
+
+int sl_confirm(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now)
+{
+    return transition(db, out, tenant, session, SL_STATUS_CONFIRMED, now);
+}
+
+int sl_cancel(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now)
+{
+    return transition(db, out, tenant, session, SL_STATUS_CANCELLED, now);
+}
+
+int sl_complete(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now)
+{
+    return transition(db, out, tenant, session, SL_STATUS_COMPLETED, now);
+}
+
+int sl_mark_no_show(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now)
+{
+    return transition(db, out, tenant, session, SL_STATUS_NO_SHOW, now);
+}
+
+int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time new_start, sl_time now)
+{
+    sl_session s;
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (tenant <= 0 || id <= 0)
+        return sl__err(db, SL_EINVAL, "tenant and session ids must be positive");
+    if ((rc = sl__check_time(db, "new_start", new_start)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    if ((rc = sl__session_load(db, &s, tenant, id, 0)) != SL_OK)
+        goto out_rollback;
+    if (s.status != SL_STATUS_PENDING && s.status != SL_STATUS_CONFIRMED) {
+        rc = sl__err(db, SL_ESTATE, "session %lld is %s and cannot be rescheduled", (long long)id,
+                     status_name(s.status));
+        goto out_rollback;
+    }
+    int64_t duration = s.end - s.start;
+    /* Manual sessions skip availability and never conflict, moved or not. */
+    if (s.kind != SL_KIND_MANUAL && (rc = sl__slot_check(db, tenant, new_start, duration, now, id)) != SL_OK)
+        goto out_rollback;
+    s.start = new_start;
+    s.end = new_start + duration;
+    s.updated_at = now;
+    s.replayed = 0;
+    if ((rc = sl__session_write(db, &s, "rescheduling a session")) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    if (out)
+        *out = s;
+    return sl__ok(db);
+
+out_rollback:
+    sl__tx_rollback(db);
+    return rc;
+}

@@ -1,0 +1,63 @@
+/* lib/sessions/query.c - reading sessions. */
+#include <string.h>
+
+#include "sessions_internal.h"
+
+int sl_session_get(sl_db *db, sl_session *out, sl_id tenant, sl_id session, uint32_t flags)
+{
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out || tenant <= 0 || session <= 0)
+        return sl__err(db, SL_EINVAL, "sl_session_get: NULL out or non-positive id");
+    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+        return rc;
+    rc = sl__session_load(db, out, tenant, session, (flags & SL_INCLUDE_DELETED) != 0);
+    sl__tx_rollback(db);
+    return rc == SL_OK ? sl__ok(db) : rc;
+}
+
+static int push_session(void *ctx, const sl_session *s)
+{
+    return sl__grow_push(ctx, s);
+}
+
+int sl_sessions_list(sl_db *db, sl_session **out, size_t *count, sl_id tenant, sl_time from, sl_time to,
+                     uint32_t flags)
+{
+    sl__grow g = {NULL, 0, 0, sizeof(sl_session), 0};
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out || !count || tenant <= 0)
+        return sl__err(db, SL_EINVAL, "sl_sessions_list: NULL out/count or non-positive tenant");
+    if ((rc = sl__check_time(db, "from", from)) != SL_OK || (rc = sl__check_time(db, "to", to)) != SL_OK)
+        return rc;
+    if (from > to)
+        return sl__err(db, SL_EINVAL, "the range starts after it ends (from > to)");
+    if (to - from > 366LL * 86400)
+        return sl__err(db, SL_ERANGE, "a session listing spans at most 366 days");
+    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+        return rc;
+    unsigned long seq = db->err_seq;
+    rc = db->store->sessions_scan(db->store, tenant, from, to, flags & SL_INCLUDE_DELETED, push_session, &g);
+    sl__tx_rollback(db);
+    return sl__grow_finish(db, &g, rc, seq, (void **)out, count);
+}
+
+int sl_sessions_by_student(sl_db *db, sl_session **out, size_t *count, sl_id tenant, sl_id student,
+                           uint32_t flags)
+{
+    sl__grow g = {NULL, 0, 0, sizeof(sl_session), 0};
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out || !count || tenant <= 0 || student <= 0)
+        return sl__err(db, SL_EINVAL, "sl_sessions_by_student: NULL out/count or non-positive id");
+    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+        return rc;
+    unsigned long seq = db->err_seq;
+    rc = db->store->sessions_by_student(db->store, tenant, student, flags & SL_INCLUDE_DELETED, push_session, &g);
+    sl__tx_rollback(db);
+    return sl__grow_finish(db, &g, rc, seq, (void **)out, count);
+}

@@ -1,0 +1,52 @@
+/*
+ * lib/store/memtable.h - a sorted array of fixed-size rows with an undo
+ * journal, the building block of the memory store. Every mutation made
+ * inside a transaction is journalled so that rollback restores the exact
+ * previous bytes, in reverse order.
+ */
+#ifndef SL_STORE_MEMTABLE_H
+#define SL_STORE_MEMTABLE_H
+
+#include <stddef.h>
+
+typedef int (*sl__mt_cmp)(const void *key, const void *row);
+
+typedef struct sl__mt {
+    unsigned char *rows;
+    size_t n, cap, size;
+    sl__mt_cmp cmp;
+} sl__mt;
+
+typedef struct sl__mt_undo {
+    sl__mt *t;
+    size_t index;
+    int op;               /* what to do on rollback */
+    unsigned char *old;   /* previous bytes (replace / remove) */
+} sl__mt_undo;
+
+typedef struct sl__mt_journal {
+    sl__mt_undo *u;
+    size_t n, cap;
+} sl__mt_journal;
+
+void sl__mt_init(sl__mt *t, size_t row_size, sl__mt_cmp cmp);
+void sl__mt_free(sl__mt *t);
+/* Index of the first row not less than key (lower bound); *found set if equal. */
+size_t sl__mt_find(const sl__mt *t, const void *key, int *found);
+void *sl__mt_at(const sl__mt *t, size_t i);
+/* Insert or replace the row equal to `row` (its own key); journalled.
+ * Returns 0, or -1 when out of memory (nothing changed). */
+int sl__mt_put(sl__mt *t, sl__mt_journal *j, const void *row);
+/* Remove row i; journalled. Returns 0 or -1 (out of memory, nothing changed). */
+int sl__mt_remove(sl__mt *t, sl__mt_journal *j, size_t i);
+
+void sl__mt_journal_clear(sl__mt_journal *j);   /* commit */
+void sl__mt_journal_undo(sl__mt_journal *j);    /* rollback */
+/* A savepoint: the journal's length now. Undoing to it reverts only the
+ * mutations made since, so that a method that fails half-way (e.g. out of
+ * memory after moving a row) leaves the store as it found it. */
+size_t sl__mt_journal_mark(const sl__mt_journal *j);
+void sl__mt_journal_undo_to(sl__mt_journal *j, size_t mark);
+void sl__mt_journal_free(sl__mt_journal *j);
+
+#endif

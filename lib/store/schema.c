@@ -1,0 +1,236 @@
+/*
+ * lib/store/schema.c - migrations of the SQLite schema. Append only: a
+ * released migration never changes.
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "slotledger/common.h"
+#include "schema.h"
+
+typedef struct migration {
+    int version;
+    const char *description;
+    const char *sql;
+} migration;
+
+static const migration migrations[] = {
+    {1, "tenants",
+     "CREATE TABLE tenants ("
+     "  id INTEGER PRIMARY KEY,"
+     "  tz TEXT NOT NULL,"
+     "  buffer_before INTEGER NOT NULL,"
+     "  buffer_after INTEGER NOT NULL,"
+     "  min_notice INTEGER NOT NULL,"
+     "  step INTEGER NOT NULL,"
+     "  max_advance_days INTEGER NOT NULL,"
+     "  late_cancel INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL"
+     ") STRICT;"},
+    /*
+     * Scheduling data. Conventions: deleted_at is NULL for a live row (so
+     * that partial indexes WHERE deleted_at IS NULL hold only live rows) and
+     * the Unix time of the soft delete otherwise; ids are AUTOINCREMENT so
+     * that an id is never reused, even after its row is purged. No foreign
+     * keys: the core checks tenants, and the memory store (the reference)
+     * has none either.
+     *
+     * overrides.windows: n_windows pairs of little-endian int32
+     * (start_min, end_min), 8 bytes per window, sorted as given; an empty
+     * BLOB is a day off. sessions.request_hash: the 16-byte fingerprint.
+     * sessions.idem_key: '' for none; unique per tenant otherwise.
+     *
+     * Index use (tests/check_plan.c proves that no hot query scans a table):
+     *  - rules_live / rules_tenant: a tenant's rules, live or all;
+     *  - overrides_date (unique) serves get, replace-by-date and scans with
+     *    deleted rows; overrides_live the live scan;
+     *  - sessions_blocking: the conflict scan, start_at in
+     *    (from - 86400, to) of live sessions of a blocking status, with
+     *    end_at in the index so that rows ending before `from` are skipped
+     *    without reading the table; (start_at, id) order for free;
+     *  - sessions_range: every other time-range scan;
+     *  - sessions_key, sessions_student, sessions_series: the other lookups;
+     *  - *_deleted: purge, over deleted rows only.
+     */
+    {2, "rules, overrides, sessions",
+     "CREATE TABLE rules ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  tenant INTEGER NOT NULL,"
+     "  weekday INTEGER NOT NULL CHECK (weekday BETWEEN 1 AND 7),"
+     "  start_min INTEGER NOT NULL,"
+     "  end_min INTEGER NOT NULL,"
+     "  valid_from INTEGER NOT NULL,"
+     "  valid_until INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  deleted_at INTEGER"
+     ") STRICT;"
+     "CREATE INDEX rules_live ON rules (tenant) WHERE deleted_at IS NULL;"
+     "CREATE INDEX rules_tenant ON rules (tenant);"
+     "CREATE INDEX rules_deleted ON rules (deleted_at) WHERE deleted_at IS NOT NULL;"
+     ""
+     "CREATE TABLE overrides ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  tenant INTEGER NOT NULL,"
+     "  date INTEGER NOT NULL,"
+     "  windows BLOB NOT NULL CHECK (length(windows) % 8 = 0 AND length(windows) <= 384),"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  deleted_at INTEGER"
+     ") STRICT;"
+     "CREATE UNIQUE INDEX overrides_date ON overrides (tenant, date);"
+     "CREATE INDEX overrides_live ON overrides (tenant, date) WHERE deleted_at IS NULL;"
+     "CREATE INDEX overrides_deleted ON overrides (deleted_at) WHERE deleted_at IS NOT NULL;"
+     ""
+     "CREATE TABLE sessions ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  tenant INTEGER NOT NULL,"
+     "  student INTEGER NOT NULL,"
+     "  start_at INTEGER NOT NULL,"
+     "  end_at INTEGER NOT NULL,"
+     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 5),"
+     "  kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 3),"
+     "  credits INTEGER NOT NULL,"
+     "  hold_id INTEGER NOT NULL,"
+     "  series_id INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  deleted_at INTEGER,"
+     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
+     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
+     "  CHECK (end_at > start_at AND end_at - start_at <= 86400)"
+     ") STRICT;"
+     "CREATE INDEX sessions_blocking ON sessions (tenant, start_at, id, end_at)"
+     "  WHERE deleted_at IS NULL AND status <> 3;"
+     "CREATE INDEX sessions_range ON sessions (tenant, start_at);"
+     "CREATE UNIQUE INDEX sessions_key ON sessions (tenant, idem_key) WHERE idem_key <> '';"
+     "CREATE INDEX sessions_student ON sessions (tenant, student, start_at);"
+     "CREATE INDEX sessions_series ON sessions (tenant, series_id, start_at) WHERE series_id <> 0;"
+     "CREATE INDEX sessions_deleted ON sessions (deleted_at) WHERE deleted_at IS NOT NULL;"},
+};
+
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+int sl__schema_latest(void)
+{
+    return migrations[N_MIGRATIONS - 1].version;
+}
+
+int sl__sqlite_code(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return SL_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return SL_EBUSY;
+    case SQLITE_NOMEM:
+        return SL_ENOMEM;
+    default:
+        return SL_ESTORE;
+    }
+}
+
+/* Runs one integer-valued query; -1 on error. */
+static int query_int(sqlite3 *h, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            *out = 0;
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int fail(sqlite3 *h, int rc, char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "sqlite: %s: %s", what, sqlite3_errmsg(h));
+    return sl__sqlite_code(rc) == SL_OK ? SL_ESTORE : sl__sqlite_code(rc);
+}
+
+int sl__schema_migrate(sqlite3 *h, char *err, size_t errlen)
+{
+    int64_t app_id = 0, n_tables = 0, have_schema = 0, current = 0;
+    int rc, code = SL_OK;
+
+    /* The first read also tells a non-database file apart (SQLITE_NOTADB). */
+    if ((rc = query_int(h, "PRAGMA application_id", &app_id)) != SQLITE_OK)
+        return fail(h, rc, err, errlen, "cannot read the file as a SQLite database");
+    if (app_id != 0 && app_id != SL__APPLICATION_ID) {
+        snprintf(err, errlen, "the file is a SQLite database of another application (application_id 0x%08llx)",
+                 (unsigned long long)app_id);
+        return SL_ESTORE;
+    }
+    if ((rc = sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+        return fail(h, rc, err, errlen, "cannot lock the database to check its schema");
+
+    if ((rc = query_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'", &n_tables)) != SQLITE_OK ||
+        (rc = query_int(h, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'sl_schema'",
+                        &have_schema)) != SQLITE_OK) {
+        code = fail(h, rc, err, errlen, "cannot read the schema");
+        goto out_rollback;
+    }
+    if (!have_schema && n_tables > 0) {
+        snprintf(err, errlen, "the file is a SQLite database with tables that are not slotledger's");
+        code = SL_ESTORE;
+        goto out_rollback;
+    }
+    if (!have_schema &&
+        (rc = sqlite3_exec(h,
+                           "CREATE TABLE sl_schema (version INTEGER PRIMARY KEY,"
+                           " description TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT",
+                           NULL, NULL, NULL)) != SQLITE_OK) {
+        code = fail(h, rc, err, errlen, "cannot create sl_schema");
+        goto out_rollback;
+    }
+    if ((rc = query_int(h, "SELECT coalesce(max(version), 0) FROM sl_schema", &current)) != SQLITE_OK) {
+        code = fail(h, rc, err, errlen, "cannot read sl_schema");
+        goto out_rollback;
+    }
+    if (current > sl__schema_latest()) {
+        snprintf(err, errlen,
+                 "the database was written by a newer slotledger (schema version %lld; this library knows up to %d); upgrade the library",
+                 (long long)current, sl__schema_latest());
+        code = SL_ESTORE;
+        goto out_rollback;
+    }
+    for (size_t i = 0; i < N_MIGRATIONS; i++) {
+        const migration *m = &migrations[i];
+        if (m->version <= current)
+            continue;
+        if ((rc = sqlite3_exec(h, m->sql, NULL, NULL, NULL)) != SQLITE_OK) {
+            code = fail(h, rc, err, errlen, m->description);
+            goto out_rollback;
+        }
+        char sql[256];
+        snprintf(sql, sizeof(sql), "INSERT INTO sl_schema VALUES (%d, '%s', %lld)", m->version,
+                 m->description, (long long)time(NULL));
+        if ((rc = sqlite3_exec(h, sql, NULL, NULL, NULL)) != SQLITE_OK) {
+            code = fail(h, rc, err, errlen, "cannot record a migration");
+            goto out_rollback;
+        }
+    }
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", SL__APPLICATION_ID);
+    if ((rc = sqlite3_exec(h, sql, NULL, NULL, NULL)) != SQLITE_OK ||
+        (rc = sqlite3_exec(h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+        code = fail(h, rc, err, errlen, "cannot commit the schema");
+        goto out_rollback;
+    }
+    return SL_OK;
+
+out_rollback:
+    sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+    return code;
+}

@@ -1,0 +1,248 @@
+/*
+ * tests/check_sqlite.c - what only the SQLite store does: files, schema
+ * migrations, refusal of foreign, newer and corrupt files, lock timeouts.
+ */
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support.h"
+#include "store/schema.h"
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
+    sqlite3_close(h);
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *s;
+    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return v;
+}
+
+static void put_tenant(sl_db *db, sl_id id)
+{
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = id;
+    ck_assert_ok_db(db, sl_tenant_put(db, &t, 100));
+}
+
+START_TEST(test_schema_recorded_and_wal)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s", sl_test_path("fresh.db"));
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
+    put_tenant(db, 1);
+    sl_close(db);
+    ck_assert_int_eq(raw_int(path, "SELECT max(version) FROM sl_schema"), sl__schema_latest());
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sl_schema"), sl__schema_latest());
+    ck_assert_int_eq(raw_int(path, "PRAGMA application_id"), SL__APPLICATION_ID);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM tenants"), 1);
+    sqlite3 *h;
+    sqlite3_stmt *s;
+    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+
+    /* Reopening migrates nothing and keeps the data. */
+    ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
+    sl_tenant t;
+    ck_assert_ok_db(db, sl_tenant_get(db, &t, 1));
+    sl_close(db);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sl_schema"), sl__schema_latest());
+}
+END_TEST
+
+START_TEST(test_newer_schema_is_refused)
+{
+    char path[512], sql[128];
+    snprintf(path, sizeof(path), "%s", sl_test_path("newer.db"));
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
+    sl_close(db);
+    snprintf(sql, sizeof(sql), "INSERT INTO sl_schema VALUES (%d, 'from the future', 0)", sl__schema_latest() + 1);
+    raw_exec(path, sql);
+    ck_assert_sl(sl_open(&db, path, NULL), SL_ESTORE);
+    ck_assert_ptr_null(db);
+    ck_assert_msg(strstr(sl_errmsg(NULL), "newer") != NULL, "%s", sl_errmsg(NULL));
+}
+END_TEST
+
+START_TEST(test_foreign_databases_are_refused)
+{
+    char path[512];
+    sl_db *db = NULL;
+    snprintf(path, sizeof(path), "%s", sl_test_path("foreign.db"));
+    raw_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
+    ck_assert_sl(sl_open(&db, path, NULL), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(NULL), "not slotledger") != NULL, "%s", sl_errmsg(NULL));
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_schema"), 1); /* untouched */
+
+    snprintf(path, sizeof(path), "%s", sl_test_path("appid.db"));
+    raw_exec(path, "PRAGMA application_id = 1234");
+    ck_assert_sl(sl_open(&db, path, NULL), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(NULL), "another application") != NULL, "%s", sl_errmsg(NULL));
+}
+END_TEST
+
+START_TEST(test_non_database_files_are_refused)
+{
+    char path[512];
+    sl_db *db = NULL;
+    static const char text[] = "this is a text file, not a database, and it is long enough to look like a header.\n";
+    snprintf(path, sizeof(path), "%s", sl_test_path("text.db"));
+    write_file(path, text, sizeof(text) - 1);
+    ck_assert_sl(sl_open(&db, path, NULL), SL_ESTORE);
+    ck_assert_ptr_null(db);
+    ck_assert_msg(strstr(sl_errmsg(NULL), path) != NULL, "%s", sl_errmsg(NULL));
+    /* The file was not modified. */
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_size, (off_t)(sizeof(text) - 1));
+
+    unsigned char junk[4096];
+    uint64_t s = 12345;
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (unsigned char)sl_test_rand(&s);
+    snprintf(path, sizeof(path), "%s", sl_test_path("junk.db"));
+    write_file(path, junk, sizeof(junk));
+    ck_assert_sl(sl_open(&db, path, NULL), SL_ESTORE);
+
+    /* A directory, and a path in a missing directory. */
+    ck_assert_sl(sl_open(&db, "/", NULL), SL_ESTORE);
+    ck_assert_sl(sl_open(&db, "/nonexistent-dir-sl/x.db", NULL), SL_ESTORE);
+    ck_assert_ptr_null(db);
+}
+END_TEST
+
+/* A real database cut short or with bytes flipped: errors, never a crash. */
+START_TEST(test_corrupt_database_never_crashes)
+{
+    char path[512], copy[512];
+    snprintf(path, sizeof(path), "%s", sl_test_path("good.db"));
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
+    for (sl_id id = 1; id <= 300; id++)
+        put_tenant(db, id);
+    sl_close(db);
+    raw_exec(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static unsigned char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    ck_assert_uint_gt(n, 4096);
+
+    uint64_t s = sl_test_seed("sqlite corruption");
+    for (int round = 0; round < 60; round++) {
+        snprintf(copy, sizeof(copy), "%s", sl_test_path("bad.db"));
+        size_t len = n;
+        static unsigned char bad[1 << 20];
+        memcpy(bad, buf, n);
+        if (round % 2 == 0) {
+            len = sl_test_rand(&s) % n; /* truncated */
+        } else {
+            for (int k = 0; k < 8; k++) /* flipped bytes, past the magic */
+                bad[16 + sl_test_rand(&s) % (n - 16)] ^= (unsigned char)(1 + sl_test_rand(&s) % 255);
+        }
+        write_file(copy, bad, len);
+        int rc = sl_open(&db, copy, NULL);
+        ck_assert_msg(rc == SL_OK || rc == SL_ESTORE, "open: %s", sl_strerror(rc));
+        if (rc == SL_OK) {
+            sl_tenant t;
+            for (sl_id id = 1; id <= 300; id += 7) {
+                rc = sl_tenant_get(db, &t, id);
+                ck_assert_msg(rc == SL_OK || rc == SL_ENOTFOUND || rc == SL_ESTORE, "get: %s", sl_strerror(rc));
+            }
+            sl_close(db);
+        }
+        unlink(copy);
+    }
+}
+END_TEST
+
+START_TEST(test_lock_timeout_is_busy)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s", sl_test_path("busy.db"));
+    sl_options o = SL_OPTIONS_INIT;
+    o.busy_timeout_ms = 50;
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_open(&db, path, &o), SL_OK);
+
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = 9;
+    ck_assert_sl(sl_tenant_put(db, &t, 1), SL_EBUSY);
+    ck_assert_msg(strstr(sl_errmsg(db), "busy") != NULL, "%s", sl_errmsg(db));
+    /* Readers are not blocked by a writer in WAL mode. */
+    ck_assert_sl(sl_tenant_get(db, &t, 9), SL_ENOTFOUND);
+    ck_assert_int_eq(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    ck_assert_ok_db(db, sl_tenant_put(db, &t, 1));
+    sl_close(db);
+}
+END_TEST
+
+START_TEST(test_fast_and_durable_modes_open)
+{
+    sl_options o = SL_OPTIONS_INIT;
+    sl_db *db = NULL;
+    o.durability = SL_FAST;
+    ck_assert_int_eq(sl_open(&db, sl_test_path("fast.db"), &o), SL_OK);
+    put_tenant(db, 1);
+    sl_close(db);
+    ck_assert_int_eq(sl_open(&db, ":memory:", NULL), SL_OK);
+    put_tenant(db, 1);
+    sl_close(db);
+}
+END_TEST
+
+Suite *suite_sqlite(void);
+Suite *suite_sqlite(void)
+{
+    Suite *s = suite_create("sqlite");
+    TCase *tc = tcase_create("files");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_schema_recorded_and_wal);
+    tcase_add_test(tc, test_newer_schema_is_refused);
+    tcase_add_test(tc, test_foreign_databases_are_refused);
+    tcase_add_test(tc, test_non_database_files_are_refused);
+    tcase_add_test(tc, test_corrupt_database_never_crashes);
+    tcase_add_test(tc, test_lock_timeout_is_busy);
+    tcase_add_test(tc, test_fast_and_durable_modes_open);
+    suite_add_tcase(s, tc);
+    return s;
+}
