@@ -247,13 +247,7 @@ void sl__tz_cache_clear(void)
     pthread_mutex_unlock(&cache_lock);
 }
 
-#if defined(__GNUC__)
-/* Free the cache at exit so leak checkers see a clean process. A thread
- * still converting times while the process exits could see its zone
- * freed; exiting with such threads running is already undefined for most
- * C libraries' own state. */
-__attribute__((destructor)) static void cache_at_exit(void)
-{
-    sl__tz_cache_clear();
-}
-#endif
+/* No exit-time destructor on purpose: a host thread (a Python or Node
+ * worker, say) may still convert times while the process exits. The zones
+ * stay reachable from the cache, which leak checkers do not count as
+ * leaks; tests call sl__tz_cache_clear() when they want a clean slate. */
