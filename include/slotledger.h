@@ -17,5 +17,6 @@
 #include "slotledger/tenant.h"
 #include "slotledger/slots.h"
 #include "slotledger/sessions.h"
+#include "slotledger/ledger.h"
 
 #endif

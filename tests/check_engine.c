@@ -63,6 +63,9 @@ START_TEST(test_overlapping_windows_merged)
     const sl_time want[] = { AT(11, 0), AT(11, 20), AT(11, 40), AT(12, 0), AT(12, 20) };
     sl_engine_params p = params(20 * MIN_, 20 * MIN_);
     expect_starts(av, 1, NULL, 0, &p, want, N_OF(want));
+    /* Left unmerged, both grids land on the same starts, each listed once. */
+    const sl_interval unmerged[] = { { AT(11, 0), AT(12, 0) }, { AT(11, 20), AT(12, 40) } };
+    expect_starts(unmerged, 2, NULL, 0, &p, want, N_OF(want));
 
     /* 11:00-13:00 and 11:15-13:00 merged, 45/45: the grid comes from 11:00. */
     const sl_interval av45[] = { { AT(11, 0), AT(13, 0) } };
@@ -376,9 +379,12 @@ typedef struct pcase {
     sl_engine_params p;       /* absolute from/to/earliest/horizon */
 } pcase;
 
-static int64_t rnd(uint64_t *st, int64_t lo, int64_t hi)   /* [lo, hi] */
+/* Uniform in [lo, hi], for hi - lo < INT64_MAX (computed unsigned so the
+ * width itself cannot overflow). */
+static int64_t rnd(uint64_t *st, int64_t lo, int64_t hi)
 {
-    return lo + (int64_t)(sl_test_rand(st) % (uint64_t)(hi - lo + 1));
+    uint64_t width = (uint64_t)hi - (uint64_t)lo + 1;
+    return lo + (int64_t)(sl_test_rand(st) % width);
 }
 
 static sl_time abs_of(const pcase *c, int64_t rel)
@@ -386,13 +392,14 @@ static sl_time abs_of(const pcase *c, int64_t rel)
     return c->base + rel;   /* the generator keeps this in range */
 }
 
-/* A bound: an extreme value, or a relative time near the interesting span. */
-static sl_time gen_bound(uint64_t *st, const pcase *c, sl_time extreme)
+/* A bound: often an extreme value (no bound), else a relative time in
+ * [lo, hi]; lower bounds fall early and upper ones late so that most cases
+ * keep slots on both sides of the edges. */
+static sl_time gen_bound(uint64_t *st, const pcase *c, sl_time extreme, int64_t lo, int64_t hi)
 {
-    if (rnd(st, 0, 3) == 0)
+    if (rnd(st, 0, 1) == 0)
         return extreme;
-    int64_t rel = rnd(st, 0, c->width);
-    return abs_of(c, rel);
+    return abs_of(c, rnd(st, lo, hi));
 }
 
 /* Sorted-by-start intervals, some touching their predecessor, some
@@ -427,19 +434,22 @@ static void gen_case(uint64_t *st, pcase *c, bool dense)
     case 2: c->base = -rnd(st, 1, (int64_t)1 << 40); break;
     case 3: c->base = INT64_MAX - c->width; break;
     case 4: c->base = INT64_MIN; break;
-    default: c->base = rnd(st, INT64_MIN / 2, INT64_MAX / 2); break;
+    default: c->base = rnd(st, INT64_MIN / 4, INT64_MAX / 4); break;
     }
     c->nav = gen_intervals(st, c->av, dense ? 24 : 6, c->width, dense ? 200 : 120);
     c->nbusy = gen_intervals(st, c->busy, dense ? 30 : 6, c->width, 60);
-    c->p = params(rnd(st, 1, 90), rnd(st, 1, 40));
+    c->p = params(rnd(st, 0, 2) ? rnd(st, 1, 40) : rnd(st, 1, 90), rnd(st, 1, 40));
     if (rnd(st, 0, 3) == 0)
         c->p.step = c->p.duration;
     c->p.buffer_before = rnd(st, 0, 3) == 0 ? 0 : rnd(st, 0, 30);
     c->p.buffer_after = rnd(st, 0, 3) == 0 ? 0 : rnd(st, 0, 30);
-    c->p.from = gen_bound(st, c, INT64_MIN);
-    c->p.to = gen_bound(st, c, INT64_MAX);
-    c->p.earliest = gen_bound(st, c, INT64_MIN);
-    c->p.horizon = gen_bound(st, c, INT64_MAX);
+    int64_t third = c->width / 3;
+    c->p.from = gen_bound(st, c, INT64_MIN, 0, third);
+    c->p.to = gen_bound(st, c, INT64_MAX, c->width - third, c->width);
+    c->p.earliest = gen_bound(st, c, INT64_MIN, 0, third);
+    c->p.horizon = gen_bound(st, c, INT64_MAX, c->width - third, c->width);
+    if (rnd(st, 0, 9) == 0)   /* sometimes anywhere, crossed bounds included */
+        c->p.to = gen_bound(st, c, INT64_MAX, 0, c->width);
 }
 
 /* The absolute intervals the engine sees. */

@@ -4,6 +4,9 @@
  * store unchanged or (if the failure hit after the commit point) the
  * operation happened completely. Later modules add their operations here.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
@@ -59,6 +62,432 @@ START_TEST(test_tenant_put_is_atomic)
 }
 END_TEST
 
+
+/* ---- booking operations ---------------------------------------------------
+ *
+ * Each test builds a fresh memory store inside the faulty wrapper, fills it
+ * (two tenants, rules, overrides, live, cancelled, deleted and keyed
+ * sessions) and dumps it completely: tenants, every rule and override and
+ * every session with SL_INCLUDE_DELETED. A reference run without faults
+ * gives the result code and the dump the operation must produce. Then for
+ * n = 1, 2, ...: fresh store, fail the n-th backend call, run the operation.
+ * If it failed, the fault fired, the code is SL_ESTORE with the injected
+ * message and the dump equals the one before; a retry without the fault then
+ * gives exactly the reference result. If it succeeded, the dump equals the
+ * reference. The loop ends with the first n the operation never reached.
+ */
+
+#define FDAY 86400
+#define FHOUR 3600
+#define FB ((sl_time)1898812800) /* 2030-03-04T00:00Z, a Monday */
+#define FB_DATE ((sl_date)21977)
+#define FNOW (FB - FDAY)
+#define FDUR 3600
+#define BERLIN_0318 ((sl_time)1900022400) /* 2030-03-18T00:00Z, a Monday */
+
+typedef struct fixture_ids {
+    sl_id a;        /* pending, FB+10h: rescheduled */
+    sl_id b;        /* confirmed, FB+12h: cancelled */
+    sl_id k;        /* keyed "k-orig", student 5, FB+18h */
+    sl_time x_start; /* blocks week 2 of the Tuesday series */
+} fixture_ids;
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+} sbuf;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int need = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        ck_assert_int_ge(need, 0);
+        if (b->p && b->n + (size_t)need < b->cap) {
+            b->n += (size_t)need;
+            return;
+        }
+        b->cap = (b->cap + (size_t)need + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        ck_assert_ptr_nonnull(b->p);
+    }
+}
+
+/* The whole visible state of both tenants, as text. */
+static char *dump(sl_db *d)
+{
+    sbuf b = {NULL, 0, 0};
+    sb_printf(&b, "%s", "");
+    for (sl_id tenant = 1; tenant <= 2; tenant++) {
+        sl_tenant t;
+        ck_assert_ok_db(d, sl_tenant_get(d, &t, tenant));
+        sb_printf(&b, "T %lld %s %lld %lld %lld %lld %d %lld %lld %lld\n", (long long)t.id, t.tz,
+                  (long long)t.buffer_before, (long long)t.buffer_after, (long long)t.min_notice,
+                  (long long)t.step, (int)t.max_advance_days, (long long)t.late_cancel, (long long)t.created_at,
+                  (long long)t.updated_at);
+
+        sl_rule *r = NULL;
+        size_t n = 0;
+        ck_assert_ok_db(d, sl_rules_list(d, &r, &n, tenant, SL_INCLUDE_DELETED));
+        for (size_t i = 0; i < n; i++)
+            sb_printf(&b, "R %lld %lld %d %d-%d %d..%d %lld %lld %lld\n", (long long)r[i].id,
+                      (long long)r[i].tenant, (int)r[i].weekday, (int)r[i].start_min, (int)r[i].end_min,
+                      (int)r[i].valid_from, (int)r[i].valid_until, (long long)r[i].created_at,
+                      (long long)r[i].updated_at, (long long)r[i].deleted_at);
+        sl_free(r);
+
+        sl_override *o = NULL;
+        ck_assert_ok_db(d, sl_overrides_list(d, &o, &n, tenant, FB_DATE - 400, FB_DATE + 400, SL_INCLUDE_DELETED));
+        for (size_t i = 0; i < n; i++) {
+            sb_printf(&b, "O %lld %lld %d [", (long long)o[i].id, (long long)o[i].tenant, (int)o[i].date);
+            for (int32_t w = 0; w < o[i].n_windows; w++)
+                sb_printf(&b, " %d-%d", (int)o[i].windows[w].start_min, (int)o[i].windows[w].end_min);
+            sb_printf(&b, " ] %lld %lld %lld\n", (long long)o[i].created_at, (long long)o[i].updated_at,
+                      (long long)o[i].deleted_at);
+        }
+        sl_free(o);
+
+        sl_session *s = NULL;
+        ck_assert_ok_db(d, sl_sessions_list(d, &s, &n, tenant, FB - 180 * FDAY, FB + 180 * FDAY,
+                                            SL_INCLUDE_DELETED));
+        for (size_t i = 0; i < n; i++) {
+            sb_printf(&b, "S %lld %lld st%lld %lld-%lld status%d kind%d cr%lld hold%lld series%lld %lld %lld %lld "
+                          "key'%s' ",
+                      (long long)s[i].id, (long long)s[i].tenant, (long long)s[i].student, (long long)s[i].start,
+                      (long long)s[i].end, (int)s[i].status, (int)s[i].kind, (long long)s[i].credits,
+                      (long long)s[i].hold_id, (long long)s[i].series_id, (long long)s[i].created_at,
+                      (long long)s[i].updated_at, (long long)s[i].deleted_at, s[i].key);
+            for (int h = 0; h < 16; h++)
+                sb_printf(&b, "%02x", s[i].request_hash[h]);
+            sb_printf(&b, "\n");
+        }
+        sl_free(s);
+    }
+    return b.p;
+}
+
+/* A fresh faulty memory store with the fixture; *ids receives its ids. */
+static sl_db *fixture(sl_store **fs_out, fixture_ids *ids)
+{
+    sl_store *inner = NULL;
+    sl_db *d = NULL;
+    ck_assert_int_eq(sl_store_memory_new(&inner), SL_OK);
+    sl_store *f = sl_test_faulty_new(inner);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(sl_open_store(&d, f, NULL), SL_OK);
+    *fs_out = f;
+
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = 1;
+    t.step = 1800;
+    t.buffer_after = 600;
+    t.late_cancel = 3600;
+    ck_assert_ok_db(d, sl_tenant_put(d, &t, FNOW - 10));
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = 2;
+    snprintf(t.tz, sizeof(t.tz), "%s", "Europe/Berlin");
+    t.step = 1800;
+    ck_assert_ok_db(d, sl_tenant_put(d, &t, FNOW - 10));
+    for (int32_t wd = 1; wd <= 7; wd++) {
+        ck_assert_ok_db(d, sl_rule_add(d, NULL, 1, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, FNOW - 9));
+        ck_assert_ok_db(d, sl_rule_add(d, NULL, 2, wd, 8 * 60, 20 * 60, SL_DATE_MIN, SL_DATE_MAX, FNOW - 9));
+    }
+    sl_id gone;
+    ck_assert_ok_db(d, sl_rule_add(d, &gone, 1, 1, 0, 60, FB_DATE, FB_DATE + 100, FNOW - 8));
+    ck_assert_ok_db(d, sl_soft_delete(d, 1, SL_ENTITY_RULE, gone, FNOW - 7));
+    ck_assert_ok_db(d, sl_override_set(d, NULL, 1, FB_DATE + 6, NULL, 0, FNOW - 6)); /* Sunday off */
+    sl_window w = {9 * 60, 12 * 60};
+    ck_assert_ok_db(d, sl_override_set(d, &gone, 1, FB_DATE + 5, &w, 1, FNOW - 6));
+    ck_assert_ok_db(d, sl_soft_delete(d, 1, SL_ENTITY_OVERRIDE, gone, FNOW - 5));
+
+    sl_session s;
+    ck_assert_ok_db(d, sl_book(d, &s, 1, 1, FB + 10 * FHOUR, FDUR, 0, NULL, FNOW - 4));
+    ids->a = s.id;
+    ck_assert_ok_db(d, sl_book(d, &s, 1, 2, FB + 12 * FHOUR, FDUR, 0, NULL, FNOW - 4));
+    ids->b = s.id;
+    ck_assert_ok_db(d, sl_confirm(d, NULL, 1, s.id, FNOW - 3));
+    ck_assert_ok_db(d, sl_book(d, &s, 1, 3, FB + 14 * FHOUR, FDUR, 0, NULL, FNOW - 4));
+    ck_assert_ok_db(d, sl_cancel(d, NULL, 1, s.id, FNOW - 3));
+    ck_assert_ok_db(d, sl_book(d, &s, 1, 4, FB + 16 * FHOUR, FDUR, 0, NULL, FNOW - 4));
+    ck_assert_ok_db(d, sl_soft_delete(d, 1, SL_ENTITY_SESSION, s.id, FNOW - 3));
+    ck_assert_ok_db(d, sl_book(d, &s, 1, 5, FB + 18 * FHOUR, FDUR, 0, "k-orig", FNOW - 4));
+    ids->k = s.id;
+    ids->x_start = FB + FDAY + 14 * FDAY + 9 * FHOUR;
+    ck_assert_ok_db(d, sl_book(d, &s, 1, 6, ids->x_start, FDUR, 0, NULL, FNOW - 4));
+    ck_assert_ok_db(d, sl_book(d, &s, 2, 9, BERLIN_0318 + 13 * FHOUR, FDUR, 0, NULL, FNOW - 4));
+    return d;
+}
+
+typedef int (*fault_op)(sl_db *d, const fixture_ids *ids);
+
+/* Dumps are too long for a Check message: they go to the log. */
+static void print_dumps(const char *got, const char *what, const char *want)
+{
+    fprintf(stderr, "# store now:\n%s# %s:\n%s", got ? got : "(null)", what, want ? want : "(null)");
+}
+
+/* Runs op under a fault at every backend call in turn (see above). Without
+ * faults op returns `expect` and changes the store iff `changes`;
+ * min_calls: the fewest backend calls the operation must make (a write:
+ * begin, a read, a write, commit; a replay: begin and the key lookup). */
+static void check_atomic(const char *name, fault_op op, int expect, int changes, long min_calls)
+{
+    fixture_ids ids;
+    sl_store *f = NULL;
+
+    sl_db *d = fixture(&f, &ids);
+    char *before = dump(d);
+    int want = op(d, &ids);
+    char *expected = dump(d);
+    sl_close(d);
+    ck_assert_msg(want == expect, "%s: %s without faults, expected %s", name, sl_strerror(want),
+                  sl_strerror(expect));
+    ck_assert_msg((strcmp(before, expected) != 0) == changes, "%s: %s the store", name,
+                  changes ? "did not change" : "changed");
+
+    long n, absorbed = 0;
+    for (n = 1;; n++) {
+        char msg[512];
+        d = fixture(&f, &ids);
+        char *start = dump(d);
+        ck_assert_str_eq(start, before);
+        free(start);
+
+        sl_test_faulty_arm(f, n);
+        int rc = op(d, &ids);
+        int fired = sl_test_faulty_fired(f);
+        snprintf(msg, sizeof(msg), "%s", sl_errmsg(d));
+        sl_test_faulty_arm(f, 0);
+        char *after = dump(d);
+
+        if (rc == want) {
+            /* Whole: the fault did not fire, or hit a read whose failure
+             * cannot change the outcome (the blocker named in a conflict
+             * message); either way the result is exactly the reference. */
+            if (strcmp(after, expected) != 0)
+                print_dumps(after, "expected", expected);
+            ck_assert_msg(strcmp(after, expected) == 0,
+                          "%s, fault at call %ld (%s): %s but the store differs (see log)", name, n,
+                          fired ? "fired" : "not reached", sl_strerror(rc));
+            absorbed += fired;
+        } else {
+            ck_assert_msg(fired, "%s: call %ld: %s without a fault (reference: %s): %s", name, n, sl_strerror(rc),
+                          sl_strerror(want), msg);
+            ck_assert_msg(rc == SL_ESTORE && strstr(msg, "injected") != NULL,
+                          "%s: fault at call %ld gave %s: %s", name, n, sl_strerror(rc), msg);
+            if (strcmp(after, before) != 0)
+                print_dumps(after, "before", before);
+            ck_assert_msg(strcmp(after, before) == 0,
+                          "%s: fault at call %ld failed the operation but the store changed (see log)", name, n);
+            /* A retry after the transient failure gives the reference result. */
+            int again = op(d, &ids);
+            char *retried = dump(d);
+            ck_assert_msg(again == want && strcmp(retried, expected) == 0,
+                          "%s: retry after the fault at call %ld: %s, store %s the reference", name, n,
+                          sl_strerror(again), strcmp(retried, expected) == 0 ? "equals" : "differs from");
+            free(retried);
+        }
+        free(after);
+        sl_close(d);
+        if (!fired)
+            break;
+    }
+    fprintf(stderr, "# fault %s: %ld backend calls, every one failed in turn%s (%ld faults absorbed)\n", name,
+            n - 1, want == SL_OK ? "" : " (operation refused by design)", absorbed);
+    ck_assert_int_ge(n - 1, min_calls);
+    free(before);
+    free(expected);
+}
+
+static sl_booking booking(sl_id student, sl_time start)
+{
+    sl_booking b = {student, start, FDUR, 0};
+    return b;
+}
+
+static int op_book_many(sl_db *d, const fixture_ids *ids)
+{
+    (void)ids;
+    sl_booking b[3] = {booking(11, FB + 2 * FDAY + 9 * FHOUR), booking(12, FB + 2 * FDAY + 11 * FHOUR),
+                       booking(13, FB + 2 * FDAY + 13 * FHOUR)};
+    sl_session out[3];
+    size_t failed = 99;
+    int rc = sl_book_many(d, out, &failed, 1, b, 3, "batch-1", FNOW);
+    if (rc == SL_OK) {
+        for (int i = 0; i < 3; i++) {
+            ck_assert_int_eq(out[i].start, b[i].start);
+            ck_assert_int_eq(out[i].series_id, out[0].id);
+        }
+        ck_assert_int_ne(out[1].id, out[0].id);
+        ck_assert_int_ne(out[2].id, out[1].id);
+    }
+    return rc;
+}
+
+static int op_book_many_conflict(sl_db *d, const fixture_ids *ids)
+{
+    (void)ids;
+    /* The third overlaps session a (FB+10h): nothing of the batch stays. */
+    sl_booking b[3] = {booking(11, FB + 2 * FDAY + 9 * FHOUR), booking(12, FB + 2 * FDAY + 11 * FHOUR),
+                       booking(13, FB + 10 * FHOUR + 1800)};
+    sl_session out[3];
+    size_t failed = 99;
+    int rc = sl_book_many(d, out, &failed, 1, b, 3, "batch-2", FNOW);
+    if (rc == SL_ECONFLICT)
+        ck_assert_uint_eq(failed, 2);
+    return rc;
+}
+
+static int op_recurring_aon(sl_db *d, const fixture_ids *ids)
+{
+    (void)ids;
+    /* Mondays 10:00 Berlin across the change to summer time (2030-03-31). */
+    sl_session out[4];
+    size_t booked = 99;
+    int rc = sl_book_recurring(d, out, &booked, NULL, 0, NULL, 2, 20, BERLIN_0318 + 9 * FHOUR, FDUR, 0, 4,
+                               SL_RECUR_ALL_OR_NOTHING, "rec-1", FNOW);
+    if (rc == SL_OK) {
+        ck_assert_uint_eq(booked, 4);
+        ck_assert_int_eq(out[1].start, BERLIN_0318 + 7 * FDAY + 9 * FHOUR);
+        ck_assert_int_eq(out[2].start, BERLIN_0318 + 14 * FDAY + 8 * FHOUR); /* 10:00 CEST */
+        for (int i = 0; i < 4; i++)
+            ck_assert_int_eq(out[i].series_id, out[0].id);
+    }
+    return rc;
+}
+
+static int recurring_tuesdays(sl_db *d, const fixture_ids *ids, int32_t policy, const char *key)
+{
+    sl_session out[5];
+    sl_time skipped[5];
+    size_t booked = 99, n_skipped = 99;
+    int rc = sl_book_recurring(d, out, &booked, skipped, 5, &n_skipped, 1, 21, FB + FDAY + 9 * FHOUR, FDUR, 0, 5,
+                               policy, key, FNOW);
+    if (rc == SL_OK) {
+        ck_assert_int_eq(policy, SL_RECUR_SKIP_CONFLICTS);
+        ck_assert_uint_eq(booked, 4);
+        ck_assert_uint_eq(n_skipped, 1);
+        ck_assert_int_eq(skipped[0], ids->x_start);
+        for (size_t i = 0; i < booked; i++)
+            ck_assert_int_eq(out[i].series_id, out[0].id);
+    }
+    return rc;
+}
+
+static int op_recurring_aon_conflict(sl_db *d, const fixture_ids *ids)
+{
+    return recurring_tuesdays(d, ids, SL_RECUR_ALL_OR_NOTHING, "rec-2");
+}
+
+static int op_recurring_skip(sl_db *d, const fixture_ids *ids)
+{
+    return recurring_tuesdays(d, ids, SL_RECUR_SKIP_CONFLICTS, "rec-3");
+}
+
+static int op_reschedule(sl_db *d, const fixture_ids *ids)
+{
+    sl_session s;
+    int rc = sl_reschedule(d, &s, 1, ids->a, FB + 3 * FDAY + 9 * FHOUR, FNOW);
+    if (rc == SL_OK) {
+        ck_assert_int_eq(s.id, ids->a);
+        ck_assert_int_eq(s.start, FB + 3 * FDAY + 9 * FHOUR);
+    }
+    return rc;
+}
+
+static int op_cancel(sl_db *d, const fixture_ids *ids)
+{
+    sl_session s;
+    int rc = sl_cancel(d, &s, 1, ids->b, FNOW);
+    if (rc == SL_OK)
+        ck_assert_int_eq(s.status, SL_STATUS_CANCELLED);
+    return rc;
+}
+
+static int op_keyed_book(sl_db *d, const fixture_ids *ids)
+{
+    (void)ids;
+    sl_session s;
+    int rc = sl_book(d, &s, 1, 30, FB + 4 * FDAY + 9 * FHOUR, FDUR, 0, "k-new", FNOW);
+    if (rc == SL_OK) {
+        ck_assert_int_eq(s.replayed, 0);
+        ck_assert_str_eq(s.key, "k-new");
+    }
+    return rc;
+}
+
+static int op_keyed_replay(sl_db *d, const fixture_ids *ids)
+{
+    sl_session s;
+    int rc = sl_book(d, &s, 1, 5, FB + 18 * FHOUR, FDUR, 0, "k-orig", FNOW);
+    if (rc == SL_OK) {
+        ck_assert_int_eq(s.replayed, 1);
+        ck_assert_int_eq(s.id, ids->k);
+    }
+    return rc;
+}
+
+START_TEST(test_book_many_is_atomic)
+{
+    check_atomic("sl_book_many", op_book_many, SL_OK, 1, 4);
+}
+END_TEST
+
+START_TEST(test_book_many_conflict_writes_nothing)
+{
+    check_atomic("sl_book_many (third conflicts)", op_book_many_conflict, SL_ECONFLICT, 0, 4);
+}
+END_TEST
+
+START_TEST(test_recurring_all_or_nothing_is_atomic)
+{
+    check_atomic("sl_book_recurring all-or-nothing", op_recurring_aon, SL_OK, 1, 4);
+}
+END_TEST
+
+START_TEST(test_recurring_all_or_nothing_conflict_writes_nothing)
+{
+    check_atomic("sl_book_recurring all-or-nothing (week 2 conflicts)", op_recurring_aon_conflict, SL_ECONFLICT, 0,
+                 4);
+}
+END_TEST
+
+START_TEST(test_recurring_skip_conflicts_is_atomic)
+{
+    check_atomic("sl_book_recurring skip-conflicts", op_recurring_skip, SL_OK, 1, 4);
+}
+END_TEST
+
+START_TEST(test_reschedule_is_atomic)
+{
+    check_atomic("sl_reschedule", op_reschedule, SL_OK, 1, 4);
+}
+END_TEST
+
+START_TEST(test_cancel_is_atomic)
+{
+    check_atomic("sl_cancel", op_cancel, SL_OK, 1, 4);
+}
+END_TEST
+
+START_TEST(test_keyed_book_is_atomic)
+{
+    check_atomic("sl_book with a key", op_keyed_book, SL_OK, 1, 4);
+}
+END_TEST
+
+START_TEST(test_keyed_replay_changes_nothing)
+{
+    check_atomic("sl_book replaying a key", op_keyed_replay, SL_OK, 0, 2);
+}
+END_TEST
+
 Suite *suite_fault(void);
 Suite *suite_fault(void)
 {
@@ -67,5 +496,19 @@ Suite *suite_fault(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_tenant_put_is_atomic);
     suite_add_tcase(s, tc);
+
+    /* Booking operations: a fresh faulty store per injected call. */
+    TCase *bk = tcase_create("bookings");
+    tcase_set_timeout(bk, 60);
+    tcase_add_test(bk, test_book_many_is_atomic);
+    tcase_add_test(bk, test_book_many_conflict_writes_nothing);
+    tcase_add_test(bk, test_recurring_all_or_nothing_is_atomic);
+    tcase_add_test(bk, test_recurring_all_or_nothing_conflict_writes_nothing);
+    tcase_add_test(bk, test_recurring_skip_conflicts_is_atomic);
+    tcase_add_test(bk, test_reschedule_is_atomic);
+    tcase_add_test(bk, test_cancel_is_atomic);
+    tcase_add_test(bk, test_keyed_book_is_atomic);
+    tcase_add_test(bk, test_keyed_replay_changes_nothing);
+    suite_add_tcase(s, bk);
     return s;
 }

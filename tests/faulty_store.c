@@ -65,6 +65,143 @@ static int f_tenant_put(sl_store *st, const sl_tenant *t)
     return trip(st) ? injected(st) : F(st)->inner->tenant_put(F(st)->inner, t);
 }
 
+/* Every other method: count the call, then fail it or forward it. */
+#define INNER F(st)->inner
+
+static int f_rule_put(sl_store *st, sl_rule *r)
+{
+    return trip(st) ? injected(st) : INNER->rule_put(INNER, r);
+}
+
+static int f_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
+{
+    return trip(st) ? injected(st) : INNER->rule_get(INNER, out, tenant, id);
+}
+
+static int f_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
+                        int (*cb)(void *ctx, const sl_rule *r), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->rules_scan(INNER, tenant, flags, cb, ctx);
+}
+
+static int f_override_put(sl_store *st, sl_override *o)
+{
+    return trip(st) ? injected(st) : INNER->override_put(INNER, o);
+}
+
+static int f_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
+{
+    return trip(st) ? injected(st) : INNER->override_get(INNER, out, tenant, date);
+}
+
+static int f_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
+                            int (*cb)(void *ctx, const sl_override *o), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->overrides_scan(INNER, tenant, from, to, flags, cb, ctx);
+}
+
+static int f_session_put(sl_store *st, sl_session *s)
+{
+    return trip(st) ? injected(st) : INNER->session_put(INNER, s);
+}
+
+static int f_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
+{
+    return trip(st) ? injected(st) : INNER->session_get(INNER, out, tenant, id);
+}
+
+static int f_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
+{
+    return trip(st) ? injected(st) : INNER->session_by_key(INNER, out, tenant, key);
+}
+
+static int f_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
+                           int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->sessions_scan(INNER, tenant, from, to, flags, cb, ctx);
+}
+
+static int f_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
+                                 int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->sessions_by_student(INNER, tenant, student, flags, cb, ctx);
+}
+
+static int f_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
+                                int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->sessions_by_series(INNER, tenant, series, cb, ctx);
+}
+
+static int f_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
+{
+    return trip(st) ? injected(st) : INNER->soft_delete(INNER, entity, tenant, id, deleted_at);
+}
+
+static int f_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
+{
+    return trip(st) ? injected(st) : INNER->purge(INNER, entity, before, purged);
+}
+
+static int f_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id student)
+{
+    return trip(st) ? injected(st) : INNER->account_get(INNER, out, tenant, student);
+}
+
+static int f_account_put(sl_store *st, const sl_account *a)
+{
+    return trip(st) ? injected(st) : INNER->account_put(INNER, a);
+}
+
+static int f_entry_append(sl_store *st, sl_entry *e)
+{
+    return trip(st) ? injected(st) : INNER->entry_append(INNER, e);
+}
+
+static int f_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char *key)
+{
+    return trip(st) ? injected(st) : INNER->entry_by_key(INNER, out, tenant, key);
+}
+
+static int f_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
+{
+    return trip(st) ? injected(st) : INNER->entry_last(INNER, out, tenant);
+}
+
+static int f_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,
+                          int (*cb)(void *ctx, const sl_entry *e), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->entries_scan(INNER, tenant, account, after_seq, cb, ctx);
+}
+
+static int f_hold_put(sl_store *st, sl_credit_hold *h)
+{
+    return trip(st) ? injected(st) : INNER->hold_put(INNER, h);
+}
+
+static int f_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
+{
+    return trip(st) ? injected(st) : INNER->hold_get(INNER, out, tenant, id);
+}
+
+static int f_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
+{
+    return trip(st) ? injected(st) : INNER->hold_by_key(INNER, out, tenant, key);
+}
+
+static int f_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_time before,
+                                int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->holds_expired_scan(INNER, tenant, account, before, cb, ctx);
+}
+
+static int f_webhook_claim(sl_store *st, sl_id tenant, const char *source, const char *event_id, sl_time now)
+{
+    return trip(st) ? injected(st) : INNER->webhook_claim(INNER, tenant, source, event_id, now);
+}
+
+#undef INNER
+
 sl_store *sl_test_faulty_new(sl_store *inner)
 {
     faulty *f = calloc(1, sizeof(*f));
@@ -78,6 +215,31 @@ sl_store *sl_test_faulty_new(sl_store *inner)
     f->base.free = f_free;
     f->base.tenant_get = f_tenant_get;
     f->base.tenant_put = f_tenant_put;
+    f->base.rule_put = f_rule_put;
+    f->base.rule_get = f_rule_get;
+    f->base.rules_scan = f_rules_scan;
+    f->base.override_put = f_override_put;
+    f->base.override_get = f_override_get;
+    f->base.overrides_scan = f_overrides_scan;
+    f->base.session_put = f_session_put;
+    f->base.session_get = f_session_get;
+    f->base.session_by_key = f_session_by_key;
+    f->base.sessions_scan = f_sessions_scan;
+    f->base.sessions_by_student = f_sessions_by_student;
+    f->base.sessions_by_series = f_sessions_by_series;
+    f->base.soft_delete = f_soft_delete;
+    f->base.purge = f_purge;
+    f->base.account_get = f_account_get;
+    f->base.account_put = f_account_put;
+    f->base.entry_append = f_entry_append;
+    f->base.entry_by_key = f_entry_by_key;
+    f->base.entry_last = f_entry_last;
+    f->base.entries_scan = f_entries_scan;
+    f->base.hold_put = f_hold_put;
+    f->base.hold_get = f_hold_get;
+    f->base.hold_by_key = f_hold_by_key;
+    f->base.holds_expired_scan = f_holds_expired_scan;
+    f->base.webhook_claim = f_webhook_claim;
     return &f->base;
 }
 

@@ -169,14 +169,19 @@ SL_API int sl_sessions_by_student(sl_db *db, sl_session **out, size_t *count, sl
 
 /**
  * Soft delete: set deleted_at = now (now > 0); reads hide the row unless
- * asked. A deleted session stops blocking time. Deleting a deleted row is
- * SL_ESTATE. Errors: SL_EINVAL, SL_ENOTFOUND, SL_ESTATE.
+ * asked. A deleted session stops blocking time and its active credit hold
+ * is released. Deleting a deleted row is SL_ESTATE. For accounts, id is the
+ * student; a deleted account refuses posts and holds (SL_ENOTFOUND) and
+ * its entries stay. Errors: SL_EINVAL, SL_ENOTFOUND, SL_ESTATE.
  */
 SL_API int sl_soft_delete(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now);
 
 /**
  * Undo a soft delete. A restored blocking session re-checks conflicts
- * (SL_ECONFLICT leaves it deleted). Restoring a live row is SL_ESTATE.
+ * (SL_ECONFLICT leaves it deleted), a restored trial the one-live-trial
+ * rule (SL_ESTATE), and a restored pending or confirmed session with
+ * credits reserves them again (SL_EINSUFFICIENT leaves it deleted).
+ * Restoring a live row is SL_ESTATE.
  */
 SL_API int sl_restore(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now);
 

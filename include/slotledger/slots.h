@@ -14,8 +14,10 @@
  *     weekday) are converted to UTC by the compatible rule and merged where
  *     they overlap or touch into day intervals.
  *  3. Candidate starts are a, a+step, ... < b within each day interval [a, b)
- *     (step 0 = the duration); [s, s+duration) must be covered by
- *     availability, running past b only into an interval that starts at b.
+ *     (step 0 = the duration); [s, s+duration) must be covered by the union
+ *     of the day intervals: it may run past b only into availability that
+ *     continues without a hole (e.g. an interval of the next date starting
+ *     exactly at b, as for 23:00-24:00 followed by 00:00-00:30).
  *  4. s is a slot iff from <= s < to, s >= now + min_notice, s < now +
  *     max_advance_days (when set), and its footprint [s - buffer_before,
  *     s + duration + buffer_after) overlaps no blocking session's footprint.
@@ -170,15 +172,22 @@ typedef struct sl_engine_params {
     sl_time horizon;        /**< slots start before; INT64_MAX = none */
 } sl_engine_params;
 
+#define SL_ENGINE_PARAMS_INIT { SL_ENGINE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, INT64_MAX }
+
 /**
  * The pure slot engine: no storage, no allocation, no time zones.
  * avail: day intervals (each anchors its own grid), sorted by start, each
  * non-empty; they may touch or overlap one another. busy: the intervals of
  * blocking sessions (without buffers), sorted by start. Writes up to cap
  * slots (start, start + duration) sorted and distinct; *count receives the
- * total, and SL_ERANGE is returned when it exceeds cap.
+ * total, and SL_ERANGE is returned when it exceeds cap (out may be NULL with
+ * cap 0 to count only). from > to or earliest >= horizon give no slots.
+ * Day intervals may be at most 16 days long each (bounding the work of a
+ * call); SL_MAX_SLOTS bounds sl_slots, not this function (a tiny step over
+ * long intervals can give more).
  * Errors: SL_EINVAL (NULL with a non-zero length, unsorted or empty
- * intervals, bad parameters), SL_ERANGE. Thread-safe.
+ * intervals, an interval over 16 days, bad parameters), SL_ERANGE.
+ * Thread-safe; no allocation.
  */
 SL_API int sl_engine_slots(sl_interval *out, size_t cap, size_t *count,
                            const sl_interval *avail, size_t n_avail,

@@ -2,6 +2,7 @@
  * lib/core/db.c - the handle: options, open, close.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,10 +60,49 @@ static int options_check(const sl_options *opts)
     return SL_OK;
 }
 
-static int required_methods_present(const sl_store *st)
+/* Every version-1 method is a "must" (sys/store.h): checked once here so
+ * that the core can call them without testing each pointer. The table
+ * lists them in struct order, so the message names the first one missing. */
+#define SL__METHOD(m) {offsetof(sl_store, m), #m}
+static const struct {
+    size_t offset;
+    const char *name;
+} required_methods[] = {
+    SL__METHOD(begin),          SL__METHOD(commit),
+    SL__METHOD(rollback),       SL__METHOD(free),
+    SL__METHOD(tenant_get),     SL__METHOD(tenant_put),
+    SL__METHOD(rule_put),       SL__METHOD(rule_get),
+    SL__METHOD(rules_scan),     SL__METHOD(override_put),
+    SL__METHOD(override_get),   SL__METHOD(overrides_scan),
+    SL__METHOD(session_put),    SL__METHOD(session_get),
+    SL__METHOD(session_by_key), SL__METHOD(sessions_scan),
+    SL__METHOD(sessions_by_student), SL__METHOD(sessions_by_series),
+    SL__METHOD(soft_delete),    SL__METHOD(purge),
+    SL__METHOD(account_get),    SL__METHOD(account_put),
+    SL__METHOD(entry_append),   SL__METHOD(entry_by_key),
+    SL__METHOD(entry_last),     SL__METHOD(entries_scan),
+    SL__METHOD(hold_put),       SL__METHOD(hold_get),
+    SL__METHOD(hold_by_key),    SL__METHOD(holds_expired_scan),
+    SL__METHOD(webhook_claim),
+};
+#undef SL__METHOD
+
+/* The name of the first required method st lacks, or NULL. A method
+ * pointer is read through memcpy: ISO C has no generic function pointer
+ * type, but every one of them has the size of `void (*)(void)`. */
+_Static_assert(sizeof(void (*)(void)) == sizeof(((sl_store *)0)->begin) &&
+                   sizeof(void (*)(void)) == sizeof(((sl_store *)0)->webhook_claim),
+               "store methods are read as void (*)(void)");
+
+static const char *missing_method(const sl_store *st)
 {
-    return st->begin && st->commit && st->rollback && st->free && st->tenant_get &&
-           st->tenant_put;
+    for (size_t i = 0; i < sizeof(required_methods) / sizeof(required_methods[0]); i++) {
+        void (*fn)(void) = NULL;
+        memcpy(&fn, (const unsigned char *)st + required_methods[i].offset, sizeof(fn));
+        if (!fn)
+            return required_methods[i].name;
+    }
+    return NULL;
 }
 
 int sl_open_store(sl_db **out, sl_store *store, const sl_options *opts)
@@ -83,8 +123,10 @@ int sl_open_store(sl_db **out, sl_store *store, const sl_options *opts)
                      store->version, SL_STORE_VERSION);
         goto out_free_store;
     }
-    if (!required_methods_present(store)) {
-        rc = sl__err(NULL, SL_EINVAL, "store lacks a required method (begin, commit, rollback, free, tenant_get, tenant_put)");
+    const char *missing = missing_method(store);
+    if (missing) {
+        rc = sl__err(NULL, SL_EINVAL, "store lacks a required method: %s (every version-%u method is required)",
+                     missing, store->version);
         goto out_free_store;
     }
     if (sl__crypto_init() != SL_OK) {

@@ -73,6 +73,9 @@ int sl__utf8_valid(const unsigned char *s, size_t len);
 /* BLAKE2b-128 of a canonical request (lib/core/text.c). */
 void sl__fingerprint(uint8_t out[16], const void *canon, size_t len);
 
+/* Inside a transaction: read the tenant; SL_ENOTFOUND with a message. */
+int sl__tenant_load(sl_db *db, sl_tenant *t, sl_id tenant);
+
 /* Validate a NUL-terminated string held in a fixed buffer of cap bytes. */
 int sl__fixed_str_ok(const char *s, size_t cap);
 

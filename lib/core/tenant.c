@@ -105,3 +105,12 @@ int sl_tenant_get(sl_db *db, sl_tenant *out, sl_id id)
         return rc;
     return sl__ok(db);
 }
+
+int sl__tenant_load(sl_db *db, sl_tenant *t, sl_id tenant)
+{
+    unsigned long seq = db->err_seq;
+    int rc = db->store->tenant_get(db->store, t, tenant);
+    if (rc == SL_ENOTFOUND)
+        return sl__err(db, rc, "tenant %lld not found", (long long)tenant);
+    return sl__store_rc(db, seq, rc, "reading the tenant");
+}

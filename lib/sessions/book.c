@@ -4,8 +4,10 @@
  * sl_slots, then the write.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
 
 enum { OP_BOOK = 1, OP_TRIAL, OP_MANUAL, OP_MANY, OP_RECURRING };
@@ -32,7 +34,8 @@ static int booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, 
         return sl__err(db, SL_EINVAL, "%s id must be positive", tenant <= 0 ? "tenant" : "student");
     if ((rc = sl__check_duration(db, duration)) != SL_OK)
         return rc;
-    if ((rc = sl__check_time(db, "start", start)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
+    if ((rc = sl__check_time(db, "start", start)) != SL_OK || (rc = sl__check_time(db, "end", start + duration)) != SL_OK ||
+        (rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;
     if (credits < 0 || credits > INT32_MAX)
         return sl__err(db, SL_EINVAL, "credits %lld must be 0..%d", (long long)credits, INT32_MAX);
@@ -89,6 +92,16 @@ static int insert_session(sl_db *db, sl_session *s, sl_id tenant, sl_id student,
     if (key) {
         snprintf(s->key, sizeof(s->key), "%s", key);
         memcpy(s->request_hash, hash, 16);
+    }
+    /* The credits are reserved in the same transaction: both or neither.
+     * Trials are free; the hold lasts until the session resolves it. */
+    if (credits > 0 && kind != SL_KIND_TRIAL) {
+        sl_credit_hold h;
+        static const uint8_t none[16];
+        int rc = sl__hold_place(db, &h, tenant, student, credits, SL__TIME_MAX, NULL, none, now);
+        if (rc != SL_OK)
+            return rc;
+        s->hold_id = h.id;
     }
     return sl__session_write(db, s, "writing a session");
 }
@@ -189,10 +202,23 @@ static int collect_series(void *ctx, const sl_session *s)
     return 0;
 }
 
+static int cmp_session_id(const void *a, const void *b)
+{
+    const sl_session *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The store yields a series by (start, id); a replay must answer like the
+ * original call, whose out[] followed the request (batches need not be in
+ * time order, and a member may have been rescheduled since). Sessions of a
+ * series are inserted in request order in one transaction, so id order is
+ * request order. */
 static int series_load(sl_db *db, series_ctx *c, sl_id tenant, sl_id series)
 {
     unsigned long seq = db->err_seq;
     int rc = db->store->sessions_by_series(db->store, tenant, series, collect_series, c);
+    if (rc == SL_OK && c->out)
+        qsort(c->out, c->n < c->cap ? c->n : c->cap, sizeof(*c->out), cmp_session_id);
     return sl__store_rc(db, seq, rc, "reading a series");
 }
 

@@ -5,8 +5,10 @@
  *   confirmed -> cancelled | completed | no_show
  *   cancelled, completed, no_show: final
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
 
 static const char *status_name(int32_t s)
@@ -57,6 +59,36 @@ int sl__trial_check(sl_db *db, sl_id tenant, sl_id student)
     return SL_OK;
 }
 
+/*
+ * The credits of a session follow its outcome: completed and no-show
+ * capture the hold; cancelling releases it, unless the tenant's late-cancel
+ * window has begun, which captures it instead. Confirming keeps it.
+ */
+static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
+{
+    sl_credit_hold h;
+    sl_tenant t;
+    int rc;
+    if (to == SL_STATUS_CONFIRMED)
+        return SL_OK;
+    if ((rc = sl__hold_load(db, &h, s->tenant, s->hold_id)) != SL_OK)
+        return rc;
+    int capture = to != SL_STATUS_CANCELLED;
+    if (!capture) {
+        if ((rc = sl__tenant_load(db, &t, s->tenant)) != SL_OK)
+            return rc;
+        capture = t.late_cancel > 0 && now > s->start - t.late_cancel;
+    }
+    if (!capture)
+        return sl__hold_release(db, &h, now);
+    char key[64];
+    sl_entry e;
+    uint8_t hash[16];
+    snprintf(key, sizeof(key), "session:%lld:capture", (long long)s->id);
+    sl__fingerprint(hash, key, strlen(key));
+    return sl__hold_capture(db, &e, &h, h.amount, key, hash, now);
+}
+
 static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_t to, sl_time now)
 {
     sl_session s;
@@ -74,6 +106,8 @@ static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_
                      status_name(s.status), status_name(to));
         goto out_rollback;
     }
+    if (s.hold_id && (rc = settle_hold(db, &s, to, now)) != SL_OK)
+        goto out_rollback;
     s.status = to;
     s.updated_at = now;
     s.replayed = 0;
@@ -130,6 +164,8 @@ int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time ne
         goto out_rollback;
     }
     int64_t duration = s.end - s.start;
+    if ((rc = sl__check_time(db, "the new end", new_start + duration)) != SL_OK)
+        goto out_rollback;
     /* Manual sessions skip availability and never conflict, moved or not. */
     if (s.kind != SL_KIND_MANUAL && (rc = sl__slot_check(db, tenant, new_start, duration, now, id)) != SL_OK)
         goto out_rollback;

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
 
 static const char *entity_name(int32_t e)
@@ -48,6 +49,12 @@ static int row_state(sl_db *db, int32_t entity, sl_id tenant, sl_id id, sl_time 
         rc = db->store->session_get(db->store, sess, tenant, id);
         *deleted_at = sess->deleted_at;
         break;
+    case SL_ENTITY_ACCOUNT: {
+        sl_account a;
+        rc = db->store->account_get(db->store, &a, tenant, id);
+        *deleted_at = a.deleted_at;
+        break;
+    }
     default: { /* overrides are keyed by date; an admin call may scan them */
         find_override f = {id, {0}, 0};
         rc = db->store->overrides_scan(db->store, tenant, SL_DATE_MIN, SL_DATE_MAX, SL_INCLUDE_DELETED,
@@ -78,14 +85,37 @@ static int count_weekday(void *ctx, const sl_rule *r)
     return 0;
 }
 
+/*
+ * A deleted session gives its reserved credits back (its hold is released);
+ * restoring a session that still blocks time reserves them again, which
+ * can fail with SL_EINSUFFICIENT. Captured credits stay captured.
+ */
+static int session_credits(sl_db *db, sl_session *sess, int restore, sl_time now)
+{
+    sl_credit_hold h;
+    int rc = sl__hold_load(db, &h, sess->tenant, sess->hold_id);
+    if (rc != SL_OK)
+        return rc;
+    if (!restore)
+        return h.status == SL_HOLD_ACTIVE ? sl__hold_release(db, &h, now) : SL_OK;
+    if (h.status == SL_HOLD_ACTIVE || h.status == SL_HOLD_CAPTURED || !sl__status_blocking(sess->status) ||
+        sess->status == SL_STATUS_COMPLETED || sess->status == SL_STATUS_NO_SHOW)
+        return SL_OK;
+    static const uint8_t none[16];
+    if ((rc = sl__hold_place(db, &h, sess->tenant, sess->student, sess->credits, SL__TIME_MAX, NULL, none, now)) !=
+        SL_OK)
+        return rc;
+    sess->hold_id = h.id;
+    sess->updated_at = now;
+    return sl__session_write(db, sess, "re-reserving a restored session's credits");
+}
+
 static int args_check(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now)
 {
     if (tenant <= 0 || id <= 0)
         return sl__err(db, SL_EINVAL, "tenant and row ids must be positive");
     if (!entity_name(entity))
         return sl__err(db, SL_EINVAL, "entity %d is not a soft-deletable entity", (int)entity);
-    if (entity == SL_ENTITY_ACCOUNT)
-        return sl__err(db, SL_EINVAL, "accounts are not stored by this version (the ledger is not built yet)");
     if (now <= 0 || now > SL__TIME_MAX)
         return sl__err(db, SL_EINVAL, "now must be a positive time before year 10000");
     return SL_OK;
@@ -115,6 +145,13 @@ static int set_deleted(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_tim
     }
     if (restore && entity == SL_ENTITY_SESSION && sl__status_blocking(sess.status) &&
         (rc = sl__footprint_check(db, tenant, sess.start, sess.end - sess.start, id)) != SL_OK)
+        goto out_rollback;
+    /* One live trial per student: a deleted trial does not count, so
+     * while it was deleted the student may have booked another. */
+    if (restore && entity == SL_ENTITY_SESSION && sess.kind == SL_KIND_TRIAL && sess.status != SL_STATUS_CANCELLED &&
+        (rc = sl__trial_check(db, tenant, sess.student)) != SL_OK)
+        goto out_rollback;
+    if (entity == SL_ENTITY_SESSION && sess.hold_id && (rc = session_credits(db, &sess, restore, now)) != SL_OK)
         goto out_rollback;
     if (restore && entity == SL_ENTITY_RULE) {
         count_ctx c = {rule.weekday, 0};

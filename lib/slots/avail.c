@@ -17,15 +17,6 @@ int sl__check_duration(sl_db *db, int64_t duration)
     return SL_OK;
 }
 
-int sl__tenant_load(sl_db *db, sl_tenant *t, sl_id tenant)
-{
-    unsigned long seq = db->err_seq;
-    int rc = db->store->tenant_get(db->store, t, tenant);
-    if (rc == SL_ENOTFOUND)
-        return sl__err(db, rc, "tenant %lld not found", (long long)tenant);
-    return sl__store_rc(db, seq, rc, "reading the tenant");
-}
-
 /* Collected windows of the dates [first, first + n_dates). */
 typedef struct day_windows {
     sl_date first;

@@ -45,7 +45,5 @@ int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time 
 /* Validates a duration (SL_EINVAL with a message). */
 int sl__check_duration(sl_db *db, int64_t duration);
 
-/* Loads the tenant inside a transaction; SL_ENOTFOUND with a message. */
-int sl__tenant_load(sl_db *db, sl_tenant *t, sl_id tenant);
 
 #endif

@@ -110,9 +110,10 @@ static bool interval_next(const sl_interval *iv, int64_t step, sl_time t, sl_tim
  * Smallest grid start >= t over all day intervals. t must not decrease
  * between calls on one cursor. Intervals are sorted by start, so once an
  * interval starts at or after the best start found, neither it nor any
- * later one can offer a smaller start. Intervals nested in a long one stay
- * behind `lo` and are rescanned; day intervals only overlap at DST folds,
- * so in practice one or two are looked at.
+ * later one can offer a smaller start. A long interval holds `lo` back, so
+ * finished intervals nested in it are rescanned on every call (worst case
+ * O(n_avail) per candidate); day intervals only overlap at DST folds, so in
+ * practice one or two are looked at.
  */
 static bool grid_next(grid *g, sl_time t, sl_time *out)
 {

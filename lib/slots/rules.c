@@ -180,7 +180,7 @@ int sl_rules_list(sl_db *db, sl_rule **out, size_t *count, sl_id tenant, uint32_
     unsigned long seq = db->err_seq;
     rc = db->store->rules_scan(db->store, tenant, flags & SL_INCLUDE_DELETED, push_rule, &g);
     sl__tx_rollback(db);
-    if (rc == SL_OK)
+    if (rc == SL_OK && g.n > 1) /* g.p is NULL when empty: qsort(NULL, ...) is undefined */
         qsort(g.p, g.n, g.size, cmp_rule);
     return sl__grow_finish(db, &g, rc, seq, (void **)out, count);
 }

@@ -108,6 +108,88 @@ static const migration migrations[] = {
      "CREATE INDEX sessions_student ON sessions (tenant, student, start_at);"
      "CREATE INDEX sessions_series ON sessions (tenant, series_id, start_at) WHERE series_id <> 0;"
      "CREATE INDEX sessions_deleted ON sessions (deleted_at) WHERE deleted_at IS NOT NULL;"},
+    /*
+     * The credit ledger. Same conventions as migration 2 (deleted_at NULL
+     * when live, AUTOINCREMENT ids, no foreign keys). Texts are '' for
+     * none; request_hash is the 16-byte fingerprint, hash the 32-byte
+     * chain hash.
+     *
+     *  - accounts: one row per (tenant, student), found by primary key;
+     *    accounts_live holds the live ones (soft delete convention). Never
+     *    purged: their entries are kept forever.
+     *  - entries: append only. The triggers refuse UPDATE and DELETE at
+     *    the SQL level too (someone with raw access can drop them; the
+     *    hash chain is what catches that). entries_seq (unique) serves the
+     *    ledger head, the tenant's history and verification in chain
+     *    order; entries_key (unique) the idempotency lookup; entries_account
+     *    an account's history, keyset-paginated by seq.
+     *  - holds: holds_key (unique among non-empty keys) for idempotency;
+     *    holds_active holds only active holds, so the lapsed-hold scan run
+     *    on every post and balance read stays small however many holds an
+     *    account has resolved.
+     *  - webhook_events: the primary key is the "claim once" guarantee.
+     */
+    {3, "accounts, entries, holds, webhook events",
+     "CREATE TABLE accounts ("
+     "  tenant INTEGER NOT NULL,"
+     "  student INTEGER NOT NULL,"
+     "  floor INTEGER NOT NULL,"
+     "  posted INTEGER NOT NULL,"
+     "  held INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  deleted_at INTEGER,"
+     "  PRIMARY KEY (tenant, student)"
+     ") STRICT, WITHOUT ROWID;"
+     "CREATE INDEX accounts_live ON accounts (tenant, student) WHERE deleted_at IS NULL;"
+     ""
+     "CREATE TABLE entries ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  tenant INTEGER NOT NULL,"
+     "  seq INTEGER NOT NULL,"
+     "  account INTEGER NOT NULL,"
+     "  kind INTEGER NOT NULL,"
+     "  amount INTEGER NOT NULL,"
+     "  balance_after INTEGER NOT NULL,"
+     "  hold_id INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) BETWEEN 1 AND 128),"
+     "  reference TEXT NOT NULL CHECK (length(CAST(reference AS BLOB)) <= 128),"
+     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
+     "  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+     ") STRICT;"
+     "CREATE UNIQUE INDEX entries_seq ON entries (tenant, seq);"
+     "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);"
+     "CREATE INDEX entries_account ON entries (tenant, account, seq);"
+     "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
+     "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+     "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries"
+     "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+     ""
+     "CREATE TABLE holds ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  tenant INTEGER NOT NULL,"
+     "  account INTEGER NOT NULL,"
+     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 4),"
+     "  amount INTEGER NOT NULL,"
+     "  captured INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  resolved_at INTEGER NOT NULL,"
+     "  entry_id INTEGER NOT NULL,"
+     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
+     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16)"
+     ") STRICT;"
+     "CREATE UNIQUE INDEX holds_key ON holds (tenant, idem_key) WHERE idem_key <> '';"
+     "CREATE INDEX holds_active ON holds (tenant, account, expires_at) WHERE status = 1;"
+     ""
+     "CREATE TABLE webhook_events ("
+     "  tenant INTEGER NOT NULL,"
+     "  source TEXT NOT NULL,"
+     "  event_id TEXT NOT NULL,"
+     "  claimed_at INTEGER NOT NULL,"
+     "  PRIMARY KEY (tenant, source, event_id)"
+     ") STRICT, WITHOUT ROWID;"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -172,6 +254,12 @@ int sl__schema_migrate(sqlite3 *h, char *err, size_t errlen)
                  (unsigned long long)app_id);
         return SL_ESTORE;
     }
+    /* The common case, an up-to-date database, needs no write lock: opening
+     * must not wait behind a busy writer. */
+    if (app_id == SL__APPLICATION_ID &&
+        query_int(h, "SELECT coalesce(max(version), 0) FROM sl_schema", &current) == SQLITE_OK &&
+        current == sl__schema_latest())
+        return SL_OK;
     if ((rc = sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
         return fail(h, rc, err, errlen, "cannot lock the database to check its schema");
 

@@ -38,6 +38,17 @@
  *
  * begin(0, 1) is a write transaction over every tenant (used by purge).
  *
+ * Details every backend follows (the conformance suite checks them):
+ *  - replacing an unknown id, or another tenant's, is SL_ENOTFOUND;
+ *  - an override moved onto a date that already has one is SL_EEXISTS;
+ *  - sessions_by_series returns the whole series, deleted and cancelled
+ *    members included; series 0 matches nothing; a lookup of key "" is
+ *    SL_ENOTFOUND;
+ *  - SL_SCAN_BLOCKING wins over SL_INCLUDE_DELETED;
+ *  - a scan with from >= to still applies `start < to AND end > from`;
+ *  - callbacks must not write to the store or start another scan (SQLite
+ *    would reset the statement being stepped).
+ *
  * Errors: a method returns SL_OK or a negative SL_E* code. SL_ENOTFOUND means
  * "no such row" and is not a failure of the store. For anything else the
  * method should describe the problem with sl_store_error(), which records a
@@ -51,6 +62,7 @@
 #include "slotledger/tenant.h"
 #include "slotledger/slots.h"
 #include "slotledger/sessions.h"
+#include "slotledger/ledger.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -127,6 +139,38 @@ struct sl_store {
     /** must: hard-delete rows of entity with 0 < deleted_at < before, every
      * tenant; *purged receives the count. Called inside begin(0, 1). */
     int (*purge)(sl_store *st, int32_t entity, sl_time before, size_t *purged);
+
+    /** must: read account (tenant, student), deleted or not; SL_ENOTFOUND.
+     * soft_delete with SL_ENTITY_ACCOUNT takes the student as id. */
+    int (*account_get)(sl_store *st, sl_account *out, sl_id tenant, sl_id student);
+    /** must: insert or replace account (tenant, student). */
+    int (*account_put)(sl_store *st, const sl_account *a);
+    /** must: append entry e (e->id == 0: the store assigns it). (tenant, seq)
+     * and (tenant, key) are unique: SL_EEXISTS, nothing written. Entries are
+     * never updated or deleted. */
+    int (*entry_append)(sl_store *st, sl_entry *e);
+    /** must: the entry of tenant carrying key; SL_ENOTFOUND. */
+    int (*entry_by_key)(sl_store *st, sl_entry *out, sl_id tenant, const char *key);
+    /** must: the tenant's entry with the highest seq; SL_ENOTFOUND if none. */
+    int (*entry_last)(sl_store *st, sl_entry *out, sl_id tenant);
+    /** must: entries of tenant (of one account, or all when account == 0)
+     * with seq > after_seq, ascending by seq. */
+    int (*entries_scan)(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,
+                        int (*cb)(void *ctx, const sl_entry *e), void *ctx);
+    /** must: insert (h->id == 0) or replace a hold; a non-empty key is
+     * unique per tenant (SL_EEXISTS). */
+    int (*hold_put)(sl_store *st, sl_credit_hold *h);
+    /** must: read hold id of tenant; SL_ENOTFOUND. */
+    int (*hold_get)(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id);
+    /** must: the hold of tenant carrying key; SL_ENOTFOUND. */
+    int (*hold_by_key)(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key);
+    /** must: active holds of one account of tenant whose expires_at <= before,
+     * any order (the core subtracts lapsed holds from `held`). */
+    int (*holds_expired_scan)(sl_store *st, sl_id tenant, sl_id account, sl_time before,
+                              int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx);
+    /** must: record (tenant, source, event_id) once: SL_OK the first time,
+     * SL_EEXISTS afterwards (nothing written). */
+    int (*webhook_claim)(sl_store *st, sl_id tenant, const char *source, const char *event_id, sl_time now);
 };
 
 /** Scan flag: only live sessions of a blocking status (pending, confirmed,
@@ -135,7 +179,8 @@ struct sl_store {
 
 /** Initialises a zeroed store of the given version: SL_STORE_INIT. */
 #define SL_STORE_INIT { SL_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Zero st and set its version. Errors: SL_EINVAL (NULL, version 0 or newer

@@ -1,0 +1,229 @@
+/*
+ * bench/bench_book.c - sl_book throughput on SQLite (WAL), one process or
+ * several contending for the same teachers, then a raw-SQL self-join that
+ * counts double bookings (must be 0).
+ *
+ *   bench_book --db PATH [--teachers 100] [--bookings N] [--procs 1|2]
+ *              [--durability fast|durable] [--credits 1] [--max-seconds S]
+ *
+ * Setup (not timed): the teachers of the data set (zones, rules,
+ * overrides), no sessions, a purchase of 40 credits per student. Then each
+ * process walks the same list: booking i goes to teacher 1 + i % T at that
+ * teacher's (i / T)-th bookable hour after now, for a random student, with
+ * `credits` (a credit hold in the same transaction) and an idempotency key
+ * of its own. With two processes every slot is attempted twice: one wins,
+ * the other gets SL_ECONFLICT (SL_EBUSY is retried and counted).
+ *
+ * Figures: book (attempts per second per 100-call batch, all processes),
+ * book_ok_mean (successful bookings / s), book_latency (us per call),
+ * busy_retries, conflicts, double_bookings, sessions.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+
+#define BATCH 100
+#define MAX_PROCS 4
+#define MAX_SAMPLES 200000
+
+typedef struct proc_result {
+    long long attempts, ok, conflicts, busy, other;
+    double seconds;
+    long n_rates, n_lat;
+    double rates[MAX_SAMPLES / BATCH + 1];
+    double lat[MAX_SAMPLES];
+} proc_result;
+
+static void run_proc(const char *path, int durability, int proc, int teachers, long long bookings,
+                     sl_time **starts, const size_t *n_starts, int64_t credits, double max_s, uint64_t seed,
+                     proc_result *r)
+{
+    sl_db *db = bench_open_sqlite(path, durability);
+    bench_rng rng;
+    bench_rng_seed(&rng, seed + (uint64_t)proc * 7919);
+    char key[64];
+    double start = bench_now_ns(), b0 = start;
+    long in_batch = 0;
+    for (long long i = 0; i < bookings; i++) {
+        int t = 1 + (int)(i % teachers);
+        size_t k = (size_t)(i / teachers);
+        if (k >= n_starts[t])
+            break;
+        sl_id student = bench_student(t, BENCH_STUDENTS_PER_TEACHER,
+                                      (int)bench_rng_below(&rng, BENCH_STUDENTS_PER_TEACHER));
+        snprintf(key, sizeof key, "b:%d:%d:%zu", proc, t, k);
+        double t0 = bench_now_ns();
+        int rc;
+        while ((rc = sl_book(db, NULL, t, student, starts[t][k], 3600, credits, key, BENCH_NOW)) == SL_EBUSY)
+            r->busy++;
+        double t1 = bench_now_ns();
+        r->attempts++;
+        if (rc == SL_OK)
+            r->ok++;
+        else if (rc == SL_ECONFLICT)
+            r->conflicts++;
+        else {
+            if (r->other++ == 0)
+                fprintf(stderr, "bench_book: booking %lld: %s: %s\n", i, sl_strerror(rc), sl_errmsg(db));
+        }
+        if (r->n_lat < MAX_SAMPLES)
+            r->lat[r->n_lat++] = (t1 - t0) / 1e3;
+        if (++in_batch == BATCH) {
+            if (r->n_rates < MAX_SAMPLES / BATCH + 1)
+                r->rates[r->n_rates++] = BATCH / ((t1 - b0) / 1e9);
+            b0 = t1;
+            in_batch = 0;
+            if ((t1 - start) / 1e9 > max_s)
+                break;
+        }
+    }
+    r->seconds = (bench_now_ns() - start) / 1e9;
+    sl_close(db);
+}
+
+static long long double_bookings(const char *path, long long *sessions)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    long long n = -1;
+    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        bench_die("raw open %s: %s", path, sqlite3_errmsg(h));
+    const char *sql =
+        "SELECT count(*) FROM sessions a JOIN sessions b"
+        " ON b.tenant = a.tenant AND b.id > a.id"
+        " AND b.start_at > a.start_at - 86400 AND b.start_at < a.end_at AND a.start_at < b.end_at"
+        " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.status <> 3 AND b.status <> 3";
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+        bench_die("self-join: %s", sqlite3_errmsg(h));
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(h, "SELECT count(*) FROM sessions", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        bench_die("count: %s", sqlite3_errmsg(h));
+    *sessions = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = bench_arg(argc, argv, "--db", "bench_book.db");
+    int teachers = (int)bench_arg_int(argc, argv, "--teachers", 100);
+    long long bookings = bench_arg_int(argc, argv, "--bookings", 40000);
+    int procs = (int)bench_arg_int(argc, argv, "--procs", 1);
+    const char *dur = bench_arg(argc, argv, "--durability", "fast");
+    int64_t credits = bench_arg_int(argc, argv, "--credits", 1);
+    double max_s = (double)bench_arg_int(argc, argv, "--max-seconds", 20);
+    uint64_t seed = (uint64_t)bench_arg_int(argc, argv, "--seed", 42);
+    int durability = strcmp(dur, "durable") == 0 ? SL_DURABLE : SL_FAST;
+    if (procs < 1 || procs > MAX_PROCS)
+        bench_die("--procs 1..%d", MAX_PROCS);
+    if (teachers < 1)
+        bench_die("--teachers must be >= 1");
+
+    bench_kv_str("bench", "book");
+    bench_kv_str("backend", "sqlite");
+    bench_kv_str("durability", durability == SL_FAST ? "fast" : "durable");
+    bench_kv_int("procs", procs);
+    bench_kv_int("scale", teachers);
+    bench_kv_int("credits", credits);
+
+    bench_remove_db(path);
+    sl_db *db = bench_open_sqlite(path, durability);
+    bench_dataset_opts o = {teachers, 0, BENCH_STUDENTS_PER_TEACHER, 1, BENCH_LOAD_MANY, seed};
+    bench_dataset_stats st;
+    bench_dataset_build(db, &o, &st);
+    sl_close(db);
+
+    /* Each teacher's bookable hours from now + 2 h on, enough for the run. */
+    size_t per = (size_t)(bookings / teachers) + 2;
+    sl_time **starts = calloc((size_t)teachers + 1, sizeof(*starts));
+    size_t *n_starts = calloc((size_t)teachers + 1, sizeof(*n_starts));
+    if (!starts || !n_starts)
+        bench_die("out of memory");
+    sl_time horizon = BENCH_NOW + (sl_time)(per / 40 + 2) * 7 * BENCH_DAY;
+    for (int t = 1; t <= teachers; t++) {
+        if (!(starts[t] = malloc(per * sizeof(sl_time))))
+            bench_die("out of memory");
+        n_starts[t] = bench_teacher_starts(starts[t], per, t, BENCH_NOW + 2 * BENCH_HOUR, horizon);
+    }
+
+    proc_result *res = mmap(NULL, sizeof(proc_result) * (size_t)procs, PROT_READ | PROT_WRITE,
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (res == MAP_FAILED)
+        bench_die("mmap");
+    memset(res, 0, sizeof(proc_result) * (size_t)procs);
+    double w0 = bench_now_ns();
+    for (int p = 0; p < procs; p++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            bench_die("fork");
+        if (pid == 0) {
+            run_proc(path, durability, p, teachers, bookings, starts, n_starts, credits, max_s, seed, &res[p]);
+            _exit(0);
+        }
+    }
+    int failed = 0;
+    for (int p = 0; p < procs; p++) {
+        int status = 0;
+        if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failed = 1;
+    }
+    double wall = (bench_now_ns() - w0) / 1e9;
+    if (failed)
+        bench_die("a booking process failed");
+
+    bench_samples rates, lat;
+    bench_samples_init(&rates);
+    bench_samples_init(&lat);
+    long long attempts = 0, ok = 0, conflicts = 0, busy = 0, other = 0;
+    for (int p = 0; p < procs; p++) {
+        attempts += res[p].attempts;
+        ok += res[p].ok;
+        conflicts += res[p].conflicts;
+        busy += res[p].busy;
+        other += res[p].other;
+        for (long i = 0; i < res[p].n_lat; i++)
+            bench_samples_add(&lat, res[p].lat[i]);
+    }
+    /* The rate of all processes together: batch i of every process. */
+    long nb = res[0].n_rates;
+    for (int p = 1; p < procs; p++)
+        if (res[p].n_rates < nb)
+            nb = res[p].n_rates;
+    for (long i = 0; i < nb; i++) {
+        double sum = 0;
+        for (int p = 0; p < procs; p++)
+            sum += res[p].rates[i];
+        bench_samples_add(&rates, sum);
+    }
+    bench_print_rate("book", &rates, attempts, wall, "bookings/s");
+    bench_print_latency("book_latency", &lat, attempts, "us");
+    bench_kv_num("book_ok_mean", (double)ok / wall);
+    bench_kv_int("book_ok", ok);
+    bench_kv_int("conflicts", conflicts);
+    bench_kv_int("busy_retries", busy);
+    bench_kv_int("other_errors", other);
+    long long sessions = 0;
+    long long dbl = double_bookings(path, &sessions);
+    bench_kv_int("sessions", sessions);
+    bench_kv_int("double_bookings", dbl);
+    bench_kv_int("peak_rss_kb", bench_children_peak_rss_kb());
+    munmap(res, sizeof(proc_result) * (size_t)procs);
+    for (int t = 1; t <= teachers; t++)
+        free(starts[t]);
+    free(starts);
+    free(n_starts);
+    bench_samples_free(&rates);
+    bench_samples_free(&lat);
+    if (!bench_arg_flag(argc, argv, "--keep"))
+        bench_remove_db(path);
+    return dbl == 0 && other == 0 && sessions == ok ? 0 : 1;
+}

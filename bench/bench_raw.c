@@ -1,0 +1,197 @@
+/*
+ * bench/bench_raw.c - what SQLite and the disk themselves do on this
+ * machine, measured in the same run as the library's figures so that each
+ * of those prints as a ratio.
+ *
+ *   bench_raw --dir DIR [--durability fast|durable] [--rows N]
+ *             [--queries Q] [--fsyncs K] [--max-seconds S]
+ *
+ * - raw_insert: a prepared INSERT of a row the size of a ledger entry
+ *   (ids, amounts, a key, a reference, a 16-byte fingerprint and a 32-byte
+ *   hash) into a table with a rowid and a unique (tenant, key) index, one
+ *   transaction per row, WAL with synchronous=NORMAL (fast) or FULL
+ *   (durable): rows/s per 100-row batch.
+ * - raw_insert_batch: the same rows, 1,000 per transaction.
+ * - raw_lookup: the prepared point query by (tenant, key): us per query.
+ * - fsync: write 4 KiB + fsync() on a file in DIR, the disk's physical
+ *   limit for a durable commit: fsyncs/s per 10.
+ */
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+
+static void exec(sqlite3 *h, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
+        bench_die("raw sqlite: %s: %s", sql, err ? err : "?");
+}
+
+static void bind_row(sqlite3_stmt *st, long long i)
+{
+    static const unsigned char fp[16] = {1, 2, 3}, hash[32] = {4, 5, 6};
+    char key[48];
+    snprintf(key, sizeof key, "s:%lld:%c", i / 2, i % 2 ? 'c' : 'p');
+    sqlite3_bind_int64(st, 1, 1 + i % 10);
+    sqlite3_bind_int64(st, 2, 1 + (i / 20) % 50);
+    sqlite3_bind_int64(st, 3, i + 1);
+    sqlite3_bind_int64(st, 4, i % 2 ? 3 : 1);
+    sqlite3_bind_int64(st, 5, i % 2 ? -1 : 2);
+    sqlite3_bind_int64(st, 6, i);
+    sqlite3_bind_int64(st, 7, 0);
+    sqlite3_bind_int64(st, 8, BENCH_NOW);
+    sqlite3_bind_text(st, 9, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 10, "bench", -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 11, fp, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 12, hash, 32, SQLITE_STATIC);
+}
+
+static void step_done(sqlite3 *h, sqlite3_stmt *st)
+{
+    if (sqlite3_step(st) != SQLITE_DONE)
+        bench_die("raw sqlite step: %s", sqlite3_errmsg(h));
+    sqlite3_reset(st);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = bench_arg(argc, argv, "--dir", ".");
+    const char *dur = bench_arg(argc, argv, "--durability", "fast");
+    long long rows = bench_arg_int(argc, argv, "--rows", 100000);
+    long long queries = bench_arg_int(argc, argv, "--queries", 100000);
+    long long fsyncs = bench_arg_int(argc, argv, "--fsyncs", 500);
+    double max_s = (double)bench_arg_int(argc, argv, "--max-seconds", 10);
+    int fast = strcmp(dur, "durable") != 0;
+    char path[4096];
+
+    bench_kv_str("bench", "raw");
+    bench_kv_str("backend", "sqlite");
+    bench_kv_str("durability", fast ? "fast" : "durable");
+    bench_kv_str("sqlite_version", sqlite3_libversion());
+
+    snprintf(path, sizeof path, "%s/bench_raw_%s.db", dir, fast ? "fast" : "durable");
+    bench_remove_db(path);
+    sqlite3 *h = NULL;
+    if (sqlite3_open(path, &h) != SQLITE_OK)
+        bench_die("raw open %s", path);
+    exec(h, "PRAGMA journal_mode = WAL");
+    exec(h, fast ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
+    exec(h, "CREATE TABLE entries (id INTEGER PRIMARY KEY, tenant INTEGER NOT NULL, account INTEGER NOT NULL,"
+            " seq INTEGER NOT NULL, kind INTEGER NOT NULL, amount INTEGER NOT NULL,"
+            " balance_after INTEGER NOT NULL, hold_id INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+            " idem_key TEXT NOT NULL, reference TEXT NOT NULL, request_hash BLOB NOT NULL, hash BLOB NOT NULL)"
+            " STRICT;"
+            "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);");
+    sqlite3_stmt *ins = NULL, *get = NULL;
+    if (sqlite3_prepare_v2(h, "INSERT INTO entries (tenant, account, seq, kind, amount, balance_after, hold_id,"
+                              " created_at, idem_key, reference, request_hash, hash)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                           -1, &ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h, "SELECT id, amount, balance_after, request_hash FROM entries"
+                              " WHERE tenant = ?1 AND idem_key = ?2",
+                           -1, &get, NULL) != SQLITE_OK)
+        bench_die("raw prepare: %s", sqlite3_errmsg(h));
+
+    /* One transaction per row. */
+    bench_samples s;
+    bench_samples_init(&s);
+    long long done = 0;
+    double start = bench_now_ns(), b0 = start;
+    for (long long i = 0; i < rows; i++) {
+        bind_row(ins, i);
+        exec(h, "BEGIN IMMEDIATE");
+        step_done(h, ins);
+        exec(h, "COMMIT");
+        if (++done % 100 == 0) {
+            double t1 = bench_now_ns();
+            bench_samples_add(&s, 100 / ((t1 - b0) / 1e9));
+            b0 = t1;
+            if ((t1 - start) / 1e9 > max_s)
+                break;
+        }
+    }
+    bench_print_rate("raw_insert", &s, done, (bench_now_ns() - start) / 1e9, "rows/s");
+    long long inserted = done;
+
+    /* 1,000 rows per transaction. */
+    bench_samples_free(&s);
+    long long batched = 0;
+    start = bench_now_ns();
+    for (int b = 0; b < 200; b++) {
+        double t0 = bench_now_ns();
+        exec(h, "BEGIN IMMEDIATE");
+        for (int i = 0; i < 1000; i++) {
+            bind_row(ins, inserted + batched + i);
+            step_done(h, ins);
+        }
+        exec(h, "COMMIT");
+        double t1 = bench_now_ns();
+        batched += 1000;
+        bench_samples_add(&s, 1000 / ((t1 - t0) / 1e9));
+        if ((t1 - start) / 1e9 > max_s / 2)
+            break;
+    }
+    bench_print_rate("raw_insert_batch", &s, batched, (bench_now_ns() - start) / 1e9, "rows/s");
+
+    /* Point queries by the unique key. */
+    bench_samples_free(&s);
+    bench_rng rng;
+    bench_rng_seed(&rng, 7);
+    done = 0;
+    start = bench_now_ns();
+    for (long long q = -1000; q < queries && inserted > 0; q++) {
+        long long i = (long long)bench_rng_below(&rng, (uint64_t)inserted);
+        char key[48];
+        snprintf(key, sizeof key, "s:%lld:%c", i / 2, i % 2 ? 'c' : 'p');
+        double t0 = bench_now_ns();
+        sqlite3_bind_int64(get, 1, 1 + i % 10);
+        sqlite3_bind_text(get, 2, key, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(get) != SQLITE_ROW)
+            bench_die("raw lookup found nothing: %s", sqlite3_errmsg(h));
+        sqlite3_reset(get);
+        double t1 = bench_now_ns();
+        if (q < 0)
+            continue;
+        bench_samples_add(&s, (t1 - t0) / 1e3);
+        if ((t1 - start) / 1e9 > max_s / 2)
+            break;
+        done++;
+    }
+    bench_print_latency("raw_lookup", &s, done, "us");
+    sqlite3_finalize(ins);
+    sqlite3_finalize(get);
+    sqlite3_close(h);
+    bench_remove_db(path);
+
+    /* The disk: write + fsync. */
+    bench_samples_free(&s);
+    snprintf(path, sizeof path, "%s/bench_fsync.tmp", dir);
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    if (fd < 0)
+        bench_die("open %s", path);
+    char page[4096];
+    memset(page, 'x', sizeof page);
+    done = 0;
+    start = b0 = bench_now_ns();
+    for (long long i = 0; i < fsyncs; i++) {
+        if (write(fd, page, sizeof page) != (ssize_t)sizeof page || fsync(fd) != 0)
+            bench_die("write/fsync %s", path);
+        if (++done % 10 == 0) {
+            double t1 = bench_now_ns();
+            bench_samples_add(&s, 10 / ((t1 - b0) / 1e9));
+            b0 = t1;
+            if ((t1 - start) / 1e9 > max_s / 2)
+                break;
+        }
+    }
+    bench_print_rate("fsync", &s, done, (bench_now_ns() - start) / 1e9, "fsyncs/s");
+    close(fd);
+    unlink(path);
+    bench_samples_free(&s);
+    return 0;
+}

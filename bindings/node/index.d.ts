@@ -1,0 +1,235 @@
+// Type declarations for the slotledger Node.js binding.
+
+/** Seconds, or an object adding up hours, minutes and seconds. */
+export type Duration = number | bigint | { hours?: number; minutes?: number; seconds?: number };
+/** An id, amount or count: a Number (exact to 2^53) or a BigInt (input only). */
+export type Int = number | bigint;
+/** "YYYY-MM-DD", a Date (its UTC calendar day), or a day number. */
+export type CivilDate = string | Date | number;
+/** "HH:MM" (00:00..24:00) or minutes after local midnight. */
+export type WallTime = string | number;
+export type Entity = 'rule' | 'override' | 'session' | 'account';
+export type SessionStatus = 'pending' | 'confirmed' | 'cancelled' | 'completed' | 'no_show';
+export type SessionKind = 'regular' | 'trial' | 'manual';
+export type EntryKind = 'purchase' | 'grant' | 'consume' | 'refund' | 'adjust' | 'expire';
+export type HoldStatus = 'active' | 'captured' | 'released' | 'expired';
+
+export interface Clock { now?: Date }
+export interface ReadOptions { includeDeleted?: boolean }
+
+export interface OpenOptions {
+    durability?: 'durable' | 'fast';
+    tzdir?: string;
+    busyTimeoutMs?: number;
+    /** 16..64 bytes keying the ledger hash chain (a string is UTF-8). */
+    ledgerKey?: Buffer | Uint8Array | string;
+}
+
+export interface TenantSettings extends Clock {
+    tz?: string;
+    bufferBefore?: Duration;
+    bufferAfter?: Duration;
+    minNotice?: Duration;
+    step?: Duration;
+    maxAdvanceDays?: number;
+    lateCancel?: Duration;
+}
+
+export interface RuleInput extends Clock {
+    weekday: number;
+    start: WallTime;
+    end: WallTime;
+    validFrom?: CivilDate | null;
+    validUntil?: CivilDate | null;
+}
+
+export interface Slot { start: Date; end: Date }
+export interface SlotList extends Array<Slot> {
+    clamped: boolean;
+    total: number;
+    truncated: boolean;
+}
+
+export interface BookingInput extends Clock {
+    student: Int;
+    start: Date;
+    duration: Duration;
+    credits?: Int;
+    key?: string | null;
+}
+
+export interface RecurringInput extends BookingInput {
+    count: number;
+    policy?: 'all-or-nothing' | 'skip-conflicts';
+}
+
+export interface PostInput {
+    account: Int;
+    amount: Int;
+    kind: EntryKind;
+    key: string;
+    reference?: string | null;
+}
+
+export interface Balance { posted: number; held: number; available: number; floor: number }
+export interface VerifyReport { entries: number; accounts: number; firstBadSeq: number | null; firstBadEntry: number | null }
+export interface LocalTime { year: number; month: number; day: number; hour?: number; minute?: number; second?: number }
+export interface LocalTimeOut { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number }
+
+export class Tenant {
+    id: number; tz: string; bufferBefore: number; bufferAfter: number; minNotice: number;
+    step: number; maxAdvanceDays: number; lateCancel: number; createdAt: Date; updatedAt: Date;
+}
+export class Rule {
+    id: number; tenant: number; weekday: number; start: string; end: string; startMin: number; endMin: number;
+    validFrom: string | null; validUntil: string | null; createdAt: Date; updatedAt: Date; deletedAt: Date | null;
+}
+export class Override {
+    id: number; tenant: number; date: string; windows: [string, string][];
+    createdAt: Date; updatedAt: Date; deletedAt: Date | null;
+}
+export class Session {
+    id: number; tenant: number; student: number; start: Date; end: Date; status: SessionStatus; kind: SessionKind;
+    credits: number; holdId: number | null; seriesId: number | null; replayed: boolean; key: string | null;
+    createdAt: Date; updatedAt: Date; deletedAt: Date | null;
+    readonly duration: number;
+}
+export class Entry {
+    id: number; tenant: number; account: number; seq: number; kind: EntryKind; amount: number; balanceAfter: number;
+    holdId: number | null; createdAt: Date; replayed: boolean; key: string; reference: string | null; hash: Buffer;
+}
+export class Hold {
+    id: number; tenant: number; account: number; amount: number; captured: number; status: HoldStatus;
+    expiresAt: Date; createdAt: Date; resolvedAt: Date | null; entryId: number | null; replayed: boolean; key: string | null;
+}
+export class Account {
+    tenant: number; student: number; floor: number; posted: number; held: number;
+    createdAt: Date; updatedAt: Date; deletedAt: Date | null;
+}
+
+export class Database {
+    private constructor();
+    readonly name: string;
+    readonly closed: boolean;
+    close(): void;
+    errcode(): number;
+    errmsg(): string;
+
+    setTenant(id: Int, settings?: TenantSettings): Tenant;
+    tenant(id: Int): Tenant;
+
+    addRule(tenant: Int, rule: RuleInput): number;
+    updateRule(tenant: Int, id: Int, changes: Partial<RuleInput>): Rule;
+    rule(tenant: Int, id: Int, opts?: ReadOptions): Rule;
+    rules(tenant: Int, opts?: ReadOptions): Rule[];
+    setOverride(tenant: Int, date: CivilDate, windows: ([WallTime, WallTime] | { start: WallTime; end: WallTime })[], opts?: Clock): number;
+    override(tenant: Int, date: CivilDate, opts?: ReadOptions): Override;
+    overrides(tenant: Int, from: CivilDate, to: CivilDate, opts?: ReadOptions): Override[];
+
+    slots(tenant: Int, start: Date, end: Date, opts: Clock & { duration: Duration; limit?: number }): SlotList;
+
+    book(tenant: Int, req: BookingInput): Session;
+    bookMany(tenant: Int, bookings: Omit<BookingInput, 'key' | 'now'>[], opts?: Clock & { key?: string | null }): Session[];
+    bookTrial(tenant: Int, req: Omit<BookingInput, 'credits'>): Session;
+    scheduleManual(tenant: Int, req: BookingInput): Session;
+    reschedule(tenant: Int, session: Int, newStart: Date, opts?: Clock): Session;
+    bookRecurring(tenant: Int, req: RecurringInput): { sessions: Session[]; skipped: Date[] };
+    confirm(tenant: Int, session: Int, opts?: Clock): Session;
+    cancel(tenant: Int, session: Int, opts?: Clock): Session;
+    complete(tenant: Int, session: Int, opts?: Clock): Session;
+    markNoShow(tenant: Int, session: Int, opts?: Clock): Session;
+    session(tenant: Int, id: Int, opts?: ReadOptions): Session;
+    sessions(tenant: Int, from: Date, to: Date, opts?: ReadOptions): Session[];
+    sessionsByStudent(tenant: Int, student: Int, opts?: ReadOptions): Session[];
+
+    softDelete(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
+    restore(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
+    purge(entity: Entity, before: Date): number;
+
+    post(tenant: Int, req: PostInput & Clock): Entry;
+    postMany(tenant: Int, posts: PostInput[], opts?: Clock): Entry[];
+    balance(tenant: Int, account: Int, opts?: Clock): Balance;
+    setFloor(tenant: Int, account: Int, floor: Int, opts?: Clock): void;
+    account(tenant: Int, account: Int, opts?: ReadOptions): Account;
+    hold(tenant: Int, req: Clock & { account: Int; amount: Int; expiresAt?: Date; ttl?: Duration; key: string }): Hold;
+    capture(tenant: Int, hold: Int, opts?: Clock & { amount?: Int; key?: string }): Entry;
+    release(tenant: Int, hold: Int, opts?: Clock): Hold;
+    holdGet(tenant: Int, hold: Int): Hold;
+    history(tenant: Int, opts?: { account?: Int; afterSeq?: Int; limit?: number }): Entry[];
+    verify(tenant: Int): VerifyReport;
+    webhookClaim(tenant: Int, source: string, eventId: string, opts?: Clock): boolean;
+
+    checkZone(zone: string): true;
+    utcOffset(zone: string, date: Date): number;
+    utcToLocal(zone: string, date: Date): LocalTimeOut;
+    localToUtc(zone: string, local: LocalTime): { date: Date; kind: 'unique' | 'gap' | 'fold' };
+}
+
+export function open(path: string, opts?: OpenOptions): Database;
+export function openMemory(opts?: OpenOptions): Database;
+
+export class SlotledgerError extends Error {
+    /** The negative SL_E* result code. */
+    code: number;
+    /** Its symbolic name, e.g. "SL_ECONFLICT". */
+    codeName: string;
+    /** bookMany / postMany: the index of the failing item, or null. */
+    failedIndex?: number | null;
+    /** verify: the report naming the first bad entry. */
+    report?: VerifyReport;
+}
+export { SlotledgerError as Error };
+export class InvalidArgument extends SlotledgerError {}
+export class NoMemory extends SlotledgerError {}
+export class NotFound extends SlotledgerError {}
+export class Conflict extends SlotledgerError {}
+export class Unavailable extends SlotledgerError {}
+export class OutOfRange extends SlotledgerError {}
+export { OutOfRange as RangeErrorSl };
+export class TimeZoneError extends SlotledgerError {}
+export class IdempotencyMismatch extends SlotledgerError {}
+export class InsufficientCredits extends SlotledgerError {}
+export class StateError extends SlotledgerError {}
+export class Expired extends SlotledgerError {}
+export class Busy extends SlotledgerError {}
+export class StoreError extends SlotledgerError {}
+export class TamperError extends SlotledgerError {}
+export class AlreadyExists extends SlotledgerError {}
+export class Misuse extends SlotledgerError {}
+export const codes: Readonly<Record<string, number>>;
+
+export function webhookVerify(secret: Buffer | Uint8Array | string, header: string, payload: Buffer | Uint8Array | string,
+    opts?: Clock & { tolerance?: Duration }): true;
+export function engineSlots(avail: Slot[], busy: Slot[], params: {
+    duration: Duration; step?: Duration; bufferBefore?: Duration; bufferAfter?: Duration;
+    from: Date; to: Date; earliest?: Date; horizon?: Date | null; limit?: number;
+}): Slot[];
+export function checkZone(zone: string): true;
+export function utcOffset(zone: string, date: Date): number;
+export function utcToLocal(zone: string, date: Date): LocalTimeOut;
+export function localToUtc(zone: string, local: LocalTime): { date: Date; kind: 'unique' | 'gap' | 'fold' };
+export function dateFromCivil(year: number, month: number, day: number): number;
+export function dateToCivil(days: number): { year: number; month: number; day: number };
+export function weekday(days: number): number;
+export function dateOfTime(date: Date): number;
+export function formatTime(date: Date): string;
+export function parseTime(text: string): Date;
+export function formatDate(days: number): string;
+export function parseDate(text: string): number;
+export function version(): string;
+export function versionNumber(): number;
+export function strerror(code: number): string;
+export function errorMin(): number;
+export const libraryPath: string;
+export const leakedHandlesClosed: number;
+
+export const MAX_RANGE_DAYS: number;
+export const MAX_WINDOWS_PER_DAY: number;
+export const MAX_SLOTS: number;
+export const MAX_RECURRING: number;
+export const MAX_BATCH: number;
+export const MAX_LINKED: number;
+export const KEY_MAX: number;
+export const TZ_NAME_MAX: number;
+export const STATUS: Readonly<Record<SessionStatus, number>>;
+export const ENTRY_KIND: Readonly<Record<EntryKind, number>>;

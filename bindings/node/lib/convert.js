@@ -1,0 +1,171 @@
+'use strict';
+// JS <-> C value conversion. Everything here validates before a value goes
+// near the library: wrong JS types are TypeError; values of the right type
+// that a C parameter cannot hold are InvalidArgument. Koffi would otherwise
+// turn an out-of-range number into an unspecified C value, and a long string
+// into a silently truncated char array.
+
+const { InvalidArgument } = require('./errors');
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+function describe(v) {
+    if (v === null) return 'null';
+    if (typeof v === 'object') return v.constructor ? v.constructor.name : 'object';
+    return typeof v;
+}
+
+/** An int64 argument: a Number holding an integer, or a BigInt. */
+function int64(v, what) {
+    if (typeof v === 'bigint') {
+        if (v < INT64_MIN || v > INT64_MAX) throw new InvalidArgument(`${what} does not fit in 64 bits`);
+        return v;
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v))
+        throw new TypeError(`${what} must be an integer (Number or BigInt), got ${describe(v)} ${String(v)}`);
+    if (!Number.isSafeInteger(v)) {
+        const b = BigInt(v);
+        if (b < INT64_MIN || b > INT64_MAX) throw new InvalidArgument(`${what} does not fit in 64 bits`);
+        return b;
+    }
+    return v;
+}
+
+function int32(v, what) {
+    if (typeof v === 'bigint') v = Number(v);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+        throw new TypeError(`${what} must be an integer, got ${describe(v)} ${String(v)}`);
+    if (v < INT32_MIN || v > INT32_MAX) throw new InvalidArgument(`${what} is out of range (${v})`);
+    return v;
+}
+
+function uint32(v, what) {
+    v = int32Like(v, what);
+    if (v < 0 || v > 0xffffffff) throw new InvalidArgument(`${what} is out of range (${v})`);
+    return v;
+}
+
+function int32Like(v, what) {
+    if (typeof v === 'bigint') v = Number(v);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+        throw new TypeError(`${what} must be an integer, got ${describe(v)} ${String(v)}`);
+    return v;
+}
+
+/** Int64 from C (Number, or BigInt past 2^53) as a Number. Ids, amounts and
+ * times stay far below 2^53 in practice; larger values lose precision. */
+function num(v) {
+    return typeof v === 'bigint' ? Number(v) : v;
+}
+
+/** A UTC instant: a valid Date, as Unix seconds (sub-second part floored). */
+function time(v, what) {
+    if (!(v instanceof Date)) throw new TypeError(`${what} must be a Date, got ${describe(v)}`);
+    const ms = v.getTime();
+    if (Number.isNaN(ms)) throw new TypeError(`${what} is an invalid Date`);
+    return Math.floor(ms / 1000);
+}
+
+function now(opts) {
+    return opts && opts.now !== undefined ? time(opts.now, 'now') : Math.floor(Date.now() / 1000);
+}
+
+function date(sec) {
+    return new Date(num(sec) * 1000);
+}
+
+function dateOrNull(sec) {
+    const n = num(sec);
+    return n === 0 ? null : new Date(n * 1000);
+}
+
+/** A duration in seconds: an integer Number (or BigInt), or an object
+ * {hours, minutes, seconds} (each optional, integers). */
+function duration(v, what) {
+    if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+        const keys = Object.keys(v);
+        for (const k of keys) {
+            if (k !== 'hours' && k !== 'minutes' && k !== 'seconds')
+                throw new TypeError(`${what}: unknown field "${k}" (use hours, minutes, seconds)`);
+        }
+        if (keys.length === 0) throw new TypeError(`${what} must name hours, minutes or seconds`);
+        const part = (k, mult) => (v[k] === undefined ? 0 : int32Like(v[k], `${what}.${k}`) * mult);
+        const total = part('hours', 3600) + part('minutes', 60) + part('seconds', 1);
+        return int64(total, what);
+    }
+    return int64(v, what);
+}
+
+function optDuration(v, what, dflt = 0) {
+    return v === undefined || v === null ? dflt : duration(v, what);
+}
+
+/** A string that can cross as a C string: no NUL byte inside. */
+function str(v, what) {
+    if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${describe(v)}`);
+    if (v.includes('\0')) throw new InvalidArgument(`${what} must not contain a NUL character`);
+    return v;
+}
+
+function optStr(v, what) {
+    return v === undefined || v === null ? null : str(v, what);
+}
+
+/** Bytes: a Buffer, a Uint8Array or a string (encoded as UTF-8). */
+function bytes(v, what) {
+    if (typeof v === 'string') return Buffer.from(v, 'utf8');
+    if (Buffer.isBuffer(v)) return v;
+    if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    throw new TypeError(`${what} must be a Buffer, Uint8Array or string, got ${describe(v)}`);
+}
+
+/** A wall-clock time: "HH:MM" (00:00..24:00) or minutes after midnight. */
+function minuteOfDay(v, what) {
+    if (typeof v === 'string') {
+        const m = /^(\d{1,2}):(\d{2})$/.exec(v);
+        if (!m) throw new InvalidArgument(`${what} must look like "HH:MM", got "${v}"`);
+        const h = Number(m[1]);
+        const mm = Number(m[2]);
+        if (mm > 59) throw new InvalidArgument(`${what}: minutes must be 00..59, got "${v}"`);
+        return h * 60 + mm;
+    }
+    return int32(v, what);
+}
+
+function hhmm(min) {
+    const h = Math.floor(min / 60);
+    const m = min % 60;
+    return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+}
+
+const FLAG_INCLUDE_DELETED = 1;
+function readFlags(opts) {
+    if (opts === undefined || opts === null) return 0;
+    if (typeof opts !== 'object') throw new TypeError('options must be an object');
+    return opts.includeDeleted ? FLAG_INCLUDE_DELETED : 0;
+}
+
+function options(v, what = 'options') {
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${what} must be an object`);
+    return v;
+}
+
+function lookup(map, v, what) {
+    if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(map, v)) return map[v];
+    if (typeof v === 'number' && Number.isInteger(v) && Object.values(map).includes(v)) return v;
+    throw new TypeError(`${what} must be one of ${Object.keys(map).map((k) => `"${k}"`).join(', ')}, got ${String(v)}`);
+}
+
+function reverse(map) {
+    return Object.fromEntries(Object.entries(map).map(([k, v]) => [v, k]));
+}
+
+module.exports = {
+    INT32_MIN, INT32_MAX, INT64_MAX, int64, int32, uint32, num, time, now, date, dateOrNull,
+    duration, optDuration, str, optStr, bytes, minuteOfDay, hhmm, readFlags, options,
+    lookup, reverse, describe,
+};

@@ -1,0 +1,294 @@
+'use strict';
+// The raw koffi layer: finds the shared library, declares every C type and
+// function of include/slotledger/*.h exactly once, and nothing else. The
+// friendly API (Dates, errors, classes) lives in ../index.js.
+
+const path = require('node:path');
+
+let koffi;
+try {
+    koffi = require('koffi');
+} catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND') {
+        const e = new Error(
+            'slotledger: the "koffi" package is not installed; run `npm ci` in bindings/node ' +
+            '(the package directory) first');
+        e.code = 'SLOTLEDGER_NO_KOFFI';
+        e.cause = err;
+        throw e;
+    }
+    throw err;
+}
+
+// Candidates in order: $SLOTLEDGER_LIB, the in-tree build (../../build
+// relative to the package directory), then the installed soname.
+function candidates() {
+    const list = [];
+    if (process.env.SLOTLEDGER_LIB) list.push(process.env.SLOTLEDGER_LIB);
+    list.push(path.resolve(__dirname, '..', '..', '..', 'build', 'libslotledger.so'));
+    list.push('libslotledger.so.0');
+    return list;
+}
+
+function loadLibrary() {
+    const tried = [];
+    for (const name of candidates()) {
+        try {
+            return { lib: koffi.load(name), path: name };
+        } catch (err) {
+            tried.push(`${name}: ${err.message}`);
+            // An explicit SLOTLEDGER_LIB that does not load is an error, not
+            // a reason to pick some other copy of the library silently.
+            if (name === process.env.SLOTLEDGER_LIB) break;
+        }
+    }
+    throw new Error('slotledger: cannot load the shared library; tried\n  ' + tried.join('\n  '));
+}
+
+const { lib, path: libraryPath } = loadLibrary();
+
+// ---- types (mirroring the C layouts exactly) ----------------------------
+const T = {};
+T.sl_db = koffi.opaque('sl_db');
+T.sl_options = koffi.struct('sl_options', {
+    version: 'unsigned int',
+    durability: 'int32_t',
+    tzdir: 'const char *',
+    busy_timeout_ms: 'int32_t',
+    reserved: 'int32_t',
+    ledger_key: 'const uint8_t *',
+    ledger_key_len: 'size_t',
+});
+T.sl_tenant = koffi.struct('sl_tenant', {
+    version: 'unsigned int',
+    max_advance_days: 'int32_t',
+    id: 'int64_t',
+    tz: koffi.array('char', 65),
+    buffer_before: 'int64_t',
+    buffer_after: 'int64_t',
+    min_notice: 'int64_t',
+    step: 'int64_t',
+    late_cancel: 'int64_t',
+    created_at: 'int64_t',
+    updated_at: 'int64_t',
+});
+T.sl_interval = koffi.struct('sl_interval', { start: 'int64_t', end: 'int64_t' });
+T.sl_window = koffi.struct('sl_window', { start_min: 'int32_t', end_min: 'int32_t' });
+T.sl_rule = koffi.struct('sl_rule', {
+    version: 'unsigned int',
+    weekday: 'int32_t',
+    id: 'int64_t',
+    tenant: 'int64_t',
+    start_min: 'int32_t',
+    end_min: 'int32_t',
+    valid_from: 'int32_t',
+    valid_until: 'int32_t',
+    created_at: 'int64_t',
+    updated_at: 'int64_t',
+    deleted_at: 'int64_t',
+});
+T.sl_override = koffi.struct('sl_override', {
+    version: 'unsigned int',
+    n_windows: 'int32_t',
+    id: 'int64_t',
+    tenant: 'int64_t',
+    date: 'int32_t',
+    reserved: 'int32_t',
+    windows: koffi.array(T.sl_window, 48, 'Array'),
+    created_at: 'int64_t',
+    updated_at: 'int64_t',
+    deleted_at: 'int64_t',
+});
+T.sl_session = koffi.struct('sl_session', {
+    version: 'unsigned int',
+    status: 'int32_t',
+    id: 'int64_t',
+    tenant: 'int64_t',
+    student: 'int64_t',
+    start: 'int64_t',
+    end: 'int64_t',
+    kind: 'int32_t',
+    replayed: 'int32_t',
+    credits: 'int64_t',
+    hold_id: 'int64_t',
+    series_id: 'int64_t',
+    created_at: 'int64_t',
+    updated_at: 'int64_t',
+    deleted_at: 'int64_t',
+    key: koffi.array('char', 129),
+    request_hash: koffi.array('uint8_t', 16),
+});
+T.sl_booking = koffi.struct('sl_booking', {
+    student: 'int64_t', start: 'int64_t', duration: 'int64_t', credits: 'int64_t',
+});
+T.sl_account = koffi.struct('sl_account', {
+    version: 'unsigned int',
+    reserved: 'int32_t',
+    tenant: 'int64_t',
+    student: 'int64_t',
+    floor: 'int64_t',
+    posted: 'int64_t',
+    held: 'int64_t',
+    created_at: 'int64_t',
+    updated_at: 'int64_t',
+    deleted_at: 'int64_t',
+});
+T.sl_entry = koffi.struct('sl_entry', {
+    version: 'unsigned int',
+    kind: 'int32_t',
+    id: 'int64_t',
+    tenant: 'int64_t',
+    account: 'int64_t',
+    seq: 'int64_t',
+    amount: 'int64_t',
+    balance_after: 'int64_t',
+    hold_id: 'int64_t',
+    created_at: 'int64_t',
+    replayed: 'int32_t',
+    reserved: 'int32_t',
+    key: koffi.array('char', 129),
+    reference: koffi.array('char', 129),
+    request_hash: koffi.array('uint8_t', 16),
+    hash: koffi.array('uint8_t', 32),
+});
+T.sl_credit_hold = koffi.struct('sl_credit_hold', {
+    version: 'unsigned int',
+    status: 'int32_t',
+    id: 'int64_t',
+    tenant: 'int64_t',
+    account: 'int64_t',
+    amount: 'int64_t',
+    captured: 'int64_t',
+    expires_at: 'int64_t',
+    created_at: 'int64_t',
+    resolved_at: 'int64_t',
+    entry_id: 'int64_t',
+    replayed: 'int32_t',
+    reserved: 'int32_t',
+    key: koffi.array('char', 129),
+    request_hash: koffi.array('uint8_t', 16),
+});
+T.sl_balance = koffi.struct('sl_balance', {
+    posted: 'int64_t', held: 'int64_t', available: 'int64_t', floor: 'int64_t',
+});
+T.sl_post = koffi.struct('sl_post', {
+    account: 'int64_t',
+    kind: 'int32_t',
+    reserved: 'int32_t',
+    amount: 'int64_t',
+    key: 'const char *',
+    reference: 'const char *',
+});
+T.sl_verify_report = koffi.struct('sl_verify_report', {
+    entries: 'int64_t', accounts: 'int64_t', first_bad_seq: 'int64_t', first_bad_entry: 'int64_t',
+});
+T.sl_engine_params = koffi.struct('sl_engine_params', {
+    version: 'unsigned int',
+    reserved: 'int32_t',
+    duration: 'int64_t',
+    step: 'int64_t',
+    buffer_before: 'int64_t',
+    buffer_after: 'int64_t',
+    from: 'int64_t',
+    to: 'int64_t',
+    earliest: 'int64_t',
+    horizon: 'int64_t',
+});
+
+// Sizes of the C structs on LP64 (checked by the tests against koffi.sizeof;
+// a mismatch means the headers changed and this file must follow).
+const C_SIZES = {
+    sl_options: 40, sl_tenant: 144, sl_interval: 16, sl_window: 8, sl_rule: 64,
+    sl_override: 440, sl_session: 256, sl_booking: 32, sl_account: 72, sl_entry: 392,
+    sl_credit_hold: 240, sl_balance: 32, sl_post: 40, sl_verify_report: 32,
+    sl_engine_params: 72,
+};
+
+// ---- functions: one declaration each, C prototypes as in the headers -----
+// Out-parameters are _Out_ (koffi.out(koffi.pointer(...))). Arrays the
+// library allocates come back as raw pointers (`void **`) that index.js
+// decodes and then releases with sl_free in a finally block. Caller-owned
+// output arrays are Buffers passed as `void *`.
+const PROTOS = [
+    // common.h / version.h
+    'const char *sl_strerror(int code)',
+    'void sl_free(void *p)',
+    'int sl_error_min(void)',
+    'int sl_version_number(void)',
+    'const char *sl_version_string(void)',
+    // civil.h
+    'int sl_date_from_civil(_Out_ int32_t *out, int32_t year, int32_t month, int32_t day)',
+    'int sl_date_to_civil(_Out_ int32_t *year, _Out_ int32_t *month, _Out_ int32_t *day, int32_t d)',
+    'int sl_date_weekday(int32_t d)',
+    'int32_t sl_date_of_time(int64_t t)',
+    'int sl_time_format(char *buf, size_t cap, int64_t t)',
+    'int sl_time_parse(_Out_ int64_t *out, const char *text)',
+    'int sl_date_format(char *buf, size_t cap, int32_t d)',
+    'int sl_date_parse(_Out_ int32_t *out, const char *text)',
+    // db.h
+    'int sl_options_init(_Out_ sl_options *opts, unsigned int version)',
+    'int sl_open(_Out_ sl_db **out, const char *path, const sl_options *opts)',
+    'int sl_open_memory(_Out_ sl_db **out, const sl_options *opts)',
+    'int sl_close(sl_db *db)',
+    'const char *sl_errmsg(sl_db *db)',
+    'int sl_errcode(sl_db *db)',
+    // tz.h
+    'int sl_tz_check(sl_db *db, const char *zone)',
+    'int sl_tz_utc_offset(sl_db *db, _Out_ int32_t *offset, const char *zone, int64_t utc)',
+    'int sl_tz_utc_to_local(sl_db *db, _Out_ int64_t *local, const char *zone, int64_t utc)',
+    'int sl_tz_local_to_utc(sl_db *db, _Out_ int64_t *utc, _Out_ int *kind, const char *zone, int64_t local)',
+    // tenant.h
+    'int sl_tenant_init(_Out_ sl_tenant *t, unsigned int version)',
+    'int sl_tenant_put(sl_db *db, const sl_tenant *t, int64_t now)',
+    'int sl_tenant_get(sl_db *db, _Out_ sl_tenant *out, int64_t id)',
+    // slots.h
+    'int sl_rule_add(sl_db *db, _Out_ int64_t *out_id, int64_t tenant, int32_t weekday, int32_t start_min, int32_t end_min, int32_t valid_from, int32_t valid_until, int64_t now)',
+    'int sl_rule_update(sl_db *db, int64_t tenant, int64_t rule, int32_t weekday, int32_t start_min, int32_t end_min, int32_t valid_from, int32_t valid_until, int64_t now)',
+    'int sl_rule_get(sl_db *db, _Out_ sl_rule *out, int64_t tenant, int64_t rule, uint32_t flags)',
+    'int sl_rules_list(sl_db *db, _Out_ void **out, _Out_ size_t *count, int64_t tenant, uint32_t flags)',
+    'int sl_override_set(sl_db *db, _Out_ int64_t *out_id, int64_t tenant, int32_t date, const sl_window *windows, size_t n, int64_t now)',
+    'int sl_override_get(sl_db *db, _Out_ sl_override *out, int64_t tenant, int32_t date, uint32_t flags)',
+    'int sl_overrides_list(sl_db *db, _Out_ void **out, _Out_ size_t *count, int64_t tenant, int32_t from, int32_t to, uint32_t flags)',
+    'int sl_slots(sl_db *db, void *buf, size_t cap, _Out_ size_t *count, _Out_ uint32_t *flags, int64_t tenant, int64_t from, int64_t to, int64_t duration, int64_t now)',
+    'int sl_slots_alloc(sl_db *db, _Out_ void **out, _Out_ size_t *count, _Out_ uint32_t *flags, int64_t tenant, int64_t from, int64_t to, int64_t duration, int64_t now)',
+    'int sl_engine_slots(void *out, size_t cap, _Out_ size_t *count, const sl_interval *avail, size_t n_avail, const sl_interval *busy, size_t n_busy, const sl_engine_params *p)',
+    // sessions.h
+    'int sl_book(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t student, int64_t start, int64_t duration, int64_t credits, const char *key, int64_t now)',
+    'int sl_book_many(sl_db *db, void *out, _Out_ size_t *failed_index, int64_t tenant, const sl_booking *bookings, size_t n, const char *key, int64_t now)',
+    'int sl_book_trial(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t student, int64_t start, int64_t duration, const char *key, int64_t now)',
+    'int sl_schedule_manual(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t student, int64_t start, int64_t duration, int64_t credits, const char *key, int64_t now)',
+    'int sl_reschedule(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t session, int64_t new_start, int64_t now)',
+    'int sl_book_recurring(sl_db *db, void *out, _Out_ size_t *n_booked, void *skipped, size_t skipped_cap, _Out_ size_t *n_skipped, int64_t tenant, int64_t student, int64_t first_start, int64_t duration, int64_t credits, uint32_t count, int32_t policy, const char *key, int64_t now)',
+    'int sl_confirm(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t session, int64_t now)',
+    'int sl_cancel(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t session, int64_t now)',
+    'int sl_complete(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t session, int64_t now)',
+    'int sl_mark_no_show(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t session, int64_t now)',
+    'int sl_session_get(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t session, uint32_t flags)',
+    'int sl_sessions_list(sl_db *db, _Out_ void **out, _Out_ size_t *count, int64_t tenant, int64_t from, int64_t to, uint32_t flags)',
+    'int sl_sessions_by_student(sl_db *db, _Out_ void **out, _Out_ size_t *count, int64_t tenant, int64_t student, uint32_t flags)',
+    'int sl_soft_delete(sl_db *db, int64_t tenant, int32_t entity, int64_t id, int64_t now)',
+    'int sl_restore(sl_db *db, int64_t tenant, int32_t entity, int64_t id, int64_t now)',
+    'int sl_purge(sl_db *db, _Out_ size_t *purged, int32_t entity, int64_t before)',
+    // ledger.h
+    'int sl_ledger_post(sl_db *db, _Out_ sl_entry *out, int64_t tenant, int64_t account, int32_t kind, int64_t amount, const char *key, const char *reference, int64_t now)',
+    'int sl_ledger_post_many(sl_db *db, void *out, _Out_ size_t *failed_index, int64_t tenant, const sl_post *posts, size_t n, int64_t now)',
+    'int sl_ledger_balance(sl_db *db, _Out_ sl_balance *out, int64_t tenant, int64_t account, int64_t now)',
+    'int sl_account_set_floor(sl_db *db, int64_t tenant, int64_t account, int64_t floor, int64_t now)',
+    'int sl_account_get(sl_db *db, _Out_ sl_account *out, int64_t tenant, int64_t account, uint32_t flags)',
+    'int sl_hold(sl_db *db, _Out_ sl_credit_hold *out, int64_t tenant, int64_t account, int64_t amount, int64_t expires_at, const char *key, int64_t now)',
+    'int sl_hold_capture(sl_db *db, _Out_ sl_entry *out, int64_t tenant, int64_t hold, int64_t amount, const char *key, int64_t now)',
+    'int sl_hold_release(sl_db *db, _Out_ sl_credit_hold *out, int64_t tenant, int64_t hold, int64_t now)',
+    'int sl_hold_get(sl_db *db, _Out_ sl_credit_hold *out, int64_t tenant, int64_t hold)',
+    'int sl_ledger_history(sl_db *db, void *out, size_t cap, _Out_ size_t *count, int64_t tenant, int64_t account, int64_t after_seq)',
+    'int sl_ledger_verify(sl_db *db, _Out_ sl_verify_report *out, int64_t tenant)',
+    'int sl_webhook_verify(const uint8_t *secret, size_t secret_len, const char *header, const uint8_t *payload, size_t payload_len, int64_t now, int64_t tolerance)',
+    'int sl_webhook_claim(sl_db *db, _Out_ int *claimed, int64_t tenant, const char *source, const char *event_id, int64_t now)',
+];
+
+const C = {};
+for (const proto of PROTOS) {
+    const fn = lib.func(proto);
+    C[/\b(sl_\w+)\(/.exec(proto)[1]] = fn;
+}
+
+module.exports = { koffi, lib, libraryPath, T, C, C_SIZES, PROTOS };

@@ -1,0 +1,31 @@
+'use strict';
+// Shared fixtures for the test files (it defines no tests itself).
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const sl = require('..');
+
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'slotledger-node-'));
+process.on('exit', () => fs.rmSync(tmpRoot, { recursive: true, force: true }));
+let seq = 0;
+function tempPath(name = 'db') {
+    return path.join(tmpRoot, `${name}-${process.pid}-${++seq}.db`);
+}
+
+/** The three ways to get a handle; every store test runs on each. */
+const BACKENDS = [
+    ['memory', () => sl.openMemory()],
+    ['sqlite-memory', () => sl.open(':memory:')],
+    ['sqlite-file', () => sl.open(tempPath())],
+];
+
+const at = (iso) => new Date(iso);
+
+/** Run Python's sqlite3 on a file (for locking and tampering from outside). */
+function python(code, args = []) {
+    return execFileSync('python3', ['-c', code, ...args], { encoding: 'utf8' });
+}
+
+module.exports = { sl, BACKENDS, at, tempPath, tmpRoot, python };

@@ -1,0 +1,137 @@
+"""Immutable result objects. Times are aware UTC datetimes (None for "not
+set"), spans are timedeltas, civil dates are datetime.date."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple, Optional, Tuple
+
+__all__ = ["Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account",
+           "Balance", "VerifyReport", "SlotList"]
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: int
+    tz: str
+    buffer_before: timedelta
+    buffer_after: timedelta
+    min_notice: timedelta
+    step: timedelta              # timedelta(0): the duration
+    max_advance_days: int        # 0: no horizon
+    late_cancel: timedelta
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    tenant: int
+    weekday: int                 # 1 = Monday .. 7 = Sunday
+    start: str                   # "HH:MM" local wall time
+    end: str                     # "HH:MM", up to "24:00"
+    valid_from: Optional[date]   # None: since forever
+    valid_until: Optional[date]  # None: forever
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: Optional[datetime]
+
+
+@dataclass(frozen=True)
+class Override:
+    id: int
+    tenant: int
+    date: date
+    windows: Tuple[Tuple[str, str], ...]   # () = a day off
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: Optional[datetime]
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    tenant: int
+    student: int
+    start: datetime
+    end: datetime
+    status: str                  # pending, confirmed, cancelled, completed, no_show
+    kind: str                    # regular, trial, manual
+    credits: int
+    hold_id: int                 # 0 = none
+    series_id: int               # 0 = none
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: Optional[datetime]
+    key: Optional[str]
+    replayed: bool
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    tenant: int
+    account: int
+    seq: int
+    kind: str                    # purchase, grant, consume, refund, adjust, expire
+    amount: int
+    balance_after: int
+    hold_id: int
+    created_at: datetime
+    key: str
+    reference: Optional[str]
+    hash: bytes
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class Hold:
+    id: int
+    tenant: int
+    account: int
+    status: str                  # active, captured, released, expired
+    amount: int
+    captured: int
+    expires_at: datetime
+    created_at: datetime
+    resolved_at: Optional[datetime]
+    entry_id: int
+    key: Optional[str]
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class Account:
+    tenant: int
+    id: int                      # the student
+    floor: int
+    posted: int
+    held: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: Optional[datetime]
+
+
+class Balance(NamedTuple):
+    posted: int
+    held: int
+    available: int
+    floor: int
+
+
+class VerifyReport(NamedTuple):
+    entries: int
+    accounts: int
+    first_bad_seq: int
+    first_bad_entry: int
+
+
+class SlotList(list):
+    """A list of (start, end) aware UTC datetimes; ``clamped`` is True when
+    the library cut the query range to 14 days."""
+
+    clamped = False

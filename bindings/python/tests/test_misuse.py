@@ -1,0 +1,291 @@
+"""Opening, closing and bad input: everything raises, nothing crashes."""
+
+import gc
+import os
+import shutil
+import tempfile
+import threading
+import unittest
+import weakref
+from datetime import date, datetime, timedelta, timezone
+
+import slotledger as sl
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+MON = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+# One call of every Database method, for the closed-handle test.
+CALLS = [
+    ("set_tenant", (7,), {}), ("tenant", (7,), {}),
+    ("add_rule", (7,), dict(weekday=1)),
+    ("update_rule", (7, 1), dict(weekday=1, start="09:00", end="10:00")),
+    ("rule", (7, 1), {}), ("rules", (7,), {}),
+    ("set_override", (7, date(2026, 12, 24), []), {}),
+    ("override", (7, date(2026, 12, 24)), {}),
+    ("overrides", (7, date(2026, 12, 1), date(2026, 12, 31)), {}),
+    ("slots", (7, MON, MON + HOUR), dict(duration=HOUR)),
+    ("book", (7,), dict(student=1, start=MON, duration=HOUR)),
+    ("book_many", (7, [(1, MON, HOUR)]), {}),
+    ("book_trial", (7,), dict(student=1, start=MON, duration=HOUR)),
+    ("schedule_manual", (7,), dict(student=1, start=MON, duration=HOUR)),
+    ("reschedule", (7, 1, MON), {}),
+    ("book_recurring", (7,), dict(student=1, start=MON, duration=HOUR, count=2)),
+    ("confirm", (7, 1), {}), ("cancel", (7, 1), {}), ("complete", (7, 1), {}),
+    ("mark_no_show", (7, 1), {}), ("session", (7, 1), {}),
+    ("sessions", (7, MON, MON + HOUR), {}), ("sessions_by_student", (7, 1), {}),
+    ("soft_delete", (7, "session", 1), {}), ("restore", (7, "session", 1), {}),
+    ("purge", ("session", NOW), {}),
+    ("post", (7,), dict(account=1, amount=1, key="k")),
+    ("post_many", (7, [(1, 1, "purchase", "k")]), {}),
+    ("balance", (7, 1), {}), ("set_floor", (7, 1, 0), {}), ("account", (7, 1), {}),
+    ("hold", (7,), dict(account=1, amount=1, expires_at=NOW + HOUR, key="h")),
+    ("capture", (7, 1), dict(key="c")), ("capture", (7, 1, 1), dict(key="c")),
+    ("release", (7, 1), {}), ("hold_get", (7, 1), {}), ("history", (7,), {}),
+    ("verify", (7,), {}), ("webhook_claim", (7, "s", "e"), {}),
+    ("utc_offset", ("UTC", NOW), {}), ("local_to_utc", ("UTC", datetime(2026, 1, 1)), {}),
+    ("utc_to_local", ("UTC", NOW), {}), ("tz_check", ("UTC",), {}),
+]
+
+
+class OpenTests(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="slpy-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def test_open_variants(self):
+        for db in (sl.open(":memory:"), sl.open_memory(), sl.open(os.path.join(self.tmp, "a.db")),
+                   sl.open(os.path.join(self.tmp, "b.db").encode(), durability="fast"),
+                   sl.open(__import__("pathlib").Path(self.tmp) / "c.db", busy_timeout_ms=100)):
+            with db:
+                self.assertIsInstance(db, sl.Database)
+                self.assertFalse(db.closed)
+                self.assertIn("open", repr(db))
+                db.set_tenant(1, now=NOW)
+            self.assertTrue(db.closed)
+            self.assertIn("closed", repr(db))
+
+    def test_open_errors(self):
+        with self.assertRaises(TypeError):
+            sl.open(None)
+        with self.assertRaises(TypeError):
+            sl.open(42)
+        with self.assertRaises(sl.InvalidArgument) as cm:
+            sl.open("")
+        self.assertIn("empty", cm.exception.message)
+        with self.assertRaises(sl.InvalidArgument):
+            sl.open("a\0b")
+        with self.assertRaises(sl.InvalidArgument):
+            sl.open(":memory:", durability="turbo")
+        with self.assertRaises(TypeError):
+            sl.open(":memory:", durability=1)
+        with self.assertRaises(sl.InvalidArgument):
+            sl.open(":memory:", busy_timeout_ms=-1)
+        with self.assertRaises(TypeError):
+            sl.open(":memory:", busy_timeout_ms="5")
+        with self.assertRaises(sl.InvalidArgument):
+            sl.open(":memory:", tzdir="")
+        with self.assertRaises(TypeError):
+            sl.open(":memory:", tzdir=5)
+        with self.assertRaises(TypeError):
+            sl.open(":memory:", "fast")              # options are keyword-only
+
+    def test_store_errors(self):
+        junk = os.path.join(self.tmp, "junk.db")
+        with open(junk, "wb") as f:
+            f.write(b"this is not a SQLite database, not at all" * 100)
+        with self.assertRaises(sl.StoreError) as cm:
+            sl.open(junk)
+        self.assertEqual(cm.exception.code, -13)
+        self.assertTrue(cm.exception.message)
+        with self.assertRaises(sl.StoreError):
+            sl.open(os.path.join(self.tmp, "no", "such", "dir", "x.db"))
+
+    def test_bad_tzdir_handle(self):
+        with sl.open(":memory:", tzdir=os.path.join(self.tmp, "nozones")) as db:
+            with self.assertRaises(sl.TimeZoneError):
+                db.set_tenant(1, tz="Europe/Berlin", now=NOW)
+
+
+class ClosedTests(unittest.TestCase):
+    def test_every_method_on_a_closed_handle(self):
+        db = sl.open_memory()
+        db.close()
+        db.close()                                   # idempotent
+        for name, args, kw in CALLS:
+            with self.subTest(method=name):
+                with self.assertRaises(sl.Misuse) as cm:
+                    getattr(db, name)(*args, **kw)
+                self.assertEqual(cm.exception.code, -16)
+                self.assertIn("closed", cm.exception.message)
+        with self.assertRaises(sl.Misuse):
+            with db:
+                pass
+
+    def test_context_manager_closes_on_error(self):
+        with self.assertRaises(sl.NotFound):
+            with sl.open_memory() as db:
+                db.tenant(5)
+        self.assertTrue(db.closed)
+        with self.assertRaises(sl.Misuse):
+            db.tenant(5)
+
+    def test_finalizer_closes_a_forgotten_handle(self):
+        db = sl.open(":memory:")
+        fin = db._fin
+        self.assertTrue(fin.alive)
+        ref = weakref.ref(db)
+        del db
+        gc.collect()
+        self.assertIsNone(ref())
+        self.assertFalse(fin.alive)
+
+    def test_close_detaches_finalizer(self):
+        db = sl.open_memory()
+        db.close()
+        self.assertFalse(db._fin.alive)
+
+    def test_database_requires_a_handle(self):
+        with self.assertRaises(sl.Misuse):
+            sl.Database(None)
+
+    def test_threads_share_a_handle_safely(self):
+        db = sl.open_memory()
+        db.set_tenant(1, now=NOW)
+        errors = []
+
+        def work(n):
+            try:
+                for i in range(50):
+                    db.post(1, account=n, amount=1, key="t%d-%d" % (n, i), now=NOW)
+            except sl.Misuse:
+                pass                                 # closed under us: reported, no crash
+            except Exception as exc:                 # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(1, 5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(db.verify(1).entries, 200)
+        closer = [threading.Thread(target=work, args=(9,)), threading.Thread(target=db.close)]
+        for t in closer:
+            t.start()
+        for t in closer:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertTrue(db.closed)
+
+
+class BadInputTests(unittest.TestCase):
+    def setUp(self):
+        self.db = sl.open_memory()
+        self.addCleanup(self.db.close)
+        self.db.set_tenant(7, now=NOW)
+        self.db.add_rule(7, weekday=1, now=NOW)
+
+    def test_naive_datetimes(self):
+        naive = datetime(2026, 11, 30, 9)
+        for call in (lambda: self.db.book(7, student=1, start=naive, duration=HOUR, now=NOW),
+                     lambda: self.db.book(7, student=1, start=MON, duration=HOUR, now=naive),
+                     lambda: self.db.slots(7, naive, MON, duration=HOUR, now=NOW),
+                     lambda: self.db.sessions(7, MON, naive),
+                     lambda: self.db.purge("session", naive),
+                     lambda: self.db.hold(7, account=1, amount=1, expires_at=naive, key="k", now=NOW),
+                     lambda: self.db.set_tenant(7, now=naive)):
+            with self.assertRaises(sl.InvalidArgument) as cm:
+                call()
+            self.assertIsInstance(cm.exception, ValueError)
+            self.assertIn("naive datetime: pass an aware datetime (e.g. tzinfo=timezone.utc)", str(cm.exception))
+
+    def test_wrong_types(self):
+        cases = [
+            lambda: self.db.book(7, student="1", start=MON, duration=HOUR, now=NOW),
+            lambda: self.db.book(7, student=True, start=MON, duration=HOUR, now=NOW),
+            lambda: self.db.book(7, student=1, start="2026-11-30T08:00Z", duration=HOUR, now=NOW),
+            lambda: self.db.book(7, student=1, start=MON, duration=60.0, now=NOW),
+            lambda: self.db.book(7, student=1, start=MON, duration=HOUR, credits=1.0, now=NOW),
+            lambda: self.db.book(7, student=1, start=MON, duration=HOUR, key=1, now=NOW),
+            lambda: self.db.book(7, student=1, start=MON, duration=HOUR, now=1764489600),
+            lambda: self.db.book(7.0, student=1, start=MON, duration=HOUR, now=NOW),
+            lambda: self.db.book(None, student=1, start=MON, duration=HOUR, now=NOW),
+            lambda: self.db.session(7, "1"),
+            lambda: self.db.sessions(7, MON, MON, include_deleted=1),
+            lambda: self.db.rule(7, 1, include_deleted="yes"),
+            lambda: self.db.set_override(7, date(2026, 12, 1), None, now=NOW),
+            lambda: self.db.set_override(7, date(2026, 12, 1), [(9, 10)], now=NOW),
+            lambda: self.db.purge(3, NOW),
+            lambda: self.db.history(7, limit="10"),
+            lambda: self.db.balance(7, None),
+            lambda: self.db.set_floor(7, 1, 0.5),
+            lambda: self.db.capture(7, 1, "all", key="k"),
+            lambda: sl.strerror("SL_EINVAL"),
+        ]
+        for i, call in enumerate(cases):
+            with self.subTest(case=i):
+                with self.assertRaises(TypeError) as cm:
+                    call()
+                self.assertTrue(str(cm.exception))
+
+    def test_out_of_range_ints(self):
+        for call in (lambda: self.db.tenant(2 ** 63),
+                     lambda: self.db.session(7, -2 ** 63 - 1),
+                     lambda: self.db.set_tenant(7, max_advance_days=2 ** 31, now=NOW),
+                     lambda: self.db.book(7, student=1, start=MON, duration=2 ** 64, now=NOW)):
+            with self.assertRaises(sl.RangeError):
+                call()
+
+    def test_library_side_invalid_arguments(self):
+        for call in (lambda: self.db.tenant(0), lambda: self.db.tenant(-5),
+                     lambda: self.db.session(7, 0),
+                     lambda: self.db.book(7, student=-1, start=MON, duration=HOUR, now=NOW),
+                     lambda: self.db.book(7, student=1, start=MON, duration=-HOUR, now=NOW),
+                     lambda: self.db.book(7, student=1, start=MON, duration=HOUR, credits=-1, now=NOW),
+                     lambda: self.db.set_tenant(7, late_cancel=timedelta(days=31), now=NOW),
+                     lambda: self.db.set_tenant(7, max_advance_days=-1, now=NOW),
+                     lambda: self.db.hold(7, account=1, amount=-1, expires_at=NOW + HOUR, key="h", now=NOW)):
+            with self.assertRaises(sl.InvalidArgument) as cm:
+                call()
+            self.assertEqual(cm.exception.code, -1)
+            self.assertTrue(cm.exception.message)
+
+    def test_extreme_instants(self):
+        # Results that datetime cannot hold are sl.RangeError, never a crash.
+        with self.assertRaises(sl.RangeError):
+            sl.utc_to_local("Pacific/Kiritimati", datetime(9999, 12, 31, 23, 59, tzinfo=UTC))
+        with self.assertRaises(sl.RangeError):
+            sl.local_to_utc("Europe/Berlin", datetime(1, 1, 1))
+        self.db.set_tenant(7, step=60, max_advance_days=3650, now=NOW)
+        extremes = [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+                    datetime(1969, 12, 31, tzinfo=UTC), datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC), NOW]
+        for a in extremes:
+            for b in extremes:
+                for now in extremes:
+                    try:
+                        self.assertIsInstance(self.db.slots(7, a, b, duration=HOUR, now=now), list)
+                    except sl.Error:
+                        pass
+            for now in extremes:
+                for call in (lambda: self.db.book(7, student=1, start=a, duration=HOUR, now=now),
+                             lambda: self.db.book_recurring(7, student=1, start=a, duration=HOUR,
+                                                            count=52, now=now),
+                             lambda: self.db.sessions(7, a, a + timedelta(days=1) if a.year < 9999 else a)):
+                    try:
+                        call()
+                    except sl.Error:
+                        pass
+
+    def test_errors_leave_the_handle_usable(self):
+        with self.assertRaises(sl.NotFound):
+            self.db.tenant(99)
+        self.assertEqual(self.db.tenant(7).id, 7)
+        with self.assertRaises(sl.TimeZoneError):
+            self.db.set_tenant(7, tz="No/Where", now=NOW)
+        self.assertEqual(self.db.tenant(7).tz, "UTC")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,225 @@
+/*
+ * slotledger/ledger.h - the idempotent, tamper-evident credit ledger.
+ *
+ * Accounts are (tenant, student); amounts are signed int64 credits.
+ * Entry kinds: purchase, grant, refund add (amount > 0); consume, expire take
+ * (amount < 0); adjust is either sign; zero is SL_EINVAL.
+ *
+ * Idempotency: every post carries a key (1..SL_KEY_MAX bytes of UTF-8),
+ * unique per tenant. The key check comes before every other check: an
+ * identical replay returns SL_OK with the ORIGINAL entry (same id, sequence
+ * and timestamp) and replayed = 1; the same key with a different request is
+ * SL_EIDEMPOTENCY, the message naming the differing field. Keys never
+ * expire. A failed post writes nothing, so a retry after a top-up works.
+ *
+ * Balances: posted (sum of entries), held (active, unexpired holds),
+ * available = posted - held. No post or hold may take available below the
+ * account's floor (default 0): SL_EINSUFFICIENT. Running balances are
+ * stored; int64 overflow is SL_ERANGE, never a wrap.
+ *
+ * Tamper evidence: each tenant's entries form a chain, hash_n =
+ * BLAKE2b-256(ledger_key?, hash_{n-1} || canonical(entry_n)); sl_ledger_verify
+ * recomputes it and the balances.
+ */
+#ifndef SLOTLEDGER_LEDGER_H
+#define SLOTLEDGER_LEDGER_H
+
+#include "slotledger/common.h"
+#include "slotledger/sessions.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SL_REF_MAX 128          /**< longest entry reference, bytes */
+#define SL_HASH_BYTES 32
+#define SL_MAX_LINKED 1000      /**< most entries in one sl_ledger_post_many */
+
+/* Entry kinds. */
+#define SL_ENTRY_PURCHASE 1
+#define SL_ENTRY_GRANT    2
+#define SL_ENTRY_CONSUME  3
+#define SL_ENTRY_REFUND   4
+#define SL_ENTRY_ADJUST   5
+#define SL_ENTRY_EXPIRE   6
+
+/* Hold status. */
+#define SL_HOLD_ACTIVE   1
+#define SL_HOLD_CAPTURED 2
+#define SL_HOLD_RELEASED 3
+#define SL_HOLD_EXPIRED  4  /**< lapsed; resolved by a later write on the account */
+
+#define SL_ACCOUNT_VERSION 1
+typedef struct sl_account {
+    unsigned int version;       /**< SL_ACCOUNT_VERSION */
+    int32_t reserved;
+    sl_id tenant;
+    sl_id student;              /**< the account id within the tenant */
+    int64_t floor;              /**< lowest allowed available balance (default 0) */
+    int64_t posted;             /**< running sum of entries */
+    int64_t held;               /**< sum of unresolved holds (expired ones included until resolved) */
+    sl_time created_at;
+    sl_time updated_at;
+    sl_time deleted_at;         /**< 0 = live */
+} sl_account;
+
+#define SL_ENTRY_VERSION 1
+typedef struct sl_entry {
+    unsigned int version;       /**< SL_ENTRY_VERSION */
+    int32_t kind;               /**< SL_ENTRY_* */
+    sl_id id;
+    sl_id tenant;
+    sl_id account;              /**< the student */
+    int64_t seq;                /**< 1, 2, ... per tenant: the chain order */
+    int64_t amount;
+    int64_t balance_after;      /**< the account's posted balance after this entry */
+    sl_id hold_id;              /**< the hold this entry captured, 0 = none */
+    sl_time created_at;
+    int32_t replayed;           /**< 1 when a post call replayed its key */
+    int32_t reserved;
+    char key[SL_KEY_MAX + 1];
+    char reference[SL_REF_MAX + 1]; /**< free text from the host, "" = none */
+    uint8_t request_hash[16];   /**< fingerprint of the posting request */
+    uint8_t hash[SL_HASH_BYTES];/**< chain hash up to and including this entry */
+} sl_entry;
+
+#define SL_HOLD_VERSION 1
+typedef struct sl_credit_hold {
+    unsigned int version;       /**< SL_HOLD_VERSION */
+    int32_t status;             /**< SL_HOLD_* */
+    sl_id id;
+    sl_id tenant;
+    sl_id account;
+    int64_t amount;             /**< credits reserved (> 0) */
+    int64_t captured;           /**< credits posted by the capture */
+    sl_time expires_at;         /**< the hold lapses at this instant */
+    sl_time created_at;
+    sl_time resolved_at;        /**< 0 while active */
+    sl_id entry_id;             /**< the capture's entry, 0 = none */
+    int32_t replayed;
+    int32_t reserved;
+    char key[SL_KEY_MAX + 1];   /**< "" for holds placed by bookings */
+    uint8_t request_hash[16];
+} sl_credit_hold;
+
+typedef struct sl_balance {
+    int64_t posted;
+    int64_t held;               /**< active holds not expired at `now` */
+    int64_t available;          /**< posted - held */
+    int64_t floor;
+} sl_balance;
+
+/** One entry of sl_ledger_post_many. */
+typedef struct sl_post {
+    sl_id account;
+    int32_t kind;
+    int32_t reserved;
+    int64_t amount;
+    const char *key;            /**< required */
+    const char *reference;      /**< may be NULL */
+} sl_post;
+
+/**
+ * Post one entry to account (created on first use with floor 0).
+ * out (may be NULL) receives the entry (or the original, on a replay).
+ * Errors: SL_EIDEMPOTENCY, SL_EINVAL (ids, kind, sign, zero, key, reference
+ * over SL_REF_MAX or not UTF-8), SL_EINSUFFICIENT, SL_ERANGE (overflow),
+ * SL_ENOTFOUND (tenant, or a deleted account), SL_ESTORE, SL_EBUSY.
+ */
+SL_API int sl_ledger_post(sl_db *db, sl_entry *out, sl_id tenant, sl_id account, int32_t kind,
+                          int64_t amount, const char *key, const char *reference, sl_time now);
+
+/**
+ * Post n linked entries all or nothing, in order (each sees the balances the
+ * previous ones left). An entry whose key was already used for the same
+ * request is a replay (not posted again; replayed = 1 in out). On failure
+ * *failed_index (may be NULL) names the failing entry (n when the failure is
+ * not tied to one) with that entry's real code, and nothing is written.
+ * Errors: as sl_ledger_post; SL_EINVAL for n == 0 or n > SL_MAX_LINKED.
+ */
+SL_API int sl_ledger_post_many(sl_db *db, sl_entry *out, size_t *failed_index, sl_id tenant,
+                               const sl_post *posts, size_t n, sl_time now);
+
+/** Balances of account at now (an account never posted to is all zero).
+ * Errors: SL_EINVAL, SL_ENOTFOUND (tenant), SL_ESTORE. */
+SL_API int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id account, sl_time now);
+
+/** Set an account's floor (created if needed). A floor above the current
+ * available balance is allowed (it only blocks further spending).
+ * Errors: SL_EINVAL, SL_ENOTFOUND, SL_ESTORE. */
+SL_API int sl_account_set_floor(sl_db *db, sl_id tenant, sl_id account, int64_t floor, sl_time now);
+
+/** Read an account (deleted only with SL_INCLUDE_DELETED). */
+SL_API int sl_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id account, uint32_t flags);
+
+/**
+ * Reserve amount credits of account until expires_at (> now), counted
+ * against available now. Errors: as sl_ledger_post.
+ */
+SL_API int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount, sl_time expires_at,
+                   const char *key, sl_time now);
+
+/**
+ * Capture `amount` (1..the hold's amount) of an active hold: posts a consume
+ * entry of -amount with `key`, releases the rest. out (may be NULL) receives
+ * the entry. Replaying the key returns the same entry. Errors: SL_ENOTFOUND,
+ * SL_ESTATE (already captured or released), SL_EEXPIRED (past expires_at;
+ * the amount is available again), SL_EINVAL, SL_EIDEMPOTENCY.
+ */
+SL_API int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t amount,
+                           const char *key, sl_time now);
+
+/** Void an active hold. out (may be NULL) receives the hold. Errors:
+ * SL_ENOTFOUND, SL_ESTATE (already resolved), SL_EEXPIRED. */
+SL_API int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl_time now);
+
+/** Read a hold. */
+SL_API int sl_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold);
+
+/**
+ * Entries of account (0 = every account of the tenant) with seq > after_seq,
+ * ascending, at most cap, into out; *count receives how many were written.
+ * Pass the last seq seen as after_seq for the next page (keyset pagination).
+ */
+SL_API int sl_ledger_history(sl_db *db, sl_entry *out, size_t cap, size_t *count, sl_id tenant,
+                             sl_id account, int64_t after_seq);
+
+typedef struct sl_verify_report {
+    int64_t entries;            /**< entries checked */
+    int64_t accounts;           /**< accounts checked */
+    int64_t first_bad_seq;      /**< 0 when everything verifies */
+    sl_id first_bad_entry;      /**< id of the first bad entry, 0 if none or missing */
+} sl_verify_report;
+
+/**
+ * Recompute tenant's hash chain (with the handle's ledger key) and every
+ * running balance. SL_OK, or SL_ETAMPER with the message and the report
+ * naming the first bad entry (changed, inserted, deleted or reordered).
+ */
+SL_API int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant);
+
+/**
+ * Verify a Stripe-style webhook signature header "t=<unix>,v1=<hex>[,v1=...]"
+ * (v0 and unknown fields ignored): some v1 must equal HMAC-SHA256(secret,
+ * "<t>." || payload) (constant-time compare) and |now - t| <= tolerance.
+ * No handle; thread-safe. Errors: SL_EINVAL (NULL, malformed header, no t,
+ * no v1), SL_ETAMPER (no v1 matches), SL_EEXPIRED (timestamp outside the
+ * tolerance).
+ */
+SL_API int sl_webhook_verify(const uint8_t *secret, size_t secret_len, const char *header,
+                             const uint8_t *payload, size_t payload_len, sl_time now, int64_t tolerance);
+
+/**
+ * Record event_id from source for tenant, once: *claimed = 1 for the first
+ * call, 0 for every later one (atomically, across processes).
+ * Errors: SL_EINVAL (ids, source/event id not 1..SL_KEY_MAX UTF-8),
+ * SL_ENOTFOUND (tenant), SL_ESTORE, SL_EBUSY.
+ */
+SL_API int sl_webhook_claim(sl_db *db, int *claimed, sl_id tenant, const char *source, const char *event_id,
+                            sl_time now);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * lib/ledger/account.c - accounts, floors and balances. Balances are
+ * stored running sums; only holds that lapsed since the last write are
+ * looked up at read time (an indexed scan that is empty in the common case).
+ */
+#include <string.h>
+
+#include "ledger_internal.h"
+
+int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id student, sl_time now)
+{
+    unsigned long seq = db->err_seq;
+    int rc = db->store->account_get(db->store, a, tenant, student);
+    *is_new = 0;
+    if (rc == SL_OK && a->deleted_at != 0)
+        return sl__err(db, SL_ENOTFOUND, "account %lld of tenant %lld is deleted", (long long)student,
+                       (long long)tenant);
+    if (rc == SL_ENOTFOUND) {
+        memset(a, 0, sizeof(*a));
+        a->version = SL_ACCOUNT_VERSION;
+        a->tenant = tenant;
+        a->student = student;
+        a->created_at = a->updated_at = now;
+        *is_new = 1;
+        return SL_OK;
+    }
+    return sl__store_rc(db, seq, rc, "reading an account");
+}
+
+int sl__account_write(sl_db *db, sl_account *a)
+{
+    unsigned long seq = db->err_seq;
+    return sl__store_rc(db, seq, db->store->account_put(db->store, a), "writing an account");
+}
+
+typedef struct lapsed_ctx {
+    sl_db *db;
+    int64_t sum;
+    int write;        /* mark them expired too */
+    sl_time now;
+    int rc;
+} lapsed_ctx;
+
+static int on_lapsed(void *ctx, const sl_credit_hold *h)
+{
+    lapsed_ctx *c = ctx;
+    c->sum += h->amount;
+    if (c->write) {
+        sl_credit_hold x = *h;
+        x.status = SL_HOLD_EXPIRED;
+        x.resolved_at = x.expires_at;
+        unsigned long seq = c->db->err_seq;
+        int rc = c->db->store->hold_put(c->db->store, &x);
+        if (rc != SL_OK) {
+            c->rc = sl__store_rc(c->db, seq, rc, "expiring a hold");
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Sum (and optionally expire) the account's active holds lapsed by now. */
+static int lapsed_holds(sl_db *db, const sl_account *a, sl_time now, int write, int64_t *sum)
+{
+    lapsed_ctx c = {db, 0, write, now, SL_OK};
+    unsigned long seq = db->err_seq;
+    int rc = db->store->holds_expired_scan(db->store, a->tenant, a->student, now, on_lapsed, &c);
+    if (c.rc != SL_OK)
+        return c.rc;
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc, "reading holds");
+    *sum = c.sum;
+    return SL_OK;
+}
+
+int sl__account_expire_holds(sl_db *db, sl_account *a, sl_time now)
+{
+    int64_t sum = 0;
+    int rc = lapsed_holds(db, a, now, 1, &sum);
+    if (rc == SL_OK)
+        a->held -= sum;
+    return rc;
+}
+
+int sl__account_balance(sl_db *db, sl_balance *out, const sl_account *a, sl_time now)
+{
+    int64_t lapsed = 0;
+    int rc = lapsed_holds(db, a, now, 0, &lapsed);
+    if (rc != SL_OK)
+        return rc;
+    out->posted = a->posted;
+    out->held = a->held - lapsed;
+    out->available = a->posted - out->held;
+    out->floor = a->floor;
+    return SL_OK;
+}
+
+static int ids_check(sl_db *db, sl_id tenant, sl_id account)
+{
+    if (tenant <= 0 || account <= 0)
+        return sl__err(db, SL_EINVAL, "%s id must be positive", tenant <= 0 ? "tenant" : "account");
+    return SL_OK;
+}
+
+int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id account, sl_time now)
+{
+    sl_account a;
+    sl_tenant t;
+    int rc, is_new;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out)
+        return sl__err(db, SL_EINVAL, "sl_ledger_balance: out is NULL");
+    if ((rc = ids_check(db, tenant, account)) != SL_OK)
+        return rc;
+    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+        return rc;
+    if ((rc = sl__tenant_load(db, &t, tenant)) == SL_OK && (rc = sl__account_load(db, &a, &is_new, tenant, account, now)) == SL_OK)
+        rc = sl__account_balance(db, out, &a, now);
+    sl__tx_rollback(db);
+    return rc == SL_OK ? sl__ok(db) : rc;
+}
+
+int sl_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id account, uint32_t flags)
+{
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out)
+        return sl__err(db, SL_EINVAL, "sl_account_get: out is NULL");
+    if ((rc = ids_check(db, tenant, account)) != SL_OK)
+        return rc;
+    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+        return rc;
+    unsigned long seq = db->err_seq;
+    rc = db->store->account_get(db->store, out, tenant, account);
+    sl__tx_rollback(db);
+    if (rc == SL_OK && out->deleted_at != 0 && !(flags & SL_INCLUDE_DELETED))
+        rc = SL_ENOTFOUND;
+    if (rc == SL_ENOTFOUND)
+        return sl__err(db, rc, "account %lld of tenant %lld not found", (long long)account, (long long)tenant);
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc, "reading an account");
+    return sl__ok(db);
+}
+
+int sl_account_set_floor(sl_db *db, sl_id tenant, sl_id account, int64_t floor, sl_time now)
+{
+    sl_account a;
+    sl_tenant t;
+    int rc, is_new;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if ((rc = ids_check(db, tenant, account)) != SL_OK)
+        return rc;
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK ||
+        (rc = sl__account_load(db, &a, &is_new, tenant, account, now)) != SL_OK)
+        goto out_rollback;
+    a.floor = floor;
+    a.updated_at = now;
+    if ((rc = sl__account_write(db, &a)) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    return sl__ok(db);
+out_rollback:
+    sl__tx_rollback(db);
+    return rc;
+}

@@ -1,0 +1,262 @@
+/*
+ * lib/ledger/hold.c - two-phase holds: reserve, then capture (all or part)
+ * or release, exactly once; a lapsed hold gives its credits back.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger_internal.h"
+
+int sl__hold_load(sl_db *db, sl_credit_hold *h, sl_id tenant, sl_id id)
+{
+    unsigned long seq = db->err_seq;
+    int rc = db->store->hold_get(db->store, h, tenant, id);
+    if (rc == SL_ENOTFOUND)
+        return sl__err(db, rc, "hold %lld of tenant %lld not found", (long long)id, (long long)tenant);
+    return sl__store_rc(db, seq, rc, "reading a hold");
+}
+
+static int hold_write(sl_db *db, sl_credit_hold *h)
+{
+    unsigned long seq = db->err_seq;
+    int rc = db->store->hold_put(db->store, h);
+    if (rc == SL_EEXISTS)
+        return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" is already used by another hold", h->key);
+    return sl__store_rc(db, seq, rc, "writing a hold");
+}
+
+int sl__hold_place(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount,
+                   sl_time expires_at, const char *key, const uint8_t req_hash[16], sl_time now)
+{
+    sl_account a;
+    sl_balance bal;
+    int rc, is_new;
+    int64_t held;
+    if (amount <= 0)
+        return sl__err(db, SL_EINVAL, "a hold must reserve a positive amount (got %lld)", (long long)amount);
+    if (expires_at <= now)
+        return sl__err(db, SL_EINVAL, "a hold must expire after now");
+    if ((rc = sl__account_load(db, &a, &is_new, tenant, account, now)) != SL_OK ||
+        (rc = sl__account_expire_holds(db, &a, now)) != SL_OK ||
+        (rc = sl__account_balance(db, &bal, &a, now)) != SL_OK)
+        return rc;
+    if (__builtin_add_overflow(a.held, amount, &held))
+        return sl__err(db, SL_ERANGE, "account %lld: held credits would overflow", (long long)account);
+    if (bal.available - amount < a.floor)
+        return sl__err(db, SL_EINSUFFICIENT, "account %lld has %lld credits available (floor %lld); %lld requested",
+                       (long long)account, (long long)bal.available, (long long)a.floor, (long long)amount);
+    memset(out, 0, sizeof(*out));
+    out->version = SL_HOLD_VERSION;
+    out->status = SL_HOLD_ACTIVE;
+    out->tenant = tenant;
+    out->account = account;
+    out->amount = amount;
+    out->expires_at = expires_at;
+    out->created_at = now;
+    if (key) {
+        snprintf(out->key, sizeof(out->key), "%s", key);
+        memcpy(out->request_hash, req_hash, 16);
+    }
+    if ((rc = hold_write(db, out)) != SL_OK)
+        return rc;
+    a.held = held;
+    a.updated_at = now;
+    return sl__account_write(db, &a);
+}
+
+/* Whether h can still be resolved at now: SL_ESTATE / SL_EEXPIRED. */
+static int hold_resolvable(sl_db *db, const sl_credit_hold *h, sl_time now)
+{
+    if (h->status == SL_HOLD_EXPIRED || (h->status == SL_HOLD_ACTIVE && now >= h->expires_at))
+        return sl__err(db, SL_EEXPIRED, "hold %lld expired; its credits are available again", (long long)h->id);
+    if (h->status != SL_HOLD_ACTIVE)
+        return sl__err(db, SL_ESTATE, "hold %lld is already %s", (long long)h->id,
+                       h->status == SL_HOLD_CAPTURED ? "captured" : "released");
+    return SL_OK;
+}
+
+/* Resolves h (captured or released) and takes it out of the account's held. */
+static int hold_resolve(sl_db *db, sl_credit_hold *h, sl_account *a, int32_t status, sl_time now)
+{
+    int rc;
+    h->status = status;
+    h->resolved_at = now;
+    a->held -= h->amount;
+    a->updated_at = now;
+    if ((rc = hold_write(db, h)) != SL_OK)
+        return rc;
+    return sl__account_write(db, a);
+}
+
+int sl__hold_capture(sl_db *db, sl_entry *out, sl_credit_hold *h, int64_t amount, const char *key,
+                     const uint8_t req_hash[16], sl_time now)
+{
+    sl_account a;
+    int rc, is_new;
+    if ((rc = hold_resolvable(db, h, now)) != SL_OK)
+        return rc;
+    if (amount <= 0 || amount > h->amount)
+        return sl__err(db, SL_EINVAL, "capture of %lld credits from hold %lld of %lld", (long long)amount,
+                       (long long)h->id, (long long)h->amount);
+    if ((rc = sl__account_load(db, &a, &is_new, h->tenant, h->account, now)) != SL_OK ||
+        (rc = sl__entry_post(db, out, &a, SL_ENTRY_CONSUME, -amount, key, NULL, h->id, req_hash, now)) != SL_OK)
+        return rc;
+    h->captured = amount;
+    h->entry_id = out->id;
+    return hold_resolve(db, h, &a, SL_HOLD_CAPTURED, now);
+}
+
+int sl__hold_release(sl_db *db, sl_credit_hold *h, sl_time now)
+{
+    sl_account a;
+    int rc, is_new;
+    if ((rc = hold_resolvable(db, h, now)) != SL_OK)
+        return rc;
+    if ((rc = sl__account_load(db, &a, &is_new, h->tenant, h->account, now)) != SL_OK)
+        return rc;
+    return hold_resolve(db, h, &a, SL_HOLD_RELEASED, now);
+}
+
+static void hold_hash(uint8_t out[16], int op, sl_id a, int64_t b, int64_t c)
+{
+    uint8_t buf[32];
+    int64_t v[4] = {op, a, b, c};
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 8; k++)
+            buf[i * 8 + k] = (uint8_t)((uint64_t)v[i] >> (8 * k));
+    sl__fingerprint(out, buf, sizeof(buf));
+}
+
+int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount, sl_time expires_at,
+            const char *key, sl_time now)
+{
+    sl_credit_hold h, orig;
+    sl_tenant t;
+    uint8_t hash[16];
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if ((rc = sl__key_check(db, key, 1)) != SL_OK)
+        return rc;
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    hold_hash(hash, 1, account, amount, expires_at);
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    unsigned long seq = db->err_seq;
+    rc = db->store->hold_by_key(db->store, &orig, tenant, key);
+    if (rc == SL_OK) {
+        sl__tx_rollback(db);
+        if (memcmp(orig.request_hash, hash, 16) != 0)
+            return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" was used for a different hold (hold %lld): the %s differs",
+                           key, (long long)orig.id,
+                           orig.account != account ? "account" : orig.amount != amount ? "amount" : "expiry");
+        orig.replayed = 1;
+        if (out)
+            *out = orig;
+        return sl__ok(db);
+    }
+    if (rc != SL_ENOTFOUND) {
+        sl__store_rc(db, seq, rc, "looking up an idempotency key");
+        goto out_rollback;
+    }
+    if (account <= 0) {
+        rc = sl__err(db, SL_EINVAL, "account id must be positive");
+        goto out_rollback;
+    }
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = sl__check_time(db, "expires_at", expires_at)) != SL_OK ||
+        (rc = sl__tenant_load(db, &t, tenant)) != SL_OK ||
+        (rc = sl__hold_place(db, &h, tenant, account, amount, expires_at, key, hash, now)) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    if (out)
+        *out = h;
+    return sl__ok(db);
+out_rollback:
+    sl__tx_rollback(db);
+    return rc;
+}
+
+int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t amount, const char *key,
+                    sl_time now)
+{
+    sl_credit_hold h;
+    sl_entry e, orig;
+    uint8_t hash[16];
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if ((rc = sl__key_check(db, key, 1)) != SL_OK)
+        return rc;
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    hold_hash(hash, 2, hold, amount, 0);
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    unsigned long seq = db->err_seq;
+    rc = db->store->entry_by_key(db->store, &orig, tenant, key);
+    if (rc == SL_OK) {
+        sl__tx_rollback(db);
+        if (memcmp(orig.request_hash, hash, 16) != 0)
+            return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" was used for a different request (entry %lld): the %s differs",
+                           key, (long long)orig.id, orig.hold_id != hold ? "hold" : "amount");
+        orig.replayed = 1;
+        if (out)
+            *out = orig;
+        return sl__ok(db);
+    }
+    if (rc != SL_ENOTFOUND) {
+        sl__store_rc(db, seq, rc, "looking up an idempotency key");
+        goto out_rollback;
+    }
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = sl__hold_load(db, &h, tenant, hold)) != SL_OK ||
+        (rc = sl__hold_capture(db, &e, &h, amount, key, hash, now)) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    if (out)
+        *out = e;
+    return sl__ok(db);
+out_rollback:
+    sl__tx_rollback(db);
+    return rc;
+}
+
+int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl_time now)
+{
+    sl_credit_hold h;
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (tenant <= 0 || hold <= 0)
+        return sl__err(db, SL_EINVAL, "tenant and hold ids must be positive");
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    if ((rc = sl__hold_load(db, &h, tenant, hold)) != SL_OK || (rc = sl__hold_release(db, &h, now)) != SL_OK)
+        goto out_rollback;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    if (out)
+        *out = h;
+    return sl__ok(db);
+out_rollback:
+    sl__tx_rollback(db);
+    return rc;
+}
+
+int sl_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold)
+{
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out || tenant <= 0 || hold <= 0)
+        return sl__err(db, SL_EINVAL, "sl_hold_get: NULL out or non-positive id");
+    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+        return rc;
+    rc = sl__hold_load(db, out, tenant, hold);
+    sl__tx_rollback(db);
+    return rc == SL_OK ? sl__ok(db) : rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * lib/ledger/ledger_internal.h - ledger operations usable inside an open
+ * write transaction (by the public ledger calls and by bookings).
+ */
+#ifndef SL_LEDGER_INTERNAL_H
+#define SL_LEDGER_INTERNAL_H
+
+#include "core/internal.h"
+
+/* The account of (tenant, student), or a new zero one (floor 0) when it
+ * does not exist (*is_new = 1). A deleted account is SL_ENOTFOUND. */
+int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id student, sl_time now);
+
+/* Marks active holds of the account that lapsed by `now` as expired and
+ * takes them out of a->held (written with the account by the caller). */
+int sl__account_expire_holds(sl_db *db, sl_account *a, sl_time now);
+
+/* Balances of a loaded account at now (lapsed holds not counted). */
+int sl__account_balance(sl_db *db, sl_balance *out, const sl_account *a, sl_time now);
+
+/* Appends one entry to the chain and updates the account (caller writes
+ * it): checks sign, floor and overflow. hold_id links a capture. The entry
+ * is returned in *out. */
+int sl__entry_post(sl_db *db, sl_entry *out, sl_account *a, int32_t kind, int64_t amount, const char *key,
+                   const char *reference, sl_id hold_id, const uint8_t req_hash[16], sl_time now);
+
+/* Writes the account through the store. */
+int sl__account_write(sl_db *db, sl_account *a);
+
+/* Places a hold (key may be NULL: bookings). */
+int sl__hold_place(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount,
+                   sl_time expires_at, const char *key, const uint8_t req_hash[16], sl_time now);
+
+/* Captures `amount` of active hold h (all when amount == h->amount) with an
+ * entry keyed `key`; releases the rest. */
+int sl__hold_capture(sl_db *db, sl_entry *out, sl_credit_hold *h, int64_t amount, const char *key,
+                     const uint8_t req_hash[16], sl_time now);
+
+/* Releases active hold h. */
+int sl__hold_release(sl_db *db, sl_credit_hold *h, sl_time now);
+
+/* Reads hold id of tenant (SL_ENOTFOUND + message). */
+int sl__hold_load(sl_db *db, sl_credit_hold *h, sl_id tenant, sl_id id);
+
+/* The chain hash of entry e after prev (lib/ledger/chain.c). */
+void sl__entry_hash(uint8_t out[SL_HASH_BYTES], const sl_db *db, const uint8_t prev[SL_HASH_BYTES],
+                    const sl_entry *e);
+
+/* Validates an entry kind / amount sign; SL_EINVAL + message. */
+int sl__entry_kind_check(sl_db *db, int32_t kind, int64_t amount);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * lib/ledger/post.c - posting entries: idempotency first, then validation,
+ * floor and overflow checks, then the chain append and the running balance.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger_internal.h"
+
+static const char *kind_name(int32_t k)
+{
+    static const char *const names[] = {"?", "purchase", "grant", "consume", "refund", "adjust", "expire"};
+    return k >= 1 && k <= 6 ? names[k] : "unknown";
+}
+
+int sl__entry_kind_check(sl_db *db, int32_t kind, int64_t amount)
+{
+    if (kind < SL_ENTRY_PURCHASE || kind > SL_ENTRY_EXPIRE)
+        return sl__err(db, SL_EINVAL, "entry kind %d is not one of purchase, grant, consume, refund, adjust, expire",
+                       (int)kind);
+    if (amount == 0)
+        return sl__err(db, SL_EINVAL, "an entry of zero credits means nothing");
+    int adds = kind == SL_ENTRY_PURCHASE || kind == SL_ENTRY_GRANT || kind == SL_ENTRY_REFUND;
+    int takes = kind == SL_ENTRY_CONSUME || kind == SL_ENTRY_EXPIRE;
+    if ((adds && amount < 0) || (takes && amount > 0))
+        return sl__err(db, SL_EINVAL, "a %s entry must be %s (got %lld)", kind_name(kind),
+                       adds ? "positive" : "negative", (long long)amount);
+    return SL_OK;
+}
+
+static int reference_check(sl_db *db, const char *ref)
+{
+    if (!ref)
+        return SL_OK;
+    size_t n = strnlen(ref, SL_REF_MAX + 1);
+    if (n > SL_REF_MAX)
+        return sl__err(db, SL_EINVAL, "reference is longer than %d bytes", SL_REF_MAX);
+    if (!sl__utf8_valid((const unsigned char *)ref, n))
+        return sl__err(db, SL_EINVAL, "reference is not valid UTF-8");
+    return SL_OK;
+}
+
+int sl__entry_post(sl_db *db, sl_entry *out, sl_account *a, int32_t kind, int64_t amount, const char *key,
+                   const char *reference, sl_id hold_id, const uint8_t req_hash[16], sl_time now)
+{
+    sl_entry last, e;
+    sl_balance bal;
+    int64_t posted;
+    int rc;
+
+    if ((rc = sl__account_balance(db, &bal, a, now)) != SL_OK)
+        return rc;
+    if (__builtin_add_overflow(a->posted, amount, &posted))
+        return sl__err(db, SL_ERANGE, "account %lld: the balance would overflow", (long long)a->student);
+    /* A capture spends credits its hold already took out of available, so
+     * only other debits are held against the floor. */
+    if (amount < 0 && !hold_id && bal.available + amount < a->floor)
+        return sl__err(db, SL_EINSUFFICIENT,
+                       "account %lld has %lld credits available (floor %lld); %lld requested",
+                       (long long)a->student, (long long)bal.available, (long long)a->floor, (long long)-amount);
+
+    memset(&e, 0, sizeof(e));
+    unsigned long seq = db->err_seq;
+    rc = db->store->entry_last(db->store, &last, a->tenant);
+    if (rc == SL_ENOTFOUND) {
+        memset(&last, 0, sizeof(last));
+    } else if (rc != SL_OK) {
+        return sl__store_rc(db, seq, rc, "reading the ledger head");
+    }
+    e.version = SL_ENTRY_VERSION;
+    e.kind = kind;
+    e.tenant = a->tenant;
+    e.account = a->student;
+    e.seq = last.seq + 1;
+    e.amount = amount;
+    e.balance_after = posted;
+    e.hold_id = hold_id;
+    e.created_at = now;
+    snprintf(e.key, sizeof(e.key), "%s", key);
+    snprintf(e.reference, sizeof(e.reference), "%s", reference ? reference : "");
+    memcpy(e.request_hash, req_hash, 16);
+    sl__entry_hash(e.hash, db, last.hash, &e);
+    seq = db->err_seq;
+    rc = db->store->entry_append(db->store, &e);
+    if (rc == SL_EEXISTS)
+        return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" is already used", key);
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc, "appending an entry");
+    a->posted = posted;
+    a->updated_at = now;
+    *out = e;
+    return SL_OK;
+}
+
+/* Fingerprint of a post request. */
+static void post_hash(uint8_t out[16], sl_id account, int32_t kind, int64_t amount, const char *reference)
+{
+    uint8_t b[8 * 4 + SL_REF_MAX + 1];
+    size_t n = 0;
+    int64_t v[4] = {account, kind, amount, (int64_t)(reference ? strlen(reference) : 0)};
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 8; k++)
+            b[n++] = (uint8_t)((uint64_t)v[i] >> (8 * k));
+    if (reference) {
+        memcpy(b + n, reference, strlen(reference));
+        n += strlen(reference);
+    }
+    sl__fingerprint(out, b, n);
+}
+
+/*
+ * The key check: SL_OK with *found = 0 (unused), *found = 1 and the
+ * original in *orig (identical request), or SL_EIDEMPOTENCY naming the
+ * field that differs.
+ */
+static int entry_key_lookup(sl_db *db, int *found, sl_entry *orig, sl_id tenant, const char *key,
+                            const uint8_t hash[16], sl_id account, int32_t kind, int64_t amount, const char *ref)
+{
+    *found = 0;
+    unsigned long seq = db->err_seq;
+    int rc = db->store->entry_by_key(db->store, orig, tenant, key);
+    if (rc == SL_ENOTFOUND)
+        return SL_OK;
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc, "looking up an idempotency key");
+    if (memcmp(orig->request_hash, hash, 16) == 0) {
+        *found = 1;
+        orig->replayed = 1;
+        return SL_OK;
+    }
+    const char *field = orig->account != account ? "account"
+                        : orig->amount != amount ? "amount"
+                        : orig->kind != kind     ? "kind"
+                        : strcmp(orig->reference, ref ? ref : "") != 0 ? "reference"
+                                                                       : "request";
+    return sl__err(db, SL_EIDEMPOTENCY,
+                   "idempotency key \"%s\" was used for a different request (entry %lld): the %s differs", key,
+                   (long long)orig->id, field);
+}
+
+/* One post inside an open write transaction; *replayed tells a replay. */
+static int post_one(sl_db *db, sl_entry *out, sl_id tenant, const sl_post *p, sl_time now)
+{
+    uint8_t hash[16];
+    sl_account a;
+    int rc, found, is_new;
+
+    if ((rc = sl__key_check(db, p->key, 1)) != SL_OK)
+        return rc;
+    post_hash(hash, p->account, p->kind, p->amount, p->reference);
+    if ((rc = entry_key_lookup(db, &found, out, tenant, p->key, hash, p->account, p->kind, p->amount,
+                               p->reference)) != SL_OK)
+        return rc;
+    if (found)
+        return SL_OK;
+    if (p->account <= 0)
+        return sl__err(db, SL_EINVAL, "account id must be positive");
+    if ((rc = sl__entry_kind_check(db, p->kind, p->amount)) != SL_OK || (rc = reference_check(db, p->reference)) != SL_OK)
+        return rc;
+    if ((rc = sl__account_load(db, &a, &is_new, tenant, p->account, now)) != SL_OK ||
+        (rc = sl__account_expire_holds(db, &a, now)) != SL_OK ||
+        (rc = sl__entry_post(db, out, &a, p->kind, p->amount, p->key, p->reference, 0, hash, now)) != SL_OK)
+        return rc;
+    return sl__account_write(db, &a);
+}
+
+int sl_ledger_post_many(sl_db *db, sl_entry *out, size_t *failed_index, sl_id tenant, const sl_post *posts,
+                        size_t n, sl_time now)
+{
+    sl_tenant t;
+    sl_entry one;
+    size_t i = n;
+    int rc;
+
+    if (failed_index)
+        *failed_index = n;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!posts || n == 0 || n > SL_MAX_LINKED)
+        return sl__err(db, SL_EINVAL, "a linked post needs 1..%d entries (got %zu%s)", SL_MAX_LINKED, n,
+                       posts ? "" : ", NULL array");
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
+        goto out_rollback;
+    for (i = 0; i < n; i++) {
+        if ((rc = post_one(db, out ? &out[i] : &one, tenant, &posts[i], now)) != SL_OK)
+            goto out_rollback;
+    }
+    i = n;
+    if ((rc = sl__tx_commit(db)) != SL_OK)
+        return rc;
+    return sl__ok(db);
+
+out_rollback:
+    if (failed_index)
+        *failed_index = i;
+    sl__tx_rollback(db);
+    return rc;
+}
+
+int sl_ledger_post(sl_db *db, sl_entry *out, sl_id tenant, sl_id account, int32_t kind, int64_t amount,
+                   const char *key, const char *reference, sl_time now)
+{
+    sl_post p = {account, kind, 0, amount, key, reference};
+    return sl_ledger_post_many(db, out, NULL, tenant, &p, 1, now);
+}
+
+typedef struct page_ctx {
+    sl_entry *out;
+    size_t n, cap;
+} page_ctx;
+
+static int on_entry(void *ctx, const sl_entry *e)
+{
+    page_ctx *p = ctx;
+    if (p->n == p->cap)
+        return 1;
+    p->out[p->n++] = *e;
+    return p->n == p->cap;
+}
+
+int sl_ledger_history(sl_db *db, sl_entry *out, size_t cap, size_t *count, sl_id tenant, sl_id account,
+                      int64_t after_seq)
+{
+    page_ctx p = {out, 0, cap};
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!count || (!out && cap > 0))
+        return sl__err(db, SL_EINVAL, "sl_ledger_history: NULL out or count");
+    *count = 0;
+    if (tenant <= 0 || account < 0 || after_seq < 0)
+        return sl__err(db, SL_EINVAL, "tenant must be positive, account and after_seq not negative");
+    if (cap == 0)
+        return sl__ok(db);
+    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+        return rc;
+    unsigned long seq = db->err_seq;
+    rc = db->store->entries_scan(db->store, tenant, account, after_seq, on_entry, &p);
+    sl__tx_rollback(db);
+    if (rc < 0)
+        return sl__store_rc(db, seq, rc, "reading the ledger");
+    *count = p.n;
+    return sl__ok(db);
+}

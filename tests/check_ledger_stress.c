@@ -1,0 +1,480 @@
+/*
+ * tests/check_ledger_stress.c - "replays are harmless, balances never go
+ * negative" proved on one SQLite file shared by forked processes, each with
+ * its own handle:
+ *
+ *  - 8 processes replay one key 1,000 times in all: one entry, and every
+ *    call returned that entry;
+ *  - a student with 1 credit; 8 processes x 50 bookings with credits = 1
+ *    at different times: exactly one booking exists, balance 0 available;
+ *  - 8 processes make the first posts on brand-new accounts at once: no
+ *    lost update, no overdraft past the floor;
+ *  - one webhook event delivered 5 times at once (claim, then post keyed by
+ *    the event id when claimed): the credits are granted once.
+ *
+ * Children are released together through a pipe, report through a pipe and
+ * leave with _exit(). The parent never holds a handle across fork().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support.h"
+
+#define PROCS 8
+#define T 1
+#define HOUR 3600
+#define DAY 86400
+#define BASE ((sl_time)1893974400) /* 2030-01-07T00:00Z, a Monday */
+#define NOW (BASE - DAY)
+
+/* What a child reports. */
+typedef struct report {
+    long calls;      /* operations made */
+    long ok;         /* SL_OK results */
+    long refused;    /* the expected refusal (SL_EINSUFFICIENT, claim 0, ...) */
+    long busy;       /* SL_EBUSY, retried */
+    long bad;        /* anything else, or a wrong answer */
+    sl_id id;        /* the entry / session id the child saw (0 = none) */
+    long replayed;   /* results with replayed = 1 */
+    char msg[160];   /* the first unexpected failure */
+} report;
+
+static const char *new_file(void)
+{
+    static char path[512];
+    snprintf(path, sizeof(path), "%s", sl_test_path("ledger-stress.db"));
+    sl_db *db = NULL;
+    int rc = sl_open(&db, path, NULL);
+    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = T;
+    ck_assert_ok_db(db, sl_tenant_put(db, &t, NOW - DAY));
+    for (int32_t wd = 1; wd <= 7; wd++)
+        ck_assert_ok_db(db, sl_rule_add(db, NULL, T, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW - DAY));
+    sl_close(db);
+    return path;
+}
+
+static sl_db *open_parent(const char *path)
+{
+    sl_db *db = NULL;
+    int rc = sl_open(&db, path, NULL);
+    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
+    return db;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+    char *c = p;
+    while (n > 0) {
+        ssize_t r = read(fd, c, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static void note(report *r, int rc, sl_db *db, const char *what)
+{
+    r->bad++;
+    if (!r->msg[0])
+        snprintf(r->msg, sizeof(r->msg), "%s: %s: %s", what, sl_strerror(rc), sl_errmsg(db));
+}
+
+/* The work of child `idx` on its own handle. */
+typedef void (*child_fn)(sl_db *db, int idx, report *r);
+
+/*
+ * Forks n children that wait on a start pipe, run fn and write a report;
+ * fills reps[n]. Every child must exit 0.
+ */
+static void run_children(const char *path, int n, child_fn fn, report *reps)
+{
+    int go[2], res[PROCS][2];
+    pid_t pids[PROCS];
+    ck_assert_int_le(n, PROCS);
+    ck_assert_int_eq(pipe(go), 0);
+    for (int i = 0; i < n; i++) {
+        ck_assert_int_eq(pipe(res[i]), 0);
+        fflush(NULL);
+        pids[i] = fork();
+        ck_assert_int_ge(pids[i], 0);
+        if (pids[i] == 0) {
+            close(go[1]);
+            close(res[i][0]);
+            sl_db *db = NULL;
+            report r;
+            memset(&r, 0, sizeof(r));
+            if (sl_open(&db, path, NULL) != SL_OK) {
+                fprintf(stderr, "# child %d: sl_open: %s\n", i, sl_errmsg(NULL));
+                _exit(2);
+            }
+            char c;
+            if (read(go[0], &c, 1) < 0) /* EOF: the parent said go */
+                _exit(3);
+            fn(db, i, &r);
+            sl_close(db);
+            _exit(write_all(res[i][1], &r, sizeof(r)) ? 4 : 0);
+        }
+        close(res[i][1]);
+    }
+    close(go[0]);
+    close(go[1]); /* everyone starts now */
+    for (int i = 0; i < n; i++) {
+        ck_assert_msg(read_all(res[i][0], &reps[i], sizeof(reps[i])) == 0, "child %d sent no report", i);
+        close(res[i][0]);
+        int status;
+        while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+            ;
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d: status 0x%x", i, status);
+        ck_assert_msg(reps[i].bad == 0, "child %d: %ld unexpected results; first: %s", i, reps[i].bad, reps[i].msg);
+    }
+}
+
+/* ---- one key replayed by 8 processes ------------------------------------------ */
+
+static long replay_calls;
+
+static void child_replay(sl_db *db, int idx, report *r)
+{
+    long mine = replay_calls / PROCS + (idx < replay_calls % PROCS);
+    for (long i = 0; i < mine; i++) {
+        sl_entry e;
+        int rc = sl_ledger_post(db, &e, T, 1, SL_ENTRY_PURCHASE, 10, "pi_once", "order 1", NOW + i);
+        r->calls++;
+        if (rc == SL_EBUSY) {
+            r->busy++;
+            i--;
+            continue;
+        }
+        if (rc != SL_OK) {
+            note(r, rc, db, "post");
+            continue;
+        }
+        r->ok++;
+        r->replayed += e.replayed;
+        if (r->id == 0)
+            r->id = e.id;
+        if (e.id != r->id || e.seq != 1 || e.amount != 10)
+            note(r, SL_OK, db, "a different entry came back");
+    }
+}
+
+START_TEST(test_replay_storm_one_entry)
+{
+    const char *path = new_file();
+    report reps[PROCS];
+    replay_calls = sl_test_scale(1000);
+    run_children(path, PROCS, child_replay, reps);
+
+    long ok = 0, replayed = 0, busy = 0;
+    for (int i = 0; i < PROCS; i++) {
+        ok += reps[i].ok;
+        replayed += reps[i].replayed;
+        busy += reps[i].busy;
+        if (reps[i].ok)
+            ck_assert_int_eq(reps[i].id, reps[0].id);
+    }
+    ck_assert_int_eq(ok, replay_calls);
+    ck_assert_int_eq(replayed, replay_calls - 1); /* exactly one call posted */
+
+    sl_db *db = open_parent(path);
+    sl_entry e[4];
+    size_t n;
+    ck_assert_ok_db(db, sl_ledger_history(db, e, 4, &n, T, 0, 0));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(e[0].id, reps[0].id);
+    sl_balance b;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 1, NOW));
+    ck_assert_int_eq(b.posted, 10);
+    ck_assert_ok_db(db, sl_ledger_verify(db, NULL, T));
+    sl_close(db);
+    fprintf(stderr, "# replay storm: %d processes, %ld calls, 1 entry, %ld SL_EBUSY retries\n", PROCS,
+            replay_calls, busy);
+}
+END_TEST
+
+/* ---- one credit, 400 bookings ---------------------------------------------------- */
+
+static long bookings_per_child;
+
+static void child_book(sl_db *db, int idx, report *r)
+{
+    for (long i = 0; i < bookings_per_child; i++) {
+        sl_session s;
+        sl_time start = BASE + (sl_time)(idx * bookings_per_child + i) * HOUR;
+        int rc = sl_book(db, &s, T, 42, start, HOUR, 1, NULL, NOW);
+        r->calls++;
+        if (rc == SL_EBUSY) {
+            r->busy++;
+            i--;
+            continue;
+        }
+        if (rc == SL_EINSUFFICIENT) {
+            r->refused++;
+        } else if (rc == SL_OK) {
+            r->ok++;
+            r->id = s.id;
+            if (s.hold_id == 0)
+                note(r, rc, db, "a booking with credits without a hold");
+        } else {
+            note(r, rc, db, "book");
+        }
+    }
+}
+
+START_TEST(test_one_credit_one_booking)
+{
+    const char *path = new_file();
+    sl_db *db = open_parent(path);
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, T, 42, SL_ENTRY_PURCHASE, 1, "buy-1", NULL, NOW));
+    sl_close(db);
+    report reps[PROCS];
+    bookings_per_child = sl_test_scale(50);
+    if (bookings_per_child < 2)
+        bookings_per_child = 2;
+    run_children(path, PROCS, child_book, reps);
+
+    long ok = 0, refused = 0, busy = 0;
+    sl_id winner = 0;
+    for (int i = 0; i < PROCS; i++) {
+        ok += reps[i].ok;
+        refused += reps[i].refused;
+        busy += reps[i].busy;
+        if (reps[i].ok)
+            winner = reps[i].id;
+    }
+    ck_assert_int_eq(ok, 1);
+    ck_assert_int_eq(refused, PROCS * bookings_per_child - 1);
+
+    db = open_parent(path);
+    sl_session *s = NULL;
+    size_t n = 0;
+    ck_assert_ok_db(db, sl_sessions_by_student(db, &s, &n, T, 42, SL_INCLUDE_DELETED));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(s[0].id, winner);
+    sl_credit_hold h;
+    ck_assert_ok_db(db, sl_hold_get(db, &h, T, s[0].hold_id));
+    ck_assert_int_eq(h.amount, 1);
+    sl_free(s);
+    sl_balance b;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 42, NOW));
+    ck_assert_int_eq(b.posted, 1);
+    ck_assert_int_eq(b.held, 1);
+    ck_assert_int_eq(b.available, 0);
+    /* Completing the one session spends the one credit; nothing is left. */
+    ck_assert_ok_db(db, sl_complete(db, NULL, T, winner, BASE + 400 * HOUR));
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 42, BASE + 400 * HOUR));
+    ck_assert_int_eq(b.posted, 0);
+    ck_assert_int_eq(b.available, 0);
+    ck_assert_ok_db(db, sl_ledger_verify(db, NULL, T));
+    sl_close(db);
+    fprintf(stderr, "# one credit: %d processes x %ld bookings: 1 booked, %ld refused, %ld SL_EBUSY retries\n", PROCS,
+            bookings_per_child, refused, busy);
+}
+END_TEST
+
+/* ---- first posts on brand-new accounts ------------------------------------------- */
+
+static void child_first_spend(sl_db *db, int idx, report *r)
+{
+    char key[32];
+    /* Account 20: bought 1 by the parent; everyone spends 1. */
+    snprintf(key, sizeof(key), "spend20-%d", idx);
+    for (;;) {
+        int rc = sl_ledger_post(db, NULL, T, 20, SL_ENTRY_CONSUME, -1, key, NULL, NOW + 1);
+        r->calls++;
+        if (rc == SL_EBUSY) {
+            r->busy++;
+            continue;
+        }
+        if (rc == SL_OK)
+            r->ok++;
+        else if (rc == SL_EINSUFFICIENT)
+            r->refused++;
+        else
+            note(r, rc, db, "spend on account 20");
+        break;
+    }
+    /* Account 21: never seen; everyone's purchase creates or updates it. */
+    snprintf(key, sizeof(key), "buy21-%d", idx);
+    for (;;) {
+        int rc = sl_ledger_post(db, NULL, T, 21, SL_ENTRY_PURCHASE, 1 + idx, key, NULL, NOW + 1);
+        if (rc == SL_EBUSY) {
+            r->busy++;
+            continue;
+        }
+        if (rc != SL_OK)
+            note(r, rc, db, "first purchase on account 21");
+        break;
+    }
+    /* Account 22: only a floor of -3 (no entry yet); everyone spends 1. */
+    snprintf(key, sizeof(key), "spend22-%d", idx);
+    for (;;) {
+        int rc = sl_ledger_post(db, NULL, T, 22, SL_ENTRY_CONSUME, -1, key, NULL, NOW + 1);
+        if (rc == SL_EBUSY) {
+            r->busy++;
+            continue;
+        }
+        if (rc == SL_OK)
+            r->replayed++; /* counts account 22 spends */
+        else if (rc != SL_EINSUFFICIENT)
+            note(r, rc, db, "spend on account 22");
+        break;
+    }
+    /* Account 23: nothing at all; a hold of 1 must fail for everyone. */
+    snprintf(key, sizeof(key), "hold23-%d", idx);
+    for (;;) {
+        int rc = sl_hold(db, NULL, T, 23, 1, NOW + DAY, key, NOW + 1);
+        if (rc == SL_EBUSY) {
+            r->busy++;
+            continue;
+        }
+        if (rc != SL_EINSUFFICIENT)
+            note(r, rc, db, "hold on empty account 23");
+        break;
+    }
+}
+
+START_TEST(test_first_spend_no_overdraft)
+{
+    const char *path = new_file();
+    sl_db *db = open_parent(path);
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, T, 20, SL_ENTRY_PURCHASE, 1, "buy20", NULL, NOW));
+    ck_assert_ok_db(db, sl_account_set_floor(db, T, 22, -3, NOW));
+    sl_close(db);
+    report reps[PROCS];
+    run_children(path, PROCS, child_first_spend, reps);
+    long spent20 = 0, spent22 = 0, busy = 0;
+    for (int i = 0; i < PROCS; i++) {
+        spent20 += reps[i].ok;
+        spent22 += reps[i].replayed;
+        busy += reps[i].busy;
+    }
+    ck_assert_int_eq(spent20, 1);
+    ck_assert_int_eq(spent22, 3);
+
+    db = open_parent(path);
+    sl_balance b;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 20, NOW + 2));
+    ck_assert_int_eq(b.posted, 0);
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 21, NOW + 2));
+    ck_assert_int_eq(b.posted, PROCS * (PROCS + 1) / 2); /* no purchase lost */
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 22, NOW + 2));
+    ck_assert_int_eq(b.posted, -3);
+    ck_assert_int_eq(b.floor, -3);
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 23, NOW + 2));
+    ck_assert_int_eq(b.held, 0);
+    sl_verify_report r;
+    ck_assert_ok_db(db, sl_ledger_verify(db, &r, T));
+    ck_assert_int_eq(r.entries, 1 + 1 + PROCS + 3);
+    sl_close(db);
+    fprintf(stderr, "# first spend: %d processes: 1 of 8 spent the 1 credit, 3 of 8 reached the floor -3, "
+                    "%d first purchases kept, %ld SL_EBUSY retries\n",
+            PROCS, PROCS, busy);
+}
+END_TEST
+
+/* ---- a webhook delivered 5 times at once ------------------------------------------ */
+
+#define DELIVERIES 5
+static long events;
+
+static void child_webhook(sl_db *db, int idx, report *r)
+{
+    (void)idx;
+    for (long ev = 0; ev < events; ev++) {
+        char id[32];
+        snprintf(id, sizeof(id), "evt_%ld", ev);
+        int claimed = 0, rc;
+        while ((rc = sl_webhook_claim(db, &claimed, T, "stripe", id, NOW + ev)) == SL_EBUSY)
+            r->busy++;
+        r->calls++;
+        if (rc != SL_OK) {
+            note(r, rc, db, "claim");
+            continue;
+        }
+        if (!claimed) {
+            r->refused++;
+            continue;
+        }
+        r->ok++;
+        sl_entry e;
+        while ((rc = sl_ledger_post(db, &e, T, 7, SL_ENTRY_PURCHASE, 10, id, "stripe", NOW + ev)) == SL_EBUSY)
+            r->busy++;
+        if (rc != SL_OK)
+            note(r, rc, db, "grant");
+        else if (e.replayed)
+            note(r, rc, db, "the claimed event was already granted");
+    }
+}
+
+START_TEST(test_webhook_delivered_five_times)
+{
+    const char *path = new_file();
+    report reps[PROCS];
+    events = sl_test_scale(40);
+    run_children(path, DELIVERIES, child_webhook, reps);
+    long claims = 0, dupes = 0, busy = 0;
+    for (int i = 0; i < DELIVERIES; i++) {
+        claims += reps[i].ok;
+        dupes += reps[i].refused;
+        busy += reps[i].busy;
+    }
+    ck_assert_int_eq(claims, events);
+    ck_assert_int_eq(dupes, (DELIVERIES - 1) * events);
+
+    sl_db *db = open_parent(path);
+    sl_balance b;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 7, NOW + events));
+    ck_assert_int_eq(b.posted, 10 * events);
+    sl_verify_report r;
+    ck_assert_ok_db(db, sl_ledger_verify(db, &r, T));
+    ck_assert_int_eq(r.entries, events);
+    int claimed = 1;
+    ck_assert_ok_db(db, sl_webhook_claim(db, &claimed, T, "stripe", "evt_0", NOW));
+    ck_assert_int_eq(claimed, 0);
+    sl_close(db);
+    fprintf(stderr, "# webhook: %ld events x %d concurrent deliveries: %ld claimed, %ld duplicates, %ld SL_EBUSY\n",
+            events, DELIVERIES, claims, dupes, busy);
+}
+END_TEST
+
+Suite *suite_ledger_stress(void);
+Suite *suite_ledger_stress(void)
+{
+    Suite *s = suite_create("ledger_stress");
+    TCase *tc = tcase_create("processes");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_replay_storm_one_entry);
+    tcase_add_test(tc, test_one_credit_one_booking);
+    tcase_add_test(tc, test_first_spend_no_overdraft);
+    tcase_add_test(tc, test_webhook_delivered_five_times);
+    suite_add_tcase(s, tc);
+    return s;
+}
