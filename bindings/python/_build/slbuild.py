@@ -1,0 +1,103 @@
+"""A tiny in-tree PEP 517 build backend for the pure-Python slotledger package.
+
+Why not setuptools: the package is a handful of .py files, and
+`pip install --no-build-isolation ./bindings/python` must work offline on a
+stock Python whose setuptools lacks the `wheel` package. This backend needs
+only the standard library: it zips the package with the metadata a wheel
+requires (PEP 427 / PEP 566).
+"""
+import base64
+import hashlib
+import os
+import tarfile
+import zipfile
+
+NAME = "slotledger"
+VERSION = "0.1.0"
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DIST_INFO = "%s-%s.dist-info" % (NAME, VERSION)
+TAG = "py3-none-any"
+
+
+def _metadata():
+    with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    return (
+        "Metadata-Version: 2.1\n"
+        "Name: %s\nVersion: %s\n"
+        "Summary: Lesson scheduling and an idempotent credit ledger: ctypes binding of libslotledger\n"
+        "License: MIT\nRequires-Python: >=3.8\n"
+        "Description-Content-Type: text/markdown\n\n%s" % (NAME, VERSION, readme)
+    )
+
+
+def _package_files():
+    pkg = os.path.join(HERE, NAME)
+    for name in sorted(os.listdir(pkg)):
+        if name.endswith(".py"):
+            yield os.path.join(pkg, name), "%s/%s" % (NAME, name)
+
+
+def _record_line(arcname, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return "%s,sha256=%s,%d\n" % (arcname, digest, len(data))
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def get_requires_for_build_sdist(config_settings=None):
+    return []
+
+
+def get_requires_for_build_editable(config_settings=None):
+    return []
+
+
+def _write_wheel(wheel_directory, files):
+    wheel_name = "%s-%s-%s.whl" % (NAME, VERSION, TAG)
+    record = ""
+    with zipfile.ZipFile(os.path.join(wheel_directory, wheel_name), "w", zipfile.ZIP_DEFLATED) as z:
+        for arcname, data in files:
+            z.writestr(arcname, data)
+            record += _record_line(arcname, data)
+        meta = [
+            (DIST_INFO + "/METADATA", _metadata().encode()),
+            (DIST_INFO + "/WHEEL", ("Wheel-Version: 1.0\nGenerator: slbuild\nRoot-Is-Purelib: true\nTag: %s\n" % TAG).encode()),
+        ]
+        for arcname, data in meta:
+            z.writestr(arcname, data)
+            record += _record_line(arcname, data)
+        record += DIST_INFO + "/RECORD,,\n"
+        z.writestr(DIST_INFO + "/RECORD", record)
+    return wheel_name
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    files = []
+    for path, arcname in _package_files():
+        with open(path, "rb") as f:
+            files.append((arcname, f.read()))
+    return _write_wheel(wheel_directory, files)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    # A .pth file pointing at the source tree.
+    return _write_wheel(wheel_directory, [("%s.pth" % NAME, (HERE + "\n").encode())])
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    base = "%s-%s" % (NAME, VERSION)
+    name = base + ".tar.gz"
+    with tarfile.open(os.path.join(sdist_directory, name), "w:gz") as t:
+        for rel in ["pyproject.toml", "README.md", "_build/slbuild.py"]:
+            t.add(os.path.join(HERE, rel), arcname="%s/%s" % (base, rel))
+        for path, arcname in _package_files():
+            t.add(path, arcname="%s/%s" % (base, arcname))
+        info = tarfile.TarInfo("%s/PKG-INFO" % base)
+        data = _metadata().encode()
+        info.size = len(data)
+        import io
+        t.addfile(info, io.BytesIO(data))
+    return name
