@@ -488,6 +488,359 @@ START_TEST(test_keyed_replay_changes_nothing)
 }
 END_TEST
 
+/* ---- ledger operations ------------------------------------------------------
+ *
+ * The same method as the booking operations above, over the same fixture
+ * plus a ledger: tenant 1 has account 1 (10 credits, an active hold H1 of
+ * 3, a hold H2 of 1 that lapses at FNOW, 5 available), account 2 (5
+ * credits, floor -2)
+ * and a pending session C of student 1 holding 2 credits; tenant 2 has an
+ * account too. The dump adds every account (raw and its balance at FNOW),
+ * every entry with its hash, and every hold of both tenants. For every n,
+ * a post, a hold, a capture, a release, a linked batch, a booking with
+ * credits and its completion or cancellation either happen completely or
+ * leave all of it unchanged.
+ */
+
+typedef struct ledger_ids {
+    fixture_ids f;
+    sl_id h1, h2; /* holds of account 1 */
+    sl_id c;      /* session with credits */
+    sl_id c_hold;
+} ledger_ids;
+
+static sl_db *ledger_fixture(sl_store **fs_out, ledger_ids *ids)
+{
+    sl_db *d = fixture(fs_out, &ids->f);
+    sl_credit_hold h;
+    sl_session s;
+    ck_assert_ok_db(d, sl_ledger_post(d, NULL, 1, 1, SL_ENTRY_PURCHASE, 10, "fx-p1", "card", FNOW - 3));
+    ck_assert_ok_db(d, sl_ledger_post(d, NULL, 1, 2, SL_ENTRY_PURCHASE, 5, "fx-p2", NULL, FNOW - 3));
+    ck_assert_ok_db(d, sl_account_set_floor(d, 1, 2, -2, FNOW - 3));
+    ck_assert_ok_db(d, sl_hold(d, &h, 1, 1, 3, FNOW + FDAY, "fx-h1", FNOW - 2));
+    ids->h1 = h.id;
+    ck_assert_ok_db(d, sl_hold(d, &h, 1, 1, 1, FNOW, "fx-h2", FNOW - 2));
+    ids->h2 = h.id;
+    ck_assert_ok_db(d, sl_book(d, &s, 1, 1, FB + 20 * FHOUR, FDUR, 2, "fx-c", FNOW - 2));
+    ids->c = s.id;
+    ids->c_hold = s.hold_id;
+    ck_assert_int_gt(s.hold_id, 0);
+    ck_assert_ok_db(d, sl_ledger_post(d, NULL, 2, 1, SL_ENTRY_GRANT, 3, "fx-p1", NULL, FNOW - 2));
+    return d;
+}
+
+static char *ledger_dump(sl_db *d)
+{
+    char *sched = dump(d);
+    sbuf b = {NULL, 0, 0};
+    sb_printf(&b, "%s", sched);
+    free(sched);
+    for (sl_id tenant = 1; tenant <= 2; tenant++) {
+        for (sl_id acc = 1; acc <= 4; acc++) {
+            sl_account a;
+            int rc = sl_account_get(d, &a, tenant, acc, SL_INCLUDE_DELETED);
+            if (rc == SL_ENOTFOUND) {
+                sb_printf(&b, "A %lld %lld none\n", (long long)tenant, (long long)acc);
+                continue;
+            }
+            ck_assert_ok_db(d, rc);
+            sl_balance bal;
+            ck_assert_ok_db(d, sl_ledger_balance(d, &bal, tenant, acc, FNOW));
+            sb_printf(&b, "A %lld %lld floor%lld posted%lld held%lld %lld %lld %lld | %lld %lld %lld\n",
+                      (long long)tenant, (long long)acc, (long long)a.floor, (long long)a.posted, (long long)a.held,
+                      (long long)a.created_at, (long long)a.updated_at, (long long)a.deleted_at,
+                      (long long)bal.posted, (long long)bal.held, (long long)bal.available);
+        }
+        sl_entry page[8];
+        size_t got;
+        int64_t after = 0;
+        do {
+            ck_assert_ok_db(d, sl_ledger_history(d, page, 8, &got, tenant, 0, after));
+            for (size_t i = 0; i < got; i++) {
+                const sl_entry *e = &page[i];
+                sb_printf(&b, "E %lld %lld seq%lld acc%lld k%d %lld =%lld hold%lld %lld '%s' '%s' ", (long long)e->id,
+                          (long long)e->tenant, (long long)e->seq, (long long)e->account, (int)e->kind,
+                          (long long)e->amount, (long long)e->balance_after, (long long)e->hold_id,
+                          (long long)e->created_at, e->key, e->reference);
+                for (int k = 0; k < SL_HASH_BYTES; k++)
+                    sb_printf(&b, "%02x", e->hash[k]);
+                sb_printf(&b, "\n");
+                after = e->seq;
+            }
+        } while (got == 8);
+        for (sl_id id = 1; id <= 40; id++) {
+            sl_credit_hold h;
+            int rc = sl_hold_get(d, &h, tenant, id);
+            if (rc == SL_ENOTFOUND)
+                continue;
+            ck_assert_ok_db(d, rc);
+            sb_printf(&b, "H %lld %lld acc%lld st%d %lld/%lld exp%lld %lld res%lld entry%lld '%s'\n", (long long)h.id,
+                      (long long)h.tenant, (long long)h.account, (int)h.status, (long long)h.captured,
+                      (long long)h.amount, (long long)h.expires_at, (long long)h.created_at,
+                      (long long)h.resolved_at, (long long)h.entry_id, h.key);
+        }
+        sl_verify_report r;
+        int rc = sl_ledger_verify(d, &r, tenant);
+        sb_printf(&b, "V %lld %s %lld\n", (long long)tenant, sl_strerror(rc), (long long)r.entries);
+    }
+    return b.p;
+}
+
+typedef int (*ledger_op)(sl_db *d, const ledger_ids *ids);
+
+/* check_atomic over the ledger fixture and dump. */
+static void check_atomic_ledger(const char *name, ledger_op op, int expect, int changes, long min_calls)
+{
+    ledger_ids ids;
+    sl_store *f = NULL;
+
+    sl_db *d = ledger_fixture(&f, &ids);
+    char *before = ledger_dump(d);
+    int want = op(d, &ids);
+    char *expected = ledger_dump(d);
+    sl_close(d);
+    ck_assert_msg(want == expect, "%s: %s without faults, expected %s", name, sl_strerror(want),
+                  sl_strerror(expect));
+    ck_assert_msg((strcmp(before, expected) != 0) == changes, "%s: %s the store", name,
+                  changes ? "did not change" : "changed");
+    ck_assert_msg(strstr(expected, "V 1 SL_OK") && strstr(expected, "V 2 SL_OK"), "%s: the ledger does not verify",
+                  name);
+
+    long n, absorbed = 0;
+    for (n = 1;; n++) {
+        char msg[512];
+        d = ledger_fixture(&f, &ids);
+        char *start = ledger_dump(d);
+        ck_assert_str_eq(start, before);
+        free(start);
+
+        sl_test_faulty_arm(f, n);
+        int rc = op(d, &ids);
+        int fired = sl_test_faulty_fired(f);
+        snprintf(msg, sizeof(msg), "%s", sl_errmsg(d));
+        sl_test_faulty_arm(f, 0);
+        char *after = ledger_dump(d);
+
+        if (rc == want) {
+            if (strcmp(after, expected) != 0)
+                print_dumps(after, "expected", expected);
+            ck_assert_msg(strcmp(after, expected) == 0,
+                          "%s, fault at call %ld (%s): %s but the store differs (see log)", name, n,
+                          fired ? "fired" : "not reached", sl_strerror(rc));
+            absorbed += fired;
+        } else {
+            ck_assert_msg(fired, "%s: call %ld: %s without a fault (reference: %s): %s", name, n, sl_strerror(rc),
+                          sl_strerror(want), msg);
+            ck_assert_msg(rc == SL_ESTORE && strstr(msg, "injected") != NULL,
+                          "%s: fault at call %ld gave %s: %s", name, n, sl_strerror(rc), msg);
+            if (strcmp(after, before) != 0)
+                print_dumps(after, "before", before);
+            ck_assert_msg(strcmp(after, before) == 0,
+                          "%s: fault at call %ld failed the operation but the store changed (see log)", name, n);
+            int again = op(d, &ids);
+            char *retried = ledger_dump(d);
+            if (strcmp(retried, expected) != 0)
+                print_dumps(retried, "expected", expected);
+            ck_assert_msg(again == want && strcmp(retried, expected) == 0,
+                          "%s: retry after the fault at call %ld: %s, store %s the reference", name, n,
+                          sl_strerror(again), strcmp(retried, expected) == 0 ? "equals" : "differs from");
+            free(retried);
+        }
+        free(after);
+        sl_close(d);
+        if (!fired)
+            break;
+    }
+    fprintf(stderr, "# fault %s: %ld backend calls, every one failed in turn%s (%ld faults absorbed)\n", name,
+            n - 1, want == SL_OK ? "" : " (operation refused by design)", absorbed);
+    ck_assert_int_ge(n - 1, min_calls);
+    free(before);
+    free(expected);
+}
+
+static int op_ledger_post(sl_db *d, const ledger_ids *ids)
+{
+    (void)ids;
+    sl_entry e;
+    /* Also resolves the lapsed hold H2 of the same account. */
+    int rc = sl_ledger_post(d, &e, 1, 1, SL_ENTRY_CONSUME, -5, "f-post", "lesson", FNOW);
+    if (rc == SL_OK)
+        ck_assert_int_eq(e.balance_after, 5);
+    return rc;
+}
+
+static int op_ledger_post_insufficient(sl_db *d, const ledger_ids *ids)
+{
+    (void)ids;
+    return sl_ledger_post(d, NULL, 1, 1, SL_ENTRY_CONSUME, -8, "f-post", NULL, FNOW);
+}
+
+static int op_ledger_replay(sl_db *d, const ledger_ids *ids)
+{
+    (void)ids;
+    sl_entry e;
+    int rc = sl_ledger_post(d, &e, 1, 1, SL_ENTRY_PURCHASE, 10, "fx-p1", "card", FNOW);
+    if (rc == SL_OK)
+        ck_assert_int_eq(e.replayed, 1);
+    return rc;
+}
+
+static int op_ledger_hold(sl_db *d, const ledger_ids *ids)
+{
+    (void)ids;
+    return sl_hold(d, NULL, 1, 1, 4, FNOW + FHOUR, "f-hold", FNOW);
+}
+
+static int op_ledger_capture(sl_db *d, const ledger_ids *ids)
+{
+    sl_entry e;
+    int rc = sl_hold_capture(d, &e, 1, ids->h1, 2, "f-cap", FNOW);
+    if (rc == SL_OK)
+        ck_assert_int_eq(e.hold_id, ids->h1);
+    return rc;
+}
+
+static int op_ledger_release(sl_db *d, const ledger_ids *ids)
+{
+    return sl_hold_release(d, NULL, 1, ids->h1, FNOW);
+}
+
+static int op_ledger_capture_expired(sl_db *d, const ledger_ids *ids)
+{
+    return sl_hold_capture(d, NULL, 1, ids->h2, 1, "f-cap2", FNOW);
+}
+
+static int op_ledger_batch(sl_db *d, const ledger_ids *ids)
+{
+    (void)ids;
+    sl_post p[3] = {{3, SL_ENTRY_PURCHASE, 0, 4, "fb1", NULL}, {3, SL_ENTRY_CONSUME, 0, -3, "fb2", NULL},
+                    {2, SL_ENTRY_CONSUME, 0, -6, "fb3", "overdraft"}};
+    sl_entry out[3];
+    size_t failed = 99;
+    int rc = sl_ledger_post_many(d, out, &failed, 1, p, 3, FNOW);
+    if (rc == SL_OK)
+        ck_assert_int_eq(out[2].balance_after, -1);
+    return rc;
+}
+
+static int op_ledger_batch_insufficient(sl_db *d, const ledger_ids *ids)
+{
+    (void)ids;
+    sl_post p[3] = {{3, SL_ENTRY_PURCHASE, 0, 4, "fb1", NULL}, {3, SL_ENTRY_CONSUME, 0, -3, "fb2", NULL},
+                    {2, SL_ENTRY_CONSUME, 0, -8, "fb3", NULL}};
+    size_t failed = 99;
+    int rc = sl_ledger_post_many(d, NULL, &failed, 1, p, 3, FNOW);
+    if (rc == SL_EINSUFFICIENT)
+        ck_assert_uint_eq(failed, 2);
+    return rc;
+}
+
+static int op_book_credits(sl_db *d, const ledger_ids *ids)
+{
+    (void)ids;
+    sl_session s;
+    int rc = sl_book(d, &s, 1, 1, FB + 2 * FDAY + 9 * FHOUR, FDUR, 2, "f-book", FNOW);
+    if (rc == SL_OK)
+        ck_assert_int_gt(s.hold_id, 0);
+    return rc;
+}
+
+static int op_book_many_credits(sl_db *d, const ledger_ids *ids)
+{
+    (void)ids;
+    sl_booking b[2] = {{1, FB + 2 * FDAY + 9 * FHOUR, FDUR, 2}, {2, FB + 2 * FDAY + 11 * FHOUR, FDUR, 3}};
+    return sl_book_many(d, NULL, NULL, 1, b, 2, "f-many", FNOW);
+}
+
+static int op_complete_credits(sl_db *d, const ledger_ids *ids)
+{
+    return sl_complete(d, NULL, 1, ids->c, FNOW);
+}
+
+static int op_cancel_credits(sl_db *d, const ledger_ids *ids)
+{
+    return sl_cancel(d, NULL, 1, ids->c, FNOW);
+}
+
+START_TEST(test_ledger_post_is_atomic)
+{
+    check_atomic_ledger("sl_ledger_post", op_ledger_post, SL_OK, 1, 6);
+}
+END_TEST
+
+START_TEST(test_ledger_post_insufficient_writes_nothing)
+{
+    check_atomic_ledger("sl_ledger_post (insufficient)", op_ledger_post_insufficient, SL_EINSUFFICIENT, 0, 4);
+}
+END_TEST
+
+START_TEST(test_ledger_replay_changes_nothing)
+{
+    check_atomic_ledger("sl_ledger_post replaying a key", op_ledger_replay, SL_OK, 0, 3);
+}
+END_TEST
+
+START_TEST(test_hold_is_atomic)
+{
+    check_atomic_ledger("sl_hold", op_ledger_hold, SL_OK, 1, 5);
+}
+END_TEST
+
+START_TEST(test_capture_is_atomic)
+{
+    check_atomic_ledger("sl_hold_capture", op_ledger_capture, SL_OK, 1, 6);
+}
+END_TEST
+
+START_TEST(test_release_is_atomic)
+{
+    check_atomic_ledger("sl_hold_release", op_ledger_release, SL_OK, 1, 4);
+}
+END_TEST
+
+START_TEST(test_capture_expired_writes_nothing)
+{
+    check_atomic_ledger("sl_hold_capture (expired)", op_ledger_capture_expired, SL_EEXPIRED, 0, 3);
+}
+END_TEST
+
+START_TEST(test_linked_batch_is_atomic)
+{
+    check_atomic_ledger("sl_ledger_post_many", op_ledger_batch, SL_OK, 1, 8);
+}
+END_TEST
+
+START_TEST(test_linked_batch_insufficient_writes_nothing)
+{
+    check_atomic_ledger("sl_ledger_post_many (third insufficient)", op_ledger_batch_insufficient, SL_EINSUFFICIENT, 0,
+                        8);
+}
+END_TEST
+
+START_TEST(test_book_with_credits_is_atomic)
+{
+    check_atomic_ledger("sl_book with credits", op_book_credits, SL_OK, 1, 6);
+}
+END_TEST
+
+START_TEST(test_book_many_with_credits_is_atomic)
+{
+    check_atomic_ledger("sl_book_many with credits", op_book_many_credits, SL_OK, 1, 8);
+}
+END_TEST
+
+START_TEST(test_complete_with_credits_is_atomic)
+{
+    check_atomic_ledger("sl_complete capturing credits", op_complete_credits, SL_OK, 1, 6);
+}
+END_TEST
+
+START_TEST(test_cancel_with_credits_is_atomic)
+{
+    check_atomic_ledger("sl_cancel releasing credits", op_cancel_credits, SL_OK, 1, 5);
+}
+END_TEST
+
 Suite *suite_fault(void);
 Suite *suite_fault(void)
 {
@@ -510,5 +863,23 @@ Suite *suite_fault(void)
     tcase_add_test(bk, test_keyed_book_is_atomic);
     tcase_add_test(bk, test_keyed_replay_changes_nothing);
     suite_add_tcase(s, bk);
+
+    /* Ledger operations and the credits of bookings. */
+    TCase *lg = tcase_create("ledger");
+    tcase_set_timeout(lg, 60);
+    tcase_add_test(lg, test_ledger_post_is_atomic);
+    tcase_add_test(lg, test_ledger_post_insufficient_writes_nothing);
+    tcase_add_test(lg, test_ledger_replay_changes_nothing);
+    tcase_add_test(lg, test_hold_is_atomic);
+    tcase_add_test(lg, test_capture_is_atomic);
+    tcase_add_test(lg, test_release_is_atomic);
+    tcase_add_test(lg, test_capture_expired_writes_nothing);
+    tcase_add_test(lg, test_linked_batch_is_atomic);
+    tcase_add_test(lg, test_linked_batch_insufficient_writes_nothing);
+    tcase_add_test(lg, test_book_with_credits_is_atomic);
+    tcase_add_test(lg, test_book_many_with_credits_is_atomic);
+    tcase_add_test(lg, test_complete_with_credits_is_atomic);
+    tcase_add_test(lg, test_cancel_with_credits_is_atomic);
+    suite_add_tcase(s, lg);
     return s;
 }

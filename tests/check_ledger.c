@@ -468,7 +468,7 @@ START_TEST(test_overflow_is_erange)
     ck_assert_sl(sl_ledger_post(db, NULL, T1, 3, SL_ENTRY_CONSUME, -1, "c3b", NULL, NOW0), SL_ERANGE);
     ck_assert_sl(sl_hold(db, NULL, T1, 3, 1, NOW0 + HOUR, "h3b", NOW0), SL_ERANGE);
     EXPECT_BAL(db, T1, 3, NOW0, -1, INT64_MAX);
-    verify_ok(db, T1, 7);
+    verify_ok(db, T1, 6);
 }
 END_TEST
 
@@ -546,6 +546,9 @@ START_TEST(test_hold_release)
     EXPECT_BAL(db, T1, 2, NOW0 + 1, 10, 0);
     ck_assert_uint_eq(history_of(db, T1, 0).n, 1); /* a release posts nothing */
     ck_assert_sl(sl_hold_release(db, NULL, T1, 0, NOW0), SL_EINVAL);
+    ck_assert_sl(sl_hold_capture(db, NULL, T1, 0, 1, "zero", NOW0), SL_EINVAL);
+    ck_assert_sl(sl_hold_capture(db, NULL, T1, -4, 1, "neg", NOW0), SL_EINVAL);
+    ck_assert_sl(sl_hold_get(db, &out, T1, 0), SL_EINVAL);
     ck_assert_sl(sl_hold_release(db, NULL, T1, h.id + 1000, NOW0), SL_ENOTFOUND);
     ck_assert_sl(sl_hold_capture(db, NULL, T1, h.id + 1000, 1, "nope", NOW0), SL_ENOTFOUND);
     ck_assert_sl(sl_hold_get(db, &out, T1, h.id + 1000), SL_ENOTFOUND);
@@ -944,6 +947,27 @@ START_TEST(test_book_places_hold)
 }
 END_TEST
 
+/* The library keys a session's capture itself; no host key can take that
+ * key away from it: keys under the reserved "sl:" prefix are refused, and a
+ * host key that merely looks alike does not collide. */
+START_TEST(test_reserved_key_prefix)
+{
+    post_ok(db, T1, 10, SL_ENTRY_PURCHASE, 2, "p", NOW0);
+    sl_session s = book_ok(db, T1, 10, SLOT(1), 1, NOW0);
+    char key[64];
+    snprintf(key, sizeof(key), "sl:session:%lld:capture", (long long)s.id);
+    ck_assert_sl(sl_ledger_post(db, NULL, T1, 10, SL_ENTRY_CONSUME, -1, key, NULL, NOW0), SL_EINVAL);
+    ck_assert_msg(strstr(sl_errmsg(db), "reserved") != NULL, "%s", sl_errmsg(db));
+    ck_assert_sl(sl_book(db, NULL, T1, 11, SLOT(2), HOUR, 0, "sl:x", NOW0), SL_EINVAL);
+    ck_assert_sl(sl_hold(db, NULL, T1, 10, 1, NOW0 + HOUR, "sl:h", NOW0), SL_EINVAL);
+    snprintf(key, sizeof(key), "session:%lld:capture", (long long)s.id);
+    post_ok(db, T1, 10, SL_ENTRY_CONSUME, -1, key, NOW0);
+    ck_assert_ok_db(db, sl_complete(db, NULL, T1, s.id, SLOT(2)));
+    EXPECT_BAL(db, T1, 10, SLOT(2), 0, 0);
+    verify_ok(db, T1, 3);
+}
+END_TEST
+
 START_TEST(test_complete_and_no_show_capture)
 {
     post_ok(db, T1, 10, SL_ENTRY_PURCHASE, 5, "p", NOW0);
@@ -1080,6 +1104,54 @@ START_TEST(test_book_many_and_recurring_hold_all_or_nothing)
     /* The batch replayed too. */
     ck_assert_ok_db(db, sl_book_many(db, out, &failed, T1, b, 3, "batch", NOW0 + 5));
     EXPECT_BAL(db, T1, 10, NOW0 + 5, 2, 2);
+}
+END_TEST
+
+START_TEST(test_session_hold_resolved_by_host)
+{
+    /* A host may settle a booking's hold itself (a goodwill release, an
+     * early capture); the session can still be cancelled or completed and
+     * the credits move exactly once. */
+    post_ok(db, T1, 10, SL_ENTRY_PURCHASE, 4, "p", NOW0);
+    sl_session a = book_ok(db, T1, 10, SLOT(10), 2, NOW0);
+    sl_session b = book_ok(db, T1, 10, SLOT(12), 2, NOW0);
+    ck_assert_ok_db(db, sl_hold_release(db, NULL, T1, a.hold_id, NOW0 + 1));
+    ck_assert_ok_db(db, sl_hold_capture(db, NULL, T1, b.hold_id, 2, "early", NOW0 + 1));
+    EXPECT_BAL(db, T1, 10, NOW0 + 1, 2, 0);
+    sl_session out;
+    ck_assert_ok_db(db, sl_complete(db, &out, T1, a.id, SLOT(11)));
+    ck_assert_int_eq(out.status, SL_STATUS_COMPLETED);
+    ck_assert_ok_db(db, sl_cancel(db, &out, T1, b.id, SLOT(12) - 60));
+    ck_assert_int_eq(out.status, SL_STATUS_CANCELLED);
+    ck_assert_int_eq(hold_get(db, T1, a.hold_id).status, SL_HOLD_RELEASED);
+    ck_assert_int_eq(hold_get(db, T1, b.hold_id).status, SL_HOLD_CAPTURED);
+    EXPECT_BAL(db, T1, 10, SLOT(13), 2, 0);
+    verify_ok(db, T1, 2);
+}
+END_TEST
+
+START_TEST(test_deleted_session_gives_credits_back)
+{
+    post_ok(db, T1, 10, SL_ENTRY_PURCHASE, 2, "p", NOW0);
+    sl_session s = book_ok(db, T1, 10, SLOT(10), 2, NOW0), got;
+    ck_assert_ok_db(db, sl_soft_delete(db, T1, SL_ENTITY_SESSION, s.id, NOW0 + 1));
+    ck_assert_int_eq(hold_get(db, T1, s.hold_id).status, SL_HOLD_RELEASED);
+    EXPECT_BAL(db, T1, 10, NOW0 + 1, 2, 0);
+    post_ok(db, T1, 10, SL_ENTRY_CONSUME, -1, "c", NOW0 + 2);
+    /* Restoring must reserve the credits again: 1 is not enough. */
+    ck_assert_sl(sl_restore(db, T1, SL_ENTITY_SESSION, s.id, NOW0 + 3), SL_EINSUFFICIENT);
+    ck_assert_sl(sl_session_get(db, &got, T1, s.id, 0), SL_ENOTFOUND);
+    EXPECT_BAL(db, T1, 10, NOW0 + 3, 1, 0);
+    post_ok(db, T1, 10, SL_ENTRY_PURCHASE, 1, "p2", NOW0 + 4);
+    ck_assert_ok_db(db, sl_restore(db, T1, SL_ENTITY_SESSION, s.id, NOW0 + 5));
+    ck_assert_ok_db(db, sl_session_get(db, &got, T1, s.id, 0));
+    ck_assert_int_gt(got.hold_id, 0);
+    ck_assert_int_ne(got.hold_id, s.hold_id);
+    ck_assert_int_eq(hold_get(db, T1, got.hold_id).status, SL_HOLD_ACTIVE);
+    EXPECT_BAL(db, T1, 10, NOW0 + 5, 2, 2);
+    ck_assert_ok_db(db, sl_complete(db, NULL, T1, s.id, SLOT(11)));
+    EXPECT_BAL(db, T1, 10, SLOT(11), 0, 0);
+    verify_ok(db, T1, 4);
 }
 END_TEST
 
@@ -1237,6 +1309,23 @@ START_TEST(test_tamper_deleted_row)
     raw_sql(path, "DELETE FROM entries WHERE seq = 3");
     /* The missing entry is named by its sequence number; it has no id. */
     expect_tamper(path, 3, 0);
+}
+END_TEST
+
+START_TEST(test_tamper_deleted_last_row)
+{
+    if (!is_file_backend("tamper: deleted last row"))
+        return;
+    sl_id ids[7];
+    const char *path = ledger_file(NULL, 0, ids);
+    /* The chain before it is intact; the account's running balance is not. */
+    raw_sql(path, "DELETE FROM entries WHERE seq = 6");
+    sl_db *d = open_file(path, NULL, 0);
+    sl_verify_report r;
+    ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
+    ck_assert_int_ne(r.first_bad_seq, 0);
+    ERRMSG_HAS(d, "account 1");
+    sl_close(d);
 }
 END_TEST
 
@@ -1405,6 +1494,11 @@ START_TEST(test_webhook_verify)
     sign(other, secret, now + 301, body, bl);
     snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)(now + 301), other);
     ck_assert_sl(sl_webhook_verify(sec, sl, hdr, pb, bl, now, 300), SL_EEXPIRED);
+    /* Far-off clocks are expired, not an overflow. */
+    snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)now, sig);
+    ck_assert_sl(sl_webhook_verify(sec, sl, hdr, pb, bl, INT64_MIN, 300), SL_EEXPIRED);
+    ck_assert_sl(sl_webhook_verify(sec, sl, hdr, pb, bl, INT64_MAX, 300), SL_EEXPIRED);
+    ck_assert_sl(sl_webhook_verify(sec, sl, hdr, pb, bl, now, INT64_MAX), SL_OK);
     /* The timestamp is signed: moving it breaks the signature. */
     snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)(now + 1), sig);
     ck_assert_sl(sl_webhook_verify(sec, sl, hdr, pb, bl, now, 300), SL_ETAMPER);
@@ -1747,9 +1841,15 @@ START_TEST(test_soak)
             if (!m.nh)
                 break;
             /* Mostly live holds, sometimes any (resolved, lapsed). */
-            size_t i = rnd(&m, m.nh);
-            for (int tries = 0; tries < 8 && rnd(&m, 4) && (m.holds[i].done || m.holds[i].expires <= m.now); tries++)
-                i = rnd(&m, m.nh);
+            size_t i = rnd(&m, m.nh), live = 0;
+            for (size_t k = 0; k < m.nh; k++)
+                live += !m.holds[k].done && m.holds[k].expires > m.now;
+            if (live && rnd(&m, 4)) {
+                size_t pick = rnd(&m, live);
+                for (i = 0;; i++)
+                    if (!m.holds[i].done && m.holds[i].expires > m.now && pick-- == 0)
+                        break;
+            }
             sk_hold *h = &m.holds[i];
             want = h->done ? SL_ESTATE : m.now >= h->expires ? SL_EEXPIRED : SL_OK;
             if (op == OP_CAPTURE) {
@@ -1923,7 +2023,11 @@ START_TEST(test_soak)
                              : sl_mark_no_show(db, &s, SK_TENANT, x->id, m.now);
             SK_CHECK(&m, rc, SL_OK, what == 0 ? "cancel" : what == 1 ? "complete" : "no-show");
             x->live = 0;
-            if (h) {
+            if (h && h->done) {
+                /* Resolved directly by a capture or release op earlier:
+                 * the session moves on, the hold is left as it was. */
+                ck_assert_int_ne(hold_get(db, SK_TENANT, h->id).status, SL_HOLD_ACTIVE);
+            } else if (h) {
                 sl_credit_hold got = hold_get(db, SK_TENANT, h->id);
                 ck_assert_int_eq(got.status, capture ? SL_HOLD_CAPTURED : SL_HOLD_RELEASED);
                 h->done = 1;
@@ -1973,6 +2077,7 @@ Suite *suite_ledger(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_post_kinds_and_signs);
+    tcase_add_test(tc, test_reserved_key_prefix);
     tcase_add_test(tc, test_replay_returns_original);
     tcase_add_test(tc, test_key_reuse_names_the_field);
     tcase_add_test(tc, test_key_check_precedes_validation);
@@ -2006,6 +2111,8 @@ Suite *suite_ledger(void)
     tcase_add_test(tc, test_cancel_releases_or_captures_late);
     tcase_add_test(tc, test_reschedule_keeps_hold);
     tcase_add_test(tc, test_book_many_and_recurring_hold_all_or_nothing);
+    tcase_add_test(tc, test_session_hold_resolved_by_host);
+    tcase_add_test(tc, test_deleted_session_gives_credits_back);
     tcase_add_test(tc, test_trials_cost_nothing);
     tcase_add_test(tc, test_tenant_isolation);
     suite_add_tcase(s, tc);
@@ -2016,6 +2123,7 @@ Suite *suite_ledger(void)
     tcase_add_test(tc, test_tamper_changed_amount);
     tcase_add_test(tc, test_tamper_changed_amount_and_balances);
     tcase_add_test(tc, test_tamper_deleted_row);
+    tcase_add_test(tc, test_tamper_deleted_last_row);
     tcase_add_test(tc, test_tamper_forged_row);
     tcase_add_test(tc, test_tamper_swapped_rows);
     tcase_add_test(tc, test_keyed_chain_needs_its_key);

@@ -301,63 +301,57 @@ END_TEST
 
 /* ---- first posts on brand-new accounts ------------------------------------------- */
 
+/*
+ * Round r uses accounts ACC(r, 0..3):
+ *  +0: bought 1 by the parent; every process spends 1: one succeeds;
+ *  +1: never seen; every process's purchase creates or updates it: none lost;
+ *  +2: only a floor of -3 (no entry yet); every process spends 1: three succeed;
+ *  +3: nothing at all; a hold of 1 fails for everyone.
+ */
+#define ACC(r, k) ((sl_id)(1000 + 10 * (r) + (k)))
+static long rounds;
+
+static int retry_busy(report *r, int rc)
+{
+    if (rc == SL_EBUSY)
+        r->busy++;
+    return rc == SL_EBUSY;
+}
+
 static void child_first_spend(sl_db *db, int idx, report *r)
 {
-    char key[32];
-    /* Account 20: bought 1 by the parent; everyone spends 1. */
-    snprintf(key, sizeof(key), "spend20-%d", idx);
-    for (;;) {
-        int rc = sl_ledger_post(db, NULL, T, 20, SL_ENTRY_CONSUME, -1, key, NULL, NOW + 1);
-        r->calls++;
-        if (rc == SL_EBUSY) {
-            r->busy++;
-            continue;
-        }
+    char key[48];
+    int rc;
+    for (long round = 0; round < rounds; round++) {
+        snprintf(key, sizeof(key), "spend-%ld-%d", round, idx);
+        while (retry_busy(r, rc = sl_ledger_post(db, NULL, T, ACC(round, 0), SL_ENTRY_CONSUME, -1, key, NULL, NOW + 1)))
+            ;
         if (rc == SL_OK)
             r->ok++;
-        else if (rc == SL_EINSUFFICIENT)
-            r->refused++;
-        else
-            note(r, rc, db, "spend on account 20");
-        break;
-    }
-    /* Account 21: never seen; everyone's purchase creates or updates it. */
-    snprintf(key, sizeof(key), "buy21-%d", idx);
-    for (;;) {
-        int rc = sl_ledger_post(db, NULL, T, 21, SL_ENTRY_PURCHASE, 1 + idx, key, NULL, NOW + 1);
-        if (rc == SL_EBUSY) {
-            r->busy++;
-            continue;
-        }
-        if (rc != SL_OK)
-            note(r, rc, db, "first purchase on account 21");
-        break;
-    }
-    /* Account 22: only a floor of -3 (no entry yet); everyone spends 1. */
-    snprintf(key, sizeof(key), "spend22-%d", idx);
-    for (;;) {
-        int rc = sl_ledger_post(db, NULL, T, 22, SL_ENTRY_CONSUME, -1, key, NULL, NOW + 1);
-        if (rc == SL_EBUSY) {
-            r->busy++;
-            continue;
-        }
-        if (rc == SL_OK)
-            r->replayed++; /* counts account 22 spends */
         else if (rc != SL_EINSUFFICIENT)
-            note(r, rc, db, "spend on account 22");
-        break;
-    }
-    /* Account 23: nothing at all; a hold of 1 must fail for everyone. */
-    snprintf(key, sizeof(key), "hold23-%d", idx);
-    for (;;) {
-        int rc = sl_hold(db, NULL, T, 23, 1, NOW + DAY, key, NOW + 1);
-        if (rc == SL_EBUSY) {
-            r->busy++;
-            continue;
-        }
+            note(r, rc, db, "spend of the one credit");
+
+        snprintf(key, sizeof(key), "buy-%ld-%d", round, idx);
+        while (retry_busy(r, rc = sl_ledger_post(db, NULL, T, ACC(round, 1), SL_ENTRY_PURCHASE, 1 + idx, key, NULL,
+                                                 NOW + 1)))
+            ;
+        if (rc != SL_OK)
+            note(r, rc, db, "first purchase on a new account");
+
+        snprintf(key, sizeof(key), "floor-%ld-%d", round, idx);
+        while (retry_busy(r, rc = sl_ledger_post(db, NULL, T, ACC(round, 2), SL_ENTRY_CONSUME, -1, key, NULL, NOW + 1)))
+            ;
+        if (rc == SL_OK)
+            r->replayed++; /* counts spends down to the floor */
+        else if (rc != SL_EINSUFFICIENT)
+            note(r, rc, db, "spend down to the floor");
+
+        snprintf(key, sizeof(key), "hold-%ld-%d", round, idx);
+        while (retry_busy(r, rc = sl_hold(db, NULL, T, ACC(round, 3), 1, NOW + DAY, key, NOW + 1)))
+            ;
         if (rc != SL_EINSUFFICIENT)
-            note(r, rc, db, "hold on empty account 23");
-        break;
+            note(r, rc, db, "hold on an empty account");
+        r->calls += 4;
     }
 }
 
@@ -365,38 +359,46 @@ START_TEST(test_first_spend_no_overdraft)
 {
     const char *path = new_file();
     sl_db *db = open_parent(path);
-    ck_assert_ok_db(db, sl_ledger_post(db, NULL, T, 20, SL_ENTRY_PURCHASE, 1, "buy20", NULL, NOW));
-    ck_assert_ok_db(db, sl_account_set_floor(db, T, 22, -3, NOW));
+    rounds = sl_test_scale(40);
+    for (long round = 0; round < rounds; round++) {
+        char key[32];
+        snprintf(key, sizeof(key), "buy-one-%ld", round);
+        ck_assert_ok_db(db, sl_ledger_post(db, NULL, T, ACC(round, 0), SL_ENTRY_PURCHASE, 1, key, NULL, NOW));
+        ck_assert_ok_db(db, sl_account_set_floor(db, T, ACC(round, 2), -3, NOW));
+    }
     sl_close(db);
     report reps[PROCS];
     run_children(path, PROCS, child_first_spend, reps);
-    long spent20 = 0, spent22 = 0, busy = 0;
+    long spent_one = 0, spent_floor = 0, busy = 0;
     for (int i = 0; i < PROCS; i++) {
-        spent20 += reps[i].ok;
-        spent22 += reps[i].replayed;
+        spent_one += reps[i].ok;
+        spent_floor += reps[i].replayed;
         busy += reps[i].busy;
     }
-    ck_assert_int_eq(spent20, 1);
-    ck_assert_int_eq(spent22, 3);
+    ck_assert_int_eq(spent_one, rounds);
+    ck_assert_int_eq(spent_floor, 3 * rounds);
 
     db = open_parent(path);
-    sl_balance b;
-    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 20, NOW + 2));
-    ck_assert_int_eq(b.posted, 0);
-    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 21, NOW + 2));
-    ck_assert_int_eq(b.posted, PROCS * (PROCS + 1) / 2); /* no purchase lost */
-    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 22, NOW + 2));
-    ck_assert_int_eq(b.posted, -3);
-    ck_assert_int_eq(b.floor, -3);
-    ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 23, NOW + 2));
-    ck_assert_int_eq(b.held, 0);
+    for (long round = 0; round < rounds; round++) {
+        sl_balance b;
+        ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, ACC(round, 0), NOW + 2));
+        ck_assert_int_eq(b.posted, 0);
+        ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, ACC(round, 1), NOW + 2));
+        ck_assert_int_eq(b.posted, PROCS * (PROCS + 1) / 2); /* no purchase lost */
+        ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, ACC(round, 2), NOW + 2));
+        ck_assert_int_eq(b.posted, -3);
+        ck_assert_int_eq(b.floor, -3);
+        ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, ACC(round, 3), NOW + 2));
+        ck_assert_int_eq(b.held, 0);
+        ck_assert_int_eq(b.posted, 0);
+    }
     sl_verify_report r;
     ck_assert_ok_db(db, sl_ledger_verify(db, &r, T));
-    ck_assert_int_eq(r.entries, 1 + 1 + PROCS + 3);
+    ck_assert_int_eq(r.entries, rounds * (1 + 1 + PROCS + 3));
     sl_close(db);
-    fprintf(stderr, "# first spend: %d processes: 1 of 8 spent the 1 credit, 3 of 8 reached the floor -3, "
-                    "%d first purchases kept, %ld SL_EBUSY retries\n",
-            PROCS, PROCS, busy);
+    fprintf(stderr, "# first spend: %d processes x %ld rounds: the 1 credit spent once, 3 spends down to the floor"
+                    " -3, %d first purchases kept, empty holds refused; %ld SL_EBUSY retries\n",
+            PROCS, rounds, PROCS, busy);
 }
 END_TEST
 
@@ -438,7 +440,7 @@ START_TEST(test_webhook_delivered_five_times)
 {
     const char *path = new_file();
     report reps[PROCS];
-    events = sl_test_scale(40);
+    events = sl_test_scale(200);
     run_children(path, DELIVERIES, child_webhook, reps);
     long claims = 0, dupes = 0, busy = 0;
     for (int i = 0; i < DELIVERIES; i++) {

@@ -5,8 +5,9 @@
  * Entry kinds: purchase, grant, refund add (amount > 0); consume, expire take
  * (amount < 0); adjust is either sign; zero is SL_EINVAL.
  *
- * Idempotency: every post carries a key (1..SL_KEY_MAX bytes of UTF-8),
- * unique per tenant. The key check comes before every other check: an
+ * Idempotency: every post carries a key (1..SL_KEY_MAX bytes of UTF-8, not
+ * starting with the reserved "sl:"), unique per tenant among entries (holds
+ * have their own key space). The key check comes before every other check: an
  * identical replay returns SL_OK with the ORIGINAL entry (same id, sequence
  * and timestamp) and replayed = 1; the same key with a different request is
  * SL_EIDEMPOTENCY, the message naming the differing field. Keys never
@@ -141,7 +142,8 @@ SL_API int sl_ledger_post_many(sl_db *db, sl_entry *out, size_t *failed_index, s
                                const sl_post *posts, size_t n, sl_time now);
 
 /** Balances of account at now (an account never posted to is all zero).
- * Errors: SL_EINVAL, SL_ENOTFOUND (tenant), SL_ESTORE. */
+ * Errors: SL_EINVAL, SL_ENOTFOUND (tenant, or a soft-deleted account),
+ * SL_ESTORE. */
 SL_API int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id account, sl_time now);
 
 /** Set an account's floor (created if needed). A floor above the current
@@ -154,7 +156,9 @@ SL_API int sl_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id accoun
 
 /**
  * Reserve amount credits of account until expires_at (> now), counted
- * against available now. Errors: as sl_ledger_post.
+ * against available now. key is required (holds have their own key
+ * space); a replay returns the original hold with replayed = 1.
+ * Errors: as sl_ledger_post.
  */
 SL_API int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount, sl_time expires_at,
                    const char *key, sl_time now);
@@ -187,7 +191,9 @@ SL_API int sl_ledger_history(sl_db *db, sl_entry *out, size_t cap, size_t *count
 typedef struct sl_verify_report {
     int64_t entries;            /**< entries checked */
     int64_t accounts;           /**< accounts checked */
-    int64_t first_bad_seq;      /**< 0 when everything verifies */
+    int64_t first_bad_seq;      /**< 0 when everything verifies; -1 when the
+                                     entries chain but an account's stored
+                                     balance differs from their sum */
     sl_id first_bad_entry;      /**< id of the first bad entry, 0 if none or missing */
 } sl_verify_report;
 

@@ -10,8 +10,10 @@
  * both take a time. Blocking statuses: pending, confirmed, completed,
  * no_show (not cancelled, not soft-deleted).
  *
- * Idempotency keys (1..SL_KEY_MAX bytes of valid UTF-8, or NULL for none)
- * are unique per tenant across booking operations: a replay with the same
+ * Idempotency keys (1..SL_KEY_MAX bytes of valid UTF-8, or NULL for none;
+ * keys starting with "sl:" are reserved for the library's own entries, such
+ * as a session's capture "sl:session:<id>:capture") are unique per tenant
+ * across booking operations: a replay with the same
  * request returns the original session with replayed = 1; the same key
  * with a different request is SL_EIDEMPOTENCY. The key check comes first.
  */

@@ -65,8 +65,12 @@ int sl__grow_push(sl__grow *g, const void *row);
  * empty) or free it and record the error. */
 int sl__grow_finish(sl_db *db, sl__grow *g, int rc, unsigned long seq, void **out, size_t *count);
 
+/* Prefix of the keys the library makes itself (see sl__key_check). */
+#define SL__KEY_PREFIX "sl:"
+
 /* Idempotency keys: NULL is allowed when !required; otherwise 1..SL_KEY_MAX
- * bytes of valid UTF-8 without NUL (lib/core/text.c). SL_EINVAL + message. */
+ * bytes of valid UTF-8 without NUL, not starting with SL__KEY_PREFIX
+ * (lib/core/text.c). SL_EINVAL + message. */
 int sl__key_check(sl_db *db, const char *key, int required);
 /* Whether s[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int sl__utf8_valid(const unsigned char *s, size_t len);

@@ -52,6 +52,11 @@ int sl__key_check(sl_db *db, const char *key, int required)
                        len ? "more" : "an empty one");
     if (!sl__utf8_valid((const unsigned char *)key, len))
         return sl__err(db, SL_EINVAL, "idempotency key is not valid UTF-8");
+    /* The library keys its own entries (a session's capture) under "sl:",
+     * so that no host key can collide with them. */
+    if (strncmp(key, SL__KEY_PREFIX, sizeof(SL__KEY_PREFIX) - 1) == 0)
+        return sl__err(db, SL_EINVAL, "idempotency keys starting with \"%s\" are reserved for the library",
+                       SL__KEY_PREFIX);
     return SL_OK;
 }
 

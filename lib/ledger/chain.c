@@ -104,9 +104,20 @@ static int verify_entry(void *ctx, const sl_entry *e)
 {
     verify_ctx *v = ctx;
     uint8_t h[SL_HASH_BYTES];
+    if (e->seq > v->expect_seq) {
+        /* A gap: the first bad entry is the missing one, which has no id. */
+        v->r->first_bad_seq = v->expect_seq;
+        v->r->first_bad_entry = 0;
+        v->bad = 1;
+        sl__err(v->db, SL_ETAMPER,
+                "ledger of tenant %lld does not verify at seq %lld: the entry is missing (the next one, entry %lld, "
+                "has seq %lld; a row was deleted or moved)",
+                (long long)e->tenant, (long long)v->expect_seq, (long long)e->id, (long long)e->seq);
+        return 1;
+    }
     if (e->seq != v->expect_seq) {
         char why[96];
-        snprintf(why, sizeof(why), "sequence %lld where %lld was expected (a row was deleted, inserted or moved)",
+        snprintf(why, sizeof(why), "sequence %lld where %lld was expected (a row was inserted or moved)",
                  (long long)e->seq, (long long)v->expect_seq);
         return tamper(v, e, why);
     }

@@ -42,7 +42,11 @@ int sl__hold_place(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, 
         return rc;
     if (__builtin_add_overflow(a.held, amount, &held))
         return sl__err(db, SL_ERANGE, "account %lld: held credits would overflow", (long long)account);
-    if (bal.available - amount < a.floor)
+    /* available - amount may leave int64 when the floor is very low. */
+    int64_t left;
+    if (__builtin_sub_overflow(bal.available, amount, &left))
+        return sl__err(db, SL_ERANGE, "account %lld: the available balance would overflow", (long long)account);
+    if (left < a.floor)
         return sl__err(db, SL_EINSUFFICIENT, "account %lld has %lld credits available (floor %lld); %lld requested",
                        (long long)account, (long long)bal.available, (long long)a.floor, (long long)amount);
     memset(out, 0, sizeof(*out));
@@ -208,6 +212,10 @@ int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t 
     }
     if (rc != SL_ENOTFOUND) {
         sl__store_rc(db, seq, rc, "looking up an idempotency key");
+        goto out_rollback;
+    }
+    if (hold <= 0) {
+        rc = sl__err(db, SL_EINVAL, "hold id must be positive");
         goto out_rollback;
     }
     if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = sl__hold_load(db, &h, tenant, hold)) != SL_OK ||

@@ -53,8 +53,12 @@ int sl__entry_post(sl_db *db, sl_entry *out, sl_account *a, int32_t kind, int64_
     if (__builtin_add_overflow(a->posted, amount, &posted))
         return sl__err(db, SL_ERANGE, "account %lld: the balance would overflow", (long long)a->student);
     /* A capture spends credits its hold already took out of available, so
-     * only other debits are held against the floor. */
-    if (amount < 0 && !hold_id && bal.available + amount < a->floor)
+     * only other debits are held against the floor. available + amount may
+     * leave int64 when the floor is very low: SL_ERANGE, never a wrap. */
+    int64_t left = 0;
+    if (amount < 0 && !hold_id && __builtin_add_overflow(bal.available, amount, &left))
+        return sl__err(db, SL_ERANGE, "account %lld: the available balance would overflow", (long long)a->student);
+    if (amount < 0 && !hold_id && left < a->floor)
         return sl__err(db, SL_EINSUFFICIENT,
                        "account %lld has %lld credits available (floor %lld); %lld requested",
                        (long long)a->student, (long long)bal.available, (long long)a->floor, (long long)-amount);

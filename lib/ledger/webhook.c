@@ -97,10 +97,11 @@ int sl_webhook_verify(const uint8_t *secret, size_t secret_len, const char *head
         return sl__err(NULL, SL_EINVAL, "signature header has no v1 signature");
     if (!match)
         return sl__err(NULL, SL_ETAMPER, "no v1 signature matches the payload");
-    int64_t skew = now > t ? now - t : t - now;
-    if (skew > tolerance)
-        return sl__err(NULL, SL_EEXPIRED, "signature timestamp is %lld s away from now (tolerance %lld s)",
-                       (long long)skew, (long long)tolerance);
+    /* t is 0..10^18; a far-off now must not overflow the difference. */
+    int64_t skew;
+    if (__builtin_sub_overflow(now, t, &skew) || skew < -tolerance || skew > tolerance)
+        return sl__err(NULL, SL_EEXPIRED, "signature timestamp %lld is outside now %lld +- %lld s", (long long)t,
+                       (long long)now, (long long)tolerance);
     return sl__ok(NULL);
 }
 

@@ -73,6 +73,11 @@ static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
         return SL_OK;
     if ((rc = sl__hold_load(db, &h, s->tenant, s->hold_id)) != SL_OK)
         return rc;
+    /* The host resolved the hold itself (sl_hold_capture / sl_hold_release):
+     * its credits are settled, and the session must still be able to move
+     * on rather than stay pending forever. */
+    if (h.status != SL_HOLD_ACTIVE)
+        return SL_OK;
     int capture = to != SL_STATUS_CANCELLED;
     if (!capture) {
         if ((rc = sl__tenant_load(db, &t, s->tenant)) != SL_OK)
@@ -84,7 +89,7 @@ static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
     char key[64];
     sl_entry e;
     uint8_t hash[16];
-    snprintf(key, sizeof(key), "session:%lld:capture", (long long)s->id);
+    snprintf(key, sizeof(key), SL__KEY_PREFIX "session:%lld:capture", (long long)s->id);
     sl__fingerprint(hash, key, strlen(key));
     return sl__hold_capture(db, &e, &h, h.amount, key, hash, now);
 }

@@ -165,7 +165,10 @@ struct sl_store {
     /** must: the hold of tenant carrying key; SL_ENOTFOUND. */
     int (*hold_by_key)(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key);
     /** must: active holds of one account of tenant whose expires_at <= before,
-     * any order (the core subtracts lapsed holds from `held`). */
+     * any order (the core subtracts lapsed holds from `held`). The one
+     * exception to "callbacks do not write": the callback may hold_put the
+     * hold it was given (to mark it expired), so a backend must not be
+     * disturbed by that (e.g. read the matching rows before calling back). */
     int (*holds_expired_scan)(sl_store *st, sl_id tenant, sl_id account, sl_time before,
                               int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx);
     /** must: record (tenant, source, event_id) once: SL_OK the first time,
