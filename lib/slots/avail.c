@@ -9,6 +9,13 @@
 #include "avail.h"
 #include "core/civil_internal.h"
 
+int sl__scratch_get(sl_db *db)
+{
+    if (!db->scratch && !(db->scratch = malloc(sizeof(*db->scratch))))
+        return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
+    return SL_OK;
+}
+
 int sl__check_duration(sl_db *db, int64_t duration)
 {
     if (duration < SL_MIN_DURATION_SECONDS || duration > SL_MAX_DURATION_SECONDS)
@@ -119,8 +126,8 @@ int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time 
     int rc;
 
     memset(a, 0, sizeof(*a));
-    if (!db->scratch && !(db->scratch = malloc(sizeof(*db->scratch))))
-        return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
+    if ((rc = sl__scratch_get(db)) != SL_OK)
+        return rc;
     if ((rc = sl__tenant_load(db, &a->tenant, tenant)) != SL_OK)
         return rc;
     const char *tzdir = sl__tz_dir(db->tzdir);

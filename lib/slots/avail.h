@@ -18,7 +18,11 @@
 typedef struct sl__scratch {
     sl_interval days[SL_MAX_DAY_INTERVALS];
     sl_interval busy[SL__MAX_BUSY];
+    sl_interval slots[SL_MAX_SLOTS]; /* sl_slots_alloc's worst case, copied out exactly */
 } sl__scratch;
+
+/* The handle's scratch buffers, allocated on first use (SL_ENOMEM + message). */
+int sl__scratch_get(sl_db *db);
 
 typedef struct sl__avail {
     sl_tenant tenant;

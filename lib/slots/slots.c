@@ -76,19 +76,17 @@ int sl_slots_alloc(sl_db *db, sl_interval **out, size_t *count, uint32_t *flags,
         return sl__err(db, SL_EINVAL, "sl_slots_alloc: %s is NULL", out ? "count" : "out");
     *out = NULL;
     *count = 0;
-    /* A buffer for the worst case is bounded by the 14-day range; shrink
-     * it to the result afterwards. */
-    sl_interval *buf = malloc(SL_MAX_SLOTS * sizeof(*buf));
-    if (!buf)
-        return sl__err(db, SL_ENOMEM, "out of memory for %d slots", SL_MAX_SLOTS);
+    /* The query runs into the handle's worst-case buffer (bounded by the
+     * 14-day range); the caller gets an allocation of the exact size. */
     size_t n = 0;
-    int rc = slots_query(db, buf, SL_MAX_SLOTS, &n, flags, tenant, from, to, duration, now);
-    if (rc != SL_OK || n == 0) {
-        free(buf);
+    int rc = sl__scratch_get(db);
+    if (rc == SL_OK)
+        rc = slots_query(db, db->scratch->slots, SL_MAX_SLOTS, &n, flags, tenant, from, to, duration, now);
+    if (rc != SL_OK || n == 0)
         return rc;
-    }
-    sl_interval *fit = realloc(buf, n * sizeof(*buf));
-    *out = fit ? fit : buf;
+    if (!(*out = malloc(n * sizeof(**out))))
+        return sl__err(db, SL_ENOMEM, "out of memory for %zu slots", n);
+    memcpy(*out, db->scratch->slots, n * sizeof(**out));
     *count = n;
     return SL_OK;
 }
