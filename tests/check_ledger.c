@@ -1197,6 +1197,45 @@ START_TEST(test_tenant_isolation)
 }
 END_TEST
 
+/* verify reads every stored account, not only those with entries, and
+ * holds each one's held against its active holds through a hold's life. */
+START_TEST(test_verify_checks_every_account)
+{
+    sl_verify_report r;
+    /* An account without entries (posted 0) verifies and is counted. */
+    ck_assert_ok_db(db, sl_account_set_floor(db, T1, 50, -10, NOW0));
+    ck_assert_ok_db(db, sl_ledger_verify(db, &r, T1));
+    ck_assert_int_eq(r.entries, 0);
+    ck_assert_int_eq(r.accounts, 1);
+    post_ok(db, T1, 1, SL_ENTRY_PURCHASE, 100, "p", NOW0);
+    sl_credit_hold h1 = hold_ok(db, T1, 1, 20, NOW0 + HOUR, "h1", NOW0);
+    sl_credit_hold h2 = hold_ok(db, T1, 1, 10, NOW0 + 2 * HOUR, "h2", NOW0);
+    sl_credit_hold h3 = hold_ok(db, T1, 1, 5, NOW0 + 2 * HOUR, "h3", NOW0);
+    hold_ok(db, T1, 50, 3, NOW0 + DAY, "h50", NOW0); /* against the floor of -10 */
+    verify_ok(db, T1, 1);
+    /* Partial capture (the rest released), release. */
+    ck_assert_ok_db(db, sl_hold_capture(db, NULL, T1, h1.id, 5, "cap", NOW0 + 10));
+    ck_assert_ok_db(db, sl_hold_release(db, NULL, T1, h3.id, NOW0 + 11));
+    verify_ok(db, T1, 2);
+    /* h2 lapses; until a write on the account resolves it, held still
+     * counts it, and so does verify. */
+    EXPECT_BAL(db, T1, 1, NOW0 + 3 * HOUR, 95, 0);
+    verify_ok(db, T1, 2);
+    post_ok(db, T1, 1, SL_ENTRY_CONSUME, -1, "c", NOW0 + 3 * HOUR);
+    ck_assert_int_eq(hold_get(db, T1, h2.id).status, SL_HOLD_EXPIRED);
+    verify_ok(db, T1, 3);
+    /* A deleted account is still checked and counted. */
+    ck_assert_ok_db(db, sl_soft_delete(db, T1, SL_ENTITY_ACCOUNT, 50, NOW0 + 3 * HOUR));
+    ck_assert_ok_db(db, sl_ledger_verify(db, &r, T1));
+    ck_assert_int_eq(r.entries, 3);
+    ck_assert_int_eq(r.accounts, 2);
+    ck_assert_int_eq(r.first_bad_seq, 0);
+    /* Tenants are separate: T2 has no accounts. */
+    ck_assert_ok_db(db, sl_ledger_verify(db, &r, T2));
+    ck_assert_int_eq(r.accounts, 0);
+}
+END_TEST
+
 /* ---- tamper evidence (SQLite files) ------------------------------------------ */
 
 static int is_file_backend(const char *test)
@@ -1365,6 +1404,121 @@ START_TEST(test_tamper_swapped_rows)
                   "UPDATE entries SET seq = 5 WHERE seq = -1");
     /* Seq 2 now holds entry 5's row. */
     expect_tamper(path, 2, ids[5]);
+}
+END_TEST
+
+/* verify fails on an account, not on an entry: first_bad_seq -1, no entry
+ * named, the message naming the account (and saying why). */
+static void expect_account_tamper(const char *path, const char *account, const char *why)
+{
+    sl_db *d = open_file(path, NULL, 0);
+    sl_verify_report r;
+    int rc = sl_ledger_verify(d, &r, T1);
+    ck_assert_msg(rc == SL_ETAMPER, "sl_ledger_verify: %s: %s", sl_strerror(rc), sl_errmsg(d));
+    ck_assert_int_eq(r.first_bad_seq, -1);
+    ck_assert_int_eq(r.first_bad_entry, 0);
+    ck_assert_int_eq(r.entries, 6); /* the chain itself verified */
+    ERRMSG_HAS(d, "tenant 1");
+    ERRMSG_HAS(d, account);
+    ERRMSG_HAS(d, why);
+    sl_close(d);
+}
+
+#define ACCOUNT_INSERT "INSERT INTO accounts (tenant, student, floor, posted, held, created_at, updated_at, deleted_at) "
+
+START_TEST(test_tamper_forged_account_without_entries)
+{
+    if (!is_file_backend("tamper: forged account without entries"))
+        return;
+    sl_id ids[7];
+    /* A row with a balance and no entry behind it. */
+    const char *path = ledger_file(NULL, 0, ids);
+    raw_sql(path, ACCOUNT_INSERT "VALUES (1, 99, 0, 1000, 0, 1, 1, NULL)");
+    expect_account_tamper(path, "account 99", "has no entries");
+    /* Deleted accounts are checked too. */
+    path = ledger_file(NULL, 0, ids);
+    raw_sql(path, ACCOUNT_INSERT "VALUES (1, 3, 0, 1000, 0, 1, 1, 5)");
+    expect_account_tamper(path, "account 3", "has no entries");
+    /* Below an account with entries in student order: still found. */
+    path = ledger_file(NULL, 0, ids);
+    raw_sql(path, ACCOUNT_INSERT "VALUES (1, -4, 0, -1, 0, 1, 1, NULL)");
+    expect_account_tamper(path, "account -4", "has no entries");
+    /* An account with entries whose row is gone. */
+    path = ledger_file(NULL, 0, ids);
+    raw_sql(path, "DELETE FROM accounts WHERE tenant = 1 AND student = 2");
+    expect_account_tamper(path, "account 2", "no stored account");
+    /* A row with no entries and posted 0 (what sl_account_set_floor
+     * makes) verifies, and is counted; another tenant's forged row is not
+     * this tenant's business. */
+    path = ledger_file(NULL, 0, ids);
+    raw_sql(path, ACCOUNT_INSERT "VALUES (1, 99, -10, 0, 0, 1, 1, NULL);" ACCOUNT_INSERT
+                  "VALUES (2, 99, 0, 1000, 0, 1, 1, NULL)");
+    sl_db *d = open_file(path, NULL, 0);
+    sl_verify_report r;
+    ck_assert_ok_db(d, sl_ledger_verify(d, &r, T1));
+    ck_assert_int_eq(r.entries, 6);
+    ck_assert_int_eq(r.accounts, 3);
+    ck_assert_sl(sl_ledger_verify(d, &r, T2), SL_ETAMPER);
+    ERRMSG_HAS(d, "tenant 2");
+    ERRMSG_HAS(d, "account 99");
+    sl_close(d);
+}
+END_TEST
+
+/* ledger_file plus an active hold of 7 on account 1 (its id in *hold). */
+static const char *ledger_file_with_hold(sl_id ids[7], sl_id *hold)
+{
+    const char *path = ledger_file(NULL, 0, ids);
+    sl_db *d = open_file(path, NULL, 0);
+    *hold = hold_ok(d, T1, 1, 7, NOW0 + DAY, "hf", NOW0 + 10).id;
+    verify_ok(d, T1, 6);
+    sl_close(d);
+    return path;
+}
+
+START_TEST(test_tamper_changed_held)
+{
+    if (!is_file_backend("tamper: changed held"))
+        return;
+    sl_id ids[7], h;
+    /* held lowered: the reserved credits would become spendable. */
+    const char *path = ledger_file_with_hold(ids, &h);
+    raw_sql(path, "UPDATE accounts SET held = 0 WHERE tenant = 1 AND student = 1");
+    expect_account_tamper(path, "account 1", "held credits do not match its active holds");
+    /* held raised on an account without holds. */
+    path = ledger_file_with_hold(ids, &h);
+    raw_sql(path, "UPDATE accounts SET held = 3 WHERE tenant = 1 AND student = 2");
+    expect_account_tamper(path, "account 2", "held credits do not match its active holds");
+}
+END_TEST
+
+START_TEST(test_tamper_hold_status_flipped)
+{
+    if (!is_file_backend("tamper: hold released behind the ledger's back"))
+        return;
+    sl_id ids[7], h;
+    char sql[256];
+    const char *path = ledger_file_with_hold(ids, &h);
+    snprintf(sql, sizeof(sql), "UPDATE holds SET status = 3, resolved_at = %lld WHERE id = %lld AND status = 1",
+             (long long)(NOW0 + 20), (long long)h);
+    raw_sql(path, sql);
+    expect_account_tamper(path, "account 1", "held credits do not match its active holds");
+    /* A hold moved to another account: both accounts are off. */
+    path = ledger_file_with_hold(ids, &h);
+    snprintf(sql, sizeof(sql), "UPDATE holds SET account = 2 WHERE id = %lld", (long long)h);
+    raw_sql(path, sql);
+    expect_account_tamper(path, "account 1", "held credits do not match its active holds");
+    /* The documented limit: holds are not chained, so flipping the hold
+     * and lowering held to match is a consistent forgery that verifies. */
+    path = ledger_file_with_hold(ids, &h);
+    snprintf(sql, sizeof(sql),
+             "UPDATE holds SET status = 3, resolved_at = %lld WHERE id = %lld;"
+             "UPDATE accounts SET held = held - 7 WHERE tenant = 1 AND student = 1",
+             (long long)(NOW0 + 20), (long long)h);
+    raw_sql(path, sql);
+    sl_db *d = open_file(path, NULL, 0);
+    verify_ok(d, T1, 6);
+    sl_close(d);
 }
 END_TEST
 
@@ -2126,6 +2280,10 @@ Suite *suite_ledger(void)
     tcase_add_test(tc, test_tamper_deleted_last_row);
     tcase_add_test(tc, test_tamper_forged_row);
     tcase_add_test(tc, test_tamper_swapped_rows);
+    tcase_add_test(tc, test_tamper_forged_account_without_entries);
+    tcase_add_test(tc, test_tamper_changed_held);
+    tcase_add_test(tc, test_tamper_hold_status_flipped);
+    tcase_add_test(tc, test_verify_checks_every_account);
     tcase_add_test(tc, test_keyed_chain_needs_its_key);
     suite_add_tcase(s, tc);
 

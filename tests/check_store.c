@@ -1086,6 +1086,7 @@ typedef struct lcollected {
     sl_id ids[MAXROWS];
     sl_entry entries[MAXROWS];
     sl_credit_hold holds[MAXROWS];
+    sl_account accounts[MAXROWS];
     int stop_at;
     int stop_value;
     int expire; /* holds: write each one back expired, as the core does */
@@ -1116,6 +1117,15 @@ static int collect_hold(void *ctx, const sl_credit_hold *h)
     return c->stop_at && (int)c->n == c->stop_at ? c->stop_value : 0;
 }
 
+static int collect_account(void *ctx, const sl_account *a)
+{
+    lcollected *c = ctx;
+    ck_assert_uint_lt(c->n, MAXROWS);
+    c->accounts[c->n] = *a;
+    c->ids[c->n++] = a->student;
+    return c->stop_at && (int)c->n == c->stop_at ? c->stop_value : 0;
+}
+
 static void sort_ids(lcollected *c)
 {
     for (size_t i = 1; i < c->n; i++)
@@ -1131,6 +1141,15 @@ static lcollected *scan_entries(sl_id tenant, sl_id acct, int64_t after)
     static lcollected c;
     memset(&c, 0, sizeof(c));
     ck_assert_sl(st->entries_scan(st, tenant, acct, after, collect_entry, &c), SL_OK);
+    return &c;
+}
+
+/* accounts_scan promises student order: the ids are as delivered. */
+static lcollected *scan_accounts(sl_id tenant)
+{
+    static lcollected c;
+    memset(&c, 0, sizeof(c));
+    ck_assert_sl(st->accounts_scan(st, tenant, collect_account, &c), SL_OK);
     return &c;
 }
 
@@ -1227,6 +1246,86 @@ START_TEST(test_account_put_get_soft_delete)
     rbegin();
     ck_assert_sl(st->account_get(st, &out, 1, 8), SL_OK);
     ck_assert_int_eq(out.deleted_at, 0);
+    commit();
+}
+END_TEST
+
+START_TEST(test_accounts_scan_order_and_filters)
+{
+    /* Inserted out of student order: the order must come from the student. */
+    static const sl_id students[] = {9, 3, 7, 1, 5};
+    wbegin();
+    for (size_t i = 0; i < sizeof(students) / sizeof(students[0]); i++) {
+        sl_account a = account(1, students[i], 10 * students[i]);
+        ck_assert_sl(st->account_put(st, &a), SL_OK);
+    }
+    sl_account other = account(2, 4, 44);
+    ck_assert_sl(st->account_put(st, &other), SL_OK);
+    ck_assert_sl(st->soft_delete(st, SL_ENTITY_ACCOUNT, 1, 7, 500), SL_OK);
+    commit();
+
+    rbegin();
+    lcollected *c = scan_accounts(1);
+    expect_lids(c, "tenant 1", IDS((sl_id)1, (sl_id)3, (sl_id)5, (sl_id)7, (sl_id)9));
+    /* Full rows, exactly as account_get reads them; deleted ones included. */
+    for (size_t i = 0; i < c->n; i++) {
+        sl_account got;
+        ck_assert_sl(st->account_get(st, &got, 1, c->ids[i]), SL_OK);
+        ck_assert_msg(memcmp(&got, &c->accounts[i], sizeof(got)) == 0, "account %lld differs from account_get",
+                      (long long)c->ids[i]);
+        ck_assert_int_eq(c->accounts[i].tenant, 1);
+        ck_assert_int_eq(c->accounts[i].posted, 10 * c->ids[i]);
+        ck_assert_int_eq(c->accounts[i].held, 3);
+        ck_assert_int_eq(c->accounts[i].floor, -5);
+        ck_assert_int_eq(c->accounts[i].deleted_at, c->ids[i] == 7 ? 500 : 0);
+    }
+    /* Tenants are isolated. */
+    c = scan_accounts(2);
+    expect_lids(c, "tenant 2", IDS((sl_id)4));
+    ck_assert_int_eq(c->accounts[0].tenant, 2);
+    ck_assert_int_eq(c->accounts[0].posted, 44);
+    expect_lids(scan_accounts(3), "no accounts", NO_IDS);
+    expect_lids(scan_accounts(INT64_MAX), "tenant INT64_MAX", NO_IDS);
+
+    /* A callback's non-zero value stops the scan and is returned. */
+    static const int stops[] = {7, -42, 1};
+    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
+        static lcollected s;
+        memset(&s, 0, sizeof(s));
+        s.stop_at = 2;
+        s.stop_value = stops[k];
+        ck_assert_int_eq(st->accounts_scan(st, 1, collect_account, &s), stops[k]);
+        expect_lids(&s, "stopped account scan", IDS((sl_id)1, (sl_id)3));
+    }
+    expect_lids(scan_accounts(1), "after stops", IDS((sl_id)1, (sl_id)3, (sl_id)5, (sl_id)7, (sl_id)9));
+    ck_assert_sl(st->accounts_scan(st, 1, NULL, NULL), SL_EINVAL);
+    commit();
+
+    /* A write transaction sees its own writes; rollback undoes them all. */
+    wbegin();
+    sl_account a = account(1, 4, 4000);
+    ck_assert_sl(st->account_put(st, &a), SL_OK);                          /* insert */
+    a = account(1, 3, 3000);
+    ck_assert_sl(st->account_put(st, &a), SL_OK);                          /* replace */
+    ck_assert_sl(st->soft_delete(st, SL_ENTITY_ACCOUNT, 1, 7, 0), SL_OK);  /* restore */
+    ck_assert_sl(st->soft_delete(st, SL_ENTITY_ACCOUNT, 1, 1, 600), SL_OK); /* delete */
+    a = account(3, 1, 1);
+    ck_assert_sl(st->account_put(st, &a), SL_OK);                          /* another tenant */
+    c = scan_accounts(1);
+    expect_lids(c, "inside the transaction", IDS((sl_id)1, (sl_id)3, (sl_id)4, (sl_id)5, (sl_id)7, (sl_id)9));
+    ck_assert_int_eq(c->accounts[0].deleted_at, 600);
+    ck_assert_int_eq(c->accounts[1].posted, 3000);
+    ck_assert_int_eq(c->accounts[4].deleted_at, 0);
+    expect_lids(scan_accounts(3), "tenant 3 inside", IDS((sl_id)1));
+    ck_assert_sl(st->rollback(st), SL_OK);
+
+    rbegin();
+    c = scan_accounts(1);
+    expect_lids(c, "after rollback", IDS((sl_id)1, (sl_id)3, (sl_id)5, (sl_id)7, (sl_id)9));
+    ck_assert_int_eq(c->accounts[0].deleted_at, 0);
+    ck_assert_int_eq(c->accounts[1].posted, 30);
+    ck_assert_int_eq(c->accounts[3].deleted_at, 500);
+    expect_lids(scan_accounts(3), "tenant 3 after rollback", NO_IDS);
     commit();
 }
 END_TEST
@@ -1624,12 +1723,23 @@ static void take_lsnapshot(sl_store *s, lsnapshot *snap, sl_id max_hold)
     memset(snap, 0, sizeof(*snap));
     for (int t = 0; t < 3; t++) {
         ck_assert_sl(s->entries_scan(s, t + 1, 0, 0, collect_entry, &snap->entries[t]), SL_OK);
+        size_t first = snap->n_accounts;
         for (sl_id a = 1; a <= 5; a++) {
             int rc = s->account_get(s, &snap->accounts[snap->n_accounts], t + 1, a);
             ck_assert_msg(rc == SL_OK || rc == SL_ENOTFOUND, "account_get: %s", sl_strerror(rc));
             if (rc == SL_OK)
                 snap->n_accounts++;
         }
+        /* accounts_scan delivers the same rows (students 1..5 here), in order. */
+        static lcollected scanned;
+        memset(&scanned, 0, sizeof(scanned));
+        ck_assert_sl(s->accounts_scan(s, t + 1, collect_account, &scanned), SL_OK);
+        ck_assert_msg(scanned.n == snap->n_accounts - first, "tenant %d: accounts_scan gave %zu accounts, account_get %zu",
+                      t + 1, scanned.n, snap->n_accounts - first);
+        for (size_t i = 0; i < scanned.n; i++)
+            ck_assert_msg(memcmp(&scanned.accounts[i], &snap->accounts[first + i], sizeof(sl_account)) == 0,
+                          "tenant %d: accounts_scan row %zu (student %lld) differs from account_get", t + 1, i,
+                          (long long)scanned.ids[i]);
     }
     for (sl_id id = 1; id <= max_hold; id++)
         for (sl_id t = 1; t <= 3; t++) {
@@ -2086,6 +2196,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, test_callback_stop_passes_through);
     tcase_add_test(tc, test_bad_records_are_einval);
     tcase_add_test(tc, test_account_put_get_soft_delete);
+    tcase_add_test(tc, test_accounts_scan_order_and_filters);
     tcase_add_test(tc, test_entry_append_and_read);
     tcase_add_test(tc, test_entry_duplicates_write_nothing);
     tcase_add_test(tc, test_entries_scan_order_and_filters);

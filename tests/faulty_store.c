@@ -200,6 +200,11 @@ static int f_webhook_claim(sl_store *st, sl_id tenant, const char *source, const
     return trip(st) ? injected(st) : INNER->webhook_claim(INNER, tenant, source, event_id, now);
 }
 
+static int f_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->accounts_scan(INNER, tenant, cb, ctx);
+}
+
 #undef INNER
 
 sl_store *sl_test_faulty_new(sl_store *inner)
@@ -240,6 +245,7 @@ sl_store *sl_test_faulty_new(sl_store *inner)
     f->base.hold_by_key = f_hold_by_key;
     f->base.holds_expired_scan = f_holds_expired_scan;
     f->base.webhook_claim = f_webhook_claim;
+    f->base.accounts_scan = f_accounts_scan;
     return &f->base;
 }
 

@@ -20,7 +20,7 @@
  *
  * Tamper evidence: each tenant's entries form a chain, hash_n =
  * BLAKE2b-256(ledger_key?, hash_{n-1} || canonical(entry_n)); sl_ledger_verify
- * recomputes it and the balances.
+ * recomputes it and checks every account's posted and held balances.
  */
 #ifndef SLOTLEDGER_LEDGER_H
 #define SLOTLEDGER_LEDGER_H
@@ -190,17 +190,34 @@ SL_API int sl_ledger_history(sl_db *db, sl_entry *out, size_t cap, size_t *count
 
 typedef struct sl_verify_report {
     int64_t entries;            /**< entries checked */
-    int64_t accounts;           /**< accounts checked */
+    int64_t accounts;           /**< stored accounts checked (deleted ones
+                                     and those without entries included) */
     int64_t first_bad_seq;      /**< 0 when everything verifies; -1 when the
-                                     entries chain but an account's stored
-                                     balance differs from their sum */
+                                     entries chain but an account does not
+                                     match them (posted) or its active holds
+                                     (held) */
     sl_id first_bad_entry;      /**< id of the first bad entry, 0 if none or missing */
 } sl_verify_report;
 
 /**
- * Recompute tenant's hash chain (with the handle's ledger key) and every
- * running balance. SL_OK, or SL_ETAMPER with the message and the report
- * naming the first bad entry (changed, inserted, deleted or reordered).
+ * Verify tenant's ledger in one read snapshot:
+ *  - the chain: every entry's hash (with the handle's ledger key), its seq
+ *    (1, 2, ... without gaps) and its running balance_after. A failure
+ *    names the first bad entry (changed, inserted, deleted or reordered)
+ *    in first_bad_seq / first_bad_entry.
+ *  - posted, per account: every stored account of the tenant (deleted ones
+ *    and those without entries included) must hold the sum of its entries
+ *    as its posted balance (0 without entries), and every account with
+ *    entries must be stored: a row forged or edited outside the library
+ *    is caught. first_bad_seq = -1, the message names the account.
+ *  - held, per account: every stored account's held must equal the sum of
+ *    its active holds (lapsed ones included until a write resolves them).
+ *    first_bad_seq = -1, the message names the account.
+ * Not covered: holds are not chained, so a forgery that changes holds and
+ * held together consistently (e.g. marks an active hold released and
+ * lowers held by its amount) verifies; so do active holds of an account
+ * that has no stored row. SL_OK, or SL_ETAMPER with the message and the
+ * report; SL_EINVAL, SL_ENOMEM, SL_ESTORE, SL_EBUSY.
  */
 SL_API int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant);
 

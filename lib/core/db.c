@@ -83,7 +83,7 @@ static const struct {
     SL__METHOD(entry_last),     SL__METHOD(entries_scan),
     SL__METHOD(hold_put),       SL__METHOD(hold_get),
     SL__METHOD(hold_by_key),    SL__METHOD(holds_expired_scan),
-    SL__METHOD(webhook_claim),
+    SL__METHOD(webhook_claim),  SL__METHOD(accounts_scan),
 };
 #undef SL__METHOD
 
@@ -91,7 +91,7 @@ static const struct {
  * pointer is read through memcpy: ISO C has no generic function pointer
  * type, but every one of them has the size of `void (*)(void)`. */
 _Static_assert(sizeof(void (*)(void)) == sizeof(((sl_store *)0)->begin) &&
-                   sizeof(void (*)(void)) == sizeof(((sl_store *)0)->webhook_claim),
+                   sizeof(void (*)(void)) == sizeof(((sl_store *)0)->accounts_scan),
                "store methods are read as void (*)(void)");
 
 static const char *missing_method(const sl_store *st)

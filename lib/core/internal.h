@@ -44,6 +44,12 @@ int sl__crypto_init(void);
 int sl__tx_begin(sl_db *db, sl_id tenant, int write);
 int sl__tx_commit(sl_db *db);
 void sl__tx_rollback(sl_db *db);
+/* Ends the open transaction the way rc says: commits when rc is SL_OK (a
+ * failed commit rolls back and becomes the result), rolls back otherwise.
+ * Returns the result, so that an operation ends with one label:
+ *     out_end_tx:
+ *         if ((rc = sl__tx_end(db, rc)) != SL_OK) return rc; */
+int sl__tx_end(sl_db *db, int rc);
 /* Fill in a generic message when a store method failed without one. */
 int sl__store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what);
 

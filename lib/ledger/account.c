@@ -157,15 +157,13 @@ int sl_account_set_floor(sl_db *db, sl_id tenant, sl_id account, int64_t floor, 
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK ||
         (rc = sl__account_load(db, &a, &is_new, tenant, account, now)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     a.floor = floor;
     a.updated_at = now;
     if ((rc = sl__account_write(db, &a)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     return sl__ok(db);
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }

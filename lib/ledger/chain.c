@@ -137,10 +137,133 @@ static int verify_entry(void *ctx, const sl_entry *e)
     return 0;
 }
 
+/* The stored accounts of the tenant, as accounts_scan returns them (sorted
+ * by student). Only what verification compares is kept. */
+typedef struct acct_row {
+    sl_id student;
+    int64_t posted;
+    int64_t held;
+} acct_row;
+
+typedef struct acct_list {
+    acct_row *rows;
+    size_t n, cap;
+    int oom;
+    int unsorted;
+} acct_list;
+
+static int on_account(void *ctx, const sl_account *a)
+{
+    acct_list *l = ctx;
+    if (l->n > 0 && a->student <= l->rows[l->n - 1].student) {
+        l->unsorted = 1;
+        return 1;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        acct_row *p = realloc(l->rows, cap * sizeof(*p));
+        if (!p) {
+            l->oom = 1;
+            return 1;
+        }
+        l->rows = p;
+        l->cap = cap;
+    }
+    l->rows[l->n++] = (acct_row){a->student, a->posted, a->held};
+    return 0;
+}
+
+/* Sum of the active holds of one account. */
+typedef struct held_ctx {
+    int64_t sum;
+    int overflow;
+} held_ctx;
+
+static int on_active_hold(void *ctx, const sl_credit_hold *h)
+{
+    held_ctx *c = ctx;
+    if (__builtin_add_overflow(c->sum, h->amount, &c->sum)) {
+        c->overflow = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* An account does not match: no entry is to blame (first_bad_seq -1). The
+ * caller records the message (naming the account) with sl__err. */
+static void account_bad(sl_verify_report *r)
+{
+    r->first_bad_seq = -1;
+    r->first_bad_entry = 0;
+}
+
+/* Every stored account against the entry sums (a merge of two lists sorted
+ * by account): posted must be the sum of its entries, 0 without any, and
+ * an account with entries must exist. */
+static int check_posted(sl_db *db, sl_verify_report *r, sl_id tenant, const verify_ctx *v, const acct_list *l)
+{
+    size_t i = 0, j = 0;
+    while (i < v->n || j < l->n) {
+        if (j < l->n && (i >= v->n || l->rows[j].student <= v->sums[i].account)) {
+            const acct_row *a = &l->rows[j++];
+            int64_t sum = 0;
+            int has_entries = i < v->n && v->sums[i].account == a->student;
+            if (has_entries)
+                sum = v->sums[i++].sum;
+            if (a->posted == sum)
+                continue;
+            account_bad(r);
+            if (!has_entries)
+                return sl__err(db, SL_ETAMPER,
+                               "ledger of tenant %lld: account %lld holds a posted balance of %lld but has no entries",
+                               (long long)tenant, (long long)a->student, (long long)a->posted);
+            return sl__err(db, SL_ETAMPER,
+                           "ledger of tenant %lld: account %lld holds a posted balance of %lld but its entries sum to %lld",
+                           (long long)tenant, (long long)a->student, (long long)a->posted, (long long)sum);
+        }
+        const acct_sum *s = &v->sums[i];
+        account_bad(r);
+        return sl__err(db, SL_ETAMPER,
+                       "ledger of tenant %lld: account %lld has entries summing to %lld but no stored account "
+                       "(posted balance 0)",
+                       (long long)tenant, (long long)s->account, (long long)s->sum);
+    }
+    return SL_OK;
+}
+
+/* Every stored account's held against its active holds. */
+static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const acct_list *l)
+{
+    for (size_t j = 0; j < l->n; j++) {
+        const acct_row *a = &l->rows[j];
+        held_ctx c = {0, 0};
+        unsigned long seq = db->err_seq;
+        /* before = INT64_MAX: every active hold, lapsed or not (a lapsed
+         * hold stays in held until a write on the account resolves it). */
+        int rc = db->store->holds_expired_scan(db->store, tenant, a->student, INT64_MAX, on_active_hold, &c);
+        if (rc < 0)
+            return sl__store_rc(db, seq, rc, "reading holds");
+        if (!c.overflow && c.sum == a->held)
+            continue;
+        account_bad(r);
+        if (c.overflow)
+            return sl__err(db, SL_ETAMPER,
+                           "ledger of tenant %lld: account %lld: held credits do not match its active holds "
+                           "(held %lld; the active holds sum beyond int64)",
+                           (long long)tenant, (long long)a->student, (long long)a->held);
+        return sl__err(db, SL_ETAMPER,
+                       "ledger of tenant %lld: account %lld: held credits do not match its active holds "
+                       "(held %lld, active holds sum to %lld)",
+                       (long long)tenant, (long long)a->student, (long long)a->held, (long long)c.sum);
+    }
+    return SL_OK;
+}
+
 int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant)
 {
     sl_verify_report local;
     verify_ctx v;
+    acct_list accts;
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
@@ -149,6 +272,7 @@ int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant)
     sl_verify_report *r = out ? out : &local;
     memset(r, 0, sizeof(*r));
     memset(&v, 0, sizeof(v));
+    memset(&accts, 0, sizeof(accts));
     v.db = db;
     v.expect_seq = 1;
     v.r = r;
@@ -168,28 +292,31 @@ int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant)
         rc = SL_ETAMPER;
         goto out;
     }
-    /* Every account's stored running balance must equal its entries' sum. */
-    for (size_t i = 0; i < v.n; i++) {
-        sl_account a;
-        seq = db->err_seq;
-        rc = db->store->account_get(db->store, &a, tenant, v.sums[i].account);
-        if (rc != SL_OK && rc != SL_ENOTFOUND) {
-            sl__store_rc(db, seq, rc, "reading an account");
-            goto out;
-        }
-        if (rc == SL_ENOTFOUND || a.posted != v.sums[i].sum) {
-            r->first_bad_seq = -1;
-            rc = sl__err(db, SL_ETAMPER,
-                         "ledger of tenant %lld: account %lld holds a posted balance of %lld but its entries sum to %lld",
-                         (long long)tenant, (long long)v.sums[i].account, rc == SL_ENOTFOUND ? 0LL : (long long)a.posted,
-                         (long long)v.sums[i].sum);
-            goto out;
-        }
+    /* Every stored account, those without entries too (a forged row with
+     * a balance and no entries must not pass). Read in full first: a scan
+     * callback must not start another scan. */
+    seq = db->err_seq;
+    rc = db->store->accounts_scan(db->store, tenant, on_account, &accts);
+    if (rc < 0) {
+        sl__store_rc(db, seq, rc, "reading the accounts");
+        goto out;
     }
-    r->accounts = (int64_t)v.n;
+    if (accts.oom) {
+        rc = sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
+        goto out;
+    }
+    if (accts.unsorted) {
+        rc = sl__err(db, SL_ESTORE, "the store returned the accounts of tenant %lld out of student order",
+                     (long long)tenant);
+        goto out;
+    }
+    if ((rc = check_posted(db, r, tenant, &v, &accts)) != SL_OK || (rc = check_held(db, r, tenant, &accts)) != SL_OK)
+        goto out;
+    r->accounts = (int64_t)accts.n;
     rc = sl__ok(db);
 out:
     sl__tx_rollback(db);
     free(v.sums);
+    free(accts.rows);
     return rc;
 }

@@ -162,24 +162,22 @@ int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t
     }
     if (rc != SL_ENOTFOUND) {
         sl__store_rc(db, seq, rc, "looking up an idempotency key");
-        goto out_rollback;
+        goto out_end_tx;
     }
     if (account <= 0) {
         rc = sl__err(db, SL_EINVAL, "account id must be positive");
-        goto out_rollback;
+        goto out_end_tx;
     }
     if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = sl__check_time(db, "expires_at", expires_at)) != SL_OK ||
         (rc = sl__tenant_load(db, &t, tenant)) != SL_OK ||
         (rc = sl__hold_place(db, &h, tenant, account, amount, expires_at, key, hash, now)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out)
         *out = h;
     return sl__ok(db);
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t amount, const char *key,
@@ -212,23 +210,21 @@ int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t 
     }
     if (rc != SL_ENOTFOUND) {
         sl__store_rc(db, seq, rc, "looking up an idempotency key");
-        goto out_rollback;
+        goto out_end_tx;
     }
     if (hold <= 0) {
         rc = sl__err(db, SL_EINVAL, "hold id must be positive");
-        goto out_rollback;
+        goto out_end_tx;
     }
     if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = sl__hold_load(db, &h, tenant, hold)) != SL_OK ||
         (rc = sl__hold_capture(db, &e, &h, amount, key, hash, now)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out)
         *out = e;
     return sl__ok(db);
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl_time now)
@@ -244,15 +240,13 @@ int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__hold_load(db, &h, tenant, hold)) != SL_OK || (rc = sl__hold_release(db, &h, now)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out)
         *out = h;
     return sl__ok(db);
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold)

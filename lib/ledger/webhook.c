@@ -121,7 +121,7 @@ int sl_webhook_claim(sl_db *db, int *claimed, sl_id tenant, const char *source, 
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     unsigned long seq = db->err_seq;
     rc = db->store->webhook_claim(db->store, tenant, source, event_id, now);
     if (rc == SL_EEXISTS) {
@@ -130,13 +130,11 @@ int sl_webhook_claim(sl_db *db, int *claimed, sl_id tenant, const char *source, 
     }
     if (rc != SL_OK) {
         sl__store_rc(db, seq, rc, "claiming a webhook event");
-        goto out_rollback;
+        goto out_end_tx;
     }
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     *claimed = 1;
     return sl__ok(db);
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }

@@ -131,7 +131,7 @@ static int book_single(sl_db *db, sl_session *out, int op, sl_id tenant, sl_id s
     /* The key comes first: a replay answers even if its payload would no
      * longer validate. */
     if (tenant > 0 && (rc = key_lookup(db, &found, &s, tenant, key, hash)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (tenant > 0 && found) {
         sl__tx_rollback(db);
         if (out)
@@ -139,32 +139,29 @@ static int book_single(sl_db *db, sl_session *out, int op, sl_id tenant, sl_id s
         return sl__ok(db);
     }
     if ((rc = booking_check(db, tenant, student, start, duration, credits, now)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (op == OP_TRIAL) {
         if ((rc = sl__trial_check(db, tenant, student)) != SL_OK)
-            goto out_rollback;
+            goto out_end_tx;
     }
     if (op == OP_MANUAL) {
         sl_tenant t;
         if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
-            goto out_rollback;
+            goto out_end_tx;
     } else if ((rc = sl__slot_check(db, tenant, start, duration, now, 0)) != SL_OK) {
-        goto out_rollback;
+        goto out_end_tx;
     }
     int32_t kind = op == OP_TRIAL ? SL_KIND_TRIAL : op == OP_MANUAL ? SL_KIND_MANUAL : SL_KIND_REGULAR;
     int32_t status = op == OP_MANUAL ? SL_STATUS_CONFIRMED : SL_STATUS_PENDING;
     if ((rc = insert_session(db, &s, tenant, student, start, duration, credits, kind, status, key, hash, now)) !=
         SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out)
         *out = s;
     return sl__ok(db);
-
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_book(sl_db *db, sl_session *out, sl_id tenant, sl_id student, sl_time start, int64_t duration,
@@ -342,16 +339,16 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
     if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
         return rc;
     if (tenant > 0 && (rc = key_lookup(db, &found, &orig, tenant, key, hash)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (!found && (rc = booking_check(db, tenant, student, first_start, duration, credits, now)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     /* Same local wall time every week, in the tenant's zone. */
     const sl__zone *z;
     if ((rc = sl__zone_load(&z, sl__tz_dir(db->tzdir), t.tz, err, sizeof(err))) != SL_OK) {
         rc = sl__err(db, rc, "%s", err);
-        goto out_rollback;
+        goto out_end_tx;
     }
     int64_t local = first_start + sl__zone_offset(z, first_start);
     for (uint32_t k = 0; k < count; k++)
@@ -386,30 +383,27 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
             rc = sl__slot_check(db, tenant, starts[k], duration, now, 0);
         if (rc == SL_ECONFLICT || rc == SL_EUNAVAILABLE) {
             if (policy == SL_RECUR_ALL_OR_NOTHING)
-                goto out_rollback;
+                goto out_end_tx;
             if (nskip < skipped_cap)
                 skipped[nskip] = starts[k];
             nskip++;
             continue;
         }
         if (rc != SL_OK)
-            goto out_rollback;
+            goto out_end_tx;
         if ((rc = insert_session(db, &made[booked], tenant, student, starts[k], duration, credits,
                                  SL_KIND_REGULAR, SL_STATUS_PENDING, booked == 0 ? key : NULL, hash, now)) != SL_OK)
-            goto out_rollback;
+            goto out_end_tx;
         booked++;
     }
     if (booked && (rc = series_link(db, made, booked)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     memcpy(out, made, booked * sizeof(*out));
     *n_booked = booked;
     if (n_skipped)
         *n_skipped = nskip;
     return sl__ok(db);
-
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }

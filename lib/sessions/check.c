@@ -46,7 +46,7 @@ static sl_id blocker_id(sl_db *db, const sl__avail *a, sl_id tenant, sl_time sta
 {
     int64_t widen = a->tenant.buffer_before + a->tenant.buffer_after;
     find_ctx f = {start - widen, start + duration + widen, exclude, 0};
-    db->store->sessions_scan(db->store, tenant, f.lo, f.hi, SL_SCAN_BLOCKING, find_blocker, &f);
+    db->store->sessions_scan(db->store, tenant, f.lo, f.hi, SL_SCAN_BLOCKING | SL_SCAN_TIMES_ONLY, find_blocker, &f);
     return f.found;
 }
 

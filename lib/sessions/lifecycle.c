@@ -105,28 +105,25 @@ static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__session_load(db, &s, tenant, id, 0)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (!transition_allowed(s.status, to)) {
         rc = sl__err(db, SL_ESTATE, "session %lld is %s and cannot become %s", (long long)id,
                      status_name(s.status), status_name(to));
-        goto out_rollback;
+        goto out_end_tx;
     }
     if (s.hold_id && (rc = settle_hold(db, &s, to, now)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     s.status = to;
     s.updated_at = now;
     s.replayed = 0;
     if ((rc = sl__session_write(db, &s, "updating a session")) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out)
         *out = s;
     return sl__ok(db);
-
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_confirm(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now)
@@ -162,31 +159,28 @@ int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time ne
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__session_load(db, &s, tenant, id, 0)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (s.status != SL_STATUS_PENDING && s.status != SL_STATUS_CONFIRMED) {
         rc = sl__err(db, SL_ESTATE, "session %lld is %s and cannot be rescheduled", (long long)id,
                      status_name(s.status));
-        goto out_rollback;
+        goto out_end_tx;
     }
     int64_t duration = s.end - s.start;
     if ((rc = sl__check_time(db, "the new end", new_start + duration)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     /* Manual sessions skip availability and never conflict, moved or not. */
     if (s.kind != SL_KIND_MANUAL && (rc = sl__slot_check(db, tenant, new_start, duration, now, id)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     s.start = new_start;
     s.end = new_start + duration;
     s.updated_at = now;
     s.replayed = 0;
     if ((rc = sl__session_write(db, &s, "rescheduling a session")) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out)
         *out = s;
     return sl__ok(db);
-
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }

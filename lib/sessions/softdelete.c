@@ -134,50 +134,47 @@ static int set_deleted(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_tim
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = row_state(db, entity, tenant, id, &deleted_at, &sess, &rule)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (!restore && deleted_at != 0) {
         rc = sl__err(db, SL_ESTATE, "%s %lld is already deleted", entity_name(entity), (long long)id);
-        goto out_rollback;
+        goto out_end_tx;
     }
     if (restore && deleted_at == 0) {
         rc = sl__err(db, SL_ESTATE, "%s %lld is not deleted", entity_name(entity), (long long)id);
-        goto out_rollback;
+        goto out_end_tx;
     }
     if (restore && entity == SL_ENTITY_SESSION && sl__status_blocking(sess.status) &&
         (rc = sl__footprint_check(db, tenant, sess.start, sess.end - sess.start, id)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     /* One live trial per student: a deleted trial does not count, so
      * while it was deleted the student may have booked another. */
     if (restore && entity == SL_ENTITY_SESSION && sess.kind == SL_KIND_TRIAL && sess.status != SL_STATUS_CANCELLED &&
         (rc = sl__trial_check(db, tenant, sess.student)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (entity == SL_ENTITY_SESSION && sess.hold_id && (rc = session_credits(db, &sess, restore, now)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (restore && entity == SL_ENTITY_RULE) {
         count_ctx c = {rule.weekday, 0};
         unsigned long seq = db->err_seq;
         if ((rc = db->store->rules_scan(db->store, tenant, 0, count_weekday, &c)) != SL_OK) {
             sl__store_rc(db, seq, rc, "reading rules");
-            goto out_rollback;
+            goto out_end_tx;
         }
         if (c.n >= SL_MAX_WINDOWS_PER_DAY) {
             rc = sl__err(db, SL_EINVAL, "weekday %d already has %d rules (the most allowed)", (int)rule.weekday,
                          SL_MAX_WINDOWS_PER_DAY);
-            goto out_rollback;
+            goto out_end_tx;
         }
     }
     unsigned long seq = db->err_seq;
     if ((rc = db->store->soft_delete(db->store, entity, tenant, id, restore ? 0 : now)) != SL_OK) {
         sl__store_rc(db, seq, rc, restore ? "restoring a row" : "deleting a row");
-        goto out_rollback;
+        goto out_end_tx;
     }
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     return sl__ok(db);
-
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_soft_delete(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now)

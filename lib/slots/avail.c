@@ -170,7 +170,8 @@ int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time 
     busy_ctx bc = {db->scratch->busy, 0, SL__MAX_BUSY, exclude};
     seq = db->err_seq;
     rc = db->store->sessions_scan(db->store, tenant, from - total_buffer - duration,
-                                  to + duration + total_buffer, SL_SCAN_BLOCKING, collect_busy, &bc);
+                                  to + duration + total_buffer, SL_SCAN_BLOCKING | SL_SCAN_TIMES_ONLY, collect_busy,
+                                  &bc);
     if (rc != SL_OK) {
         if (rc == SL_ERANGE)
             rc = sl__err(db, rc, "too many busy intervals in one query");

@@ -20,7 +20,8 @@
  * every row of the entity: it is an administrative operation.
  *
  * The ledger:
- *   accounts     sl_account    by (tenant, student)
+ *   accounts     sl_account    by (tenant, student): accounts_scan is a
+ *                              binary search plus a walk
  *   entries      sl_entry      by (tenant, seq): entry_last and
  *                              entries_scan(after_seq) are binary searches
  *   entry_keys   {tenant, key -> seq}, so entry_by_key and the key's
@@ -901,6 +902,27 @@ static int mem_account_put(sl_store *st, const sl_account *a)
     return SL_OK;
 }
 
+static int mem_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
+{
+    mem_store *m = M(st);
+    sl_account key, row;
+    if (!cb)
+        return invalid(st, "memory store: accounts_scan: callback is NULL");
+    /* A binary search to the tenant's first account, then a walk in
+     * (tenant, student) order; deleted accounts included. */
+    key.tenant = tenant;
+    key.student = INT64_MIN;
+    for (size_t i = sl__mt_find(&m->accounts, &key, NULL); i < m->accounts.n; i++) {
+        row = *(const sl_account *)sl__mt_at(&m->accounts, i);
+        if (row.tenant != tenant)
+            break;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
 /* ---- ledger: entries ---------------------------------------------------------- */
 
 /* A key row for (tenant, key), zeroed so that its bytes are deterministic;
@@ -1304,6 +1326,7 @@ int sl_store_memory_new(sl_store **out)
     m->base.hold_by_key = mem_hold_by_key;
     m->base.holds_expired_scan = mem_holds_expired_scan;
     m->base.webhook_claim = mem_webhook_claim;
+    m->base.accounts_scan = mem_accounts_scan;
     sl__mt_init(&m->tenants, sizeof(sl_tenant), cmp_tenant);
     sl__mt_init(&m->seq, sizeof(seq_row), cmp_seq);
     sl__mt_init(&m->rules, sizeof(sl_rule), cmp_rule);

@@ -190,6 +190,15 @@ static const migration migrations[] = {
      "  claimed_at INTEGER NOT NULL,"
      "  PRIMARY KEY (tenant, source, event_id)"
      ") STRICT, WITHOUT ROWID;"},
+    /* The conflict scan reads only (id, tenant, start, end) of blocking
+     * sessions. SQLite does not treat a partial index's own WHERE terms as
+     * covered, so the index carries status and deleted_at too: the scan is
+     * then answered from the index alone (measured: about half the time of
+     * sl_slots at 1,000 teachers went to row lookups). */
+    {4, "covering conflict index",
+     "DROP INDEX sessions_blocking;"
+     "CREATE INDEX sessions_blocking ON sessions (tenant, start_at, id, end_at, status, deleted_at)"
+     "  WHERE deleted_at IS NULL AND status <> 3;"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

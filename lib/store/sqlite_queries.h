@@ -9,8 +9,9 @@
 /* What a query is for, which says what plan it may have. */
 enum {
     SL__QUERY_CONTROL = 0, /* BEGIN, COMMIT, ROLLBACK: no plan */
-    SL__QUERY_HOT = 1,     /* used by slots, booking and single-row reads:
-                              must search an index, never scan a table */
+    SL__QUERY_HOT = 1,     /* used by slots, booking, single-row reads and
+                              verification's account scan: must search an
+                              index, never scan a table or sort */
     SL__QUERY_ADMIN = 2    /* purge: may walk the deleted_at index */
 };
 

@@ -74,3 +74,12 @@ void sl__tx_rollback(sl_db *db)
     db->errcode = code;
     db->in_tx = 0;
 }
+
+int sl__tx_end(sl_db *db, int rc)
+{
+    if (rc != SL_OK) {
+        sl__tx_rollback(db);
+        return rc;
+    }
+    return sl__tx_commit(db);
+}

@@ -174,16 +174,23 @@ struct sl_store {
     /** must: record (tenant, source, event_id) once: SL_OK the first time,
      * SL_EEXISTS afterwards (nothing written). */
     int (*webhook_claim)(sl_store *st, sl_id tenant, const char *source, const char *event_id, sl_time now);
+    /** must: every account of tenant, deleted ones included, sorted by
+     * student (used by sl_ledger_verify to find accounts without entries). */
+    int (*accounts_scan)(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx);
 };
 
 /** Scan flag: only live sessions of a blocking status (pending, confirmed,
  * completed, no_show). */
 #define SL_SCAN_BLOCKING 0x100u
+/** Scan flag, a hint: the caller reads only id, tenant, start and end of
+ * each session, so a backend may leave the other fields zero (SQLite then
+ * answers from a covering index). Ignoring it is always correct. */
+#define SL_SCAN_TIMES_ONLY 0x200u
 
 /** Initialises a zeroed store of the given version: SL_STORE_INIT. */
 #define SL_STORE_INIT { SL_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
                         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Zero st and set its version. Errors: SL_EINVAL (NULL, version 0 or newer
