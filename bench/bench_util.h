@@ -64,6 +64,9 @@ long bench_children_peak_rss_kb(void);
 
 /* Die with a message naming the call and the library's error. */
 void bench_check(sl_db *db, int rc, const char *what);
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2), noreturn))
+#endif
 void bench_die(const char *fmt, ...);
 
 /* --- argument parsing: --name value ------------------------------------ */
