@@ -95,6 +95,7 @@ static int hold_resolve(sl_db *db, sl_credit_hold *h, sl_account *a, int32_t sta
 int sl__hold_capture(sl_db *db, sl_entry *out, sl_credit_hold *h, int64_t amount, const char *key,
                      const uint8_t req_hash[16], sl_time now)
 {
+    sl__chain_head head = {0, 0, {0}};
     sl_account a;
     int rc, is_new;
     if ((rc = hold_resolvable(db, h, now)) != SL_OK)
@@ -103,7 +104,8 @@ int sl__hold_capture(sl_db *db, sl_entry *out, sl_credit_hold *h, int64_t amount
         return sl__err(db, SL_EINVAL, "capture of %lld credits from hold %lld of %lld", (long long)amount,
                        (long long)h->id, (long long)h->amount);
     if ((rc = sl__account_load(db, &a, &is_new, h->tenant, h->account, now)) != SL_OK ||
-        (rc = sl__entry_post(db, out, &a, SL_ENTRY_CONSUME, -amount, key, NULL, h->id, req_hash, now)) != SL_OK)
+        (rc = sl__entry_post(db, out, &head, &a, SL_ENTRY_CONSUME, -amount, key, NULL, h->id, req_hash, now)) !=
+            SL_OK)
         return rc;
     h->captured = amount;
     h->entry_id = out->id;

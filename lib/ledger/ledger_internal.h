@@ -18,11 +18,22 @@ int sl__account_expire_holds(sl_db *db, sl_account *a, sl_time now);
 /* Balances of a loaded account at now (lapsed holds not counted). */
 int sl__account_balance(sl_db *db, sl_balance *out, const sl_account *a, sl_time now);
 
+/* The tenant's chain head (last seq and hash) within one transaction:
+ * read from the store when !known, then kept current by sl__entry_post so
+ * that a linked batch reads it once. */
+typedef struct sl__chain_head {
+    int known;
+    int64_t seq;
+    uint8_t hash[SL_HASH_BYTES];
+} sl__chain_head;
+
 /* Appends one entry to the chain and updates the account (caller writes
- * it): checks sign, floor and overflow. hold_id links a capture. The entry
- * is returned in *out. */
-int sl__entry_post(sl_db *db, sl_entry *out, sl_account *a, int32_t kind, int64_t amount, const char *key,
-                   const char *reference, sl_id hold_id, const uint8_t req_hash[16], sl_time now);
+ * it): checks sign, floor and overflow. The caller has expired the
+ * account's lapsed holds (sl__account_expire_holds), so a->held is exact.
+ * hold_id links a capture (not held against the floor). The entry is
+ * returned in *out. */
+int sl__entry_post(sl_db *db, sl_entry *out, sl__chain_head *head, sl_account *a, int32_t kind, int64_t amount,
+                   const char *key, const char *reference, sl_id hold_id, const uint8_t req_hash[16], sl_time now);
 
 /* Writes the account through the store. */
 int sl__account_write(sl_db *db, sl_account *a);
