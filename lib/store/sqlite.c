@@ -440,8 +440,32 @@ static void bind_deleted(sqlite3_stmt *s, int i, sl_time deleted_at)
 
 /* ---- rules -------------------------------------------------------------- */
 
-static void read_rule(sqlite3_stmt *s, sl_rule *r)
+/* Steps a bound statement for at most one row, read into out by `read`;
+ * SL_ENOTFOUND when there is none. */
+static int row_one(sl_store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, void *out), void *out,
+                   const char *what)
 {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        read(s, out);
+    int code = finish_q(st, s, rc, what);
+    return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
+}
+
+/* After an insert (*id == 0: take the id SQLite chose) or a replace (no
+ * row changed: SL_ENOTFOUND, the id is unknown or another tenant's). */
+static int put_done(sl_store *st, sl_id *id)
+{
+    if (*id == 0)
+        *id = sqlite3_last_insert_rowid(Q(st)->h);
+    else if (sqlite3_changes(Q(st)->h) == 0)
+        return SL_ENOTFOUND;
+    return SL_OK;
+}
+
+static void read_rule(sqlite3_stmt *s, void *out)
+{
+    sl_rule *r = out;
     memset(r, 0, sizeof(*r));
     r->version = SL_RULE_VERSION;
     r->id = sqlite3_column_int64(s, 0);
@@ -477,11 +501,7 @@ static int sq_rule_put(sl_store *st, sl_rule *r)
     int rc = write_q(st, which, "writing a rule");
     if (rc != SL_OK)
         return rc;
-    if (r->id == 0)
-        r->id = sqlite3_last_insert_rowid(Q(st)->h);
-    else if (sqlite3_changes(Q(st)->h) == 0)
-        return SL_ENOTFOUND; /* unknown id, or another tenant's */
-    return SL_OK;
+    return put_done(st, &r->id);
 }
 
 static int sq_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
@@ -491,11 +511,7 @@ static int sq_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
     sqlite3_stmt *s = Q(st)->q[Q_RULE_GET];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_rule(s, out);
-    int code = finish_q(st, s, rc, "reading a rule");
-    return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
+    return row_one(st, s, read_rule, out, "reading a rule");
 }
 
 static int sq_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
@@ -536,8 +552,9 @@ static int32_t get_i32(const unsigned char *p)
     return (int32_t)u; /* two's complement on every platform we build for */
 }
 
-static void read_override(sqlite3_stmt *s, sl_override *o)
+static void read_override(sqlite3_stmt *s, void *out)
 {
+    sl_override *o = out;
     memset(o, 0, sizeof(*o));
     o->version = SL_OVERRIDE_VERSION;
     o->id = sqlite3_column_int64(s, 0);
@@ -581,11 +598,7 @@ static int sq_override_put(sl_store *st, sl_override *o)
     int rc = write_q(st, which, "writing an override");
     if (rc != SL_OK)
         return rc;
-    if (o->id == 0)
-        o->id = sqlite3_last_insert_rowid(Q(st)->h);
-    else if (sqlite3_changes(Q(st)->h) == 0)
-        return SL_ENOTFOUND;
-    return SL_OK;
+    return put_done(st, &o->id);
 }
 
 static int sq_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
@@ -595,11 +608,7 @@ static int sq_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date
     sqlite3_stmt *s = Q(st)->q[Q_OVERRIDE_GET];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_int64(s, 2, date);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_override(s, out);
-    int code = finish_q(st, s, rc, "reading an override");
-    return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
+    return row_one(st, s, read_override, out, "reading an override");
 }
 
 static int sq_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
@@ -626,8 +635,9 @@ static int sq_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date t
 
 /* ---- sessions ----------------------------------------------------------- */
 
-static void read_session(sqlite3_stmt *s, sl_session *x)
+static void read_session(sqlite3_stmt *s, void *out)
 {
+    sl_session *x = out;
     memset(x, 0, sizeof(*x));
     x->version = SL_SESSION_VERSION;
     x->id = sqlite3_column_int64(s, 0);
@@ -697,22 +707,7 @@ static int sq_session_put(sl_store *st, sl_session *x)
     }
     if (rc != SL_OK)
         return rc;
-    if (x->id == 0)
-        x->id = sqlite3_last_insert_rowid(Q(st)->h);
-    else if (sqlite3_changes(Q(st)->h) == 0)
-        return SL_ENOTFOUND;
-    return SL_OK;
-}
-
-/* Reads at most one session from statement which (already bound). */
-static int session_one(sl_store *st, sl_session *out, int which, const char *what)
-{
-    sqlite3_stmt *s = Q(st)->q[which];
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_session(s, out);
-    int code = finish_q(st, s, rc, what);
-    return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
+    return put_done(st, &x->id);
 }
 
 static int sq_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
@@ -722,7 +717,7 @@ static int sq_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
     sqlite3_stmt *s = Q(st)->q[Q_SESSION_GET];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
-    return session_one(st, out, Q_SESSION_GET, "reading a session");
+    return row_one(st, Q(st)->q[Q_SESSION_GET], read_session, out, "reading a session");
 }
 
 static int sq_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
@@ -735,7 +730,7 @@ static int sq_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const 
     sqlite3_stmt *s = Q(st)->q[Q_SESSION_BY_KEY];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
-    return session_one(st, out, Q_SESSION_BY_KEY, "looking a session up by key");
+    return row_one(st, Q(st)->q[Q_SESSION_BY_KEY], read_session, out, "looking a session up by key");
 }
 
 /* Steps a bound session statement, calling cb per row. */
@@ -826,8 +821,9 @@ static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
 
 /* ---- ledger: accounts --------------------------------------------------- */
 
-static void read_account(sqlite3_stmt *s, sl_account *a)
+static void read_account(sqlite3_stmt *s, void *out)
 {
+    sl_account *a = out;
     memset(a, 0, sizeof(*a));
     a->version = SL_ACCOUNT_VERSION;
     a->tenant = sqlite3_column_int64(s, 0);
@@ -847,11 +843,7 @@ static int sq_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id stu
     sqlite3_stmt *s = Q(st)->q[Q_ACCOUNT_GET];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_int64(s, 2, student);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_account(s, out);
-    int code = finish_q(st, s, rc, "reading an account");
-    return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
+    return row_one(st, s, read_account, out, "reading an account");
 }
 
 static int sq_account_put(sl_store *st, const sl_account *a)
@@ -908,8 +900,9 @@ static void read_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t n)
         memcpy(dst, p, n);
 }
 
-static void read_entry(sqlite3_stmt *s, sl_entry *e)
+static void read_entry(sqlite3_stmt *s, void *out)
 {
+    sl_entry *e = out;
     memset(e, 0, sizeof(*e));
     e->version = SL_ENTRY_VERSION;
     e->id = sqlite3_column_int64(s, 0);
@@ -974,17 +967,6 @@ static int sq_entry_append(sl_store *st, sl_entry *e)
     return SL_OK;
 }
 
-/* Reads at most one entry from statement which (already bound). */
-static int entry_one(sl_store *st, sl_entry *out, int which, const char *what)
-{
-    sqlite3_stmt *s = Q(st)->q[which];
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_entry(s, out);
-    int code = finish_q(st, s, rc, what);
-    return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
-}
-
 static int sq_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char *key)
 {
     if (!out || !key)
@@ -995,7 +977,7 @@ static int sq_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char
     sqlite3_stmt *s = Q(st)->q[Q_ENTRY_BY_KEY];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
-    return entry_one(st, out, Q_ENTRY_BY_KEY, "looking an entry up by key");
+    return row_one(st, Q(st)->q[Q_ENTRY_BY_KEY], read_entry, out, "looking an entry up by key");
 }
 
 static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
@@ -1003,7 +985,7 @@ static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
     if (!out)
         return invalid(st, "sqlite: entry_last: out is NULL");
     sqlite3_bind_int64(Q(st)->q[Q_ENTRY_LAST], 1, tenant);
-    return entry_one(st, out, Q_ENTRY_LAST, "reading the ledger head");
+    return row_one(st, Q(st)->q[Q_ENTRY_LAST], read_entry, out, "reading the ledger head");
 }
 
 static int sq_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,
@@ -1031,8 +1013,9 @@ static int sq_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t af
 
 /* ---- ledger: holds ------------------------------------------------------ */
 
-static void read_hold(sqlite3_stmt *s, sl_credit_hold *h)
+static void read_hold(sqlite3_stmt *s, void *out)
 {
+    sl_credit_hold *h = out;
     memset(h, 0, sizeof(*h));
     h->version = SL_HOLD_VERSION;
     h->id = sqlite3_column_int64(s, 0);
@@ -1088,22 +1071,7 @@ static int sq_hold_put(sl_store *st, sl_credit_hold *h)
     }
     if (rc != SL_OK)
         return rc;
-    if (h->id == 0)
-        h->id = sqlite3_last_insert_rowid(Q(st)->h);
-    else if (sqlite3_changes(Q(st)->h) == 0)
-        return SL_ENOTFOUND; /* unknown id, or another tenant's */
-    return SL_OK;
-}
-
-/* Reads at most one hold from statement which (already bound). */
-static int hold_one(sl_store *st, sl_credit_hold *out, int which, const char *what)
-{
-    sqlite3_stmt *s = Q(st)->q[which];
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        read_hold(s, out);
-    int code = finish_q(st, s, rc, what);
-    return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
+    return put_done(st, &h->id);
 }
 
 static int sq_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
@@ -1113,7 +1081,7 @@ static int sq_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id
     sqlite3_stmt *s = Q(st)->q[Q_HOLD_GET];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
-    return hold_one(st, out, Q_HOLD_GET, "reading a hold");
+    return row_one(st, Q(st)->q[Q_HOLD_GET], read_hold, out, "reading a hold");
 }
 
 static int sq_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
@@ -1126,7 +1094,7 @@ static int sq_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const
     sqlite3_stmt *s = Q(st)->q[Q_HOLD_BY_KEY];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
-    return hold_one(st, out, Q_HOLD_BY_KEY, "looking a hold up by key");
+    return row_one(st, Q(st)->q[Q_HOLD_BY_KEY], read_hold, out, "looking a hold up by key");
 }
 
 static int sq_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_time before,
