@@ -160,8 +160,7 @@ int sl_account_set_floor(sl_db *db, sl_id tenant, sl_id account, int64_t floor, 
         goto out_end_tx;
     a.floor = floor;
     a.updated_at = now;
-    if ((rc = sl__account_write(db, &a)) != SL_OK)
-        goto out_end_tx;
+    rc = sl__account_write(db, &a);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;

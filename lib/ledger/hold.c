@@ -170,10 +170,9 @@ int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t
         rc = sl__err(db, SL_EINVAL, "account id must be positive");
         goto out_end_tx;
     }
-    if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = sl__check_time(db, "expires_at", expires_at)) != SL_OK ||
-        (rc = sl__tenant_load(db, &t, tenant)) != SL_OK ||
-        (rc = sl__hold_place(db, &h, tenant, account, amount, expires_at, key, hash, now)) != SL_OK)
-        goto out_end_tx;
+    if ((rc = sl__check_time(db, "now", now)) == SL_OK &&
+        (rc = sl__check_time(db, "expires_at", expires_at)) == SL_OK && (rc = sl__tenant_load(db, &t, tenant)) == SL_OK)
+        rc = sl__hold_place(db, &h, tenant, account, amount, expires_at, key, hash, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -218,9 +217,8 @@ int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t 
         rc = sl__err(db, SL_EINVAL, "hold id must be positive");
         goto out_end_tx;
     }
-    if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = sl__hold_load(db, &h, tenant, hold)) != SL_OK ||
-        (rc = sl__hold_capture(db, &e, &h, amount, key, hash, now)) != SL_OK)
-        goto out_end_tx;
+    if ((rc = sl__check_time(db, "now", now)) == SL_OK && (rc = sl__hold_load(db, &h, tenant, hold)) == SL_OK)
+        rc = sl__hold_capture(db, &e, &h, amount, key, hash, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -241,9 +239,8 @@ int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
-    if ((rc = sl__hold_load(db, &h, tenant, hold)) != SL_OK || (rc = sl__hold_release(db, &h, now)) != SL_OK)
-        goto out_end_tx;
-out_end_tx:
+    if ((rc = sl__hold_load(db, &h, tenant, hold)) == SL_OK)
+        rc = sl__hold_release(db, &h, now);
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out)

@@ -153,9 +153,7 @@ static int book_single(sl_db *db, sl_session *out, int op, sl_id tenant, sl_id s
     }
     int32_t kind = op == OP_TRIAL ? SL_KIND_TRIAL : op == OP_MANUAL ? SL_KIND_MANUAL : SL_KIND_REGULAR;
     int32_t status = op == OP_MANUAL ? SL_STATUS_CONFIRMED : SL_STATUS_PENDING;
-    if ((rc = insert_session(db, &s, tenant, student, start, duration, credits, kind, status, key, hash, now)) !=
-        SL_OK)
-        goto out_end_tx;
+    rc = insert_session(db, &s, tenant, student, start, duration, credits, kind, status, key, hash, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -396,8 +394,8 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
             goto out_end_tx;
         booked++;
     }
-    if (booked && (rc = series_link(db, made, booked)) != SL_OK)
-        goto out_end_tx;
+    if (booked)
+        rc = series_link(db, made, booked);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;

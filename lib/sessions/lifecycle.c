@@ -116,8 +116,7 @@ static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_
     s.status = to;
     s.updated_at = now;
     s.replayed = 0;
-    if ((rc = sl__session_write(db, &s, "updating a session")) != SL_OK)
-        goto out_end_tx;
+    rc = sl__session_write(db, &s, "updating a session");
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -175,8 +174,7 @@ int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time ne
     s.end = new_start + duration;
     s.updated_at = now;
     s.replayed = 0;
-    if ((rc = sl__session_write(db, &s, "rescheduling a session")) != SL_OK)
-        goto out_end_tx;
+    rc = sl__session_write(db, &s, "rescheduling a session");
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
