@@ -82,6 +82,13 @@ int sl__account_expire_holds(sl_db *db, sl_account *a, sl_time now)
     return rc;
 }
 
+int sl__account_available(sl_db *db, const sl_account *a, int64_t *available)
+{
+    if (__builtin_sub_overflow(a->posted, a->held, available))
+        return sl__err(db, SL_ERANGE, "account %lld: the available balance leaves int64", (long long)a->student);
+    return SL_OK;
+}
+
 int sl__account_balance(sl_db *db, sl_balance *out, const sl_account *a, sl_time now)
 {
     int64_t lapsed = 0;
@@ -90,7 +97,8 @@ int sl__account_balance(sl_db *db, sl_balance *out, const sl_account *a, sl_time
         return rc;
     out->posted = a->posted;
     out->held = a->held - lapsed;
-    out->available = a->posted - out->held;
+    if (__builtin_sub_overflow(a->posted, out->held, &out->available))
+        return sl__err(db, SL_ERANGE, "account %lld: the available balance leaves int64", (long long)a->student);
     out->floor = a->floor;
     return SL_OK;
 }

@@ -38,7 +38,7 @@ int sl__hold_place(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, 
         return sl__err(db, SL_EINVAL, "a hold must expire after now");
     if ((rc = sl__account_load(db, &a, &is_new, tenant, account, now)) != SL_OK ||
         (rc = sl__account_expire_holds(db, &a, now)) != SL_OK ||
-        (rc = sl__account_balance(db, &bal, &a, now)) != SL_OK)
+        (rc = sl__account_available(db, &a, &bal.available)) != SL_OK)
         return rc;
     if (__builtin_add_overflow(a.held, amount, &held))
         return sl__err(db, SL_ERANGE, "account %lld: held credits would overflow", (long long)account);

@@ -15,6 +15,10 @@ int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id 
  * takes them out of a->held (written with the account by the caller). */
 int sl__account_expire_holds(sl_db *db, sl_account *a, sl_time now);
 
+/* available = posted - held of an account whose lapsed holds were just
+ * expired (no store read); SL_ERANGE when it leaves int64. */
+int sl__account_available(sl_db *db, const sl_account *a, int64_t *available);
+
 /* Balances of a loaded account at now (lapsed holds not counted). */
 int sl__account_balance(sl_db *db, sl_balance *out, const sl_account *a, sl_time now);
 

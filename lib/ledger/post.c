@@ -49,7 +49,8 @@ int sl__entry_post(sl_db *db, sl_entry *out, sl__chain_head *head, sl_account *a
     int rc;
 
     /* The caller expired lapsed holds, so held is exact: no store read. */
-    bal.available = a->posted - a->held;
+    if ((rc = sl__account_available(db, a, &bal.available)) != SL_OK)
+        return rc;
     if (__builtin_add_overflow(a->posted, amount, &posted))
         return sl__err(db, SL_ERANGE, "account %lld: the balance would overflow", (long long)a->student);
     /* A capture spends credits its hold already took out of available, so
