@@ -1,0 +1,95 @@
+/*
+ * lib/store/memory_internal.h - what the three files of the memory store
+ * share: the store struct, its index rows and the helpers every table
+ * uses. memory.c holds the journal helpers, transactions, tenants and the
+ * constructor (and describes the tables); memory_schedule.c rules,
+ * overrides, sessions, soft delete and purge; memory_ledger.c accounts,
+ * entries, holds and webhook events. Internal: not exported.
+ */
+#ifndef SL_STORE_MEMORY_INTERNAL_H
+#define SL_STORE_MEMORY_INTERNAL_H
+
+#include <stddef.h>
+
+#include "core/internal.h"
+#include "memtable.h"
+
+
+enum { SEQ_RULE, SEQ_OVERRIDE, SEQ_SESSION, SEQ_ENTRY, SEQ_HOLD };
+
+typedef struct override_id_row {
+    sl_id id;
+    sl_id tenant;
+    sl_date date;
+} override_id_row;
+
+typedef struct session_id_row {
+    sl_id id;
+    sl_id tenant;
+    sl_time start;
+} session_id_row;
+
+/* A key index row: (tenant, key) -> seq of an entry or id of a hold. The
+ * whole row is zeroed before use, so its padding compares and copies
+ * deterministically. */
+typedef struct key_row {
+    sl_id tenant;
+    int64_t target;
+    char key[SL_KEY_MAX + 1];
+} key_row;
+
+typedef struct active_row {
+    sl_id tenant;
+    sl_id account;
+    sl_time expires_at;
+    sl_id id;
+} active_row;
+
+typedef struct webhook_row {
+    sl_id tenant;
+    sl_time claimed_at;
+    char source[SL_KEY_MAX + 1];
+    char event_id[SL_KEY_MAX + 1];
+} webhook_row;
+
+typedef struct mem_store {
+    sl_store base; /* first member: the core sees a plain sl_store */
+    int in_tx, write;
+    sl__mt_journal journal;
+    sl__mt tenants;
+    sl__mt seq;
+    sl__mt rules;
+    sl__mt overrides;
+    sl__mt override_ids;
+    sl__mt sessions;
+    sl__mt session_ids;
+    sl__mt accounts;
+    sl__mt entries;
+    sl__mt entry_keys;
+    sl__mt holds;
+    sl__mt hold_keys;
+    sl__mt holds_active;
+    sl__mt webhooks;
+} mem_store;
+
+static inline mem_store *M(sl_store *st)
+{
+    return (mem_store *)st;
+}
+
+static inline int invalid(sl_store *st, const char *msg)
+{
+    return sl_store_error(st, SL_EINVAL, msg);
+}
+
+/* Shared helpers, defined in memory.c (each is described there). */
+int sl__mem_need_write(sl_store *st, const char *what);
+int sl__mem_oom(sl_store *st, size_t mark, const char *what);
+int sl__mem_next_id(mem_store *m, int table, sl_id *out);
+
+/* Fill the store's methods of the scheduling tables (memory_schedule.c)
+ * and of the ledger tables (memory_ledger.c) into the vtable. */
+void sl__memory_schedule_methods(sl_store *st);
+void sl__memory_ledger_methods(sl_store *st);
+
+#endif

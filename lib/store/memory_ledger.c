@@ -1,0 +1,446 @@
+/*
+ * lib/store/memory_ledger.c - the ledger tables of the memory store:
+ * accounts, entries, holds and webhook events. The tables and the rules
+ * every write method follows are described in memory.c; shared
+ * declarations are in memory_internal.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory_internal.h"
+
+/* ---- ledger: accounts ------------------------------------------------------- */
+
+static int mem_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id student)
+{
+    mem_store *m = M(st);
+    sl_account key;
+    int found;
+    if (!out)
+        return invalid(st, "memory store: account_get: out is NULL");
+    key.tenant = tenant;
+    key.student = student;
+    size_t i = sl__mt_find(&m->accounts, &key, &found);
+    if (!found)
+        return SL_ENOTFOUND;
+    *out = *(const sl_account *)sl__mt_at(&m->accounts, i);
+    return SL_OK;
+}
+
+static int mem_account_put(sl_store *st, const sl_account *a)
+{
+    mem_store *m = M(st);
+    int rc;
+    if ((rc = sl__mem_need_write(st, "writing an account")) != SL_OK)
+        return rc;
+    if (!a || a->tenant <= 0 || a->student <= 0)
+        return invalid(st, "memory store: an account needs a tenant > 0 and a student > 0");
+    sl_account row = *a;
+    row.version = SL_ACCOUNT_VERSION;
+    row.reserved = 0;
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    if (sl__mt_put(&m->accounts, &m->journal, &row) != 0)
+        return sl__mem_oom(st, mark, "writing an account");
+    return SL_OK;
+}
+
+static int mem_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
+{
+    mem_store *m = M(st);
+    sl_account key, row;
+    if (!cb)
+        return invalid(st, "memory store: accounts_scan: callback is NULL");
+    /* A binary search to the tenant's first account, then a walk in
+     * (tenant, student) order; deleted accounts included. */
+    key.tenant = tenant;
+    key.student = INT64_MIN;
+    for (size_t i = sl__mt_find(&m->accounts, &key, NULL); i < m->accounts.n; i++) {
+        row = *(const sl_account *)sl__mt_at(&m->accounts, i);
+        if (row.tenant != tenant)
+            break;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
+/* ---- ledger: entries ---------------------------------------------------------- */
+
+/* A key row for (tenant, key), zeroed so that its bytes are deterministic;
+ * key must fit (checked by the caller). */
+static key_row key_of(sl_id tenant, const char *key, int64_t target)
+{
+    key_row k;
+    memset(&k, 0, sizeof(k));
+    k.tenant = tenant;
+    k.target = target;
+    memcpy(k.key, key, strlen(key));
+    return k;
+}
+
+/* Looks (tenant, key) up in a key index: the row's target, or -1. */
+static int64_t key_lookup(const sl__mt *t, sl_id tenant, const char *key)
+{
+    size_t n = strnlen(key, SL_KEY_MAX + 1);
+    if (n == 0 || n > SL_KEY_MAX)
+        return -1; /* "" is "no key"; a longer key is never stored */
+    key_row k = key_of(tenant, key, 0);
+    int found;
+    size_t i = sl__mt_find(t, &k, &found);
+    return found ? ((const key_row *)sl__mt_at(t, i))->target : -1;
+}
+
+/* Index of the first entry not less than (tenant, seq). */
+static size_t entries_lower(const mem_store *m, sl_id tenant, int64_t seq)
+{
+    sl_entry key;
+    key.tenant = tenant;
+    key.seq = seq;
+    return sl__mt_find(&m->entries, &key, NULL);
+}
+
+static const sl_entry *entry_at(const mem_store *m, size_t i)
+{
+    return sl__mt_at(&m->entries, i);
+}
+
+static int entry_check(sl_store *st, const sl_entry *e)
+{
+    if (!e || e->tenant <= 0 || e->account <= 0 || e->seq <= 0 || e->hold_id < 0)
+        return invalid(st, "memory store: an entry needs a tenant, an account and a seq > 0 (and hold_id >= 0)");
+    if (e->id != 0)
+        return invalid(st, "memory store: entry_append assigns the id: e->id must be 0");
+    if (e->kind < SL_ENTRY_PURCHASE || e->kind > SL_ENTRY_EXPIRE)
+        return invalid(st, "memory store: an entry has an unknown kind");
+    size_t n = strnlen(e->key, sizeof(e->key));
+    if (n == 0 || n > SL_KEY_MAX)
+        return invalid(st, "memory store: an entry's key must be 1..128 bytes, NUL-terminated");
+    if (memchr(e->reference, '\0', sizeof(e->reference)) == NULL)
+        return invalid(st, "memory store: an entry's reference is not NUL-terminated within 128 bytes");
+    return SL_OK;
+}
+
+static int mem_entry_append(sl_store *st, sl_entry *e)
+{
+    mem_store *m = M(st);
+    int rc, found;
+    if ((rc = sl__mem_need_write(st, "appending an entry")) != SL_OK)
+        return rc;
+    if ((rc = entry_check(st, e)) != SL_OK)
+        return rc;
+
+    sl_entry row;
+    memset(&row, 0, sizeof(row)); /* padding and the texts' tails compare equal */
+    row.version = SL_ENTRY_VERSION;
+    row.kind = e->kind;
+    row.tenant = e->tenant;
+    row.account = e->account;
+    row.seq = e->seq;
+    row.amount = e->amount;
+    row.balance_after = e->balance_after;
+    row.hold_id = e->hold_id;
+    row.created_at = e->created_at;
+    memcpy(row.key, e->key, strlen(e->key));
+    memcpy(row.reference, e->reference, strlen(e->reference));
+    memcpy(row.request_hash, e->request_hash, sizeof(row.request_hash));
+    memcpy(row.hash, e->hash, sizeof(row.hash));
+
+    char msg[SL__ERRMSG_SIZE];
+    if (key_lookup(&m->entry_keys, row.tenant, row.key) >= 0) {
+        snprintf(msg, sizeof(msg), "memory store: tenant %lld already has an entry with key \"%s\"",
+                 (long long)row.tenant, row.key);
+        return sl_store_error(st, SL_EEXISTS, msg);
+    }
+    sl__mt_find(&m->entries, &row, &found);
+    if (found) {
+        snprintf(msg, sizeof(msg), "memory store: tenant %lld already has an entry with seq %lld",
+                 (long long)row.tenant, (long long)row.seq);
+        return sl_store_error(st, SL_EEXISTS, msg);
+    }
+
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    if (sl__mem_next_id(m, SEQ_ENTRY, &row.id) != 0)
+        return sl__mem_oom(st, mark, "allocating an entry id");
+    key_row k = key_of(row.tenant, row.key, row.seq);
+    if (sl__mt_put(&m->entries, &m->journal, &row) != 0 || sl__mt_put(&m->entry_keys, &m->journal, &k) != 0)
+        return sl__mem_oom(st, mark, "appending an entry");
+    e->id = row.id;
+    return SL_OK;
+}
+
+static int mem_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char *key)
+{
+    mem_store *m = M(st);
+    if (!out || !key)
+        return invalid(st, "memory store: entry_by_key: out or key is NULL");
+    int64_t seq = key_lookup(&m->entry_keys, tenant, key);
+    if (seq < 0)
+        return SL_ENOTFOUND;
+    size_t i = entries_lower(m, tenant, seq);
+    if (i >= m->entries.n || entry_at(m, i)->tenant != tenant || entry_at(m, i)->seq != seq)
+        return sl_store_error(st, SL_ESTORE, "memory store: the entry key index is inconsistent");
+    *out = *entry_at(m, i);
+    return SL_OK;
+}
+
+static int mem_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
+{
+    mem_store *m = M(st);
+    if (!out)
+        return invalid(st, "memory store: entry_last: out is NULL");
+    /* One before the next tenant's first entry. */
+    size_t end = tenant == INT64_MAX ? m->entries.n : entries_lower(m, tenant + 1, INT64_MIN);
+    if (end == 0 || entry_at(m, end - 1)->tenant != tenant)
+        return SL_ENOTFOUND;
+    *out = *entry_at(m, end - 1);
+    return SL_OK;
+}
+
+static int mem_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,
+                            int (*cb)(void *ctx, const sl_entry *e), void *ctx)
+{
+    mem_store *m = M(st);
+    sl_entry row;
+    if (!cb)
+        return invalid(st, "memory store: entries_scan: callback is NULL");
+    if (after_seq == INT64_MAX)
+        return SL_OK;
+    /* A binary search to seq > after_seq; with an account, the walk skips
+     * the other accounts' entries of the tenant. */
+    for (size_t i = entries_lower(m, tenant, after_seq + 1); i < m->entries.n; i++) {
+        const sl_entry *e = entry_at(m, i);
+        if (e->tenant != tenant)
+            break;
+        if (account != 0 && e->account != account)
+            continue;
+        row = *e;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
+/* ---- ledger: holds ------------------------------------------------------------ */
+
+static int hold_check(sl_store *st, const sl_credit_hold *h)
+{
+    if (!h || h->id < 0 || h->tenant <= 0 || h->account <= 0)
+        return invalid(st, "memory store: a hold needs a tenant > 0, an account > 0 and an id >= 0");
+    if (h->status < SL_HOLD_ACTIVE || h->status > SL_HOLD_EXPIRED)
+        return invalid(st, "memory store: a hold has an unknown status");
+    if (memchr(h->key, '\0', sizeof(h->key)) == NULL)
+        return invalid(st, "memory store: a hold's key is not NUL-terminated within 128 bytes");
+    return SL_OK;
+}
+
+static active_row active_of(const sl_credit_hold *h)
+{
+    active_row a;
+    memset(&a, 0, sizeof(a));
+    a.tenant = h->tenant;
+    a.account = h->account;
+    a.expires_at = h->expires_at;
+    a.id = h->id;
+    return a;
+}
+
+static int mem_hold_put(sl_store *st, sl_credit_hold *h)
+{
+    mem_store *m = M(st);
+    int rc, found;
+    if ((rc = sl__mem_need_write(st, "writing a hold")) != SL_OK)
+        return rc;
+    if ((rc = hold_check(st, h)) != SL_OK)
+        return rc;
+
+    sl_credit_hold row;
+    memset(&row, 0, sizeof(row));
+    row.version = SL_HOLD_VERSION;
+    row.status = h->status;
+    row.id = h->id;
+    row.tenant = h->tenant;
+    row.account = h->account;
+    row.amount = h->amount;
+    row.captured = h->captured;
+    row.expires_at = h->expires_at;
+    row.created_at = h->created_at;
+    row.resolved_at = h->resolved_at;
+    row.entry_id = h->entry_id;
+    memcpy(row.key, h->key, strlen(h->key));
+    memcpy(row.request_hash, h->request_hash, sizeof(row.request_hash));
+
+    /* A replaced row must exist in this tenant (checked first, as the
+     * SQLite store's UPDATE ... WHERE id AND tenant does). */
+    sl_credit_hold old;
+    memset(&old, 0, sizeof(old));
+    if (row.id != 0) {
+        size_t i = sl__mt_find(&m->holds, &row, &found);
+        if (!found)
+            return SL_ENOTFOUND;
+        old = *(const sl_credit_hold *)sl__mt_at(&m->holds, i);
+    }
+    if (row.key[0]) {
+        int64_t owner = key_lookup(&m->hold_keys, row.tenant, row.key);
+        if (owner >= 0 && owner != row.id) {
+            char msg[SL__ERRMSG_SIZE];
+            snprintf(msg, sizeof(msg), "memory store: tenant %lld already has a hold with key \"%s\"",
+                     (long long)row.tenant, row.key);
+            return sl_store_error(st, SL_EEXISTS, msg);
+        }
+    }
+
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    if (row.id == 0) {
+        if (sl__mem_next_id(m, SEQ_HOLD, &row.id) != 0)
+            return sl__mem_oom(st, mark, "allocating a hold id");
+    } else {
+        /* Take the old row out of the key and active indexes; the new one
+         * goes back in below. */
+        size_t i;
+        if (old.key[0]) {
+            key_row k = key_of(old.tenant, old.key, 0);
+            i = sl__mt_find(&m->hold_keys, &k, &found);
+            if (found && sl__mt_remove(&m->hold_keys, &m->journal, i) != 0)
+                return sl__mem_oom(st, mark, "rekeying a hold");
+        }
+        if (old.status == SL_HOLD_ACTIVE) {
+            active_row a = active_of(&old);
+            i = sl__mt_find(&m->holds_active, &a, &found);
+            if (found && sl__mt_remove(&m->holds_active, &m->journal, i) != 0)
+                return sl__mem_oom(st, mark, "resolving a hold");
+        }
+    }
+    if (sl__mt_put(&m->holds, &m->journal, &row) != 0)
+        return sl__mem_oom(st, mark, "writing a hold");
+    if (row.key[0]) {
+        key_row k = key_of(row.tenant, row.key, row.id);
+        if (sl__mt_put(&m->hold_keys, &m->journal, &k) != 0)
+            return sl__mem_oom(st, mark, "writing a hold");
+    }
+    if (row.status == SL_HOLD_ACTIVE) {
+        active_row a = active_of(&row);
+        if (sl__mt_put(&m->holds_active, &m->journal, &a) != 0)
+            return sl__mem_oom(st, mark, "writing a hold");
+    }
+    h->id = row.id;
+    return SL_OK;
+}
+
+static int mem_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
+{
+    mem_store *m = M(st);
+    sl_credit_hold key;
+    int found;
+    if (!out)
+        return invalid(st, "memory store: hold_get: out is NULL");
+    key.tenant = tenant;
+    key.id = id;
+    size_t i = sl__mt_find(&m->holds, &key, &found);
+    if (!found)
+        return SL_ENOTFOUND;
+    *out = *(const sl_credit_hold *)sl__mt_at(&m->holds, i);
+    return SL_OK;
+}
+
+static int mem_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
+{
+    mem_store *m = M(st);
+    if (!out || !key)
+        return invalid(st, "memory store: hold_by_key: out or key is NULL");
+    int64_t id = key_lookup(&m->hold_keys, tenant, key);
+    if (id < 0)
+        return SL_ENOTFOUND;
+    int rc = mem_hold_get(st, out, tenant, id);
+    return rc == SL_ENOTFOUND ? sl_store_error(st, SL_ESTORE, "memory store: the hold key index is inconsistent")
+                              : rc;
+}
+
+static int mem_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_time before,
+                                  int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
+{
+    mem_store *m = M(st);
+    sl_credit_hold row;
+    int found;
+    if (!cb)
+        return invalid(st, "memory store: holds_expired_scan: callback is NULL");
+    active_row pos;
+    memset(&pos, 0, sizeof(pos));
+    pos.tenant = tenant;
+    pos.account = account;
+    pos.expires_at = INT64_MIN;
+    pos.id = INT64_MIN;
+    /* The one scan whose callback writes: the core marks each lapsed hold
+     * expired (hold_put), which takes it out of holds_active under our
+     * feet. So the walk does not keep an index: after each callback it
+     * searches again for the first row after the one just reported. */
+    for (size_t i = sl__mt_find(&m->holds_active, &pos, NULL); i < m->holds_active.n;) {
+        const active_row *a = sl__mt_at(&m->holds_active, i);
+        if (a->tenant != tenant || a->account != account || a->expires_at > before)
+            break;
+        pos = *a;
+        row.tenant = tenant;
+        row.id = a->id;
+        size_t k = sl__mt_find(&m->holds, &row, &found);
+        if (!found)
+            return sl_store_error(st, SL_ESTORE, "memory store: the active hold index is inconsistent");
+        row = *(const sl_credit_hold *)sl__mt_at(&m->holds, k);
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+        i = sl__mt_find(&m->holds_active, &pos, &found);
+        if (found)
+            i++;
+    }
+    return SL_OK;
+}
+
+/* ---- ledger: webhook events ----------------------------------------------------- */
+
+static int mem_webhook_claim(sl_store *st, sl_id tenant, const char *source, const char *event_id, sl_time now)
+{
+    mem_store *m = M(st);
+    int rc, found;
+    if ((rc = sl__mem_need_write(st, "claiming a webhook event")) != SL_OK)
+        return rc;
+    if (tenant <= 0 || !source || !event_id)
+        return invalid(st, "memory store: webhook_claim needs a tenant > 0, a source and an event id");
+    size_t ns = strnlen(source, SL_KEY_MAX + 1), ne = strnlen(event_id, SL_KEY_MAX + 1);
+    if (ns == 0 || ns > SL_KEY_MAX || ne == 0 || ne > SL_KEY_MAX)
+        return invalid(st, "memory store: a webhook source and event id are 1..128 bytes");
+    webhook_row row;
+    memset(&row, 0, sizeof(row));
+    row.tenant = tenant;
+    row.claimed_at = now;
+    memcpy(row.source, source, ns);
+    memcpy(row.event_id, event_id, ne);
+    sl__mt_find(&m->webhooks, &row, &found);
+    if (found) {
+        char msg[SL__ERRMSG_SIZE];
+        snprintf(msg, sizeof(msg), "memory store: tenant %lld already claimed event \"%s\" of \"%s\"",
+                 (long long)tenant, row.event_id, row.source);
+        return sl_store_error(st, SL_EEXISTS, msg);
+    }
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    if (sl__mt_put(&m->webhooks, &m->journal, &row) != 0)
+        return sl__mem_oom(st, mark, "claiming a webhook event");
+    return SL_OK;
+}
+
+void sl__memory_ledger_methods(sl_store *st)
+{
+    st->account_get = mem_account_get;
+    st->account_put = mem_account_put;
+    st->entry_append = mem_entry_append;
+    st->entry_by_key = mem_entry_by_key;
+    st->entry_last = mem_entry_last;
+    st->entries_scan = mem_entries_scan;
+    st->hold_put = mem_hold_put;
+    st->hold_get = mem_hold_get;
+    st->hold_by_key = mem_hold_by_key;
+    st->holds_expired_scan = mem_holds_expired_scan;
+    st->webhook_claim = mem_webhook_claim;
+    st->accounts_scan = mem_accounts_scan;
+}

@@ -1,0 +1,566 @@
+/*
+ * lib/store/memory_schedule.c - the scheduling tables of the memory store:
+ * rules, overrides, sessions, soft delete and purge. The tables and the
+ * rules every write method follows are described in memory.c; shared
+ * declarations are in memory_internal.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory_internal.h"
+
+/* ---- sessions: lookup helpers ---------------------------------------------- */
+
+/* Index of the first session not less than (tenant, start, id). */
+static size_t sessions_lower(const mem_store *m, sl_id tenant, sl_time start, sl_id id)
+{
+    sl_session key;
+    key.tenant = tenant;
+    key.start = start;
+    key.id = id;
+    return sl__mt_find(&m->sessions, &key, NULL);
+}
+
+/* One past the tenant's last session. */
+static size_t sessions_tenant_end(const mem_store *m, sl_id tenant)
+{
+    if (tenant == INT64_MAX)
+        return m->sessions.n;
+    return sessions_lower(m, tenant + 1, INT64_MIN, INT64_MIN);
+}
+
+static const sl_session *session_at(const mem_store *m, size_t i)
+{
+    return sl__mt_at(&m->sessions, i);
+}
+
+/* Index of session id of tenant in m->sessions, or SIZE_MAX. */
+static size_t session_index(const mem_store *m, sl_id tenant, sl_id id)
+{
+    session_id_row key = {id, 0, 0};
+    int found;
+    size_t k = sl__mt_find(&m->session_ids, &key, &found);
+    if (!found)
+        return SIZE_MAX;
+    const session_id_row *r = sl__mt_at(&m->session_ids, k);
+    if (r->tenant != tenant)
+        return SIZE_MAX;
+    size_t i = sessions_lower(m, tenant, r->start, id);
+    return i < m->sessions.n && session_at(m, i)->id == id ? i : SIZE_MAX;
+}
+
+static int blocking_status(int32_t status)
+{
+    return status == SL_STATUS_PENDING || status == SL_STATUS_CONFIRMED ||
+           status == SL_STATUS_COMPLETED || status == SL_STATUS_NO_SHOW;
+}
+
+/* Whether a session passes a scan's flags. */
+static int session_visible(const sl_session *s, uint32_t flags)
+{
+    if (flags & SL_SCAN_BLOCKING)
+        return s->deleted_at == 0 && blocking_status(s->status);
+    return s->deleted_at == 0 || (flags & SL_INCLUDE_DELETED);
+}
+
+/* ---- rules ------------------------------------------------------------------- */
+
+static int mem_rule_put(sl_store *st, sl_rule *r)
+{
+    mem_store *m = M(st);
+    int rc, found;
+    if ((rc = sl__mem_need_write(st, "writing a rule")) != SL_OK)
+        return rc;
+    if (!r || r->id < 0 || r->tenant <= 0)
+        return invalid(st, "memory store: a rule needs a tenant > 0 and an id >= 0");
+    if (r->weekday < 1 || r->weekday > 7)
+        return invalid(st, "memory store: a rule's weekday must be 1..7");
+
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    sl_rule row = *r;
+    row.version = SL_RULE_VERSION;
+    if (row.id == 0) {
+        if (sl__mem_next_id(m, SEQ_RULE, &row.id) != 0)
+            return sl__mem_oom(st, mark, "allocating a rule id");
+    } else {
+        sl__mt_find(&m->rules, &row, &found);
+        if (!found)
+            return SL_ENOTFOUND; /* unknown id, or another tenant's */
+    }
+    if (sl__mt_put(&m->rules, &m->journal, &row) != 0)
+        return sl__mem_oom(st, mark, "writing a rule");
+    r->id = row.id;
+    return SL_OK;
+}
+
+static int mem_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
+{
+    mem_store *m = M(st);
+    sl_rule key;
+    int found;
+    if (!out)
+        return invalid(st, "memory store: rule_get: out is NULL");
+    key.tenant = tenant;
+    key.id = id;
+    size_t i = sl__mt_find(&m->rules, &key, &found);
+    if (!found)
+        return SL_ENOTFOUND;
+    *out = *(const sl_rule *)sl__mt_at(&m->rules, i);
+    return SL_OK;
+}
+
+static int mem_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
+                          int (*cb)(void *ctx, const sl_rule *r), void *ctx)
+{
+    mem_store *m = M(st);
+    sl_rule key, row;
+    if (!cb)
+        return invalid(st, "memory store: rules_scan: callback is NULL");
+    key.tenant = tenant;
+    key.id = INT64_MIN;
+    for (size_t i = sl__mt_find(&m->rules, &key, NULL); i < m->rules.n; i++) {
+        row = *(const sl_rule *)sl__mt_at(&m->rules, i);
+        if (row.tenant != tenant)
+            break;
+        if (row.deleted_at != 0 && !(flags & SL_INCLUDE_DELETED))
+            continue;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
+/* ---- overrides ----------------------------------------------------------------- */
+
+static int mem_override_put(sl_store *st, sl_override *o)
+{
+    mem_store *m = M(st);
+    int rc, found;
+    if ((rc = sl__mem_need_write(st, "writing an override")) != SL_OK)
+        return rc;
+    if (!o || o->id < 0 || o->tenant <= 0)
+        return invalid(st, "memory store: an override needs a tenant > 0 and an id >= 0");
+    if (o->n_windows < 0 || o->n_windows > SL_MAX_WINDOWS_PER_DAY)
+        return invalid(st, "memory store: an override has 0..48 windows");
+
+    sl_override row = *o;
+    row.version = SL_OVERRIDE_VERSION;
+    row.reserved = 0;
+    memset(row.windows + row.n_windows, 0,
+           (size_t)(SL_MAX_WINDOWS_PER_DAY - row.n_windows) * sizeof(row.windows[0]));
+
+    /* A replaced row must exist in this tenant (checked first, as the
+     * SQLite store's UPDATE ... WHERE id AND tenant does). */
+    const override_id_row *old = NULL;
+    override_id_row idrow = {row.id, row.tenant, row.date};
+    if (row.id != 0) {
+        size_t k = sl__mt_find(&m->override_ids, &idrow, &found);
+        if (!found || (old = sl__mt_at(&m->override_ids, k))->tenant != row.tenant)
+            return SL_ENOTFOUND;
+    }
+    /* (tenant, date) is unique: it may be taken only by this very row. */
+    size_t at = sl__mt_find(&m->overrides, &row, &found);
+    if (found && ((const sl_override *)sl__mt_at(&m->overrides, at))->id != row.id) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "memory store: tenant %lld already has an override of date %ld",
+                 (long long)row.tenant, (long)row.date);
+        return sl_store_error(st, SL_EEXISTS, msg);
+    }
+
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    if (row.id == 0) {
+        if (sl__mem_next_id(m, SEQ_OVERRIDE, &row.id) != 0)
+            return sl__mem_oom(st, mark, "allocating an override id");
+        idrow.id = row.id;
+    } else if (old->date != row.date) {
+        /* The date is the sort key: move the row. */
+        sl_override oldkey;
+        oldkey.tenant = old->tenant;
+        oldkey.date = old->date;
+        size_t i = sl__mt_find(&m->overrides, &oldkey, NULL);
+        if (sl__mt_remove(&m->overrides, &m->journal, i) != 0)
+            return sl__mem_oom(st, mark, "moving an override");
+    }
+    if (sl__mt_put(&m->overrides, &m->journal, &row) != 0 ||
+        sl__mt_put(&m->override_ids, &m->journal, &idrow) != 0)
+        return sl__mem_oom(st, mark, "writing an override");
+    o->id = row.id;
+    return SL_OK;
+}
+
+static int mem_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
+{
+    mem_store *m = M(st);
+    sl_override key;
+    int found;
+    if (!out)
+        return invalid(st, "memory store: override_get: out is NULL");
+    key.tenant = tenant;
+    key.date = date;
+    size_t i = sl__mt_find(&m->overrides, &key, &found);
+    if (!found)
+        return SL_ENOTFOUND;
+    memcpy(out, sl__mt_at(&m->overrides, i), sizeof(*out));
+    return SL_OK;
+}
+
+static int mem_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
+                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
+{
+    mem_store *m = M(st);
+    sl_override key, row;
+    if (!cb)
+        return invalid(st, "memory store: overrides_scan: callback is NULL");
+    key.tenant = tenant;
+    key.date = from;
+    for (size_t i = sl__mt_find(&m->overrides, &key, NULL); i < m->overrides.n; i++) {
+        memcpy(&row, sl__mt_at(&m->overrides, i), sizeof(row));
+        if (row.tenant != tenant || row.date > to)
+            break;
+        if (row.deleted_at != 0 && !(flags & SL_INCLUDE_DELETED))
+            continue;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
+/* ---- sessions -------------------------------------------------------------------- */
+
+static int session_check(sl_store *st, const sl_session *s)
+{
+    if (!s || s->id < 0 || s->tenant <= 0)
+        return invalid(st, "memory store: a session needs a tenant > 0 and an id >= 0");
+    if (!(s->start < s->end && s->end - s->start <= SL_MAX_DURATION_SECONDS))
+        return invalid(st, "memory store: a session must end after its start and last at most 86400 s");
+    if (s->status < SL_STATUS_PENDING || s->status > SL_STATUS_NO_SHOW ||
+        s->kind < SL_KIND_REGULAR || s->kind > SL_KIND_MANUAL)
+        return invalid(st, "memory store: a session has an unknown status or kind");
+    if (memchr(s->key, '\0', sizeof(s->key)) == NULL)
+        return invalid(st, "memory store: a session's key is not NUL-terminated within 128 bytes");
+    return SL_OK;
+}
+
+/* The session of tenant holding key, other than `except`, or NULL. */
+static const sl_session *session_with_key(const mem_store *m, sl_id tenant, const char *key, sl_id except)
+{
+    size_t end = sessions_tenant_end(m, tenant);
+    for (size_t i = sessions_lower(m, tenant, INT64_MIN, INT64_MIN); i < end; i++) {
+        const sl_session *s = session_at(m, i);
+        if (s->id != except && strcmp(s->key, key) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static int mem_session_put(sl_store *st, sl_session *s)
+{
+    mem_store *m = M(st);
+    int rc;
+    if ((rc = sl__mem_need_write(st, "writing a session")) != SL_OK)
+        return rc;
+    if ((rc = session_check(st, s)) != SL_OK)
+        return rc;
+
+    sl_session row;
+    memset(&row, 0, sizeof(row)); /* padding and the key's tail compare equal */
+    row.version = SL_SESSION_VERSION;
+    row.status = s->status;
+    row.id = s->id;
+    row.tenant = s->tenant;
+    row.student = s->student;
+    row.start = s->start;
+    row.end = s->end;
+    row.kind = s->kind;
+    row.credits = s->credits;
+    row.hold_id = s->hold_id;
+    row.series_id = s->series_id;
+    row.created_at = s->created_at;
+    row.updated_at = s->updated_at;
+    row.deleted_at = s->deleted_at;
+    memcpy(row.key, s->key, strlen(s->key));
+    memcpy(row.request_hash, s->request_hash, sizeof(row.request_hash));
+
+    size_t old = SIZE_MAX;
+    if (row.id != 0 && (old = session_index(m, row.tenant, row.id)) == SIZE_MAX)
+        return SL_ENOTFOUND;
+    if (row.key[0] && session_with_key(m, row.tenant, row.key, row.id)) {
+        char msg[SL__ERRMSG_SIZE];
+        snprintf(msg, sizeof(msg), "memory store: tenant %lld already has a session with key \"%s\"",
+                 (long long)row.tenant, row.key);
+        return sl_store_error(st, SL_EEXISTS, msg);
+    }
+
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    if (row.id == 0) {
+        if (sl__mem_next_id(m, SEQ_SESSION, &row.id) != 0)
+            return sl__mem_oom(st, mark, "allocating a session id");
+    } else if (session_at(m, old)->start != row.start) {
+        /* The start is part of the sort key: move the row. */
+        if (sl__mt_remove(&m->sessions, &m->journal, old) != 0)
+            return sl__mem_oom(st, mark, "moving a session");
+    }
+    session_id_row idrow = {row.id, row.tenant, row.start};
+    if (sl__mt_put(&m->sessions, &m->journal, &row) != 0 ||
+        sl__mt_put(&m->session_ids, &m->journal, &idrow) != 0)
+        return sl__mem_oom(st, mark, "writing a session");
+    s->id = row.id;
+    return SL_OK;
+}
+
+static int mem_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
+{
+    mem_store *m = M(st);
+    if (!out)
+        return invalid(st, "memory store: session_get: out is NULL");
+    size_t i = session_index(m, tenant, id);
+    if (i == SIZE_MAX)
+        return SL_ENOTFOUND;
+    *out = *session_at(m, i);
+    return SL_OK;
+}
+
+static int mem_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
+{
+    mem_store *m = M(st);
+    if (!out || !key)
+        return invalid(st, "memory store: session_by_key: out or key is NULL");
+    if (!key[0])
+        return SL_ENOTFOUND; /* "" means "no key": it never matches */
+    const sl_session *s = session_with_key(m, tenant, key, 0);
+    if (!s)
+        return SL_ENOTFOUND;
+    *out = *s;
+    return SL_OK;
+}
+
+/* Calls cb on sessions [lo, hi) of m passing keep(); stops on non-zero. */
+static int walk_sessions(const mem_store *m, size_t lo, size_t hi, uint32_t flags,
+                         int (*keep)(const sl_session *s, const void *arg), const void *arg,
+                         int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    sl_session row;
+    for (size_t i = lo; i < hi; i++) {
+        const sl_session *s = session_at(m, i);
+        if (!session_visible(s, flags) || (keep && !keep(s, arg)))
+            continue;
+        row = *s;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
+static int mem_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
+                             int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    mem_store *m = M(st);
+    if (!cb)
+        return invalid(st, "memory store: sessions_scan: callback is NULL");
+    /* Sessions last at most a day, so one overlapping [from, to) starts
+     * after from - 86400 (saturating: from may be near INT64_MIN). */
+    sl_time lo_start = from > INT64_MIN + SL_MAX_DURATION_SECONDS ? from - SL_MAX_DURATION_SECONDS + 1
+                                                                  : INT64_MIN;
+    size_t lo = sessions_lower(m, tenant, lo_start, INT64_MIN);
+    size_t hi = sessions_lower(m, tenant, to, INT64_MIN); /* first start >= to */
+    sl_session row;
+    for (size_t i = lo; i < hi; i++) {
+        const sl_session *s = session_at(m, i);
+        if (s->end <= from || !session_visible(s, flags))
+            continue;
+        row = *s;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
+static int same_student(const sl_session *s, const void *arg)
+{
+    return s->student == *(const sl_id *)arg;
+}
+
+static int same_series(const sl_session *s, const void *arg)
+{
+    return s->series_id == *(const sl_id *)arg;
+}
+
+static int mem_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
+                                   int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    mem_store *m = M(st);
+    if (!cb)
+        return invalid(st, "memory store: sessions_by_student: callback is NULL");
+    return walk_sessions(m, sessions_lower(m, tenant, INT64_MIN, INT64_MIN), sessions_tenant_end(m, tenant),
+                         flags & SL_INCLUDE_DELETED, same_student, &student, cb, ctx);
+}
+
+static int mem_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
+                                  int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    mem_store *m = M(st);
+    if (!cb)
+        return invalid(st, "memory store: sessions_by_series: callback is NULL");
+    /* No flags in the signature: a series is reported whole, deleted and
+     * cancelled members included, so that a replay sees what was booked.
+     * Series 0 means "none": it is not a series. */
+    if (series == 0)
+        return SL_OK;
+    return walk_sessions(m, sessions_lower(m, tenant, INT64_MIN, INT64_MIN), sessions_tenant_end(m, tenant),
+                         SL_INCLUDE_DELETED, same_series, &series, cb, ctx);
+}
+
+/* ---- soft delete and purge --------------------------------------------------- */
+
+static int bad_entity(sl_store *st, int32_t entity)
+{
+    char msg[128];
+    snprintf(msg, sizeof(msg), "memory store: entity %d is not a soft-deletable entity of this store",
+             (int)entity);
+    return sl_store_error(st, SL_EINVAL, msg);
+}
+
+static int mem_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
+{
+    mem_store *m = M(st);
+    int rc, found;
+    if ((rc = sl__mem_need_write(st, "a soft delete")) != SL_OK)
+        return rc;
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    switch (entity) {
+    case SL_ENTITY_RULE: {
+        sl_rule key;
+        key.tenant = tenant;
+        key.id = id;
+        size_t i = sl__mt_find(&m->rules, &key, &found);
+        if (!found)
+            return SL_ENOTFOUND;
+        sl_rule row = *(const sl_rule *)sl__mt_at(&m->rules, i);
+        row.deleted_at = deleted_at;
+        rc = sl__mt_put(&m->rules, &m->journal, &row);
+        break;
+    }
+    case SL_ENTITY_OVERRIDE: {
+        override_id_row idkey = {id, 0, 0};
+        size_t k = sl__mt_find(&m->override_ids, &idkey, &found);
+        if (!found || ((const override_id_row *)sl__mt_at(&m->override_ids, k))->tenant != tenant)
+            return SL_ENOTFOUND;
+        sl_override row;
+        row.tenant = tenant;
+        row.date = ((const override_id_row *)sl__mt_at(&m->override_ids, k))->date;
+        size_t i = sl__mt_find(&m->overrides, &row, NULL);
+        memcpy(&row, sl__mt_at(&m->overrides, i), sizeof(row));
+        row.deleted_at = deleted_at;
+        rc = sl__mt_put(&m->overrides, &m->journal, &row);
+        break;
+    }
+    case SL_ENTITY_SESSION: {
+        size_t i = session_index(m, tenant, id);
+        if (i == SIZE_MAX)
+            return SL_ENOTFOUND;
+        sl_session row = *session_at(m, i);
+        row.deleted_at = deleted_at;
+        rc = sl__mt_put(&m->sessions, &m->journal, &row);
+        break;
+    }
+    case SL_ENTITY_ACCOUNT: { /* the id is the student */
+        sl_account key;
+        key.tenant = tenant;
+        key.student = id;
+        size_t i = sl__mt_find(&m->accounts, &key, &found);
+        if (!found)
+            return SL_ENOTFOUND;
+        sl_account row = *(const sl_account *)sl__mt_at(&m->accounts, i);
+        row.deleted_at = deleted_at;
+        rc = sl__mt_put(&m->accounts, &m->journal, &row);
+        break;
+    }
+    default:
+        return bad_entity(st, entity);
+    }
+    return rc == 0 ? SL_OK : sl__mem_oom(st, mark, "in a soft delete");
+}
+
+static int purgeable(sl_time deleted_at, sl_time before)
+{
+    return deleted_at > 0 && deleted_at < before;
+}
+
+static int mem_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
+{
+    mem_store *m = M(st);
+    int rc, found;
+    size_t n = 0;
+    if ((rc = sl__mem_need_write(st, "a purge")) != SL_OK)
+        return rc;
+    if (!purged)
+        return invalid(st, "memory store: purge: purged is NULL");
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    /* Walk backwards so that removing row i leaves rows < i in place. */
+    switch (entity) {
+    case SL_ENTITY_RULE:
+        for (size_t i = m->rules.n; i-- > 0;) {
+            if (!purgeable(((const sl_rule *)sl__mt_at(&m->rules, i))->deleted_at, before))
+                continue;
+            if (sl__mt_remove(&m->rules, &m->journal, i) != 0)
+                return sl__mem_oom(st, mark, "purging rules");
+            n++;
+        }
+        break;
+    case SL_ENTITY_OVERRIDE:
+        for (size_t i = m->overrides.n; i-- > 0;) {
+            const sl_override *o = sl__mt_at(&m->overrides, i);
+            if (!purgeable(o->deleted_at, before))
+                continue;
+            override_id_row idkey = {o->id, 0, 0};
+            size_t k = sl__mt_find(&m->override_ids, &idkey, &found);
+            if (sl__mt_remove(&m->overrides, &m->journal, i) != 0 ||
+                (found && sl__mt_remove(&m->override_ids, &m->journal, k) != 0))
+                return sl__mem_oom(st, mark, "purging overrides");
+            n++;
+        }
+        break;
+    case SL_ENTITY_SESSION:
+        for (size_t i = m->sessions.n; i-- > 0;) {
+            const sl_session *s = session_at(m, i);
+            if (!purgeable(s->deleted_at, before))
+                continue;
+            session_id_row idkey = {s->id, 0, 0};
+            size_t k = sl__mt_find(&m->session_ids, &idkey, &found);
+            if (sl__mt_remove(&m->sessions, &m->journal, i) != 0 ||
+                (found && sl__mt_remove(&m->session_ids, &m->journal, k) != 0))
+                return sl__mem_oom(st, mark, "purging sessions");
+            n++;
+        }
+        break;
+    case SL_ENTITY_ACCOUNT:
+        return invalid(st, "memory store: accounts are never purged (their ledger entries are kept forever)");
+    default:
+        return bad_entity(st, entity);
+    }
+    *purged = n;
+    return SL_OK;
+}
+
+void sl__memory_schedule_methods(sl_store *st)
+{
+    st->rule_put = mem_rule_put;
+    st->rule_get = mem_rule_get;
+    st->rules_scan = mem_rules_scan;
+    st->override_put = mem_override_put;
+    st->override_get = mem_override_get;
+    st->overrides_scan = mem_overrides_scan;
+    st->session_put = mem_session_put;
+    st->session_get = mem_session_get;
+    st->session_by_key = mem_session_by_key;
+    st->sessions_scan = mem_sessions_scan;
+    st->sessions_by_student = mem_sessions_by_student;
+    st->sessions_by_series = mem_sessions_by_series;
+    st->soft_delete = mem_soft_delete;
+    st->purge = mem_purge;
+}

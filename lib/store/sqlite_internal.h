@@ -1,0 +1,111 @@
+/*
+ * lib/store/sqlite_internal.h - what the three files of the SQLite store
+ * share: the indexes of the prepared statements (their SQL is queries[] in
+ * sqlite.c), the store struct, and the helpers every table uses. sqlite.c
+ * holds transactions, tenants, open and close; sqlite_schedule.c rules,
+ * overrides, sessions, soft delete and purge; sqlite_ledger.c accounts,
+ * entries, holds and webhook events. Internal: not exported.
+ */
+#ifndef SL_STORE_SQLITE_INTERNAL_H
+#define SL_STORE_SQLITE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "core/internal.h"
+
+
+enum {
+    Q_BEGIN_READ,
+    Q_BEGIN_WRITE,
+    Q_COMMIT,
+    Q_ROLLBACK,
+    Q_TENANT_GET,
+    Q_TENANT_PUT,
+    Q_RULE_INSERT,
+    Q_RULE_UPDATE,
+    Q_RULE_GET,
+    Q_RULES_LIVE,
+    Q_RULES_ALL,
+    Q_OVERRIDE_INSERT,
+    Q_OVERRIDE_UPDATE,
+    Q_OVERRIDE_GET,
+    Q_OVERRIDES_LIVE,
+    Q_OVERRIDES_ALL,
+    Q_SESSION_INSERT,
+    Q_SESSION_UPDATE,
+    Q_SESSION_GET,
+    Q_SESSION_BY_KEY,
+    Q_SESSIONS_BLOCKING,
+    Q_SESSIONS_BUSY,
+    Q_SESSIONS_LIVE,
+    Q_SESSIONS_ALL,
+    Q_STUDENT_LIVE,
+    Q_STUDENT_ALL,
+    Q_SERIES,
+    Q_RULE_SOFT_DELETE,
+    Q_OVERRIDE_SOFT_DELETE,
+    Q_SESSION_SOFT_DELETE,
+    Q_RULE_PURGE,
+    Q_OVERRIDE_PURGE,
+    Q_SESSION_PURGE,
+    Q_ACCOUNT_GET,
+    Q_ACCOUNT_PUT,
+    Q_ACCOUNT_SOFT_DELETE,
+    Q_ACCOUNTS_TENANT,
+    Q_ENTRY_INSERT,
+    Q_ENTRY_BY_KEY,
+    Q_ENTRY_LAST,
+    Q_ENTRIES_TENANT,
+    Q_ENTRIES_ACCOUNT,
+    Q_HOLD_INSERT,
+    Q_HOLD_UPDATE,
+    Q_HOLD_GET,
+    Q_HOLD_BY_KEY,
+    Q_HOLDS_EXPIRED,
+    Q_WEBHOOK_CLAIM,
+    Q_COUNT
+};
+
+typedef struct sq_store {
+    sl_store base; /* first member */
+    sqlite3 *h;
+    sqlite3_stmt *q[Q_COUNT];
+} sq_store;
+
+static inline sq_store *Q(sl_store *st)
+{
+    return (sq_store *)st;
+}
+
+static inline int invalid(sl_store *st, const char *msg)
+{
+    return sl_store_error(st, SL_EINVAL, msg);
+}
+
+/* deleted_at 0 (live) is stored as NULL so partial indexes see live rows. */
+static inline void bind_deleted(sqlite3_stmt *s, int i, sl_time deleted_at)
+{
+    if (deleted_at == 0)
+        sqlite3_bind_null(s, i);
+    else
+        sqlite3_bind_int64(s, i, deleted_at);
+}
+
+/* Shared helpers, defined in sqlite.c (each is described there). */
+int sl__sq_write_q(sl_store *st, int which, const char *what);
+int sl__sq_finish_q(sl_store *st, sqlite3_stmt *s, int rc, const char *what);
+int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, void *out), void *out,
+                   const char *what);
+int sl__sq_put_done(sl_store *st, sl_id *id);
+void sl__sq_read_text(sqlite3_stmt *s, int i, char *dst, size_t cap);
+void sl__sq_read_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t n);
+
+/* Fill the store's methods of the scheduling tables (sqlite_schedule.c)
+ * and of the ledger tables (sqlite_ledger.c) into the vtable. */
+void sl__sqlite_schedule_methods(sl_store *st);
+void sl__sqlite_ledger_methods(sl_store *st);
+
+#endif
