@@ -145,13 +145,7 @@ static int sq_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char
 {
     if (!out || !key)
         return invalid(st, "sqlite: entry_by_key: out or key is NULL");
-    size_t n = strnlen(key, SL_KEY_MAX + 1);
-    if (n == 0 || n > SL_KEY_MAX)
-        return SL_ENOTFOUND; /* never stored */
-    sqlite3_stmt *s = Q(st)->q[Q_ENTRY_BY_KEY];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
-    return sl__sq_row_one(st, Q(st)->q[Q_ENTRY_BY_KEY], read_entry, out, "looking an entry up by key");
+    return sl__sq_row_by_key(st, Q_ENTRY_BY_KEY, tenant, key, read_entry, out, "looking an entry up by key");
 }
 
 static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
@@ -255,20 +249,14 @@ static int sq_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id
     sqlite3_stmt *s = Q(st)->q[Q_HOLD_GET];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
-    return sl__sq_row_one(st, Q(st)->q[Q_HOLD_GET], read_hold, out, "reading a hold");
+    return sl__sq_row_one(st, s, read_hold, out, "reading a hold");
 }
 
 static int sq_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
 {
     if (!out || !key)
         return invalid(st, "sqlite: hold_by_key: out or key is NULL");
-    size_t n = strnlen(key, SL_KEY_MAX + 1);
-    if (n == 0 || n > SL_KEY_MAX)
-        return SL_ENOTFOUND; /* "" is "no key"; a longer key is never stored */
-    sqlite3_stmt *s = Q(st)->q[Q_HOLD_BY_KEY];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
-    return sl__sq_row_one(st, Q(st)->q[Q_HOLD_BY_KEY], read_hold, out, "looking a hold up by key");
+    return sl__sq_row_by_key(st, Q_HOLD_BY_KEY, tenant, key, read_hold, out, "looking a hold up by key");
 }
 
 static int sq_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_time before,

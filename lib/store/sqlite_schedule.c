@@ -266,20 +266,14 @@ static int sq_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
     sqlite3_stmt *s = Q(st)->q[Q_SESSION_GET];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
-    return sl__sq_row_one(st, Q(st)->q[Q_SESSION_GET], read_session, out, "reading a session");
+    return sl__sq_row_one(st, s, read_session, out, "reading a session");
 }
 
 static int sq_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
 {
     if (!out || !key)
         return invalid(st, "sqlite: session_by_key: out or key is NULL");
-    size_t n = strnlen(key, SL_KEY_MAX + 1);
-    if (n == 0 || n > SL_KEY_MAX)
-        return SL_ENOTFOUND; /* "" is "no key"; a longer key is never stored */
-    sqlite3_stmt *s = Q(st)->q[Q_SESSION_BY_KEY];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
-    return sl__sq_row_one(st, Q(st)->q[Q_SESSION_BY_KEY], read_session, out, "looking a session up by key");
+    return sl__sq_row_by_key(st, Q_SESSION_BY_KEY, tenant, key, read_session, out, "looking a session up by key");
 }
 
 /* Steps a bound session statement, calling cb per row. */
