@@ -4,8 +4,18 @@
  *
  * Conventions (apply to every header):
  *  - Every function returns SL_OK (0) or a negative SL_E* code, unless it
- *    says otherwise. A function that fails writes nothing to its store and
- *    leaves its out-parameters unspecified unless documented.
+ *    says otherwise. A function that fails writes nothing to its store.
+ *  - Outputs on failure: a failed call hands out nothing. Pointer outputs
+ *    (lists the caller must sl_free), counts and ids are set to NULL/0 on
+ *    every failure path, so freeing after a failure is harmless (it frees
+ *    NULL). Struct outputs are unspecified after a failure unless the
+ *    function documents them (e.g. a failed_index).
+ *  - Time arguments: every sl_time argument of every call that reads or
+ *    writes a handle's data (now, starts, expiries, range bounds, cutoffs)
+ *    must lie in SL_TIME_MIN ..= SL_TIME_MAX (years 0000..9999 UTC);
+ *    anything else is SL_EINVAL, with a message naming the argument, and
+ *    nothing is written. The pure conversions of tz.h and civil.h accept
+ *    their own, wider documented ranges (SL_ERANGE beyond them).
  *  - Functions that take a handle take it first; out-parameters come next,
  *    then inputs.
  *  - Times are sl_time: int64 Unix seconds, UTC. Civil dates are sl_date:
@@ -39,6 +49,12 @@ typedef int64_t sl_time;
 typedef int64_t sl_id;
 /** Civil date: days since 1970-01-01 (negative before). */
 typedef int32_t sl_date;
+
+/** The range of every sl_time argument of calls on a handle's data:
+ * 0000-01-01T00:00:00Z ..= 9999-12-31T23:59:59Z. SL_TIME_MAX is the
+ * cutoff that means "everything" (e.g. sl_purge). */
+#define SL_TIME_MIN (-62167219200LL)
+#define SL_TIME_MAX 253402300799LL
 
 /** Opaque library handle. See slotledger/db.h. */
 typedef struct sl_db sl_db;

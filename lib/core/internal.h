@@ -55,9 +55,16 @@ int sl__store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what);
 
 /* Instants the library accepts: years 0000..9999 (SL_EINVAL otherwise,
  * naming the argument). Keeps every sum of times and durations in range. */
-#define SL__TIME_MIN (-62167219200LL)
-#define SL__TIME_MAX (253402300799LL)
+#define SL__TIME_MIN SL_TIME_MIN
+#define SL__TIME_MAX SL_TIME_MAX
 int sl__check_time(sl_db *db, const char *name, sl_time t);
+/* Clears an output (pointer, count or id) first thing, so that every
+ * failure path leaves it NULL/0 (common.h: "Outputs on failure"). */
+#define SL__CLEAR_OUT(p)                                                                           \
+    do {                                                                                           \
+        if (p)                                                                                     \
+            *(p) = 0;                                                                              \
+    } while (0)
 
 /* A growable array that scan callbacks fill (lib/core/grow.c). */
 typedef struct sl__grow {

@@ -53,6 +53,8 @@ int sl_tenant_put(sl_db *db, const sl_tenant *t, sl_time now)
         return sl__err(NULL, SL_EINVAL, "sl_tenant_put: db is NULL");
     if (!t)
         return sl__err(db, SL_EINVAL, "sl_tenant_put: tenant is NULL");
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
     if ((rc = tenant_check(db, t)) != SL_OK)
         return rc;
     row = *t;

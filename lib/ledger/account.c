@@ -119,7 +119,7 @@ int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id account, s
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (!out)
         return sl__err(db, SL_EINVAL, "sl_ledger_balance: out is NULL");
-    if ((rc = ids_check(db, tenant, account)) != SL_OK)
+    if ((rc = ids_check(db, tenant, account)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
@@ -159,7 +159,7 @@ int sl_account_set_floor(sl_db *db, sl_id tenant, sl_id account, int64_t floor, 
     int rc, is_new;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = ids_check(db, tenant, account)) != SL_OK)
+    if ((rc = ids_check(db, tenant, account)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;

@@ -243,6 +243,7 @@ int sl_ledger_history(sl_db *db, sl_entry *out, size_t cap, size_t *count, sl_id
 {
     page_ctx p = {out, 0, cap};
     int rc;
+    SL__CLEAR_OUT(count);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (!count || (!out && cap > 0))

@@ -118,6 +118,8 @@ int sl_webhook_claim(sl_db *db, int *claimed, sl_id tenant, const char *source, 
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if ((rc = sl__key_check(db, source, 1)) != SL_OK || (rc = sl__key_check(db, event_id, 1)) != SL_OK)
         return rc;
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)

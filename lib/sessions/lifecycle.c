@@ -102,6 +102,8 @@ static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (tenant <= 0 || id <= 0)
         return sl__err(db, SL_EINVAL, "tenant and session ids must be positive");
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__session_load(db, &s, tenant, id, 0)) != SL_OK)

@@ -27,6 +27,8 @@ int sl_sessions_list(sl_db *db, sl_session **out, size_t *count, sl_id tenant, s
 {
     sl__grow g = {NULL, 0, 0, sizeof(sl_session), 0};
     int rc;
+    SL__CLEAR_OUT(out);
+    SL__CLEAR_OUT(count);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (!out || !count || tenant <= 0)
@@ -50,6 +52,8 @@ int sl_sessions_by_student(sl_db *db, sl_session **out, size_t *count, sl_id ten
 {
     sl__grow g = {NULL, 0, 0, sizeof(sl_session), 0};
     int rc;
+    SL__CLEAR_OUT(out);
+    SL__CLEAR_OUT(count);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (!out || !count || tenant <= 0 || student <= 0)

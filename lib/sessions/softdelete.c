@@ -199,6 +199,8 @@ int sl_purge(sl_db *db, size_t *purged, int32_t entity, sl_time before)
         return sl__err(db, SL_EINVAL, "entity %d is not a soft-deletable entity", (int)entity);
     if (entity == SL_ENTITY_ACCOUNT)
         return sl__err(db, SL_EINVAL, "accounts are never purged: ledger entries are kept forever");
+    if ((rc = sl__check_time(db, "before", before)) != SL_OK)
+        return rc;
     if ((rc = sl__tx_begin(db, 0, 1)) != SL_OK)
         return rc;
     unsigned long seq = db->err_seq;

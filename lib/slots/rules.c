@@ -50,6 +50,8 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
     if ((rc = rule_check(db, tenant, weekday, start, end, from, until)) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
@@ -105,6 +107,7 @@ out_rollback:
 int sl_rule_add(sl_db *db, sl_id *out_id, sl_id tenant, int32_t weekday, int32_t start_min,
                 int32_t end_min, sl_date valid_from, sl_date valid_until, sl_time now)
 {
+    SL__CLEAR_OUT(out_id);
     return rule_write(db, out_id, tenant, 0, weekday, start_min, end_min, valid_from, valid_until, now);
 }
 
@@ -171,6 +174,8 @@ int sl_rules_list(sl_db *db, sl_rule **out, size_t *count, sl_id tenant, uint32_
 {
     sl__grow g = {NULL, 0, 0, sizeof(sl_rule), 0};
     int rc;
+    SL__CLEAR_OUT(out);
+    SL__CLEAR_OUT(count);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (!out || !count || tenant <= 0)
@@ -190,6 +195,8 @@ int sl_overrides_list(sl_db *db, sl_override **out, size_t *count, sl_id tenant,
 {
     sl__grow g = {NULL, 0, 0, sizeof(sl_override), 0};
     int rc;
+    SL__CLEAR_OUT(out);
+    SL__CLEAR_OUT(count);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (!out || !count || tenant <= 0 || from > to)
@@ -216,12 +223,15 @@ int sl_override_set(sl_db *db, sl_id *out_id, sl_id tenant, sl_date date, const 
     sl_override o, old;
     sl_tenant t;
     int rc;
+    SL__CLEAR_OUT(out_id);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)tenant);
     if (n > 0 && !windows)
         return sl__err(db, SL_EINVAL, "sl_override_set: windows is NULL but n = %zu", n);
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
     if (n > SL_MAX_WINDOWS_PER_DAY)
         return sl__err(db, SL_EINVAL, "%zu windows exceed the %d allowed per date", n, SL_MAX_WINDOWS_PER_DAY);
     for (size_t i = 0; i < n; i++)

@@ -70,12 +70,12 @@ int sl_slots(sl_db *db, sl_interval *buf, size_t cap, size_t *count, uint32_t *f
 int sl_slots_alloc(sl_db *db, sl_interval **out, size_t *count, uint32_t *flags,
                    sl_id tenant, sl_time from, sl_time to, int64_t duration, sl_time now)
 {
+    SL__CLEAR_OUT(out);
+    SL__CLEAR_OUT(count);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "sl_slots_alloc: db is NULL");
     if (!out || !count)
         return sl__err(db, SL_EINVAL, "sl_slots_alloc: %s is NULL", out ? "count" : "out");
-    *out = NULL;
-    *count = 0;
     /* The query runs into the handle's worst-case buffer (bounded by the
      * 14-day range); the caller gets an allocation of the exact size. */
     size_t n = 0;
