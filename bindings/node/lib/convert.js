@@ -103,9 +103,25 @@ function optDuration(v, what, dflt = 0) {
     return v === undefined || v === null ? dflt : duration(v, what);
 }
 
-/** A string that can cross as a C string: no NUL byte inside. */
+// A surrogate code unit without its partner: a high one not followed by a
+// low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Every JS string bound for the library passes here. A lone surrogate has
+ * no UTF-8 form: koffi and Buffer.from would send U+FFFD in its place, so
+ * 'k\uD800' and 'k\uFFFD' would reach C as the same idempotency key (or
+ * the same file, zone, event id). Refuse it, as Python's encode does. */
+function wellFormed(v, what) {
+    if (typeof v.isWellFormed === 'function' ? v.isWellFormed() : !LONE_SURROGATE.test(v)) return v;
+    const at = LONE_SURROGATE.exec(v).index;
+    const unit = v.charCodeAt(at).toString(16).toUpperCase();
+    throw new InvalidArgument(`${what} is not well-formed Unicode: lone surrogate U+${unit} at index ${at}`);
+}
+
+/** A string that can cross as a C string: well-formed, no NUL inside. */
 function str(v, what) {
     if (typeof v !== 'string') throw new TypeError(`${what} must be a string, got ${describe(v)}`);
+    wellFormed(v, what);
     if (v.includes('\0')) throw new InvalidArgument(`${what} must not contain a NUL character`);
     return v;
 }
@@ -116,7 +132,7 @@ function optStr(v, what) {
 
 /** Bytes: a Buffer, a Uint8Array or a string (encoded as UTF-8). */
 function bytes(v, what) {
-    if (typeof v === 'string') return Buffer.from(v, 'utf8');
+    if (typeof v === 'string') return Buffer.from(wellFormed(v, what), 'utf8');
     if (Buffer.isBuffer(v)) return v;
     if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     throw new TypeError(`${what} must be a Buffer, Uint8Array or string, got ${describe(v)}`);
@@ -125,7 +141,7 @@ function bytes(v, what) {
 /** A wall-clock time: "HH:MM" (00:00..24:00) or minutes after midnight. */
 function minuteOfDay(v, what) {
     if (typeof v === 'string') {
-        const m = /^(\d{1,2}):(\d{2})$/.exec(v);
+        const m = /^(\d{1,2}):(\d{2})$/.exec(str(v, what));
         if (!m) throw new InvalidArgument(`${what} must look like "HH:MM", got "${v}"`);
         const h = Number(m[1]);
         const mm = Number(m[2]);
@@ -155,7 +171,7 @@ function options(v, what = 'options') {
 }
 
 function lookup(map, v, what) {
-    if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(map, v)) return map[v];
+    if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(map, str(v, what))) return map[v];
     if (typeof v === 'number' && Number.isInteger(v) && Object.values(map).includes(v)) return v;
     throw new TypeError(`${what} must be one of ${Object.keys(map).map((k) => `"${k}"`).join(', ')}, got ${String(v)}`);
 }
@@ -166,6 +182,6 @@ function reverse(map) {
 
 module.exports = {
     INT32_MIN, INT32_MAX, INT64_MAX, int64, int32, uint32, num, time, now, date, dateOrNull,
-    duration, optDuration, str, optStr, bytes, minuteOfDay, hhmm, readFlags, options,
+    duration, optDuration, wellFormed, str, optStr, bytes, minuteOfDay, hhmm, readFlags, options,
     lookup, reverse, describe,
 };

@@ -5,7 +5,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
-const { sl, at, tempPath } = require('./helpers');
+const fs = require('node:fs');
+const path = require('node:path');
+const { sl, at, tempPath, tmpRoot } = require('./helpers');
 
 const NOW = at('2026-11-29T12:00:00Z');
 const BAD_IDS = ['7', 1.5, NaN, Infinity, -Infinity, null, undefined, {}, [], true, 2n ** 64n, -(2n ** 64n), 2 ** 64, Symbol('x')];
@@ -62,9 +64,6 @@ test('bad ids, dates, durations and strings never crash', () => {
         assert.ok(expectCleanError(() => db.book(7, { ...good, key: bad }), `key ${String(bad)}`));
         assert.ok(expectCleanError(() => db.post(7, { account: 1, amount: 1, kind: 'grant', key: bad }), `key ${String(bad)}`));
     }
-    // lone surrogates: not valid UTF-8 once encoded; refused or replaced, never a crash
-    expectCleanError(() => db.post(7, { account: 1, amount: 1, kind: 'grant', key: '\uD800x', now: NOW }), 'surrogate key');
-    expectCleanError(() => db.setTenant(7, { tz: '\uD800', now: NOW }), 'surrogate tz');
     // huge and odd wall-clock times
     for (const bad of ['99:00', '-1:00', '09:60', 1e12, -5, '']) {
         assert.ok(expectCleanError(() => db.addRule(7, { weekday: 1, start: bad, end: '10:00', now: NOW }), `start ${bad}`));
@@ -75,6 +74,129 @@ test('bad ids, dates, durations and strings never crash', () => {
     }
     assert.throws(() => db.slots(7, NOW, NOW, { duration: 60, limit: 10 ** 9 }), sl.InvalidArgument);
     assert.throws(() => db.history(7, { limit: 10 ** 9 }), sl.InvalidArgument);
+    db.close();
+});
+
+// A lone surrogate has no UTF-8 form; sent anyway it would arrive as U+FFFD,
+// and 'k\uD800' would be the same key as 'k\uFFFD'.
+const LONE = [['lone high surrogate', '\uD800'], ['lone low surrogate', '\uDC00'], ['reversed pair', '\uDC00\uD800']];
+
+function storeState(db, holdId) {
+    return JSON.stringify({
+        tenant: db.tenant(7),
+        rules: db.rules(7, { includeDeleted: true }),
+        overrides: db.overrides(7, '2026-11-01', '2027-01-31', { includeDeleted: true }),
+        sessions: db.sessions(7, at('2026-11-01T00:00:00Z'), at('2027-06-01T00:00:00Z'), { includeDeleted: true }),
+        history: db.history(7, { limit: 10000 }),
+        balance: db.balance(7, 1, { now: NOW }),
+        hold: db.holdGet(7, holdId),
+    });
+}
+
+test('every string argument that is not well-formed Unicode is InvalidArgument and writes nothing', () => {
+    const db = sl.openMemory();
+    db.setTenant(7, { tz: 'UTC', now: NOW });
+    const ruleId = db.addRule(7, { weekday: 1, start: '09:00', end: '17:00', now: NOW });
+    db.post(7, { account: 1, amount: 20, kind: 'grant', key: 'seed', now: NOW });
+    const holdId = db.hold(7, { account: 1, amount: 2, ttl: 3600, key: 'seed-hold', now: NOW }).id;
+    const MON = at('2026-11-30T09:00:00Z');
+    const booking = { student: 1, start: MON, duration: 3600, now: NOW };
+    const payload = Buffer.from('{}');
+    // [label, the argument's name in the message, valid text the bad part is appended to, call]
+    const cases = [
+        ['setTenant', 'tz', 'Europe/Berlin', (s) => db.setTenant(7, { tz: s, now: NOW })],
+        ['addRule', 'start', '10:00', (s) => db.addRule(7, { weekday: 2, start: s, end: '11:00', now: NOW })],
+        ['addRule', 'end', '11:00', (s) => db.addRule(7, { weekday: 2, start: '10:00', end: s, now: NOW })],
+        ['addRule', 'validFrom', '2026-12-01', (s) => db.addRule(7, { weekday: 2, start: '10:00', end: '11:00', validFrom: s, now: NOW })],
+        ['addRule', 'validUntil', '2026-12-31', (s) => db.addRule(7, { weekday: 2, start: '10:00', end: '11:00', validUntil: s, now: NOW })],
+        ['updateRule', 'start', '08:00', (s) => db.updateRule(7, ruleId, { start: s, now: NOW })],
+        ['updateRule', 'end', '18:00', (s) => db.updateRule(7, ruleId, { end: s, now: NOW })],
+        ['updateRule', 'validFrom', '2026-12-01', (s) => db.updateRule(7, ruleId, { validFrom: s, now: NOW })],
+        ['updateRule', 'validUntil', '2026-12-31', (s) => db.updateRule(7, ruleId, { validUntil: s, now: NOW })],
+        ['setOverride', 'date', '2026-12-01', (s) => db.setOverride(7, s, [], { now: NOW })],
+        ['setOverride', 'windows\\[0\\]\\[0\\]', '10:00', (s) => db.setOverride(7, '2026-12-01', [[s, '12:00']], { now: NOW })],
+        ['setOverride', 'windows\\[0\\]\\.end', '12:00', (s) => db.setOverride(7, '2026-12-01', [{ start: '10:00', end: s }], { now: NOW })],
+        ['override', 'date', '2026-12-01', (s) => db.override(7, s)],
+        ['overrides', 'from', '2026-12-01', (s) => db.overrides(7, s, '2026-12-31')],
+        ['overrides', 'to', '2026-12-31', (s) => db.overrides(7, '2026-12-01', s)],
+        ['book', 'key', 'k', (s) => db.book(7, { ...booking, key: s })],
+        ['bookMany', 'key', 'k', (s) => db.bookMany(7, [{ student: 1, start: MON, duration: 3600 }], { key: s, now: NOW })],
+        ['bookTrial', 'key', 'k', (s) => db.bookTrial(7, { ...booking, key: s })],
+        ['scheduleManual', 'key', 'k', (s) => db.scheduleManual(7, { ...booking, key: s })],
+        ['bookRecurring', 'key', 'k', (s) => db.bookRecurring(7, { ...booking, count: 2, key: s })],
+        ['bookRecurring', 'policy', 'skip-conflicts', (s) => db.bookRecurring(7, { ...booking, count: 2, policy: s })],
+        ['softDelete', 'entity', 'rule', (s) => db.softDelete(7, s, ruleId, { now: NOW })],
+        ['restore', 'entity', 'rule', (s) => db.restore(7, s, ruleId, { now: NOW })],
+        ['purge', 'entity', 'rule', (s) => db.purge(s, NOW)],
+        ['post', 'key', 'k', (s) => db.post(7, { account: 1, amount: 1, kind: 'grant', key: s, now: NOW })],
+        ['post', 'reference', 'order 1', (s) => db.post(7, { account: 1, amount: 1, kind: 'grant', key: 'r', reference: s, now: NOW })],
+        ['post', 'kind', 'grant', (s) => db.post(7, { account: 1, amount: 1, kind: s, key: 'r', now: NOW })],
+        ['postMany', 'posts\\[0\\]\\.key', 'k', (s) => db.postMany(7, [{ account: 1, amount: 1, kind: 'grant', key: s }], { now: NOW })],
+        ['postMany', 'posts\\[0\\]\\.reference', 'ref', (s) => db.postMany(7, [{ account: 1, amount: 1, kind: 'grant', key: 'm', reference: s }], { now: NOW })],
+        ['postMany', 'posts\\[0\\]\\.kind', 'grant', (s) => db.postMany(7, [{ account: 1, amount: 1, kind: s, key: 'm' }], { now: NOW })],
+        ['hold', 'key', 'k', (s) => db.hold(7, { account: 1, amount: 1, ttl: 60, key: s, now: NOW })],
+        ['capture', 'key', 'k', (s) => db.capture(7, holdId, { amount: 1, key: s, now: NOW })],
+        ['webhookClaim', 'source', 'stripe', (s) => db.webhookClaim(7, s, 'evt_1', { now: NOW })],
+        ['webhookClaim', 'eventId', 'evt_1', (s) => db.webhookClaim(7, 'stripe', s, { now: NOW })],
+        ['db.checkZone', 'zone', 'UTC', (s) => db.checkZone(s)],
+        ['db.utcOffset', 'zone', 'UTC', (s) => db.utcOffset(s, NOW)],
+        ['db.utcToLocal', 'zone', 'UTC', (s) => db.utcToLocal(s, NOW)],
+        ['db.localToUtc', 'zone', 'UTC', (s) => db.localToUtc(s, { year: 2026, month: 11, day: 30 })],
+        ['checkZone', 'zone', 'UTC', (s) => sl.checkZone(s)],
+        ['utcOffset', 'zone', 'UTC', (s) => sl.utcOffset(s, NOW)],
+        ['utcToLocal', 'zone', 'UTC', (s) => sl.utcToLocal(s, NOW)],
+        ['localToUtc', 'zone', 'UTC', (s) => sl.localToUtc(s, { year: 2026, month: 11, day: 30 })],
+        ['parseTime', 'text', '2026-11-30T09:00:00Z', (s) => sl.parseTime(s)],
+        ['parseDate', 'text', '2026-11-30', (s) => sl.parseDate(s)],
+        ['webhookVerify', 'secret', 'whsec', (s) => sl.webhookVerify(s, 't=1,v1=00', payload, { now: NOW })],
+        ['webhookVerify', 'header', 't=1,v1=00', (s) => sl.webhookVerify('whsec', s, payload, { now: NOW })],
+        ['webhookVerify', 'payload', '{}', (s) => sl.webhookVerify('whsec', 't=1,v1=00', s, { now: NOW })],
+        ['open', 'path', path.join(tmpRoot, 'surrogate'), (s) => sl.open(s)],
+        ['open', 'tzdir', '/usr/share/zoneinfo', (s) => sl.open(':memory:', { tzdir: s })],
+        ['openMemory', 'tzdir', '/usr/share/zoneinfo', (s) => sl.openMemory({ tzdir: s })],
+        ['openMemory', 'ledgerKey', 'a ledger key of 16+ bytes', (s) => sl.openMemory({ ledgerKey: s })],
+        ['openMemory', 'durability', 'fast', (s) => sl.openMemory({ durability: s })],
+    ];
+    const before = storeState(db, holdId);
+    for (const [fn, arg, base, call] of cases) {
+        for (const [kind, bad] of LONE) {
+            const label = `${fn} ${arg.replace(/\\/g, '')} with a ${kind}`;
+            let result;
+            assert.throws(() => { result = call(base + bad); },
+                (err) => err instanceof sl.InvalidArgument && err.code === sl.codes.SL_EINVAL &&
+                    new RegExp(`^${arg} is not well-formed Unicode`).test(err.message),
+                `${label}: ${result && typeof result.close === 'function' ? (result.close(), 'opened') : 'no InvalidArgument'}`);
+            assert.equal(storeState(db, holdId), before, `${label} changed the store`);
+        }
+    }
+    // nothing was created under the name the surrogate would have become
+    assert.equal(fs.existsSync(path.join(tmpRoot, 'surrogate\uFFFD')), false);
+    assert.equal(fs.existsSync(path.join(tmpRoot, 'surrogate\uFFFD\uFFFD')), false);
+    db.close();
+});
+
+test('a key with a lone surrogate is refused, so it cannot replay as the key with U+FFFD', () => {
+    const db = sl.openMemory();
+    db.setTenant(7, { now: NOW });
+    db.addRule(7, { weekday: 1, start: '09:00', end: '17:00', now: NOW });
+    db.post(7, { account: 1, amount: 5, kind: 'grant', key: 'seed', now: NOW });
+    for (const [kind, bad] of LONE) {
+        assert.throws(() => db.post(7, { account: 1, amount: 1, kind: 'grant', key: `k${bad}`, now: NOW }), sl.InvalidArgument, kind);
+    }
+    assert.equal(db.balance(7, 1, { now: NOW }).posted, 5);
+    const e = db.post(7, { account: 1, amount: 1, kind: 'grant', key: 'k\uFFFD', now: NOW });
+    assert.deepEqual([e.replayed, e.key, e.balanceAfter], [false, 'k\uFFFD', 6]);
+    // a well-formed pair crosses unchanged, and is its own key
+    const p = db.post(7, { account: 1, amount: 1, kind: 'grant', key: 'k\uD83D\uDE00', reference: '\u{1F600}', now: NOW });
+    assert.deepEqual([p.replayed, p.key, p.reference, p.balanceAfter], [false, 'k\u{1F600}', '\u{1F600}', 7]);
+    // the same for a booking key and a webhook event id
+    const start = at('2026-11-30T09:00:00Z');
+    assert.throws(() => db.book(7, { student: 1, start, duration: 3600, key: 'b\uDC00', now: NOW }), sl.InvalidArgument);
+    assert.deepEqual(db.sessions(7, start, at('2026-12-01T00:00:00Z')), []);
+    const s = db.book(7, { student: 1, start, duration: 3600, key: 'b\uFFFD', now: NOW });
+    assert.deepEqual([s.replayed, s.key], [false, 'b\uFFFD']);
+    assert.throws(() => db.webhookClaim(7, 'stripe', 'evt\uD800', { now: NOW }), sl.InvalidArgument);
+    assert.equal(db.webhookClaim(7, 'stripe', 'evt\uFFFD', { now: NOW }), true);
     db.close();
 });
 

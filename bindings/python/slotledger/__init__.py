@@ -173,6 +173,20 @@ def _text_in(name, v, required=False):
         raise InvalidArgument("%s is not encodable as UTF-8" % name) from None
 
 
+def _path_in(name, v):
+    """str, bytes or path-like -> the bytes the OS sees (os.fsencode)."""
+    if not isinstance(v, (str, bytes, os.PathLike)):
+        raise TypeError("%s must be a str or path-like, not %s" % (name, type(v).__name__))
+    try:
+        raw = os.fsencode(v)
+    except UnicodeEncodeError:
+        # A lone surrogate that surrogateescape cannot map back to a byte.
+        raise InvalidArgument("%s is not encodable as a file name" % name) from None
+    if b"\0" in raw:
+        raise InvalidArgument("%s contains a NUL byte" % name)
+    return raw
+
+
 def _bytes_in(name, v):
     if isinstance(v, str) or not isinstance(v, (bytes, bytearray, memoryview)):
         raise TypeError("%s must be bytes, not %s" % (name, type(v).__name__))
@@ -385,11 +399,7 @@ def _options(durability, tzdir, busy_timeout_ms, ledger_key):
     opts.durability = _DURABILITY[durability]
     keep = []
     if tzdir is not None:
-        if not isinstance(tzdir, (str, bytes, os.PathLike)):
-            raise TypeError("tzdir must be a path")
-        raw = os.fsencode(tzdir)
-        if b"\0" in raw:
-            raise InvalidArgument("tzdir contains a NUL byte")
+        raw = _path_in("tzdir", tzdir)
         opts.tzdir = raw
         keep.append(raw)
     opts.busy_timeout_ms = _int("busy_timeout_ms", busy_timeout_ms, _I32_MIN, _I32_MAX)
@@ -405,11 +415,7 @@ def _options(durability, tzdir, busy_timeout_ms, ledger_key):
 def open(path, *, durability="durable", tzdir=None, busy_timeout_ms=0, ledger_key=None):  # noqa: A001
     """Open (creating if needed) a SQLite database file; ":memory:" gives a
     private in-memory SQLite database."""
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError("path must be a str or path-like, not %s" % type(path).__name__)
-    raw = os.fsencode(path)
-    if b"\0" in raw:
-        raise InvalidArgument("path contains a NUL byte")
+    raw = _path_in("path", path)
     opts, keep = _options(durability, tzdir, busy_timeout_ms, ledger_key)
     h = ctypes.c_void_p()
     _L.sl_open(ctypes.byref(h), raw, ctypes.byref(opts))

@@ -278,6 +278,73 @@ class BadInputTests(unittest.TestCase):
                     except sl.Error:
                         pass
 
+    def _state(self, hold_id):
+        db = self.db
+        return (db.tenant(7), db.rules(7, include_deleted=True),
+                db.overrides(7, date(2026, 11, 1), date(2027, 1, 31), include_deleted=True),
+                db.sessions(7, NOW, NOW + timedelta(days=180), include_deleted=True),
+                db.history(7, limit=10000), db.balance(7, 1, now=NOW), db.hold_get(7, hold_id))
+
+    def test_strings_utf8_cannot_carry(self):
+        # A lone surrogate has no UTF-8 form: every str argument refuses it
+        # with InvalidArgument (never UnicodeEncodeError) and writes nothing.
+        db = self.db
+        db.post(7, account=1, amount=20, kind="grant", key="seed", now=NOW)
+        hid = db.hold(7, account=1, amount=2, expires_at=NOW + HOUR, key="seed-hold", now=NOW).id
+        rid = db.rules(7)[0].id
+        booking = dict(student=1, start=MON, duration=HOUR, now=NOW)
+        tmp = tempfile.mkdtemp(prefix="slpy-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        cases = [
+            ("set_tenant tz", lambda s: db.set_tenant(7, tz="Europe/Berlin" + s, now=NOW)),
+            ("add_rule start", lambda s: db.add_rule(7, weekday=2, start="10:00" + s, end="11:00", now=NOW)),
+            ("add_rule end", lambda s: db.add_rule(7, weekday=2, start="10:00", end="11:00" + s, now=NOW)),
+            ("update_rule start", lambda s: db.update_rule(7, rid, weekday=1, start="08:00" + s, end="17:00", now=NOW)),
+            ("set_override window", lambda s: db.set_override(7, date(2026, 12, 1), [("10:00" + s, "12:00")], now=NOW)),
+            ("book key", lambda s: db.book(7, key="k" + s, **booking)),
+            ("book_many key", lambda s: db.book_many(7, [(1, MON, HOUR)], key="k" + s, now=NOW)),
+            ("book_trial key", lambda s: db.book_trial(7, key="k" + s, **booking)),
+            ("schedule_manual key", lambda s: db.schedule_manual(7, key="k" + s, **booking)),
+            ("book_recurring key", lambda s: db.book_recurring(7, count=2, key="k" + s, **booking)),
+            ("soft_delete entity", lambda s: db.soft_delete(7, "rule" + s, rid, now=NOW)),
+            ("restore entity", lambda s: db.restore(7, "rule" + s, rid, now=NOW)),
+            ("purge entity", lambda s: db.purge("rule" + s, NOW)),
+            ("post key", lambda s: db.post(7, account=1, amount=1, kind="grant", key="k" + s, now=NOW)),
+            ("post reference", lambda s: db.post(7, account=1, amount=1, kind="grant", key="r",
+                                                 reference="order" + s, now=NOW)),
+            ("post kind", lambda s: db.post(7, account=1, amount=1, kind="grant" + s, key="r", now=NOW)),
+            ("post_many key", lambda s: db.post_many(7, [(1, 1, "grant", "k" + s)], now=NOW)),
+            ("post_many reference", lambda s: db.post_many(7, [(1, 1, "grant", "m", "ref" + s)], now=NOW)),
+            ("post_many kind", lambda s: db.post_many(7, [(1, 1, "grant" + s, "m")], now=NOW)),
+            ("hold key", lambda s: db.hold(7, account=1, amount=1, expires_at=NOW + HOUR, key="k" + s, now=NOW)),
+            ("capture key", lambda s: db.capture(7, hid, 1, key="k" + s, now=NOW)),
+            ("webhook_claim source", lambda s: db.webhook_claim(7, "stripe" + s, "evt_1", now=NOW)),
+            ("webhook_claim event_id", lambda s: db.webhook_claim(7, "stripe", "evt_1" + s, now=NOW)),
+            ("db.tz_check", lambda s: db.tz_check("UTC" + s)),
+            ("db.utc_offset", lambda s: db.utc_offset("UTC" + s, NOW)),
+            ("db.utc_to_local", lambda s: db.utc_to_local("UTC" + s, NOW)),
+            ("db.local_to_utc", lambda s: db.local_to_utc("UTC" + s, datetime(2026, 1, 1))),
+            ("tz_check", lambda s: sl.tz_check("UTC" + s)),
+            ("parse_time", lambda s: sl.parse_time("2026-11-30T09:00:00Z" + s)),
+            ("webhook_verify header", lambda s: sl.webhook_verify(b"whsec", "t=1,v1=00" + s, b"{}", now=NOW)),
+            ("open path", lambda s: sl.open(os.path.join(tmp, "x" + s))),
+            ("open tzdir", lambda s: sl.open(":memory:", tzdir="/usr/share/zoneinfo" + s)),
+            ("open_memory tzdir", lambda s: sl.open_memory(tzdir="/usr/share/zoneinfo" + s)),
+            ("open durability", lambda s: sl.open(":memory:", durability="fast" + s)),
+        ]
+        before = self._state(hid)
+        for label, call in cases:
+            for kind, bad in (("lone high", "\ud800"), ("lone low", "\udc00"), ("reversed pair", "\udc00\ud800")):
+                with self.subTest(case=label, surrogate=kind):
+                    with self.assertRaises(sl.InvalidArgument) as cm:
+                        call(bad)
+                    self.assertEqual(cm.exception.code, -1)
+                    self.assertEqual(self._state(hid), before)
+        self.assertEqual(os.listdir(tmp), [])
+        # the key with U+FFFD is a key of its own
+        e = db.post(7, account=1, amount=1, kind="grant", key="k\ufffd", now=NOW)
+        self.assertEqual((e.replayed, e.key), (False, "k\ufffd"))
+
     def test_errors_leave_the_handle_usable(self):
         with self.assertRaises(sl.NotFound):
             self.db.tenant(99)
