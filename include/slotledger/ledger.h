@@ -6,8 +6,9 @@
  * (amount < 0); adjust is either sign; zero is SL_EINVAL.
  *
  * Idempotency: every post carries a key (1..SL_KEY_MAX bytes of UTF-8, not
- * starting with the reserved "sl:"), unique per tenant among entries (holds
- * have their own key space). The key check comes before every other check: an
+ * starting with the reserved "sl:"), in the tenant's one key space shared
+ * by bookings, posts, holds and captures (see sessions.h). The key check
+ * comes before every other check: an
  * identical replay returns SL_OK with the ORIGINAL entry (same id, sequence
  * and timestamp) and replayed = 1; the same key with a different request is
  * SL_EIDEMPOTENCY, the message naming the differing field. Keys never
@@ -132,8 +133,11 @@ SL_API int sl_ledger_post(sl_db *db, sl_entry *out, sl_id tenant, sl_id account,
 
 /**
  * Post n linked entries all or nothing, in order (each sees the balances the
- * previous ones left). An entry whose key was already used for the same
- * request is a replay (not posted again; replayed = 1 in out). On failure
+ * previous ones left). An entry whose key an earlier sl_ledger_post_many
+ * used for the same entry is a replay (not posted again; replayed = 1 in
+ * out); a key of sl_ledger_post is another operation's (SL_EIDEMPOTENCY,
+ * see sessions.h). A reference is hashed only up to SL_REF_MAX + 1 bytes
+ * before it is refused: nothing longer is read or copied. On failure
  * *failed_index (may be NULL) names the failing entry (n when the failure is
  * not tied to one) with that entry's real code, and nothing is written.
  * Errors: as sl_ledger_post; SL_EINVAL for n == 0 or n > SL_MAX_LINKED.
@@ -156,8 +160,9 @@ SL_API int sl_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id accoun
 
 /**
  * Reserve amount credits of account until expires_at (> now), counted
- * against available now. key is required (holds have their own key
- * space); a replay returns the original hold with replayed = 1.
+ * against available now. key is required (the tenant's one key space: a
+ * key a post, capture or booking used is SL_EIDEMPOTENCY); a replay
+ * returns the original hold with replayed = 1.
  * Errors: as sl_ledger_post.
  */
 SL_API int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount, sl_time expires_at,

@@ -12,10 +12,22 @@
  *
  * Idempotency keys (1..SL_KEY_MAX bytes of valid UTF-8, or NULL for none;
  * keys starting with "sl:" are reserved for the library's own entries, such
- * as a session's capture "sl:session:<id>:capture") are unique per tenant
- * across booking operations: a replay with the same
- * request returns the original session with replayed = 1; the same key
- * with a different request is SL_EIDEMPOTENCY. The key check comes first.
+ * as a session's capture "sl:session:<id>:capture"). Each tenant has ONE key
+ * space, shared by every keyed operation: sl_book, sl_book_trial,
+ * sl_schedule_manual, sl_book_many, sl_book_recurring, sl_ledger_post,
+ * sl_ledger_post_many, sl_hold and sl_hold_capture (sl_hold_release takes no
+ * key). A key belongs to the first request that used it, for good:
+ *  - the same operation with the same request is a replay: SL_OK, the
+ *    original result, replayed = 1;
+ *  - the same operation with another request is SL_EIDEMPOTENCY, the
+ *    message naming the field that differs;
+ *  - any other operation is SL_EIDEMPOTENCY, the message naming the owner
+ *    ("idempotency key "K" belongs to a hold capture (entry 12); this
+ *    request is a ledger post"), even when it would be stored elsewhere
+ *    (a hold's key reused by its capture, a post's by a booking).
+ * sl_ledger_post and sl_ledger_post_many are different operations here.
+ * The key check comes first, inside the write transaction, and writes
+ * nothing when it refuses.
  */
 #ifndef SLOTLEDGER_SESSIONS_H
 #define SLOTLEDGER_SESSIONS_H

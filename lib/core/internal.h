@@ -87,8 +87,6 @@ int sl__grow_finish(sl_db *db, sl__grow *g, int rc, unsigned long seq, void **ou
 int sl__key_check(sl_db *db, const char *key, int required);
 /* Whether s[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int sl__utf8_valid(const unsigned char *s, size_t len);
-/* BLAKE2b-128 of a canonical request (lib/core/text.c). */
-void sl__fingerprint(uint8_t out[16], const void *canon, size_t len);
 
 /* Inside a transaction: read the tenant; SL_ENOTFOUND with a message. */
 int sl__tenant_load(sl_db *db, sl_tenant *t, sl_id tenant);

@@ -208,3 +208,21 @@ print(target)
         }
     });
 });
+
+describe('long references (issue 9, defect 1)', () => {
+    it('post with a 4096-byte reference is InvalidArgument and writes nothing', () => {
+        const [, openDb] = BACKENDS[0];
+        const db = openDb();
+        try {
+            db.setTenant(T, { tz: 'UTC', now: NOW });
+            for (const n of [129, 4096, 1 << 20]) {
+                assert.throws(() => db.post(T, { account: 1, amount: 3, kind: 'purchase', key: 'long', reference: 'A'.repeat(n), now: NOW }),
+                    sl.InvalidArgument);
+            }
+            assert.equal(db.balance(T, 1, { now: NOW }).posted, 0);
+            assert.equal(db.post(T, { account: 1, amount: 3, kind: 'purchase', key: 'long', reference: 'A', now: NOW }).replayed, false);
+        } finally {
+            db.close();
+        }
+    });
+});

@@ -339,5 +339,18 @@ class FileLedgerTests(unittest.TestCase):
             self.assertFalse(b.webhook_claim(T, "s", "e", now=NOW))
 
 
+class LongReferenceTests(unittest.TestCase):
+    """Issue 9, defect 1: a reference over 128 bytes crashed the process."""
+
+    def test_long_reference_is_invalid(self):
+        with sl.open_memory() as db:
+            db.set_tenant(T, now=NOW)
+            for n in (129, 4096, 1 << 20):
+                with self.assertRaises(sl.InvalidArgument):
+                    db.post(T, account=1, amount=3, key="long", reference="A" * n, now=NOW)
+            self.assertEqual(db.balance(T, 1, now=NOW).posted, 0)
+            self.assertEqual(db.post(T, account=1, amount=3, key="long", reference="A", now=NOW).replayed, False)
+
+
 if __name__ == "__main__":
     unittest.main()
