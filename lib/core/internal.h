@@ -52,6 +52,8 @@ void sl__tx_rollback(sl_db *db);
 int sl__tx_end(sl_db *db, int rc);
 /* Fill in a generic message when a store method failed without one. */
 int sl__store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what);
+/* Whether the store keeps row MACs (version 2 with mac_put and mac_get). */
+int sl__store_has_macs(const sl_store *st);
 
 /* Instants the library accepts: years 0000..9999 (SL_EINVAL otherwise,
  * naming the argument). Keeps every sum of times and durations in range. */

@@ -30,7 +30,20 @@ int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id 
 int sl__account_write(sl_db *db, sl_account *a)
 {
     unsigned long seq = db->err_seq;
-    return sl__store_rc(db, seq, db->store->account_put(db->store, a), "writing an account");
+    int rc = sl__store_rc(db, seq, db->store->account_put(db->store, a), "writing an account");
+    return rc == SL_OK ? sl__row_seal(db, SL_MAC_ACCOUNT, a) : rc;
+}
+
+int sl__account_reseal(sl_db *db, sl_id tenant, sl_id student)
+{
+    sl_account a;
+    if (db->ledger_key_len == 0 || !sl__store_has_macs(db->store))
+        return SL_OK;
+    unsigned long seq = db->err_seq;
+    int rc = db->store->account_get(db->store, &a, tenant, student);
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc == SL_ENOTFOUND ? SL_ESTORE : rc, "reading an account to seal it");
+    return sl__row_seal(db, SL_MAC_ACCOUNT, &a);
 }
 
 typedef struct lapsed_ctx {
@@ -53,6 +66,10 @@ static int on_lapsed(void *ctx, const sl_credit_hold *h)
         int rc = c->db->store->hold_put(c->db->store, &x);
         if (rc != SL_OK) {
             c->rc = sl__store_rc(c->db, seq, rc, "expiring a hold");
+            return rc;
+        }
+        if ((rc = sl__row_seal(c->db, SL_MAC_HOLD, &x)) != SL_OK) {
+            c->rc = rc;
             return rc;
         }
     }

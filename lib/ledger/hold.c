@@ -23,7 +23,9 @@ static int hold_write(sl_db *db, sl_credit_hold *h)
     int rc = db->store->hold_put(db->store, h);
     if (rc == SL_EEXISTS)
         return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" is already used by another hold", h->key);
-    return sl__store_rc(db, seq, rc, "writing a hold");
+    if ((rc = sl__store_rc(db, seq, rc, "writing a hold")) != SL_OK)
+        return rc;
+    return sl__row_seal(db, SL_MAC_HOLD, h);
 }
 
 int sl__hold_place(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount,

@@ -171,6 +171,8 @@ static int set_deleted(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_tim
         sl__store_rc(db, seq, rc, restore ? "restoring a row" : "deleting a row");
         goto out_end_tx;
     }
+    if (entity == SL_ENTITY_ACCOUNT)
+        rc = sl__account_reseal(db, tenant, id);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
