@@ -2237,6 +2237,56 @@ START_TEST(test_soak)
 }
 END_TEST
 
+/* ---- INT64_MIN amounts (issue 9, defect 8) ----------------------------------- */
+
+/* Refusing a debit of INT64_MIN formatted -amount for its message: signed
+ * overflow (UBSan under ./run sanitize; "-9223372036854775808 requested"
+ * otherwise). The message gives the magnitude; every outcome is clean. */
+START_TEST(test_int64_min_amounts)
+{
+    static const int32_t kinds[] = {SL_ENTRY_ADJUST, SL_ENTRY_CONSUME};
+    const char *want_funded = "account 20 has 100 credits available (floor 0); 9223372036854775808 requested";
+    const char *want_empty = "account 21 has 0 credits available (floor 0); 9223372036854775808 requested";
+    post_ok(db, T1, 20, SL_ENTRY_PURCHASE, 100, "fund", NOW0);
+    for (size_t i = 0; i < 2; i++) {
+        /* Funded and unfunded accounts: SL_EINSUFFICIENT, nothing written. */
+        ck_assert_sl(sl_ledger_post(db, NULL, T1, 20, kinds[i], INT64_MIN, "min20", NULL, NOW0 + 1), SL_EINSUFFICIENT);
+        ERRMSG_HAS(db, want_funded);
+        ck_assert_sl(sl_ledger_post(db, NULL, T1, 21, kinds[i], INT64_MIN, "min21", NULL, NOW0 + 1), SL_EINSUFFICIENT);
+        ERRMSG_HAS(db, want_empty);
+        sl_post p = {20, kinds[i], 0, INT64_MIN, "min20", NULL};
+        size_t failed = 9;
+        ck_assert_sl(sl_ledger_post_many(db, NULL, &failed, T1, &p, 1, NOW0 + 1), SL_EINSUFFICIENT);
+        ck_assert_uint_eq(failed, 0);
+        ERRMSG_HAS(db, want_funded);
+    }
+    EXPECT_BAL(db, T1, 20, NOW0 + 2, 100, 0);
+    sl_account a;
+    ck_assert_sl(sl_account_get(db, &a, T1, 21, 0), SL_ENOTFOUND);
+    /* A negative available balance plus INT64_MIN leaves int64: SL_ERANGE. */
+    ck_assert_ok_db(db, sl_account_set_floor(db, T1, 24, -10, NOW0));
+    post_ok(db, T1, 24, SL_ENTRY_CONSUME, -7, "c24", NOW0);
+    ck_assert_sl(sl_ledger_post(db, NULL, T1, 24, SL_ENTRY_ADJUST, INT64_MIN, "min24", NULL, NOW0 + 1), SL_ERANGE);
+    EXPECT_BAL(db, T1, 24, NOW0 + 2, -7, 0);
+    /* With the lowest floor they are allowed, funded or not. */
+    ck_assert_ok_db(db, sl_account_set_floor(db, T1, 22, INT64_MIN, NOW0));
+    sl_entry e = post_ok(db, T1, 22, SL_ENTRY_ADJUST, INT64_MIN, "min22", NOW0 + 3);
+    ck_assert_int_eq(e.balance_after, INT64_MIN);
+    ck_assert_ok_db(db, sl_account_set_floor(db, T1, 23, INT64_MIN, NOW0));
+    post_ok(db, T1, 23, SL_ENTRY_PURCHASE, 100, "fund23", NOW0);
+    e = post_ok(db, T1, 23, SL_ENTRY_CONSUME, INT64_MIN, "min23", NOW0 + 3);
+    ck_assert_int_eq(e.balance_after, INT64_MIN + 100);
+    EXPECT_BAL(db, T1, 23, NOW0 + 4, INT64_MIN + 100, 0);
+    /* Holds and captures take positive amounts only. */
+    ck_assert_sl(sl_hold(db, NULL, T1, 20, INT64_MIN, NOW0 + HOUR, "hmin", NOW0 + 4), SL_EINVAL);
+    sl_credit_hold h = hold_ok(db, T1, 20, 5, NOW0 + HOUR, "h20", NOW0 + 4);
+    ck_assert_sl(sl_hold_capture(db, NULL, T1, h.id, INT64_MIN, "capmin", NOW0 + 5), SL_EINVAL);
+    ERRMSG_HAS(db, "capture of -9223372036854775808 credits");
+    EXPECT_BAL(db, T1, 20, NOW0 + 5, 100, 5);
+    verify_ok(db, T1, 5);
+}
+END_TEST
+
 Suite *suite_ledger(void);
 Suite *suite_ledger(void)
 {
@@ -2258,6 +2308,7 @@ Suite *suite_ledger(void)
     tcase_add_test(tc, test_post_many_replays);
     tcase_add_test(tc, test_history_keyset_pages);
     tcase_add_test(tc, test_deleted_account);
+    tcase_add_test(tc, test_int64_min_amounts);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("holds");

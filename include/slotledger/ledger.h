@@ -19,6 +19,13 @@
  * account's floor (default 0): SL_EINSUFFICIENT. Running balances are
  * stored; int64 overflow is SL_ERANGE, never a wrap.
  *
+ * Soft-deleted accounts (sl_soft_delete with SL_ENTITY_ACCOUNT) take nothing
+ * new: posts, holds, floors and bookings with credits are SL_ENOTFOUND, the
+ * message saying the account is deleted, and write nothing. What such an
+ * account already holds still resolves: sl_hold_capture (posting its consume
+ * entry), sl_hold_release, the session transitions and expiry work as on a
+ * live account. sl_restore makes it usable again; accounts are never purged.
+ *
  * Tamper evidence: each tenant's entries form a chain, hash_n =
  * BLAKE2b-256(ledger_key?, hash_{n-1} || canonical(entry_n)); sl_ledger_verify
  * recomputes it and checks every account's posted and held balances. With
@@ -130,7 +137,8 @@ typedef struct sl_post {
  * out (may be NULL) receives the entry (or the original, on a replay).
  * Errors: SL_EIDEMPOTENCY, SL_EINVAL (ids, kind, sign, zero, key, reference
  * over SL_REF_MAX or not UTF-8), SL_EINSUFFICIENT, SL_ERANGE (overflow),
- * SL_ENOTFOUND (tenant, or a deleted account), SL_ESTORE, SL_EBUSY.
+ * SL_ENOTFOUND (tenant, or a soft-deleted account: the message says it is
+ * deleted), SL_ESTORE, SL_EBUSY.
  */
 SL_API int sl_ledger_post(sl_db *db, sl_entry *out, sl_id tenant, sl_id account, int32_t kind,
                           int64_t amount, const char *key, const char *reference, sl_time now);
@@ -156,7 +164,8 @@ SL_API int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id acc
 
 /** Set an account's floor (created if needed). A floor above the current
  * available balance is allowed (it only blocks further spending).
- * Errors: SL_EINVAL, SL_ENOTFOUND, SL_ESTORE. */
+ * Errors: SL_EINVAL, SL_ENOTFOUND (tenant, or a soft-deleted account),
+ * SL_ESTORE. */
 SL_API int sl_account_set_floor(sl_db *db, sl_id tenant, sl_id account, int64_t floor, sl_time now);
 
 /** Read an account (deleted only with SL_INCLUDE_DELETED). */
@@ -175,15 +184,18 @@ SL_API int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, 
 /**
  * Capture `amount` (1..the hold's amount) of an active hold: posts a consume
  * entry of -amount with `key`, releases the rest. out (may be NULL) receives
- * the entry. Replaying the key returns the same entry. Errors: SL_ENOTFOUND,
+ * the entry. Replaying the key returns the same entry. Works when the
+ * account was soft-deleted since the hold was placed (the credits were
+ * promised then). Errors: SL_ENOTFOUND,
  * SL_ESTATE (already captured or released), SL_EEXPIRED (past expires_at;
  * the amount is available again), SL_EINVAL, SL_EIDEMPOTENCY.
  */
 SL_API int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t amount,
                            const char *key, sl_time now);
 
-/** Void an active hold. out (may be NULL) receives the hold. Errors:
- * SL_ENOTFOUND, SL_ESTATE (already resolved), SL_EEXPIRED. */
+/** Void an active hold, also of a soft-deleted account. out (may be NULL)
+ * receives the hold. Errors: SL_ENOTFOUND, SL_ESTATE (already resolved),
+ * SL_EEXPIRED. */
 SL_API int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl_time now);
 
 /** Read a hold. */

@@ -100,13 +100,16 @@ int sl__hold_capture(sl_db *db, sl_entry *out, sl_credit_hold *h, int64_t amount
 {
     sl__chain_head head = {0, 0, {0}};
     sl_account a;
-    int rc, is_new;
+    int rc;
     if ((rc = hold_resolvable(db, h, now)) != SL_OK)
         return rc;
     if (amount <= 0 || amount > h->amount)
         return sl__err(db, SL_EINVAL, "capture of %lld credits from hold %lld of %lld", (long long)amount,
                        (long long)h->id, (long long)h->amount);
-    if ((rc = sl__account_load(db, &a, &is_new, h->tenant, h->account, now)) != SL_OK ||
+    /* The credits were promised when the hold was placed: a capture posts
+     * its consume entry even when the account was deleted since. -amount
+     * cannot overflow: 0 < amount <= h->amount. */
+    if ((rc = sl__account_load_holder(db, &a, h, now)) != SL_OK ||
         (rc = sl__entry_post(db, out, &head, &a, SL_ENTRY_CONSUME, -amount, key, NULL, h->id, req_hash, now)) !=
             SL_OK)
         return rc;
@@ -118,10 +121,10 @@ int sl__hold_capture(sl_db *db, sl_entry *out, sl_credit_hold *h, int64_t amount
 int sl__hold_release(sl_db *db, sl_credit_hold *h, sl_time now)
 {
     sl_account a;
-    int rc, is_new;
+    int rc;
     if ((rc = hold_resolvable(db, h, now)) != SL_OK)
         return rc;
-    if ((rc = sl__account_load(db, &a, &is_new, h->tenant, h->account, now)) != SL_OK)
+    if ((rc = sl__account_load_holder(db, &a, h, now)) != SL_OK)
         return rc;
     return hold_resolve(db, h, &a, SL_HOLD_RELEASED, now);
 }

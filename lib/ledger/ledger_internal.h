@@ -7,9 +7,16 @@
 
 #include "core/internal.h"
 
-/* The account of (tenant, student), or a new zero one (floor 0) when it
- * does not exist (*is_new = 1). A deleted account is SL_ENOTFOUND. */
+/* The account of (tenant, student) for new business (posts, holds,
+ * bookings with credits), or a new zero one (floor 0) when it does not
+ * exist (*is_new = 1). A deleted account is SL_ENOTFOUND, the message
+ * saying it is deleted. */
 int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id student, sl_time now);
+
+/* The account that holds h, to resolve h (capture, release): loaded even
+ * when soft-deleted, with its lapsed holds expired (a->held exact). A
+ * missing account is SL_ENOTFOUND (a hold's account is never purged). */
+int sl__account_load_holder(sl_db *db, sl_account *a, const sl_credit_hold *h, sl_time now);
 
 /* Marks active holds of the account that lapsed by `now` as expired and
  * takes them out of a->held (written with the account by the caller). */

@@ -60,10 +60,12 @@ int sl__entry_post(sl_db *db, sl_entry *out, sl__chain_head *head, sl_account *a
     int64_t left = 0;
     if (amount < 0 && !hold_id && __builtin_add_overflow(bal.available, amount, &left))
         return sl__err(db, SL_ERANGE, "account %lld: the available balance would overflow", (long long)a->student);
+    /* The magnitude is formatted unsigned: -amount overflows for INT64_MIN. */
     if (amount < 0 && !hold_id && left < a->floor)
         return sl__err(db, SL_EINSUFFICIENT,
-                       "account %lld has %lld credits available (floor %lld); %lld requested",
-                       (long long)a->student, (long long)bal.available, (long long)a->floor, (long long)-amount);
+                       "account %lld has %lld credits available (floor %lld); %llu requested",
+                       (long long)a->student, (long long)bal.available, (long long)a->floor,
+                       0ULL - (unsigned long long)amount);
 
     memset(&e, 0, sizeof(e));
     unsigned long seq = db->err_seq;

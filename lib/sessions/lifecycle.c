@@ -64,6 +64,8 @@ int sl__trial_check(sl_db *db, sl_id tenant, sl_id student)
  * The credits of a session follow its outcome: completed and no-show
  * capture the hold; cancelling releases it, unless the tenant's late-cancel
  * window has begun, which captures it instead. Confirming keeps it.
+ * This holds for a soft-deleted account too (the hold resolution loads it
+ * regardless): otherwise its sessions would block the time for good.
  */
 static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
 {

@@ -88,7 +88,9 @@ static int count_weekday(void *ctx, const sl_rule *r)
 /*
  * A deleted session gives its reserved credits back (its hold is released);
  * restoring a session that still blocks time reserves them again, which
- * can fail with SL_EINSUFFICIENT. Captured credits stay captured.
+ * can fail with SL_EINSUFFICIENT, or SL_ENOTFOUND while the student's
+ * account is deleted (a new hold is new business). Releasing works on a
+ * deleted account. Captured credits stay captured.
  */
 static int session_credits(sl_db *db, sl_session *sess, int restore, sl_time now)
 {
