@@ -405,6 +405,70 @@ START_TEST(test_anchor_catches_rollback_without_key)
 }
 END_TEST
 
+
+/* What migration 5 leaves on rows written before row MACs existed. */
+#define UNSEALED "UPDATE holds SET mac = NULL, mac_seq = NULL WHERE tenant = 1;" \
+                 "UPDATE accounts SET mac = NULL, mac_seq = NULL WHERE tenant = 1;"
+
+/* The upgrade path: rows without MACs fail verify until sl_ledger_seal
+ * seals them; it verifies everything else first. */
+START_TEST(test_seal_after_upgrade)
+{
+    const char *path = keyed_file("seal.db", (sl_id[1]){0});
+    raw_exec(path, UNSEALED);
+    sl_db *d = open_file(path, 1);
+    expect_row_tamper(d, "hold", "the row has no MAC");
+    size_t sealed = 99;
+    ck_assert_ok_db(d, sl_ledger_seal(d, &sealed, T1));
+    ck_assert_uint_eq(sealed, 3); /* accounts 1 and 2, the hold */
+    expect_ok(d);
+    ck_assert_ok_db(d, sl_ledger_seal(d, &sealed, T1));
+    ck_assert_uint_eq(sealed, 0);
+    sl_close(d);
+    /* Sealed rows are checked like any other from now on. */
+    raw_exec(path, "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 1");
+    d = open_file(path, 1);
+    expect_row_tamper(d, "account 1", "row MAC does not match");
+    sl_close(d);
+}
+END_TEST
+
+START_TEST(test_seal_refuses_what_verify_refuses)
+{
+    const char *path = keyed_file("sealbad.db", NULL);
+    /* Unsealed rows plus a balance that no longer matches its entries. */
+    raw_exec(path, UNSEALED "UPDATE accounts SET posted = posted + 5 WHERE tenant = 1 AND student = 2;");
+    sl_db *d = open_file(path, 1);
+    size_t sealed = 99;
+    ck_assert_sl(sl_ledger_seal(d, &sealed, T1), SL_ETAMPER);
+    ck_assert_uint_eq(sealed, 0);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(d), "account 2"));
+    sl_close(d);
+    /* Nothing was sealed: once the balance is put back, the rows still have no MAC. */
+    raw_exec(path, "UPDATE accounts SET posted = posted - 5 WHERE tenant = 1 AND student = 2;");
+    d = open_file(path, 1);
+    expect_row_tamper(d, "account", "the row has no MAC");
+    sl_close(d);
+
+    /* A row that has a MAC must still match it: seal does not re-seal it. */
+    path = keyed_file("sealmac.db", NULL);
+    raw_exec(path, "UPDATE accounts SET mac = NULL, mac_seq = NULL WHERE tenant = 1 AND student = 1;"
+                   "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 2;");
+    d = open_file(path, 1);
+    ck_assert_sl(sl_ledger_seal(d, &sealed, T1), SL_ETAMPER);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(d), "account 2"));
+    sl_close(d);
+
+    /* Without a key there is nothing to seal with. */
+    d = open_file(path, 0);
+    sealed = 99;
+    ck_assert_sl(sl_ledger_seal(d, &sealed, T1), SL_EINVAL);
+    ck_assert_uint_eq(sealed, 0);
+    ck_assert_sl(sl_ledger_seal(NULL, &sealed, T1), SL_EINVAL);
+    sl_close(d);
+}
+END_TEST
+
 Suite *suite_tamper(void);
 Suite *suite_tamper(void)
 {
@@ -420,6 +484,8 @@ Suite *suite_tamper(void)
     tcase_add_test(tc, test_account_row_deleted_or_mac_removed);
     tcase_add_test(tc, test_macs_follow_every_write);
     tcase_add_test(tc, test_memory_store_forgeries);
+    tcase_add_test(tc, test_seal_after_upgrade);
+    tcase_add_test(tc, test_seal_refuses_what_verify_refuses);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("anchor");

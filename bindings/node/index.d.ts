@@ -162,6 +162,8 @@ export class Database {
     ledgerHead(tenant: Int): LedgerHead;
     /** verify(), then proves the ledger still extends `head`; throws TamperError otherwise. */
     verifyHead(tenant: Int, head: LedgerHead): void;
+    /** Upgrade step for keyed databases written before row MACs: verify, then seal rows that have no MAC. */
+    seal(tenant: Int): number;
     webhookClaim(tenant: Int, source: string, eventId: string, opts?: Clock): boolean;
 
     checkZone(zone: string): true;

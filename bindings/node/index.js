@@ -832,6 +832,18 @@ class Database {
         check(C.sl_ledger_verify_head(h, t, anchor), h);
     }
 
+    /** Upgrade step for a keyed database written before row MACs: verify()
+     * accepting account and hold rows without a MAC, then write their MACs.
+     * Returns how many rows were sealed; throws TamperError (nothing
+     * sealed) for anything else verify() reports, InvalidArgument without
+     * a ledger key. */
+    seal(tenant) {
+        const h = this.#handle();
+        const out = [0];
+        check(C.sl_ledger_seal(h, out, V.int64(tenant, 'tenant')), h);
+        return V.num(out[0]);
+    }
+
     /** Record a webhook event once: true the first time, false after. */
     webhookClaim(tenant, source, eventId, opts) {
         const h = this.#handle();

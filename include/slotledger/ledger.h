@@ -255,9 +255,10 @@ typedef struct sl_verify_report {
  * Not detected even with a key: a rollback to an older consistent state
  * (an older copy of the file, or old copies of every row written since a
  * point together with the entries after it removed); deleting a resolved
- * hold row (it holds no credits; a captured hold's entry remains); rows
+ * hold row (it holds no credits; a captured hold's entry remains). Rows
  * written without the key or before row MACs existed are reported as "no
- * MAC" (they are unauthenticated) until the library rewrites them.
+ * MAC" (they are unauthenticated) until the library rewrites them or
+ * sl_ledger_seal seals them (once, after upgrading a keyed database).
  * Without a key: entry hashes are plain BLAKE2b, so someone who can write
  * the file can recompute them; verify then only shows inconsistencies
  * (balances that do not match their entries, a broken chain), not a
@@ -272,6 +273,24 @@ typedef struct sl_verify_report {
  * call on a handle (one thread at a time).
  */
 SL_API int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant);
+
+/**
+ * Upgrade step for a keyed database written by a version without row MACs:
+ * verifies the tenant's ledger exactly as sl_ledger_verify does, except
+ * that account and hold rows WITHOUT a MAC are accepted, and then, in the
+ * same write transaction, writes the MAC of each such row. *sealed (may be
+ * NULL) receives how many rows were sealed (0 when every row had one).
+ * Run it once per tenant after upgrading, at a time you trust the file:
+ * it vouches for the rows it seals (an edit made before sealing is sealed
+ * in, as long as balances and the chain agree). Anything else verify would
+ * report (a broken chain, a wrong balance, a row whose MAC does not match)
+ * fails with SL_ETAMPER and seals nothing. On a store without row MACs
+ * (a version-1 custom store) it verifies and seals nothing.
+ * Errors: SL_EINVAL (NULL db, tenant <= 0, no ledger key on the handle),
+ * SL_ETAMPER, SL_ENOMEM, SL_ESTORE, SL_EBUSY. Thread-safety: as every call
+ * on a handle.
+ */
+SL_API int sl_ledger_seal(sl_db *db, size_t *sealed, sl_id tenant);
 
 #define SL_LEDGER_ANCHOR_VERSION 1
 /** An anchor: where a tenant's chain stood. Keep it outside the database

@@ -427,19 +427,22 @@ static int has_account(const rows_ctx *c, sl_id student)
 
 /* Holds first (a forged hold usually comes with a forged account, and the
  * hold is the more precise finding), then accounts. */
-static int check_rows(sl_db *db, sl_verify_report *r, const verify_ctx *v, sl_id tenant, const rows_ctx *c)
+static int check_rows(sl_db *db, sl_verify_report *r, const verify_ctx *v, sl_id tenant, const rows_ctx *c,
+                      int sealing)
 {
     int rc = SL_OK;
     for (size_t i = 0; rc == SL_OK && i < c->holds.n; i++) {
         const hold_row *h = hold_at(c, i);
-        rc = row_check(db, v, tenant, SL_MAC_HOLD, h->h.id, &h->h, &h->mac, h->has_mac);
+        if (!(sealing && !h->has_mac))
+            rc = row_check(db, v, tenant, SL_MAC_HOLD, h->h.id, &h->h, &h->mac, h->has_mac);
         if (rc == SL_OK && h->h.status == SL_HOLD_ACTIVE && !has_account(c, h->h.account))
             rc = sl__err(db, SL_ETAMPER, "ledger of tenant %lld: hold %lld: active hold of account %lld, which has no "
                          "stored row", (long long)tenant, (long long)h->h.id, (long long)h->h.account);
     }
     for (size_t i = 0; rc == SL_OK && i < c->accts.n; i++) {
         const acct_row *a = acct_at(c, i);
-        rc = row_check(db, v, tenant, SL_MAC_ACCOUNT, a->a.student, &a->a, &a->mac, a->has_mac);
+        if (!(sealing && !a->has_mac))
+            rc = row_check(db, v, tenant, SL_MAC_ACCOUNT, a->a.student, &a->a, &a->mac, a->has_mac);
     }
     if (rc != SL_OK)
         account_bad(r);
@@ -502,7 +505,22 @@ static int read_and_scan(sl_db *db, verify_ctx *v, rows_ctx *c, sl_id tenant, co
     return v->bad ? SL_ETAMPER : SL_OK;
 }
 
-static int verify_run(sl_db *db, sl_verify_report *r, sl_id tenant, const sl_ledger_anchor *anchor)
+/* Seals (writes the MAC of) every row that has none; after check_rows. */
+static int seal_rows(sl_db *db, const rows_ctx *c, size_t *sealed)
+{
+    int rc = SL_OK;
+    for (size_t i = 0; rc == SL_OK && i < c->holds.n; i++)
+        if (!hold_at(c, i)->has_mac && (rc = sl__row_seal(db, SL_MAC_HOLD, &hold_at(c, i)->h)) == SL_OK)
+            (*sealed)++;
+    for (size_t i = 0; rc == SL_OK && i < c->accts.n; i++)
+        if (!acct_at(c, i)->has_mac && (rc = sl__row_seal(db, SL_MAC_ACCOUNT, &acct_at(c, i)->a)) == SL_OK)
+            (*sealed)++;
+    return rc;
+}
+
+/* Verifies; with sealed != NULL (sl_ledger_seal) in a write transaction,
+ * tolerating rows without a MAC and then sealing them. */
+static int verify_run(sl_db *db, sl_verify_report *r, sl_id tenant, const sl_ledger_anchor *anchor, size_t *sealed)
 {
     verify_ctx v;
     rows_ctx c;
@@ -515,20 +533,29 @@ static int verify_run(sl_db *db, sl_verify_report *r, sl_id tenant, const sl_led
     v.db = db;
     v.expect_seq = 1;
     v.r = r;
-    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+    if ((rc = sl__tx_begin(db, tenant, sealed != NULL)) != SL_OK)
         return rc;
     if ((rc = read_and_scan(db, &v, &c, tenant, anchor)) != SL_OK)
         goto out_rollback;
     if ((rc = check_anchor(db, r, &v, tenant, anchor)) != SL_OK)
         goto out_rollback;
-    if (macs_checked(db) && (rc = check_rows(db, r, &v, tenant, &c)) != SL_OK)
+    if (macs_checked(db) && (rc = check_rows(db, r, &v, tenant, &c, sealed != NULL)) != SL_OK)
         goto out_rollback;
     if ((rc = check_posted(db, r, tenant, &v, &c)) != SL_OK || (rc = check_held(db, r, tenant, &c)) != SL_OK)
         goto out_rollback;
     r->accounts = (int64_t)c.accts.n;
+    if (sealed) {
+        rc = seal_rows(db, &c, sealed);
+        if ((rc = sl__tx_end(db, rc)) == SL_OK)
+            rc = sl__ok(db);
+        else
+            *sealed = 0;
+        goto out_free;
+    }
     rc = sl__ok(db);
 out_rollback:
     sl__tx_rollback(db);
+out_free:
     free(v.sums);
     free(v.need);
     free(c.accts.p);
@@ -543,7 +570,24 @@ int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
-    return verify_run(db, out ? out : &local, tenant, NULL);
+    return verify_run(db, out ? out : &local, tenant, NULL, NULL);
+}
+
+int sl_ledger_seal(sl_db *db, size_t *sealed, sl_id tenant)
+{
+    sl_verify_report r;
+    size_t n = 0;
+    SL__CLEAR_OUT(sealed);
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if (db->ledger_key_len == 0)
+        return sl__err(db, SL_EINVAL, "sl_ledger_seal: the handle has no ledger key (sl_options.ledger_key)");
+    int rc = verify_run(db, &r, tenant, NULL, &n);
+    if (rc == SL_OK && sealed)
+        *sealed = n;
+    return rc;
 }
 
 int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
@@ -592,5 +636,5 @@ int sl_ledger_verify_head(sl_db *db, sl_id tenant, const sl_ledger_anchor *head)
     if (head->seq < 0 || (head->seq == 0 && memcmp(head->hash, zero, SL_HASH_BYTES) != 0))
         return sl__err(db, SL_EINVAL, "the anchor is malformed (seq %lld%s)", (long long)head->seq,
                        head->seq < 0 ? "" : " with a non-zero hash");
-    return verify_run(db, &r, tenant, head);
+    return verify_run(db, &r, tenant, head, NULL);
 }

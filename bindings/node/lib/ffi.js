@@ -290,6 +290,7 @@ const PROTOS = [
     'int sl_ledger_verify(sl_db *db, _Out_ sl_verify_report *out, int64_t tenant)',
     'int sl_ledger_head(sl_db *db, _Out_ sl_ledger_anchor *out, int64_t tenant)',
     'int sl_ledger_verify_head(sl_db *db, int64_t tenant, const sl_ledger_anchor *head)',
+    'int sl_ledger_seal(sl_db *db, _Out_ size_t *sealed, int64_t tenant)',
     'int sl_webhook_verify(const uint8_t *secret, size_t secret_len, const char *header, const uint8_t *payload, size_t payload_len, int64_t now, int64_t tolerance)',
     'int sl_webhook_claim(sl_db *db, _Out_ int *claimed, int64_t tenant, const char *source, const char *event_id, int64_t now)',
 ];

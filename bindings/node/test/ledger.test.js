@@ -276,3 +276,31 @@ describe('ledger anchor (ledgerHead / verifyHead)', () => {
         }
     });
 });
+
+describe('seal (upgrade of keyed databases written before row MACs)', () => {
+    it('seals rows without a MAC, then verify passes', () => {
+        const file = tempPath('seal');
+        const ledgerKey = Buffer.from('node-seal-test-ledger-key-32byte');
+        let db = sl.open(file, { ledgerKey });
+        db.setTenant(T, { now: NOW });
+        db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 's1', now: NOW });
+        db.close();
+        python('import sqlite3, sys\ncon = sqlite3.connect(sys.argv[1])\n'
+            + 'con.executescript("UPDATE accounts SET mac = NULL, mac_seq = NULL;")\ncon.close()\n', [file]);
+        db = sl.open(file, { ledgerKey });
+        try {
+            assert.throws(() => db.verify(T), (err) => err instanceof sl.TamperError && /no MAC/.test(err.message));
+            assert.equal(db.seal(T), 1);
+            db.verify(T);
+            assert.equal(db.seal(T), 0);
+        } finally {
+            db.close();
+        }
+        db = sl.open(file);
+        try {
+            assert.throws(() => db.seal(T), sl.InvalidArgument);
+        } finally {
+            db.close();
+        }
+    });
+});

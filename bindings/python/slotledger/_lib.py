@@ -387,6 +387,7 @@ _FUNCTIONS = [
     ("sl_ledger_verify", _int, [_vp, _P(SLVerifyReport), sl_id], "db"),
     ("sl_ledger_head", _int, [_vp, _P(SLLedgerAnchor), sl_id], "db"),
     ("sl_ledger_verify_head", _int, [_vp, sl_id, _P(SLLedgerAnchor)], "db"),
+    ("sl_ledger_seal", _int, [_vp, c_size_p, sl_id], "db"),
     ("sl_webhook_verify", _int, [_cp, _sz, _cp, _cp, _sz, sl_time, _i64], "thread"),
     ("sl_webhook_claim", _int, [_vp, _P(_int), sl_id, _cp, _cp, sl_time], "db"),
 ]

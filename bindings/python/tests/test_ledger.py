@@ -352,8 +352,7 @@ class LongReferenceTests(unittest.TestCase):
             self.assertEqual(db.post(T, account=1, amount=3, key="long", reference="A", now=NOW).replayed, False)
 
 
-if __name__ == "__main__":
-    unittest.main()
+class AnchorTests(unittest.TestCase):
     """ledger_head / verify_head: an anchor kept outside the file catches a
     truncation that verify() alone cannot see without a key."""
 
@@ -403,6 +402,36 @@ if __name__ == "__main__":
                 db.verify_head(T, head)
             self.assertIn("before the anchor's seq 4", cm.exception.message)
 
+
+class SealTests(unittest.TestCase):
+    """seal(): the upgrade step for keyed databases whose rows predate row
+    MACs (migration 5 leaves their MAC columns NULL)."""
+
+    KEY = b"python-seal-test-ledger-key-32by"
+
+    def test_seal_unsealed_rows(self):
+        tmp = tempfile.mkdtemp(prefix="slpy-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "seal.db")
+        with sl.open(path, ledger_key=self.KEY) as db:
+            db.set_tenant(T, now=NOW)
+            db.post(T, account=1, amount=5, key="p1", now=NOW)
+            db.post(T, account=2, amount=7, key="p2", now=NOW)
+        con = sqlite3.connect(path)
+        try:
+            con.executescript("UPDATE accounts SET mac = NULL, mac_seq = NULL;")
+        finally:
+            con.close()
+        with sl.open(path, ledger_key=self.KEY) as db:
+            with self.assertRaises(sl.TamperError) as cm:
+                db.verify(T)
+            self.assertIn("no MAC", cm.exception.message)
+            self.assertEqual(db.seal(T), 2)
+            db.verify(T)
+            self.assertEqual(db.seal(T), 0)
+        with sl.open(path) as db:                      # no key: nothing to seal with
+            with self.assertRaises(sl.InvalidArgument):
+                db.seal(T)
 
 if __name__ == "__main__":
     unittest.main()
