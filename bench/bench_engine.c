@@ -1,5 +1,5 @@
 /*
- * bench/bench_engine.c - the pure slot engine on DESIGN.md's target
+ * bench/bench_engine.c - the pure slot engine on docs/design.md's target
  * workload: 14 days of a 5-day week (one 09:00-17:00 UTC interval per
  * weekday, 10 intervals), 60-minute sessions on a 60-minute grid, 30 busy
  * sessions, target <= 2 us per call on one core.

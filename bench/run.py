@@ -6,7 +6,7 @@
 Runs the benchmark programs of BUILDDIR/bench (each prints "name=value"
 lines, see bench/bench_util.h), prints one table (figure, scale, backend,
 p50/p99/max, iterations, unit, ratio to raw SQLite, the audit's figure, the
-DESIGN.md target, met / not met), writes bench/results/latest.json (one
+design target, met / not met), writes bench/results/latest.json (one
 record per figure) and draws bench/results/latency.svg (sl_slots latency
 against scale, ours against the audit's). Standard library only.
 
@@ -36,7 +36,7 @@ RESULTS = os.path.join(HERE, "results")
 # after its fixes), by number of teachers, in milliseconds.
 AUDIT_SLOTS_MS = {10: 10.0, 100: 30.0, 1000: 100.0}
 
-# DESIGN.md "Performance" targets: (comparison, value, the statistic judged).
+# docs/design.md "Performance" targets: (comparison, value, the statistic judged).
 T_ENGINE_NS = 2000.0        # pure engine <= 2 us per call (p50)
 T_SLOTS_P99_US = 50.0       # sl_slots through SQLite at 1,000 teachers, p99
 T_BOOK = 20000.0            # sl_book >= 20,000 bookings/s (fast mode)

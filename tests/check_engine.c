@@ -2,7 +2,7 @@
  * tests/check_engine.c - the pure slot engine (sl_engine_slots) and the
  * booking-side predicate sl__engine_check.
  *
- * Hand cases restate DESIGN.md's worked examples directly as UTC day
+ * Hand cases restate docs/design.md's worked examples directly as UTC day
  * intervals; property tests compare both functions with a brute-force
  * reference that shares no code with the engine: it scans second by second
  * (grid membership by remainder, coverage by membership of every second,

@@ -1,7 +1,7 @@
 /*
  * tests/check_misuse.c - every public scheduling function given a NULL
  * handle, NULL out-parameters or nonsense values: it must return an error
- * code with a message, never crash (DESIGN.md, "Conventions of the API":
+ * code with a message, never crash (docs/design.md, "Conventions of the API":
  * "Bad input never crashes"). Runs on a memory handle; the per-backend
  * behaviour of bad input (and that nothing is written) is in check_slots.c.
  */

@@ -7,7 +7,7 @@
  * replaces that local date's weekly rules by its own list of windows; an
  * empty list is a day off.
  *
- * Slot semantics (DESIGN.md, "Availability and slots"):
+ * Slot semantics (docs/design.md, "Availability and slots"):
  *  1. A query covers at most SL_MAX_RANGE_DAYS; a longer range is clamped to
  *     from + 14 days and SL_SLOTS_CLAMPED is reported.
  *  2. For each local date, its windows (override, else active rules of its

@@ -1,5 +1,5 @@
 /*
- * lib/slots/engine.c - the pure slot engine (DESIGN.md, "Availability and
+ * lib/slots/engine.c - the pure slot engine (docs/design.md, "Availability and
  * slots"): day intervals + busy intervals + parameters -> slot starts.
  *
  * One forward sweep over increasing candidate starts s. Three cursors only
