@@ -68,46 +68,21 @@ int sl_error_min(void)
 /* One switch per list: the compiler rejects a repeated value. */
 #define SL__NAME_CASE(macro, value, text) \
     case value: return text;
-
-const char *sl_status_name(int32_t status)
-{
-    switch (status) {
-        SL_SESSION_STATUSES(SL__NAME_CASE)
-    default: return NULL;
+#define SL__NAME_FUNCTION(function, list) \
+    const char *function(int32_t value) \
+    { \
+        switch (value) { \
+            list(SL__NAME_CASE) \
+        default: return NULL; \
+        } \
     }
-}
 
-const char *sl_kind_name(int32_t kind)
-{
-    switch (kind) {
-        SL_SESSION_KINDS(SL__NAME_CASE)
-    default: return NULL;
-    }
-}
-
-const char *sl_entry_kind_name(int32_t kind)
-{
-    switch (kind) {
-        SL_ENTRY_KINDS(SL__NAME_CASE)
-    default: return NULL;
-    }
-}
-
-const char *sl_hold_status_name(int32_t status)
-{
-    switch (status) {
-        SL_HOLD_STATUSES(SL__NAME_CASE)
-    default: return NULL;
-    }
-}
-
-const char *sl_entity_name(int32_t entity)
-{
-    switch (entity) {
-        SL_ENTITIES(SL__NAME_CASE)
-    default: return NULL;
-    }
-}
+SL__NAME_FUNCTION(sl_status_name, SL_SESSION_STATUSES)
+SL__NAME_FUNCTION(sl_kind_name, SL_SESSION_KINDS)
+SL__NAME_FUNCTION(sl_entry_kind_name, SL_ENTRY_KINDS)
+SL__NAME_FUNCTION(sl_hold_status_name, SL_HOLD_STATUSES)
+SL__NAME_FUNCTION(sl_entity_name, SL_ENTITIES)
+#undef SL__NAME_FUNCTION
 #undef SL__NAME_CASE
 
 /* Every public struct, by its C name. */
