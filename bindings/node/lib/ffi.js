@@ -297,8 +297,13 @@ const PROTOS = [
 
 const C = {};
 for (const proto of PROTOS) {
-    const fn = lib.func(proto);
-    C[/\b(sl_\w+)\(/.exec(proto)[1]] = fn;
+    const name = /\b(sl_\w+)\(/.exec(proto)[1];
+    try {
+        C[name] = lib.func(proto);
+    } catch (err) {
+        throw new Error(`slotledger: the loaded library (${libraryPath}) has no ${name}; it is older ` +
+            `than this binding (${err.message})`);
+    }
 }
 
 // ---- layouts checked against the library at load time ------------------

@@ -195,7 +195,11 @@ def _make_errcheck(source):
 
 FUNCTIONS = {}
 for _name, _res, _args, _src in _FUNCTIONS:
-    _f = getattr(lib, _name)
+    try:
+        _f = getattr(lib, _name)
+    except AttributeError:
+        raise ImportError("slotledger: the loaded library (%s) has no %s; it is older than this "
+                          "binding" % (path, _name)) from None
     _f.restype = _res
     _f.argtypes = _args
     if _src is not None:
