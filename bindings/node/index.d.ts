@@ -133,12 +133,12 @@ export class Database {
     bookMany(tenant: Int, bookings: Omit<BookingInput, 'key' | 'now'>[], opts?: Clock & { key?: string | null }): Session[];
     bookTrial(tenant: Int, req: Omit<BookingInput, 'credits'>): Session;
     scheduleManual(tenant: Int, req: BookingInput): Session;
-    reschedule(tenant: Int, session: Int, newStart: Date, opts?: Clock): Session;
+    reschedule(tenant: Int, sessionId: Int, newStart: Date, opts?: Clock): Session;
     bookRecurring(tenant: Int, req: RecurringInput): { sessions: Session[]; skipped: Date[] };
-    confirm(tenant: Int, session: Int, opts?: Clock): Session;
-    cancel(tenant: Int, session: Int, opts?: Clock): Session;
-    complete(tenant: Int, session: Int, opts?: Clock): Session;
-    markNoShow(tenant: Int, session: Int, opts?: Clock): Session;
+    confirm(tenant: Int, sessionId: Int, opts?: Clock): Session;
+    cancel(tenant: Int, sessionId: Int, opts?: Clock): Session;
+    complete(tenant: Int, sessionId: Int, opts?: Clock): Session;
+    markNoShow(tenant: Int, sessionId: Int, opts?: Clock): Session;
     session(tenant: Int, id: Int, opts?: ReadOptions): Session;
     sessions(tenant: Int, from: Date, to: Date, opts?: ReadOptions): Session[];
     sessionsByStudent(tenant: Int, student: Int, opts?: ReadOptions): Session[];
@@ -153,9 +153,9 @@ export class Database {
     setFloor(tenant: Int, account: Int, floor: Int, opts?: Clock): void;
     account(tenant: Int, account: Int, opts?: ReadOptions): Account;
     hold(tenant: Int, req: Clock & { account: Int; amount: Int; expiresAt?: Date; ttl?: Duration; key: string }): Hold;
-    capture(tenant: Int, hold: Int, opts?: Clock & { amount?: Int; key?: string }): Entry;
-    release(tenant: Int, hold: Int, opts?: Clock): Hold;
-    holdGet(tenant: Int, hold: Int): Hold;
+    capture(tenant: Int, holdId: Int, opts?: Clock & { amount?: Int; key?: string }): Entry;
+    release(tenant: Int, holdId: Int, opts?: Clock): Hold;
+    holdGet(tenant: Int, holdId: Int): Hold;
     history(tenant: Int, opts?: { account?: Int; afterSeq?: Int; limit?: number }): Entry[];
     verify(tenant: Int): VerifyReport;
     /** The tenant's chain head: an anchor to keep outside the database. */
@@ -178,8 +178,10 @@ export function openMemory(opts?: OpenOptions): Database;
 export class SlotledgerError extends Error {
     /** The negative SL_E* result code. */
     code: number;
-    /** Its symbolic name, e.g. "SL_ECONFLICT". */
+    /** Its symbolic name, e.g. "SL_ECONFLICT" (Python: .code_name). */
     codeName: string;
+    /** The library's sentence for the code (sl_code_description). */
+    readonly description: string;
     /** bookMany / postMany: the index of the failing item, or null. */
     failedIndex?: number | null;
     /** verify: the report naming the first bad entry. */
@@ -227,6 +229,8 @@ export function version(): string;
 export function versionNumber(): number;
 export function strerror(code: number): string;
 export function errorMin(): number;
+/** The library's sentence for a result code (sl_code_description). */
+export function codeDescription(code: number): string;
 export const libraryPath: string;
 export const leakedHandlesClosed: number;
 
@@ -240,3 +244,7 @@ export const KEY_MAX: number;
 export const TZ_NAME_MAX: number;
 export const STATUS: Readonly<Record<SessionStatus, number>>;
 export const ENTRY_KIND: Readonly<Record<EntryKind, number>>;
+/** Enumerations read from the loaded library at load time (name -> value). */
+export const SESSION_KIND: Readonly<Record<SessionKind, number>>;
+export const HOLD_STATUS: Readonly<Record<HoldStatus, number>>;
+export const ENTITY: Readonly<Record<Entity, number>>;

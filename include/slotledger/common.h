@@ -59,7 +59,10 @@ typedef int32_t sl_date;
 /** Opaque library handle. See slotledger/db.h. */
 typedef struct sl_db sl_db;
 
-/* Result codes. Stable: values never change once released. */
+/* Result codes. Stable: values never change once released. The same codes,
+ * with their descriptions, form the list SL_RESULT_CODES in
+ * slotledger/codes.h (the library checks at compile time that both agree);
+ * a new code is appended to both. */
 #define SL_OK            0
 #define SL_EINVAL       -1  /**< invalid argument (NULL, out of range, bad text) */
 #define SL_ENOMEM       -2  /**< allocation failed */
@@ -78,15 +81,18 @@ typedef struct sl_db sl_db;
 #define SL_EEXISTS     -15  /**< the row already exists */
 #define SL_EMISUSE     -16  /**< API used in a way its contract forbids */
 
-/** Lowest (most negative) result code in use; for bindings that map codes. */
-#define SL_ERROR_MIN   -16
-
 /**
  * The symbolic name of a result code ("SL_ECONFLICT"), or "SL_EUNKNOWN" for
  * a value that is not a code. Never NULL; the string is static.
- * Thread-safe.
+ * sl_code_description (codes.h) gives the human sentence. Thread-safe.
  */
 SL_API const char *sl_strerror(int code);
+
+#include "slotledger/codes.h"
+
+/** Lowest (most negative) result code in use (-16), derived from
+ * SL_RESULT_CODES; for bindings that map codes. */
+#define SL_ERROR_MIN (1 - SL_RESULT_CODE_COUNT)
 
 /**
  * Free memory that the library allocated and handed to the caller (slot

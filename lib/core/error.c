@@ -1,5 +1,6 @@
 /*
- * lib/core/error.c - result-code names and per-handle error text.
+ * lib/core/error.c - per-handle error text (result-code names and
+ * descriptions are in names.c).
  *
  * Handle-less calls (sl_open*, sl_tz_* with db == NULL) record their failure
  * in thread-local storage so that concurrent opens never mix messages.
@@ -12,35 +13,6 @@
 
 static _Thread_local int tl_code;
 static _Thread_local char tl_msg[SL__ERRMSG_SIZE];
-
-const char *sl_strerror(int code)
-{
-    switch (code) {
-    case SL_OK: return "SL_OK";
-    case SL_EINVAL: return "SL_EINVAL";
-    case SL_ENOMEM: return "SL_ENOMEM";
-    case SL_ENOTFOUND: return "SL_ENOTFOUND";
-    case SL_ECONFLICT: return "SL_ECONFLICT";
-    case SL_EUNAVAILABLE: return "SL_EUNAVAILABLE";
-    case SL_ERANGE: return "SL_ERANGE";
-    case SL_ETZ: return "SL_ETZ";
-    case SL_EIDEMPOTENCY: return "SL_EIDEMPOTENCY";
-    case SL_EINSUFFICIENT: return "SL_EINSUFFICIENT";
-    case SL_ESTATE: return "SL_ESTATE";
-    case SL_EEXPIRED: return "SL_EEXPIRED";
-    case SL_EBUSY: return "SL_EBUSY";
-    case SL_ESTORE: return "SL_ESTORE";
-    case SL_ETAMPER: return "SL_ETAMPER";
-    case SL_EEXISTS: return "SL_EEXISTS";
-    case SL_EMISUSE: return "SL_EMISUSE";
-    default: return "SL_EUNKNOWN";
-    }
-}
-
-int sl_error_min(void)
-{
-    return SL_ERROR_MIN;
-}
 
 int sl__verr(sl_db *db, int code, const char *fmt, va_list ap)
 {

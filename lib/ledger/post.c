@@ -10,8 +10,8 @@
 
 static const char *kind_name(int32_t k)
 {
-    static const char *const names[] = {"?", "purchase", "grant", "consume", "refund", "adjust", "expire"};
-    return k >= 1 && k <= 6 ? names[k] : "unknown";
+    const char *name = sl_entry_kind_name(k);
+    return name ? name : "unknown";
 }
 
 int sl__entry_kind_check(sl_db *db, int32_t kind, int64_t amount)

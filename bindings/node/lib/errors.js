@@ -1,28 +1,29 @@
 'use strict';
 // Result codes and the Error classes they map to. Every failure of a library
 // call becomes an instance of one SlotledgerError subclass carrying the
-// numeric code (.code), its symbolic name (.codeName) and, as the message,
-// the library's own sentence (sl_errmsg).
+// numeric code (.code), its symbolic name (.codeName), the code's sentence
+// (.description) and, as the message, the library's own sentence
+// (sl_errmsg).
+//
+// The codes, names and descriptions are read from the loaded library at
+// load time (sl_error_min, sl_strerror, sl_code_description: the
+// SL_RESULT_CODES list of slotledger/codes.h). The classes below give the
+// known codes their JS names; a code without one gets a generic subclass
+// named after the code (e.g. SL_ENEWTHING).
 
-const CODES = {
-    SL_OK: 0,
-    SL_EINVAL: -1,
-    SL_ENOMEM: -2,
-    SL_ENOTFOUND: -3,
-    SL_ECONFLICT: -4,
-    SL_EUNAVAILABLE: -5,
-    SL_ERANGE: -6,
-    SL_ETZ: -7,
-    SL_EIDEMPOTENCY: -8,
-    SL_EINSUFFICIENT: -9,
-    SL_ESTATE: -10,
-    SL_EEXPIRED: -11,
-    SL_EBUSY: -12,
-    SL_ESTORE: -13,
-    SL_ETAMPER: -14,
-    SL_EEXISTS: -15,
-    SL_EMISUSE: -16,
-};
+const { C } = require('./ffi');
+
+function readCodes() {
+    const codes = {};
+    const descriptions = {};
+    for (let code = 0; code >= C.sl_error_min(); code--) {
+        codes[C.sl_strerror(code)] = code;
+        descriptions[code] = C.sl_code_description(code);
+    }
+    return { codes, descriptions };
+}
+
+const { codes: CODES, descriptions: DESCRIPTIONS } = readCodes();
 const NAMES = Object.fromEntries(Object.entries(CODES).map(([k, v]) => [v, k]));
 
 class SlotledgerError extends Error {
@@ -32,17 +33,20 @@ class SlotledgerError extends Error {
         this.codeName = codeName || NAMES[code] || 'SL_EUNKNOWN';
     }
     get name() { return this.constructor.name; }
+    /** The library's sentence for the code (sl_code_description). */
+    get description() { return DESCRIPTIONS[this.code] || 'unknown result code'; }
 }
 
-function sub(name, codeName) {
+function sub(name, codeName, code = CODES[codeName]) {
+    if (code === undefined) throw new Error(`slotledger: the loaded library has no result code ${codeName}`);
     // A named class per code, created here so each has a real name and
     // prototype chain (err instanceof sl.Conflict, err instanceof sl.Error).
     const cls = {
         [name]: class extends SlotledgerError {
-            constructor(message, code = CODES[codeName], cn = codeName) { super(message, code, cn); }
+            constructor(message, c = code, cn = codeName) { super(message, c, cn); }
         },
     }[name];
-    cls.code = CODES[codeName];
+    cls.code = code;
     cls.codeName = codeName;
     return cls;
 }
@@ -64,10 +68,23 @@ const TamperError = sub('TamperError', 'SL_ETAMPER');
 const AlreadyExists = sub('AlreadyExists', 'SL_EEXISTS');
 const Misuse = sub('Misuse', 'SL_EMISUSE');
 
-const BY_CODE = {};
-for (const cls of [InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, OutOfRange,
+const NAMED = [InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, OutOfRange,
     TimeZoneError, IdempotencyMismatch, InsufficientCredits, StateError, Expired, Busy,
-    StoreError, TamperError, AlreadyExists, Misuse]) BY_CODE[cls.code] = cls;
+    StoreError, TamperError, AlreadyExists, Misuse];
+
+/** code -> class for every negative code in `codes`: the named class when
+ * there is one, else a generic subclass named after the code. */
+function buildByCode(codes = CODES, named = NAMED) {
+    const known = new Map(named.map((cls) => [cls.code, cls]));
+    const table = {};
+    for (const [codeName, code] of Object.entries(codes)) {
+        if (code >= 0) continue;
+        table[code] = known.get(code) || sub(codeName, codeName, code);
+    }
+    return table;
+}
+
+const BY_CODE = buildByCode();
 
 /** The Error for a negative result code (a plain SlotledgerError for a code
  * this binding does not know yet). */
@@ -78,7 +95,7 @@ function errorFor(code, message, codeName) {
 }
 
 module.exports = {
-    CODES, NAMES, BY_CODE, errorFor,
+    CODES, NAMES, DESCRIPTIONS, BY_CODE, errorFor, buildByCode,
     SlotledgerError, InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, OutOfRange,
     TimeZoneError, IdempotencyMismatch, InsufficientCredits, StateError, Expired, Busy,
     StoreError, TamperError, AlreadyExists, Misuse,

@@ -1,7 +1,8 @@
 'use strict';
 // The raw koffi layer: finds the shared library, declares every C type and
-// function of include/slotledger/*.h exactly once, and nothing else. The
-// friendly API (Dates, errors, classes) lives in ../index.js.
+// function of include/slotledger/*.h exactly once, and checks every struct's
+// size against the library's sl_struct_size. The friendly API (Dates,
+// errors, classes) lives in ../index.js and the other files of lib/.
 
 const path = require('node:path');
 
@@ -202,15 +203,6 @@ T.sl_engine_params = koffi.struct('sl_engine_params', {
     horizon: 'int64_t',
 });
 
-// Sizes of the C structs on LP64 (checked by the tests against koffi.sizeof;
-// a mismatch means the headers changed and this file must follow).
-const C_SIZES = {
-    sl_options: 40, sl_tenant: 144, sl_interval: 16, sl_window: 8, sl_rule: 64,
-    sl_override: 440, sl_session: 256, sl_booking: 32, sl_account: 72, sl_entry: 392,
-    sl_credit_hold: 240, sl_balance: 32, sl_post: 40, sl_verify_report: 32,
-    sl_engine_params: 72, sl_ledger_anchor: 56,
-};
-
 // ---- functions: one declaration each, C prototypes as in the headers -----
 // Out-parameters are _Out_ (koffi.out(koffi.pointer(...))). Arrays the
 // library allocates come back as raw pointers (`void **`) that index.js
@@ -223,6 +215,14 @@ const PROTOS = [
     'int sl_error_min(void)',
     'int sl_version_number(void)',
     'const char *sl_version_string(void)',
+    // codes.h: the lists this binding reads at load time
+    'const char *sl_code_description(int code)',
+    'const char *sl_status_name(int32_t status)',
+    'const char *sl_kind_name(int32_t kind)',
+    'const char *sl_entry_kind_name(int32_t kind)',
+    'const char *sl_hold_status_name(int32_t status)',
+    'const char *sl_entity_name(int32_t entity)',
+    'size_t sl_struct_size(const char *name)',
     // civil.h
     'int sl_date_from_civil(_Out_ int32_t *out, int32_t year, int32_t month, int32_t day)',
     'int sl_date_to_civil(_Out_ int32_t *year, _Out_ int32_t *month, _Out_ int32_t *day, int32_t d)',
@@ -297,8 +297,53 @@ const PROTOS = [
 
 const C = {};
 for (const proto of PROTOS) {
-    const fn = lib.func(proto);
-    C[/\b(sl_\w+)\(/.exec(proto)[1]] = fn;
+    const name = /\b(sl_\w+)\(/.exec(proto)[1];
+    try {
+        C[name] = lib.func(proto);
+    } catch (err) {
+        throw new Error(`slotledger: the loaded library (${libraryPath}) has no ${name}; it is older ` +
+            `than this binding (${err.message})`);
+    }
 }
 
-module.exports = { koffi, lib, libraryPath, T, C, C_SIZES, PROTOS };
+// ---- layouts checked against the library at load time ------------------
+// Every struct declared above is compared with the library's own
+// sl_struct_size: a binding whose layouts do not match the loaded library
+// refuses to load (naming the struct) instead of corrupting memory later.
+
+/** The library's sizeof of each struct of `types` (opaque types skipped). */
+function librarySizes(types = T, sizeOf = C.sl_struct_size) {
+    const sizes = {};
+    for (const name of Object.keys(types)) {
+        if (name === 'sl_db') continue; // opaque: no size
+        sizes[name] = Number(sizeOf(name));
+    }
+    return sizes;
+}
+
+/** Throw an Error naming the first struct whose koffi size differs from
+ * the library's (0: the library does not know the struct). */
+function checkStructSizes(types = T, sizeOf = C.sl_struct_size) {
+    const sizes = librarySizes(types, sizeOf);
+    for (const [name, cSize] of Object.entries(sizes)) {
+        const jsSize = koffi.sizeof(types[name]);
+        if (cSize === 0) {
+            throw new Error(`slotledger: the loaded library (${libraryPath}) does not know struct ${name}; ` +
+                'it is older than this binding');
+        }
+        if (cSize !== jsSize) {
+            const e = new Error(`slotledger: struct ${name} is ${cSize} bytes in the loaded library ` +
+                `(${libraryPath}) but ${jsSize} bytes in the Node binding: the binding does not match ` +
+                "the library's headers");
+            e.code = 'SLOTLEDGER_LAYOUT';
+            e.struct = name;
+            throw e;
+        }
+    }
+    return sizes;
+}
+
+// sizeof of each C struct as the loaded library reports it.
+const C_SIZES = Object.freeze(checkStructSizes());
+
+module.exports = { koffi, lib, libraryPath, T, C, C_SIZES, PROTOS, checkStructSizes, librarySizes };

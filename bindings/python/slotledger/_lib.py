@@ -6,9 +6,10 @@ and every function is declared once, from one table, with argtypes, restype
 and an errcheck that turns a negative result into an exception carrying the
 library's message.
 
-Structures mirror include/slotledger/*.h field by field; any change there
-must be repeated here (tests/test_structs.py compares every offset with a
-compiled probe when a C compiler is available).
+The Structures live in _structs.py (re-exported here). At import, every
+Structure's ctypes.sizeof is compared with the library's sl_struct_size:
+a binding that does not match the loaded library refuses to load, with an
+ImportError naming the struct, instead of corrupting memory later.
 """
 
 import ctypes
@@ -17,250 +18,16 @@ import glob
 import os
 import sys
 
-from .errors import error_for_code
+from ._structs import *  # noqa: F401,F403  (constants and Structures, as before)
+from ._structs import (STRUCTS, SLOptions, SLTenant, SLInterval, SLWindow, SLRule, SLOverride,
+                       SLEngineParams, SLSession, SLBooking, SLAccount, SLEntry, SLCreditHold,
+                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, sl_time, sl_id, sl_date,
+                       c_size_p)
 
-__all__ = ["lib", "path", "SLOptions", "SLTenant", "SLInterval", "SLWindow", "SLRule",
-           "SLOverride", "SLEngineParams", "SLSession", "SLBooking", "SLAccount",
-           "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport", "SLLedgerAnchor"]
-
-# ---------------------------------------------------------------- constants
-SL_TZ_NAME_MAX = 64
-SL_KEY_MAX = 128
-SL_REF_MAX = 128
-SL_HASH_BYTES = 32
-SL_MAX_WINDOWS_PER_DAY = 48
-SL_MAX_RANGE_DAYS = 14
-SL_MAX_SLOTS = 2 * SL_MAX_RANGE_DAYS * 1440 + 2
-SL_MAX_RECURRING = 52
-SL_MAX_BATCH = 100
-SL_MAX_LINKED = 1000
-SL_INCLUDE_DELETED = 0x1
-SL_SLOTS_CLAMPED = 0x1
-SL_DATE_MIN = -2 ** 31
-SL_DATE_MAX = 2 ** 31 - 1
-SL_OPTIONS_VERSION = 1
-SL_TENANT_VERSION = 1
-SL_ENGINE_VERSION = 1
-SL_LEDGER_ANCHOR_VERSION = 1
-SL_DURABLE = 0
-SL_FAST = 1
-SL_RECUR_ALL_OR_NOTHING = 0
-SL_RECUR_SKIP_CONFLICTS = 1
-
-sl_time = ctypes.c_int64
-sl_id = ctypes.c_int64
-sl_date = ctypes.c_int32
-c_size_p = ctypes.POINTER(ctypes.c_size_t)
-
-
-# --------------------------------------------------------------- structures
-class SLOptions(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("durability", ctypes.c_int32),
-        ("tzdir", ctypes.c_char_p),
-        ("busy_timeout_ms", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("ledger_key", ctypes.POINTER(ctypes.c_uint8)),
-        ("ledger_key_len", ctypes.c_size_t),
-    ]
-
-
-class SLTenant(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("max_advance_days", ctypes.c_int32),
-        ("id", sl_id),
-        ("tz", ctypes.c_char * (SL_TZ_NAME_MAX + 1)),
-        ("buffer_before", ctypes.c_int64),
-        ("buffer_after", ctypes.c_int64),
-        ("min_notice", ctypes.c_int64),
-        ("step", ctypes.c_int64),
-        ("late_cancel", ctypes.c_int64),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-    ]
-
-
-class SLInterval(ctypes.Structure):
-    _fields_ = [("start", sl_time), ("end", sl_time)]
-
-
-class SLWindow(ctypes.Structure):
-    _fields_ = [("start_min", ctypes.c_int32), ("end_min", ctypes.c_int32)]
-
-
-class SLRule(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("weekday", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("start_min", ctypes.c_int32),
-        ("end_min", ctypes.c_int32),
-        ("valid_from", sl_date),
-        ("valid_until", sl_date),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("deleted_at", sl_time),
-    ]
-
-
-class SLOverride(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("n_windows", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("date", sl_date),
-        ("reserved", ctypes.c_int32),
-        ("windows", SLWindow * SL_MAX_WINDOWS_PER_DAY),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("deleted_at", sl_time),
-    ]
-
-
-class SLEngineParams(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("reserved", ctypes.c_int32),
-        ("duration", ctypes.c_int64),
-        ("step", ctypes.c_int64),
-        ("buffer_before", ctypes.c_int64),
-        ("buffer_after", ctypes.c_int64),
-        ("from_", sl_time),
-        ("to", sl_time),
-        ("earliest", sl_time),
-        ("horizon", sl_time),
-    ]
-
-
-class SLSession(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("status", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("student", sl_id),
-        ("start", sl_time),
-        ("end", sl_time),
-        ("kind", ctypes.c_int32),
-        ("replayed", ctypes.c_int32),
-        ("credits", ctypes.c_int64),
-        ("hold_id", sl_id),
-        ("series_id", sl_id),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("deleted_at", sl_time),
-        ("key", ctypes.c_char * (SL_KEY_MAX + 1)),
-        ("request_hash", ctypes.c_uint8 * 16),
-    ]
-
-
-class SLBooking(ctypes.Structure):
-    _fields_ = [
-        ("student", sl_id),
-        ("start", sl_time),
-        ("duration", ctypes.c_int64),
-        ("credits", ctypes.c_int64),
-    ]
-
-
-class SLAccount(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("reserved", ctypes.c_int32),
-        ("tenant", sl_id),
-        ("student", sl_id),
-        ("floor", ctypes.c_int64),
-        ("posted", ctypes.c_int64),
-        ("held", ctypes.c_int64),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("deleted_at", sl_time),
-    ]
-
-
-class SLEntry(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("kind", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("account", sl_id),
-        ("seq", ctypes.c_int64),
-        ("amount", ctypes.c_int64),
-        ("balance_after", ctypes.c_int64),
-        ("hold_id", sl_id),
-        ("created_at", sl_time),
-        ("replayed", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("key", ctypes.c_char * (SL_KEY_MAX + 1)),
-        ("reference", ctypes.c_char * (SL_REF_MAX + 1)),
-        ("request_hash", ctypes.c_uint8 * 16),
-        ("hash", ctypes.c_uint8 * SL_HASH_BYTES),
-    ]
-
-
-class SLCreditHold(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("status", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("account", sl_id),
-        ("amount", ctypes.c_int64),
-        ("captured", ctypes.c_int64),
-        ("expires_at", sl_time),
-        ("created_at", sl_time),
-        ("resolved_at", sl_time),
-        ("entry_id", sl_id),
-        ("replayed", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("key", ctypes.c_char * (SL_KEY_MAX + 1)),
-        ("request_hash", ctypes.c_uint8 * 16),
-    ]
-
-
-class SLBalance(ctypes.Structure):
-    _fields_ = [
-        ("posted", ctypes.c_int64),
-        ("held", ctypes.c_int64),
-        ("available", ctypes.c_int64),
-        ("floor", ctypes.c_int64),
-    ]
-
-
-class SLPost(ctypes.Structure):
-    _fields_ = [
-        ("account", sl_id),
-        ("kind", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("amount", ctypes.c_int64),
-        ("key", ctypes.c_char_p),
-        ("reference", ctypes.c_char_p),
-    ]
-
-
-class SLVerifyReport(ctypes.Structure):
-    _fields_ = [
-        ("entries", ctypes.c_int64),
-        ("accounts", ctypes.c_int64),
-        ("first_bad_seq", ctypes.c_int64),
-        ("first_bad_entry", sl_id),
-    ]
-
-
-class SLLedgerAnchor(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("reserved", ctypes.c_int32),
-        ("tenant", sl_id),
-        ("seq", ctypes.c_int64),
-        ("hash", ctypes.c_uint8 * SL_HASH_BYTES),
-    ]
-
+__all__ = ["lib", "path", "STRUCTS", "check_struct_sizes", "SLOptions", "SLTenant", "SLInterval",
+           "SLWindow", "SLRule", "SLOverride", "SLEngineParams", "SLSession", "SLBooking",
+           "SLAccount", "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport",
+           "SLLedgerAnchor"]
 
 # ------------------------------------------------------------------- loader
 def _candidates():
@@ -318,6 +85,14 @@ _FUNCTIONS = [
     ("sl_error_min", _int, [], None),
     ("sl_version_number", _int, [], None),
     ("sl_version_string", _cp, [], None),
+    # codes.h: the lists the binding reads at import
+    ("sl_code_description", _cp, [_int], None),
+    ("sl_status_name", _cp, [_i32], None),
+    ("sl_kind_name", _cp, [_i32], None),
+    ("sl_entry_kind_name", _cp, [_i32], None),
+    ("sl_hold_status_name", _cp, [_i32], None),
+    ("sl_entity_name", _cp, [_i32], None),
+    ("sl_struct_size", _sz, [_cp], None),
     # civil.h
     ("sl_date_from_civil", _int, [_P(sl_date), _i32, _i32, _i32], "code"),
     ("sl_date_to_civil", _int, [_P(_i32), _P(_i32), _P(_i32), sl_date], "code"),
@@ -413,17 +188,46 @@ def _make_errcheck(source):
             msg = _message(source, args)
             if not msg:
                 msg = "%s failed: %s" % (func.__name__, lib.sl_strerror(result).decode())
-            raise error_for_code(result, msg)
+            raise _errors.error_for_code(result, msg)
         return result
     return errcheck
 
 
 FUNCTIONS = {}
 for _name, _res, _args, _src in _FUNCTIONS:
-    _f = getattr(lib, _name)
+    try:
+        _f = getattr(lib, _name)
+    except AttributeError:
+        raise ImportError("slotledger: the loaded library (%s) has no %s; it is older than this "
+                          "binding" % (path, _name)) from None
     _f.restype = _res
     _f.argtypes = _args
     if _src is not None:
         _f.errcheck = _make_errcheck(_src)
     FUNCTIONS[_name] = _f
 del _name, _res, _args, _src, _f
+
+
+def check_struct_sizes(structs=None, size_of=None):
+    """Raise ImportError naming the first Structure whose ctypes.sizeof
+    differs from the loaded library's sl_struct_size (0: the library does
+    not know the struct)."""
+    structs = STRUCTS if structs is None else structs
+    size_of = lib.sl_struct_size if size_of is None else size_of
+    for cname, cls in structs.items():
+        c_size = size_of(cname.encode("ascii"))
+        py_size = ctypes.sizeof(cls)
+        if c_size == 0:
+            raise ImportError("slotledger: the loaded library (%s) does not know struct %s; "
+                              "it is older than this binding" % (path, cname))
+        if c_size != py_size:
+            raise ImportError("slotledger: struct %s is %d bytes in the loaded library (%s) but %d "
+                              "bytes in the Python binding (%s): the binding does not match the "
+                              "library's headers" % (cname, c_size, path, py_size, cls.__name__))
+
+
+check_struct_sizes()
+
+# Last: errors reads the code list through `lib`, declared above.
+from . import errors as _errors  # noqa: E402
+

@@ -1,24 +1,48 @@
-"""Exceptions: one class per result code of slotledger/common.h.
+"""Exceptions: one class per result code of the loaded library.
 
 Every failure of the C library surfaces as a subclass of :class:`Error`
 carrying the numeric ``code`` (the negative ``SL_E*`` value), its symbolic
-``name`` and the library's ``message`` (``sl_errmsg``).
+``code_name`` (also ``name``), the code's ``description`` and the library's
+``message`` (``sl_errmsg``).
+
+The codes, names and descriptions are read from the loaded library at
+import time (sl_error_min, sl_strerror, sl_code_description: the
+SL_RESULT_CODES list of slotledger/codes.h). The classes below give the
+known codes their Python names; a code this module has no name for gets a
+generic subclass of Error named after the code (e.g. ``SL_ENEWTHING``).
 """
+
+from ._lib import lib as _L
 
 __all__ = [
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
-    "RangeError", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
+    "RangeError", "OutOfRange", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
     "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists",
-    "Misuse", "error_for_code", "CODE_NAMES",
+    "Misuse", "error_for_code", "CODE_NAMES", "CODES", "DESCRIPTIONS", "BY_CODE",
 ]
 
-# The numeric codes of include/slotledger/common.h (stable once released).
-CODE_NAMES = {
-    -1: "SL_EINVAL", -2: "SL_ENOMEM", -3: "SL_ENOTFOUND", -4: "SL_ECONFLICT",
-    -5: "SL_EUNAVAILABLE", -6: "SL_ERANGE", -7: "SL_ETZ", -8: "SL_EIDEMPOTENCY",
-    -9: "SL_EINSUFFICIENT", -10: "SL_ESTATE", -11: "SL_EEXPIRED", -12: "SL_EBUSY",
-    -13: "SL_ESTORE", -14: "SL_ETAMPER", -15: "SL_EEXISTS", -16: "SL_EMISUSE",
-}
+
+def _read_codes():
+    lowest = _L.sl_error_min()
+    names, descriptions = {}, {}
+    for code in range(0, lowest - 1, -1):
+        names[code] = _L.sl_strerror(code).decode("ascii")
+        descriptions[code] = _L.sl_code_description(code).decode("utf-8", "replace")
+    return names, descriptions
+
+
+_ALL_NAMES, DESCRIPTIONS = _read_codes()
+# Negative codes only (SL_OK is not an error), as before: {-1: "SL_EINVAL", ...}
+CODE_NAMES = {c: n for c, n in _ALL_NAMES.items() if c < 0}
+# Name -> code, SL_OK included: {"SL_OK": 0, "SL_EINVAL": -1, ...}
+CODES = {n: c for c, n in _ALL_NAMES.items()}
+
+
+def _code(name):
+    try:
+        return CODES[name]
+    except KeyError:
+        raise ImportError("slotledger: the loaded library has no result code %s" % name) from None
 
 
 class Error(Exception):
@@ -36,9 +60,19 @@ class Error(Exception):
         super().__init__(self.message)
 
     @property
-    def name(self):
-        """The symbolic name of the code, e.g. "SL_ECONFLICT"."""
+    def code_name(self):
+        """The symbolic name of the code, e.g. "SL_ECONFLICT" (Node: .codeName)."""
         return CODE_NAMES.get(self.code, "SL_EUNKNOWN")
+
+    @property
+    def name(self):
+        """The same as code_name (the older name)."""
+        return self.code_name
+
+    @property
+    def description(self):
+        """The library's sentence for the code (sl_code_description)."""
+        return DESCRIPTIONS.get(self.code, "unknown result code")
 
     def __str__(self):
         return self.message
@@ -49,100 +83,118 @@ class Error(Exception):
 
 class InvalidArgument(Error, ValueError):
     """SL_EINVAL: NULL, out of range or malformed input (also a ValueError)."""
-    code = -1
+    code = _code("SL_EINVAL")
 
 
 class NoMemory(Error, MemoryError):
     """SL_ENOMEM."""
-    code = -2
+    code = _code("SL_ENOMEM")
 
 
 class NotFound(Error, LookupError):
     """SL_ENOTFOUND: no such row for this tenant."""
-    code = -3
+    code = _code("SL_ENOTFOUND")
 
 
 class Conflict(Error):
     """SL_ECONFLICT: the time is taken by another session."""
-    code = -4
+    code = _code("SL_ECONFLICT")
 
 
 class Unavailable(Error):
     """SL_EUNAVAILABLE: outside availability, notice, grid or horizon."""
-    code = -5
+    code = _code("SL_EUNAVAILABLE")
 
 
 class RangeError(Error):
-    """SL_ERANGE: value or range too large, or arithmetic overflow."""
-    code = -6
+    """SL_ERANGE: value or range too large, or arithmetic overflow. Also
+    available as OutOfRange, the name the Node binding uses."""
+    code = _code("SL_ERANGE")
+
+
+OutOfRange = RangeError
 
 
 class TimeZoneError(Error):
     """SL_ETZ: unknown, malicious or unreadable time zone."""
-    code = -7
+    code = _code("SL_ETZ")
 
 
 class IdempotencyMismatch(Error):
     """SL_EIDEMPOTENCY: idempotency key reused with a different request."""
-    code = -8
+    code = _code("SL_EIDEMPOTENCY")
 
 
 class InsufficientCredits(Error):
     """SL_EINSUFFICIENT: not enough credits."""
-    code = -9
+    code = _code("SL_EINSUFFICIENT")
 
 
 class StateError(Error):
     """SL_ESTATE: illegal state transition."""
-    code = -10
+    code = _code("SL_ESTATE")
 
 
 class Expired(Error):
     """SL_EEXPIRED: the hold (or a webhook timestamp) has expired."""
-    code = -11
+    code = _code("SL_EEXPIRED")
 
 
 class Busy(Error):
     """SL_EBUSY: lock contention outlasted the busy timeout; retry."""
-    code = -12
+    code = _code("SL_EBUSY")
 
 
 class StoreError(Error):
     """SL_ESTORE: storage backend failure."""
-    code = -13
+    code = _code("SL_ESTORE")
 
 
 class TamperError(Error):
     """SL_ETAMPER: ledger chain or a webhook signature does not verify."""
-    code = -14
+    code = _code("SL_ETAMPER")
 
 
 class AlreadyExists(Error):
     """SL_EEXISTS: the row already exists."""
-    code = -15
+    code = _code("SL_EEXISTS")
 
 
 class Misuse(Error):
     """SL_EMISUSE: the API was used against its contract (e.g. a closed
     Database)."""
-    code = -16
+    code = _code("SL_EMISUSE")
 
+
+_NAMED = (InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, RangeError, TimeZoneError,
+          IdempotencyMismatch, InsufficientCredits, StateError, Expired, Busy, StoreError,
+          TamperError, AlreadyExists, Misuse)
+
+
+def _build_by_code(named):
+    """code -> class for every negative code of the library: the named class
+    when there is one, else a generic subclass named after the code."""
+    known = {cls.code: cls for cls in named}
+    table = {}
+    for code, cname in CODE_NAMES.items():
+        cls = known.get(code)
+        if cls is None:
+            cls = type(cname, (Error,), {"code": code, "__doc__": "%s: %s." % (cname, DESCRIPTIONS[code])})
+        table[code] = cls
+    return table
+
+
+BY_CODE = _build_by_code(_NAMED)
 
 # Shown as slotledger.Conflict (the public name) in tracebacks and reprs.
-for _cls in (Error,) + tuple(globals()[n] for n in __all__ if n[0].isupper() and n != "CODE_NAMES"
-                             and n != "Error"):
+for _cls in (Error,) + tuple(BY_CODE.values()):
     _cls.__module__ = "slotledger"
 del _cls
-
-_BY_CODE = {cls.code: cls for cls in (
-    InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, RangeError,
-    TimeZoneError, IdempotencyMismatch, InsufficientCredits, StateError, Expired,
-    Busy, StoreError, TamperError, AlreadyExists, Misuse)}
 
 
 def error_for_code(code, message="", index=None):
     """The exception instance for a negative result code."""
-    cls = _BY_CODE.get(code)
+    cls = BY_CODE.get(code)
     if cls is None:
         return Error(message or "unknown slotledger error %d" % code, code=code, index=index)
     return cls(message, index=index)

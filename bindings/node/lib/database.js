@@ -1,0 +1,141 @@
+'use strict';
+// open(), openMemory() and Database: the handle, its lifecycle and the
+// FinalizationRegistry backstop. The methods live in lib/methods/*.js, one
+// file per concern, and are attached to Database.prototype here (as
+// better-sqlite3 does with lib/methods).
+
+const { C } = require('./ffi');
+const E = require('./errors');
+const V = require('./convert');
+const { DURABILITY } = require('./enums');
+const { HANDLE } = require('./util');
+const { tzCheck, tzOffset, tzToLocal, tzToUtc } = require('./tz');
+
+const { errorFor } = E;
+
+// ---- options --------------------------------------------------------------
+
+function openOptions(opts) {
+    opts = V.options(opts);
+    const o = {};
+    if (C.sl_options_init(o, 1) !== 0) throw new E.Misuse('sl_options_init refused version 1');
+    if (opts.durability !== undefined) o.durability = V.lookup(DURABILITY, opts.durability, 'durability');
+    if (opts.tzdir !== undefined && opts.tzdir !== null) o.tzdir = V.str(opts.tzdir, 'tzdir');
+    if (opts.busyTimeoutMs !== undefined) o.busy_timeout_ms = V.int32(opts.busyTimeoutMs, 'busyTimeoutMs');
+    if (opts.ledgerKey !== undefined && opts.ledgerKey !== null) {
+        const key = V.bytes(opts.ledgerKey, 'ledgerKey');
+        // A zero-length Buffer may cross as NULL; keep one spare byte.
+        o.ledger_key = key.length ? key : Buffer.alloc(1);
+        o.ledger_key_len = key.length;
+    } else {
+        o.ledger_key = null;
+        o.ledger_key_len = 0;
+    }
+    return o;
+}
+
+// Leaked handles are closed when their Database is collected. close() is the
+// real interface; this is the backstop.
+const finalized = { count: 0 };
+const registry = new FinalizationRegistry((h) => {
+    finalized.count++;
+    C.sl_close(h);
+});
+// Only open() and openMemory() may make a Database: a forged pointer would
+// crash the process.
+const TOKEN = Symbol('slotledger.handle');
+
+function openWith(fn, label) {
+    const out = [null];
+    let rc;
+    try {
+        rc = fn(out);
+    } catch (err) {
+        if (out[0]) C.sl_close(out[0]);
+        throw err;
+    }
+    if (rc < 0) {
+        const msg = C.sl_errmsg(null);
+        if (out[0]) C.sl_close(out[0]);
+        throw errorFor(rc, msg);
+    }
+    if (!out[0]) throw new E.Misuse(`${label} returned no handle`);
+    return new Database(TOKEN, out[0], label);
+}
+
+/** Open (creating if needed) a SQLite database file; ":memory:" is a
+ * private in-memory SQLite database. */
+function open(path, opts) {
+    V.str(path, 'path');
+    const o = openOptions(opts);
+    return openWith((out) => C.sl_open(out, path, o), path);
+}
+
+/** Open a private in-memory reference store (no SQLite). */
+function openMemory(opts) {
+    const o = openOptions(opts);
+    return openWith((out) => C.sl_open_memory(out, o), '<memory>');
+}
+
+// ---- the handle ---------------------------------------------------------
+
+class Database {
+    #h;
+    #name;
+
+    /** Use sl.open() or sl.openMemory(). */
+    constructor(token, handle, name) {
+        if (token !== TOKEN || typeof handle !== 'bigint' || !handle)
+            throw new TypeError('use slotledger.open() or slotledger.openMemory()');
+        this.#h = handle;
+        this.#name = name;
+        registry.register(this, handle, this);
+    }
+
+    get name() { return this.#name; }
+    get closed() { return this.#h === null; }
+
+    /** Close the handle. Idempotent. */
+    close() {
+        const h = this.#h;
+        if (h === null) return;
+        this.#h = null;
+        registry.unregister(this);
+        C.sl_close(h);
+    }
+
+    /** The raw handle, for the methods of lib/methods (throws Misuse once closed). */
+    [HANDLE]() { return this.#handle(); }
+
+    #handle() {
+        if (this.#h === null) throw new E.Misuse(`database ${this.#name} is closed`);
+        return this.#h;
+    }
+
+    /** The code and sentence of the last failure on this handle. */
+    errcode() { return C.sl_errcode(this.#handle()); }
+    errmsg() { return C.sl_errmsg(this.#handle()); }
+
+    // -- time zones, with this handle's tzdir ---------------------------------
+    checkZone(zone) { return tzCheck(this[HANDLE](), zone); }
+    utcOffset(zone, date) { return tzOffset(this[HANDLE](), zone, date); }
+    utcToLocal(zone, date) { return tzToLocal(this[HANDLE](), zone, date); }
+    localToUtc(zone, local) { return tzToUtc(this[HANDLE](), zone, local); }
+}
+if (typeof Symbol.dispose === 'symbol') Database.prototype[Symbol.dispose] = Database.prototype.close;
+
+/** Copy the methods of `source` (a class) onto `target`'s prototype,
+ * non-enumerable as class methods are. */
+function attach(target, source) {
+    for (const key of Reflect.ownKeys(source.prototype)) {
+        if (key === 'constructor') continue;
+        Object.defineProperty(target.prototype, key, Object.getOwnPropertyDescriptor(source.prototype, key));
+    }
+}
+
+attach(Database, require('./methods/tenants'));
+attach(Database, require('./methods/availability'));
+attach(Database, require('./methods/sessions'));
+attach(Database, require('./methods/ledger'));
+
+module.exports = { open, openMemory, Database, finalized };

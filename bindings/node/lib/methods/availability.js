@@ -1,0 +1,136 @@
+'use strict';
+// Database methods: weekly rules, date overrides and slots (attached to
+// Database.prototype by ../database.js).
+
+const { C, T } = require('../ffi');
+const E = require('../errors');
+const V = require('../convert');
+const { DATE_MIN, DATE_MAX, MAX_SLOTS, SIZE } = require('../enums');
+const { HANDLE, check, takeArray, decodeBuffer } = require('../util');
+const { civilDate } = require('../civil');
+const { Rule, Override, intervalsOf } = require('../records');
+
+const { CODES } = E;
+
+class AvailabilityMethods {
+
+    /** Add a weekly rule; returns its id. */
+    addRule(tenant, rule) {
+        const h = this[HANDLE]();
+        const r = V.options(rule, 'rule');
+        const out = [0];
+        check(C.sl_rule_add(h, out, V.int64(tenant, 'tenant'), V.int32(r.weekday, 'weekday'),
+            V.minuteOfDay(r.start, 'start'), V.minuteOfDay(r.end, 'end'),
+            r.validFrom == null ? DATE_MIN : civilDate(r.validFrom, 'validFrom'),
+            r.validUntil == null ? DATE_MAX : civilDate(r.validUntil, 'validUntil'), V.now(r)), h);
+        return V.num(out[0]);
+    }
+
+    /** Change a live rule; fields left out keep their current values
+     * (validFrom / validUntil: null means open-ended). Returns the Rule. */
+    updateRule(tenant, id, changes) {
+        const h = this[HANDLE]();
+        const c = V.options(changes, 'changes');
+        const cur = {};
+        const t = V.int64(tenant, 'tenant');
+        const rid = V.int64(id, 'rule id');
+        check(C.sl_rule_get(h, cur, t, rid, 0), h);
+        const pick = (k, conv, fallback) => (c[k] === undefined ? fallback : conv(c[k], k));
+        const date = (v, k) => (v === null ? (k === 'validFrom' ? DATE_MIN : DATE_MAX) : civilDate(v, k));
+        check(C.sl_rule_update(h, t, rid,
+            pick('weekday', V.int32, cur.weekday),
+            pick('start', V.minuteOfDay, cur.start_min),
+            pick('end', V.minuteOfDay, cur.end_min),
+            pick('validFrom', date, cur.valid_from),
+            pick('validUntil', date, cur.valid_until), V.now(c)), h);
+        return this.rule(tenant, id);
+    }
+
+    rule(tenant, id, opts) {
+        const h = this[HANDLE]();
+        const out = {};
+        check(C.sl_rule_get(h, out, V.int64(tenant, 'tenant'), V.int64(id, 'rule id'), V.readFlags(opts)), h);
+        return new Rule(out);
+    }
+
+    rules(tenant, opts) {
+        const h = this[HANDLE]();
+        const out = [null];
+        const count = [0];
+        check(C.sl_rules_list(h, out, count, V.int64(tenant, 'tenant'), V.readFlags(opts)), h);
+        return takeArray(out[0], T.sl_rule, count[0]).map((r) => new Rule(r));
+    }
+
+    /** Replace one local date's availability by `windows` ([] = a day off):
+     * [["10:00", "12:00"], ...] or [{start, end}, ...]. Returns its id. */
+    setOverride(tenant, date, windows, opts) {
+        const h = this[HANDLE]();
+        if (!Array.isArray(windows)) throw new TypeError('windows must be an array of [start, end] pairs');
+        const ws = windows.map((w, i) => {
+            if (Array.isArray(w) && w.length === 2)
+                return { start_min: V.minuteOfDay(w[0], `windows[${i}][0]`), end_min: V.minuteOfDay(w[1], `windows[${i}][1]`) };
+            if (w && typeof w === 'object' && !Array.isArray(w))
+                return { start_min: V.minuteOfDay(w.start, `windows[${i}].start`), end_min: V.minuteOfDay(w.end, `windows[${i}].end`) };
+            throw new TypeError(`windows[${i}] must be a [start, end] pair or {start, end}`);
+        });
+        const out = [0];
+        check(C.sl_override_set(h, out, V.int64(tenant, 'tenant'), civilDate(date, 'date'),
+            ws.length ? ws : null, ws.length, V.now(V.options(opts))), h);
+        return V.num(out[0]);
+    }
+
+    override(tenant, date, opts) {
+        const h = this[HANDLE]();
+        const out = {};
+        check(C.sl_override_get(h, out, V.int64(tenant, 'tenant'), civilDate(date, 'date'), V.readFlags(opts)), h);
+        return new Override(out);
+    }
+
+    /** Overrides of dates from..to (inclusive). */
+    overrides(tenant, from, to, opts) {
+        const h = this[HANDLE]();
+        const out = [null];
+        const count = [0];
+        check(C.sl_overrides_list(h, out, count, V.int64(tenant, 'tenant'), civilDate(from, 'from'),
+            civilDate(to, 'to'), V.readFlags(opts)), h);
+        return takeArray(out[0], T.sl_override, count[0]).map((o) => new Override(o));
+    }
+
+    // -- slots -------------------------------------------------------------
+
+    /** Bookable slots starting in [start, end) as [{start, end}] (Dates).
+     * The array has .clamped = true when the range was cut to 14 days.
+     * With { limit } at most that many come back (then .total is the full
+     * count and .truncated is set when it was larger). */
+    slots(tenant, start, end, opts) {
+        const h = this[HANDLE]();
+        const o = V.options(opts);
+        if (o.duration === undefined) throw new TypeError('slots: options.duration is required');
+        const args = [V.int64(tenant, 'tenant'), V.time(start, 'start'), V.time(end, 'end'),
+            V.duration(o.duration, 'duration'), V.now(o)];
+        const count = [0];
+        const flags = [0];
+        let list;
+        let truncated = false;
+        if (o.limit !== undefined) {
+            const cap = V.int32(o.limit, 'limit');
+            if (cap < 0 || cap > MAX_SLOTS) throw new E.InvalidArgument(`limit must be 0..${MAX_SLOTS}`);
+            const buf = Buffer.alloc(Math.max(cap, 1) * SIZE.interval);
+            const rc = C.sl_slots(h, buf, cap, count, flags, ...args);
+            if (rc === CODES.SL_ERANGE && V.num(count[0]) > cap) truncated = true;
+            else check(rc, h);
+            list = decodeBuffer(buf, T.sl_interval, Math.min(V.num(count[0]), cap));
+        } else {
+            const out = [null];
+            check(C.sl_slots_alloc(h, out, count, flags, ...args), h);
+            list = takeArray(out[0], T.sl_interval, count[0]);
+        }
+        const result = intervalsOf(list);
+        result.clamped = (flags[0] & 1) !== 0;
+        result.total = V.num(count[0]);
+        result.truncated = truncated;
+        return result;
+    }
+}
+
+module.exports = AvailabilityMethods;

@@ -1,0 +1,40 @@
+'use strict';
+// Error plumbing and library-owned memory: the helpers every method uses.
+
+const { koffi, C } = require('./ffi');
+const { errorFor } = require('./errors');
+const V = require('./convert');
+
+// The key of Database's handle accessor, shared with lib/methods/*.js only
+// (it reads the handle; it cannot make a Database from a forged pointer).
+const HANDLE = Symbol('slotledger.handleOf');
+
+/** Throw the Error of a failed call on handle h (null: a handle-less call). */
+function check(rc, h) {
+    if (rc >= 0) return rc;
+    throw errorFor(rc, C.sl_errmsg(h));
+}
+
+/** For the pure functions that keep no message (civil.h, the engine). */
+function checkPure(rc, what) {
+    if (rc >= 0) return rc;
+    throw errorFor(rc, `${what}: ${C.sl_strerror(rc)}`);
+}
+
+/** Decode a library-owned array and release it with sl_free, always. */
+function takeArray(ptr, type, count) {
+    try {
+        const n = V.num(count);
+        if (!ptr || n === 0) return [];
+        return koffi.decode(ptr, type, n);
+    } finally {
+        if (ptr) C.sl_free(ptr);
+    }
+}
+
+function decodeBuffer(buf, type, count) {
+    const n = V.num(count);
+    return n === 0 ? [] : koffi.decode(buf, type, n);
+}
+
+module.exports = { HANDLE, check, checkPure, takeArray, decodeBuffer };

@@ -1,0 +1,166 @@
+"""open(), open_memory() and Database: the handle, its lifecycle, its
+lock, time zones with its tzdir, and tenants. The scheduling and ledger
+methods come from the mixins of scheduling.py and ledger.py."""
+
+import ctypes
+import os
+import threading
+import weakref
+
+from . import _lib
+from ._lib import lib as _L
+from .errors import InvalidArgument, NotFound, TimeZoneError, Misuse
+from .enums import _DURABILITY
+from .functions import local_to_utc, tz_check, utc_offset, utc_to_local
+from .ledger import LedgerMixin
+from .scheduling import SchedulingMixin
+from ._convert import (_I32_MAX, _I32_MIN, _bytes_in, _int, _now_in, _path_in, _span_in, _tenant_out, _text_in)
+
+
+# ------------------------------------------------------------------ open
+def _options(durability, tzdir, busy_timeout_ms, ledger_key):
+    opts = _lib.SLOptions()
+    _L.sl_options_init(ctypes.byref(opts), _lib.SL_OPTIONS_VERSION)
+    if not isinstance(durability, str):
+        raise TypeError('durability must be "durable" or "fast"')
+    if durability not in _DURABILITY:
+        raise InvalidArgument('durability %r is neither "durable" nor "fast"' % durability)
+    opts.durability = _DURABILITY[durability]
+    keep = []
+    if tzdir is not None:
+        raw = _path_in("tzdir", tzdir)
+        opts.tzdir = raw
+        keep.append(raw)
+    opts.busy_timeout_ms = _int("busy_timeout_ms", busy_timeout_ms, _I32_MIN, _I32_MAX)
+    if ledger_key is not None:
+        key = _bytes_in("ledger_key", ledger_key)
+        buf = (ctypes.c_uint8 * max(1, len(key))).from_buffer_copy(key.ljust(1, b"\0"))
+        opts.ledger_key = ctypes.cast(buf, ctypes.POINTER(ctypes.c_uint8))
+        opts.ledger_key_len = len(key)
+        keep.append(buf)
+    return opts, keep
+
+
+def open(path, *, durability="durable", tzdir=None, busy_timeout_ms=0, ledger_key=None):  # noqa: A001
+    """Open (creating if needed) a SQLite database file; ":memory:" gives a
+    private in-memory SQLite database."""
+    raw = _path_in("path", path)
+    opts, keep = _options(durability, tzdir, busy_timeout_ms, ledger_key)
+    h = ctypes.c_void_p()
+    _L.sl_open(ctypes.byref(h), raw, ctypes.byref(opts))
+    del keep
+    return Database(h.value, os.fsdecode(raw))
+
+
+def open_memory(*, tzdir=None, ledger_key=None):
+    """Open a handle on a new, private in-memory reference store."""
+    opts, keep = _options("durable", tzdir, 0, ledger_key)
+    h = ctypes.c_void_p()
+    _L.sl_open_memory(ctypes.byref(h), ctypes.byref(opts))
+    del keep
+    return Database(h.value, None)
+
+
+# -------------------------------------------------------------- Database
+class Database(SchedulingMixin, LedgerMixin):
+    """A library handle. Use as a context manager or call close(); a
+    finalizer closes a forgotten handle. Calls on one Database are
+    serialised by a lock, so sharing it between threads is safe (if not
+    concurrent); a closed Database raises sl.Misuse."""
+
+    def __init__(self, handle, path=None):
+        if not handle:
+            raise Misuse("Database() takes a handle from sl.open() or sl.open_memory()")
+        self._h = handle
+        self.path = path
+        self._lock = threading.RLock()
+        self._fin = weakref.finalize(self, _L.sl_close, handle)
+
+    # -- lifecycle
+    def close(self):
+        """Close the handle (idempotent)."""
+        with self._lock:
+            self._h = None
+            self._fin()
+
+    @property
+    def closed(self):
+        return self._h is None
+
+    def __enter__(self):
+        self._handle()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        state = "closed" if self._h is None else "open"
+        return "<slotledger.Database %s %s>" % (self.path or "memory", state)
+
+    def _handle(self):
+        h = self._h
+        if h is None:
+            raise Misuse("this Database is closed")
+        return h
+
+    def _call(self, fname, *args):
+        with self._lock:
+            return getattr(_L, fname)(self._handle(), *args)
+
+    # -- time zones with this handle's tzdir
+    def utc_offset(self, zone, when):
+        with self._lock:
+            return utc_offset(zone, when, _db=self._handle())
+
+    def local_to_utc(self, zone, local):
+        with self._lock:
+            return local_to_utc(zone, local, _db=self._handle())
+
+    def utc_to_local(self, zone, when):
+        with self._lock:
+            return utc_to_local(zone, when, _db=self._handle())
+
+    def tz_check(self, zone):
+        with self._lock:
+            tz_check(zone, _db=self._handle())
+
+    # -- tenants
+    def set_tenant(self, id, *, tz=None, buffer_before=None, buffer_after=None, min_notice=None,
+                   step=None, max_advance_days=None, late_cancel=None, now=None):
+        """Create or update a tenant. Settings left None keep their current
+        value (the default, for a new tenant: tz "UTC", everything else 0).
+        Spans take timedeltas or int seconds. Returns the stored Tenant."""
+        tid = _int("id", id)
+        t = _lib.SLTenant()
+        fields = {}
+        if tz is not None:
+            b = _text_in("tz", tz)
+            if len(b) > _lib.SL_TZ_NAME_MAX:
+                raise TimeZoneError("zone name %r is longer than %d bytes" % (tz, _lib.SL_TZ_NAME_MAX))
+            fields["tz"] = b
+        for name, v in (("buffer_before", buffer_before), ("buffer_after", buffer_after),
+                        ("min_notice", min_notice), ("step", step), ("late_cancel", late_cancel)):
+            if v is not None:
+                fields[name] = _span_in(name, v)
+        if max_advance_days is not None:
+            fields["max_advance_days"] = _int("max_advance_days", max_advance_days, _I32_MIN, _I32_MAX)
+        when = _now_in(now)
+        with self._lock:
+            h = self._handle()
+            try:
+                _L.sl_tenant_get(h, ctypes.byref(t), tid)
+            except NotFound:
+                _L.sl_tenant_init(ctypes.byref(t), _lib.SL_TENANT_VERSION)
+                t.id = tid
+            for name, v in fields.items():
+                setattr(t, name, v)
+            _L.sl_tenant_put(h, ctypes.byref(t), when)
+            _L.sl_tenant_get(h, ctypes.byref(t), tid)
+        return _tenant_out(t)
+
+    def tenant(self, id):
+        t = _lib.SLTenant()
+        self._call("sl_tenant_get", ctypes.byref(t), _int("id", id))
+        return _tenant_out(t)

@@ -1,0 +1,191 @@
+"""Ledger methods of Database (entries, balances, holds, verification,
+webhooks)."""
+
+import ctypes
+
+from . import _lib
+from ._lib import lib as _L
+from .errors import Error, InvalidArgument, TamperError
+from .records import Balance, VerifyReport, Head
+from .enums import _ENTRY_KIND_CODE
+from ._convert import (_account_out, _entry_out, _flags, _hold_out, _int, _now_in, _text_in, _time_in)
+
+
+class LedgerMixin:
+    """Entries, balances, accounts, holds, verification and webhooks: the
+    ledger half of Database."""
+
+    # -- ledger
+    @staticmethod
+    def _kind_in(kind):
+        if not isinstance(kind, str):
+            raise TypeError("kind must be a str such as \"purchase\"")
+        try:
+            return _ENTRY_KIND_CODE[kind]
+        except KeyError:
+            raise InvalidArgument("entry kind %r is not one of %s" % (kind, ", ".join(_ENTRY_KIND_CODE))) from None
+
+    def post(self, tenant, *, account, amount, kind="purchase", key, reference=None, now=None):
+        """Post an entry (idempotent by key). Returns the Entry; on a replay,
+        the original with .replayed True."""
+        e = _lib.SLEntry()
+        self._call("sl_ledger_post", ctypes.byref(e), _int("tenant", tenant), _int("account", account),
+                   self._kind_in(kind), _int("amount", amount), _text_in("key", key, required=True),
+                   _text_in("reference", reference), _now_in(now))
+        return _entry_out(e)
+
+    def post_many(self, tenant, posts, now=None):
+        """Post linked entries all or nothing. Each post is a dict (account,
+        amount, kind="purchase", key, reference=None) or a tuple (account,
+        amount, kind, key[, reference]). On failure .index names the post."""
+        if isinstance(posts, (str, bytes, dict)) or not hasattr(posts, "__iter__"):
+            raise TypeError("posts must be a list of dicts or tuples")
+        items = list(posts)
+        arr = (_lib.SLPost * max(1, len(items)))()
+        keep = []
+        for i, p in enumerate(items):
+            if isinstance(p, dict):
+                unknown = set(p) - {"account", "amount", "kind", "key", "reference"}
+                if unknown:
+                    raise TypeError("posts[%d]: unknown field(s) %s" % (i, ", ".join(sorted(unknown))))
+                try:
+                    account, amount, key = p["account"], p["amount"], p["key"]
+                except KeyError as exc:
+                    raise TypeError("posts[%d] lacks %s" % (i, exc)) from None
+                kind, ref = p.get("kind", "purchase"), p.get("reference")
+            elif isinstance(p, (tuple, list)) and len(p) in (4, 5):
+                account, amount, kind, key = p[:4]
+                ref = p[4] if len(p) == 5 else None
+            else:
+                raise TypeError("posts[%d] must be a dict or an (account, amount, kind, key[, reference]) tuple" % i)
+            arr[i].account = _int("posts[%d].account" % i, account)
+            arr[i].amount = _int("posts[%d].amount" % i, amount)
+            arr[i].kind = self._kind_in(kind)
+            kb = _text_in("posts[%d].key" % i, key, required=True)
+            rb = _text_in("posts[%d].reference" % i, ref)
+            keep += [kb, rb]
+            arr[i].key = kb
+            arr[i].reference = rb
+        out = (_lib.SLEntry * max(1, len(items)))()
+        failed = ctypes.c_size_t(len(items))
+        try:
+            self._call("sl_ledger_post_many", out, ctypes.byref(failed), _int("tenant", tenant), arr,
+                       len(items), _now_in(now))
+        except Error as exc:
+            if failed.value < len(items):
+                exc.index = failed.value
+            raise
+        return [_entry_out(out[i]) for i in range(len(items))]
+
+    def balance(self, tenant, account, now=None):
+        b = _lib.SLBalance()
+        self._call("sl_ledger_balance", ctypes.byref(b), _int("tenant", tenant),
+                   _int("account", account), _now_in(now))
+        return Balance(b.posted, b.held, b.available, b.floor)
+
+    def set_floor(self, tenant, account, floor, now=None):
+        """Set an account's floor (lowest allowed available balance)."""
+        self._call("sl_account_set_floor", _int("tenant", tenant), _int("account", account),
+                   _int("floor", floor), _now_in(now))
+
+    def account(self, tenant, id, include_deleted=False):
+        a = _lib.SLAccount()
+        self._call("sl_account_get", ctypes.byref(a), _int("tenant", tenant), _int("id", id),
+                   _flags(include_deleted))
+        return _account_out(a)
+
+    def hold(self, tenant, *, account, amount, expires_at, key, now=None):
+        """Reserve credits until expires_at. Returns the Hold."""
+        h = _lib.SLCreditHold()
+        self._call("sl_hold", ctypes.byref(h), _int("tenant", tenant), _int("account", account),
+                   _int("amount", amount), _time_in("expires_at", expires_at),
+                   _text_in("key", key, required=True), _now_in(now))
+        return _hold_out(h)
+
+    def capture(self, tenant, hold_id, amount=None, *, key, now=None):
+        """Capture `amount` (None: all) of a hold as a consume entry."""
+        hid = _int("hold_id", hold_id)
+        t = _int("tenant", tenant)
+        kb = _text_in("key", key, required=True)
+        when = _now_in(now)
+        e = _lib.SLEntry()
+        with self._lock:
+            h = self._handle()
+            if amount is None:
+                hd = _lib.SLCreditHold()
+                _L.sl_hold_get(h, ctypes.byref(hd), t, hid)
+                amount = hd.amount
+            _L.sl_hold_capture(h, ctypes.byref(e), t, hid, _int("amount", amount), kb, when)
+        return _entry_out(e)
+
+    def release(self, tenant, hold_id, now=None):
+        h = _lib.SLCreditHold()
+        self._call("sl_hold_release", ctypes.byref(h), _int("tenant", tenant),
+                   _int("hold_id", hold_id), _now_in(now))
+        return _hold_out(h)
+
+    def hold_get(self, tenant, hold_id):
+        h = _lib.SLCreditHold()
+        self._call("sl_hold_get", ctypes.byref(h), _int("tenant", tenant), _int("hold_id", hold_id))
+        return _hold_out(h)
+
+    def history(self, tenant, account=0, after_seq=0, limit=100):
+        """Up to `limit` entries with seq > after_seq (account 0: all),
+        ascending; pass the last .seq as after_seq for the next page."""
+        cap = _int("limit", limit, 1, 1 << 20)
+        out = (_lib.SLEntry * cap)()
+        n = ctypes.c_size_t()
+        self._call("sl_ledger_history", out, cap, ctypes.byref(n), _int("tenant", tenant),
+                   _int("account", account), _int("after_seq", after_seq))
+        return [_entry_out(out[i]) for i in range(min(n.value, cap))]
+
+    def verify(self, tenant):
+        """Recompute the tenant's hash chain and balances. Returns a
+        VerifyReport; raises TamperError naming the first bad entry."""
+        r = _lib.SLVerifyReport()
+        try:
+            self._call("sl_ledger_verify", ctypes.byref(r), _int("tenant", tenant))
+        except TamperError as exc:
+            exc.report = VerifyReport(r.entries, r.accounts, r.first_bad_seq, r.first_bad_entry)
+            raise
+        return VerifyReport(r.entries, r.accounts, r.first_bad_seq, r.first_bad_entry)
+
+    def ledger_head(self, tenant):
+        """The tenant's chain head as a Head(seq, hash): an anchor to keep
+        outside the database (it verifies nothing by itself)."""
+        h = _lib.SLLedgerAnchor()
+        self._call("sl_ledger_head", ctypes.byref(h), _int("tenant", tenant))
+        return Head(h.seq, bytes(h.hash))
+
+    def verify_head(self, tenant, head):
+        """Everything verify() checks, then that the ledger still extends
+        `head` (a Head from ledger_head, possibly long ago). Returns None;
+        raises TamperError when the ledger was truncated below the anchor
+        or rolled back or rewritten up to it."""
+        seq, digest = head
+        if not isinstance(digest, (bytes, bytearray)) or len(digest) != _lib.SL_HASH_BYTES:
+            raise InvalidArgument("head.hash must be %d bytes" % _lib.SL_HASH_BYTES)
+        h = _lib.SLLedgerAnchor()
+        h.version = _lib.SL_LEDGER_ANCHOR_VERSION
+        h.tenant = _int("tenant", tenant)
+        h.seq = _int("head.seq", seq)
+        ctypes.memmove(h.hash, bytes(digest), _lib.SL_HASH_BYTES)
+        self._call("sl_ledger_verify_head", h.tenant, ctypes.byref(h))
+
+    def seal(self, tenant):
+        """Upgrade step for a keyed database written before row MACs: verify
+        as verify() does, accepting account and hold rows without a MAC,
+        then write their MACs. Returns how many rows were sealed. Raises
+        TamperError (nothing sealed) for anything else verify() reports,
+        InvalidArgument without a ledger key."""
+        n = ctypes.c_size_t()
+        self._call("sl_ledger_seal", ctypes.byref(n), _int("tenant", tenant))
+        return n.value
+
+    def webhook_claim(self, tenant, source, event_id, now=None):
+        """Record an event once: True the first time, False afterwards."""
+        claimed = ctypes.c_int()
+        self._call("sl_webhook_claim", ctypes.byref(claimed), _int("tenant", tenant),
+                   _text_in("source", source, required=True),
+                   _text_in("event_id", event_id, required=True), _now_in(now))
+        return bool(claimed.value)

@@ -1,0 +1,264 @@
+"""Scheduling methods of Database (rules, overrides, slots, bookings,
+sessions, soft delete)."""
+
+import ctypes
+
+from . import _lib
+from ._lib import lib as _L
+from .errors import Error, InvalidArgument
+from .records import SlotList
+from ._convert import (_I32_MAX, _I32_MIN, _date_in, _entity_in, _flags, _int, _now_in, _override_out, _rule_out, _session_out,
+                       _span_in, _take_list, _text_in, _time_in, _time_out, _wall_in)
+
+
+class SchedulingMixin:
+    """Availability rules and overrides, slots, bookings, session
+    lifecycle and soft delete: the scheduling half of Database."""
+
+    # -- rules and overrides
+    @staticmethod
+    def _rule_args(weekday, start, end, valid_from, valid_until):
+        return (_int("weekday", weekday, _I32_MIN, _I32_MAX), _wall_in("start", start),
+                _wall_in("end", end),
+                _lib.SL_DATE_MIN if valid_from is None else _date_in("valid_from", valid_from),
+                _lib.SL_DATE_MAX if valid_until is None else _date_in("valid_until", valid_until))
+
+    def add_rule(self, tenant, *, weekday, start="09:00", end="17:00", valid_from=None,
+                 valid_until=None, now=None):
+        """Add a weekly rule (weekday 1 = Monday .. 7 = Sunday, wall times
+        "HH:MM" in the tenant's zone, valid dates inclusive). Returns its id."""
+        args = self._rule_args(weekday, start, end, valid_from, valid_until)
+        rid = _lib.sl_id()
+        self._call("sl_rule_add", ctypes.byref(rid), _int("tenant", tenant), *args, _now_in(now))
+        return rid.value
+
+    def update_rule(self, tenant, rule, *, weekday, start, end, valid_from=None,
+                    valid_until=None, now=None):
+        """Replace every field of a live rule."""
+        args = self._rule_args(weekday, start, end, valid_from, valid_until)
+        self._call("sl_rule_update", _int("tenant", tenant), _int("rule", rule), *args, _now_in(now))
+
+    def rule(self, tenant, id, include_deleted=False):
+        r = _lib.SLRule()
+        self._call("sl_rule_get", ctypes.byref(r), _int("tenant", tenant), _int("id", id),
+                   _flags(include_deleted))
+        return _rule_out(r)
+
+    def rules(self, tenant, include_deleted=False):
+        ptr, n = ctypes.POINTER(_lib.SLRule)(), ctypes.c_size_t()
+        with self._lock:
+            _L.sl_rules_list(self._handle(), ctypes.byref(ptr), ctypes.byref(n),
+                             _int("tenant", tenant), _flags(include_deleted))
+            return _take_list(ptr, n, _rule_out)
+
+    def set_override(self, tenant, date, windows, now=None):
+        """Replace the weekly rules of one local date by `windows`, a list of
+        ("HH:MM", "HH:MM") pairs ([] = a day off). Returns the override id."""
+        d = _date_in("date", date)
+        if isinstance(windows, (str, bytes)) or not hasattr(windows, "__iter__"):
+            raise TypeError("windows must be a list of (start, end) pairs")
+        windows = list(windows)
+        arr = (_lib.SLWindow * max(1, len(windows)))()
+        for i, w in enumerate(windows):
+            if not isinstance(w, (tuple, list)) or len(w) != 2:
+                raise TypeError("windows[%d] must be a (start, end) pair" % i)
+            arr[i].start_min = _wall_in("windows[%d] start" % i, w[0])
+            arr[i].end_min = _wall_in("windows[%d] end" % i, w[1])
+        oid = _lib.sl_id()
+        self._call("sl_override_set", ctypes.byref(oid), _int("tenant", tenant), d, arr,
+                   len(windows), _now_in(now))
+        return oid.value
+
+    def override(self, tenant, date, include_deleted=False):
+        o = _lib.SLOverride()
+        self._call("sl_override_get", ctypes.byref(o), _int("tenant", tenant), _date_in("date", date),
+                   _flags(include_deleted))
+        return _override_out(o)
+
+    def overrides(self, tenant, from_date, to_date, include_deleted=False):
+        """Overrides of dates in [from_date, to_date], sorted by date."""
+        ptr, n = ctypes.POINTER(_lib.SLOverride)(), ctypes.c_size_t()
+        with self._lock:
+            _L.sl_overrides_list(self._handle(), ctypes.byref(ptr), ctypes.byref(n),
+                                 _int("tenant", tenant), _date_in("from_date", from_date),
+                                 _date_in("to_date", to_date), _flags(include_deleted))
+            return _take_list(ptr, n, _override_out)
+
+    # -- slots
+    def slots(self, tenant, start, end, duration, now=None):
+        """Bookable [(start, end)] of `duration` starting in [start, end),
+        as aware UTC datetimes. A range over 14 days is cut to 14 days and
+        the returned list's .clamped is True."""
+        ptr, n, flags = ctypes.POINTER(_lib.SLInterval)(), ctypes.c_size_t(), ctypes.c_uint32()
+        args = (_int("tenant", tenant), _time_in("start", start), _time_in("end", end),
+                _span_in("duration", duration), _now_in(now))
+        with self._lock:
+            _L.sl_slots_alloc(self._handle(), ctypes.byref(ptr), ctypes.byref(n),
+                              ctypes.byref(flags), *args)
+            try:
+                # The array is n (start, end) int64 pairs: read it in one go
+                # rather than one ctypes Structure per slot.
+                count = n.value
+                flat = list((ctypes.c_int64 * (2 * count)).from_address(
+                    ctypes.addressof(ptr.contents))) if count else []
+            finally:
+                _L.sl_free(ctypes.cast(ptr, ctypes.c_void_p))
+        # One datetime per distinct instant: back-to-back slots share them.
+        seen = {}
+        times = []
+        for t in flat:
+            d = seen.get(t)
+            if d is None:
+                d = seen[t] = _time_out(t)
+            times.append(d)
+        out = SlotList(zip(times[0::2], times[1::2]))
+        out.clamped = bool(flags.value & _lib.SL_SLOTS_CLAMPED)
+        return out
+
+    # -- bookings
+    def _session_call(self, fname, *args):
+        s = _lib.SLSession()
+        self._call(fname, ctypes.byref(s), *args)
+        return _session_out(s)
+
+    def book(self, tenant, *, student, start, duration, credits=0, key=None, now=None):
+        """Book a regular session (status pending; credits > 0 places a hold)."""
+        return self._session_call("sl_book", _int("tenant", tenant), _int("student", student),
+                                  _time_in("start", start), _span_in("duration", duration),
+                                  _int("credits", credits), _text_in("key", key), _now_in(now))
+
+    def book_many(self, tenant, bookings, key=None, now=None):
+        """Book several sessions all or nothing. Each booking is a dict
+        (student, start, duration, credits=0) or a tuple in that order. On
+        failure the exception's .index names the failing booking."""
+        if isinstance(bookings, (str, bytes, dict)) or not hasattr(bookings, "__iter__"):
+            raise TypeError("bookings must be a list of dicts or tuples")
+        items = list(bookings)
+        arr = (_lib.SLBooking * max(1, len(items)))()
+        for i, b in enumerate(items):
+            if isinstance(b, dict):
+                unknown = set(b) - {"student", "start", "duration", "credits"}
+                if unknown:
+                    raise TypeError("bookings[%d]: unknown field(s) %s" % (i, ", ".join(sorted(unknown))))
+                try:
+                    student, start, duration = b["student"], b["start"], b["duration"]
+                except KeyError as exc:
+                    raise TypeError("bookings[%d] lacks %s" % (i, exc)) from None
+                credits = b.get("credits", 0)
+            elif isinstance(b, (tuple, list)) and len(b) in (3, 4):
+                student, start, duration = b[0], b[1], b[2]
+                credits = b[3] if len(b) == 4 else 0
+            else:
+                raise TypeError("bookings[%d] must be a dict or a (student, start, duration[, credits]) tuple" % i)
+            arr[i].student = _int("bookings[%d].student" % i, student)
+            arr[i].start = _time_in("bookings[%d].start" % i, start)
+            arr[i].duration = _span_in("bookings[%d].duration" % i, duration)
+            arr[i].credits = _int("bookings[%d].credits" % i, credits)
+        out = (_lib.SLSession * max(1, len(items)))()
+        failed = ctypes.c_size_t(len(items))
+        try:
+            self._call("sl_book_many", out, ctypes.byref(failed), _int("tenant", tenant), arr,
+                       len(items), _text_in("key", key), _now_in(now))
+        except Error as exc:
+            if failed.value < len(items):
+                exc.index = failed.value
+            raise
+        return [_session_out(out[i]) for i in range(len(items))]
+
+    def book_trial(self, tenant, *, student, start, duration, key=None, now=None):
+        """Book a free trial (one live trial per student)."""
+        return self._session_call("sl_book_trial", _int("tenant", tenant), _int("student", student),
+                                  _time_in("start", start), _span_in("duration", duration),
+                                  _text_in("key", key), _now_in(now))
+
+    def schedule_manual(self, tenant, *, student, start, duration, credits=0, key=None, now=None):
+        """A teacher-made session: skips availability and never conflicts."""
+        return self._session_call("sl_schedule_manual", _int("tenant", tenant),
+                                  _int("student", student), _time_in("start", start),
+                                  _span_in("duration", duration), _int("credits", credits),
+                                  _text_in("key", key), _now_in(now))
+
+    def reschedule(self, tenant, session_id, new_start, now=None):
+        """Move a pending or confirmed session, atomically."""
+        return self._session_call("sl_reschedule", _int("tenant", tenant),
+                                  _int("session_id", session_id), _time_in("new_start", new_start),
+                                  _now_in(now))
+
+    def book_recurring(self, tenant, *, student, start, duration, count, credits=0,
+                       skip_conflicts=False, key=None, now=None):
+        """Book `count` weekly sessions at the same local wall time. Returns
+        (sessions, skipped_starts); skipped starts only with skip_conflicts."""
+        n = _int("count", count, 0, 2 ** 32 - 1)
+        if not isinstance(skip_conflicts, bool):
+            raise TypeError("skip_conflicts must be a bool")
+        if n > _lib.SL_MAX_RECURRING:
+            # Checked here too: the out buffers are sized by count.
+            raise InvalidArgument("count %d is more than %d" % (n, _lib.SL_MAX_RECURRING))
+        cap = max(1, n)
+        out = (_lib.SLSession * cap)()
+        skipped = (_lib.sl_time * cap)()
+        n_booked, n_skipped = ctypes.c_size_t(), ctypes.c_size_t()
+        policy = _lib.SL_RECUR_SKIP_CONFLICTS if skip_conflicts else _lib.SL_RECUR_ALL_OR_NOTHING
+        self._call("sl_book_recurring", out, ctypes.byref(n_booked), skipped, cap,
+                   ctypes.byref(n_skipped), _int("tenant", tenant), _int("student", student),
+                   _time_in("start", start), _span_in("duration", duration),
+                   _int("credits", credits), n, policy, _text_in("key", key), _now_in(now))
+        nb, ns = min(n_booked.value, cap), min(n_skipped.value, cap)
+        return ([_session_out(out[i]) for i in range(nb)],
+                [_time_out(skipped[i]) for i in range(ns)])
+
+    def confirm(self, tenant, session_id, now=None):
+        return self._session_call("sl_confirm", _int("tenant", tenant),
+                                  _int("session_id", session_id), _now_in(now))
+
+    def cancel(self, tenant, session_id, now=None):
+        """Cancel; the hold is voided (or captured inside late_cancel)."""
+        return self._session_call("sl_cancel", _int("tenant", tenant),
+                                  _int("session_id", session_id), _now_in(now))
+
+    def complete(self, tenant, session_id, now=None):
+        return self._session_call("sl_complete", _int("tenant", tenant),
+                                  _int("session_id", session_id), _now_in(now))
+
+    def mark_no_show(self, tenant, session_id, now=None):
+        return self._session_call("sl_mark_no_show", _int("tenant", tenant),
+                                  _int("session_id", session_id), _now_in(now))
+
+    def session(self, tenant, id, include_deleted=False):
+        s = _lib.SLSession()
+        self._call("sl_session_get", ctypes.byref(s), _int("tenant", tenant), _int("id", id),
+                   _flags(include_deleted))
+        return _session_out(s)
+
+    def sessions(self, tenant, start, end, include_deleted=False):
+        """Sessions overlapping [start, end), sorted by (start, id)."""
+        ptr, n = ctypes.POINTER(_lib.SLSession)(), ctypes.c_size_t()
+        args = (_int("tenant", tenant), _time_in("start", start), _time_in("end", end),
+                _flags(include_deleted))
+        with self._lock:
+            _L.sl_sessions_list(self._handle(), ctypes.byref(ptr), ctypes.byref(n), *args)
+            return _take_list(ptr, n, _session_out)
+
+    def sessions_by_student(self, tenant, student, include_deleted=False):
+        ptr, n = ctypes.POINTER(_lib.SLSession)(), ctypes.c_size_t()
+        args = (_int("tenant", tenant), _int("student", student), _flags(include_deleted))
+        with self._lock:
+            _L.sl_sessions_by_student(self._handle(), ctypes.byref(ptr), ctypes.byref(n), *args)
+            return _take_list(ptr, n, _session_out)
+
+    # -- soft delete
+    def soft_delete(self, tenant, entity, id, now=None):
+        """entity: "rule", "override", "session" or "account"."""
+        self._call("sl_soft_delete", _int("tenant", tenant), _entity_in(entity), _int("id", id),
+                   _now_in(now))
+
+    def restore(self, tenant, entity, id, now=None):
+        self._call("sl_restore", _int("tenant", tenant), _entity_in(entity), _int("id", id),
+                   _now_in(now))
+
+    def purge(self, entity, before):
+        """Hard-delete rows of entity soft-deleted before `before` (all
+        tenants). Returns how many."""
+        n = ctypes.c_size_t()
+        self._call("sl_purge", ctypes.byref(n), _entity_in(entity), _time_in("before", before))
+        return n.value
