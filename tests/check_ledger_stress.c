@@ -15,13 +15,9 @@
  * Children are released together through a pipe, report through a pipe and
  * leave with _exit(). The parent never holds a handle across fork().
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "support.h"
 
@@ -69,36 +65,6 @@ static sl_db *open_parent(const char *path)
     return db;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-    char *c = p;
-    while (n > 0) {
-        ssize_t r = read(fd, c, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        c += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 static void note(report *r, int rc, sl_db *db, const char *what)
 {
     r->bad++;
@@ -109,51 +75,35 @@ static void note(report *r, int rc, sl_db *db, const char *what)
 /* The work of child `idx` on its own handle. */
 typedef void (*child_fn)(sl_db *db, int idx, report *r);
 
-/*
- * Forks n children that wait on a start pipe, run fn and write a report;
- * fills reps[n]. Every child must exit 0.
- */
+typedef struct child_job {
+    const char *path;
+    child_fn fn;
+} child_job;
+
+/* A child: its own handle, opened before the start, then the work. */
+static int child_main(int idx, int go, void *ctx, void *rep)
+{
+    const child_job *job = ctx;
+    sl_db *db = NULL;
+    if (sl_open(&db, job->path, NULL) != SL_OK) {
+        fprintf(stderr, "# child %d: sl_open: %s\n", idx, sl_errmsg(NULL));
+        return 2;
+    }
+    sl_test_wait_go(go);
+    job->fn(db, idx, rep);
+    sl_close(db);
+    return 0;
+}
+
+/* Forks n children that start together, run fn and report; fills reps[n].
+ * Every child must exit 0 and see nothing unexpected. */
 static void run_children(const char *path, int n, child_fn fn, report *reps)
 {
-    int go[2], res[PROCS][2];
-    pid_t pids[PROCS];
+    child_job job = {path, fn};
     ck_assert_int_le(n, PROCS);
-    ck_assert_int_eq(pipe(go), 0);
-    for (int i = 0; i < n; i++) {
-        ck_assert_int_eq(pipe(res[i]), 0);
-        fflush(NULL);
-        pids[i] = fork();
-        ck_assert_int_ge(pids[i], 0);
-        if (pids[i] == 0) {
-            close(go[1]);
-            close(res[i][0]);
-            sl_db *db = NULL;
-            report r;
-            memset(&r, 0, sizeof(r));
-            if (sl_open(&db, path, NULL) != SL_OK) {
-                fprintf(stderr, "# child %d: sl_open: %s\n", i, sl_errmsg(NULL));
-                _exit(2);
-            }
-            char c;
-            if (read(go[0], &c, 1) < 0) /* EOF: the parent said go */
-                _exit(3);
-            fn(db, i, &r);
-            sl_close(db);
-            _exit(write_all(res[i][1], &r, sizeof(r)) ? 4 : 0);
-        }
-        close(res[i][1]);
-    }
-    close(go[0]);
-    close(go[1]); /* everyone starts now */
-    for (int i = 0; i < n; i++) {
-        ck_assert_msg(read_all(res[i][0], &reps[i], sizeof(reps[i])) == 0, "child %d sent no report", i);
-        close(res[i][0]);
-        int status;
-        while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
-            ;
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d: status 0x%x", i, status);
+    sl_test_fork_children(n, child_main, &job, reps, sizeof(*reps));
+    for (int i = 0; i < n; i++)
         ck_assert_msg(reps[i].bad == 0, "child %d: %ld unexpected results; first: %s", i, reps[i].bad, reps[i].msg);
-    }
 }
 
 /* ---- one key replayed by 8 processes ------------------------------------------ */

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "slotledger.h"
 #include "slotledger/sys/store.h"
@@ -29,6 +30,29 @@ long sl_test_scale(long n);
 uint64_t sl_test_rand(uint64_t *state);
 /* Seed from $SL_TEST_SEED or the clock; printed so a failure can be rerun. */
 uint64_t sl_test_seed(const char *what);
+
+/* ---- the fork harness of the multi-process suites (support_fork.c) ----
+ * The parent must hold no SQLite connection across fork() (SQLite forbids
+ * it); children leave with _exit() so that neither Check nor valgrind's
+ * leak checker sees state inherited from the parent. */
+
+/* The work of child idx: fills report (report_size bytes, zeroed) and
+ * returns its exit status (0: the report is sent). Call sl_test_wait_go(go)
+ * once ready: every child is released at the same moment. */
+typedef int (*sl_test_child_fn)(int idx, int go, void *ctx, void *report);
+
+/* Forks n children running fn(idx, go, ctx, report), releases them
+ * together, and stores child i's report at reports + i * report_size.
+ * Fails the test unless every child sent a whole report and exited 0. */
+void sl_test_fork_children(int n, sl_test_child_fn fn, void *ctx, void *reports, size_t report_size);
+/* In a child: waits until the parent releases every child. */
+void sl_test_wait_go(int go);
+/* Writes all n bytes (0), or fails (-1). */
+int sl_test_write_all(int fd, const void *p, size_t n);
+/* Reads fd to EOF into a new malloc'd *buf; returns the byte count. */
+size_t sl_test_read_to_eof(int fd, char **buf);
+/* Reaps child pid; fails the test unless it exited 0. */
+void sl_test_wait_child_ok(pid_t pid);
 
 #define ck_assert_sl(expr, code)                                                       \
     do {                                                                               \
