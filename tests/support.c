@@ -88,3 +88,23 @@ long sl_test_scale(long n)
         return n;
     return n / 20 > 0 ? n / 20 : 1;
 }
+
+TCase *sl_test_tcase(const char *name, SFun setup, SFun teardown, double timeout, const TTest *const *tests)
+{
+    TCase *tc = tcase_create(name);
+    if (setup || teardown)
+        tcase_add_checked_fixture(tc, setup, teardown);
+    if (timeout > 0)
+        tcase_set_timeout(tc, timeout);
+    for (size_t i = 0; tests[i]; i++)
+        tcase_add_test(tc, tests[i]);
+    return tc;
+}
+
+Suite *sl_test_suite(const char *name, TCase *(*const *cases)(void))
+{
+    Suite *s = suite_create(name);
+    for (size_t i = 0; cases[i]; i++)
+        suite_add_tcase(s, cases[i]());
+    return s;
+}

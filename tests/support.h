@@ -31,6 +31,13 @@ uint64_t sl_test_rand(uint64_t *state);
 /* Seed from $SL_TEST_SEED or the clock; printed so a failure can be rerun. */
 uint64_t sl_test_seed(const char *what);
 
+/* A test case: the checked fixture setup/teardown (both NULL: none), a
+ * timeout in seconds (0: Check's default) and the tests of the NULL
+ * terminated list, in order. */
+TCase *sl_test_tcase(const char *name, SFun setup, SFun teardown, double timeout, const TTest *const *tests);
+/* A suite of the test cases the NULL-terminated constructors make, in order. */
+Suite *sl_test_suite(const char *name, TCase *(*const *cases)(void));
+
 /* ---- the fork harness of the multi-process suites (support_fork.c) ----
  * The parent must hold no SQLite connection across fork() (SQLite forbids
  * it); children leave with _exit() so that neither Check nor valgrind's

@@ -277,17 +277,10 @@ END_TEST
 
 TCase *tcase_ledger_bookings(void)
 {
-    TCase *tc = tcase_create("bookings");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_book_places_hold);
-    tcase_add_test(tc, test_complete_and_no_show_capture);
-    tcase_add_test(tc, test_cancel_releases_or_captures_late);
-    tcase_add_test(tc, test_reschedule_keeps_hold);
-    tcase_add_test(tc, test_book_many_and_recurring_hold_all_or_nothing);
-    tcase_add_test(tc, test_session_hold_resolved_by_host);
-    tcase_add_test(tc, test_deleted_session_gives_credits_back);
-    tcase_add_test(tc, test_trials_cost_nothing);
-    tcase_add_test(tc, test_tenant_isolation);
-    return tc;
+    const TTest *tests[] = {test_book_places_hold, test_complete_and_no_show_capture,
+                            test_cancel_releases_or_captures_late, test_reschedule_keeps_hold,
+                            test_book_many_and_recurring_hold_all_or_nothing,
+                            test_session_hold_resolved_by_host, test_deleted_session_gives_credits_back,
+                            test_trials_cost_nothing, test_tenant_isolation, NULL};
+    return sl_test_tcase("bookings", setup, teardown, 30, tests);
 }

@@ -208,15 +208,8 @@ END_TEST
 
 TCase *tcase_ledger_holds(void)
 {
-    TCase *tc = tcase_create("holds");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_hold_capture_all);
-    tcase_add_test(tc, test_hold_partial_capture_releases_rest);
-    tcase_add_test(tc, test_hold_release);
-    tcase_add_test(tc, test_hold_resolves_once);
-    tcase_add_test(tc, test_hold_expiry);
-    tcase_add_test(tc, test_sixth_hold_of_one_is_refused);
-    tcase_add_test(tc, test_hold_replay_and_validation);
-    return tc;
+    const TTest *tests[] = {test_hold_capture_all, test_hold_partial_capture_releases_rest, test_hold_release,
+                            test_hold_resolves_once, test_hold_expiry, test_sixth_hold_of_one_is_refused,
+                            test_hold_replay_and_validation, NULL};
+    return sl_test_tcase("holds", setup, teardown, 30, tests);
 }

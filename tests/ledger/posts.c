@@ -605,22 +605,10 @@ END_TEST
 
 TCase *tcase_ledger_posts(void)
 {
-    TCase *tc = tcase_create("posts");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_post_kinds_and_signs);
-    tcase_add_test(tc, test_reserved_key_prefix);
-    tcase_add_test(tc, test_replay_returns_original);
-    tcase_add_test(tc, test_key_reuse_names_the_field);
-    tcase_add_test(tc, test_key_check_precedes_validation);
-    tcase_add_test(tc, test_failed_post_writes_nothing);
-    tcase_add_test(tc, test_key_and_reference_limits);
-    tcase_add_test(tc, test_floors);
-    tcase_add_test(tc, test_overflow_is_erange);
-    tcase_add_test(tc, test_post_many_all_or_nothing);
-    tcase_add_test(tc, test_post_many_replays);
-    tcase_add_test(tc, test_history_keyset_pages);
-    tcase_add_test(tc, test_deleted_account);
-    tcase_add_test(tc, test_int64_min_amounts);
-    return tc;
+    const TTest *tests[] = {test_post_kinds_and_signs, test_reserved_key_prefix, test_replay_returns_original,
+                            test_key_reuse_names_the_field, test_key_check_precedes_validation,
+                            test_failed_post_writes_nothing, test_key_and_reference_limits, test_floors,
+                            test_overflow_is_erange, test_post_many_all_or_nothing, test_post_many_replays,
+                            test_history_keyset_pages, test_deleted_account, test_int64_min_amounts, NULL};
+    return sl_test_tcase("posts", setup, teardown, 30, tests);
 }

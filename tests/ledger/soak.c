@@ -585,9 +585,6 @@ END_TEST
 
 TCase *tcase_ledger_soak(void)
 {
-    TCase *tc = tcase_create("soak");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 240);
-    tcase_add_test(tc, test_soak);
-    return tc;
+    const TTest *tests[] = {test_soak, NULL};
+    return sl_test_tcase("soak", setup, teardown, 240, tests);
 }

@@ -8,12 +8,8 @@
 Suite *suite_ledger(void);
 Suite *suite_ledger(void)
 {
-    Suite *s = suite_create("ledger");
-    suite_add_tcase(s, tcase_ledger_posts());
-    suite_add_tcase(s, tcase_ledger_holds());
-    suite_add_tcase(s, tcase_ledger_bookings());
-    suite_add_tcase(s, tcase_ledger_tamper());
-    suite_add_tcase(s, tcase_ledger_webhooks());
-    suite_add_tcase(s, tcase_ledger_soak());
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_ledger_posts, tcase_ledger_holds, tcase_ledger_bookings,
+                                            tcase_ledger_tamper, tcase_ledger_webhooks, tcase_ledger_soak,
+                                            NULL};
+    return sl_test_suite("ledger", cases);
 }

@@ -367,19 +367,10 @@ END_TEST
 
 TCase *tcase_ledger_tamper(void)
 {
-    TCase *tc = tcase_create("tamper");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_tamper_changed_amount);
-    tcase_add_test(tc, test_tamper_changed_amount_and_balances);
-    tcase_add_test(tc, test_tamper_deleted_row);
-    tcase_add_test(tc, test_tamper_deleted_last_row);
-    tcase_add_test(tc, test_tamper_forged_row);
-    tcase_add_test(tc, test_tamper_swapped_rows);
-    tcase_add_test(tc, test_tamper_forged_account_without_entries);
-    tcase_add_test(tc, test_tamper_changed_held);
-    tcase_add_test(tc, test_tamper_hold_status_flipped);
-    tcase_add_test(tc, test_verify_checks_every_account);
-    tcase_add_test(tc, test_keyed_chain_needs_its_key);
-    return tc;
+    const TTest *tests[] = {test_tamper_changed_amount, test_tamper_changed_amount_and_balances,
+                            test_tamper_deleted_row, test_tamper_deleted_last_row, test_tamper_forged_row,
+                            test_tamper_swapped_rows, test_tamper_forged_account_without_entries,
+                            test_tamper_changed_held, test_tamper_hold_status_flipped,
+                            test_verify_checks_every_account, test_keyed_chain_needs_its_key, NULL};
+    return sl_test_tcase("tamper", setup, teardown, 30, tests);
 }

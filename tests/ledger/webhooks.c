@@ -170,9 +170,6 @@ END_TEST
 
 TCase *tcase_ledger_webhooks(void)
 {
-    TCase *tc = tcase_create("webhooks");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_webhook_verify);
-    tcase_add_test(tc, test_webhook_claim_once);
-    return tc;
+    const TTest *tests[] = {test_webhook_verify, test_webhook_claim_once, NULL};
+    return sl_test_tcase("webhooks", setup, teardown, 0, tests);
 }

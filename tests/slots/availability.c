@@ -185,11 +185,7 @@ END_TEST
 
 TCase *tcase_slots_availability(void)
 {
-    TCase *tc = tcase_create("availability");
-    tcase_add_test(tc, test_overrides);
-    tcase_add_test(tc, test_rule_validity_and_update);
-    tcase_add_test(tc, test_notice_and_horizon_boundaries);
-    tcase_add_test(tc, test_step_differs_from_duration);
-    tcase_add_test(tc, test_buffers_both_sides);
-    return tc;
+    const TTest *tests[] = {test_overrides, test_rule_validity_and_update, test_notice_and_horizon_boundaries,
+                            test_step_differs_from_duration, test_buffers_both_sides, NULL};
+    return sl_test_tcase("availability", NULL, NULL, 0, tests);
 }

@@ -578,16 +578,8 @@ END_TEST
 
 TCase *tcase_slots_booking(void)
 {
-    TCase *tc = tcase_create("booking");
-    tcase_add_test(tc, test_book);
-    tcase_add_test(tc, test_book_many);
-    tcase_add_test(tc, test_book_trial);
-    tcase_add_test(tc, test_schedule_manual);
-    tcase_add_test(tc, test_reschedule);
-    tcase_add_test(tc, test_recurring_across_dst);
-    tcase_add_test(tc, test_recurring_policies);
-    tcase_add_test(tc, test_status_machine);
-    tcase_add_test(tc, test_idempotency);
-    tcase_add_test(tc, test_queries);
-    return tc;
+    const TTest *tests[] = {test_book, test_book_many, test_book_trial, test_schedule_manual, test_reschedule,
+                            test_recurring_across_dst, test_recurring_policies, test_status_machine,
+                            test_idempotency, test_queries, NULL};
+    return sl_test_tcase("booking", NULL, NULL, 0, tests);
 }

@@ -239,8 +239,6 @@ END_TEST
 
 TCase *tcase_slots_isolation(void)
 {
-    TCase *tc = tcase_create("isolation-and-input");
-    tcase_add_test(tc, test_tenant_isolation);
-    tcase_add_test(tc, test_bad_input);
-    return tc;
+    const TTest *tests[] = {test_tenant_isolation, test_bad_input, NULL};
+    return sl_test_tcase("isolation-and-input", NULL, NULL, 0, tests);
 }

@@ -202,10 +202,7 @@ END_TEST
 
 TCase *tcase_slots_many_windows(void)
 {
-    TCase *tc = tcase_create("many-windows");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_many_windows_long_query);
-    tcase_add_test(tc, test_windows_per_day_limit);
-    tcase_add_test(tc, test_prop_many_windows);
-    return tc;
+    const TTest *tests[] = {test_many_windows_long_query, test_windows_per_day_limit, test_prop_many_windows,
+                            NULL};
+    return sl_test_tcase("many-windows", NULL, NULL, 300, tests);
 }

@@ -159,10 +159,6 @@ END_TEST
 
 TCase *tcase_slots_properties(void)
 {
-    TCase *tc = tcase_create("properties");
-    tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, test_prop_reference);
-    tcase_add_test(tc, test_prop_query_independent);
-    tcase_add_test(tc, test_prop_book_invariant);
-    return tc;
+    const TTest *tests[] = {test_prop_reference, test_prop_query_independent, test_prop_book_invariant, NULL};
+    return sl_test_tcase("properties", NULL, NULL, 600, tests);
 }

@@ -177,10 +177,7 @@ END_TEST
 
 TCase *tcase_slots_softdelete(void)
 {
-    TCase *tc = tcase_create("softdelete");
-    tcase_add_test(tc, test_softdelete_rules);
-    tcase_add_test(tc, test_softdelete_overrides);
-    tcase_add_test(tc, test_softdelete_sessions);
-    tcase_add_test(tc, test_purge);
-    return tc;
+    const TTest *tests[] = {test_softdelete_rules, test_softdelete_overrides, test_softdelete_sessions,
+                            test_purge, NULL};
+    return sl_test_tcase("softdelete", NULL, NULL, 0, tests);
 }

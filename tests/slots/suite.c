@@ -11,14 +11,9 @@
 Suite *suite_slots(void);
 Suite *suite_slots(void)
 {
-    Suite *s = suite_create("slots");
-    suite_add_tcase(s, tcase_slots_cases());
-    suite_add_tcase(s, tcase_slots_zones());
-    suite_add_tcase(s, tcase_slots_availability());
-    suite_add_tcase(s, tcase_slots_properties());
-    suite_add_tcase(s, tcase_slots_many_windows());
-    suite_add_tcase(s, tcase_slots_booking());
-    suite_add_tcase(s, tcase_slots_softdelete());
-    suite_add_tcase(s, tcase_slots_isolation());
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_slots_cases, tcase_slots_zones, tcase_slots_availability,
+                                            tcase_slots_properties, tcase_slots_many_windows,
+                                            tcase_slots_booking, tcase_slots_softdelete,
+                                            tcase_slots_isolation, NULL};
+    return sl_test_suite("slots", cases);
 }

@@ -217,15 +217,8 @@ END_TEST
 
 TCase *tcase_slots_zones(void)
 {
-    TCase *tc = tcase_create("zones");
-    tcase_add_test(tc, test_dst_london);
-    tcase_add_test(tc, test_dst_new_york);
-    tcase_add_test(tc, test_dst_sydney);
-    tcase_add_test(tc, test_dst_lord_howe);
-    tcase_add_test(tc, test_no_dst_kolkata);
-    tcase_add_test(tc, test_kiritimati_date_line);
-    tcase_add_test(tc, test_dst_tongatapu);
-    tcase_add_test(tc, test_apia_skipped_date);
-    tcase_add_test(tc, test_overnight_across_fold);
-    return tc;
+    const TTest *tests[] = {test_dst_london, test_dst_new_york, test_dst_sydney, test_dst_lord_howe,
+                            test_no_dst_kolkata, test_kiritimati_date_line, test_dst_tongatapu,
+                            test_apia_skipped_date, test_overnight_across_fold, NULL};
+    return sl_test_tcase("zones", NULL, NULL, 0, tests);
 }

@@ -329,13 +329,8 @@ END_TEST
 
 TCase *tcase_store_accounts(void)
 {
-    TCase *tc = tcase_create("accounts");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_account_put_get_soft_delete);
-    tcase_add_test(tc, test_accounts_scan_order_and_filters);
-    tcase_add_test(tc, test_entry_append_and_read);
-    tcase_add_test(tc, test_entry_duplicates_write_nothing);
-    tcase_add_test(tc, test_entries_scan_order_and_filters);
-    return tc;
+    const TTest *tests[] = {test_account_put_get_soft_delete, test_accounts_scan_order_and_filters,
+                            test_entry_append_and_read, test_entry_duplicates_write_nothing,
+                            test_entries_scan_order_and_filters, NULL};
+    return sl_test_tcase("accounts", setup, teardown, 120, tests);
 }

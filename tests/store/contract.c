@@ -263,13 +263,8 @@ END_TEST
 
 TCase *tcase_store_contract(void)
 {
-    TCase *tc = tcase_create("contract");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_soft_delete_contract);
-    tcase_add_test(tc, test_rollback_undoes_every_write);
-    tcase_add_test(tc, test_purge_counts_across_tenants);
-    tcase_add_test(tc, test_callback_stop_passes_through);
-    tcase_add_test(tc, test_bad_records_are_einval);
-    return tc;
+    const TTest *tests[] = {test_soft_delete_contract, test_rollback_undoes_every_write,
+                            test_purge_counts_across_tenants, test_callback_stop_passes_through,
+                            test_bad_records_are_einval, NULL};
+    return sl_test_tcase("contract", setup, teardown, 120, tests);
 }

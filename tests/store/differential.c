@@ -327,9 +327,6 @@ END_TEST
 
 TCase *tcase_store_differential(void)
 {
-    TCase *tc = tcase_create("differential");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_differential_random_operations);
-    return tc;
+    const TTest *tests[] = {test_differential_random_operations, NULL};
+    return sl_test_tcase("differential", setup, teardown, 120, tests);
 }

@@ -275,12 +275,7 @@ END_TEST
 
 TCase *tcase_store_holds(void)
 {
-    TCase *tc = tcase_create("holds");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_hold_put_get_by_key);
-    tcase_add_test(tc, test_holds_expired_scan_boundaries);
-    tcase_add_test(tc, test_webhook_claim_once);
-    tcase_add_test(tc, test_ledger_rollback_undoes_every_write);
-    return tc;
+    const TTest *tests[] = {test_hold_put_get_by_key, test_holds_expired_scan_boundaries,
+                            test_webhook_claim_once, test_ledger_rollback_undoes_every_write, NULL};
+    return sl_test_tcase("holds", setup, teardown, 120, tests);
 }

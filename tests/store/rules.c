@@ -175,11 +175,7 @@ END_TEST
 
 TCase *tcase_store_rules(void)
 {
-    TCase *tc = tcase_create("rules");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_rule_put_get_replace);
-    tcase_add_test(tc, test_rules_scan_flags);
-    tcase_add_test(tc, test_override_put_get_scan);
-    return tc;
+    const TTest *tests[] = {test_rule_put_get_replace, test_rules_scan_flags, test_override_put_get_scan,
+                            NULL};
+    return sl_test_tcase("rules", setup, teardown, 120, tests);
 }

@@ -265,14 +265,8 @@ END_TEST
 
 TCase *tcase_store_sessions(void)
 {
-    TCase *tc = tcase_create("sessions");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_session_put_get_replace);
-    tcase_add_test(tc, test_sessions_scan_edges);
-    tcase_add_test(tc, test_sessions_scan_flags);
-    tcase_add_test(tc, test_session_by_key);
-    tcase_add_test(tc, test_duplicate_key_writes_nothing);
-    tcase_add_test(tc, test_by_student_and_series);
-    return tc;
+    const TTest *tests[] = {test_session_put_get_replace, test_sessions_scan_edges, test_sessions_scan_flags,
+                            test_session_by_key, test_duplicate_key_writes_nothing,
+                            test_by_student_and_series, NULL};
+    return sl_test_tcase("sessions", setup, teardown, 120, tests);
 }

@@ -8,13 +8,8 @@
 Suite *suite_store(void);
 Suite *suite_store(void)
 {
-    Suite *s = suite_create("store");
-    suite_add_tcase(s, tcase_store_transactions());
-    suite_add_tcase(s, tcase_store_rules());
-    suite_add_tcase(s, tcase_store_sessions());
-    suite_add_tcase(s, tcase_store_contract());
-    suite_add_tcase(s, tcase_store_accounts());
-    suite_add_tcase(s, tcase_store_holds());
-    suite_add_tcase(s, tcase_store_differential());
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_store_transactions, tcase_store_rules, tcase_store_sessions,
+                                            tcase_store_contract, tcase_store_accounts, tcase_store_holds,
+                                            tcase_store_differential, NULL};
+    return sl_test_suite("store", cases);
 }

@@ -82,13 +82,8 @@ END_TEST
 
 TCase *tcase_store_transactions(void)
 {
-    TCase *tc = tcase_create("transactions");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_absent_row_is_notfound);
-    tcase_add_test(tc, test_commit_makes_writes_visible);
-    tcase_add_test(tc, test_rollback_undoes_inserts_and_updates);
-    tcase_add_test(tc, test_many_rows_keep_their_identity);
-    tcase_add_test(tc, test_store_error_reaches_the_handle);
-    return tc;
+    const TTest *tests[] = {test_absent_row_is_notfound, test_commit_makes_writes_visible,
+                            test_rollback_undoes_inserts_and_updates, test_many_rows_keep_their_identity,
+                            test_store_error_reaches_the_handle, NULL};
+    return sl_test_tcase("transactions", setup, teardown, 120, tests);
 }

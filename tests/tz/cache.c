@@ -79,9 +79,6 @@ END_TEST
 
 TCase *tcase_tz_cache(void)
 {
-    TCase *tc = tcase_create("cache");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_threads);
-    tcase_add_test(tc, test_cache_clear);
-    return tc;
+    const TTest *tests[] = {test_threads, test_cache_clear, NULL};
+    return sl_test_tcase("cache", NULL, NULL, 120, tests);
 }

@@ -134,11 +134,7 @@ END_TEST
 
 TCase *tcase_tz_convert(void)
 {
-    TCase *tc = tcase_create("convert");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_offsets_known);
-    tcase_add_test(tc, test_gaps_and_folds);
-    tcase_add_test(tc, test_round_trip_property);
-    tcase_add_test(tc, test_range_limits);
-    return tc;
+    const TTest *tests[] = {test_offsets_known, test_gaps_and_folds, test_round_trip_property,
+                            test_range_limits, NULL};
+    return sl_test_tcase("convert", NULL, NULL, 60, tests);
 }

@@ -105,8 +105,6 @@ END_TEST
 
 TCase *tcase_tz_load(void)
 {
-    TCase *tc = tcase_create("load");
-    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
-    tcase_add_test(tc, test_load_from_tzdir);
-    return tc;
+    const TTest *tests[] = {test_load_from_tzdir, NULL};
+    return sl_test_tcase("load", tmpdir_setup, tmpdir_teardown, 0, tests);
 }

@@ -131,11 +131,7 @@ END_TEST
 
 TCase *tcase_tz_names(void)
 {
-    TCase *tc = tcase_create("names");
-    tcase_add_test(tc, test_name_valid);
-    tcase_add_test(tc, test_name_invalid);
-    tcase_add_test(tc, test_unknown_zones);
-    tcase_add_test(tc, test_null_arguments);
-    tcase_add_test(tc, test_tzdir_default);
-    return tc;
+    const TTest *tests[] = {test_name_valid, test_name_invalid, test_unknown_zones, test_null_arguments,
+                            test_tzdir_default, NULL};
+    return sl_test_tcase("names", NULL, NULL, 0, tests);
 }

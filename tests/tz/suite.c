@@ -9,11 +9,7 @@
 Suite *suite_tz(void);
 Suite *suite_tz(void)
 {
-    Suite *s = suite_create("tz");
-    suite_add_tcase(s, tcase_tz_names());
-    suite_add_tcase(s, tcase_tz_convert());
-    suite_add_tcase(s, tcase_tz_tzif());
-    suite_add_tcase(s, tcase_tz_load());
-    suite_add_tcase(s, tcase_tz_cache());
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_tz_names, tcase_tz_convert, tcase_tz_tzif, tcase_tz_load,
+                                            tcase_tz_cache, NULL};
+    return sl_test_suite("tz", cases);
 }

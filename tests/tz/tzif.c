@@ -534,18 +534,9 @@ END_TEST
 
 TCase *tcase_tz_tzif(void)
 {
-    TCase *tc = tcase_create("tzif");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_parse_v1_only);
-    tcase_add_test(tc, test_parse_slim_footer_only);
-    tcase_add_test(tc, test_parse_slim_table_and_footer);
-    tcase_add_test(tc, test_parse_every_truncation);
-    tcase_add_test(tc, test_parse_corrupt_headers);
-    tcase_add_test(tc, test_parse_corrupt_data);
-    tcase_add_test(tc, test_parse_bad_footers);
-    tcase_add_test(tc, test_parse_good_footers);
-    tcase_add_test(tc, test_footer_rules);
-    tcase_add_test(tc, test_footer_matches_system);
-    tcase_add_test(tc, test_parse_random_corruption);
-    return tc;
+    const TTest *tests[] = {test_parse_v1_only, test_parse_slim_footer_only, test_parse_slim_table_and_footer,
+                            test_parse_every_truncation, test_parse_corrupt_headers, test_parse_corrupt_data,
+                            test_parse_bad_footers, test_parse_good_footers, test_footer_rules,
+                            test_footer_matches_system, test_parse_random_corruption, NULL};
+    return sl_test_tcase("tzif", NULL, NULL, 120, tests);
 }
