@@ -417,16 +417,13 @@ START_TEST(test_webhook_delivered_five_times)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_processes, "processes", NULL, NULL, 120, test_replay_storm_one_entry,
+                     test_one_credit_one_booking, test_first_spend_no_overdraft,
+                     test_webhook_delivered_five_times)
+
 Suite *suite_ledger_stress(void);
 Suite *suite_ledger_stress(void)
 {
-    Suite *s = suite_create("ledger_stress");
-    TCase *tc = tcase_create("processes");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_replay_storm_one_entry);
-    tcase_add_test(tc, test_one_credit_one_booking);
-    tcase_add_test(tc, test_first_spend_no_overdraft);
-    tcase_add_test(tc, test_webhook_delivered_five_times);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_processes, NULL};
+    return sl_test_suite("ledger_stress", cases);
 }

@@ -230,19 +230,14 @@ START_TEST(test_fast_and_durable_modes_open)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded_and_wal,
+                     test_newer_schema_is_refused, test_foreign_databases_are_refused,
+                     test_non_database_files_are_refused, test_corrupt_database_never_crashes,
+                     test_lock_timeout_is_busy, test_fast_and_durable_modes_open)
+
 Suite *suite_sqlite(void);
 Suite *suite_sqlite(void)
 {
-    Suite *s = suite_create("sqlite");
-    TCase *tc = tcase_create("files");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_schema_recorded_and_wal);
-    tcase_add_test(tc, test_newer_schema_is_refused);
-    tcase_add_test(tc, test_foreign_databases_are_refused);
-    tcase_add_test(tc, test_non_database_files_are_refused);
-    tcase_add_test(tc, test_corrupt_database_never_crashes);
-    tcase_add_test(tc, test_lock_timeout_is_busy);
-    tcase_add_test(tc, test_fast_and_durable_modes_open);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_files, NULL};
+    return sl_test_suite("sqlite", cases);
 }

@@ -767,20 +767,15 @@ START_TEST(test_crash_keeps_database_sound)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_concurrency, "concurrency", NULL, NULL, 100, test_processes_never_double_book,
+                     test_threads_never_double_book, test_concurrent_replays_book_once,
+                     test_concurrent_first_open)
+
+static SL_TEST_TCASE(tcase_crash, "crash", NULL, NULL, 100, test_crash_keeps_database_sound)
+
 Suite *suite_stress(void);
 Suite *suite_stress(void)
 {
-    Suite *s = suite_create("stress");
-    TCase *tc = tcase_create("concurrency");
-    tcase_set_timeout(tc, 100);
-    tcase_add_test(tc, test_processes_never_double_book);
-    tcase_add_test(tc, test_threads_never_double_book);
-    tcase_add_test(tc, test_concurrent_replays_book_once);
-    tcase_add_test(tc, test_concurrent_first_open);
-    suite_add_tcase(s, tc);
-    TCase *crash = tcase_create("crash");
-    tcase_set_timeout(crash, 100);
-    tcase_add_test(crash, test_crash_keeps_database_sound);
-    suite_add_tcase(s, crash);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_concurrency, tcase_crash, NULL};
+    return sl_test_suite("stress", cases);
 }

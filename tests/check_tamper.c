@@ -469,30 +469,19 @@ START_TEST(test_seal_refuses_what_verify_refuses)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_row_macs, "row MACs", NULL, NULL, 60, test_truncation_with_lowered_posted,
+                     test_truncation_seen_by_a_later_row, test_lowered_floor,
+                     test_hold_released_and_held_lowered, test_hold_amount_and_held_changed,
+                     test_hold_deleted_and_held_lowered, test_account_row_deleted_or_mac_removed,
+                     test_macs_follow_every_write, test_memory_store_forgeries, test_seal_after_upgrade,
+                     test_seal_refuses_what_verify_refuses)
+
+static SL_TEST_TCASE(tcase_anchor, "anchor", NULL, NULL, 60, test_anchor_round_trip,
+                     test_anchor_catches_truncation_without_key, test_anchor_catches_rollback_without_key)
+
 Suite *suite_tamper(void);
 Suite *suite_tamper(void)
 {
-    Suite *s = suite_create("tamper");
-    TCase *tc = tcase_create("row MACs");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_truncation_with_lowered_posted);
-    tcase_add_test(tc, test_truncation_seen_by_a_later_row);
-    tcase_add_test(tc, test_lowered_floor);
-    tcase_add_test(tc, test_hold_released_and_held_lowered);
-    tcase_add_test(tc, test_hold_amount_and_held_changed);
-    tcase_add_test(tc, test_hold_deleted_and_held_lowered);
-    tcase_add_test(tc, test_account_row_deleted_or_mac_removed);
-    tcase_add_test(tc, test_macs_follow_every_write);
-    tcase_add_test(tc, test_memory_store_forgeries);
-    tcase_add_test(tc, test_seal_after_upgrade);
-    tcase_add_test(tc, test_seal_refuses_what_verify_refuses);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("anchor");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_anchor_round_trip);
-    tcase_add_test(tc, test_anchor_catches_truncation_without_key);
-    tcase_add_test(tc, test_anchor_catches_rollback_without_key);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_row_macs, tcase_anchor, NULL};
+    return sl_test_suite("tamper", cases);
 }

@@ -35,6 +35,14 @@ uint64_t sl_test_seed(const char *what);
  * timeout in seconds (0: Check's default) and the tests of the NULL
  * terminated list, in order. */
 TCase *sl_test_tcase(const char *name, SFun setup, SFun teardown, double timeout, const TTest *const *tests);
+/* Defines TCase *fn(void), which makes the test case above of the tests
+ * listed after timeout. */
+#define SL_TEST_TCASE(fn, name, setup, teardown, timeout, ...)                                  \
+    TCase *fn(void)                                                                             \
+    {                                                                                           \
+        const TTest *tests_[] = {__VA_ARGS__, NULL};                                            \
+        return sl_test_tcase(name, setup, teardown, timeout, tests_);                           \
+    }
 /* A suite of the test cases the NULL-terminated constructors make, in order. */
 Suite *sl_test_suite(const char *name, TCase *(*const *cases)(void));
 

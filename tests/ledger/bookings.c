@@ -275,12 +275,8 @@ START_TEST(test_tenant_isolation)
 }
 END_TEST
 
-TCase *tcase_ledger_bookings(void)
-{
-    const TTest *tests[] = {test_book_places_hold, test_complete_and_no_show_capture,
-                            test_cancel_releases_or_captures_late, test_reschedule_keeps_hold,
-                            test_book_many_and_recurring_hold_all_or_nothing,
-                            test_session_hold_resolved_by_host, test_deleted_session_gives_credits_back,
-                            test_trials_cost_nothing, test_tenant_isolation, NULL};
-    return sl_test_tcase("bookings", setup, teardown, 30, tests);
-}
+SL_TEST_TCASE(tcase_ledger_bookings, "bookings", setup, teardown, 30, test_book_places_hold,
+              test_complete_and_no_show_capture, test_cancel_releases_or_captures_late,
+              test_reschedule_keeps_hold, test_book_many_and_recurring_hold_all_or_nothing,
+              test_session_hold_resolved_by_host, test_deleted_session_gives_credits_back,
+              test_trials_cost_nothing, test_tenant_isolation)

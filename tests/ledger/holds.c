@@ -206,10 +206,6 @@ START_TEST(test_hold_replay_and_validation)
 }
 END_TEST
 
-TCase *tcase_ledger_holds(void)
-{
-    const TTest *tests[] = {test_hold_capture_all, test_hold_partial_capture_releases_rest, test_hold_release,
-                            test_hold_resolves_once, test_hold_expiry, test_sixth_hold_of_one_is_refused,
-                            test_hold_replay_and_validation, NULL};
-    return sl_test_tcase("holds", setup, teardown, 30, tests);
-}
+SL_TEST_TCASE(tcase_ledger_holds, "holds", setup, teardown, 30, test_hold_capture_all,
+              test_hold_partial_capture_releases_rest, test_hold_release, test_hold_resolves_once,
+              test_hold_expiry, test_sixth_hold_of_one_is_refused, test_hold_replay_and_validation)

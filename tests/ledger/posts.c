@@ -603,12 +603,9 @@ START_TEST(test_int64_min_amounts)
 }
 END_TEST
 
-TCase *tcase_ledger_posts(void)
-{
-    const TTest *tests[] = {test_post_kinds_and_signs, test_reserved_key_prefix, test_replay_returns_original,
-                            test_key_reuse_names_the_field, test_key_check_precedes_validation,
-                            test_failed_post_writes_nothing, test_key_and_reference_limits, test_floors,
-                            test_overflow_is_erange, test_post_many_all_or_nothing, test_post_many_replays,
-                            test_history_keyset_pages, test_deleted_account, test_int64_min_amounts, NULL};
-    return sl_test_tcase("posts", setup, teardown, 30, tests);
-}
+SL_TEST_TCASE(tcase_ledger_posts, "posts", setup, teardown, 30, test_post_kinds_and_signs,
+              test_reserved_key_prefix, test_replay_returns_original, test_key_reuse_names_the_field,
+              test_key_check_precedes_validation, test_failed_post_writes_nothing,
+              test_key_and_reference_limits, test_floors, test_overflow_is_erange,
+              test_post_many_all_or_nothing, test_post_many_replays, test_history_keyset_pages,
+              test_deleted_account, test_int64_min_amounts)

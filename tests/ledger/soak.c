@@ -583,8 +583,4 @@ START_TEST(test_soak)
 }
 END_TEST
 
-TCase *tcase_ledger_soak(void)
-{
-    const TTest *tests[] = {test_soak, NULL};
-    return sl_test_tcase("soak", setup, teardown, 240, tests);
-}
+SL_TEST_TCASE(tcase_ledger_soak, "soak", setup, teardown, 240, test_soak)

@@ -365,12 +365,8 @@ START_TEST(test_keyed_chain_needs_its_key)
 }
 END_TEST
 
-TCase *tcase_ledger_tamper(void)
-{
-    const TTest *tests[] = {test_tamper_changed_amount, test_tamper_changed_amount_and_balances,
-                            test_tamper_deleted_row, test_tamper_deleted_last_row, test_tamper_forged_row,
-                            test_tamper_swapped_rows, test_tamper_forged_account_without_entries,
-                            test_tamper_changed_held, test_tamper_hold_status_flipped,
-                            test_verify_checks_every_account, test_keyed_chain_needs_its_key, NULL};
-    return sl_test_tcase("tamper", setup, teardown, 30, tests);
-}
+SL_TEST_TCASE(tcase_ledger_tamper, "tamper", setup, teardown, 30, test_tamper_changed_amount,
+              test_tamper_changed_amount_and_balances, test_tamper_deleted_row, test_tamper_deleted_last_row,
+              test_tamper_forged_row, test_tamper_swapped_rows, test_tamper_forged_account_without_entries,
+              test_tamper_changed_held, test_tamper_hold_status_flipped, test_verify_checks_every_account,
+              test_keyed_chain_needs_its_key)

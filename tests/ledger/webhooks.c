@@ -168,8 +168,5 @@ START_TEST(test_webhook_claim_once)
 }
 END_TEST
 
-TCase *tcase_ledger_webhooks(void)
-{
-    const TTest *tests[] = {test_webhook_verify, test_webhook_claim_once, NULL};
-    return sl_test_tcase("webhooks", setup, teardown, 0, tests);
-}
+SL_TEST_TCASE(tcase_ledger_webhooks, "webhooks", setup, teardown, 0, test_webhook_verify,
+              test_webhook_claim_once)

@@ -183,9 +183,6 @@ START_TEST(test_buffers_both_sides)
 }
 END_TEST
 
-TCase *tcase_slots_availability(void)
-{
-    const TTest *tests[] = {test_overrides, test_rule_validity_and_update, test_notice_and_horizon_boundaries,
-                            test_step_differs_from_duration, test_buffers_both_sides, NULL};
-    return sl_test_tcase("availability", NULL, NULL, 0, tests);
-}
+SL_TEST_TCASE(tcase_slots_availability, "availability", NULL, NULL, 0, test_overrides,
+              test_rule_validity_and_update, test_notice_and_horizon_boundaries,
+              test_step_differs_from_duration, test_buffers_both_sides)

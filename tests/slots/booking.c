@@ -576,10 +576,6 @@ START_TEST(test_queries)
 }
 END_TEST
 
-TCase *tcase_slots_booking(void)
-{
-    const TTest *tests[] = {test_book, test_book_many, test_book_trial, test_schedule_manual, test_reschedule,
-                            test_recurring_across_dst, test_recurring_policies, test_status_machine,
-                            test_idempotency, test_queries, NULL};
-    return sl_test_tcase("booking", NULL, NULL, 0, tests);
-}
+SL_TEST_TCASE(tcase_slots_booking, "booking", NULL, NULL, 0, test_book, test_book_many, test_book_trial,
+              test_schedule_manual, test_reschedule, test_recurring_across_dst, test_recurring_policies,
+              test_status_machine, test_idempotency, test_queries)

@@ -237,8 +237,5 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
-TCase *tcase_slots_isolation(void)
-{
-    const TTest *tests[] = {test_tenant_isolation, test_bad_input, NULL};
-    return sl_test_tcase("isolation-and-input", NULL, NULL, 0, tests);
-}
+SL_TEST_TCASE(tcase_slots_isolation, "isolation-and-input", NULL, NULL, 0, test_tenant_isolation,
+              test_bad_input)

@@ -157,8 +157,5 @@ START_TEST(test_prop_book_invariant)
 }
 END_TEST
 
-TCase *tcase_slots_properties(void)
-{
-    const TTest *tests[] = {test_prop_reference, test_prop_query_independent, test_prop_book_invariant, NULL};
-    return sl_test_tcase("properties", NULL, NULL, 600, tests);
-}
+SL_TEST_TCASE(tcase_slots_properties, "properties", NULL, NULL, 600, test_prop_reference,
+              test_prop_query_independent, test_prop_book_invariant)

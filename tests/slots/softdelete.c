@@ -175,9 +175,5 @@ START_TEST(test_purge)
 }
 END_TEST
 
-TCase *tcase_slots_softdelete(void)
-{
-    const TTest *tests[] = {test_softdelete_rules, test_softdelete_overrides, test_softdelete_sessions,
-                            test_purge, NULL};
-    return sl_test_tcase("softdelete", NULL, NULL, 0, tests);
-}
+SL_TEST_TCASE(tcase_slots_softdelete, "softdelete", NULL, NULL, 0, test_softdelete_rules,
+              test_softdelete_overrides, test_softdelete_sessions, test_purge)

@@ -215,10 +215,6 @@ START_TEST(test_overnight_across_fold)
 }
 END_TEST
 
-TCase *tcase_slots_zones(void)
-{
-    const TTest *tests[] = {test_dst_london, test_dst_new_york, test_dst_sydney, test_dst_lord_howe,
-                            test_no_dst_kolkata, test_kiritimati_date_line, test_dst_tongatapu,
-                            test_apia_skipped_date, test_overnight_across_fold, NULL};
-    return sl_test_tcase("zones", NULL, NULL, 0, tests);
-}
+SL_TEST_TCASE(tcase_slots_zones, "zones", NULL, NULL, 0, test_dst_london, test_dst_new_york, test_dst_sydney,
+              test_dst_lord_howe, test_no_dst_kolkata, test_kiritimati_date_line, test_dst_tongatapu,
+              test_apia_skipped_date, test_overnight_across_fold)

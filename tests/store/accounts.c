@@ -327,10 +327,6 @@ START_TEST(test_entries_scan_order_and_filters)
 }
 END_TEST
 
-TCase *tcase_store_accounts(void)
-{
-    const TTest *tests[] = {test_account_put_get_soft_delete, test_accounts_scan_order_and_filters,
-                            test_entry_append_and_read, test_entry_duplicates_write_nothing,
-                            test_entries_scan_order_and_filters, NULL};
-    return sl_test_tcase("accounts", setup, teardown, 120, tests);
-}
+SL_TEST_TCASE(tcase_store_accounts, "accounts", setup, teardown, 120, test_account_put_get_soft_delete,
+              test_accounts_scan_order_and_filters, test_entry_append_and_read,
+              test_entry_duplicates_write_nothing, test_entries_scan_order_and_filters)

@@ -261,10 +261,6 @@ START_TEST(test_bad_records_are_einval)
 }
 END_TEST
 
-TCase *tcase_store_contract(void)
-{
-    const TTest *tests[] = {test_soft_delete_contract, test_rollback_undoes_every_write,
-                            test_purge_counts_across_tenants, test_callback_stop_passes_through,
-                            test_bad_records_are_einval, NULL};
-    return sl_test_tcase("contract", setup, teardown, 120, tests);
-}
+SL_TEST_TCASE(tcase_store_contract, "contract", setup, teardown, 120, test_soft_delete_contract,
+              test_rollback_undoes_every_write, test_purge_counts_across_tenants,
+              test_callback_stop_passes_through, test_bad_records_are_einval)

@@ -325,8 +325,5 @@ START_TEST(test_differential_random_operations)
 }
 END_TEST
 
-TCase *tcase_store_differential(void)
-{
-    const TTest *tests[] = {test_differential_random_operations, NULL};
-    return sl_test_tcase("differential", setup, teardown, 120, tests);
-}
+SL_TEST_TCASE(tcase_store_differential, "differential", setup, teardown, 120,
+              test_differential_random_operations)

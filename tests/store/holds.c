@@ -273,9 +273,6 @@ START_TEST(test_ledger_rollback_undoes_every_write)
 }
 END_TEST
 
-TCase *tcase_store_holds(void)
-{
-    const TTest *tests[] = {test_hold_put_get_by_key, test_holds_expired_scan_boundaries,
-                            test_webhook_claim_once, test_ledger_rollback_undoes_every_write, NULL};
-    return sl_test_tcase("holds", setup, teardown, 120, tests);
-}
+SL_TEST_TCASE(tcase_store_holds, "holds", setup, teardown, 120, test_hold_put_get_by_key,
+              test_holds_expired_scan_boundaries, test_webhook_claim_once,
+              test_ledger_rollback_undoes_every_write)

@@ -263,10 +263,6 @@ START_TEST(test_by_student_and_series)
 }
 END_TEST
 
-TCase *tcase_store_sessions(void)
-{
-    const TTest *tests[] = {test_session_put_get_replace, test_sessions_scan_edges, test_sessions_scan_flags,
-                            test_session_by_key, test_duplicate_key_writes_nothing,
-                            test_by_student_and_series, NULL};
-    return sl_test_tcase("sessions", setup, teardown, 120, tests);
-}
+SL_TEST_TCASE(tcase_store_sessions, "sessions", setup, teardown, 120, test_session_put_get_replace,
+              test_sessions_scan_edges, test_sessions_scan_flags, test_session_by_key,
+              test_duplicate_key_writes_nothing, test_by_student_and_series)

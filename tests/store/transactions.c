@@ -80,10 +80,6 @@ START_TEST(test_store_error_reaches_the_handle)
 }
 END_TEST
 
-TCase *tcase_store_transactions(void)
-{
-    const TTest *tests[] = {test_absent_row_is_notfound, test_commit_makes_writes_visible,
-                            test_rollback_undoes_inserts_and_updates, test_many_rows_keep_their_identity,
-                            test_store_error_reaches_the_handle, NULL};
-    return sl_test_tcase("transactions", setup, teardown, 120, tests);
-}
+SL_TEST_TCASE(tcase_store_transactions, "transactions", setup, teardown, 120, test_absent_row_is_notfound,
+              test_commit_makes_writes_visible, test_rollback_undoes_inserts_and_updates,
+              test_many_rows_keep_their_identity, test_store_error_reaches_the_handle)

@@ -77,8 +77,4 @@ START_TEST(test_cache_clear)
 }
 END_TEST
 
-TCase *tcase_tz_cache(void)
-{
-    const TTest *tests[] = {test_threads, test_cache_clear, NULL};
-    return sl_test_tcase("cache", NULL, NULL, 120, tests);
-}
+SL_TEST_TCASE(tcase_tz_cache, "cache", NULL, NULL, 120, test_threads, test_cache_clear)

@@ -132,9 +132,5 @@ START_TEST(test_range_limits)
 }
 END_TEST
 
-TCase *tcase_tz_convert(void)
-{
-    const TTest *tests[] = {test_offsets_known, test_gaps_and_folds, test_round_trip_property,
-                            test_range_limits, NULL};
-    return sl_test_tcase("convert", NULL, NULL, 60, tests);
-}
+SL_TEST_TCASE(tcase_tz_convert, "convert", NULL, NULL, 60, test_offsets_known, test_gaps_and_folds,
+              test_round_trip_property, test_range_limits)

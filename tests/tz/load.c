@@ -103,8 +103,4 @@ START_TEST(test_load_from_tzdir)
 }
 END_TEST
 
-TCase *tcase_tz_load(void)
-{
-    const TTest *tests[] = {test_load_from_tzdir, NULL};
-    return sl_test_tcase("load", tmpdir_setup, tmpdir_teardown, 0, tests);
-}
+SL_TEST_TCASE(tcase_tz_load, "load", tmpdir_setup, tmpdir_teardown, 0, test_load_from_tzdir)

@@ -129,9 +129,5 @@ START_TEST(test_tzdir_default)
 }
 END_TEST
 
-TCase *tcase_tz_names(void)
-{
-    const TTest *tests[] = {test_name_valid, test_name_invalid, test_unknown_zones, test_null_arguments,
-                            test_tzdir_default, NULL};
-    return sl_test_tcase("names", NULL, NULL, 0, tests);
-}
+SL_TEST_TCASE(tcase_tz_names, "names", NULL, NULL, 0, test_name_valid, test_name_invalid, test_unknown_zones,
+              test_null_arguments, test_tzdir_default)

@@ -532,11 +532,7 @@ START_TEST(test_parse_random_corruption)
 }
 END_TEST
 
-TCase *tcase_tz_tzif(void)
-{
-    const TTest *tests[] = {test_parse_v1_only, test_parse_slim_footer_only, test_parse_slim_table_and_footer,
-                            test_parse_every_truncation, test_parse_corrupt_headers, test_parse_corrupt_data,
-                            test_parse_bad_footers, test_parse_good_footers, test_footer_rules,
-                            test_footer_matches_system, test_parse_random_corruption, NULL};
-    return sl_test_tcase("tzif", NULL, NULL, 120, tests);
-}
+SL_TEST_TCASE(tcase_tz_tzif, "tzif", NULL, NULL, 120, test_parse_v1_only, test_parse_slim_footer_only,
+              test_parse_slim_table_and_footer, test_parse_every_truncation, test_parse_corrupt_headers,
+              test_parse_corrupt_data, test_parse_bad_footers, test_parse_good_footers, test_footer_rules,
+              test_footer_matches_system, test_parse_random_corruption)
