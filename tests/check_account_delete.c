@@ -34,14 +34,8 @@ static sl_db *db;
 
 static void setup(void)
 {
-    sl_tenant t;
     db = sl_test_open();
-    ck_assert_int_eq(sl_tenant_init(&t, SL_TENANT_VERSION), SL_OK);
-    t.id = T1;
-    t.late_cancel = LATE;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, NOW0 - DAY));
-    for (int32_t wd = 1; wd <= 7; wd++)
-        ck_assert_ok_db(db, sl_rule_add(db, NULL, T1, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW0 - DAY));
+    sl_test_put_tenant(db, T1, LATE, NOW0 - DAY, 1);
 }
 
 static void teardown(void)

@@ -44,25 +44,10 @@ static const char *new_file(void)
 {
     static char path[512];
     snprintf(path, sizeof(path), "%s", sl_test_path("ledger-stress.db"));
-    sl_db *db = NULL;
-    int rc = sl_open(&db, path, NULL);
-    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = T;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, NOW - DAY));
-    for (int32_t wd = 1; wd <= 7; wd++)
-        ck_assert_ok_db(db, sl_rule_add(db, NULL, T, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW - DAY));
+    sl_db *db = sl_test_open_file(path, NULL, 0);
+    sl_test_put_tenant(db, T, 0, NOW - DAY, 1);
     sl_close(db);
     return path;
-}
-
-static sl_db *open_parent(const char *path)
-{
-    sl_db *db = NULL;
-    int rc = sl_open(&db, path, NULL);
-    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
-    return db;
 }
 
 static void note(report *r, int rc, sl_db *db, const char *what)
@@ -153,7 +138,7 @@ START_TEST(test_replay_storm_one_entry)
     ck_assert_int_eq(ok, replay_calls);
     ck_assert_int_eq(replayed, replay_calls - 1); /* exactly one call posted */
 
-    sl_db *db = open_parent(path);
+    sl_db *db = sl_test_open_file(path, NULL, 0);
     sl_entry e[4];
     size_t n;
     ck_assert_ok_db(db, sl_ledger_history(db, e, 4, &n, T, 0, 0));
@@ -201,7 +186,7 @@ static void child_book(sl_db *db, int idx, report *r)
 START_TEST(test_one_credit_one_booking)
 {
     const char *path = new_file();
-    sl_db *db = open_parent(path);
+    sl_db *db = sl_test_open_file(path, NULL, 0);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, T, 42, SL_ENTRY_PURCHASE, 1, "buy-1", NULL, NOW));
     sl_close(db);
     report reps[PROCS];
@@ -222,7 +207,7 @@ START_TEST(test_one_credit_one_booking)
     ck_assert_int_eq(ok, 1);
     ck_assert_int_eq(refused, PROCS * bookings_per_child - 1);
 
-    db = open_parent(path);
+    db = sl_test_open_file(path, NULL, 0);
     sl_session *s = NULL;
     size_t n = 0;
     ck_assert_ok_db(db, sl_sessions_by_student(db, &s, &n, T, 42, SL_INCLUDE_DELETED));
@@ -308,7 +293,7 @@ static void child_first_spend(sl_db *db, int idx, report *r)
 START_TEST(test_first_spend_no_overdraft)
 {
     const char *path = new_file();
-    sl_db *db = open_parent(path);
+    sl_db *db = sl_test_open_file(path, NULL, 0);
     rounds = sl_test_scale(40);
     for (long round = 0; round < rounds; round++) {
         char key[32];
@@ -328,7 +313,7 @@ START_TEST(test_first_spend_no_overdraft)
     ck_assert_int_eq(spent_one, rounds);
     ck_assert_int_eq(spent_floor, 3 * rounds);
 
-    db = open_parent(path);
+    db = sl_test_open_file(path, NULL, 0);
     for (long round = 0; round < rounds; round++) {
         sl_balance b;
         ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, ACC(round, 0), NOW + 2));
@@ -401,7 +386,7 @@ START_TEST(test_webhook_delivered_five_times)
     ck_assert_int_eq(claims, events);
     ck_assert_int_eq(dupes, (DELIVERIES - 1) * events);
 
-    sl_db *db = open_parent(path);
+    sl_db *db = sl_test_open_file(path, NULL, 0);
     sl_balance b;
     ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 7, NOW + events));
     ck_assert_int_eq(b.posted, 10 * events);

@@ -17,6 +17,14 @@ extern const char *sl_test_backend;
 /* Open a fresh handle on sl_test_backend ("memory" when unset); a SQLite
  * file backend gets a new temporary file. Fails the test on error. */
 sl_db *sl_test_open(void);
+/* Opens the SQLite file path with a ledger key (NULL, 0: none). Fails the
+ * test on error. */
+sl_db *sl_test_open_file(const char *path, const uint8_t *key, size_t key_len);
+/* Puts tenant id (late_cancel as given, the rest default) at now; with
+ * open_every_day, also a rule 00:00-24:00 on every weekday. */
+void sl_test_put_tenant(sl_db *d, sl_id id, int64_t late_cancel, sl_time now, int open_every_day);
+/* Runs sql on the SQLite file path with raw sqlite3; it must succeed. */
+void sl_test_sqlite_exec(const char *path, const char *sql);
 /* Path of a new, not yet existing file in a private temporary directory. */
 const char *sl_test_path(const char *name);
 /* Remove the temporary directory (called by the runner). */

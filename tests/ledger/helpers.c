@@ -5,13 +5,7 @@ sl_db *db;
 
 void put_tenant(sl_db *d, sl_id id, int64_t late_cancel)
 {
-    sl_tenant t;
-    ck_assert_int_eq(sl_tenant_init(&t, SL_TENANT_VERSION), SL_OK);
-    t.id = id;
-    t.late_cancel = late_cancel;
-    ck_assert_ok_db(d, sl_tenant_put(d, &t, NOW0 - DAY));
-    for (int32_t wd = 1; wd <= 7; wd++)
-        ck_assert_ok_db(d, sl_rule_add(d, NULL, id, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW0 - DAY));
+    sl_test_put_tenant(d, id, late_cancel, NOW0 - DAY, 1);
 }
 
 void setup(void)

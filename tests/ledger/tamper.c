@@ -50,23 +50,12 @@ static int is_file_backend(const char *test)
     return 0;
 }
 
-static sl_db *open_file(const char *path, const uint8_t *key, size_t key_len)
-{
-    sl_options o = SL_OPTIONS_INIT;
-    o.ledger_key = key;
-    o.ledger_key_len = key_len;
-    sl_db *d = NULL;
-    int rc = sl_open(&d, path, &o);
-    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
-    return d;
-}
-
 /* A file with tenant 1 and 6 entries of accounts 1 and 2; closed. */
 static const char *ledger_file(const uint8_t *key, size_t key_len, sl_id ids[7])
 {
     static char path[512];
     snprintf(path, sizeof(path), "%s", sl_test_path("tamper.db"));
-    sl_db *d = open_file(path, key, key_len);
+    sl_db *d = sl_test_open_file(path, key, key_len);
     put_tenant(d, T1, 0);
     for (int i = 1; i <= 6; i++) {
         char k[8];
@@ -105,7 +94,7 @@ static void raw_sql(const char *path, const char *sql)
 
 static void expect_tamper(const char *path, int64_t bad_seq, sl_id bad_entry)
 {
-    sl_db *d = open_file(path, NULL, 0);
+    sl_db *d = sl_test_open_file(path, NULL, 0);
     sl_verify_report r;
     int rc = sl_ledger_verify(d, &r, T1);
     ck_assert_msg(rc == SL_ETAMPER, "sl_ledger_verify: %s: %s", sl_strerror(rc), sl_errmsg(d));
@@ -163,7 +152,7 @@ START_TEST(test_tamper_deleted_last_row)
     const char *path = ledger_file(NULL, 0, ids);
     /* The chain before it is intact; the account's running balance is not. */
     raw_sql(path, "DELETE FROM entries WHERE seq = 6");
-    sl_db *d = open_file(path, NULL, 0);
+    sl_db *d = sl_test_open_file(path, NULL, 0);
     sl_verify_report r;
     ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
     ck_assert_int_ne(r.first_bad_seq, 0);
@@ -215,7 +204,7 @@ END_TEST
  * named, the message naming the account (and saying why). */
 static void expect_account_tamper(const char *path, const char *account, const char *why)
 {
-    sl_db *d = open_file(path, NULL, 0);
+    sl_db *d = sl_test_open_file(path, NULL, 0);
     sl_verify_report r;
     int rc = sl_ledger_verify(d, &r, T1);
     ck_assert_msg(rc == SL_ETAMPER, "sl_ledger_verify: %s: %s", sl_strerror(rc), sl_errmsg(d));
@@ -257,7 +246,7 @@ START_TEST(test_tamper_forged_account_without_entries)
     path = ledger_file(NULL, 0, ids);
     raw_sql(path, ACCOUNT_INSERT "VALUES (1, 99, -10, 0, 0, 1, 1, NULL);" ACCOUNT_INSERT
                   "VALUES (2, 99, 0, 1000, 0, 1, 1, NULL)");
-    sl_db *d = open_file(path, NULL, 0);
+    sl_db *d = sl_test_open_file(path, NULL, 0);
     sl_verify_report r;
     ck_assert_ok_db(d, sl_ledger_verify(d, &r, T1));
     ck_assert_int_eq(r.entries, 6);
@@ -273,7 +262,7 @@ END_TEST
 static const char *ledger_file_with_hold(sl_id ids[7], sl_id *hold)
 {
     const char *path = ledger_file(NULL, 0, ids);
-    sl_db *d = open_file(path, NULL, 0);
+    sl_db *d = sl_test_open_file(path, NULL, 0);
     *hold = hold_ok(d, T1, 1, 7, NOW0 + DAY, "hf", NOW0 + 10).id;
     verify_ok(d, T1, 6);
     sl_close(d);
@@ -320,7 +309,7 @@ START_TEST(test_tamper_hold_status_flipped)
              "UPDATE accounts SET held = held - 7 WHERE tenant = 1 AND student = 1",
              (long long)(NOW0 + 20), (long long)h);
     raw_sql(path, sql);
-    sl_db *d = open_file(path, NULL, 0);
+    sl_db *d = sl_test_open_file(path, NULL, 0);
     verify_ok(d, T1, 6);
     sl_close(d);
 }
@@ -338,22 +327,22 @@ START_TEST(test_keyed_chain_needs_its_key)
     const char *path = ledger_file(k1, sizeof(k1), ids);
     sl_verify_report r;
     /* The right key verifies. */
-    sl_db *d = open_file(path, k1, sizeof(k1));
+    sl_db *d = sl_test_open_file(path, k1, sizeof(k1));
     verify_ok(d, T1, 6);
     sl_close(d);
     /* Another key, or none: the very first entry does not verify. */
-    d = open_file(path, k2, sizeof(k2));
+    d = sl_test_open_file(path, k2, sizeof(k2));
     ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
     ck_assert_int_eq(r.first_bad_seq, 1);
     ck_assert_int_eq(r.first_bad_entry, ids[1]);
     sl_close(d);
-    d = open_file(path, NULL, 0);
+    d = sl_test_open_file(path, NULL, 0);
     ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
     ck_assert_int_eq(r.first_bad_seq, 1);
     sl_close(d);
     /* And an unkeyed chain does not verify under a key. */
     path = ledger_file(NULL, 0, ids);
-    d = open_file(path, k1, sizeof(k1));
+    d = sl_test_open_file(path, k1, sizeof(k1));
     ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
     ck_assert_int_eq(r.first_bad_seq, 1);
     sl_close(d);
