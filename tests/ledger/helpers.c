@@ -22,7 +22,7 @@ void teardown(void)
 }
 
 sl_balance expect_bal(sl_db *d, sl_id tenant, sl_id account, sl_time now, int64_t posted, int64_t held,
-                             int line)
+                      int line)
 {
     sl_balance b;
     int rc = sl_ledger_balance(d, &b, tenant, account, now);
@@ -69,7 +69,7 @@ void verify_ok(sl_db *d, sl_id tenant, int64_t entries)
 }
 
 sl_entry post_ok(sl_db *d, sl_id tenant, sl_id account, int32_t kind, int64_t amount, const char *key,
-                        sl_time now)
+                 sl_time now)
 {
     sl_entry e;
     memset(&e, 0xa5, sizeof(e));
@@ -81,7 +81,7 @@ sl_entry post_ok(sl_db *d, sl_id tenant, sl_id account, int32_t kind, int64_t am
 }
 
 sl_credit_hold hold_ok(sl_db *d, sl_id tenant, sl_id account, int64_t amount, sl_time expires,
-                              const char *key, sl_time now)
+                       const char *key, sl_time now)
 {
     sl_credit_hold h;
     ck_assert_ok_db(d, sl_hold(d, &h, tenant, account, amount, expires, key, now));

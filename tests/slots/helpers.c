@@ -57,7 +57,7 @@ void add_rule_every_day(sl_db *db, sl_id tenant, int32_t start, int32_t end)
 /* Slots of a query, checked for the shape every caller relies on: sorted,
  * distinct, each end = start + duration. *flags receives the out-flags. */
 sl_interval *query(sl_db *db, size_t *n, uint32_t *flags, sl_id tenant, sl_time from, sl_time to,
-                          int64_t duration, sl_time now)
+                   int64_t duration, sl_time now)
 {
     sl_interval *v = NULL;
     uint32_t f = 0xdead;
@@ -76,7 +76,7 @@ sl_interval *query(sl_db *db, size_t *n, uint32_t *flags, sl_id tenant, sl_time 
 
 /* The slots of [from, to) equal the NULL-terminated list of ISO instants. */
 void expect_slots(sl_db *db, sl_id tenant, const char *from, const char *to, int64_t duration,
-                         sl_time now, const char *const *expect)
+                  sl_time now, const char *const *expect)
 {
     size_t n = 0, ne = 0;
     sl_interval *v = query(db, &n, NULL, tenant, T(from), T(to), duration, now);
