@@ -34,14 +34,8 @@ static sl_db *db;
 
 static void setup(void)
 {
-    sl_tenant t;
     db = sl_test_open();
-    ck_assert_int_eq(sl_tenant_init(&t, SL_TENANT_VERSION), SL_OK);
-    t.id = T1;
-    t.late_cancel = LATE;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, NOW0 - DAY));
-    for (int32_t wd = 1; wd <= 7; wd++)
-        ck_assert_ok_db(db, sl_rule_add(db, NULL, T1, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW0 - DAY));
+    sl_test_put_tenant(db, T1, LATE, NOW0 - DAY, 1);
 }
 
 static void teardown(void)
@@ -340,27 +334,15 @@ START_TEST(test_refused_while_deleted_then_restored)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_resolve, "resolve", setup, teardown, 30, test_cancel_releases,
+                     test_late_cancel_captures, test_complete_captures, test_no_show_captures,
+                     test_session_delete_releases, test_host_capture_and_release, test_lapsed_holds_expire)
+
+static SL_TEST_TCASE(tcase_refuse, "refuse", setup, teardown, 30, test_refused_while_deleted_then_restored)
+
 Suite *suite_account_delete(void);
 Suite *suite_account_delete(void)
 {
-    Suite *s = suite_create("account_delete");
-
-    TCase *tc = tcase_create("resolve");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_cancel_releases);
-    tcase_add_test(tc, test_late_cancel_captures);
-    tcase_add_test(tc, test_complete_captures);
-    tcase_add_test(tc, test_no_show_captures);
-    tcase_add_test(tc, test_session_delete_releases);
-    tcase_add_test(tc, test_host_capture_and_release);
-    tcase_add_test(tc, test_lapsed_holds_expire);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("refuse");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_refused_while_deleted_then_restored);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_resolve, tcase_refuse, NULL};
+    return sl_test_suite("account_delete", cases);
 }

@@ -657,29 +657,18 @@ START_TEST(test_property_range_does_not_move_grid)
 }
 END_TEST
 
-Suite *suite_engine(void);
+static SL_TEST_TCASE(tcase_hand, "hand", NULL, NULL, 0, test_overlapping_windows_merged,
+                     test_step_differs_from_duration, test_buffers_block_footprints,
+                     test_long_busy_outlasts_later_short_one, test_overnight_continuation,
+                     test_notice_horizon_and_range_edges, test_duplicate_starts_emitted_once,
+                     test_cap_and_erange, test_invalid_inputs, test_extreme_times_do_not_overflow)
 
+static SL_TEST_TCASE(tcase_property, "property", NULL, NULL, 120, test_property_matches_reference,
+                     test_property_matches_reference_dense, test_property_range_does_not_move_grid)
+
+Suite *suite_engine(void);
 Suite *suite_engine(void)
 {
-    Suite *s = suite_create("engine");
-    TCase *tc = tcase_create("hand");
-    tcase_add_test(tc, test_overlapping_windows_merged);
-    tcase_add_test(tc, test_step_differs_from_duration);
-    tcase_add_test(tc, test_buffers_block_footprints);
-    tcase_add_test(tc, test_long_busy_outlasts_later_short_one);
-    tcase_add_test(tc, test_overnight_continuation);
-    tcase_add_test(tc, test_notice_horizon_and_range_edges);
-    tcase_add_test(tc, test_duplicate_starts_emitted_once);
-    tcase_add_test(tc, test_cap_and_erange);
-    tcase_add_test(tc, test_invalid_inputs);
-    tcase_add_test(tc, test_extreme_times_do_not_overflow);
-    suite_add_tcase(s, tc);
-
-    TCase *prop = tcase_create("property");
-    tcase_set_timeout(prop, 120);
-    tcase_add_test(prop, test_property_matches_reference);
-    tcase_add_test(prop, test_property_matches_reference_dense);
-    tcase_add_test(prop, test_property_range_does_not_move_grid);
-    suite_add_tcase(s, prop);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_hand, tcase_property, NULL};
+    return sl_test_suite("engine", cases);
 }

@@ -841,45 +841,27 @@ START_TEST(test_cancel_with_credits_is_atomic)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_atomicity, "atomicity", setup, teardown, 0, test_tenant_put_is_atomic)
+
+/* Booking operations: a fresh faulty store per injected call. */
+static SL_TEST_TCASE(tcase_bookings, "bookings", NULL, NULL, 60, test_book_many_is_atomic,
+                     test_book_many_conflict_writes_nothing, test_recurring_all_or_nothing_is_atomic,
+                     test_recurring_all_or_nothing_conflict_writes_nothing,
+                     test_recurring_skip_conflicts_is_atomic, test_reschedule_is_atomic,
+                     test_cancel_is_atomic, test_keyed_book_is_atomic, test_keyed_replay_changes_nothing)
+
+/* Ledger operations and the credits of bookings. */
+static SL_TEST_TCASE(tcase_ledger, "ledger", NULL, NULL, 60, test_ledger_post_is_atomic,
+                     test_ledger_post_insufficient_writes_nothing, test_ledger_replay_changes_nothing,
+                     test_hold_is_atomic, test_capture_is_atomic, test_release_is_atomic,
+                     test_capture_expired_writes_nothing, test_linked_batch_is_atomic,
+                     test_linked_batch_insufficient_writes_nothing, test_book_with_credits_is_atomic,
+                     test_book_many_with_credits_is_atomic, test_complete_with_credits_is_atomic,
+                     test_cancel_with_credits_is_atomic)
+
 Suite *suite_fault(void);
 Suite *suite_fault(void)
 {
-    Suite *s = suite_create("fault");
-    TCase *tc = tcase_create("atomicity");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_tenant_put_is_atomic);
-    suite_add_tcase(s, tc);
-
-    /* Booking operations: a fresh faulty store per injected call. */
-    TCase *bk = tcase_create("bookings");
-    tcase_set_timeout(bk, 60);
-    tcase_add_test(bk, test_book_many_is_atomic);
-    tcase_add_test(bk, test_book_many_conflict_writes_nothing);
-    tcase_add_test(bk, test_recurring_all_or_nothing_is_atomic);
-    tcase_add_test(bk, test_recurring_all_or_nothing_conflict_writes_nothing);
-    tcase_add_test(bk, test_recurring_skip_conflicts_is_atomic);
-    tcase_add_test(bk, test_reschedule_is_atomic);
-    tcase_add_test(bk, test_cancel_is_atomic);
-    tcase_add_test(bk, test_keyed_book_is_atomic);
-    tcase_add_test(bk, test_keyed_replay_changes_nothing);
-    suite_add_tcase(s, bk);
-
-    /* Ledger operations and the credits of bookings. */
-    TCase *lg = tcase_create("ledger");
-    tcase_set_timeout(lg, 60);
-    tcase_add_test(lg, test_ledger_post_is_atomic);
-    tcase_add_test(lg, test_ledger_post_insufficient_writes_nothing);
-    tcase_add_test(lg, test_ledger_replay_changes_nothing);
-    tcase_add_test(lg, test_hold_is_atomic);
-    tcase_add_test(lg, test_capture_is_atomic);
-    tcase_add_test(lg, test_release_is_atomic);
-    tcase_add_test(lg, test_capture_expired_writes_nothing);
-    tcase_add_test(lg, test_linked_batch_is_atomic);
-    tcase_add_test(lg, test_linked_batch_insufficient_writes_nothing);
-    tcase_add_test(lg, test_book_with_credits_is_atomic);
-    tcase_add_test(lg, test_book_many_with_credits_is_atomic);
-    tcase_add_test(lg, test_complete_with_credits_is_atomic);
-    tcase_add_test(lg, test_cancel_with_credits_is_atomic);
-    suite_add_tcase(s, lg);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_atomicity, tcase_bookings, tcase_ledger, NULL};
+    return sl_test_suite("fault", cases);
 }

@@ -36,12 +36,7 @@ static sl_id pre_hold; /* an active hold of STUDENT that captures draw from */
 
 static void put_tenant(sl_db *d)
 {
-    sl_tenant t;
-    ck_assert_int_eq(sl_tenant_init(&t, SL_TENANT_VERSION), SL_OK);
-    t.id = T;
-    ck_assert_ok_db(d, sl_tenant_put(d, &t, NOW0 - DAY));
-    for (int32_t wd = 1; wd <= 7; wd++)
-        ck_assert_ok_db(d, sl_rule_add(d, NULL, T, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW0 - DAY));
+    sl_test_put_tenant(d, T, 0, NOW0 - DAY, 1);
 }
 
 static void setup(void)

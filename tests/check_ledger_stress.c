@@ -15,13 +15,9 @@
  * Children are released together through a pipe, report through a pipe and
  * leave with _exit(). The parent never holds a handle across fork().
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "support.h"
 
@@ -48,55 +44,10 @@ static const char *new_file(void)
 {
     static char path[512];
     snprintf(path, sizeof(path), "%s", sl_test_path("ledger-stress.db"));
-    sl_db *db = NULL;
-    int rc = sl_open(&db, path, NULL);
-    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = T;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, NOW - DAY));
-    for (int32_t wd = 1; wd <= 7; wd++)
-        ck_assert_ok_db(db, sl_rule_add(db, NULL, T, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW - DAY));
+    sl_db *db = sl_test_open_file(path, NULL, 0);
+    sl_test_put_tenant(db, T, 0, NOW - DAY, 1);
     sl_close(db);
     return path;
-}
-
-static sl_db *open_parent(const char *path)
-{
-    sl_db *db = NULL;
-    int rc = sl_open(&db, path, NULL);
-    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
-    return db;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-    char *c = p;
-    while (n > 0) {
-        ssize_t r = read(fd, c, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        c += r;
-        n -= (size_t)r;
-    }
-    return 0;
 }
 
 static void note(report *r, int rc, sl_db *db, const char *what)
@@ -109,51 +60,35 @@ static void note(report *r, int rc, sl_db *db, const char *what)
 /* The work of child `idx` on its own handle. */
 typedef void (*child_fn)(sl_db *db, int idx, report *r);
 
-/*
- * Forks n children that wait on a start pipe, run fn and write a report;
- * fills reps[n]. Every child must exit 0.
- */
+typedef struct child_job {
+    const char *path;
+    child_fn fn;
+} child_job;
+
+/* A child: its own handle, opened before the start, then the work. */
+static int child_main(int idx, int go, void *ctx, void *rep)
+{
+    const child_job *job = ctx;
+    sl_db *db = NULL;
+    if (sl_open(&db, job->path, NULL) != SL_OK) {
+        fprintf(stderr, "# child %d: sl_open: %s\n", idx, sl_errmsg(NULL));
+        return 2;
+    }
+    sl_test_wait_go(go);
+    job->fn(db, idx, rep);
+    sl_close(db);
+    return 0;
+}
+
+/* Forks n children that start together, run fn and report; fills reps[n].
+ * Every child must exit 0 and see nothing unexpected. */
 static void run_children(const char *path, int n, child_fn fn, report *reps)
 {
-    int go[2], res[PROCS][2];
-    pid_t pids[PROCS];
+    child_job job = {path, fn};
     ck_assert_int_le(n, PROCS);
-    ck_assert_int_eq(pipe(go), 0);
-    for (int i = 0; i < n; i++) {
-        ck_assert_int_eq(pipe(res[i]), 0);
-        fflush(NULL);
-        pids[i] = fork();
-        ck_assert_int_ge(pids[i], 0);
-        if (pids[i] == 0) {
-            close(go[1]);
-            close(res[i][0]);
-            sl_db *db = NULL;
-            report r;
-            memset(&r, 0, sizeof(r));
-            if (sl_open(&db, path, NULL) != SL_OK) {
-                fprintf(stderr, "# child %d: sl_open: %s\n", i, sl_errmsg(NULL));
-                _exit(2);
-            }
-            char c;
-            if (read(go[0], &c, 1) < 0) /* EOF: the parent said go */
-                _exit(3);
-            fn(db, i, &r);
-            sl_close(db);
-            _exit(write_all(res[i][1], &r, sizeof(r)) ? 4 : 0);
-        }
-        close(res[i][1]);
-    }
-    close(go[0]);
-    close(go[1]); /* everyone starts now */
-    for (int i = 0; i < n; i++) {
-        ck_assert_msg(read_all(res[i][0], &reps[i], sizeof(reps[i])) == 0, "child %d sent no report", i);
-        close(res[i][0]);
-        int status;
-        while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
-            ;
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d: status 0x%x", i, status);
+    sl_test_fork_children(n, child_main, &job, reps, sizeof(*reps));
+    for (int i = 0; i < n; i++)
         ck_assert_msg(reps[i].bad == 0, "child %d: %ld unexpected results; first: %s", i, reps[i].bad, reps[i].msg);
-    }
 }
 
 /* ---- one key replayed by 8 processes ------------------------------------------ */
@@ -203,7 +138,7 @@ START_TEST(test_replay_storm_one_entry)
     ck_assert_int_eq(ok, replay_calls);
     ck_assert_int_eq(replayed, replay_calls - 1); /* exactly one call posted */
 
-    sl_db *db = open_parent(path);
+    sl_db *db = sl_test_open_file(path, NULL, 0);
     sl_entry e[4];
     size_t n;
     ck_assert_ok_db(db, sl_ledger_history(db, e, 4, &n, T, 0, 0));
@@ -251,7 +186,7 @@ static void child_book(sl_db *db, int idx, report *r)
 START_TEST(test_one_credit_one_booking)
 {
     const char *path = new_file();
-    sl_db *db = open_parent(path);
+    sl_db *db = sl_test_open_file(path, NULL, 0);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, T, 42, SL_ENTRY_PURCHASE, 1, "buy-1", NULL, NOW));
     sl_close(db);
     report reps[PROCS];
@@ -272,7 +207,7 @@ START_TEST(test_one_credit_one_booking)
     ck_assert_int_eq(ok, 1);
     ck_assert_int_eq(refused, PROCS * bookings_per_child - 1);
 
-    db = open_parent(path);
+    db = sl_test_open_file(path, NULL, 0);
     sl_session *s = NULL;
     size_t n = 0;
     ck_assert_ok_db(db, sl_sessions_by_student(db, &s, &n, T, 42, SL_INCLUDE_DELETED));
@@ -358,7 +293,7 @@ static void child_first_spend(sl_db *db, int idx, report *r)
 START_TEST(test_first_spend_no_overdraft)
 {
     const char *path = new_file();
-    sl_db *db = open_parent(path);
+    sl_db *db = sl_test_open_file(path, NULL, 0);
     rounds = sl_test_scale(40);
     for (long round = 0; round < rounds; round++) {
         char key[32];
@@ -378,7 +313,7 @@ START_TEST(test_first_spend_no_overdraft)
     ck_assert_int_eq(spent_one, rounds);
     ck_assert_int_eq(spent_floor, 3 * rounds);
 
-    db = open_parent(path);
+    db = sl_test_open_file(path, NULL, 0);
     for (long round = 0; round < rounds; round++) {
         sl_balance b;
         ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, ACC(round, 0), NOW + 2));
@@ -451,7 +386,7 @@ START_TEST(test_webhook_delivered_five_times)
     ck_assert_int_eq(claims, events);
     ck_assert_int_eq(dupes, (DELIVERIES - 1) * events);
 
-    sl_db *db = open_parent(path);
+    sl_db *db = sl_test_open_file(path, NULL, 0);
     sl_balance b;
     ck_assert_ok_db(db, sl_ledger_balance(db, &b, T, 7, NOW + events));
     ck_assert_int_eq(b.posted, 10 * events);
@@ -467,16 +402,13 @@ START_TEST(test_webhook_delivered_five_times)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_processes, "processes", NULL, NULL, 120, test_replay_storm_one_entry,
+                     test_one_credit_one_booking, test_first_spend_no_overdraft,
+                     test_webhook_delivered_five_times)
+
 Suite *suite_ledger_stress(void);
 Suite *suite_ledger_stress(void)
 {
-    Suite *s = suite_create("ledger_stress");
-    TCase *tc = tcase_create("processes");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_replay_storm_one_entry);
-    tcase_add_test(tc, test_one_credit_one_booking);
-    tcase_add_test(tc, test_first_spend_no_overdraft);
-    tcase_add_test(tc, test_webhook_delivered_five_times);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_processes, NULL};
+    return sl_test_suite("ledger_stress", cases);
 }

@@ -313,15 +313,13 @@ START_TEST(test_outputs_cleared_on_failure)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_misuse, "misuse", NULL, NULL, 0, test_null_handle_everywhere,
+                     test_null_outputs_and_nonsense, test_time_arguments_range_checked,
+                     test_outputs_cleared_on_failure)
+
 Suite *suite_misuse(void);
 Suite *suite_misuse(void)
 {
-    Suite *s = suite_create("misuse");
-    TCase *tc = tcase_create("misuse");
-    tcase_add_test(tc, test_null_handle_everywhere);
-    tcase_add_test(tc, test_null_outputs_and_nonsense);
-    tcase_add_test(tc, test_time_arguments_range_checked);
-    tcase_add_test(tc, test_outputs_cleared_on_failure);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_misuse, NULL};
+    return sl_test_suite("misuse", cases);
 }

@@ -191,16 +191,12 @@ START_TEST(test_query_list_is_well_formed)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_plans, "plans", setup, teardown, 120, test_query_list_is_well_formed,
+                     test_no_query_scans_a_table, test_plans_survive_analyze)
+
 Suite *suite_plan(void);
 Suite *suite_plan(void)
 {
-    Suite *s = suite_create("plan");
-    TCase *tc = tcase_create("plans");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_query_list_is_well_formed);
-    tcase_add_test(tc, test_no_query_scans_a_table);
-    tcase_add_test(tc, test_plans_survive_analyze);
-    tcase_set_timeout(tc, 120);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_plans, NULL};
+    return sl_test_suite("plan", cases);
 }

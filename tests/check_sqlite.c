@@ -20,16 +20,6 @@ static void write_file(const char *path, const void *data, size_t n)
     fclose(f);
 }
 
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
-    char *err = NULL;
-    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
-    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
-    sqlite3_close(h);
-}
-
 static int64_t raw_int(const char *path, const char *sql)
 {
     sqlite3 *h;
@@ -45,10 +35,7 @@ static int64_t raw_int(const char *path, const char *sql)
 
 static void put_tenant(sl_db *db, sl_id id)
 {
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = id;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, 100));
+    sl_test_put_tenant(db, id, 0, 100, 0);
 }
 
 START_TEST(test_schema_recorded_and_wal)
@@ -89,7 +76,7 @@ START_TEST(test_newer_schema_is_refused)
     ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
     sl_close(db);
     snprintf(sql, sizeof(sql), "INSERT INTO sl_schema VALUES (%d, 'from the future', 0)", sl__schema_latest() + 1);
-    raw_exec(path, sql);
+    sl_test_sqlite_exec(path, sql);
     ck_assert_sl(sl_open(&db, path, NULL), SL_ESTORE);
     ck_assert_ptr_null(db);
     ck_assert_msg(strstr(sl_errmsg(NULL), "newer") != NULL, "%s", sl_errmsg(NULL));
@@ -101,13 +88,13 @@ START_TEST(test_foreign_databases_are_refused)
     char path[512];
     sl_db *db = NULL;
     snprintf(path, sizeof(path), "%s", sl_test_path("foreign.db"));
-    raw_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
+    sl_test_sqlite_exec(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
     ck_assert_sl(sl_open(&db, path, NULL), SL_ESTORE);
     ck_assert_msg(strstr(sl_errmsg(NULL), "not slotledger") != NULL, "%s", sl_errmsg(NULL));
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_schema"), 1); /* untouched */
 
     snprintf(path, sizeof(path), "%s", sl_test_path("appid.db"));
-    raw_exec(path, "PRAGMA application_id = 1234");
+    sl_test_sqlite_exec(path, "PRAGMA application_id = 1234");
     ck_assert_sl(sl_open(&db, path, NULL), SL_ESTORE);
     ck_assert_msg(strstr(sl_errmsg(NULL), "another application") != NULL, "%s", sl_errmsg(NULL));
 }
@@ -153,7 +140,7 @@ START_TEST(test_corrupt_database_never_crashes)
     for (sl_id id = 1; id <= 300; id++)
         put_tenant(db, id);
     sl_close(db);
-    raw_exec(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+    sl_test_sqlite_exec(path, "PRAGMA wal_checkpoint(TRUNCATE)");
 
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);
@@ -230,19 +217,14 @@ START_TEST(test_fast_and_durable_modes_open)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded_and_wal,
+                     test_newer_schema_is_refused, test_foreign_databases_are_refused,
+                     test_non_database_files_are_refused, test_corrupt_database_never_crashes,
+                     test_lock_timeout_is_busy, test_fast_and_durable_modes_open)
+
 Suite *suite_sqlite(void);
 Suite *suite_sqlite(void)
 {
-    Suite *s = suite_create("sqlite");
-    TCase *tc = tcase_create("files");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_schema_recorded_and_wal);
-    tcase_add_test(tc, test_newer_schema_is_refused);
-    tcase_add_test(tc, test_foreign_databases_are_refused);
-    tcase_add_test(tc, test_non_database_files_are_refused);
-    tcase_add_test(tc, test_corrupt_database_never_crashes);
-    tcase_add_test(tc, test_lock_timeout_is_busy);
-    tcase_add_test(tc, test_fast_and_durable_modes_open);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_files, NULL};
+    return sl_test_suite("sqlite", cases);
 }

@@ -82,54 +82,6 @@ static sl_db *open_or_die_child(const char *path, int32_t durability)
     return db;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Reads fd to EOF into a growing buffer; returns the byte count. */
-static size_t read_all(int fd, char **buf)
-{
-    size_t n = 0, cap = 4096;
-    *buf = malloc(cap);
-    ck_assert_ptr_nonnull(*buf);
-    for (;;) {
-        if (n == cap) {
-            cap *= 2;
-            *buf = realloc(*buf, cap);
-            ck_assert_ptr_nonnull(*buf);
-        }
-        ssize_t r = read(fd, *buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        ck_assert_msg(r >= 0, "read: %s", strerror(errno));
-        if (r == 0)
-            return n;
-        n += (size_t)r;
-    }
-}
-
-static void wait_child_ok(pid_t pid)
-{
-    int status = 0;
-    pid_t w;
-    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    ck_assert_int_eq(w, pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d ended with status 0x%x", (int)pid,
-                  status);
-}
-
 static sqlite3 *raw_open(const char *path)
 {
     sqlite3 *h = NULL;
@@ -301,6 +253,28 @@ static void verify_race(const char *what, const char *path, const outcome *o, si
     ck_assert_int_eq(busy, 0); /* 5 s busy timeout: lock waits never reach it here */
 }
 
+typedef struct race_job {
+    const char *path;
+    long attempts;
+    uint64_t seed;
+} race_job;
+
+/* A worker process: its own handle, then attempts bookings at the start. */
+static int race_child(int w, int go, void *ctx, void *report)
+{
+    const race_job *job = ctx;
+    /* Default options: SL_DURABLE (synchronous=FULL), 5 s busy timeout. */
+    sl_db *db = NULL;
+    if (sl_open(&db, job->path, NULL) != SL_OK) {
+        fprintf(stderr, "# worker %d: sl_open: %s\n", w, sl_errmsg(NULL));
+        return 2;
+    }
+    sl_test_wait_go(go);
+    race_worker(db, w, job->attempts, job->seed, report);
+    sl_close(db);
+    return 0;
+}
+
 START_TEST(test_processes_never_double_book)
 {
     char path[512];
@@ -309,57 +283,11 @@ START_TEST(test_processes_never_double_book)
     long attempts = sl_test_scale(200);
     uint64_t seed = sl_test_seed("stress processes");
 
-    int go[2];
-    ck_assert_int_eq(pipe(go), 0);
-    pid_t pids[WORKERS];
-    int fds[WORKERS];
-    for (int w = 0; w < WORKERS; w++) {
-        int p[2];
-        ck_assert_int_eq(pipe(p), 0);
-        pid_t pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-            close(p[0]);
-            close(go[1]);
-            /* Default options: SL_DURABLE (synchronous=FULL), 5 s busy timeout. */
-            sl_db *db = NULL;
-            if (sl_open(&db, path, NULL) != SL_OK) {
-                fprintf(stderr, "# worker %d: sl_open: %s\n", w, sl_errmsg(NULL));
-                _exit(2);
-            }
-            char c;
-            while (read(go[0], &c, 1) < 0 && errno == EINTR)
-                ;
-            outcome *o = calloc((size_t)attempts, sizeof(*o));
-            if (!o)
-                _exit(3);
-            race_worker(db, w, attempts, seed, o);
-            sl_close(db);
-            int bad = write_all(p[1], o, (size_t)attempts * sizeof(*o));
-            free(o);
-            _exit(bad ? 4 : 0);
-        }
-        close(p[1]);
-        pids[w] = pid;
-        fds[w] = p[0];
-    }
-    close(go[0]);
-    close(go[1]); /* EOF on go: every worker starts at once */
-
+    race_job job = {path, attempts, seed};
     outcome *all = malloc((size_t)(WORKERS * attempts) * sizeof(*all));
     ck_assert_ptr_nonnull(all);
-    size_t n = 0;
-    for (int w = 0; w < WORKERS; w++) {
-        char *buf;
-        size_t len = read_all(fds[w], &buf);
-        close(fds[w]);
-        ck_assert_msg(len == (size_t)attempts * sizeof(outcome), "worker %d reported %zu bytes", w, len);
-        memcpy(all + n, buf, len);
-        n += len / sizeof(outcome);
-        free(buf);
-    }
-    for (int w = 0; w < WORKERS; w++)
-        wait_child_ok(pids[w]);
+    size_t n = (size_t)(WORKERS * attempts);
+    sl_test_fork_children(WORKERS, race_child, &job, all, (size_t)attempts * sizeof(outcome));
     verify_race("8 processes, SL_DURABLE", path, all, n, WORKERS * attempts);
     free(all);
 }
@@ -444,6 +372,46 @@ static sl_time replay_start(int round, int i)
     return BASE + 10 * DAY + (sl_time)round * DAY + (sl_time)i * 2 * 3600;
 }
 
+typedef struct replay_job {
+    const char *path;
+    int round;
+    int batch; /* a keyed sl_book_many of BATCH, else one keyed sl_book */
+    const char *key;
+} replay_job;
+
+/* A worker process: the same keyed request as every other, at the start. */
+static int replay_child(int w, int go, void *ctx, void *report)
+{
+    const replay_job *job = ctx;
+    replay_report *rep = report;
+    (void)w;
+    sl_db *db = open_or_die_child(job->path, SL_DURABLE);
+    sl_test_wait_go(go);
+    sl_session out[BATCH];
+    memset(out, 0, sizeof(out));
+    if (job->batch) {
+        sl_booking b[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            b[i].student = 7;
+            b[i].start = replay_start(job->round, i);
+            b[i].duration = DUR;
+            b[i].credits = 0;
+        }
+        rep->rc = sl_book_many(db, out, NULL, 1, b, BATCH, job->key, NOW);
+    } else {
+        rep->rc = sl_book(db, out, 1, 7, replay_start(job->round, 0), DUR, 0, job->key, NOW);
+    }
+    if (rep->rc != SL_OK)
+        snprintf(rep->msg, sizeof(rep->msg), "%s", sl_errmsg(db));
+    for (int i = 0; i < (job->batch ? BATCH : 1); i++) {
+        rep->id[i] = out[i].id;
+        rep->replayed[i] = out[i].replayed;
+        rep->series[i] = out[i].series_id;
+    }
+    sl_close(db);
+    return 0;
+}
+
 START_TEST(test_concurrent_replays_book_once)
 {
     char path[512];
@@ -459,66 +427,9 @@ START_TEST(test_concurrent_replays_book_once)
         int nb = batch ? BATCH : 1;
         char key[64];
         snprintf(key, sizeof(key), "replay-%d", r);
-        int go[2];
-        ck_assert_int_eq(pipe(go), 0);
-        pid_t pids[WORKERS];
-        int fds[WORKERS];
-        for (int w = 0; w < WORKERS; w++) {
-            int p[2];
-            ck_assert_int_eq(pipe(p), 0);
-            pid_t pid = fork();
-            ck_assert_int_ge(pid, 0);
-            if (pid == 0) {
-                close(p[0]);
-                close(go[1]);
-                sl_db *db = open_or_die_child(path, SL_DURABLE);
-                char c;
-                while (read(go[0], &c, 1) < 0 && errno == EINTR)
-                    ;
-                replay_report rep;
-                sl_session out[BATCH];
-                memset(&rep, 0, sizeof(rep));
-                memset(out, 0, sizeof(out));
-                if (batch) {
-                    sl_booking b[BATCH];
-                    for (int i = 0; i < BATCH; i++) {
-                        b[i].student = 7;
-                        b[i].start = replay_start(r, i);
-                        b[i].duration = DUR;
-                        b[i].credits = 0;
-                    }
-                    rep.rc = sl_book_many(db, out, NULL, 1, b, BATCH, key, NOW);
-                } else {
-                    rep.rc = sl_book(db, out, 1, 7, replay_start(r, 0), DUR, 0, key, NOW);
-                }
-                if (rep.rc != SL_OK)
-                    snprintf(rep.msg, sizeof(rep.msg), "%s", sl_errmsg(db));
-                for (int i = 0; i < nb; i++) {
-                    rep.id[i] = out[i].id;
-                    rep.replayed[i] = out[i].replayed;
-                    rep.series[i] = out[i].series_id;
-                }
-                sl_close(db);
-                _exit(write_all(p[1], &rep, sizeof(rep)) ? 4 : 0);
-            }
-            close(p[1]);
-            pids[w] = pid;
-            fds[w] = p[0];
-        }
-        close(go[0]);
-        close(go[1]);
-
+        replay_job job = {path, r, batch, key};
         replay_report rep[WORKERS];
-        for (int w = 0; w < WORKERS; w++) {
-            char *buf;
-            size_t len = read_all(fds[w], &buf);
-            close(fds[w]);
-            ck_assert_msg(len == sizeof(replay_report), "round %d worker %d reported %zu bytes", r, w, len);
-            memcpy(&rep[w], buf, len);
-            free(buf);
-        }
-        for (int w = 0; w < WORKERS; w++)
-            wait_child_ok(pids[w]);
+        sl_test_fork_children(WORKERS, replay_child, &job, rep, sizeof(replay_report));
 
         int originals = 0;
         for (int w = 0; w < WORKERS; w++) {
@@ -560,6 +471,23 @@ END_TEST
 
 /* ---- concurrent first open ----------------------------------------------------- */
 
+/* A worker process: at the start, opens the file (ctx: its path) and
+ * adds tenant w + 1. */
+static int first_open_child(int w, int go, void *ctx, void *report)
+{
+    (void)report;
+    sl_test_wait_go(go);
+    sl_db *db = open_or_die_child(ctx, w % 2 ? SL_FAST : SL_DURABLE);
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = w + 1;
+    int rc = sl_tenant_put(db, &t, NOW);
+    if (rc != SL_OK)
+        fprintf(stderr, "# worker %d: sl_tenant_put: %s\n", w, sl_errmsg(db));
+    sl_close(db);
+    return rc == SL_OK ? 0 : 3;
+}
+
 /* Workers that start together all open (and so create and migrate) a new
  * file at once: every open succeeds and the schema is made exactly once. */
 START_TEST(test_concurrent_first_open)
@@ -568,33 +496,7 @@ START_TEST(test_concurrent_first_open)
     for (int r = 0; r < rounds; r++) {
         char path[512];
         snprintf(path, sizeof(path), "%s", sl_test_path("first.db"));
-        int go[2];
-        ck_assert_int_eq(pipe(go), 0);
-        pid_t pids[WORKERS];
-        for (int w = 0; w < WORKERS; w++) {
-            pid_t pid = fork();
-            ck_assert_int_ge(pid, 0);
-            if (pid == 0) {
-                close(go[1]);
-                char c;
-                while (read(go[0], &c, 1) < 0 && errno == EINTR)
-                    ;
-                sl_db *db = open_or_die_child(path, w % 2 ? SL_FAST : SL_DURABLE);
-                sl_tenant t;
-                sl_tenant_init(&t, SL_TENANT_VERSION);
-                t.id = w + 1;
-                int rc = sl_tenant_put(db, &t, NOW);
-                if (rc != SL_OK)
-                    fprintf(stderr, "# worker %d: sl_tenant_put: %s\n", w, sl_errmsg(db));
-                sl_close(db);
-                _exit(rc == SL_OK ? 0 : 3);
-            }
-            pids[w] = pid;
-        }
-        close(go[0]);
-        close(go[1]);
-        for (int w = 0; w < WORKERS; w++)
-            wait_child_ok(pids[w]);
+        sl_test_fork_children(WORKERS, first_open_child, path, NULL, 0);
         sqlite3 *h = raw_open(path);
         ck_assert_int_eq(raw_int(h, "SELECT count(*) FROM tenants"), WORKERS);
         ck_assert_int_eq(raw_int(h, "SELECT count(*) FROM sl_schema"),
@@ -640,7 +542,7 @@ typedef struct committed {
 static void report(int fd, sl_id id, int64_t cancelled)
 {
     committed c = {id, cancelled};
-    if (write_all(fd, &c, sizeof(c)) != 0)
+    if (sl_test_write_all(fd, &c, sizeof(c)) != 0)
         _exit(5);
 }
 
@@ -831,7 +733,7 @@ START_TEST(test_crash_keeps_database_sound)
         while ((got = read(progress[0], &first, sizeof(first))) < 0 && errno == EINTR)
             ;
         if (got != (ssize_t)sizeof(first)) { /* the writer died before its first commit */
-            wait_child_ok(pid);
+            sl_test_wait_child_ok(pid);
             ck_abort_msg("round %d: the writer ended before committing", r);
         }
         struct timespec ts = {0, delay_us * 1000};
@@ -844,7 +746,7 @@ START_TEST(test_crash_keeps_database_sound)
         ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                       "round %d: the writer ended by itself (status 0x%x) before the kill", r, status);
         char *rest;
-        size_t len = read_all(progress[0], &rest);
+        size_t len = sl_test_read_to_eof(progress[0], &rest);
         close(progress[0]);
         size_t n_done = 1 + len / sizeof(committed); /* a torn last report is ignored */
         committed *done = malloc(n_done * sizeof(*done));
@@ -865,20 +767,15 @@ START_TEST(test_crash_keeps_database_sound)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_concurrency, "concurrency", NULL, NULL, 100, test_processes_never_double_book,
+                     test_threads_never_double_book, test_concurrent_replays_book_once,
+                     test_concurrent_first_open)
+
+static SL_TEST_TCASE(tcase_crash, "crash", NULL, NULL, 100, test_crash_keeps_database_sound)
+
 Suite *suite_stress(void);
 Suite *suite_stress(void)
 {
-    Suite *s = suite_create("stress");
-    TCase *tc = tcase_create("concurrency");
-    tcase_set_timeout(tc, 100);
-    tcase_add_test(tc, test_processes_never_double_book);
-    tcase_add_test(tc, test_threads_never_double_book);
-    tcase_add_test(tc, test_concurrent_replays_book_once);
-    tcase_add_test(tc, test_concurrent_first_open);
-    suite_add_tcase(s, tc);
-    TCase *crash = tcase_create("crash");
-    tcase_set_timeout(crash, 100);
-    tcase_add_test(crash, test_crash_keeps_database_sound);
-    suite_add_tcase(s, crash);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_concurrency, tcase_crash, NULL};
+    return sl_test_suite("stress", cases);
 }

@@ -20,38 +20,17 @@
 
 static const uint8_t key[32] = "tamper-tests-ledger-key-32-bytes";
 
-static void raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *h;
-    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
-    char *err = NULL;
-    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
-    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
-    sqlite3_close(h);
-}
-
 /* What an attacker does first: the triggers only stop honest mistakes. */
 #define DROP_TRIGGERS "DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete;"
 
 static sl_db *open_file(const char *path, int keyed)
 {
-    sl_options o = SL_OPTIONS_INIT;
-    if (keyed) {
-        o.ledger_key = key;
-        o.ledger_key_len = sizeof(key);
-    }
-    sl_db *d = NULL;
-    int rc = sl_open(&d, path, &o);
-    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
-    return d;
+    return sl_test_open_file(path, keyed ? key : NULL, keyed ? sizeof(key) : 0);
 }
 
 static void put_tenant(sl_db *d)
 {
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = T1;
-    ck_assert_ok_db(d, sl_tenant_put(d, &t, NOW0));
+    sl_test_put_tenant(d, T1, 0, NOW0, 0);
 }
 
 static void post(sl_db *d, sl_id account, int64_t amount, const char *k, sl_time now)
@@ -114,7 +93,7 @@ START_TEST(test_truncation_with_lowered_posted)
     const char *path = keyed_file("trunc.db", NULL);
     /* The newest entry (seq 6, +60 on account 2) goes, and account 2's
      * posted is lowered to match: the chain and the sums still agree. */
-    raw_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq = 6;"
+    sl_test_sqlite_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq = 6;"
                                  "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;");
     sl_db *d = open_file(path, 1);
     expect_row_tamper(d, "account 2", "no longer has");
@@ -133,7 +112,7 @@ START_TEST(test_truncation_seen_by_a_later_row)
     six_entries(d);
     ck_assert_ok_db(d, sl_account_set_floor(d, T1, 1, 0, NOW0 + 20));
     sl_close(d);
-    raw_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq >= 5;"
+    sl_test_sqlite_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq >= 5;"
                                  "UPDATE accounts SET posted = posted - 50 WHERE tenant = 1 AND student = 1;"
                                  "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;");
     d = open_file(path, 1);
@@ -151,7 +130,7 @@ START_TEST(test_lowered_floor)
     ck_assert_ok_db(d, sl_account_set_floor(d, T1, 1, 50, NOW0 + 20));
     expect_ok(d);
     sl_close(d);
-    raw_exec(path, "UPDATE accounts SET floor = -1000 WHERE tenant = 1 AND student = 1");
+    sl_test_sqlite_exec(path, "UPDATE accounts SET floor = -1000 WHERE tenant = 1 AND student = 1");
     d = open_file(path, 1);
     expect_row_tamper(d, "account 1", "row MAC does not match (edited outside the library)");
     sl_close(d);
@@ -162,7 +141,7 @@ START_TEST(test_hold_released_and_held_lowered)
 {
     sl_id hold;
     const char *path = keyed_file("released.db", &hold);
-    raw_exec(path, "UPDATE holds SET status = 3, resolved_at = 1893888100 WHERE tenant = 1;"
+    sl_test_sqlite_exec(path, "UPDATE holds SET status = 3, resolved_at = 1893888100 WHERE tenant = 1;"
                    "UPDATE accounts SET held = held - 7 WHERE tenant = 1 AND student = 1;");
     sl_db *d = open_file(path, 1);
     char name[32];
@@ -176,7 +155,7 @@ START_TEST(test_hold_amount_and_held_changed)
 {
     sl_id hold;
     const char *path = keyed_file("amount.db", &hold);
-    raw_exec(path, "UPDATE holds SET amount = 2 WHERE tenant = 1;"
+    sl_test_sqlite_exec(path, "UPDATE holds SET amount = 2 WHERE tenant = 1;"
                    "UPDATE accounts SET held = 2 WHERE tenant = 1 AND student = 1;");
     sl_db *d = open_file(path, 1);
     char name[32];
@@ -189,7 +168,7 @@ END_TEST
 START_TEST(test_hold_deleted_and_held_lowered)
 {
     const char *path = keyed_file("holddel.db", (sl_id[1]){0});
-    raw_exec(path, "DELETE FROM holds WHERE tenant = 1;"
+    sl_test_sqlite_exec(path, "DELETE FROM holds WHERE tenant = 1;"
                    "UPDATE accounts SET held = 0 WHERE tenant = 1 AND student = 1;");
     sl_db *d = open_file(path, 1);
     expect_row_tamper(d, "account 1", "row MAC does not match");
@@ -201,15 +180,15 @@ START_TEST(test_account_row_deleted_or_mac_removed)
 {
     const char *path = keyed_file("acctdel.db", (sl_id[1]){0});
     /* Its entries remain: "entries but no stored account". */
-    raw_exec(path, "DELETE FROM accounts WHERE tenant = 1 AND student = 2");
+    sl_test_sqlite_exec(path, "DELETE FROM accounts WHERE tenant = 1 AND student = 2");
     sl_db *d = open_file(path, 1);
     sl_verify_report r;
     ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
     ck_assert_ptr_nonnull(strstr(sl_errmsg(d), "account 2"));
     sl_close(d);
     /* Removing a MAC (NULL, as rows written before MACs have) is no escape. */
-    raw_exec(path, "UPDATE holds SET mac = NULL WHERE tenant = 1");
-    raw_exec(path, "UPDATE accounts SET mac = NULL, floor = -5 WHERE tenant = 1 AND student = 1");
+    sl_test_sqlite_exec(path, "UPDATE holds SET mac = NULL WHERE tenant = 1");
+    sl_test_sqlite_exec(path, "UPDATE accounts SET mac = NULL, floor = -5 WHERE tenant = 1 AND student = 1");
     d = open_file(path, 1);
     expect_row_tamper(d, "hold", "the row has no MAC");
     sl_close(d);
@@ -237,7 +216,7 @@ START_TEST(test_macs_follow_every_write)
     ck_assert_ok_db(d, sl_restore(d, T1, SL_ENTITY_ACCOUNT, 2, NOW0 + 301));
     expect_ok(d);
     sl_close(d);
-    raw_exec(path, "UPDATE accounts SET deleted_at = 1893888500 WHERE tenant = 1 AND student = 2");
+    sl_test_sqlite_exec(path, "UPDATE accounts SET deleted_at = 1893888500 WHERE tenant = 1 AND student = 2");
     d = open_file(path, 1);
     expect_row_tamper(d, "account 2", "row MAC does not match");
     sl_close(d);
@@ -362,7 +341,7 @@ START_TEST(test_anchor_catches_truncation_without_key)
     sl_close(d);
     /* Entries 5 and 6 go, both accounts' posted lowered to match: without
      * a key nothing in the file can tell. */
-    raw_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq >= 5;"
+    sl_test_sqlite_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq >= 5;"
                                  "UPDATE accounts SET posted = posted - 50 WHERE tenant = 1 AND student = 1;"
                                  "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;");
     d = open_file(path, 0);
@@ -415,7 +394,7 @@ END_TEST
 START_TEST(test_seal_after_upgrade)
 {
     const char *path = keyed_file("seal.db", (sl_id[1]){0});
-    raw_exec(path, UNSEALED);
+    sl_test_sqlite_exec(path, UNSEALED);
     sl_db *d = open_file(path, 1);
     expect_row_tamper(d, "hold", "the row has no MAC");
     size_t sealed = 99;
@@ -426,7 +405,7 @@ START_TEST(test_seal_after_upgrade)
     ck_assert_uint_eq(sealed, 0);
     sl_close(d);
     /* Sealed rows are checked like any other from now on. */
-    raw_exec(path, "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 1");
+    sl_test_sqlite_exec(path, "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 1");
     d = open_file(path, 1);
     expect_row_tamper(d, "account 1", "row MAC does not match");
     sl_close(d);
@@ -437,7 +416,7 @@ START_TEST(test_seal_refuses_what_verify_refuses)
 {
     const char *path = keyed_file("sealbad.db", NULL);
     /* Unsealed rows plus a balance that no longer matches its entries. */
-    raw_exec(path, UNSEALED "UPDATE accounts SET posted = posted + 5 WHERE tenant = 1 AND student = 2;");
+    sl_test_sqlite_exec(path, UNSEALED "UPDATE accounts SET posted = posted + 5 WHERE tenant = 1 AND student = 2;");
     sl_db *d = open_file(path, 1);
     size_t sealed = 99;
     ck_assert_sl(sl_ledger_seal(d, &sealed, T1), SL_ETAMPER);
@@ -445,14 +424,14 @@ START_TEST(test_seal_refuses_what_verify_refuses)
     ck_assert_ptr_nonnull(strstr(sl_errmsg(d), "account 2"));
     sl_close(d);
     /* Nothing was sealed: once the balance is put back, the rows still have no MAC. */
-    raw_exec(path, "UPDATE accounts SET posted = posted - 5 WHERE tenant = 1 AND student = 2;");
+    sl_test_sqlite_exec(path, "UPDATE accounts SET posted = posted - 5 WHERE tenant = 1 AND student = 2;");
     d = open_file(path, 1);
     expect_row_tamper(d, "account", "the row has no MAC");
     sl_close(d);
 
     /* A row that has a MAC must still match it: seal does not re-seal it. */
     path = keyed_file("sealmac.db", NULL);
-    raw_exec(path, "UPDATE accounts SET mac = NULL, mac_seq = NULL WHERE tenant = 1 AND student = 1;"
+    sl_test_sqlite_exec(path, "UPDATE accounts SET mac = NULL, mac_seq = NULL WHERE tenant = 1 AND student = 1;"
                    "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 2;");
     d = open_file(path, 1);
     ck_assert_sl(sl_ledger_seal(d, &sealed, T1), SL_ETAMPER);
@@ -469,30 +448,19 @@ START_TEST(test_seal_refuses_what_verify_refuses)
 }
 END_TEST
 
+static SL_TEST_TCASE(tcase_row_macs, "row MACs", NULL, NULL, 60, test_truncation_with_lowered_posted,
+                     test_truncation_seen_by_a_later_row, test_lowered_floor,
+                     test_hold_released_and_held_lowered, test_hold_amount_and_held_changed,
+                     test_hold_deleted_and_held_lowered, test_account_row_deleted_or_mac_removed,
+                     test_macs_follow_every_write, test_memory_store_forgeries, test_seal_after_upgrade,
+                     test_seal_refuses_what_verify_refuses)
+
+static SL_TEST_TCASE(tcase_anchor, "anchor", NULL, NULL, 60, test_anchor_round_trip,
+                     test_anchor_catches_truncation_without_key, test_anchor_catches_rollback_without_key)
+
 Suite *suite_tamper(void);
 Suite *suite_tamper(void)
 {
-    Suite *s = suite_create("tamper");
-    TCase *tc = tcase_create("row MACs");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_truncation_with_lowered_posted);
-    tcase_add_test(tc, test_truncation_seen_by_a_later_row);
-    tcase_add_test(tc, test_lowered_floor);
-    tcase_add_test(tc, test_hold_released_and_held_lowered);
-    tcase_add_test(tc, test_hold_amount_and_held_changed);
-    tcase_add_test(tc, test_hold_deleted_and_held_lowered);
-    tcase_add_test(tc, test_account_row_deleted_or_mac_removed);
-    tcase_add_test(tc, test_macs_follow_every_write);
-    tcase_add_test(tc, test_memory_store_forgeries);
-    tcase_add_test(tc, test_seal_after_upgrade);
-    tcase_add_test(tc, test_seal_refuses_what_verify_refuses);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("anchor");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_anchor_round_trip);
-    tcase_add_test(tc, test_anchor_catches_truncation_without_key);
-    tcase_add_test(tc, test_anchor_catches_rollback_without_key);
-    suite_add_tcase(s, tc);
-    return s;
+    static TCase *(*const cases[])(void) = {tcase_row_macs, tcase_anchor, NULL};
+    return sl_test_suite("tamper", cases);
 }

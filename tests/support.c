@@ -1,6 +1,7 @@
 /* tests/support.c - see support.h. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +88,56 @@ long sl_test_scale(long n)
     if (!q || !*q || strcmp(q, "0") == 0)
         return n;
     return n / 20 > 0 ? n / 20 : 1;
+}
+
+TCase *sl_test_tcase(const char *name, SFun setup, SFun teardown, double timeout, const TTest *const *tests)
+{
+    TCase *tc = tcase_create(name);
+    if (setup || teardown)
+        tcase_add_checked_fixture(tc, setup, teardown);
+    if (timeout > 0)
+        tcase_set_timeout(tc, timeout);
+    for (size_t i = 0; tests[i]; i++)
+        tcase_add_test(tc, tests[i]);
+    return tc;
+}
+
+Suite *sl_test_suite(const char *name, TCase *(*const *cases)(void))
+{
+    Suite *s = suite_create(name);
+    for (size_t i = 0; cases[i]; i++)
+        suite_add_tcase(s, cases[i]());
+    return s;
+}
+
+sl_db *sl_test_open_file(const char *path, const uint8_t *key, size_t key_len)
+{
+    sl_options o = SL_OPTIONS_INIT;
+    o.ledger_key = key;
+    o.ledger_key_len = key_len;
+    sl_db *d = NULL;
+    int rc = sl_open(&d, path, &o);
+    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", path, sl_errmsg(NULL));
+    return d;
+}
+
+void sl_test_put_tenant(sl_db *d, sl_id id, int64_t late_cancel, sl_time now, int open_every_day)
+{
+    sl_tenant t;
+    ck_assert_int_eq(sl_tenant_init(&t, SL_TENANT_VERSION), SL_OK);
+    t.id = id;
+    t.late_cancel = late_cancel;
+    ck_assert_ok_db(d, sl_tenant_put(d, &t, now));
+    for (int32_t wd = 1; open_every_day && wd <= 7; wd++)
+        ck_assert_ok_db(d, sl_rule_add(d, NULL, id, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, now));
+}
+
+void sl_test_sqlite_exec(const char *path, const char *sql)
+{
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
+    sqlite3_close(h);
 }

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "slotledger.h"
 #include "slotledger/sys/store.h"
@@ -16,6 +17,14 @@ extern const char *sl_test_backend;
 /* Open a fresh handle on sl_test_backend ("memory" when unset); a SQLite
  * file backend gets a new temporary file. Fails the test on error. */
 sl_db *sl_test_open(void);
+/* Opens the SQLite file path with a ledger key (NULL, 0: none). Fails the
+ * test on error. */
+sl_db *sl_test_open_file(const char *path, const uint8_t *key, size_t key_len);
+/* Puts tenant id (late_cancel as given, the rest default) at now; with
+ * open_every_day, also a rule 00:00-24:00 on every weekday. */
+void sl_test_put_tenant(sl_db *d, sl_id id, int64_t late_cancel, sl_time now, int open_every_day);
+/* Runs sql on the SQLite file path with raw sqlite3; it must succeed. */
+void sl_test_sqlite_exec(const char *path, const char *sql);
 /* Path of a new, not yet existing file in a private temporary directory. */
 const char *sl_test_path(const char *name);
 /* Remove the temporary directory (called by the runner). */
@@ -29,6 +38,44 @@ long sl_test_scale(long n);
 uint64_t sl_test_rand(uint64_t *state);
 /* Seed from $SL_TEST_SEED or the clock; printed so a failure can be rerun. */
 uint64_t sl_test_seed(const char *what);
+
+/* A test case: the checked fixture setup/teardown (both NULL: none), a
+ * timeout in seconds (0: Check's default) and the tests of the NULL
+ * terminated list, in order. */
+TCase *sl_test_tcase(const char *name, SFun setup, SFun teardown, double timeout, const TTest *const *tests);
+/* Defines TCase *fn(void), which makes the test case above of the tests
+ * listed after timeout. */
+#define SL_TEST_TCASE(fn, name, setup, teardown, timeout, ...)                                  \
+    TCase *fn(void)                                                                             \
+    {                                                                                           \
+        const TTest *tests_[] = {__VA_ARGS__, NULL};                                            \
+        return sl_test_tcase(name, setup, teardown, timeout, tests_);                           \
+    }
+/* A suite of the test cases the NULL-terminated constructors make, in order. */
+Suite *sl_test_suite(const char *name, TCase *(*const *cases)(void));
+
+/* ---- the fork harness of the multi-process suites (support_fork.c) ----
+ * The parent must hold no SQLite connection across fork() (SQLite forbids
+ * it); children leave with _exit() so that neither Check nor valgrind's
+ * leak checker sees state inherited from the parent. */
+
+/* The work of child idx: fills report (report_size bytes, zeroed) and
+ * returns its exit status (0: the report is sent). Call sl_test_wait_go(go)
+ * once ready: every child is released at the same moment. */
+typedef int (*sl_test_child_fn)(int idx, int go, void *ctx, void *report);
+
+/* Forks n children running fn(idx, go, ctx, report), releases them
+ * together, and stores child i's report at reports + i * report_size.
+ * Fails the test unless every child sent a whole report and exited 0. */
+void sl_test_fork_children(int n, sl_test_child_fn fn, void *ctx, void *reports, size_t report_size);
+/* In a child: waits until the parent releases every child. */
+void sl_test_wait_go(int go);
+/* Writes all n bytes (0), or fails (-1). */
+int sl_test_write_all(int fd, const void *p, size_t n);
+/* Reads fd to EOF into a new malloc'd *buf; returns the byte count. */
+size_t sl_test_read_to_eof(int fd, char **buf);
+/* Reaps child pid; fails the test unless it exited 0. */
+void sl_test_wait_child_ok(pid_t pid);
 
 #define ck_assert_sl(expr, code)                                                       \
     do {                                                                               \

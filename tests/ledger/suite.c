@@ -1,0 +1,15 @@
+/*
+ * tests/ledger/suite.c - the credit ledger (slotledger/ledger.h) and the
+ * credits of bookings, run once per store backend. Its test cases live one
+ * per file in tests/ledger/.
+ */
+#include "ledger_test.h"
+
+Suite *suite_ledger(void);
+Suite *suite_ledger(void)
+{
+    static TCase *(*const cases[])(void) = {tcase_ledger_posts, tcase_ledger_holds, tcase_ledger_bookings,
+                                            tcase_ledger_tamper, tcase_ledger_webhooks, tcase_ledger_soak,
+                                            NULL};
+    return sl_test_suite("ledger", cases);
+}

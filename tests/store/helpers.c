@@ -1,0 +1,289 @@
+/* tests/store/helpers.c - the fixture, row builders and collectors: see store_test.h. */
+#include "store_test.h"
+
+sl_db *db;
+sl_store *st;
+
+void setup(void)
+{
+    int rc;
+    const char *b = sl_test_backend;
+    if (strcmp(b, "memory") == 0)
+        rc = sl_store_memory_new(&st);
+    else if (strcmp(b, "sqlite") == 0)
+        rc = sl_store_sqlite_new(&st, ":memory:", NULL);
+    else
+        rc = sl_store_sqlite_new(&st, sl_test_path("conf.db"), NULL);
+    ck_assert_msg(rc == SL_OK, "%s: %s", b, sl_errmsg(NULL));
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+}
+
+void teardown(void)
+{
+    sl_close(db);
+    db = NULL;
+    st = NULL;
+}
+
+sl_tenant tenant(sl_id id, int64_t step)
+{
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = id;
+    t.step = step;
+    t.created_at = 1;
+    t.updated_at = 2;
+    return t;
+}
+
+void wbegin(void)
+{
+    ck_assert_sl(st->begin(st, 1, 1), SL_OK);
+}
+
+void rbegin(void)
+{
+    ck_assert_sl(st->begin(st, 1, 0), SL_OK);
+}
+
+void commit(void)
+{
+    ck_assert_sl(st->commit(st), SL_OK);
+}
+
+sl_rule rule(sl_id tenant, int32_t weekday, int32_t start_min, int32_t end_min)
+{
+    sl_rule r;
+    memset(&r, 0, sizeof(r));
+    r.version = SL_RULE_VERSION;
+    r.tenant = tenant;
+    r.weekday = weekday;
+    r.start_min = start_min;
+    r.end_min = end_min;
+    r.valid_from = SL_DATE_MIN;
+    r.valid_until = SL_DATE_MAX;
+    r.created_at = 10;
+    r.updated_at = 11;
+    return r;
+}
+
+sl_override override(sl_id tenant, sl_date date, int32_t n)
+{
+    sl_override o;
+    memset(&o, 0, sizeof(o));
+    o.version = SL_OVERRIDE_VERSION;
+    o.tenant = tenant;
+    o.date = date;
+    o.n_windows = n;
+    for (int32_t i = 0; i < n; i++) {
+        o.windows[i].start_min = 60 * i;
+        o.windows[i].end_min = 60 * i + 30 + (int32_t)date % 7;
+    }
+    o.created_at = 20;
+    o.updated_at = 21;
+    return o;
+}
+
+sl_session session(sl_id tenant, sl_id student, sl_time start, int64_t duration, const char *key)
+{
+    sl_session x;
+    memset(&x, 0, sizeof(x));
+    x.version = SL_SESSION_VERSION;
+    x.status = SL_STATUS_PENDING;
+    x.tenant = tenant;
+    x.student = student;
+    x.start = start;
+    x.end = start + duration;
+    x.kind = SL_KIND_REGULAR;
+    x.credits = 2;
+    x.created_at = 30;
+    x.updated_at = 31;
+    snprintf(x.key, sizeof(x.key), "%s", key ? key : "");
+    for (size_t i = 0; i < sizeof(x.request_hash); i++)
+        x.request_hash[i] = (uint8_t)(start + (int64_t)i * 7);
+    return x;
+}
+
+sl_id put_session(sl_session *x)
+{
+    x->id = 0;
+    ck_assert_sl(st->session_put(st, x), SL_OK);
+    ck_assert_int_gt(x->id, 0);
+    return x->id;
+}
+
+/* A collector appends each row to its array and its id to ids[], and
+ * returns stop_value at the stop_at-th row. */
+#define COLLECTOR(name, type, coll, rows, cap, idfield)                                 \
+    int name(void *ctx, const type *x)                                                  \
+    {                                                                                   \
+        coll *c = ctx;                                                                  \
+        ck_assert_uint_lt(c->n, cap);                                                   \
+        c->rows[c->n] = *x;                                                             \
+        c->ids[c->n++] = x->idfield;                                                    \
+        return c->stop_at && (int)c->n == c->stop_at ? c->stop_value : 0;              \
+    }
+
+COLLECTOR(collect_session, sl_session, collected, sessions, MAXROWS, id)
+COLLECTOR(collect_rule, sl_rule, collected, rules, MAXROWS, id)
+COLLECTOR(collect_override, sl_override, collected, overrides, 64, id)
+COLLECTOR(collect_entry, sl_entry, lcollected, entries, MAXROWS, seq)
+COLLECTOR(collect_account, sl_account, lcollected, accounts, MAXROWS, student)
+
+collected *scan_sessions(sl_id tenant, sl_time from, sl_time to, uint32_t flags)
+{
+    static collected c;
+    memset(&c, 0, sizeof(c));
+    ck_assert_sl(st->sessions_scan(st, tenant, from, to, flags, collect_session, &c), SL_OK);
+    return &c;
+}
+
+/* Asserts that ids[0..n) are exactly the -1 terminated list in ap. */
+static void expect_id_list(const sl_id *ids, size_t n, const char *what, va_list ap)
+{
+    char got[512] = "", want[512] = "";
+    for (sl_id id; (id = va_arg(ap, sl_id)) != -1;) {
+        size_t len = strlen(want);
+        snprintf(want + len, sizeof(want) - len, " %lld", (long long)id);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(got);
+        snprintf(got + len, sizeof(got) - len, " %lld", (long long)ids[i]);
+    }
+    ck_assert_msg(strcmp(got, want) == 0, "%s: got [%s ], expected [%s ]", what, got, want);
+}
+
+void expect_ids(const collected *c, const char *what, ...)
+{
+    va_list ap;
+    va_start(ap, what);
+    expect_id_list(c->ids, c->n, what, ap);
+    va_end(ap);
+}
+
+sl_account account(sl_id tenant, sl_id student, int64_t posted)
+{
+    sl_account a;
+    memset(&a, 0, sizeof(a));
+    a.version = SL_ACCOUNT_VERSION;
+    a.tenant = tenant;
+    a.student = student;
+    a.floor = -5;
+    a.posted = posted;
+    a.held = 3;
+    a.created_at = 40;
+    a.updated_at = 41;
+    return a;
+}
+
+sl_entry entry(sl_id tenant, sl_id acct, int64_t seq, const char *key)
+{
+    sl_entry e;
+    memset(&e, 0, sizeof(e));
+    e.version = SL_ENTRY_VERSION;
+    e.kind = SL_ENTRY_PURCHASE;
+    e.tenant = tenant;
+    e.account = acct;
+    e.seq = seq;
+    e.amount = 10 * seq;
+    e.balance_after = 100 + seq;
+    e.created_at = 50 + seq;
+    snprintf(e.key, sizeof(e.key), "%s", key);
+    snprintf(e.reference, sizeof(e.reference), "ref-%lld", (long long)seq);
+    for (size_t i = 0; i < sizeof(e.request_hash); i++)
+        e.request_hash[i] = (uint8_t)(seq * 3 + (int64_t)i);
+    for (size_t i = 0; i < sizeof(e.hash); i++)
+        e.hash[i] = (uint8_t)(seq * 5 + (int64_t)i * 11);
+    return e;
+}
+
+sl_credit_hold hold(sl_id tenant, sl_id acct, int32_t status, sl_time expires_at, const char *key)
+{
+    sl_credit_hold h;
+    memset(&h, 0, sizeof(h));
+    h.version = SL_HOLD_VERSION;
+    h.status = status;
+    h.tenant = tenant;
+    h.account = acct;
+    h.amount = 4;
+    h.expires_at = expires_at;
+    h.created_at = 60;
+    snprintf(h.key, sizeof(h.key), "%s", key ? key : "");
+    for (size_t i = 0; i < sizeof(h.request_hash); i++)
+        h.request_hash[i] = (uint8_t)(expires_at + (int64_t)i);
+    return h;
+}
+
+sl_id append(sl_entry *e)
+{
+    e->id = 0;
+    ck_assert_sl(st->entry_append(st, e), SL_OK);
+    ck_assert_int_gt(e->id, 0);
+    return e->id;
+}
+
+sl_id put_hold(sl_credit_hold *h)
+{
+    h->id = 0;
+    ck_assert_sl(st->hold_put(st, h), SL_OK);
+    ck_assert_int_gt(h->id, 0);
+    return h->id;
+}
+
+int collect_hold(void *ctx, const sl_credit_hold *h)
+{
+    lcollected *c = ctx;
+    ck_assert_uint_lt(c->n, MAXROWS);
+    c->holds[c->n] = *h;
+    c->ids[c->n++] = h->id;
+    if (c->expire) {
+        sl_credit_hold x = *h;
+        x.status = SL_HOLD_EXPIRED;
+        x.resolved_at = x.expires_at;
+        ck_assert_sl(c->store->hold_put(c->store, &x), SL_OK);
+    }
+    return c->stop_at && (int)c->n == c->stop_at ? c->stop_value : 0;
+}
+
+void sort_ids(lcollected *c)
+{
+    for (size_t i = 1; i < c->n; i++)
+        for (size_t k = i; k > 0 && c->ids[k - 1] > c->ids[k]; k--) {
+            sl_id t = c->ids[k];
+            c->ids[k] = c->ids[k - 1];
+            c->ids[k - 1] = t;
+        }
+}
+
+lcollected *scan_entries(sl_id tenant, sl_id acct, int64_t after)
+{
+    static lcollected c;
+    memset(&c, 0, sizeof(c));
+    ck_assert_sl(st->entries_scan(st, tenant, acct, after, collect_entry, &c), SL_OK);
+    return &c;
+}
+
+lcollected *scan_accounts(sl_id tenant)
+{
+    static lcollected c;
+    memset(&c, 0, sizeof(c));
+    ck_assert_sl(st->accounts_scan(st, tenant, collect_account, &c), SL_OK);
+    return &c;
+}
+
+lcollected *scan_lapsed(sl_id tenant, sl_id acct, sl_time before)
+{
+    static lcollected c;
+    memset(&c, 0, sizeof(c));
+    ck_assert_sl(st->holds_expired_scan(st, tenant, acct, before, collect_hold, &c), SL_OK);
+    sort_ids(&c);
+    return &c;
+}
+
+void expect_lids(const lcollected *c, const char *what, ...)
+{
+    va_list ap;
+    va_start(ap, what);
+    expect_id_list(c->ids, c->n, what, ap);
+    va_end(ap);
+}

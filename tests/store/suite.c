@@ -1,0 +1,15 @@
+/*
+ * tests/store/suite.c - the store conformance suite: written once against
+ * slotledger/sys/store.h and run against every backend (runner argv[1]).
+ * Its test cases live one per file in tests/store/.
+ */
+#include "store_test.h"
+
+Suite *suite_store(void);
+Suite *suite_store(void)
+{
+    static TCase *(*const cases[])(void) = {tcase_store_transactions, tcase_store_rules, tcase_store_sessions,
+                                            tcase_store_contract, tcase_store_accounts, tcase_store_holds,
+                                            tcase_store_differential, NULL};
+    return sl_test_suite("store", cases);
+}
