@@ -14,8 +14,13 @@
 extern const char *sl_test_backend;
 
 /* Open a fresh handle on sl_test_backend ("memory" when unset); a SQLite
- * file backend gets a new temporary file. Fails the test on error. */
+ * file backend gets a new temporary file, "postgres" a new schema. Fails
+ * the test on error. */
 sl_db *sl_test_open(void);
+/* For the "postgres" backend: $SL_TEST_PG (set by tests/pg_cluster.sh)
+ * plus a new schema name, so that every open starts from an empty store.
+ * The string is static, valid until the next call. */
+const char *sl_test_pg_conninfo(void);
 /* Path of a new, not yet existing file in a private temporary directory. */
 const char *sl_test_path(const char *name);
 /* Remove the temporary directory (called by the runner). */
