@@ -20,8 +20,10 @@
  * the exclusion constraint, a key taken by a concurrent writer when the
  * advisory lock is off -- aborts the transaction; the core then rolls back.
  *
- * Errors (SQLSTATE): 23P01 SL_ECONFLICT, 23505 SL_EEXISTS, 40001 / 40P01 /
- * 55P03 / 57014 SL_EBUSY, 25006 SL_EMISUSE (a write in a read
+ * Errors (SQLSTATE): 23P01 SL_ECONFLICT; 23505 SL_EBUSY (a key written by
+ * a concurrent transaction: a retry answers exactly, as a replay or
+ * SL_EIDEMPOTENCY; duplicates already there are SL_EEXISTS from the
+ * guards); 40001 / 40P01 / 55P03 / 57014 SL_EBUSY; 25006 SL_EMISUSE (a write in a read
  * transaction), a lost connection (or 08xxx, 57P0x) SL_ESTORE and the next
  * begin reconnects; anything else SL_ESTORE. Messages name the host,
  * database and user (PQhost, PQdb, PQuser), never the connection string:
@@ -334,8 +336,14 @@ int sl__pg_fail(sl_store *st, const PGresult *r, const char *what)
         code = SL_ECONFLICT;
         snprintf(msg, sizeof(msg), "postgres: %s: the time overlaps another session (%s)", what, server);
     } else if (state_is(state, "23505")) {
-        code = SL_EEXISTS;
-        snprintf(msg, sizeof(msg), "postgres: %s: the row already exists (%s)", what, server);
+        /* Every duplicate that was there when the statement began is
+         * caught by the statement's own guard (SL_EEXISTS, no error); the
+         * server raises this only for a row a concurrent transaction
+         * wrote meanwhile (possible only without the advisory lock). A
+         * retry then finds that row and answers exactly: busy. */
+        code = SL_EBUSY;
+        snprintf(msg, sizeof(msg), "postgres: %s: a concurrent transaction wrote the same key (%s); retry", what,
+                 server);
     } else if (state_is(state, "40001") || state_is(state, "40P01") || state_is(state, "55P03") ||
                state_is(state, "57014")) {
         code = SL_EBUSY;
@@ -627,11 +635,12 @@ static int pg_tenant_put(sl_store *st, const sl_tenant *t)
 /* ---- the connection string ------------------------------------------------ */
 
 /* A schema name we put into SQL between double quotes: letters, digits and
- * '_', not starting with a digit, at most 63 bytes. */
+ * '_', not starting with a digit, at most 63 bytes, not "pg_..." (reserved
+ * by PostgreSQL). */
 static int schema_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > PG_SCHEMA_MAX || isdigit((unsigned char)s[0]))
+    if (n == 0 || n > PG_SCHEMA_MAX || isdigit((unsigned char)s[0]) || strncmp(s, "pg_", 3) == 0)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)s[i]) && s[i] != '_')
@@ -757,7 +766,7 @@ static int take_schema(const char *conninfo, char **rest, char *schema, char *er
         snprintf(schema, PG_SCHEMA_MAX + 1, "slotledger");
     if (over || !schema_ok(schema)) {
         snprintf(err, errlen,
-                 "the schema option must be 1..63 letters, digits or '_', not starting with a digit%s",
+                 "the schema option must be 1..63 letters, digits or '_', not starting with a digit or \"pg_\"%s",
                  over ? " (it is too long)" : "");
         free(out);
         return SL_EINVAL;
