@@ -72,6 +72,7 @@ export interface PostInput {
 }
 
 export interface Balance { posted: number; held: number; available: number; floor: number }
+export interface LedgerHead { seq: number; hash: Buffer }
 export interface VerifyReport { entries: number; accounts: number; firstBadSeq: number | null; firstBadEntry: number | null }
 export interface LocalTime { year: number; month: number; day: number; hour?: number; minute?: number; second?: number }
 export interface LocalTimeOut { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number }
@@ -157,6 +158,10 @@ export class Database {
     holdGet(tenant: Int, hold: Int): Hold;
     history(tenant: Int, opts?: { account?: Int; afterSeq?: Int; limit?: number }): Entry[];
     verify(tenant: Int): VerifyReport;
+    /** The tenant's chain head: an anchor to keep outside the database. */
+    ledgerHead(tenant: Int): LedgerHead;
+    /** verify(), then proves the ledger still extends `head`; throws TamperError otherwise. */
+    verifyHead(tenant: Int, head: LedgerHead): void;
     webhookClaim(tenant: Int, source: string, eventId: string, opts?: Clock): boolean;
 
     checkZone(zone: string): true;

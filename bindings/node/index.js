@@ -808,6 +808,30 @@ class Database {
         return reportOf(out);
     }
 
+    /** The tenant's chain head, { seq, hash } (seq 0 and a zero hash for an
+     * empty ledger): an anchor to keep outside the database. */
+    ledgerHead(tenant) {
+        const h = this.#handle();
+        const out = {};
+        check(C.sl_ledger_head(h, out, V.int64(tenant, 'tenant')), h);
+        return { seq: V.num(out.seq), hash: Buffer.from(out.hash) };
+    }
+
+    /** Everything verify() checks, then that the ledger still extends
+     * `head` (from ledgerHead, possibly long ago). Throws TamperError when
+     * it was truncated below the anchor, or rolled back or rewritten up to
+     * it. */
+    verifyHead(tenant, head) {
+        const h = this.#handle();
+        if (head === null || typeof head !== 'object') throw new TypeError('head must be { seq, hash }');
+        const hash = head.hash;
+        if (!(hash instanceof Uint8Array) || hash.length !== 32)
+            throw new E.InvalidArgument('head.hash must be a Buffer of 32 bytes');
+        const t = V.int64(tenant, 'tenant');
+        const anchor = { version: 1, reserved: 0, tenant: t, seq: V.int64(head.seq, 'head.seq'), hash: Array.from(hash) };
+        check(C.sl_ledger_verify_head(h, t, anchor), h);
+    }
+
     /** Record a webhook event once: true the first time, false after. */
     webhookClaim(tenant, source, eventId, opts) {
         const h = this.#handle();

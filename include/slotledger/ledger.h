@@ -6,8 +6,9 @@
  * (amount < 0); adjust is either sign; zero is SL_EINVAL.
  *
  * Idempotency: every post carries a key (1..SL_KEY_MAX bytes of UTF-8, not
- * starting with the reserved "sl:"), unique per tenant among entries (holds
- * have their own key space). The key check comes before every other check: an
+ * starting with the reserved "sl:"), in the tenant's one key space shared
+ * by bookings, posts, holds and captures (see sessions.h). The key check
+ * comes before every other check: an
  * identical replay returns SL_OK with the ORIGINAL entry (same id, sequence
  * and timestamp) and replayed = 1; the same key with a different request is
  * SL_EIDEMPOTENCY, the message naming the differing field. Keys never
@@ -18,9 +19,20 @@
  * account's floor (default 0): SL_EINSUFFICIENT. Running balances are
  * stored; int64 overflow is SL_ERANGE, never a wrap.
  *
+ * Soft-deleted accounts (sl_soft_delete with SL_ENTITY_ACCOUNT) take nothing
+ * new: posts, holds, floors and bookings with credits are SL_ENOTFOUND, the
+ * message saying the account is deleted, and write nothing. What such an
+ * account already holds still resolves: sl_hold_capture (posting its consume
+ * entry), sl_hold_release, the session transitions and expiry work as on a
+ * live account. sl_restore makes it usable again; accounts are never purged.
+ *
  * Tamper evidence: each tenant's entries form a chain, hash_n =
  * BLAKE2b-256(ledger_key?, hash_{n-1} || canonical(entry_n)); sl_ledger_verify
- * recomputes it and checks every account's posted and held balances.
+ * recomputes it and checks every account's posted and held balances. With
+ * a ledger key, account rows and holds also carry a keyed MAC that binds
+ * the chain head at the time of the write; sl_ledger_head exports an
+ * anchor (sl_ledger_anchor: seq, hash) to keep elsewhere, and sl_ledger_verify_head proves
+ * the ledger still extends it. What each detects: sl_ledger_verify.
  */
 #ifndef SLOTLEDGER_LEDGER_H
 #define SLOTLEDGER_LEDGER_H
@@ -125,15 +137,19 @@ typedef struct sl_post {
  * out (may be NULL) receives the entry (or the original, on a replay).
  * Errors: SL_EIDEMPOTENCY, SL_EINVAL (ids, kind, sign, zero, key, reference
  * over SL_REF_MAX or not UTF-8), SL_EINSUFFICIENT, SL_ERANGE (overflow),
- * SL_ENOTFOUND (tenant, or a deleted account), SL_ESTORE, SL_EBUSY.
+ * SL_ENOTFOUND (tenant, or a soft-deleted account: the message says it is
+ * deleted), SL_ESTORE, SL_EBUSY.
  */
 SL_API int sl_ledger_post(sl_db *db, sl_entry *out, sl_id tenant, sl_id account, int32_t kind,
                           int64_t amount, const char *key, const char *reference, sl_time now);
 
 /**
  * Post n linked entries all or nothing, in order (each sees the balances the
- * previous ones left). An entry whose key was already used for the same
- * request is a replay (not posted again; replayed = 1 in out). On failure
+ * previous ones left). An entry whose key an earlier sl_ledger_post_many
+ * used for the same entry is a replay (not posted again; replayed = 1 in
+ * out); a key of sl_ledger_post is another operation's (SL_EIDEMPOTENCY,
+ * see sessions.h). A reference is hashed only up to SL_REF_MAX + 1 bytes
+ * before it is refused: nothing longer is read or copied. On failure
  * *failed_index (may be NULL) names the failing entry (n when the failure is
  * not tied to one) with that entry's real code, and nothing is written.
  * Errors: as sl_ledger_post; SL_EINVAL for n == 0 or n > SL_MAX_LINKED.
@@ -148,7 +164,8 @@ SL_API int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id acc
 
 /** Set an account's floor (created if needed). A floor above the current
  * available balance is allowed (it only blocks further spending).
- * Errors: SL_EINVAL, SL_ENOTFOUND, SL_ESTORE. */
+ * Errors: SL_EINVAL, SL_ENOTFOUND (tenant, or a soft-deleted account),
+ * SL_ESTORE. */
 SL_API int sl_account_set_floor(sl_db *db, sl_id tenant, sl_id account, int64_t floor, sl_time now);
 
 /** Read an account (deleted only with SL_INCLUDE_DELETED). */
@@ -156,8 +173,9 @@ SL_API int sl_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id accoun
 
 /**
  * Reserve amount credits of account until expires_at (> now), counted
- * against available now. key is required (holds have their own key
- * space); a replay returns the original hold with replayed = 1.
+ * against available now. key is required (the tenant's one key space: a
+ * key a post, capture or booking used is SL_EIDEMPOTENCY); a replay
+ * returns the original hold with replayed = 1.
  * Errors: as sl_ledger_post.
  */
 SL_API int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount, sl_time expires_at,
@@ -166,15 +184,18 @@ SL_API int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, 
 /**
  * Capture `amount` (1..the hold's amount) of an active hold: posts a consume
  * entry of -amount with `key`, releases the rest. out (may be NULL) receives
- * the entry. Replaying the key returns the same entry. Errors: SL_ENOTFOUND,
+ * the entry. Replaying the key returns the same entry. Works when the
+ * account was soft-deleted since the hold was placed (the credits were
+ * promised then). Errors: SL_ENOTFOUND,
  * SL_ESTATE (already captured or released), SL_EEXPIRED (past expires_at;
  * the amount is available again), SL_EINVAL, SL_EIDEMPOTENCY.
  */
 SL_API int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t amount,
                            const char *key, sl_time now);
 
-/** Void an active hold. out (may be NULL) receives the hold. Errors:
- * SL_ENOTFOUND, SL_ESTATE (already resolved), SL_EEXPIRED. */
+/** Void an active hold, also of a soft-deleted account. out (may be NULL)
+ * receives the hold. Errors: SL_ENOTFOUND, SL_ESTATE (already resolved),
+ * SL_EEXPIRED. */
 SL_API int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl_time now);
 
 /** Read a hold. */
@@ -193,9 +214,8 @@ typedef struct sl_verify_report {
     int64_t accounts;           /**< stored accounts checked (deleted ones
                                      and those without entries included) */
     int64_t first_bad_seq;      /**< 0 when everything verifies; -1 when the
-                                     entries chain but an account does not
-                                     match them (posted) or its active holds
-                                     (held) */
+                                     entries chain but an account or hold
+                                     row is bad (its MAC, posted, held) */
     sl_id first_bad_entry;      /**< id of the first bad entry, 0 if none or missing */
 } sl_verify_report;
 
@@ -205,6 +225,17 @@ typedef struct sl_verify_report {
  *    (1, 2, ... without gaps) and its running balance_after. A failure
  *    names the first bad entry (changed, inserted, deleted or reordered)
  *    in first_bad_seq / first_bad_entry.
+ *  - row MACs, only when the handle has a ledger key (and the store keeps
+ *    MACs: the memory and SQLite stores do; a version-1 store does not).
+ *    Every account row (tenant, student, floor, posted, held, created,
+ *    updated and deleted times) and every hold (all its fields) carries a
+ *    keyed BLAKE2b MAC, written by the library with the row, that also
+ *    binds the tenant's chain head (seq and hash) at the time of the
+ *    write. Each must match; the message names the row: "account 42: row
+ *    MAC does not match (edited outside the library)", "hold 7: ...", "...
+ *    row MAC names entry seq 9, which the ledger no longer has" (entries
+ *    after it were deleted), "... the row has no MAC". An active hold
+ *    whose account has no stored row is reported too. first_bad_seq = -1.
  *  - posted, per account: every stored account of the tenant (deleted ones
  *    and those without entries included) must hold the sum of its entries
  *    as its posted balance (0 without entries), and every account with
@@ -213,13 +244,72 @@ typedef struct sl_verify_report {
  *  - held, per account: every stored account's held must equal the sum of
  *    its active holds (lapsed ones included until a write resolves them).
  *    first_bad_seq = -1, the message names the account.
- * Not covered: holds are not chained, so a forgery that changes holds and
- * held together consistently (e.g. marks an active hold released and
- * lowers held by its amount) verifies; so do active holds of an account
- * that has no stored row. SL_OK, or SL_ETAMPER with the message and the
- * report; SL_EINVAL, SL_ENOMEM, SL_ESTORE, SL_EBUSY.
+ *
+ * What is detected. With a ledger key: any edit of any field of an entry,
+ * account row or hold; inserted, reordered or deleted entries in the
+ * middle; deleting the newest entries when any row written since is left
+ * (it names a seq the ledger lacks) or its account's posted no longer
+ * matches (changing posted breaks the MAC); a lowered floor; a hold marked
+ * released, or its amount changed, with held adjusted to match; a deleted
+ * account row that has entries or active holds; a MAC column set to NULL.
+ * Not detected even with a key: a rollback to an older consistent state
+ * (an older copy of the file, or old copies of every row written since a
+ * point together with the entries after it removed); deleting a resolved
+ * hold row (it holds no credits; a captured hold's entry remains); rows
+ * written without the key or before row MACs existed are reported as "no
+ * MAC" (they are unauthenticated) until the library rewrites them.
+ * Without a key: entry hashes are plain BLAKE2b, so someone who can write
+ * the file can recompute them; verify then only shows inconsistencies
+ * (balances that do not match their entries, a broken chain), not a
+ * consistent forgery, truncation or rollback; no row MACs are stored (an
+ * unkeyed one would prove nothing). With an anchor (from sl_ledger_head, kept
+ * outside the database), sl_ledger_verify_head detects truncation below
+ * the anchor and any rollback or rewrite of entries up to it, with or
+ * without a key.
+ *
+ * SL_OK, or SL_ETAMPER with the message and the report; SL_EINVAL,
+ * SL_ENOMEM, SL_ESTORE, SL_EBUSY. out may be NULL. Thread-safety: as every
+ * call on a handle (one thread at a time).
  */
 SL_API int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant);
+
+#define SL_LEDGER_ANCHOR_VERSION 1
+/** An anchor: where a tenant's chain stood. Keep it outside the database
+ * (another system, an append-only log, a signed receipt). */
+typedef struct sl_ledger_anchor {
+    unsigned int version;       /**< SL_LEDGER_ANCHOR_VERSION */
+    int32_t reserved;
+    sl_id tenant;
+    int64_t seq;                /**< entries in the chain then (0 = none) */
+    uint8_t hash[SL_HASH_BYTES];/**< chain hash of entry seq (zeros when seq = 0) */
+} sl_ledger_anchor;
+#define SL_LEDGER_ANCHOR_INIT { SL_LEDGER_ANCHOR_VERSION, 0, 0, 0, { 0 } }
+
+/**
+ * Export tenant's chain head into *out (version, tenant, seq, hash of the
+ * newest entry), in one read snapshot. It does not verify anything: take
+ * it after sl_ledger_verify succeeded, or right after writes you trust.
+ * A tenant without entries (or unknown) gives seq 0 and a zero hash.
+ * Errors: SL_EINVAL (NULL db or out, tenant <= 0), SL_ESTORE, SL_EBUSY.
+ * Thread-safety: as every call on a handle.
+ */
+SL_API int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant);
+
+/**
+ * Everything sl_ledger_verify checks, then that the ledger still extends
+ * the anchor head (from sl_ledger_head, possibly long ago): its entry at
+ * head->seq exists and has head->hash. SL_OK, or SL_ETAMPER: "ledger of
+ * tenant 1 ends at seq 5, before the anchor's seq 8" (truncated, or
+ * rolled back to an older copy) or "the entry at the anchor's seq 8 has
+ * another hash" (rewritten, or rolled back and written again). Chain
+ * problems are reported first, then the anchor, then rows. Works with and
+ * without a ledger key (the key must be the one the chain was written
+ * with). Errors: SL_EINVAL (NULL, tenant <= 0, head->version not
+ * 1..SL_LEDGER_ANCHOR_VERSION, head->tenant != tenant, head->seq < 0 or a
+ * non-zero hash with seq 0), SL_ENOMEM, SL_ESTORE, SL_EBUSY. head is only
+ * read. Thread-safety: as every call on a handle.
+ */
+SL_API int sl_ledger_verify_head(sl_db *db, sl_id tenant, const sl_ledger_anchor *head);
 
 /**
  * Verify a Stripe-style webhook signature header "t=<unix>,v1=<hex>[,v1=...]"

@@ -12,10 +12,22 @@
  *
  * Idempotency keys (1..SL_KEY_MAX bytes of valid UTF-8, or NULL for none;
  * keys starting with "sl:" are reserved for the library's own entries, such
- * as a session's capture "sl:session:<id>:capture") are unique per tenant
- * across booking operations: a replay with the same
- * request returns the original session with replayed = 1; the same key
- * with a different request is SL_EIDEMPOTENCY. The key check comes first.
+ * as a session's capture "sl:session:<id>:capture"). Each tenant has ONE key
+ * space, shared by every keyed operation: sl_book, sl_book_trial,
+ * sl_schedule_manual, sl_book_many, sl_book_recurring, sl_ledger_post,
+ * sl_ledger_post_many, sl_hold and sl_hold_capture (sl_hold_release takes no
+ * key). A key belongs to the first request that used it, for good:
+ *  - the same operation with the same request is a replay: SL_OK, the
+ *    original result, replayed = 1;
+ *  - the same operation with another request is SL_EIDEMPOTENCY, the
+ *    message naming the field that differs;
+ *  - any other operation is SL_EIDEMPOTENCY, the message naming the owner
+ *    ("idempotency key "K" belongs to a hold capture (entry 12); this
+ *    request is a ledger post"), even when it would be stored elsewhere
+ *    (a hold's key reused by its capture, a post's by a booking).
+ * sl_ledger_post and sl_ledger_post_many are different operations here.
+ * The key check comes first, inside the write transaction, and writes
+ * nothing when it refuses.
  */
 #ifndef SLOTLEDGER_SESSIONS_H
 #define SLOTLEDGER_SESSIONS_H
@@ -77,7 +89,8 @@ typedef struct sl_booking {
  * status pending; with credits > 0 a credit hold is placed in the same
  * transaction. out (may be NULL) receives the session.
  * Errors: SL_EINVAL (NULL db, ids <= 0, duration outside 60..86400,
- * credits < 0, bad key), SL_ENOTFOUND (tenant), SL_EUNAVAILABLE,
+ * credits < 0, bad key), SL_ENOTFOUND (tenant, or with credits > 0 a
+ * soft-deleted account, the message saying so), SL_EUNAVAILABLE,
  * SL_ECONFLICT, SL_EIDEMPOTENCY, SL_EINSUFFICIENT, SL_ESTORE, SL_EBUSY.
  */
 SL_API int sl_book(sl_db *db, sl_session *out, sl_id tenant, sl_id student, sl_time start,
@@ -143,11 +156,16 @@ SL_API int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked,
 /** pending -> confirmed. Errors: SL_ENOTFOUND, SL_ESTATE. */
 SL_API int sl_confirm(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now);
 /** pending/confirmed -> cancelled; voids the hold, or captures it when
- * cancelled within the tenant's late_cancel window before the start. */
+ * cancelled within the tenant's late_cancel window before the start.
+ * Like sl_complete, sl_mark_no_show and deleting the session, this works
+ * when the student's account is soft-deleted: its holds still resolve (a
+ * capture posts its consume entry), so its sessions never block time for
+ * good. A hold the host already resolved is left as it is.
+ * Errors: SL_EINVAL, SL_ENOTFOUND (session), SL_ESTATE, SL_ESTORE, SL_EBUSY. */
 SL_API int sl_cancel(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now);
-/** pending/confirmed -> completed; captures the hold. */
+/** pending/confirmed -> completed; captures the hold. Errors: as sl_cancel. */
 SL_API int sl_complete(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now);
-/** pending/confirmed -> no_show; captures the hold. */
+/** pending/confirmed -> no_show; captures the hold. Errors: as sl_cancel. */
 SL_API int sl_mark_no_show(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now);
 
 /** Read one session (deleted only with SL_INCLUDE_DELETED). */
@@ -173,8 +191,13 @@ SL_API int sl_sessions_by_student(sl_db *db, sl_session **out, size_t *count, sl
  * Soft delete: set deleted_at = now (now > 0); reads hide the row unless
  * asked. A deleted session stops blocking time and its active credit hold
  * is released. Deleting a deleted row is SL_ESTATE. For accounts, id is the
- * student; a deleted account refuses posts and holds (SL_ENOTFOUND) and
- * its entries stay. Errors: SL_EINVAL, SL_ENOTFOUND, SL_ESTATE.
+ * student; a deleted account takes nothing new: posts, holds and bookings
+ * with credits are SL_ENOTFOUND, the message saying the account is deleted,
+ * and write nothing. What it already holds still resolves: its holds stay
+ * active until its sessions are cancelled, completed, marked no-show or
+ * deleted, or the host captures or releases them (sl_hold_capture posts
+ * its entry), and its lapsed holds expire as usual. Its entries stay.
+ * Errors: SL_EINVAL, SL_ENOTFOUND, SL_ESTATE.
  */
 SL_API int sl_soft_delete(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now);
 
@@ -182,15 +205,18 @@ SL_API int sl_soft_delete(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_
  * Undo a soft delete. A restored blocking session re-checks conflicts
  * (SL_ECONFLICT leaves it deleted), a restored trial the one-live-trial
  * rule (SL_ESTATE), and a restored pending or confirmed session with
- * credits reserves them again (SL_EINSUFFICIENT leaves it deleted).
- * Restoring a live row is SL_ESTATE.
+ * credits reserves them again (SL_EINSUFFICIENT, or SL_ENOTFOUND while
+ * the student's account is deleted, leaves it deleted). A restored account
+ * takes posts, holds and bookings again. Restoring a live row is SL_ESTATE.
  */
 SL_API int sl_restore(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now);
 
 /**
  * Hard-delete every row of entity soft-deleted before `before`, across all
  * tenants; *purged (may be NULL) receives the count. Ledger entries are
- * never deleted; purging accounts is SL_EINVAL. Errors: SL_EINVAL, SL_ESTORE.
+ * never deleted; purging accounts is SL_EINVAL, so the account of a hold
+ * always exists to resolve it; a purged session had its hold resolved when
+ * it was deleted. Errors: SL_EINVAL, SL_ESTORE.
  */
 SL_API int sl_purge(sl_db *db, size_t *purged, int32_t entity, sl_time before);
 

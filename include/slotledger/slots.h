@@ -33,15 +33,30 @@ extern "C" {
 #endif
 
 #define SL_MAX_RANGE_DAYS        14
-#define SL_MAX_WINDOWS_PER_DAY   48      /**< windows in one override, rules per weekday */
+/**
+ * The most windows one local date can have: an override holds at most this
+ * many, and a weekday at most this many live rules (all of them, whatever
+ * their valid_from / valid_until, since all may apply to one date).
+ * sl_rule_add, sl_rule_update, sl_restore of a rule and sl_override_set
+ * refuse anything beyond it with SL_EINVAL and write nothing. 48 is a
+ * window every half hour; slot queries size their work by this bound.
+ */
+#define SL_MAX_WINDOWS_PER_DAY   48
 #define SL_MAX_RULES             336     /**< live rules per tenant (48 per weekday) */
 #define SL_MIN_DURATION_SECONDS  60
 #define SL_MAX_DURATION_SECONDS  86400
 /** Largest number of slots one query can return: one per minute over 14
  * days, twice (day intervals of neighbouring dates may overlap at a fold). */
 #define SL_MAX_SLOTS             (2 * SL_MAX_RANGE_DAYS * 1440 + 2)
-/** Largest number of day intervals the window builder makes for a query. */
-#define SL_MAX_DAY_INTERVALS     ((SL_MAX_RANGE_DAYS + 3) * SL_MAX_WINDOWS_PER_DAY)
+/**
+ * Largest number of day intervals the window builder makes for a query:
+ * SL_MAX_WINDOWS_PER_DAY for each of the at most SL_MAX_RANGE_DAYS + 7
+ * local dates a query looks at (14 days of range, a day of duration, up to
+ * 2 more where the zone's offset changes by a day or more within the
+ * range, a boundary the range may cross partly, and a date of margin on
+ * each side).
+ */
+#define SL_MAX_DAY_INTERVALS     ((SL_MAX_RANGE_DAYS + 7) * SL_MAX_WINDOWS_PER_DAY)
 
 #define SL_DATE_MIN INT32_MIN   /**< "valid since forever" */
 #define SL_DATE_MAX INT32_MAX   /**< "valid forever" */

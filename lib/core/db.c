@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "slots/avail.h"
 
 #define TZDIR_MAX 4096
 
@@ -227,7 +228,7 @@ int sl_close(sl_db *db)
     if (db->in_tx)
         sl__tx_rollback(db);
     db->store->free(db->store);
-    free(db->scratch);
+    sl__scratch_free(db->scratch);
     sodium_memzero(db->ledger_key, sizeof(db->ledger_key));
     free(db->tzdir);
     free(db);

@@ -52,6 +52,8 @@ void sl__tx_rollback(sl_db *db);
 int sl__tx_end(sl_db *db, int rc);
 /* Fill in a generic message when a store method failed without one. */
 int sl__store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what);
+/* Whether the store keeps row MACs (version 2 with mac_put and mac_get). */
+int sl__store_has_macs(const sl_store *st);
 
 /* Instants the library accepts: years 0000..9999 (SL_EINVAL otherwise,
  * naming the argument). Keeps every sum of times and durations in range. */
@@ -87,8 +89,6 @@ int sl__grow_finish(sl_db *db, sl__grow *g, int rc, unsigned long seq, void **ou
 int sl__key_check(sl_db *db, const char *key, int required);
 /* Whether s[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int sl__utf8_valid(const unsigned char *s, size_t len);
-/* BLAKE2b-128 of a canonical request (lib/core/text.c). */
-void sl__fingerprint(uint8_t out[16], const void *canon, size_t len);
 
 /* Inside a transaction: read the tenant; SL_ENOTFOUND with a message. */
 int sl__tenant_load(sl_db *db, sl_tenant *t, sl_id tenant);

@@ -1,7 +1,6 @@
-/* lib/core/text.c - idempotency keys: UTF-8 validation and fingerprints. */
+/* lib/core/text.c - idempotency keys and UTF-8 validation (fingerprints:
+ * lib/core/fingerprint.c). */
 #include <string.h>
-
-#include <sodium.h>
 
 #include "internal.h"
 
@@ -58,9 +57,4 @@ int sl__key_check(sl_db *db, const char *key, int required)
         return sl__err(db, SL_EINVAL, "idempotency keys starting with \"%s\" are reserved for the library",
                        SL__KEY_PREFIX);
     return SL_OK;
-}
-
-void sl__fingerprint(uint8_t out[16], const void *canon, size_t len)
-{
-    crypto_generichash(out, 16, canon, len, NULL, 0);
 }

@@ -7,14 +7,23 @@
 
 #include "ledger_internal.h"
 
+/* A deleted account takes nothing new. The code stays SL_ENOTFOUND (what
+ * ledger.h and sessions.h have always promised); the message says why. */
+static int account_deleted(sl_db *db, sl_id tenant, sl_id student)
+{
+    return sl__err(db, SL_ENOTFOUND,
+                   "account %lld of tenant %lld is deleted: it takes no new posts, holds or bookings with credits "
+                   "until restored (sl_restore); its existing holds can still be resolved",
+                   (long long)student, (long long)tenant);
+}
+
 int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id student, sl_time now)
 {
     unsigned long seq = db->err_seq;
     int rc = db->store->account_get(db->store, a, tenant, student);
     *is_new = 0;
     if (rc == SL_OK && a->deleted_at != 0)
-        return sl__err(db, SL_ENOTFOUND, "account %lld of tenant %lld is deleted", (long long)student,
-                       (long long)tenant);
+        return account_deleted(db, tenant, student);
     if (rc == SL_ENOTFOUND) {
         memset(a, 0, sizeof(*a));
         a->version = SL_ACCOUNT_VERSION;
@@ -27,10 +36,37 @@ int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id 
     return sl__store_rc(db, seq, rc, "reading an account");
 }
 
+int sl__account_load_holder(sl_db *db, sl_account *a, const sl_credit_hold *h, sl_time now)
+{
+    unsigned long seq = db->err_seq;
+    int rc = db->store->account_get(db->store, a, h->tenant, h->account);
+    if (rc == SL_ENOTFOUND)
+        return sl__err(db, rc, "account %lld of tenant %lld, which hold %lld reserves credits of, is missing",
+                       (long long)h->account, (long long)h->tenant, (long long)h->id);
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc, "reading an account");
+    /* Deleted or not: resolving what the account already holds is not new
+     * business, and refusing it would strand the sessions that hold it. */
+    return sl__account_expire_holds(db, a, now);
+}
+
 int sl__account_write(sl_db *db, sl_account *a)
 {
     unsigned long seq = db->err_seq;
-    return sl__store_rc(db, seq, db->store->account_put(db->store, a), "writing an account");
+    int rc = sl__store_rc(db, seq, db->store->account_put(db->store, a), "writing an account");
+    return rc == SL_OK ? sl__row_seal(db, SL_MAC_ACCOUNT, a) : rc;
+}
+
+int sl__account_reseal(sl_db *db, sl_id tenant, sl_id student)
+{
+    sl_account a;
+    if (db->ledger_key_len == 0 || !sl__store_has_macs(db->store))
+        return SL_OK;
+    unsigned long seq = db->err_seq;
+    int rc = db->store->account_get(db->store, &a, tenant, student);
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc == SL_ENOTFOUND ? SL_ESTORE : rc, "reading an account to seal it");
+    return sl__row_seal(db, SL_MAC_ACCOUNT, &a);
 }
 
 typedef struct lapsed_ctx {
@@ -53,6 +89,10 @@ static int on_lapsed(void *ctx, const sl_credit_hold *h)
         int rc = c->db->store->hold_put(c->db->store, &x);
         if (rc != SL_OK) {
             c->rc = sl__store_rc(c->db, seq, rc, "expiring a hold");
+            return rc;
+        }
+        if ((rc = sl__row_seal(c->db, SL_MAC_HOLD, &x)) != SL_OK) {
+            c->rc = rc;
             return rc;
         }
     }

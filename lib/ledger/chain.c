@@ -1,7 +1,9 @@
 /*
  * lib/ledger/chain.c - the tamper-evident chain: a canonical encoding of
  * each entry, hashed with the previous hash (keyed BLAKE2b-256 when the
- * host gave a ledger key), and sl_ledger_verify.
+ * host gave a ledger key); sl_ledger_verify, which also checks the row
+ * MACs of accounts and holds (mac.c) when there is a key; and the anchor,
+ * sl_ledger_head / sl_ledger_verify_head.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,11 +49,20 @@ void sl__entry_hash(uint8_t out[SL_HASH_BYTES], const sl_db *db, const uint8_t p
     crypto_generichash_final(&st, out, SL_HASH_BYTES);
 }
 
-/* Running sums per account, kept sorted for lookups. */
+/* Running sums per account, kept sorted for lookups; last_seq is the
+ * newest entry of the account. */
 typedef struct acct_sum {
     sl_id account;
     int64_t sum;
 } acct_sum;
+
+/* A chain position that a row MAC or the anchor names: its hash is taken
+ * when the scan passes it. Sorted by seq, unique. */
+typedef struct seq_need {
+    int64_t seq;
+    int found;
+    uint8_t hash[SL_HASH_BYTES];
+} seq_need;
 
 typedef struct verify_ctx {
     sl_db *db;
@@ -59,6 +70,8 @@ typedef struct verify_ctx {
     int64_t expect_seq;
     acct_sum *sums;
     size_t n, cap;
+    seq_need *need;
+    size_t n_need;
     sl_verify_report *r;
     int bad;        /* SL_ETAMPER recorded */
     int oom;
@@ -88,6 +101,19 @@ static acct_sum *sum_for(verify_ctx *v, sl_id account)
     v->sums[lo] = (acct_sum){account, 0};
     v->n++;
     return &v->sums[lo];
+}
+
+static seq_need *need_find(const verify_ctx *v, int64_t seq)
+{
+    size_t lo = 0, hi = v->n_need;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v->need[mid].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v->n_need && v->need[lo].seq == seq ? &v->need[lo] : NULL;
 }
 
 static int tamper(verify_ctx *v, const sl_entry *e, const char *why)
@@ -131,46 +157,69 @@ static int verify_entry(void *ctx, const sl_entry *e)
     }
     if (__builtin_add_overflow(s->sum, e->amount, &s->sum) || s->sum != e->balance_after)
         return tamper(v, e, "its running balance is not the sum of the account's entries");
+    seq_need *q = need_find(v, e->seq);
+    if (q) {
+        q->found = 1;
+        memcpy(q->hash, e->hash, SL_HASH_BYTES);
+    }
     memcpy(v->prev, e->hash, SL_HASH_BYTES);
     v->expect_seq++;
     v->r->entries++;
     return 0;
 }
 
-/* The stored accounts of the tenant, as accounts_scan returns them (sorted
- * by student). Only what verification compares is kept. */
+/* A stored account or hold of the tenant with its MAC record (has_mac 0:
+ * none, or MACs not checked). */
 typedef struct acct_row {
-    sl_id student;
-    int64_t posted;
-    int64_t held;
+    sl_account a;
+    sl_row_mac mac;
+    int has_mac;
 } acct_row;
 
-typedef struct acct_list {
-    acct_row *rows;
-    size_t n, cap;
-    int oom;
+typedef struct hold_row {
+    sl_credit_hold h;
+    sl_row_mac mac;
+    int has_mac;
+} hold_row;
+
+/* The tenant's accounts (sorted by student, as accounts_scan returns
+ * them) and, when row MACs are checked, its holds. */
+typedef struct rows_ctx {
+    sl__grow accts;   /* acct_row */
+    sl__grow holds;   /* hold_row */
     int unsorted;
-} acct_list;
+} rows_ctx;
+
+static acct_row *acct_at(const rows_ctx *c, size_t i)
+{
+    return (acct_row *)(void *)(c->accts.p + i * sizeof(acct_row));
+}
+
+static hold_row *hold_at(const rows_ctx *c, size_t i)
+{
+    return (hold_row *)(void *)(c->holds.p + i * sizeof(hold_row));
+}
 
 static int on_account(void *ctx, const sl_account *a)
 {
-    acct_list *l = ctx;
-    if (l->n > 0 && a->student <= l->rows[l->n - 1].student) {
-        l->unsorted = 1;
+    rows_ctx *c = ctx;
+    if (c->accts.n > 0 && a->student <= acct_at(c, c->accts.n - 1)->a.student) {
+        c->unsorted = 1;
         return 1;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        acct_row *p = realloc(l->rows, cap * sizeof(*p));
-        if (!p) {
-            l->oom = 1;
-            return 1;
-        }
-        l->rows = p;
-        l->cap = cap;
-    }
-    l->rows[l->n++] = (acct_row){a->student, a->posted, a->held};
-    return 0;
+    acct_row row;
+    memset(&row, 0, sizeof(row));
+    row.a = *a;
+    return sl__grow_push(&c->accts, &row);
+}
+
+static int on_hold(void *ctx, const sl_credit_hold *h)
+{
+    rows_ctx *c = ctx;
+    hold_row row;
+    memset(&row, 0, sizeof(row));
+    row.h = *h;
+    return sl__grow_push(&c->holds, &row);
 }
 
 /* Sum of the active holds of one account. */
@@ -189,8 +238,8 @@ static int on_active_hold(void *ctx, const sl_credit_hold *h)
     return 0;
 }
 
-/* An account does not match: no entry is to blame (first_bad_seq -1). The
- * caller records the message (naming the account) with sl__err. */
+/* An account or hold does not match: no entry is to blame (first_bad_seq
+ * -1). The caller records the message (naming the row) with sl__err. */
 static void account_bad(sl_verify_report *r)
 {
     r->first_bad_seq = -1;
@@ -200,12 +249,12 @@ static void account_bad(sl_verify_report *r)
 /* Every stored account against the entry sums (a merge of two lists sorted
  * by account): posted must be the sum of its entries, 0 without any, and
  * an account with entries must exist. */
-static int check_posted(sl_db *db, sl_verify_report *r, sl_id tenant, const verify_ctx *v, const acct_list *l)
+static int check_posted(sl_db *db, sl_verify_report *r, sl_id tenant, const verify_ctx *v, const rows_ctx *l)
 {
     size_t i = 0, j = 0;
-    while (i < v->n || j < l->n) {
-        if (j < l->n && (i >= v->n || l->rows[j].student <= v->sums[i].account)) {
-            const acct_row *a = &l->rows[j++];
+    while (i < v->n || j < l->accts.n) {
+        if (j < l->accts.n && (i >= v->n || acct_at(l, j)->a.student <= v->sums[i].account)) {
+            const sl_account *a = &acct_at(l, j++)->a;
             int64_t sum = 0;
             int has_entries = i < v->n && v->sums[i].account == a->student;
             if (has_entries)
@@ -232,10 +281,10 @@ static int check_posted(sl_db *db, sl_verify_report *r, sl_id tenant, const veri
 }
 
 /* Every stored account's held against its active holds. */
-static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const acct_list *l)
+static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const rows_ctx *l)
 {
-    for (size_t j = 0; j < l->n; j++) {
-        const acct_row *a = &l->rows[j];
+    for (size_t j = 0; j < l->accts.n; j++) {
+        const sl_account *a = &acct_at(l, j)->a;
         held_ctx c = {0, 0};
         unsigned long seq = db->err_seq;
         /* before = INT64_MAX: every active hold, lapsed or not (a lapsed
@@ -259,64 +308,289 @@ static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const acct_l
     return SL_OK;
 }
 
-int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant)
+/* ---- row MACs (with a ledger key) ----------------------------------------- */
+
+/* Whether verification checks row MACs: a key, and a store that keeps them. */
+static int macs_checked(const sl_db *db)
 {
-    sl_verify_report local;
+    return db->ledger_key_len > 0 && sl__store_has_macs(db->store);
+}
+
+static int mac_read(sl_db *db, sl_row_mac *m, int *has, int32_t what, sl_id tenant, sl_id id)
+{
+    unsigned long seq = db->err_seq;
+    int rc = db->store->mac_get(db->store, m, what, tenant, id);
+    *has = rc == SL_OK;
+    return rc == SL_ENOTFOUND ? SL_OK : sl__store_rc(db, seq, rc, "reading a row MAC");
+}
+
+/* Every hold of the tenant (only the active ones, account by account, on a
+ * store without holds_scan) and the MAC record of every row. */
+static int read_holds_and_macs(sl_db *db, sl_id tenant, rows_ctx *c)
+{
+    unsigned long seq = db->err_seq;
+    int rc = SL_OK, scan = db->store->version >= 2 && db->store->holds_scan;
+    if (scan)
+        rc = db->store->holds_scan(db->store, tenant, on_hold, c);
+    for (size_t i = 0; rc == SL_OK && !scan && i < c->accts.n; i++)
+        rc = db->store->holds_expired_scan(db->store, tenant, acct_at(c, i)->a.student, INT64_MAX, on_hold, c);
+    if (c->holds.failed)
+        return sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
+    if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc, "reading holds");
+    for (size_t i = 0; i < c->accts.n; i++) {
+        acct_row *a = acct_at(c, i);
+        if ((rc = mac_read(db, &a->mac, &a->has_mac, SL_MAC_ACCOUNT, tenant, a->a.student)) != SL_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < c->holds.n; i++) {
+        hold_row *h = hold_at(c, i);
+        if ((rc = mac_read(db, &h->mac, &h->has_mac, SL_MAC_HOLD, tenant, h->h.id)) != SL_OK)
+            return rc;
+    }
+    return SL_OK;
+}
+
+static int cmp_need(const void *a, const void *b)
+{
+    int64_t x = ((const seq_need *)a)->seq, y = ((const seq_need *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+/* The chain positions the scan must take hashes of: every row MAC's head
+ * and the anchor's seq. */
+static int need_build(sl_db *db, verify_ctx *v, const rows_ctx *c, int64_t anchor_seq)
+{
+    size_t n = 0, max = c->accts.n + c->holds.n + 1;
+    v->need = calloc(max, sizeof(*v->need));
+    if (!v->need)
+        return sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
+    for (size_t i = 0; i < c->accts.n; i++)
+        if (acct_at(c, i)->has_mac && acct_at(c, i)->mac.head_seq > 0)
+            v->need[n++].seq = acct_at(c, i)->mac.head_seq;
+    for (size_t i = 0; i < c->holds.n; i++)
+        if (hold_at(c, i)->has_mac && hold_at(c, i)->mac.head_seq > 0)
+            v->need[n++].seq = hold_at(c, i)->mac.head_seq;
+    if (anchor_seq > 0)
+        v->need[n++].seq = anchor_seq;
+    qsort(v->need, n, sizeof(*v->need), cmp_need);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || v->need[u - 1].seq != v->need[i].seq)
+            v->need[u++] = v->need[i];
+    v->n_need = u;
+    return SL_OK;
+}
+
+/* One row's MAC against its fields and the chain head it names. */
+static int row_check(sl_db *db, const verify_ctx *v, sl_id tenant, int32_t what, sl_id id, const void *row,
+                     const sl_row_mac *m, int has_mac)
+{
+    static const uint8_t zero[SL_HASH_BYTES];
+    const char *name = what == SL_MAC_ACCOUNT ? "account" : "hold";
+    const uint8_t *hash = zero;
+    uint8_t want[SL_MAC_BYTES];
+    if (!has_mac)
+        return sl__err(db, SL_ETAMPER,
+                       "ledger of tenant %lld: %s %lld: the row has no MAC (edited outside the library, or written "
+                       "without the ledger key or before row MACs existed)",
+                       (long long)tenant, name, (long long)id);
+    if (m->head_seq > 0) {
+        const seq_need *q = need_find(v, m->head_seq);
+        if (!q || !q->found)
+            return sl__err(db, SL_ETAMPER,
+                           "ledger of tenant %lld: %s %lld: row MAC names entry seq %lld, which the ledger no longer "
+                           "has (its newest entries were removed)",
+                           (long long)tenant, name, (long long)id, (long long)m->head_seq);
+        hash = q->hash;
+    }
+    sl__row_mac(want, db, what, row, m->head_seq, hash);
+    if (sodium_memcmp(want, m->mac, SL_MAC_BYTES) != 0)
+        return sl__err(db, SL_ETAMPER,
+                       "ledger of tenant %lld: %s %lld: row MAC does not match (edited outside the library)",
+                       (long long)tenant, name, (long long)id);
+    return SL_OK;
+}
+
+static int has_account(const rows_ctx *c, sl_id student)
+{
+    size_t lo = 0, hi = c->accts.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (acct_at(c, mid)->a.student < student)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->accts.n && acct_at(c, lo)->a.student == student;
+}
+
+/* Holds first (a forged hold usually comes with a forged account, and the
+ * hold is the more precise finding), then accounts. */
+static int check_rows(sl_db *db, sl_verify_report *r, const verify_ctx *v, sl_id tenant, const rows_ctx *c)
+{
+    int rc = SL_OK;
+    for (size_t i = 0; rc == SL_OK && i < c->holds.n; i++) {
+        const hold_row *h = hold_at(c, i);
+        rc = row_check(db, v, tenant, SL_MAC_HOLD, h->h.id, &h->h, &h->mac, h->has_mac);
+        if (rc == SL_OK && h->h.status == SL_HOLD_ACTIVE && !has_account(c, h->h.account))
+            rc = sl__err(db, SL_ETAMPER, "ledger of tenant %lld: hold %lld: active hold of account %lld, which has no "
+                         "stored row", (long long)tenant, (long long)h->h.id, (long long)h->h.account);
+    }
+    for (size_t i = 0; rc == SL_OK && i < c->accts.n; i++) {
+        const acct_row *a = acct_at(c, i);
+        rc = row_check(db, v, tenant, SL_MAC_ACCOUNT, a->a.student, &a->a, &a->mac, a->has_mac);
+    }
+    if (rc != SL_OK)
+        account_bad(r);
+    return rc;
+}
+
+/* ---- the anchor -------------------------------------------------------------- */
+
+static int check_anchor(sl_db *db, sl_verify_report *r, const verify_ctx *v, sl_id tenant, const sl_ledger_anchor *h)
+{
+    if (!h || h->seq == 0)
+        return SL_OK;
+    const seq_need *q = need_find(v, h->seq);
+    int64_t last = v->expect_seq - 1;
+    r->first_bad_entry = 0;
+    if (!q || !q->found) {
+        r->first_bad_seq = last + 1;
+        return sl__err(db, SL_ETAMPER,
+                       "ledger of tenant %lld ends at seq %lld, before the anchor's seq %lld: its newest entries "
+                       "were removed (truncated), or the store was rolled back to an older copy",
+                       (long long)tenant, (long long)last, (long long)h->seq);
+    }
+    if (sodium_memcmp(q->hash, h->hash, SL_HASH_BYTES) != 0) {
+        r->first_bad_seq = h->seq;
+        return sl__err(db, SL_ETAMPER,
+                       "ledger of tenant %lld: the entry at the anchor's seq %lld has another hash: the ledger was "
+                       "rewritten or rolled back to a different history at or before that entry",
+                       (long long)tenant, (long long)h->seq);
+    }
+    return SL_OK;
+}
+
+/* ---- verification ---------------------------------------------------------- */
+
+/* Reads the rows (and their MACs), then walks the chain, in one snapshot. */
+static int read_and_scan(sl_db *db, verify_ctx *v, rows_ctx *c, sl_id tenant, const sl_ledger_anchor *anchor)
+{
+    unsigned long seq = db->err_seq;
+    /* Every stored account, those without entries too (a forged row with
+     * a balance and no entries must not pass). Read in full first: a scan
+     * callback must not start another scan. */
+    int rc = db->store->accounts_scan(db->store, tenant, on_account, c);
+    if (c->accts.failed)
+        return sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
+    if (rc < 0)
+        return sl__store_rc(db, seq, rc, "reading the accounts");
+    if (c->unsorted)
+        return sl__err(db, SL_ESTORE, "the store returned the accounts of tenant %lld out of student order",
+                       (long long)tenant);
+    if (macs_checked(db) && (rc = read_holds_and_macs(db, tenant, c)) != SL_OK)
+        return rc;
+    if ((rc = need_build(db, v, c, anchor ? anchor->seq : 0)) != SL_OK)
+        return rc;
+    seq = db->err_seq;
+    rc = db->store->entries_scan(db->store, tenant, 0, 0, verify_entry, v);
+    if (rc < 0)
+        return sl__store_rc(db, seq, rc, "reading the ledger");
+    if (v->oom)
+        return sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
+    return v->bad ? SL_ETAMPER : SL_OK;
+}
+
+static int verify_run(sl_db *db, sl_verify_report *r, sl_id tenant, const sl_ledger_anchor *anchor)
+{
     verify_ctx v;
-    acct_list accts;
+    rows_ctx c;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
-    sl_verify_report *r = out ? out : &local;
     memset(r, 0, sizeof(*r));
     memset(&v, 0, sizeof(v));
-    memset(&accts, 0, sizeof(accts));
+    memset(&c, 0, sizeof(c));
+    c.accts.size = sizeof(acct_row);
+    c.holds.size = sizeof(hold_row);
     v.db = db;
     v.expect_seq = 1;
     v.r = r;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->entries_scan(db->store, tenant, 0, 0, verify_entry, &v);
-    if (rc < 0) {
-        sl__store_rc(db, seq, rc, "reading the ledger");
-        goto out;
-    }
-    if (v.oom) {
-        rc = sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
-        goto out;
-    }
-    if (v.bad) {
-        rc = SL_ETAMPER;
-        goto out;
-    }
-    /* Every stored account, those without entries too (a forged row with
-     * a balance and no entries must not pass). Read in full first: a scan
-     * callback must not start another scan. */
-    seq = db->err_seq;
-    rc = db->store->accounts_scan(db->store, tenant, on_account, &accts);
-    if (rc < 0) {
-        sl__store_rc(db, seq, rc, "reading the accounts");
-        goto out;
-    }
-    if (accts.oom) {
-        rc = sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
-        goto out;
-    }
-    if (accts.unsorted) {
-        rc = sl__err(db, SL_ESTORE, "the store returned the accounts of tenant %lld out of student order",
-                     (long long)tenant);
-        goto out;
-    }
-    if ((rc = check_posted(db, r, tenant, &v, &accts)) != SL_OK || (rc = check_held(db, r, tenant, &accts)) != SL_OK)
-        goto out;
-    r->accounts = (int64_t)accts.n;
+    if ((rc = read_and_scan(db, &v, &c, tenant, anchor)) != SL_OK)
+        goto out_rollback;
+    if ((rc = check_anchor(db, r, &v, tenant, anchor)) != SL_OK)
+        goto out_rollback;
+    if (macs_checked(db) && (rc = check_rows(db, r, &v, tenant, &c)) != SL_OK)
+        goto out_rollback;
+    if ((rc = check_posted(db, r, tenant, &v, &c)) != SL_OK || (rc = check_held(db, r, tenant, &c)) != SL_OK)
+        goto out_rollback;
+    r->accounts = (int64_t)c.accts.n;
     rc = sl__ok(db);
-out:
+out_rollback:
     sl__tx_rollback(db);
     free(v.sums);
-    free(accts.rows);
+    free(v.need);
+    free(c.accts.p);
+    free(c.holds.p);
     return rc;
+}
+
+int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant)
+{
+    sl_verify_report local;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    return verify_run(db, out ? out : &local, tenant, NULL);
+}
+
+int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
+{
+    sl_entry last;
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out)
+        return sl__err(db, SL_EINVAL, "sl_ledger_head: out is NULL");
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+        return rc;
+    unsigned long seq = db->err_seq;
+    rc = db->store->entry_last(db->store, &last, tenant);
+    sl__tx_rollback(db);
+    if (rc == SL_ENOTFOUND)
+        memset(&last, 0, sizeof(last));
+    else if (rc != SL_OK)
+        return sl__store_rc(db, seq, rc, "reading the ledger head");
+    memset(out, 0, sizeof(*out));
+    out->version = SL_LEDGER_ANCHOR_VERSION;
+    out->tenant = tenant;
+    out->seq = last.seq;
+    memcpy(out->hash, last.hash, SL_HASH_BYTES);
+    return sl__ok(db);
+}
+
+int sl_ledger_verify_head(sl_db *db, sl_id tenant, const sl_ledger_anchor *head)
+{
+    sl_verify_report r;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!head)
+        return sl__err(db, SL_EINVAL, "sl_ledger_verify_head: head is NULL");
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if (head->version == 0 || head->version > SL_LEDGER_ANCHOR_VERSION)
+        return sl__err(db, SL_EINVAL, "sl_ledger_anchor version %u is not supported (this library knows 1..%d)",
+                       head->version, SL_LEDGER_ANCHOR_VERSION);
+    if (head->tenant != tenant)
+        return sl__err(db, SL_EINVAL, "the anchor is of tenant %lld, not %lld", (long long)head->tenant,
+                       (long long)tenant);
+    static const uint8_t zero[SL_HASH_BYTES];
+    if (head->seq < 0 || (head->seq == 0 && memcmp(head->hash, zero, SL_HASH_BYTES) != 0))
+        return sl__err(db, SL_EINVAL, "the anchor is malformed (seq %lld%s)", (long long)head->seq,
+                       head->seq < 0 ? "" : " with a non-zero hash");
+    return verify_run(db, &r, tenant, head);
 }

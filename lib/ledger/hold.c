@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/idem.h"
 #include "ledger_internal.h"
 
 int sl__hold_load(sl_db *db, sl_credit_hold *h, sl_id tenant, sl_id id)
@@ -22,7 +23,9 @@ static int hold_write(sl_db *db, sl_credit_hold *h)
     int rc = db->store->hold_put(db->store, h);
     if (rc == SL_EEXISTS)
         return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" is already used by another hold", h->key);
-    return sl__store_rc(db, seq, rc, "writing a hold");
+    if ((rc = sl__store_rc(db, seq, rc, "writing a hold")) != SL_OK)
+        return rc;
+    return sl__row_seal(db, SL_MAC_HOLD, h);
 }
 
 int sl__hold_place(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount,
@@ -97,13 +100,16 @@ int sl__hold_capture(sl_db *db, sl_entry *out, sl_credit_hold *h, int64_t amount
 {
     sl__chain_head head = {0, 0, {0}};
     sl_account a;
-    int rc, is_new;
+    int rc;
     if ((rc = hold_resolvable(db, h, now)) != SL_OK)
         return rc;
     if (amount <= 0 || amount > h->amount)
         return sl__err(db, SL_EINVAL, "capture of %lld credits from hold %lld of %lld", (long long)amount,
                        (long long)h->id, (long long)h->amount);
-    if ((rc = sl__account_load(db, &a, &is_new, h->tenant, h->account, now)) != SL_OK ||
+    /* The credits were promised when the hold was placed: a capture posts
+     * its consume entry even when the account was deleted since. -amount
+     * cannot overflow: 0 < amount <= h->amount. */
+    if ((rc = sl__account_load_holder(db, &a, h, now)) != SL_OK ||
         (rc = sl__entry_post(db, out, &head, &a, SL_ENTRY_CONSUME, -amount, key, NULL, h->id, req_hash, now)) !=
             SL_OK)
         return rc;
@@ -115,30 +121,63 @@ int sl__hold_capture(sl_db *db, sl_entry *out, sl_credit_hold *h, int64_t amount
 int sl__hold_release(sl_db *db, sl_credit_hold *h, sl_time now)
 {
     sl_account a;
-    int rc, is_new;
+    int rc;
     if ((rc = hold_resolvable(db, h, now)) != SL_OK)
         return rc;
-    if ((rc = sl__account_load(db, &a, &is_new, h->tenant, h->account, now)) != SL_OK)
+    if ((rc = sl__account_load_holder(db, &a, h, now)) != SL_OK)
         return rc;
     return hold_resolve(db, h, &a, SL_HOLD_RELEASED, now);
 }
 
-static void hold_hash(uint8_t out[16], int op, sl_id a, int64_t b, int64_t c)
+typedef struct hold_req {
+    sl_id account_or_hold;
+    int64_t amount;
+    sl_time expires_at;
+} hold_req;
+
+static const char *hold_differs(const void *req, const void *row)
 {
-    uint8_t buf[32];
-    int64_t v[4] = {op, a, b, c};
-    for (int i = 0; i < 4; i++)
-        for (int k = 0; k < 8; k++)
-            buf[i * 8 + k] = (uint8_t)((uint64_t)v[i] >> (8 * k));
-    sl__fingerprint(out, buf, sizeof(buf));
+    const hold_req *r = req;
+    const sl_credit_hold *orig = row;
+    return orig->account != r->account_or_hold ? "account" : orig->amount != r->amount ? "amount" : "expiry";
+}
+
+static const char *capture_differs(const void *req, const void *row)
+{
+    const hold_req *r = req;
+    const sl_entry *orig = row;
+    return orig->hold_id != r->account_or_hold ? "hold" : "amount";
+}
+
+/* Fingerprints of a hold or a capture request in q, and the key lookup. */
+static int hold_key_lookup(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, const char *key, const hold_req *r)
+{
+    sl__fp fp;
+    memset(q, 0, sizeof(*q));
+    sl__fp_begin(&fp, op);
+    sl__fp_i64(&fp, r->account_or_hold);
+    sl__fp_i64(&fp, r->amount);
+    if (op == SL__OP_HOLD) {
+        sl__fp_i64(&fp, r->expires_at);
+        sl__fp_legacy_hold(q->legacy, r->account_or_hold, r->amount, r->expires_at);
+    } else {
+        sl__fp_legacy_capture(q->legacy, r->account_or_hold, r->amount);
+    }
+    sl__fp_end(&fp, q->fp);
+    q->op = op;
+    q->key = key;
+    q->differs = op == SL__OP_HOLD ? hold_differs : capture_differs;
+    q->req = r;
+    return sl__idem_lookup(db, q, tenant);
 }
 
 int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount, sl_time expires_at,
             const char *key, sl_time now)
 {
-    sl_credit_hold h, orig;
+    sl_credit_hold h;
     sl_tenant t;
-    uint8_t hash[16];
+    sl__idem q;
+    hold_req r = {account, amount, expires_at};
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
@@ -146,25 +185,15 @@ int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t
         return rc;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
-    hold_hash(hash, 1, account, amount, expires_at);
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->hold_by_key(db->store, &orig, tenant, key);
-    if (rc == SL_OK) {
-        sl__tx_rollback(db);
-        if (memcmp(orig.request_hash, hash, 16) != 0)
-            return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" was used for a different hold (hold %lld): the %s differs",
-                           key, (long long)orig.id,
-                           orig.account != account ? "account" : orig.amount != amount ? "amount" : "expiry");
-        orig.replayed = 1;
-        if (out)
-            *out = orig;
-        return sl__ok(db);
-    }
-    if (rc != SL_ENOTFOUND) {
-        sl__store_rc(db, seq, rc, "looking up an idempotency key");
+    if ((rc = hold_key_lookup(db, &q, tenant, SL__OP_HOLD, key, &r)) != SL_OK)
         goto out_end_tx;
+    if (q.found) {
+        sl__tx_rollback(db);
+        if (out)
+            *out = q.hold;
+        return sl__ok(db);
     }
     if (account <= 0) {
         rc = sl__err(db, SL_EINVAL, "account id must be positive");
@@ -172,7 +201,7 @@ int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t
     }
     if ((rc = sl__check_time(db, "now", now)) == SL_OK &&
         (rc = sl__check_time(db, "expires_at", expires_at)) == SL_OK && (rc = sl__tenant_load(db, &t, tenant)) == SL_OK)
-        rc = sl__hold_place(db, &h, tenant, account, amount, expires_at, key, hash, now);
+        rc = sl__hold_place(db, &h, tenant, account, amount, expires_at, key, q.fp, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -185,8 +214,9 @@ int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t 
                     sl_time now)
 {
     sl_credit_hold h;
-    sl_entry e, orig;
-    uint8_t hash[16];
+    sl_entry e;
+    sl__idem q;
+    hold_req r = {hold, amount, 0};
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
@@ -194,31 +224,22 @@ int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t 
         return rc;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
-    hold_hash(hash, 2, hold, amount, 0);
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->entry_by_key(db->store, &orig, tenant, key);
-    if (rc == SL_OK) {
-        sl__tx_rollback(db);
-        if (memcmp(orig.request_hash, hash, 16) != 0)
-            return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" was used for a different request (entry %lld): the %s differs",
-                           key, (long long)orig.id, orig.hold_id != hold ? "hold" : "amount");
-        orig.replayed = 1;
-        if (out)
-            *out = orig;
-        return sl__ok(db);
-    }
-    if (rc != SL_ENOTFOUND) {
-        sl__store_rc(db, seq, rc, "looking up an idempotency key");
+    if ((rc = hold_key_lookup(db, &q, tenant, SL__OP_CAPTURE, key, &r)) != SL_OK)
         goto out_end_tx;
+    if (q.found) {
+        sl__tx_rollback(db);
+        if (out)
+            *out = q.entry;
+        return sl__ok(db);
     }
     if (hold <= 0) {
         rc = sl__err(db, SL_EINVAL, "hold id must be positive");
         goto out_end_tx;
     }
     if ((rc = sl__check_time(db, "now", now)) == SL_OK && (rc = sl__hold_load(db, &h, tenant, hold)) == SL_OK)
-        rc = sl__hold_capture(db, &e, &h, amount, key, hash, now);
+        rc = sl__hold_capture(db, &e, &h, amount, key, q.fp, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;

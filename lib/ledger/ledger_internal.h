@@ -7,9 +7,16 @@
 
 #include "core/internal.h"
 
-/* The account of (tenant, student), or a new zero one (floor 0) when it
- * does not exist (*is_new = 1). A deleted account is SL_ENOTFOUND. */
+/* The account of (tenant, student) for new business (posts, holds,
+ * bookings with credits), or a new zero one (floor 0) when it does not
+ * exist (*is_new = 1). A deleted account is SL_ENOTFOUND, the message
+ * saying it is deleted. */
 int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id student, sl_time now);
+
+/* The account that holds h, to resolve h (capture, release): loaded even
+ * when soft-deleted, with its lapsed holds expired (a->held exact). A
+ * missing account is SL_ENOTFOUND (a hold's account is never purged). */
+int sl__account_load_holder(sl_db *db, sl_account *a, const sl_credit_hold *h, sl_time now);
 
 /* Marks active holds of the account that lapsed by `now` as expired and
  * takes them out of a->held (written with the account by the caller). */
@@ -60,6 +67,21 @@ int sl__hold_load(sl_db *db, sl_credit_hold *h, sl_id tenant, sl_id id);
 /* The chain hash of entry e after prev (lib/ledger/chain.c). */
 void sl__entry_hash(uint8_t out[SL_HASH_BYTES], const sl_db *db, const uint8_t prev[SL_HASH_BYTES],
                     const sl_entry *e);
+
+/* The keyed MAC of a ledger row (what = SL_MAC_ACCOUNT: row is an
+ * sl_account; SL_MAC_HOLD: an sl_credit_hold) bound to the chain head
+ * (head_seq, head_hash). Only meaningful with a ledger key (mac.c). */
+void sl__row_mac(uint8_t out[SL_MAC_BYTES], const sl_db *db, int32_t what, const void *row, int64_t head_seq,
+                 const uint8_t head_hash[SL_HASH_BYTES]);
+
+/* After a row's put, inside the same write transaction: stores its MAC
+ * bound to the tenant's current chain head. A no-op without a ledger key
+ * or on a store that keeps no MACs. */
+int sl__row_seal(sl_db *db, int32_t what, const void *row);
+
+/* Re-reads account (tenant, student) and seals it: after a write that
+ * bypassed sl__account_write (soft delete and restore). */
+int sl__account_reseal(sl_db *db, sl_id tenant, sl_id student);
 
 /* Validates an entry kind / amount sign; SL_EINVAL + message. */
 int sl__entry_kind_check(sl_db *db, int32_t kind, int64_t amount);

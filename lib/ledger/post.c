@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/idem.h"
 #include "ledger_internal.h"
 
 static const char *kind_name(int32_t k)
@@ -59,10 +60,12 @@ int sl__entry_post(sl_db *db, sl_entry *out, sl__chain_head *head, sl_account *a
     int64_t left = 0;
     if (amount < 0 && !hold_id && __builtin_add_overflow(bal.available, amount, &left))
         return sl__err(db, SL_ERANGE, "account %lld: the available balance would overflow", (long long)a->student);
+    /* The magnitude is formatted unsigned: -amount overflows for INT64_MIN. */
     if (amount < 0 && !hold_id && left < a->floor)
         return sl__err(db, SL_EINSUFFICIENT,
-                       "account %lld has %lld credits available (floor %lld); %lld requested",
-                       (long long)a->student, (long long)bal.available, (long long)a->floor, (long long)-amount);
+                       "account %lld has %lld credits available (floor %lld); %llu requested",
+                       (long long)a->student, (long long)bal.available, (long long)a->floor,
+                       0ULL - (unsigned long long)amount);
 
     memset(&e, 0, sizeof(e));
     unsigned long seq = db->err_seq;
@@ -105,64 +108,66 @@ int sl__entry_post(sl_db *db, sl_entry *out, sl__chain_head *head, sl_account *a
     return SL_OK;
 }
 
-/* Fingerprint of a post request. */
-static void post_hash(uint8_t out[16], sl_id account, int32_t kind, int64_t amount, const char *reference)
+/* The field in which an entry of the same kind differs from post p. */
+static const char *post_differs(const void *req, const void *row)
 {
-    uint8_t b[8 * 4 + SL_REF_MAX + 1];
-    size_t n = 0;
-    int64_t v[4] = {account, kind, amount, (int64_t)(reference ? strlen(reference) : 0)};
-    for (int i = 0; i < 4; i++)
-        for (int k = 0; k < 8; k++)
-            b[n++] = (uint8_t)((uint64_t)v[i] >> (8 * k));
-    if (reference) {
-        memcpy(b + n, reference, strlen(reference));
-        n += strlen(reference);
-    }
-    sl__fingerprint(out, b, n);
+    const sl_post *p = req;
+    const sl_entry *orig = row;
+    /* The stored reference is at most SL_REF_MAX bytes: strcmp stops there. */
+    return orig->account != p->account                                       ? "account"
+           : orig->amount != p->amount                                       ? "amount"
+           : orig->kind != p->kind                                           ? "kind"
+           : strcmp(orig->reference, p->reference ? p->reference : "") != 0 ? "reference"
+                                                                             : "request";
 }
 
 /*
  * The key check: SL_OK with *found = 0 (unused), *found = 1 and the
  * original in *orig (identical request), or SL_EIDEMPOTENCY naming the
- * field that differs.
+ * differing field or the operation that owns the key. The reference is
+ * hashed up to SL_REF_MAX + 1 bytes: a longer one was never stored, so it
+ * cannot match, and nothing past that is read before reference_check.
  */
-static int entry_key_lookup(sl_db *db, int *found, sl_entry *orig, sl_id tenant, const char *key,
-                            const uint8_t hash[16], sl_id account, int32_t kind, int64_t amount, const char *ref)
+static int post_key_lookup(sl_db *db, int *found, sl_entry *orig, uint8_t hash[16], sl_id tenant, const sl_post *p,
+                           sl__op op)
 {
-    *found = 0;
-    unsigned long seq = db->err_seq;
-    int rc = db->store->entry_by_key(db->store, orig, tenant, key);
-    if (rc == SL_ENOTFOUND)
-        return SL_OK;
-    if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "looking up an idempotency key");
-    if (memcmp(orig->request_hash, hash, 16) == 0) {
-        *found = 1;
-        orig->replayed = 1;
-        return SL_OK;
-    }
-    const char *field = orig->account != account ? "account"
-                        : orig->amount != amount ? "amount"
-                        : orig->kind != kind     ? "kind"
-                        : strcmp(orig->reference, ref ? ref : "") != 0 ? "reference"
-                                                                       : "request";
-    return sl__err(db, SL_EIDEMPOTENCY,
-                   "idempotency key \"%s\" was used for a different request (entry %lld): the %s differs", key,
-                   (long long)orig->id, field);
+    sl__idem q;
+    sl__fp fp;
+    size_t ref_len = p->reference ? strnlen(p->reference, SL_REF_MAX + 1) : 0;
+    int rc;
+
+    memset(&q, 0, sizeof(q));
+    sl__fp_begin(&fp, op);
+    sl__fp_i64(&fp, p->account);
+    sl__fp_i64(&fp, p->kind);
+    sl__fp_i64(&fp, p->amount);
+    sl__fp_str(&fp, p->reference, ref_len);
+    sl__fp_end(&fp, q.fp);
+    sl__fp_legacy_post(q.legacy, p->account, p->kind, p->amount, p->reference, ref_len);
+    q.op = op;
+    q.key = p->key;
+    q.differs = post_differs;
+    q.req = p;
+    if ((rc = sl__idem_lookup(db, &q, tenant)) != SL_OK)
+        return rc;
+    *found = q.found != SL__IDEM_NONE;
+    if (*found)
+        *orig = q.entry;
+    memcpy(hash, q.fp, 16);
+    return SL_OK;
 }
 
 /* One post inside an open write transaction; *replayed tells a replay. */
-static int post_one(sl_db *db, sl_entry *out, sl__chain_head *head, sl_id tenant, const sl_post *p, sl_time now)
+static int post_one(sl_db *db, sl_entry *out, sl__chain_head *head, sl_id tenant, const sl_post *p, sl__op op,
+                    sl_time now)
 {
     uint8_t hash[16];
     sl_account a;
-    int rc, found, is_new;
+    int rc, found;
 
     if ((rc = sl__key_check(db, p->key, 1)) != SL_OK)
         return rc;
-    post_hash(hash, p->account, p->kind, p->amount, p->reference);
-    if ((rc = entry_key_lookup(db, &found, out, tenant, p->key, hash, p->account, p->kind, p->amount,
-                               p->reference)) != SL_OK)
+    if ((rc = post_key_lookup(db, &found, out, hash, tenant, p, op)) != SL_OK)
         return rc;
     if (found)
         return SL_OK;
@@ -170,6 +175,7 @@ static int post_one(sl_db *db, sl_entry *out, sl__chain_head *head, sl_id tenant
         return sl__err(db, SL_EINVAL, "account id must be positive");
     if ((rc = sl__entry_kind_check(db, p->kind, p->amount)) != SL_OK || (rc = reference_check(db, p->reference)) != SL_OK)
         return rc;
+    int is_new;
     if ((rc = sl__account_load(db, &a, &is_new, tenant, p->account, now)) != SL_OK ||
         (rc = sl__account_expire_holds(db, &a, now)) != SL_OK ||
         (rc = sl__entry_post(db, out, head, &a, p->kind, p->amount, p->key, p->reference, 0, hash, now)) != SL_OK)
@@ -177,8 +183,10 @@ static int post_one(sl_db *db, sl_entry *out, sl__chain_head *head, sl_id tenant
     return sl__account_write(db, &a);
 }
 
-int sl_ledger_post_many(sl_db *db, sl_entry *out, size_t *failed_index, sl_id tenant, const sl_post *posts,
-                        size_t n, sl_time now)
+/* sl_ledger_post and sl_ledger_post_many: op tags the fingerprints, so
+ * that a key of one is not replayed by the other. */
+static int post_batch(sl_db *db, sl_entry *out, size_t *failed_index, sl_id tenant, const sl_post *posts, size_t n,
+                      sl__op op, sl_time now)
 {
     sl_tenant t;
     sl_entry one;
@@ -202,7 +210,7 @@ int sl_ledger_post_many(sl_db *db, sl_entry *out, size_t *failed_index, sl_id te
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
         goto out_rollback;
     for (i = 0; i < n; i++) {
-        if ((rc = post_one(db, out ? &out[i] : &one, &head, tenant, &posts[i], now)) != SL_OK)
+        if ((rc = post_one(db, out ? &out[i] : &one, &head, tenant, &posts[i], op, now)) != SL_OK)
             goto out_rollback;
     }
     i = n;
@@ -221,7 +229,13 @@ int sl_ledger_post(sl_db *db, sl_entry *out, sl_id tenant, sl_id account, int32_
                    const char *key, const char *reference, sl_time now)
 {
     sl_post p = {account, kind, 0, amount, key, reference};
-    return sl_ledger_post_many(db, out, NULL, tenant, &p, 1, now);
+    return post_batch(db, out, NULL, tenant, &p, 1, SL__OP_POST, now);
+}
+
+int sl_ledger_post_many(sl_db *db, sl_entry *out, size_t *failed_index, sl_id tenant, const sl_post *posts,
+                        size_t n, sl_time now)
+{
+    return post_batch(db, out, failed_index, tenant, posts, n, SL__OP_POST_MANY, now);
 }
 
 typedef struct page_ctx {

@@ -7,23 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/idem.h"
 #include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
-
-enum { OP_BOOK = 1, OP_TRIAL, OP_MANUAL, OP_MANY, OP_RECURRING };
-
-/* A canonical, fixed-layout request encoding for fingerprints. */
-typedef struct canon {
-    uint8_t b[16 + 40 * SL_MAX_BATCH];
-    size_t n;
-} canon;
-
-static void put64(canon *c, int64_t v)
-{
-    uint64_t u = (uint64_t)v;
-    for (int i = 0; i < 8; i++)
-        c->b[c->n++] = (uint8_t)(u >> (8 * i));
-}
 
 /* Common argument checks of a booking. */
 static int booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, int64_t duration,
@@ -42,35 +28,48 @@ static int booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, 
     return SL_OK;
 }
 
-/*
- * Looks the key up: SL_OK with *found = 0 when unused; *found = 1 and the
- * original session in *orig when it matches the request; SL_EIDEMPOTENCY
- * when it was used for another request.
- */
-static int key_lookup(sl_db *db, int *found, sl_session *orig, sl_id tenant, const char *key,
-                      const uint8_t hash[16])
+/* A booking request, for the differing-field message. */
+typedef struct book_req {
+    sl_id student;
+    sl_time start;
+    int64_t duration, credits;
+} book_req;
+
+static const char *session_differs(const void *req, const void *row)
 {
+    const book_req *r = req;
+    const sl_session *orig = row;
+    /* A batch is named by its first booking; a session may have been
+     * rescheduled since (then "start" is the honest answer too). */
+    return orig->student != r->student                 ? "student"
+           : orig->end - orig->start != r->duration ? "duration"
+           : orig->credits != r->credits             ? "credits"
+           : orig->start != r->start                 ? "start"
+                                                     : "request";
+}
+
+/*
+ * Looks the key up (q->fp and q->legacy set by the caller): SL_OK with
+ * *found = 0 when unused or NULL; *found = 1 and the original session in
+ * *orig on a replay; SL_EIDEMPOTENCY when the key belongs to another
+ * request (sl__idem_lookup).
+ */
+static int key_lookup(sl_db *db, int *found, sl_session *orig, sl_id tenant, const char *key, sl__idem *q,
+                      const book_req *r)
+{
+    int rc;
     *found = 0;
     if (!key)
         return SL_OK;
-    unsigned long seq = db->err_seq;
-    int rc = db->store->session_by_key(db->store, orig, tenant, key);
-    if (rc == SL_ENOTFOUND)
-        return SL_OK;
-    if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "looking up an idempotency key");
-    if (memcmp(orig->request_hash, hash, 16) != 0) {
-        const char *kind = orig->kind == SL_KIND_TRIAL    ? "trial booking"
-                           : orig->kind == SL_KIND_MANUAL ? "manual session"
-                           : orig->series_id              ? "batch or recurring booking"
-                                                          : "booking";
-        return sl__err(db, SL_EIDEMPOTENCY,
-                       "idempotency key \"%s\" was used for a different %s (session %lld, student %lld): "
-                       "student, start, duration, credits or kind differ",
-                       key, kind, (long long)orig->id, (long long)orig->student);
+    q->key = key;
+    q->differs = session_differs;
+    q->req = r;
+    if ((rc = sl__idem_lookup(db, q, tenant)) != SL_OK)
+        return rc;
+    if (q->found) {
+        *found = 1;
+        *orig = q->session;
     }
-    *found = 1;
-    orig->replayed = 1;
     return SL_OK;
 }
 
@@ -107,30 +106,34 @@ static int insert_session(sl_db *db, sl_session *s, sl_id tenant, sl_id student,
 }
 
 /* One regular, trial or manual booking: the whole operation. */
-static int book_single(sl_db *db, sl_session *out, int op, sl_id tenant, sl_id student, sl_time start,
+static int book_single(sl_db *db, sl_session *out, sl__op op, sl_id tenant, sl_id student, sl_time start,
                        int64_t duration, int64_t credits, const char *key, sl_time now)
 {
     sl_session s;
-    canon c = {{0}, 0};
-    uint8_t hash[16];
+    sl__idem q;
+    sl__fp fp;
+    book_req r = {student, start, duration, credits};
     int rc, found = 0;
 
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if ((rc = sl__key_check(db, key, 0)) != SL_OK)
         return rc;
-    put64(&c, op);
-    put64(&c, student);
-    put64(&c, start);
-    put64(&c, duration);
-    put64(&c, credits);
-    sl__fingerprint(hash, c.b, c.n);
+    memset(&q, 0, sizeof(q));
+    q.op = op;
+    sl__fp_begin(&fp, op);
+    sl__fp_i64(&fp, student);
+    sl__fp_i64(&fp, start);
+    sl__fp_i64(&fp, duration);
+    sl__fp_i64(&fp, credits);
+    sl__fp_end(&fp, q.fp);
+    sl__fp_legacy_session(q.legacy, op, student, start, duration, credits);
 
     if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
         return rc;
     /* The key comes first: a replay answers even if its payload would no
      * longer validate. */
-    if (tenant > 0 && (rc = key_lookup(db, &found, &s, tenant, key, hash)) != SL_OK)
+    if (tenant > 0 && (rc = key_lookup(db, &found, &s, tenant, key, &q, &r)) != SL_OK)
         goto out_end_tx;
     if (tenant > 0 && found) {
         sl__tx_rollback(db);
@@ -140,20 +143,20 @@ static int book_single(sl_db *db, sl_session *out, int op, sl_id tenant, sl_id s
     }
     if ((rc = booking_check(db, tenant, student, start, duration, credits, now)) != SL_OK)
         goto out_end_tx;
-    if (op == OP_TRIAL) {
+    if (op == SL__OP_TRIAL) {
         if ((rc = sl__trial_check(db, tenant, student)) != SL_OK)
             goto out_end_tx;
     }
-    if (op == OP_MANUAL) {
+    if (op == SL__OP_MANUAL) {
         sl_tenant t;
         if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
             goto out_end_tx;
     } else if ((rc = sl__slot_check(db, tenant, start, duration, now, 0)) != SL_OK) {
         goto out_end_tx;
     }
-    int32_t kind = op == OP_TRIAL ? SL_KIND_TRIAL : op == OP_MANUAL ? SL_KIND_MANUAL : SL_KIND_REGULAR;
-    int32_t status = op == OP_MANUAL ? SL_STATUS_CONFIRMED : SL_STATUS_PENDING;
-    rc = insert_session(db, &s, tenant, student, start, duration, credits, kind, status, key, hash, now);
+    int32_t kind = op == SL__OP_TRIAL ? SL_KIND_TRIAL : op == SL__OP_MANUAL ? SL_KIND_MANUAL : SL_KIND_REGULAR;
+    int32_t status = op == SL__OP_MANUAL ? SL_STATUS_CONFIRMED : SL_STATUS_PENDING;
+    rc = insert_session(db, &s, tenant, student, start, duration, credits, kind, status, key, q.fp, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -165,19 +168,19 @@ out_end_tx:
 int sl_book(sl_db *db, sl_session *out, sl_id tenant, sl_id student, sl_time start, int64_t duration,
             int64_t credits, const char *key, sl_time now)
 {
-    return book_single(db, out, OP_BOOK, tenant, student, start, duration, credits, key, now);
+    return book_single(db, out, SL__OP_BOOK, tenant, student, start, duration, credits, key, now);
 }
 
 int sl_book_trial(sl_db *db, sl_session *out, sl_id tenant, sl_id student, sl_time start, int64_t duration,
                   const char *key, sl_time now)
 {
-    return book_single(db, out, OP_TRIAL, tenant, student, start, duration, 0, key, now);
+    return book_single(db, out, SL__OP_TRIAL, tenant, student, start, duration, 0, key, now);
 }
 
 int sl_schedule_manual(sl_db *db, sl_session *out, sl_id tenant, sl_id student, sl_time start,
                        int64_t duration, int64_t credits, const char *key, sl_time now)
 {
-    return book_single(db, out, OP_MANUAL, tenant, student, start, duration, credits, key, now);
+    return book_single(db, out, SL__OP_MANUAL, tenant, student, start, duration, credits, key, now);
 }
 
 /* Collects the sessions of a series (replays of batches and series). */
@@ -229,12 +232,47 @@ static int series_link(sl_db *db, sl_session *s, size_t n)
     return SL_OK;
 }
 
+/* The fingerprints (tagged and legacy) of a batch, into q. */
+static void many_fingerprint(sl__idem *q, const sl_booking *bookings, size_t n)
+{
+    sl__fp fp;
+    memset(q, 0, sizeof(*q));
+    q->op = SL__OP_MANY;
+    sl__fp_begin(&fp, SL__OP_MANY);
+    sl__fp_i64(&fp, (int64_t)n);
+    for (size_t k = 0; k < n; k++) {
+        sl__fp_i64(&fp, bookings[k].student);
+        sl__fp_i64(&fp, bookings[k].start);
+        sl__fp_i64(&fp, bookings[k].duration);
+        sl__fp_i64(&fp, bookings[k].credits);
+    }
+    sl__fp_end(&fp, q->fp);
+    sl__fp_legacy_many(q->legacy, bookings, n);
+}
+
+/* The fingerprints (tagged and legacy) of a series, into q. */
+static void recurring_fingerprint(sl__idem *q, sl_id student, sl_time first_start, int64_t duration, int64_t credits,
+                                  uint32_t count, int32_t policy)
+{
+    sl__fp fp;
+    memset(q, 0, sizeof(*q));
+    q->op = SL__OP_RECURRING;
+    sl__fp_begin(&fp, SL__OP_RECURRING);
+    sl__fp_i64(&fp, student);
+    sl__fp_i64(&fp, first_start);
+    sl__fp_i64(&fp, duration);
+    sl__fp_i64(&fp, credits);
+    sl__fp_i64(&fp, count);
+    sl__fp_i64(&fp, policy);
+    sl__fp_end(&fp, q->fp);
+    sl__fp_legacy_recurring(q->legacy, student, first_start, duration, credits, count, policy);
+}
+
 int sl_book_many(sl_db *db, sl_session *out, size_t *failed_index, sl_id tenant, const sl_booking *bookings,
                  size_t n, const char *key, sl_time now)
 {
     static _Thread_local sl_session made[SL_MAX_BATCH];
-    canon c = {{0}, 0};
-    uint8_t hash[16];
+    sl__idem q;
     size_t i = n;
     int rc, found = 0;
     sl_session orig;
@@ -250,18 +288,12 @@ int sl_book_many(sl_db *db, sl_session *out, size_t *failed_index, sl_id tenant,
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if ((rc = sl__key_check(db, key, 0)) != SL_OK)
         return rc;
-    put64(&c, OP_MANY);
-    for (size_t k = 0; k < n; k++) {
-        put64(&c, bookings[k].student);
-        put64(&c, bookings[k].start);
-        put64(&c, bookings[k].duration);
-        put64(&c, bookings[k].credits);
-    }
-    sl__fingerprint(hash, c.b, c.n);
+    many_fingerprint(&q, bookings, n);
+    book_req r = {bookings[0].student, bookings[0].start, bookings[0].duration, bookings[0].credits};
 
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
-    if ((rc = key_lookup(db, &found, &orig, tenant, key, hash)) != SL_OK)
+    if ((rc = key_lookup(db, &found, &orig, tenant, key, &q, &r)) != SL_OK)
         goto out_rollback;
     if (found) {
         series_ctx sc = {out, 0, n};
@@ -277,7 +309,7 @@ int sl_book_many(sl_db *db, sl_session *out, size_t *failed_index, sl_id tenant,
             (rc = sl__slot_check(db, tenant, b->start, b->duration, now, 0)) != SL_OK)
             goto out_rollback;
         if ((rc = insert_session(db, &made[i], tenant, b->student, b->start, b->duration, b->credits,
-                                 SL_KIND_REGULAR, SL_STATUS_PENDING, i == 0 ? key : NULL, hash, now)) != SL_OK)
+                                 SL_KIND_REGULAR, SL_STATUS_PENDING, i == 0 ? key : NULL, q.fp, now)) != SL_OK)
             goto out_rollback;
     }
     i = n;
@@ -302,8 +334,8 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
 {
     static _Thread_local sl_session made[SL_MAX_RECURRING];
     sl_time starts[SL_MAX_RECURRING];
-    canon c = {{0}, 0};
-    uint8_t hash[16];
+    sl__idem q;
+    book_req r = {student, first_start, duration, credits};
     size_t booked = 0, nskip = 0;
     int rc, found = 0;
     sl_session orig;
@@ -325,18 +357,11 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
                        (int)policy);
     if ((rc = sl__key_check(db, key, 0)) != SL_OK)
         return rc;
-    put64(&c, OP_RECURRING);
-    put64(&c, student);
-    put64(&c, first_start);
-    put64(&c, duration);
-    put64(&c, credits);
-    put64(&c, count);
-    put64(&c, policy);
-    sl__fingerprint(hash, c.b, c.n);
+    recurring_fingerprint(&q, student, first_start, duration, credits, count, policy);
 
     if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
         return rc;
-    if (tenant > 0 && (rc = key_lookup(db, &found, &orig, tenant, key, hash)) != SL_OK)
+    if (tenant > 0 && (rc = key_lookup(db, &found, &orig, tenant, key, &q, &r)) != SL_OK)
         goto out_end_tx;
     if (!found && (rc = booking_check(db, tenant, student, first_start, duration, credits, now)) != SL_OK)
         goto out_end_tx;
@@ -390,7 +415,7 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
         if (rc != SL_OK)
             goto out_end_tx;
         if ((rc = insert_session(db, &made[booked], tenant, student, starts[k], duration, credits,
-                                 SL_KIND_REGULAR, SL_STATUS_PENDING, booked == 0 ? key : NULL, hash, now)) != SL_OK)
+                                 SL_KIND_REGULAR, SL_STATUS_PENDING, booked == 0 ? key : NULL, q.fp, now)) != SL_OK)
             goto out_end_tx;
         booked++;
     }

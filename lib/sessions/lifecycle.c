@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/fingerprint.h"
 #include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
 
@@ -63,6 +64,8 @@ int sl__trial_check(sl_db *db, sl_id tenant, sl_id student)
  * The credits of a session follow its outcome: completed and no-show
  * capture the hold; cancelling releases it, unless the tenant's late-cancel
  * window has begun, which captures it instead. Confirming keeps it.
+ * This holds for a soft-deleted account too (the hold resolution loads it
+ * regardless): otherwise its sessions would block the time for good.
  */
 static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
 {
@@ -86,11 +89,18 @@ static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
     }
     if (!capture)
         return sl__hold_release(db, &h, now);
+    /* "sl:session:<int64>:capture" fits in 64 bytes; the library's own
+     * key space, so no host request can own it (sl__key_check). */
     char key[64];
     sl_entry e;
+    sl__fp fp;
     uint8_t hash[16];
     snprintf(key, sizeof(key), SL__KEY_PREFIX "session:%lld:capture", (long long)s->id);
-    sl__fingerprint(hash, key, strlen(key));
+    sl__fp_begin(&fp, SL__OP_SESSION_CAPTURE);
+    sl__fp_i64(&fp, s->id);
+    sl__fp_i64(&fp, h.id);
+    sl__fp_i64(&fp, h.amount);
+    sl__fp_end(&fp, hash);
     return sl__hold_capture(db, &e, &h, h.amount, key, hash, now);
 }
 

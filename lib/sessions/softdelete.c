@@ -88,7 +88,9 @@ static int count_weekday(void *ctx, const sl_rule *r)
 /*
  * A deleted session gives its reserved credits back (its hold is released);
  * restoring a session that still blocks time reserves them again, which
- * can fail with SL_EINSUFFICIENT. Captured credits stay captured.
+ * can fail with SL_EINSUFFICIENT, or SL_ENOTFOUND while the student's
+ * account is deleted (a new hold is new business). Releasing works on a
+ * deleted account. Captured credits stay captured.
  */
 static int session_credits(sl_db *db, sl_session *sess, int restore, sl_time now)
 {
@@ -171,6 +173,8 @@ static int set_deleted(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_tim
         sl__store_rc(db, seq, rc, restore ? "restoring a row" : "deleting a row");
         goto out_end_tx;
     }
+    if (entity == SL_ENTITY_ACCOUNT)
+        rc = sl__account_reseal(db, tenant, id);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;

@@ -3,17 +3,81 @@
  * date -> UTC day intervals (compatible rule, merged per date), plus the
  * blocking sessions as merged busy intervals. See avail.h.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "avail.h"
 #include "core/civil_internal.h"
 
+#ifdef SL__SCRATCH_SEPARATE
+#define SCRATCH_SEPARATE 1
+#else
+#define SCRATCH_SEPARATE 0
+#endif
+
+/*
+ * Local dates one query looks at, at most: sl__avail_load takes the date of
+ * `from` less one through the date of `to + duration` plus one. With
+ * to - from <= SL_MAX_RANGE_DAYS days, duration <= 1 day and zone offsets
+ * within +-26 h (lib/tz refuses larger ones; the two ends' offsets differ
+ * by less than 2 days + 4 h), the local span is under SL_MAX_RANGE_DAYS +
+ * 3.2 days, which crosses at most SL_MAX_RANGE_DAYS + 4 date boundaries:
+ * SL_MAX_RANGE_DAYS + 5 dates, and SL_MAX_RANGE_DAYS + 7 with the margin
+ * date on each side.
+ * SL_MAX_DAY_INTERVALS in slots.h is this times SL_MAX_WINDOWS_PER_DAY.
+ */
+#define QUERY_DATES_MAX (SL_MAX_RANGE_DAYS + 7)
+_Static_assert((int64_t)QUERY_DATES_MAX * SL_MAX_WINDOWS_PER_DAY == SL_MAX_DAY_INTERVALS,
+               "SL_MAX_DAY_INTERVALS must match the window builder's bound");
+
 int sl__scratch_get(sl_db *db)
 {
-    if (!db->scratch && !(db->scratch = malloc(sizeof(*db->scratch))))
+    if (!db->scratch && !(db->scratch = calloc(1, sizeof(*db->scratch))))
         return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
     return SL_OK;
+}
+
+void sl__scratch_free(sl__scratch *s)
+{
+    if (!s)
+        return;
+    free(s->days.v);
+    free(s->busy.v);
+    free(s);
+}
+
+/* Room for n intervals in b. A normal build grows to the larger of n and
+ * twice the old capacity; the separate build to exactly n (and starts each
+ * query from nothing, see scratch_reset). */
+static int ivbuf_reserve(sl_db *db, sl__ivbuf *b, size_t n, const char *what)
+{
+    if (n <= b->cap)
+        return SL_OK;
+    size_t cap = n;
+    if (!SCRATCH_SEPARATE && b->cap > n / 2)
+        cap = b->cap * 2;
+    if (cap > SIZE_MAX / sizeof(sl_interval))
+        return sl__err(db, SL_ENOMEM, "%zu %s do not fit in memory", n, what);
+    sl_interval *v = realloc(b->v, cap * sizeof(sl_interval));
+    if (!v)
+        return sl__err(db, SL_ENOMEM, "out of memory for %zu %s", n, what);
+    b->v = v;
+    b->cap = cap;
+    return SL_OK;
+}
+
+/* The separate build starts every query from empty arrays, so that each
+ * is allocated at exactly what this query reserves. */
+static void scratch_reset(sl__scratch *s)
+{
+    if (!SCRATCH_SEPARATE)
+        return;
+    free(s->days.v);
+    free(s->busy.v);
+    s->days = (sl__ivbuf){NULL, 0};
+    s->busy = (sl__ivbuf){NULL, 0};
 }
 
 int sl__check_duration(sl_db *db, int64_t duration)
@@ -24,25 +88,44 @@ int sl__check_duration(sl_db *db, int64_t duration)
     return SL_OK;
 }
 
+/* The windows of one local date. */
+typedef struct date_windows {
+    int has_override;
+    int n;
+    sl_window w[SL_MAX_WINDOWS_PER_DAY];
+} date_windows;
+
 /* Collected windows of the dates [first, first + n_dates). */
 typedef struct day_windows {
     sl_date first;
     int n_dates;
-    int has_override[SL_MAX_RANGE_DAYS + 6];
-    int n[SL_MAX_RANGE_DAYS + 6];
-    sl_window w[SL_MAX_RANGE_DAYS + 6][SL_MAX_WINDOWS_PER_DAY];
+    int bad;            /* bad_date has more windows than the API allows */
+    sl_date bad_date;
+    date_windows d[];   /* n_dates */
 } day_windows;
+
+/* The API never writes more than SL_MAX_WINDOWS_PER_DAY windows for one
+ * date (override_set, and rule add / update / restore count the live rules
+ * of a weekday), so these refusals only meet a store that holds rows no
+ * call could have written. Refusing beats dropping windows silently. */
+static int too_many(day_windows *dw, sl_date d)
+{
+    dw->bad = 1;
+    dw->bad_date = d;
+    return SL_ESTORE;
+}
 
 static int collect_override(void *ctx, const sl_override *o)
 {
     day_windows *dw = ctx;
-    int i = (int)((int64_t)o->date - dw->first);
+    int64_t i = (int64_t)o->date - dw->first;
     if (i < 0 || i >= dw->n_dates || o->deleted_at != 0)
         return 0;
-    int n = o->n_windows < 0 ? 0 : o->n_windows > SL_MAX_WINDOWS_PER_DAY ? SL_MAX_WINDOWS_PER_DAY : o->n_windows;
-    dw->has_override[i] = 1;
-    dw->n[i] = n;
-    memcpy(dw->w[i], o->windows, (size_t)n * sizeof(sl_window));
+    if (o->n_windows < 0 || o->n_windows > SL_MAX_WINDOWS_PER_DAY)
+        return too_many(dw, o->date);
+    dw->d[i].has_override = 1;
+    dw->d[i].n = o->n_windows;
+    memcpy(dw->d[i].w, o->windows, (size_t)o->n_windows * sizeof(sl_window));
     return 0;
 }
 
@@ -53,10 +136,12 @@ static int collect_rule(void *ctx, const sl_rule *r)
         return 0;
     for (int i = 0; i < dw->n_dates; i++) {
         sl_date d = (sl_date)(dw->first + i);
-        if (dw->has_override[i] || sl_date_weekday(d) != r->weekday || d < r->valid_from || d > r->valid_until)
+        date_windows *dd = &dw->d[i];
+        if (dd->has_override || sl_date_weekday(d) != r->weekday || d < r->valid_from || d > r->valid_until)
             continue;
-        if (dw->n[i] < SL_MAX_WINDOWS_PER_DAY) /* the API caps live rules per weekday */
-            dw->w[i][dw->n[i]++] = (sl_window){r->start_min, r->end_min};
+        if (dd->n == SL_MAX_WINDOWS_PER_DAY)
+            return too_many(dw, d);
+        dd->w[dd->n++] = (sl_window){r->start_min, r->end_min};
     }
     return 0;
 }
@@ -69,11 +154,15 @@ static int cmp_interval(const void *a, const void *b)
     return (x->end > y->end) - (x->end < y->end);
 }
 
-/* Windows of one date -> merged UTC intervals appended to out. */
-static size_t date_intervals(const sl__zone *z, sl_date d, const sl_window *w, int n, sl_interval *out)
+/* Windows of one date -> merged UTC intervals at out, at most `room` of
+ * them; returns how many, or -1 when they would not fit (the caller
+ * reserved one per window, so only a bug gets there). */
+static long date_intervals(const sl__zone *z, sl_date d, const sl_window *w, int n, sl_interval *out, size_t room)
 {
     sl_interval tmp[SL_MAX_WINDOWS_PER_DAY];
     size_t k = 0, m = 0;
+    if (n < 0 || n > SL_MAX_WINDOWS_PER_DAY)
+        return -1;
     for (int i = 0; i < n; i++) {
         int64_t base = (int64_t)d * 86400;
         sl_time a = sl__zone_to_utc(z, base + (int64_t)w[i].start_min * 60, NULL);
@@ -86,17 +175,21 @@ static size_t date_intervals(const sl__zone *z, sl_date d, const sl_window *w, i
         if (m > 0 && tmp[i].start <= out[m - 1].end) {
             if (tmp[i].end > out[m - 1].end)
                 out[m - 1].end = tmp[i].end;
+        } else if (m == room) {
+            return -1;
         } else {
             out[m++] = tmp[i];
         }
     }
-    return m;
+    return (long)m;
 }
 
 typedef struct busy_ctx {
-    sl_interval *busy;
-    size_t n, cap;
+    sl_db *db;
+    sl__ivbuf *buf;
+    size_t n;
     sl_id exclude;
+    int rc;         /* why the scan was stopped (SL_ENOMEM) */
 } busy_ctx;
 
 /* Sessions arrive sorted by start: merge overlapping or touching ones. The
@@ -105,29 +198,90 @@ typedef struct busy_ctx {
 static int collect_busy(void *ctx, const sl_session *s)
 {
     busy_ctx *b = ctx;
+    sl_interval *v = b->buf->v;
     if (s->id == b->exclude)
         return 0;
-    if (b->n > 0 && s->start <= b->busy[b->n - 1].end) {
-        if (s->end > b->busy[b->n - 1].end)
-            b->busy[b->n - 1].end = s->end;
+    if (b->n > 0 && s->start <= v[b->n - 1].end) {
+        if (s->end > v[b->n - 1].end)
+            v[b->n - 1].end = s->end;
         return 0;
     }
-    if (b->n == b->cap)
-        return SL_ERANGE; /* cannot happen for sessions of >= 60 s; guard anyway */
-    b->busy[b->n++] = (sl_interval){s->start, s->end};
+    if (b->n == b->buf->cap) {
+        size_t want = b->n < 8 ? 8 : b->n * 2;
+        if ((b->rc = ivbuf_reserve(b->db, b->buf, want, "busy intervals")) != SL_OK)
+            return b->rc;
+    }
+    b->buf->v[b->n++] = (sl_interval){s->start, s->end};
     return 0;
+}
+
+/* Day intervals of the dates [first, last] into the handle's days array,
+ * sorted by start. */
+static int load_days(sl_db *db, sl__avail *a, sl_id tenant, sl_date first, sl_date last)
+{
+    day_windows *dw = NULL;
+    int rc;
+    if (last - first + 1 > QUERY_DATES_MAX) /* see QUERY_DATES_MAX: valid queries stay within */
+        return sl__err(db, SL_ERANGE, "slot query spans %lld local dates, more than %d",
+                       (long long)(last - first + 1), QUERY_DATES_MAX);
+    int n_dates = (int)(last - first + 1);
+    if (!(dw = calloc(1, sizeof(*dw) + (size_t)n_dates * sizeof(dw->d[0]))))
+        return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
+    dw->first = first;
+    dw->n_dates = n_dates;
+    unsigned long seq = db->err_seq;
+    rc = db->store->overrides_scan(db->store, tenant, first, last, 0, collect_override, dw);
+    if (rc == SL_OK)
+        rc = db->store->rules_scan(db->store, tenant, 0, collect_rule, dw);
+    if (rc != SL_OK && dw->bad) {
+        char date[SL_DATE_TEXT_SIZE];
+        if (sl_date_format(date, sizeof(date), dw->bad_date) != SL_OK)
+            snprintf(date, sizeof(date), "%d", (int)dw->bad_date);
+        rc = sl__err(db, SL_ESTORE, "the store holds more than %d windows for %s (no call writes that many)",
+                     SL_MAX_WINDOWS_PER_DAY, date);
+        goto out_free_windows;
+    }
+    if (rc != SL_OK) {
+        sl__store_rc(db, seq, rc, "reading availability");
+        goto out_free_windows;
+    }
+    /* Merging only shrinks: one interval per window is the most there can be. */
+    size_t room = 0, n_days = 0;
+    for (int i = 0; i < n_dates; i++)
+        room += (size_t)dw->d[i].n;
+    if ((rc = ivbuf_reserve(db, &db->scratch->days, room, "day intervals")) != SL_OK)
+        goto out_free_windows;
+    sl_interval *days = db->scratch->days.v;
+    for (int i = 0; i < n_dates; i++) {
+        long m = date_intervals(a->zone, (sl_date)(first + i), dw->d[i].w, dw->d[i].n, days + n_days, room - n_days);
+        if (m < 0) {
+            rc = sl__err(db, SL_ERANGE, "internal: day intervals exceed the %zu reserved", room);
+            goto out_free_windows;
+        }
+        n_days += (size_t)m;
+    }
+    /* Dates are in order, but intervals of neighbouring dates can interleave
+     * around a fold: the engine wants one order by start. */
+    if (n_days > 1)
+        qsort(days, n_days, sizeof(days[0]), cmp_interval);
+    a->days = days;
+    a->n_days = n_days;
+    rc = SL_OK;
+out_free_windows:
+    free(dw);
+    return rc;
 }
 
 int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time to,
                    int64_t duration, sl_time now, sl_id exclude)
 {
     char err[SL__ERRMSG_SIZE];
-    day_windows *dw = NULL;
     int rc;
 
     memset(a, 0, sizeof(*a));
     if ((rc = sl__scratch_get(db)) != SL_OK)
         return rc;
+    scratch_reset(db->scratch);
     if ((rc = sl__tenant_load(db, &a->tenant, tenant)) != SL_OK)
         return rc;
     const char *tzdir = sl__tz_dir(db->tzdir);
@@ -136,50 +290,22 @@ int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time 
 
     /* Local dates: a slot starting in [from, to) belongs to a date whose
      * day intervals hold its start, and its coverage may reach into later
-     * dates (duration <= 1 day); one date of margin on each side covers any
-     * zone offset (< 1 day). */
+     * dates (duration <= 1 day); one date of margin on each side covers the
+     * zone's offset. */
     sl_date first = (sl_date)sl__floor_div(sl__zone_offset(a->zone, from) + from, 86400) - 1;
     sl_date last = (sl_date)sl__floor_div(sl__zone_offset(a->zone, to) + to + duration, 86400) + 1;
-    if (!(dw = calloc(1, sizeof(*dw))))
-        return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
-    dw->first = first;
-    dw->n_dates = (int)(last - first + 1);
-    if (dw->n_dates > (int)(sizeof(dw->n) / sizeof(dw->n[0]))) {
-        rc = sl__err(db, SL_ERANGE, "slot query spans too many dates");
-        goto out_free;
-    }
-    unsigned long seq = db->err_seq;
-    rc = db->store->overrides_scan(db->store, tenant, first, last, 0, collect_override, dw);
-    if (rc == SL_OK)
-        rc = db->store->rules_scan(db->store, tenant, 0, collect_rule, dw);
-    if (rc != SL_OK) {
-        sl__store_rc(db, seq, rc, "reading availability");
-        goto out_free;
-    }
-    size_t n_days = 0;
-    sl_interval *days = db->scratch->days;
-    for (int i = 0; i < dw->n_dates; i++)
-        n_days += date_intervals(a->zone, (sl_date)(first + i), dw->w[i], dw->n[i], days + n_days);
-    /* Dates are in order, but intervals of neighbouring dates can interleave
-     * around a fold: the engine wants one order by start. */
-    qsort(days, n_days, sizeof(days[0]), cmp_interval);
-    a->days = days;
-    a->n_days = n_days;
+    if ((rc = load_days(db, a, tenant, first, last)) != SL_OK)
+        return rc;
 
     int64_t total_buffer = a->tenant.buffer_before + a->tenant.buffer_after;
-    busy_ctx bc = {db->scratch->busy, 0, SL__MAX_BUSY, exclude};
-    seq = db->err_seq;
+    busy_ctx bc = {db, &db->scratch->busy, 0, exclude, SL_OK};
+    unsigned long seq = db->err_seq;
     rc = db->store->sessions_scan(db->store, tenant, from - total_buffer - duration,
                                   to + duration + total_buffer, SL_SCAN_BLOCKING | SL_SCAN_TIMES_ONLY, collect_busy,
                                   &bc);
-    if (rc != SL_OK) {
-        if (rc == SL_ERANGE)
-            rc = sl__err(db, rc, "too many busy intervals in one query");
-        else
-            sl__store_rc(db, seq, rc, "reading sessions");
-        goto out_free;
-    }
-    a->busy = bc.busy;
+    if (rc != SL_OK)
+        return bc.rc != SL_OK ? bc.rc : sl__store_rc(db, seq, rc, "reading sessions");
+    a->busy = bc.buf->v;
     a->n_busy = bc.n;
 
     sl_engine_params *p = &a->params;
@@ -192,8 +318,5 @@ int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time 
     p->to = to;
     p->earliest = now + a->tenant.min_notice;
     p->horizon = a->tenant.max_advance_days ? now + (int64_t)a->tenant.max_advance_days * 86400 : INT64_MAX;
-    rc = SL_OK;
-out_free:
-    free(dw);
-    return rc;
+    return SL_OK;
 }

@@ -10,19 +10,34 @@
 #include "core/internal.h"
 #include "tz/zone.h"
 
-/* Upper bound of merged busy intervals in a query window: disjoint pieces
- * of at least SL_MIN_DURATION_SECONDS over the 14 days plus margins. */
-#define SL__MAX_BUSY (((SL_MAX_RANGE_DAYS + 4) * 86400) / SL_MIN_DURATION_SECONDS + 2)
+/*
+ * The scratch arrays of the slot path. Each is its own allocation, sized
+ * from what the query at hand can produce:
+ *  - day intervals: at most one per window of each local date the query
+ *    looks at (reserved before the builder writes, checked as it writes);
+ *  - busy intervals: one per merged run of blocking sessions, grown as the
+ *    store delivers them;
+ *  - slots: sl_slots_alloc counts first and allocates the exact result.
+ * A handle keeps its arrays between queries (capacity only grows). Built
+ * with -Dscratch_separate=true (SL__SCRATCH_SEPARATE), every query instead
+ * allocates each array afresh at exactly the size it asks for, so that
+ * AddressSanitizer reports a write past what the query reserved even when
+ * an earlier, larger query left more room.
+ */
+typedef struct sl__ivbuf {
+    sl_interval *v;
+    size_t cap;
+} sl__ivbuf;
 
-/* Per-handle buffers, allocated on first use and bounded by the query. */
 typedef struct sl__scratch {
-    sl_interval days[SL_MAX_DAY_INTERVALS];
-    sl_interval busy[SL__MAX_BUSY];
-    sl_interval slots[SL_MAX_SLOTS]; /* sl_slots_alloc's worst case, copied out exactly */
+    sl__ivbuf days;
+    sl__ivbuf busy;
 } sl__scratch;
 
-/* The handle's scratch buffers, allocated on first use (SL_ENOMEM + message). */
+/* The handle's scratch arrays, allocated on first use (SL_ENOMEM + message). */
 int sl__scratch_get(sl_db *db);
+/* Frees what sl__scratch_get allocated (NULL is fine). */
+void sl__scratch_free(sl__scratch *s);
 
 typedef struct sl__avail {
     sl_tenant tenant;
@@ -40,8 +55,12 @@ typedef struct sl__avail {
  * of `duration` (with its coverage), and the merged blocking sessions whose
  * footprints can touch those slots (session `exclude` left out: a session
  * does not conflict with itself). Fills a->params for [from, to) at `now`.
- * Errors: SL_ENOTFOUND (tenant), SL_ETZ, SL_ENOMEM, store errors; messages
- * recorded on db.
+ * a->days and a->busy point into the handle's scratch arrays: valid until
+ * the next query on db. `to - from` must be at most SL_MAX_RANGE_DAYS.
+ * Errors: SL_ENOTFOUND (tenant), SL_ETZ, SL_ENOMEM, SL_ERANGE (internal
+ * bounds, unreachable by valid input), SL_ESTORE (a store
+ * holding more windows for one date than the API lets anyone write),
+ * store errors; messages recorded on db.
  */
 int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time to,
                    int64_t duration, sl_time now, sl_id exclude);

@@ -79,7 +79,7 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
     if ((rc = db->store->rules_scan(db->store, tenant, 0, count_weekday, &c)) != SL_OK)
         goto out_store;
     if (c.n >= SL_MAX_WINDOWS_PER_DAY) {
-        rc = sl__err(db, SL_EINVAL, "weekday %d already has %d rules (the most allowed)", (int)weekday,
+        rc = sl__err(db, SL_EINVAL, "weekday %d already has %d live rules, the most one date may have", (int)weekday,
                      SL_MAX_WINDOWS_PER_DAY);
         goto out_rollback;
     }

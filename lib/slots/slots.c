@@ -31,11 +31,11 @@ static int query_check(sl_db *db, sl_id tenant, sl_time from, sl_time *to, int64
     return SL_OK;
 }
 
-/* The query itself, into buf (cap may be 0 to count only). */
-static int slots_query(sl_db *db, sl_interval *buf, size_t cap, size_t *count, uint32_t *flags_out,
-                       sl_id tenant, sl_time from, sl_time to, int64_t duration, sl_time now)
+/* Validates the query and loads the engine's inputs into *a (pointing
+ * into the handle's scratch arrays). */
+static int slots_load(sl_db *db, sl__avail *a, uint32_t *flags_out, sl_id tenant, sl_time from, sl_time to,
+                      int64_t duration, sl_time now)
 {
-    sl__avail a;
     uint32_t flags = 0;
     int rc;
 
@@ -43,13 +43,17 @@ static int slots_query(sl_db *db, sl_interval *buf, size_t cap, size_t *count, u
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    rc = sl__avail_load(db, &a, tenant, from, to, duration, now, 0);
+    rc = sl__avail_load(db, a, tenant, from, to, duration, now, 0);
     sl__tx_rollback(db); /* read-only: nothing to keep */
-    if (rc != SL_OK)
-        return rc;
-    rc = sl_engine_slots(buf, cap, count, a.days, a.n_days, a.busy, a.n_busy, &a.params);
-    if (flags_out)
+    if (rc == SL_OK && flags_out)
         *flags_out = flags;
+    return rc;
+}
+
+/* The engine over loaded inputs, into buf (cap may be 0 to count only). */
+static int slots_run(sl_db *db, const sl__avail *a, sl_interval *buf, size_t cap, size_t *count)
+{
+    int rc = sl_engine_slots(buf, cap, count, a->days, a->n_days, a->busy, a->n_busy, &a->params);
     if (rc == SL_ERANGE)
         return sl__err(db, rc, "%zu slots do not fit in a buffer of %zu", *count, cap);
     if (rc != SL_OK)
@@ -60,33 +64,46 @@ static int slots_query(sl_db *db, sl_interval *buf, size_t cap, size_t *count, u
 int sl_slots(sl_db *db, sl_interval *buf, size_t cap, size_t *count, uint32_t *flags,
              sl_id tenant, sl_time from, sl_time to, int64_t duration, sl_time now)
 {
+    sl__avail a;
+    int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "sl_slots: db is NULL");
     if (!count || (!buf && cap > 0))
         return sl__err(db, SL_EINVAL, "sl_slots: %s is NULL", count ? "buf" : "count");
-    return slots_query(db, buf, cap, count, flags, tenant, from, to, duration, now);
+    if ((rc = slots_load(db, &a, flags, tenant, from, to, duration, now)) != SL_OK)
+        return rc;
+    return slots_run(db, &a, buf, cap, count);
 }
 
 int sl_slots_alloc(sl_db *db, sl_interval **out, size_t *count, uint32_t *flags,
                    sl_id tenant, sl_time from, sl_time to, int64_t duration, sl_time now)
 {
+    sl__avail a;
+    size_t n = 0, again = 0;
+    int rc;
     SL__CLEAR_OUT(out);
     SL__CLEAR_OUT(count);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "sl_slots_alloc: db is NULL");
     if (!out || !count)
         return sl__err(db, SL_EINVAL, "sl_slots_alloc: %s is NULL", out ? "count" : "out");
-    /* The query runs into the handle's worst-case buffer (bounded by the
-     * 14-day range); the caller gets an allocation of the exact size. */
-    size_t n = 0;
-    int rc = sl__scratch_get(db);
-    if (rc == SL_OK)
-        rc = slots_query(db, db->scratch->slots, SL_MAX_SLOTS, &n, flags, tenant, from, to, duration, now);
-    if (rc != SL_OK || n == 0)
+    /* Count, then fill an array of exactly that size: the pure engine gives
+     * the same answer twice over the same inputs. */
+    if ((rc = slots_load(db, &a, flags, tenant, from, to, duration, now)) != SL_OK)
         return rc;
-    if (!(*out = malloc(n * sizeof(**out))))
+    rc = sl_engine_slots(NULL, 0, &n, a.days, a.n_days, a.busy, a.n_busy, &a.params);
+    if (rc != SL_OK && rc != SL_ERANGE)
+        return slots_run(db, &a, NULL, 0, &n);
+    if (n == 0)
+        return sl__ok(db);
+    sl_interval *v = malloc(n * sizeof(*v));
+    if (!v)
         return sl__err(db, SL_ENOMEM, "out of memory for %zu slots", n);
-    memcpy(*out, db->scratch->slots, n * sizeof(**out));
-    *count = n;
+    if ((rc = slots_run(db, &a, v, n, &again)) != SL_OK) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *count = again;
     return SL_OK;
 }

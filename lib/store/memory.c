@@ -32,6 +32,8 @@
  *                              holds_expired_scan is a binary search plus a
  *                              walk over the account's lapsed holds
  *   webhooks     {tenant, source, event_id, claimed_at}, unique
+ *   macs         {what, tenant, id -> sl_row_mac}: the MAC record of an
+ *                              account or hold, by (what, tenant, id)
  * entries_scan of one account walks the tenant's entries after after_seq
  * and skips other accounts' (linear within one tenant).
  *
@@ -142,6 +144,15 @@ static int cmp_active(const void *key, const void *row)
     return c ? c : CMP(a->id, b->id);
 }
 
+static int cmp_mac(const void *key, const void *row)
+{
+    const mac_row *a = key, *b = row;
+    int c = CMP(a->what, b->what);
+    if (!c)
+        c = CMP(a->tenant, b->tenant);
+    return c ? c : CMP(a->id, b->id);
+}
+
 static int cmp_webhook(const void *key, const void *row)
 {
     const webhook_row *a = key, *b = row;
@@ -200,6 +211,7 @@ static void mem_free(sl_store *st)
     sl__mt_free(&m->hold_keys);
     sl__mt_free(&m->holds_active);
     sl__mt_free(&m->webhooks);
+    sl__mt_free(&m->macs);
     free(m);
 }
 
@@ -297,6 +309,7 @@ int sl_store_memory_new(sl_store **out)
     sl__mt_init(&m->hold_keys, sizeof(key_row), cmp_key);
     sl__mt_init(&m->holds_active, sizeof(active_row), cmp_active);
     sl__mt_init(&m->webhooks, sizeof(webhook_row), cmp_webhook);
+    sl__mt_init(&m->macs, sizeof(mac_row), cmp_mac);
     *out = &m->base;
     return SL_OK;
 }

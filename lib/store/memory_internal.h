@@ -52,6 +52,15 @@ typedef struct webhook_row {
     char event_id[SL_KEY_MAX + 1];
 } webhook_row;
 
+/* The MAC record of a ledger row (what = SL_MAC_*), zeroed before use. */
+typedef struct mac_row {
+    int32_t what;
+    int32_t reserved;
+    sl_id tenant;
+    sl_id id;
+    sl_row_mac m;
+} mac_row;
+
 typedef struct mem_store {
     sl_store base; /* first member: the core sees a plain sl_store */
     int in_tx, write;
@@ -70,6 +79,7 @@ typedef struct mem_store {
     sl__mt hold_keys;
     sl__mt holds_active;
     sl__mt webhooks;
+    sl__mt macs;
 } mem_store;
 
 static inline mem_store *M(sl_store *st)

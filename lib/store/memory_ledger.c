@@ -397,6 +397,80 @@ static int mem_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_
     return SL_OK;
 }
 
+static int mem_holds_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
+{
+    mem_store *m = M(st);
+    sl_credit_hold key, row;
+    if (!cb)
+        return invalid(st, "memory store: holds_scan: callback is NULL");
+    key.tenant = tenant;
+    key.id = INT64_MIN;
+    for (size_t i = sl__mt_find(&m->holds, &key, NULL); i < m->holds.n; i++) {
+        row = *(const sl_credit_hold *)sl__mt_at(&m->holds, i);
+        if (row.tenant != tenant)
+            break;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
+/* ---- ledger: row MACs ------------------------------------------------------- */
+
+static mac_row mac_key(int32_t what, sl_id tenant, sl_id id)
+{
+    mac_row k;
+    memset(&k, 0, sizeof(k));
+    k.what = what;
+    k.tenant = tenant;
+    k.id = id;
+    return k;
+}
+
+static int mem_mac_put(sl_store *st, int32_t what, sl_id tenant, sl_id id, const sl_row_mac *mac)
+{
+    mem_store *m = M(st);
+    int rc, found;
+    if ((rc = sl__mem_need_write(st, "writing a row MAC")) != SL_OK)
+        return rc;
+    if (!mac || (what != SL_MAC_ACCOUNT && what != SL_MAC_HOLD))
+        return invalid(st, "memory store: mac_put needs SL_MAC_ACCOUNT or SL_MAC_HOLD and a record");
+    if (what == SL_MAC_ACCOUNT) {
+        sl_account a;
+        a.tenant = tenant;
+        a.student = id;
+        sl__mt_find(&m->accounts, &a, &found);
+    } else {
+        sl_credit_hold h;
+        h.tenant = tenant;
+        h.id = id;
+        sl__mt_find(&m->holds, &h, &found);
+    }
+    if (!found)
+        return SL_ENOTFOUND;
+    mac_row row = mac_key(what, tenant, id);
+    row.m = *mac;
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    if (sl__mt_put(&m->macs, &m->journal, &row) != 0)
+        return sl__mem_oom(st, mark, "writing a row MAC");
+    return SL_OK;
+}
+
+static int mem_mac_get(sl_store *st, sl_row_mac *out, int32_t what, sl_id tenant, sl_id id)
+{
+    mem_store *m = M(st);
+    int found;
+    if (!out)
+        return invalid(st, "memory store: mac_get: out is NULL");
+    mac_row k = mac_key(what, tenant, id);
+    size_t i = sl__mt_find(&m->macs, &k, &found);
+    if (!found)
+        return SL_ENOTFOUND;
+    *out = ((const mac_row *)sl__mt_at(&m->macs, i))->m;
+    return SL_OK;
+}
+
 /* ---- ledger: webhook events ----------------------------------------------------- */
 
 static int mem_webhook_claim(sl_store *st, sl_id tenant, const char *source, const char *event_id, sl_time now)
@@ -443,4 +517,7 @@ void sl__memory_ledger_methods(sl_store *st)
     st->holds_expired_scan = mem_holds_expired_scan;
     st->webhook_claim = mem_webhook_claim;
     st->accounts_scan = mem_accounts_scan;
+    st->mac_put = mem_mac_put;
+    st->mac_get = mem_mac_get;
+    st->holds_scan = mem_holds_scan;
 }

@@ -2,10 +2,12 @@
  * lib/store/postgres.c - the PostgreSQL store: the connection, statements,
  * transactions, tenants, errors and the constructor.
  *
- * Isolation: begin(tenant, 1) is one round trip, "BEGIN ISOLATION LEVEL
- * READ COMMITTED; SELECT pg_advisory_xact_lock_shared(ALL, 0),
- * pg_advisory_xact_lock(TENANT, fold(tenant))": every writer of a tenant
- * waits for the one before it, and read committed gives each later
+ * Isolation: begin(tenant, 1) is "BEGIN ISOLATION LEVEL READ COMMITTED"
+ * and "SELECT pg_advisory_xact_lock_shared(ALL, 0),
+ * pg_advisory_xact_lock(TENANT, fold(tenant))", sent in one pipeline with
+ * the transaction's first statement (so begin costs no round trip of its
+ * own, and the lock is held before anything is read): every writer of a
+ * tenant waits for the one before it, and read committed gives each later
  * statement a snapshot taken after the lock, so it sees every write
  * committed before it. begin(0, 1) (purge) takes ALL exclusively instead,
  * which waits for every writer. Tenant ids are folded to 32 bits for the
@@ -30,6 +32,11 @@
  * a password never reaches a message.
  *
  * Scans read the whole result, then call back: a callback may even write.
+ *
+ * Round trips (tests/check_pg.c counts them): one per statement, with
+ * begin riding on the first; the core's three lookups of an idempotency
+ * key (sessions, entries, holds) go out together in one pipeline and are
+ * answered from that result until the next statement.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -219,6 +226,14 @@ static const query queries[PQ_COUNT] = {
     [PQ_WEBHOOK_CLAIM] = {"IBBI",
         "INSERT INTO webhook_events (tenant, source, event_id, claimed_at) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT DO NOTHING RETURNING tenant"},
+
+    /* row MACs: $1 tenant, $2 student or hold id, $3 mac_seq, $4 mac */
+    [PQ_ACCOUNT_MAC_PUT] = {"IIIB", "UPDATE accounts SET mac_seq = $3, mac = $4 WHERE tenant = $1 AND student = $2"},
+    [PQ_ACCOUNT_MAC_GET] = {"II", "SELECT mac_seq, mac FROM accounts WHERE tenant = $1 AND student = $2"},
+    [PQ_HOLD_MAC_PUT] = {"IIIB", "UPDATE holds SET mac_seq = $3, mac = $4 WHERE tenant = $1 AND id = $2"},
+    [PQ_HOLD_MAC_GET] = {"II", "SELECT mac_seq, mac FROM holds WHERE tenant = $1 AND id = $2"},
+    /* Verification reads every hold of a tenant, in id order (primary key). */
+    [PQ_HOLDS_TENANT] = {"I", "SELECT " HOLD_COLS " FROM holds WHERE tenant = $1 ORDER BY id"},
 };
 
 const char *sl__pg_query(int i, const char **types)
@@ -358,22 +373,126 @@ int sl__pg_fail(sl_store *st, const PGresult *r, const char *what)
     return sl_store_error(st, code, msg);
 }
 
-PGresult *sl__pg_run(sl_store *st, int which, const pg_params *p, const char *what, int *rc)
+static int conn_ensure(pg_store *s);
+
+/* One statement of a pipeline: its result (owned by the caller) or NULL. */
+typedef struct pg_call {
+    int which;
+    const pg_params *p;
+    PGresult *r;
+} pg_call;
+
+static int send_prepared(PGconn *c, const pg_call *call)
 {
-    pg_store *s = P(st);
     char name[16];
-    snprintf(name, sizeof(name), "sl%d", which);
-    s->round_trips++;
-    PGresult *r = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->val : NULL, p ? p->len : NULL,
-                                 p ? p->fmt : NULL, 1);
+    const pg_params *p = call->p;
+    snprintf(name, sizeof(name), "sl%d", call->which);
+    return PQsendQueryPrepared(c, name, p ? p->n : 0, p ? p->val : NULL, p ? p->len : NULL, p ? p->fmt : NULL, 1);
+}
+
+static void key_cache_clear(pg_store *s)
+{
+    for (int i = 0; i < 3; i++) {
+        PQclear(s->kc_res[i]);
+        s->kc_res[i] = NULL;
+    }
+    s->kc_valid = 0;
+}
+
+/* Reads the result of one pipelined statement and the NULL that ends it;
+ * the first failure is reported (later ones are only "aborted"). */
+static PGresult *pipeline_result(pg_store *s, int *rc, const char *what)
+{
+    PGresult *r = PQgetResult(s->conn);
     ExecStatusType t = PQresultStatus(r);
-    if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
-        *rc = SL_OK;
+    if (r && (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK)) {
+        PQclear(PQgetResult(s->conn)); /* the end of this statement's results */
         return r;
     }
-    *rc = sl__pg_fail(st, r, what);
+    if (*rc == SL_OK)
+        *rc = sl__pg_fail(&s->base, r, what);
+    if (r)
+        PQclear(PQgetResult(s->conn));
     PQclear(r);
     return NULL;
+}
+
+/* Sends the pending BEGIN and lock (if any) and calls[0..n) in one
+ * pipeline: one round trip. */
+static int run_pipeline(pg_store *s, pg_call *calls, int n, const char *what)
+{
+    PGconn *c = s->conn;
+    int rc = SL_OK, pre = s->begin_pending ? 1 + (s->lock_sql[0] != '\0') : 0;
+    const char *pre_sql[2] = {s->begin_sql, s->lock_sql};
+    s->begin_pending = 0;
+    s->round_trips++;
+    int ok = PQenterPipelineMode(c);
+    for (int i = 0; ok && i < pre; i++)
+        ok = PQsendQueryParams(c, pre_sql[i], 0, NULL, NULL, NULL, NULL, 1);
+    for (int i = 0; ok && i < n; i++)
+        ok = send_prepared(c, &calls[i]);
+    if (!ok || !PQpipelineSync(c)) {
+        rc = sl__pg_fail(&s->base, NULL, what);
+        PQexitPipelineMode(c);
+        return rc;
+    }
+    for (int i = 0; i < pre && PQstatus(c) == CONNECTION_OK; i++)
+        PQclear(pipeline_result(s, &rc, "beginning a transaction (waiting for the tenant's lock)"));
+    for (int i = 0; i < n && PQstatus(c) == CONNECTION_OK; i++)
+        calls[i].r = pipeline_result(s, &rc, what);
+    if (PQstatus(c) == CONNECTION_OK)
+        PQclear(PQgetResult(c)); /* PGRES_PIPELINE_SYNC */
+    PQexitPipelineMode(c);
+    if (rc == SL_OK && PQstatus(c) != CONNECTION_OK)
+        rc = sl__pg_fail(&s->base, NULL, what);
+    return rc;
+}
+
+/* Runs calls[0..n): one round trip, whatever n. On failure every result
+ * is NULL. A connection found dead by the transaction's first statements
+ * (a server restart while the store was idle) is reset and the statements
+ * sent once more: nothing had been done, so that is safe. */
+static int run_calls(pg_store *s, pg_call *calls, int n, const char *what)
+{
+    key_cache_clear(s);
+    for (int attempt = 0;; attempt++) {
+        int first = s->begin_pending, rc;
+        if (n == 1 && !first) {
+            char name[16];
+            const pg_params *p = calls[0].p;
+            snprintf(name, sizeof(name), "sl%d", calls[0].which);
+            s->round_trips++;
+            PGresult *r = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->val : NULL, p ? p->len : NULL,
+                                         p ? p->fmt : NULL, 1);
+            ExecStatusType t = PQresultStatus(r);
+            if (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) {
+                calls[0].r = r;
+                return SL_OK;
+            }
+            rc = sl__pg_fail(&s->base, r, what);
+            PQclear(r);
+        } else {
+            rc = run_pipeline(s, calls, n, what);
+        }
+        if (rc == SL_OK)
+            return SL_OK;
+        for (int i = 0; i < n; i++) {
+            PQclear(calls[i].r);
+            calls[i].r = NULL;
+        }
+        if (!first || !s->broken || attempt > 0)
+            return rc;
+        if (conn_ensure(s) != SL_OK)
+            return rc;
+        s->begin_pending = 1;
+    }
+}
+
+PGresult *sl__pg_run(sl_store *st, int which, const pg_params *p, const char *what, int *rc)
+{
+    pg_call call = {which, p, NULL};
+    *rc = run_calls(P(st), &call, 1, what);
+    return call.r;
 }
 
 int sl__pg_row_one(sl_store *st, int which, const pg_params *p, void (*read)(const PGresult *r, int row, void *out),
@@ -394,13 +513,36 @@ int sl__pg_row_one(sl_store *st, int which, const pg_params *p, void (*read)(con
 int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
                       void (*read)(const PGresult *r, int row, void *out), void *out, const char *what)
 {
+    pg_store *s = P(st);
+    static const int tables[3] = {PQ_SESSION_BY_KEY, PQ_ENTRY_BY_KEY, PQ_HOLD_BY_KEY};
     size_t n = strnlen(key, SL_KEY_MAX + 1);
     if (n == 0 || n > SL_KEY_MAX)
         return SL_ENOTFOUND;
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_bytes(&p, key, n);
-    return sl__pg_row_one(st, which, &p, read, out, what);
+    if (!(s->kc_valid && s->kc_tenant == tenant && strcmp(s->kc_key, key) == 0)) {
+        /* The core looks a key up in all three tables in a row (one key
+         * space per tenant): read them together. */
+        pg_params p = {0};
+        sl__pg_p_i64(&p, tenant);
+        sl__pg_p_bytes(&p, key, n);
+        pg_call calls[3] = {{tables[0], &p, NULL}, {tables[1], &p, NULL}, {tables[2], &p, NULL}};
+        int rc = run_calls(s, calls, 3, what);
+        if (rc != SL_OK)
+            return rc;
+        for (int i = 0; i < 3; i++)
+            s->kc_res[i] = calls[i].r;
+        s->kc_valid = 1;
+        s->kc_tenant = tenant;
+        memcpy(s->kc_key, key, n + 1);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (tables[i] != which)
+            continue;
+        if (PQntuples(s->kc_res[i]) == 0)
+            return SL_ENOTFOUND;
+        read(s->kc_res[i], 0, out);
+        return SL_OK;
+    }
+    return sl_store_error(st, SL_EINVAL, "postgres: a by-key lookup of an unknown table");
 }
 
 int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, int64_t *n)
@@ -499,53 +641,48 @@ static int conn_ensure(pg_store *s)
 
 /* ---- transactions ----------------------------------------------------------- */
 
-static int exec_simple(pg_store *s, const char *sql, const char *what)
+/* Ends the transaction with sql (COMMIT or ROLLBACK): one round trip. */
+static PGresult *exec_end(pg_store *s, const char *sql)
 {
+    key_cache_clear(s);
     s->round_trips++;
-    PGresult *r = PQexec(s->conn, sql);
-    ExecStatusType t = PQresultStatus(r);
-    int rc = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? SL_OK : sl__pg_fail(&s->base, r, what);
-    PQclear(r);
-    return rc;
+    return PQexec(s->conn, sql);
 }
 
+/* Records the transaction's first statements; they are sent with its
+ * first real statement (run_pipeline), so begin costs no round trip of
+ * its own. The connection is reset here if it failed before. */
 static int pg_begin(sl_store *st, sl_id tenant, int write)
 {
     pg_store *s = P(st);
-    char sql[256];
     uint64_t u = (uint64_t)tenant;
     int32_t folded = (int32_t)(uint32_t)(u ^ (u >> 32));
-    if (!write)
-        snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    else if (s->no_advisory)
-        snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ COMMITTED");
+    int rc = conn_ensure(s);
+    if (rc != SL_OK)
+        return rc;
+    key_cache_clear(s);
+    snprintf(s->begin_sql, sizeof(s->begin_sql), "%s",
+             write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    if (!write || s->no_advisory)
+        s->lock_sql[0] = '\0';
     else if (tenant == 0)
-        snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" LOCK_ALL ", 0)");
+        snprintf(s->lock_sql, sizeof(s->lock_sql), "SELECT pg_advisory_xact_lock(" LOCK_ALL ", 0)");
     else
-        snprintf(sql, sizeof(sql),
-                 "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared(" LOCK_ALL
-                 ", 0), pg_advisory_xact_lock(" LOCK_TENANT ", %ld)",
+        snprintf(s->lock_sql, sizeof(s->lock_sql),
+                 "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0), pg_advisory_xact_lock(" LOCK_TENANT ", %ld)",
                  (long)folded);
-    /* A connection that died while idle (a server restart) is found here
-     * and reset once: nothing has been done yet, so retrying is safe. */
-    for (int attempt = 0;; attempt++) {
-        int rc = conn_ensure(s);
-        if (rc != SL_OK)
-            return rc;
-        if ((rc = exec_simple(s, sql, "begin")) == SL_OK)
-            return SL_OK;
-        if (PQtransactionStatus(s->conn) == PQTRANS_INERROR || PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
-            PQclear(PQexec(s->conn, "ROLLBACK")); /* e.g. the lock wait timed out after BEGIN */
-        if (!s->broken || attempt > 0)
-            return rc;
-    }
+    s->begin_pending = 1;
+    return SL_OK;
 }
 
 static int pg_commit(sl_store *st)
 {
     pg_store *s = P(st);
-    s->round_trips++;
-    PGresult *r = PQexec(s->conn, "COMMIT");
+    if (s->begin_pending) { /* nothing was read or written */
+        s->begin_pending = 0;
+        return SL_OK;
+    }
+    PGresult *r = exec_end(s, "COMMIT");
     int rc = SL_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         rc = sl__pg_fail(st, r, "commit");
@@ -559,10 +696,11 @@ static int pg_commit(sl_store *st)
 static int pg_rollback(sl_store *st)
 {
     pg_store *s = P(st);
+    s->begin_pending = 0;
+    key_cache_clear(s);
     if (s->broken || PQstatus(s->conn) != CONNECTION_OK || PQtransactionStatus(s->conn) == PQTRANS_IDLE)
-        return SL_OK; /* the server discards the transaction of a lost connection */
-    s->round_trips++;
-    PGresult *r = PQexec(s->conn, "ROLLBACK");
+        return SL_OK; /* nothing was sent, or the server discarded the transaction of a lost connection */
+    PGresult *r = exec_end(s, "ROLLBACK");
     int rc = SL_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         rc = sl__pg_fail(st, r, "rollback");
@@ -576,6 +714,7 @@ static int pg_rollback(sl_store *st)
 static void pg_free(sl_store *st)
 {
     pg_store *s = P(st);
+    key_cache_clear(s);
     PQfinish(s->conn);
     free(s);
 }

@@ -72,6 +72,11 @@ enum {
     PQ_HOLD_BY_KEY,
     PQ_HOLDS_EXPIRED,
     PQ_WEBHOOK_CLAIM,
+    PQ_ACCOUNT_MAC_PUT,
+    PQ_ACCOUNT_MAC_GET,
+    PQ_HOLD_MAC_PUT,
+    PQ_HOLD_MAC_GET,
+    PQ_HOLDS_TENANT,
     PQ_COUNT
 };
 
@@ -85,6 +90,18 @@ typedef struct pg_store {
     int broken;         /* the connection failed: reconnect at the next begin */
     int prepared;       /* the statements exist on this connection */
     unsigned long round_trips; /* requests sent to the server (tests read it) */
+    /* begin() only records the transaction's first statements; they go out
+     * with the transaction's first statement, in one pipeline. */
+    int begin_pending;
+    char begin_sql[64];
+    char lock_sql[160];  /* "" when the transaction takes no lock */
+    /* Idempotency keys: the first by-key lookup of a transaction reads the
+     * key in sessions, entries and holds at once (one round trip) and keeps
+     * the three results here until the store's next statement. */
+    int kc_valid;
+    sl_id kc_tenant;
+    char kc_key[SL_KEY_MAX + 1];
+    PGresult *kc_res[3];
 } pg_store;
 
 static inline pg_store *P(sl_store *st)

@@ -281,6 +281,68 @@ static int pg_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
     return rc;
 }
 
+static int pg_holds_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
+{
+    if (!cb)
+        return pg_invalid(st, "postgres: holds_scan: callback is NULL");
+    pg_params p = {0};
+    sl__pg_p_i64(&p, tenant);
+    sl_credit_hold h;
+    int rc;
+    PGresult *r = sl__pg_run(st, PQ_HOLDS_TENANT, &p, "scanning holds", &rc);
+    if (!r)
+        return rc;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        read_hold(r, i, &h);
+        rc = cb(ctx, &h);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- row MACs ------------------------------------------------------------- */
+
+static int pg_mac_put(sl_store *st, int32_t what, sl_id tenant, sl_id id, const sl_row_mac *m)
+{
+    if (!m || (what != SL_MAC_ACCOUNT && what != SL_MAC_HOLD))
+        return pg_invalid(st, "postgres: mac_put needs SL_MAC_ACCOUNT or SL_MAC_HOLD and a record");
+    pg_params p = {0};
+    int64_t n = 0;
+    sl__pg_p_i64(&p, tenant);
+    sl__pg_p_i64(&p, id);
+    sl__pg_p_i64(&p, m->head_seq);
+    sl__pg_p_bytes(&p, m->mac, sizeof(m->mac));
+    int rc = sl__pg_write(st, what == SL_MAC_ACCOUNT ? PQ_ACCOUNT_MAC_PUT : PQ_HOLD_MAC_PUT, &p, "writing a row MAC", &n);
+    if (rc != SL_OK)
+        return rc;
+    return n == 0 ? SL_ENOTFOUND : SL_OK;
+}
+
+/* A MAC record; head_seq -1 marks "no MAC" (NULL columns). */
+static void read_mac(const PGresult *r, int row, void *out)
+{
+    sl_row_mac *m = out;
+    memset(m, 0, sizeof(*m));
+    if (PQgetisnull(r, row, 0) || PQgetisnull(r, row, 1) || PQgetlength(r, row, 1) != (int)sizeof(m->mac)) {
+        m->head_seq = -1;
+        return;
+    }
+    m->head_seq = sl__pg_i64(r, row, 0);
+    sl__pg_blob(r, row, 1, m->mac, sizeof(m->mac));
+}
+
+static int pg_mac_get(sl_store *st, sl_row_mac *out, int32_t what, sl_id tenant, sl_id id)
+{
+    if (!out || (what != SL_MAC_ACCOUNT && what != SL_MAC_HOLD))
+        return pg_invalid(st, "postgres: mac_get needs SL_MAC_ACCOUNT or SL_MAC_HOLD and out");
+    pg_params p = {0};
+    sl__pg_p_i64(&p, tenant);
+    sl__pg_p_i64(&p, id);
+    int rc = sl__pg_row_one(st, what == SL_MAC_ACCOUNT ? PQ_ACCOUNT_MAC_GET : PQ_HOLD_MAC_GET, &p, read_mac, out,
+                            "reading a row MAC");
+    return rc == SL_OK && out->head_seq < 0 ? SL_ENOTFOUND : rc;
+}
+
 /* ---- webhook events ------------------------------------------------------- */
 
 static int pg_webhook_claim(sl_store *st, sl_id tenant, const char *source, const char *event_id, sl_time now)
@@ -324,4 +386,7 @@ void sl__pg_ledger_methods(sl_store *st)
     st->holds_expired_scan = pg_holds_expired_scan;
     st->webhook_claim = pg_webhook_claim;
     st->accounts_scan = pg_accounts_scan;
+    st->mac_put = pg_mac_put;
+    st->mac_get = pg_mac_get;
+    st->holds_scan = pg_holds_scan;
 }

@@ -24,6 +24,8 @@
  *  - unique (tenant, key) of sessions, entries and holds, unique
  *    (tenant, seq) of entries, unique (tenant, date) of overrides;
  *  - entries are append-only (triggers).
+ * accounts.mac / holds.mac (with mac_seq, the chain head they bind) are the
+ * row MACs the core computes with a ledger key; NULL is "no MAC".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +95,7 @@ static const migration migrations[] = {
      "  tenant bigint NOT NULL, student bigint NOT NULL,"
      "  floor bigint NOT NULL, posted bigint NOT NULL, held bigint NOT NULL,"
      "  created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint,"
+     "  mac_seq bigint, mac bytea CHECK (mac IS NULL OR length(mac) = 32),"
      "  PRIMARY KEY (tenant, student));"
      ""
      "CREATE TABLE entries ("
@@ -119,6 +122,7 @@ static const migration migrations[] = {
      "  created_at bigint NOT NULL, resolved_at bigint NOT NULL, entry_id bigint NOT NULL,"
      "  idem_key bytea NOT NULL CHECK (length(idem_key) <= 128),"
      "  request_hash bytea NOT NULL CHECK (length(request_hash) = 16),"
+     "  mac_seq bigint, mac bytea CHECK (mac IS NULL OR length(mac) = 32),"
      "  PRIMARY KEY (tenant, id));"
      "CREATE UNIQUE INDEX holds_key ON holds (tenant, idem_key) WHERE idem_key <> ''::bytea;"
      "CREATE INDEX holds_active ON holds (tenant, account, expires_at) WHERE status = 1;"

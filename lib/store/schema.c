@@ -199,6 +199,17 @@ static const migration migrations[] = {
      "DROP INDEX sessions_blocking;"
      "CREATE INDEX sessions_blocking ON sessions (tenant, start_at, id, end_at, status, deleted_at)"
      "  WHERE deleted_at IS NULL AND status <> 3;"},
+    /* Row MACs (tamper evidence with a ledger key): mac_seq is the chain
+     * head the MAC binds, mac the 32-byte keyed BLAKE2b, both computed by
+     * the core and stored as given; NULL (rows written before this
+     * migration or without a key) is "no MAC". holds_tenant lets
+     * verification read a tenant's holds in id order without a scan. */
+    {5, "row MACs",
+     "ALTER TABLE accounts ADD COLUMN mac_seq INTEGER;"
+     "ALTER TABLE accounts ADD COLUMN mac BLOB CHECK (mac IS NULL OR length(mac) = 32);"
+     "ALTER TABLE holds ADD COLUMN mac_seq INTEGER;"
+     "ALTER TABLE holds ADD COLUMN mac BLOB CHECK (mac IS NULL OR length(mac) = 32);"
+     "CREATE INDEX holds_tenant ON holds (tenant, id);"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -223,6 +223,19 @@ static const query queries[Q_COUNT] = {
      * the primary key makes a second claim a constraint violation. */
     [Q_WEBHOOK_CLAIM] = {"webhook_claim", SL__QUERY_HOT,
         "INSERT INTO webhook_events (tenant, source, event_id, claimed_at) VALUES (?1, ?2, ?3, ?4)"},
+
+    /* row MACs: ?1 tenant, ?2 student or hold id, ?3 mac_seq, ?4 mac */
+    [Q_ACCOUNT_MAC_PUT] = {"account_mac_put", SL__QUERY_HOT,
+        "UPDATE accounts SET mac_seq = ?3, mac = ?4 WHERE tenant = ?1 AND student = ?2"},
+    [Q_ACCOUNT_MAC_GET] = {"account_mac_get", SL__QUERY_HOT,
+        "SELECT mac_seq, mac FROM accounts WHERE tenant = ?1 AND student = ?2"},
+    [Q_HOLD_MAC_PUT] = {"hold_mac_put", SL__QUERY_HOT,
+        "UPDATE holds SET mac_seq = ?3, mac = ?4 WHERE id = ?2 AND tenant = ?1"},
+    [Q_HOLD_MAC_GET] = {"hold_mac_get", SL__QUERY_HOT,
+        "SELECT mac_seq, mac FROM holds WHERE id = ?2 AND tenant = ?1"},
+    /* Verification reads every hold of a tenant, in id order. */
+    [Q_HOLDS_TENANT] = {"holds_tenant", SL__QUERY_HOT,
+        "SELECT " HOLD_COLS " FROM holds INDEXED BY holds_tenant WHERE tenant = ?1 ORDER BY id"},
 };
 
 const char *sl__sqlite_query(int i, const char **name, int *kind)

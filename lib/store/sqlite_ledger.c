@@ -300,6 +300,65 @@ out_free_rows:
     return code;
 }
 
+static int sq_holds_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
+{
+    if (!cb)
+        return invalid(st, "sqlite: holds_scan: callback is NULL");
+    sqlite3_stmt *s = Q(st)->q[Q_HOLDS_TENANT];
+    sl_credit_hold h;
+    int rc;
+    sqlite3_bind_int64(s, 1, tenant);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        read_hold(s, &h);
+        int stop = cb(ctx, &h);
+        if (stop != 0) {
+            sqlite3_reset(s);
+            return stop;
+        }
+    }
+    return sl__sq_finish_q(st, s, rc, "scanning holds");
+}
+
+/* ---- ledger: row MACs ---------------------------------------------------- */
+
+static int sq_mac_put(sl_store *st, int32_t what, sl_id tenant, sl_id id, const sl_row_mac *m)
+{
+    if (!m || (what != SL_MAC_ACCOUNT && what != SL_MAC_HOLD))
+        return invalid(st, "sqlite: mac_put needs SL_MAC_ACCOUNT or SL_MAC_HOLD and a record");
+    int which = what == SL_MAC_ACCOUNT ? Q_ACCOUNT_MAC_PUT : Q_HOLD_MAC_PUT;
+    sqlite3_stmt *s = Q(st)->q[which];
+    sqlite3_bind_int64(s, 1, tenant);
+    sqlite3_bind_int64(s, 2, id);
+    sqlite3_bind_int64(s, 3, m->head_seq);
+    sqlite3_bind_blob(s, 4, m->mac, (int)sizeof(m->mac), SQLITE_STATIC);
+    int rc = sl__sq_write_q(st, which, "writing a row MAC");
+    if (rc != SL_OK)
+        return rc;
+    return sqlite3_changes(Q(st)->h) == 0 ? SL_ENOTFOUND : SL_OK;
+}
+
+static void read_mac(sqlite3_stmt *s, void *out)
+{
+    sl_row_mac *m = out;
+    memset(m, 0, sizeof(*m));
+    m->head_seq = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 0);
+    if (sqlite3_column_type(s, 1) != SQLITE_BLOB || sqlite3_column_bytes(s, 1) != (int)sizeof(m->mac))
+        m->head_seq = -1; /* no MAC (NULL) */
+    else
+        sl__sq_read_blob(s, 1, m->mac, sizeof(m->mac));
+}
+
+static int sq_mac_get(sl_store *st, sl_row_mac *out, int32_t what, sl_id tenant, sl_id id)
+{
+    if (!out || (what != SL_MAC_ACCOUNT && what != SL_MAC_HOLD))
+        return invalid(st, "sqlite: mac_get needs SL_MAC_ACCOUNT or SL_MAC_HOLD and out");
+    sqlite3_stmt *s = Q(st)->q[what == SL_MAC_ACCOUNT ? Q_ACCOUNT_MAC_GET : Q_HOLD_MAC_GET];
+    sqlite3_bind_int64(s, 1, tenant);
+    sqlite3_bind_int64(s, 2, id);
+    int rc = sl__sq_row_one(st, s, read_mac, out, "reading a row MAC");
+    return rc == SL_OK && out->head_seq < 0 ? SL_ENOTFOUND : rc;
+}
+
 /* ---- ledger: webhook events --------------------------------------------- */
 
 static int sq_webhook_claim(sl_store *st, sl_id tenant, const char *source, const char *event_id, sl_time now)
@@ -338,4 +397,7 @@ void sl__sqlite_ledger_methods(sl_store *st)
     st->holds_expired_scan = sq_holds_expired_scan;
     st->webhook_claim = sq_webhook_claim;
     st->accounts_scan = sq_accounts_scan;
+    st->mac_put = sq_mac_put;
+    st->mac_get = sq_mac_get;
+    st->holds_scan = sq_holds_scan;
 }

@@ -3,17 +3,30 @@
  * checks, error text and the transaction helpers. The core never calls a
  * store method except through here or right after checking the pointer.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "core/internal.h"
+
+/* A backend built against an older header has a shorter struct: zero only
+ * the methods its version has. */
+static size_t store_size(unsigned int version)
+{
+    return version == 1 ? offsetof(sl_store, mac_put) : sizeof(sl_store);
+}
 
 int sl_store_init(sl_store *st, unsigned int version)
 {
     if (!st || version == 0 || version > SL_STORE_VERSION)
         return SL_EINVAL;
-    memset(st, 0, sizeof(*st));
+    memset(st, 0, store_size(version));
     st->version = version;
     return SL_OK;
+}
+
+int sl__store_has_macs(const sl_store *st)
+{
+    return st->version >= 2 && st->mac_put && st->mac_get;
 }
 
 int sl_store_error(sl_store *st, int code, const char *msg)

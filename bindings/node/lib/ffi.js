@@ -182,6 +182,13 @@ T.sl_post = koffi.struct('sl_post', {
 T.sl_verify_report = koffi.struct('sl_verify_report', {
     entries: 'int64_t', accounts: 'int64_t', first_bad_seq: 'int64_t', first_bad_entry: 'int64_t',
 });
+T.sl_ledger_anchor = koffi.struct('sl_ledger_anchor', {
+    version: 'unsigned int',
+    reserved: 'int32_t',
+    tenant: 'int64_t',
+    seq: 'int64_t',
+    hash: koffi.array('uint8_t', 32),
+});
 T.sl_engine_params = koffi.struct('sl_engine_params', {
     version: 'unsigned int',
     reserved: 'int32_t',
@@ -201,7 +208,7 @@ const C_SIZES = {
     sl_options: 40, sl_tenant: 144, sl_interval: 16, sl_window: 8, sl_rule: 64,
     sl_override: 440, sl_session: 256, sl_booking: 32, sl_account: 72, sl_entry: 392,
     sl_credit_hold: 240, sl_balance: 32, sl_post: 40, sl_verify_report: 32,
-    sl_engine_params: 72,
+    sl_engine_params: 72, sl_ledger_anchor: 56,
 };
 
 // ---- functions: one declaration each, C prototypes as in the headers -----
@@ -281,6 +288,8 @@ const PROTOS = [
     'int sl_hold_get(sl_db *db, _Out_ sl_credit_hold *out, int64_t tenant, int64_t hold)',
     'int sl_ledger_history(sl_db *db, void *out, size_t cap, _Out_ size_t *count, int64_t tenant, int64_t account, int64_t after_seq)',
     'int sl_ledger_verify(sl_db *db, _Out_ sl_verify_report *out, int64_t tenant)',
+    'int sl_ledger_head(sl_db *db, _Out_ sl_ledger_anchor *out, int64_t tenant)',
+    'int sl_ledger_verify_head(sl_db *db, int64_t tenant, const sl_ledger_anchor *head)',
     'int sl_webhook_verify(const uint8_t *secret, size_t secret_len, const char *header, const uint8_t *payload, size_t payload_len, int64_t now, int64_t tolerance)',
     'int sl_webhook_claim(sl_db *db, _Out_ int *claimed, int64_t tenant, const char *source, const char *event_id, int64_t now)',
 ];

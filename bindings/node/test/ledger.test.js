@@ -208,3 +208,71 @@ print(target)
         }
     });
 });
+
+describe('long references (issue 9, defect 1)', () => {
+    it('post with a 4096-byte reference is InvalidArgument and writes nothing', () => {
+        const [, openDb] = BACKENDS[0];
+        const db = openDb();
+        try {
+            db.setTenant(T, { tz: 'UTC', now: NOW });
+            for (const n of [129, 4096, 1 << 20]) {
+                assert.throws(() => db.post(T, { account: 1, amount: 3, kind: 'purchase', key: 'long', reference: 'A'.repeat(n), now: NOW }),
+                    sl.InvalidArgument);
+            }
+            assert.equal(db.balance(T, 1, { now: NOW }).posted, 0);
+            assert.equal(db.post(T, { account: 1, amount: 3, kind: 'purchase', key: 'long', reference: 'A', now: NOW }).replayed, false);
+        } finally {
+            db.close();
+        }
+    });
+});
+
+const TRUNCATE = `
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.executescript("DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete;"
+                  "DELETE FROM entries WHERE seq = 3;"
+                  "UPDATE accounts SET posted = posted - 3 WHERE student = 1;")
+con.close()
+`;
+
+describe('ledger anchor (ledgerHead / verifyHead)', () => {
+    it('round trip: a head verifies now and after more posts', () => {
+        const db = sl.openMemory();
+        try {
+            db.setTenant(T, { now: NOW });
+            assert.deepEqual(db.ledgerHead(T), { seq: 0, hash: Buffer.alloc(32) });
+            let e;
+            for (let i = 1; i <= 3; i++) e = db.post(T, { account: 1, amount: i, kind: 'purchase', key: `h${i}`, now: NOW });
+            const head = db.ledgerHead(T);
+            assert.equal(head.seq, 3);
+            assert.deepEqual(head.hash, e.hash);
+            db.verifyHead(T, head);
+            db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'later', now: NOW });
+            db.verifyHead(T, head);
+            assert.throws(() => db.verifyHead(T, { seq: 3, hash: Buffer.alloc(32) }), sl.TamperError);
+            assert.throws(() => db.verifyHead(T, { seq: 3, hash: Buffer.alloc(5) }), sl.InvalidArgument);
+            assert.throws(() => db.verifyHead(T, null), TypeError);
+        } finally {
+            db.close();
+        }
+    });
+
+    it('a truncated file passes verify without a key but not verifyHead', () => {
+        const file = tempPath('anchor');
+        let db = sl.open(file);
+        db.setTenant(T, { now: NOW });
+        for (let i = 1; i <= 3; i++) db.post(T, { account: 1, amount: i, kind: 'purchase', key: `a${i}`, now: NOW });
+        const head = db.ledgerHead(T);
+        db.close();
+        python(TRUNCATE, [file]);
+        db = sl.open(file);
+        try {
+            assert.equal(db.verify(T).entries, 2);
+            assert.throws(() => db.verifyHead(T, head), (err) => err instanceof sl.TamperError
+                && /before the anchor's seq 3/.test(err.message));
+        } finally {
+            db.close();
+        }
+    });
+});

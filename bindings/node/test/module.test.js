@@ -238,6 +238,7 @@ test('a closed Database throws Misuse from every method, never crashes', () => {
         post: [1, { account: 1, amount: 1, kind: 'purchase', key: 'k' }], postMany: [1, []], balance: [1, 1],
         setFloor: [1, 1, 0], account: [1, 1], hold: [1, { account: 1, amount: 1, ttl: 60, key: 'k' }], capture: [1, 1],
         release: [1, 1], holdGet: [1, 1], history: [1], verify: [1], webhookClaim: [1, 's', 'e'],
+        ledgerHead: [1], verifyHead: [1, { seq: 0, hash: Buffer.alloc(32) }],
         checkZone: ['UTC'], utcOffset: ['UTC', d], utcToLocal: ['UTC', d], localToUtc: ['UTC', { year: 2026, month: 1, day: 1 }],
     };
     const proto = Object.getOwnPropertyNames(sl.Database.prototype).filter((k) => k !== 'constructor'

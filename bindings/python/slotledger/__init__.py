@@ -25,14 +25,14 @@ from .errors import (Error, InvalidArgument, NoMemory, NotFound, Conflict, Unava
                      StateError, Expired, Busy, StoreError, TamperError, AlreadyExists,
                      Misuse)
 from .records import (Tenant, Rule, Override, Session, Entry, Hold, Account, Balance,
-                      VerifyReport, SlotList)
+                      VerifyReport, Head, SlotList)
 
 __all__ = [
     "open", "open_memory", "Database", "version", "version_number", "strerror",
     "utc_offset", "local_to_utc", "utc_to_local", "tz_check", "webhook_verify",
     "engine_slots", "format_time", "parse_time",
     "Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account", "Balance",
-    "VerifyReport", "SlotList",
+    "VerifyReport", "Head", "SlotList",
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
     "RangeError", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
     "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse",
@@ -918,6 +918,28 @@ class Database:
             exc.report = VerifyReport(r.entries, r.accounts, r.first_bad_seq, r.first_bad_entry)
             raise
         return VerifyReport(r.entries, r.accounts, r.first_bad_seq, r.first_bad_entry)
+
+    def ledger_head(self, tenant):
+        """The tenant's chain head as a Head(seq, hash): an anchor to keep
+        outside the database (it verifies nothing by itself)."""
+        h = _lib.SLLedgerAnchor()
+        self._call("sl_ledger_head", ctypes.byref(h), _int("tenant", tenant))
+        return Head(h.seq, bytes(h.hash))
+
+    def verify_head(self, tenant, head):
+        """Everything verify() checks, then that the ledger still extends
+        `head` (a Head from ledger_head, possibly long ago). Returns None;
+        raises TamperError when the ledger was truncated below the anchor
+        or rolled back or rewritten up to it."""
+        seq, digest = head
+        if not isinstance(digest, (bytes, bytearray)) or len(digest) != _lib.SL_HASH_BYTES:
+            raise InvalidArgument("head.hash must be %d bytes" % _lib.SL_HASH_BYTES)
+        h = _lib.SLLedgerAnchor()
+        h.version = _lib.SL_LEDGER_ANCHOR_VERSION
+        h.tenant = _int("tenant", tenant)
+        h.seq = _int("head.seq", seq)
+        ctypes.memmove(h.hash, bytes(digest), _lib.SL_HASH_BYTES)
+        self._call("sl_ledger_verify_head", h.tenant, ctypes.byref(h))
 
     def webhook_claim(self, tenant, source, event_id, now=None):
         """Record an event once: True the first time, False afterwards."""

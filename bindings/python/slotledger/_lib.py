@@ -21,7 +21,7 @@ from .errors import error_for_code
 
 __all__ = ["lib", "path", "SLOptions", "SLTenant", "SLInterval", "SLWindow", "SLRule",
            "SLOverride", "SLEngineParams", "SLSession", "SLBooking", "SLAccount",
-           "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport"]
+           "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport", "SLLedgerAnchor"]
 
 # ---------------------------------------------------------------- constants
 SL_TZ_NAME_MAX = 64
@@ -41,6 +41,7 @@ SL_DATE_MAX = 2 ** 31 - 1
 SL_OPTIONS_VERSION = 1
 SL_TENANT_VERSION = 1
 SL_ENGINE_VERSION = 1
+SL_LEDGER_ANCHOR_VERSION = 1
 SL_DURABLE = 0
 SL_FAST = 1
 SL_RECUR_ALL_OR_NOTHING = 0
@@ -251,6 +252,16 @@ class SLVerifyReport(ctypes.Structure):
     ]
 
 
+class SLLedgerAnchor(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("reserved", ctypes.c_int32),
+        ("tenant", sl_id),
+        ("seq", ctypes.c_int64),
+        ("hash", ctypes.c_uint8 * SL_HASH_BYTES),
+    ]
+
+
 # ------------------------------------------------------------------- loader
 def _candidates():
     env = os.environ.get("SLOTLEDGER_LIB")
@@ -374,6 +385,8 @@ _FUNCTIONS = [
     ("sl_hold_get", _int, [_vp, _P(SLCreditHold), sl_id, sl_id], "db"),
     ("sl_ledger_history", _int, [_vp, _P(SLEntry), _sz, c_size_p, sl_id, sl_id, _i64], "db"),
     ("sl_ledger_verify", _int, [_vp, _P(SLVerifyReport), sl_id], "db"),
+    ("sl_ledger_head", _int, [_vp, _P(SLLedgerAnchor), sl_id], "db"),
+    ("sl_ledger_verify_head", _int, [_vp, sl_id, _P(SLLedgerAnchor)], "db"),
     ("sl_webhook_verify", _int, [_cp, _sz, _cp, _cp, _sz, sl_time, _i64], "thread"),
     ("sl_webhook_claim", _int, [_vp, _P(_int), sl_id, _cp, _cp, sl_time], "db"),
 ]

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple, Optional, Tuple
 
 __all__ = ["Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account",
-           "Balance", "VerifyReport", "SlotList"]
+           "Balance", "VerifyReport", "Head", "SlotList"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,13 @@ class VerifyReport(NamedTuple):
     accounts: int
     first_bad_seq: int
     first_bad_entry: int
+
+
+class Head(NamedTuple):
+    """An anchor: where a tenant's chain stood (seq 0 and a zero hash for
+    an empty ledger). Keep it outside the database; see Database.verify_head."""
+    seq: int
+    hash: bytes
 
 
 class SlotList(list):

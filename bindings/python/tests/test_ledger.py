@@ -339,5 +339,70 @@ class FileLedgerTests(unittest.TestCase):
             self.assertFalse(b.webhook_claim(T, "s", "e", now=NOW))
 
 
+class LongReferenceTests(unittest.TestCase):
+    """Issue 9, defect 1: a reference over 128 bytes crashed the process."""
+
+    def test_long_reference_is_invalid(self):
+        with sl.open_memory() as db:
+            db.set_tenant(T, now=NOW)
+            for n in (129, 4096, 1 << 20):
+                with self.assertRaises(sl.InvalidArgument):
+                    db.post(T, account=1, amount=3, key="long", reference="A" * n, now=NOW)
+            self.assertEqual(db.balance(T, 1, now=NOW).posted, 0)
+            self.assertEqual(db.post(T, account=1, amount=3, key="long", reference="A", now=NOW).replayed, False)
+
+
+if __name__ == "__main__":
+    unittest.main()
+    """ledger_head / verify_head: an anchor kept outside the file catches a
+    truncation that verify() alone cannot see without a key."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="slpy-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.path = os.path.join(self.tmp, "anchor.db")
+
+    def test_round_trip(self):
+        with sl.open(self.path) as db:
+            db.set_tenant(T, now=NOW)
+            self.assertEqual(db.ledger_head(T), sl.Head(0, bytes(32)))
+            e = None
+            for i in range(3):
+                e = db.post(T, account=1, amount=i + 1, key="a%d" % i, now=NOW)
+            head = db.ledger_head(T)
+            self.assertIsInstance(head, sl.Head)
+            self.assertEqual(head.seq, 3)
+            self.assertEqual(head.hash, e.hash)
+            db.verify_head(T, head)
+            db.post(T, account=1, amount=9, key="later", now=NOW)
+            db.verify_head(T, head)                      # the ledger still extends it
+            db.verify_head(T, tuple(head))               # a plain (seq, hash) pair works too
+            with self.assertRaises(sl.TamperError):
+                db.verify_head(T, sl.Head(head.seq, bytes(32)))
+            with self.assertRaises(sl.InvalidArgument):
+                db.verify_head(T, sl.Head(head.seq, b"short"))
+            with self.assertRaises(sl.InvalidArgument):
+                db.verify_head(T, sl.Head(-1, bytes(32)))
+
+    def test_truncation_detected(self):
+        with sl.open(self.path) as db:
+            db.set_tenant(T, now=NOW)
+            for i in range(4):
+                db.post(T, account=1, amount=i + 1, key="k%d" % i, now=NOW)
+            head = db.ledger_head(T)
+        con = sqlite3.connect(self.path)
+        try:
+            con.executescript("DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete;"
+                              "DELETE FROM entries WHERE seq = 4;"
+                              "UPDATE accounts SET posted = posted - 4 WHERE student = 1;")
+        finally:
+            con.close()
+        with sl.open(self.path) as db:
+            db.verify(T)                                 # consistent: no key, no anchor, no finding
+            with self.assertRaises(sl.TamperError) as cm:
+                db.verify_head(T, head)
+            self.assertIn("before the anchor's seq 4", cm.exception.message)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -159,7 +159,7 @@ STRUCTS = {
     "sl_engine_params": _lib.SLEngineParams, "sl_session": _lib.SLSession,
     "sl_booking": _lib.SLBooking, "sl_account": _lib.SLAccount, "sl_entry": _lib.SLEntry,
     "sl_credit_hold": _lib.SLCreditHold, "sl_balance": _lib.SLBalance, "sl_post": _lib.SLPost,
-    "sl_verify_report": _lib.SLVerifyReport,
+    "sl_verify_report": _lib.SLVerifyReport, "sl_ledger_anchor": _lib.SLLedgerAnchor,
 }
 
 # sizeof on LP64 (x86-64, aarch64 Linux), measured with a C probe.
@@ -167,7 +167,7 @@ LP64_SIZES = {
     "sl_options": 40, "sl_tenant": 144, "sl_interval": 16, "sl_window": 8, "sl_rule": 64,
     "sl_override": 440, "sl_engine_params": 72, "sl_session": 256, "sl_booking": 32,
     "sl_account": 72, "sl_entry": 392, "sl_credit_hold": 240, "sl_balance": 32,
-    "sl_post": 40, "sl_verify_report": 32,
+    "sl_post": 40, "sl_verify_report": 32, "sl_ledger_anchor": 56,
 }
 
 

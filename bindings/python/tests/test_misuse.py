@@ -44,6 +44,7 @@ CALLS = [
     ("capture", (7, 1), dict(key="c")), ("capture", (7, 1, 1), dict(key="c")),
     ("release", (7, 1), {}), ("hold_get", (7, 1), {}), ("history", (7,), {}),
     ("verify", (7,), {}), ("webhook_claim", (7, "s", "e"), {}),
+    ("ledger_head", (7,), {}), ("verify_head", (7, (0, bytes(32))), {}),
     ("utc_offset", ("UTC", NOW), {}), ("local_to_utc", ("UTC", datetime(2026, 1, 1)), {}),
     ("utc_to_local", ("UTC", NOW), {}), ("tz_check", ("UTC",), {}),
 ]

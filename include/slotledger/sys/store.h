@@ -72,7 +72,23 @@
 extern "C" {
 #endif
 
-#define SL_STORE_VERSION 1
+#define SL_STORE_VERSION 2
+
+/** Bytes of a row MAC (keyed BLAKE2b-256). */
+#define SL_MAC_BYTES 32
+/** Which kind of ledger row a MAC record belongs to (mac_put / mac_get). */
+#define SL_MAC_ACCOUNT 1   /**< id is the student */
+#define SL_MAC_HOLD    2   /**< id is the hold id */
+
+/**
+ * The MAC record of a ledger row, computed by the core (never by a
+ * backend) when a handle with a ledger key writes the row. A backend stores
+ * the bytes as given, next to the row.
+ */
+typedef struct sl_row_mac {
+    int64_t head_seq;               /**< the tenant's chain head when the row was written (0: no entries) */
+    uint8_t mac[SL_MAC_BYTES];      /**< keyed MAC over the row, head_seq and the head's hash */
+} sl_row_mac;
 
 struct sl_store {
     /** SL_STORE_VERSION the backend was written against. */
@@ -181,6 +197,26 @@ struct sl_store {
     /** must: every account of tenant, deleted ones included, sorted by
      * student (used by sl_ledger_verify to find accounts without entries). */
     int (*accounts_scan)(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx);
+
+    /* ---- version 2: row MACs (tamper evidence with a ledger key) ------- */
+
+    /** may (with mac_get): store m as the MAC record of an existing ledger
+     * row (SL_MAC_ACCOUNT: id = student; SL_MAC_HOLD: id = hold id),
+     * replacing any earlier one; SL_ENOTFOUND when there is no such row.
+     * Called right after the row's put, in the same transaction, and also
+     * from a holds_expired_scan callback (for the hold it was given). A
+     * put of the row itself may leave the old record in place: the core
+     * always writes a fresh one after it. When mac_put or mac_get is NULL
+     * (version-1 backends) rows carry no MAC and only entries are chained. */
+    int (*mac_put)(sl_store *st, int32_t what, sl_id tenant, sl_id id, const sl_row_mac *m);
+    /** may (with mac_put): read the MAC record of a row; SL_ENOTFOUND when
+     * the row has none (written before the backend stored MACs, or without
+     * a ledger key) or does not exist. */
+    int (*mac_get)(sl_store *st, sl_row_mac *out, int32_t what, sl_id tenant, sl_id id);
+    /** may: every hold of tenant, any status, sorted by id (used by
+     * sl_ledger_verify to check every hold's MAC; when NULL only active
+     * holds are checked). */
+    int (*holds_scan)(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx);
 };
 
 /** Scan flag: only live sessions of a blocking status (pending, confirmed,
@@ -194,7 +230,8 @@ struct sl_store {
 /** Initialises a zeroed store of the given version: SL_STORE_INIT. */
 #define SL_STORE_INIT { SL_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
                         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+                        NULL, NULL, NULL }
 
 /**
  * Zero st and set its version. Errors: SL_EINVAL (NULL, version 0 or newer
