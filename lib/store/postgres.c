@@ -320,12 +320,13 @@ static int state_is(const char *state, const char *want)
     return state && strcmp(state, want) == 0;
 }
 
-/* Copies a libpq message into dst on one line, without its final newline. */
+/* Copies a libpq message into dst on one line (control characters become
+ * spaces), without its trailing blanks. */
 static void one_line(char *dst, size_t cap, const char *src)
 {
     size_t n = 0;
     for (; src && *src && n + 1 < cap; src++)
-        dst[n++] = *src == '\n' || *src == '\r' ? ' ' : *src;
+        dst[n++] = (unsigned char)*src < 0x20 ? ' ' : *src; /* newlines, tabs */
     while (n > 0 && dst[n - 1] == ' ')
         n--;
     dst[n] = '\0';
