@@ -18,5 +18,6 @@
 #include "slotledger/slots.h"
 #include "slotledger/sessions.h"
 #include "slotledger/ledger.h"
+#include "slotledger/postgres.h"
 
 #endif

@@ -49,6 +49,18 @@ void sl_test_cleanup(void)
     tmpdir[0] = '\0';
 }
 
+const char *sl_test_pg_conninfo(void)
+{
+    static char conninfo[1024];
+    static unsigned schema_counter;
+    const char *base = getenv("SL_TEST_PG");
+    ck_assert_msg(base && *base, "SL_TEST_PG is not set: run the postgres backend through tests/pg_cluster.sh");
+    /* A fresh schema per call: tests never see each other's rows. */
+    snprintf(conninfo, sizeof(conninfo), "%s schema=t%d_%u_%ld", base, (int)getpid(), schema_counter++,
+             (long)time(NULL) % 100000);
+    return conninfo;
+}
+
 sl_db *sl_test_open(void)
 {
     sl_db *db = NULL;
@@ -59,6 +71,8 @@ sl_db *sl_test_open(void)
         rc = sl_open(&db, ":memory:", NULL);
     else if (strcmp(sl_test_backend, "sqlite-file") == 0)
         rc = sl_open(&db, sl_test_path("store.db"), NULL);
+    else if (strcmp(sl_test_backend, "postgres") == 0)
+        rc = sl_open(&db, sl_test_pg_conninfo(), NULL);
     else
         ck_abort_msg("unknown backend %s", sl_test_backend);
     ck_assert_msg(rc == SL_OK, "open %s: %s: %s", sl_test_backend, sl_strerror(rc), sl_errmsg(NULL));

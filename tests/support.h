@@ -15,7 +15,8 @@
 extern const char *sl_test_backend;
 
 /* Open a fresh handle on sl_test_backend ("memory" when unset); a SQLite
- * file backend gets a new temporary file. Fails the test on error. */
+ * file backend gets a new temporary file, "postgres" a new schema. Fails
+ * the test on error. */
 sl_db *sl_test_open(void);
 /* Opens the SQLite file path with a ledger key (NULL, 0: none). Fails the
  * test on error. */
@@ -25,6 +26,10 @@ sl_db *sl_test_open_file(const char *path, const uint8_t *key, size_t key_len);
 void sl_test_put_tenant(sl_db *d, sl_id id, int64_t late_cancel, sl_time now, int open_every_day);
 /* Runs sql on the SQLite file path with raw sqlite3; it must succeed. */
 void sl_test_sqlite_exec(const char *path, const char *sql);
+/* For the "postgres" backend: $SL_TEST_PG (set by tests/pg_cluster.sh)
+ * plus a new schema name, so that every open starts from an empty store.
+ * The string is static, valid until the next call. */
+const char *sl_test_pg_conninfo(void);
 /* Path of a new, not yet existing file in a private temporary directory. */
 const char *sl_test_path(const char *name);
 /* Remove the temporary directory (called by the runner). */

@@ -16,9 +16,9 @@ extern "C" {
 
 typedef struct sl_store sl_store; /* see slotledger/sys/store.h */
 
-/** Durability of the SQLite store (sl_options.durability). */
-#define SL_DURABLE 0 /**< default: synchronous=FULL; survives power loss */
-#define SL_FAST    1 /**< WAL + synchronous=NORMAL; survives a killed process */
+/** Durability of the SQLite and PostgreSQL stores (sl_options.durability). */
+#define SL_DURABLE 0 /**< default: synchronous=FULL (PostgreSQL: synchronous_commit=on); survives power loss */
+#define SL_FAST    1 /**< WAL + synchronous=NORMAL (PostgreSQL: synchronous_commit=off); survives a killed process */
 
 #define SL_OPTIONS_VERSION 1
 /** Options for sl_open*. Start from SL_OPTIONS_INIT or sl_options_init(). */
@@ -26,7 +26,7 @@ typedef struct sl_options {
     unsigned int version;      /**< SL_OPTIONS_VERSION */
     int32_t durability;        /**< SL_DURABLE (default) or SL_FAST */
     const char *tzdir;         /**< zoneinfo directory; NULL: $TZDIR, then /usr/share/zoneinfo */
-    int32_t busy_timeout_ms;   /**< SQLite lock wait before SL_EBUSY; 0: 5000; < 0: invalid */
+    int32_t busy_timeout_ms;   /**< lock wait before SL_EBUSY (PostgreSQL: lock_timeout); 0: 5000; < 0: invalid */
     int32_t reserved;          /**< must be 0 */
     const uint8_t *ledger_key; /**< optional secret keying the ledger hash chain; copied */
     size_t ledger_key_len;     /**< 0, or 16..64 bytes */
@@ -43,9 +43,16 @@ SL_API int sl_options_init(sl_options *opts, unsigned int version);
  * inside one write transaction. opts may be NULL for defaults.
  * On success *out is a new handle to release with sl_close(). On failure
  * *out is NULL and sl_errmsg(NULL) tells why (per thread).
- * Errors: SL_EINVAL (NULL out or path, bad options), SL_ESTORE (not a
- * SQLite file, corrupt, written by a newer schema, unwritable), SL_EBUSY,
- * SL_ENOMEM.
+ * PostgreSQL: a path that is a libpq connection string opens the
+ * PostgreSQL store instead (slotledger/postgres.h): a URI starting
+ * "postgresql://" or "postgres://", or a keyword string whose first word
+ * is a libpq keyword or "schema" followed by '=' ("host=/run/pg
+ * dbname=app schema=booking"). Name a SQLite file that looks like one
+ * "./host=...".
+ * Errors: SL_EINVAL (NULL out or path, bad options, malformed connection
+ * string), SL_ESTORE (not a SQLite file, corrupt, written by a newer
+ * schema, unwritable; cannot connect; built without PostgreSQL support),
+ * SL_EBUSY, SL_ENOMEM.
  */
 SL_API int sl_open(sl_db **out, const char *path, const sl_options *opts);
 

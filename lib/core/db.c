@@ -176,6 +176,33 @@ int sl_open_memory(sl_db **out, const sl_options *opts)
     return sl_open_store(out, st, opts);
 }
 
+/* A PostgreSQL connection string rather than a SQLite path: a libpq URI,
+ * or a keyword string whose first word is a libpq keyword (or our
+ * "schema") followed by '='. A SQLite file whose name starts so can still
+ * be opened as "./host=...". */
+static int is_pg_target(const char *path)
+{
+    static const char *const keywords[] = {
+        "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "service",
+        "connect_timeout", "client_encoding", "options", "application_name", "sslmode",
+        "sslrootcert", "sslcert", "sslkey", "target_session_attrs", "channel_binding", "schema",
+    };
+    if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
+        return 1;
+    while (*path == ' ' || *path == '\t')
+        path++;
+    size_t n = strcspn(path, "= \t");
+    const char *after = path + n;
+    while (*after == ' ' || *after == '\t')
+        after++;
+    if (*after != '=')
+        return 0;
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+        if (strlen(keywords[i]) == n && strncmp(path, keywords[i], n) == 0)
+            return 1;
+    return 0;
+}
+
 int sl_open(sl_db **out, const char *path, const sl_options *opts)
 {
     sl_store *st = NULL;
@@ -188,7 +215,8 @@ int sl_open(sl_db **out, const char *path, const sl_options *opts)
         return sl__err(NULL, SL_EINVAL, "sl_open: path is empty (use \":memory:\" for a private database)");
     if ((rc = options_check(opts)) != SL_OK)
         return rc;
-    if ((rc = sl_store_sqlite_new(&st, path, opts)) != SL_OK)
+    rc = is_pg_target(path) ? sl_store_pg_new(&st, path, opts) : sl_store_sqlite_new(&st, path, opts);
+    if (rc != SL_OK)
         return rc; /* message already recorded for this thread */
     return sl_open_store(out, st, opts);
 }

@@ -12,6 +12,8 @@ void setup(void)
         rc = sl_store_memory_new(&st);
     else if (strcmp(b, "sqlite") == 0)
         rc = sl_store_sqlite_new(&st, ":memory:", NULL);
+    else if (strcmp(b, "postgres") == 0)
+        rc = sl_store_pg_new(&st, sl_test_pg_conninfo(), NULL);
     else
         rc = sl_store_sqlite_new(&st, sl_test_path("conf.db"), NULL);
     ck_assert_msg(rc == SL_OK, "%s: %s", b, sl_errmsg(NULL));
@@ -94,7 +96,10 @@ sl_session session(sl_id tenant, sl_id student, sl_time start, int64_t duration,
     x.student = student;
     x.start = start;
     x.end = start + duration;
-    x.kind = SL_KIND_REGULAR;
+    /* Manual: these tests put overlapping sessions on purpose, and a store
+     * may refuse overlapping live blocking sessions of other kinds
+     * (PostgreSQL's exclusion constraint; see test_overlap_refusal). */
+    x.kind = SL_KIND_MANUAL;
     x.credits = 2;
     x.created_at = 30;
     x.updated_at = 31;

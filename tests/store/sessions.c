@@ -263,6 +263,51 @@ START_TEST(test_by_student_and_series)
 }
 END_TEST
 
+/* The one way a store may refuse a session the core asks for: overlapping
+ * a live, blocking, non-manual session of the same tenant (the core never
+ * asks for that). Refused or not, what is stored stays consistent; the
+ * PostgreSQL store must refuse (its exclusion constraint). Non-blocking,
+ * deleted, manual and other tenants' sessions never count. */
+START_TEST(test_overlap_refusal)
+{
+    const sl_time t0 = 30 * DAY;
+    sl_session a = session(1, 1, t0, 3600, NULL), cancelled = session(1, 2, t0, 3600, NULL),
+               deleted = session(1, 3, t0 + 600, 600, NULL), manual = session(1, 4, t0, 3600, NULL),
+               other = session(2, 1, t0, 3600, NULL), touching = session(1, 5, t0 + 3600, 600, NULL);
+    a.kind = cancelled.kind = deleted.kind = other.kind = touching.kind = SL_KIND_REGULAR;
+    cancelled.status = SL_STATUS_CANCELLED;
+    deleted.deleted_at = 5;
+    wbegin();
+    put_session(&a);
+    put_session(&cancelled);
+    put_session(&deleted);
+    put_session(&manual);
+    put_session(&other);
+    put_session(&touching); /* [start, end): touching is no overlap */
+    commit();
+
+    sl_session b = session(1, 9, t0 + 1800, 3600, "b");
+    b.kind = SL_KIND_TRIAL;
+    b.status = SL_STATUS_CONFIRMED;
+    wbegin();
+    int rc = st->session_put(st, &b);
+    if (strcmp(sl_test_backend, "postgres") == 0)
+        ck_assert_msg(rc == SL_ECONFLICT, "postgres accepted an overlap: %s", sl_strerror(rc));
+    else
+        ck_assert_msg(rc == SL_OK || rc == SL_ECONFLICT, "session_put: %s", sl_strerror(rc));
+    if (rc == SL_ECONFLICT) {
+        ck_assert_int_eq(b.id, 0);
+        ck_assert_sl(st->rollback(st), SL_OK);
+        rbegin();
+        sl_session out;
+        ck_assert_sl(st->session_by_key(st, &out, 1, "b"), SL_ENOTFOUND);
+        expect_ids(scan_sessions(1, t0, t0 + DAY, SL_INCLUDE_DELETED), "after the refusal",
+                   IDS(a.id, cancelled.id, manual.id, deleted.id, touching.id));
+    }
+    commit();
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_store_sessions, "sessions", setup, teardown, 120, test_session_put_get_replace,
               test_sessions_scan_edges, test_sessions_scan_flags, test_session_by_key,
-              test_duplicate_key_writes_nothing, test_by_student_and_series)
+              test_duplicate_key_writes_nothing, test_overlap_refusal, test_by_student_and_series)

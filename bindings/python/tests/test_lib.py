@@ -20,7 +20,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
 # The store vtable (sys/store.h) is for C backend authors; not wrapped.
 NOT_WRAPPED = {"sl_open_store", "sl_store_init", "sl_store_error", "sl_store_memory_new",
-               "sl_store_sqlite_new"}
+               "sl_store_sqlite_new", "sl_store_pg_new"}
 
 ALL_ERRORS = [
     (sl.InvalidArgument, -1, "SL_EINVAL"), (sl.NoMemory, -2, "SL_ENOMEM"),

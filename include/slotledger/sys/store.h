@@ -47,7 +47,11 @@
  *  - SL_SCAN_BLOCKING wins over SL_INCLUDE_DELETED;
  *  - a scan with from >= to still applies `start < to AND end > from`;
  *  - callbacks must not write to the store or start another scan (SQLite
- *    would reset the statement being stepped).
+ *    would reset the statement being stepped);
+ *  - a store may refuse, with SL_ECONFLICT, a session_put or a restore
+ *    that would make two live sessions of one tenant overlap when both
+ *    have a blocking status and neither is manual (PostgreSQL enforces
+ *    this with an exclusion constraint); the core never asks for that.
  *
  * Errors: a method returns SL_OK or a negative SL_E* code. SL_ENOTFOUND means
  * "no such row" and is not a failure of the store. For anything else the

@@ -1,0 +1,182 @@
+/*
+ * lib/store/postgres_internal.h - what the files of the PostgreSQL store
+ * share: statement indexes (their SQL is in postgres.c), the store struct,
+ * parameter and result helpers. postgres.c holds the connection,
+ * transactions, tenants, errors and the constructor; postgres_schema.c the
+ * schema and its migrations; postgres_schedule.c rules, overrides,
+ * sessions, soft delete and purge; postgres_ledger.c accounts, entries,
+ * holds and webhook events.
+ *
+ * Written against the public headers and libpq only, as a third party
+ * would write a store. Internal: not exported (sl__pg_* names are reachable
+ * from the uninstalled internal library, for white-box tests).
+ */
+#ifndef SL_STORE_POSTGRES_INTERNAL_H
+#define SL_STORE_POSTGRES_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "slotledger/postgres.h"
+#include "slotledger/sys/store.h"
+
+/* Longest message this store formats (the core copies what fits). */
+#define PG_MSG_SIZE 512
+/* Longest schema name (PostgreSQL's NAMEDATALEN - 1). */
+#define PG_SCHEMA_MAX 63
+
+enum {
+    PQ_TENANT_GET,
+    PQ_TENANT_PUT,
+    PQ_RULE_INSERT,
+    PQ_RULE_UPDATE,
+    PQ_RULE_GET,
+    PQ_RULES_LIVE,
+    PQ_RULES_ALL,
+    PQ_OVERRIDE_INSERT,
+    PQ_OVERRIDE_UPDATE,
+    PQ_OVERRIDE_GET,
+    PQ_OVERRIDES_LIVE,
+    PQ_OVERRIDES_ALL,
+    PQ_SESSION_INSERT,
+    PQ_SESSION_UPDATE,
+    PQ_SESSION_GET,
+    PQ_SESSION_BY_KEY,
+    PQ_SESSIONS_BLOCKING,
+    PQ_SESSIONS_BUSY,
+    PQ_SESSIONS_LIVE,
+    PQ_SESSIONS_ALL,
+    PQ_STUDENT_LIVE,
+    PQ_STUDENT_ALL,
+    PQ_SERIES,
+    PQ_RULE_SOFT_DELETE,
+    PQ_OVERRIDE_SOFT_DELETE,
+    PQ_SESSION_SOFT_DELETE,
+    PQ_ACCOUNT_SOFT_DELETE,
+    PQ_RULE_PURGE,
+    PQ_OVERRIDE_PURGE,
+    PQ_SESSION_PURGE,
+    PQ_ACCOUNT_GET,
+    PQ_ACCOUNT_PUT,
+    PQ_ACCOUNTS_TENANT,
+    PQ_ENTRY_INSERT,
+    PQ_ENTRY_BY_KEY,
+    PQ_ENTRY_LAST,
+    PQ_ENTRIES_TENANT,
+    PQ_ENTRIES_ACCOUNT,
+    PQ_HOLD_INSERT,
+    PQ_HOLD_UPDATE,
+    PQ_HOLD_GET,
+    PQ_HOLD_BY_KEY,
+    PQ_HOLDS_EXPIRED,
+    PQ_WEBHOOK_CLAIM,
+    PQ_ACCOUNT_MAC_PUT,
+    PQ_ACCOUNT_MAC_GET,
+    PQ_HOLD_MAC_PUT,
+    PQ_HOLD_MAC_GET,
+    PQ_HOLDS_TENANT,
+    PQ_COUNT
+};
+
+typedef struct pg_store {
+    sl_store base; /* first member */
+    PGconn *conn;
+    char schema[PG_SCHEMA_MAX + 1];
+    int fast;           /* SL_FAST: synchronous_commit = off */
+    int timeout_ms;     /* lock_timeout */
+    int no_advisory;    /* test-only: begin takes no advisory lock */
+    int broken;         /* the connection failed: reconnect at the next begin */
+    int prepared;       /* the statements exist on this connection */
+    unsigned long round_trips; /* requests sent to the server (tests read it) */
+    /* begin() only records the transaction's first statements; they go out
+     * with the transaction's first statement, in one pipeline. */
+    int begin_pending;
+    char begin_sql[64];
+    char lock_sql[160];  /* "" when the transaction takes no lock */
+    /* Idempotency keys: the first by-key lookup of a transaction reads the
+     * key in sessions, entries and holds at once (one round trip) and keeps
+     * the three results here until the store's next statement. */
+    int kc_valid;
+    sl_id kc_tenant;
+    char kc_key[SL_KEY_MAX + 1];
+    PGresult *kc_res[3];
+} pg_store;
+
+static inline pg_store *P(sl_store *st)
+{
+    return (pg_store *)st;
+}
+
+/* Statement parameters, sent in binary: int8 big-endian, bytea raw. */
+#define PG_MAX_PARAMS 16
+typedef struct pg_params {
+    int n;
+    const char *val[PG_MAX_PARAMS];
+    int len[PG_MAX_PARAMS];
+    int fmt[PG_MAX_PARAMS];
+    unsigned char i8[PG_MAX_PARAMS][8];
+} pg_params;
+
+void sl__pg_p_i64(pg_params *p, int64_t v);
+/* v == 0 is sent as NULL (deleted_at of a live row). */
+void sl__pg_p_deleted(pg_params *p, int64_t v);
+void sl__pg_p_bytes(pg_params *p, const void *b, size_t n);
+/* A NUL-terminated string as bytea (keys, references: any bytes). */
+void sl__pg_p_str(pg_params *p, const char *s);
+
+/* Run prepared statement `which` with p; a result of status
+ * PGRES_TUPLES_OK or PGRES_COMMAND_OK, or NULL after reporting the failure
+ * (the code is in *rc). The caller PQclear()s the result. */
+PGresult *sl__pg_run(sl_store *st, int which, const pg_params *p, const char *what, int *rc);
+/* Report a failed result (may be NULL) of `what` through sl_store_error;
+ * returns the code (see postgres.c for the SQLSTATE mapping). */
+int sl__pg_fail(sl_store *st, const PGresult *r, const char *what);
+
+/* Column readers of binary results: NULL reads as 0 / empty. */
+int64_t sl__pg_i64(const PGresult *r, int row, int col);
+/* Copies a bytea column into dst (cap bytes, NUL-terminated, truncated). */
+void sl__pg_text(const PGresult *r, int row, int col, char *dst, size_t cap);
+/* Copies a bytea column into dst when it has exactly n bytes. */
+void sl__pg_blob(const PGresult *r, int row, int col, uint8_t *dst, size_t n);
+
+/* Reads row 0 of statement `which` with `read`; SL_ENOTFOUND when none. */
+int sl__pg_row_one(sl_store *st, int which, const pg_params *p, void (*read)(const PGresult *r, int row, void *out),
+                   void *out, const char *what);
+/* The row of statement `which` ($1 = tenant, $2 = key) for an idempotency
+ * key; SL_ENOTFOUND for "" or an over-long key, which are never stored. */
+int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
+                      void (*read)(const PGresult *r, int row, void *out), void *out, const char *what);
+/* A write returning nothing, with its affected row count in *n (may be NULL). */
+int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, int64_t *n);
+
+/* Runs an insert (*id == 0: the id chosen is written back) or a replace of
+ * row *id. SL_EEXISTS (no message) when a unique key refused it,
+ * SL_ENOTFOUND when there is no row *id of that tenant. */
+int sl__pg_put(sl_store *st, int which, const pg_params *p, sl_id *id, const char *what);
+
+static inline int pg_invalid(sl_store *st, const char *msg)
+{
+    return sl_store_error(st, SL_EINVAL, msg);
+}
+
+/* The SQL of statement i and its parameter types ("I" int8, "B" bytea,
+ * "T" text, one letter per $n), or NULL past the last one. */
+const char *sl__pg_query(int i, const char **types);
+
+/* Create or migrate the schema of the connected store (postgres_schema.c):
+ * under an advisory lock, in one transaction. SL_ESTORE with a message
+ * in err for a newer schema or a schema holding other tables. */
+int sl__pg_migrate(PGconn *conn, const char *schema, char *err, size_t errlen);
+/* The schema version this library writes. */
+int sl__pg_schema_latest(void);
+
+/* Number of requests this store has sent to the server (white-box tests:
+ * round trips per booking and per post). */
+unsigned long sl__pg_round_trips(const sl_store *st);
+
+void sl__pg_schedule_methods(sl_store *st);
+void sl__pg_ledger_methods(sl_store *st);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * lib/store/postgres_schema.c - the PostgreSQL schema and its migrations.
+ * Append only: a released migration never changes. Applied versions are
+ * recorded in <schema>.sl_schema.
+ *
+ * Conventions (as in the SQLite schema, lib/store/schema.c): deleted_at is
+ * NULL for a live row; keys, references and webhook names are bytea (the
+ * store compares bytes, as the others do); windows are n pairs of
+ * little-endian int32. Every table's key starts with the tenant and every
+ * hot statement filters by it, so the schema distributes by tenant (Citus:
+ * see the README). Ids come from sl_ids, one counter row per table, updated
+ * inside the writing transaction: a rollback gives an id back, so ids are
+ * "the largest committed + 1" as in the other stores, never reused.
+ *
+ * The server enforces, by itself, a second line of defence behind the
+ * core's checks:
+ *  - sessions_no_overlap: no two live sessions of one tenant whose status
+ *    blocks time overlap, manual sessions excepted. Which statuses block is
+ *    defined once in the core, sl__status_blocking() in
+ *    lib/sessions/check.c (pending 1, confirmed 2, completed 4, no-show 5);
+ *    manual sessions (kind 3) "never conflict" (sl_schedule_manual,
+ *    sl_reschedule). The literals below repeat that definition: change them
+ *    together, with a new migration.
+ *  - unique (tenant, key) of sessions, entries and holds, unique
+ *    (tenant, seq) of entries, unique (tenant, date) of overrides;
+ *  - entries are append-only (triggers).
+ * accounts.mac / holds.mac (with mac_seq, the chain head they bind) are the
+ * row MACs the core computes with a ledger key; NULL is "no MAC".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "postgres_internal.h"
+
+/* A migration's SQL comes in parts (C compilers need not take longer
+ * string literals than 4095 bytes); they run in order, in one transaction. */
+#define MAX_PARTS 4
+typedef struct migration {
+    int version;
+    const char *description;
+    const char *sql[MAX_PARTS];
+} migration;
+
+static const migration migrations[] = {
+    {1, "tables, indexes, constraints", {
+     "CREATE TABLE sl_ids (entity bigint PRIMARY KEY, last bigint NOT NULL);"
+     "INSERT INTO sl_ids VALUES (1, 0), (2, 0), (3, 0), (4, 0), (5, 0);"
+     ""
+     "CREATE TABLE tenants ("
+     "  id bigint PRIMARY KEY, tz text NOT NULL,"
+     "  buffer_before bigint NOT NULL, buffer_after bigint NOT NULL, min_notice bigint NOT NULL,"
+     "  step bigint NOT NULL, max_advance_days bigint NOT NULL, late_cancel bigint NOT NULL,"
+     "  created_at bigint NOT NULL, updated_at bigint NOT NULL);"
+     ""
+     "CREATE TABLE rules ("
+     "  tenant bigint NOT NULL, id bigint NOT NULL,"
+     "  weekday bigint NOT NULL CHECK (weekday BETWEEN 1 AND 7),"
+     "  start_min bigint NOT NULL, end_min bigint NOT NULL,"
+     "  valid_from bigint NOT NULL, valid_until bigint NOT NULL,"
+     "  created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint,"
+     "  PRIMARY KEY (tenant, id));"
+     "CREATE INDEX rules_deleted ON rules (deleted_at) WHERE deleted_at IS NOT NULL;"
+     ""
+     "CREATE TABLE overrides ("
+     "  tenant bigint NOT NULL, id bigint NOT NULL, date bigint NOT NULL,"
+     "  windows bytea NOT NULL CHECK (length(windows) % 8 = 0 AND length(windows) <= 384),"
+     "  created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint,"
+     "  PRIMARY KEY (tenant, id));"
+     "CREATE UNIQUE INDEX overrides_date ON overrides (tenant, date);"
+     "CREATE INDEX overrides_deleted ON overrides (deleted_at) WHERE deleted_at IS NOT NULL;"
+     ""
+     "CREATE TABLE sessions ("
+     "  tenant bigint NOT NULL, id bigint NOT NULL, student bigint NOT NULL,"
+     "  start_at bigint NOT NULL, end_at bigint NOT NULL,"
+     "  status bigint NOT NULL CHECK (status BETWEEN 1 AND 5),"
+     "  kind bigint NOT NULL CHECK (kind BETWEEN 1 AND 3),"
+     "  credits bigint NOT NULL, hold_id bigint NOT NULL, series_id bigint NOT NULL,"
+     "  created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint,"
+     "  idem_key bytea NOT NULL CHECK (length(idem_key) <= 128),"
+     "  request_hash bytea NOT NULL CHECK (length(request_hash) = 16),"
+     "  CHECK (end_at > start_at AND end_at - start_at <= 86400),"
+     "  PRIMARY KEY (tenant, id),"
+     "  CONSTRAINT sessions_no_overlap EXCLUDE USING gist"
+     "    (tenant WITH =, int8range(start_at, end_at) WITH &&)"
+     "    WHERE (deleted_at IS NULL AND status IN (1, 2, 4, 5) AND kind <> 3));"
+     "CREATE INDEX sessions_blocking ON sessions (tenant, start_at, id) INCLUDE (end_at)"
+     "  WHERE deleted_at IS NULL AND status <> 3;"
+     "CREATE INDEX sessions_range ON sessions (tenant, start_at, id);"
+     "CREATE UNIQUE INDEX sessions_key ON sessions (tenant, idem_key) WHERE idem_key <> ''::bytea;"
+     "CREATE INDEX sessions_student ON sessions (tenant, student, start_at, id);"
+     "CREATE INDEX sessions_series ON sessions (tenant, series_id, start_at, id) WHERE series_id <> 0;"
+     "CREATE INDEX sessions_deleted ON sessions (deleted_at) WHERE deleted_at IS NOT NULL;",
+     "CREATE TABLE accounts ("
+     "  tenant bigint NOT NULL, student bigint NOT NULL,"
+     "  floor bigint NOT NULL, posted bigint NOT NULL, held bigint NOT NULL,"
+     "  created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint,"
+     "  mac_seq bigint, mac bytea CHECK (mac IS NULL OR length(mac) = 32),"
+     "  PRIMARY KEY (tenant, student));"
+     ""
+     "CREATE TABLE entries ("
+     "  tenant bigint NOT NULL, id bigint NOT NULL, seq bigint NOT NULL, account bigint NOT NULL,"
+     "  kind bigint NOT NULL, amount bigint NOT NULL, balance_after bigint NOT NULL,"
+     "  hold_id bigint NOT NULL, created_at bigint NOT NULL,"
+     "  idem_key bytea NOT NULL CHECK (length(idem_key) BETWEEN 1 AND 128),"
+     "  reference bytea NOT NULL CHECK (length(reference) <= 128),"
+     "  request_hash bytea NOT NULL CHECK (length(request_hash) = 16),"
+     "  hash bytea NOT NULL CHECK (length(hash) = 32),"
+     "  PRIMARY KEY (tenant, id));"
+     "CREATE UNIQUE INDEX entries_seq ON entries (tenant, seq);"
+     "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);"
+     "CREATE INDEX entries_account ON entries (tenant, account, seq);"
+     "CREATE FUNCTION sl_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+     "  $$BEGIN RAISE EXCEPTION 'ledger entries are append-only'; END$$;"
+     "CREATE TRIGGER entries_no_update BEFORE UPDATE OR DELETE ON entries"
+     "  FOR EACH ROW EXECUTE FUNCTION sl_entries_append_only();"
+     ""
+     "CREATE TABLE holds ("
+     "  tenant bigint NOT NULL, id bigint NOT NULL, account bigint NOT NULL,"
+     "  status bigint NOT NULL CHECK (status BETWEEN 1 AND 4),"
+     "  amount bigint NOT NULL, captured bigint NOT NULL, expires_at bigint NOT NULL,"
+     "  created_at bigint NOT NULL, resolved_at bigint NOT NULL, entry_id bigint NOT NULL,"
+     "  idem_key bytea NOT NULL CHECK (length(idem_key) <= 128),"
+     "  request_hash bytea NOT NULL CHECK (length(request_hash) = 16),"
+     "  mac_seq bigint, mac bytea CHECK (mac IS NULL OR length(mac) = 32),"
+     "  PRIMARY KEY (tenant, id));"
+     "CREATE UNIQUE INDEX holds_key ON holds (tenant, idem_key) WHERE idem_key <> ''::bytea;"
+     "CREATE INDEX holds_active ON holds (tenant, account, expires_at) WHERE status = 1;"
+     ""
+     "CREATE TABLE webhook_events ("
+     "  tenant bigint NOT NULL, source bytea NOT NULL, event_id bytea NOT NULL,"
+     "  claimed_at bigint NOT NULL,"
+     "  PRIMARY KEY (tenant, source, event_id));"}},
+};
+
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+/* Advisory lock class of schema migrations (two-key form: class, 0). */
+#define MIGRATE_LOCK "1399606374"
+
+int sl__pg_schema_latest(void)
+{
+    return migrations[N_MIGRATIONS - 1].version;
+}
+
+/* Runs sql; on failure writes "what: <server message>" into err. */
+static int exec_ok(PGconn *conn, const char *sql, char *err, size_t errlen, const char *what)
+{
+    PGresult *r = PQexec(conn, sql);
+    ExecStatusType s = PQresultStatus(r);
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+        PQclear(r);
+        return SL_OK;
+    }
+    const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(err, errlen, "%s: %s", what, m ? m : PQerrorMessage(conn));
+    int busy = state && (strcmp(state, "55P03") == 0 || strcmp(state, "40P01") == 0);
+    PQclear(r);
+    return busy ? SL_EBUSY : SL_ESTORE;
+}
+
+/* One integer of a one-row text result; -1 on any failure. */
+static long long query_ll(PGconn *conn, const char *sql)
+{
+    PGresult *r = PQexec(conn, sql);
+    long long v = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return v;
+}
+
+/* Inside the migration transaction: the version found (0 for an empty or
+ * missing schema), or a negative code with err set. */
+static int current_version(PGconn *conn, const char *schema, char *err, size_t errlen)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+             " ON n.oid = c.relnamespace WHERE n.nspname = '%s' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) * 2"
+             " + (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+             " ON n.oid = c.relnamespace WHERE n.nspname = '%s' AND c.relname = 'sl_schema')",
+             schema, schema);
+    long long probe = query_ll(conn, sql);
+    if (probe < 0) {
+        snprintf(err, errlen, "cannot read the catalog of schema \"%s\": %s", schema, PQerrorMessage(conn));
+        return SL_ESTORE;
+    }
+    if (probe == 0)
+        return 0;
+    if (probe % 2 == 0) {
+        snprintf(err, errlen, "schema \"%s\" holds tables that are not slotledger's (choose another schema)",
+                 schema);
+        return SL_ESTORE;
+    }
+    snprintf(sql, sizeof(sql), "SELECT coalesce(max(version), 0) FROM \"%s\".sl_schema", schema);
+    long long v = query_ll(conn, sql);
+    if (v < 0) {
+        snprintf(err, errlen, "cannot read \"%s\".sl_schema: %s", schema, PQerrorMessage(conn));
+        return SL_ESTORE;
+    }
+    if (v > sl__pg_schema_latest()) {
+        snprintf(err, errlen,
+                 "schema \"%s\" was written by a newer slotledger (schema version %lld; this library knows up to "
+                 "%d); upgrade the library",
+                 schema, v, sl__pg_schema_latest());
+        return SL_ESTORE;
+    }
+    return (int)v;
+}
+
+/* Applies the migrations after version `from`, recording each. */
+static int apply_from(PGconn *conn, const char *schema, int from, char *err, size_t errlen)
+{
+    char sql[512];
+    int rc;
+    snprintf(sql, sizeof(sql),
+             "CREATE SCHEMA IF NOT EXISTS \"%s\"; SET LOCAL search_path = \"%s\";"
+             " CREATE TABLE IF NOT EXISTS sl_schema (version bigint PRIMARY KEY,"
+             " description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+             schema, schema);
+    if ((rc = exec_ok(conn, sql, err, errlen, "cannot create the schema")) != SL_OK)
+        return rc;
+    for (size_t i = 0; i < N_MIGRATIONS; i++) {
+        const migration *m = &migrations[i];
+        if (m->version <= from)
+            continue;
+        for (int k = 0; k < MAX_PARTS && m->sql[k]; k++)
+            if ((rc = exec_ok(conn, m->sql[k], err, errlen, m->description)) != SL_OK)
+                return rc;
+        snprintf(sql, sizeof(sql), "INSERT INTO sl_schema (version, description) VALUES (%d, '%s')",
+                 m->version, m->description);
+        if ((rc = exec_ok(conn, sql, err, errlen, "cannot record a migration")) != SL_OK)
+            return rc;
+    }
+    return SL_OK;
+}
+
+int sl__pg_migrate(PGconn *conn, const char *schema, char *err, size_t errlen)
+{
+    int rc, v;
+    /* The extension goes where the connection's default search_path puts
+     * it (usually public), never into our schema: dropping one slotledger
+     * schema must not drop the operator classes others rely on. */
+    if ((rc = exec_ok(conn, "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ", 0)", err, errlen,
+                      "cannot lock the schema for migration")) != SL_OK)
+        goto out_rollback;
+    if ((v = current_version(conn, schema, err, errlen)) < 0) {
+        rc = v;
+        goto out_rollback;
+    }
+    if (v == sl__pg_schema_latest()) {
+        if ((rc = exec_ok(conn, "COMMIT", err, errlen, "cannot end the schema check")) != SL_OK)
+            goto out_rollback;
+        return SL_OK;
+    }
+    if ((rc = exec_ok(conn, "CREATE EXTENSION IF NOT EXISTS btree_gist", err, errlen,
+                      "cannot create extension btree_gist (needed by the no-overlap constraint; "
+                      "install postgresql-contrib or ask an administrator to create it)")) != SL_OK ||
+        (rc = apply_from(conn, schema, v, err, errlen)) != SL_OK ||
+        (rc = exec_ok(conn, "COMMIT", err, errlen, "cannot commit the schema")) != SL_OK)
+        goto out_rollback;
+    return SL_OK;
+
+out_rollback:
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+        PQclear(PQexec(conn, "ROLLBACK"));
+    return rc;
+}
