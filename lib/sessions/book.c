@@ -102,7 +102,7 @@ static int insert_session(sl_db *db, sl_session *s, sl_id tenant, sl_id student,
             return rc;
         s->hold_id = h.id;
     }
-    return sl__session_write(db, s, "writing a session");
+    return sl__session_write(db, s);
 }
 
 /* One regular, trial or manual booking: the whole operation. */
@@ -213,11 +213,10 @@ static int cmp_session_id(const void *a, const void *b)
  * request order. */
 static int series_load(sl_db *db, series_ctx *c, sl_id tenant, sl_id series)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->sessions_by_series(db->store, tenant, series, collect_series, c);
+    int rc = sl__st_sessions_by_series(db, tenant, series, collect_series, c);
     if (rc == SL_OK && c->out)
         qsort(c->out, c->n < c->cap ? c->n : c->cap, sizeof(*c->out), cmp_session_id);
-    return sl__store_rc(db, seq, rc, "reading a series");
+    return rc;
 }
 
 /* Gives every session of a batch the first one's id as series id. */
@@ -226,7 +225,7 @@ static int series_link(sl_db *db, sl_session *s, size_t n)
     int rc;
     for (size_t i = 0; i < n; i++) {
         s[i].series_id = s[0].id;
-        if ((rc = sl__session_write(db, &s[i], "linking a series")) != SL_OK)
+        if ((rc = sl__session_write(db, &s[i])) != SL_OK)
             return rc;
     }
     return SL_OK;
