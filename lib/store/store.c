@@ -42,7 +42,9 @@ int sl_store_init(sl_store *st, unsigned int version)
 
 /* The *must* methods (sys/store.h), in struct order so that a message
  * names the first one missing. Every other method is *may*: its wrapper
- * falls back when it is NULL. */
+ * falls back when it is NULL. accounts_scan stays a must: no other method
+ * finds an account row without entries, and sl_ledger_verify must see a
+ * forged one (a may method only speeds things up). */
 #define MUST(m) {offsetof(sl_store, m), #m}
 static const struct {
     size_t offset;
@@ -53,7 +55,7 @@ static const struct {
     MUST(override_put),   MUST(overrides_scan), MUST(session_put),  MUST(sessions_scan),
     MUST(soft_delete),    MUST(purge),         MUST(account_get),   MUST(account_put),
     MUST(entry_append),   MUST(entry_last),    MUST(entries_scan),  MUST(hold_put),
-    MUST(hold_get),       MUST(holds_expired_scan), MUST(webhook_claim),
+    MUST(hold_get),       MUST(holds_expired_scan), MUST(webhook_claim), MUST(accounts_scan),
 };
 #undef MUST
 
@@ -510,45 +512,9 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int push_account_of(void *p, const sl_entry *e)
-{
-    return sl__grow_push(p, &e->account);
-}
-
-/* Without accounts_scan: the accounts that have entries, found through
- * entries_scan (an account with neither entries nor a balance is not seen). */
-static int accounts_from_entries(sl_db *db, sl_id tenant, account_guard *g)
-{
-    sl__grow ids = {NULL, 0, 0, sizeof(sl_id), 0};
-    unsigned long seq = db->err_seq;
-    int rc = ST(db)->entries_scan(ST(db), tenant, 0, 0, push_account_of, &ids);
-    if (ids.failed)
-        rc = sl__err(db, SL_ENOMEM, "out of memory reading the accounts");
-    if ((rc = store_rc(db, seq, rc, "reading the accounts")) != SL_OK)
-        goto out_free_ids;
-    if (ids.n)
-        qsort(ids.p, ids.n, sizeof(sl_id), cmp_id);
-    for (size_t i = 0; rc == SL_OK && i < ids.n; i++) {
-        const sl_id *id = (const sl_id *)ids.p + i;
-        sl_account a;
-        if (i > 0 && id[-1] == id[0])
-            continue;
-        if ((rc = sl__st_account_get(db, &a, tenant, *id)) == SL_ENOTFOUND)
-            rc = SL_OK; /* entries without an account: verify reports it */
-        else if (rc == SL_OK)
-            rc = account_pass(g, &a);
-    }
-out_free_ids:
-    free(ids.p);
-    return rc;
-}
-
 int sl__st_accounts_scan(sl_db *db, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
 {
-    if (ST(db)->accounts_scan)
-        SCAN(db, "reading the accounts", account, accounts_scan, cb, ctx, tenant);
-    account_guard g = {cb, ctx, 0};
-    return accounts_from_entries(db, tenant, &g);
+    SCAN(db, "reading the accounts", account, accounts_scan, cb, ctx, tenant);
 }
 
 /* ---- version 2 ------------------------------------------------------------ */
