@@ -6,7 +6,9 @@
  * verify, soft delete and restore) on a full store and on the same backend
  * without one may method, and compares the transcripts. Also: a version-1
  * store (whose struct ends before the version-2 methods) keeps working and
- * its version-2 slots are never read. Runs per backend (argv[1]).
+ * its version-2 slots are never read; a backend applies the status set the
+ * core passes with SL_SCAN_BLOCKING instead of a rule of its own, and the
+ * SQLite index encodes the core's set. Runs per backend (argv[1]).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "faulty_store.h"
+#include "store/sqlite_internal.h"
 #include "support.h"
 
 #define DAY 86400
@@ -253,6 +256,69 @@ START_TEST(test_version_1_store_keeps_working)
 }
 END_TEST
 
+/* Which statuses block time is the core's rule, passed to the store as
+ * data: a backend returns the live sessions of exactly the statuses asked
+ * for, whatever they are. */
+static int collect_status(void *ctx, const sl_session *s)
+{
+    uint32_t *seen = ctx;
+    *seen |= 1u << s->id;
+    return 0;
+}
+
+START_TEST(test_scan_applies_the_status_set_given)
+{
+    sl_store *st = new_store();
+    sl_session x[6];
+    ck_assert_sl(st->begin(st, 1, 1), SL_OK);
+    for (int32_t status = 1; status <= 5; status++) {
+        sl_session *s = &x[status];
+        memset(s, 0, sizeof(*s));
+        s->version = SL_SESSION_VERSION;
+        s->tenant = 1;
+        s->student = 1;
+        s->status = status;
+        s->kind = SL_KIND_REGULAR;
+        s->start = BASE + status * 3600;
+        s->end = s->start + 1800;
+        ck_assert_sl(st->session_put(st, s), SL_OK);
+        ck_assert_int_eq(s->id, status); /* ids 1..5 in order */
+    }
+    ck_assert_sl(st->commit(st), SL_OK);
+    static const struct {
+        uint32_t set, want; /* SL_SCAN_STATUS bits; ids (== statuses) as bits */
+    } cases[] = {
+        {SL_SCAN_STATUS(SL_STATUS_CONFIRMED), 1u << 2},
+        {SL_SCAN_STATUS(SL_STATUS_CANCELLED), 1u << 3},
+        {SL_SCAN_STATUS(SL_STATUS_PENDING) | SL_SCAN_STATUS(SL_STATUS_NO_SHOW), (1u << 1) | (1u << 5)},
+        {0, 0},
+    };
+    ck_assert_sl(st->begin(st, 1, 0), SL_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (uint32_t times = 0; times <= SL_SCAN_TIMES_ONLY; times += SL_SCAN_TIMES_ONLY) {
+            uint32_t seen = 0;
+            ck_assert_sl(st->sessions_scan(st, 1, BASE, BASE + DAY, SL_SCAN_BLOCKING | cases[i].set | times,
+                                           collect_status, &seen),
+                         SL_OK);
+            ck_assert_msg(seen == cases[i].want, "case %zu%s: got %#x, want %#x", i, times ? " (times only)" : "",
+                          seen, cases[i].want);
+        }
+    }
+    ck_assert_sl(st->rollback(st), SL_OK);
+    st->free(st);
+}
+END_TEST
+
+/* The SQLite partial index encodes a status set in SQL (schema.c); it must
+ * be the set the core defines as blocking, or the conflict scan would
+ * silently leave the index. */
+START_TEST(test_core_blocking_set_is_the_indexed_one)
+{
+    ck_assert_uint_eq(sl__blocking_scan() & SL_SCAN_STATUS_MASK, SL__SQ_INDEXED_STATUSES);
+    ck_assert_uint_eq(sl__blocking_scan() & ~SL_SCAN_STATUS_MASK, SL_SCAN_BLOCKING);
+}
+END_TEST
+
 Suite *suite_store_may(void);
 Suite *suite_store_may(void)
 {
@@ -263,6 +329,8 @@ Suite *suite_store_may(void)
     tcase_add_test(tc, test_no_may_method_at_all);
     tcase_add_test(tc, test_must_methods_still_checked);
     tcase_add_test(tc, test_version_1_store_keeps_working);
+    tcase_add_test(tc, test_scan_applies_the_status_set_given);
+    tcase_add_test(tc, test_core_blocking_set_is_the_indexed_one);
     suite_add_tcase(s, tc);
     return s;
 }

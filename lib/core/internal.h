@@ -53,6 +53,11 @@ int sl__tx_end(sl_db *db, int rc);
 /* The store's methods, called only through lib/store/store.c. */
 #include "store/store_internal.h"
 
+/* The sessions_scan flags that select the sessions blocking time:
+ * SL_SCAN_BLOCKING and the status bit of every status for which
+ * sl__status_blocking holds (lib/sessions/check.c, the one definition). */
+uint32_t sl__blocking_scan(void);
+
 /* Instants the library accepts: years 0000..9999 (SL_EINVAL otherwise,
  * naming the argument). Keeps every sum of times and durations in range. */
 #define SL__TIME_MIN SL_TIME_MIN

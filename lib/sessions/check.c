@@ -14,6 +14,15 @@ int sl__status_blocking(int32_t status)
            status == SL_STATUS_NO_SHOW;
 }
 
+uint32_t sl__blocking_scan(void)
+{
+    uint32_t flags = SL_SCAN_BLOCKING;
+    for (int32_t s = 1; s <= 15; s++)
+        if (sl__status_blocking(s))
+            flags |= SL_SCAN_STATUS(s);
+    return flags;
+}
+
 void sl__slot_text(char *buf, size_t cap, sl_time start, sl_time end)
 {
     char a[SL_TIME_TEXT_SIZE], b[SL_TIME_TEXT_SIZE];
@@ -46,7 +55,7 @@ static sl_id blocker_id(sl_db *db, const sl__avail *a, sl_id tenant, sl_time sta
 {
     int64_t widen = a->tenant.buffer_before + a->tenant.buffer_after;
     find_ctx f = {start - widen, start + duration + widen, exclude, 0};
-    sl__st_sessions_scan(db, tenant, f.lo, f.hi, SL_SCAN_BLOCKING | SL_SCAN_TIMES_ONLY, find_blocker, &f);
+    sl__st_sessions_scan(db, tenant, f.lo, f.hi, sl__blocking_scan() | SL_SCAN_TIMES_ONLY, find_blocker, &f);
     return f.found;
 }
 

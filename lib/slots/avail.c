@@ -298,7 +298,7 @@ int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time 
     int64_t total_buffer = a->tenant.buffer_before + a->tenant.buffer_after;
     busy_ctx bc = {db, &db->scratch->busy, 0, exclude, SL_OK};
     rc = sl__st_sessions_scan(db, tenant, from - total_buffer - duration,
-                                  to + duration + total_buffer, SL_SCAN_BLOCKING | SL_SCAN_TIMES_ONLY, collect_busy,
+                                  to + duration + total_buffer, sl__blocking_scan() | SL_SCAN_TIMES_ONLY, collect_busy,
                                   &bc);
     if (rc != SL_OK)
         return bc.rc != SL_OK ? bc.rc : rc;

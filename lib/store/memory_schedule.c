@@ -50,17 +50,12 @@ static size_t session_index(const mem_store *m, sl_id tenant, sl_id id)
     return i < m->sessions.n && session_at(m, i)->id == id ? i : SIZE_MAX;
 }
 
-static int blocking_status(int32_t status)
-{
-    return status == SL_STATUS_PENDING || status == SL_STATUS_CONFIRMED ||
-           status == SL_STATUS_COMPLETED || status == SL_STATUS_NO_SHOW;
-}
-
-/* Whether a session passes a scan's flags. */
+/* Whether a session passes a scan's flags (the status set of
+ * SL_SCAN_BLOCKING comes from the core). */
 static int session_visible(const sl_session *s, uint32_t flags)
 {
     if (flags & SL_SCAN_BLOCKING)
-        return s->deleted_at == 0 && blocking_status(s->status);
+        return s->deleted_at == 0 && s->status >= 1 && s->status <= 15 && (flags & SL_SCAN_STATUS(s->status));
     return s->deleted_at == 0 || (flags & SL_INCLUDE_DELETED);
 }
 

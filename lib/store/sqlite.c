@@ -117,7 +117,9 @@ static const query queries[Q_COUNT] = {
         "SELECT " SESSION_COLS " FROM sessions WHERE tenant = ?1 AND idem_key = ?2"
         " AND idem_key <> ''"},
     /* The conflict scan: deleted_at IS NULL AND status <> 3 repeat the
-     * partial index sessions_blocking's condition word for word. */
+     * partial index sessions_blocking's condition word for word, so that
+     * the planner uses it. Used only when the scan's status set is the
+     * one the index encodes (SL__SQ_INDEXED_STATUSES, sqlite_internal.h). */
     [Q_SESSIONS_BLOCKING] = {"sessions_blocking", SL__QUERY_HOT,
         "SELECT " SESSION_COLS " FROM sessions INDEXED BY sessions_blocking"
         " WHERE tenant = ?1 AND deleted_at IS NULL AND status <> 3 AND " SESSION_RANGE

@@ -146,7 +146,7 @@ struct sl_store {
     int (*session_by_key)(sl_store *st, sl_session *out, sl_id tenant, const char *key);
     /** must: sessions with start < to and end > from, sorted by (start, id).
      * Deleted ones only with SL_INCLUDE_DELETED; with SL_SCAN_BLOCKING only
-     * live sessions of a blocking status. Sessions last at most 86400 s,
+     * live sessions whose status bit (SL_SCAN_STATUS) is set in flags. Sessions last at most 86400 s,
      * which a backend may use to bound its index range. */
     int (*sessions_scan)(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
                          int (*cb)(void *ctx, const sl_session *s), void *ctx);
@@ -229,9 +229,17 @@ struct sl_store {
     int (*holds_scan)(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx);
 };
 
-/** Scan flag: only live sessions of a blocking status (pending, confirmed,
- * completed, no_show). */
+/** Scan flag: only live sessions whose status is in the scan's status set,
+ * the SL_SCAN_STATUS bits of the same flags. Which statuses block time is
+ * the core's rule (today pending, confirmed, completed and no_show); it
+ * passes them as data and a backend applies the set as given. (A backend
+ * written against version 1 of this header, which knew no status bits,
+ * applies that list itself.) */
 #define SL_SCAN_BLOCKING 0x100u
+/** The bit of session status s (SL_STATUS_*, 1..15) in a scan's status set. */
+#define SL_SCAN_STATUS(s) (1u << (16 + (s)))
+/** Every status bit. */
+#define SL_SCAN_STATUS_MASK 0xFFFF0000u
 /** Scan flag, a hint: the caller reads only id, tenant, start and end of
  * each session, so a backend may leave the other fields zero (SQLite then
  * answers from a covering index). Ignoring it is always correct. */
