@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "faulty_store.h"
+#include "core/internal.h"
 #include "store/sqlite_internal.h"
 #include "support.h"
 

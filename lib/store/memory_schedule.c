@@ -283,7 +283,7 @@ static int mem_session_put(sl_store *st, sl_session *s)
     if (row.id != 0 && (old = session_index(m, row.tenant, row.id)) == SIZE_MAX)
         return SL_ENOTFOUND;
     if (row.key[0] && session_with_key(m, row.tenant, row.key, row.id)) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__MEM_MSG_SIZE];
         snprintf(msg, sizeof(msg), "memory store: tenant %lld already has a session with key \"%s\"",
                  (long long)row.tenant, row.key);
         return sl_store_error(st, SL_EEXISTS, msg);

@@ -17,7 +17,6 @@
 
 #include <sqlite3.h>
 
-#include "core/internal.h"
 #include "schema.h"
 #include "sqlite_internal.h"
 #include "sqlite_queries.h"
@@ -254,7 +253,7 @@ const char *sl__sqlite_query(int i, const char **name, int *kind)
 /* Report SQLite's failure through the store error helper. */
 static int sq_fail(sl_store *st, int rc, const char *what)
 {
-    char msg[SL__ERRMSG_SIZE];
+    char msg[SL__SQ_MSG_SIZE];
     int code = sl__sqlite_code(rc);
     if (code == SL_OK)
         code = SL_ESTORE;
@@ -359,7 +358,7 @@ int sl__sq_write_q(sl_store *st, int which, const char *what)
     sqlite3_stmt *s = Q(st)->q[which];
     int rc = sqlite3_step(s), code = SL_OK;
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__SQ_MSG_SIZE];
         snprintf(msg, sizeof(msg), "sqlite: %s: the row already exists (%s)", what,
                  sqlite3_errmsg(Q(st)->h));
         code = sl_store_error(st, SL_EEXISTS, msg);
@@ -465,21 +464,23 @@ static int wal_on(sqlite3 *h, int timeout_ms)
 /* Records a construction failure for sl_errmsg(NULL) and returns its code. */
 static int open_fail(sqlite3 *h, int code, const char *path, const char *why)
 {
-    sl__err(NULL, code, "cannot open \"%s\": %s", path, why ? why : (h ? sqlite3_errmsg(h) : "out of memory"));
-    return code;
+    char msg[SL__SQ_MSG_SIZE];
+    snprintf(msg, sizeof(msg), "cannot open \"%.200s\": %.290s", path,
+             why ? why : (h ? sqlite3_errmsg(h) : "out of memory"));
+    return sl_store_error(NULL, code, msg);
 }
 
 int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts)
 {
     sq_store *s = NULL;
-    char err[SL__ERRMSG_SIZE];
+    char err[SL__SQ_MSG_SIZE];
     int rc, code;
 
     if (!out || !path)
-        return sl__err(NULL, SL_EINVAL, "sl_store_sqlite_new: %s is NULL", out ? "path" : "out");
+        return sl_store_error(NULL, SL_EINVAL, out ? "sl_store_sqlite_new: path is NULL" : "sl_store_sqlite_new: out is NULL");
     *out = NULL;
     if (!(s = calloc(1, sizeof(*s))))
-        return sl__err(NULL, SL_ENOMEM, "out of memory");
+        return sl_store_error(NULL, SL_ENOMEM, "out of memory");
     sl_store_init(&s->base, SL_STORE_VERSION);
 
     rc = sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

@@ -14,7 +14,13 @@
 
 #include <sqlite3.h>
 
-#include "core/internal.h"
+/* Public headers only, as a third party would write a backend (a meson
+ * check builds the backends without lib/ on the include path). */
+#include "slotledger.h"
+#include "slotledger/sys/store.h"
+
+/* Room for a message handed to sl_store_error. */
+#define SL__SQ_MSG_SIZE 512
 
 
 enum {

@@ -249,7 +249,7 @@ static int sq_session_put(sl_store *st, sl_session *x)
     sqlite3_bind_blob(s, 15, x->request_hash, (int)sizeof(x->request_hash), SQLITE_STATIC);
     rc = sl__sq_write_q(st, which, x->id == 0 ? "inserting a session" : "replacing a session");
     if (rc == SL_EEXISTS) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__SQ_MSG_SIZE];
         snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has a session with key \"%s\"",
                  (long long)x->tenant, x->key);
         return sl_store_error(st, SL_EEXISTS, msg);
