@@ -68,16 +68,12 @@ int sl_tenant_put(sl_db *db, const sl_tenant *t, sl_time now)
     else if (rc == SL_ENOTFOUND)
         row.created_at = now;
     else
-        goto out_rollback;
-    if ((rc = sl__st_tenant_put(db, &row)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+    rc = sl__st_tenant_put(db, &row);
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     return sl__ok(db);
-
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_tenant_get(sl_db *db, sl_tenant *out, sl_id id)

@@ -202,11 +202,8 @@ int sl_purge(sl_db *db, size_t *purged, int32_t entity, sl_time before)
         return rc;
     if ((rc = sl__tx_begin(db, 0, 1)) != SL_OK)
         return rc;
-    if ((rc = sl__st_purge(db, entity, before, &n)) != SL_OK) {
-        sl__tx_rollback(db);
-        return rc;
-    }
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+    rc = sl__st_purge(db, entity, before, &n);
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (purged)
         *purged = n;

@@ -57,7 +57,7 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     memset(&r, 0, sizeof(r));
     if (rule) {
         rc = sl__st_rule_get(db, &r, tenant, rule);
@@ -65,10 +65,10 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
             rc = SL_ENOTFOUND;
         if (rc == SL_ENOTFOUND) {
             rc = sl__err(db, rc, "rule %lld of tenant %lld not found", (long long)rule, (long long)tenant);
-            goto out_rollback;
+            goto out_end_tx;
         }
         if (rc != SL_OK)
-            goto out_rollback;
+            goto out_end_tx;
     } else {
         r.version = SL_RULE_VERSION;
         r.tenant = tenant;
@@ -76,11 +76,11 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
     }
     count_ctx c = {weekday, rule, 0};
     if ((rc = sl__st_rules_scan(db, tenant, 0, count_weekday, &c)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     if (c.n >= SL_MAX_WINDOWS_PER_DAY) {
         rc = sl__err(db, SL_EINVAL, "weekday %d already has %d live rules, the most one date may have", (int)weekday,
                      SL_MAX_WINDOWS_PER_DAY);
-        goto out_rollback;
+        goto out_end_tx;
     }
     r.weekday = weekday;
     r.start_min = start;
@@ -88,17 +88,13 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
     r.valid_from = from;
     r.valid_until = until;
     r.updated_at = now;
-    if ((rc = sl__st_rule_put(db, &r)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+    rc = sl__st_rule_put(db, &r);
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out_id)
         *out_id = r.id;
     return sl__ok(db);
-
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_rule_add(sl_db *db, sl_id *out_id, sl_id tenant, int32_t weekday, int32_t start_min,
@@ -244,23 +240,19 @@ int sl_override_set(sl_db *db, sl_id *out_id, sl_id tenant, sl_date date, const 
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     rc = sl__st_override_get(db, &old, tenant, date);
     if (rc == SL_OK) {
         o.id = old.id; /* one row per date: replace it (and revive it) */
         o.created_at = old.created_at;
     } else if (rc != SL_ENOTFOUND) {
-        goto out_rollback;
+        goto out_end_tx;
     }
-    if ((rc = sl__st_override_put(db, &o)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+    rc = sl__st_override_put(db, &o);
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out_id)
         *out_id = o.id;
     return sl__ok(db);
-
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
