@@ -65,7 +65,16 @@ sl_db *sl_test_open(void)
 {
     sl_db *db = NULL;
     int rc;
-    if (strcmp(sl_test_backend, "memory") == 0)
+    const char *drop = getenv("SL_TEST_DROP_MAY");
+    if (drop && *drop) {
+        sl_store *st = NULL;
+        const char *path = strcmp(sl_test_backend, "memory") == 0   ? NULL
+                           : strcmp(sl_test_backend, "sqlite") == 0 ? ":memory:"
+                                                                    : sl_test_path("store.db");
+        rc = path ? sl_store_sqlite_new(&st, path, NULL) : sl_store_memory_new(&st);
+        ck_assert_msg(rc == SL_OK && sl_test_drop_may(st, drop) == 0, "SL_TEST_DROP_MAY=%s", drop);
+        rc = sl_open_store(&db, st, NULL);
+    } else if (strcmp(sl_test_backend, "memory") == 0)
         rc = sl_open_memory(&db, NULL);
     else if (strcmp(sl_test_backend, "sqlite") == 0)
         rc = sl_open(&db, ":memory:", NULL);

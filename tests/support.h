@@ -30,6 +30,12 @@ void sl_test_sqlite_exec(const char *path, const char *sql);
  * plus a new schema name, so that every open starts from an empty store.
  * The string is static, valid until the next call. */
 const char *sl_test_pg_conninfo(void);
+/* With $SL_TEST_DROP_MAY=<method>, sl_test_open's store lacks that *may*
+ * method (tests/drop_may.c): the core's fallback must answer alike.
+ * sl_test_drop_may: 0, or -1 for a name that is not a may method;
+ * sl_test_may_name(i): the i-th may method's name, NULL past the end. */
+int sl_test_drop_may(sl_store *st, const char *name);
+const char *sl_test_may_name(size_t i);
 /* Path of a new, not yet existing file in a private temporary directory. */
 const char *sl_test_path(const char *name);
 /* Remove the temporary directory (called by the runner). */

@@ -61,51 +61,6 @@ static int options_check(const sl_options *opts)
     return SL_OK;
 }
 
-/* Every version-1 method is a "must" (sys/store.h): checked once here so
- * that the core can call them without testing each pointer. The table
- * lists them in struct order, so the message names the first one missing. */
-#define SL__METHOD(m) {offsetof(sl_store, m), #m}
-static const struct {
-    size_t offset;
-    const char *name;
-} required_methods[] = {
-    SL__METHOD(begin),          SL__METHOD(commit),
-    SL__METHOD(rollback),       SL__METHOD(free),
-    SL__METHOD(tenant_get),     SL__METHOD(tenant_put),
-    SL__METHOD(rule_put),       SL__METHOD(rule_get),
-    SL__METHOD(rules_scan),     SL__METHOD(override_put),
-    SL__METHOD(override_get),   SL__METHOD(overrides_scan),
-    SL__METHOD(session_put),    SL__METHOD(session_get),
-    SL__METHOD(session_by_key), SL__METHOD(sessions_scan),
-    SL__METHOD(sessions_by_student), SL__METHOD(sessions_by_series),
-    SL__METHOD(soft_delete),    SL__METHOD(purge),
-    SL__METHOD(account_get),    SL__METHOD(account_put),
-    SL__METHOD(entry_append),   SL__METHOD(entry_by_key),
-    SL__METHOD(entry_last),     SL__METHOD(entries_scan),
-    SL__METHOD(hold_put),       SL__METHOD(hold_get),
-    SL__METHOD(hold_by_key),    SL__METHOD(holds_expired_scan),
-    SL__METHOD(webhook_claim),  SL__METHOD(accounts_scan),
-};
-#undef SL__METHOD
-
-/* The name of the first required method st lacks, or NULL. A method
- * pointer is read through memcpy: ISO C has no generic function pointer
- * type, but every one of them has the size of `void (*)(void)`. */
-_Static_assert(sizeof(void (*)(void)) == sizeof(((sl_store *)0)->begin) &&
-                   sizeof(void (*)(void)) == sizeof(((sl_store *)0)->accounts_scan),
-               "store methods are read as void (*)(void)");
-
-static const char *missing_method(const sl_store *st)
-{
-    for (size_t i = 0; i < sizeof(required_methods) / sizeof(required_methods[0]); i++) {
-        void (*fn)(void) = NULL;
-        memcpy(&fn, (const unsigned char *)st + required_methods[i].offset, sizeof(fn));
-        if (!fn)
-            return required_methods[i].name;
-    }
-    return NULL;
-}
-
 int sl_open_store(sl_db **out, sl_store *store, const sl_options *opts)
 {
     sl_db *db = NULL;
@@ -119,17 +74,8 @@ int sl_open_store(sl_db **out, sl_store *store, const sl_options *opts)
     }
     if ((rc = options_check(opts)) != SL_OK)
         goto out_free_store;
-    if (store->version == 0 || store->version > SL_STORE_VERSION) {
-        rc = sl__err(NULL, SL_EINVAL, "store version %u is not supported (this library knows 1..%d)",
-                     store->version, SL_STORE_VERSION);
+    if ((rc = sl__store_check(store)) != SL_OK)
         goto out_free_store;
-    }
-    const char *missing = missing_method(store);
-    if (missing) {
-        rc = sl__err(NULL, SL_EINVAL, "store lacks a required method: %s (every version-%u method is required)",
-                     missing, store->version);
-        goto out_free_store;
-    }
     if (sl__crypto_init() != SL_OK) {
         rc = sl__err(NULL, SL_ESTORE, "libsodium failed to initialise");
         goto out_free_store;
@@ -147,8 +93,7 @@ int sl_open_store(sl_db **out, sl_store *store, const sl_options *opts)
         memcpy(db->ledger_key, opts->ledger_key, opts->ledger_key_len);
         db->ledger_key_len = opts->ledger_key_len;
     }
-    db->store = store;
-    store->core = db;
+    sl__store_attach(db, store);
     *out = db;
     sl__ok(NULL);
     return sl__ok(db);
@@ -156,8 +101,7 @@ int sl_open_store(sl_db **out, sl_store *store, const sl_options *opts)
 out_free_db:
     free(db);
 out_free_store:
-    if (store && store->free && store->version != 0)
-        store->free(store);
+    sl__store_free(store);
     return rc;
 }
 
@@ -227,7 +171,7 @@ int sl_close(sl_db *db)
         return SL_OK;
     if (db->in_tx)
         sl__tx_rollback(db);
-    db->store->free(db->store);
+    sl__store_close(db);
     sl__scratch_free(db->scratch);
     sodium_memzero(db->ledger_key, sizeof(db->ledger_key));
     free(db->tzdir);

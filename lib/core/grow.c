@@ -21,14 +21,14 @@ int sl__grow_push(sl__grow *g, const void *row)
     return 0;
 }
 
-int sl__grow_finish(sl_db *db, sl__grow *g, int rc, unsigned long seq, void **out, size_t *count)
+int sl__grow_finish(sl_db *db, sl__grow *g, int rc, void **out, size_t *count)
 {
     if (rc != SL_OK) {
         free(g->p);
         g->p = NULL;
         if (g->failed)
             return sl__err(db, SL_ENOMEM, "out of memory listing rows");
-        return sl__store_rc(db, seq, rc, "listing rows");
+        return rc;
     }
     if (!g->n) {
         free(g->p);

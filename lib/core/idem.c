@@ -80,17 +80,16 @@ static const uint8_t *row_hash(sl__idem_table t, const void *row, sl_id *id, con
  * store error; *row points at it. */
 static int row_by_key(sl_db *db, sl__idem *q, sl_id tenant, sl__idem_table t, const void **row)
 {
-    unsigned long seq = db->err_seq;
     int rc;
     if (t == SL__IDEM_SESSION)
-        rc = db->store->session_by_key(db->store, &q->session, tenant, q->key), *row = &q->session;
+        rc = sl__st_session_by_key(db, &q->session, tenant, q->key), *row = &q->session;
     else if (t == SL__IDEM_ENTRY)
-        rc = db->store->entry_by_key(db->store, &q->entry, tenant, q->key), *row = &q->entry;
+        rc = sl__st_entry_by_key(db, &q->entry, tenant, q->key), *row = &q->entry;
     else
-        rc = db->store->hold_by_key(db->store, &q->hold, tenant, q->key), *row = &q->hold;
+        rc = sl__st_hold_by_key(db, &q->hold, tenant, q->key), *row = &q->hold;
     if (rc == SL_ENOTFOUND)
         return rc;
-    return sl__store_rc(db, seq, rc, "looking up an idempotency key");
+    return rc;
 }
 
 /* Decides about the row found in table t: replay (SL_OK, q->found) or

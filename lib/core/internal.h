@@ -50,10 +50,13 @@ void sl__tx_rollback(sl_db *db);
  *     out_end_tx:
  *         if ((rc = sl__tx_end(db, rc)) != SL_OK) return rc; */
 int sl__tx_end(sl_db *db, int rc);
-/* Fill in a generic message when a store method failed without one. */
-int sl__store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what);
-/* Whether the store keeps row MACs (version 2 with mac_put and mac_get). */
-int sl__store_has_macs(const sl_store *st);
+/* The store's methods, called only through lib/store/store.c. */
+#include "store/store_internal.h"
+
+/* The sessions_scan flags that select the sessions blocking time:
+ * SL_SCAN_BLOCKING and the status bit of every status for which
+ * sl__status_blocking holds (lib/sessions/check.c, the one definition). */
+uint32_t sl__blocking_scan(void);
 
 /* Instants the library accepts: years 0000..9999 (SL_EINVAL otherwise,
  * naming the argument). Keeps every sum of times and durations in range. */
@@ -76,9 +79,10 @@ typedef struct sl__grow {
 } sl__grow;
 /* Appends a copy of row; SL_ENOMEM (and g->failed) when out of memory. */
 int sl__grow_push(sl__grow *g, const void *row);
-/* After the scan returned rc: hand the array to the caller (*out NULL when
- * empty) or free it and record the error. */
-int sl__grow_finish(sl_db *db, sl__grow *g, int rc, unsigned long seq, void **out, size_t *count);
+/* After the scan (a store wrapper, which recorded its own failures)
+ * returned rc: hand the array to the caller (*out NULL when empty) or free
+ * it and return rc (SL_ENOMEM with a message when a push failed). */
+int sl__grow_finish(sl_db *db, sl__grow *g, int rc, void **out, size_t *count);
 
 /* Prefix of the keys the library makes itself (see sl__key_check). */
 #define SL__KEY_PREFIX "sl:"

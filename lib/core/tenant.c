@@ -62,25 +62,18 @@ int sl_tenant_put(sl_db *db, const sl_tenant *t, sl_time now)
     row.updated_at = now;
     if ((rc = sl__tx_begin(db, t->id, 1)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->tenant_get(db->store, &old, t->id);
+    rc = sl__st_tenant_get(db, &old, t->id);
     if (rc == SL_OK)
         row.created_at = old.created_at;
     else if (rc == SL_ENOTFOUND)
         row.created_at = now;
     else
-        goto out_rollback;
-    seq = db->err_seq;
-    if ((rc = db->store->tenant_put(db->store, &row)) != SL_OK)
-        goto out_rollback;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+        goto out_end_tx;
+    rc = sl__st_tenant_put(db, &row);
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     return sl__ok(db);
-
-out_rollback:
-    sl__store_rc(db, seq, rc, "tenant write");
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_tenant_get(sl_db *db, sl_tenant *out, sl_id id)
@@ -94,10 +87,8 @@ int sl_tenant_get(sl_db *db, sl_tenant *out, sl_id id)
         return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)id);
     if ((rc = sl__tx_begin(db, id, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->tenant_get(db->store, out, id);
+    rc = sl__st_tenant_get(db, out, id);
     if (rc != SL_OK) {
-        sl__store_rc(db, seq, rc, "tenant read");
         sl__tx_rollback(db);
         if (rc == SL_ENOTFOUND)
             return sl__err(db, rc, "tenant %lld not found", (long long)id);
@@ -110,9 +101,8 @@ int sl_tenant_get(sl_db *db, sl_tenant *out, sl_id id)
 
 int sl__tenant_load(sl_db *db, sl_tenant *t, sl_id tenant)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->tenant_get(db->store, t, tenant);
+    int rc = sl__st_tenant_get(db, t, tenant);
     if (rc == SL_ENOTFOUND)
         return sl__err(db, rc, "tenant %lld not found", (long long)tenant);
-    return sl__store_rc(db, seq, rc, "reading the tenant");
+    return rc;
 }

@@ -19,8 +19,7 @@ static int account_deleted(sl_db *db, sl_id tenant, sl_id student)
 
 int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id student, sl_time now)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->account_get(db->store, a, tenant, student);
+    int rc = sl__st_account_get(db, a, tenant, student);
     *is_new = 0;
     if (rc == SL_OK && a->deleted_at != 0)
         return account_deleted(db, tenant, student);
@@ -33,18 +32,17 @@ int sl__account_load(sl_db *db, sl_account *a, int *is_new, sl_id tenant, sl_id 
         *is_new = 1;
         return SL_OK;
     }
-    return sl__store_rc(db, seq, rc, "reading an account");
+    return rc;
 }
 
 int sl__account_load_holder(sl_db *db, sl_account *a, const sl_credit_hold *h, sl_time now)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->account_get(db->store, a, h->tenant, h->account);
+    int rc = sl__st_account_get(db, a, h->tenant, h->account);
     if (rc == SL_ENOTFOUND)
         return sl__err(db, rc, "account %lld of tenant %lld, which hold %lld reserves credits of, is missing",
                        (long long)h->account, (long long)h->tenant, (long long)h->id);
     if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "reading an account");
+        return rc;
     /* Deleted or not: resolving what the account already holds is not new
      * business, and refusing it would strand the sessions that hold it. */
     return sl__account_expire_holds(db, a, now);
@@ -52,20 +50,18 @@ int sl__account_load_holder(sl_db *db, sl_account *a, const sl_credit_hold *h, s
 
 int sl__account_write(sl_db *db, sl_account *a)
 {
-    unsigned long seq = db->err_seq;
-    int rc = sl__store_rc(db, seq, db->store->account_put(db->store, a), "writing an account");
+    int rc = sl__st_account_put(db, a);
     return rc == SL_OK ? sl__row_seal(db, SL_MAC_ACCOUNT, a) : rc;
 }
 
 int sl__account_reseal(sl_db *db, sl_id tenant, sl_id student)
 {
     sl_account a;
-    if (db->ledger_key_len == 0 || !sl__store_has_macs(db->store))
+    if (db->ledger_key_len == 0 || !sl__st_has_macs(db))
         return SL_OK;
-    unsigned long seq = db->err_seq;
-    int rc = db->store->account_get(db->store, &a, tenant, student);
+    int rc = sl__st_account_get(db, &a, tenant, student);
     if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc == SL_ENOTFOUND ? SL_ESTORE : rc, "reading an account to seal it");
+        return rc == SL_ENOTFOUND ? SL_ESTORE : rc;
     return sl__row_seal(db, SL_MAC_ACCOUNT, &a);
 }
 
@@ -85,10 +81,9 @@ static int on_lapsed(void *ctx, const sl_credit_hold *h)
         sl_credit_hold x = *h;
         x.status = SL_HOLD_EXPIRED;
         x.resolved_at = x.expires_at;
-        unsigned long seq = c->db->err_seq;
-        int rc = c->db->store->hold_put(c->db->store, &x);
+        int rc = sl__st_hold_put(c->db, &x);
         if (rc != SL_OK) {
-            c->rc = sl__store_rc(c->db, seq, rc, "expiring a hold");
+            c->rc = rc;
             return rc;
         }
         if ((rc = sl__row_seal(c->db, SL_MAC_HOLD, &x)) != SL_OK) {
@@ -103,12 +98,11 @@ static int on_lapsed(void *ctx, const sl_credit_hold *h)
 static int lapsed_holds(sl_db *db, const sl_account *a, sl_time now, int write, int64_t *sum)
 {
     lapsed_ctx c = {db, 0, write, now, SL_OK};
-    unsigned long seq = db->err_seq;
-    int rc = db->store->holds_expired_scan(db->store, a->tenant, a->student, now, on_lapsed, &c);
+    int rc = sl__st_holds_expired_scan(db, a->tenant, a->student, now, on_lapsed, &c);
     if (c.rc != SL_OK)
         return c.rc;
     if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "reading holds");
+        return rc;
     *sum = c.sum;
     return SL_OK;
 }
@@ -180,15 +174,14 @@ int sl_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id account, uint
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->account_get(db->store, out, tenant, account);
+    rc = sl__st_account_get(db, out, tenant, account);
     sl__tx_rollback(db);
     if (rc == SL_OK && out->deleted_at != 0 && !(flags & SL_INCLUDE_DELETED))
         rc = SL_ENOTFOUND;
     if (rc == SL_ENOTFOUND)
         return sl__err(db, rc, "account %lld of tenant %lld not found", (long long)account, (long long)tenant);
     if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "reading an account");
+        return rc;
     return sl__ok(db);
 }
 

@@ -286,12 +286,11 @@ static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const rows_c
     for (size_t j = 0; j < l->accts.n; j++) {
         const sl_account *a = &acct_at(l, j)->a;
         held_ctx c = {0, 0};
-        unsigned long seq = db->err_seq;
         /* before = INT64_MAX: every active hold, lapsed or not (a lapsed
          * hold stays in held until a write on the account resolves it). */
-        int rc = db->store->holds_expired_scan(db->store, tenant, a->student, INT64_MAX, on_active_hold, &c);
+        int rc = sl__st_holds_expired_scan(db, tenant, a->student, INT64_MAX, on_active_hold, &c);
         if (rc < 0)
-            return sl__store_rc(db, seq, rc, "reading holds");
+            return rc;
         if (!c.overflow && c.sum == a->held)
             continue;
         account_bad(r);
@@ -313,31 +312,25 @@ static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const rows_c
 /* Whether verification checks row MACs: a key, and a store that keeps them. */
 static int macs_checked(const sl_db *db)
 {
-    return db->ledger_key_len > 0 && sl__store_has_macs(db->store);
+    return db->ledger_key_len > 0 && sl__st_has_macs(db);
 }
 
 static int mac_read(sl_db *db, sl_row_mac *m, int *has, int32_t what, sl_id tenant, sl_id id)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->mac_get(db->store, m, what, tenant, id);
+    int rc = sl__st_mac_get(db, m, what, tenant, id);
     *has = rc == SL_OK;
-    return rc == SL_ENOTFOUND ? SL_OK : sl__store_rc(db, seq, rc, "reading a row MAC");
+    return rc == SL_ENOTFOUND ? SL_OK : rc;
 }
 
 /* Every hold of the tenant (only the active ones, account by account, on a
  * store without holds_scan) and the MAC record of every row. */
 static int read_holds_and_macs(sl_db *db, sl_id tenant, rows_ctx *c)
 {
-    unsigned long seq = db->err_seq;
-    int rc = SL_OK, scan = db->store->version >= 2 && db->store->holds_scan;
-    if (scan)
-        rc = db->store->holds_scan(db->store, tenant, on_hold, c);
-    for (size_t i = 0; rc == SL_OK && !scan && i < c->accts.n; i++)
-        rc = db->store->holds_expired_scan(db->store, tenant, acct_at(c, i)->a.student, INT64_MAX, on_hold, c);
+    int rc = sl__st_holds_scan(db, tenant, on_hold, c);
     if (c->holds.failed)
         return sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
     if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "reading holds");
+        return rc;
     for (size_t i = 0; i < c->accts.n; i++) {
         acct_row *a = acct_at(c, i);
         if ((rc = mac_read(db, &a->mac, &a->has_mac, SL_MAC_ACCOUNT, tenant, a->a.student)) != SL_OK)
@@ -480,15 +473,14 @@ static int check_anchor(sl_db *db, sl_verify_report *r, const verify_ctx *v, sl_
 /* Reads the rows (and their MACs), then walks the chain, in one snapshot. */
 static int read_and_scan(sl_db *db, verify_ctx *v, rows_ctx *c, sl_id tenant, const sl_ledger_anchor *anchor)
 {
-    unsigned long seq = db->err_seq;
     /* Every stored account, those without entries too (a forged row with
      * a balance and no entries must not pass). Read in full first: a scan
      * callback must not start another scan. */
-    int rc = db->store->accounts_scan(db->store, tenant, on_account, c);
+    int rc = sl__st_accounts_scan(db, tenant, on_account, c);
     if (c->accts.failed)
         return sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
     if (rc < 0)
-        return sl__store_rc(db, seq, rc, "reading the accounts");
+        return rc;
     if (c->unsorted)
         return sl__err(db, SL_ESTORE, "the store returned the accounts of tenant %lld out of student order",
                        (long long)tenant);
@@ -496,10 +488,9 @@ static int read_and_scan(sl_db *db, verify_ctx *v, rows_ctx *c, sl_id tenant, co
         return rc;
     if ((rc = need_build(db, v, c, anchor ? anchor->seq : 0)) != SL_OK)
         return rc;
-    seq = db->err_seq;
-    rc = db->store->entries_scan(db->store, tenant, 0, 0, verify_entry, v);
+    rc = sl__st_entries_scan(db, tenant, 0, 0, verify_entry, v);
     if (rc < 0)
-        return sl__store_rc(db, seq, rc, "reading the ledger");
+        return rc;
     if (v->oom)
         return sl__err(db, SL_ENOMEM, "out of memory verifying the ledger");
     return v->bad ? SL_ETAMPER : SL_OK;
@@ -602,13 +593,12 @@ int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->entry_last(db->store, &last, tenant);
+    rc = sl__st_entry_last(db, &last, tenant);
     sl__tx_rollback(db);
     if (rc == SL_ENOTFOUND)
         memset(&last, 0, sizeof(last));
     else if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "reading the ledger head");
+        return rc;
     memset(out, 0, sizeof(*out));
     out->version = SL_LEDGER_ANCHOR_VERSION;
     out->tenant = tenant;

@@ -10,20 +10,18 @@
 
 int sl__hold_load(sl_db *db, sl_credit_hold *h, sl_id tenant, sl_id id)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->hold_get(db->store, h, tenant, id);
+    int rc = sl__st_hold_get(db, h, tenant, id);
     if (rc == SL_ENOTFOUND)
         return sl__err(db, rc, "hold %lld of tenant %lld not found", (long long)id, (long long)tenant);
-    return sl__store_rc(db, seq, rc, "reading a hold");
+    return rc;
 }
 
 static int hold_write(sl_db *db, sl_credit_hold *h)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->hold_put(db->store, h);
+    int rc = sl__st_hold_put(db, h);
     if (rc == SL_EEXISTS)
         return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" is already used by another hold", h->key);
-    if ((rc = sl__store_rc(db, seq, rc, "writing a hold")) != SL_OK)
+    if (rc != SL_OK)
         return rc;
     return sl__row_seal(db, SL_MAC_HOLD, h);
 }

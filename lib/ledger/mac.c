@@ -89,25 +89,23 @@ int sl__row_seal(sl_db *db, int32_t what, const void *row)
     sl_entry last;
     sl_row_mac m;
     uint8_t hash[SL_HASH_BYTES] = {0};
-    if (db->ledger_key_len == 0 || !sl__store_has_macs(db->store))
+    if (db->ledger_key_len == 0 || !sl__st_has_macs(db))
         return SL_OK;
     sl_id tenant = what == SL_MAC_ACCOUNT ? ((const sl_account *)row)->tenant : ((const sl_credit_hold *)row)->tenant;
     sl_id id = what == SL_MAC_ACCOUNT ? ((const sl_account *)row)->student : ((const sl_credit_hold *)row)->id;
-    unsigned long seq = db->err_seq;
-    int rc = db->store->entry_last(db->store, &last, tenant);
+    int rc = sl__st_entry_last(db, &last, tenant);
     if (rc == SL_ENOTFOUND) {
         m.head_seq = 0;
     } else if (rc == SL_OK) {
         m.head_seq = last.seq;
         memcpy(hash, last.hash, SL_HASH_BYTES);
     } else {
-        return sl__store_rc(db, seq, rc, "reading the ledger head");
+        return rc;
     }
     sl__row_mac(m.mac, db, what, row, m.head_seq, hash);
-    seq = db->err_seq;
-    rc = db->store->mac_put(db->store, what, tenant, id, &m);
+    rc = sl__st_mac_put(db, what, tenant, id, &m);
     if (rc == SL_ENOTFOUND)
         return sl__err(db, SL_ESTORE, "store: the %s written a moment ago is missing (writing its MAC)",
                        what == SL_MAC_ACCOUNT ? "account" : "hold");
-    return sl__store_rc(db, seq, rc, what == SL_MAC_ACCOUNT ? "writing an account's MAC" : "writing a hold's MAC");
+    return rc;
 }

@@ -68,14 +68,13 @@ int sl__entry_post(sl_db *db, sl_entry *out, sl__chain_head *head, sl_account *a
                        0ULL - (unsigned long long)amount);
 
     memset(&e, 0, sizeof(e));
-    unsigned long seq = db->err_seq;
     if (!head->known) {
         sl_entry last;
-        rc = db->store->entry_last(db->store, &last, a->tenant);
+        rc = sl__st_entry_last(db, &last, a->tenant);
         if (rc == SL_ENOTFOUND) {
             memset(&last, 0, sizeof(last));
         } else if (rc != SL_OK) {
-            return sl__store_rc(db, seq, rc, "reading the ledger head");
+            return rc;
         }
         head->seq = last.seq;
         memcpy(head->hash, last.hash, SL_HASH_BYTES);
@@ -94,12 +93,11 @@ int sl__entry_post(sl_db *db, sl_entry *out, sl__chain_head *head, sl_account *a
     snprintf(e.reference, sizeof(e.reference), "%s", reference ? reference : "");
     memcpy(e.request_hash, req_hash, 16);
     sl__entry_hash(e.hash, db, head->hash, &e);
-    seq = db->err_seq;
-    rc = db->store->entry_append(db->store, &e);
+    rc = sl__st_entry_append(db, &e);
     if (rc == SL_EEXISTS)
         return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" is already used", key);
     if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "appending an entry");
+        return rc;
     head->seq = e.seq;
     memcpy(head->hash, e.hash, SL_HASH_BYTES);
     a->posted = posted;
@@ -269,11 +267,10 @@ int sl_ledger_history(sl_db *db, sl_entry *out, size_t cap, size_t *count, sl_id
         return sl__ok(db);
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->entries_scan(db->store, tenant, account, after_seq, on_entry, &p);
+    rc = sl__st_entries_scan(db, tenant, account, after_seq, on_entry, &p);
     sl__tx_rollback(db);
     if (rc < 0)
-        return sl__store_rc(db, seq, rc, "reading the ledger");
+        return rc;
     *count = p.n;
     return sl__ok(db);
 }

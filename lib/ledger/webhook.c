@@ -124,14 +124,12 @@ int sl_webhook_claim(sl_db *db, int *claimed, sl_id tenant, const char *source, 
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
         goto out_end_tx;
-    unsigned long seq = db->err_seq;
-    rc = db->store->webhook_claim(db->store, tenant, source, event_id, now);
+    rc = sl__st_webhook_claim(db, tenant, source, event_id, now);
     if (rc == SL_EEXISTS) {
         sl__tx_rollback(db);
         return sl__ok(db);
     }
     if (rc != SL_OK) {
-        sl__store_rc(db, seq, rc, "claiming a webhook event");
         goto out_end_tx;
     }
 out_end_tx:

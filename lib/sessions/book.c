@@ -102,7 +102,7 @@ static int insert_session(sl_db *db, sl_session *s, sl_id tenant, sl_id student,
             return rc;
         s->hold_id = h.id;
     }
-    return sl__session_write(db, s, "writing a session");
+    return sl__session_write(db, s);
 }
 
 /* One regular, trial or manual booking: the whole operation. */
@@ -213,11 +213,10 @@ static int cmp_session_id(const void *a, const void *b)
  * request order. */
 static int series_load(sl_db *db, series_ctx *c, sl_id tenant, sl_id series)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->sessions_by_series(db->store, tenant, series, collect_series, c);
+    int rc = sl__st_sessions_by_series(db, tenant, series, collect_series, c);
     if (rc == SL_OK && c->out)
         qsort(c->out, c->n < c->cap ? c->n : c->cap, sizeof(*c->out), cmp_session_id);
-    return sl__store_rc(db, seq, rc, "reading a series");
+    return rc;
 }
 
 /* Gives every session of a batch the first one's id as series id. */
@@ -226,7 +225,7 @@ static int series_link(sl_db *db, sl_session *s, size_t n)
     int rc;
     for (size_t i = 0; i < n; i++) {
         s[i].series_id = s[0].id;
-        if ((rc = sl__session_write(db, &s[i], "linking a series")) != SL_OK)
+        if ((rc = sl__session_write(db, &s[i])) != SL_OK)
             return rc;
     }
     return SL_OK;
@@ -328,6 +327,40 @@ out_rollback:
     return rc;
 }
 
+/* The starts of a weekly series: the same local wall time every week, in
+ * the tenant's zone. */
+static int series_starts(sl_db *db, sl_time *starts, const sl_tenant *t, sl_time first_start, uint32_t count)
+{
+    char err[SL__ERRMSG_SIZE];
+    const sl__zone *z;
+    int rc = sl__zone_load(&z, sl__tz_dir(db->tzdir), t->tz, err, sizeof(err));
+    if (rc != SL_OK)
+        return sl__err(db, rc, "%s", err);
+    int64_t local = first_start + sl__zone_offset(z, first_start);
+    for (uint32_t k = 0; k < count; k++)
+        starts[k] = sl__zone_to_utc(z, local + (int64_t)k * 7 * 86400, NULL);
+    return SL_OK;
+}
+
+/* The starts a replayed series lacks (those refused when it was booked):
+ * copies up to cap into skipped, returns how many there are. */
+static size_t series_missing(const sl_session *booked, size_t n, const sl_time *starts, uint32_t count,
+                             sl_time *skipped, size_t cap)
+{
+    size_t nskip = 0;
+    for (uint32_t k = 0; k < count; k++) {
+        int hit = 0;
+        for (size_t j = 0; j < n; j++)
+            hit |= booked[j].start == starts[k];
+        if (!hit) {
+            if (nskip < cap)
+                skipped[nskip] = starts[k];
+            nskip++;
+        }
+    }
+    return nskip;
+}
+
 int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *skipped, size_t skipped_cap,
                       size_t *n_skipped, sl_id tenant, sl_id student, sl_time first_start, int64_t duration,
                       int64_t credits, uint32_t count, int32_t policy, const char *key, sl_time now)
@@ -340,7 +373,6 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
     int rc, found = 0;
     sl_session orig;
     sl_tenant t;
-    char err[SL__ERRMSG_SIZE];
 
     if (n_booked)
         *n_booked = 0;
@@ -367,16 +399,8 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
         goto out_end_tx;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
         goto out_end_tx;
-    /* Same local wall time every week, in the tenant's zone. */
-    const sl__zone *z;
-    if ((rc = sl__zone_load(&z, sl__tz_dir(db->tzdir), t.tz, err, sizeof(err))) != SL_OK) {
-        rc = sl__err(db, rc, "%s", err);
+    if ((rc = series_starts(db, starts, &t, first_start, count)) != SL_OK)
         goto out_end_tx;
-    }
-    int64_t local = first_start + sl__zone_offset(z, first_start);
-    for (uint32_t k = 0; k < count; k++)
-        starts[k] = sl__zone_to_utc(z, local + (int64_t)k * 7 * 86400, NULL);
-
     if (found) {
         /* Replay: the series as stored; skipped = the starts it lacks. */
         series_ctx sc = {out, 0, count};
@@ -385,16 +409,7 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
         if (rc != SL_OK)
             return rc;
         booked = sc.n < count ? sc.n : count;
-        for (uint32_t k = 0; k < count; k++) {
-            int hit = 0;
-            for (size_t j = 0; j < booked; j++)
-                hit |= out[j].start == starts[k];
-            if (!hit) {
-                if (nskip < skipped_cap)
-                    skipped[nskip] = starts[k];
-                nskip++;
-            }
-        }
+        nskip = series_missing(out, booked, starts, count, skipped, skipped_cap);
         *n_booked = booked;
         if (n_skipped)
             *n_skipped = nskip;

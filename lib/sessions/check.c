@@ -14,6 +14,15 @@ int sl__status_blocking(int32_t status)
            status == SL_STATUS_NO_SHOW;
 }
 
+uint32_t sl__blocking_scan(void)
+{
+    uint32_t flags = SL_SCAN_BLOCKING;
+    for (int32_t s = 1; s <= 15; s++)
+        if (sl__status_blocking(s))
+            flags |= SL_SCAN_STATUS(s);
+    return flags;
+}
+
 void sl__slot_text(char *buf, size_t cap, sl_time start, sl_time end)
 {
     char a[SL_TIME_TEXT_SIZE], b[SL_TIME_TEXT_SIZE];
@@ -46,7 +55,7 @@ static sl_id blocker_id(sl_db *db, const sl__avail *a, sl_id tenant, sl_time sta
 {
     int64_t widen = a->tenant.buffer_before + a->tenant.buffer_after;
     find_ctx f = {start - widen, start + duration + widen, exclude, 0};
-    db->store->sessions_scan(db->store, tenant, f.lo, f.hi, SL_SCAN_BLOCKING | SL_SCAN_TIMES_ONLY, find_blocker, &f);
+    sl__st_sessions_scan(db, tenant, f.lo, f.hi, sl__blocking_scan() | SL_SCAN_TIMES_ONLY, find_blocker, &f);
     return f.found;
 }
 
@@ -108,20 +117,18 @@ int sl__footprint_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration
 
 int sl__session_load(sl_db *db, sl_session *s, sl_id tenant, sl_id id, int include_deleted)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->session_get(db->store, s, tenant, id);
+    int rc = sl__st_session_get(db, s, tenant, id);
     if (rc == SL_OK && s->deleted_at != 0 && !include_deleted)
         rc = SL_ENOTFOUND;
     if (rc == SL_ENOTFOUND)
         return sl__err(db, rc, "session %lld of tenant %lld not found", (long long)id, (long long)tenant);
-    return sl__store_rc(db, seq, rc, "reading a session");
+    return rc;
 }
 
-int sl__session_write(sl_db *db, sl_session *s, const char *what)
+int sl__session_write(sl_db *db, sl_session *s)
 {
-    unsigned long seq = db->err_seq;
-    int rc = db->store->session_put(db->store, s);
+    int rc = sl__st_session_put(db, s);
     if (rc == SL_EEXISTS)
         return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" is already used", s->key);
-    return sl__store_rc(db, seq, rc, what);
+    return rc;
 }

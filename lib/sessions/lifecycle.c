@@ -50,10 +50,9 @@ static int find_live_trial(void *ctx, const sl_session *s)
 int sl__trial_check(sl_db *db, sl_id tenant, sl_id student)
 {
     trial_ctx t = {0};
-    unsigned long seq = db->err_seq;
-    int rc = db->store->sessions_by_student(db->store, tenant, student, 0, find_live_trial, &t);
+    int rc = sl__st_sessions_by_student(db, tenant, student, 0, find_live_trial, &t);
     if (rc < 0)
-        return sl__store_rc(db, seq, rc, "reading a student's sessions");
+        return rc;
     if (t.found)
         return sl__err(db, SL_ESTATE, "student %lld already has a trial (session %lld)", (long long)student,
                        (long long)t.found);
@@ -128,7 +127,7 @@ static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_
     s.status = to;
     s.updated_at = now;
     s.replayed = 0;
-    rc = sl__session_write(db, &s, "updating a session");
+    rc = sl__session_write(db, &s);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -186,7 +185,7 @@ int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time ne
     s.end = new_start + duration;
     s.updated_at = now;
     s.replayed = 0;
-    rc = sl__session_write(db, &s, "rescheduling a session");
+    rc = sl__session_write(db, &s);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;

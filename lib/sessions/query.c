@@ -41,10 +41,9 @@ int sl_sessions_list(sl_db *db, sl_session **out, size_t *count, sl_id tenant, s
         return sl__err(db, SL_ERANGE, "a session listing spans at most 366 days");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->sessions_scan(db->store, tenant, from, to, flags & SL_INCLUDE_DELETED, push_session, &g);
+    rc = sl__st_sessions_scan(db, tenant, from, to, flags & SL_INCLUDE_DELETED, push_session, &g);
     sl__tx_rollback(db);
-    return sl__grow_finish(db, &g, rc, seq, (void **)out, count);
+    return sl__grow_finish(db, &g, rc, (void **)out, count);
 }
 
 int sl_sessions_by_student(sl_db *db, sl_session **out, size_t *count, sl_id tenant, sl_id student,
@@ -60,8 +59,7 @@ int sl_sessions_by_student(sl_db *db, sl_session **out, size_t *count, sl_id ten
         return sl__err(db, SL_EINVAL, "sl_sessions_by_student: NULL out/count or non-positive id");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->sessions_by_student(db->store, tenant, student, flags & SL_INCLUDE_DELETED, push_session, &g);
+    rc = sl__st_sessions_by_student(db, tenant, student, flags & SL_INCLUDE_DELETED, push_session, &g);
     sl__tx_rollback(db);
-    return sl__grow_finish(db, &g, rc, seq, (void **)out, count);
+    return sl__grow_finish(db, &g, rc, (void **)out, count);
 }

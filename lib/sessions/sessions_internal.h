@@ -23,7 +23,7 @@ int sl__footprint_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration
 int sl__session_load(sl_db *db, sl_session *s, sl_id tenant, sl_id id, int include_deleted);
 
 /* Writes s through the store (insert when s->id == 0). */
-int sl__session_write(sl_db *db, sl_session *s, const char *what);
+int sl__session_write(sl_db *db, sl_session *s);
 
 /* SL_ESTATE + message when student has a live (not cancelled, not
  * deleted) trial with tenant. */

@@ -38,26 +38,25 @@ static int match_override(void *ctx, const sl_override *o)
 static int row_state(sl_db *db, int32_t entity, sl_id tenant, sl_id id, sl_time *deleted_at, sl_session *sess,
                      sl_rule *rule)
 {
-    unsigned long seq = db->err_seq;
     int rc;
     switch (entity) {
     case SL_ENTITY_RULE:
-        rc = db->store->rule_get(db->store, rule, tenant, id);
+        rc = sl__st_rule_get(db, rule, tenant, id);
         *deleted_at = rule->deleted_at;
         break;
     case SL_ENTITY_SESSION:
-        rc = db->store->session_get(db->store, sess, tenant, id);
+        rc = sl__st_session_get(db, sess, tenant, id);
         *deleted_at = sess->deleted_at;
         break;
     case SL_ENTITY_ACCOUNT: {
         sl_account a;
-        rc = db->store->account_get(db->store, &a, tenant, id);
+        rc = sl__st_account_get(db, &a, tenant, id);
         *deleted_at = a.deleted_at;
         break;
     }
     default: { /* overrides are keyed by date; an admin call may scan them */
         find_override f = {id, {0}, 0};
-        rc = db->store->overrides_scan(db->store, tenant, SL_DATE_MIN, SL_DATE_MAX, SL_INCLUDE_DELETED,
+        rc = sl__st_overrides_scan(db, tenant, SL_DATE_MIN, SL_DATE_MAX, SL_INCLUDE_DELETED,
                                        match_override, &f);
         if (rc > 0)
             rc = SL_OK;
@@ -70,7 +69,7 @@ static int row_state(sl_db *db, int32_t entity, sl_id tenant, sl_id id, sl_time 
     if (rc == SL_ENOTFOUND)
         return sl__err(db, rc, "%s %lld of tenant %lld not found", entity_name(entity), (long long)id,
                        (long long)tenant);
-    return sl__store_rc(db, seq, rc, "reading a row");
+    return rc;
 }
 
 typedef struct count_ctx {
@@ -109,7 +108,7 @@ static int session_credits(sl_db *db, sl_session *sess, int restore, sl_time now
         return rc;
     sess->hold_id = h.id;
     sess->updated_at = now;
-    return sl__session_write(db, sess, "re-reserving a restored session's credits");
+    return sl__session_write(db, sess);
 }
 
 static int args_check(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now)
@@ -157,9 +156,7 @@ static int set_deleted(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_tim
         goto out_end_tx;
     if (restore && entity == SL_ENTITY_RULE) {
         count_ctx c = {rule.weekday, 0};
-        unsigned long seq = db->err_seq;
-        if ((rc = db->store->rules_scan(db->store, tenant, 0, count_weekday, &c)) != SL_OK) {
-            sl__store_rc(db, seq, rc, "reading rules");
+        if ((rc = sl__st_rules_scan(db, tenant, 0, count_weekday, &c)) != SL_OK) {
             goto out_end_tx;
         }
         if (c.n >= SL_MAX_WINDOWS_PER_DAY) {
@@ -168,9 +165,7 @@ static int set_deleted(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_tim
             goto out_end_tx;
         }
     }
-    unsigned long seq = db->err_seq;
-    if ((rc = db->store->soft_delete(db->store, entity, tenant, id, restore ? 0 : now)) != SL_OK) {
-        sl__store_rc(db, seq, rc, restore ? "restoring a row" : "deleting a row");
+    if ((rc = sl__st_soft_delete(db, entity, tenant, id, restore ? 0 : now)) != SL_OK) {
         goto out_end_tx;
     }
     if (entity == SL_ENTITY_ACCOUNT)
@@ -207,13 +202,8 @@ int sl_purge(sl_db *db, size_t *purged, int32_t entity, sl_time before)
         return rc;
     if ((rc = sl__tx_begin(db, 0, 1)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    if ((rc = db->store->purge(db->store, entity, before, &n)) != SL_OK) {
-        sl__store_rc(db, seq, rc, "purging");
-        sl__tx_rollback(db);
-        return rc;
-    }
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+    rc = sl__st_purge(db, entity, before, &n);
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (purged)
         *purged = n;

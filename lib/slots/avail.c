@@ -229,10 +229,9 @@ static int load_days(sl_db *db, sl__avail *a, sl_id tenant, sl_date first, sl_da
         return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
     dw->first = first;
     dw->n_dates = n_dates;
-    unsigned long seq = db->err_seq;
-    rc = db->store->overrides_scan(db->store, tenant, first, last, 0, collect_override, dw);
+    rc = sl__st_overrides_scan(db, tenant, first, last, 0, collect_override, dw);
     if (rc == SL_OK)
-        rc = db->store->rules_scan(db->store, tenant, 0, collect_rule, dw);
+        rc = sl__st_rules_scan(db, tenant, 0, collect_rule, dw);
     if (rc != SL_OK && dw->bad) {
         char date[SL_DATE_TEXT_SIZE];
         if (sl_date_format(date, sizeof(date), dw->bad_date) != SL_OK)
@@ -242,7 +241,6 @@ static int load_days(sl_db *db, sl__avail *a, sl_id tenant, sl_date first, sl_da
         goto out_free_windows;
     }
     if (rc != SL_OK) {
-        sl__store_rc(db, seq, rc, "reading availability");
         goto out_free_windows;
     }
     /* Merging only shrinks: one interval per window is the most there can be. */
@@ -299,12 +297,11 @@ int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time 
 
     int64_t total_buffer = a->tenant.buffer_before + a->tenant.buffer_after;
     busy_ctx bc = {db, &db->scratch->busy, 0, exclude, SL_OK};
-    unsigned long seq = db->err_seq;
-    rc = db->store->sessions_scan(db->store, tenant, from - total_buffer - duration,
-                                  to + duration + total_buffer, SL_SCAN_BLOCKING | SL_SCAN_TIMES_ONLY, collect_busy,
+    rc = sl__st_sessions_scan(db, tenant, from - total_buffer - duration,
+                                  to + duration + total_buffer, sl__blocking_scan() | SL_SCAN_TIMES_ONLY, collect_busy,
                                   &bc);
     if (rc != SL_OK)
-        return bc.rc != SL_OK ? bc.rc : sl__store_rc(db, seq, rc, "reading sessions");
+        return bc.rc != SL_OK ? bc.rc : rc;
     a->busy = bc.buf->v;
     a->n_busy = bc.n;
 

@@ -57,31 +57,30 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
-        goto out_rollback;
+        goto out_end_tx;
     memset(&r, 0, sizeof(r));
-    unsigned long seq = db->err_seq;
     if (rule) {
-        rc = db->store->rule_get(db->store, &r, tenant, rule);
+        rc = sl__st_rule_get(db, &r, tenant, rule);
         if (rc == SL_OK && r.deleted_at != 0)
             rc = SL_ENOTFOUND;
         if (rc == SL_ENOTFOUND) {
             rc = sl__err(db, rc, "rule %lld of tenant %lld not found", (long long)rule, (long long)tenant);
-            goto out_rollback;
+            goto out_end_tx;
         }
         if (rc != SL_OK)
-            goto out_store;
+            goto out_end_tx;
     } else {
         r.version = SL_RULE_VERSION;
         r.tenant = tenant;
         r.created_at = now;
     }
     count_ctx c = {weekday, rule, 0};
-    if ((rc = db->store->rules_scan(db->store, tenant, 0, count_weekday, &c)) != SL_OK)
-        goto out_store;
+    if ((rc = sl__st_rules_scan(db, tenant, 0, count_weekday, &c)) != SL_OK)
+        goto out_end_tx;
     if (c.n >= SL_MAX_WINDOWS_PER_DAY) {
         rc = sl__err(db, SL_EINVAL, "weekday %d already has %d live rules, the most one date may have", (int)weekday,
                      SL_MAX_WINDOWS_PER_DAY);
-        goto out_rollback;
+        goto out_end_tx;
     }
     r.weekday = weekday;
     r.start_min = start;
@@ -89,19 +88,13 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
     r.valid_from = from;
     r.valid_until = until;
     r.updated_at = now;
-    if ((rc = db->store->rule_put(db->store, &r)) != SL_OK)
-        goto out_store;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+    rc = sl__st_rule_put(db, &r);
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out_id)
         *out_id = r.id;
     return sl__ok(db);
-
-out_store:
-    sl__store_rc(db, seq, rc, "writing a rule");
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }
 
 int sl_rule_add(sl_db *db, sl_id *out_id, sl_id tenant, int32_t weekday, int32_t start_min,
@@ -126,7 +119,6 @@ int sl_rule_update(sl_db *db, sl_id tenant, sl_id rule, int32_t weekday, int32_t
         int rc_;                                                                                    \
         if ((rc_ = sl__tx_begin(db, tenant, 0)) != SL_OK)                                           \
             return rc_;                                                                             \
-        unsigned long seq_ = (db)->err_seq;                                                         \
         rc_ = (call);                                                                               \
         sl__tx_rollback(db);                                                                        \
         if (rc_ == SL_OK && (deleted_at) != 0 && !((flags) & SL_INCLUDE_DELETED))                    \
@@ -134,7 +126,7 @@ int sl_rule_update(sl_db *db, sl_id tenant, sl_id rule, int32_t weekday, int32_t
         if (rc_ == SL_ENOTFOUND)                                                                    \
             return sl__err(db, rc_, "%s not found", what);                                          \
         if (rc_ != SL_OK)                                                                           \
-            return sl__store_rc(db, seq_, rc_, what);                                               \
+            return rc_;                                                                             \
         return sl__ok(db);                                                                          \
     } while (0)
 
@@ -144,7 +136,7 @@ int sl_rule_get(sl_db *db, sl_rule *out, sl_id tenant, sl_id rule, uint32_t flag
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (!out || tenant <= 0 || rule <= 0)
         return sl__err(db, SL_EINVAL, "sl_rule_get: NULL out or non-positive id");
-    READ_ONE(db, tenant, "rule", db->store->rule_get(db->store, out, tenant, rule), out->deleted_at, flags);
+    READ_ONE(db, tenant, "rule", sl__st_rule_get(db, out, tenant, rule), out->deleted_at, flags);
 }
 
 int sl_override_get(sl_db *db, sl_override *out, sl_id tenant, sl_date date, uint32_t flags)
@@ -153,7 +145,7 @@ int sl_override_get(sl_db *db, sl_override *out, sl_id tenant, sl_date date, uin
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if (!out || tenant <= 0)
         return sl__err(db, SL_EINVAL, "sl_override_get: NULL out or non-positive tenant");
-    READ_ONE(db, tenant, "override", db->store->override_get(db->store, out, tenant, date), out->deleted_at,
+    READ_ONE(db, tenant, "override", sl__st_override_get(db, out, tenant, date), out->deleted_at,
              flags);
 }
 
@@ -182,12 +174,11 @@ int sl_rules_list(sl_db *db, sl_rule **out, size_t *count, sl_id tenant, uint32_
         return sl__err(db, SL_EINVAL, "sl_rules_list: NULL out/count or non-positive tenant");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->rules_scan(db->store, tenant, flags & SL_INCLUDE_DELETED, push_rule, &g);
+    rc = sl__st_rules_scan(db, tenant, flags & SL_INCLUDE_DELETED, push_rule, &g);
     sl__tx_rollback(db);
     if (rc == SL_OK && g.n > 1) /* g.p is NULL when empty: qsort(NULL, ...) is undefined */
         qsort(g.p, g.n, g.size, cmp_rule);
-    return sl__grow_finish(db, &g, rc, seq, (void **)out, count);
+    return sl__grow_finish(db, &g, rc, (void **)out, count);
 }
 
 int sl_overrides_list(sl_db *db, sl_override **out, size_t *count, sl_id tenant, sl_date from, sl_date to,
@@ -203,10 +194,9 @@ int sl_overrides_list(sl_db *db, sl_override **out, size_t *count, sl_id tenant,
         return sl__err(db, SL_EINVAL, "sl_overrides_list: NULL out/count, non-positive tenant or from > to");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    unsigned long seq = db->err_seq;
-    rc = db->store->overrides_scan(db->store, tenant, from, to, flags & SL_INCLUDE_DELETED, push_override, &g);
+    rc = sl__st_overrides_scan(db, tenant, from, to, flags & SL_INCLUDE_DELETED, push_override, &g);
     sl__tx_rollback(db);
-    return sl__grow_finish(db, &g, rc, seq, (void **)out, count);
+    return sl__grow_finish(db, &g, rc, (void **)out, count);
 }
 
 static int cmp_window(const void *a, const void *b)
@@ -250,26 +240,19 @@ int sl_override_set(sl_db *db, sl_id *out_id, sl_id tenant, sl_date date, const 
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
-        goto out_rollback;
-    unsigned long seq = db->err_seq;
-    rc = db->store->override_get(db->store, &old, tenant, date);
+        goto out_end_tx;
+    rc = sl__st_override_get(db, &old, tenant, date);
     if (rc == SL_OK) {
         o.id = old.id; /* one row per date: replace it (and revive it) */
         o.created_at = old.created_at;
     } else if (rc != SL_ENOTFOUND) {
-        goto out_store;
+        goto out_end_tx;
     }
-    if ((rc = db->store->override_put(db->store, &o)) != SL_OK)
-        goto out_store;
-    if ((rc = sl__tx_commit(db)) != SL_OK)
+    rc = sl__st_override_put(db, &o);
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (out_id)
         *out_id = o.id;
     return sl__ok(db);
-
-out_store:
-    sl__store_rc(db, seq, rc, "writing an override");
-out_rollback:
-    sl__tx_rollback(db);
-    return rc;
 }

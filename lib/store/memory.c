@@ -50,8 +50,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
-#include "memtable.h"
 #include "memory_internal.h"
 
 typedef struct seq_row {

@@ -11,8 +11,14 @@
 
 #include <stddef.h>
 
-#include "core/internal.h"
+/* Public headers only, as a third party would write a backend (a meson
+ * check builds the backends without lib/ on the include path). */
+#include "slotledger.h"
+#include "slotledger/sys/store.h"
 #include "memtable.h"
+
+/* Room for a message handed to sl_store_error. */
+#define SL__MEM_MSG_SIZE 512
 
 
 enum { SEQ_RULE, SEQ_OVERRIDE, SEQ_SESSION, SEQ_ENTRY, SEQ_HOLD };

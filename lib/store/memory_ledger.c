@@ -147,7 +147,7 @@ static int mem_entry_append(sl_store *st, sl_entry *e)
     memcpy(row.request_hash, e->request_hash, sizeof(row.request_hash));
     memcpy(row.hash, e->hash, sizeof(row.hash));
 
-    char msg[SL__ERRMSG_SIZE];
+    char msg[SL__MEM_MSG_SIZE];
     if (key_lookup(&m->entry_keys, row.tenant, row.key) >= 0) {
         snprintf(msg, sizeof(msg), "memory store: tenant %lld already has an entry with key \"%s\"",
                  (long long)row.tenant, row.key);
@@ -285,7 +285,7 @@ static int mem_hold_put(sl_store *st, sl_credit_hold *h)
     if (row.key[0]) {
         int64_t owner = key_lookup(&m->hold_keys, row.tenant, row.key);
         if (owner >= 0 && owner != row.id) {
-            char msg[SL__ERRMSG_SIZE];
+            char msg[SL__MEM_MSG_SIZE];
             snprintf(msg, sizeof(msg), "memory store: tenant %lld already has a hold with key \"%s\"",
                      (long long)row.tenant, row.key);
             return sl_store_error(st, SL_EEXISTS, msg);
@@ -492,7 +492,7 @@ static int mem_webhook_claim(sl_store *st, sl_id tenant, const char *source, con
     memcpy(row.event_id, event_id, ne);
     sl__mt_find(&m->webhooks, &row, &found);
     if (found) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__MEM_MSG_SIZE];
         snprintf(msg, sizeof(msg), "memory store: tenant %lld already claimed event \"%s\" of \"%s\"",
                  (long long)tenant, row.event_id, row.source);
         return sl_store_error(st, SL_EEXISTS, msg);

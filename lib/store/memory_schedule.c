@@ -50,17 +50,12 @@ static size_t session_index(const mem_store *m, sl_id tenant, sl_id id)
     return i < m->sessions.n && session_at(m, i)->id == id ? i : SIZE_MAX;
 }
 
-static int blocking_status(int32_t status)
-{
-    return status == SL_STATUS_PENDING || status == SL_STATUS_CONFIRMED ||
-           status == SL_STATUS_COMPLETED || status == SL_STATUS_NO_SHOW;
-}
-
-/* Whether a session passes a scan's flags. */
+/* Whether a session passes a scan's flags (the status set of
+ * SL_SCAN_BLOCKING comes from the core). */
 static int session_visible(const sl_session *s, uint32_t flags)
 {
     if (flags & SL_SCAN_BLOCKING)
-        return s->deleted_at == 0 && blocking_status(s->status);
+        return s->deleted_at == 0 && s->status >= 1 && s->status <= 15 && (flags & SL_SCAN_STATUS(s->status));
     return s->deleted_at == 0 || (flags & SL_INCLUDE_DELETED);
 }
 
@@ -288,7 +283,7 @@ static int mem_session_put(sl_store *st, sl_session *s)
     if (row.id != 0 && (old = session_index(m, row.tenant, row.id)) == SIZE_MAX)
         return SL_ENOTFOUND;
     if (row.key[0] && session_with_key(m, row.tenant, row.key, row.id)) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__MEM_MSG_SIZE];
         snprintf(msg, sizeof(msg), "memory store: tenant %lld already has a session with key \"%s\"",
                  (long long)row.tenant, row.key);
         return sl_store_error(st, SL_EEXISTS, msg);

@@ -296,16 +296,45 @@ static int pg_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const 
     return sl__pg_row_by_key(st, PQ_SESSION_BY_KEY, tenant, key, read_session, out, "looking a session up by key");
 }
 
+/* The status set the blocking statements and the exclusion constraint were
+ * written for (postgres_schema.c); the core's set is sl__status_blocking in
+ * lib/sessions/check.c, passed as SL_SCAN_STATUS bits. */
+#define PG_INDEXED_STATUSES (SL_SCAN_STATUS(1) | SL_SCAN_STATUS(2) | SL_SCAN_STATUS(4) | SL_SCAN_STATUS(5))
+
+typedef struct status_filter {
+    uint32_t statuses;
+    int (*cb)(void *ctx, const sl_session *x);
+    void *ctx;
+} status_filter;
+
+static int status_filtered(void *ctx, const sl_session *x)
+{
+    const status_filter *f = ctx;
+    if (!(x->status >= 1 && x->status <= 15 && (f->statuses & SL_SCAN_STATUS(x->status))))
+        return 0;
+    return f->cb(f->ctx, x);
+}
+
 static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
                             int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
     if (!cb)
         return pg_invalid(st, "postgres: sessions_scan: callback is NULL");
-    int busy = (flags & SL_SCAN_BLOCKING) && (flags & SL_SCAN_TIMES_ONLY);
-    int which = busy                         ? PQ_SESSIONS_BUSY
-                : flags & SL_SCAN_BLOCKING   ? PQ_SESSIONS_BLOCKING
-                : flags & SL_INCLUDE_DELETED ? PQ_SESSIONS_ALL
-                                             : PQ_SESSIONS_LIVE;
+    /* Any other status set than the indexed one is filtered here from the
+     * live rows; an empty set finds nothing. */
+    uint32_t statuses = flags & SL_SCAN_STATUS_MASK;
+    int blocking = (flags & SL_SCAN_BLOCKING) != 0;
+    int indexed = blocking && statuses == PG_INDEXED_STATUSES;
+    status_filter f = {statuses, cb, ctx};
+    if (blocking && !statuses)
+        return SL_OK;
+    if (blocking && !indexed)
+        cb = status_filtered, ctx = &f;
+    int busy = indexed && (flags & SL_SCAN_TIMES_ONLY);
+    int which = busy                                      ? PQ_SESSIONS_BUSY
+                : indexed                                 ? PQ_SESSIONS_BLOCKING
+                : !blocking && flags & SL_INCLUDE_DELETED ? PQ_SESSIONS_ALL
+                                                          : PQ_SESSIONS_LIVE;
     /* Saturating from - 86400: no session lasts longer than a day. */
     sl_time lo = from > INT64_MIN + SL_MAX_DURATION_SECONDS ? from - SL_MAX_DURATION_SECONDS : INT64_MIN;
     pg_params p = {0};

@@ -46,7 +46,9 @@ static const migration migrations[] = {
      *  - overrides_date (unique) serves get, replace-by-date and scans with
      *    deleted rows; overrides_live the live scan;
      *  - sessions_blocking: the conflict scan, start_at in
-     *    (from - 86400, to) of live sessions of a blocking status, with
+     *    (from - 86400, to) of live sessions of a blocking status (the
+     *    core's rule, sl__status_blocking; the literal "status <> 3" is
+     *    SL__SQ_INDEXED_STATUSES, which a test holds equal to it), with
      *    end_at in the index so that rows ending before `from` are skipped
      *    without reading the table; (start_at, id) order for free;
      *  - sessions_range: every other time-range scan;

@@ -17,7 +17,6 @@
 
 #include <sqlite3.h>
 
-#include "core/internal.h"
 #include "schema.h"
 #include "sqlite_internal.h"
 #include "sqlite_queries.h"
@@ -117,7 +116,9 @@ static const query queries[Q_COUNT] = {
         "SELECT " SESSION_COLS " FROM sessions WHERE tenant = ?1 AND idem_key = ?2"
         " AND idem_key <> ''"},
     /* The conflict scan: deleted_at IS NULL AND status <> 3 repeat the
-     * partial index sessions_blocking's condition word for word. */
+     * partial index sessions_blocking's condition word for word, so that
+     * the planner uses it. Used only when the scan's status set is the
+     * one the index encodes (SL__SQ_INDEXED_STATUSES, sqlite_internal.h). */
     [Q_SESSIONS_BLOCKING] = {"sessions_blocking", SL__QUERY_HOT,
         "SELECT " SESSION_COLS " FROM sessions INDEXED BY sessions_blocking"
         " WHERE tenant = ?1 AND deleted_at IS NULL AND status <> 3 AND " SESSION_RANGE
@@ -252,7 +253,7 @@ const char *sl__sqlite_query(int i, const char **name, int *kind)
 /* Report SQLite's failure through the store error helper. */
 static int sq_fail(sl_store *st, int rc, const char *what)
 {
-    char msg[SL__ERRMSG_SIZE];
+    char msg[SL__SQ_MSG_SIZE];
     int code = sl__sqlite_code(rc);
     if (code == SL_OK)
         code = SL_ESTORE;
@@ -357,7 +358,7 @@ int sl__sq_write_q(sl_store *st, int which, const char *what)
     sqlite3_stmt *s = Q(st)->q[which];
     int rc = sqlite3_step(s), code = SL_OK;
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__SQ_MSG_SIZE];
         snprintf(msg, sizeof(msg), "sqlite: %s: the row already exists (%s)", what,
                  sqlite3_errmsg(Q(st)->h));
         code = sl_store_error(st, SL_EEXISTS, msg);
@@ -463,21 +464,23 @@ static int wal_on(sqlite3 *h, int timeout_ms)
 /* Records a construction failure for sl_errmsg(NULL) and returns its code. */
 static int open_fail(sqlite3 *h, int code, const char *path, const char *why)
 {
-    sl__err(NULL, code, "cannot open \"%s\": %s", path, why ? why : (h ? sqlite3_errmsg(h) : "out of memory"));
-    return code;
+    char msg[SL__SQ_MSG_SIZE];
+    snprintf(msg, sizeof(msg), "cannot open \"%.200s\": %.290s", path,
+             why ? why : (h ? sqlite3_errmsg(h) : "out of memory"));
+    return sl_store_error(NULL, code, msg);
 }
 
 int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts)
 {
     sq_store *s = NULL;
-    char err[SL__ERRMSG_SIZE];
+    char err[SL__SQ_MSG_SIZE];
     int rc, code;
 
     if (!out || !path)
-        return sl__err(NULL, SL_EINVAL, "sl_store_sqlite_new: %s is NULL", out ? "path" : "out");
+        return sl_store_error(NULL, SL_EINVAL, out ? "sl_store_sqlite_new: path is NULL" : "sl_store_sqlite_new: out is NULL");
     *out = NULL;
     if (!(s = calloc(1, sizeof(*s))))
-        return sl__err(NULL, SL_ENOMEM, "out of memory");
+        return sl_store_error(NULL, SL_ENOMEM, "out of memory");
     sl_store_init(&s->base, SL_STORE_VERSION);
 
     rc = sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

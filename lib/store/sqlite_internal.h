@@ -14,7 +14,13 @@
 
 #include <sqlite3.h>
 
-#include "core/internal.h"
+/* Public headers only, as a third party would write a backend (a meson
+ * check builds the backends without lib/ on the include path). */
+#include "slotledger.h"
+#include "slotledger/sys/store.h"
+
+/* Room for a message handed to sl_store_error. */
+#define SL__SQ_MSG_SIZE 512
 
 
 enum {
@@ -117,5 +123,14 @@ void sl__sq_read_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t n);
  * and of the ledger tables (sqlite_ledger.c) into the vtable. */
 void sl__sqlite_schedule_methods(sl_store *st);
 void sl__sqlite_ledger_methods(sl_store *st);
+
+/* The status set the partial index sessions_blocking encodes (schema.c:
+ * "deleted_at IS NULL AND status <> 3", status being CHECKed to 1..5, and
+ * the same literal in the conflict queries of sqlite.c): every status but
+ * cancelled. The rule itself is the core's (sl__status_blocking in
+ * lib/sessions/check.c, passed as SL_SCAN_STATUS bits); the index serves a
+ * scan only when its set equals this one, and tests/check_store_may.c
+ * asserts that the core's set does. */
+#define SL__SQ_INDEXED_STATUSES (SL_SCAN_STATUS(1) | SL_SCAN_STATUS(2) | SL_SCAN_STATUS(4) | SL_SCAN_STATUS(5))
 
 #endif

@@ -130,7 +130,7 @@ static int sq_entry_append(sl_store *st, sl_entry *e)
     sqlite3_bind_blob(s, 12, e->hash, (int)sizeof(e->hash), SQLITE_STATIC);
     rc = sl__sq_write_q(st, Q_ENTRY_INSERT, "appending an entry");
     if (rc == SL_EEXISTS) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__SQ_MSG_SIZE];
         snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has an entry with key \"%s\" or seq %lld",
                  (long long)e->tenant, e->key, (long long)e->seq);
         return sl_store_error(st, SL_EEXISTS, msg);
@@ -232,7 +232,7 @@ static int sq_hold_put(sl_store *st, sl_credit_hold *h)
     sqlite3_bind_blob(s, 12, h->request_hash, (int)sizeof(h->request_hash), SQLITE_STATIC);
     rc = sl__sq_write_q(st, which, h->id == 0 ? "inserting a hold" : "replacing a hold");
     if (rc == SL_EEXISTS) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__SQ_MSG_SIZE];
         snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has a hold with key \"%s\"",
                  (long long)h->tenant, h->key);
         return sl_store_error(st, SL_EEXISTS, msg);
@@ -375,7 +375,7 @@ static int sq_webhook_claim(sl_store *st, sl_id tenant, const char *source, cons
     sqlite3_bind_int64(s, 4, now);
     int rc = sl__sq_write_q(st, Q_WEBHOOK_CLAIM, "claiming a webhook event");
     if (rc == SL_EEXISTS) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__SQ_MSG_SIZE];
         snprintf(msg, sizeof(msg), "sqlite: tenant %lld already claimed event \"%s\" of \"%s\"",
                  (long long)tenant, event_id, source);
         return sl_store_error(st, SL_EEXISTS, msg);

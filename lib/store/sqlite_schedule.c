@@ -249,7 +249,7 @@ static int sq_session_put(sl_store *st, sl_session *x)
     sqlite3_bind_blob(s, 15, x->request_hash, (int)sizeof(x->request_hash), SQLITE_STATIC);
     rc = sl__sq_write_q(st, which, x->id == 0 ? "inserting a session" : "replacing a session");
     if (rc == SL_EEXISTS) {
-        char msg[SL__ERRMSG_SIZE];
+        char msg[SL__SQ_MSG_SIZE];
         snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has a session with key \"%s\"",
                  (long long)x->tenant, x->key);
         return sl_store_error(st, SL_EEXISTS, msg);
@@ -276,14 +276,17 @@ static int sq_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const 
     return sl__sq_row_by_key(st, Q_SESSION_BY_KEY, tenant, key, read_session, out, "looking a session up by key");
 }
 
-/* Steps a bound session statement, calling cb per row. */
-static int session_rows(sl_store *st, sqlite3_stmt *s, int (*cb)(void *ctx, const sl_session *x),
+/* Steps a bound session statement, calling cb per row whose status is in
+ * statuses (SL_SCAN_STATUS bits; 0: every row). */
+static int session_rows(sl_store *st, sqlite3_stmt *s, uint32_t statuses, int (*cb)(void *ctx, const sl_session *x),
                         void *ctx, const char *what)
 {
     sl_session x;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         read_session(s, &x);
+        if (statuses && !(x.status >= 1 && x.status <= 15 && (statuses & SL_SCAN_STATUS(x.status))))
+            continue;
         int stop = cb(ctx, &x);
         if (stop != 0) {
             sqlite3_reset(s);
@@ -320,11 +323,16 @@ static int sq_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
 {
     if (!cb)
         return invalid(st, "sqlite: sessions_scan: callback is NULL");
-    int busy = (flags & SL_SCAN_BLOCKING) && (flags & SL_SCAN_TIMES_ONLY);
-    int which = busy                         ? Q_SESSIONS_BUSY
-                : flags & SL_SCAN_BLOCKING   ? Q_SESSIONS_BLOCKING
-                : flags & SL_INCLUDE_DELETED ? Q_SESSIONS_ALL
-                                             : Q_SESSIONS_LIVE;
+    /* The partial index serves the status set it was built for; any
+     * other set is filtered here from the live rows. */
+    uint32_t statuses = flags & SL_SCAN_STATUS_MASK;
+    int blocking = (flags & SL_SCAN_BLOCKING) != 0;
+    int indexed = blocking && statuses == SL__SQ_INDEXED_STATUSES;
+    int busy = indexed && (flags & SL_SCAN_TIMES_ONLY);
+    int which = busy                                      ? Q_SESSIONS_BUSY
+                : indexed                                 ? Q_SESSIONS_BLOCKING
+                : !blocking && flags & SL_INCLUDE_DELETED ? Q_SESSIONS_ALL
+                                                          : Q_SESSIONS_LIVE;
     sqlite3_stmt *s = Q(st)->q[which];
     /* Saturating from - 86400: a session overlapping [from, to) starts
      * after it, since no session lasts longer than a day. */
@@ -335,7 +343,9 @@ static int sq_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
     sqlite3_bind_int64(s, 4, from);
     if (busy)
         return busy_rows(st, s, cb, ctx);
-    return session_rows(st, s, cb, ctx, "scanning sessions by time");
+    if (blocking && !indexed && !statuses)
+        return sl__sq_finish_q(st, s, SQLITE_DONE, "scanning sessions by time"); /* empty set */
+    return session_rows(st, s, blocking && !indexed ? statuses : 0, cb, ctx, "scanning sessions by time");
 }
 
 static int sq_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
@@ -346,7 +356,7 @@ static int sq_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uin
     sqlite3_stmt *s = Q(st)->q[flags & SL_INCLUDE_DELETED ? Q_STUDENT_ALL : Q_STUDENT_LIVE];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_int64(s, 2, student);
-    return session_rows(st, s, cb, ctx, "scanning a student's sessions");
+    return session_rows(st, s, 0, cb, ctx, "scanning a student's sessions");
 }
 
 static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
@@ -359,7 +369,7 @@ static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
     sqlite3_stmt *s = Q(st)->q[Q_SERIES];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_int64(s, 2, series);
-    return session_rows(st, s, cb, ctx, "scanning a series");
+    return session_rows(st, s, 0, cb, ctx, "scanning a series");
 }
 
 /* ---- soft delete and purge ---------------------------------------------- */

@@ -1,12 +1,24 @@
 /*
- * lib/store/store.c - dispatch between the core and a backend: version
- * checks, error text and the transaction helpers. The core never calls a
- * store method except through here or right after checking the pointer.
+ * lib/store/store.c - the storage boundary: the only code that calls a
+ * method of a store (sys/store.h). One wrapper per method keeps the error
+ * bookkeeping (a failure the backend did not describe gets a default
+ * message naming the operation), the version checks (a version-1 store's
+ * struct ends before the version-2 methods and is never read past them),
+ * and the fallbacks of the *may* methods: when a backend leaves one NULL,
+ * its wrapper answers from a plain scan of a *must* method, as libgit2's
+ * odb falls back to a full read when a backend lacks read_header. The
+ * transaction helpers the core uses (sl__tx_*) live here too.
  */
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/internal.h"
+
+#define ST(db) ((db)->store)
+
+/* ---- versions, attaching ---------------------------------------------------- */
 
 /* A backend built against an older header has a shorter struct: zero only
  * the methods its version has. */
@@ -14,6 +26,10 @@ static size_t store_size(unsigned int version)
 {
     return version == 1 ? offsetof(sl_store, mac_put) : sizeof(sl_store);
 }
+
+/* Whether st's version has the version-2 method at offset off (so reading
+ * it stays inside the backend's struct). */
+#define HAS_V2(st, m) ((st)->version >= 2 && (st)->m != NULL)
 
 int sl_store_init(sl_store *st, unsigned int version)
 {
@@ -24,10 +40,79 @@ int sl_store_init(sl_store *st, unsigned int version)
     return SL_OK;
 }
 
-int sl__store_has_macs(const sl_store *st)
+/* The *must* methods (sys/store.h), in struct order so that a message
+ * names the first one missing. Every other method is *may*: its wrapper
+ * falls back when it is NULL. accounts_scan stays a must: no other method
+ * finds an account row without entries, and sl_ledger_verify must see a
+ * forged one (a may method only speeds things up). */
+#define MUST(m) {offsetof(sl_store, m), #m}
+static const struct {
+    size_t offset;
+    const char *name;
+} must_methods[] = {
+    MUST(begin),          MUST(commit),        MUST(rollback),      MUST(free),
+    MUST(tenant_get),     MUST(tenant_put),    MUST(rule_put),      MUST(rules_scan),
+    MUST(override_put),   MUST(overrides_scan), MUST(session_put),  MUST(sessions_scan),
+    MUST(soft_delete),    MUST(purge),         MUST(account_get),   MUST(account_put),
+    MUST(entry_append),   MUST(entry_last),    MUST(entries_scan),  MUST(hold_put),
+    MUST(hold_get),       MUST(holds_expired_scan), MUST(webhook_claim), MUST(accounts_scan),
+};
+#undef MUST
+
+/* A method pointer is read through memcpy: ISO C has no generic function
+ * pointer type, but every one of them has the size of `void (*)(void)`. */
+_Static_assert(sizeof(void (*)(void)) == sizeof(((sl_store *)0)->begin) &&
+                   sizeof(void (*)(void)) == sizeof(((sl_store *)0)->accounts_scan),
+               "store methods are read as void (*)(void)");
+
+int sl__store_check(const sl_store *st)
 {
-    return st->version >= 2 && st->mac_put && st->mac_get;
+    if (st->version == 0 || st->version > SL_STORE_VERSION)
+        return sl__err(NULL, SL_EINVAL, "store version %u is not supported (this library knows 1..%d)", st->version,
+                       SL_STORE_VERSION);
+    for (size_t i = 0; i < sizeof(must_methods) / sizeof(must_methods[0]); i++) {
+        void (*fn)(void) = NULL;
+        memcpy(&fn, (const unsigned char *)st + must_methods[i].offset, sizeof(fn));
+        if (!fn)
+            return sl__err(NULL, SL_EINVAL, "store lacks a required method: %s (sys/store.h marks each \"must\")",
+                           must_methods[i].name);
+    }
+    /* hold_by_key has no fallback but holds_scan. */
+    if (!st->hold_by_key && !HAS_V2(st, holds_scan))
+        return sl__err(NULL, SL_EINVAL,
+                       "store lacks a required method: hold_by_key (may be NULL only when holds_scan is set)");
+    return SL_OK;
 }
+
+void sl__store_attach(sl_db *db, sl_store *st)
+{
+    db->store = st;
+    st->core = db;
+}
+
+void sl__store_free(sl_store *st)
+{
+    if (st && st->free && st->version != 0)
+        st->free(st);
+}
+
+void sl__store_close(sl_db *db)
+{
+    sl__store_free(ST(db));
+    db->store = NULL;
+}
+
+static int has_macs(const sl_store *st)
+{
+    return HAS_V2(st, mac_put) && HAS_V2(st, mac_get);
+}
+
+int sl__st_has_macs(const sl_db *db)
+{
+    return has_macs(ST(db));
+}
+
+/* ---- errors ----------------------------------------------------------------- */
 
 int sl_store_error(sl_store *st, int code, const char *msg)
 {
@@ -39,38 +124,97 @@ int sl_store_error(sl_store *st, int code, const char *msg)
     return code;
 }
 
-int sl__store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what)
+/* A failure the backend left without a message gets one naming what. */
+static int store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what)
 {
     if (rc < 0 && rc != SL_ENOTFOUND && db->err_seq == seq_before)
         sl__err(db, rc, "store: %s failed (%s)", what, sl_strerror(rc));
     return rc;
 }
 
+/* One call of a method returning a code. */
+#define CALL(db, what, method, ...)                                                                                \
+    do {                                                                                                       \
+        unsigned long seq_ = (db)->err_seq;                                                                    \
+        return store_rc(db, seq_, ST(db)->method(ST(db), __VA_ARGS__), what);                                  \
+    } while (0)
+
+/* Scans: the caller's callback runs behind a guard that remembers what it
+ * returned, so that its stop value (or its error, with its message) comes
+ * back untouched and only the store's own failures get a default message. */
+#define GUARD(T, name)                                                                                         \
+    typedef struct name##_guard {                                                                              \
+        int (*cb)(void *ctx, const T *row);                                                                    \
+        void *ctx;                                                                                             \
+        int rc;                                                                                                \
+    } name##_guard;                                                                                            \
+    static int name##_pass(void *p, const T *row)                                                              \
+    {                                                                                                          \
+        name##_guard *g = p;                                                                                   \
+        return g->rc = g->cb(g->ctx, row);                                                                     \
+    }
+GUARD(sl_rule, rule)
+GUARD(sl_override, override)
+GUARD(sl_session, session)
+GUARD(sl_entry, entry)
+GUARD(sl_credit_hold, hold)
+GUARD(sl_account, account)
+#undef GUARD
+
+static int scan_rc(sl_db *db, unsigned long seq, int rc, int cb_rc, const char *what)
+{
+    if (rc != 0 && rc == cb_rc)
+        return rc;
+    return store_rc(db, seq, rc, what);
+}
+
+#define SCAN(db, what, T, method, cb, ctx, ...)                                                                \
+    do {                                                                                                       \
+        T##_guard g_ = {cb, ctx, 0};                                                                           \
+        unsigned long seq_ = (db)->err_seq;                                                                    \
+        int rc_ = ST(db)->method(ST(db), __VA_ARGS__, T##_pass, &g_);                                          \
+        return scan_rc(db, seq_, rc_, g_.rc, what);                                                            \
+    } while (0)
+
+/* A lookup answered by a scan: the scan's callback stops at the first
+ * match (1) and copies it; no match is SL_ENOTFOUND. */
+static int found_rc(int rc)
+{
+    return rc == 1 ? SL_OK : rc == SL_OK ? SL_ENOTFOUND : rc;
+}
+
+/* ---- transactions ----------------------------------------------------------- */
+
 int sl__tx_begin(sl_db *db, sl_id tenant, int write)
 {
     if (db->in_tx)
         return sl__err(db, SL_EMISUSE, "a transaction is already open on this handle");
     unsigned long seq = db->err_seq;
-    int rc = db->store->begin(db->store, tenant, write);
+    int rc = store_rc(db, seq, ST(db)->begin(ST(db), tenant, write), "begin");
     if (rc != SL_OK)
-        return sl__store_rc(db, seq, rc, "begin");
+        return rc;
     db->in_tx = 1;
     return SL_OK;
+}
+
+/* Rolls back, keeping the message and code already recorded: the rollback
+ * is cleanup and must not hide why it happened. */
+static void rollback_quietly(sl_db *db)
+{
+    char saved[SL__ERRMSG_SIZE];
+    int code = db->errcode;
+    memcpy(saved, db->errmsg, sizeof(saved));
+    ST(db)->rollback(ST(db));
+    memcpy(db->errmsg, saved, sizeof(saved));
+    db->errcode = code;
 }
 
 int sl__tx_commit(sl_db *db)
 {
     unsigned long seq = db->err_seq;
-    int rc = db->store->commit(db->store);
-    if (rc != SL_OK) {
-        sl__store_rc(db, seq, rc, "commit");
-        /* Keep the commit's message: the rollback is our cleanup. */
-        char saved[SL__ERRMSG_SIZE];
-        memcpy(saved, db->errmsg, sizeof(saved));
-        db->store->rollback(db->store);
-        memcpy(db->errmsg, saved, sizeof(saved));
-        db->errcode = rc;
-    }
+    int rc = store_rc(db, seq, ST(db)->commit(ST(db)), "commit");
+    if (rc != SL_OK)
+        rollback_quietly(db);
     db->in_tx = 0;
     return rc;
 }
@@ -79,12 +223,7 @@ void sl__tx_rollback(sl_db *db)
 {
     if (!db->in_tx)
         return;
-    char saved[SL__ERRMSG_SIZE];
-    int code = db->errcode;
-    memcpy(saved, db->errmsg, sizeof(saved));
-    db->store->rollback(db->store);
-    memcpy(db->errmsg, saved, sizeof(saved));
-    db->errcode = code;
+    rollback_quietly(db);
     db->in_tx = 0;
 }
 
@@ -95,4 +234,349 @@ int sl__tx_end(sl_db *db, int rc)
         return rc;
     }
     return sl__tx_commit(db);
+}
+
+/* ---- tenants, rules, overrides ---------------------------------------------- */
+
+int sl__st_tenant_get(sl_db *db, sl_tenant *out, sl_id id)
+{
+    CALL(db, "reading a tenant", tenant_get, out, id);
+}
+
+int sl__st_tenant_put(sl_db *db, const sl_tenant *t)
+{
+    CALL(db, "writing a tenant", tenant_put, t);
+}
+
+int sl__st_rule_put(sl_db *db, sl_rule *r)
+{
+    CALL(db, "writing a rule", rule_put, r);
+}
+
+typedef struct rule_pick {
+    sl_id id;
+    sl_rule *out;
+} rule_pick;
+
+static int rule_pick_cb(void *p, const sl_rule *r)
+{
+    rule_pick *k = p;
+    if (r->id != k->id)
+        return 0;
+    *k->out = *r;
+    return 1;
+}
+
+int sl__st_rule_get(sl_db *db, sl_rule *out, sl_id tenant, sl_id id)
+{
+    if (ST(db)->rule_get)
+        CALL(db, "reading a rule", rule_get, out, tenant, id);
+    rule_pick k = {id, out};
+    unsigned long seq = db->err_seq;
+    int rc = ST(db)->rules_scan(ST(db), tenant, SL_INCLUDE_DELETED, rule_pick_cb, &k);
+    return store_rc(db, seq, found_rc(rc), "reading a rule");
+}
+
+int sl__st_rules_scan(sl_db *db, sl_id tenant, uint32_t flags, int (*cb)(void *ctx, const sl_rule *r), void *ctx)
+{
+    SCAN(db, "reading rules", rule, rules_scan, cb, ctx, tenant, flags);
+}
+
+int sl__st_override_put(sl_db *db, sl_override *o)
+{
+    CALL(db, "writing an override", override_put, o);
+}
+
+static int override_pick_cb(void *p, const sl_override *o)
+{
+    *(sl_override *)p = *o;
+    return 1;
+}
+
+int sl__st_override_get(sl_db *db, sl_override *out, sl_id tenant, sl_date date)
+{
+    if (ST(db)->override_get)
+        CALL(db, "reading an override", override_get, out, tenant, date);
+    unsigned long seq = db->err_seq;
+    int rc = ST(db)->overrides_scan(ST(db), tenant, date, date, SL_INCLUDE_DELETED, override_pick_cb, out);
+    return store_rc(db, seq, found_rc(rc), "reading an override");
+}
+
+int sl__st_overrides_scan(sl_db *db, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
+                          int (*cb)(void *ctx, const sl_override *o), void *ctx)
+{
+    SCAN(db, "reading overrides", override, overrides_scan, cb, ctx, tenant, from, to, flags);
+}
+
+/* ---- sessions ----------------------------------------------------------------- */
+
+int sl__st_session_put(sl_db *db, sl_session *s)
+{
+    CALL(db, "writing a session", session_put, s);
+}
+
+/* The fallback of the session lookups: every session of the tenant in
+ * (start, id) order, filtered. Criteria left 0 / NULL match anything; with
+ * out set the first match is copied and the scan stops. */
+typedef struct session_pick {
+    sl_id id, student, series;
+    const char *key;
+    sl_session *out;
+    session_guard *g;
+} session_pick;
+
+static int session_pick_cb(void *p, const sl_session *s)
+{
+    session_pick *k = p;
+    if ((k->id && s->id != k->id) || (k->student && s->student != k->student) ||
+        (k->series && s->series_id != k->series) || (k->key && strcmp(s->key, k->key) != 0))
+        return 0;
+    if (!k->out)
+        return session_pass(k->g, s);
+    *k->out = *s;
+    return 1;
+}
+
+static int sessions_pick(sl_db *db, sl_id tenant, session_pick *k, uint32_t flags, const char *what)
+{
+    unsigned long seq = db->err_seq;
+    int rc = ST(db)->sessions_scan(ST(db), tenant, INT64_MIN, INT64_MAX, flags, session_pick_cb, k);
+    if (k->out)
+        return store_rc(db, seq, found_rc(rc), what);
+    return scan_rc(db, seq, rc, k->g->rc, what);
+}
+
+int sl__st_session_get(sl_db *db, sl_session *out, sl_id tenant, sl_id id)
+{
+    if (ST(db)->session_get)
+        CALL(db, "reading a session", session_get, out, tenant, id);
+    session_pick k = {.id = id, .out = out};
+    return id <= 0 ? SL_ENOTFOUND : sessions_pick(db, tenant, &k, SL_INCLUDE_DELETED, "reading a session");
+}
+
+int sl__st_session_by_key(sl_db *db, sl_session *out, sl_id tenant, const char *key)
+{
+    if (ST(db)->session_by_key)
+        CALL(db, "looking up an idempotency key", session_by_key, out, tenant, key);
+    session_pick k = {.key = key, .out = out};
+    if (!key[0])
+        return SL_ENOTFOUND;
+    return sessions_pick(db, tenant, &k, SL_INCLUDE_DELETED, "looking up an idempotency key");
+}
+
+int sl__st_sessions_scan(sl_db *db, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
+                         int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    SCAN(db, "reading sessions", session, sessions_scan, cb, ctx, tenant, from, to, flags);
+}
+
+int sl__st_sessions_by_student(sl_db *db, sl_id tenant, sl_id student, uint32_t flags,
+                               int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    if (ST(db)->sessions_by_student)
+        SCAN(db, "reading a student's sessions", session, sessions_by_student, cb, ctx, tenant, student, flags);
+    session_guard g = {cb, ctx, 0};
+    session_pick k = {.student = student, .g = &g};
+    if (student <= 0)
+        return SL_OK;
+    return sessions_pick(db, tenant, &k, flags & SL_INCLUDE_DELETED, "reading a student's sessions");
+}
+
+int sl__st_sessions_by_series(sl_db *db, sl_id tenant, sl_id series, int (*cb)(void *ctx, const sl_session *s),
+                              void *ctx)
+{
+    if (ST(db)->sessions_by_series)
+        SCAN(db, "reading a series", session, sessions_by_series, cb, ctx, tenant, series);
+    session_guard g = {cb, ctx, 0};
+    session_pick k = {.series = series, .g = &g};
+    if (series <= 0)
+        return SL_OK;
+    return sessions_pick(db, tenant, &k, SL_INCLUDE_DELETED, "reading a series");
+}
+
+int sl__st_soft_delete(sl_db *db, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
+{
+    CALL(db, deleted_at ? "deleting a row" : "restoring a row", soft_delete, entity, tenant, id, deleted_at);
+}
+
+int sl__st_purge(sl_db *db, int32_t entity, sl_time before, size_t *purged)
+{
+    CALL(db, "purging", purge, entity, before, purged);
+}
+
+/* ---- the ledger ----------------------------------------------------------- */
+
+int sl__st_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id student)
+{
+    CALL(db, "reading an account", account_get, out, tenant, student);
+}
+
+int sl__st_account_put(sl_db *db, const sl_account *a)
+{
+    CALL(db, "writing an account", account_put, a);
+}
+
+int sl__st_entry_append(sl_db *db, sl_entry *e)
+{
+    CALL(db, "appending an entry", entry_append, e);
+}
+
+typedef struct entry_pick {
+    const char *key;
+    sl_entry *out;
+} entry_pick;
+
+static int entry_pick_cb(void *p, const sl_entry *e)
+{
+    entry_pick *k = p;
+    if (strcmp(e->key, k->key) != 0)
+        return 0;
+    *k->out = *e;
+    return 1;
+}
+
+int sl__st_entry_by_key(sl_db *db, sl_entry *out, sl_id tenant, const char *key)
+{
+    if (ST(db)->entry_by_key)
+        CALL(db, "looking up an idempotency key", entry_by_key, out, tenant, key);
+    if (!key[0])
+        return SL_ENOTFOUND;
+    entry_pick k = {key, out};
+    unsigned long seq = db->err_seq;
+    int rc = ST(db)->entries_scan(ST(db), tenant, 0, 0, entry_pick_cb, &k);
+    return store_rc(db, seq, found_rc(rc), "looking up an idempotency key");
+}
+
+int sl__st_entry_last(sl_db *db, sl_entry *out, sl_id tenant)
+{
+    CALL(db, "reading the ledger head", entry_last, out, tenant);
+}
+
+int sl__st_entries_scan(sl_db *db, sl_id tenant, sl_id account, int64_t after_seq,
+                        int (*cb)(void *ctx, const sl_entry *e), void *ctx)
+{
+    SCAN(db, "reading the ledger", entry, entries_scan, cb, ctx, tenant, account, after_seq);
+}
+
+int sl__st_hold_put(sl_db *db, sl_credit_hold *h)
+{
+    CALL(db, "writing a hold", hold_put, h);
+}
+
+int sl__st_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id id)
+{
+    CALL(db, "reading a hold", hold_get, out, tenant, id);
+}
+
+typedef struct hold_pick {
+    const char *key;
+    sl_credit_hold *out;
+} hold_pick;
+
+static int hold_pick_cb(void *p, const sl_credit_hold *h)
+{
+    hold_pick *k = p;
+    if (strcmp(h->key, k->key) != 0)
+        return 0;
+    *k->out = *h;
+    return 1;
+}
+
+int sl__st_hold_by_key(sl_db *db, sl_credit_hold *out, sl_id tenant, const char *key)
+{
+    if (ST(db)->hold_by_key)
+        CALL(db, "looking up an idempotency key", hold_by_key, out, tenant, key);
+    if (!key[0])
+        return SL_ENOTFOUND;
+    /* sl__store_check made sure holds_scan is there. */
+    hold_pick k = {key, out};
+    unsigned long seq = db->err_seq;
+    int rc = ST(db)->holds_scan(ST(db), tenant, hold_pick_cb, &k);
+    return store_rc(db, seq, found_rc(rc), "looking up an idempotency key");
+}
+
+int sl__st_holds_expired_scan(sl_db *db, sl_id tenant, sl_id account, sl_time before,
+                              int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
+{
+    SCAN(db, "reading holds", hold, holds_expired_scan, cb, ctx, tenant, account, before);
+}
+
+int sl__st_webhook_claim(sl_db *db, sl_id tenant, const char *source, const char *event_id, sl_time now)
+{
+    CALL(db, "claiming a webhook event", webhook_claim, tenant, source, event_id, now);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    sl_id x = *(const sl_id *)a, y = *(const sl_id *)b;
+    return (x > y) - (x < y);
+}
+
+int sl__st_accounts_scan(sl_db *db, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
+{
+    SCAN(db, "reading the accounts", account, accounts_scan, cb, ctx, tenant);
+}
+
+/* ---- version 2 ------------------------------------------------------------ */
+
+int sl__st_mac_put(sl_db *db, int32_t what, sl_id tenant, sl_id id, const sl_row_mac *m)
+{
+    if (!has_macs(ST(db)))
+        return sl__err(db, SL_EMISUSE, "the store keeps no row MACs");
+    CALL(db, what == SL_MAC_ACCOUNT ? "writing an account's MAC" : "writing a hold's MAC", mac_put, what, tenant,
+         id, m);
+}
+
+int sl__st_mac_get(sl_db *db, sl_row_mac *out, int32_t what, sl_id tenant, sl_id id)
+{
+    if (!has_macs(ST(db)))
+        return sl__err(db, SL_EMISUSE, "the store keeps no row MACs");
+    CALL(db, "reading a row MAC", mac_get, out, what, tenant, id);
+}
+
+static int push_student(void *p, const sl_account *a)
+{
+    return sl__grow_push(p, &a->student);
+}
+
+static int push_hold(void *p, const sl_credit_hold *h)
+{
+    return sl__grow_push(p, h);
+}
+
+static int cmp_hold(const void *a, const void *b)
+{
+    return cmp_id(&((const sl_credit_hold *)a)->id, &((const sl_credit_hold *)b)->id);
+}
+
+/* Without holds_scan: the active holds of every account, sorted by id. */
+static int holds_of_accounts(sl_db *db, sl_id tenant, hold_guard *g)
+{
+    sl__grow ids = {NULL, 0, 0, sizeof(sl_id), 0};
+    sl__grow holds = {NULL, 0, 0, sizeof(sl_credit_hold), 0};
+    int rc = sl__st_accounts_scan(db, tenant, push_student, &ids);
+    for (size_t i = 0; rc == SL_OK && i < ids.n; i++)
+        rc = sl__st_holds_expired_scan(db, tenant, ((const sl_id *)ids.p)[i], INT64_MAX, push_hold, &holds);
+    if (ids.failed || holds.failed) {
+        rc = sl__err(db, SL_ENOMEM, "out of memory reading holds");
+        goto out_free;
+    }
+    if (rc != SL_OK)
+        goto out_free;
+    if (holds.n)
+        qsort(holds.p, holds.n, sizeof(sl_credit_hold), cmp_hold);
+    for (size_t i = 0; rc == SL_OK && i < holds.n; i++)
+        rc = hold_pass(g, (const sl_credit_hold *)holds.p + i);
+out_free:
+    free(holds.p);
+    free(ids.p);
+    return rc;
+}
+
+int sl__st_holds_scan(sl_db *db, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
+{
+    if (HAS_V2(ST(db), holds_scan))
+        SCAN(db, "reading holds", hold, holds_scan, cb, ctx, tenant);
+    hold_guard g = {cb, ctx, 0};
+    return holds_of_accounts(db, tenant, &g);
 }

@@ -179,8 +179,7 @@ static void ledger_op(pair *p, uint64_t *rng, long step, sl_id tenant)
 static void compare_scans(pair *p, uint64_t *rng, long step)
 {
     static collected a, b;
-    static const uint32_t flag_sets[] = {0, SL_INCLUDE_DELETED, SL_SCAN_BLOCKING,
-                                         SL_SCAN_BLOCKING | SL_INCLUDE_DELETED};
+    const uint32_t flag_sets[] = {0, SL_INCLUDE_DELETED, SCAN_BLOCKING, SCAN_BLOCKING | SL_INCLUDE_DELETED};
     int rc;
     BOTH(p, rc, S->begin(S, 1, 0));
     ck_assert_int_eq(rc, SL_OK);

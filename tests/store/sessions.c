@@ -128,9 +128,9 @@ START_TEST(test_sessions_scan_flags)
                IDS(s[0].id, s[1].id, s[2].id, s[3].id, s[4].id));
     expect_ids(scan_sessions(1, t0, t0 + DAY, SL_INCLUDE_DELETED), "with deleted",
                IDS(s[0].id, s[1].id, s[2].id, s[3].id, s[4].id, del.id, delc.id));
-    expect_ids(scan_sessions(1, t0, t0 + DAY, SL_SCAN_BLOCKING), "blocking",
+    expect_ids(scan_sessions(1, t0, t0 + DAY, SCAN_BLOCKING), "blocking",
                IDS(s[0].id, s[1].id, s[3].id, s[4].id));
-    expect_ids(scan_sessions(1, t0, t0 + DAY, SL_SCAN_BLOCKING | SL_INCLUDE_DELETED),
+    expect_ids(scan_sessions(1, t0, t0 + DAY, SCAN_BLOCKING | SL_INCLUDE_DELETED),
                "blocking wins over include-deleted", IDS(s[0].id, s[1].id, s[3].id, s[4].id));
     commit();
 
@@ -139,7 +139,7 @@ START_TEST(test_sessions_scan_flags)
     ck_assert_sl(st->soft_delete(st, SL_ENTITY_SESSION, 1, del.id, 0), SL_OK);
     commit();
     rbegin();
-    expect_ids(scan_sessions(1, t0, t0 + DAY, SL_SCAN_BLOCKING), "restored blocks",
+    expect_ids(scan_sessions(1, t0, t0 + DAY, SCAN_BLOCKING), "restored blocks",
                IDS(s[0].id, s[1].id, s[3].id, s[4].id, del.id));
     commit();
 }

@@ -15,6 +15,11 @@
 
 #include "support.h"
 
+/* The core's status set of sessions that block time (lib/sessions/check.c):
+ * the core passes it to sessions_scan with SL_SCAN_BLOCKING. */
+uint32_t sl__blocking_scan(void);
+#define SCAN_BLOCKING sl__blocking_scan()
+
 #define DAY 86400
 #define MAXROWS 512
 

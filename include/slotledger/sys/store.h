@@ -7,8 +7,14 @@
  * Versioning (after SQLite's sqlite3_vfs and libgit2's odb backends): the
  * struct opens with `version`; methods are only ever appended, grouped by the
  * version that introduced them. The core refuses a store whose version is 0
- * or newer than SL_STORE_VERSION, checks every "must" pointer at attach time,
- * and checks "may" pointers before each call, falling back when NULL.
+ * or newer than SL_STORE_VERSION and checks every "must" pointer at attach
+ * time. A "may" method only speeds things up: lib/store/store.c checks the
+ * pointer (and, for version-2 methods, the store's version, so that the
+ * shorter struct of a version-1 store is never read past its end) before
+ * each call and, when it is NULL, answers from a plain scan of a "must"
+ * method instead -- as libgit2's odb falls back when a backend lacks
+ * read_header. Every method below is marked must or may. A version-1
+ * store may leave the version-1 "may" methods NULL too.
  *
  * Ownership: sl_open_store() takes the store; the core calls `free` exactly
  * once, when the handle closes (or at once if attaching fails). Records
@@ -114,7 +120,8 @@ struct sl_store {
 
     /** must: insert (r->id == 0) or replace a weekly rule. */
     int (*rule_put)(sl_store *st, sl_rule *r);
-    /** must: read rule id of tenant, deleted or not; SL_ENOTFOUND. */
+    /** may: read rule id of tenant, deleted or not; SL_ENOTFOUND. NULL: the
+     * core scans rules_scan(SL_INCLUDE_DELETED). */
     int (*rule_get)(sl_store *st, sl_rule *out, sl_id tenant, sl_id id);
     /** must: the tenant's rules in any order; deleted ones only with
      * SL_INCLUDE_DELETED in flags. */
@@ -124,7 +131,8 @@ struct sl_store {
     /** must: insert (o->id == 0) or replace an override; (tenant, date) is
      * unique: the core replaces the existing row of a date by its id. */
     int (*override_put)(sl_store *st, sl_override *o);
-    /** must: read the override of (tenant, date), deleted or not. */
+    /** may: read the override of (tenant, date), deleted or not. NULL: the
+     * core scans overrides_scan(date, date, SL_INCLUDE_DELETED). */
     int (*override_get)(sl_store *st, sl_override *out, sl_id tenant, sl_date date);
     /** must: overrides of dates in [from, to] sorted by date; deleted ones
      * only with SL_INCLUDE_DELETED. */
@@ -134,22 +142,24 @@ struct sl_store {
     /** must: insert (s->id == 0) or replace a session. A non-empty key is
      * unique per tenant (SL_EEXISTS otherwise). */
     int (*session_put)(sl_store *st, sl_session *s);
-    /** must: read session id of tenant, deleted or not; SL_ENOTFOUND. */
+    /** may: read session id of tenant, deleted or not; SL_ENOTFOUND. NULL:
+     * the core scans every session of the tenant (sessions_scan). */
     int (*session_get)(sl_store *st, sl_session *out, sl_id tenant, sl_id id);
-    /** must: the session of tenant carrying idempotency key `key`, deleted
-     * or not; SL_ENOTFOUND. */
+    /** may: the session of tenant carrying idempotency key `key`, deleted
+     * or not; SL_ENOTFOUND. NULL: the core scans sessions_scan. */
     int (*session_by_key)(sl_store *st, sl_session *out, sl_id tenant, const char *key);
     /** must: sessions with start < to and end > from, sorted by (start, id).
      * Deleted ones only with SL_INCLUDE_DELETED; with SL_SCAN_BLOCKING only
-     * live sessions of a blocking status. Sessions last at most 86400 s,
+     * live sessions whose status bit (SL_SCAN_STATUS) is set in flags. Sessions last at most 86400 s,
      * which a backend may use to bound its index range. */
     int (*sessions_scan)(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
                          int (*cb)(void *ctx, const sl_session *s), void *ctx);
-    /** must: sessions of one student sorted by (start, id); deleted ones
-     * only with SL_INCLUDE_DELETED. */
+    /** may: sessions of one student sorted by (start, id); deleted ones
+     * only with SL_INCLUDE_DELETED. NULL: the core filters sessions_scan. */
     int (*sessions_by_student)(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
                                int (*cb)(void *ctx, const sl_session *s), void *ctx);
-    /** must: sessions of series_id (as set at booking) sorted by (start, id). */
+    /** may: sessions of series_id (as set at booking) sorted by (start,
+     * id). NULL: the core filters sessions_scan(SL_INCLUDE_DELETED). */
     int (*sessions_by_series)(sl_store *st, sl_id tenant, sl_id series,
                               int (*cb)(void *ctx, const sl_session *s), void *ctx);
 
@@ -169,7 +179,8 @@ struct sl_store {
      * and (tenant, key) are unique: SL_EEXISTS, nothing written. Entries are
      * never updated or deleted. */
     int (*entry_append)(sl_store *st, sl_entry *e);
-    /** must: the entry of tenant carrying key; SL_ENOTFOUND. */
+    /** may: the entry of tenant carrying key; SL_ENOTFOUND. NULL: the core
+     * scans entries_scan. */
     int (*entry_by_key)(sl_store *st, sl_entry *out, sl_id tenant, const char *key);
     /** must: the tenant's entry with the highest seq; SL_ENOTFOUND if none. */
     int (*entry_last)(sl_store *st, sl_entry *out, sl_id tenant);
@@ -182,7 +193,8 @@ struct sl_store {
     int (*hold_put)(sl_store *st, sl_credit_hold *h);
     /** must: read hold id of tenant; SL_ENOTFOUND. */
     int (*hold_get)(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id);
-    /** must: the hold of tenant carrying key; SL_ENOTFOUND. */
+    /** may, when holds_scan is set (must otherwise): the hold of tenant
+     * carrying key; SL_ENOTFOUND. NULL: the core scans holds_scan. */
     int (*hold_by_key)(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key);
     /** must: active holds of one account of tenant whose expires_at <= before,
      * any order (the core subtracts lapsed holds from `held`). The one
@@ -195,7 +207,8 @@ struct sl_store {
      * SL_EEXISTS afterwards (nothing written). */
     int (*webhook_claim)(sl_store *st, sl_id tenant, const char *source, const char *event_id, sl_time now);
     /** must: every account of tenant, deleted ones included, sorted by
-     * student (used by sl_ledger_verify to find accounts without entries). */
+     * student (used by sl_ledger_verify to find accounts without entries:
+     * no other method can, so there is no fallback). */
     int (*accounts_scan)(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx);
 
     /* ---- version 2: row MACs (tamper evidence with a ledger key) ------- */
@@ -214,24 +227,37 @@ struct sl_store {
      * a ledger key) or does not exist. */
     int (*mac_get)(sl_store *st, sl_row_mac *out, int32_t what, sl_id tenant, sl_id id);
     /** may: every hold of tenant, any status, sorted by id (used by
-     * sl_ledger_verify to check every hold's MAC; when NULL only active
-     * holds are checked). */
+     * sl_ledger_verify to check every hold's MAC). NULL: the core reads
+     * the active holds of every account (holds_expired_scan), so only
+     * those are checked, and hold_by_key becomes a must. */
     int (*holds_scan)(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx);
 };
 
-/** Scan flag: only live sessions of a blocking status (pending, confirmed,
- * completed, no_show). */
+/** Scan flag: only live sessions whose status is in the scan's status set,
+ * the SL_SCAN_STATUS bits of the same flags. Which statuses block time is
+ * the core's rule (today pending, confirmed, completed and no_show); it
+ * passes them as data and a backend applies the set as given. (A backend
+ * written against version 1 of this header, which knew no status bits,
+ * applies that list itself.) */
 #define SL_SCAN_BLOCKING 0x100u
+/** The bit of session status s (SL_STATUS_*, 1..15) in a scan's status set. */
+#define SL_SCAN_STATUS(s) (1u << (16 + (s)))
+/** Every status bit. */
+#define SL_SCAN_STATUS_MASK 0xFFFF0000u
 /** Scan flag, a hint: the caller reads only id, tenant, start and end of
  * each session, so a backend may leave the other fields zero (SQLite then
  * answers from a covering index). Ignoring it is always correct. */
 #define SL_SCAN_TIMES_ONLY 0x200u
 
-/** Initialises a zeroed store of the given version: SL_STORE_INIT. */
-#define SL_STORE_INIT { SL_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-                        NULL, NULL, NULL }
+/** Initialises a store of this header's version with every method NULL
+ * (the members after `version` are zero-initialised), as libgit2's
+ * `{ GIT_ODB_BACKEND_VERSION }`: `sl_store st = SL_STORE_INIT;`. In C the
+ * member is named so that -Wextra (missing-field-initializers) stays quiet. */
+#ifdef __cplusplus
+#define SL_STORE_INIT { SL_STORE_VERSION }
+#else
+#define SL_STORE_INIT { .version = SL_STORE_VERSION }
+#endif
 
 /**
  * Zero st and set its version. Errors: SL_EINVAL (NULL, version 0 or newer
