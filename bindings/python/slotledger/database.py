@@ -2,6 +2,7 @@
 lock, time zones with its tzdir, and tenants. The scheduling and ledger
 methods come from the mixins of scheduling.py and ledger.py."""
 
+import re
 import ctypes
 import os
 import threading
@@ -62,6 +63,17 @@ def open_memory(*, tzdir=None, ledger_key=None):
 
 
 # -------------------------------------------------------------- Database
+
+def _redacted(path):
+    """path with any password of a PostgreSQL connection string replaced by
+    ***, so that a repr or a log line never carries it."""
+    if not path:
+        return path
+    if "://" in path:
+        path = re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", path)
+        return re.sub(r"([?&]password=)[^&]*", r"\1***", path)
+    return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
+
 class Database(SchedulingMixin, LedgerMixin):
     """A library handle. Use as a context manager or call close(); a
     finalizer closes a forgotten handle. Calls on one Database are
@@ -97,7 +109,7 @@ class Database(SchedulingMixin, LedgerMixin):
 
     def __repr__(self):
         state = "closed" if self._h is None else "open"
-        return "<slotledger.Database %s %s>" % (self.path or "memory", state)
+        return "<slotledger.Database %s %s>" % (_redacted(self.path) or "memory", state)
 
     def _handle(self):
         h = self._h

@@ -67,6 +67,23 @@ class OpenTests(unittest.TestCase):
             self.assertTrue(db.closed)
             self.assertIn("closed", repr(db))
 
+    def test_repr_never_shows_a_password(self):
+        """A Database's repr names its connection string without the
+        password (URI user:password@, ?password=, keyword password=)."""
+        db = sl.open(":memory:")
+        try:
+            for path, shown in (("postgresql://bob:s3cret@db.example/app", "postgresql://bob:***@db.example/app"),
+                                ("postgres://bob@h/app?password=s3cret&schema=x", "password=***&schema=x"),
+                                ("host=h password=s3cret dbname=app", "host=h password=*** dbname=app"),
+                                ("host=h password='s 3cret' dbname=app", "password=*** dbname=app")):
+                db.path = path
+                self.assertNotIn("s3cret", repr(db))
+                self.assertNotIn("3cret", repr(db))
+                self.assertIn(shown, repr(db))
+        finally:
+            db.path = ":memory:"
+            db.close()
+
     def test_open_errors(self):
         with self.assertRaises(TypeError):
             sl.open(None)
