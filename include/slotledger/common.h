@@ -56,6 +56,11 @@ typedef int32_t sl_date;
 #define SL_TIME_MIN (-62167219200LL)
 #define SL_TIME_MAX 253402300799LL
 
+/** Longest idempotency key (and webhook source / event id), bytes. */
+#define SL_KEY_MAX 128
+/** Flag for reads of every module: include soft-deleted rows. */
+#define SL_INCLUDE_DELETED 0x1u
+
 /** Opaque library handle. See slotledger/db.h. */
 typedef struct sl_db sl_db;
 

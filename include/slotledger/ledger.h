@@ -38,7 +38,6 @@
 #define SLOTLEDGER_LEDGER_H
 
 #include "slotledger/common.h"
-#include "slotledger/sessions.h"
 
 #ifdef __cplusplus
 extern "C" {

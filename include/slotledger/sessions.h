@@ -39,7 +39,6 @@
 extern "C" {
 #endif
 
-#define SL_KEY_MAX 128           /**< longest idempotency key, bytes */
 #define SL_MAX_RECURRING 52      /**< most occurrences of sl_book_recurring */
 #define SL_MAX_BATCH 100         /**< most bookings in one sl_book_many */
 

@@ -61,8 +61,6 @@ extern "C" {
 #define SL_DATE_MIN INT32_MIN   /**< "valid since forever" */
 #define SL_DATE_MAX INT32_MAX   /**< "valid forever" */
 
-/** Flags for reads (here and in sessions.h). */
-#define SL_INCLUDE_DELETED 0x1u
 
 /** Out-flags of sl_slots. */
 #define SL_SLOTS_CLAMPED 0x1u   /**< the range was longer than 14 days */
