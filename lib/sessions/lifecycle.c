@@ -12,16 +12,11 @@
 #include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
 
+/* The name from the one status list (slotledger/codes.h). */
 static const char *status_name(int32_t s)
 {
-    switch (s) {
-    case SL_STATUS_PENDING: return "pending";
-    case SL_STATUS_CONFIRMED: return "confirmed";
-    case SL_STATUS_CANCELLED: return "cancelled";
-    case SL_STATUS_COMPLETED: return "completed";
-    case SL_STATUS_NO_SHOW: return "no_show";
-    default: return "unknown";
-    }
+    const char *name = sl_status_name(s);
+    return name ? name : "unknown";
 }
 
 static int transition_allowed(int32_t from, int32_t to)
