@@ -96,6 +96,8 @@ void sl_test_fork_children(int n, sl_test_child_fn fn, void *ctx, void *reports,
         if (pid == 0) {
             close(p[0]);
             close(go[1]);
+            free(fds); /* the parent's bookkeeping: a child that exits with */
+            free(pids); /* it still allocated leaks it (valgrind) */
             child_main(i, go[0], p[1], report_size, fn, ctx);
         }
         close(p[1]);
