@@ -24,6 +24,8 @@ static int is_option(const char *s)
     return s[0] == '-' && s[1] != '\0' && !isdigit((unsigned char)s[1]);
 }
 
+/* Parse a command's arguments; once they are well-formed, open the database
+ * (so that a usage error never creates or touches it). */
 int cli_parse(cli *c, cli_args *a, cli_opt *opts, size_t n_opts, int argc, char **argv,
               size_t min_pos, size_t max_pos)
 {
@@ -65,7 +67,7 @@ int cli_parse(cli *c, cli_args *a, cli_opt *opts, size_t n_opts, int argc, char 
     }
     if (a->n_pos < min_pos)
         return cli_usage(c, "missing argument (%zu needed, %zu given)", min_pos, a->n_pos);
-    return CLI_OK;
+    return cli_open(c);
 }
 
 const char *cli_opt_get(const cli_args *a, const char *name)

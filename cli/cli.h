@@ -32,6 +32,7 @@ typedef struct cli {
     int utc;              /* print instants in UTC (--utc of sessions) */
     int have_now;         /* --now given */
     const char *now_text; /* --now, parsed once the handle is open */
+    const char *tzdir;    /* --tzdir */
     sl_time now;
     int tz_loaded;
     char tz[SL_TZ_NAME_MAX + 1]; /* the tenant's zone, loaded on first use */
@@ -58,6 +59,9 @@ typedef struct cli_command {
     const char *usage;
     int (*run)(cli *c, int argc, char **argv);
 } cli_command;
+
+/* main.c: open c->path (called by cli_parse once the arguments parse). */
+int cli_open(cli *c);
 
 /* args.c */
 int cli_parse(cli *c, cli_args *a, cli_opt *opts, size_t n_opts, int argc, char **argv,

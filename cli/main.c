@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const cli_command commands[] = {
     { "init", "create the database (and with --tz, the tenant)",
@@ -163,28 +164,26 @@ static int help(cli *c, const globals *g)
     return CLI_OK;
 }
 
-static int open_db(cli *c, const globals *g, const cli_command *cmd)
+int cli_open(cli *c)
 {
     sl_options opts = SL_OPTIONS_INIT;
     struct stat st;
-    int64_t tenant = 1;
     int rc;
 
-    if (g->tenant && (rc = cli_int(c, &tenant, g->tenant, "--tenant", 1, INT64_MAX)))
-        return rc;
-    c->tenant = tenant;
-    if (strcmp(cmd->name, "init") != 0 && strcmp(c->path, ":memory:") != 0 &&
+    if (c->db)
+        return CLI_OK;
+    if (strcmp(c->cmd, "init") != 0 && strcmp(c->path, ":memory:") != 0 &&
         !looks_like_pg(c->path) && stat(c->path, &st) != 0) {
         fprintf(stderr, "slotledger: %s: database '%s' does not exist (create it with "
-                "'slotledger %s init')\n", cmd->name, c->path, c->path);
+                "'slotledger %s init')\n", c->cmd, c->path, c->path);
         return CLI_EFAIL;
     }
-    opts.tzdir = g->tzdir;
+    opts.tzdir = c->tzdir;
     rc = sl_open(&c->db, c->path, &opts);
     if (rc)
         return cli_fail(c, rc);
     c->now = (sl_time)time(NULL);
-    if (g->now && (rc = cli_time(c, &c->now, NULL, g->now, "--now")))
+    if (c->now_text && (rc = cli_time(c, &c->now, NULL, c->now_text, "--now")))
         return rc;
     return CLI_OK;
 }
@@ -194,6 +193,7 @@ int main(int argc, char **argv)
     cli c;
     globals g;
     const cli_command *cmd;
+    struct stat st;
     int rc;
 
     memset(&c, 0, sizeof c);
@@ -224,9 +224,16 @@ int main(int argc, char **argv)
     if (!cmd)
         return cli_usage(&c, "unknown command '%s'", g.pos[1]);
     c.cmd = cmd->name;
-    rc = open_db(&c, &g, cmd);
-    if (rc == CLI_OK)
-        rc = cmd->run(&c, g.n_pos - 2, g.pos + 2);
+    c.now_text = g.now;
+    c.tzdir = g.tzdir;
+    c.tenant = 1;
+    if (g.tenant && (rc = cli_int(&c, &c.tenant, g.tenant, "--tenant", 1, INT64_MAX)))
+        return rc;
+    int existed = stat(c.path, &st) == 0;
+    rc = cmd->run(&c, g.n_pos - 2, g.pos + 2);
     sl_close(c.db);
+    /* A failed init leaves no new file behind. */
+    if (rc && !existed && strcmp(cmd->name, "init") == 0 && !looks_like_pg(c.path))
+        unlink(c.path);
     return rc;
 }
