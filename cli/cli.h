@@ -33,6 +33,7 @@ typedef struct cli {
     int have_now;         /* --now given */
     const char *now_text; /* --now, parsed once the handle is open */
     const char *tzdir;    /* --tzdir */
+    const char *key_file; /* --ledger-key-file */
     sl_time now;
     int tz_loaded;
     char tz[SL_TZ_NAME_MAX + 1]; /* the tenant's zone, loaded on first use */

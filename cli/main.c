@@ -64,14 +64,16 @@ static const cli_command *find_command(const char *name)
 
 static void print_help(void)
 {
-    printf("usage: slotledger [--json] [-t TENANT] [--now TIME] [--tzdir DIR] DB COMMAND [ARGS]\n"
+    printf("usage: slotledger [--json] [-t TENANT] [--now TIME] [--tzdir DIR] [--ledger-key-file F]\n"
+           "                  DB COMMAND [ARGS]\n"
            "       slotledger help [COMMAND] | --help | --version\n\n"
            "DB is a SQLite file path or a PostgreSQL URI (postgresql://...).\n\n"
            "global options (anywhere on the line):\n"
            "  --json          one JSON object, or JSON lines for lists\n"
            "  -t, --tenant N  the tenant (teacher) id, default 1\n"
            "  --now TIME      the current time for the call (default: the clock)\n"
-           "  --tzdir DIR     zoneinfo directory (default $TZDIR, /usr/share/zoneinfo)\n\n"
+           "  --tzdir DIR     zoneinfo directory (default $TZDIR, /usr/share/zoneinfo)\n"
+           "  --ledger-key-file FILE  the ledger's secret key (16..64 bytes, raw)\n\n"
            "commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -105,7 +107,7 @@ static int looks_like_pg(const char *path)
 }
 
 typedef struct globals {
-    const char *tenant, *now, *tzdir;
+    const char *tenant, *now, *tzdir, *key_file;
     int json, help, version;
     char *pos[CLI_MAX_ARGS];
     int n_pos;
@@ -134,6 +136,8 @@ static int take_globals(cli *c, globals *g, int argc, char **argv)
             val = &g->now;
         else if (strcmp(a, "--tzdir") == 0)
             val = &g->tzdir;
+        else if (strcmp(a, "--ledger-key-file") == 0)
+            val = &g->key_file;
         if (val) {
             if (i + 1 >= argc)
                 return cli_usage(c, "option '%s' needs a value", a);
@@ -164,10 +168,37 @@ static int help(cli *c, const globals *g)
     return CLI_OK;
 }
 
+/* Clear the key's copy on the stack (the library keeps its own). */
+static void wipe(uint8_t *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
+/* The ledger key: the file's bytes, 16..64 of them (sl_options). */
+static int read_key(cli *c, uint8_t *key, size_t *len)
+{
+    FILE *f = fopen(c->key_file, "rb");
+
+    if (!f) {
+        fprintf(stderr, "slotledger: %s: cannot read the ledger key file '%s'\n", c->cmd,
+                c->key_file);
+        return CLI_EFAIL;
+    }
+    *len = fread(key, 1, 65, f);
+    fclose(f);
+    if (*len < 16 || *len > 64)
+        return cli_usage(c, "the ledger key file must hold 16..64 bytes");
+    return CLI_OK;
+}
+
 int cli_open(cli *c)
 {
     sl_options opts = SL_OPTIONS_INIT;
     struct stat st;
+    uint8_t key[65];
+    size_t key_len = 0;
     int rc;
 
     if (c->db)
@@ -178,8 +209,13 @@ int cli_open(cli *c)
                 "'slotledger %s init')\n", c->cmd, c->path, c->path);
         return CLI_EFAIL;
     }
+    if (c->key_file && (rc = read_key(c, key, &key_len)))
+        return rc;
     opts.tzdir = c->tzdir;
+    opts.ledger_key = key_len ? key : NULL;
+    opts.ledger_key_len = key_len;
     rc = sl_open(&c->db, c->path, &opts);
+    wipe(key, sizeof key);
     if (rc)
         return cli_fail(c, rc);
     c->now = (sl_time)time(NULL);
@@ -226,6 +262,7 @@ int main(int argc, char **argv)
     c.cmd = cmd->name;
     c.now_text = g.now;
     c.tzdir = g.tzdir;
+    c.key_file = g.key_file;
     c.tenant = 1;
     if (g.tenant && (rc = cli_int(&c, &c.tenant, g.tenant, "--tenant", 1, INT64_MAX)))
         return rc;

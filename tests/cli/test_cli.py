@@ -249,6 +249,26 @@ def tamper_flow(db):
           and v.get("first_bad_seq") == 1, p)
 
 
+def keyed_flow(tmp):
+    db, key, short = (os.path.join(tmp, n) for n in ("keyed.db", "key", "short"))
+    with open(key, "wb") as f:
+        f.write(b"k" * 32)
+    with open(short, "wb") as f:
+        f.write(b"k" * 5)
+    k = ["--ledger-key-file", key]
+    expect("keyed: init", run(*k, db, "init", "--tz", "UTC"), 0)
+    expect("keyed: post", run(*k, db, "post", "7", "grant", "3", "--key", "g1"), 0)
+    expect("keyed: verify with the key", run(*k, db, "verify"), 0, out="verifies")
+    expect("keyed: verify without the key fails", run(db, "verify"), 3, out="DOES NOT VERIFY")
+    expect("keyed: a short key is a usage error", run("--ledger-key-file", short, db, "verify"), 2,
+           err="16..64 bytes")
+    expect("keyed: a missing key file", run("--ledger-key-file", key + ".nope", db, "verify"), 1,
+           err="cannot read")
+    expect("a failed init leaves no file", run(os.path.join(tmp, "new.db"), "init", "--tz", "No/Where"),
+           1, err="SL_ETZ")
+    check("a failed init leaves no file (gone)", not os.path.exists(os.path.join(tmp, "new.db")))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         if PG:
@@ -261,6 +281,7 @@ def main():
             db = os.path.join(tmp, "tutor.db")
             main_flow(db, True)
             tamper_flow(db)
+            keyed_flow(tmp)
     print(f"1..{count}")
     return 1 if failed else 0
 
