@@ -79,6 +79,9 @@ int cli_zone(cli *c, const char **zone);
 /* out.c */
 int cli_usage(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_fail(cli *c, int rc);
+/* An error that is not the library's (name: "missing_database", ...). */
+int cli_error(cli *c, int status, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void cli_json_str(const char *s);
 void cli_json_fstr(FILE *f, const char *s);
 void cli_when(cli *c, char *buf, size_t cap, sl_time t, int utc);

@@ -10,9 +10,9 @@
 
 static int not_available(cli *c, const char *what)
 {
-    fprintf(stderr, "slotledger: %s: %s is not available in this build (it needs the library's "
-            "calendar-sync outbox, sl_session_ics / sl_outbox_claim)\n", c->cmd, what);
-    return CLI_ENOTAVAIL;
+    return cli_error(c, CLI_ENOTAVAIL, "not_available",
+                     "%s is not available in this build (it needs the library's calendar-sync "
+                     "outbox, sl_session_ics / sl_outbox_claim)", what);
 }
 
 /* CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */

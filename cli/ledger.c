@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int cmd_balance(cli *c, int argc, char **argv)
@@ -31,22 +32,25 @@ int cmd_balance(cli *c, int argc, char **argv)
 
 #define PAGE 256
 
-/* Every entry of account (0 = all) after after_seq, at most limit (0 = no
- * limit), a page at a time (keyset pagination). */
 int cli_each_entry(cli *c, sl_id account, int64_t after_seq, int64_t limit,
                    void (*fn)(cli *, const sl_entry *))
 {
-    static sl_entry page[PAGE];
+    sl_entry *page = malloc(PAGE * sizeof *page);
     int64_t seen = 0;
     size_t n;
+    int rc = CLI_OK;
 
+    if (!page)
+        return cli_fail(c, SL_ENOMEM);
     do {
         size_t cap = PAGE;
         if (limit && (int64_t)cap > limit - seen)
             cap = (size_t)(limit - seen);
-        int rc = sl_ledger_history(c->db, page, cap, &n, c->tenant, account, after_seq);
-        if (rc)
-            return cli_fail(c, rc);
+        int err = sl_ledger_history(c->db, page, cap, &n, c->tenant, account, after_seq);
+        if (err) {
+            rc = cli_fail(c, err);
+            goto out_free_page;
+        }
         for (size_t i = 0; i < n; i++)
             fn(c, &page[i]);
         if (n)
@@ -55,7 +59,9 @@ int cli_each_entry(cli *c, sl_id account, int64_t after_seq, int64_t limit,
         if (n < cap)
             break;
     } while (!limit || seen < limit);
-    return CLI_OK;
+out_free_page:
+    free(page);
+    return rc;
 }
 
 int cmd_history(cli *c, int argc, char **argv)

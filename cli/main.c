@@ -182,9 +182,8 @@ static int read_key(cli *c, uint8_t *key, size_t *len)
     FILE *f = fopen(c->key_file, "rb");
 
     if (!f) {
-        fprintf(stderr, "slotledger: %s: cannot read the ledger key file '%s'\n", c->cmd,
-                c->key_file);
-        return CLI_EFAIL;
+        return cli_error(c, CLI_EFAIL, "key_file", "cannot read the ledger key file '%s'",
+                         c->key_file);
     }
     *len = fread(key, 1, 65, f);
     fclose(f);
@@ -205,9 +204,9 @@ int cli_open(cli *c)
         return CLI_OK;
     if (strcmp(c->cmd, "init") != 0 && strcmp(c->path, ":memory:") != 0 &&
         !looks_like_pg(c->path) && stat(c->path, &st) != 0) {
-        fprintf(stderr, "slotledger: %s: database '%s' does not exist (create it with "
-                "'slotledger %s init')\n", c->cmd, c->path, c->path);
-        return CLI_EFAIL;
+        return cli_error(c, CLI_EFAIL, "missing_database",
+                         "database '%s' does not exist (create it with 'slotledger %s init')",
+                         c->path, c->path);
     }
     if (c->key_file && (rc = read_key(c, key, &key_len)))
         return rc;

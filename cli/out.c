@@ -7,19 +7,45 @@
 #include <stdarg.h>
 #include <string.h>
 
+/* One error on stderr: "slotledger: CMD: message" or, with --json, one
+ * object {"error": name, "message": ...}. */
+static void report(cli *c, const char *name, const char *msg)
+{
+    fflush(stdout);
+    if (c->json) {
+        fprintf(stderr, "{\"error\":\"%s\",\"message\":", name);
+        cli_json_fstr(stderr, msg);
+        fprintf(stderr, "}\n");
+        return;
+    }
+    fprintf(stderr, "slotledger: %s%s%s\n", c->cmd ? c->cmd : "", c->cmd ? ": " : "", msg);
+}
+
 int cli_usage(cli *c, const char *fmt, ...)
 {
+    char msg[512];
     va_list ap;
 
-    fprintf(stderr, "slotledger: %s%s", c->cmd ? c->cmd : "", c->cmd ? ": " : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (c->cmd)
-        fprintf(stderr, "\nTry 'slotledger help %s'.\n", c->cmd);
-    else
-        fprintf(stderr, "\nTry 'slotledger --help'.\n");
+    report(c, "usage", msg);
+    if (!c->json)
+        fprintf(stderr, "Try 'slotledger %s%s'.\n", c->cmd ? "help " : "--help",
+                c->cmd ? c->cmd : "");
     return CLI_EUSAGE;
+}
+
+int cli_error(cli *c, int status, const char *name, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    report(c, name, msg);
+    return status;
 }
 
 void cli_json_fstr(FILE *f, const char *s)

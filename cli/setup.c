@@ -38,11 +38,8 @@ static int apply_settings(cli *c, sl_tenant *t, const cli_args *a)
     int rc;
 
     if ((v = cli_opt_get(a, "tz"))) {
-        if (strlen(v) > SL_TZ_NAME_MAX) {
-            fprintf(stderr, "slotledger: tenant: zone name longer than %d bytes\n",
-                    SL_TZ_NAME_MAX);
-            return CLI_EUSAGE;
-        }
+        if (strlen(v) > SL_TZ_NAME_MAX)
+            return cli_usage(c, "--tz: a zone name is at most %d bytes", SL_TZ_NAME_MAX);
         strcpy(t->tz, v);
     }
     for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {

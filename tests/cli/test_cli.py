@@ -88,6 +88,10 @@ def main_flow(db, sqlite_file):
     # a missing database is an error, and is not created by reading it
     if sqlite_file:
         expect("missing DB", run(db, "tenant"), 1, err="does not exist")
+        p = run("--json", db, "balance", "1")
+        err = json.loads(p.stderr) if p.stderr.startswith("{") else {}
+        check("--json: missing DB as JSON", p.returncode == 1 and
+              err.get("error") == "missing_database", p)
         check("missing DB: nothing created", not os.path.exists(db))
 
     expect("init --tz", run(db, "init", "--tz", "Europe/Berlin"), 0, out="Europe/Berlin")
@@ -184,6 +188,10 @@ def main_flow(db, sqlite_file):
            err="SL_EUNAVAILABLE")
     expect("book: bad time", run(db, "book", "43", "30/03/2026 10:00"), 2, err="is not a time")
     expect("book: bad student", run(db, "book", "x", "2026-03-30T10:00"), 2, err="student")
+    p = run("--json", db, "book", "x", "2026-03-30T10:00")
+    err = json.loads(p.stderr) if p.stderr.startswith("{") else {}
+    check("--json: a usage error as JSON", p.returncode == 2 and err.get("error") == "usage"
+          and "student" in err.get("message", ""), p)
     p = run("--json", db, "book", "43", "2026-03-30T11:00+02:00")
     b2 = json.loads(p.stdout) if p.returncode == 0 else {}
     check("book (offset form)", b2.get("start") == "2026-03-30T09:00:00Z", p)
