@@ -76,10 +76,12 @@ def main_flow(db, sqlite_file):
     expect("--help lists the commands", p, 0, out="verify")
     for cmd in ("init", "tenant", "rules", "override", "slots", "book", "sessions", "confirm",
                 "cancel", "complete", "balance", "history", "post", "verify", "export", "outbox"):
-        a, b, c = run(cmd, "--help", now=None), run(db, cmd, "--help", now=None), \
-            run("help", cmd, now=None)
-        check(f"{cmd} --help (three ways)", all(x.returncode == 0 and f"slotledger {cmd}:" in x.stdout
-                                               and "usage:" in x.stdout for x in (a, b, c)), a)
+        # the three ways print the same text; under valgrind one is enough
+        ways = [run(db, cmd, "--help", now=None)]
+        if not WRAP:
+            ways += [run(cmd, "--help", now=None), run("help", cmd, now=None)]
+        check(f"{cmd} --help", all(x.returncode == 0 and f"slotledger {cmd}:" in x.stdout
+                                   and "usage:" in x.stdout for x in ways), ways[0])
     expect("no arguments: usage error", run(now=None), 2)
     expect("unknown command: usage error", run(db, "frobnicate"), 2, err="unknown command 'frobnicate'")
     expect("command before the database", run("init", db), 2, err="the database comes first")
