@@ -1,0 +1,116 @@
+/*
+ * cli/cli.h - the slotledger command-line tool: what the command files share.
+ *
+ * The tool is written against the public API only (<slotledger.h>), as any
+ * host would be. One file per command group: setup.c (init, tenant, rules,
+ * override), booking.c (slots, book, sessions, cancel, ...), ledger.c
+ * (balance, history, post, verify), export.c (export, outbox); args.c parses
+ * options, numbers and times; out.c prints text, JSON and errors.
+ */
+#ifndef SLOTLEDGER_CLI_H
+#define SLOTLEDGER_CLI_H
+
+#include <stdio.h>
+#include <slotledger.h>
+
+/* Exit statuses (documented in docs/cli.md). */
+#define CLI_OK        0  /* success */
+#define CLI_EFAIL     1  /* the library refused or failed (its message is printed) */
+#define CLI_EUSAGE    2  /* bad command line: unknown command or option, bad number, date, time */
+#define CLI_ETAMPER   3  /* verify: the ledger does not verify */
+#define CLI_ENOTAVAIL 4  /* the feature is not in this build (iCalendar, outbox) */
+
+#define CLI_MAX_ARGS 64
+
+/* One invocation: the handle and the global options. */
+typedef struct cli {
+    sl_db *db;
+    const char *path;     /* SQLite path or PostgreSQL connection string */
+    const char *cmd;      /* the command's name, for messages */
+    sl_id tenant;         /* -t/--tenant, default 1 */
+    int json;             /* --json */
+    int utc;              /* print instants in UTC (--utc of sessions) */
+    int have_now;         /* --now given */
+    const char *now_text; /* --now, parsed once the handle is open */
+    const char *tzdir;    /* --tzdir */
+    const char *key_file; /* --ledger-key-file */
+    sl_time now;
+    int tz_loaded;
+    char tz[SL_TZ_NAME_MAX + 1]; /* the tenant's zone, loaded on first use */
+} cli;
+
+/* The options and positional arguments of one command. */
+typedef struct cli_opt {
+    const char *name;     /* long name without "--" */
+    int takes_value;
+    const char *value;    /* set when given (flags: "1") */
+} cli_opt;
+
+typedef struct cli_args {
+    cli_opt *opts;
+    size_t n_opts;
+    const char *pos[CLI_MAX_ARGS];
+    size_t n_pos;
+} cli_args;
+
+/* A command: name, one-line summary, usage text and the function. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    const char *usage;
+    int (*run)(cli *c, int argc, char **argv);
+} cli_command;
+
+/* main.c: open c->path (called by cli_parse once the arguments parse). */
+int cli_open(cli *c);
+
+/* args.c */
+int cli_parse(cli *c, cli_args *a, cli_opt *opts, size_t n_opts, int argc, char **argv,
+              size_t min_pos, size_t max_pos);
+const char *cli_opt_get(const cli_args *a, const char *name);
+int cli_int(cli *c, int64_t *out, const char *text, const char *what, int64_t min, int64_t max);
+int cli_seconds(cli *c, int64_t *out, const char *text, const char *what);
+int cli_weekday(cli *c, int32_t *out, const char *text);
+int cli_date(cli *c, sl_date *out, const char *text, const char *what);
+int cli_window(cli *c, sl_window *out, const char *text);
+int cli_time(cli *c, sl_time *out, int *date_only, const char *text, const char *what);
+int cli_zone(cli *c, const char **zone);
+
+/* out.c */
+int cli_usage(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_fail(cli *c, int rc);
+/* An error that is not the library's (name: "missing_database", ...). */
+int cli_error(cli *c, int status, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void cli_json_str(const char *s);
+void cli_json_fstr(FILE *f, const char *s);
+void cli_when(cli *c, char *buf, size_t cap, sl_time t, int utc);
+void cli_utc(char *buf, size_t cap, sl_time t);
+int cli_local(cli *c, char *buf, size_t cap, sl_time t, int iso);
+void cli_print_session(cli *c, const sl_session *s);
+void cli_print_entry(cli *c, const sl_entry *e);
+
+/* ledger.c: every entry of account (0 = all) after after_seq, at most limit
+ * (0 = no limit), a page at a time (keyset pagination). */
+int cli_each_entry(cli *c, sl_id account, int64_t after_seq, int64_t limit,
+                   void (*fn)(cli *, const sl_entry *));
+
+/* The commands. */
+int cmd_init(cli *c, int argc, char **argv);
+int cmd_tenant(cli *c, int argc, char **argv);
+int cmd_rules(cli *c, int argc, char **argv);
+int cmd_override(cli *c, int argc, char **argv);
+int cmd_slots(cli *c, int argc, char **argv);
+int cmd_book(cli *c, int argc, char **argv);
+int cmd_sessions(cli *c, int argc, char **argv);
+int cmd_cancel(cli *c, int argc, char **argv);
+int cmd_complete(cli *c, int argc, char **argv);
+int cmd_confirm(cli *c, int argc, char **argv);
+int cmd_balance(cli *c, int argc, char **argv);
+int cmd_history(cli *c, int argc, char **argv);
+int cmd_post(cli *c, int argc, char **argv);
+int cmd_verify(cli *c, int argc, char **argv);
+int cmd_export(cli *c, int argc, char **argv);
+int cmd_outbox(cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * cli/out.c - printing: errors (text, or JSON with --json), JSON strings,
+ * instants in UTC and in the tenant's local time, sessions and entries.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* One error on stderr: "slotledger: CMD: message" or, with --json, one
+ * object {"error": name, "message": ...}. */
+static void report(cli *c, const char *name, const char *msg)
+{
+    fflush(stdout);
+    if (c->json) {
+        fprintf(stderr, "{\"error\":\"%s\",\"message\":", name);
+        cli_json_fstr(stderr, msg);
+        fprintf(stderr, "}\n");
+        return;
+    }
+    fprintf(stderr, "slotledger: %s%s%s\n", c->cmd ? c->cmd : "", c->cmd ? ": " : "", msg);
+}
+
+int cli_usage(cli *c, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    report(c, "usage", msg);
+    if (!c->json)
+        fprintf(stderr, "Try 'slotledger %s%s'.\n", c->cmd ? "help " : "--help",
+                c->cmd ? c->cmd : "");
+    return CLI_EUSAGE;
+}
+
+int cli_error(cli *c, int status, const char *name, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    report(c, name, msg);
+    return status;
+}
+
+void cli_json_fstr(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+void cli_json_str(const char *s)
+{
+    cli_json_fstr(stdout, s);
+}
+
+/* The library's message and code name on stderr (with --json, as one JSON
+ * object); exit status 1, or 3 for a ledger that does not verify. */
+int cli_fail(cli *c, int rc)
+{
+    const char *msg = sl_errmsg(c->db);
+
+    if (!msg[0])
+        msg = sl_code_description(rc);
+    fflush(stdout);
+    if (c->json) {
+        fprintf(stderr, "{\"error\":\"%s\",\"code\":%d,\"message\":", sl_strerror(rc), rc);
+        cli_json_fstr(stderr, msg);
+        fprintf(stderr, "}\n");
+    } else {
+        fprintf(stderr, "slotledger: %s%s%s (%s)\n", c->cmd ? c->cmd : "", c->cmd ? ": " : "",
+                msg, sl_strerror(rc));
+    }
+    return rc == SL_ETAMPER ? CLI_ETAMPER : CLI_EFAIL;
+}
+
+void cli_utc(char *buf, size_t cap, sl_time t)
+{
+    if (sl_time_format(buf, cap, t) != SL_OK)
+        snprintf(buf, cap, "%lld", (long long)t);
+}
+
+static const char *const wday[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+
+/* t in the tenant's zone: "Mon 2026-03-30 09:00 +02:00 Europe/Berlin", or
+ * with iso "2026-03-30T09:00:00+02:00". */
+int cli_local(cli *c, char *buf, size_t cap, sl_time t, int iso)
+{
+    const char *zone;
+    int32_t off;
+    int32_t y, mo, d;
+    int rc = cli_zone(c, &zone);
+
+    if (rc)
+        return rc;
+    rc = sl_tz_utc_offset(c->db, &off, zone, t);
+    if (rc)
+        return cli_fail(c, rc);
+    int64_t local = t + off;
+    int64_t days = local >= 0 ? local / SL_DAY_SECONDS : -((-local + SL_DAY_SECONDS - 1) / SL_DAY_SECONDS);
+    int64_t sec = local - days * SL_DAY_SECONDS;
+    int32_t aoff = off < 0 ? -off : off;
+    sl_date_to_civil(&y, &mo, &d, (sl_date)days);
+    if (iso)
+        snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", (int)y, (int)mo, (int)d,
+                 (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60), off < 0 ? '-' : '+',
+                 (int)(aoff / 3600), (int)(aoff / 60 % 60));
+    else
+        snprintf(buf, cap, "%s %04d-%02d-%02d %02d:%02d %c%02d:%02d %s",
+                 wday[sl_date_weekday((sl_date)days) - 1], (int)y, (int)mo, (int)d,
+                 (int)(sec / 3600), (int)(sec / 60 % 60), off < 0 ? '-' : '+',
+                 (int)(aoff / 3600), (int)(aoff / 60 % 60), zone);
+    return CLI_OK;
+}
+
+/* An instant for people: local (or UTC with --utc, "Mon 2026-03-30 07:00Z"). */
+static void when(cli *c, char *buf, size_t cap, sl_time t, int utc)
+{
+    if (utc || cli_local(c, buf, cap, t, 0) != CLI_OK) {
+        char iso[SL_TIME_TEXT_SIZE];
+        cli_utc(iso, sizeof iso, t);
+        snprintf(buf, cap, "%s %.10s %.5sZ", wday[sl_date_weekday(sl_date_of_time(t)) - 1], iso,
+                 iso + 11);
+    }
+}
+
+void cli_print_session(cli *c, const sl_session *s)
+{
+    char start[96], end[SL_TIME_TEXT_SIZE], st[SL_TIME_TEXT_SIZE];
+    const char *status = sl_status_name(s->status), *kind = sl_kind_name(s->kind);
+
+    if (c->json) {
+        char local[64] = "";
+        cli_utc(st, sizeof st, s->start);
+        cli_utc(end, sizeof end, s->end);
+        printf("{\"id\":%lld,\"tenant\":%lld,\"student\":%lld,\"start\":\"%s\",\"end\":\"%s\",",
+               (long long)s->id, (long long)s->tenant, (long long)s->student, st, end);
+        if (cli_local(c, local, sizeof local, s->start, 1) == CLI_OK)
+            printf("\"local_start\":\"%s\",\"tz\":", local), cli_json_str(c->tz), putchar(',');
+        printf("\"status\":\"%s\",\"kind\":\"%s\",\"credits\":%lld,\"hold\":%lld,"
+               "\"series\":%lld,\"deleted\":%s,\"replayed\":%s,\"key\":",
+               status ? status : "?", kind ? kind : "?", (long long)s->credits,
+               (long long)s->hold_id, (long long)s->series_id, s->deleted_at ? "true" : "false",
+               s->replayed ? "true" : "false");
+        cli_json_str(s->key);
+        printf("}\n");
+        return;
+    }
+    when(c, start, sizeof start, s->start, c->utc);
+    printf("session %lld  %s  %lld min  student %lld  %s %s  credits %lld%s%s\n",
+           (long long)s->id, start, (long long)((s->end - s->start) / 60), (long long)s->student,
+           status ? status : "?", kind ? kind : "?", (long long)s->credits,
+           s->deleted_at ? "  (deleted)" : "", s->replayed ? "  (replayed)" : "");
+}
+
+void cli_print_entry(cli *c, const sl_entry *e)
+{
+    char at[SL_TIME_TEXT_SIZE];
+    const char *kind = sl_entry_kind_name(e->kind);
+
+    cli_utc(at, sizeof at, e->created_at);
+    if (c->json) {
+        printf("{\"id\":%lld,\"seq\":%lld,\"account\":%lld,\"kind\":\"%s\",\"amount\":%lld,"
+               "\"balance_after\":%lld,\"hold\":%lld,\"created_at\":\"%s\",\"replayed\":%s,\"key\":",
+               (long long)e->id, (long long)e->seq, (long long)e->account, kind ? kind : "?",
+               (long long)e->amount, (long long)e->balance_after, (long long)e->hold_id, at,
+               e->replayed ? "true" : "false");
+        cli_json_str(e->key);
+        printf(",\"reference\":");
+        cli_json_str(e->reference);
+        printf("}\n");
+        return;
+    }
+    printf("#%lld  %s  student %lld  %-8s %+lld  balance %lld  key %s%s%s%s\n", (long long)e->seq,
+           at, (long long)e->account, kind ? kind : "?", (long long)e->amount,
+           (long long)e->balance_after, e->key, e->reference[0] ? "  ref " : "", e->reference,
+           e->replayed ? "  (replayed)" : "");
+}
+
+void cli_when(cli *c, char *buf, size_t cap, sl_time t, int utc)
+{
+    when(c, buf, cap, t, utc);
+}

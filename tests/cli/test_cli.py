@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+"""Drive the slotledger command-line tool as a user would; print TAP.
+
+    test_cli.py PATH/TO/slotledger            # a temp SQLite file
+    test_cli.py PATH/TO/slotledger --postgres  # the cluster in $SL_TEST_PG
+
+SL_CLI_VALGRIND=1 runs every invocation of the tool under valgrind (the
+valgrind test setup sets it); a valgrind or sanitizer report fails the test
+that made it.
+"""
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+EXE = os.path.abspath(sys.argv[1])
+PG = "--postgres" in sys.argv[2:]
+WRAP = []
+if os.environ.get("SL_CLI_VALGRIND"):
+    WRAP = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+            "--show-leak-kinds=definite,indirect,possible"]
+NOW = "2026-03-27T12:00Z"      # a Friday; Berlin is on CET until Sunday 29th
+count = 0
+failed = 0
+
+
+def run(*args, now=NOW):
+    argv = WRAP + [EXE] + (["--now", now] if now else []) + list(args)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "==ERROR", "definitely lost"):
+        if bad in p.stderr:
+            p.returncode = 99
+    return p
+
+
+def check(name, cond, p=None):
+    global count, failed
+    count += 1
+    if cond:
+        print(f"ok {count} - {name}")
+        return
+    failed += 1
+    print(f"not ok {count} - {name}")
+    if p is not None:
+        print(f"# argv: {p.args}\n# rc: {p.returncode}")
+        for line in (p.stdout + p.stderr).splitlines()[:20]:
+            print("# " + line)
+
+
+def jsonl(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def expect(name, p, rc, out=None, err=None):
+    ok = p.returncode == rc
+    if out is not None:
+        ok = ok and out in p.stdout
+    if err is not None:
+        ok = ok and err in p.stderr
+    check(name, ok, p)
+
+
+def main_flow(db, sqlite_file):
+    # usage, help, version: no database needed
+    p = run("--version", now=None)
+    expect("--version", p, 0, out="slotledger ")
+    p = run("--json", "--version", now=None)
+    check("--json --version parses", p.returncode == 0 and "version" in json.loads(p.stdout), p)
+    p = run("--help", now=None)
+    expect("--help lists the commands", p, 0, out="verify")
+    for cmd in ("init", "tenant", "rules", "override", "slots", "book", "sessions", "confirm",
+                "cancel", "complete", "balance", "history", "post", "verify", "export", "outbox"):
+        # the three ways print the same text; under valgrind one is enough
+        ways = [run(db, cmd, "--help", now=None)]
+        if not WRAP:
+            ways += [run(cmd, "--help", now=None), run("help", cmd, now=None)]
+        check(f"{cmd} --help", all(x.returncode == 0 and f"slotledger {cmd}:" in x.stdout
+                                   and "usage:" in x.stdout for x in ways), ways[0])
+    expect("no arguments: usage error", run(now=None), 2)
+    expect("unknown command: usage error", run(db, "frobnicate"), 2, err="unknown command 'frobnicate'")
+    expect("command before the database", run("init", db), 2, err="the database comes first")
+    expect("unknown option", run(db, "init", "--colour"), 2, err="unknown option '--colour'")
+
+    # a missing database is an error, and is not created by reading it
+    if sqlite_file:
+        expect("missing DB", run(db, "tenant"), 1, err="does not exist")
+        p = run("--json", db, "balance", "1")
+        err = json.loads(p.stderr) if p.stderr.startswith("{") else {}
+        check("--json: missing DB as JSON", p.returncode == 1 and
+              err.get("error") == "missing_database", p)
+        check("missing DB: nothing created", not os.path.exists(db))
+
+    expect("init --tz", run(db, "init", "--tz", "Europe/Berlin"), 0, out="Europe/Berlin")
+    p = run("--json", db, "tenant")
+    check("tenant --json", p.returncode == 0 and json.loads(p.stdout)["tz"] == "Europe/Berlin", p)
+    expect("tenant set: unknown zone", run(db, "tenant", "set", "--tz", "Mars/Olympus"), 1,
+           err="Mars/Olympus")
+    expect("tenant set: malicious zone", run(db, "tenant", "set", "--tz", "../../etc/passwd"), 1,
+           err="SL_ETZ")
+    p = run("--json", db, "tenant", "show")
+    check("a refused zone changes nothing", json.loads(p.stdout)["tz"] == "Europe/Berlin", p)
+    expect("tenant set: bad duration", run(db, "tenant", "set", "--min-notice", "soon"), 2,
+           err="min-notice")
+    p = run("--json", db, "tenant", "set", "--min-notice", "1h", "--buffer-after", "10m")
+    t = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("tenant set: durations", t.get("min_notice") == 3600 and t.get("buffer_after") == 600, p)
+    expect("unknown tenant", run("-t", "99", db, "tenant"), 1, err="SL_ENOTFOUND")
+
+    # rules
+    expect("rules add", run(db, "rules", "add", "Mon", "09:00-12:00"), 0, out="Mon 09:00-12:00")
+    expect("rules add (weekday number, from)",
+           run(db, "rules", "add", "3", "14:00-15:00", "--from", "2026-01-01"), 0,
+           out="from 2026-01-01")
+    expect("rules add: bad window", run(db, "rules", "add", "Mon", "9-12"), 2, err="HH:MM-HH:MM")
+    expect("rules add: bad weekday", run(db, "rules", "add", "Funday", "09:00-10:00"), 2,
+           err="weekday")
+    expect("rules add: end before start (library refuses)",
+           run(db, "rules", "add", "Tue", "12:00-09:00"), 1, err="SL_EINVAL")
+    p = run("--json", db, "rules")
+    rules = jsonl(p.stdout)
+    check("rules --json lists two", p.returncode == 0 and len(rules) == 2 and
+          rules[0]["start"] == "09:00", p)
+    expect("rules remove", run(db, "rules", "remove", str(rules[1]["id"])), 0, out="removed")
+    p = run("--json", db, "rules", "list")
+    check("rules: removed one gone", len(jsonl(p.stdout)) == 1, p)
+    expect("rules remove: unknown id", run(db, "rules", "remove", "999"), 1, err="SL_ENOTFOUND")
+
+    # overrides
+    expect("override set: day off", run(db, "override", "set", "2026-04-06"), 0, out="day off")
+    expect("override set: windows", run(db, "override", "set", "2026-04-13", "08:00-09:00"), 0,
+           out="08:00-09:00")
+    expect("override set: bad date", run(db, "override", "set", "2026-02-30"), 2,
+           err="is not a date")
+    p = run("--json", db, "override", "list")
+    check("override list --json", [o["date"] for o in jsonl(p.stdout)] == ["2026-04-06", "2026-04-13"], p)
+    expect("override clear", run(db, "override", "clear", "2026-04-13"), 0, out="cleared")
+    p = run("--json", db, "override", "list")
+    check("override: cleared one gone", len(jsonl(p.stdout)) == 1, p)
+    expect("override clear: none", run(db, "override", "clear", "2026-04-20"), 1, err="SL_ENOTFOUND")
+
+    # slots in local time, across the DST change of 2026-03-29
+    p = run(db, "slots", "2026-03-23", now="2026-03-20T12:00Z")
+    check("slots: local time with offset (winter)",
+          p.returncode == 0 and p.stdout.splitlines()[0] == "Mon 2026-03-23 09:00 +01:00 Europe/Berlin", p)
+    p = run(db, "slots", "2026-03-30")
+    check("slots: local time with offset (summer)",
+          p.returncode == 0 and p.stdout.splitlines() == [
+              "Mon 2026-03-30 09:00 +02:00 Europe/Berlin", "Mon 2026-03-30 10:00 +02:00 Europe/Berlin",
+              "Mon 2026-03-30 11:00 +02:00 Europe/Berlin"], p)
+    p = run(db, "slots", "2026-03-30", "--utc")
+    check("slots --utc", p.stdout.splitlines()[:1] == ["Mon 2026-03-30 07:00Z"], p)
+    p = run("--json", db, "slots", "2026-03-30", "2026-03-31", "--duration", "30m")
+    s = jsonl(p.stdout)
+    check("slots --json", p.returncode == 0 and len(s) == 6 and s[0]["start"] == "2026-03-30T07:00:00Z"
+          and s[0]["local"] == "2026-03-30T09:00:00+02:00" and s[0]["tz"] == "Europe/Berlin", p)
+    expect("slots: day off", run(db, "slots", "2026-04-06"), 0, out="no slots")
+    expect("slots: bad date", run(db, "slots", "2026-13-01"), 2, err="is not a time")
+    expect("slots: bad duration", run(db, "slots", "2026-03-30", "--duration", "0"), 1,
+           err="SL_EINVAL")
+
+    # ledger and bookings
+    p = run("--json", db, "post", "42", "purchase", "10", "--key", "pi_1", "--ref", "card, \"visa\"")
+    e = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("post", e.get("amount") == 10 and e.get("replayed") is False, p)
+    p = run("--json", db, "post", "42", "purchase", "10", "--key", "pi_1", "--ref", "card, \"visa\"")
+    check("post: a replay returns the original", p.returncode == 0 and json.loads(p.stdout)["replayed"], p)
+    expect("post: key reused for another amount", run(db, "post", "42", "purchase", "11", "--key", "pi_1"),
+           1, err="SL_EIDEMPOTENCY")
+    expect("post: no key", run(db, "post", "42", "purchase", "5"), 2, err="--key")
+    expect("post: bad kind", run(db, "post", "42", "gift", "5", "--key", "k"), 2, err="kind")
+    expect("post: overdraft", run(db, "post", "42", "consume", "-50", "--key", "k2"), 1,
+           err="SL_EINSUFFICIENT")
+    p = run("--json", db, "book", "42", "2026-03-30T09:00", "--credits", "2", "--key", "b1")
+    b = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("book in the tenant's local time", b.get("start") == "2026-03-30T07:00:00Z"
+          and b.get("status") == "pending", p)
+    expect("book: the same instant in UTC conflicts", run(db, "book", "43", "2026-03-30T07:00Z"), 1,
+           err="SL_ECONFLICT")
+    p = run("--json", db, "book", "43", "2026-03-30T09:00+02:00")
+    err = json.loads(p.stderr) if p.stderr.startswith("{") else {}
+    check("book --json: the error as JSON", p.returncode == 1 and err.get("error") == "SL_ECONFLICT"
+          and "conflicts" in err.get("message", ""), p)
+    expect("book: outside availability", run(db, "book", "43", "2026-03-30T15:00"), 1,
+           err="SL_EUNAVAILABLE")
+    expect("book: bad time", run(db, "book", "43", "30/03/2026 10:00"), 2, err="is not a time")
+    expect("book: bad student", run(db, "book", "x", "2026-03-30T10:00"), 2, err="student")
+    p = run("--json", db, "book", "x", "2026-03-30T10:00")
+    err = json.loads(p.stderr) if p.stderr.startswith("{") else {}
+    check("--json: a usage error as JSON", p.returncode == 2 and err.get("error") == "usage"
+          and "student" in err.get("message", ""), p)
+    p = run("--json", db, "book", "43", "2026-03-30T11:00+02:00")
+    b2 = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("book (offset form)", b2.get("start") == "2026-03-30T09:00:00Z", p)
+    expect("book (text)", run(db, "book", "44", "2026-03-31T10:00"), 1, err="SL_EUNAVAILABLE")
+    p = run("--json", db, "balance", "42")
+    check("balance: the booking's hold", p.returncode == 0 and json.loads(p.stdout) ==
+          {"student": 42, "posted": 10, "held": 2, "available": 8, "floor": 0}, p)
+    expect("balance (text)", run(db, "balance", "42"), 0, out="available 8")
+    p = run("--json", db, "sessions", "2026-03-30")
+    check("sessions by date", [x["student"] for x in jsonl(p.stdout)] == [42, 43], p)
+    p = run("--json", db, "sessions", "--student", "42")
+    check("sessions by student", [x["id"] for x in jsonl(p.stdout)] == [b.get("id")], p)
+    expect("sessions (text)", run(db, "sessions", "2026-03-30"), 0,
+           out="Mon 2026-03-30 09:00 +02:00 Europe/Berlin")
+    expect("sessions: nothing asked", run(db, "sessions"), 2)
+    sid = str(b.get("id"))
+    expect("complete", run(db, "complete", sid), 0, out="completed")
+    expect("complete twice: illegal transition", run(db, "complete", sid), 1, err="SL_ESTATE")
+    expect("cancel", run(db, "cancel", str(b2.get("id"))), 0, out="cancelled")
+    expect("cancel: unknown session", run(db, "cancel", "77"), 1, err="SL_ENOTFOUND")
+    p = run("--json", db, "history", "42")
+    h = jsonl(p.stdout)
+    check("history", [(x["kind"], x["amount"]) for x in h] == [("purchase", 10), ("consume", -2)], p)
+    p = run("--json", db, "history", "--after", "1", "--limit", "1")
+    check("history --after --limit", [x["seq"] for x in jsonl(p.stdout)] == [2], p)
+
+    # export
+    p = run(db, "export", "sessions", "2026-03-30", "2026-03-31")
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    check("export sessions CSV", p.returncode == 0 and [r["status"] for r in rows] ==
+          ["completed", "cancelled"] and rows[0]["local_start"] == "2026-03-30T09:00:00+02:00", p)
+    p = run(db, "export", "entries")
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    check("export entries CSV (quoted reference)", p.returncode == 0 and
+          rows[0]["reference"] == "card, \"visa\"" and rows[1]["amount"] == "-2", p)
+    p = run(db, "export", "entries", "--format", "jsonl")
+    check("export entries JSON lines", [x["seq"] for x in jsonl(p.stdout)] == [1, 2], p)
+    expect("export --ics: not in this build", run(db, "export", "sessions", "2026-03-30", "--ics"), 4,
+           err="not available in this build")
+    expect("export: bad format", run(db, "export", "entries", "--format", "xml"), 2)
+    expect("outbox: not in this build", run(db, "outbox", "claim"), 4, err="not available in this build")
+
+    # verify, for cron
+    expect("verify: intact ledger exits 0", run(db, "verify"), 0, out="verifies")
+    p = run("--json", db, "verify")
+    check("verify --json", p.returncode == 0 and json.loads(p.stdout)["ok"] is True, p)
+
+
+def tamper_flow(db):
+    con = sqlite3.connect(db)
+    # what someone with write access to the file can do: drop the guard
+    # triggers, then edit
+    con.execute("DROP TRIGGER entries_no_update")
+    con.execute("UPDATE entries SET amount = 100, balance_after = 100 WHERE seq = 1")
+    con.commit()
+    con.close()
+    p = run(db, "verify")
+    check("verify: non-zero after a raw SQL edit, first bad entry named",
+          p.returncode == 3 and "seq 1" in p.stdout, p)
+    p = run("--json", db, "verify")
+    v = json.loads(p.stdout) if p.stdout.startswith("{") else {}
+    check("verify --json after the edit", p.returncode == 3 and v.get("ok") is False
+          and v.get("first_bad_seq") == 1, p)
+
+
+def keyed_flow(tmp):
+    db, key, short = (os.path.join(tmp, n) for n in ("keyed.db", "key", "short"))
+    with open(key, "wb") as f:
+        f.write(b"k" * 32)
+    with open(short, "wb") as f:
+        f.write(b"k" * 5)
+    k = ["--ledger-key-file", key]
+    expect("keyed: init", run(*k, db, "init", "--tz", "UTC"), 0)
+    expect("keyed: post", run(*k, db, "post", "7", "grant", "3", "--key", "g1"), 0)
+    expect("keyed: verify with the key", run(*k, db, "verify"), 0, out="verifies")
+    expect("keyed: verify without the key fails", run(db, "verify"), 3, out="DOES NOT VERIFY")
+    expect("keyed: a short key is a usage error", run("--ledger-key-file", short, db, "verify"), 2,
+           err="16..64 bytes")
+    expect("keyed: a missing key file", run("--ledger-key-file", key + ".nope", db, "verify"), 1,
+           err="cannot read")
+    expect("a failed init leaves no file", run(os.path.join(tmp, "new.db"), "init", "--tz", "No/Where"),
+           1, err="SL_ETZ")
+    check("a failed init leaves no file (gone)", not os.path.exists(os.path.join(tmp, "new.db")))
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        if PG:
+            conn = os.environ.get("SL_TEST_PG")
+            if not conn:
+                print("1..0 # SKIP SL_TEST_PG not set (run through tests/pg_cluster.sh)")
+                return 0
+            main_flow(conn + " schema=cli_test", False)
+        else:
+            db = os.path.join(tmp, "tutor.db")
+            main_flow(db, True)
+            tamper_flow(db)
+            keyed_flow(tmp)
+    print(f"1..{count}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
