@@ -6,9 +6,10 @@ import ctypes
 from . import _lib
 from ._lib import lib as _L
 from .errors import Error, InvalidArgument, TamperError
-from .records import Balance, VerifyReport, Head
+from .records import Balance, Head
 from .enums import _ENTRY_KIND_CODE
-from ._convert import (_account_out, _entry_out, _flags, _hold_out, _int, _now_in, _text_in, _time_in)
+from ._convert import (_account_out, _entry_out, _flags, _hold_out, _int, _now_in, _opt_id_in, _report_out,
+                       _text_in, _time_in)
 
 
 class LedgerMixin:
@@ -129,14 +130,15 @@ class LedgerMixin:
         self._call("sl_hold_get", ctypes.byref(h), _int("tenant", tenant), _int("hold_id", hold_id))
         return _hold_out(h)
 
-    def history(self, tenant, account=0, after_seq=0, limit=100):
-        """Up to `limit` entries with seq > after_seq (account 0: all),
-        ascending; pass the last .seq as after_seq for the next page."""
+    def history(self, tenant, account=None, after_seq=0, limit=100):
+        """Up to `limit` entries with seq > after_seq, of one account or
+        (account None, or 0) of all, ascending; pass the last .seq as
+        after_seq for the next page."""
         cap = _int("limit", limit, 1, 1 << 20)
         out = (_lib.SLEntry * cap)()
         n = ctypes.c_size_t()
         self._call("sl_ledger_history", out, cap, ctypes.byref(n), _int("tenant", tenant),
-                   _int("account", account), _int("after_seq", after_seq))
+                   _opt_id_in("account", account), _int("after_seq", after_seq))
         return [_entry_out(out[i]) for i in range(min(n.value, cap))]
 
     def verify(self, tenant):
@@ -146,9 +148,9 @@ class LedgerMixin:
         try:
             self._call("sl_ledger_verify", ctypes.byref(r), _int("tenant", tenant))
         except TamperError as exc:
-            exc.report = VerifyReport(r.entries, r.accounts, r.first_bad_seq, r.first_bad_entry)
+            exc.report = _report_out(r)
             raise
-        return VerifyReport(r.entries, r.accounts, r.first_bad_seq, r.first_bad_entry)
+        return _report_out(r)
 
     def ledger_head(self, tenant):
         """The tenant's chain head as a Head(seq, hash): an anchor to keep
