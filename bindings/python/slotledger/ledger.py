@@ -90,10 +90,8 @@ class LedgerMixin:
                    _int("floor", floor), _now_in(now))
 
     def account(self, tenant, id, include_deleted=False):
-        a = _lib.SLAccount()
-        self._call("sl_account_get", ctypes.byref(a), _int("tenant", tenant), _int("id", id),
-                   _flags(include_deleted))
-        return _account_out(a)
+        return self._get("sl_account_get", _lib.SLAccount, _account_out, _int("tenant", tenant),
+                         _int("id", id), _flags(include_deleted))
 
     def hold(self, tenant, *, account, amount, expires_at, key, now=None):
         """Reserve credits until expires_at. Returns the Hold."""
@@ -126,9 +124,8 @@ class LedgerMixin:
         return _hold_out(h)
 
     def hold_get(self, tenant, hold_id):
-        h = _lib.SLCreditHold()
-        self._call("sl_hold_get", ctypes.byref(h), _int("tenant", tenant), _int("hold_id", hold_id))
-        return _hold_out(h)
+        return self._get("sl_hold_get", _lib.SLCreditHold, _hold_out, _int("tenant", tenant),
+                         _int("hold_id", hold_id))
 
     def history(self, tenant, account=None, after_seq=0, limit=100):
         """Up to `limit` entries with seq > after_seq, of one account or
