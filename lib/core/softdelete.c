@@ -6,8 +6,9 @@
  *
  * Each entity is one row of `entities`: whether it may be purged, what a
  * delete or restore must check or do besides setting deleted_at (before),
- * and what must follow it (after); row_load reads a row by id. sl_soft_delete and sl_restore run the
- * same steps in one write transaction; any failure rolls everything back.
+ * and what must follow it (after); row_load reads a row by id.
+ * sl_soft_delete and sl_restore run the same steps in one write
+ * transaction; any failure rolls everything back.
  */
 #include <string.h>
 
