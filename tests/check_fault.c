@@ -232,78 +232,9 @@ static void print_dumps(const char *got, const char *what, const char *want)
     fprintf(stderr, "# store now:\n%s# %s:\n%s", got ? got : "(null)", what, want ? want : "(null)");
 }
 
-/* Runs op under a fault at every backend call in turn (see above). Without
- * faults op returns `expect` and changes the store iff `changes`;
- * min_calls: the fewest backend calls the operation must make (a write:
- * begin, a read, a write, commit; a replay: begin and the key lookup). */
-static void check_atomic(const char *name, fault_op op, int expect, int changes, long min_calls)
-{
-    fixture_ids ids;
-    sl_store *f = NULL;
-
-    sl_db *d = fixture(&f, &ids);
-    char *before = dump(d);
-    int want = op(d, &ids);
-    char *expected = dump(d);
-    sl_close(d);
-    ck_assert_msg(want == expect, "%s: %s without faults, expected %s", name, sl_strerror(want),
-                  sl_strerror(expect));
-    ck_assert_msg((strcmp(before, expected) != 0) == changes, "%s: %s the store", name,
-                  changes ? "did not change" : "changed");
-
-    long n, absorbed = 0;
-    for (n = 1;; n++) {
-        char msg[512];
-        d = fixture(&f, &ids);
-        char *start = dump(d);
-        ck_assert_str_eq(start, before);
-        free(start);
-
-        sl_test_faulty_arm(f, n);
-        int rc = op(d, &ids);
-        int fired = sl_test_faulty_fired(f);
-        snprintf(msg, sizeof(msg), "%s", sl_errmsg(d));
-        sl_test_faulty_arm(f, 0);
-        char *after = dump(d);
-
-        if (rc == want) {
-            /* Whole: the fault did not fire, or hit a read whose failure
-             * cannot change the outcome (the blocker named in a conflict
-             * message); either way the result is exactly the reference. */
-            if (strcmp(after, expected) != 0)
-                print_dumps(after, "expected", expected);
-            ck_assert_msg(strcmp(after, expected) == 0,
-                          "%s, fault at call %ld (%s): %s but the store differs (see log)", name, n,
-                          fired ? "fired" : "not reached", sl_strerror(rc));
-            absorbed += fired;
-        } else {
-            ck_assert_msg(fired, "%s: call %ld: %s without a fault (reference: %s): %s", name, n, sl_strerror(rc),
-                          sl_strerror(want), msg);
-            ck_assert_msg(rc == SL_ESTORE && strstr(msg, "injected") != NULL,
-                          "%s: fault at call %ld gave %s: %s", name, n, sl_strerror(rc), msg);
-            if (strcmp(after, before) != 0)
-                print_dumps(after, "before", before);
-            ck_assert_msg(strcmp(after, before) == 0,
-                          "%s: fault at call %ld failed the operation but the store changed (see log)", name, n);
-            /* A retry after the transient failure gives the reference result. */
-            int again = op(d, &ids);
-            char *retried = dump(d);
-            ck_assert_msg(again == want && strcmp(retried, expected) == 0,
-                          "%s: retry after the fault at call %ld: %s, store %s the reference", name, n,
-                          sl_strerror(again), strcmp(retried, expected) == 0 ? "equals" : "differs from");
-            free(retried);
-        }
-        free(after);
-        sl_close(d);
-        if (!fired)
-            break;
-    }
-    fprintf(stderr, "# fault %s: %ld backend calls, every one failed in turn%s (%ld faults absorbed)\n", name,
-            n - 1, want == SL_OK ? "" : " (operation refused by design)", absorbed);
-    ck_assert_int_ge(n - 1, min_calls);
-    free(before);
-    free(expected);
-}
+/* Runs op under a fault at every backend call in turn (check_atomic_op,
+ * with the ledger operations below). */
+static void check_atomic(const char *name, fault_op op, int expect, int changes, long min_calls);
 
 static sl_booking booking(sl_id student, sl_time start)
 {
@@ -588,74 +519,129 @@ static char *ledger_dump(sl_db *d)
 
 typedef int (*ledger_op)(sl_db *d, const ledger_ids *ids);
 
-/* check_atomic over the ledger fixture and dump. */
-static void check_atomic_ledger(const char *name, ledger_op op, int expect, int changes, long min_calls)
+/* One operation under test: a booking op over fixture/dump, or a ledger
+ * op over ledger_fixture/ledger_dump (whose reference must verify). */
+typedef struct atomic_op {
+    const char *name;
+    fault_op op;
+    ledger_op lop;
+} atomic_op;
+
+static sl_db *op_fixture(const atomic_op *o, sl_store **f, ledger_ids *ids)
 {
+    return o->lop ? ledger_fixture(f, ids) : fixture(f, &ids->f);
+}
+
+static char *op_dump(const atomic_op *o, sl_db *d)
+{
+    return o->lop ? ledger_dump(d) : dump(d);
+}
+
+static int op_run(const atomic_op *o, sl_db *d, const ledger_ids *ids)
+{
+    return o->lop ? o->lop(d, ids) : o->op(d, &ids->f);
+}
+
+/* The operation with a fault armed at backend call n, on a fresh fixture
+ * that dumps as `before`; the outcome must be the reference (`want`,
+ * store `expected`) or SL_ESTORE with the store as before, after which a
+ * retry gives the reference. Returns whether the fault fired; *absorbed
+ * counts faults that fired without changing the outcome. */
+static int one_fault(const atomic_op *o, long n, int want, const char *before, const char *expected, long *absorbed)
+{
+    const char *name = o->name;
+    ledger_ids ids;
+    sl_store *f = NULL;
+    char msg[512];
+    sl_db *d = op_fixture(o, &f, &ids);
+    char *start = op_dump(o, d);
+    ck_assert_str_eq(start, before);
+    free(start);
+
+    sl_test_faulty_arm(f, n);
+    int rc = op_run(o, d, &ids);
+    int fired = sl_test_faulty_fired(f);
+    snprintf(msg, sizeof(msg), "%s", sl_errmsg(d));
+    sl_test_faulty_arm(f, 0);
+    char *after = op_dump(o, d);
+
+    if (rc == want) {
+        /* Whole: the fault did not fire, or hit a read whose failure
+         * cannot change the outcome (the blocker named in a conflict
+         * message); either way the result is exactly the reference. */
+        if (strcmp(after, expected) != 0)
+            print_dumps(after, "expected", expected);
+        ck_assert_msg(strcmp(after, expected) == 0, "%s, fault at call %ld (%s): %s but the store differs (see log)",
+                      name, n, fired ? "fired" : "not reached", sl_strerror(rc));
+        *absorbed += fired;
+    } else {
+        ck_assert_msg(fired, "%s: call %ld: %s without a fault (reference: %s): %s", name, n, sl_strerror(rc),
+                      sl_strerror(want), msg);
+        ck_assert_msg(rc == SL_ESTORE && strstr(msg, "injected") != NULL, "%s: fault at call %ld gave %s: %s", name,
+                      n, sl_strerror(rc), msg);
+        if (strcmp(after, before) != 0)
+            print_dumps(after, "before", before);
+        ck_assert_msg(strcmp(after, before) == 0,
+                      "%s: fault at call %ld failed the operation but the store changed (see log)", name, n);
+        /* A retry after the transient failure gives the reference result. */
+        int again = op_run(o, d, &ids);
+        char *retried = op_dump(o, d);
+        if (strcmp(retried, expected) != 0)
+            print_dumps(retried, "expected", expected);
+        ck_assert_msg(again == want && strcmp(retried, expected) == 0,
+                      "%s: retry after the fault at call %ld: %s, store %s the reference", name, n,
+                      sl_strerror(again), strcmp(retried, expected) == 0 ? "equals" : "differs from");
+        free(retried);
+    }
+    free(after);
+    sl_close(d);
+    return fired;
+}
+
+/* Runs o under a fault at every backend call in turn (see above). Without
+ * faults it returns `expect` and changes the store iff `changes`;
+ * min_calls: the fewest backend calls the operation must make (a write:
+ * begin, a read, a write, commit; a replay: begin and the key lookup). */
+static void check_atomic_op(const atomic_op *o, int expect, int changes, long min_calls)
+{
+    const char *name = o->name;
     ledger_ids ids;
     sl_store *f = NULL;
 
-    sl_db *d = ledger_fixture(&f, &ids);
-    char *before = ledger_dump(d);
-    int want = op(d, &ids);
-    char *expected = ledger_dump(d);
+    sl_db *d = op_fixture(o, &f, &ids);
+    char *before = op_dump(o, d);
+    int want = op_run(o, d, &ids);
+    char *expected = op_dump(o, d);
     sl_close(d);
     ck_assert_msg(want == expect, "%s: %s without faults, expected %s", name, sl_strerror(want),
                   sl_strerror(expect));
     ck_assert_msg((strcmp(before, expected) != 0) == changes, "%s: %s the store", name,
                   changes ? "did not change" : "changed");
-    ck_assert_msg(strstr(expected, "V 1 SL_OK") && strstr(expected, "V 2 SL_OK"), "%s: the ledger does not verify",
-                  name);
+    if (o->lop)
+        ck_assert_msg(strstr(expected, "V 1 SL_OK") && strstr(expected, "V 2 SL_OK"),
+                      "%s: the ledger does not verify", name);
 
     long n, absorbed = 0;
-    for (n = 1;; n++) {
-        char msg[512];
-        d = ledger_fixture(&f, &ids);
-        char *start = ledger_dump(d);
-        ck_assert_str_eq(start, before);
-        free(start);
-
-        sl_test_faulty_arm(f, n);
-        int rc = op(d, &ids);
-        int fired = sl_test_faulty_fired(f);
-        snprintf(msg, sizeof(msg), "%s", sl_errmsg(d));
-        sl_test_faulty_arm(f, 0);
-        char *after = ledger_dump(d);
-
-        if (rc == want) {
-            if (strcmp(after, expected) != 0)
-                print_dumps(after, "expected", expected);
-            ck_assert_msg(strcmp(after, expected) == 0,
-                          "%s, fault at call %ld (%s): %s but the store differs (see log)", name, n,
-                          fired ? "fired" : "not reached", sl_strerror(rc));
-            absorbed += fired;
-        } else {
-            ck_assert_msg(fired, "%s: call %ld: %s without a fault (reference: %s): %s", name, n, sl_strerror(rc),
-                          sl_strerror(want), msg);
-            ck_assert_msg(rc == SL_ESTORE && strstr(msg, "injected") != NULL,
-                          "%s: fault at call %ld gave %s: %s", name, n, sl_strerror(rc), msg);
-            if (strcmp(after, before) != 0)
-                print_dumps(after, "before", before);
-            ck_assert_msg(strcmp(after, before) == 0,
-                          "%s: fault at call %ld failed the operation but the store changed (see log)", name, n);
-            int again = op(d, &ids);
-            char *retried = ledger_dump(d);
-            if (strcmp(retried, expected) != 0)
-                print_dumps(retried, "expected", expected);
-            ck_assert_msg(again == want && strcmp(retried, expected) == 0,
-                          "%s: retry after the fault at call %ld: %s, store %s the reference", name, n,
-                          sl_strerror(again), strcmp(retried, expected) == 0 ? "equals" : "differs from");
-            free(retried);
-        }
-        free(after);
-        sl_close(d);
-        if (!fired)
-            break;
-    }
+    for (n = 1; one_fault(o, n, want, before, expected, &absorbed); n++)
+        ;
     fprintf(stderr, "# fault %s: %ld backend calls, every one failed in turn%s (%ld faults absorbed)\n", name,
             n - 1, want == SL_OK ? "" : " (operation refused by design)", absorbed);
     ck_assert_int_ge(n - 1, min_calls);
     free(before);
     free(expected);
+}
+
+static void check_atomic(const char *name, fault_op op, int expect, int changes, long min_calls)
+{
+    atomic_op o = {name, op, NULL};
+    check_atomic_op(&o, expect, changes, min_calls);
+}
+
+/* check_atomic over the ledger fixture and dump. */
+static void check_atomic_ledger(const char *name, ledger_op op, int expect, int changes, long min_calls)
+{
+    atomic_op o = {name, NULL, op};
+    check_atomic_op(&o, expect, changes, min_calls);
 }
 
 static int op_ledger_post(sl_db *d, const ledger_ids *ids)

@@ -6,7 +6,8 @@
  * verify, soft delete and restore) on a full store and on the same backend
  * without one may method, and compares the transcripts. Also: a version-1
  * store (whose struct ends before the version-2 methods) keeps working and
- * its version-2 slots are never read; a backend applies the status set the
+ * its version-2 slots are never read (nor a version-2 store's version-3
+ * slots); an override is deleted and restored by id without a scan; a backend applies the status set the
  * core passes with SL_SCAN_BLOCKING instead of a rule of its own, and the
  * SQLite index encodes the core's set. Runs per backend (argv[1]).
  */
@@ -102,6 +103,8 @@ static void schedule_part(transcript *t, sl_db *db)
     say(t, "rule_restore %s\n", sl_strerror(sl_restore(db, T, SL_ENTITY_RULE, rule, NOW)));
     say(t, "override_delete %s\n", sl_strerror(sl_soft_delete(db, T, SL_ENTITY_OVERRIDE, ov, NOW)));
     say(t, "override_restore %s\n", sl_strerror(sl_restore(db, T, SL_ENTITY_OVERRIDE, ov, NOW)));
+    say(t, "override_delete-other-tenant %s\n", sl_strerror(sl_soft_delete(db, T + 1, SL_ENTITY_OVERRIDE, ov, NOW)));
+    say(t, "override_delete-unknown %s\n", sl_strerror(sl_soft_delete(db, T, SL_ENTITY_OVERRIDE, ov + 100, NOW)));
 }
 
 static void ledger_part(transcript *t, sl_db *db)
@@ -237,6 +240,12 @@ static int v2_slot_read(void)
     return SL_ESTORE;
 }
 
+static int v3_slot_read(void)
+{
+    ck_abort_msg("the core read a version-3 method of an older store");
+    return SL_ESTORE;
+}
+
 START_TEST(test_version_1_store_keeps_working)
 {
     /* A faulty-store wrapper (never armed) declared as version 1, its
@@ -248,12 +257,73 @@ START_TEST(test_version_1_store_keeps_working)
     memcpy(&st->mac_put, &trap, sizeof(trap));
     memcpy(&st->mac_get, &trap, sizeof(trap));
     memcpy(&st->holds_scan, &trap, sizeof(trap));
+    int (*trap3)(void) = v3_slot_read;
+    memcpy(&st->override_by_id, &trap3, sizeof(trap3));
     static transcript t;
     scenario(&t, st);
     if (!strstr(t.text, "verify SL_OK"))
         fprintf(stderr, "%s", t.text);
     ck_assert_msg(strstr(t.text, "verify SL_OK") != NULL, "verify failed on a version-1 store");
     ck_assert_msg(strstr(t.text, "book-replay SL_OK") != NULL, "a replay failed on a version-1 store");
+}
+END_TEST
+
+START_TEST(test_version_2_store_keeps_working)
+{
+    /* Declared as version 2: override_by_id (version 3) is never read, and
+     * deleting and restoring an override answers as with the method. */
+    static transcript full, t;
+    scenario(&full, new_store());
+    sl_store *st = sl_test_faulty_new(new_store());
+    ck_assert_ptr_nonnull(st);
+    st->version = 2;
+    int (*trap)(void) = v3_slot_read;
+    memcpy(&st->override_by_id, &trap, sizeof(trap));
+    scenario(&t, st);
+    if (strcmp(full.text, t.text) != 0)
+        fprintf(stderr, "version 2:\n%s\nversion 3:\n%s", t.text, full.text);
+    ck_assert_msg(strcmp(full.text, t.text) == 0, "a version-2 store answers differently (stderr)");
+}
+END_TEST
+
+/* Deleting or restoring an override finds it by id: with override_by_id
+ * the core never scans the tenant's overrides over every date. */
+static int (*inner_overrides_scan)(sl_store *, sl_id, sl_date, sl_date, uint32_t,
+                                   int (*)(void *, const sl_override *), void *);
+static int overrides_scans;
+
+static int counting_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
+                                   int (*cb)(void *ctx, const sl_override *o), void *ctx)
+{
+    overrides_scans++;
+    return inner_overrides_scan(st, tenant, from, to, flags, cb, ctx);
+}
+
+START_TEST(test_override_found_by_id_without_a_scan)
+{
+    sl_store *st = new_store();
+    inner_overrides_scan = st->overrides_scan;
+    st->overrides_scan = counting_overrides_scan;
+    sl_db *db = open_with(st);
+    sl_tenant tn;
+    ck_assert_int_eq(sl_tenant_init(&tn, SL_TENANT_VERSION), SL_OK);
+    tn.id = T;
+    ck_assert_ok_db(db, sl_tenant_put(db, &tn, NOW));
+    sl_window w = {60, 120};
+    sl_id ov[3];
+    for (int i = 0; i < 3; i++)
+        ck_assert_ok_db(db, sl_override_set(db, &ov[i], T, 20454 + 7 * i, &w, 1, NOW));
+    overrides_scans = 0;
+    ck_assert_ok_db(db, sl_soft_delete(db, T, SL_ENTITY_OVERRIDE, ov[1], NOW));
+    ck_assert_ok_db(db, sl_restore(db, T, SL_ENTITY_OVERRIDE, ov[1], NOW));
+    ck_assert_sl(sl_restore(db, T, SL_ENTITY_OVERRIDE, ov[1], NOW), SL_ESTATE);
+    ck_assert_sl(sl_soft_delete(db, T + 1, SL_ENTITY_OVERRIDE, ov[1], NOW), SL_ENOTFOUND);
+    ck_assert_int_eq(overrides_scans, 0);
+    sl_override o;
+    ck_assert_ok_db(db, sl_override_get(db, &o, T, 20454 + 7, 0));
+    ck_assert_int_eq(o.id, ov[1]);
+    ck_assert_int_eq(o.deleted_at, 0);
+    sl_close(db);
 }
 END_TEST
 
@@ -330,6 +400,8 @@ Suite *suite_store_may(void)
     tcase_add_test(tc, test_no_may_method_at_all);
     tcase_add_test(tc, test_must_methods_still_checked);
     tcase_add_test(tc, test_version_1_store_keeps_working);
+    tcase_add_test(tc, test_version_2_store_keeps_working);
+    tcase_add_test(tc, test_override_found_by_id_without_a_scan);
     tcase_add_test(tc, test_scan_applies_the_status_set_given);
     tcase_add_test(tc, test_core_blocking_set_is_the_indexed_one);
     suite_add_tcase(s, tc);

@@ -6,12 +6,11 @@
  * forged row; without one, an anchor taken earlier (sl_ledger_head) must
  * catch truncation and rollback.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "support.h"
+#include "support_tamper.h"
 #include "core/internal.h"
 
 #define T1 1
@@ -19,9 +18,6 @@
 #define NEVER ((sl_time)253402300799)
 
 static const uint8_t key[32] = "tamper-tests-ledger-key-32-bytes";
-
-/* What an attacker does first: the triggers only stop honest mistakes. */
-#define DROP_TRIGGERS "DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete;"
 
 static sl_db *open_file(const char *path, int keyed)
 {
@@ -44,11 +40,7 @@ static void post(sl_db *d, sl_id account, int64_t amount, const char *k, sl_time
 static void six_entries(sl_db *d)
 {
     put_tenant(d);
-    for (int i = 1; i <= 6; i++) {
-        char k[8];
-        snprintf(k, sizeof(k), "p%d", i);
-        post(d, 2 - i % 2, 10 * i, k, NOW0 + i);
-    }
+    sl_test_six_entries(d, T1, 1, NOW0, NULL);
 }
 
 static void expect_ok(sl_db *d)
@@ -59,16 +51,10 @@ static void expect_ok(sl_db *d)
 }
 
 /* verify is SL_ETAMPER, blames no entry (a row is bad) and its message
- * contains each of the given fragments. */
+ * names what and says why. */
 static void expect_row_tamper(sl_db *d, const char *what, const char *why)
 {
-    sl_verify_report r;
-    int rc = sl_ledger_verify(d, &r, T1);
-    ck_assert_msg(rc == SL_ETAMPER, "verify returned %s (%s), expected SL_ETAMPER naming %s", sl_strerror(rc),
-                  sl_errmsg(d), what);
-    ck_assert_int_eq(r.first_bad_seq, -1);
-    ck_assert_msg(strstr(sl_errmsg(d), what) != NULL, "message does not name %s: %s", what, sl_errmsg(d));
-    ck_assert_msg(strstr(sl_errmsg(d), why) != NULL, "message does not say \"%s\": %s", why, sl_errmsg(d));
+    sl_test_expect_tamper(d, T1, -1, -1, what, why);
 }
 
 /* A keyed file with six entries, closed again; returns its path. */
@@ -88,16 +74,38 @@ static const char *keyed_file(const char *name, sl_id *hold_id)
     return path;
 }
 
+/* A keyed file with six entries whose account 1 then got a floor (its
+ * row rewritten after the last entry), closed again; returns its path. */
+static const char *floored_file(const char *name, int64_t floor)
+{
+    static char path[512];
+    snprintf(path, sizeof(path), "%s", sl_test_path(name));
+    sl_db *d = open_file(path, 1);
+    six_entries(d);
+    ck_assert_ok_db(d, sl_account_set_floor(d, T1, 1, floor, NOW0 + 20));
+    expect_ok(d);
+    sl_close(d);
+    return path;
+}
+
+/* The forger edits the closed keyed file at path; verify with the key
+ * must then blame a row (what) and say why. */
+static void expect_forgery(const char *path, const char *sql, const char *what, const char *why)
+{
+    sl_test_forge(path, sql);
+    sl_db *d = open_file(path, 1);
+    expect_row_tamper(d, what, why);
+    sl_close(d);
+}
+
 START_TEST(test_truncation_with_lowered_posted)
 {
     const char *path = keyed_file("trunc.db", NULL);
     /* The newest entry (seq 6, +60 on account 2) goes, and account 2's
      * posted is lowered to match: the chain and the sums still agree. */
-    sl_test_sqlite_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq = 6;"
-                                 "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;");
-    sl_db *d = open_file(path, 1);
-    expect_row_tamper(d, "account 2", "no longer has");
-    sl_close(d);
+    expect_forgery(path, "DELETE FROM entries WHERE tenant = 1 AND seq = 6;"
+                         "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;",
+                         "account 2", "no longer has");
 }
 END_TEST
 
@@ -106,73 +114,52 @@ START_TEST(test_truncation_seen_by_a_later_row)
     /* Entries 5 and 6 go with both accounts' posted lowered; account 1's
      * row was rewritten after entry 6 (a floor change), so even its
      * correct-looking MAC names an entry that is gone. */
-    char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("trunc2.db"));
-    sl_db *d = open_file(path, 1);
-    six_entries(d);
-    ck_assert_ok_db(d, sl_account_set_floor(d, T1, 1, 0, NOW0 + 20));
-    sl_close(d);
-    sl_test_sqlite_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq >= 5;"
-                                 "UPDATE accounts SET posted = posted - 50 WHERE tenant = 1 AND student = 1;"
-                                 "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;");
-    d = open_file(path, 1);
-    expect_row_tamper(d, "account 1", "entry seq 6, which the ledger no longer has");
-    sl_close(d);
+    const char *path = floored_file("trunc2.db", 0);
+    expect_forgery(path, "DELETE FROM entries WHERE tenant = 1 AND seq >= 5;"
+                         "UPDATE accounts SET posted = posted - 50 WHERE tenant = 1 AND student = 1;"
+                         "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;",
+                         "account 1", "entry seq 6, which the ledger no longer has");
 }
 END_TEST
 
 START_TEST(test_lowered_floor)
 {
-    char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("floor.db"));
-    sl_db *d = open_file(path, 1);
-    six_entries(d);
-    ck_assert_ok_db(d, sl_account_set_floor(d, T1, 1, 50, NOW0 + 20));
-    expect_ok(d);
-    sl_close(d);
-    sl_test_sqlite_exec(path, "UPDATE accounts SET floor = -1000 WHERE tenant = 1 AND student = 1");
-    d = open_file(path, 1);
-    expect_row_tamper(d, "account 1", "row MAC does not match (edited outside the library)");
-    sl_close(d);
+    const char *path = floored_file("floor.db", 50);
+    expect_forgery(path, "UPDATE accounts SET floor = -1000 WHERE tenant = 1 AND student = 1",
+                         "account 1", "row MAC does not match (edited outside the library)");
 }
 END_TEST
 
-START_TEST(test_hold_released_and_held_lowered)
+/* A forgery of the hold of a keyed file: verify names the hold. */
+static void expect_hold_forgery(const char *name, const char *sql)
 {
     sl_id hold;
-    const char *path = keyed_file("released.db", &hold);
-    sl_test_sqlite_exec(path, "UPDATE holds SET status = 3, resolved_at = 1893888100 WHERE tenant = 1;"
-                   "UPDATE accounts SET held = held - 7 WHERE tenant = 1 AND student = 1;");
-    sl_db *d = open_file(path, 1);
-    char name[32];
-    snprintf(name, sizeof(name), "hold %lld", (long long)hold);
-    expect_row_tamper(d, name, "row MAC does not match");
-    sl_close(d);
+    const char *path = keyed_file(name, &hold);
+    char what[32];
+    snprintf(what, sizeof(what), "hold %lld", (long long)hold);
+    expect_forgery(path, sql, what, "row MAC does not match");
+}
+
+START_TEST(test_hold_released_and_held_lowered)
+{
+    expect_hold_forgery("released.db", "UPDATE holds SET status = 3, resolved_at = 1893888100 WHERE tenant = 1;"
+                                       "UPDATE accounts SET held = held - 7 WHERE tenant = 1 AND student = 1;");
 }
 END_TEST
 
 START_TEST(test_hold_amount_and_held_changed)
 {
-    sl_id hold;
-    const char *path = keyed_file("amount.db", &hold);
-    sl_test_sqlite_exec(path, "UPDATE holds SET amount = 2 WHERE tenant = 1;"
-                   "UPDATE accounts SET held = 2 WHERE tenant = 1 AND student = 1;");
-    sl_db *d = open_file(path, 1);
-    char name[32];
-    snprintf(name, sizeof(name), "hold %lld", (long long)hold);
-    expect_row_tamper(d, name, "row MAC does not match");
-    sl_close(d);
+    expect_hold_forgery("amount.db", "UPDATE holds SET amount = 2 WHERE tenant = 1;"
+                                     "UPDATE accounts SET held = 2 WHERE tenant = 1 AND student = 1;");
 }
 END_TEST
 
 START_TEST(test_hold_deleted_and_held_lowered)
 {
     const char *path = keyed_file("holddel.db", (sl_id[1]){0});
-    sl_test_sqlite_exec(path, "DELETE FROM holds WHERE tenant = 1;"
-                   "UPDATE accounts SET held = 0 WHERE tenant = 1 AND student = 1;");
-    sl_db *d = open_file(path, 1);
-    expect_row_tamper(d, "account 1", "row MAC does not match");
-    sl_close(d);
+    expect_forgery(path, "DELETE FROM holds WHERE tenant = 1;"
+                         "UPDATE accounts SET held = 0 WHERE tenant = 1 AND student = 1;",
+                         "account 1", "row MAC does not match");
 }
 END_TEST
 
@@ -180,18 +167,16 @@ START_TEST(test_account_row_deleted_or_mac_removed)
 {
     const char *path = keyed_file("acctdel.db", (sl_id[1]){0});
     /* Its entries remain: "entries but no stored account". */
-    sl_test_sqlite_exec(path, "DELETE FROM accounts WHERE tenant = 1 AND student = 2");
+    sl_test_forge(path, "DELETE FROM accounts WHERE tenant = 1 AND student = 2");
     sl_db *d = open_file(path, 1);
     sl_verify_report r;
     ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
     ck_assert_ptr_nonnull(strstr(sl_errmsg(d), "account 2"));
     sl_close(d);
     /* Removing a MAC (NULL, as rows written before MACs have) is no escape. */
-    sl_test_sqlite_exec(path, "UPDATE holds SET mac = NULL WHERE tenant = 1");
-    sl_test_sqlite_exec(path, "UPDATE accounts SET mac = NULL, floor = -5 WHERE tenant = 1 AND student = 1");
-    d = open_file(path, 1);
-    expect_row_tamper(d, "hold", "the row has no MAC");
-    sl_close(d);
+    sl_test_forge(path, "UPDATE holds SET mac = NULL WHERE tenant = 1");
+    expect_forgery(path, "UPDATE accounts SET mac = NULL, floor = -5 WHERE tenant = 1 AND student = 1",
+                         "hold", "the row has no MAC");
 }
 END_TEST
 
@@ -216,10 +201,8 @@ START_TEST(test_macs_follow_every_write)
     ck_assert_ok_db(d, sl_restore(d, T1, SL_ENTITY_ACCOUNT, 2, NOW0 + 301));
     expect_ok(d);
     sl_close(d);
-    sl_test_sqlite_exec(path, "UPDATE accounts SET deleted_at = 1893888500 WHERE tenant = 1 AND student = 2");
-    d = open_file(path, 1);
-    expect_row_tamper(d, "account 2", "row MAC does not match");
-    sl_close(d);
+    expect_forgery(path, "UPDATE accounts SET deleted_at = 1893888500 WHERE tenant = 1 AND student = 2",
+                         "account 2", "row MAC does not match");
 }
 END_TEST
 
@@ -341,9 +324,9 @@ START_TEST(test_anchor_catches_truncation_without_key)
     sl_close(d);
     /* Entries 5 and 6 go, both accounts' posted lowered to match: without
      * a key nothing in the file can tell. */
-    sl_test_sqlite_exec(path, DROP_TRIGGERS "DELETE FROM entries WHERE tenant = 1 AND seq >= 5;"
-                                 "UPDATE accounts SET posted = posted - 50 WHERE tenant = 1 AND student = 1;"
-                                 "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;");
+    sl_test_forge(path, "DELETE FROM entries WHERE tenant = 1 AND seq >= 5;"
+                        "UPDATE accounts SET posted = posted - 50 WHERE tenant = 1 AND student = 1;"
+                        "UPDATE accounts SET posted = posted - 60 WHERE tenant = 1 AND student = 2;");
     d = open_file(path, 0);
     expect_ok(d);
     expect_anchor_tamper(d, &h, "ends at seq 4, before the anchor's seq 6");
@@ -394,7 +377,7 @@ END_TEST
 START_TEST(test_seal_after_upgrade)
 {
     const char *path = keyed_file("seal.db", (sl_id[1]){0});
-    sl_test_sqlite_exec(path, UNSEALED);
+    sl_test_forge(path, UNSEALED);
     sl_db *d = open_file(path, 1);
     expect_row_tamper(d, "hold", "the row has no MAC");
     size_t sealed = 99;
@@ -405,10 +388,8 @@ START_TEST(test_seal_after_upgrade)
     ck_assert_uint_eq(sealed, 0);
     sl_close(d);
     /* Sealed rows are checked like any other from now on. */
-    sl_test_sqlite_exec(path, "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 1");
-    d = open_file(path, 1);
-    expect_row_tamper(d, "account 1", "row MAC does not match");
-    sl_close(d);
+    expect_forgery(path, "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 1",
+                         "account 1", "row MAC does not match");
 }
 END_TEST
 
@@ -416,7 +397,7 @@ START_TEST(test_seal_refuses_what_verify_refuses)
 {
     const char *path = keyed_file("sealbad.db", NULL);
     /* Unsealed rows plus a balance that no longer matches its entries. */
-    sl_test_sqlite_exec(path, UNSEALED "UPDATE accounts SET posted = posted + 5 WHERE tenant = 1 AND student = 2;");
+    sl_test_forge(path, UNSEALED "UPDATE accounts SET posted = posted + 5 WHERE tenant = 1 AND student = 2;");
     sl_db *d = open_file(path, 1);
     size_t sealed = 99;
     ck_assert_sl(sl_ledger_seal(d, &sealed, T1), SL_ETAMPER);
@@ -424,15 +405,13 @@ START_TEST(test_seal_refuses_what_verify_refuses)
     ck_assert_ptr_nonnull(strstr(sl_errmsg(d), "account 2"));
     sl_close(d);
     /* Nothing was sealed: once the balance is put back, the rows still have no MAC. */
-    sl_test_sqlite_exec(path, "UPDATE accounts SET posted = posted - 5 WHERE tenant = 1 AND student = 2;");
-    d = open_file(path, 1);
-    expect_row_tamper(d, "account", "the row has no MAC");
-    sl_close(d);
+    expect_forgery(path, "UPDATE accounts SET posted = posted - 5 WHERE tenant = 1 AND student = 2;",
+                         "account", "the row has no MAC");
 
     /* A row that has a MAC must still match it: seal does not re-seal it. */
     path = keyed_file("sealmac.db", NULL);
-    sl_test_sqlite_exec(path, "UPDATE accounts SET mac = NULL, mac_seq = NULL WHERE tenant = 1 AND student = 1;"
-                   "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 2;");
+    sl_test_forge(path, "UPDATE accounts SET mac = NULL, mac_seq = NULL WHERE tenant = 1 AND student = 1;"
+                        "UPDATE accounts SET floor = -50 WHERE tenant = 1 AND student = 2;");
     d = open_file(path, 1);
     ck_assert_sl(sl_ledger_seal(d, &sealed, T1), SL_ETAMPER);
     ck_assert_ptr_nonnull(strstr(sl_errmsg(d), "account 2"));

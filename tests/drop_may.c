@@ -14,7 +14,7 @@ static const struct {
 } may_methods[] = {
     MAY(rule_get),       MAY(override_get),  MAY(session_get),  MAY(session_by_key),
     MAY(sessions_by_student), MAY(sessions_by_series), MAY(entry_by_key), MAY(hold_by_key),
-    MAY(mac_put),       MAY(mac_get),      MAY(holds_scan),
+    MAY(mac_put),       MAY(mac_get),      MAY(holds_scan),     MAY(override_by_id),
 };
 #undef MAY
 

@@ -94,6 +94,11 @@ static int f_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date 
     return trip(st) ? injected(st) : INNER->override_get(INNER, out, tenant, date);
 }
 
+static int f_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id id)
+{
+    return trip(st) ? injected(st) : INNER->override_by_id(INNER, out, tenant, id);
+}
+
 static int f_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                             int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
@@ -226,6 +231,7 @@ sl_store *sl_test_faulty_new(sl_store *inner)
     f->base.override_put = f_override_put;
     f->base.override_get = f_override_get;
     f->base.overrides_scan = f_overrides_scan;
+    f->base.override_by_id = f_override_by_id;
     f->base.session_put = f_session_put;
     f->base.session_get = f_session_get;
     f->base.session_by_key = f_session_by_key;

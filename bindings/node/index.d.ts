@@ -156,7 +156,8 @@ export class Database {
     capture(tenant: Int, holdId: Int, opts?: Clock & { amount?: Int; key?: string }): Entry;
     release(tenant: Int, holdId: Int, opts?: Clock): Hold;
     holdGet(tenant: Int, holdId: Int): Hold;
-    history(tenant: Int, opts?: { account?: Int; afterSeq?: Int; limit?: number }): Entry[];
+    /** account absent, null or 0: every account of the tenant. */
+    history(tenant: Int, opts?: { account?: Int | null; afterSeq?: Int; limit?: number }): Entry[];
     verify(tenant: Int): VerifyReport;
     /** The tenant's chain head: an anchor to keep outside the database. */
     ledgerHead(tenant: Int): LedgerHead;

@@ -201,6 +201,35 @@ static int mem_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_dat
     return SL_OK;
 }
 
+/* The index in m->overrides of override id of tenant, or SIZE_MAX. */
+static size_t override_index(mem_store *m, sl_id tenant, sl_id id)
+{
+    int found;
+    override_id_row idkey = {id, 0, 0};
+    size_t k = sl__mt_find(&m->override_ids, &idkey, &found);
+    if (!found)
+        return SIZE_MAX;
+    const override_id_row *ref = sl__mt_at(&m->override_ids, k);
+    if (ref->tenant != tenant)
+        return SIZE_MAX;
+    sl_override key;
+    key.tenant = tenant;
+    key.date = ref->date;
+    size_t i = sl__mt_find(&m->overrides, &key, &found);
+    return found ? i : SIZE_MAX;
+}
+
+static int mem_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id id)
+{
+    if (!out)
+        return invalid(st, "memory store: override_by_id: out is NULL");
+    size_t i = override_index(M(st), tenant, id);
+    if (i == SIZE_MAX)
+        return SL_ENOTFOUND;
+    memcpy(out, sl__mt_at(&M(st)->overrides, i), sizeof(*out));
+    return SL_OK;
+}
+
 static int mem_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                               int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
@@ -441,14 +470,10 @@ static int mem_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id,
         break;
     }
     case SL_ENTITY_OVERRIDE: {
-        override_id_row idkey = {id, 0, 0};
-        size_t k = sl__mt_find(&m->override_ids, &idkey, &found);
-        if (!found || ((const override_id_row *)sl__mt_at(&m->override_ids, k))->tenant != tenant)
+        size_t i = override_index(m, tenant, id);
+        if (i == SIZE_MAX)
             return SL_ENOTFOUND;
         sl_override row;
-        row.tenant = tenant;
-        row.date = ((const override_id_row *)sl__mt_at(&m->override_ids, k))->date;
-        size_t i = sl__mt_find(&m->overrides, &row, NULL);
         memcpy(&row, sl__mt_at(&m->overrides, i), sizeof(row));
         row.deleted_at = deleted_at;
         rc = sl__mt_put(&m->overrides, &m->journal, &row);
@@ -550,6 +575,7 @@ void sl__memory_schedule_methods(sl_store *st)
     st->override_put = mem_override_put;
     st->override_get = mem_override_get;
     st->overrides_scan = mem_overrides_scan;
+    st->override_by_id = mem_override_by_id;
     st->session_put = mem_session_put;
     st->session_get = mem_session_get;
     st->session_by_key = mem_session_by_key;

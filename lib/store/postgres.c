@@ -114,6 +114,7 @@ static const query queries[PQ_COUNT] = {
         " deleted_at = $7 WHERE tenant = $2 AND id = $1 AND NOT EXISTS (SELECT 1 FROM overrides o"
         " WHERE o.tenant = $2 AND o.date = $3 AND o.id <> $1)" REPLACED("overrides")},
     [PQ_OVERRIDE_GET] = {"II", "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = $1 AND date = $2"},
+    [PQ_OVERRIDE_BY_ID] = {"II", "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = $2 AND id = $1"},
     [PQ_OVERRIDES_LIVE] = {"III",
         "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = $1 AND date >= $2 AND date <= $3"
         " AND deleted_at IS NULL ORDER BY date"},

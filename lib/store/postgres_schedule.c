@@ -156,6 +156,16 @@ static int pg_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date
     return sl__pg_row_one(st, PQ_OVERRIDE_GET, &p, read_override, out, "reading an override");
 }
 
+static int pg_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id id)
+{
+    if (!out)
+        return pg_invalid(st, "postgres: override_by_id: out is NULL");
+    pg_params p = {0};
+    sl__pg_p_i64(&p, id);
+    sl__pg_p_i64(&p, tenant);
+    return sl__pg_row_one(st, PQ_OVERRIDE_BY_ID, &p, read_override, out, "reading an override");
+}
+
 static int pg_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
@@ -440,6 +450,7 @@ void sl__pg_schedule_methods(sl_store *st)
     st->override_put = pg_override_put;
     st->override_get = pg_override_get;
     st->overrides_scan = pg_overrides_scan;
+    st->override_by_id = pg_override_by_id;
     st->session_put = pg_session_put;
     st->session_get = pg_session_get;
     st->session_by_key = pg_session_by_key;

@@ -90,6 +90,8 @@ static const query queries[Q_COUNT] = {
         " deleted_at = ?7 WHERE id = ?1 AND tenant = ?2"},
     [Q_OVERRIDE_GET] = {"override_get", SL__QUERY_HOT,
         "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = ?1 AND date = ?2"},
+    [Q_OVERRIDE_BY_ID] = {"override_by_id", SL__QUERY_HOT,
+        "SELECT " OVERRIDE_COLS " FROM overrides WHERE id = ?1 AND tenant = ?2"},
     [Q_OVERRIDES_LIVE] = {"overrides_live", SL__QUERY_HOT,
         "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = ?1 AND date >= ?2 AND date <= ?3"
         " AND deleted_at IS NULL ORDER BY date"},

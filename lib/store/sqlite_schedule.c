@@ -160,6 +160,16 @@ static int sq_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date
     return sl__sq_row_one(st, s, read_override, out, "reading an override");
 }
 
+static int sq_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id id)
+{
+    if (!out)
+        return invalid(st, "sqlite: override_by_id: out is NULL");
+    sqlite3_stmt *s = Q(st)->q[Q_OVERRIDE_BY_ID];
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, tenant);
+    return sl__sq_row_one(st, s, read_override, out, "reading an override");
+}
+
 static int sq_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
@@ -442,6 +452,7 @@ void sl__sqlite_schedule_methods(sl_store *st)
     st->override_put = sq_override_put;
     st->override_get = sq_override_get;
     st->overrides_scan = sq_overrides_scan;
+    st->override_by_id = sq_override_by_id;
     st->session_put = sq_session_put;
     st->session_get = sq_session_get;
     st->session_by_key = sq_session_by_key;

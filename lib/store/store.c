@@ -24,12 +24,17 @@
  * the methods its version has. */
 static size_t store_size(unsigned int version)
 {
-    return version == 1 ? offsetof(sl_store, mac_put) : sizeof(sl_store);
+    if (version == 1)
+        return offsetof(sl_store, mac_put);
+    if (version == 2)
+        return offsetof(sl_store, override_by_id);
+    return sizeof(sl_store);
 }
 
-/* Whether st's version has the version-2 method at offset off (so reading
- * it stays inside the backend's struct). */
+/* Whether st's version has the version-2 (version-3) method m and sets it
+ * (so reading it stays inside the backend's struct). */
 #define HAS_V2(st, m) ((st)->version >= 2 && (st)->m != NULL)
+#define HAS_V3(st, m) ((st)->version >= 3 && (st)->m != NULL)
 
 int sl_store_init(sl_store *st, unsigned int version)
 {
@@ -299,6 +304,32 @@ int sl__st_override_get(sl_db *db, sl_override *out, sl_id tenant, sl_date date)
         CALL(db, "reading an override", override_get, out, tenant, date);
     unsigned long seq = db->err_seq;
     int rc = ST(db)->overrides_scan(ST(db), tenant, date, date, SL_INCLUDE_DELETED, override_pick_cb, out);
+    return store_rc(db, seq, found_rc(rc), "reading an override");
+}
+
+typedef struct override_pick_id {
+    sl_id id;
+    sl_override *out;
+} override_pick_id;
+
+static int override_pick_id_cb(void *p, const sl_override *o)
+{
+    override_pick_id *k = p;
+    if (o->id != k->id)
+        return 0;
+    *k->out = *o;
+    return 1;
+}
+
+int sl__st_override_by_id(sl_db *db, sl_override *out, sl_id tenant, sl_id id)
+{
+    if (HAS_V3(ST(db), override_by_id))
+        CALL(db, "reading an override", override_by_id, out, tenant, id);
+    /* Without the method: every date of the tenant, deleted rows too. */
+    override_pick_id k = {id, out};
+    unsigned long seq = db->err_seq;
+    int rc = ST(db)->overrides_scan(ST(db), tenant, SL_DATE_MIN, SL_DATE_MAX, SL_INCLUDE_DELETED,
+                                    override_pick_id_cb, &k);
     return store_rc(db, seq, found_rc(rc), "reading an override");
 }
 

@@ -38,6 +38,9 @@ int sl__st_rules_scan(sl_db *db, sl_id tenant, uint32_t flags, int (*cb)(void *c
                       void *ctx);
 int sl__st_override_put(sl_db *db, sl_override *o);
 int sl__st_override_get(sl_db *db, sl_override *out, sl_id tenant, sl_date date);
+/* The override id of tenant, deleted or not (override_by_id, else a scan
+ * of every date); SL_ENOTFOUND. */
+int sl__st_override_by_id(sl_db *db, sl_override *out, sl_id tenant, sl_id id);
 int sl__st_overrides_scan(sl_db *db, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                           int (*cb)(void *ctx, const sl_override *o), void *ctx);
 

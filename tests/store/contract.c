@@ -35,6 +35,15 @@ START_TEST(test_soft_delete_contract)
     /* Only deleted_at changed. */
     ck_assert_int_eq(so.updated_at, 31);
     ck_assert_int_eq(oo.n_windows, 1);
+    /* override_by_id: the row by id, deleted or not; not another tenant's. */
+    sl_override ob;
+    ck_assert_sl(st->override_by_id(st, &ob, 1, o.id), SL_OK);
+    ck_assert_int_eq(ob.id, o.id);
+    ck_assert_int_eq(ob.date, 19000);
+    ck_assert_int_eq(ob.deleted_at, 6);
+    ck_assert_int_eq(ob.n_windows, 1);
+    ck_assert_sl(st->override_by_id(st, &ob, 2, o.id), SL_ENOTFOUND);
+    ck_assert_sl(st->override_by_id(st, &ob, 1, o.id + 1000), SL_ENOTFOUND);
     commit();
 }
 END_TEST

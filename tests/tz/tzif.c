@@ -165,6 +165,15 @@ static void set32(tzbuf *t, size_t pos, uint32_t v)
     t->b[pos + 3] = (uint8_t)v;
 }
 
+/* good with the 32-bit field at pos set to v must be refused. */
+static void expect_corrupt32(const tzbuf *good, size_t pos, uint32_t v, const char *what)
+{
+    static tzbuf t;
+    t = *good;
+    set32(&t, pos, v);
+    expect_corrupt(&t, what);
+}
+
 START_TEST(test_parse_corrupt_headers)
 {
     tzspec s = cet_spec(2);
@@ -199,26 +208,14 @@ START_TEST(test_parse_corrupt_headers)
         static const uint32_t huge[] = {0xFFFFFFFFu, 0x80000000u, 0x10000000u, 1u << 20};
         size_t k;
         for (k = 0; k < 4; k++) {
-            t = good;
-            set32(&t, i, huge[k]);
-            expect_corrupt(&t, "huge v1 count");
-            t = good;
-            set32(&t, h2 + i, huge[k]);
-            expect_corrupt(&t, "huge v2 count");
+            expect_corrupt32(&good, i, huge[k], "huge v1 count");
+            expect_corrupt32(&good, h2 + i, huge[k], "huge v2 count");
         }
     }
-    t = good;
-    set32(&t, h2 + 36, 0);
-    expect_corrupt(&t, "typecnt 0");
-    t = good;
-    set32(&t, h2 + 40, 0);
-    expect_corrupt(&t, "charcnt 0");
-    t = good;
-    set32(&t, h2 + 20, 1);
-    expect_corrupt(&t, "isutcnt mismatch");
-    t = good;
-    set32(&t, h2 + 24, 2);
-    expect_corrupt(&t, "isstdcnt mismatch");
+    expect_corrupt32(&good, h2 + 36, 0, "typecnt 0");
+    expect_corrupt32(&good, h2 + 40, 0, "charcnt 0");
+    expect_corrupt32(&good, h2 + 20, 1, "isutcnt mismatch");
+    expect_corrupt32(&good, h2 + 24, 2, "isstdcnt mismatch");
 
     /* More than 256 types (the file really holds them). */
     {

@@ -143,6 +143,9 @@ for (const [backend, openDb] of BACKENDS) {
             assert.deepEqual(p2.map((e) => e.seq), [3, 4]);
             assert.deepEqual(db.history(T, { afterSeq: 4 }).map((e) => e.seq), [5]);
             assert.deepEqual(db.history(T, { account: 2 }).map((e) => e.amount), [2, 4]);
+            // null (or 0) for "none": every account
+            assert.deepEqual(db.history(T, { account: null }).map((e) => e.seq), [1, 2, 3, 4, 5]);
+            assert.deepEqual(db.history(T, { account: 0 }).map((e) => e.seq), [1, 2, 3, 4, 5]);
             assert.deepEqual(db.history(T, { limit: 0 }), []);
             assert.equal(db.history(T).length, 5);
             assert.throws(() => db.history(T, { limit: -1 }), sl.InvalidArgument);

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from . import _lib
 from ._lib import lib as _L
 from .errors import InvalidArgument, RangeError
-from .records import Tenant, Rule, Override, Session, Entry, Hold, Account
+from .records import Tenant, Rule, Override, Session, Entry, Hold, Account, VerifyReport
 from .enums import _STATUS, _SESSION_KIND, _ENTRY_KIND, _HOLD_STATUS, _ENTITY
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -158,6 +158,16 @@ def _bytes_in(name, v):
     return bytes(v)
 
 
+def _opt_id_in(name, v):
+    """An id where None (or 0) means "none" -> the C value (0 for none)."""
+    return 0 if v is None else _int(name, v)
+
+
+def _opt_id_out(v):
+    """An id the library reports as 0 for "none" -> None."""
+    return v or None
+
+
 def _text_out(raw):
     return raw.decode("utf-8", "replace")
 
@@ -193,22 +203,28 @@ def _override_out(o):
 def _session_out(s):
     return Session(s.id, s.tenant, s.student, _time_out(s.start), _time_out(s.end),
                    _STATUS.get(s.status, "unknown(%d)" % s.status),
-                   _SESSION_KIND.get(s.kind, "unknown(%d)" % s.kind), s.credits, s.hold_id,
-                   s.series_id, _time_out(s.created_at), _time_out(s.updated_at),
+                   _SESSION_KIND.get(s.kind, "unknown(%d)" % s.kind), s.credits,
+                   _opt_id_out(s.hold_id), _opt_id_out(s.series_id), _time_out(s.created_at), _time_out(s.updated_at),
                    _opt_time_out(s.deleted_at), _text_out(s.key) or None, bool(s.replayed))
 
 
 def _entry_out(e):
     return Entry(e.id, e.tenant, e.account, e.seq, _ENTRY_KIND.get(e.kind, "unknown(%d)" % e.kind),
-                 e.amount, e.balance_after, e.hold_id, _time_out(e.created_at), _text_out(e.key),
+                 e.amount, e.balance_after, _opt_id_out(e.hold_id), _time_out(e.created_at), _text_out(e.key),
                  _text_out(e.reference) or None, bytes(e.hash), bool(e.replayed))
 
 
 def _hold_out(h):
     return Hold(h.id, h.tenant, h.account, _HOLD_STATUS.get(h.status, "unknown(%d)" % h.status),
                 h.amount, h.captured, _time_out(h.expires_at), _time_out(h.created_at),
-                _opt_time_out(h.resolved_at), h.entry_id, _text_out(h.key) or None,
+                _opt_time_out(h.resolved_at), _opt_id_out(h.entry_id), _text_out(h.key) or None,
                 bool(h.replayed))
+
+
+def _report_out(r):
+    # first_bad_seq: None when everything verifies, -1 for a bad account or
+    # hold row whose entries chain, else the seq of the first bad entry.
+    return VerifyReport(r.entries, r.accounts, _opt_id_out(r.first_bad_seq), _opt_id_out(r.first_bad_entry))
 
 
 def _account_out(a):

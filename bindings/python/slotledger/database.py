@@ -15,7 +15,8 @@ from .enums import _DURABILITY
 from .functions import local_to_utc, tz_check, utc_offset, utc_to_local
 from .ledger import LedgerMixin
 from .scheduling import SchedulingMixin
-from ._convert import (_I32_MAX, _I32_MIN, _bytes_in, _int, _now_in, _path_in, _span_in, _tenant_out, _text_in)
+from ._convert import (_I32_MAX, _I32_MIN, _bytes_in, _int, _now_in, _path_in, _span_in, _take_list, _tenant_out,
+                       _text_in)
 
 
 # ------------------------------------------------------------------ open
@@ -121,6 +122,20 @@ class Database(SchedulingMixin, LedgerMixin):
         with self._lock:
             return getattr(_L, fname)(self._handle(), *args)
 
+    def _get(self, fname, struct, convert, *args):
+        """One record: fname(handle, &out, *args), converted."""
+        out = struct()
+        self._call(fname, ctypes.byref(out), *args)
+        return convert(out)
+
+    def _list(self, fname, struct, convert, *args):
+        """A library-allocated array: fname(handle, &ptr, &n, *args), each
+        item converted, the array released with sl_free."""
+        ptr, n = ctypes.POINTER(struct)(), ctypes.c_size_t()
+        with self._lock:
+            getattr(_L, fname)(self._handle(), ctypes.byref(ptr), ctypes.byref(n), *args)
+            return _take_list(ptr, n, convert)
+
     # -- time zones with this handle's tzdir
     def utc_offset(self, zone, when):
         with self._lock:
@@ -173,6 +188,4 @@ class Database(SchedulingMixin, LedgerMixin):
         return _tenant_out(t)
 
     def tenant(self, id):
-        t = _lib.SLTenant()
-        self._call("sl_tenant_get", ctypes.byref(t), _int("id", id))
-        return _tenant_out(t)
+        return self._get("sl_tenant_get", _lib.SLTenant, _tenant_out, _int("id", id))

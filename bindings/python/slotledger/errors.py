@@ -81,94 +81,43 @@ class Error(Exception):
         return "%s(%r, code=%s)" % (type(self).__name__, self.message, self.code)
 
 
-class InvalidArgument(Error, ValueError):
-    """SL_EINVAL: NULL, out of range or malformed input (also a ValueError)."""
-    code = _code("SL_EINVAL")
+# (class name, code name, extra base, docstring): the classes the known
+# codes get, built below. The extra bases let callers catch the builtin too.
+_CLASSES = (
+    ("InvalidArgument", "SL_EINVAL", ValueError,
+     "SL_EINVAL: NULL, out of range or malformed input (also a ValueError)."),
+    ("NoMemory", "SL_ENOMEM", MemoryError, "SL_ENOMEM."),
+    ("NotFound", "SL_ENOTFOUND", LookupError, "SL_ENOTFOUND: no such row for this tenant."),
+    ("Conflict", "SL_ECONFLICT", None, "SL_ECONFLICT: the time is taken by another session."),
+    ("Unavailable", "SL_EUNAVAILABLE", None, "SL_EUNAVAILABLE: outside availability, notice, grid or horizon."),
+    ("RangeError", "SL_ERANGE", None,
+     "SL_ERANGE: value or range too large, or arithmetic overflow. Also\n"
+     "    available as OutOfRange, the name the Node binding uses."),
+    ("TimeZoneError", "SL_ETZ", None, "SL_ETZ: unknown, malicious or unreadable time zone."),
+    ("IdempotencyMismatch", "SL_EIDEMPOTENCY", None,
+     "SL_EIDEMPOTENCY: idempotency key reused with a different request."),
+    ("InsufficientCredits", "SL_EINSUFFICIENT", None, "SL_EINSUFFICIENT: not enough credits."),
+    ("StateError", "SL_ESTATE", None, "SL_ESTATE: illegal state transition."),
+    ("Expired", "SL_EEXPIRED", None, "SL_EEXPIRED: the hold (or a webhook timestamp) has expired."),
+    ("Busy", "SL_EBUSY", None, "SL_EBUSY: lock contention outlasted the busy timeout; retry."),
+    ("StoreError", "SL_ESTORE", None, "SL_ESTORE: storage backend failure."),
+    ("TamperError", "SL_ETAMPER", None, "SL_ETAMPER: ledger chain or a webhook signature does not verify."),
+    ("AlreadyExists", "SL_EEXISTS", None, "SL_EEXISTS: the row already exists."),
+    ("Misuse", "SL_EMISUSE", None,
+     "SL_EMISUSE: the API was used against its contract (e.g. a closed\n    Database)."),
+)
 
 
-class NoMemory(Error, MemoryError):
-    """SL_ENOMEM."""
-    code = _code("SL_ENOMEM")
+def _make_class(name, code_name, extra, doc):
+    bases = (Error,) if extra is None else (Error, extra)
+    return type(name, bases, {"code": _code(code_name), "__doc__": doc})
 
 
-class NotFound(Error, LookupError):
-    """SL_ENOTFOUND: no such row for this tenant."""
-    code = _code("SL_ENOTFOUND")
-
-
-class Conflict(Error):
-    """SL_ECONFLICT: the time is taken by another session."""
-    code = _code("SL_ECONFLICT")
-
-
-class Unavailable(Error):
-    """SL_EUNAVAILABLE: outside availability, notice, grid or horizon."""
-    code = _code("SL_EUNAVAILABLE")
-
-
-class RangeError(Error):
-    """SL_ERANGE: value or range too large, or arithmetic overflow. Also
-    available as OutOfRange, the name the Node binding uses."""
-    code = _code("SL_ERANGE")
-
-
+_NAMED = tuple(_make_class(*row) for row in _CLASSES)
+(InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, RangeError, TimeZoneError,
+ IdempotencyMismatch, InsufficientCredits, StateError, Expired, Busy, StoreError,
+ TamperError, AlreadyExists, Misuse) = _NAMED
 OutOfRange = RangeError
-
-
-class TimeZoneError(Error):
-    """SL_ETZ: unknown, malicious or unreadable time zone."""
-    code = _code("SL_ETZ")
-
-
-class IdempotencyMismatch(Error):
-    """SL_EIDEMPOTENCY: idempotency key reused with a different request."""
-    code = _code("SL_EIDEMPOTENCY")
-
-
-class InsufficientCredits(Error):
-    """SL_EINSUFFICIENT: not enough credits."""
-    code = _code("SL_EINSUFFICIENT")
-
-
-class StateError(Error):
-    """SL_ESTATE: illegal state transition."""
-    code = _code("SL_ESTATE")
-
-
-class Expired(Error):
-    """SL_EEXPIRED: the hold (or a webhook timestamp) has expired."""
-    code = _code("SL_EEXPIRED")
-
-
-class Busy(Error):
-    """SL_EBUSY: lock contention outlasted the busy timeout; retry."""
-    code = _code("SL_EBUSY")
-
-
-class StoreError(Error):
-    """SL_ESTORE: storage backend failure."""
-    code = _code("SL_ESTORE")
-
-
-class TamperError(Error):
-    """SL_ETAMPER: ledger chain or a webhook signature does not verify."""
-    code = _code("SL_ETAMPER")
-
-
-class AlreadyExists(Error):
-    """SL_EEXISTS: the row already exists."""
-    code = _code("SL_EEXISTS")
-
-
-class Misuse(Error):
-    """SL_EMISUSE: the API was used against its contract (e.g. a closed
-    Database)."""
-    code = _code("SL_EMISUSE")
-
-
-_NAMED = (InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, RangeError, TimeZoneError,
-          IdempotencyMismatch, InsufficientCredits, StateError, Expired, Busy, StoreError,
-          TamperError, AlreadyExists, Misuse)
 
 
 def _build_by_code(named):

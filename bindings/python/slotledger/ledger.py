@@ -6,9 +6,10 @@ import ctypes
 from . import _lib
 from ._lib import lib as _L
 from .errors import Error, InvalidArgument, TamperError
-from .records import Balance, VerifyReport, Head
+from .records import Balance, Head
 from .enums import _ENTRY_KIND_CODE
-from ._convert import (_account_out, _entry_out, _flags, _hold_out, _int, _now_in, _text_in, _time_in)
+from ._convert import (_account_out, _entry_out, _flags, _hold_out, _int, _now_in, _opt_id_in, _report_out,
+                       _text_in, _time_in)
 
 
 class LedgerMixin:
@@ -89,10 +90,8 @@ class LedgerMixin:
                    _int("floor", floor), _now_in(now))
 
     def account(self, tenant, id, include_deleted=False):
-        a = _lib.SLAccount()
-        self._call("sl_account_get", ctypes.byref(a), _int("tenant", tenant), _int("id", id),
-                   _flags(include_deleted))
-        return _account_out(a)
+        return self._get("sl_account_get", _lib.SLAccount, _account_out, _int("tenant", tenant),
+                         _int("id", id), _flags(include_deleted))
 
     def hold(self, tenant, *, account, amount, expires_at, key, now=None):
         """Reserve credits until expires_at. Returns the Hold."""
@@ -125,18 +124,18 @@ class LedgerMixin:
         return _hold_out(h)
 
     def hold_get(self, tenant, hold_id):
-        h = _lib.SLCreditHold()
-        self._call("sl_hold_get", ctypes.byref(h), _int("tenant", tenant), _int("hold_id", hold_id))
-        return _hold_out(h)
+        return self._get("sl_hold_get", _lib.SLCreditHold, _hold_out, _int("tenant", tenant),
+                         _int("hold_id", hold_id))
 
-    def history(self, tenant, account=0, after_seq=0, limit=100):
-        """Up to `limit` entries with seq > after_seq (account 0: all),
-        ascending; pass the last .seq as after_seq for the next page."""
+    def history(self, tenant, account=None, after_seq=0, limit=100):
+        """Up to `limit` entries with seq > after_seq, of one account or
+        (account None, or 0) of all, ascending; pass the last .seq as
+        after_seq for the next page."""
         cap = _int("limit", limit, 1, 1 << 20)
         out = (_lib.SLEntry * cap)()
         n = ctypes.c_size_t()
         self._call("sl_ledger_history", out, cap, ctypes.byref(n), _int("tenant", tenant),
-                   _int("account", account), _int("after_seq", after_seq))
+                   _opt_id_in("account", account), _int("after_seq", after_seq))
         return [_entry_out(out[i]) for i in range(min(n.value, cap))]
 
     def verify(self, tenant):
@@ -146,9 +145,9 @@ class LedgerMixin:
         try:
             self._call("sl_ledger_verify", ctypes.byref(r), _int("tenant", tenant))
         except TamperError as exc:
-            exc.report = VerifyReport(r.entries, r.accounts, r.first_bad_seq, r.first_bad_entry)
+            exc.report = _report_out(r)
             raise
-        return VerifyReport(r.entries, r.accounts, r.first_bad_seq, r.first_bad_entry)
+        return _report_out(r)
 
     def ledger_head(self, tenant):
         """The tenant's chain head as a Head(seq, hash): an anchor to keep

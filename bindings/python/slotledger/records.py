@@ -1,5 +1,7 @@
 """Immutable result objects. Times are aware UTC datetimes (None for "not
-set"), spans are timedeltas, civil dates are datetime.date."""
+set"), spans are timedeltas, civil dates are datetime.date, and an id the
+library reports as 0 for "none" (a session's hold and series, an entry's
+hold, a hold's entry, a report's first bad entry) is None."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -58,8 +60,8 @@ class Session:
     status: str                  # pending, confirmed, cancelled, completed, no_show
     kind: str                    # regular, trial, manual
     credits: int
-    hold_id: int                 # 0 = none
-    series_id: int               # 0 = none
+    hold_id: Optional[int]       # None: no credits held
+    series_id: Optional[int]     # None: not part of a recurring series
     created_at: datetime
     updated_at: datetime
     deleted_at: Optional[datetime]
@@ -80,7 +82,7 @@ class Entry:
     kind: str                    # purchase, grant, consume, refund, adjust, expire
     amount: int
     balance_after: int
-    hold_id: int
+    hold_id: Optional[int]       # the hold this entry captured; None: none
     created_at: datetime
     key: str
     reference: Optional[str]
@@ -99,7 +101,7 @@ class Hold:
     expires_at: datetime
     created_at: datetime
     resolved_at: Optional[datetime]
-    entry_id: int
+    entry_id: Optional[int]      # the capture's entry; None: not captured
     key: Optional[str]
     replayed: bool
 
@@ -124,10 +126,13 @@ class Balance(NamedTuple):
 
 
 class VerifyReport(NamedTuple):
+    """first_bad_seq: None when everything verifies, -1 when the entries
+    chain but an account or hold row is bad; first_bad_entry: the id of the
+    first bad entry, None if none (or it is missing)."""
     entries: int
     accounts: int
-    first_bad_seq: int
-    first_bad_entry: int
+    first_bad_seq: Optional[int]
+    first_bad_entry: Optional[int]
 
 
 class Head(NamedTuple):

@@ -8,7 +8,7 @@ from ._lib import lib as _L
 from .errors import Error, InvalidArgument
 from .records import SlotList
 from ._convert import (_I32_MAX, _I32_MIN, _date_in, _entity_in, _flags, _int, _now_in, _override_out, _rule_out, _session_out,
-                       _span_in, _take_list, _text_in, _time_in, _time_out, _wall_in)
+                       _span_in, _text_in, _time_in, _time_out, _wall_in)
 
 
 class SchedulingMixin:
@@ -39,17 +39,12 @@ class SchedulingMixin:
         self._call("sl_rule_update", _int("tenant", tenant), _int("rule", rule), *args, _now_in(now))
 
     def rule(self, tenant, id, include_deleted=False):
-        r = _lib.SLRule()
-        self._call("sl_rule_get", ctypes.byref(r), _int("tenant", tenant), _int("id", id),
-                   _flags(include_deleted))
-        return _rule_out(r)
+        return self._get("sl_rule_get", _lib.SLRule, _rule_out, _int("tenant", tenant), _int("id", id),
+                         _flags(include_deleted))
 
     def rules(self, tenant, include_deleted=False):
-        ptr, n = ctypes.POINTER(_lib.SLRule)(), ctypes.c_size_t()
-        with self._lock:
-            _L.sl_rules_list(self._handle(), ctypes.byref(ptr), ctypes.byref(n),
-                             _int("tenant", tenant), _flags(include_deleted))
-            return _take_list(ptr, n, _rule_out)
+        return self._list("sl_rules_list", _lib.SLRule, _rule_out, _int("tenant", tenant),
+                          _flags(include_deleted))
 
     def set_override(self, tenant, date, windows, now=None):
         """Replace the weekly rules of one local date by `windows`, a list of
@@ -70,19 +65,14 @@ class SchedulingMixin:
         return oid.value
 
     def override(self, tenant, date, include_deleted=False):
-        o = _lib.SLOverride()
-        self._call("sl_override_get", ctypes.byref(o), _int("tenant", tenant), _date_in("date", date),
-                   _flags(include_deleted))
-        return _override_out(o)
+        return self._get("sl_override_get", _lib.SLOverride, _override_out, _int("tenant", tenant),
+                         _date_in("date", date), _flags(include_deleted))
 
     def overrides(self, tenant, from_date, to_date, include_deleted=False):
         """Overrides of dates in [from_date, to_date], sorted by date."""
-        ptr, n = ctypes.POINTER(_lib.SLOverride)(), ctypes.c_size_t()
-        with self._lock:
-            _L.sl_overrides_list(self._handle(), ctypes.byref(ptr), ctypes.byref(n),
-                                 _int("tenant", tenant), _date_in("from_date", from_date),
-                                 _date_in("to_date", to_date), _flags(include_deleted))
-            return _take_list(ptr, n, _override_out)
+        return self._list("sl_overrides_list", _lib.SLOverride, _override_out, _int("tenant", tenant),
+                          _date_in("from_date", from_date), _date_in("to_date", to_date),
+                          _flags(include_deleted))
 
     # -- slots
     def slots(self, tenant, start, end, duration, now=None):
@@ -225,26 +215,17 @@ class SchedulingMixin:
                                   _int("session_id", session_id), _now_in(now))
 
     def session(self, tenant, id, include_deleted=False):
-        s = _lib.SLSession()
-        self._call("sl_session_get", ctypes.byref(s), _int("tenant", tenant), _int("id", id),
-                   _flags(include_deleted))
-        return _session_out(s)
+        return self._get("sl_session_get", _lib.SLSession, _session_out, _int("tenant", tenant),
+                         _int("id", id), _flags(include_deleted))
 
     def sessions(self, tenant, start, end, include_deleted=False):
         """Sessions overlapping [start, end), sorted by (start, id)."""
-        ptr, n = ctypes.POINTER(_lib.SLSession)(), ctypes.c_size_t()
-        args = (_int("tenant", tenant), _time_in("start", start), _time_in("end", end),
-                _flags(include_deleted))
-        with self._lock:
-            _L.sl_sessions_list(self._handle(), ctypes.byref(ptr), ctypes.byref(n), *args)
-            return _take_list(ptr, n, _session_out)
+        return self._list("sl_sessions_list", _lib.SLSession, _session_out, _int("tenant", tenant),
+                          _time_in("start", start), _time_in("end", end), _flags(include_deleted))
 
     def sessions_by_student(self, tenant, student, include_deleted=False):
-        ptr, n = ctypes.POINTER(_lib.SLSession)(), ctypes.c_size_t()
-        args = (_int("tenant", tenant), _int("student", student), _flags(include_deleted))
-        with self._lock:
-            _L.sl_sessions_by_student(self._handle(), ctypes.byref(ptr), ctypes.byref(n), *args)
-            return _take_list(ptr, n, _session_out)
+        return self._list("sl_sessions_by_student", _lib.SLSession, _session_out, _int("tenant", tenant),
+                          _int("student", student), _flags(include_deleted))
 
     # -- soft delete
     def soft_delete(self, tenant, entity, id, now=None):

@@ -40,7 +40,7 @@ class LedgerTests(Backend):
         e = self.db.post(T, account=42, amount=10, kind="purchase", key="pi_123", reference="order 1", now=NOW)
         self.assertIsInstance(e, sl.Entry)
         self.assertEqual((e.tenant, e.account, e.seq, e.kind, e.amount, e.balance_after, e.hold_id),
-                         (T, 42, 1, "purchase", 10, 10, 0))
+                         (T, 42, 1, "purchase", 10, 10, None))
         self.assertEqual((e.key, e.reference, e.replayed, e.created_at), ("pi_123", "order 1", False, NOW))
         self.assertEqual(len(e.hash), 32)
         self.assertNotEqual(e.hash, bytes(32))
@@ -114,6 +114,7 @@ class LedgerTests(Backend):
         self.assertEqual((h.tenant, h.account, h.amount, h.status, h.captured, h.expires_at, h.key),
                          (T, 9, 4, "active", 0, NOW + HOUR, "hold-1"))
         self.assertIsNone(h.resolved_at)
+        self.assertIsNone(h.entry_id)              # not captured: None, not 0
         self.assertEqual(self.db.balance(T, 9, now=NOW), sl.Balance(10, 4, 6, 0))
         self.assertTrue(self.db.hold(T, account=9, amount=4, expires_at=NOW + HOUR, key="hold-1", now=NOW).replayed)
         with self.assertRaises(sl.IdempotencyMismatch):
@@ -193,6 +194,9 @@ class LedgerTests(Backend):
         self.assertEqual([e.seq for e in self.db.history(T, after_seq=4)], [5])
         self.assertEqual(self.db.history(T, after_seq=5), [])
         self.assertEqual([e.amount for e in self.db.history(T, account=2)], [2, 4])
+        # None means every account (0 still does too).
+        self.assertEqual([e.seq for e in self.db.history(T, account=None)], [1, 2, 3, 4, 5])
+        self.assertEqual([e.seq for e in self.db.history(T, account=0)], [1, 2, 3, 4, 5])
         self.assertEqual(self.db.history(8), [])
         with self.assertRaises(sl.RangeError):
             self.db.history(T, limit=0)
@@ -204,7 +208,7 @@ class LedgerTests(Backend):
         self.db.post(T, account=1, amount=-1, kind="consume", key="c", now=NOW)
         r = self.db.verify(T)
         self.assertIsInstance(r, sl.VerifyReport)
-        self.assertEqual(r, sl.VerifyReport(3, 2, 0, 0))
+        self.assertEqual(r, sl.VerifyReport(3, 2, None, None))
 
     def test_soft_deleted_account(self):
         self.db.post(T, account=3, amount=5, key="a", now=NOW)

@@ -311,7 +311,7 @@ class BookingTests(Backend):
         self.assertIsInstance(s, sl.Session)
         self.assertEqual((s.tenant, s.student, s.start, s.end, s.status, s.kind, s.credits),
                          (T, 42, mon(8), mon(9), "pending", "regular", 0))
-        self.assertEqual((s.hold_id, s.series_id, s.key, s.replayed, s.deleted_at), (0, 0, None, False, None))
+        self.assertEqual((s.hold_id, s.series_id, s.key, s.replayed, s.deleted_at), (None, None, None, False, None))
         self.assertEqual(s.duration, HOUR)
         self.assertEqual(s.created_at, NOW)
         # The buffer after (10 min) blocks 08:30 and 09:00.

@@ -9,8 +9,8 @@
  * version that introduced them. The core refuses a store whose version is 0
  * or newer than SL_STORE_VERSION and checks every "must" pointer at attach
  * time. A "may" method only speeds things up: lib/store/store.c checks the
- * pointer (and, for version-2 methods, the store's version, so that the
- * shorter struct of a version-1 store is never read past its end) before
+ * pointer (and, for methods newer than version 1, the store's version, so
+ * that the shorter struct of an older store is never read past its end) before
  * each call and, when it is NULL, answers from a plain scan of a "must"
  * method instead -- as libgit2's odb falls back when a backend lacks
  * read_header. Every method below is marked must or may. A version-1
@@ -78,7 +78,7 @@
 extern "C" {
 #endif
 
-#define SL_STORE_VERSION 2
+#define SL_STORE_VERSION 3
 
 /** Bytes of a row MAC (keyed BLAKE2b-256). */
 #define SL_MAC_BYTES 32
@@ -231,6 +231,14 @@ struct sl_store {
      * the active holds of every account (holds_expired_scan), so only
      * those are checked, and hold_by_key becomes a must. */
     int (*holds_scan)(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx);
+
+    /* ---- version 3: lookups by id ------------------------------------- */
+
+    /** may: read override id of tenant, deleted or not; SL_ENOTFOUND (also
+     * for another tenant's id). Used by sl_restore and sl_soft_delete of an
+     * override. NULL: the core scans overrides_scan(SL_INCLUDE_DELETED) over
+     * every date. */
+    int (*override_by_id)(sl_store *st, sl_override *out, sl_id tenant, sl_id id);
 };
 
 /** Scan flag: only live sessions whose status is in the scan's status set,

@@ -130,8 +130,8 @@ class LedgerMethods {
     }
 
     /** Entries with seq > afterSeq, ascending, at most `limit` (default 100;
-     * pass the last .seq as afterSeq for the next page). account 0 or
-     * absent = every account of the tenant. */
+     * pass the last .seq as afterSeq for the next page). account absent,
+     * null or 0 = every account of the tenant. */
     history(tenant, opts) {
         const h = this[HANDLE]();
         const o = V.options(opts);
@@ -140,7 +140,7 @@ class LedgerMethods {
         const buf = Buffer.alloc(Math.max(limit, 1) * SIZE.entry);
         const count = [0];
         check(C.sl_ledger_history(h, buf, limit, count, V.int64(tenant, 'tenant'),
-            o.account === undefined ? 0 : V.int64(o.account, 'account'),
+            o.account === undefined || o.account === null ? 0 : V.int64(o.account, 'account'),
             o.afterSeq === undefined ? 0 : V.int64(o.afterSeq, 'afterSeq')), h);
         return decodeBuffer(buf, T.sl_entry, Math.min(V.num(count[0]), limit)).map((e) => new Entry(e));
     }
