@@ -9,7 +9,7 @@
 
 void sl__ics_put(sl__ics_buf *b, const char *s, size_t n)
 {
-    if (b->failed)
+    if (b->failed || n == 0) /* n == 0: b->p may still be NULL, memcpy's NULL is UB */
         return;
     if (n > b->cap - b->n) {
         size_t cap = b->cap ? b->cap : 256;
