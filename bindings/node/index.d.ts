@@ -14,6 +14,17 @@ export type SessionKind = 'regular' | 'trial' | 'manual';
 export type EntryKind = 'purchase' | 'grant' | 'consume' | 'refund' | 'adjust' | 'expire';
 export type HoldStatus = 'active' | 'captured' | 'released' | 'expired';
 
+/** Options of sessionIcs / calendarIcs. */
+export interface IcsOptions {
+    /** UID domain (required): UIDs are "sl-<tenant>-<session>@<domain>". */
+    domain: string;
+    /** A template ({id} {tenant} {student} {status} {kind} {start} {end};
+     * "{{" "}}" for braces) or a function; default "Session {id}". */
+    summary?: string | ((session: Session) => string) | null;
+    prodid?: string | null;
+    includeDeleted?: boolean;
+}
+
 export interface Clock { now?: Date }
 export interface ReadOptions { includeDeleted?: boolean }
 
@@ -142,6 +153,10 @@ export class Database {
     session(tenant: Int, id: Int, opts?: ReadOptions): Session;
     sessions(tenant: Int, from: Date, to: Date, opts?: ReadOptions): Session[];
     sessionsByStudent(tenant: Int, student: Int, opts?: ReadOptions): Session[];
+
+    /** RFC 5545 text (CRLF, folded at 75 octets); see include/slotledger/ics.h. */
+    sessionIcs(tenant: Int, session: Int, opts: IcsOptions): string;
+    calendarIcs(tenant: Int, from: Date, to: Date, opts: IcsOptions & { student?: Int | null }): string;
 
     softDelete(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
     restore(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;

@@ -202,6 +202,19 @@ T.sl_engine_params = koffi.struct('sl_engine_params', {
     earliest: 'int64_t',
     horizon: 'int64_t',
 });
+// ics.h: the summary callback crosses as raw pointers (the session is
+// decoded, the text written into buf, by lib/methods/ics.js).
+const ICS_SUMMARY_FN = koffi.proto('int sl_ics_summary_fn(void *ctx, void *s, void *buf, size_t cap)');
+T.sl_ics_options = koffi.struct('sl_ics_options', {
+    version: 'unsigned int',
+    flags: 'uint32_t',
+    student: 'int64_t',
+    domain: 'const char *',
+    prodid: 'const char *',
+    summary: 'const char *',
+    summary_fn: koffi.pointer(ICS_SUMMARY_FN),
+    summary_ctx: 'void *',
+});
 
 // ---- functions: one declaration each, C prototypes as in the headers -----
 // Out-parameters are _Out_ (koffi.out(koffi.pointer(...))). Arrays the
@@ -276,6 +289,10 @@ const PROTOS = [
     'int sl_soft_delete(sl_db *db, int64_t tenant, int32_t entity, int64_t id, int64_t now)',
     'int sl_restore(sl_db *db, int64_t tenant, int32_t entity, int64_t id, int64_t now)',
     'int sl_purge(sl_db *db, _Out_ size_t *purged, int32_t entity, int64_t before)',
+    // ics.h
+    'int sl_ics_options_init(_Out_ sl_ics_options *o, unsigned int version)',
+    'int sl_session_ics(sl_db *db, _Out_ void **out, _Out_ size_t *len, int64_t tenant, int64_t session, const sl_ics_options *opts)',
+    'int sl_calendar_ics(sl_db *db, _Out_ void **out, _Out_ size_t *len, int64_t tenant, int64_t from, int64_t to, const sl_ics_options *opts)',
     // ledger.h
     'int sl_ledger_post(sl_db *db, _Out_ sl_entry *out, int64_t tenant, int64_t account, int32_t kind, int64_t amount, const char *key, const char *reference, int64_t now)',
     'int sl_ledger_post_many(sl_db *db, void *out, _Out_ size_t *failed_index, int64_t tenant, const sl_post *posts, size_t n, int64_t now)',
@@ -346,4 +363,4 @@ function checkStructSizes(types = T, sizeOf = C.sl_struct_size) {
 // sizeof of each C struct as the loaded library reports it.
 const C_SIZES = Object.freeze(checkStructSizes());
 
-module.exports = { koffi, lib, libraryPath, T, C, C_SIZES, PROTOS, checkStructSizes, librarySizes };
+module.exports = { koffi, lib, libraryPath, T, C, C_SIZES, PROTOS, ICS_SUMMARY_FN, checkStructSizes, librarySizes };

@@ -234,6 +234,7 @@ test('a closed Database throws Misuse from every method, never crashes', () => {
         scheduleManual: [1, { student: 1, start: d, duration: 60 }], reschedule: [1, 1, d],
         bookRecurring: [1, { student: 1, start: d, duration: 60, count: 2 }], confirm: [1, 1], cancel: [1, 1],
         complete: [1, 1], markNoShow: [1, 1], session: [1, 1], sessions: [1, d, d], sessionsByStudent: [1, 1],
+        sessionIcs: [1, 1, { domain: 'example.com' }], calendarIcs: [1, d, d, { domain: 'example.com' }],
         softDelete: [1, 'session', 1], restore: [1, 'session', 1], purge: ['session', d],
         post: [1, { account: 1, amount: 1, kind: 'purchase', key: 'k' }], postMany: [1, []], balance: [1, 1],
         setFloor: [1, 1, 0], account: [1, 1], hold: [1, { account: 1, amount: 1, ttl: 60, key: 'k' }], capture: [1, 1],

@@ -21,13 +21,13 @@ import sys
 from ._structs import *  # noqa: F401,F403  (constants and Structures, as before)
 from ._structs import (STRUCTS, SLOptions, SLTenant, SLInterval, SLWindow, SLRule, SLOverride,
                        SLEngineParams, SLSession, SLBooking, SLAccount, SLEntry, SLCreditHold,
-                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, sl_time, sl_id, sl_date,
-                       c_size_p)
+                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, SLIcsOptions, sl_time, sl_id,
+                       sl_date, c_size_p)
 
 __all__ = ["lib", "path", "STRUCTS", "check_struct_sizes", "SLOptions", "SLTenant", "SLInterval",
            "SLWindow", "SLRule", "SLOverride", "SLEngineParams", "SLSession", "SLBooking",
            "SLAccount", "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport",
-           "SLLedgerAnchor"]
+           "SLLedgerAnchor", "SLIcsOptions"]
 
 # ------------------------------------------------------------------- loader
 def _candidates():
@@ -148,6 +148,10 @@ _FUNCTIONS = [
     ("sl_soft_delete", _int, [_vp, sl_id, _i32, sl_id, sl_time], "db"),
     ("sl_restore", _int, [_vp, sl_id, _i32, sl_id, sl_time], "db"),
     ("sl_purge", _int, [_vp, c_size_p, _i32, sl_time], "db"),
+    # ics.h
+    ("sl_ics_options_init", _int, [_P(SLIcsOptions), _c.c_uint], "code"),
+    ("sl_session_ics", _int, [_vp, _P(_vp), c_size_p, sl_id, sl_id, _P(SLIcsOptions)], "db"),
+    ("sl_calendar_ics", _int, [_vp, _P(_vp), c_size_p, sl_id, sl_time, sl_time, _P(SLIcsOptions)], "db"),
     # ledger.h
     ("sl_ledger_post", _int, [_vp, _P(SLEntry), sl_id, sl_id, _i32, _i64, _cp, _cp, sl_time], "db"),
     ("sl_ledger_post_many", _int, [_vp, _P(SLEntry), c_size_p, sl_id, _P(SLPost), _sz, sl_time], "db"),

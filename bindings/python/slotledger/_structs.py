@@ -32,6 +32,9 @@ SL_DURABLE = 0
 SL_FAST = 1
 SL_RECUR_ALL_OR_NOTHING = 0
 SL_RECUR_SKIP_CONFLICTS = 1
+SL_ICS_OPTIONS_VERSION = 1
+SL_ICS_TEXT_MAX = 1024
+SL_ICS_DOMAIN_MAX = 253
 
 sl_time = ctypes.c_int64
 sl_id = ctypes.c_int64
@@ -248,6 +251,24 @@ class SLLedgerAnchor(ctypes.Structure):
     ]
 
 
+# sl_ics_summary_fn: int (*)(void *ctx, const sl_session *s, char *buf, size_t cap)
+SL_ICS_SUMMARY_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(SLSession),
+                                     ctypes.c_void_p, ctypes.c_size_t)
+
+
+class SLIcsOptions(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("flags", ctypes.c_uint32),
+        ("student", sl_id),
+        ("domain", ctypes.c_char_p),
+        ("prodid", ctypes.c_char_p),
+        ("summary", ctypes.c_char_p),
+        ("summary_fn", SL_ICS_SUMMARY_FN),
+        ("summary_ctx", ctypes.c_void_p),
+    ]
+
+
 # The C name of every Structure, for the import-time size check.
 STRUCTS = {
     "sl_options": SLOptions, "sl_tenant": SLTenant, "sl_interval": SLInterval,
@@ -255,5 +276,5 @@ STRUCTS = {
     "sl_engine_params": SLEngineParams, "sl_session": SLSession, "sl_booking": SLBooking,
     "sl_account": SLAccount, "sl_entry": SLEntry, "sl_credit_hold": SLCreditHold,
     "sl_balance": SLBalance, "sl_post": SLPost, "sl_verify_report": SLVerifyReport,
-    "sl_ledger_anchor": SLLedgerAnchor,
+    "sl_ledger_anchor": SLLedgerAnchor, "sl_ics_options": SLIcsOptions,
 }

@@ -13,6 +13,7 @@ from ._lib import lib as _L
 from .errors import InvalidArgument, NotFound, TimeZoneError, Misuse
 from .enums import _DURABILITY
 from .functions import local_to_utc, tz_check, utc_offset, utc_to_local
+from .ics import IcsMixin
 from .ledger import LedgerMixin
 from .scheduling import SchedulingMixin
 from ._convert import (_I32_MAX, _I32_MIN, _bytes_in, _int, _now_in, _path_in, _span_in, _take_list, _tenant_out,
@@ -75,7 +76,7 @@ def _redacted(path):
         return re.sub(r"([?&]password=)[^&]*", r"\1***", path)
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
-class Database(SchedulingMixin, LedgerMixin):
+class Database(SchedulingMixin, LedgerMixin, IcsMixin):
     """A library handle. Use as a context manager or call close(); a
     finalizer closes a forgotten handle. Calls on one Database are
     serialised by a lock, so sharing it between threads is safe (if not
