@@ -392,12 +392,9 @@ int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, 
 int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
                       void (*read)(sqlite3_stmt *s, void *out), void *out, const char *what)
 {
-    size_t n = strnlen(key, SL_KEY_MAX + 1);
-    if (n == 0 || n > SL_KEY_MAX)
-        return SL_ENOTFOUND;
     sqlite3_stmt *s = Q(st)->q[which];
     sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
     return sl__sq_row_one(st, s, read, out, what);
 }
 

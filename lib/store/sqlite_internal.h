@@ -111,8 +111,7 @@ int sl__sq_finish_q(sl_store *st, sqlite3_stmt *s, int rc, const char *what);
 int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, void *out), void *out,
                    const char *what);
 /* The row of statement `which` (?1 = tenant, ?2 = key) for an idempotency
- * key, read into out; SL_ENOTFOUND for "" or an over-long key, which are
- * never stored. */
+ * key, read into out; SL_ENOTFOUND when there is none. */
 int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
                       void (*read)(sqlite3_stmt *s, void *out), void *out, const char *what);
 int sl__sq_put_done(sl_store *st, sl_id *id);

@@ -125,7 +125,7 @@ void assert_same_lsnapshot(const lsnapshot *a, const lsnapshot *b, const char *w
 TCase *tcase_store_transactions(void); /* transactions.c */
 TCase *tcase_store_rules(void);        /* rules.c: rules and overrides */
 TCase *tcase_store_sessions(void);     /* sessions.c */
-TCase *tcase_store_contract(void);     /* contract.c: soft delete, rollback, purge, callbacks, bad rows */
+TCase *tcase_store_contract(void);     /* contract.c: soft delete, rollback, purge, callbacks, NULLs */
 TCase *tcase_store_accounts(void);     /* accounts.c: accounts and entries */
 TCase *tcase_store_holds(void);        /* holds.c: holds, webhooks, ledger rollback */
 TCase *tcase_store_differential(void); /* differential.c: memory vs SQLite */
