@@ -1,4 +1,5 @@
 /* lib/store/memtable.c - see memtable.h. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,31 +41,32 @@ size_t sl__mt_find(const sl__mt *t, const void *key, int *found)
     return lo;
 }
 
-static int reserve_rows(sl__mt *t)
+int sl__mt_reserve(void *pp, size_t *cap, size_t n, size_t size)
 {
-    if (t->n < t->cap)
+    if (n < *cap)
         return 0;
-    size_t cap = t->cap ? t->cap * 2 : 16;
-    unsigned char *p = realloc(t->rows, cap * t->size);
+    void *old;
+    memcpy(&old, pp, sizeof(old));
+    size_t ncap = *cap ? *cap * 2 : 16;
+    if (ncap > SIZE_MAX / size)
+        return -1;
+    void *p = realloc(old, ncap * size);
     if (!p)
         return -1;
-    t->rows = p;
-    t->cap = cap;
+    memcpy(pp, &p, sizeof(p));
+    *cap = ncap;
     return 0;
+}
+
+static int reserve_rows(sl__mt *t)
+{
+    return sl__mt_reserve(&t->rows, &t->cap, t->n, t->size);
 }
 
 static sl__mt_undo *journal_push(sl__mt_journal *j)
 {
-    if (!j)
+    if (!j || sl__mt_reserve(&j->u, &j->cap, j->n, sizeof(*j->u)) != 0)
         return NULL;
-    if (j->n == j->cap) {
-        size_t cap = j->cap ? j->cap * 2 : 16;
-        sl__mt_undo *p = realloc(j->u, cap * sizeof(*p));
-        if (!p)
-            return NULL;
-        j->u = p;
-        j->cap = cap;
-    }
     return &j->u[j->n];
 }
 

@@ -29,6 +29,13 @@ typedef struct sl__mt_journal {
     size_t n, cap;
 } sl__mt_journal;
 
+/* The one growable-array step of the built-in backends (they include no
+ * core header, so not lib/core/grow.c's sl__grow): makes room for element
+ * n of an array *pp (of any object pointer type, passed as its address) of
+ * *cap elements of size bytes, doubling (16 at first). 0, or -1 when out of
+ * memory (the array is unchanged). */
+int sl__mt_reserve(void *pp, size_t *cap, size_t n, size_t size);
+
 void sl__mt_init(sl__mt *t, size_t row_size, sl__mt_cmp cmp);
 void sl__mt_free(sl__mt *t);
 /* Index of the first row not less than key (lower bound); *found set if equal. */
