@@ -7,11 +7,39 @@
 
 enum { UNDO_REMOVE_INSERTED, UNDO_RESTORE_REPLACED, UNDO_REINSERT_REMOVED };
 
-void sl__mt_init(sl__mt *t, size_t row_size, sl__mt_cmp cmp)
+void sl__mt_init(sl__mt *t, size_t row_size, const sl__mt_key *keys, int nkeys)
 {
     memset(t, 0, sizeof(*t));
     t->size = row_size;
-    t->cmp = cmp;
+    t->nkeys = nkeys < SL__MT_KEYS_MAX ? nkeys : SL__MT_KEYS_MAX;
+    memcpy(t->keys, keys, (size_t)t->nkeys * sizeof(*keys));
+}
+
+#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+
+/* Orders key against row by the table's key fields. */
+static int cmp_rows(const sl__mt *t, const unsigned char *key, const unsigned char *row)
+{
+    for (int i = 0; i < t->nkeys; i++) {
+        const unsigned char *a = key + t->keys[i].off, *b = row + t->keys[i].off;
+        int c;
+        if (t->keys[i].type == SL__MT_STR) {
+            c = strcmp((const char *)a, (const char *)b);
+        } else if (t->keys[i].type == SL__MT_I32) {
+            int32_t x, y;
+            memcpy(&x, a, sizeof(x));
+            memcpy(&y, b, sizeof(y));
+            c = CMP(x, y);
+        } else {
+            int64_t x, y;
+            memcpy(&x, a, sizeof(x));
+            memcpy(&y, b, sizeof(y));
+            c = CMP(x, y);
+        }
+        if (c)
+            return c;
+    }
+    return 0;
 }
 
 void sl__mt_free(sl__mt *t)
@@ -31,13 +59,13 @@ size_t sl__mt_find(const sl__mt *t, const void *key, int *found)
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (t->cmp(key, sl__mt_at(t, mid)) > 0)
+        if (cmp_rows(t, key, sl__mt_at(t, mid)) > 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     if (found)
-        *found = lo < t->n && t->cmp(key, sl__mt_at(t, lo)) == 0;
+        *found = lo < t->n && cmp_rows(t, key, sl__mt_at(t, lo)) == 0;
     return lo;
 }
 

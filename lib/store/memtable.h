@@ -9,12 +9,19 @@
 
 #include <stddef.h>
 
-typedef int (*sl__mt_cmp)(const void *key, const void *row);
+/* A table's sort key: up to four fields of its rows, compared in order. */
+enum { SL__MT_I64, SL__MT_I32, SL__MT_STR };
+#define SL__MT_KEYS_MAX 4
+typedef struct sl__mt_key {
+    unsigned short off;  /* offsetof the field in the row */
+    unsigned char type;  /* SL__MT_I64 (int64_t), SL__MT_I32 (int32_t), SL__MT_STR (char[], NUL-terminated) */
+} sl__mt_key;
 
 typedef struct sl__mt {
     unsigned char *rows;
     size_t n, cap, size;
-    sl__mt_cmp cmp;
+    int nkeys;
+    sl__mt_key keys[SL__MT_KEYS_MAX];
 } sl__mt;
 
 typedef struct sl__mt_undo {
@@ -36,7 +43,8 @@ typedef struct sl__mt_journal {
  * memory (the array is unchanged). */
 int sl__mt_reserve(void *pp, size_t *cap, size_t n, size_t size);
 
-void sl__mt_init(sl__mt *t, size_t row_size, sl__mt_cmp cmp);
+/* An empty table of rows of row_size bytes sorted by keys[0..nkeys). */
+void sl__mt_init(sl__mt *t, size_t row_size, const sl__mt_key *keys, int nkeys);
 void sl__mt_free(sl__mt *t);
 /* Index of the first row not less than key (lower bound); *found set if equal. */
 size_t sl__mt_find(const sl__mt *t, const void *key, int *found);

@@ -441,18 +441,29 @@ int sl__st_entry_append(sl_db *db, sl_entry *e)
     CALL_VALID(db, sl__valid_entry(db, e), "appending an entry", entry_append, e);
 }
 
-typedef struct entry_pick {
+/* The fallback of a key lookup without its *may* method: a scan whose
+ * callback copies the row carrying the key and stops there. */
+typedef struct key_pick {
     const char *key;
-    sl_entry *out;
-} entry_pick;
+    void *out;
+} key_pick;
 
-static int entry_pick_cb(void *p, const sl_entry *e)
+#define KEY_PICK(T, name)                                                                                      \
+    static int name(void *p, const T *row)                                                                     \
+    {                                                                                                          \
+        const key_pick *k = p;                                                                                 \
+        if (strcmp(row->key, k->key) != 0)                                                                     \
+            return 0;                                                                                          \
+        memcpy(k->out, row, sizeof(*row));                                                                     \
+        return 1;                                                                                              \
+    }
+KEY_PICK(sl_entry, entry_pick_cb)
+KEY_PICK(sl_credit_hold, hold_pick_cb)
+#undef KEY_PICK
+
+static int key_pick_rc(sl_db *db, unsigned long seq, int rc)
 {
-    entry_pick *k = p;
-    if (strcmp(e->key, k->key) != 0)
-        return 0;
-    *k->out = *e;
-    return 1;
+    return store_rc(db, seq, found_rc(rc), "looking up an idempotency key");
 }
 
 int sl__st_entry_by_key(sl_db *db, sl_entry *out, sl_id tenant, const char *key)
@@ -460,10 +471,9 @@ int sl__st_entry_by_key(sl_db *db, sl_entry *out, sl_id tenant, const char *key)
     KEY_LOOKUP(db, key);
     if (ST(db)->entry_by_key)
         CALL(db, "looking up an idempotency key", entry_by_key, out, tenant, key);
-    entry_pick k = {key, out};
+    key_pick k = {key, out};
     unsigned long seq = db->err_seq;
-    int rc = ST(db)->entries_scan(ST(db), tenant, 0, 0, entry_pick_cb, &k);
-    return store_rc(db, seq, found_rc(rc), "looking up an idempotency key");
+    return key_pick_rc(db, seq, ST(db)->entries_scan(ST(db), tenant, 0, 0, entry_pick_cb, &k));
 }
 
 int sl__st_entry_last(sl_db *db, sl_entry *out, sl_id tenant)
@@ -487,30 +497,15 @@ int sl__st_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id id)
     CALL(db, "reading a hold", hold_get, out, tenant, id);
 }
 
-typedef struct hold_pick {
-    const char *key;
-    sl_credit_hold *out;
-} hold_pick;
-
-static int hold_pick_cb(void *p, const sl_credit_hold *h)
-{
-    hold_pick *k = p;
-    if (strcmp(h->key, k->key) != 0)
-        return 0;
-    *k->out = *h;
-    return 1;
-}
-
 int sl__st_hold_by_key(sl_db *db, sl_credit_hold *out, sl_id tenant, const char *key)
 {
     KEY_LOOKUP(db, key);
     if (ST(db)->hold_by_key)
         CALL(db, "looking up an idempotency key", hold_by_key, out, tenant, key);
     /* sl__store_check made sure holds_scan is there. */
-    hold_pick k = {key, out};
+    key_pick k = {key, out};
     unsigned long seq = db->err_seq;
-    int rc = ST(db)->holds_scan(ST(db), tenant, hold_pick_cb, &k);
-    return store_rc(db, seq, found_rc(rc), "looking up an idempotency key");
+    return key_pick_rc(db, seq, ST(db)->holds_scan(ST(db), tenant, hold_pick_cb, &k));
 }
 
 int sl__st_holds_expired_scan(sl_db *db, sl_id tenant, sl_id account, sl_time before,
