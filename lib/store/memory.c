@@ -181,13 +181,8 @@ static int mem_tenant_get(sl_store *st, sl_tenant *out, sl_id id)
 {
     mem_store *m = M(st);
     sl_tenant key;
-    int found;
     key.id = id;
-    size_t i = sl__mt_find(&m->tenants, &key, &found);
-    if (!found)
-        return SL_ENOTFOUND;
-    memcpy(out, sl__mt_at(&m->tenants, i), sizeof(*out));
-    return SL_OK;
+    return sl__mt_get(&m->tenants, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
 static int mem_tenant_put(sl_store *st, const sl_tenant *t)

@@ -16,16 +16,11 @@ static int mem_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id st
 {
     mem_store *m = M(st);
     sl_account key;
-    int found;
     if (!out)
         return invalid(st, "memory store: account_get: out is NULL");
     key.tenant = tenant;
     key.student = student;
-    size_t i = sl__mt_find(&m->accounts, &key, &found);
-    if (!found)
-        return SL_ENOTFOUND;
-    *out = *(const sl_account *)sl__mt_at(&m->accounts, i);
-    return SL_OK;
+    return sl__mt_get(&m->accounts, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
 static int mem_account_put(sl_store *st, const sl_account *a)
@@ -298,16 +293,11 @@ static int mem_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id i
 {
     mem_store *m = M(st);
     sl_credit_hold key;
-    int found;
     if (!out)
         return invalid(st, "memory store: hold_get: out is NULL");
     key.tenant = tenant;
     key.id = id;
-    size_t i = sl__mt_find(&m->holds, &key, &found);
-    if (!found)
-        return SL_ENOTFOUND;
-    *out = *(const sl_credit_hold *)sl__mt_at(&m->holds, i);
-    return SL_OK;
+    return sl__mt_get(&m->holds, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
 static int mem_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)

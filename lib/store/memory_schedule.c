@@ -88,16 +88,11 @@ static int mem_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 {
     mem_store *m = M(st);
     sl_rule key;
-    int found;
     if (!out)
         return invalid(st, "memory store: rule_get: out is NULL");
     key.tenant = tenant;
     key.id = id;
-    size_t i = sl__mt_find(&m->rules, &key, &found);
-    if (!found)
-        return SL_ENOTFOUND;
-    *out = *(const sl_rule *)sl__mt_at(&m->rules, i);
-    return SL_OK;
+    return sl__mt_get(&m->rules, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
 static int mem_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
@@ -179,16 +174,11 @@ static int mem_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_dat
 {
     mem_store *m = M(st);
     sl_override key;
-    int found;
     if (!out)
         return invalid(st, "memory store: override_get: out is NULL");
     key.tenant = tenant;
     key.date = date;
-    size_t i = sl__mt_find(&m->overrides, &key, &found);
-    if (!found)
-        return SL_ENOTFOUND;
-    memcpy(out, sl__mt_at(&m->overrides, i), sizeof(*out));
-    return SL_OK;
+    return sl__mt_get(&m->overrides, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
 static int mem_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,

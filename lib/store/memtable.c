@@ -86,6 +86,15 @@ int sl__mt_reserve(void *pp, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
+int sl__mt_get(const sl__mt *t, const void *key, void *out)
+{
+    int found;
+    size_t i = sl__mt_find(t, key, &found);
+    if (found)
+        memcpy(out, sl__mt_at(t, i), t->size);
+    return found;
+}
+
 static int reserve_rows(sl__mt *t)
 {
     return sl__mt_reserve(&t->rows, &t->cap, t->n, t->size);
