@@ -175,6 +175,35 @@ int sl__mem_next_id(mem_store *m, int table, sl_id *out)
     return 0;
 }
 
+int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t deleted_off, uint32_t flags,
+                 sl__rowcall call, void (*cb)(void), void *ctx)
+{
+    union {
+        sl_rule r;
+        sl_override o;
+        sl_account a;
+        sl_credit_hold h;
+    } row;
+    if (t->size > sizeof(row))
+        return SL_EMISUSE;
+    for (size_t i = sl__mt_find(t, from, NULL); i < t->n; i++) {
+        const unsigned char *p = sl__mt_at(t, i);
+        if (sl__mt_cmp(t, to, p) < 0)
+            break;
+        if (deleted_off && !(flags & SL_INCLUDE_DELETED)) {
+            sl_time d;
+            memcpy(&d, p + deleted_off, sizeof(d));
+            if (d != 0)
+                continue;
+        }
+        memcpy(&row, p, t->size);
+        int rc = call(cb, ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
 /* ---- tenants --------------------------------------------------------------- */
 
 static int mem_tenant_get(sl_store *st, sl_tenant *out, sl_id id)

@@ -40,23 +40,15 @@ static int mem_account_put(sl_store *st, const sl_account *a)
 
 static int mem_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
 {
-    mem_store *m = M(st);
-    sl_account key, row;
+    sl_account from, to;
     if (!cb)
         return invalid(st, "memory store: accounts_scan: callback is NULL");
     /* A binary search to the tenant's first account, then a walk in
      * (tenant, student) order; deleted accounts included. */
-    key.tenant = tenant;
-    key.student = INT64_MIN;
-    for (size_t i = sl__mt_find(&m->accounts, &key, NULL); i < m->accounts.n; i++) {
-        row = *(const sl_account *)sl__mt_at(&m->accounts, i);
-        if (row.tenant != tenant)
-            break;
-        int rc = cb(ctx, &row);
-        if (rc != 0)
-            return rc;
-    }
-    return SL_OK;
+    from.tenant = to.tenant = tenant;
+    from.student = INT64_MIN;
+    to.student = INT64_MAX;
+    return sl__mem_walk(&M(st)->accounts, &from, &to, 0, 0, sl__call_account, SL__CB(cb), ctx);
 }
 
 /* ---- ledger: entries ---------------------------------------------------------- */
@@ -354,21 +346,13 @@ static int mem_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_
 
 static int mem_holds_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
 {
-    mem_store *m = M(st);
-    sl_credit_hold key, row;
+    sl_credit_hold from, to;
     if (!cb)
         return invalid(st, "memory store: holds_scan: callback is NULL");
-    key.tenant = tenant;
-    key.id = INT64_MIN;
-    for (size_t i = sl__mt_find(&m->holds, &key, NULL); i < m->holds.n; i++) {
-        row = *(const sl_credit_hold *)sl__mt_at(&m->holds, i);
-        if (row.tenant != tenant)
-            break;
-        int rc = cb(ctx, &row);
-        if (rc != 0)
-            return rc;
-    }
-    return SL_OK;
+    from.tenant = to.tenant = tenant;
+    from.id = INT64_MIN;
+    to.id = INT64_MAX;
+    return sl__mem_walk(&M(st)->holds, &from, &to, 0, 0, sl__call_hold, SL__CB(cb), ctx);
 }
 
 /* ---- ledger: row MACs ------------------------------------------------------- */

@@ -98,23 +98,14 @@ static int mem_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 static int mem_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                           int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    mem_store *m = M(st);
-    sl_rule key, row;
+    sl_rule from, to;
     if (!cb)
         return invalid(st, "memory store: rules_scan: callback is NULL");
-    key.tenant = tenant;
-    key.id = INT64_MIN;
-    for (size_t i = sl__mt_find(&m->rules, &key, NULL); i < m->rules.n; i++) {
-        row = *(const sl_rule *)sl__mt_at(&m->rules, i);
-        if (row.tenant != tenant)
-            break;
-        if (row.deleted_at != 0 && !(flags & SL_INCLUDE_DELETED))
-            continue;
-        int rc = cb(ctx, &row);
-        if (rc != 0)
-            return rc;
-    }
-    return SL_OK;
+    from.tenant = to.tenant = tenant;
+    from.id = INT64_MIN;
+    to.id = INT64_MAX;
+    return sl__mem_walk(&M(st)->rules, &from, &to, offsetof(sl_rule, deleted_at), flags, sl__call_rule, SL__CB(cb),
+                        ctx);
 }
 
 /* ---- overrides ----------------------------------------------------------------- */
@@ -184,23 +175,14 @@ static int mem_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_dat
 static int mem_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                               int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    mem_store *m = M(st);
-    sl_override key, row;
+    sl_override lo, hi;
     if (!cb)
         return invalid(st, "memory store: overrides_scan: callback is NULL");
-    key.tenant = tenant;
-    key.date = from;
-    for (size_t i = sl__mt_find(&m->overrides, &key, NULL); i < m->overrides.n; i++) {
-        memcpy(&row, sl__mt_at(&m->overrides, i), sizeof(row));
-        if (row.tenant != tenant || row.date > to)
-            break;
-        if (row.deleted_at != 0 && !(flags & SL_INCLUDE_DELETED))
-            continue;
-        int rc = cb(ctx, &row);
-        if (rc != 0)
-            return rc;
-    }
-    return SL_OK;
+    lo.tenant = hi.tenant = tenant;
+    lo.date = from;
+    hi.date = to;
+    return sl__mem_walk(&M(st)->overrides, &lo, &hi, offsetof(sl_override, deleted_at), flags, sl__call_override,
+                        SL__CB(cb), ctx);
 }
 
 /* ---- sessions -------------------------------------------------------------------- */

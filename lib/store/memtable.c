@@ -18,10 +18,11 @@ void sl__mt_init(sl__mt *t, size_t row_size, const sl__mt_key *keys, int nkeys)
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
 
 /* Orders key against row by the table's key fields. */
-static int cmp_rows(const sl__mt *t, const unsigned char *key, const unsigned char *row)
+int sl__mt_cmp(const sl__mt *t, const void *key, const void *row)
 {
     for (int i = 0; i < t->nkeys; i++) {
-        const unsigned char *a = key + t->keys[i].off, *b = row + t->keys[i].off;
+        const unsigned char *a = (const unsigned char *)key + t->keys[i].off;
+        const unsigned char *b = (const unsigned char *)row + t->keys[i].off;
         int c;
         if (t->keys[i].type == SL__MT_STR) {
             c = strcmp((const char *)a, (const char *)b);
@@ -59,13 +60,13 @@ size_t sl__mt_find(const sl__mt *t, const void *key, int *found)
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (cmp_rows(t, key, sl__mt_at(t, mid)) > 0)
+        if (sl__mt_cmp(t, key, sl__mt_at(t, mid)) > 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     if (found)
-        *found = lo < t->n && cmp_rows(t, key, sl__mt_at(t, lo)) == 0;
+        *found = lo < t->n && sl__mt_cmp(t, key, sl__mt_at(t, lo)) == 0;
     return lo;
 }
 

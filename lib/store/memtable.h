@@ -49,6 +49,8 @@ void sl__mt_free(sl__mt *t);
 /* Index of the first row not less than key (lower bound); *found set if equal. */
 size_t sl__mt_find(const sl__mt *t, const void *key, int *found);
 void *sl__mt_at(const sl__mt *t, size_t i);
+/* Orders row a against row b by the table's key fields (<0, 0, >0). */
+int sl__mt_cmp(const sl__mt *t, const void *a, const void *b);
 /* Copies the row equal to key into out (t->size bytes): 1, or 0 if none. */
 int sl__mt_get(const sl__mt *t, const void *key, void *out);
 /* Insert or replace the row equal to `row` (its own key); journalled.

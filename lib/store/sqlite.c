@@ -241,20 +241,7 @@ static const query queries[Q_COUNT] = {
 /* ---- one column description per entity ------------------------------- */
 
 #define COL(T, type, field) {type, offsetof(T, field), sizeof(((T *)0)->field)}
-#define CALL(name, T)                                                                          \
-    static int name(void (*cb)(void), void *ctx, const void *row)                              \
-    {                                                                                          \
-        return ((int (*)(void *, const T *))cb)(ctx, row);                                     \
-    }
-#define ENTITY(T, version, cols, call) {sizeof(T), version, (int)(sizeof(cols) / sizeof(cols[0])), cols, call}
-
-CALL(call_tenant, sl_tenant)
-CALL(call_rule, sl_rule)
-CALL(call_override, sl_override)
-CALL(call_session, sl_session)
-CALL(call_account, sl_account)
-CALL(call_entry, sl_entry)
-CALL(call_hold, sl_credit_hold)
+#define ENTITY(T, version, cols, call) {sizeof(T), version, (int)(sizeof(cols) / sizeof(cols[0])), cols, sl__##call}
 
 static const sq_col tenant_cols[] = { /* TENANT_COLS */
     COL(sl_tenant, SQ_I64, id),         COL(sl_tenant, SQ_TEXT, tz),          COL(sl_tenant, SQ_I64, buffer_before),
@@ -315,7 +302,6 @@ const sq_entity sl__sq_account = ENTITY(sl_account, SL_ACCOUNT_VERSION, account_
 const sq_entity sl__sq_entry = ENTITY(sl_entry, SL_ENTRY_VERSION, entry_cols, call_entry);
 const sq_entity sl__sq_hold = ENTITY(sl_credit_hold, SL_HOLD_VERSION, hold_cols, call_hold);
 #undef COL
-#undef CALL
 #undef ENTITY
 
 /* Windows are stored as little-endian int32 pairs, whatever the host. */

@@ -18,6 +18,7 @@
  * check builds the backends without lib/ on the include path). */
 #include "slotledger.h"
 #include "slotledger/sys/store.h"
+#include "rowcall.h"
 
 /* Room for a message handed to sl_store_error. */
 #define SL__SQ_MSG_SIZE 512
@@ -131,7 +132,7 @@ typedef struct sq_entity {
     const sq_col *cols;
     /* Calls a scan's callback (stored as void (*)(void)) with a record of
      * this entity: ISO C calls a function through its own type only. */
-    int (*call)(void (*cb)(void), void *ctx, const void *row);
+    sl__rowcall call;
 } sq_entity;
 
 extern const sq_entity sl__sq_tenant, sl__sq_rule, sl__sq_override, sl__sq_session, sl__sq_busy,
@@ -150,7 +151,7 @@ int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void *out,
  * passing it to cb (a callback taking e's record, cast to void (*)(void));
  * stops at the first non-zero value cb returns and returns it. */
 int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void (*cb)(void), void *ctx, const char *what);
-#define SQ_CB(cb) ((void (*)(void))(cb))
+#define SQ_CB(cb) SL__CB(cb)
 /* The row of statement `which` (?1 = tenant, ?2 = key) for an idempotency
  * key, read into out; SL_ENOTFOUND when there is none. */
 int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sq_entity *e, void *out,
