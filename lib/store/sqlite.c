@@ -511,6 +511,26 @@ int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void *out,
     return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
 }
 
+int sl__sq_get(sl_store *st, int which, int64_t p1, int64_t p2, const sq_entity *e, void *out, const char *what)
+{
+    char msg[SL__SQ_MSG_SIZE];
+    if (!out) {
+        snprintf(msg, sizeof(msg), "sqlite: %s: out is NULL", what);
+        return sl_store_error(st, SL_EINVAL, msg);
+    }
+    sqlite3_stmt *s = Q(st)->q[which];
+    sqlite3_bind_int64(s, 1, p1);
+    sqlite3_bind_int64(s, 2, p2);
+    return sl__sq_row_one(st, s, e, out, what);
+}
+
+int sl__sq_key_taken(sl_store *st, sl_id tenant, const char *noun, const char *key)
+{
+    char msg[SL__SQ_MSG_SIZE];
+    snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has %s with key \"%s\"", (long long)tenant, noun, key);
+    return sl_store_error(st, SL_EEXISTS, msg);
+}
+
 /* Big enough for a record of every entity (the scan loop's row). */
 typedef union sq_any {
     sl_tenant t;

@@ -147,6 +147,9 @@ void sl__sq_bind(sqlite3_stmt *s, const sq_entity *e, const void *row, int first
 int sl__sq_write_q(sl_store *st, int which, const char *what);
 int sl__sq_finish_q(sl_store *st, sqlite3_stmt *s, int rc, const char *what);
 int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void *out, const char *what);
+/* A read by two values: binds p1, p2 to ?1, ?2 of statement `which`, then as
+ * sl__sq_row_one (SL_EINVAL when out is NULL). */
+int sl__sq_get(sl_store *st, int which, int64_t p1, int64_t p2, const sq_entity *e, void *out, const char *what);
 /* The one scan loop: steps bound statement s, decoding each row as e and
  * passing it to cb (a callback taking e's record, cast to void (*)(void));
  * stops at the first non-zero value cb returns and returns it. */
@@ -160,6 +163,8 @@ int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, co
  * `which`, parameters from column 0 on; then as sl__sq_put_done. */
 int sl__sq_put(sl_store *st, int which, const sq_entity *e, const void *row, sl_id *id, const char *what);
 int sl__sq_put_done(sl_store *st, sl_id *id);
+/* SL_EEXISTS with a message naming the (tenant, key) a noun already holds. */
+int sl__sq_key_taken(sl_store *st, sl_id tenant, const char *noun, const char *key);
 void sl__sq_read_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t n);
 
 /* Fill the store's methods of the scheduling tables (sqlite_schedule.c)

@@ -15,12 +15,7 @@
 
 static int sq_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id student)
 {
-    if (!out)
-        return invalid(st, "sqlite: account_get: out is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_ACCOUNT_GET];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, student);
-    return sl__sq_row_one(st, s, &sl__sq_account, out, "reading an account");
+    return sl__sq_get(st, Q_ACCOUNT_GET, tenant, student, &sl__sq_account, out, "reading an account");
 }
 
 static int sq_account_put(sl_store *st, const sl_account *a)
@@ -91,23 +86,12 @@ static int sq_hold_put(sl_store *st, sl_credit_hold *h)
 {
     int which = h->id == 0 ? Q_HOLD_INSERT : Q_HOLD_UPDATE;
     int rc = sl__sq_put(st, which, &sl__sq_hold, h, &h->id, h->id == 0 ? "inserting a hold" : "replacing a hold");
-    if (rc == SL_EEXISTS) {
-        char msg[SL__SQ_MSG_SIZE];
-        snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has a hold with key \"%s\"",
-                 (long long)h->tenant, h->key);
-        return sl_store_error(st, SL_EEXISTS, msg);
-    }
-    return rc;
+    return rc == SL_EEXISTS ? sl__sq_key_taken(st, h->tenant, "a hold", h->key) : rc;
 }
 
 static int sq_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return invalid(st, "sqlite: hold_get: out is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_HOLD_GET];
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, tenant);
-    return sl__sq_row_one(st, s, &sl__sq_hold, out, "reading a hold");
+    return sl__sq_get(st, Q_HOLD_GET, id, tenant, &sl__sq_hold, out, "reading a hold");
 }
 
 static int sq_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)

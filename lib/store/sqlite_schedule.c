@@ -19,12 +19,7 @@ static int sq_rule_put(sl_store *st, sl_rule *r)
 
 static int sq_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return invalid(st, "sqlite: rule_get: out is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_RULE_GET];
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, tenant);
-    return sl__sq_row_one(st, s, &sl__sq_rule, out, "reading a rule");
+    return sl__sq_get(st, Q_RULE_GET, id, tenant, &sl__sq_rule, out, "reading a rule");
 }
 
 static int sq_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
@@ -47,12 +42,7 @@ static int sq_override_put(sl_store *st, sl_override *o)
 
 static int sq_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
 {
-    if (!out)
-        return invalid(st, "sqlite: override_get: out is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_OVERRIDE_GET];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, date);
-    return sl__sq_row_one(st, s, &sl__sq_override, out, "reading an override");
+    return sl__sq_get(st, Q_OVERRIDE_GET, tenant, date, &sl__sq_override, out, "reading an override");
 }
 
 static int sq_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
@@ -74,23 +64,12 @@ static int sq_session_put(sl_store *st, sl_session *x)
     int which = x->id == 0 ? Q_SESSION_INSERT : Q_SESSION_UPDATE;
     int rc = sl__sq_put(st, which, &sl__sq_session, x, &x->id,
                         x->id == 0 ? "inserting a session" : "replacing a session");
-    if (rc == SL_EEXISTS) {
-        char msg[SL__SQ_MSG_SIZE];
-        snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has a session with key \"%s\"",
-                 (long long)x->tenant, x->key);
-        return sl_store_error(st, SL_EEXISTS, msg);
-    }
-    return rc;
+    return rc == SL_EEXISTS ? sl__sq_key_taken(st, x->tenant, "a session", x->key) : rc;
 }
 
 static int sq_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return invalid(st, "sqlite: session_get: out is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_SESSION_GET];
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, tenant);
-    return sl__sq_row_one(st, s, &sl__sq_session, out, "reading a session");
+    return sl__sq_get(st, Q_SESSION_GET, id, tenant, &sl__sq_session, out, "reading a session");
 }
 
 static int sq_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
