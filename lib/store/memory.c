@@ -46,6 +46,7 @@
  * Scan callbacks receive a copy of the row: the callback cannot corrupt the
  * table through a cast. Callbacks must not write to the store.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,106 +59,42 @@ typedef struct seq_row {
     sl_id last; /* largest id handed out */
 } seq_row;
 
-#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+/* Every table of the store: where it lives in mem_store, its row size and
+ * its sort key (the orders the header comment above describes). */
+#define K(T, type, field) {offsetof(T, field), SL__MT_##type}
+static const struct {
+    size_t table;
+    size_t size;
+    int nkeys;
+    sl__mt_key keys[SL__MT_KEYS_MAX];
+} tables[] = {
+    {offsetof(mem_store, tenants), sizeof(sl_tenant), 1, {K(sl_tenant, I64, id)}},
+    {offsetof(mem_store, seq), sizeof(seq_row), 1, {K(seq_row, I32, table)}},
+    {offsetof(mem_store, rules), sizeof(sl_rule), 2, {K(sl_rule, I64, tenant), K(sl_rule, I64, id)}},
+    {offsetof(mem_store, overrides), sizeof(sl_override), 2,
+     {K(sl_override, I64, tenant), K(sl_override, I32, date)}},
+    {offsetof(mem_store, override_ids), sizeof(override_id_row), 1, {K(override_id_row, I64, id)}},
+    {offsetof(mem_store, sessions), sizeof(sl_session), 3,
+     {K(sl_session, I64, tenant), K(sl_session, I64, start), K(sl_session, I64, id)}},
+    {offsetof(mem_store, session_ids), sizeof(session_id_row), 1, {K(session_id_row, I64, id)}},
+    {offsetof(mem_store, accounts), sizeof(sl_account), 2, {K(sl_account, I64, tenant), K(sl_account, I64, student)}},
+    {offsetof(mem_store, entries), sizeof(sl_entry), 2, {K(sl_entry, I64, tenant), K(sl_entry, I64, seq)}},
+    {offsetof(mem_store, entry_keys), sizeof(key_row), 2, {K(key_row, I64, tenant), K(key_row, STR, key)}},
+    {offsetof(mem_store, holds), sizeof(sl_credit_hold), 2,
+     {K(sl_credit_hold, I64, tenant), K(sl_credit_hold, I64, id)}},
+    {offsetof(mem_store, hold_keys), sizeof(key_row), 2, {K(key_row, I64, tenant), K(key_row, STR, key)}},
+    {offsetof(mem_store, holds_active), sizeof(active_row), 4,
+     {K(active_row, I64, tenant), K(active_row, I64, account), K(active_row, I64, expires_at), K(active_row, I64, id)}},
+    {offsetof(mem_store, webhooks), sizeof(webhook_row), 3,
+     {K(webhook_row, I64, tenant), K(webhook_row, STR, source), K(webhook_row, STR, event_id)}},
+    {offsetof(mem_store, macs), sizeof(mac_row), 3, {K(mac_row, I32, what), K(mac_row, I64, tenant), K(mac_row, I64, id)}},
+};
+#undef K
+#define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
-static int cmp_tenant(const void *key, const void *row)
+static sl__mt *table_of(mem_store *m, size_t i)
 {
-    return CMP(((const sl_tenant *)key)->id, ((const sl_tenant *)row)->id);
-}
-
-static int cmp_seq(const void *key, const void *row)
-{
-    return CMP(((const seq_row *)key)->table, ((const seq_row *)row)->table);
-}
-
-static int cmp_rule(const void *key, const void *row)
-{
-    const sl_rule *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    return c ? c : CMP(a->id, b->id);
-}
-
-static int cmp_override(const void *key, const void *row)
-{
-    const sl_override *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    return c ? c : CMP(a->date, b->date);
-}
-
-static int cmp_override_id(const void *key, const void *row)
-{
-    return CMP(((const override_id_row *)key)->id, ((const override_id_row *)row)->id);
-}
-
-static int cmp_session(const void *key, const void *row)
-{
-    const sl_session *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    if (!c)
-        c = CMP(a->start, b->start);
-    return c ? c : CMP(a->id, b->id);
-}
-
-static int cmp_session_id(const void *key, const void *row)
-{
-    return CMP(((const session_id_row *)key)->id, ((const session_id_row *)row)->id);
-}
-
-static int cmp_account(const void *key, const void *row)
-{
-    const sl_account *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    return c ? c : CMP(a->student, b->student);
-}
-
-static int cmp_entry(const void *key, const void *row)
-{
-    const sl_entry *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    return c ? c : CMP(a->seq, b->seq);
-}
-
-static int cmp_key(const void *key, const void *row)
-{
-    const key_row *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    return c ? c : strcmp(a->key, b->key);
-}
-
-static int cmp_hold(const void *key, const void *row)
-{
-    const sl_credit_hold *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    return c ? c : CMP(a->id, b->id);
-}
-
-static int cmp_active(const void *key, const void *row)
-{
-    const active_row *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    if (!c)
-        c = CMP(a->account, b->account);
-    if (!c)
-        c = CMP(a->expires_at, b->expires_at);
-    return c ? c : CMP(a->id, b->id);
-}
-
-static int cmp_mac(const void *key, const void *row)
-{
-    const mac_row *a = key, *b = row;
-    int c = CMP(a->what, b->what);
-    if (!c)
-        c = CMP(a->tenant, b->tenant);
-    return c ? c : CMP(a->id, b->id);
-}
-
-static int cmp_webhook(const void *key, const void *row)
-{
-    const webhook_row *a = key, *b = row;
-    int c = CMP(a->tenant, b->tenant);
-    if (!c)
-        c = strcmp(a->source, b->source);
-    return c ? c : strcmp(a->event_id, b->event_id);
+    return (sl__mt *)((unsigned char *)m + tables[i].table);
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -195,21 +132,8 @@ static void mem_free(sl_store *st)
 {
     mem_store *m = M(st);
     sl__mt_journal_free(&m->journal);
-    sl__mt_free(&m->tenants);
-    sl__mt_free(&m->seq);
-    sl__mt_free(&m->rules);
-    sl__mt_free(&m->overrides);
-    sl__mt_free(&m->override_ids);
-    sl__mt_free(&m->sessions);
-    sl__mt_free(&m->session_ids);
-    sl__mt_free(&m->accounts);
-    sl__mt_free(&m->entries);
-    sl__mt_free(&m->entry_keys);
-    sl__mt_free(&m->holds);
-    sl__mt_free(&m->hold_keys);
-    sl__mt_free(&m->holds_active);
-    sl__mt_free(&m->webhooks);
-    sl__mt_free(&m->macs);
+    for (size_t i = 0; i < N_TABLES; i++)
+        sl__mt_free(table_of(m, i));
     free(m);
 }
 
@@ -251,19 +175,43 @@ int sl__mem_next_id(mem_store *m, int table, sl_id *out)
     return 0;
 }
 
+int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t deleted_off, uint32_t flags,
+                 sl__rowcall call, void (*cb)(void), void *ctx)
+{
+    union {
+        sl_rule r;
+        sl_override o;
+        sl_account a;
+        sl_credit_hold h;
+    } row;
+    if (t->size > sizeof(row))
+        return SL_EMISUSE;
+    for (size_t i = sl__mt_find(t, from, NULL); i < t->n; i++) {
+        const unsigned char *p = sl__mt_at(t, i);
+        if (sl__mt_cmp(t, to, p) < 0)
+            break;
+        if (deleted_off && !(flags & SL_INCLUDE_DELETED)) {
+            sl_time d;
+            memcpy(&d, p + deleted_off, sizeof(d));
+            if (d != 0)
+                continue;
+        }
+        memcpy(&row, p, t->size);
+        int rc = call(cb, ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
 /* ---- tenants --------------------------------------------------------------- */
 
 static int mem_tenant_get(sl_store *st, sl_tenant *out, sl_id id)
 {
     mem_store *m = M(st);
     sl_tenant key;
-    int found;
     key.id = id;
-    size_t i = sl__mt_find(&m->tenants, &key, &found);
-    if (!found)
-        return SL_ENOTFOUND;
-    memcpy(out, sl__mt_at(&m->tenants, i), sizeof(*out));
-    return SL_OK;
+    return sl__mt_get(&m->tenants, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
 static int mem_tenant_put(sl_store *st, const sl_tenant *t)
@@ -293,21 +241,8 @@ int sl_store_memory_new(sl_store **out)
     m->base.tenant_put = mem_tenant_put;
     sl__memory_schedule_methods(&m->base);
     sl__memory_ledger_methods(&m->base);
-    sl__mt_init(&m->tenants, sizeof(sl_tenant), cmp_tenant);
-    sl__mt_init(&m->seq, sizeof(seq_row), cmp_seq);
-    sl__mt_init(&m->rules, sizeof(sl_rule), cmp_rule);
-    sl__mt_init(&m->overrides, sizeof(sl_override), cmp_override);
-    sl__mt_init(&m->override_ids, sizeof(override_id_row), cmp_override_id);
-    sl__mt_init(&m->sessions, sizeof(sl_session), cmp_session);
-    sl__mt_init(&m->session_ids, sizeof(session_id_row), cmp_session_id);
-    sl__mt_init(&m->accounts, sizeof(sl_account), cmp_account);
-    sl__mt_init(&m->entries, sizeof(sl_entry), cmp_entry);
-    sl__mt_init(&m->entry_keys, sizeof(key_row), cmp_key);
-    sl__mt_init(&m->holds, sizeof(sl_credit_hold), cmp_hold);
-    sl__mt_init(&m->hold_keys, sizeof(key_row), cmp_key);
-    sl__mt_init(&m->holds_active, sizeof(active_row), cmp_active);
-    sl__mt_init(&m->webhooks, sizeof(webhook_row), cmp_webhook);
-    sl__mt_init(&m->macs, sizeof(mac_row), cmp_mac);
+    for (size_t i = 0; i < N_TABLES; i++)
+        sl__mt_init(table_of(m, i), tables[i].size, tables[i].keys, tables[i].nkeys);
     *out = &m->base;
     return SL_OK;
 }

@@ -16,6 +16,7 @@
 #include "slotledger.h"
 #include "slotledger/sys/store.h"
 #include "memtable.h"
+#include "rowcall.h"
 
 /* Room for a message handed to sl_store_error. */
 #define SL__MEM_MSG_SIZE 512
@@ -102,6 +103,13 @@ static inline int invalid(sl_store *st, const char *msg)
 int sl__mem_need_write(sl_store *st, const char *what);
 int sl__mem_oom(sl_store *st, size_t mark, const char *what);
 int sl__mem_next_id(mem_store *m, int table, sl_id *out);
+/* The one walk of the tables whose scans are plain ranges: calls cb
+ * (through call) on a copy of each row of t from the first >= from to the
+ * last <= to; with deleted_off (the offset of a deleted_at field; 0: none),
+ * soft-deleted rows only under SL_INCLUDE_DELETED. Stops at the first
+ * non-zero value cb returns and returns it. Rows up to sizeof(sl_override). */
+int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t deleted_off, uint32_t flags,
+                 sl__rowcall call, void (*cb)(void), void *ctx);
 
 /* Fill the store's methods of the scheduling tables (memory_schedule.c)
  * and of the ledger tables (memory_ledger.c) into the vtable. */

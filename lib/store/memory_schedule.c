@@ -67,11 +67,6 @@ static int mem_rule_put(sl_store *st, sl_rule *r)
     int rc, found;
     if ((rc = sl__mem_need_write(st, "writing a rule")) != SL_OK)
         return rc;
-    if (!r || r->id < 0 || r->tenant <= 0)
-        return invalid(st, "memory store: a rule needs a tenant > 0 and an id >= 0");
-    if (r->weekday < 1 || r->weekday > 7)
-        return invalid(st, "memory store: a rule's weekday must be 1..7");
-
     size_t mark = sl__mt_journal_mark(&m->journal);
     sl_rule row = *r;
     row.version = SL_RULE_VERSION;
@@ -93,38 +88,24 @@ static int mem_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 {
     mem_store *m = M(st);
     sl_rule key;
-    int found;
     if (!out)
         return invalid(st, "memory store: rule_get: out is NULL");
     key.tenant = tenant;
     key.id = id;
-    size_t i = sl__mt_find(&m->rules, &key, &found);
-    if (!found)
-        return SL_ENOTFOUND;
-    *out = *(const sl_rule *)sl__mt_at(&m->rules, i);
-    return SL_OK;
+    return sl__mt_get(&m->rules, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
 static int mem_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                           int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    mem_store *m = M(st);
-    sl_rule key, row;
+    sl_rule from, to;
     if (!cb)
         return invalid(st, "memory store: rules_scan: callback is NULL");
-    key.tenant = tenant;
-    key.id = INT64_MIN;
-    for (size_t i = sl__mt_find(&m->rules, &key, NULL); i < m->rules.n; i++) {
-        row = *(const sl_rule *)sl__mt_at(&m->rules, i);
-        if (row.tenant != tenant)
-            break;
-        if (row.deleted_at != 0 && !(flags & SL_INCLUDE_DELETED))
-            continue;
-        int rc = cb(ctx, &row);
-        if (rc != 0)
-            return rc;
-    }
-    return SL_OK;
+    from.tenant = to.tenant = tenant;
+    from.id = INT64_MIN;
+    to.id = INT64_MAX;
+    return sl__mem_walk(&M(st)->rules, &from, &to, offsetof(sl_rule, deleted_at), flags, sl__call_rule, SL__CB(cb),
+                        ctx);
 }
 
 /* ---- overrides ----------------------------------------------------------------- */
@@ -135,11 +116,6 @@ static int mem_override_put(sl_store *st, sl_override *o)
     int rc, found;
     if ((rc = sl__mem_need_write(st, "writing an override")) != SL_OK)
         return rc;
-    if (!o || o->id < 0 || o->tenant <= 0)
-        return invalid(st, "memory store: an override needs a tenant > 0 and an id >= 0");
-    if (o->n_windows < 0 || o->n_windows > SL_MAX_WINDOWS_PER_DAY)
-        return invalid(st, "memory store: an override has 0..48 windows");
-
     sl_override row = *o;
     row.version = SL_OVERRIDE_VERSION;
     row.reserved = 0;
@@ -189,16 +165,11 @@ static int mem_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_dat
 {
     mem_store *m = M(st);
     sl_override key;
-    int found;
     if (!out)
         return invalid(st, "memory store: override_get: out is NULL");
     key.tenant = tenant;
     key.date = date;
-    size_t i = sl__mt_find(&m->overrides, &key, &found);
-    if (!found)
-        return SL_ENOTFOUND;
-    memcpy(out, sl__mt_at(&m->overrides, i), sizeof(*out));
-    return SL_OK;
+    return sl__mt_get(&m->overrides, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
 /* The index in m->overrides of override id of tenant, or SIZE_MAX. */
@@ -233,40 +204,17 @@ static int mem_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_i
 static int mem_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                               int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    mem_store *m = M(st);
-    sl_override key, row;
+    sl_override lo, hi;
     if (!cb)
         return invalid(st, "memory store: overrides_scan: callback is NULL");
-    key.tenant = tenant;
-    key.date = from;
-    for (size_t i = sl__mt_find(&m->overrides, &key, NULL); i < m->overrides.n; i++) {
-        memcpy(&row, sl__mt_at(&m->overrides, i), sizeof(row));
-        if (row.tenant != tenant || row.date > to)
-            break;
-        if (row.deleted_at != 0 && !(flags & SL_INCLUDE_DELETED))
-            continue;
-        int rc = cb(ctx, &row);
-        if (rc != 0)
-            return rc;
-    }
-    return SL_OK;
+    lo.tenant = hi.tenant = tenant;
+    lo.date = from;
+    hi.date = to;
+    return sl__mem_walk(&M(st)->overrides, &lo, &hi, offsetof(sl_override, deleted_at), flags, sl__call_override,
+                        SL__CB(cb), ctx);
 }
 
 /* ---- sessions -------------------------------------------------------------------- */
-
-static int session_check(sl_store *st, const sl_session *s)
-{
-    if (!s || s->id < 0 || s->tenant <= 0)
-        return invalid(st, "memory store: a session needs a tenant > 0 and an id >= 0");
-    if (!(s->start < s->end && s->end - s->start <= SL_MAX_DURATION_SECONDS))
-        return invalid(st, "memory store: a session must end after its start and last at most 86400 s");
-    if (s->status < SL_STATUS_PENDING || s->status > SL_STATUS_NO_SHOW ||
-        s->kind < SL_KIND_REGULAR || s->kind > SL_KIND_MANUAL)
-        return invalid(st, "memory store: a session has an unknown status or kind");
-    if (memchr(s->key, '\0', sizeof(s->key)) == NULL)
-        return invalid(st, "memory store: a session's key is not NUL-terminated within 128 bytes");
-    return SL_OK;
-}
 
 /* The session of tenant holding key, other than `except`, or NULL. */
 static const sl_session *session_with_key(const mem_store *m, sl_id tenant, const char *key, sl_id except)
@@ -286,9 +234,6 @@ static int mem_session_put(sl_store *st, sl_session *s)
     int rc;
     if ((rc = sl__mem_need_write(st, "writing a session")) != SL_OK)
         return rc;
-    if ((rc = session_check(st, s)) != SL_OK)
-        return rc;
-
     sl_session row;
     memset(&row, 0, sizeof(row)); /* padding and the key's tail compare equal */
     row.version = SL_SESSION_VERSION;
@@ -444,8 +389,7 @@ static int mem_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
 static int bad_entity(sl_store *st, int32_t entity)
 {
     char msg[128];
-    snprintf(msg, sizeof(msg), "memory store: entity %d is not a soft-deletable entity of this store",
-             (int)entity);
+    snprintf(msg, sizeof(msg), "memory store: entity %d has no rows this method can reach", (int)entity);
     return sl_store_error(st, SL_EINVAL, msg);
 }
 
@@ -558,9 +502,7 @@ static int mem_purge(sl_store *st, int32_t entity, sl_time before, size_t *purge
             n++;
         }
         break;
-    case SL_ENTITY_ACCOUNT:
-        return invalid(st, "memory store: accounts are never purged (their ledger entries are kept forever)");
-    default:
+    default: /* accounts are never purged (the core refuses) */
         return bad_entity(st, entity);
     }
     *purged = n;

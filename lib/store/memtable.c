@@ -1,4 +1,5 @@
 /* lib/store/memtable.c - see memtable.h. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,11 +7,40 @@
 
 enum { UNDO_REMOVE_INSERTED, UNDO_RESTORE_REPLACED, UNDO_REINSERT_REMOVED };
 
-void sl__mt_init(sl__mt *t, size_t row_size, sl__mt_cmp cmp)
+void sl__mt_init(sl__mt *t, size_t row_size, const sl__mt_key *keys, int nkeys)
 {
     memset(t, 0, sizeof(*t));
     t->size = row_size;
-    t->cmp = cmp;
+    t->nkeys = nkeys < SL__MT_KEYS_MAX ? nkeys : SL__MT_KEYS_MAX;
+    memcpy(t->keys, keys, (size_t)t->nkeys * sizeof(*keys));
+}
+
+#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+
+/* Orders key against row by the table's key fields. */
+int sl__mt_cmp(const sl__mt *t, const void *key, const void *row)
+{
+    for (int i = 0; i < t->nkeys; i++) {
+        const unsigned char *a = (const unsigned char *)key + t->keys[i].off;
+        const unsigned char *b = (const unsigned char *)row + t->keys[i].off;
+        int c;
+        if (t->keys[i].type == SL__MT_STR) {
+            c = strcmp((const char *)a, (const char *)b);
+        } else if (t->keys[i].type == SL__MT_I32) {
+            int32_t x, y;
+            memcpy(&x, a, sizeof(x));
+            memcpy(&y, b, sizeof(y));
+            c = CMP(x, y);
+        } else {
+            int64_t x, y;
+            memcpy(&x, a, sizeof(x));
+            memcpy(&y, b, sizeof(y));
+            c = CMP(x, y);
+        }
+        if (c)
+            return c;
+    }
+    return 0;
 }
 
 void sl__mt_free(sl__mt *t)
@@ -30,41 +60,51 @@ size_t sl__mt_find(const sl__mt *t, const void *key, int *found)
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (t->cmp(key, sl__mt_at(t, mid)) > 0)
+        if (sl__mt_cmp(t, key, sl__mt_at(t, mid)) > 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     if (found)
-        *found = lo < t->n && t->cmp(key, sl__mt_at(t, lo)) == 0;
+        *found = lo < t->n && sl__mt_cmp(t, key, sl__mt_at(t, lo)) == 0;
     return lo;
+}
+
+int sl__mt_reserve(void *pp, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    void *old;
+    memcpy(&old, pp, sizeof(old));
+    size_t ncap = *cap ? *cap * 2 : 16;
+    if (ncap > SIZE_MAX / size)
+        return -1;
+    void *p = realloc(old, ncap * size);
+    if (!p)
+        return -1;
+    memcpy(pp, &p, sizeof(p));
+    *cap = ncap;
+    return 0;
+}
+
+int sl__mt_get(const sl__mt *t, const void *key, void *out)
+{
+    int found;
+    size_t i = sl__mt_find(t, key, &found);
+    if (found)
+        memcpy(out, sl__mt_at(t, i), t->size);
+    return found;
 }
 
 static int reserve_rows(sl__mt *t)
 {
-    if (t->n < t->cap)
-        return 0;
-    size_t cap = t->cap ? t->cap * 2 : 16;
-    unsigned char *p = realloc(t->rows, cap * t->size);
-    if (!p)
-        return -1;
-    t->rows = p;
-    t->cap = cap;
-    return 0;
+    return sl__mt_reserve(&t->rows, &t->cap, t->n, t->size);
 }
 
 static sl__mt_undo *journal_push(sl__mt_journal *j)
 {
-    if (!j)
+    if (!j || sl__mt_reserve(&j->u, &j->cap, j->n, sizeof(*j->u)) != 0)
         return NULL;
-    if (j->n == j->cap) {
-        size_t cap = j->cap ? j->cap * 2 : 16;
-        sl__mt_undo *p = realloc(j->u, cap * sizeof(*p));
-        if (!p)
-            return NULL;
-        j->u = p;
-        j->cap = cap;
-    }
     return &j->u[j->n];
 }
 

@@ -263,6 +263,26 @@ static int fail(sqlite3 *h, int rc, char *err, size_t errlen, const char *what)
     return sl__sqlite_code(rc) == SL_OK ? SL_ESTORE : sl__sqlite_code(rc);
 }
 
+/* Runs and records every migration newer than current (inside the
+ * caller's transaction). SL_OK, or a code with err filled. */
+static int apply_migrations(sqlite3 *h, int64_t current, char *err, size_t errlen)
+{
+    int rc;
+    for (size_t i = 0; i < N_MIGRATIONS; i++) {
+        const migration *m = &migrations[i];
+        if (m->version <= current)
+            continue;
+        if ((rc = sqlite3_exec(h, m->sql, NULL, NULL, NULL)) != SQLITE_OK)
+            return fail(h, rc, err, errlen, m->description);
+        char sql[256];
+        snprintf(sql, sizeof(sql), "INSERT INTO sl_schema VALUES (%d, '%s', %lld)", m->version,
+                 m->description, (long long)time(NULL));
+        if ((rc = sqlite3_exec(h, sql, NULL, NULL, NULL)) != SQLITE_OK)
+            return fail(h, rc, err, errlen, "cannot record a migration");
+    }
+    return SL_OK;
+}
+
 int sl__schema_migrate(sqlite3 *h, char *err, size_t errlen)
 {
     int64_t app_id = 0, n_tables = 0, have_schema = 0, current = 0;
@@ -315,22 +335,8 @@ int sl__schema_migrate(sqlite3 *h, char *err, size_t errlen)
         code = SL_ESTORE;
         goto out_rollback;
     }
-    for (size_t i = 0; i < N_MIGRATIONS; i++) {
-        const migration *m = &migrations[i];
-        if (m->version <= current)
-            continue;
-        if ((rc = sqlite3_exec(h, m->sql, NULL, NULL, NULL)) != SQLITE_OK) {
-            code = fail(h, rc, err, errlen, m->description);
-            goto out_rollback;
-        }
-        char sql[256];
-        snprintf(sql, sizeof(sql), "INSERT INTO sl_schema VALUES (%d, '%s', %lld)", m->version,
-                 m->description, (long long)time(NULL));
-        if ((rc = sqlite3_exec(h, sql, NULL, NULL, NULL)) != SQLITE_OK) {
-            code = fail(h, rc, err, errlen, "cannot record a migration");
-            goto out_rollback;
-        }
-    }
+    if ((code = apply_migrations(h, current, err, errlen)) != SL_OK)
+        goto out_rollback;
     char sql[64];
     snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", SL__APPLICATION_ID);
     if ((rc = sqlite3_exec(h, sql, NULL, NULL, NULL)) != SQLITE_OK ||

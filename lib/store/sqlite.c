@@ -11,6 +11,7 @@
  * in holds_expired_scan, whose rows are read in full before the first
  * callback, because the core marks each lapsed hold expired as it goes.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,9 @@
 #include "sqlite_internal.h"
 #include "sqlite_queries.h"
 
-/* Column lists, in the order the row readers (sqlite_schedule.c,
- * sqlite_ledger.c) expect. */
+/* Column lists, in the order of the column descriptions below. */
+#define TENANT_COLS "id, tz, buffer_before, buffer_after, min_notice, step, max_advance_days," \
+                    " late_cancel, created_at, updated_at"
 #define RULE_COLS "id, tenant, weekday, start_min, end_min, valid_from, valid_until," \
                   " created_at, updated_at, deleted_at"
 #define OVERRIDE_COLS "id, tenant, date, windows, created_at, updated_at, deleted_at"
@@ -49,12 +51,9 @@ static const query queries[Q_COUNT] = {
     [Q_COMMIT] = {"commit", SL__QUERY_CONTROL, "COMMIT"},
     [Q_ROLLBACK] = {"rollback", SL__QUERY_CONTROL, "ROLLBACK"},
     [Q_TENANT_GET] = {"tenant_get", SL__QUERY_HOT,
-        "SELECT tz, buffer_before, buffer_after, min_notice, step, max_advance_days,"
-        " late_cancel, created_at, updated_at FROM tenants WHERE id = ?1"},
+        "SELECT " TENANT_COLS " FROM tenants WHERE id = ?1"},
     [Q_TENANT_PUT] = {"tenant_put", SL__QUERY_HOT,
-        "INSERT INTO tenants (id, tz, buffer_before, buffer_after, min_notice, step,"
-        " max_advance_days, late_cancel, created_at, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        "INSERT INTO tenants (" TENANT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         " ON CONFLICT (id) DO UPDATE SET tz = ?2, buffer_before = ?3, buffer_after = ?4,"
         " min_notice = ?5, step = ?6, max_advance_days = ?7, late_cancel = ?8,"
         " updated_at = ?10"},
@@ -91,7 +90,7 @@ static const query queries[Q_COUNT] = {
     [Q_OVERRIDE_GET] = {"override_get", SL__QUERY_HOT,
         "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = ?1 AND date = ?2"},
     [Q_OVERRIDE_BY_ID] = {"override_by_id", SL__QUERY_HOT,
-        "SELECT " OVERRIDE_COLS " FROM overrides WHERE id = ?1 AND tenant = ?2"},
+        "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = ?1 AND id = ?2"},
     [Q_OVERRIDES_LIVE] = {"overrides_live", SL__QUERY_HOT,
         "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = ?1 AND date >= ?2 AND date <= ?3"
         " AND deleted_at IS NULL ORDER BY date"},
@@ -241,6 +240,163 @@ static const query queries[Q_COUNT] = {
         "SELECT " HOLD_COLS " FROM holds INDEXED BY holds_tenant WHERE tenant = ?1 ORDER BY id"},
 };
 
+/* ---- one column description per entity ------------------------------- */
+
+#define COL(T, type, field) {type, offsetof(T, field), sizeof(((T *)0)->field)}
+#define ENTITY(T, version, cols, call) {sizeof(T), version, (int)(sizeof(cols) / sizeof(cols[0])), cols, sl__##call}
+
+static const sq_col tenant_cols[] = { /* TENANT_COLS */
+    COL(sl_tenant, SQ_I64, id),         COL(sl_tenant, SQ_TEXT, tz),          COL(sl_tenant, SQ_I64, buffer_before),
+    COL(sl_tenant, SQ_I64, buffer_after), COL(sl_tenant, SQ_I64, min_notice), COL(sl_tenant, SQ_I64, step),
+    COL(sl_tenant, SQ_I32, max_advance_days), COL(sl_tenant, SQ_I64, late_cancel),
+    COL(sl_tenant, SQ_I64, created_at), COL(sl_tenant, SQ_I64, updated_at),
+};
+static const sq_col rule_cols[] = { /* RULE_COLS */
+    COL(sl_rule, SQ_I64, id),          COL(sl_rule, SQ_I64, tenant),     COL(sl_rule, SQ_I32, weekday),
+    COL(sl_rule, SQ_I32, start_min),   COL(sl_rule, SQ_I32, end_min),    COL(sl_rule, SQ_I32, valid_from),
+    COL(sl_rule, SQ_I32, valid_until), COL(sl_rule, SQ_I64, created_at), COL(sl_rule, SQ_I64, updated_at),
+    COL(sl_rule, SQ_DELETED, deleted_at),
+};
+static const sq_col override_cols[] = { /* OVERRIDE_COLS */
+    COL(sl_override, SQ_I64, id),         COL(sl_override, SQ_I64, tenant),     COL(sl_override, SQ_I32, date),
+    COL(sl_override, SQ_WINDOWS, windows), COL(sl_override, SQ_I64, created_at), COL(sl_override, SQ_I64, updated_at),
+    COL(sl_override, SQ_DELETED, deleted_at),
+};
+static const sq_col session_cols[] = { /* SESSION_COLS */
+    COL(sl_session, SQ_I64, id),         COL(sl_session, SQ_I64, tenant),     COL(sl_session, SQ_I64, student),
+    COL(sl_session, SQ_I64, start),      COL(sl_session, SQ_I64, end),        COL(sl_session, SQ_I32, status),
+    COL(sl_session, SQ_I32, kind),       COL(sl_session, SQ_I64, credits),    COL(sl_session, SQ_I64, hold_id),
+    COL(sl_session, SQ_I64, series_id),  COL(sl_session, SQ_I64, created_at), COL(sl_session, SQ_I64, updated_at),
+    COL(sl_session, SQ_DELETED, deleted_at), COL(sl_session, SQ_TEXT, key), COL(sl_session, SQ_BLOB, request_hash),
+};
+/* Q_SESSIONS_BUSY's rows (SL_SCAN_TIMES_ONLY): the rest stays zero. */
+static const sq_col busy_cols[] = {
+    COL(sl_session, SQ_I64, id), COL(sl_session, SQ_I64, tenant), COL(sl_session, SQ_I64, start),
+    COL(sl_session, SQ_I64, end),
+};
+static const sq_col account_cols[] = { /* ACCOUNT_COLS */
+    COL(sl_account, SQ_I64, tenant),     COL(sl_account, SQ_I64, student),    COL(sl_account, SQ_I64, floor),
+    COL(sl_account, SQ_I64, posted),     COL(sl_account, SQ_I64, held),       COL(sl_account, SQ_I64, created_at),
+    COL(sl_account, SQ_I64, updated_at), COL(sl_account, SQ_DELETED, deleted_at),
+};
+static const sq_col entry_cols[] = { /* ENTRY_COLS */
+    COL(sl_entry, SQ_I64, id),         COL(sl_entry, SQ_I64, tenant),       COL(sl_entry, SQ_I64, seq),
+    COL(sl_entry, SQ_I64, account),    COL(sl_entry, SQ_I32, kind),         COL(sl_entry, SQ_I64, amount),
+    COL(sl_entry, SQ_I64, balance_after), COL(sl_entry, SQ_I64, hold_id),   COL(sl_entry, SQ_I64, created_at),
+    COL(sl_entry, SQ_TEXT, key),       COL(sl_entry, SQ_TEXT, reference),   COL(sl_entry, SQ_BLOB, request_hash),
+    COL(sl_entry, SQ_BLOB, hash),
+};
+static const sq_col hold_cols[] = { /* HOLD_COLS */
+    COL(sl_credit_hold, SQ_I64, id),         COL(sl_credit_hold, SQ_I64, tenant),
+    COL(sl_credit_hold, SQ_I64, account),    COL(sl_credit_hold, SQ_I32, status),
+    COL(sl_credit_hold, SQ_I64, amount),     COL(sl_credit_hold, SQ_I64, captured),
+    COL(sl_credit_hold, SQ_I64, expires_at), COL(sl_credit_hold, SQ_I64, created_at),
+    COL(sl_credit_hold, SQ_I64, resolved_at), COL(sl_credit_hold, SQ_I64, entry_id),
+    COL(sl_credit_hold, SQ_TEXT, key),       COL(sl_credit_hold, SQ_BLOB, request_hash),
+};
+
+const sq_entity sl__sq_tenant = ENTITY(sl_tenant, SL_TENANT_VERSION, tenant_cols, call_tenant);
+const sq_entity sl__sq_rule = ENTITY(sl_rule, SL_RULE_VERSION, rule_cols, call_rule);
+const sq_entity sl__sq_override = ENTITY(sl_override, SL_OVERRIDE_VERSION, override_cols, call_override);
+const sq_entity sl__sq_session = ENTITY(sl_session, SL_SESSION_VERSION, session_cols, call_session);
+const sq_entity sl__sq_busy = ENTITY(sl_session, SL_SESSION_VERSION, busy_cols, call_session);
+const sq_entity sl__sq_account = ENTITY(sl_account, SL_ACCOUNT_VERSION, account_cols, call_account);
+const sq_entity sl__sq_entry = ENTITY(sl_entry, SL_ENTRY_VERSION, entry_cols, call_entry);
+const sq_entity sl__sq_hold = ENTITY(sl_credit_hold, SL_HOLD_VERSION, hold_cols, call_hold);
+#undef COL
+#undef ENTITY
+
+/* Windows are stored as little-endian int32 pairs, whatever the host. */
+static void put_i32(unsigned char *p, int32_t v)
+{
+    uint32_t u = (uint32_t)v;
+    p[0] = (unsigned char)u;
+    p[1] = (unsigned char)(u >> 8);
+    p[2] = (unsigned char)(u >> 16);
+    p[3] = (unsigned char)(u >> 24);
+}
+
+static int32_t get_i32(const unsigned char *p)
+{
+    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return (int32_t)u; /* two's complement on every platform we build for */
+}
+
+static void read_windows(sqlite3_stmt *s, int i, sl_override *o)
+{
+    const unsigned char *w = sqlite3_column_blob(s, i);
+    int n = sqlite3_column_bytes(s, i) / 8;
+    if (n > SL_MAX_WINDOWS_PER_DAY) /* the CHECK constraint forbids it */
+        n = SL_MAX_WINDOWS_PER_DAY;
+    for (int k = 0; w && k < n; k++) {
+        o->windows[k].start_min = get_i32(w + 8 * k);
+        o->windows[k].end_min = get_i32(w + 8 * k + 4);
+    }
+    o->n_windows = n;
+}
+
+void sl__sq_read(sqlite3_stmt *s, const sq_entity *e, void *out)
+{
+    unsigned char *row = out;
+    memset(row, 0, e->size);
+    memcpy(row, &e->version, sizeof(e->version)); /* every record opens with its version */
+    for (int i = 0; i < e->n; i++) {
+        const sq_col *c = &e->cols[i];
+        unsigned char *f = row + c->off;
+        if (c->type == SQ_I64 || c->type == SQ_DELETED) { /* NULL reads as 0 */
+            int64_t v = sqlite3_column_int64(s, i);
+            memcpy(f, &v, sizeof(v));
+        } else if (c->type == SQ_I32) {
+            int32_t v = (int32_t)sqlite3_column_int64(s, i);
+            memcpy(f, &v, sizeof(v));
+        } else if (c->type == SQ_TEXT) {
+            const unsigned char *p = sqlite3_column_text(s, i);
+            int n = sqlite3_column_bytes(s, i);
+            if (p && n > 0)
+                memcpy(f, p, (size_t)n < c->size - 1u ? (size_t)n : c->size - 1u);
+        } else if (c->type == SQ_BLOB) {
+            sl__sq_read_blob(s, i, f, c->size);
+        } else {
+            read_windows(s, i, out);
+        }
+    }
+}
+
+void sl__sq_bind(sqlite3_stmt *s, const sq_entity *e, const void *row, int first)
+{
+    const unsigned char *r = row;
+    unsigned char blob[8 * SL_MAX_WINDOWS_PER_DAY];
+    for (int i = first; i < e->n; i++) {
+        const sq_col *c = &e->cols[i];
+        const unsigned char *f = r + c->off;
+        int p = i - first + 1;
+        int64_t v64;
+        int32_t v32;
+        if (c->type == SQ_I64 || c->type == SQ_DELETED) {
+            memcpy(&v64, f, sizeof(v64));
+            if (c->type == SQ_DELETED && v64 == 0)
+                sqlite3_bind_null(s, p);
+            else
+                sqlite3_bind_int64(s, p, v64);
+        } else if (c->type == SQ_I32) {
+            memcpy(&v32, f, sizeof(v32));
+            sqlite3_bind_int64(s, p, v32);
+        } else if (c->type == SQ_TEXT) {
+            sqlite3_bind_text(s, p, (const char *)f, -1, SQLITE_STATIC);
+        } else if (c->type == SQ_BLOB) {
+            sqlite3_bind_blob(s, p, f, (int)c->size, SQLITE_STATIC);
+        } else {
+            const sl_override *o = row;
+            for (int k = 0; k < o->n_windows; k++) {
+                put_i32(blob + 8 * k, o->windows[k].start_min);
+                put_i32(blob + 8 * k + 4, o->windows[k].end_min);
+            }
+            /* A zero-length blob (a day off) must stay a BLOB, not NULL. */
+            sqlite3_bind_blob(s, p, blob, 8 * o->n_windows, SQLITE_TRANSIENT);
+        }
+    }
+}
+
 const char *sl__sqlite_query(int i, const char **name, int *kind)
 {
     if (i < 0 || i >= Q_COUNT)
@@ -302,49 +458,16 @@ static void sq_free(sl_store *st)
     free(s);
 }
 
-static void copy_text(char *dst, size_t cap, const unsigned char *src)
-{
-    snprintf(dst, cap, "%s", src ? (const char *)src : "");
-}
-
 static int sq_tenant_get(sl_store *st, sl_tenant *out, sl_id id)
 {
     sqlite3_stmt *s = Q(st)->q[Q_TENANT_GET];
     sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->version = SL_TENANT_VERSION;
-        out->id = id;
-        copy_text(out->tz, sizeof(out->tz), sqlite3_column_text(s, 0));
-        out->buffer_before = sqlite3_column_int64(s, 1);
-        out->buffer_after = sqlite3_column_int64(s, 2);
-        out->min_notice = sqlite3_column_int64(s, 3);
-        out->step = sqlite3_column_int64(s, 4);
-        out->max_advance_days = (int32_t)sqlite3_column_int64(s, 5);
-        out->late_cancel = sqlite3_column_int64(s, 6);
-        out->created_at = sqlite3_column_int64(s, 7);
-        out->updated_at = sqlite3_column_int64(s, 8);
-        sqlite3_reset(s);
-        return SL_OK;
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? SL_ENOTFOUND : sq_fail(st, rc, "reading a tenant");
+    return sl__sq_row_one(st, s, &sl__sq_tenant, out, "reading a tenant");
 }
 
 static int sq_tenant_put(sl_store *st, const sl_tenant *t)
 {
-    sqlite3_stmt *s = Q(st)->q[Q_TENANT_PUT];
-    sqlite3_bind_int64(s, 1, t->id);
-    sqlite3_bind_text(s, 2, t->tz, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, t->buffer_before);
-    sqlite3_bind_int64(s, 4, t->buffer_after);
-    sqlite3_bind_int64(s, 5, t->min_notice);
-    sqlite3_bind_int64(s, 6, t->step);
-    sqlite3_bind_int64(s, 7, t->max_advance_days);
-    sqlite3_bind_int64(s, 8, t->late_cancel);
-    sqlite3_bind_int64(s, 9, t->created_at);
-    sqlite3_bind_int64(s, 10, t->updated_at);
+    sl__sq_bind(Q(st)->q[Q_TENANT_PUT], &sl__sq_tenant, t, 0);
     return exec_q(st, Q_TENANT_PUT, "writing a tenant");
 }
 
@@ -379,28 +502,77 @@ int sl__sq_finish_q(sl_store *st, sqlite3_stmt *s, int rc, const char *what)
     return code;
 }
 
-/* Steps a bound statement for at most one row, read into out by `read`;
+/* Steps a bound statement for at most one row, decoded into out as e;
  * SL_ENOTFOUND when there is none. */
-int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *s, void *out), void *out,
-                   const char *what)
+int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void *out, const char *what)
 {
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
-        read(s, out);
+        sl__sq_read(s, e, out);
     int code = sl__sq_finish_q(st, s, rc, what);
     return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
 }
 
-int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
-                      void (*read)(sqlite3_stmt *s, void *out), void *out, const char *what)
+int sl__sq_get(sl_store *st, int which, int64_t p1, int64_t p2, const sq_entity *e, void *out, const char *what)
 {
-    size_t n = strnlen(key, SL_KEY_MAX + 1);
-    if (n == 0 || n > SL_KEY_MAX)
-        return SL_ENOTFOUND;
+    char msg[SL__SQ_MSG_SIZE];
+    if (!out) {
+        snprintf(msg, sizeof(msg), "sqlite: %s: out is NULL", what);
+        return sl_store_error(st, SL_EINVAL, msg);
+    }
+    sqlite3_stmt *s = Q(st)->q[which];
+    sqlite3_bind_int64(s, 1, p1);
+    sqlite3_bind_int64(s, 2, p2);
+    return sl__sq_row_one(st, s, e, out, what);
+}
+
+int sl__sq_key_taken(sl_store *st, sl_id tenant, const char *noun, const char *key)
+{
+    char msg[SL__SQ_MSG_SIZE];
+    snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has %s with key \"%s\"", (long long)tenant, noun, key);
+    return sl_store_error(st, SL_EEXISTS, msg);
+}
+
+/* Big enough for a record of every entity (the scan loop's row). */
+typedef union sq_any {
+    sl_tenant t;
+    sl_rule r;
+    sl_override o;
+    sl_session x;
+    sl_account a;
+    sl_entry e;
+    sl_credit_hold h;
+} sq_any;
+
+int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void (*cb)(void), void *ctx, const char *what)
+{
+    sq_any row;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sl__sq_read(s, e, &row);
+        int stop = e->call(cb, ctx, &row);
+        if (stop != 0) {
+            sqlite3_reset(s);
+            return stop;
+        }
+    }
+    return sl__sq_finish_q(st, s, rc, what);
+}
+
+int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sq_entity *e, void *out,
+                      const char *what)
+{
     sqlite3_stmt *s = Q(st)->q[which];
     sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
-    return sl__sq_row_one(st, s, read, out, what);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    return sl__sq_row_one(st, s, e, out, what);
+}
+
+int sl__sq_put(sl_store *st, int which, const sq_entity *e, const void *row, sl_id *id, const char *what)
+{
+    sl__sq_bind(Q(st)->q[which], e, row, 0);
+    int rc = sl__sq_write_q(st, which, what);
+    return rc != SL_OK ? rc : sl__sq_put_done(st, id);
 }
 
 /* After an insert (*id == 0: take the id SQLite chose) or a replace (no
@@ -412,15 +584,6 @@ int sl__sq_put_done(sl_store *st, sl_id *id)
     else if (sqlite3_changes(Q(st)->h) == 0)
         return SL_ENOTFOUND;
     return SL_OK;
-}
-
-/* Copies column i (TEXT) into a fixed buffer of cap bytes, NUL-terminated. */
-void sl__sq_read_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
-{
-    const unsigned char *p = sqlite3_column_text(s, i);
-    int n = sqlite3_column_bytes(s, i);
-    if (p && n > 0)
-        memcpy(dst, p, (size_t)n < cap - 1 ? (size_t)n : cap - 1);
 }
 
 /* Copies column i (BLOB) into dst when it has exactly n bytes. */

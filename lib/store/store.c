@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/validate.h"
 
 #define ST(db) ((db)->store)
 
@@ -181,6 +182,23 @@ static int scan_rc(sl_db *db, unsigned long seq, int rc, int cb_rc, const char *
         return scan_rc(db, seq_, rc_, g_.rc, what);                                                            \
     } while (0)
 
+/* A write: the record passes validate.h's checks, then the method runs. */
+#define CALL_VALID(db, check, what, method, ...)                                                               \
+    do {                                                                                                       \
+        if ((check) != SL_OK)                                                                                  \
+            return SL_EINVAL;                                                                                  \
+        CALL(db, what, method, __VA_ARGS__);                                                                   \
+    } while (0)
+
+/* A key lookup: "" and over-long keys are never stored (SL_ENOTFOUND
+ * without asking the store); NULL is SL_EINVAL. */
+#define KEY_LOOKUP(db, key)                                                                                    \
+    do {                                                                                                       \
+        int u_ = sl__key_unstorable(db, key);                                                                  \
+        if (u_ != 0)                                                                                           \
+            return u_ < 0 ? u_ : SL_ENOTFOUND;                                                                 \
+    } while (0)
+
 /* A lookup answered by a scan: the scan's callback stops at the first
  * match (1) and copies it; no match is SL_ENOTFOUND. */
 static int found_rc(int rc)
@@ -255,7 +273,7 @@ int sl__st_tenant_put(sl_db *db, const sl_tenant *t)
 
 int sl__st_rule_put(sl_db *db, sl_rule *r)
 {
-    CALL(db, "writing a rule", rule_put, r);
+    CALL_VALID(db, sl__valid_rule(db, r), "writing a rule", rule_put, r);
 }
 
 typedef struct rule_pick {
@@ -289,7 +307,7 @@ int sl__st_rules_scan(sl_db *db, sl_id tenant, uint32_t flags, int (*cb)(void *c
 
 int sl__st_override_put(sl_db *db, sl_override *o)
 {
-    CALL(db, "writing an override", override_put, o);
+    CALL_VALID(db, sl__valid_override(db, o), "writing an override", override_put, o);
 }
 
 static int override_pick_cb(void *p, const sl_override *o)
@@ -343,7 +361,7 @@ int sl__st_overrides_scan(sl_db *db, sl_id tenant, sl_date from, sl_date to, uin
 
 int sl__st_session_put(sl_db *db, sl_session *s)
 {
-    CALL(db, "writing a session", session_put, s);
+    CALL_VALID(db, sl__valid_session(db, s), "writing a session", session_put, s);
 }
 
 /* The fallback of the session lookups: every session of the tenant in
@@ -387,11 +405,10 @@ int sl__st_session_get(sl_db *db, sl_session *out, sl_id tenant, sl_id id)
 
 int sl__st_session_by_key(sl_db *db, sl_session *out, sl_id tenant, const char *key)
 {
+    KEY_LOOKUP(db, key);
     if (ST(db)->session_by_key)
         CALL(db, "looking up an idempotency key", session_by_key, out, tenant, key);
     session_pick k = {.key = key, .out = out};
-    if (!key[0])
-        return SL_ENOTFOUND;
     return sessions_pick(db, tenant, &k, SL_INCLUDE_DELETED, "looking up an idempotency key");
 }
 
@@ -427,12 +444,15 @@ int sl__st_sessions_by_series(sl_db *db, sl_id tenant, sl_id series, int (*cb)(v
 
 int sl__st_soft_delete(sl_db *db, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    CALL(db, deleted_at ? "deleting a row" : "restoring a row", soft_delete, entity, tenant, id, deleted_at);
+    CALL_VALID(db, sl__valid_entity(db, entity, 0), deleted_at ? "deleting a row" : "restoring a row", soft_delete,
+               entity, tenant, id, deleted_at);
 }
 
 int sl__st_purge(sl_db *db, int32_t entity, sl_time before, size_t *purged)
 {
-    CALL(db, "purging", purge, entity, before, purged);
+    if (!purged)
+        return sl__err(db, SL_EINVAL, "store: purge needs somewhere to put the count");
+    CALL_VALID(db, sl__valid_entity(db, entity, 1), "purging", purge, entity, before, purged);
 }
 
 /* ---- the ledger ----------------------------------------------------------- */
@@ -444,38 +464,47 @@ int sl__st_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id student)
 
 int sl__st_account_put(sl_db *db, const sl_account *a)
 {
-    CALL(db, "writing an account", account_put, a);
+    CALL_VALID(db, sl__valid_account(db, a), "writing an account", account_put, a);
 }
 
 int sl__st_entry_append(sl_db *db, sl_entry *e)
 {
-    CALL(db, "appending an entry", entry_append, e);
+    CALL_VALID(db, sl__valid_entry(db, e), "appending an entry", entry_append, e);
 }
 
-typedef struct entry_pick {
+/* The fallback of a key lookup without its *may* method: a scan whose
+ * callback copies the row carrying the key and stops there. */
+typedef struct key_pick {
     const char *key;
-    sl_entry *out;
-} entry_pick;
+    void *out;
+} key_pick;
 
-static int entry_pick_cb(void *p, const sl_entry *e)
+#define KEY_PICK(T, name)                                                                                      \
+    static int name(void *p, const T *row)                                                                     \
+    {                                                                                                          \
+        const key_pick *k = p;                                                                                 \
+        if (strcmp(row->key, k->key) != 0)                                                                     \
+            return 0;                                                                                          \
+        memcpy(k->out, row, sizeof(*row));                                                                     \
+        return 1;                                                                                              \
+    }
+KEY_PICK(sl_entry, entry_pick_cb)
+KEY_PICK(sl_credit_hold, hold_pick_cb)
+#undef KEY_PICK
+
+static int key_pick_rc(sl_db *db, unsigned long seq, int rc)
 {
-    entry_pick *k = p;
-    if (strcmp(e->key, k->key) != 0)
-        return 0;
-    *k->out = *e;
-    return 1;
+    return store_rc(db, seq, found_rc(rc), "looking up an idempotency key");
 }
 
 int sl__st_entry_by_key(sl_db *db, sl_entry *out, sl_id tenant, const char *key)
 {
+    KEY_LOOKUP(db, key);
     if (ST(db)->entry_by_key)
         CALL(db, "looking up an idempotency key", entry_by_key, out, tenant, key);
-    if (!key[0])
-        return SL_ENOTFOUND;
-    entry_pick k = {key, out};
+    key_pick k = {key, out};
     unsigned long seq = db->err_seq;
-    int rc = ST(db)->entries_scan(ST(db), tenant, 0, 0, entry_pick_cb, &k);
-    return store_rc(db, seq, found_rc(rc), "looking up an idempotency key");
+    return key_pick_rc(db, seq, ST(db)->entries_scan(ST(db), tenant, 0, 0, entry_pick_cb, &k));
 }
 
 int sl__st_entry_last(sl_db *db, sl_entry *out, sl_id tenant)
@@ -491,7 +520,7 @@ int sl__st_entries_scan(sl_db *db, sl_id tenant, sl_id account, int64_t after_se
 
 int sl__st_hold_put(sl_db *db, sl_credit_hold *h)
 {
-    CALL(db, "writing a hold", hold_put, h);
+    CALL_VALID(db, sl__valid_hold(db, h), "writing a hold", hold_put, h);
 }
 
 int sl__st_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id id)
@@ -499,31 +528,15 @@ int sl__st_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id id)
     CALL(db, "reading a hold", hold_get, out, tenant, id);
 }
 
-typedef struct hold_pick {
-    const char *key;
-    sl_credit_hold *out;
-} hold_pick;
-
-static int hold_pick_cb(void *p, const sl_credit_hold *h)
-{
-    hold_pick *k = p;
-    if (strcmp(h->key, k->key) != 0)
-        return 0;
-    *k->out = *h;
-    return 1;
-}
-
 int sl__st_hold_by_key(sl_db *db, sl_credit_hold *out, sl_id tenant, const char *key)
 {
+    KEY_LOOKUP(db, key);
     if (ST(db)->hold_by_key)
         CALL(db, "looking up an idempotency key", hold_by_key, out, tenant, key);
-    if (!key[0])
-        return SL_ENOTFOUND;
     /* sl__store_check made sure holds_scan is there. */
-    hold_pick k = {key, out};
+    key_pick k = {key, out};
     unsigned long seq = db->err_seq;
-    int rc = ST(db)->holds_scan(ST(db), tenant, hold_pick_cb, &k);
-    return store_rc(db, seq, found_rc(rc), "looking up an idempotency key");
+    return key_pick_rc(db, seq, ST(db)->holds_scan(ST(db), tenant, hold_pick_cb, &k));
 }
 
 int sl__st_holds_expired_scan(sl_db *db, sl_id tenant, sl_id account, sl_time before,
@@ -534,7 +547,8 @@ int sl__st_holds_expired_scan(sl_db *db, sl_id tenant, sl_id account, sl_time be
 
 int sl__st_webhook_claim(sl_db *db, sl_id tenant, const char *source, const char *event_id, sl_time now)
 {
-    CALL(db, "claiming a webhook event", webhook_claim, tenant, source, event_id, now);
+    CALL_VALID(db, sl__valid_webhook(db, tenant, source, event_id), "claiming a webhook event", webhook_claim,
+               tenant, source, event_id, now);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -554,15 +568,17 @@ int sl__st_mac_put(sl_db *db, int32_t what, sl_id tenant, sl_id id, const sl_row
 {
     if (!has_macs(ST(db)))
         return sl__err(db, SL_EMISUSE, "the store keeps no row MACs");
-    CALL(db, what == SL_MAC_ACCOUNT ? "writing an account's MAC" : "writing a hold's MAC", mac_put, what, tenant,
-         id, m);
+    if (!m)
+        return sl__err(db, SL_EINVAL, "store: mac_put needs a record");
+    CALL_VALID(db, sl__valid_mac_what(db, what), what == SL_MAC_ACCOUNT ? "writing an account's MAC" : "writing a hold's MAC",
+               mac_put, what, tenant, id, m);
 }
 
 int sl__st_mac_get(sl_db *db, sl_row_mac *out, int32_t what, sl_id tenant, sl_id id)
 {
     if (!has_macs(ST(db)))
         return sl__err(db, SL_EMISUSE, "the store keeps no row MACs");
-    CALL(db, "reading a row MAC", mac_get, out, what, tenant, id);
+    CALL_VALID(db, sl__valid_mac_what(db, what), "reading a row MAC", mac_get, out, what, tenant, id);
 }
 
 static int push_student(void *p, const sl_account *a)

@@ -236,29 +236,12 @@ START_TEST(test_callback_stop_passes_through)
 }
 END_TEST
 
-START_TEST(test_bad_records_are_einval)
+/* Malformed records never reach a backend (the core refuses them first:
+ * validate.c); a NULL where a method needs a pointer is still SL_EINVAL. */
+START_TEST(test_null_arguments_are_einval)
 {
-    sl_session x = session(1, 1, 1000, 60, NULL), out;
+    sl_session out;
     wbegin();
-    x.end = x.start; /* empty */
-    ck_assert_sl(st->session_put(st, &x), SL_EINVAL);
-    x.end = x.start + DAY + 1; /* longer than a day: scans rely on the bound */
-    ck_assert_sl(st->session_put(st, &x), SL_EINVAL);
-    x = session(1, 1, 1000, 60, NULL);
-    memset(x.key, 'z', sizeof(x.key)); /* unterminated */
-    ck_assert_sl(st->session_put(st, &x), SL_EINVAL);
-    x = session(1, 1, 1000, 60, NULL);
-    x.status = 9;
-    ck_assert_sl(st->session_put(st, &x), SL_EINVAL);
-    x = session(0, 1, 1000, 60, NULL);
-    ck_assert_sl(st->session_put(st, &x), SL_EINVAL);
-    sl_override o = override(1, 1, 0);
-    o.n_windows = SL_MAX_WINDOWS_PER_DAY + 1;
-    ck_assert_sl(st->override_put(st, &o), SL_EINVAL);
-    o.n_windows = -1;
-    ck_assert_sl(st->override_put(st, &o), SL_EINVAL);
-    sl_rule r = rule(1, 8, 0, 60);
-    ck_assert_sl(st->rule_put(st, &r), SL_EINVAL);
     ck_assert_sl(st->session_by_key(st, &out, 1, NULL), SL_EINVAL);
     size_t n;
     ck_assert_sl(st->purge(st, SL_ENTITY_SESSION, 10, NULL), SL_EINVAL);
@@ -272,4 +255,4 @@ END_TEST
 
 SL_TEST_TCASE(tcase_store_contract, "contract", setup, teardown, 120, test_soft_delete_contract,
               test_rollback_undoes_every_write, test_purge_counts_across_tenants,
-              test_callback_stop_passes_through, test_bad_records_are_einval)
+              test_callback_stop_passes_through, test_null_arguments_are_einval)

@@ -4,19 +4,26 @@
 sl_db *db;
 sl_store *st;
 
-void setup(void)
+sl_store *backend_new(const char *file)
 {
     int rc;
+    sl_store *s = NULL;
     const char *b = sl_test_backend;
     if (strcmp(b, "memory") == 0)
-        rc = sl_store_memory_new(&st);
+        rc = sl_store_memory_new(&s);
     else if (strcmp(b, "sqlite") == 0)
-        rc = sl_store_sqlite_new(&st, ":memory:", NULL);
+        rc = sl_store_sqlite_new(&s, ":memory:", NULL);
     else if (strcmp(b, "postgres") == 0)
-        rc = sl_store_pg_new(&st, sl_test_pg_conninfo(), NULL);
+        rc = sl_store_pg_new(&s, sl_test_pg_conninfo(), NULL);
     else
-        rc = sl_store_sqlite_new(&st, sl_test_path("conf.db"), NULL);
+        rc = sl_store_sqlite_new(&s, sl_test_path(file), NULL);
     ck_assert_msg(rc == SL_OK, "%s: %s", b, sl_errmsg(NULL));
+    return s;
+}
+
+void setup(void)
+{
+    st = backend_new("conf.db");
     ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
 }
 

@@ -14,15 +14,21 @@
 #include <string.h>
 
 #include "support.h"
+/* The store wrappers (sl__st_*), for the tests that go through the core's
+ * side of the boundary (validate.c). */
+#include "core/internal.h"
 
-/* The core's status set of sessions that block time (lib/sessions/check.c):
- * the core passes it to sessions_scan with SL_SCAN_BLOCKING. */
-uint32_t sl__blocking_scan(void);
+/* The core's status set of sessions that block time (lib/sessions/check.c,
+ * declared in core/internal.h): the core passes it to sessions_scan with
+ * SL_SCAN_BLOCKING. */
 #define SCAN_BLOCKING sl__blocking_scan()
 
 #define DAY 86400
 #define MAXROWS 512
 
+/* A new store of sl_test_backend (file: the SQLite file's name in the
+ * test directory, for "sqlite-file"). */
+sl_store *backend_new(const char *file);
 /* The handle and its store, opened by setup() on sl_test_backend. */
 extern sl_db *db;
 extern sl_store *st;
@@ -119,9 +125,10 @@ void assert_same_lsnapshot(const lsnapshot *a, const lsnapshot *b, const char *w
 TCase *tcase_store_transactions(void); /* transactions.c */
 TCase *tcase_store_rules(void);        /* rules.c: rules and overrides */
 TCase *tcase_store_sessions(void);     /* sessions.c */
-TCase *tcase_store_contract(void);     /* contract.c: soft delete, rollback, purge, callbacks, bad rows */
+TCase *tcase_store_contract(void);     /* contract.c: soft delete, rollback, purge, callbacks, NULLs */
 TCase *tcase_store_accounts(void);     /* accounts.c: accounts and entries */
 TCase *tcase_store_holds(void);        /* holds.c: holds, webhooks, ledger rollback */
 TCase *tcase_store_differential(void); /* differential.c: memory vs SQLite */
+TCase *tcase_store_validate(void);     /* validate.c: bad records refused before the backend */
 
 #endif

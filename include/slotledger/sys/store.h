@@ -59,6 +59,16 @@
  *    have a blocking status and neither is manual (PostgreSQL enforces
  *    this with an exclusion constraint); the core never asks for that.
  *
+ * Validation: the core checks every record before a method sees it
+ * (lib/core/validate.c): ids >= 0, tenants, students and accounts > 0,
+ * weekday 1..7, 0..SL_MAX_WINDOWS_PER_DAY windows, a session's start < end
+ * within SL_MAX_DURATION_SECONDS, statuses and kinds in range, keys and
+ * texts NUL-terminated within their buffers (an entry's key and a webhook's
+ * source and event id 1..SL_KEY_MAX bytes), soft-deletable entities (never
+ * a purge of accounts), SL_MAC_ACCOUNT / SL_MAC_HOLD; it never looks up a
+ * key that is "" or longer than SL_KEY_MAX through a *_by_key method. A
+ * backend may rely on all of it and repeats none of it.
+ *
  * Errors: a method returns SL_OK or a negative SL_E* code. SL_ENOTFOUND means
  * "no such row" and is not a failure of the store. For anything else the
  * method should describe the problem with sl_store_error(), which records a
