@@ -211,6 +211,14 @@ double bench_cpu_ns(int children)
            (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e3;
 }
 
+double bench_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 double bench_loadavg(void)
 {
     double load[1];

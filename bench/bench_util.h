@@ -62,6 +62,8 @@ void bench_kv_num(const char *name, double value);
  * it per operation (FIG_cpu_us), which the machine's load moves much less
  * than wall-clock rates. */
 double bench_cpu_ns(int children);
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), ns. */
+double bench_thread_cpu_ns(void);
 /* The 1-minute load average (getloadavg), -1 if unknown. */
 double bench_loadavg(void);
 

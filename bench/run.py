@@ -380,6 +380,9 @@ def main():
                           ratio=ratio_text(num(d, "slots_p50") / rp, "point query")
                           if rp and num(d, "slots_p50") else None)
             rec["target_text"] = "p50 <= 20 us, p99 <= 50 us" if is_target else None
+            if num(d, "slots_cpu_p50") is not None:
+                tab.add("  sl_slots CPU time per call", scale, backend, "us", d, "slots_cpu").update(
+                    target_text=None, note="thread CPU time: what a preempted call does not count")
             if audit and num(d, "slots_p50"):
                 rec["note"] = "%.0fx faster than the audit at p50" % (audit * 1000 / num(d, "slots_p50"))
             if backend == "sqlite":
