@@ -75,7 +75,7 @@ class Runner:
         self.failed = []
         self.log = []
 
-    def run(self, prog, *args, timeout=600):
+    def run(self, prog, *args, timeout=1800):
         exe = os.path.join(self.build, "bench", prog)
         cmd = [exe] + [str(a) for a in args]
         t0 = time.monotonic()
