@@ -14,9 +14,17 @@
  * of its own. With two processes every slot is attempted twice: one wins,
  * the other gets SL_ECONFLICT (SL_EBUSY is retried and counted).
  *
- * Figures: book (attempts per second per 100-call batch, all processes),
- * book_ok_mean (successful bookings / s), book_latency (us per call),
- * busy_retries, conflicts, double_bookings, sessions.
+ * Figures: book: attempts per second of all processes together. With one
+ * process, the per-batch rates of 100 calls; with several, the total rate
+ * in 1 s windows of the interval in which every process was running
+ * (each process records when each of its batches ended, on the shared
+ * monotonic clock), so book_mean = the attempts completed by all processes
+ * in that interval / its length: a rate the processes reached together, not
+ * a sum of rates measured at different moments. book_ok_mean: successful
+ * bookings / s of all processes over the whole run (first start to last
+ * end). book_cpu_us: the processes' CPU time (user + system) per attempt.
+ * book_latency (us per call), busy_retries, conflicts, double_bookings,
+ * sessions, loadavg_start / loadavg_end.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -34,9 +42,10 @@
 
 typedef struct proc_result {
     long long attempts, ok, conflicts, busy, other;
-    double seconds;
+    double seconds, t_start, t_end; /* bench_now_ns(), shared by the processes */
     long n_rates, n_lat;
     double rates[MAX_SAMPLES / BATCH + 1];
+    double batch_end[MAX_SAMPLES / BATCH + 1];
     double lat[MAX_SAMPLES];
 } proc_result;
 
@@ -50,6 +59,7 @@ static void run_proc(const char *path, int durability, int proc, int teachers, l
     char key[64];
     double start = bench_now_ns(), b0 = start;
     long in_batch = 0;
+    r->t_start = start;
     for (long long i = 0; i < bookings; i++) {
         int t = 1 + (int)(i % teachers);
         size_t k = (size_t)(i / teachers);
@@ -75,16 +85,53 @@ static void run_proc(const char *path, int durability, int proc, int teachers, l
         if (r->n_lat < MAX_SAMPLES)
             r->lat[r->n_lat++] = (t1 - t0) / 1e3;
         if (++in_batch == BATCH) {
-            if (r->n_rates < MAX_SAMPLES / BATCH + 1)
+            if (r->n_rates < MAX_SAMPLES / BATCH + 1) {
+                r->batch_end[r->n_rates] = t1;
                 r->rates[r->n_rates++] = BATCH / ((t1 - b0) / 1e9);
+            }
             b0 = t1;
             in_batch = 0;
             if ((t1 - start) / 1e9 > max_s)
                 break;
         }
     }
-    r->seconds = (bench_now_ns() - start) / 1e9;
+    r->t_end = bench_now_ns();
+    r->seconds = (r->t_end - start) / 1e9;
     sl_close(db);
+}
+
+/* Rates of all processes together. One process: its per-batch rates.
+ * Several: the interval in which all of them ran, [latest start, earliest
+ * end], cut into 1 s windows; a window's rate is BATCH times the batches
+ * (of any process) that ended in it, over its length. *ops and *secs: the
+ * attempts completed in the interval and its length. */
+static void total_rates(const proc_result *res, int procs, bench_samples *out, double *ops, double *secs)
+{
+    double lo = res[0].t_start, hi = res[0].t_end;
+    for (int p = 1; p < procs; p++) {
+        lo = res[p].t_start > lo ? res[p].t_start : lo;
+        hi = res[p].t_end < hi ? res[p].t_end : hi;
+    }
+    *ops = 0;
+    *secs = hi > lo ? (hi - lo) / 1e9 : 0;
+    if (procs == 1) {
+        for (long i = 0; i < res[0].n_rates; i++)
+            bench_samples_add(out, res[0].rates[i]);
+        *ops = (double)res[0].attempts;
+        *secs = res[0].seconds;
+        return;
+    }
+    const double win = 1e9;
+    for (double w = lo; w + win <= hi; w += win) {
+        long n = 0;
+        for (int p = 0; p < procs; p++)
+            for (long i = 0; i < res[p].n_rates; i++)
+                n += res[p].batch_end[i] >= w && res[p].batch_end[i] < w + win;
+        bench_samples_add(out, (double)n * BATCH / (win / 1e9));
+    }
+    for (int p = 0; p < procs; p++)
+        for (long i = 0; i < res[p].n_rates; i++)
+            *ops += (res[p].batch_end[i] >= lo && res[p].batch_end[i] <= hi) ? BATCH : 0;
 }
 
 static long long double_bookings(const char *path, long long *sessions)
@@ -160,6 +207,7 @@ int main(int argc, char **argv)
     if (res == MAP_FAILED)
         bench_die("mmap");
     memset(res, 0, sizeof(proc_result) * (size_t)procs);
+    bench_kv_num("loadavg_start", bench_loadavg());
     double w0 = bench_now_ns();
     for (int p = 0; p < procs; p++) {
         pid_t pid = fork();
@@ -193,18 +241,13 @@ int main(int argc, char **argv)
         for (long i = 0; i < res[p].n_lat; i++)
             bench_samples_add(&lat, res[p].lat[i]);
     }
-    /* The rate of all processes together: batch i of every process. */
-    long nb = res[0].n_rates;
-    for (int p = 1; p < procs; p++)
-        if (res[p].n_rates < nb)
-            nb = res[p].n_rates;
-    for (long i = 0; i < nb; i++) {
-        double sum = 0;
-        for (int p = 0; p < procs; p++)
-            sum += res[p].rates[i];
-        bench_samples_add(&rates, sum);
-    }
-    bench_print_rate("book", &rates, attempts, wall, "bookings/s");
+    double overlap_ops = 0, overlap_s = 0;
+    total_rates(res, procs, &rates, &overlap_ops, &overlap_s);
+    bench_print_rate("book", &rates, attempts, 0, "bookings/s");
+    bench_kv_num("book_mean", overlap_s > 0 ? overlap_ops / overlap_s : 0);
+    bench_kv_num("book_overlap_s", overlap_s);
+    bench_kv_num("book_cpu_us", attempts ? bench_cpu_ns(1) / (double)attempts / 1e3 : 0);
+    bench_kv_num("loadavg_end", bench_loadavg());
     bench_print_latency("book_latency", &lat, attempts, "us");
     bench_kv_num("book_ok_mean", (double)ok / wall);
     bench_kv_int("book_ok", ok);

@@ -72,6 +72,8 @@ int main(int argc, char **argv)
     bench_samples_init(&rates);
     bench_samples_init(&lat);
     long long done = 0;
+    bench_kv_num("loadavg_start", bench_loadavg());
+    double cpu0 = bench_cpu_ns(0);
     double start = bench_now_ns(), b0 = start;
     for (long long i = 0; i < posts; i++) {
         double t0 = bench_now_ns();
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
     }
     double secs = (bench_now_ns() - start) / 1e9;
     bench_print_rate("post", &rates, done, secs, "posts/s");
+    bench_kv_num("post_cpu_us", (bench_cpu_ns(0) - cpu0) / (double)done / 1e3);
     bench_print_latency("post_latency", &lat, done, "us");
     long long singles = done;
 
@@ -101,6 +104,7 @@ int main(int argc, char **argv)
     static char keys[SL_MAX_LINKED][48];
     bench_samples_free(&rates);
     long long linked = 0;
+    cpu0 = bench_cpu_ns(0);
     start = bench_now_ns();
     for (long long m = 0; m < batches; m++) {
         int t = 1 + (int)(m % tenants);
@@ -122,6 +126,7 @@ int main(int argc, char **argv)
         if ((t1 - start) / 1e9 > max_s)
             break;
     }
+    bench_kv_num("linked_cpu_us", linked ? (bench_cpu_ns(0) - cpu0) / (double)linked / 1e3 : 0);
     bench_print_rate("linked", &rates, linked, 0, "entries/s");
     {
         double sum = 0;
@@ -169,6 +174,7 @@ int main(int argc, char **argv)
     }
     bench_print_rate("verify", &rates, entries, vsecs, "entries/s");
     bench_kv_int("verify_calls", calls);
+    bench_kv_num("loadavg_end", bench_loadavg());
     bench_kv_int("entries_total", entries);
     sl_close(db);
     bench_kv_int("peak_rss_kb", bench_peak_rss_kb());

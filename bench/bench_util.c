@@ -1,6 +1,7 @@
 /*
  * bench/bench_util.c - see bench_util.h.
  */
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,46 @@ sl_db *bench_open_memory(void)
     if (rc != SL_OK)
         bench_die("sl_open_memory: %s: %s", sl_strerror(rc), sl_errmsg(NULL));
     return db;
+}
+
+double bench_cpu_ns(int children)
+{
+    struct rusage u;
+    if (getrusage(children ? RUSAGE_CHILDREN : RUSAGE_SELF, &u) != 0)
+        return 0;
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e9 +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e3;
+}
+
+double bench_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+double bench_loadavg(void)
+{
+    double load[1];
+    return getloadavg(load, 1) == 1 ? load[0] : -1;
+}
+
+void bench_raw_pragmas(struct sqlite3 *h, int fast)
+{
+    /* The order and the texts of sl_store_sqlite_new (lib/store/sqlite.c). */
+    static const char *const common[] = {"PRAGMA page_size = 2048", "PRAGMA journal_mode = WAL"};
+    const char *mode = fast ? "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 10000;"
+                              " PRAGMA journal_size_limit = 67108864"
+                            : "PRAGMA synchronous = FULL";
+    sqlite3_extended_result_codes(h, 1);
+    sqlite3_busy_timeout(h, 5000);
+    for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+        if (sqlite3_exec(h, common[i], NULL, NULL, NULL) != SQLITE_OK)
+            bench_die("raw sqlite: %s: %s", common[i], sqlite3_errmsg(h));
+    if (sqlite3_exec(h, mode, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+        bench_die("raw sqlite: pragmas: %s", sqlite3_errmsg(h));
 }
 
 void bench_remove_db(const char *path)

@@ -57,6 +57,16 @@ void bench_kv_str(const char *name, const char *value);
 void bench_kv_int(const char *name, long long value);
 void bench_kv_num(const char *name, double value);
 
+/* CPU time (user + system, getrusage) of this process (children = 0) or
+ * of its waited-for children (children = 1), in ns: write figures report
+ * it per operation (FIG_cpu_us), which the machine's load moves much less
+ * than wall-clock rates. */
+double bench_cpu_ns(int children);
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), ns. */
+double bench_thread_cpu_ns(void);
+/* The 1-minute load average (getloadavg), -1 if unknown. */
+double bench_loadavg(void);
+
 /* Peak resident set of this process (getrusage ru_maxrss), KiB. */
 long bench_peak_rss_kb(void);
 /* ... and of the waited-for children. */
@@ -73,6 +83,15 @@ void bench_die(const char *fmt, ...);
 const char *bench_arg(int argc, char **argv, const char *name, const char *dflt);
 long long bench_arg_int(int argc, char **argv, const char *name, long long dflt);
 int bench_arg_flag(int argc, char **argv, const char *name);
+
+/* Set on a raw SQLite connection (before its first write) exactly the
+ * pragmas lib/store/sqlite.c sets on its own: 2 KiB pages, WAL, a 5 s busy
+ * timeout, foreign_keys, and for fast (SL_FAST) synchronous = NORMAL,
+ * wal_autocheckpoint = 10000, journal_size_limit = 64 MiB, else (SL_DURABLE)
+ * synchronous = FULL with SQLite's default checkpoint interval. The raw
+ * baselines use it so that no ratio is flattered by different settings. */
+struct sqlite3;
+void bench_raw_pragmas(struct sqlite3 *h, int fast);
 
 /* Open a SQLite file handle (durability SL_FAST or SL_DURABLE). */
 sl_db *bench_open_sqlite(const char *path, int durability);

@@ -212,6 +212,88 @@ static const migration migrations[] = {
      "ALTER TABLE holds ADD COLUMN mac_seq INTEGER;"
      "ALTER TABLE holds ADD COLUMN mac BLOB CHECK (mac IS NULL OR length(mac) = 32);"
      "CREATE INDEX holds_tenant ON holds (tenant, id);"},
+    /*
+     * A leaner write path (issue 12): fewer B-trees written per booking
+     * and per post, every row kept as it was (same columns, same order,
+     * same ids).
+     *  - accounts_live is dropped: no query used it (accounts are found by
+     *    primary key; verification walks the primary key range).
+     *  - sessions_time replaces both sessions_blocking and sessions_range:
+     *    one full (not partial) index that covers the conflict scan
+     *    (id, tenant, start_at, end_at, and the status and deleted_at the
+     *    scan filters on) and serves every other time-range scan in
+     *    (start_at, id) order. The conflict scan now also steps over
+     *    cancelled and deleted rows of its range, read from the index
+     *    alone; a booking writes one time index instead of two.
+     *  - entries and holds lose AUTOINCREMENT (neither is ever deleted, so
+     *    the largest id + 1 that a plain INTEGER PRIMARY KEY takes never
+     *    reuses an id): no sqlite_sequence row is written per insert. The
+     *    tables are rebuilt (SQLite cannot drop AUTOINCREMENT in place),
+     *    ids copied as they are. Entries stay keyed by (tenant, seq)
+     *    through the unique entries_seq (measured against WITHOUT ROWID
+     *    keyed by (tenant, seq): bench/README.md). Triggers and indexes are
+     *    made again, since dropping a table drops them (without firing
+     *    the delete trigger).
+     */
+    {6, "leaner write path",
+     "DROP INDEX accounts_live;"
+     ""
+     "DROP INDEX sessions_blocking;"
+     "DROP INDEX sessions_range;"
+     "CREATE INDEX sessions_time ON sessions (tenant, start_at, id, end_at, status, deleted_at);"
+     ""
+     "CREATE TABLE entries_v6 ("
+     "  id INTEGER PRIMARY KEY,"
+     "  tenant INTEGER NOT NULL,"
+     "  seq INTEGER NOT NULL,"
+     "  account INTEGER NOT NULL,"
+     "  kind INTEGER NOT NULL,"
+     "  amount INTEGER NOT NULL,"
+     "  balance_after INTEGER NOT NULL,"
+     "  hold_id INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) BETWEEN 1 AND 128),"
+     "  reference TEXT NOT NULL CHECK (length(CAST(reference AS BLOB)) <= 128),"
+     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
+     "  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+     ") STRICT;"
+     "INSERT INTO entries_v6 SELECT id, tenant, seq, account, kind, amount, balance_after, hold_id,"
+     "  created_at, idem_key, reference, request_hash, hash FROM entries ORDER BY id;"
+     "DROP TABLE entries;"
+     "ALTER TABLE entries_v6 RENAME TO entries;"
+     "CREATE UNIQUE INDEX entries_seq ON entries (tenant, seq);"
+     "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);"
+     "CREATE INDEX entries_account ON entries (tenant, account, seq);"
+     "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
+     "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+     "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries"
+     "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+     ""
+     "CREATE TABLE holds_v6 ("
+     "  id INTEGER PRIMARY KEY,"
+     "  tenant INTEGER NOT NULL,"
+     "  account INTEGER NOT NULL,"
+     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 4),"
+     "  amount INTEGER NOT NULL,"
+     "  captured INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  resolved_at INTEGER NOT NULL,"
+     "  entry_id INTEGER NOT NULL,"
+     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
+     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
+     "  mac_seq INTEGER,"
+     "  mac BLOB CHECK (mac IS NULL OR length(mac) = 32)"
+     ") STRICT;"
+     "INSERT INTO holds_v6 SELECT id, tenant, account, status, amount, captured, expires_at,"
+     "  created_at, resolved_at, entry_id, idem_key, request_hash, mac_seq, mac FROM holds ORDER BY id;"
+     "DROP TABLE holds;"
+     "ALTER TABLE holds_v6 RENAME TO holds;"
+     "CREATE UNIQUE INDEX holds_key ON holds (tenant, idem_key) WHERE idem_key <> '';"
+     "CREATE INDEX holds_active ON holds (tenant, account, expires_at) WHERE status = 1;"
+     "CREATE INDEX holds_tenant ON holds (tenant, id);"
+     ""
+     "DELETE FROM sqlite_sequence WHERE name IN ('entries', 'holds');"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -219,6 +301,17 @@ static const migration migrations[] = {
 int sl__schema_latest(void)
 {
     return migrations[N_MIGRATIONS - 1].version;
+}
+
+const char *sl__schema_sql(int version, const char **description)
+{
+    for (size_t i = 0; i < N_MIGRATIONS; i++)
+        if (migrations[i].version == version) {
+            if (description)
+                *description = migrations[i].description;
+            return migrations[i].sql;
+        }
+    return NULL;
 }
 
 int sl__sqlite_code(int rc)

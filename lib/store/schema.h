@@ -16,6 +16,14 @@
 int sl__schema_latest(void);
 
 /*
+ * The SQL text of migration `version` (1 .. sl__schema_latest()) and, in
+ * *description (may be NULL), its description; NULL for any other version.
+ * Static strings. For tests that build a file of an older schema (as an
+ * older release wrote it) and open it with this one.
+ */
+const char *sl__schema_sql(int version, const char **description);
+
+/*
  * Bring the open database h to the latest schema inside one BEGIN IMMEDIATE
  * transaction. Refuses (SL_ESTORE, message in err) a file that is not a
  * slotledger database or was written by a newer schema. SL_EBUSY when the

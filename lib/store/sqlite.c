@@ -116,18 +116,18 @@ static const query queries[Q_COUNT] = {
     [Q_SESSION_BY_KEY] = {"session_by_key", SL__QUERY_HOT,
         "SELECT " SESSION_COLS " FROM sessions WHERE tenant = ?1 AND idem_key = ?2"
         " AND idem_key <> ''"},
-    /* The conflict scan: deleted_at IS NULL AND status <> 3 repeat the
-     * partial index sessions_blocking's condition word for word, so that
-     * the planner uses it. Used only when the scan's status set is the
-     * one the index encodes (SL__SQ_INDEXED_STATUSES, sqlite_internal.h). */
+    /* The conflict scan: deleted_at IS NULL AND status <> 3 are the
+     * blocking rule (SL__SQ_INDEXED_STATUSES, sqlite_internal.h), tested
+     * on the columns of the index sessions_time (schema migration 6),
+     * which also serves every other time-range scan. */
     [Q_SESSIONS_BLOCKING] = {"sessions_blocking", SL__QUERY_HOT,
-        "SELECT " SESSION_COLS " FROM sessions INDEXED BY sessions_blocking"
+        "SELECT " SESSION_COLS " FROM sessions INDEXED BY sessions_time"
         " WHERE tenant = ?1 AND deleted_at IS NULL AND status <> 3 AND " SESSION_RANGE
         " ORDER BY start_at, id"},
     /* The conflict scan of sl_slots and bookings (SL_SCAN_TIMES_ONLY):
-     * answered from the covering partial index, no table lookups. */
+     * answered from the covering index, no table lookups. */
     [Q_SESSIONS_BUSY] = {"sessions_busy", SL__QUERY_HOT,
-        "SELECT id, tenant, start_at, end_at FROM sessions INDEXED BY sessions_blocking"
+        "SELECT id, tenant, start_at, end_at FROM sessions INDEXED BY sessions_time"
         " WHERE tenant = ?1 AND deleted_at IS NULL AND status <> 3 AND " SESSION_RANGE
         " ORDER BY start_at, id"},
     [Q_SESSIONS_LIVE] = {"sessions_live", SL__QUERY_HOT,
