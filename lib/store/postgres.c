@@ -61,10 +61,6 @@
                   " resolved_at, entry_id, idem_key, request_hash"
 /* $2 = from - 86400 (sessions last at most a day), $3 = to, $4 = from. */
 #define SESSION_RANGE "start_at > $2 AND start_at < $3 AND end_at > $4"
-/* Takes the next id of table `e` when the guard holds; rolled back with
- * the transaction, so ids match the other stores'. */
-#define NEXT_ID(e, guard) "WITH nid AS (UPDATE sl_ids SET last = last + 1 WHERE entity = " e \
-                          " AND " guard " RETURNING last) "
 /* A replace answers (rows changed, row existed): 0 changed of 1 existing
  * means a unique key of another row refused it. */
 #define REPLACED(table) " RETURNING id) SELECT (SELECT count(*) FROM upd)," \
@@ -90,10 +86,9 @@ static const query queries[PQ_COUNT] = {
      * $6 valid_from, $7 valid_until, $8 created_at, $9 updated_at,
      * $10 deleted_at */
     [PQ_RULE_INSERT] = {"IIIIIIIIII",
-        NEXT_ID("1", "true")
         "INSERT INTO rules (tenant, id, weekday, start_min, end_min, valid_from, valid_until,"
-        " created_at, updated_at, deleted_at) SELECT $2, last, $3, $4, $5, $6, $7, $8, $9, $10"
-        " FROM nid RETURNING id"},
+        " created_at, updated_at, deleted_at) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " RETURNING id"},
     [PQ_RULE_UPDATE] = {"IIIIIIIIII",
         "UPDATE rules SET weekday = $3, start_min = $4, end_min = $5, valid_from = $6,"
         " valid_until = $7, created_at = $8, updated_at = $9, deleted_at = $10"
@@ -106,9 +101,9 @@ static const query queries[PQ_COUNT] = {
     /* overrides: $1 id, $2 tenant, $3 date, $4 windows, $5 created_at,
      * $6 updated_at, $7 deleted_at */
     [PQ_OVERRIDE_INSERT] = {"IIIBIII",
-        NEXT_ID("2", "NOT EXISTS (SELECT 1 FROM overrides WHERE tenant = $2 AND date = $3)")
         "INSERT INTO overrides (tenant, id, date, windows, created_at, updated_at, deleted_at)"
-        " SELECT $2, last, $3, $4, $5, $6, $7 FROM nid RETURNING id"},
+        " SELECT $2, $1, $3, $4, $5, $6, $7"
+        " WHERE NOT EXISTS (SELECT 1 FROM overrides WHERE tenant = $2 AND date = $3) RETURNING id"},
     [PQ_OVERRIDE_UPDATE] = {"IIIBIII",
         "WITH upd AS (UPDATE overrides SET date = $3, windows = $4, created_at = $5, updated_at = $6,"
         " deleted_at = $7 WHERE tenant = $2 AND id = $1 AND NOT EXISTS (SELECT 1 FROM overrides o"
@@ -126,11 +121,11 @@ static const query queries[PQ_COUNT] = {
      * $11 created_at, $12 updated_at, $13 deleted_at, $14 idem_key,
      * $15 request_hash */
     [PQ_SESSION_INSERT] = {"IIIIIIIIIIIIIBB",
-        NEXT_ID("3", "NOT ($14 <> ''::bytea AND EXISTS (SELECT 1 FROM sessions"
-                     " WHERE tenant = $2 AND idem_key = $14 AND idem_key <> ''::bytea))")
         "INSERT INTO sessions (tenant, id, student, start_at, end_at, status, kind, credits,"
         " hold_id, series_id, created_at, updated_at, deleted_at, idem_key, request_hash)"
-        " SELECT $2, last, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM nid RETURNING id"},
+        " SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15"
+        " WHERE NOT ($14 <> ''::bytea AND EXISTS (SELECT 1 FROM sessions"
+        " WHERE tenant = $2 AND idem_key = $14 AND idem_key <> ''::bytea)) RETURNING id"},
     [PQ_SESSION_UPDATE] = {"IIIIIIIIIIIIIBB",
         "WITH upd AS (UPDATE sessions SET student = $3, start_at = $4, end_at = $5, status = $6,"
         " kind = $7, credits = $8, hold_id = $9, series_id = $10, created_at = $11, updated_at = $12,"
@@ -186,13 +181,13 @@ static const query queries[PQ_COUNT] = {
 
     /* entries: $1 tenant, $2 seq, $3 account, $4 kind, $5 amount,
      * $6 balance_after, $7 hold_id, $8 created_at, $9 idem_key,
-     * $10 reference, $11 request_hash, $12 hash */
-    [PQ_ENTRY_INSERT] = {"IIIIIIIIBBBB",
-        NEXT_ID("4", "NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND seq = $2)"
-                     " AND NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND idem_key = $9)")
+     * $10 reference, $11 request_hash, $12 hash, $13 id */
+    [PQ_ENTRY_INSERT] = {"IIIIIIIIBBBBI",
         "INSERT INTO entries (tenant, id, seq, account, kind, amount, balance_after, hold_id,"
         " created_at, idem_key, reference, request_hash, hash)"
-        " SELECT $1, last, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM nid RETURNING id"},
+        " SELECT $1, $13, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
+        " WHERE NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND seq = $2)"
+        " AND NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND idem_key = $9) RETURNING id"},
     [PQ_ENTRY_BY_KEY] = {"IB", "SELECT " ENTRY_COLS " FROM entries WHERE tenant = $1 AND idem_key = $2"},
     [PQ_ENTRY_LAST] = {"I", "SELECT " ENTRY_COLS " FROM entries WHERE tenant = $1 ORDER BY seq DESC LIMIT 1"},
     [PQ_ENTRIES_TENANT] = {"II",
@@ -204,11 +199,11 @@ static const query queries[PQ_COUNT] = {
      * $6 captured, $7 expires_at, $8 created_at, $9 resolved_at,
      * $10 entry_id, $11 idem_key, $12 request_hash */
     [PQ_HOLD_INSERT] = {"IIIIIIIIIIBB",
-        NEXT_ID("5", "NOT ($11 <> ''::bytea AND EXISTS (SELECT 1 FROM holds"
-                     " WHERE tenant = $2 AND idem_key = $11 AND idem_key <> ''::bytea))")
         "INSERT INTO holds (tenant, id, account, status, amount, captured, expires_at, created_at,"
         " resolved_at, entry_id, idem_key, request_hash)"
-        " SELECT $2, last, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM nid RETURNING id"},
+        " SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
+        " WHERE NOT ($11 <> ''::bytea AND EXISTS (SELECT 1 FROM holds"
+        " WHERE tenant = $2 AND idem_key = $11 AND idem_key <> ''::bytea)) RETURNING id"},
     [PQ_HOLD_UPDATE] = {"IIIIIIIIIIBB",
         "WITH upd AS (UPDATE holds SET account = $3, status = $4, amount = $5, captured = $6,"
         " expires_at = $7, created_at = $8, resolved_at = $9, entry_id = $10, idem_key = $11,"
@@ -234,6 +229,8 @@ static const query queries[PQ_COUNT] = {
     [PQ_HOLD_MAC_GET] = {"II", "SELECT mac_seq, mac FROM holds WHERE tenant = $1 AND id = $2"},
     /* Verification reads every hold of a tenant, in id order (primary key). */
     [PQ_HOLDS_TENANT] = {"I", "SELECT " HOLD_COLS " FROM holds WHERE tenant = $1 ORDER BY id"},
+    /* ids: $2 fresh values of sequence sl_ids_<$1> (postgres_schema.c) */
+    [PQ_IDS] = {"II", "SELECT nextval(('sl_ids_' || $1)::regclass) FROM generate_series(1, $2)"},
 };
 
 const char *sl__pg_query(int i, const char **types)
@@ -558,17 +555,127 @@ int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, 
     return SL_OK;
 }
 
-int sl__pg_put(sl_store *st, int which, const pg_params *p, sl_id *id, const char *what)
+/* ---- ids ------------------------------------------------------------------ */
+
+static int grow_ids(sl_id **v, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return SL_OK;
+    size_t n = *cap ? *cap * 2 : PG_ID_BLOCK * 2;
+    while (n < need)
+        n *= 2;
+    sl_id *p = realloc(*v, n * sizeof(**v));
+    if (!p)
+        return SL_ENOMEM;
+    *v = p;
+    *cap = n;
+    return SL_OK;
+}
+
+static int desc(const void *a, const void *b)
+{
+    sl_id x = *(const sl_id *)a, y = *(const sl_id *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Fetches PG_ID_BLOCK ids of table t from its sequence (one round trip,
+ * inside the open transaction; a sequence never gives a value twice). */
+static int ids_refill(pg_store *s, int t)
+{
+    pg_idpool *ip = &s->ids[t];
+    pg_params p = {0};
+    int rc;
+    sl__pg_p_i64(&p, t);
+    sl__pg_p_i64(&p, PG_ID_BLOCK);
+    PGresult *r = sl__pg_run(&s->base, PQ_IDS, &p, "taking ids", &rc);
+    if (!r)
+        return rc;
+    int n = PQntuples(r);
+    if (grow_ids(&ip->free, &ip->capfree, ip->nfree + (size_t)n) != SL_OK) {
+        PQclear(r);
+        return sl_store_error(&s->base, SL_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++)
+        ip->free[ip->nfree++] = sl__pg_i64(r, i, 0);
+    PQclear(r);
+    qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
+    return ip->nfree ? SL_OK : sl_store_error(&s->base, SL_ESTORE, "postgres: taking ids: none came back");
+}
+
+/* The next id of table t for an insert of the open transaction. */
+static int ids_take(pg_store *s, int t, sl_id *out)
+{
+    pg_idpool *ip = &s->ids[t];
+    int rc;
+    if (ip->nfree == 0 && (rc = ids_refill(s, t)) != SL_OK)
+        return rc;
+    if (grow_ids(&ip->taken, &ip->captaken, ip->ntaken + 1) != SL_OK)
+        return sl_store_error(&s->base, SL_ENOMEM, "out of memory");
+    *out = ip->free[--ip->nfree];
+    ip->taken[ip->ntaken++] = *out;
+    return SL_OK;
+}
+
+/* An insert refused by a key: its id was not used. */
+static void ids_give_back(pg_store *s, int t, sl_id id)
+{
+    pg_idpool *ip = &s->ids[t];
+    for (size_t i = ip->ntaken; i-- > 0;)
+        if (ip->taken[i] == id) {
+            ip->taken[i] = ip->taken[--ip->ntaken];
+            ip->free[ip->nfree++] = id; /* capfree > nfree: it came from there */
+            qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
+            return;
+        }
+}
+
+/* At the end of a transaction: committed (keep), rolled back cleanly
+ * (reuse), or unknown after a lost connection (forget). */
+enum { IDS_COMMITTED, IDS_ROLLED_BACK, IDS_UNKNOWN };
+static void ids_end(pg_store *s, int how)
+{
+    for (int t = 1; t <= PG_ID_TABLES; t++) {
+        pg_idpool *ip = &s->ids[t];
+        if (how == IDS_ROLLED_BACK && ip->ntaken > 0 &&
+            grow_ids(&ip->free, &ip->capfree, ip->nfree + ip->ntaken) == SL_OK) {
+            memcpy(ip->free + ip->nfree, ip->taken, ip->ntaken * sizeof(sl_id));
+            ip->nfree += ip->ntaken;
+            qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
+        }
+        ip->ntaken = 0;
+    }
+}
+
+static void ids_free(pg_store *s)
+{
+    for (int t = 1; t <= PG_ID_TABLES; t++) {
+        free(s->ids[t].free);
+        free(s->ids[t].taken);
+    }
+}
+
+int sl__pg_put(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, const char *what)
 {
     int rc;
+    sl_id nid = 0;
+    if (*id == 0) {
+        if ((rc = ids_take(P(st), table, &nid)) != SL_OK)
+            return rc;
+        int n = p->n; /* rewrite parameter id_param in place */
+        p->n = id_param;
+        sl__pg_p_i64(p, nid);
+        p->n = n;
+    }
     PGresult *r = sl__pg_run(st, which, p, what, &rc);
     if (!r)
         return rc;
     if (*id == 0) { /* insert: RETURNING id, no row when a key refused it */
-        if (PQntuples(r) == 1)
-            *id = sl__pg_i64(r, 0, 0);
-        else
+        if (PQntuples(r) == 1) {
+            *id = nid;
+        } else {
+            ids_give_back(P(st), table, nid);
             rc = SL_EEXISTS;
+        }
     } else if (PQnfields(r) == 2 && PQntuples(r) == 1) { /* guarded replace */
         if (sl__pg_i64(r, 0, 0) == 0)
             rc = sl__pg_i64(r, 0, 1) == 0 ? SL_ENOTFOUND : SL_EEXISTS;
@@ -691,6 +798,10 @@ static int pg_commit(sl_store *st)
         rc = sl_store_error(st, SL_ESTORE, "postgres: commit: an earlier statement of the transaction failed, "
                                            "so the server rolled it back");
     PQclear(r);
+    if (rc == SL_OK)
+        ids_end(s, IDS_COMMITTED);
+    else if (s->broken)
+        ids_end(s, IDS_UNKNOWN); /* the commit may have reached the server */
     return rc;
 }
 
@@ -699,6 +810,9 @@ static int pg_rollback(sl_store *st)
     pg_store *s = P(st);
     s->begin_pending = 0;
     key_cache_clear(s);
+    /* After a failed commit on a lost connection, ids_end already forgot
+     * the ids (no-op here); otherwise nothing of the transaction stays. */
+    ids_end(s, s->broken ? IDS_UNKNOWN : IDS_ROLLED_BACK);
     if (s->broken || PQstatus(s->conn) != CONNECTION_OK || PQtransactionStatus(s->conn) == PQTRANS_IDLE)
         return SL_OK; /* nothing was sent, or the server discarded the transaction of a lost connection */
     PGresult *r = exec_end(s, "ROLLBACK");
@@ -716,6 +830,7 @@ static void pg_free(sl_store *st)
 {
     pg_store *s = P(st);
     key_cache_clear(s);
+    ids_free(s);
     PQfinish(s->conn);
     free(s);
 }

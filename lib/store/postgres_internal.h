@@ -77,8 +77,25 @@ enum {
     PQ_HOLD_MAC_PUT,
     PQ_HOLD_MAC_GET,
     PQ_HOLDS_TENANT,
+    PQ_IDS,
     PQ_COUNT
 };
+
+/* Tables whose ids come from a sequence, sl_ids_<n> (postgres_schema.c). */
+enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_TABLES = PG_ID_HOLD };
+/* Ids fetched per round trip when a pool runs dry. */
+#define PG_ID_BLOCK 16
+
+/* The ids of one table this connection holds: `free` (descending, the
+ * next id last) fetched from the sequence and not used yet, `taken` used
+ * by inserts of the open transaction. A clean rollback gives `taken` back
+ * to `free` (nobody else can hold them), so one connection hands out ids
+ * in order, as the other stores do; a commit keeps them; a lost
+ * connection forgets them (the commit may have happened). */
+typedef struct pg_idpool {
+    sl_id *free, *taken;
+    size_t nfree, ntaken, capfree, captaken;
+} pg_idpool;
 
 typedef struct pg_store {
     sl_store base; /* first member */
@@ -102,6 +119,7 @@ typedef struct pg_store {
     sl_id kc_tenant;
     char kc_key[SL_KEY_MAX + 1];
     PGresult *kc_res[3];
+    pg_idpool ids[PG_ID_TABLES + 1]; /* [PG_ID_RULE..PG_ID_HOLD] */
 } pg_store;
 
 static inline pg_store *P(sl_store *st)
@@ -151,10 +169,12 @@ int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
 /* A write returning nothing, with its affected row count in *n (may be NULL). */
 int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, int64_t *n);
 
-/* Runs an insert (*id == 0: the id chosen is written back) or a replace of
- * row *id. SL_EEXISTS (no message) when a unique key refused it,
- * SL_ENOTFOUND when there is no row *id of that tenant. */
-int sl__pg_put(sl_store *st, int which, const pg_params *p, sl_id *id, const char *what);
+/* Runs an insert (*id == 0: an id of table `table` (PG_ID_*) is taken
+ * from the pool, put into parameter id_param of p and written back) or a
+ * replace of row *id. SL_EEXISTS (no message) when a unique key refused
+ * it (the id goes back to the pool), SL_ENOTFOUND when there is no row
+ * *id of that tenant. */
+int sl__pg_put(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, const char *what);
 
 static inline int pg_invalid(sl_store *st, const char *msg)
 {

@@ -129,8 +129,9 @@ static int pg_entry_append(sl_store *st, sl_entry *e)
     sl__pg_p_str(&p, e->reference);
     sl__pg_p_bytes(&p, e->request_hash, sizeof(e->request_hash));
     sl__pg_p_bytes(&p, e->hash, sizeof(e->hash));
+    sl__pg_p_i64(&p, 0); /* $13: the id, from the pool */
     sl_id id = 0;
-    rc = sl__pg_put(st, PQ_ENTRY_INSERT, &p, &id, "appending an entry");
+    rc = sl__pg_put(st, PQ_ENTRY_INSERT, &p, PG_ID_ENTRY, 12, &id, "appending an entry");
     if (rc == SL_EEXISTS) {
         char msg[PG_MSG_SIZE];
         snprintf(msg, sizeof(msg), "postgres: tenant %lld already has an entry with key \"%s\" or seq %lld",
@@ -231,7 +232,7 @@ static int pg_hold_put(sl_store *st, sl_credit_hold *h)
     sl__pg_p_i64(&p, h->entry_id);
     sl__pg_p_str(&p, h->key);
     sl__pg_p_bytes(&p, h->request_hash, sizeof(h->request_hash));
-    rc = sl__pg_put(st, h->id == 0 ? PQ_HOLD_INSERT : PQ_HOLD_UPDATE, &p, &h->id,
+    rc = sl__pg_put(st, h->id == 0 ? PQ_HOLD_INSERT : PQ_HOLD_UPDATE, &p, PG_ID_HOLD, 0, &h->id,
                     h->id == 0 ? "inserting a hold" : "replacing a hold");
     if (rc == SL_EEXISTS) {
         char msg[PG_MSG_SIZE];
