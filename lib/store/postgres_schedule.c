@@ -269,6 +269,8 @@ static int pg_session_put(sl_store *st, sl_session *x)
     sl__pg_p_deleted(&p, x->deleted_at);
     sl__pg_p_str(&p, x->key);
     sl__pg_p_bytes(&p, x->request_hash, sizeof(x->request_hash));
+    if (x->id == 0 && sl__pg_may_defer(st, x->tenant) && sl__pg_key_absent(st, 0, x->tenant, x->key))
+        return sl__pg_defer(st, PQ_SESSION_INSERT, &p, PG_ID_SESSION, 0, &x->id, 0, x->key);
     rc = sl__pg_put(st, x->id == 0 ? PQ_SESSION_INSERT : PQ_SESSION_UPDATE, &p, PG_ID_SESSION, 0, &x->id,
                     x->id == 0 ? "inserting a session" : "replacing a session");
     if (rc == SL_EEXISTS) {
@@ -343,7 +345,18 @@ static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
     sl__pg_p_i64(&p, lo);
     sl__pg_p_i64(&p, to);
     sl__pg_p_i64(&p, from);
-    return session_rows(st, which, &p, busy ? read_busy : read_session, cb, ctx, "scanning sessions by time");
+    PGresult *r = busy ? sl__pg_ahead_busy(st, tenant, from, to) : NULL;
+    if (!r)
+        return session_rows(st, which, &p, busy ? read_busy : read_session, cb, ctx, "scanning sessions by time");
+    int rc = SL_OK; /* read ahead over a wider range: keep this scan's rows */
+    sl_session x;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        read_busy(r, i, &x);
+        if (x.start > lo && x.start < to && x.end > from)
+            rc = cb(ctx, &x);
+    }
+    PQclear(r);
+    return rc;
 }
 
 static int pg_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
