@@ -88,7 +88,10 @@ def main():
                                  ("post", lambda: library(build, conninfo, "post", procs, seconds, durability,
                                                             "p" + tag)),
                                  ("pgbench -N", lambda: pgbench(binaries[-1], env, procs, seconds, durability))):
-                    results.setdefault((durability, procs, name), []).append(fn())
+                    fig = fn()
+                    results.setdefault((durability, procs, name), []).append(fig)
+                    print("# round %d %s %d %s: %.0f/s, %.0f us CPU/op, load %.1f" % (
+                        r, durability, procs, name, fig[0], fig[1], fig[2]), file=sys.stderr, flush=True)
                     time.sleep(0.2)
     print("| durability | clients | workload | per s (each round) | client CPU us/op | load1 |")
     print("|---|---:|---|---|---:|---:|")
