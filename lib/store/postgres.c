@@ -33,10 +33,25 @@
  *
  * Scans read the whole result, then call back: a callback may even write.
  *
- * Round trips (tests/check_pg.c counts them): one per statement, with
- * begin riding on the first; the core's three lookups of an idempotency
- * key (sessions, entries, holds) go out together in one pipeline and are
- * answered from that result until the next statement.
+ * Round trips (tests/check_pg.c counts them and the README states them):
+ * one per pipeline of statements, with begin riding on the first; inside
+ * a write transaction that holds the tenant's lock the store also
+ *  - looks an idempotency key up in sessions, entries and holds at once,
+ *    and reads the tenant and its rules ahead with them (a booking asks
+ *    for them next);
+ *  - reads the blocking sessions around a slot query's dates ahead with
+ *    its overrides, and an account's active holds and the ledger head
+ *    ahead with the account (a post and a booking with credits);
+ *  - holds back the inserts whose outcome it knows (the key was looked up
+ *    in this transaction and not written since; an entry's seq follows
+ *    the head it read; ids come from its pool) and account upserts, and
+ *    sends them with the next statement or in one pipeline with COMMIT.
+ * Anything read ahead is dropped at the first write. The lock keeps every
+ * other writer of the tenant out, so a held-back write fails only if the
+ * server finds something the core's checks could not see (a fault): the
+ * next statement or the commit then fails with the mapped code, and the
+ * core rolls back -- a failed call still writes nothing. Without the lock
+ * (the test-only switch) nothing is held back or read ahead.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -61,10 +76,6 @@
                   " resolved_at, entry_id, idem_key, request_hash"
 /* $2 = from - 86400 (sessions last at most a day), $3 = to, $4 = from. */
 #define SESSION_RANGE "start_at > $2 AND start_at < $3 AND end_at > $4"
-/* Takes the next id of table `e` when the guard holds; rolled back with
- * the transaction, so ids match the other stores'. */
-#define NEXT_ID(e, guard) "WITH nid AS (UPDATE sl_ids SET last = last + 1 WHERE entity = " e \
-                          " AND " guard " RETURNING last) "
 /* A replace answers (rows changed, row existed): 0 changed of 1 existing
  * means a unique key of another row refused it. */
 #define REPLACED(table) " RETURNING id) SELECT (SELECT count(*) FROM upd)," \
@@ -90,10 +101,9 @@ static const query queries[PQ_COUNT] = {
      * $6 valid_from, $7 valid_until, $8 created_at, $9 updated_at,
      * $10 deleted_at */
     [PQ_RULE_INSERT] = {"IIIIIIIIII",
-        NEXT_ID("1", "true")
         "INSERT INTO rules (tenant, id, weekday, start_min, end_min, valid_from, valid_until,"
-        " created_at, updated_at, deleted_at) SELECT $2, last, $3, $4, $5, $6, $7, $8, $9, $10"
-        " FROM nid RETURNING id"},
+        " created_at, updated_at, deleted_at) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " RETURNING id"},
     [PQ_RULE_UPDATE] = {"IIIIIIIIII",
         "UPDATE rules SET weekday = $3, start_min = $4, end_min = $5, valid_from = $6,"
         " valid_until = $7, created_at = $8, updated_at = $9, deleted_at = $10"
@@ -106,9 +116,9 @@ static const query queries[PQ_COUNT] = {
     /* overrides: $1 id, $2 tenant, $3 date, $4 windows, $5 created_at,
      * $6 updated_at, $7 deleted_at */
     [PQ_OVERRIDE_INSERT] = {"IIIBIII",
-        NEXT_ID("2", "NOT EXISTS (SELECT 1 FROM overrides WHERE tenant = $2 AND date = $3)")
         "INSERT INTO overrides (tenant, id, date, windows, created_at, updated_at, deleted_at)"
-        " SELECT $2, last, $3, $4, $5, $6, $7 FROM nid RETURNING id"},
+        " SELECT $2, $1, $3, $4, $5, $6, $7"
+        " WHERE NOT EXISTS (SELECT 1 FROM overrides WHERE tenant = $2 AND date = $3) RETURNING id"},
     [PQ_OVERRIDE_UPDATE] = {"IIIBIII",
         "WITH upd AS (UPDATE overrides SET date = $3, windows = $4, created_at = $5, updated_at = $6,"
         " deleted_at = $7 WHERE tenant = $2 AND id = $1 AND NOT EXISTS (SELECT 1 FROM overrides o"
@@ -127,11 +137,11 @@ static const query queries[PQ_COUNT] = {
      * $11 created_at, $12 updated_at, $13 deleted_at, $14 idem_key,
      * $15 request_hash */
     [PQ_SESSION_INSERT] = {"IIIIIIIIIIIIIBB",
-        NEXT_ID("3", "NOT ($14 <> ''::bytea AND EXISTS (SELECT 1 FROM sessions"
-                     " WHERE tenant = $2 AND idem_key = $14 AND idem_key <> ''::bytea))")
         "INSERT INTO sessions (tenant, id, student, start_at, end_at, status, kind, credits,"
         " hold_id, series_id, created_at, updated_at, deleted_at, idem_key, request_hash)"
-        " SELECT $2, last, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM nid RETURNING id"},
+        " SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15"
+        " WHERE NOT ($14 <> ''::bytea AND EXISTS (SELECT 1 FROM sessions"
+        " WHERE tenant = $2 AND idem_key = $14 AND idem_key <> ''::bytea)) RETURNING id"},
     [PQ_SESSION_UPDATE] = {"IIIIIIIIIIIIIBB",
         "WITH upd AS (UPDATE sessions SET student = $3, start_at = $4, end_at = $5, status = $6,"
         " kind = $7, credits = $8, hold_id = $9, series_id = $10, created_at = $11, updated_at = $12,"
@@ -187,13 +197,13 @@ static const query queries[PQ_COUNT] = {
 
     /* entries: $1 tenant, $2 seq, $3 account, $4 kind, $5 amount,
      * $6 balance_after, $7 hold_id, $8 created_at, $9 idem_key,
-     * $10 reference, $11 request_hash, $12 hash */
-    [PQ_ENTRY_INSERT] = {"IIIIIIIIBBBB",
-        NEXT_ID("4", "NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND seq = $2)"
-                     " AND NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND idem_key = $9)")
+     * $10 reference, $11 request_hash, $12 hash, $13 id */
+    [PQ_ENTRY_INSERT] = {"IIIIIIIIBBBBI",
         "INSERT INTO entries (tenant, id, seq, account, kind, amount, balance_after, hold_id,"
         " created_at, idem_key, reference, request_hash, hash)"
-        " SELECT $1, last, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM nid RETURNING id"},
+        " SELECT $1, $13, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
+        " WHERE NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND seq = $2)"
+        " AND NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND idem_key = $9) RETURNING id"},
     [PQ_ENTRY_BY_KEY] = {"IB", "SELECT " ENTRY_COLS " FROM entries WHERE tenant = $1 AND idem_key = $2"},
     [PQ_ENTRY_LAST] = {"I", "SELECT " ENTRY_COLS " FROM entries WHERE tenant = $1 ORDER BY seq DESC LIMIT 1"},
     [PQ_ENTRIES_TENANT] = {"II",
@@ -205,11 +215,11 @@ static const query queries[PQ_COUNT] = {
      * $6 captured, $7 expires_at, $8 created_at, $9 resolved_at,
      * $10 entry_id, $11 idem_key, $12 request_hash */
     [PQ_HOLD_INSERT] = {"IIIIIIIIIIBB",
-        NEXT_ID("5", "NOT ($11 <> ''::bytea AND EXISTS (SELECT 1 FROM holds"
-                     " WHERE tenant = $2 AND idem_key = $11 AND idem_key <> ''::bytea))")
         "INSERT INTO holds (tenant, id, account, status, amount, captured, expires_at, created_at,"
         " resolved_at, entry_id, idem_key, request_hash)"
-        " SELECT $2, last, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM nid RETURNING id"},
+        " SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
+        " WHERE NOT ($11 <> ''::bytea AND EXISTS (SELECT 1 FROM holds"
+        " WHERE tenant = $2 AND idem_key = $11 AND idem_key <> ''::bytea)) RETURNING id"},
     [PQ_HOLD_UPDATE] = {"IIIIIIIIIIBB",
         "WITH upd AS (UPDATE holds SET account = $3, status = $4, amount = $5, captured = $6,"
         " expires_at = $7, created_at = $8, resolved_at = $9, entry_id = $10, idem_key = $11,"
@@ -235,6 +245,10 @@ static const query queries[PQ_COUNT] = {
     [PQ_HOLD_MAC_GET] = {"II", "SELECT mac_seq, mac FROM holds WHERE tenant = $1 AND id = $2"},
     /* Verification reads every hold of a tenant, in id order (primary key). */
     [PQ_HOLDS_TENANT] = {"I", "SELECT " HOLD_COLS " FROM holds WHERE tenant = $1 ORDER BY id"},
+    /* ids: $2 fresh values of sequence sl_ids_<$1> (postgres_schema.c) */
+    [PQ_IDS] = {"II", "SELECT nextval(('sl_ids_' || $1)::regclass) FROM generate_series(1, $2)"},
+    /* read ahead with an account in a write transaction: $1 tenant, $2 account */
+    [PQ_HOLDS_ACTIVE] = {"II", "SELECT " HOLD_COLS " FROM holds WHERE tenant = $1 AND account = $2 AND status = 1"},
 };
 
 const char *sl__pg_query(int i, const char **types)
@@ -384,10 +398,15 @@ typedef struct pg_call {
     PGresult *r;
 } pg_call;
 
+/* which == PG_COMMIT: "COMMIT" (ends a pipeline of held-back writes). */
+#define PG_COMMIT (-1)
+
 static int send_prepared(PGconn *c, const pg_call *call)
 {
     char name[16];
     const pg_params *p = call->p;
+    if (call->which == PG_COMMIT)
+        return PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 1);
     snprintf(name, sizeof(name), "sl%d", call->which);
     return PQsendQueryPrepared(c, name, p ? p->n : 0, p ? p->val : NULL, p ? p->len : NULL, p ? p->fmt : NULL, 1);
 }
@@ -450,16 +469,240 @@ static int run_pipeline(pg_store *s, pg_call *calls, int n, const char *what)
     return rc;
 }
 
-/* Runs calls[0..n): one round trip, whatever n. On failure every result
- * is NULL. A connection found dead by the transaction's first statements
- * (a server restart while the store was idle) is reset and the statements
- * sent once more: nothing had been done, so that is safe. */
+/* ---- held-back writes, what the transaction knows, read-ahead ------------ */
+
+static int is_write(int which)
+{
+    return which >= 0 && strncmp(queries[which].sql, "SELECT", 6) != 0;
+}
+
+static void ahead_clear(pg_store *s)
+{
+    for (int i = 0; i < PG_READ_AHEAD; i++) {
+        PQclear(s->ahead[i].r);
+        s->ahead[i].r = NULL;
+    }
+}
+
+static void dq_clear(pg_store *s)
+{
+    for (int i = 0; i < s->ndq; i++)
+        free(s->dq[i].data);
+    s->ndq = 0;
+}
+
+/* Forgets everything a transaction learnt or held back. */
+static void tx_forget(pg_store *s)
+{
+    ahead_clear(s);
+    dq_clear(s);
+    s->kn_valid = 0;
+    s->el_valid = 0;
+}
+
+/* The int8 arguments of p (at most 4); -1 when p has others. */
+static int int_args(const pg_params *p, int64_t *arg)
+{
+    if (!p || p->n > 4)
+        return -1;
+    for (int i = 0; i < p->n; i++) {
+        if (!p->val[i] || p->len[i] != 8)
+            return -1;
+        uint64_t u = 0;
+        for (int k = 0; k < 8; k++)
+            u = u << 8 | (unsigned char)p->val[i][k];
+        arg[i] = (int64_t)u;
+    }
+    return p->n;
+}
+
+static void ahead_put(pg_store *s, int which, const pg_params *p, PGresult *r)
+{
+    for (int i = 0; i < PG_READ_AHEAD; i++)
+        if (!s->ahead[i].r) {
+            pg_ahead *a = &s->ahead[i];
+            a->which = which;
+            a->n = int_args(p, a->arg);
+            a->r = r;
+            return;
+        }
+    PQclear(r);
+}
+
+PGresult *sl__pg_ahead_take(sl_store *st, int which, sl_id x, sl_id y)
+{
+    pg_store *s = P(st);
+    for (int i = 0; i < PG_READ_AHEAD; i++) {
+        pg_ahead *a = &s->ahead[i];
+        if (a->r && a->which == which && a->n >= 1 && a->arg[0] == x && (a->n == 1 || a->arg[1] == y)) {
+            PGresult *r = a->r;
+            a->r = NULL;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+PGresult *sl__pg_ahead_busy(sl_store *st, sl_id tenant, int64_t from, int64_t to)
+{
+    pg_store *s = P(st);
+    for (int i = 0; i < PG_READ_AHEAD; i++) {
+        pg_ahead *a = &s->ahead[i]; /* arguments: tenant, lo - 86400, hi, lo */
+        if (a->r && a->which == PQ_SESSIONS_BUSY && a->n == 4 && a->arg[0] == tenant && a->arg[3] <= from &&
+            to <= a->arg[2]) {
+            PGresult *r = a->r;
+            a->r = NULL;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+int sl__pg_may_defer(sl_store *st, sl_id tenant)
+{
+    pg_store *s = P(st);
+    return s->lock_tenant == -1 || (s->lock_tenant != 0 && s->lock_tenant == tenant);
+}
+
+int sl__pg_key_absent(sl_store *st, int kt, sl_id tenant, const char *key)
+{
+    pg_store *s = P(st);
+    if (key[0] == '\0')
+        return 1;
+    return s->kn_valid && s->kn_tenant == tenant && strcmp(s->kn_key, key) == 0 && s->kn_absent[kt];
+}
+
+int sl__pg_seq_free(sl_store *st, sl_id tenant, int64_t seq)
+{
+    pg_store *s = P(st);
+    return s->el_valid && s->el_tenant == tenant && seq > s->el_seq;
+}
+
+void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq)
+{
+    pg_store *s = P(st);
+    s->el_valid = 1;
+    s->el_tenant = tenant;
+    s->el_seq = seq;
+}
+
+static int ids_take(pg_store *s, int t, sl_id *out);
+
+int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, int kt,
+                 const char *key)
+{
+    pg_store *s = P(st);
+    int rc;
+    sl_id nid = 0;
+    if (s->ndq == s->capdq) {
+        int cap = s->capdq ? s->capdq * 2 : 8;
+        pg_deferred *q = realloc(s->dq, (size_t)cap * sizeof(*q));
+        if (!q)
+            return sl_store_error(st, SL_ENOMEM, "out of memory");
+        s->dq = q;
+        s->capdq = cap;
+    }
+    if (table != 0) {
+        if ((rc = ids_take(s, table, &nid)) != SL_OK)
+            return rc;
+        int n = p->n; /* rewrite parameter id_param in place */
+        p->n = id_param;
+        sl__pg_p_i64(p, nid);
+        p->n = n;
+    }
+    size_t total = 1, off = 0;
+    for (int i = 0; i < p->n; i++)
+        if (p->val[i] && p->val[i] != (const char *)p->i8[i])
+            total += (size_t)p->len[i];
+    pg_deferred *d = &s->dq[s->ndq];
+    if (!(d->data = malloc(total)))
+        return sl_store_error(st, SL_ENOMEM, "out of memory"); /* the id stays taken: a rollback returns it */
+    d->which = which;
+    d->p = *p;
+    for (int i = 0; i < p->n; i++) {
+        if (!p->val[i])
+            continue;
+        if (p->val[i] == (const char *)p->i8[i]) {
+            d->p.val[i] = (const char *)d->p.i8[i];
+        } else {
+            memcpy(d->data + off, p->val[i], (size_t)p->len[i]);
+            d->p.val[i] = d->data + off;
+            off += (size_t)p->len[i];
+        }
+    }
+    s->ndq++;
+    ahead_clear(s); /* what was read ahead may be what this write changes */
+    if (key && key[0] && s->kn_valid && strcmp(s->kn_key, key) == 0)
+        s->kn_absent[kt] = 0; /* written now */
+    if (id)
+        *id = nid;
+    return SL_OK;
+}
+
+static int run_now(pg_store *s, pg_call *calls, int n, const char *what);
+
+/* Runs calls[0..n) after the held-back writes, in one pipeline. A held
+ * insert that the server answered with no row (a key taken meanwhile: only
+ * possible without the tenant's lock) fails the call with SL_EBUSY. */
+static int run_with_held(pg_store *s, pg_call *calls, int n, const char *what)
+{
+    int nd = s->ndq, rc;
+    pg_call stack[16], *all = nd + n <= 16 ? stack : malloc((size_t)(nd + n) * sizeof(*all));
+    if (!all)
+        return sl_store_error(&s->base, SL_ENOMEM, "out of memory");
+    for (int i = 0; i < nd; i++)
+        all[i] = (pg_call){s->dq[i].which, &s->dq[i].p, NULL};
+    memcpy(all + nd, calls, (size_t)n * sizeof(*all));
+    rc = run_now(s, all, nd + n, what);
+    for (int i = 0; i < nd; i++) {
+        if (rc == SL_OK && strstr(queries[all[i].which].sql, "RETURNING") && PQntuples(all[i].r) != 1)
+            rc = sl_store_error(&s->base, SL_EBUSY,
+                                "postgres: a concurrent transaction wrote the same key; retry");
+        PQclear(all[i].r);
+    }
+    for (int i = 0; i < n; i++) {
+        calls[i].r = all[nd + i].r;
+        if (rc != SL_OK) {
+            PQclear(calls[i].r);
+            calls[i].r = NULL;
+        }
+    }
+    if (all != stack)
+        free(all);
+    dq_clear(s);
+    return rc;
+}
+
+/* Runs calls[0..n) (with the writes held back before them): one round
+ * trip. A write among them ends what the transaction knows and read. */
 static int run_calls(pg_store *s, pg_call *calls, int n, const char *what)
 {
     key_cache_clear(s);
+    for (int i = 0; i < n; i++)
+        if (is_write(calls[i].which)) {
+            ahead_clear(s);
+            s->kn_valid = 0;
+            s->el_valid = 0;
+        }
+    if (s->ndq > 0)
+        return run_with_held(s, calls, n, what);
+    return run_now(s, calls, n, what);
+}
+
+/* Runs calls[0..n): one round trip, whatever n. On failure every result
+ * is NULL. A connection found dead by the transaction's first statements
+ * (a server restart while the store was idle) is reset and the statements
+ * sent once more when they only read: nothing had been done, so that is
+ * safe. Writes and COMMIT are never sent twice (the first sending may have
+ * committed before the connection dropped). */
+static int run_now(pg_store *s, pg_call *calls, int n, const char *what)
+{
+    int writes = 0;
+    for (int i = 0; i < n; i++)
+        writes |= calls[i].which == PG_COMMIT || is_write(calls[i].which);
     for (int attempt = 0;; attempt++) {
         int first = s->begin_pending, rc;
-        if (n == 1 && !first) {
+        if (n == 1 && !first && calls[0].which != PG_COMMIT) {
             char name[16];
             const pg_params *p = calls[0].p;
             snprintf(name, sizeof(name), "sl%d", calls[0].which);
@@ -482,7 +725,7 @@ static int run_calls(pg_store *s, pg_call *calls, int n, const char *what)
             PQclear(calls[i].r);
             calls[i].r = NULL;
         }
-        if (!first || !s->broken || attempt > 0)
+        if (!first || writes || !s->broken || attempt > 0)
             return rc;
         if (conn_ensure(s) != SL_OK)
             return rc;
@@ -492,9 +735,43 @@ static int run_calls(pg_store *s, pg_call *calls, int n, const char *what)
 
 PGresult *sl__pg_run(sl_store *st, int which, const pg_params *p, const char *what, int *rc)
 {
-    pg_call call = {which, p, NULL};
-    *rc = run_calls(P(st), &call, 1, what);
-    return call.r;
+    pg_store *s = P(st);
+    int64_t arg[4] = {0, 0, 0, 0};
+    int na = int_args(p, arg);
+    PGresult *hit = na >= 1 && na <= 2 ? sl__pg_ahead_take(st, which, arg[0], na > 1 ? arg[1] : 0) : NULL;
+    if (hit) {
+        *rc = SL_OK;
+        return hit;
+    }
+    pg_call calls[3] = {{which, p, NULL}, {0, NULL, NULL}, {0, NULL, NULL}};
+    int n = 1;
+    pg_params one = {0}, busy = {0};
+    /* A writer's slot query (a booking) reads the overrides of local dates
+     * [first, last], then the blocking sessions around the same times:
+     * read those of [first - 2 days, last + 2 days) ahead (UTC offsets,
+     * buffers and the duration fit in the margin; a scan outside it is
+     * read then). */
+    if (which == PQ_OVERRIDES_LIVE && na == 3 && sl__pg_may_defer(st, arg[0]) && arg[1] >= SL_DATE_MIN &&
+        arg[2] <= SL_DATE_MAX) {
+        int64_t lo = (arg[1] - 2) * 86400, hi = (arg[2] + 2) * 86400;
+        sl__pg_p_i64(&busy, arg[0]);
+        sl__pg_p_i64(&busy, lo - SL_MAX_DURATION_SECONDS);
+        sl__pg_p_i64(&busy, hi);
+        sl__pg_p_i64(&busy, lo);
+        calls[n++] = (pg_call){PQ_SESSIONS_BUSY, &busy, NULL};
+    }
+    /* An account read by a writer of its tenant: a post or a booking with
+     * credits reads its active holds and the ledger head next. */
+    if (which == PQ_ACCOUNT_GET && na == 2 && sl__pg_may_defer(st, arg[0])) {
+        sl__pg_p_i64(&one, arg[0]);
+        calls[n++] = (pg_call){PQ_HOLDS_ACTIVE, p, NULL};
+        calls[n++] = (pg_call){PQ_ENTRY_LAST, &one, NULL};
+    }
+    *rc = run_calls(s, calls, n, what);
+    for (int i = 1; i < n; i++)
+        if (calls[i].r)
+            ahead_put(s, calls[i].which, calls[i].p, calls[i].r);
+    return calls[0].r;
 }
 
 int sl__pg_row_one(sl_store *st, int which, const pg_params *p, void (*read)(const PGresult *r, int row, void *out),
@@ -526,15 +803,28 @@ int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
         pg_params p = {0};
         sl__pg_p_i64(&p, tenant);
         sl__pg_p_bytes(&p, key, n);
-        pg_call calls[3] = {{tables[0], &p, NULL}, {tables[1], &p, NULL}, {tables[2], &p, NULL}};
-        int rc = run_calls(s, calls, 3, what);
+        pg_params t = {0};
+        sl__pg_p_i64(&t, tenant);
+        pg_call calls[5] = {{tables[0], &p, NULL}, {tables[1], &p, NULL}, {tables[2], &p, NULL},
+                            {PQ_TENANT_GET, &t, NULL}, {PQ_RULES_LIVE, &t, NULL}};
+        /* A writer's keyed request (a booking, a post) reads its tenant and,
+         * for a booking, the rules next: read them ahead. */
+        int more = sl__pg_may_defer(st, tenant) && s->ndq == 0 ? 2 : 0;
+        int rc = run_calls(s, calls, 3 + more, what);
         if (rc != SL_OK)
             return rc;
         for (int i = 0; i < 3; i++)
             s->kc_res[i] = calls[i].r;
+        for (int i = 3; i < 3 + more; i++)
+            ahead_put(s, calls[i].which, calls[i].p, calls[i].r);
         s->kc_valid = 1;
         s->kc_tenant = tenant;
         memcpy(s->kc_key, key, n + 1);
+        s->kn_valid = 1;
+        s->kn_tenant = tenant;
+        memcpy(s->kn_key, key, n + 1);
+        for (int i = 0; i < 3; i++)
+            s->kn_absent[i] = PQntuples(calls[i].r) == 0;
     }
     for (int i = 0; i < 3; i++) {
         if (tables[i] != which)
@@ -559,17 +849,127 @@ int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, 
     return SL_OK;
 }
 
-int sl__pg_put(sl_store *st, int which, const pg_params *p, sl_id *id, const char *what)
+/* ---- ids ------------------------------------------------------------------ */
+
+static int grow_ids(sl_id **v, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return SL_OK;
+    size_t n = *cap ? *cap * 2 : PG_ID_BLOCK * 2;
+    while (n < need)
+        n *= 2;
+    sl_id *p = realloc(*v, n * sizeof(**v));
+    if (!p)
+        return SL_ENOMEM;
+    *v = p;
+    *cap = n;
+    return SL_OK;
+}
+
+static int desc(const void *a, const void *b)
+{
+    sl_id x = *(const sl_id *)a, y = *(const sl_id *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Fetches PG_ID_BLOCK ids of table t from its sequence (one round trip,
+ * inside the open transaction; a sequence never gives a value twice). */
+static int ids_refill(pg_store *s, int t)
+{
+    pg_idpool *ip = &s->ids[t];
+    pg_params p = {0};
+    int rc;
+    sl__pg_p_i64(&p, t);
+    sl__pg_p_i64(&p, PG_ID_BLOCK);
+    PGresult *r = sl__pg_run(&s->base, PQ_IDS, &p, "taking ids", &rc);
+    if (!r)
+        return rc;
+    int n = PQntuples(r);
+    if (grow_ids(&ip->free, &ip->capfree, ip->nfree + (size_t)n) != SL_OK) {
+        PQclear(r);
+        return sl_store_error(&s->base, SL_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++)
+        ip->free[ip->nfree++] = sl__pg_i64(r, i, 0);
+    PQclear(r);
+    qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
+    return ip->nfree ? SL_OK : sl_store_error(&s->base, SL_ESTORE, "postgres: taking ids: none came back");
+}
+
+/* The next id of table t for an insert of the open transaction. */
+static int ids_take(pg_store *s, int t, sl_id *out)
+{
+    pg_idpool *ip = &s->ids[t];
+    int rc;
+    if (ip->nfree == 0 && (rc = ids_refill(s, t)) != SL_OK)
+        return rc;
+    if (grow_ids(&ip->taken, &ip->captaken, ip->ntaken + 1) != SL_OK)
+        return sl_store_error(&s->base, SL_ENOMEM, "out of memory");
+    *out = ip->free[--ip->nfree];
+    ip->taken[ip->ntaken++] = *out;
+    return SL_OK;
+}
+
+/* An insert refused by a key: its id was not used. */
+static void ids_give_back(pg_store *s, int t, sl_id id)
+{
+    pg_idpool *ip = &s->ids[t];
+    for (size_t i = ip->ntaken; i-- > 0;)
+        if (ip->taken[i] == id) {
+            ip->taken[i] = ip->taken[--ip->ntaken];
+            ip->free[ip->nfree++] = id; /* capfree > nfree: it came from there */
+            qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
+            return;
+        }
+}
+
+/* At the end of a transaction: committed (keep), rolled back cleanly
+ * (reuse), or unknown after a lost connection (forget). */
+enum { IDS_COMMITTED, IDS_ROLLED_BACK, IDS_UNKNOWN };
+static void ids_end(pg_store *s, int how)
+{
+    for (int t = 1; t <= PG_ID_TABLES; t++) {
+        pg_idpool *ip = &s->ids[t];
+        if (how == IDS_ROLLED_BACK && ip->ntaken > 0 &&
+            grow_ids(&ip->free, &ip->capfree, ip->nfree + ip->ntaken) == SL_OK) {
+            memcpy(ip->free + ip->nfree, ip->taken, ip->ntaken * sizeof(sl_id));
+            ip->nfree += ip->ntaken;
+            qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
+        }
+        ip->ntaken = 0;
+    }
+}
+
+static void ids_free(pg_store *s)
+{
+    for (int t = 1; t <= PG_ID_TABLES; t++) {
+        free(s->ids[t].free);
+        free(s->ids[t].taken);
+    }
+}
+
+int sl__pg_put(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, const char *what)
 {
     int rc;
+    sl_id nid = 0;
+    if (*id == 0) {
+        if ((rc = ids_take(P(st), table, &nid)) != SL_OK)
+            return rc;
+        int n = p->n; /* rewrite parameter id_param in place */
+        p->n = id_param;
+        sl__pg_p_i64(p, nid);
+        p->n = n;
+    }
     PGresult *r = sl__pg_run(st, which, p, what, &rc);
     if (!r)
         return rc;
     if (*id == 0) { /* insert: RETURNING id, no row when a key refused it */
-        if (PQntuples(r) == 1)
-            *id = sl__pg_i64(r, 0, 0);
-        else
+        if (PQntuples(r) == 1) {
+            *id = nid;
+        } else {
+            ids_give_back(P(st), table, nid);
             rc = SL_EEXISTS;
+        }
     } else if (PQnfields(r) == 2 && PQntuples(r) == 1) { /* guarded replace */
         if (sl__pg_i64(r, 0, 0) == 0)
             rc = sl__pg_i64(r, 0, 1) == 0 ? SL_ENOTFOUND : SL_EEXISTS;
@@ -663,6 +1063,8 @@ static int pg_begin(sl_store *st, sl_id tenant, int write)
     if (rc != SL_OK)
         return rc;
     key_cache_clear(s);
+    tx_forget(s);
+    s->lock_tenant = !write || s->no_advisory ? 0 : tenant == 0 ? -1 : tenant;
     snprintf(s->begin_sql, sizeof(s->begin_sql), "%s",
              write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     if (!write || s->no_advisory)
@@ -680,18 +1082,32 @@ static int pg_begin(sl_store *st, sl_id tenant, int write)
 static int pg_commit(sl_store *st)
 {
     pg_store *s = P(st);
-    if (s->begin_pending) { /* nothing was read or written */
+    if (s->begin_pending && s->ndq == 0) { /* nothing was read or written */
         s->begin_pending = 0;
+        tx_forget(s);
         return SL_OK;
     }
-    PGresult *r = exec_end(s, "COMMIT");
+    PGresult *r = NULL;
     int rc = SL_OK;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+    if (s->ndq > 0) { /* the held-back writes and the COMMIT: one round trip */
+        pg_call c = {PG_COMMIT, NULL, NULL};
+        rc = run_calls(s, &c, 1, "commit");
+        r = c.r;
+    } else {
+        r = exec_end(s, "COMMIT");
+    }
+    s->lock_tenant = 0;
+    tx_forget(s);
+    if (rc == SL_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
         rc = sl__pg_fail(st, r, "commit");
-    else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) /* "ROLLBACK": the transaction had failed */
+    else if (rc == SL_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) /* "ROLLBACK": the transaction had failed */
         rc = sl_store_error(st, SL_ESTORE, "postgres: commit: an earlier statement of the transaction failed, "
                                            "so the server rolled it back");
     PQclear(r);
+    if (rc == SL_OK)
+        ids_end(s, IDS_COMMITTED);
+    else if (s->broken)
+        ids_end(s, IDS_UNKNOWN); /* the commit may have reached the server */
     return rc;
 }
 
@@ -699,7 +1115,12 @@ static int pg_rollback(sl_store *st)
 {
     pg_store *s = P(st);
     s->begin_pending = 0;
+    s->lock_tenant = 0;
     key_cache_clear(s);
+    tx_forget(s);
+    /* After a failed commit on a lost connection, ids_end already forgot
+     * the ids (no-op here); otherwise nothing of the transaction stays. */
+    ids_end(s, s->broken ? IDS_UNKNOWN : IDS_ROLLED_BACK);
     if (s->broken || PQstatus(s->conn) != CONNECTION_OK || PQtransactionStatus(s->conn) == PQTRANS_IDLE)
         return SL_OK; /* nothing was sent, or the server discarded the transaction of a lost connection */
     PGresult *r = exec_end(s, "ROLLBACK");
@@ -717,6 +1138,9 @@ static void pg_free(sl_store *st)
 {
     pg_store *s = P(st);
     key_cache_clear(s);
+    tx_forget(s);
+    free(s->dq);
+    ids_free(s);
     PQfinish(s->conn);
     free(s);
 }

@@ -78,8 +78,54 @@ enum {
     PQ_HOLD_MAC_PUT,
     PQ_HOLD_MAC_GET,
     PQ_HOLDS_TENANT,
+    PQ_IDS,
+    PQ_HOLDS_ACTIVE,
     PQ_COUNT
 };
+
+/* Tables whose ids come from a sequence, sl_ids_<n> (postgres_schema.c). */
+enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_TABLES = PG_ID_HOLD };
+/* Ids fetched per round trip when a pool runs dry. */
+#define PG_ID_BLOCK 16
+
+/* The ids of one table this connection holds: `free` (descending, the
+ * next id last) fetched from the sequence and not used yet, `taken` used
+ * by inserts of the open transaction. A clean rollback gives `taken` back
+ * to `free` (nobody else can hold them), so one connection hands out ids
+ * in order, as the other stores do; a commit keeps them; a lost
+ * connection forgets them (the commit may have happened). */
+typedef struct pg_idpool {
+    sl_id *free, *taken;
+    size_t nfree, ntaken, capfree, captaken;
+} pg_idpool;
+
+/* Statement parameters, sent in binary: int8 big-endian, bytea raw. */
+#define PG_MAX_PARAMS 16
+typedef struct pg_params {
+    int n;
+    const char *val[PG_MAX_PARAMS];
+    int len[PG_MAX_PARAMS];
+    int fmt[PG_MAX_PARAMS];
+    unsigned char i8[PG_MAX_PARAMS][8];
+} pg_params;
+
+/* A write held back to go out with the transaction's next statement or
+ * its COMMIT, in one pipeline (its parameters copied: data owns the
+ * bytes). Only writes whose outcome the store already knows are held. */
+typedef struct pg_deferred {
+    int which;
+    pg_params p;
+    char *data;
+} pg_deferred;
+
+/* A result read ahead (sent with another statement, in case the core asks
+ * next): statement, its parameters (int8 only) and the result. */
+#define PG_READ_AHEAD 6
+typedef struct pg_ahead {
+    int which, n;
+    int64_t arg[4];
+    PGresult *r;
+} pg_ahead;
 
 typedef struct pg_store {
     sl_store base; /* first member */
@@ -103,22 +149,29 @@ typedef struct pg_store {
     sl_id kc_tenant;
     char kc_key[SL_KEY_MAX + 1];
     PGresult *kc_res[3];
+    pg_idpool ids[PG_ID_TABLES + 1]; /* [PG_ID_RULE..PG_ID_HOLD] */
+    /* Round trips saved inside one write transaction (postgres.c):
+     * lock_tenant is the tenant whose lock the transaction holds (-1: all,
+     * 0: none); writes held back (dq); what the transaction knows it has
+     * not written yet -- the key kn_key of kn_tenant absent from sessions,
+     * entries, holds (kn_absent) and the ledger head el_seq of el_tenant --
+     * and results read ahead. */
+    sl_id lock_tenant;
+    pg_deferred *dq;
+    int ndq, capdq;
+    int kn_valid, kn_absent[3];
+    sl_id kn_tenant;
+    char kn_key[SL_KEY_MAX + 1];
+    int el_valid;
+    sl_id el_tenant;
+    int64_t el_seq;
+    pg_ahead ahead[PG_READ_AHEAD];
 } pg_store;
 
 static inline pg_store *P(sl_store *st)
 {
     return (pg_store *)st;
 }
-
-/* Statement parameters, sent in binary: int8 big-endian, bytea raw. */
-#define PG_MAX_PARAMS 16
-typedef struct pg_params {
-    int n;
-    const char *val[PG_MAX_PARAMS];
-    int len[PG_MAX_PARAMS];
-    int fmt[PG_MAX_PARAMS];
-    unsigned char i8[PG_MAX_PARAMS][8];
-} pg_params;
 
 void sl__pg_p_i64(pg_params *p, int64_t v);
 /* v == 0 is sent as NULL (deleted_at of a live row). */
@@ -152,10 +205,38 @@ int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
 /* A write returning nothing, with its affected row count in *n (may be NULL). */
 int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, int64_t *n);
 
-/* Runs an insert (*id == 0: the id chosen is written back) or a replace of
- * row *id. SL_EEXISTS (no message) when a unique key refused it,
- * SL_ENOTFOUND when there is no row *id of that tenant. */
-int sl__pg_put(sl_store *st, int which, const pg_params *p, sl_id *id, const char *what);
+/* Runs an insert (*id == 0: an id of table `table` (PG_ID_*) is taken
+ * from the pool, put into parameter id_param of p and written back) or a
+ * replace of row *id. SL_EEXISTS (no message) when a unique key refused
+ * it (the id goes back to the pool), SL_ENOTFOUND when there is no row
+ * *id of that tenant. */
+int sl__pg_put(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, const char *what);
+
+/* Writes held back (sent with the next statement or the COMMIT). A store
+ * holds back a write of `tenant` only inside a write transaction that
+ * holds that tenant's lock (no writer can change what it read), and only
+ * when it knows the outcome: an insert whose key (kt: 0 sessions,
+ * 1 entries, 2 holds) it looked up in this transaction and has not written
+ * since, an entry whose seq follows the head it read, an upsert. Should
+ * the server still refuse it, the transaction's next statement or its
+ * commit fails with the mapped code and the core rolls back. */
+int sl__pg_may_defer(sl_store *st, sl_id tenant);
+int sl__pg_key_absent(sl_store *st, int kt, sl_id tenant, const char *key);
+int sl__pg_seq_free(sl_store *st, sl_id tenant, int64_t seq);
+/* The ledger head of tenant read by this transaction (0: no entries). */
+void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq);
+/* Holds back statement which with p; an insert (table != 0) takes its id
+ * from the pool into parameter id_param and writes it to *id. Marks key
+ * (kt) as written. */
+int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, int kt,
+                 const char *key);
+/* The result of statement `which` read ahead with int8 arguments (a) or
+ * (a, b), or NULL; the caller owns it (PQclear). */
+PGresult *sl__pg_ahead_take(sl_store *st, int which, sl_id a, sl_id b);
+/* The blocking sessions (PQ_SESSIONS_BUSY) of tenant read ahead with the
+ * overrides of a slot query, when their range covers [from, to), or NULL:
+ * the caller filters the rows to its range and PQclear()s the result. */
+PGresult *sl__pg_ahead_busy(sl_store *st, sl_id tenant, int64_t from, int64_t to);
 
 static inline int pg_invalid(sl_store *st, const char *msg)
 {

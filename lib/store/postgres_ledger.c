@@ -51,6 +51,8 @@ static int pg_account_put(sl_store *st, const sl_account *a)
     sl__pg_p_i64(&p, a->created_at);
     sl__pg_p_i64(&p, a->updated_at);
     sl__pg_p_deleted(&p, a->deleted_at);
+    if (sl__pg_may_defer(st, a->tenant)) /* an upsert: it cannot be refused */
+        return sl__pg_defer(st, PQ_ACCOUNT_PUT, &p, 0, 0, NULL, 0, NULL);
     return sl__pg_write(st, PQ_ACCOUNT_PUT, &p, "writing an account", NULL);
 }
 
@@ -129,8 +131,16 @@ static int pg_entry_append(sl_store *st, sl_entry *e)
     sl__pg_p_str(&p, e->reference);
     sl__pg_p_bytes(&p, e->request_hash, sizeof(e->request_hash));
     sl__pg_p_bytes(&p, e->hash, sizeof(e->hash));
+    sl__pg_p_i64(&p, 0); /* $13: the id, from the pool */
     sl_id id = 0;
-    rc = sl__pg_put(st, PQ_ENTRY_INSERT, &p, &id, "appending an entry");
+    if (sl__pg_may_defer(st, e->tenant) && sl__pg_key_absent(st, 1, e->tenant, e->key) &&
+        sl__pg_seq_free(st, e->tenant, e->seq)) {
+        rc = sl__pg_defer(st, PQ_ENTRY_INSERT, &p, PG_ID_ENTRY, 12, &e->id, 1, e->key);
+        if (rc == SL_OK)
+            sl__pg_note_head(st, e->tenant, e->seq);
+        return rc;
+    }
+    rc = sl__pg_put(st, PQ_ENTRY_INSERT, &p, PG_ID_ENTRY, 12, &id, "appending an entry");
     if (rc == SL_EEXISTS) {
         char msg[PG_MSG_SIZE];
         snprintf(msg, sizeof(msg), "postgres: tenant %lld already has an entry with key \"%s\" or seq %lld",
@@ -155,7 +165,10 @@ static int pg_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
         return pg_invalid(st, "postgres: entry_last: out is NULL");
     pg_params p = {0};
     sl__pg_p_i64(&p, tenant);
-    return sl__pg_row_one(st, PQ_ENTRY_LAST, &p, read_entry, out, "reading the ledger head");
+    int rc = sl__pg_row_one(st, PQ_ENTRY_LAST, &p, read_entry, out, "reading the ledger head");
+    if (rc == SL_OK || rc == SL_ENOTFOUND)
+        sl__pg_note_head(st, tenant, rc == SL_OK ? out->seq : 0);
+    return rc;
 }
 
 static int pg_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,
@@ -231,7 +244,9 @@ static int pg_hold_put(sl_store *st, sl_credit_hold *h)
     sl__pg_p_i64(&p, h->entry_id);
     sl__pg_p_str(&p, h->key);
     sl__pg_p_bytes(&p, h->request_hash, sizeof(h->request_hash));
-    rc = sl__pg_put(st, h->id == 0 ? PQ_HOLD_INSERT : PQ_HOLD_UPDATE, &p, &h->id,
+    if (h->id == 0 && sl__pg_may_defer(st, h->tenant) && sl__pg_key_absent(st, 2, h->tenant, h->key))
+        return sl__pg_defer(st, PQ_HOLD_INSERT, &p, PG_ID_HOLD, 0, &h->id, 2, h->key);
+    rc = sl__pg_put(st, h->id == 0 ? PQ_HOLD_INSERT : PQ_HOLD_UPDATE, &p, PG_ID_HOLD, 0, &h->id,
                     h->id == 0 ? "inserting a hold" : "replacing a hold");
     if (rc == SL_EEXISTS) {
         char msg[PG_MSG_SIZE];
@@ -269,13 +284,16 @@ static int pg_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
     sl__pg_p_i64(&p, account);
     sl__pg_p_i64(&p, before);
     sl_credit_hold h;
-    int rc;
-    PGresult *r = sl__pg_run(st, PQ_HOLDS_EXPIRED, &p, "scanning lapsed holds", &rc);
-    if (!r)
+    int rc = SL_OK;
+    /* The account's active holds, read ahead with the account, or read now
+     * (the result is ours: a callback's hold_put cannot clear it). */
+    PGresult *r = sl__pg_ahead_take(st, PQ_HOLDS_ACTIVE, tenant, account);
+    if (!r && !(r = sl__pg_run(st, PQ_HOLDS_EXPIRED, &p, "scanning lapsed holds", &rc)))
         return rc;
     for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
         read_hold(r, i, &h);
-        rc = cb(ctx, &h);
+        if (h.expires_at <= before) /* the filter of PQ_HOLDS_EXPIRED */
+            rc = cb(ctx, &h);
     }
     PQclear(r);
     return rc;

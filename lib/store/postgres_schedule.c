@@ -46,7 +46,7 @@ static int pg_rule_put(sl_store *st, sl_rule *x)
     sl__pg_p_i64(&p, x->created_at);
     sl__pg_p_i64(&p, x->updated_at);
     sl__pg_p_deleted(&p, x->deleted_at);
-    return sl__pg_put(st, x->id == 0 ? PQ_RULE_INSERT : PQ_RULE_UPDATE, &p, &x->id, "writing a rule");
+    return sl__pg_put(st, x->id == 0 ? PQ_RULE_INSERT : PQ_RULE_UPDATE, &p, PG_ID_RULE, 0, &x->id, "writing a rule");
 }
 
 static int pg_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
@@ -136,7 +136,8 @@ static int pg_override_put(sl_store *st, sl_override *o)
     sl__pg_p_i64(&p, o->created_at);
     sl__pg_p_i64(&p, o->updated_at);
     sl__pg_p_deleted(&p, o->deleted_at);
-    int rc = sl__pg_put(st, o->id == 0 ? PQ_OVERRIDE_INSERT : PQ_OVERRIDE_UPDATE, &p, &o->id, "writing an override");
+    int rc = sl__pg_put(st, o->id == 0 ? PQ_OVERRIDE_INSERT : PQ_OVERRIDE_UPDATE, &p, PG_ID_OVERRIDE, 0,
+                        &o->id, "writing an override");
     if (rc == SL_EEXISTS) {
         char msg[PG_MSG_SIZE];
         snprintf(msg, sizeof(msg), "postgres: tenant %lld already has an override on date %ld",
@@ -278,7 +279,9 @@ static int pg_session_put(sl_store *st, sl_session *x)
     sl__pg_p_deleted(&p, x->deleted_at);
     sl__pg_p_str(&p, x->key);
     sl__pg_p_bytes(&p, x->request_hash, sizeof(x->request_hash));
-    rc = sl__pg_put(st, x->id == 0 ? PQ_SESSION_INSERT : PQ_SESSION_UPDATE, &p, &x->id,
+    if (x->id == 0 && sl__pg_may_defer(st, x->tenant) && sl__pg_key_absent(st, 0, x->tenant, x->key))
+        return sl__pg_defer(st, PQ_SESSION_INSERT, &p, PG_ID_SESSION, 0, &x->id, 0, x->key);
+    rc = sl__pg_put(st, x->id == 0 ? PQ_SESSION_INSERT : PQ_SESSION_UPDATE, &p, PG_ID_SESSION, 0, &x->id,
                     x->id == 0 ? "inserting a session" : "replacing a session");
     if (rc == SL_EEXISTS) {
         char msg[PG_MSG_SIZE];
@@ -352,7 +355,18 @@ static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
     sl__pg_p_i64(&p, lo);
     sl__pg_p_i64(&p, to);
     sl__pg_p_i64(&p, from);
-    return session_rows(st, which, &p, busy ? read_busy : read_session, cb, ctx, "scanning sessions by time");
+    PGresult *r = busy ? sl__pg_ahead_busy(st, tenant, from, to) : NULL;
+    if (!r)
+        return session_rows(st, which, &p, busy ? read_busy : read_session, cb, ctx, "scanning sessions by time");
+    int rc = SL_OK; /* read ahead over a wider range: keep this scan's rows */
+    sl_session x;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        read_busy(r, i, &x);
+        if (x.start > lo && x.start < to && x.end > from)
+            rc = cb(ctx, &x);
+    }
+    PQclear(r);
+    return rc;
 }
 
 static int pg_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,

@@ -8,9 +8,12 @@
  * store compares bytes, as the others do); windows are n pairs of
  * little-endian int32. Every table's key starts with the tenant and every
  * hot statement filters by it, so the schema distributes by tenant (Citus:
- * see the README). Ids come from sl_ids, one counter row per table, updated
- * inside the writing transaction: a rollback gives an id back, so ids are
- * "the largest committed + 1" as in the other stores, never reused.
+ * see the README). Ids come from one sequence per table (sl_ids_<n>,
+ * migration 2), which no transaction waits for; the store takes them in
+ * blocks and reuses those a rollback left unused (postgres_internal.h,
+ * pg_idpool), so ids are never reused and one connection hands them out
+ * in order. Gaps appear between connections, never within a tenant's
+ * ledger: entries' (tenant, seq) is the gapless chain, written by the core.
  *
  * The server enforces, by itself, a second line of defence behind the
  * core's checks:
@@ -131,6 +134,13 @@ static const migration migrations[] = {
      "  tenant bigint NOT NULL, source bytea NOT NULL, event_id bytea NOT NULL,"
      "  claimed_at bigint NOT NULL,"
      "  PRIMARY KEY (tenant, source, event_id));"}},
+    /* One counter row per table serialised every insert of every tenant
+     * (the row stays locked until commit): sequences never wait. */
+    {2, "ids from sequences", {
+     "CREATE SEQUENCE sl_ids_1; CREATE SEQUENCE sl_ids_2; CREATE SEQUENCE sl_ids_3;"
+     "CREATE SEQUENCE sl_ids_4; CREATE SEQUENCE sl_ids_5;"
+     "SELECT setval(('sl_ids_' || entity)::regclass, last + 1, false) FROM sl_ids;"
+     "DROP TABLE sl_ids;"}},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

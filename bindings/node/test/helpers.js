@@ -14,12 +14,18 @@ function tempPath(name = 'db') {
     return path.join(tmpRoot, `${name}-${process.pid}-${++seq}.db`);
 }
 
-/** The three ways to get a handle; every store test runs on each. */
-const BACKENDS = [
-    ['memory', () => sl.openMemory()],
-    ['sqlite-memory', () => sl.open(':memory:')],
-    ['sqlite-file', () => sl.open(tempPath())],
-];
+/** The three ways to get a handle; every store test runs on each. Under
+ * tests/pg_cluster.sh (meson's node-postgres test) SL_TEST_PG names a
+ * throwaway PostgreSQL cluster: the store tests then run on it (each handle
+ * in a fresh schema), and only there. */
+const PG = process.env.SL_TEST_PG;
+const BACKENDS = PG
+    ? [['postgres', () => sl.open(`${PG} schema=node_${process.pid}_${++seq}`)]]
+    : [
+        ['memory', () => sl.openMemory()],
+        ['sqlite-memory', () => sl.open(':memory:')],
+        ['sqlite-file', () => sl.open(tempPath())],
+    ];
 
 const at = (iso) => new Date(iso);
 

@@ -16,10 +16,27 @@ HOUR = timedelta(hours=1)
 T = 7
 
 
+# Under tests/pg_cluster.sh (meson's python-postgres test) SL_TEST_PG names a
+# throwaway PostgreSQL cluster: the store-dependent classes then run on it
+# (each test in a fresh schema), and only there.
+_PG = os.environ.get("SL_TEST_PG")
+BACKENDS = ("postgres",) if _PG else ("memory", "sqlite", "file")
+_pg_schemas = [0]
+
+
+def _pg_conninfo():
+    _pg_schemas[0] += 1
+    return "%s schema=py_%d_%d" % (_PG, os.getpid(), _pg_schemas[0])
+
+
 class Backend:
     backend = None
 
     def open_db(self, **kw):
+        if self.backend == "postgres":
+            if not hasattr(self, "pg"):
+                self.pg = _pg_conninfo()  # one schema per test: a reopen finds the same rows
+            return sl.open(self.pg, **kw)
         if self.backend == "memory":
             return sl.open_memory(**kw)
         if self.backend == "sqlite":
@@ -239,7 +256,7 @@ class LedgerTests(Backend):
 
 
 def _backends(base, name):
-    for backend in ("memory", "sqlite", "file"):
+    for backend in BACKENDS:
         cls = type("%s_%s" % (name, backend), (base, unittest.TestCase), {"backend": backend})
         globals()[cls.__name__] = cls
 

@@ -14,6 +14,19 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)      # Thursday
 HOUR = timedelta(hours=1)
 T = 7
 
+# Under tests/pg_cluster.sh (meson's python-postgres test) SL_TEST_PG names a
+# throwaway PostgreSQL cluster: the store-dependent classes then run on it
+# (each test in a fresh schema), and only there.
+_PG = os.environ.get("SL_TEST_PG")
+BACKENDS = ("postgres",) if _PG else ("memory", "sqlite", "file")
+_pg_schemas = [0]
+
+
+def _pg_conninfo():
+    _pg_schemas[0] += 1
+    return "%s schema=py_%d_%d" % (_PG, os.getpid(), _pg_schemas[0])
+
+
 
 def utc(*a):
     return datetime(*a, tzinfo=UTC)
@@ -28,6 +41,10 @@ class Backend:
     backend = None
 
     def open_db(self):
+        if self.backend == "postgres":
+            if not hasattr(self, "pg"):
+                self.pg = _pg_conninfo()  # one schema per test: a reopen finds the same rows
+            return sl.open(self.pg)
         if self.backend == "memory":
             return sl.open_memory()
         if self.backend == "sqlite":
@@ -581,7 +598,7 @@ class BookingTests(Backend):
 
 
 def _backends(base, name):
-    for backend in ("memory", "sqlite", "file"):
+    for backend in BACKENDS:
         cls = type("%s_%s" % (name, backend), (base, unittest.TestCase), {"backend": backend})
         globals()[cls.__name__] = cls
 
