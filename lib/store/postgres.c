@@ -423,9 +423,18 @@ static PGresult *pipeline_result(pg_store *s, int *rc, const char *what)
 static int run_pipeline(pg_store *s, pg_call *calls, int n, const char *what)
 {
     PGconn *c = s->conn;
-    int rc = SL_OK, pre = s->begin_pending ? 1 + (s->lock_sql[0] != '\0') : 0;
-    const char *pre_sql[2] = {s->begin_sql, s->lock_sql};
-    s->begin_pending = 0;
+    int rc = SL_OK, pre = 0;
+    const char *all[4] = {s->begin_sql, s->sp_release ? "RELEASE SAVEPOINT sl_call" : "",
+                          s->sp_pending ? "SAVEPOINT sl_call" : "", s->lock_sql};
+    const char *pre_sql[4];
+    for (int i = 0; s->begin_pending && i < 4; i++)
+        if (all[i][0])
+            pre_sql[pre++] = all[i];
+    if (s->begin_pending && s->group) { /* sent now, whatever the server says */
+        s->group_sent = 1;
+        s->sp_open = 1;
+    }
+    s->begin_pending = s->sp_release = s->sp_pending = 0;
     s->round_trips++;
     int ok = PQenterPipelineMode(c);
     for (int i = 0; ok && i < pre; i++)
@@ -481,7 +490,7 @@ static int run_calls(pg_store *s, pg_call *calls, int n, const char *what)
             PQclear(calls[i].r);
             calls[i].r = NULL;
         }
-        if (!first || !s->broken || attempt > 0)
+        if (!first || !s->broken || attempt > 0 || s->group) /* a group's transaction is gone */
             return rc;
         if (conn_ensure(s) != SL_OK)
             return rc;
@@ -653,17 +662,27 @@ static PGresult *exec_end(pg_store *s, const char *sql)
 /* Records the transaction's first statements; they are sent with its
  * first real statement (run_pipeline), so begin costs no round trip of
  * its own. The connection is reset here if it failed before. */
+static void set_lock(pg_store *s, sl_id tenant, int write);
+
 static int pg_begin(sl_store *st, sl_id tenant, int write)
 {
     pg_store *s = P(st);
-    uint64_t u = (uint64_t)tenant;
-    int32_t folded = (int32_t)(uint32_t)(u ^ (u >> 32));
     int rc = conn_ensure(s);
     if (rc != SL_OK)
         return rc;
     key_cache_clear(s);
     snprintf(s->begin_sql, sizeof(s->begin_sql), "%s",
              write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    set_lock(s, tenant, write);
+    s->begin_pending = 1;
+    return SL_OK;
+}
+
+/* The advisory locks a write of tenant takes (none for reads). */
+static void set_lock(pg_store *s, sl_id tenant, int write)
+{
+    uint64_t u = (uint64_t)tenant;
+    int32_t folded = (int32_t)(uint32_t)(u ^ (u >> 32));
     if (!write || s->no_advisory)
         s->lock_sql[0] = '\0';
     else if (tenant == 0)
@@ -672,17 +691,12 @@ static int pg_begin(sl_store *st, sl_id tenant, int write)
         snprintf(s->lock_sql, sizeof(s->lock_sql),
                  "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0), pg_advisory_xact_lock(" LOCK_TENANT ", %ld)",
                  (long)folded);
-    s->begin_pending = 1;
-    return SL_OK;
 }
 
-static int pg_commit(sl_store *st)
+/* Sends COMMIT: one round trip. */
+static int commit_now(sl_store *st)
 {
     pg_store *s = P(st);
-    if (s->begin_pending) { /* nothing was read or written */
-        s->begin_pending = 0;
-        return SL_OK;
-    }
     PGresult *r = exec_end(s, "COMMIT");
     int rc = SL_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -692,6 +706,16 @@ static int pg_commit(sl_store *st)
                                            "so the server rolled it back");
     PQclear(r);
     return rc;
+}
+
+static int pg_commit(sl_store *st)
+{
+    pg_store *s = P(st);
+    if (s->begin_pending) { /* nothing was read or written */
+        s->begin_pending = 0;
+        return SL_OK;
+    }
+    return commit_now(st);
 }
 
 static int pg_rollback(sl_store *st)
@@ -708,6 +732,72 @@ static int pg_rollback(sl_store *st)
         if (s->broken)
             rc = SL_OK;
     }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- groups: one transaction, a savepoint per call --------------------------- */
+
+/* Records the group's BEGIN; nothing is sent until a call's first
+ * statement (so an empty group costs no round trip). */
+static int pg_group_begin(sl_store *st)
+{
+    pg_store *s = P(st);
+    int rc = conn_ensure(s);
+    if (rc != SL_OK)
+        return rc;
+    key_cache_clear(s);
+    s->group = 1;
+    s->group_sent = s->sp_open = s->sp_release = s->sp_pending = s->begin_pending = 0;
+    return SL_OK;
+}
+
+static int pg_group_commit(sl_store *st)
+{
+    pg_store *s = P(st);
+    s->begin_pending = s->sp_release = s->sp_pending = 0;
+    s->group = 0;
+    return s->group_sent ? commit_now(st) : SL_OK;
+}
+
+static int pg_group_rollback(sl_store *st)
+{
+    pg_store *s = P(st);
+    s->sp_release = s->sp_pending = 0;
+    s->group = 0;
+    return pg_rollback(st);
+}
+
+/* The call's statements go out behind the group's BEGIN (first call),
+ * the release of the previous call's savepoint, its own savepoint and
+ * the tenant's lock, held until the group ends: one round trip. */
+static int pg_savepoint_begin(sl_store *st, sl_id tenant, int write)
+{
+    pg_store *s = P(st);
+    if (s->broken)
+        return sl_store_error(st, SL_ESTORE, "postgres: the connection was lost inside the group");
+    key_cache_clear(s);
+    snprintf(s->begin_sql, sizeof(s->begin_sql), "%s", s->group_sent ? "" : "BEGIN ISOLATION LEVEL READ COMMITTED");
+    s->sp_release = s->sp_open;
+    s->sp_pending = 1;
+    set_lock(s, tenant, write);
+    s->begin_pending = 1;
+    return SL_OK;
+}
+
+/* Keeping costs nothing (the next call releases the savepoint); undoing
+ * is one round trip, unless the call sent nothing at all. */
+static int pg_savepoint_end(sl_store *st, int keep)
+{
+    pg_store *s = P(st);
+    if (s->begin_pending) {
+        s->begin_pending = s->sp_release = s->sp_pending = 0;
+        return SL_OK;
+    }
+    if (keep)
+        return SL_OK;
+    PGresult *r = exec_end(s, "ROLLBACK TO SAVEPOINT sl_call");
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? SL_OK : sl__pg_fail(st, r, "rolling back to a savepoint");
     PQclear(r);
     return rc;
 }
@@ -1022,6 +1112,11 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     s->base.begin = pg_begin;
     s->base.commit = pg_commit;
     s->base.rollback = pg_rollback;
+    s->base.group_begin = pg_group_begin;
+    s->base.group_commit = pg_group_commit;
+    s->base.group_rollback = pg_group_rollback;
+    s->base.savepoint_begin = pg_savepoint_begin;
+    s->base.savepoint_end = pg_savepoint_end;
     s->base.free = pg_free;
     s->base.tenant_get = pg_tenant_get;
     s->base.tenant_put = pg_tenant_put;
