@@ -137,5 +137,6 @@ attach(Database, require('./methods/tenants'));
 attach(Database, require('./methods/availability'));
 attach(Database, require('./methods/sessions'));
 attach(Database, require('./methods/ledger'));
+attach(Database, require('./methods/groups'));
 
 module.exports = { open, openMemory, Database, finalized };
