@@ -244,9 +244,10 @@ int sl__tx_begin(sl_db *db, sl_id tenant, int write)
     return SL_OK;
 }
 
-/* Inside a group: closes the call's savepoint; a failure to, or a lock
- * failure during the call, gives up on the group. */
-static int savepoint_end(sl_db *db, int keep)
+/* Inside a group: closes the call's savepoint. A lock failure during the
+ * call (group_busy) makes even a kept call fail: its caller gives up on
+ * the group. */
+static int savepoint_close(sl_db *db, int keep)
 {
     unsigned long seq = db->err_seq;
     int rc = store_rc(db, seq, ST(db)->savepoint_end(ST(db), keep), keep ? "releasing a savepoint" :
@@ -254,8 +255,6 @@ static int savepoint_end(sl_db *db, int keep)
     db->in_tx = 0;
     if (rc == SL_OK && db->group_busy) /* the call saw a lock fail, yet went on */
         rc = sl__err(db, SL_EBUSY, "a lock wait failed inside the group");
-    if (rc != SL_OK || db->group_busy)
-        group_abort(db);
     return rc;
 }
 
@@ -266,8 +265,12 @@ static int store_rollback(sl_store *st)
 
 int sl__tx_commit(sl_db *db)
 {
-    if (db->group == SL__GROUP_OPEN)
-        return savepoint_end(db, 1);
+    if (db->group == SL__GROUP_OPEN) {
+        int rc = savepoint_close(db, 1);
+        if (rc != SL_OK)
+            group_abort(db);
+        return rc;
+    }
     unsigned long seq = db->err_seq;
     int rc = store_rc(db, seq, ST(db)->commit(ST(db)), "commit");
     if (rc != SL_OK)
@@ -286,11 +289,11 @@ void sl__tx_rollback(sl_db *db)
         char saved[SL__ERRMSG_SIZE];
         int code = db->errcode;
         memcpy(saved, db->errmsg, sizeof(saved));
-        int rc = savepoint_end(db, !db->tx_write);
-        if (rc == SL_OK && db->group == SL__GROUP_OPEN) {
-            memcpy(db->errmsg, saved, sizeof(saved));
-            db->errcode = code;
-        }
+        int rc = savepoint_close(db, !db->tx_write);
+        memcpy(db->errmsg, saved, sizeof(saved)); /* the call's failure explains best */
+        db->errcode = code;
+        if (rc != SL_OK)
+            group_abort(db);
         return;
     }
     rollback_quietly(db, store_rollback);
