@@ -31,6 +31,13 @@
  * database and user (PQhost, PQdb, PQuser), never the connection string:
  * a password never reaches a message.
  *
+ * Groups (sl_group_*): one READ COMMITTED transaction whose BEGIN rides on
+ * its first statement; each call is savepoint sl_call, whose SAVEPOINT
+ * (after the RELEASE of the previous call's) and tenant lock ride on the
+ * call's first statement too; undoing a call is one ROLLBACK TO. Every
+ * lock a call takes, and the row lock on the id counter its insert
+ * updates (sl_ids), is held until the group ends.
+ *
  * Scans read the whole result, then call back: a callback may even write.
  *
  * Round trips (tests/check_pg.c counts them): one per statement, with
@@ -659,25 +666,6 @@ static PGresult *exec_end(pg_store *s, const char *sql)
     return PQexec(s->conn, sql);
 }
 
-/* Records the transaction's first statements; they are sent with its
- * first real statement (run_pipeline), so begin costs no round trip of
- * its own. The connection is reset here if it failed before. */
-static void set_lock(pg_store *s, sl_id tenant, int write);
-
-static int pg_begin(sl_store *st, sl_id tenant, int write)
-{
-    pg_store *s = P(st);
-    int rc = conn_ensure(s);
-    if (rc != SL_OK)
-        return rc;
-    key_cache_clear(s);
-    snprintf(s->begin_sql, sizeof(s->begin_sql), "%s",
-             write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    set_lock(s, tenant, write);
-    s->begin_pending = 1;
-    return SL_OK;
-}
-
 /* The advisory locks a write of tenant takes (none for reads). */
 static void set_lock(pg_store *s, sl_id tenant, int write)
 {
@@ -691,6 +679,23 @@ static void set_lock(pg_store *s, sl_id tenant, int write)
         snprintf(s->lock_sql, sizeof(s->lock_sql),
                  "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0), pg_advisory_xact_lock(" LOCK_TENANT ", %ld)",
                  (long)folded);
+}
+
+/* Records the transaction's first statements; they are sent with its
+ * first real statement (run_pipeline), so begin costs no round trip of
+ * its own. The connection is reset here if it failed before. */
+static int pg_begin(sl_store *st, sl_id tenant, int write)
+{
+    pg_store *s = P(st);
+    int rc = conn_ensure(s);
+    if (rc != SL_OK)
+        return rc;
+    key_cache_clear(s);
+    snprintf(s->begin_sql, sizeof(s->begin_sql), "%s",
+             write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    set_lock(s, tenant, write);
+    s->begin_pending = 1;
+    return SL_OK;
 }
 
 /* Sends COMMIT: one round trip. */
