@@ -127,6 +127,15 @@ export class Database {
     errcode(): number;
     errmsg(): string;
 
+    /** Run fn's calls as one group: committed when fn returns (acknowledge
+     * clients only after group() returns), rolled back when it throws.
+     * fn must be synchronous. Returns fn's result. */
+    group<R>(fn: (db: Database) => R): R;
+    groupBegin(): void;
+    groupCommit(): void;
+    groupRollback(): void;
+    readonly inGroup: boolean;
+
     setTenant(id: Int, settings?: TenantSettings): Tenant;
     tenant(id: Int): Tenant;
 

@@ -68,8 +68,66 @@ SL_API int sl_open_memory(sl_db **out, const sl_options *opts);
  */
 SL_API int sl_open_store(sl_db **out, sl_store *store, const sl_options *opts);
 
-/** Close the handle and free its store. NULL is harmless. Returns SL_OK. */
+/** Close the handle and free its store. NULL is harmless. Returns SL_OK.
+ * A group still open (sl_group_begin) is rolled back, never committed. */
 SL_API int sl_close(sl_db *db);
+
+/*
+ * Groups: many calls, one commit.
+ *
+ * Between sl_group_begin and sl_group_commit every call on the handle
+ * (bookings, posts, holds, status changes, reads; any tenant) runs as
+ * usual, each in a savepoint of the group's one transaction: a call that
+ * fails writes nothing and the group goes on; a call that succeeds is
+ * visible to the later calls of the group (an idempotent replay of its key
+ * returns its result) but to nobody else, and becomes durable only when
+ * sl_group_commit returns SL_OK. If the commit fails, or the group is
+ * rolled back, every call of the group is undone (its keys are free again).
+ * A host must not acknowledge any call of a group to its clients before
+ * sl_group_commit has returned SL_OK.
+ *
+ * Locks: SQLite takes the file's write lock at sl_group_begin and holds it
+ * until the group ends (other writers wait; keep groups short, e.g. the
+ * requests of one millisecond). PostgreSQL takes each tenant's lock when a
+ * call of the group first writes it and holds it until the group ends. A
+ * lock wait inside a group that times out or deadlocks (SL_EBUSY) gives up
+ * on the group: the store rolls all of it back, the call fails with
+ * SL_EBUSY, every later call fails with SL_EBUSY, and sl_group_commit
+ * returns SL_EBUSY; end the group (sl_group_rollback or sl_group_commit)
+ * and retry it. Inside a group, PostgreSQL reads see data committed by
+ * others as each statement starts (read committed), not one snapshot.
+ *
+ * Thread-safety: as every call on a handle, one thread at a time; the
+ * group belongs to the handle, not to a thread.
+ */
+
+/**
+ * Open a group on db. Errors: SL_EINVAL (db NULL), SL_EMISUSE (a group is
+ * already open: groups do not nest; or the store has no group methods),
+ * SL_EBUSY (SQLite: the write lock was not free within the busy timeout),
+ * SL_ESTORE. On failure no group is open.
+ */
+SL_API int sl_group_begin(sl_db *db);
+
+/**
+ * Commit the open group: every call of it that succeeded becomes durable
+ * and visible at once. The group is over whatever the result. Errors:
+ * SL_EINVAL (db NULL), SL_EMISUSE (no group open), SL_EBUSY (the group had
+ * been given up after a failed lock wait: nothing of it remains; retry),
+ * SL_ESTORE (the commit failed: nothing of the group remains).
+ */
+SL_API int sl_group_commit(sl_db *db);
+
+/**
+ * Undo every call of the open group and end it. Returns SL_OK (also for a
+ * group already given up after SL_EBUSY). Errors: SL_EINVAL (db NULL),
+ * SL_EMISUSE (no group open).
+ */
+SL_API int sl_group_rollback(sl_db *db);
+
+/** 1 while a group is open on db (including one given up after SL_EBUSY
+ * and not yet ended), else 0 (also for NULL). */
+SL_API int sl_group_active(sl_db *db);
 
 /**
  * A sentence describing the last failure on db, or "" after a success

@@ -171,6 +171,8 @@ int sl_close(sl_db *db)
         return SL_OK;
     if (db->in_tx)
         sl__tx_rollback(db);
+    if (db->group != SL__GROUP_NONE)
+        sl_group_rollback(db); /* a group left open is undone, never committed */
     sl__store_close(db);
     sl__scratch_free(db->scratch);
     sodium_memzero(db->ledger_key, sizeof(db->ledger_key));

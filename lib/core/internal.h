@@ -17,6 +17,9 @@ struct sl_db {
     uint8_t ledger_key[64];
     size_t ledger_key_len;
     int in_tx;                   /* 0, or 1 while a transaction is open */
+    int tx_write;                /* the open transaction's write flag */
+    int group;                   /* SL__GROUP_*: sl_group_begin .. commit/rollback */
+    int group_busy;              /* a store method of the group failed with SL_EBUSY */
     struct sl__scratch *scratch; /* query buffers (lib/slots/avail.h), lazily */
     int errcode;
     unsigned long err_seq;       /* bumped whenever a message is recorded */
@@ -50,6 +53,23 @@ void sl__tx_rollback(sl_db *db);
  *     out_end_tx:
  *         if ((rc = sl__tx_end(db, rc)) != SL_OK) return rc; */
 int sl__tx_end(sl_db *db, int rc);
+
+/* Groups (lib/core/group.c, lib/store/store.c). Inside an open group the
+ * sl__tx_* helpers above open and close a savepoint of the group instead
+ * of a transaction: commit keeps the call's writes in the group, rollback
+ * undoes exactly them. A call whose store method failed with SL_EBUSY (a
+ * lock wait timed out, a deadlock) aborts the group: the store rolls the
+ * whole group back and every later call fails with SL_EBUSY until the
+ * host ends the group. */
+#define SL__GROUP_NONE 0
+#define SL__GROUP_OPEN 1
+#define SL__GROUP_ABORTED 2
+/* Whether db's store has the version-3 group methods. */
+int sl__st_has_groups(const sl_db *db);
+int sl__st_group_begin(sl_db *db);
+int sl__st_group_commit(sl_db *db);
+/* Rolls the group back keeping the recorded message and code. */
+void sl__st_group_rollback(sl_db *db);
 /* The store's methods, called only through lib/store/store.c. */
 #include "store/store_internal.h"
 

@@ -128,6 +128,53 @@ static int mem_rollback(sl_store *st)
     return SL_OK;
 }
 
+/* Groups: the journal spans the group; a savepoint is a mark in it. */
+static int mem_group_begin(sl_store *st)
+{
+    mem_store *m = M(st);
+    if (m->in_tx || m->group)
+        return sl_store_error(st, SL_EMISUSE, "memory store: a transaction or group is already open");
+    m->group = 1;
+    return SL_OK;
+}
+
+static int mem_group_commit(sl_store *st)
+{
+    mem_store *m = M(st);
+    sl__mt_journal_clear(&m->journal);
+    m->group = m->in_tx = m->write = 0;
+    return SL_OK;
+}
+
+static int mem_group_rollback(sl_store *st)
+{
+    mem_store *m = M(st);
+    sl__mt_journal_undo(&m->journal);
+    m->group = m->in_tx = m->write = 0;
+    return SL_OK;
+}
+
+static int mem_savepoint_begin(sl_store *st, sl_id tenant, int write)
+{
+    (void)tenant;
+    mem_store *m = M(st);
+    if (!m->group || m->in_tx)
+        return sl_store_error(st, SL_EMISUSE, "memory store: savepoint outside a group, or one already open");
+    m->savepoint = sl__mt_journal_mark(&m->journal);
+    m->in_tx = 1;
+    m->write = write;
+    return SL_OK;
+}
+
+static int mem_savepoint_end(sl_store *st, int keep)
+{
+    mem_store *m = M(st);
+    if (!keep)
+        sl__mt_journal_undo_to(&m->journal, m->savepoint);
+    m->in_tx = m->write = 0;
+    return SL_OK;
+}
+
 static void mem_free(sl_store *st)
 {
     mem_store *m = M(st);
@@ -237,6 +284,11 @@ int sl_store_memory_new(sl_store **out)
     m->base.commit = mem_commit;
     m->base.rollback = mem_rollback;
     m->base.free = mem_free;
+    m->base.group_begin = mem_group_begin;
+    m->base.group_commit = mem_group_commit;
+    m->base.group_rollback = mem_group_rollback;
+    m->base.savepoint_begin = mem_savepoint_begin;
+    m->base.savepoint_end = mem_savepoint_end;
     m->base.tenant_get = mem_tenant_get;
     m->base.tenant_put = mem_tenant_put;
     sl__memory_schedule_methods(&m->base);

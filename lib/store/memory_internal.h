@@ -71,6 +71,8 @@ typedef struct mac_row {
 typedef struct mem_store {
     sl_store base; /* first member: the core sees a plain sl_store */
     int in_tx, write;
+    int group;             /* a group is open (group_begin): commit clears the journal */
+    size_t savepoint;      /* inside a group: the journal mark of the call's savepoint */
     sl__mt_journal journal;
     sl__mt tenants;
     sl__mt seq;

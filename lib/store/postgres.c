@@ -31,6 +31,13 @@
  * database and user (PQhost, PQdb, PQuser), never the connection string:
  * a password never reaches a message.
  *
+ * Groups (sl_group_*): one READ COMMITTED transaction whose BEGIN rides on
+ * its first statement; each call is savepoint sl_call, whose SAVEPOINT
+ * (after the RELEASE of the previous call's) and tenant lock ride on the
+ * call's first statement too; undoing a call is one ROLLBACK TO. Every
+ * lock a call takes, and the row lock on the id counter its insert
+ * updates (sl_ids), is held until the group ends.
+ *
  * Scans read the whole result, then call back: a callback may even write.
  *
  * Round trips (tests/check_pg.c counts them and the README states them):
@@ -443,9 +450,18 @@ static PGresult *pipeline_result(pg_store *s, int *rc, const char *what)
 static int run_pipeline(pg_store *s, pg_call *calls, int n, const char *what)
 {
     PGconn *c = s->conn;
-    int rc = SL_OK, pre = s->begin_pending ? 1 + (s->lock_sql[0] != '\0') : 0;
-    const char *pre_sql[2] = {s->begin_sql, s->lock_sql};
-    s->begin_pending = 0;
+    int rc = SL_OK, pre = 0;
+    const char *all[4] = {s->begin_sql, s->sp_release ? "RELEASE SAVEPOINT sl_call" : "",
+                          s->sp_pending ? "SAVEPOINT sl_call" : "", s->lock_sql};
+    const char *pre_sql[4];
+    for (int i = 0; s->begin_pending && i < 4; i++)
+        if (all[i][0])
+            pre_sql[pre++] = all[i];
+    if (s->begin_pending && s->group) { /* sent now, whatever the server says */
+        s->group_sent = 1;
+        s->sp_open = 1;
+    }
+    s->begin_pending = s->sp_release = s->sp_pending = 0;
     s->round_trips++;
     int ok = PQenterPipelineMode(c);
     for (int i = 0; ok && i < pre; i++)
@@ -725,7 +741,7 @@ static int run_now(pg_store *s, pg_call *calls, int n, const char *what)
             PQclear(calls[i].r);
             calls[i].r = NULL;
         }
-        if (!first || writes || !s->broken || attempt > 0)
+        if (!first || writes || !s->broken || attempt > 0 || s->group) /* a group's transaction is gone */
             return rc;
         if (conn_ensure(s) != SL_OK)
             return rc;
@@ -1051,22 +1067,11 @@ static PGresult *exec_end(pg_store *s, const char *sql)
     return PQexec(s->conn, sql);
 }
 
-/* Records the transaction's first statements; they are sent with its
- * first real statement (run_pipeline), so begin costs no round trip of
- * its own. The connection is reset here if it failed before. */
-static int pg_begin(sl_store *st, sl_id tenant, int write)
+/* The advisory locks a write of tenant takes (none for reads). */
+static void set_lock(pg_store *s, sl_id tenant, int write)
 {
-    pg_store *s = P(st);
     uint64_t u = (uint64_t)tenant;
     int32_t folded = (int32_t)(uint32_t)(u ^ (u >> 32));
-    int rc = conn_ensure(s);
-    if (rc != SL_OK)
-        return rc;
-    key_cache_clear(s);
-    tx_forget(s);
-    s->lock_tenant = !write || s->no_advisory ? 0 : tenant == 0 ? -1 : tenant;
-    snprintf(s->begin_sql, sizeof(s->begin_sql), "%s",
-             write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     if (!write || s->no_advisory)
         s->lock_sql[0] = '\0';
     else if (tenant == 0)
@@ -1075,18 +1080,33 @@ static int pg_begin(sl_store *st, sl_id tenant, int write)
         snprintf(s->lock_sql, sizeof(s->lock_sql),
                  "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0), pg_advisory_xact_lock(" LOCK_TENANT ", %ld)",
                  (long)folded);
+}
+
+/* Records the transaction's first statements; they are sent with its
+ * first real statement (run_pipeline), so begin costs no round trip of
+ * its own. The connection is reset here if it failed before. */
+static int pg_begin(sl_store *st, sl_id tenant, int write)
+{
+    pg_store *s = P(st);
+    int rc = conn_ensure(s);
+    if (rc != SL_OK)
+        return rc;
+    key_cache_clear(s);
+    tx_forget(s);
+    /* Writes of the locked tenant may be held back and reads done ahead
+     * (sl__pg_may_defer); never inside a group (pg_savepoint_begin). */
+    s->lock_tenant = !write || s->no_advisory ? 0 : tenant == 0 ? -1 : tenant;
+    snprintf(s->begin_sql, sizeof(s->begin_sql), "%s",
+             write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    set_lock(s, tenant, write);
     s->begin_pending = 1;
     return SL_OK;
 }
 
-static int pg_commit(sl_store *st)
+/* Sends COMMIT: one round trip. */
+static int commit_now(sl_store *st)
 {
     pg_store *s = P(st);
-    if (s->begin_pending && s->ndq == 0) { /* nothing was read or written */
-        s->begin_pending = 0;
-        tx_forget(s);
-        return SL_OK;
-    }
     PGresult *r = NULL;
     int rc = SL_OK;
     if (s->ndq > 0) { /* the held-back writes and the COMMIT: one round trip */
@@ -1111,6 +1131,17 @@ static int pg_commit(sl_store *st)
     return rc;
 }
 
+static int pg_commit(sl_store *st)
+{
+    pg_store *s = P(st);
+    if (s->begin_pending && s->ndq == 0) { /* nothing was read or written */
+        s->begin_pending = 0;
+        tx_forget(s);
+        return SL_OK;
+    }
+    return commit_now(st);
+}
+
 static int pg_rollback(sl_store *st)
 {
     pg_store *s = P(st);
@@ -1130,6 +1161,74 @@ static int pg_rollback(sl_store *st)
         if (s->broken)
             rc = SL_OK;
     }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- groups: one transaction, a savepoint per call --------------------------- */
+
+/* Records the group's BEGIN; nothing is sent until a call's first
+ * statement (so an empty group costs no round trip). */
+static int pg_group_begin(sl_store *st)
+{
+    pg_store *s = P(st);
+    int rc = conn_ensure(s);
+    if (rc != SL_OK)
+        return rc;
+    key_cache_clear(s);
+    s->group = 1;
+    s->group_sent = s->sp_open = s->sp_release = s->sp_pending = s->begin_pending = 0;
+    return SL_OK;
+}
+
+static int pg_group_commit(sl_store *st)
+{
+    pg_store *s = P(st);
+    s->begin_pending = s->sp_release = s->sp_pending = 0;
+    s->group = 0;
+    return s->group_sent ? commit_now(st) : SL_OK;
+}
+
+static int pg_group_rollback(sl_store *st)
+{
+    pg_store *s = P(st);
+    s->sp_release = s->sp_pending = 0;
+    s->group = 0;
+    return pg_rollback(st);
+}
+
+/* The call's statements go out behind the group's BEGIN (first call),
+ * the release of the previous call's savepoint, its own savepoint and
+ * the tenant's lock, held until the group ends: one round trip. */
+static int pg_savepoint_begin(sl_store *st, sl_id tenant, int write)
+{
+    pg_store *s = P(st);
+    if (s->broken)
+        return sl_store_error(st, SL_ESTORE, "postgres: the connection was lost inside the group");
+    key_cache_clear(s);
+    tx_forget(s);
+    s->lock_tenant = 0; /* nothing held back or read ahead: a savepoint may be undone alone */
+    snprintf(s->begin_sql, sizeof(s->begin_sql), "%s", s->group_sent ? "" : "BEGIN ISOLATION LEVEL READ COMMITTED");
+    s->sp_release = s->sp_open;
+    s->sp_pending = 1;
+    set_lock(s, tenant, write);
+    s->begin_pending = 1;
+    return SL_OK;
+}
+
+/* Keeping costs nothing (the next call releases the savepoint); undoing
+ * is one round trip, unless the call sent nothing at all. */
+static int pg_savepoint_end(sl_store *st, int keep)
+{
+    pg_store *s = P(st);
+    if (s->begin_pending) {
+        s->begin_pending = s->sp_release = s->sp_pending = 0;
+        return SL_OK;
+    }
+    if (keep)
+        return SL_OK;
+    PGresult *r = exec_end(s, "ROLLBACK TO SAVEPOINT sl_call");
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? SL_OK : sl__pg_fail(st, r, "rolling back to a savepoint");
     PQclear(r);
     return rc;
 }
@@ -1447,6 +1546,11 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     s->base.begin = pg_begin;
     s->base.commit = pg_commit;
     s->base.rollback = pg_rollback;
+    s->base.group_begin = pg_group_begin;
+    s->base.group_commit = pg_group_commit;
+    s->base.group_rollback = pg_group_rollback;
+    s->base.savepoint_begin = pg_savepoint_begin;
+    s->base.savepoint_end = pg_savepoint_end;
     s->base.free = pg_free;
     s->base.tenant_get = pg_tenant_get;
     s->base.tenant_put = pg_tenant_put;

@@ -142,6 +142,14 @@ typedef struct pg_store {
     int begin_pending;
     char begin_sql[64];
     char lock_sql[160];  /* "" when the transaction takes no lock */
+    /* Groups (sl_group_*): the group's BEGIN (begin_sql, until group_sent)
+     * and each call's "RELEASE" of the previous call's savepoint and its
+     * own "SAVEPOINT" ride on the call's first statement too. */
+    int group;          /* a group is open */
+    int group_sent;     /* the group's BEGIN has been sent */
+    int sp_open;        /* savepoint sl_call exists on the server */
+    int sp_release;     /* pending: release the previous call's savepoint */
+    int sp_pending;     /* pending: open this call's savepoint */
     /* Idempotency keys: the first by-key lookup of a transaction reads the
      * key in sessions, entries and holds at once (one round trip) and keeps
      * the three results here until the store's next statement. */

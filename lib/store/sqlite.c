@@ -50,6 +50,10 @@ static const query queries[Q_COUNT] = {
     [Q_BEGIN_WRITE] = {"begin_write", SL__QUERY_CONTROL, "BEGIN IMMEDIATE"},
     [Q_COMMIT] = {"commit", SL__QUERY_CONTROL, "COMMIT"},
     [Q_ROLLBACK] = {"rollback", SL__QUERY_CONTROL, "ROLLBACK"},
+    /* groups: one savepoint per call inside BEGIN IMMEDIATE */
+    [Q_SAVEPOINT] = {"savepoint", SL__QUERY_CONTROL, "SAVEPOINT sl_call"},
+    [Q_RELEASE] = {"release", SL__QUERY_CONTROL, "RELEASE sl_call"},
+    [Q_ROLLBACK_TO] = {"rollback_to", SL__QUERY_CONTROL, "ROLLBACK TO sl_call"},
     [Q_TENANT_GET] = {"tenant_get", SL__QUERY_HOT,
         "SELECT " TENANT_COLS " FROM tenants WHERE id = ?1"},
     [Q_TENANT_PUT] = {"tenant_put", SL__QUERY_HOT,
@@ -449,6 +453,33 @@ static int sq_rollback(sl_store *st)
     return exec_q(st, Q_ROLLBACK, "rollback");
 }
 
+/* Groups: BEGIN IMMEDIATE holds the file's write lock for the group; each
+ * call is a savepoint of it. */
+static int sq_group_begin(sl_store *st)
+{
+    return exec_q(st, Q_BEGIN_WRITE, "beginning a group");
+}
+
+static int sq_group_commit(sl_store *st)
+{
+    return exec_q(st, Q_COMMIT, "committing a group");
+}
+
+static int sq_savepoint_begin(sl_store *st, sl_id tenant, int write)
+{
+    (void)tenant;
+    (void)write; /* the group already holds the write lock */
+    return exec_q(st, Q_SAVEPOINT, "opening a savepoint");
+}
+
+static int sq_savepoint_end(sl_store *st, int keep)
+{
+    if (sqlite3_get_autocommit(Q(st)->h)) /* SQLite rolled the whole group back (e.g. SQLITE_FULL) */
+        return sl_store_error(st, SL_ESTORE, "sqlite: the group's transaction was rolled back by SQLite");
+    int rc = keep ? SL_OK : exec_q(st, Q_ROLLBACK_TO, "rolling back to a savepoint");
+    return rc != SL_OK ? rc : exec_q(st, Q_RELEASE, "releasing a savepoint");
+}
+
 static void sq_free(sl_store *st)
 {
     sq_store *s = Q(st);
@@ -686,6 +717,11 @@ int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts
     s->base.begin = sq_begin;
     s->base.commit = sq_commit;
     s->base.rollback = sq_rollback;
+    s->base.group_begin = sq_group_begin;
+    s->base.group_commit = sq_group_commit;
+    s->base.group_rollback = sq_rollback;
+    s->base.savepoint_begin = sq_savepoint_begin;
+    s->base.savepoint_end = sq_savepoint_end;
     s->base.free = sq_free;
     s->base.tenant_get = sq_tenant_get;
     s->base.tenant_put = sq_tenant_put;

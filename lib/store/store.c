@@ -28,7 +28,7 @@ static size_t store_size(unsigned int version)
     if (version == 1)
         return offsetof(sl_store, mac_put);
     if (version == 2)
-        return offsetof(sl_store, override_by_id);
+        return offsetof(sl_store, override_by_id); /* the first version-3 member */
     return sizeof(sl_store);
 }
 
@@ -133,6 +133,8 @@ int sl_store_error(sl_store *st, int code, const char *msg)
 /* A failure the backend left without a message gets one naming what. */
 static int store_rc(sl_db *db, unsigned long seq_before, int rc, const char *what)
 {
+    if (rc == SL_EBUSY && db->group == SL__GROUP_OPEN)
+        db->group_busy = 1; /* a lock wait inside a group: the group is lost */
     if (rc < 0 && rc != SL_ENOTFOUND && db->err_seq == seq_before)
         sl__err(db, rc, "store: %s failed (%s)", what, sl_strerror(rc));
     return rc;
@@ -208,36 +210,89 @@ static int found_rc(int rc)
 
 /* ---- transactions ----------------------------------------------------------- */
 
-int sl__tx_begin(sl_db *db, sl_id tenant, int write)
-{
-    if (db->in_tx)
-        return sl__err(db, SL_EMISUSE, "a transaction is already open on this handle");
-    unsigned long seq = db->err_seq;
-    int rc = store_rc(db, seq, ST(db)->begin(ST(db), tenant, write), "begin");
-    if (rc != SL_OK)
-        return rc;
-    db->in_tx = 1;
-    return SL_OK;
-}
-
 /* Rolls back, keeping the message and code already recorded: the rollback
  * is cleanup and must not hide why it happened. */
-static void rollback_quietly(sl_db *db)
+static void rollback_quietly(sl_db *db, int (*undo)(sl_store *st))
 {
     char saved[SL__ERRMSG_SIZE];
     int code = db->errcode;
     memcpy(saved, db->errmsg, sizeof(saved));
-    ST(db)->rollback(ST(db));
+    undo(ST(db));
     memcpy(db->errmsg, saved, sizeof(saved));
     db->errcode = code;
 }
 
+/* Gives up on the open group: the store undoes all of it, and the handle
+ * refuses further calls until the host ends the group. The call that
+ * failed keeps its code; its message says what happened to the group. */
+static void group_abort(sl_db *db)
+{
+    char why[SL__ERRMSG_SIZE];
+    int code = db->errcode;
+    memcpy(why, db->errmsg, sizeof(why));
+    ST(db)->group_rollback(ST(db));
+    db->group = SL__GROUP_ABORTED;
+    db->group_busy = 0;
+    sl__err(db, code ? code : SL_EBUSY, "%.300s; the group was rolled back (every call of it is undone): "
+            "end it with sl_group_rollback and retry", why);
+}
+
+int sl__tx_begin(sl_db *db, sl_id tenant, int write)
+{
+    if (db->in_tx)
+        return sl__err(db, SL_EMISUSE, "a transaction is already open on this handle");
+    if (db->group == SL__GROUP_ABORTED)
+        return sl__err(db, SL_EBUSY, "the group was given up and rolled back (a call of it met a lock wait "
+                                     "that failed, or the store failed): end it with sl_group_rollback and retry");
+    unsigned long seq = db->err_seq;
+    int rc;
+    if (db->group == SL__GROUP_OPEN) {
+        rc = store_rc(db, seq, ST(db)->savepoint_begin(ST(db), tenant, write), "opening a savepoint");
+        if (rc != SL_OK) {
+            group_abort(db); /* whether the savepoint exists is unknown */
+            return rc;
+        }
+    } else {
+        rc = store_rc(db, seq, ST(db)->begin(ST(db), tenant, write), "begin");
+        if (rc != SL_OK)
+            return rc;
+    }
+    db->in_tx = 1;
+    db->tx_write = write;
+    return SL_OK;
+}
+
+/* Inside a group: closes the call's savepoint. A lock failure during the
+ * call (group_busy) makes even a kept call fail: its caller gives up on
+ * the group. */
+static int savepoint_close(sl_db *db, int keep)
+{
+    unsigned long seq = db->err_seq;
+    int rc = store_rc(db, seq, ST(db)->savepoint_end(ST(db), keep), keep ? "releasing a savepoint" :
+                                                                       "rolling back to a savepoint");
+    db->in_tx = 0;
+    if (rc == SL_OK && db->group_busy) /* the call saw a lock fail, yet went on */
+        rc = sl__err(db, SL_EBUSY, "a lock wait failed inside the group");
+    return rc;
+}
+
+static int store_rollback(sl_store *st)
+{
+    return st->rollback(st);
+}
+
 int sl__tx_commit(sl_db *db)
 {
+    if (db->group == SL__GROUP_OPEN) {
+        int rc = savepoint_close(db, 1);
+        if (rc != SL_OK)
+            group_abort(db);
+        return rc;
+    }
     unsigned long seq = db->err_seq;
     int rc = store_rc(db, seq, ST(db)->commit(ST(db)), "commit");
     if (rc != SL_OK)
-        rollback_quietly(db);
+        rollback_quietly(db, store_rollback);
     db->in_tx = 0;
     return rc;
 }
@@ -246,7 +301,20 @@ void sl__tx_rollback(sl_db *db)
 {
     if (!db->in_tx)
         return;
-    rollback_quietly(db);
+    if (db->group == SL__GROUP_OPEN) {
+        /* A read-only call wrote nothing: releasing is cheaper than
+         * rolling back (no round trip on PostgreSQL) and the same. */
+        char saved[SL__ERRMSG_SIZE];
+        int code = db->errcode;
+        memcpy(saved, db->errmsg, sizeof(saved));
+        int rc = savepoint_close(db, !db->tx_write);
+        memcpy(db->errmsg, saved, sizeof(saved)); /* the call's failure explains best */
+        db->errcode = code;
+        if (rc != SL_OK)
+            group_abort(db);
+        return;
+    }
+    rollback_quietly(db, store_rollback);
     db->in_tx = 0;
 }
 
@@ -257,6 +325,35 @@ int sl__tx_end(sl_db *db, int rc)
         return rc;
     }
     return sl__tx_commit(db);
+}
+
+/* ---- groups ------------------------------------------------------------------- */
+
+int sl__st_has_groups(const sl_db *db)
+{
+    const sl_store *st = ST(db);
+    return HAS_V3(st, group_begin) && HAS_V3(st, group_commit) && HAS_V3(st, group_rollback) &&
+           HAS_V3(st, savepoint_begin) && HAS_V3(st, savepoint_end);
+}
+
+int sl__st_group_begin(sl_db *db)
+{
+    unsigned long seq = db->err_seq;
+    return store_rc(db, seq, ST(db)->group_begin(ST(db)), "beginning a group");
+}
+
+int sl__st_group_commit(sl_db *db)
+{
+    unsigned long seq = db->err_seq;
+    int rc = store_rc(db, seq, ST(db)->group_commit(ST(db)), "committing a group");
+    if (rc != SL_OK)
+        rollback_quietly(db, ST(db)->group_rollback);
+    return rc;
+}
+
+void sl__st_group_rollback(sl_db *db)
+{
+    rollback_quietly(db, ST(db)->group_rollback);
 }
 
 /* ---- tenants, rules, overrides ---------------------------------------------- */

@@ -138,5 +138,6 @@ attach(Database, require('./methods/availability'));
 attach(Database, require('./methods/sessions'));
 attach(Database, require('./methods/ledger'));
 attach(Database, require('./methods/ics'));
+attach(Database, require('./methods/groups'));
 
 module.exports = { open, openMemory, Database, finalized };

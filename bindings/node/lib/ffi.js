@@ -250,6 +250,10 @@ const PROTOS = [
     'int sl_open(_Out_ sl_db **out, const char *path, const sl_options *opts)',
     'int sl_open_memory(_Out_ sl_db **out, const sl_options *opts)',
     'int sl_close(sl_db *db)',
+    'int sl_group_begin(sl_db *db)',
+    'int sl_group_commit(sl_db *db)',
+    'int sl_group_rollback(sl_db *db)',
+    'int sl_group_active(sl_db *db)',
     'const char *sl_errmsg(sl_db *db)',
     'int sl_errcode(sl_db *db)',
     // tz.h

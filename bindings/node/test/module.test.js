@@ -241,6 +241,7 @@ test('a closed Database throws Misuse from every method, never crashes', () => {
         release: [1, 1], holdGet: [1, 1], history: [1], verify: [1], webhookClaim: [1, 's', 'e'],
         ledgerHead: [1], verifyHead: [1, { seq: 0, hash: Buffer.alloc(32) }], seal: [1],
         checkZone: ['UTC'], utcOffset: ['UTC', d], utcToLocal: ['UTC', d], localToUtc: ['UTC', { year: 2026, month: 1, day: 1 }],
+        groupBegin: [], groupCommit: [], groupRollback: [], group: [() => 1],
     };
     const proto = Object.getOwnPropertyNames(sl.Database.prototype).filter((k) => k !== 'constructor'
         && typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function' && k !== 'close');

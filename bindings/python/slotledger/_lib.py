@@ -112,6 +112,10 @@ _FUNCTIONS = [
     ("sl_open", _int, [_P(_vp), _cp, _P(SLOptions)], "thread"),
     ("sl_open_memory", _int, [_P(_vp), _P(SLOptions)], "thread"),
     ("sl_close", _int, [_vp], None),
+    ("sl_group_begin", _int, [_vp], "db"),
+    ("sl_group_commit", _int, [_vp], "db"),
+    ("sl_group_rollback", _int, [_vp], "db"),
+    ("sl_group_active", _int, [_vp], None),
     ("sl_errmsg", _cp, [_vp], None),
     ("sl_errcode", _int, [_vp], None),
     # tenant.h

@@ -3,6 +3,7 @@ lock, time zones with its tzdir, and tenants. The scheduling and ledger
 methods come from the mixins of scheduling.py and ledger.py."""
 
 import re
+import contextlib
 import ctypes
 import os
 import threading
@@ -136,6 +137,48 @@ class Database(SchedulingMixin, LedgerMixin, IcsMixin):
         with self._lock:
             getattr(_L, fname)(self._handle(), ctypes.byref(ptr), ctypes.byref(n), *args)
             return _take_list(ptr, n, convert)
+
+    # -- groups: many calls, one commit
+    def group_begin(self):
+        """Open a group: every call until group_commit() runs in its own
+        savepoint of one transaction (a failed call undoes only itself) and
+        nothing is durable before group_commit() returns. Groups do not
+        nest (sl.Misuse). Prefer `with db.group():`."""
+        self._call("sl_group_begin")
+
+    def group_commit(self):
+        """Commit the open group. Raises (sl.Busy, sl.StoreError) when
+        nothing of the group was kept; the group is over either way."""
+        self._call("sl_group_commit")
+
+    def group_rollback(self):
+        """Undo every call of the open group and end it."""
+        self._call("sl_group_rollback")
+
+    @property
+    def in_group(self):
+        """True while a group is open on this handle."""
+        with self._lock:
+            return self._h is not None and bool(_L.sl_group_active(self._h))
+
+    @contextlib.contextmanager
+    def group(self):
+        """`with db.group(): ...` runs the block's calls as one group:
+        committed when the block ends normally (acknowledge your clients
+        only after that), rolled back when it raises. The block holds this
+        Database's lock, so other threads' calls wait instead of joining
+        the group."""
+        with self._lock:
+            self._call("sl_group_begin")
+            try:
+                yield self
+            except BaseException:
+                if self._h is not None and _L.sl_group_active(self._h):
+                    _L.sl_group_rollback(self._h)
+                raise
+            if self._h is None:
+                raise Misuse("the Database was closed inside its group (the group was rolled back)")
+            self._call("sl_group_commit")
 
     # -- time zones with this handle's tzdir
     def utc_offset(self, zone, when):

@@ -9,8 +9,8 @@
  * version that introduced them. The core refuses a store whose version is 0
  * or newer than SL_STORE_VERSION and checks every "must" pointer at attach
  * time. A "may" method only speeds things up: lib/store/store.c checks the
- * pointer (and, for methods newer than version 1, the store's version, so
- * that the shorter struct of an older store is never read past its end) before
+ * pointer (and, for version-2 and -3 methods, the store's version, so that
+ * the shorter struct of an older store is never read past its end) before
  * each call and, when it is NULL, answers from a plain scan of a "must"
  * method instead -- as libgit2's odb falls back when a backend lacks
  * read_header. Every method below is marked must or may. A version-1
@@ -21,8 +21,10 @@
  * passed to methods are borrowed for the duration of the call; records a
  * method fills belong to the caller.
  *
- * Transactions: every method other than begin/commit/rollback/free is called
- * between begin and commit/rollback, on one thread at a time. begin(tenant,
+ * Transactions: every method other than begin/commit/rollback/free and the
+ * version-3 group methods is called between begin and commit/rollback (or,
+ * inside a group, between savepoint_begin and savepoint_end), on one
+ * thread at a time. begin(tenant,
  * write = 1) starts a write transaction that excludes every other writer of
  * that tenant -- across threads and processes, where the backend is shared
  * -- until commit or rollback returns, and sees every write committed before
@@ -249,6 +251,36 @@ struct sl_store {
      * override. NULL: the core scans overrides_scan(SL_INCLUDE_DELETED) over
      * every date. */
     int (*override_by_id)(sl_store *st, sl_override *out, sl_id tenant, sl_id id);
+
+    /* ---- version 3: groups (many calls, one commit; db.h sl_group_*) --- */
+
+    /** may (all five together; when any is NULL sl_group_begin refuses
+     * with SL_EMISUSE): start a write transaction that will hold every
+     * call of a group. It need not lock anything yet (PostgreSQL takes the
+     * tenants' locks in savepoint_begin); SQLite takes the file's write
+     * lock here. Lock waits that time out are SL_EBUSY. */
+    int (*group_begin)(sl_store *st);
+    /** may (with group_begin): make every call of the group kept by
+     * savepoint_end(keep = 1) durable and visible at once. After it fails
+     * the core calls group_rollback. */
+    int (*group_commit)(sl_store *st);
+    /** may (with group_begin): undo the whole group, leaving the store
+     * exactly as before group_begin; must not fail for a memory-only
+     * reason. Also called after the core gave up on a group (a call's
+     * lock wait timed out or deadlocked: SL_EBUSY), possibly while a
+     * savepoint is still open. */
+    int (*group_rollback)(sl_store *st);
+    /** may (with group_begin): inside a group, what begin is outside one:
+     * open a savepoint for one call and, when write = 1, take the
+     * tenant's writer lock (held until the group ends; begin(0, 1) rules
+     * apply to tenant 0). Reads see the group's own earlier writes. The
+     * core never opens two at once. */
+    int (*savepoint_begin)(sl_store *st, sl_id tenant, int write);
+    /** may (with group_begin): close the savepoint of savepoint_begin,
+     * keeping its writes in the group (keep = 1) or undoing exactly them
+     * (keep = 0; the group goes on). When this fails the core gives up on
+     * the group (group_rollback). */
+    int (*savepoint_end)(sl_store *st, int keep);
 };
 
 /** Scan flag: only live sessions whose status is in the scan's status set,

@@ -1,0 +1,113 @@
+'use strict';
+// Groups: db.group(() => ...) and groupBegin/groupCommit/groupRollback, on
+// every backend.
+const { describe, it, beforeEach, afterEach } = require('node:test');
+const assert = require('node:assert/strict');
+const { sl, BACKENDS, at, tempPath } = require('./helpers');
+
+const NOW = at('2026-11-26T12:00:00Z');
+const START = at('2026-11-30T10:00:00Z');
+const HOUR = 3600;
+const T = 7;
+
+for (const [backend, openDb] of BACKENDS) {
+    describe(`groups on ${backend}`, () => {
+        let db;
+        const posted = (account) => db.balance(T, account, { now: NOW }).posted;
+        beforeEach(() => {
+            db = openDb();
+            db.setTenant(T, { tz: 'UTC', now: NOW });
+            db.addRule(T, { weekday: 1, start: '00:00', end: '24:00', now: NOW });
+        });
+        afterEach(() => { db.close(); });
+
+        it('commits when the function returns, and returns its result', () => {
+            const r = db.group((g) => {
+                assert.equal(g, db);
+                assert.equal(db.inGroup, true);
+                db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'a', now: NOW });
+                assert.equal(posted(1), 5);
+                return db.book(T, { student: 1, start: START, duration: HOUR, key: 'b', now: NOW });
+            });
+            assert.equal(db.inGroup, false);
+            assert.equal(posted(1), 5);
+            assert.equal(db.session(T, r.id).id, r.id);
+        });
+
+        it('rolls back when the function throws', () => {
+            db.post(T, { account: 1, amount: 3, kind: 'purchase', key: 'before', now: NOW });
+            assert.throws(() => db.group(() => {
+                db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'a', now: NOW });
+                db.book(T, { student: 1, start: START, duration: HOUR, key: 'b', now: NOW });
+                throw new RangeError('host failure');
+            }), RangeError);
+            assert.equal(db.inGroup, false);
+            assert.equal(posted(1), 3);
+            assert.deepEqual(db.sessions(T, new Date(START - HOUR * 1000), new Date(+START + HOUR * 1000)), []);
+            assert.equal(db.post(T, { account: 1, amount: 1, kind: 'purchase', key: 'a', now: NOW }).replayed, false);
+        });
+
+        it('a failed call writes nothing and the group goes on', () => {
+            db.group(() => {
+                db.post(T, { account: 1, amount: 2, kind: 'purchase', key: 'a', now: NOW });
+                assert.throws(() => db.post(T, { account: 1, amount: -3, kind: 'consume', key: 'c', now: NOW }),
+                    sl.InsufficientCredits);
+                db.book(T, { student: 1, start: START, duration: HOUR, key: 'b1', now: NOW });
+                assert.throws(() => db.book(T, { student: 2, start: START, duration: HOUR, key: 'b2', now: NOW }),
+                    sl.Conflict);
+                db.post(T, { account: 1, amount: -2, kind: 'consume', key: 'c', now: NOW });
+            });
+            assert.equal(posted(1), 0);
+        });
+
+        it('replays inside and across groups', () => {
+            const first = db.group(() => {
+                const e = db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'k', now: NOW });
+                const again = db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'k', now: NOW });
+                assert.deepEqual([again.id, again.replayed], [e.id, true]);
+                return e;
+            });
+            db.group(() => {
+                const again = db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'k', now: NOW });
+                assert.deepEqual([again.id, again.replayed], [first.id, true]);
+            });
+            assert.equal(posted(1), 5);
+        });
+
+        it('explicit calls, misuse, nesting, async functions', () => {
+            assert.throws(() => db.groupCommit(), sl.Misuse);
+            assert.throws(() => db.groupRollback(), sl.Misuse);
+            db.groupBegin();
+            assert.throws(() => db.groupBegin(), (e) => e instanceof sl.Misuse && /nest/.test(e.message));
+            assert.throws(() => db.group(() => {}), sl.Misuse);
+            assert.equal(db.inGroup, true);
+            db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'x', now: NOW });
+            db.groupRollback();
+            assert.equal(posted(1), 0);
+            assert.throws(() => db.group(async () => {
+                db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'y', now: NOW });
+            }), TypeError);
+            assert.equal(db.inGroup, false);
+            assert.equal(posted(1), 0);
+            assert.throws(() => db.group(42), TypeError);
+            db.groupBegin();
+            db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'x', now: NOW });
+            db.groupCommit();
+            assert.equal(posted(1), 5);
+        });
+    });
+}
+
+describe('groups and close', () => {
+    it('a group left open at close is rolled back', () => {
+        const file = tempPath('group');
+        let db = sl.open(file);
+        db.setTenant(T, { tz: 'UTC', now: NOW });
+        db.groupBegin();
+        db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'x', now: NOW });
+        db.close();
+        db = sl.open(file);
+        assert.equal(db.balance(T, 1, { now: NOW }).posted, 0);
+        db.close();
+    });
+});

@@ -1,0 +1,135 @@
+"""Groups: `with db.group():` and group_begin/commit/rollback, against the
+memory store, SQLite in memory and a file."""
+
+import os
+import shutil
+import tempfile
+import unittest
+from datetime import datetime, timedelta, timezone
+
+import slotledger as sl
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)   # a Monday
+HOUR = timedelta(hours=1)
+T = 7
+
+
+class Backend:
+    backend = None
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="slpy-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.path = os.path.join(self.tmp, "group.db")
+        self.db = self.open_db()
+        self.addCleanup(self.db.close)
+        self.db.set_tenant(T, now=NOW)
+        self.db.add_rule(T, weekday=1, start="00:00", end="24:00", now=NOW)
+
+    def open_db(self):
+        if self.backend == "memory":
+            return sl.open_memory()
+        if self.backend == "sqlite":
+            return sl.open(":memory:")
+        return sl.open(self.path)
+
+    def posted(self, account):
+        return self.db.balance(T, account, now=NOW).posted
+
+
+class GroupTests(Backend):
+    def test_with_commits_at_the_end(self):
+        with self.db.group() as g:
+            self.assertIs(g, self.db)
+            self.assertTrue(self.db.in_group)
+            self.db.post(T, account=1, amount=5, key="a", now=NOW)
+            s = self.db.book(T, student=1, start=START, duration=HOUR, key="b", now=NOW)
+            self.assertEqual(self.posted(1), 5)            # visible inside the group
+        self.assertFalse(self.db.in_group)
+        self.assertEqual(self.posted(1), 5)
+        self.assertEqual(self.db.session(T, s.id).id, s.id)
+
+    def test_exception_inside_with_rolls_back(self):
+        self.db.post(T, account=1, amount=3, key="before", now=NOW)
+        with self.assertRaises(KeyError):
+            with self.db.group():
+                self.db.post(T, account=1, amount=5, key="a", now=NOW)
+                self.db.book(T, student=1, start=START, duration=HOUR, key="b", now=NOW)
+                raise KeyError("host failure")
+        self.assertFalse(self.db.in_group)
+        self.assertEqual(self.posted(1), 3)
+        self.assertEqual(self.db.sessions(T, START - HOUR, START + HOUR), [])
+        e = self.db.post(T, account=1, amount=1, key="a", now=NOW)  # the key is free again
+        self.assertFalse(e.replayed)
+
+    def test_failed_call_writes_nothing_and_group_goes_on(self):
+        with self.db.group():
+            self.db.post(T, account=1, amount=2, key="a", now=NOW)
+            with self.assertRaises(sl.InsufficientCredits):
+                self.db.post(T, account=1, amount=-3, kind="consume", key="c", now=NOW)
+            self.db.book(T, student=1, start=START, duration=HOUR, key="b1", now=NOW)
+            with self.assertRaises(sl.Conflict):
+                self.db.book(T, student=2, start=START, duration=HOUR, key="b2", now=NOW)
+            self.db.post(T, account=1, amount=-2, kind="consume", key="c", now=NOW)
+        self.assertEqual(self.posted(1), 0)
+        self.assertEqual(len(self.db.sessions(T, START - HOUR, START + HOUR)), 1)
+
+    def test_replays_inside_and_across_groups(self):
+        with self.db.group():
+            first = self.db.post(T, account=1, amount=5, key="k", now=NOW)
+            again = self.db.post(T, account=1, amount=5, key="k", now=NOW)
+            self.assertTrue(again.replayed)
+            self.assertEqual(again.id, first.id)
+        with self.db.group():
+            again = self.db.post(T, account=1, amount=5, key="k", now=NOW)
+            self.assertTrue(again.replayed)
+            self.assertEqual(again.id, first.id)
+        self.assertEqual(self.posted(1), 5)
+
+    def test_explicit_calls_and_misuse(self):
+        with self.assertRaises(sl.Misuse):
+            self.db.group_commit()
+        with self.assertRaises(sl.Misuse):
+            self.db.group_rollback()
+        self.db.group_begin()
+        with self.assertRaises(sl.Misuse) as cm:
+            self.db.group_begin()                          # no nesting
+        self.assertIn("nest", cm.exception.message)
+        with self.assertRaises(sl.Misuse):
+            with self.db.group():
+                pass
+        self.assertTrue(self.db.in_group)                  # the refused nesting left it open
+        self.db.post(T, account=1, amount=5, key="x", now=NOW)
+        self.db.group_rollback()
+        self.assertEqual(self.posted(1), 0)
+        self.db.group_begin()
+        self.db.post(T, account=1, amount=5, key="x", now=NOW)
+        self.db.group_commit()
+        self.assertEqual(self.posted(1), 5)
+
+    def test_close_inside_group_rolls_back(self):
+        if self.backend != "sqlite-file":
+            self.skipTest("needs a store that outlives the handle")
+        self.db.group_begin()
+        self.db.post(T, account=1, amount=5, key="x", now=NOW)
+        self.db.close()
+        with sl.open(self.path) as db:
+            self.assertEqual(db.balance(T, 1, now=NOW).posted, 0)
+
+
+class MemoryGroupTests(GroupTests, unittest.TestCase):
+    backend = "memory"
+
+
+class SqliteGroupTests(GroupTests, unittest.TestCase):
+    backend = "sqlite"
+
+
+class FileGroupTests(GroupTests, unittest.TestCase):
+    backend = "sqlite-file"
+
+
+if __name__ == "__main__":
+    unittest.main()
