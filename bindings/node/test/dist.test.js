@@ -52,11 +52,20 @@ test('npm install of the tarball in a fresh app: a booking flow with require and
         fs.mkdirSync(app);
         fs.writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "version": "1.0.0", "private": true }\n');
         const npm = ['install', '--no-audit', '--no-fund', '--loglevel=error'];
-        let inst = run('npm', [...npm, '--prefer-offline', tgz], { cwd: app, env });
-        if (inst.status !== 0) { // no registry: koffi from the binding's own node_modules
-            const k = run('npm', ['pack', '--silent', '--pack-destination', tmp, path.join(PKG, 'node_modules', 'koffi')], { env });
-            assert.equal(k.status, 0, k.stderr);
-            inst = run('npm', [...npm, '--offline', path.join(tmp, k.stdout.trim()), tgz], { cwd: app, env });
+        let inst = run('npm', [...npm, '--prefer-offline', '--fetch-retries=1', tgz], { cwd: app, env });
+        if (inst.status !== 0) {
+            // No registry and no cached copy: koffi from the binding's own
+            // node_modules, with its prebuilt binary package (@koromix/koffi-<platform>-<arch>,
+            // else koffi's install script would build it from source).
+            const nm = path.join(PKG, 'node_modules');
+            const scoped = fs.existsSync(path.join(nm, '@koromix'))
+                ? fs.readdirSync(path.join(nm, '@koromix')).map((d) => path.join(nm, '@koromix', d)) : [];
+            const packed = [path.join(nm, 'koffi'), ...scoped].map((dir) => {
+                const k = run('npm', ['pack', '--silent', '--pack-destination', tmp, dir], { env });
+                assert.equal(k.status, 0, k.stderr);
+                return path.join(tmp, k.stdout.trim().split('\n').pop());
+            });
+            inst = run('npm', [...npm, '--offline', ...packed, tgz], { cwd: app, env });
         }
         assert.equal(inst.status, 0, inst.stderr);
         const installed = path.join(app, 'node_modules', 'slotledger');
