@@ -17,6 +17,7 @@ finds an overlap.
 """
 
 import argparse
+import html
 import json
 import math
 import os
@@ -162,9 +163,24 @@ def print_table(tab, out=sys.stdout):
 
 
 # ----------------------------------------------------------------- SVG chart
-def draw_svg(path, ours_sqlite, ours_sqlite_p99, ours_memory, audit):
+def spread(labels, gap=12.0, top=0.0, bottom=1e9):
+    """Nudge label baselines (a list of [y, ...]) apart to at least `gap`
+    pixels, keeping their order and, room allowing, the band [top, bottom]."""
+    labels.sort(key=lambda lab: lab[0])
+    for i, lab in enumerate(labels):
+        lab[0] = max(lab[0], top, labels[i - 1][0] + gap if i else top)
+    for i in range(len(labels) - 1, -1, -1):
+        lab = labels[i]
+        lab[0] = min(lab[0], labels[i + 1][0] - gap if i + 1 < len(labels) else bottom)
+    return labels
+
+
+def draw_svg(path, ours_sqlite, ours_sqlite_p99, ours_memory, audit, machine=None, mode=None,
+             target_us=50.0):
     """Log-log chart of sl_slots latency against the number of teachers.
-    Each series is {scale: microseconds}."""
+    Each series is {scale: microseconds}. The target (p99 <= target_us) is a
+    line across the chart; the machine and the run mode are written under
+    the title; the value labels of each column are spread so none overlap."""
     W, H, L, R, T, B = 720, 460, 80, 200, 50, 60
     xs = [10, 100, 1000]
     ymin, ymax = 1.0, 1e6  # 1 us .. 1 s
@@ -182,6 +198,11 @@ def draw_svg(path, ours_sqlite, ours_sqlite_p99, ours_memory, audit):
     e.append('<rect width="100%" height="100%" fill="white"/>')
     e.append('<text x="%d" y="24" font-size="15" font-weight="bold">sl_slots latency against scale '
              '(14 days, 60 min, random teacher)</text>' % L)
+    if machine or mode:
+        m = machine or {}
+        e.append('<text x="%d" y="40" font-size="11" fill="#555">%s run; %s cores, %s; %s; SQLite %s</text>'
+                 % (L, html.escape(str(mode or "?")), m.get("cpus") or "?", html.escape(str(m.get("cpu") or "?")),
+                    html.escape(str(m.get("platform") or "?")), html.escape(str(m.get("sqlite") or "?"))))
     labels = {1: "1 µs", 10: "10 µs", 100: "100 µs", 1e3: "1 ms", 1e4: "10 ms", 1e5: "100 ms", 1e6: "1 s"}
     for v, lab in labels.items():
         y = Y(v)
@@ -199,6 +220,12 @@ def draw_svg(path, ours_sqlite, ours_sqlite_p99, ours_memory, audit):
               ("ours, SQLite p99", ours_sqlite_p99, "#1f77b4", "3,3"),
               ("ours, SQLite p50", ours_sqlite, "#1f77b4", None),
               ("ours, memory p50", ours_memory, "#2ca02c", None)]
+    ty = Y(target_us)
+    e.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ff7f0e" stroke-width="1.5" '
+             'stroke-dasharray="8,3"/>' % (L, ty, W - R, ty))
+    e.append('<text x="%d" y="%.1f" fill="#ff7f0e" font-size="10">target: p99 ≤ %s µs</text>'
+             % (L + 6, ty - 4, fmt(target_us)))
+    value_labels = {}  # x column -> [[y, svg text with %.1f for y], ...]
     ly = T + 10
     for name, data, color, dash in series:
         pts = [(X(s), Y(v)) for s, v in sorted(data.items()) if v]
@@ -210,14 +237,19 @@ def draw_svg(path, ours_sqlite, ours_sqlite_p99, ours_memory, audit):
         for (x, y), (s, v) in zip(pts, sorted(data.items())):
             e.append('<circle cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s at %d teachers: %s µs</title></circle>'
                      % (x, y, color, name, s, fmt(v)))
-            e.append('<text x="%.1f" y="%.1f" fill="%s" font-size="10">%s</text>'
-                     % (x + 6, y - 6, color, (fmt(v / 1000) + " ms") if v >= 1000 else (fmt(v) + " µs")))
+            value_labels.setdefault(s, []).append(
+                [y + 4, '<text x="%.1f" y="%%.1f" fill="%s" font-size="10">%s</text>'
+                 % (x + 7, color, (fmt(v / 1000) + " ms") if v >= 1000 else (fmt(v) + " µs"))])
         e.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>'
                  % (W - R + 12, ly, W - R + 40, ly, color, d))
         e.append('<text x="%d" y="%d">%s</text>' % (W - R + 46, ly + 4, name))
         ly += 20
-    e.append('<text x="%d" y="%d" font-size="10" fill="#555">target: p99 ≤ 50 µs at 1,000 teachers</text>'
-             % (W - R + 12, ly + 10))
+    for labs in value_labels.values():
+        for y, text in spread(labs, 12, T + 10, H - B - 2):
+            e.append(text % y)
+    e.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#ff7f0e" stroke-width="1.5" stroke-dasharray="8,3"/>'
+             % (W - R + 12, ly, W - R + 40, ly))
+    e.append('<text x="%d" y="%d">target p99 ≤ %s µs</text>' % (W - R + 46, ly + 4, fmt(target_us)))
     e.append("</svg>")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(e) + "\n")
@@ -539,7 +571,7 @@ def main():
     sq99 = {s: num(slots[(s, "sqlite")], "slots_p99") for s in scales if (s, "sqlite") in slots}
     mem = {s: num(slots[(s, "memory")], "slots_p50") for s in scales if (s, "memory") in slots}
     draw_svg(os.path.join(RESULTS, "latency.svg"), sq, sq99, mem,
-             {s: ms * 1000 for s, ms in AUDIT_SLOTS_MS.items()})
+             {s: ms * 1000 for s, ms in AUDIT_SLOTS_MS.items()}, machine=machine, mode=out["mode"])
     print("wrote %s and %s" % (os.path.relpath(os.path.join(RESULTS, "latest.json")),
                                os.path.relpath(os.path.join(RESULTS, "latency.svg"))))
 

@@ -4,7 +4,10 @@
  * a refused double booking, a reschedule, a cancellation, a completion,
  * balances and a ledger check, on a SQLite file (default
  * ./slotledger-demo.db). Every write carries an idempotency key or checks
- * state first, so running it again changes nothing.
+ * state first, so running it again changes nothing. Times are shown in the
+ * teacher's zone beside UTC; each step happens one minute after the last, and
+ * the balance after a step is read back from the ledger and the holds as of
+ * that minute, so a second run prints the same story.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +20,8 @@
 #define RIVAL 43
 
 static sl_db *db;
+static const char *zone = "Europe/Berlin";
+static const char *const wday[8] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
 static sl_time at(const char *iso)
 {
@@ -25,11 +30,18 @@ static sl_time at(const char *iso)
     return t;
 }
 
-static const char *hhmm(sl_time t, char *buf)
+/* "Tue 10:00 Europe/Berlin = 09:00Z" (with_zone), or "10:00=09:00Z". */
+static const char *local(sl_time t, int with_zone, char *buf, size_t cap)
 {
-    char iso[SL_TIME_TEXT_SIZE];
-    sl_time_format(iso, sizeof(iso), t);
-    snprintf(buf, 24, "%.10s %.5sZ", iso, iso + 11);
+    int64_t l = 0;
+    if (sl_tz_utc_to_local(db, &l, zone, t) != SL_OK)
+        l = t;
+    int64_t lm = ((l % 86400) + 86400) % 86400 / 60, um = ((t % 86400) + 86400) % 86400 / 60;
+    if (with_zone)
+        snprintf(buf, cap, "%s %02d:%02d %s = %02d:%02dZ", wday[sl_date_weekday(sl_date_of_time(l))],
+                 (int)(lm / 60), (int)(lm % 60), zone, (int)(um / 60), (int)(um % 60));
+    else
+        snprintf(buf, cap, "%02d:%02d=%02d:%02dZ", (int)(lm / 60), (int)(lm % 60), (int)(um / 60), (int)(um % 60));
     return buf;
 }
 
@@ -40,19 +52,39 @@ static int ok(int rc, const char *what)
     return rc == SL_OK;
 }
 
-static void balance(const char *when, sl_time now)
+/* The student's balance as of t: posted from the ledger (the last entry at or
+ * before t), held from the demo's holds (made at or before t, not yet
+ * resolved then). On the first run this is what sl_ledger_balance says right
+ * after the step; on a rerun it is the same, where the current balance is not. */
+static void balance(const char *when, sl_time t, const sl_session *s, int n_s)
 {
-    sl_balance b;
-    if (ok(sl_ledger_balance(db, &b, T, STUDENT, now), "balance"))
-        printf("  %-34s posted %3lld  held %3lld  available %3lld\n", when, (long long)b.posted, (long long)b.held,
-               (long long)b.available);
+    sl_entry page[64];
+    size_t got = 0;
+    int64_t after = 0, posted = 0, held = 0;
+    do {
+        if (!ok(sl_ledger_history(db, page, 64, &got, T, STUDENT, after), "history"))
+            return;
+        for (size_t i = 0; i < got; i++)
+            if (page[i].created_at <= t)
+                posted = page[i].balance_after;
+        after = got ? page[got - 1].seq : after;
+    } while (got == 64);
+    for (int i = 0; i < n_s; i++) {
+        sl_credit_hold h;
+        if (s[i].hold_id && sl_hold_get(db, &h, T, s[i].hold_id) == SL_OK && h.created_at <= t &&
+            (h.resolved_at == 0 || h.resolved_at > t))
+            held += h.amount;
+    }
+    printf("  %-34s posted %3lld  held %3lld  available %3lld\n", when, (long long)posted, (long long)held,
+           (long long)(posted - held));
 }
 
 int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "slotledger-demo.db";
     const sl_time now = at("2026-11-30T08:00:00Z"); /* a Monday morning */
-    char a[24], b2[24];
+    const sl_time t_book = now + 60, t_change = now + 120; /* the steps, a minute apart */
+    char a[64], b2[64];
 
     printf("slotledger %s -- database: %s\n\n", sl_version_string(), path);
     if (sl_open(&db, path, NULL) != SL_OK) {
@@ -103,7 +135,7 @@ int main(int argc, char **argv)
                claimed ? "claimed now" : "already claimed by an earlier run", (long long)e.seq,
                e.replayed ? " (replayed, not posted twice)" : "");
     }
-    balance("after the purchase:", now);
+    balance("after the purchase:", now, NULL, 0);
 
     /* 3. Fourteen days of 60-minute slots, summarised per day. */
     sl_interval *slots = NULL;
@@ -111,16 +143,16 @@ int main(int argc, char **argv)
     uint32_t flags = 0;
     if (ok(sl_slots_alloc(db, &slots, &n, &flags, T, now, now + 14 * 86400, 3600, now), "slots")) {
         printf("\nFree 60-minute slots over the next 14 days (%zu in all):\n", n);
-        printf("  %-10s %5s  %s\n", "date", "free", "first starts (UTC)");
+        printf("  %-14s %5s  first starts, %s = UTC\n", "date", "free", zone);
         for (size_t i = 0; i < n;) {
             size_t j = i;
             char day[SL_TIME_TEXT_SIZE];
             sl_time_format(day, sizeof(day), slots[i].start);
             while (j < n && slots[j].start / 86400 == slots[i].start / 86400)
                 j++;
-            printf("  %.10s %5zu ", day, j - i);
+            printf("  %s %.10s %5zu ", wday[sl_date_weekday(sl_date_of_time(slots[i].start))], day, j - i);
             for (size_t k = i; k < j && k < i + 4; k++)
-                printf(" %s", hhmm(slots[k].start, a) + 11);
+                printf(" %s", local(slots[k].start, 0, a, sizeof(a)));
             printf("%s\n", j - i > 4 ? " ..." : "");
             i = j;
         }
@@ -131,35 +163,50 @@ int main(int argc, char **argv)
     printf("\nBookings:\n");
     const char *starts[3] = {"2026-12-01T09:00:00Z", "2026-12-02T10:00:00Z", "2026-12-03T13:00:00Z"};
     sl_session s[3];
+    memset(s, 0, sizeof(s));
     for (int i = 0; i < 3; i++) {
         char key[32];
         snprintf(key, sizeof(key), "demo-booking-%d", i + 1);
-        if (ok(sl_book(db, &s[i], T, STUDENT, at(starts[i]), 3600, 1, key, now), key))
-            printf("  session %-4lld %s  hold %lld%s\n", (long long)s[i].id, hhmm(s[i].start, a),
+        if (ok(sl_book(db, &s[i], T, STUDENT, at(starts[i]), 3600, 1, key, t_book), key))
+            printf("  session %-4lld %s  hold %lld%s\n", (long long)s[i].id, local(s[i].start, 1, a, sizeof(a)),
                    (long long)s[i].hold_id, s[i].replayed ? "  (replayed)" : "");
     }
-    int rc = sl_book(db, NULL, T, RIVAL, at(starts[0]), 3600, 0, NULL, now);
-    printf("  student %d tries %s: %s\n    \"%s\"\n", RIVAL, hhmm(at(starts[0]), a), sl_strerror(rc), sl_errmsg(db));
-    balance("after booking three:", now);
+    int rc = sl_book(db, NULL, T, RIVAL, at(starts[0]), 3600, 0, NULL, t_book);
+    char why[256];
+    snprintf(why, sizeof(why), "%s", sl_errmsg(db)); /* before local() makes another call on db */
+    printf("  student %d tries %s: %s\n    \"%s\"\n", RIVAL, local(at(starts[0]), 1, a, sizeof(a)),
+           sl_strerror(rc), why);
+    balance("after booking three:", t_book, s, 3);
 
     /* 5. Reschedule the second, cancel the third early, complete the first. */
     sl_session x;
-    if (ok(sl_reschedule(db, &x, T, s[1].id, at("2026-12-02T14:00:00Z"), now), "reschedule"))
-        printf("  session %lld moved %s -> %s\n", (long long)x.id, hhmm(at(starts[1]), a), hhmm(x.start, b2));
+    memset(&x, 0, sizeof(x));
+    const sl_time moved_to = at("2026-12-02T14:00:00Z");
+    if (s[1].start == moved_to)
+        printf("  session %lld already moved to %s by an earlier run\n", (long long)s[1].id,
+               local(moved_to, 1, a, sizeof(a)));
+    else if (ok(sl_reschedule(db, &x, T, s[1].id, moved_to, t_change), "reschedule"))
+        printf("  session %lld moved %s -> %s\n", (long long)x.id, local(at(starts[1]), 1, a, sizeof(a)),
+               local(x.start, 1, b2, sizeof(b2)));
     if (sl_session_get(db, &x, T, s[2].id, 0) == SL_OK && x.status == SL_STATUS_PENDING &&
-        ok(sl_cancel(db, &x, T, s[2].id, now), "cancel"))
+        ok(sl_cancel(db, &x, T, s[2].id, t_change), "cancel"))
         printf("  session %lld cancelled two days ahead: its credit is released\n", (long long)x.id);
+    else if (x.status == SL_STATUS_CANCELLED)
+        printf("  session %lld already cancelled by an earlier run\n", (long long)x.id);
+    balance("after the reschedule and cancel:", t_change, s, 3);
     const sl_time after_lesson = at("2026-12-01T10:05:00Z");
     if (sl_session_get(db, &x, T, s[0].id, 0) == SL_OK && x.status == SL_STATUS_PENDING &&
         ok(sl_complete(db, &x, T, s[0].id, after_lesson), "complete"))
         printf("  session %lld completed: its credit is captured\n", (long long)x.id);
-    balance("at the end:", after_lesson);
+    else if (x.status == SL_STATUS_COMPLETED)
+        printf("  session %lld already completed by an earlier run\n", (long long)x.id);
+    balance("at the end:", after_lesson, s, 3);
 
     /* 6. The ledger verifies: hash chain and running balances. */
     sl_verify_report r;
     if (ok(sl_ledger_verify(db, &r, T), "verify"))
-        printf("\nLedger verified: %lld entries, %lld accounts, hash chain intact.\n", (long long)r.entries,
-               (long long)r.accounts);
+        printf("\nLedger verified: %lld %s, %lld %s, hash chain intact.\n", (long long)r.entries,
+               r.entries == 1 ? "entry" : "entries", (long long)r.accounts, r.accounts == 1 ? "account" : "accounts");
     printf("Run the demo again: every step is idempotent, nothing is duplicated.\n");
     sl_close(db);
     return 0;

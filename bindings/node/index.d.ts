@@ -1,4 +1,6 @@
-// Type declarations for the slotledger Node.js binding.
+// Type declarations for the slotledger Node.js binding (CommonJS and ES
+// module entries alike; test/types.test.js compiles a typed example).
+/// <reference lib="esnext.disposable" />
 
 /** Seconds, or an object adding up hours, minutes and seconds. */
 export type Duration = number | bigint | { hours?: number; minutes?: number; seconds?: number };
@@ -119,14 +121,31 @@ export class Account {
     createdAt: Date; updatedAt: Date; deletedAt: Date | null;
 }
 
+/** Every database method of Database `m` has a twin `mAsync` taking the same
+ * arguments and returning a Promise of the same result: its C calls run on a
+ * worker thread (koffi's async calls), one async call at a time per handle,
+ * in the order they were made. While one is pending, the synchronous
+ * methods and close() of that handle throw Misuse. */
+export type AsyncVariants<T> = {
+    [K in keyof T as T[K] extends (...args: any[]) => any ? `${K & string}Async` : never]:
+        T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
+};
+
+/** A library handle: sl.open() / sl.openMemory() (or their Async twins). */
 export class Database {
     private constructor();
     readonly name: string;
     readonly closed: boolean;
+    /** Close the handle (idempotent); throws Misuse while async calls are pending. */
     close(): void;
+    /** close() once the handle's pending async calls have finished. */
+    closeAsync(): Promise<void>;
+    /** `using db = sl.open(...)` closes it at the end of the scope. */
+    [Symbol.dispose](): void;
+    /** `await using db = await sl.openAsync(...)`. */
+    [Symbol.asyncDispose](): Promise<void>;
     errcode(): number;
     errmsg(): string;
-
     /** Run fn's calls as one group: committed when fn returns (acknowledge
      * clients only after group() returns), rolled back when it throws.
      * fn must be synchronous. Returns fn's result. */
@@ -135,7 +154,11 @@ export class Database {
     groupCommit(): void;
     groupRollback(): void;
     readonly inGroup: boolean;
+}
+export interface Database extends DatabaseMethods, AsyncVariants<DatabaseMethods> {}
 
+/** The database methods of Database (each also as an Async variant). */
+export interface DatabaseMethods {
     setTenant(id: Int, settings?: TenantSettings): Tenant;
     tenant(id: Int): Tenant;
 
@@ -199,6 +222,10 @@ export class Database {
 
 export function open(path: string, opts?: OpenOptions): Database;
 export function openMemory(opts?: OpenOptions): Database;
+/** open() on a worker thread. */
+export function openAsync(path: string, opts?: OpenOptions): Promise<Database>;
+/** openMemory() on a worker thread. */
+export function openMemoryAsync(opts?: OpenOptions): Promise<Database>;
 
 export class SlotledgerError extends Error {
     /** The negative SL_E* result code. */

@@ -13,6 +13,9 @@
 // wall-clock times are "HH:MM" strings (or minutes after midnight). Ids,
 // amounts and counts are Numbers (exact up to 2^53; BigInt accepted as input).
 // Every call that depends on the clock takes { now } (default: the clock).
+// Every database method m has a twin mAsync returning a Promise (its C calls
+// run on a worker thread, serialised per handle): await db.bookAsync(...).
+// ES modules: import { open } from 'slotledger' (index.mjs, the same names).
 // The code is cut by concern (as better-sqlite3's lib/methods): lib/ffi.js
 // (koffi declarations, struct checks), lib/errors.js, lib/enums.js (tables
 // read from the library), lib/convert.js, lib/records.js, lib/civil.js,
@@ -21,7 +24,7 @@
 const { libraryPath } = require('./lib/ffi');
 const E = require('./lib/errors');
 const K = require('./lib/enums');
-const { open, openMemory, Database, finalized } = require('./lib/database');
+const { open, openMemory, openAsync, openMemoryAsync, Database, finalized } = require('./lib/database');
 const { Tenant, Rule, Override, Session, Entry, Hold, Account } = require('./lib/records');
 const { checkZone, utcOffset, utcToLocal, localToUtc } = require('./lib/tz');
 const {
@@ -38,7 +41,7 @@ const {
 const { CODES } = E;
 
 module.exports = {
-    open, openMemory, Database,
+    open, openMemory, openAsync, openMemoryAsync, Database,
     // results
     Tenant, Rule, Override, Session, Entry, Hold, Account,
     // errors

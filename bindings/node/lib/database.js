@@ -9,6 +9,7 @@ const E = require('./errors');
 const V = require('./convert');
 const { DURABILITY } = require('./enums');
 const { HANDLE } = require('./util');
+const { runAsync, replaying } = require('./async');
 const { tzCheck, tzOffset, tzToLocal, tzToUtc } = require('./tz');
 
 const { errorFor } = E;
@@ -41,6 +42,7 @@ const registry = new FinalizationRegistry((h) => {
     finalized.count++;
     C.sl_close(h);
 });
+const RUN_ASYNC = Symbol('slotledger.runAsync');
 // Only open() and openMemory() may make a Database: a forged pointer would
 // crash the process.
 const TOKEN = Symbol('slotledger.handle');
@@ -77,11 +79,29 @@ function openMemory(opts) {
     return openWith((out) => C.sl_open_memory(out, o), '<memory>');
 }
 
+// A failed open keeps its message per thread, and the async open ran on a
+// worker thread: the failure is rerun here to report the library's sentence.
+function openAsyncWith(sync, args) {
+    return runAsync(() => sync(...args)).catch((err) => {
+        if (!(err instanceof E.SlotledgerError)) throw err;
+        sync(...args).close(); // a failure that has gone away meanwhile: still report the first
+        throw err;
+    });
+}
+
+/** open() on a worker thread: a Promise of the Database. */
+function openAsync(path, opts) { return openAsyncWith(open, [path, opts]); }
+
+/** openMemory() on a worker thread: a Promise of the Database. */
+function openMemoryAsync(opts) { return openAsyncWith(openMemory, [opts]); }
+
 // ---- the handle ---------------------------------------------------------
 
 class Database {
     #h;
     #name;
+    #queue = Promise.resolve(); // this handle's async calls, one after another
+    #pending = 0;               // async calls queued or running
 
     /** Use sl.open() or sl.openMemory(). */
     constructor(token, handle, name) {
@@ -95,10 +115,15 @@ class Database {
     get name() { return this.#name; }
     get closed() { return this.#h === null; }
 
-    /** Close the handle. Idempotent. */
+    /** Close the handle. Idempotent. Throws Misuse while async calls are
+     * pending on the handle (await them, or use closeAsync()). */
     close() {
         const h = this.#h;
         if (h === null) return;
+        if (this.#pending > 0 && !replaying()) {
+            throw new E.Misuse(`database ${this.#name}: ${this.#pending} async call(s) pending; ` +
+                'await them before close(), or use closeAsync()');
+        }
         this.#h = null;
         registry.unregister(this);
         C.sl_close(h);
@@ -109,7 +134,31 @@ class Database {
 
     #handle() {
         if (this.#h === null) throw new E.Misuse(`database ${this.#name} is closed`);
+        // A synchronous call while an async one runs on a worker thread would
+        // use the handle from two threads at once.
+        if (this.#pending > 0 && !replaying()) {
+            throw new E.Misuse(`database ${this.#name}: an async call is running on this handle; ` +
+                'await it first (or use the ...Async variants throughout)');
+        }
         return this.#h;
+    }
+
+    /** Run call() (a synchronous method call on this handle) with its database
+     * calls on a worker thread, after this handle's earlier async calls. */
+    [RUN_ASYNC](call) {
+        if (this.#h === null) return Promise.reject(new E.Misuse(`database ${this.#name} is closed`));
+        this.#pending++;
+        const done = () => { this.#pending--; };
+        const p = this.#queue.then(() => runAsync(call));
+        this.#queue = p.then(done, done);
+        return p;
+    }
+
+    /** close() once this handle's pending async calls have finished. */
+    closeAsync() {
+        const p = this.#queue.then(() => this.close());
+        this.#queue = p.catch(() => {});
+        return p;
     }
 
     /** The code and sentence of the last failure on this handle. */
@@ -123,6 +172,7 @@ class Database {
     localToUtc(zone, local) { return tzToUtc(this[HANDLE](), zone, local); }
 }
 if (typeof Symbol.dispose === 'symbol') Database.prototype[Symbol.dispose] = Database.prototype.close;
+if (typeof Symbol.asyncDispose === 'symbol') Database.prototype[Symbol.asyncDispose] = Database.prototype.closeAsync;
 
 /** Copy the methods of `source` (a class) onto `target`'s prototype,
  * non-enumerable as class methods are. */
@@ -140,4 +190,18 @@ attach(Database, require('./methods/ledger'));
 attach(Database, require('./methods/ics'));
 attach(Database, require('./methods/groups'));
 
-module.exports = { open, openMemory, Database, finalized };
+// The Promise API: every database method m also as mAsync, returning a
+// Promise of m's result; its database calls run on a worker thread, one
+// async call at a time per handle, in the order they were made.
+const NOT_ASYNC = new Set(['constructor', 'close', 'closeAsync', 'errcode', 'errmsg']);
+for (const key of Object.getOwnPropertyNames(Database.prototype)) {
+    const d = Object.getOwnPropertyDescriptor(Database.prototype, key);
+    if (NOT_ASYNC.has(key) || typeof d.value !== 'function') continue;
+    const method = d.value;
+    Object.defineProperty(Database.prototype, `${key}Async`, {
+        value: { [`${key}Async`](...args) { return this[RUN_ASYNC](() => method.apply(this, args)); } }[`${key}Async`],
+        writable: true, configurable: true, enumerable: false,
+    });
+}
+
+module.exports = { open, openMemory, openAsync, openMemoryAsync, Database, finalized };

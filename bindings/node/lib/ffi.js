@@ -4,7 +4,9 @@
 // size against the library's sl_struct_size. The friendly API (Dates,
 // errors, classes) lives in ../index.js and the other files of lib/.
 
+const fs = require('node:fs');
 const path = require('node:path');
+const { replayable } = require('./async');
 
 let koffi;
 try {
@@ -21,29 +23,60 @@ try {
     throw err;
 }
 
-// Candidates in order: $SLOTLEDGER_LIB, the in-tree build (../../build
-// relative to the package directory), then the installed soname.
-function candidates() {
-    const list = [];
-    if (process.env.SLOTLEDGER_LIB) list.push(process.env.SLOTLEDGER_LIB);
-    list.push(path.resolve(__dirname, '..', '..', '..', 'build', 'libslotledger.so'));
-    list.push('libslotledger.so.0');
-    return list;
+// Candidates in order, as [path or null, where]: the library bundled in the
+// package (prebuilds/<platform>-<arch>/, put there by `./run dist`),
+// $SLOTLEDGER_LIB, the build directory of a source tree this package sits in,
+// then the system (the ld.so cache and LD_LIBRARY_PATH, pkg-config's libdir).
+// A null path is a place with nothing to try, named in the error all the same.
+function pkgConfigLibdir() {
+    try {
+        const r = require('node:child_process').spawnSync('pkg-config', ['--variable=libdir', 'slotledger'],
+            { encoding: 'utf8', timeout: 10000 });
+        return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+    } catch (_) {
+        return null;
+    }
+}
+
+function* candidates() {
+    const pkg = path.resolve(__dirname, '..');
+    const file = process.platform === 'darwin' ? 'libslotledger.dylib' : 'libslotledger.so';
+    const soname = process.platform === 'darwin' ? 'libslotledger.0.dylib' : 'libslotledger.so.0';
+    yield [path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, file), 'bundled'];
+    const env = process.env.SLOTLEDGER_LIB;
+    yield env ? [env, 'SLOTLEDGER_LIB'] : [null, 'SLOTLEDGER_LIB: not set'];
+    const root = path.resolve(pkg, '..', '..');
+    const inTree = path.join(root, 'build', file);
+    if (fs.existsSync(path.join(root, 'meson.build')) && fs.existsSync(inTree)) yield [inTree, 'source tree'];
+    yield [soname, 'system'];
+    const libdir = pkgConfigLibdir();
+    yield libdir ? [path.join(libdir, soname), 'pkg-config libdir'] : [null, 'pkg-config: no slotledger.pc on its path'];
 }
 
 function loadLibrary() {
     const tried = [];
-    for (const name of candidates()) {
+    for (const [name, where] of candidates()) {
+        if (name === null) {
+            tried.push(where);
+            continue;
+        }
+        if (name.includes(path.sep) && !fs.existsSync(name)) {
+            tried.push(`${where}: ${name} (missing)`);
+            // An explicit SLOTLEDGER_LIB that does not load is an error, not
+            // a reason to pick some other copy of the library silently.
+            if (where === 'SLOTLEDGER_LIB') break;
+            continue;
+        }
         try {
             return { lib: koffi.load(name), path: name };
         } catch (err) {
-            tried.push(`${name}: ${err.message}`);
-            // An explicit SLOTLEDGER_LIB that does not load is an error, not
-            // a reason to pick some other copy of the library silently.
-            if (name === process.env.SLOTLEDGER_LIB) break;
+            tried.push(`${where}: ${name} (${err.message})`);
+            if (where === 'SLOTLEDGER_LIB') break;
         }
     }
-    throw new Error('slotledger: cannot load the shared library; tried\n  ' + tried.join('\n  '));
+    throw new Error('slotledger: cannot load libslotledger. Install the npm package built by `./run dist` ' +
+        '(it carries the library), install the library (`./run install`: then it is found through the ld.so ' +
+        "cache or pkg-config), or set SLOTLEDGER_LIB to the shared library's path. Tried:\n  " + tried.join('\n  '));
 }
 
 const { lib, path: libraryPath } = loadLibrary();
@@ -316,11 +349,15 @@ const PROTOS = [
     'int sl_webhook_claim(sl_db *db, _Out_ int *claimed, int64_t tenant, const char *source, const char *event_id, int64_t now)',
 ];
 
+// The database calls (those taking an sl_db, but for the error readers and
+// sl_close) may run on a worker thread for the Promise API (lib/async.js).
+const SYNC_ONLY = new Set(['sl_errmsg', 'sl_errcode', 'sl_close']);
 const C = {};
 for (const proto of PROTOS) {
     const name = /\b(sl_\w+)\(/.exec(proto)[1];
     try {
-        C[name] = lib.func(proto);
+        const fn = lib.func(proto);
+        C[name] = /\bsl_db\b/.test(proto) && !SYNC_ONLY.has(name) ? replayable(name, fn) : fn;
     } catch (err) {
         throw new Error(`slotledger: the loaded library (${libraryPath}) has no ${name}; it is older ` +
             `than this binding (${err.message})`);

@@ -222,7 +222,7 @@ test('a file that is not a database is a StoreError', () => {
     assert.throws(() => sl.open(path.join(tmpRoot, 'no', 'such', 'dir', 'x.db')), sl.StoreError);
 });
 
-test('a closed Database throws Misuse from every method, never crashes', () => {
+test('a closed Database throws Misuse from every method (Async: rejects), never crashes', async () => {
     const db = sl.openMemory();
     db.close();
     const d = new Date();
@@ -244,11 +244,15 @@ test('a closed Database throws Misuse from every method, never crashes', () => {
         groupBegin: [], groupCommit: [], groupRollback: [], group: [() => 1],
     };
     const proto = Object.getOwnPropertyNames(sl.Database.prototype).filter((k) => k !== 'constructor'
-        && typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function' && k !== 'close');
+        && typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function'
+        && k !== 'close' && k !== 'closeAsync' && !k.endsWith('Async'));
     for (const name of proto) {
         assert.ok(calls[name], `closed-handle test misses ${name}`);
         assert.throws(() => db[name](...calls[name]), sl.Misuse, name);
+        if (name === 'errcode' || name === 'errmsg') continue;
+        await assert.rejects(db[`${name}Async`](...calls[name]), sl.Misuse, `${name}Async`);
     }
+    await db.closeAsync(); // idempotent, as close()
 });
 
 test('Database cannot be constructed from JS', () => {
@@ -280,7 +284,8 @@ test('loading: a bad SLOTLEDGER_LIB and a missing koffi give clear errors', () =
     const bad = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(pkg)})`],
         { env: { ...process.env, SLOTLEDGER_LIB: '/nonexistent/libslotledger.so' }, encoding: 'utf8' });
     assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /cannot load the shared library/);
+    assert.match(bad.stderr, /cannot load libslotledger/);
+    assert.match(bad.stderr, /set SLOTLEDGER_LIB/);
     assert.match(bad.stderr, /\/nonexistent\/libslotledger\.so/);
 
     // A copy of the package with no node_modules anywhere above it.

@@ -5,10 +5,17 @@ Why not setuptools: the package is a handful of .py files, and
 stock Python whose setuptools lacks the `wheel` package. This backend needs
 only the standard library: it zips the package with the metadata a wheel
 requires (PEP 427 / PEP 566).
+
+With a library (the config setting `lib=PATH`, e.g. `pip wheel -C lib=PATH`,
+or SLOTLEDGER_WHEEL_LIB=PATH) the wheel carries it as
+slotledger/libslotledger.so, which the loader tries first, and is tagged for
+this platform (py3-none-linux_x86_64); without one it is pure Python and the
+loader looks for the library elsewhere (SLOTLEDGER_LIB, the system).
 """
 import base64
 import hashlib
 import os
+import sysconfig
 import tarfile
 import zipfile
 
@@ -17,6 +24,22 @@ VERSION = "0.1.0"
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIST_INFO = "%s-%s.dist-info" % (NAME, VERSION)
 TAG = "py3-none-any"
+BUNDLED = "libslotledger.so"
+
+
+def _bundled_lib(config_settings):
+    """The library to put in the wheel (a path), or None."""
+    lib = (config_settings or {}).get("lib") or os.environ.get("SLOTLEDGER_WHEEL_LIB")
+    if not lib:
+        return None
+    lib = os.path.realpath(lib)
+    if not os.path.isfile(lib):
+        raise FileNotFoundError("slbuild: lib=%s: no such file" % lib)
+    return lib
+
+
+def _platform_tag():
+    return "py3-none-" + sysconfig.get_platform().replace("-", "_").replace(".", "_")
 
 
 def _metadata():
@@ -36,6 +59,7 @@ def _package_files():
     for name in sorted(os.listdir(pkg)):
         if name.endswith(".py"):
             yield os.path.join(pkg, name), "%s/%s" % (NAME, name)
+    yield os.path.join(pkg, "py.typed"), "%s/py.typed" % NAME
 
 
 def _record_line(arcname, data):
@@ -55,16 +79,20 @@ def get_requires_for_build_editable(config_settings=None):
     return []
 
 
-def _write_wheel(wheel_directory, files):
-    wheel_name = "%s-%s-%s.whl" % (NAME, VERSION, TAG)
+def _write_wheel(wheel_directory, files, tag=TAG):
+    wheel_name = "%s-%s-%s.whl" % (NAME, VERSION, tag)
     record = ""
     with zipfile.ZipFile(os.path.join(wheel_directory, wheel_name), "w", zipfile.ZIP_DEFLATED) as z:
         for arcname, data in files:
-            z.writestr(arcname, data)
+            info = zipfile.ZipInfo(arcname, (1980, 1, 1, 0, 0, 0))
+            info.external_attr = (0o755 if arcname.endswith(".so") else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
             record += _record_line(arcname, data)
         meta = [
             (DIST_INFO + "/METADATA", _metadata().encode()),
-            (DIST_INFO + "/WHEEL", ("Wheel-Version: 1.0\nGenerator: slbuild\nRoot-Is-Purelib: true\nTag: %s\n" % TAG).encode()),
+            (DIST_INFO + "/WHEEL", ("Wheel-Version: 1.0\nGenerator: slbuild\nRoot-Is-Purelib: %s\nTag: %s\n"
+                                    % ("true" if tag == TAG else "false", tag)).encode()),
         ]
         for arcname, data in meta:
             z.writestr(arcname, data)
@@ -79,7 +107,12 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     for path, arcname in _package_files():
         with open(path, "rb") as f:
             files.append((arcname, f.read()))
-    return _write_wheel(wheel_directory, files)
+    lib = _bundled_lib(config_settings)
+    if lib is None:
+        return _write_wheel(wheel_directory, files)
+    with open(lib, "rb") as f:
+        files.append(("%s/%s" % (NAME, BUNDLED), f.read()))
+    return _write_wheel(wheel_directory, files, _platform_tag())
 
 
 def build_editable(wheel_directory, config_settings=None, metadata_directory=None):

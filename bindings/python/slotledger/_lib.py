@@ -30,41 +30,65 @@ __all__ = ["lib", "path", "STRUCTS", "check_struct_sizes", "SLOptions", "SLTenan
            "SLLedgerAnchor", "SLIcsOptions"]
 
 # ------------------------------------------------------------------- loader
+def _pkg_config_libdir():
+    """pkg-config's libdir of slotledger (the multiarch one), or None."""
+    import subprocess
+    try:
+        r = subprocess.run(["pkg-config", "--variable=libdir", "slotledger"],
+                           capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip() or None if r.returncode == 0 else None
+
+
 def _candidates():
-    env = os.environ.get("SLOTLEDGER_LIB")
-    if env:
-        yield env
+    """(candidate, where) pairs, in the order they are tried: the library
+    bundled in the package (a wheel from `./run dist`), $SLOTLEDGER_LIB, the
+    build directories of a source tree this package sits in, the system
+    (the ld.so cache and LD_LIBRARY_PATH, then pkg-config's libdir).
+    A None candidate is a place with nothing to try, named for the error."""
     here = os.path.dirname(os.path.abspath(__file__))
-    # bindings/python/slotledger -> the source tree's root
-    root = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    names = ["libslotledger.so"]
     if sys.platform == "darwin":
-        names = ["libslotledger.dylib"]
-    elif sys.platform == "win32":
-        names = ["slotledger.dll", "libslotledger.dll"]
-    for name in names:
-        yield os.path.join(root, "build", name)
-        for d in sorted(glob.glob(os.path.join(root, "build*"))):
-            yield os.path.join(d, name)
+        name, soname = "libslotledger.dylib", "libslotledger.0.dylib"
+    else:
+        name, soname = "libslotledger.so", "libslotledger.so.0"
+    yield os.path.join(here, name), "bundled"
+    env = os.environ.get("SLOTLEDGER_LIB")
+    yield (env, "SLOTLEDGER_LIB") if env else (None, "SLOTLEDGER_LIB: not set")
+    # bindings/python/slotledger -> the source tree's root, if it is one
+    root = os.path.normpath(os.path.join(here, "..", "..", ".."))
+    if os.path.isfile(os.path.join(root, "meson.build")) and os.path.isdir(os.path.join(root, "lib")):
+        for d in ["build"] + [x for x in sorted(glob.glob(os.path.join(root, "build*"))) if x != "build"]:
+            cand = os.path.join(root, d, name)
+            if os.path.exists(cand):
+                yield cand, "source tree"
     found = ctypes.util.find_library("slotledger")
-    if found:
-        yield found
-    yield "libslotledger.so.0"
+    yield found or soname, "system"
+    libdir = _pkg_config_libdir()
+    if libdir:
+        yield os.path.join(libdir, soname), "pkg-config libdir"
+    else:
+        yield None, "pkg-config: no slotledger.pc on its path"
 
 
 def _load():
     tried = []
-    for cand in _candidates():
+    for cand, where in _candidates():
+        if cand is None:  # a place with nothing to try, listed all the same
+            tried.append(where)
+            continue
         if os.path.sep in cand and not os.path.exists(cand):
-            tried.append("%s (missing)" % cand)
+            tried.append("%s: %s (missing)" % (where, cand))
             continue
         try:
             return ctypes.CDLL(cand), cand
         except OSError as exc:
-            tried.append("%s (%s)" % (cand, exc))
+            tried.append("%s: %s (%s)" % (where, cand, exc))
     raise ImportError(
-        "slotledger: cannot load libslotledger; set SLOTLEDGER_LIB to the shared "
-        "library's path. Tried:\n  " + "\n  ".join(tried))
+        "slotledger: cannot load libslotledger. Install a wheel that carries it (./run dist), "
+        "install the library (./run install; then it is found through the ld.so cache or "
+        "pkg-config), or set SLOTLEDGER_LIB to the shared library's path. Tried:\n  "
+        + "\n  ".join(tried))
 
 
 lib, path = _load()

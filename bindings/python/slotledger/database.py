@@ -2,6 +2,8 @@
 lock, time zones with its tzdir, and tenants. The scheduling and ledger
 methods come from the mixins of scheduling.py and ledger.py."""
 
+from __future__ import annotations
+
 import re
 import contextlib
 import ctypes
@@ -9,6 +11,11 @@ import os
 import threading
 import weakref
 
+from datetime import datetime, timedelta
+from typing import Any, Iterator, Optional, Tuple, Union
+
+from ._types import BytesLike, PathLike, Span
+from .records import Tenant
 from . import _lib
 from ._lib import lib as _L
 from .errors import InvalidArgument, NotFound, TimeZoneError, Misuse
@@ -45,7 +52,8 @@ def _options(durability, tzdir, busy_timeout_ms, ledger_key):
     return opts, keep
 
 
-def open(path, *, durability="durable", tzdir=None, busy_timeout_ms=0, ledger_key=None):  # noqa: A001
+def open(path: PathLike, *, durability: str = "durable", tzdir: Optional[PathLike] = None,
+         busy_timeout_ms: int = 0, ledger_key: Optional[BytesLike] = None) -> Database:  # noqa: A001
     """Open (creating if needed) a SQLite database file; ":memory:" gives a
     private in-memory SQLite database."""
     raw = _path_in("path", path)
@@ -56,7 +64,8 @@ def open(path, *, durability="durable", tzdir=None, busy_timeout_ms=0, ledger_ke
     return Database(h.value, os.fsdecode(raw))
 
 
-def open_memory(*, tzdir=None, ledger_key=None):
+def open_memory(*, tzdir: Optional[PathLike] = None,
+                ledger_key: Optional[BytesLike] = None) -> Database:
     """Open a handle on a new, private in-memory reference store."""
     opts, keep = _options("durable", tzdir, 0, ledger_key)
     h = ctypes.c_void_p()
@@ -78,12 +87,33 @@ def _redacted(path):
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
 class Database(SchedulingMixin, LedgerMixin, IcsMixin):
-    """A library handle. Use as a context manager or call close(); a
-    finalizer closes a forgotten handle. Calls on one Database are
-    serialised by a lock, so sharing it between threads is safe (if not
-    concurrent); a closed Database raises sl.Misuse."""
+    """A library handle: slotledger.open(path) or slotledger.open_memory().
 
-    def __init__(self, handle, path=None):
+    Use it as a context manager (``with sl.open("tutor.db") as db:``) or call
+    close(); a finalizer closes a forgotten handle. Calls on one Database
+    are serialised by a lock, so sharing it between threads is safe (if
+    not concurrent); a closed Database raises sl.Misuse. Failures raise
+    subclasses of sl.Error carrying .code and the library's .message.
+
+    Times are aware datetimes in and aware UTC datetimes out; spans are
+    timedeltas or int seconds; wall-clock times are "HH:MM" in the tenant's
+    zone; every call that depends on the clock takes now= (default: now).
+
+    Tenants:    set_tenant, tenant
+    Schedule:   add_rule, update_rule, rule, rules, set_override, override,
+                overrides, slots
+    Bookings:   book, book_many, book_trial, schedule_manual, book_recurring,
+                reschedule, confirm, cancel, complete, mark_no_show
+    Sessions:   session, sessions, sessions_by_student, soft_delete,
+                restore, purge
+    Ledger:     post, post_many, balance, set_floor, account, hold, capture,
+                release, hold_get, history
+    Integrity:  verify, ledger_head, verify_head, seal, webhook_claim
+    Time zones: tz_check, utc_offset, utc_to_local, local_to_utc
+    """
+
+    def __init__(self, handle: int, path: Optional[str] = None) -> None:
+        """Internal: use slotledger.open() or slotledger.open_memory()."""
         if not handle:
             raise Misuse("Database() takes a handle from sl.open() or sl.open_memory()")
         self._h = handle
@@ -92,21 +122,24 @@ class Database(SchedulingMixin, LedgerMixin, IcsMixin):
         self._fin = weakref.finalize(self, _L.sl_close, handle)
 
     # -- lifecycle
-    def close(self):
+    def close(self) -> None:
         """Close the handle (idempotent)."""
         with self._lock:
             self._h = None
             self._fin()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
+        """True once close() has been called."""
         return self._h is None
 
-    def __enter__(self):
+    def __enter__(self) -> "Database":
+        """`with sl.open(...) as db:` closes the handle at the end of the block."""
         self._handle()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
+        """Close the handle."""
         self.close()
         return False
 
@@ -139,30 +172,30 @@ class Database(SchedulingMixin, LedgerMixin, IcsMixin):
             return _take_list(ptr, n, convert)
 
     # -- groups: many calls, one commit
-    def group_begin(self):
+    def group_begin(self) -> None:
         """Open a group: every call until group_commit() runs in its own
         savepoint of one transaction (a failed call undoes only itself) and
         nothing is durable before group_commit() returns. Groups do not
         nest (sl.Misuse). Prefer `with db.group():`."""
         self._call("sl_group_begin")
 
-    def group_commit(self):
+    def group_commit(self) -> None:
         """Commit the open group. Raises (sl.Busy, sl.StoreError) when
         nothing of the group was kept; the group is over either way."""
         self._call("sl_group_commit")
 
-    def group_rollback(self):
+    def group_rollback(self) -> None:
         """Undo every call of the open group and end it."""
         self._call("sl_group_rollback")
 
     @property
-    def in_group(self):
+    def in_group(self) -> bool:
         """True while a group is open on this handle."""
         with self._lock:
             return self._h is not None and bool(_L.sl_group_active(self._h))
 
     @contextlib.contextmanager
-    def group(self):
+    def group(self) -> Iterator["Database"]:
         """`with db.group(): ...` runs the block's calls as one group:
         committed when the block ends normally (acknowledge your clients
         only after that), rolled back when it raises. The block holds this
@@ -181,25 +214,34 @@ class Database(SchedulingMixin, LedgerMixin, IcsMixin):
             self._call("sl_group_commit")
 
     # -- time zones with this handle's tzdir
-    def utc_offset(self, zone, when):
+    def utc_offset(self, zone: str, when: datetime) -> timedelta:
+        """The zone's offset from UTC at `when`, with this handle's tzdir."""
         with self._lock:
             return utc_offset(zone, when, _db=self._handle())
 
-    def local_to_utc(self, zone, local):
+    def local_to_utc(self, zone: str,
+                     local: Union[datetime, Tuple[int, ...]]) -> Tuple[datetime, str]:
+        """The UTC instant of a local time in `zone` and its kind ("unique", "gap" or "fold"),
+        with this handle's tzdir."""
         with self._lock:
             return local_to_utc(zone, local, _db=self._handle())
 
-    def utc_to_local(self, zone, when):
+    def utc_to_local(self, zone: str, when: datetime) -> datetime:
+        """The local time in `zone` of the instant `when`, with this handle's tzdir."""
         with self._lock:
             return utc_to_local(zone, when, _db=self._handle())
 
-    def tz_check(self, zone):
+    def tz_check(self, zone: str) -> None:
+        """Raise TimeZoneError unless `zone` is a time zone this handle's tzdir knows."""
         with self._lock:
             tz_check(zone, _db=self._handle())
 
     # -- tenants
-    def set_tenant(self, id, *, tz=None, buffer_before=None, buffer_after=None, min_notice=None,
-                   step=None, max_advance_days=None, late_cancel=None, now=None):
+    def set_tenant(self, id: int, *, tz: Optional[str] = None,
+                   buffer_before: Optional[Span] = None, buffer_after: Optional[Span] = None,
+                   min_notice: Optional[Span] = None, step: Optional[Span] = None,
+                   max_advance_days: Optional[int] = None, late_cancel: Optional[Span] = None,
+                   now: Optional[datetime] = None) -> Tenant:
         """Create or update a tenant. Settings left None keep their current
         value (the default, for a new tenant: tz "UTC", everything else 0).
         Spans take timedeltas or int seconds. Returns the stored Tenant."""
@@ -231,5 +273,6 @@ class Database(SchedulingMixin, LedgerMixin, IcsMixin):
             _L.sl_tenant_get(h, ctypes.byref(t), tid)
         return _tenant_out(t)
 
-    def tenant(self, id):
+    def tenant(self, id: int) -> Tenant:
+        """The tenant `id` (NotFound if it was never set)."""
         return self._get("sl_tenant_get", _lib.SLTenant, _tenant_out, _int("id", id))

@@ -1,9 +1,14 @@
 """Module-level functions: version, result-code names, time zones, ISO
 times, webhook signatures and the pure slot engine."""
 
+from __future__ import annotations
+
 import ctypes
 from datetime import datetime, timedelta
 
+from typing import Any, Iterable, List, Optional, Tuple, Union
+
+from ._types import BytesLike, Span
 from . import _lib
 from ._lib import lib as _L
 from .errors import InvalidArgument, RangeError
@@ -12,22 +17,22 @@ from ._convert import (_I32_MAX, _I32_MIN, _I64_MAX, _EPOCH_NAIVE, _SECOND, _byt
                        _time_in, _time_out)
 
 
-def version():
+def version() -> str:
     """The loaded library's version string, e.g. "0.1.0"."""
     return _L.sl_version_string().decode()
 
 
-def version_number():
+def version_number() -> int:
     """MAJOR * 1000000 + MINOR * 1000 + PATCH of the loaded library."""
     return _L.sl_version_number()
 
 
-def strerror(code):
+def strerror(code: int) -> str:
     """The symbolic name of a result code ("SL_ECONFLICT")."""
     return _L.sl_strerror(_int("code", code, _I32_MIN, _I32_MAX)).decode()
 
 
-def code_description(code):
+def code_description(code: int) -> str:
     """The library's sentence for a result code (sl_code_description)."""
     return _L.sl_code_description(_int("code", code, _I32_MIN, _I32_MAX)).decode("utf-8", "replace")
 
@@ -37,19 +42,20 @@ def _zone(zone):
     return b
 
 
-def tz_check(zone, _db=None):
+def tz_check(zone: str, _db: Any = None) -> None:
     """Raise TimeZoneError unless zone names a readable IANA zone."""
     _L.sl_tz_check(_db, _zone(zone))
 
 
-def utc_offset(zone, when, _db=None):
+def utc_offset(zone: str, when: datetime, _db: Any = None) -> timedelta:
     """The UTC offset of zone at the aware datetime `when`."""
     off = ctypes.c_int32()
     _L.sl_tz_utc_offset(_db, ctypes.byref(off), _zone(zone), _time_in("when", when))
     return timedelta(seconds=off.value)
 
 
-def local_to_utc(zone, local, _db=None):
+def local_to_utc(zone: str, local: Union[datetime, Tuple[int, ...]],
+                 _db: Any = None) -> Tuple[datetime, str]:
     """(aware UTC datetime, "unique" | "gap" | "fold") of the naive wall time
     `local` in zone, by the compatible rule (gap: moved forward; fold: the
     earlier instant)."""
@@ -63,28 +69,29 @@ def local_to_utc(zone, local, _db=None):
     return _time_out(out.value), _TZ_KIND.get(kind.value, "unknown")
 
 
-def utc_to_local(zone, when, _db=None):
+def utc_to_local(zone: str, when: datetime, _db: Any = None) -> datetime:
     """The naive wall-clock datetime of the aware instant `when` in zone."""
     local = ctypes.c_int64()
     _L.sl_tz_utc_to_local(_db, ctypes.byref(local), _zone(zone), _time_in("when", when))
     return _local_out(local.value)
 
 
-def format_time(when):
+def format_time(when: datetime) -> str:
     """ "YYYY-MM-DDTHH:MM:SSZ" of an aware datetime (sl_time_format)."""
     buf = ctypes.create_string_buffer(21)
     _L.sl_time_format(buf, len(buf), _time_in("when", when))
     return buf.value.decode()
 
 
-def parse_time(text):
+def parse_time(text: str) -> datetime:
     """Strict ISO-8601 instant ("...Z" or "+HH:MM") -> aware UTC datetime."""
     out = _lib.sl_time()
     _L.sl_time_parse(ctypes.byref(out), _text_in("text", text, required=True))
     return _time_out(out.value)
 
 
-def webhook_verify(secret, header, payload, now=None, tolerance=300):
+def webhook_verify(secret: BytesLike, header: str, payload: BytesLike,
+                   now: Optional[datetime] = None, tolerance: Span = 300) -> None:
     """Check a Stripe-style "t=...,v1=..." signature of payload. Returns None;
     raises TamperError (no signature matches), Expired (timestamp outside
     the tolerance) or InvalidArgument (malformed header)."""
@@ -94,8 +101,12 @@ def webhook_verify(secret, header, payload, now=None, tolerance=300):
     _L.sl_webhook_verify(s, len(s), h, p, len(p), _now_in(now), _span_in("tolerance", tolerance))
 
 
-def engine_slots(available, busy=(), *, duration, start, end, step=None, buffer_before=0,
-                 buffer_after=0, earliest=None, horizon=None):
+def engine_slots(available: Iterable[Tuple[datetime, datetime]],
+                 busy: Iterable[Tuple[datetime, datetime]] = (), *, duration: Span,
+                 start: datetime, end: datetime, step: Optional[Span] = None,
+                 buffer_before: Optional[Span] = 0, buffer_after: Optional[Span] = 0,
+                 earliest: Optional[datetime] = None,
+                 horizon: Optional[datetime] = None) -> List[Tuple[datetime, datetime]]:
     """The pure slot engine (sl_engine_slots): day intervals `available` and
     blocking sessions `busy`, each a sequence of (start, end) aware datetimes
     sorted by start -> [(start, end)] slots in [start, end)."""

@@ -3,6 +3,8 @@ text of sessions, for calendar subscriptions and sync workers; the C
 contract is include/slotledger/ics.h)."""
 
 import ctypes
+from datetime import datetime
+from typing import Callable, Optional, Union
 
 from . import _lib
 from ._lib import lib as _L
@@ -63,7 +65,9 @@ class IcsMixin:
         finally:
             _L.sl_free(out)
 
-    def session_ics(self, tenant, session, *, domain, summary=None, prodid=None, include_deleted=False):
+    def session_ics(self, tenant: int, session: int, *, domain: str,
+                    summary: Union[str, Callable[..., str], None] = None, prodid: Optional[str] = None,
+                    include_deleted: bool = False) -> str:
         """One session as an iCalendar (RFC 5545) str: a VCALENDAR with one
         VEVENT, CRLF line ends, lines folded at 75 octets. domain (required)
         makes the UID "sl-<tenant>-<session>@<domain>". summary is a
@@ -77,8 +81,9 @@ class IcsMixin:
         del keep
         return text
 
-    def calendar_ics(self, tenant, start, end, *, domain, student=None, summary=None, prodid=None,
-                     include_deleted=False):
+    def calendar_ics(self, tenant: int, start: datetime, end: datetime, *, domain: str,
+                     student: Optional[int] = None, summary: Union[str, Callable[..., str], None] = None,
+                     prodid: Optional[str] = None, include_deleted: bool = False) -> str:
         """Every session of tenant overlapping [start, end) (aware
         datetimes, at most 366 days), only `student`'s when given, as one
         iCalendar str. Options as session_ics."""

@@ -70,6 +70,7 @@ class Session:
 
     @property
     def duration(self) -> timedelta:
+        """end - start."""
         return self.end - self.start
 
 

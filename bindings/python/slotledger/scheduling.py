@@ -1,8 +1,15 @@
 """Scheduling methods of Database (rules, overrides, slots, bookings,
 sessions, soft delete)."""
 
+from __future__ import annotations
+
 import ctypes
 
+from datetime import date, datetime
+from typing import Any, Iterable, List, Mapping, Optional, Tuple
+
+from ._types import Span, Window
+from .records import Override, Rule, Session
 from . import _lib
 from ._lib import lib as _L
 from .errors import Error, InvalidArgument
@@ -23,8 +30,9 @@ class SchedulingMixin:
                 _lib.SL_DATE_MIN if valid_from is None else _date_in("valid_from", valid_from),
                 _lib.SL_DATE_MAX if valid_until is None else _date_in("valid_until", valid_until))
 
-    def add_rule(self, tenant, *, weekday, start="09:00", end="17:00", valid_from=None,
-                 valid_until=None, now=None):
+    def add_rule(self, tenant: int, *, weekday: int, start: datetime = "09:00",
+                 end: datetime = "17:00", valid_from: Optional[date] = None,
+                 valid_until: Optional[date] = None, now: Optional[datetime] = None) -> int:
         """Add a weekly rule (weekday 1 = Monday .. 7 = Sunday, wall times
         "HH:MM" in the tenant's zone, valid dates inclusive). Returns its id."""
         args = self._rule_args(weekday, start, end, valid_from, valid_until)
@@ -32,21 +40,26 @@ class SchedulingMixin:
         self._call("sl_rule_add", ctypes.byref(rid), _int("tenant", tenant), *args, _now_in(now))
         return rid.value
 
-    def update_rule(self, tenant, rule, *, weekday, start, end, valid_from=None,
-                    valid_until=None, now=None):
+    def update_rule(self, tenant: int, rule: int, *, weekday: int, start: datetime, end: datetime,
+                    valid_from: Optional[date] = None, valid_until: Optional[date] = None,
+                    now: Optional[datetime] = None) -> None:
         """Replace every field of a live rule."""
         args = self._rule_args(weekday, start, end, valid_from, valid_until)
         self._call("sl_rule_update", _int("tenant", tenant), _int("rule", rule), *args, _now_in(now))
 
-    def rule(self, tenant, id, include_deleted=False):
+    def rule(self, tenant: int, id: int, include_deleted: bool = False) -> Rule:
+        """The rule `id` of `tenant` (NotFound if missing or soft-deleted, unless
+        include_deleted)."""
         return self._get("sl_rule_get", _lib.SLRule, _rule_out, _int("tenant", tenant), _int("id", id),
                          _flags(include_deleted))
 
-    def rules(self, tenant, include_deleted=False):
+    def rules(self, tenant: int, include_deleted: bool = False) -> List[Rule]:
+        """The tenant's weekly rules, by id (soft-deleted ones only with include_deleted)."""
         return self._list("sl_rules_list", _lib.SLRule, _rule_out, _int("tenant", tenant),
                           _flags(include_deleted))
 
-    def set_override(self, tenant, date, windows, now=None):
+    def set_override(self, tenant: int, date: date, windows: Iterable[Window],
+                     now: Optional[datetime] = None) -> int:
         """Replace the weekly rules of one local date by `windows`, a list of
         ("HH:MM", "HH:MM") pairs ([] = a day off). Returns the override id."""
         d = _date_in("date", date)
@@ -64,18 +77,21 @@ class SchedulingMixin:
                    len(windows), _now_in(now))
         return oid.value
 
-    def override(self, tenant, date, include_deleted=False):
+    def override(self, tenant: int, date: date, include_deleted: bool = False) -> Override:
+        """The override of one local date (NotFound if that date has none)."""
         return self._get("sl_override_get", _lib.SLOverride, _override_out, _int("tenant", tenant),
                          _date_in("date", date), _flags(include_deleted))
 
-    def overrides(self, tenant, from_date, to_date, include_deleted=False):
+    def overrides(self, tenant: int, from_date: date, to_date: date,
+                  include_deleted: bool = False) -> List[Override]:
         """Overrides of dates in [from_date, to_date], sorted by date."""
         return self._list("sl_overrides_list", _lib.SLOverride, _override_out, _int("tenant", tenant),
                           _date_in("from_date", from_date), _date_in("to_date", to_date),
                           _flags(include_deleted))
 
     # -- slots
-    def slots(self, tenant, start, end, duration, now=None):
+    def slots(self, tenant: int, start: datetime, end: datetime, duration: Span,
+              now: Optional[datetime] = None) -> SlotList:
         """Bookable [(start, end)] of `duration` starting in [start, end),
         as aware UTC datetimes. A range over 14 days is cut to 14 days and
         the returned list's .clamped is True."""
@@ -111,13 +127,15 @@ class SchedulingMixin:
         self._call(fname, ctypes.byref(s), *args)
         return _session_out(s)
 
-    def book(self, tenant, *, student, start, duration, credits=0, key=None, now=None):
+    def book(self, tenant: int, *, student: int, start: datetime, duration: Span, credits: int = 0,
+             key: Optional[str] = None, now: Optional[datetime] = None) -> Session:
         """Book a regular session (status pending; credits > 0 places a hold)."""
         return self._session_call("sl_book", _int("tenant", tenant), _int("student", student),
                                   _time_in("start", start), _span_in("duration", duration),
                                   _int("credits", credits), _text_in("key", key), _now_in(now))
 
-    def book_many(self, tenant, bookings, key=None, now=None):
+    def book_many(self, tenant: int, bookings: Iterable[Mapping[str, Any]],
+                  key: Optional[str] = None, now: Optional[datetime] = None) -> List[Session]:
         """Book several sessions all or nothing. Each booking is a dict
         (student, start, duration, credits=0) or a tuple in that order. On
         failure the exception's .index names the failing booking."""
@@ -155,27 +173,33 @@ class SchedulingMixin:
             raise
         return [_session_out(out[i]) for i in range(len(items))]
 
-    def book_trial(self, tenant, *, student, start, duration, key=None, now=None):
+    def book_trial(self, tenant: int, *, student: int, start: datetime, duration: Span,
+                   key: Optional[str] = None, now: Optional[datetime] = None) -> Session:
         """Book a free trial (one live trial per student)."""
         return self._session_call("sl_book_trial", _int("tenant", tenant), _int("student", student),
                                   _time_in("start", start), _span_in("duration", duration),
                                   _text_in("key", key), _now_in(now))
 
-    def schedule_manual(self, tenant, *, student, start, duration, credits=0, key=None, now=None):
+    def schedule_manual(self, tenant: int, *, student: int, start: datetime, duration: Span,
+                        credits: int = 0, key: Optional[str] = None,
+                        now: Optional[datetime] = None) -> Session:
         """A teacher-made session: skips availability and never conflicts."""
         return self._session_call("sl_schedule_manual", _int("tenant", tenant),
                                   _int("student", student), _time_in("start", start),
                                   _span_in("duration", duration), _int("credits", credits),
                                   _text_in("key", key), _now_in(now))
 
-    def reschedule(self, tenant, session_id, new_start, now=None):
+    def reschedule(self, tenant: int, session_id: int, new_start: datetime,
+                   now: Optional[datetime] = None) -> Session:
         """Move a pending or confirmed session, atomically."""
         return self._session_call("sl_reschedule", _int("tenant", tenant),
                                   _int("session_id", session_id), _time_in("new_start", new_start),
                                   _now_in(now))
 
-    def book_recurring(self, tenant, *, student, start, duration, count, credits=0,
-                       skip_conflicts=False, key=None, now=None):
+    def book_recurring(self, tenant: int, *, student: int, start: datetime, duration: Span,
+                       count: int, credits: int = 0, skip_conflicts: bool = False,
+                       key: Optional[str] = None,
+                       now: Optional[datetime] = None) -> Tuple[List[Session], List[datetime]]:
         """Book `count` weekly sessions at the same local wall time. Returns
         (sessions, skipped_starts); skipped starts only with skip_conflicts."""
         n = _int("count", count, 0, 2 ** 32 - 1)
@@ -197,47 +221,58 @@ class SchedulingMixin:
         return ([_session_out(out[i]) for i in range(nb)],
                 [_time_out(skipped[i]) for i in range(ns)])
 
-    def confirm(self, tenant, session_id, now=None):
+    def confirm(self, tenant: int, session_id: int, now: Optional[datetime] = None) -> Session:
+        """Confirm a pending session; returns it."""
         return self._session_call("sl_confirm", _int("tenant", tenant),
                                   _int("session_id", session_id), _now_in(now))
 
-    def cancel(self, tenant, session_id, now=None):
+    def cancel(self, tenant: int, session_id: int, now: Optional[datetime] = None) -> Session:
         """Cancel; the hold is voided (or captured inside late_cancel)."""
         return self._session_call("sl_cancel", _int("tenant", tenant),
                                   _int("session_id", session_id), _now_in(now))
 
-    def complete(self, tenant, session_id, now=None):
+    def complete(self, tenant: int, session_id: int, now: Optional[datetime] = None) -> Session:
+        """Mark a session completed; its credit hold is captured. Returns the session."""
         return self._session_call("sl_complete", _int("tenant", tenant),
                                   _int("session_id", session_id), _now_in(now))
 
-    def mark_no_show(self, tenant, session_id, now=None):
+    def mark_no_show(self, tenant: int, session_id: int, now: Optional[datetime] = None) -> Session:
+        """Mark a session a no-show (the student did not come); its credit hold is captured.
+        Returns the session."""
         return self._session_call("sl_mark_no_show", _int("tenant", tenant),
                                   _int("session_id", session_id), _now_in(now))
 
-    def session(self, tenant, id, include_deleted=False):
+    def session(self, tenant: int, id: int, include_deleted: bool = False) -> Session:
+        """The session `id` of `tenant` (NotFound if missing or soft-deleted, unless
+        include_deleted)."""
         return self._get("sl_session_get", _lib.SLSession, _session_out, _int("tenant", tenant),
                          _int("id", id), _flags(include_deleted))
 
-    def sessions(self, tenant, start, end, include_deleted=False):
+    def sessions(self, tenant: int, start: datetime, end: datetime,
+                 include_deleted: bool = False) -> List[Session]:
         """Sessions overlapping [start, end), sorted by (start, id)."""
         return self._list("sl_sessions_list", _lib.SLSession, _session_out, _int("tenant", tenant),
                           _time_in("start", start), _time_in("end", end), _flags(include_deleted))
 
-    def sessions_by_student(self, tenant, student, include_deleted=False):
+    def sessions_by_student(self, tenant: int, student: int,
+                            include_deleted: bool = False) -> List[Session]:
+        """A student's sessions, by start time."""
         return self._list("sl_sessions_by_student", _lib.SLSession, _session_out, _int("tenant", tenant),
                           _int("student", student), _flags(include_deleted))
 
     # -- soft delete
-    def soft_delete(self, tenant, entity, id, now=None):
+    def soft_delete(self, tenant: int, entity: str, id: int,
+                    now: Optional[datetime] = None) -> None:
         """entity: "rule", "override", "session" or "account"."""
         self._call("sl_soft_delete", _int("tenant", tenant), _entity_in(entity), _int("id", id),
                    _now_in(now))
 
-    def restore(self, tenant, entity, id, now=None):
+    def restore(self, tenant: int, entity: str, id: int, now: Optional[datetime] = None) -> None:
+        """Undo soft_delete() of one rule, override, session or account."""
         self._call("sl_restore", _int("tenant", tenant), _entity_in(entity), _int("id", id),
                    _now_in(now))
 
-    def purge(self, entity, before):
+    def purge(self, entity: str, before: datetime) -> int:
         """Hard-delete rows of entity soft-deleted before `before` (all
         tenants). Returns how many."""
         n = ctypes.c_size_t()

@@ -51,14 +51,20 @@ class LoaderTests(unittest.TestCase):
                 del os.environ["SLOTLEDGER_LIB"]
             else:
                 os.environ["SLOTLEDGER_LIB"] = old
-        self.assertEqual(cands[0], "/nonexistent/libslotledger.so")
-        self.assertEqual(cands[1], os.path.join(ROOT, "build", "libslotledger.so"))
-        self.assertEqual(cands[-1], "libslotledger.so.0")
+        where = [w.split(":")[0] for _, w in cands]
+        # bundled first, then the variable, the source tree, the system, pkg-config
+        self.assertEqual(cands[0], (os.path.join(ROOT, "bindings", "python", "slotledger",
+                                                 "libslotledger.so"), "bundled"))
+        self.assertEqual(cands[1], ("/nonexistent/libslotledger.so", "SLOTLEDGER_LIB"))
+        if os.path.exists(os.path.join(ROOT, "build", "libslotledger.so")):
+            self.assertEqual(cands[2], (os.path.join(ROOT, "build", "libslotledger.so"), "source tree"))
+        self.assertEqual(where[-2:], ["system", "pkg-config libdir" if cands[-1][0] else "pkg-config"])
 
     def test_bad_env_falls_back_with_a_clear_error(self):
         # With no loadable candidate, the ImportError lists what was tried.
         saved = _lib._candidates
-        _lib._candidates = lambda: iter(["/nonexistent/libslotledger.so", "/etc/hostname"])
+        _lib._candidates = lambda: iter([("/nonexistent/libslotledger.so", "SLOTLEDGER_LIB"),
+                                         ("/etc/hostname", "system")])
         try:
             with self.assertRaises(ImportError) as cm:
                 _lib._load()
