@@ -166,8 +166,10 @@ def op_call(line, masked):
         yield m.group(1) + ';'
 
 
+# The specific removals come before `drop`, so that a removed guard call is
+# reported as `call` (one mutant per distinct change: the first name wins).
 OPERATORS = [('ror', op_ror), ('bound', op_bound), ('logic', op_logic), ('ret', op_ret),
-             ('drop', op_drop), ('dropcheck', op_dropcheck), ('swap', op_swap), ('call', op_call)]
+             ('call', op_call), ('dropcheck', op_dropcheck), ('drop', op_drop), ('swap', op_swap)]
 
 
 def mutant_id(path, original, mutated, op, occurrence=0):
