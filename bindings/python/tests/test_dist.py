@@ -41,7 +41,8 @@ with sl.open(sys.argv[1]) as db:
 
 def clean_env(**extra):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("SLOTLEDGER_LIB", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+           if k not in ("SLOTLEDGER_LIB", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV",
+                        "LD_LIBRARY_PATH")}  # meson's test env points it at build/
     env.update(extra)
     return env
 
