@@ -63,7 +63,7 @@ static const cli_command commands[] = {
       "export sessions FROM [TO] [--format csv|jsonl] [--deleted]\n"
       "export entries [STUDENT] [--format csv|jsonl]\n"
       "export --ics [--from TIME] [--to TIME] [--student ID] [--domain D] [--summary T]\n"
-      "             [--deleted]          (default range: 30 days ago for 366 days)\n"
+      "             [--deleted]     (--from default: 30 days ago; --to: 366 days after it)\n"
       "export --ics sessions FROM [TO] [...]\n"
       "export --ics --session ID [--domain D] [--summary T] [--deleted]", cmd_export },
     { "session-ics", "one session as iCalendar (as export --ics --session)",
