@@ -62,8 +62,7 @@ static const cli_command commands[] = {
     { "export", "export sessions or ledger entries as CSV, JSON lines or iCalendar",
       "export sessions FROM [TO] [--format csv|jsonl] [--deleted]\n"
       "export entries [STUDENT] [--format csv|jsonl]\n"
-      "export --ics [--from TIME] [--to TIME] [--student ID] [--domain D] [--summary T]\n"
-      "             [--deleted]     (--from default: 30 days ago; --to: 366 days after it)\n"
+      "export --ics [--from TIME] [--to TIME] [--student ID] [--domain D] [--summary T] [--deleted]\n"
       "export --ics sessions FROM [TO] [...]\n"
       "export --ics --session ID [--domain D] [--summary T] [--deleted]", cmd_export },
     { "session-ics", "one session as iCalendar (as export --ics --session)",
