@@ -4,7 +4,9 @@
  * The tool is written against the public API only (<slotledger.h>), as any
  * host would be. One file per command group: setup.c (init, tenant, rules,
  * override), booking.c (slots, book, sessions, cancel, ...), ledger.c
- * (balance, history, post, verify), export.c (export, outbox); args.c parses
+ * (balance, history, post, verify), export.c (export, outbox), ics.c
+ * (export --ics, session-ics), change.c (reschedule, no-show, delete,
+ * restore, hold, capture, release); args.c parses
  * options, numbers and times; out.c prints text, JSON and errors.
  */
 #ifndef SLOTLEDGER_CLI_H
@@ -18,7 +20,7 @@
 #define CLI_EFAIL     1  /* the library refused or failed (its message is printed) */
 #define CLI_EUSAGE    2  /* bad command line: unknown command or option, bad number, date, time */
 #define CLI_ETAMPER   3  /* verify: the ledger does not verify */
-#define CLI_ENOTAVAIL 4  /* the feature is not in this build (iCalendar, outbox) */
+#define CLI_ENOTAVAIL 4  /* the feature is not in this build (outbox) */
 
 #define CLI_MAX_ARGS 64
 
@@ -112,5 +114,17 @@ int cmd_post(cli *c, int argc, char **argv);
 int cmd_verify(cli *c, int argc, char **argv);
 int cmd_export(cli *c, int argc, char **argv);
 int cmd_outbox(cli *c, int argc, char **argv);
+int cmd_session_ics(cli *c, int argc, char **argv);
+int cmd_reschedule(cli *c, int argc, char **argv);
+int cmd_no_show(cli *c, int argc, char **argv);
+int cmd_delete(cli *c, int argc, char **argv);
+int cmd_restore(cli *c, int argc, char **argv);
+int cmd_hold(cli *c, int argc, char **argv);
+int cmd_capture(cli *c, int argc, char **argv);
+int cmd_release(cli *c, int argc, char **argv);
+
+/* ics.c: export --ics with export's parsed options (from, to, student,
+ * domain, summary, session, deleted). */
+int cli_export_ics(cli *c, const cli_args *a);
 
 #endif

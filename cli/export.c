@@ -1,7 +1,7 @@
 /*
- * cli/export.c - export (CSV, JSON lines) and outbox. iCalendar and the
- * outbox need sl_session_ics / sl_outbox_* (the outbox issue): until the
- * library has them the tool says so and exits 4.
+ * cli/export.c - export (CSV, JSON lines; iCalendar in ics.c) and outbox.
+ * The outbox needs sl_outbox_* (the outbox issue): until the library has
+ * them the tool says so and exits 4.
  */
 #include "cli.h"
 
@@ -12,7 +12,7 @@ static int not_available(cli *c, const char *what)
 {
     return cli_error(c, CLI_ENOTAVAIL, "not_available",
                      "%s is not available in this build (it needs the library's calendar-sync "
-                     "outbox, sl_session_ics / sl_outbox_claim)", what);
+                     "outbox, sl_outbox_claim)", what);
 }
 
 /* CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
@@ -113,16 +113,21 @@ static int export_entries(cli *c, const cli_args *a, int csv)
 
 int cmd_export(cli *c, int argc, char **argv)
 {
-    cli_opt opts[] = { { "format", 1, NULL }, { "ics", 0, NULL }, { "deleted", 0, NULL } };
+    cli_opt opts[] = { { "format", 1, NULL }, { "ics", 0, NULL }, { "deleted", 0, NULL },
+                       { "from", 1, NULL }, { "to", 1, NULL }, { "student", 1, NULL },
+                       { "domain", 1, NULL }, { "summary", 1, NULL }, { "session", 1, NULL } };
     cli_args a;
     const char *fmt;
-    int rc = cli_parse(c, &a, opts, 3, argc, argv, 0, 3);
+    int rc = cli_parse(c, &a, opts, sizeof opts / sizeof opts[0], argc, argv, 0, 3);
 
     if (rc)
         return rc;
     fmt = cli_opt_get(&a, "format");
     if (cli_opt_get(&a, "ics") || (fmt && strcmp(fmt, "ics") == 0))
-        return not_available(c, "iCalendar export");
+        return cli_export_ics(c, &a);
+    for (size_t i = 3; i < sizeof opts / sizeof opts[0]; i++)
+        if (opts[i].value)
+            return cli_usage(c, "option '--%s' goes with --ics", opts[i].name);
     if (!fmt)
         fmt = c->json ? "jsonl" : "csv";
     if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "jsonl") != 0)

@@ -37,18 +37,37 @@ static const cli_command commands[] = {
       "cancel SESSION_ID", cmd_cancel },
     { "complete", "mark a session completed (captures its credits)", "complete SESSION_ID",
       cmd_complete },
+    { "no-show", "mark a session no-show (captures its credits)", "no-show SESSION_ID",
+      cmd_no_show },
+    { "reschedule", "move a session to a new start (same duration and hold)",
+      "reschedule SESSION_ID START", cmd_reschedule },
+    { "delete", "soft-delete a session (frees its time, releases its hold)",
+      "delete SESSION_ID", cmd_delete },
+    { "restore", "undo a session's soft delete (re-checks conflicts and credits)",
+      "restore SESSION_ID", cmd_restore },
     { "balance", "a student's credit balance", "balance STUDENT", cmd_balance },
     { "history", "ledger entries, oldest first",
       "history [STUDENT] [--after SEQ] [--limit N]", cmd_history },
     { "post", "post a ledger entry (idempotent by key)",
       "post STUDENT KIND AMOUNT --key KEY [--ref TEXT]\n"
       "     KIND: purchase grant refund (AMOUNT > 0), consume expire (< 0), adjust", cmd_post },
+    { "hold", "reserve a student's credits until a time (idempotent by key)",
+      "hold STUDENT AMOUNT --key KEY [--expires TIME | --for DUR]   (default --for 1d)",
+      cmd_hold },
+    { "capture", "capture a hold: post its consume entry, release the rest",
+      "capture HOLD_ID [AMOUNT] --key KEY   (AMOUNT default: the whole hold)", cmd_capture },
+    { "release", "release (void) an active hold", "release HOLD_ID", cmd_release },
     { "verify", "verify ledgers: exit 0 intact, 3 tampered (the first bad entry named)",
       "verify [TENANT ...]", cmd_verify },
-    { "export", "export sessions or ledger entries as CSV or JSON lines",
+    { "export", "export sessions or ledger entries as CSV, JSON lines or iCalendar",
       "export sessions FROM [TO] [--format csv|jsonl] [--deleted]\n"
       "export entries [STUDENT] [--format csv|jsonl]\n"
-      "export --ics ...   (not available in this build)", cmd_export },
+      "export --ics [--from TIME] [--to TIME] [--student ID] [--domain D] [--summary T] [--deleted]\n"
+      "export --ics sessions FROM [TO] [...]\n"
+      "export --ics --session ID [--domain D] [--summary T] [--deleted]", cmd_export },
+    { "session-ics", "one session as iCalendar (as export --ics --session)",
+      "session-ics SESSION_ID [--domain D] [--summary TEMPLATE] [--deleted]",
+      cmd_session_ics },
     { "outbox", "calendar-sync outbox (not available in this build)", "outbox ...",
       cmd_outbox },
 };
@@ -76,11 +95,11 @@ static void print_help(void)
            "  --ledger-key-file FILE  the ledger's secret key (16..64 bytes, raw)\n\n"
            "commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+        printf("  %-11s %s\n", commands[i].name, commands[i].summary);
     printf("\nTimes: 2026-03-30T09:00+02:00 or 2026-03-30T07:00Z, or 2026-03-30T09:00 (or a\n"
            "bare date, meaning midnight) in the tenant's zone. Durations: 3600, 60m, 1h, 1d.\n"
            "Exit status: 0 ok, 1 the library refused (its message is printed), 2 usage\n"
-           "error, 3 ledger does not verify, 4 not available in this build.\n"
+           "error, 3 ledger does not verify, 4 not available in this build (outbox).\n"
            "See docs/cli.md.\n");
 }
 

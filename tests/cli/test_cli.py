@@ -32,7 +32,9 @@ failed = 0
 
 def run(*args, now=NOW):
     argv = WRAP + [EXE] + (["--now", now] if now else []) + list(args)
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(argv, capture_output=True, timeout=300)
+    # decoded by hand: text=True would turn iCalendar's CRLF into LF
+    p.stdout, p.stderr = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
     for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "==ERROR", "definitely lost"):
         if bad in p.stderr:
             p.returncode = 99
@@ -75,7 +77,9 @@ def main_flow(db, sqlite_file):
     p = run("--help", now=None)
     expect("--help lists the commands", p, 0, out="verify")
     for cmd in ("init", "tenant", "rules", "override", "slots", "book", "sessions", "confirm",
-                "cancel", "complete", "balance", "history", "post", "verify", "export", "outbox"):
+                "cancel", "complete", "balance", "history", "post", "verify", "export", "outbox",
+                "session-ics", "reschedule", "no-show", "delete", "restore", "hold", "capture",
+                "release"):
         # the three ways print the same text; under valgrind one is enough
         ways = [run(db, cmd, "--help", now=None)]
         if not WRAP:
@@ -231,15 +235,206 @@ def main_flow(db, sqlite_file):
           rows[0]["reference"] == "card, \"visa\"" and rows[1]["amount"] == "-2", p)
     p = run(db, "export", "entries", "--format", "jsonl")
     check("export entries JSON lines", [x["seq"] for x in jsonl(p.stdout)] == [1, 2], p)
-    expect("export --ics: not in this build", run(db, "export", "sessions", "2026-03-30", "--ics"), 4,
-           err="not available in this build")
+    ics_flow(db, b, b2)
     expect("export: bad format", run(db, "export", "entries", "--format", "xml"), 2)
     expect("outbox: not in this build", run(db, "outbox", "claim"), 4, err="not available in this build")
+
+    change_flow(db)
 
     # verify, for cron
     expect("verify: intact ledger exits 0", run(db, "verify"), 0, out="verifies")
     p = run("--json", db, "verify")
     check("verify --json", p.returncode == 0 and json.loads(p.stdout)["ok"] is True, p)
+
+
+def ics_parse(text):
+    """A reader independent of the library's writer (RFC 5545 3.1): CRLF
+    line ends only, physical lines of at most 75 octets, unfolded; returns
+    (logical lines, VEVENTs as dicts, the offending physical lines)."""
+    raw = text.encode("utf-8")
+    phys = raw[:-2].split(b"\r\n") if raw.endswith(b"\r\n") else [raw]
+    bad = [x for x in phys if len(x) > 75 or b"\n" in x or b"\r" in x]
+    logical = []
+    for x in phys:
+        if x[:1] in (b" ", b"\t") and logical:
+            logical[-1] += x[1:]
+        else:
+            logical.append(x)
+    lines = [x.decode("utf-8") for x in logical]
+    events, cur = [], None
+    for line in lines:
+        name, _, value = line.partition(":")
+        if line == "BEGIN:VEVENT":
+            cur = {}
+        elif line == "END:VEVENT":
+            events.append(cur)
+            cur = None
+        elif cur is not None:
+            cur[name] = value
+    return lines, events, bad
+
+
+def ics_text(value):
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            out.append("\n" if value[i + 1] in "nN" else value[i + 1])
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def ics_flow(db, b, b2):
+    dom = ["--domain", "lessons.example.com"]
+    p = run(db, "export", "--ics", "sessions", "2026-03-30", "2026-03-31", *dom)
+    lines, ev, bad = ics_parse(p.stdout)
+    check("export --ics: a VCALENDAR, CRLF, lines of at most 75 octets",
+          p.returncode == 0 and lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR"
+          and "VERSION:2.0" in lines and not bad and "\n" not in p.stdout.replace("\r\n", ""), p)
+    check("export --ics: one VEVENT per session, stable UIDs",
+          [e.get("UID") for e in ev] == [f"sl-1-{b.get('id')}@lessons.example.com",
+                                          f"sl-1-{b2.get('id')}@lessons.example.com"], p)
+    check("export --ics: STATUS and UTC times (completed, cancelled)",
+          [(e.get("STATUS"), e.get("DTSTART"), e.get("DTEND")) for e in ev] ==
+          [("CONFIRMED", "20260330T070000Z", "20260330T080000Z"),
+           ("CANCELLED", "20260330T090000Z", "20260330T100000Z")], p)
+    again = run(db, "export", "--ics", "--from", "2026-03-30", "--to", "2026-03-31", *dom)
+    check("export --ics --from/--to: the same text (UID, DTSTAMP, SEQUENCE stable)",
+          again.returncode == 0 and again.stdout == p.stdout, again)
+    p = run(db, "export", "--format", "ics", "--from", "2026-03-01", "--student", "43", *dom)
+    check("export --format ics --student: only that student's sessions",
+          [e.get("UID") for e in ics_parse(p.stdout)[1]] ==
+          [f"sl-1-{b2.get('id')}@lessons.example.com"], p)
+    p = run(db, "export", "--ics", *dom)
+    check("export --ics: default range around --now",
+          p.returncode == 0 and len(ics_parse(p.stdout)[1]) == 2, p)
+    p = run(db, "export", "--ics", "--from", "2026-05-01", "--to", "2026-05-02", *dom)
+    check("export --ics: an empty range is an empty VCALENDAR",
+          p.returncode == 0 and ics_parse(p.stdout)[1] == [] and "BEGIN:VCALENDAR" in p.stdout, p)
+    long = "Lesson {id} with student {student}, room 4; bring the book \u00e9tude " * 3
+    p = run(db, "session-ics", str(b.get("id")), *dom, "--summary", long)
+    lines, ev, bad = ics_parse(p.stdout)
+    want = long.replace("{id}", str(b.get("id"))).replace("{student}", "42")
+    check("session-ics: one VEVENT, long SUMMARY folded at 75 octets and escaped",
+          p.returncode == 0 and len(ev) == 1 and not bad and ics_text(ev[0].get("SUMMARY", "")) == want
+          and ev[0].get("UID") == f"sl-1-{b.get('id')}@lessons.example.com"
+          and max(len(x.encode()) for x in p.stdout.split("\r\n")) == 75, p)
+    same = run(db, "export", "--ics", "--session", str(b.get("id")), *dom, "--summary", long)
+    check("export --ics --session = session-ics", same.returncode == 0 and same.stdout == p.stdout, same)
+    j = run("--json", db, "session-ics", str(b.get("id")), *dom, "--summary", long)
+    check("session-ics --json: the text inside an object", j.returncode == 0 and
+          json.loads(j.stdout) == {"ics": p.stdout}, j)
+    p = run(db, "session-ics", str(b.get("id")))
+    uid = (ics_parse(p.stdout)[1] or [{}])[0].get("UID", "")
+    check("session-ics: the host name is the default domain", p.returncode == 0 and
+          uid.startswith(f"sl-1-{b.get('id')}@") or "sl_ics_options.domain" in p.stderr, p)
+    expect("export --ics: bad domain, the library's message",
+           run(db, "export", "--ics", "--domain", "les sons.example"), 1,
+           err="sl_ics_options.domain: byte 3 is not a letter, digit")
+    p = run("--json", db, "export", "--ics", "--domain", "a_b")
+    err = json.loads(p.stderr) if p.stderr.startswith("{") else {}
+    check("export --ics --json: bad domain as a JSON error", p.returncode == 1
+          and err.get("error") == "SL_EINVAL" and "domain" in err.get("message", "") and not p.stdout, p)
+    expect("session-ics: bad template, the library's message",
+           run(db, "session-ics", str(b.get("id")), *dom, "--summary", "Lesson {when}"), 1,
+           err="SL_EINVAL")
+    expect("session-ics: unclosed brace", run(db, "session-ics", "1", *dom, "--summary", "{id"), 1,
+           err="never closed")
+    expect("session-ics: unknown session", run(db, "session-ics", "999", *dom), 1, err="SL_ENOTFOUND")
+    expect("export --ics: more than 366 days",
+           run(db, "export", "--ics", "--from", "2026-01-01", "--to", "2027-06-01", *dom), 1,
+           err="SL_ERANGE")
+    expect("export --ics: bad --from", run(db, "export", "--ics", "--from", "soon", *dom), 2,
+           err="is not a time")
+    expect("--domain without --ics", run(db, "export", "entries", "--domain", "x.org"), 2,
+           err="goes with --ics")
+    expect("export --ics of entries", run(db, "export", "--ics", "entries", *dom), 2,
+           err="exports sessions")
+
+
+def change_flow(db):
+    """reschedule, delete/restore, no-show, hold/capture/release."""
+    def balance():
+        q = run("--json", db, "balance", "42")
+        return json.loads(q.stdout) if q.returncode == 0 else {}
+
+    p = run("--json", db, "book", "42", "2026-03-30T11:00", "--credits", "1", "--key", "b9")
+    s = json.loads(p.stdout) if p.returncode == 0 else {}
+    sid = str(s.get("id"))
+    check("change: booked", s.get("status") == "pending" and balance().get("held") == 1, p)
+    p = run("--json", db, "reschedule", sid, "2026-04-13T09:00")
+    r = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("reschedule: the new start, same id and credits", r.get("id") == s.get("id") and
+          r.get("start") == "2026-04-13T07:00:00Z" and r.get("end") == "2026-04-13T08:00:00Z"
+          and r.get("credits") == 1 and balance().get("held") == 1, p)
+    expect("reschedule to a day off: refused", run(db, "reschedule", sid, "2026-04-06T09:00"), 1,
+           err="SL_EUNAVAILABLE")
+    p = run("--json", db, "sessions", "--student", "42")
+    check("reschedule refused: nothing changed",
+          [x["start"] for x in jsonl(p.stdout) if x["id"] == s.get("id")] == ["2026-04-13T07:00:00Z"], p)
+    expect("reschedule: bad time", run(db, "reschedule", sid, "next monday"), 2, err="is not a time")
+    expect("reschedule: unknown session", run(db, "reschedule", "999", "2026-04-13T10:00"), 1,
+           err="SL_ENOTFOUND")
+    expect("delete", run(db, "delete", sid), 0, out="(deleted)")
+    check("delete: released its credits", balance().get("held") == 0)
+    p = run("--json", db, "sessions", "--student", "42")
+    check("delete: hidden from sessions", s.get("id") not in [x["id"] for x in jsonl(p.stdout)], p)
+    p = run("--json", db, "sessions", "--student", "42", "--deleted")
+    check("delete: listed with --deleted", [x["deleted"] for x in jsonl(p.stdout)
+                                            if x["id"] == s.get("id")] == [True], p)
+    p = run(db, "session-ics", sid, "--domain", "x.org", "--deleted")
+    check("session-ics --deleted: a deleted session is CANCELLED",
+          [e.get("STATUS") for e in ics_parse(p.stdout)[1]] == ["CANCELLED"], p)
+    expect("session-ics: a deleted session needs --deleted", run(db, "session-ics", sid, "--domain", "x.org"),
+           1, err="SL_ENOTFOUND")
+    expect("delete twice", run(db, "delete", sid), 1, err="SL_ESTATE")
+    p = run("--json", db, "restore", sid)
+    r = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("restore", r.get("deleted") is False and r.get("start") == "2026-04-13T07:00:00Z"
+          and balance().get("held") == 1, p)
+    expect("restore a live session", run(db, "restore", sid), 1, err="SL_ESTATE")
+    expect("delete: unknown session", run(db, "delete", "999"), 1, err="SL_ENOTFOUND")
+    expect("no-show", run(db, "no-show", sid, now="2026-04-13T09:00Z"), 0, out="no_show")
+    check("no-show: captured the credit", balance() ==
+          {"student": 42, "posted": 7, "held": 0, "available": 7, "floor": 0})
+
+    expect("hold: no key", run(db, "hold", "42", "3"), 2, err="--key")
+    p = run("--json", db, "hold", "42", "3", "--key", "h1", "--for", "2h")
+    h = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("hold", h.get("amount") == 3 and h.get("status") == "active" and
+          h.get("expires_at") == "2026-03-27T14:00:00Z" and balance().get("held") == 3, p)
+    p = run("--json", db, "hold", "42", "3", "--key", "h1", "--for", "2h")
+    check("hold: a replay", p.returncode == 0 and json.loads(p.stdout)["replayed"] is True
+          and balance().get("held") == 3, p)
+    expect("hold: more than available", run(db, "hold", "42", "50", "--key", "h2"), 1,
+           err="SL_EINSUFFICIENT")
+    expect("hold: expiry in the past", run(db, "hold", "42", "1", "--key", "h3",
+                                           "--expires", "2026-03-01T00:00Z"), 1, err="SL_EINVAL")
+    check("refused holds hold nothing", balance().get("held") == 3)
+    hid = str(h.get("id"))
+    expect("capture: no key", run(db, "capture", hid, "2"), 2, err="--key")
+    expect("capture: more than the hold", run(db, "capture", hid, "4", "--key", "c0"), 1,
+           err="SL_EINVAL")
+    p = run("--json", db, "capture", hid, "2", "--key", "c1")
+    e = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("capture part: a consume entry, the rest released", e.get("kind") == "consume"
+          and e.get("amount") == -2 and balance() ==
+          {"student": 42, "posted": 5, "held": 0, "available": 5, "floor": 0}, p)
+    expect("capture twice", run(db, "capture", hid, "--key", "c2"), 1, err="SL_ESTATE")
+    p = run("--json", db, "hold", "42", "2", "--key", "h4")
+    h = json.loads(p.stdout) if p.returncode == 0 else {}
+    p = run("--json", db, "capture", str(h.get("id")), "--key", "c3")
+    check("capture: the whole hold by default",
+          p.returncode == 0 and json.loads(p.stdout)["amount"] == -2, p)
+    p = run("--json", db, "hold", "42", "2", "--key", "h5")
+    h = json.loads(p.stdout) if p.returncode == 0 else {}
+    p = run("--json", db, "release", str(h.get("id")))
+    check("release", p.returncode == 0 and json.loads(p.stdout)["status"] == "released"
+          and balance().get("held") == 0, p)
+    expect("release twice", run(db, "release", str(h.get("id"))), 1, err="SL_ESTATE")
+    expect("release: unknown hold", run(db, "release", "999"), 1, err="SL_ENOTFOUND")
 
 
 def tamper_flow(db):
