@@ -146,6 +146,8 @@ def main():
                 for mode in ("book", "post"):
                     for side, fn in (("library", b.library), ("peer", b.peer)):
                         fig = fn(mode, procs, durability, window)
+                        if fig[0] <= 0:
+                            sys.exit("pg_bench: %s %s: no successful operation in the block" % (side, mode))
                         results.setdefault((durability, procs, mode, side), []).append(fig)
                         print("# round %d %s %d %s %s: %.0f/s, %.0f us CPU/op, load %.1f" % (
                             r, durability, procs, mode, side, fig[0], fig[1], fig[2]), file=sys.stderr, flush=True)
