@@ -1,23 +1,25 @@
 /*
  * bench/bench_pg.c - bookings/s or posts/s of the library on PostgreSQL,
  * with P client processes, each its own connection (bench/pg_bench.py runs
- * it beside pgbench on the same throwaway cluster).
+ * it beside pgbench's custom scripts, the peer, on the same cluster).
  *
- *   bench_pg --conninfo STR --mode book|post [--procs P] [--seconds S]
- *            [--durability durable|fast]
+ *   bench_pg --conninfo STR --mode setup|book|post [--procs P] [--seconds S]
+ *            [--durability durable|fast] [--teachers T] [--window W]
  *
- * Setup (not timed), in a fresh schema named in STR ("schema=..."): 4
- * teachers per process, open all week on a 30-min grid, students 1..8 with
- * 10^9 credits each. Process k works on its own 4 teachers (as pgbench -N
- * works on random rows: no contention by design): booking i is a one-hour
- * session at the i-th hour of teacher 1 + 4k + i % 4, holding 1 credit, with
- * a key of its own; post i puts +1 credit on a student. Each process counts
- * its successful calls until S seconds have passed.
+ * setup (once per schema, named in STR as "schema=..."): T teachers (default
+ * 40), open all week on a 30-min grid, students 1..8 each with 10^9 credits.
+ * book: each call books a random teacher among T, a random student, a
+ * 60-min session at a random 30-min grid start in the 14 days of window W
+ * (window W starts W * 14 days after 2030-01-07, so each block of a run
+ * gets an empty calendar, as the peer's block does), holding 1 credit,
+ * with a key of its own; SL_ECONFLICT is a refused booking, not a failure.
+ * post: +1 credit on a random student of a random teacher, keyed. The
+ * workload is the peer's (bench/pg_peer_book.sql, bench/pg_peer_post.sql).
  *
- * Prints: ops_per_s (successful calls / s, all processes), failures,
- * cpu_us_per_op (user + system CPU time of the client processes per call:
- * the library's side; the server's CPU is not in it), load1 (the load
- * average after the run).
+ * Prints: ops_per_s (successful calls / s, all processes), refused_per_s
+ * (SL_ECONFLICT / s), failures (any other error), cpu_us_per_op (user +
+ * system CPU time of the client processes per call attempted: the library's
+ * side; the server's CPU is not in it), load1 (the load average after).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -34,8 +36,9 @@
 #define DAY 86400
 #define BASE ((sl_time)1893974400) /* 2030-01-07T00:00Z, a Monday */
 #define NOW (BASE - DAY)
-#define TEACHERS_PER_PROC 4
 #define STUDENTS 8
+#define WINDOW (14 * DAY)
+#define GRID 1800
 
 static double now_s(void)
 {
@@ -50,13 +53,13 @@ static void die(sl_db *db, const char *what, int rc)
     exit(1);
 }
 
-static void setup(const char *conninfo, int procs, const sl_options *o)
+static void setup(const char *conninfo, int teachers, const sl_options *o)
 {
     sl_db *db = NULL;
     int rc;
     if ((rc = sl_open(&db, conninfo, o)) != SL_OK)
         die(NULL, "open", rc);
-    for (sl_id t = 1; t <= (sl_id)procs * TEACHERS_PER_PROC; t++) {
+    for (sl_id t = 1; t <= (sl_id)teachers; t++) {
         sl_tenant ten;
         sl_tenant_init(&ten, SL_TENANT_VERSION);
         ten.id = t;
@@ -76,27 +79,42 @@ static void setup(const char *conninfo, int procs, const sl_options *o)
     sl_close(db);
 }
 
-/* One client: successful calls in *ok, failures in *failed. */
-static void client(const char *conninfo, int k, int book, double seconds, const sl_options *o, long counts[2])
+/* xorshift64*: each process its own stream. */
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    return *x * 2685821657736338717ULL;
+}
+
+/* One client: successful calls in counts[0], refused bookings
+ * (SL_ECONFLICT) in counts[1], other failures in counts[2]. */
+static void client(const char *conninfo, int k, int book, int teachers, int window, double seconds,
+                   const sl_options *o, long counts[3])
 {
     sl_db *db = NULL;
     int rc;
     if ((rc = sl_open(&db, conninfo, o)) != SL_OK)
         die(NULL, "open", rc);
+    uint64_t x = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)(k + 1) * 1000003u) ^ ((uint64_t)window << 32);
+    const sl_time w0 = BASE + (sl_time)window * WINDOW;
     double end = now_s() + seconds;
     for (long i = 0; now_s() < end; i++) {
-        sl_id tenant = 1 + (sl_id)k * TEACHERS_PER_PROC + (sl_id)(i % TEACHERS_PER_PROC);
-        sl_id student = 1 + (sl_id)(i % STUDENTS);
-        char key[48];
+        sl_id tenant = 1 + (sl_id)(rnd(&x) % (uint64_t)teachers);
+        sl_id student = 1 + (sl_id)(rnd(&x) % STUDENTS);
+        char key[64];
         if (book) {
-            snprintf(key, sizeof(key), "b-%d-%ld", k, i);
-            sl_time start = BASE + (sl_time)(i / TEACHERS_PER_PROC) * 3600;
-            rc = sl_book(db, NULL, tenant, student, start, 3600, 1, key, NOW);
+            snprintf(key, sizeof(key), "b-%d-%d-%ld", window, k, i);
+            sl_time start = w0 + (sl_time)(rnd(&x) % (WINDOW / GRID)) * GRID;
+            rc = sl_book(db, NULL, tenant, student, start, 3600, 1, key, w0 - DAY);
         } else {
-            snprintf(key, sizeof(key), "p-%d-%ld", k, i);
-            rc = sl_ledger_post(db, NULL, tenant, student, SL_ENTRY_PURCHASE, 1, key, NULL, NOW);
+            snprintf(key, sizeof(key), "p-%d-%d-%ld", window, k, i);
+            rc = sl_ledger_post(db, NULL, tenant, student, SL_ENTRY_PURCHASE, 1, key, NULL, w0 - DAY);
         }
-        counts[rc == SL_OK ? 0 : 1]++;
+        if (rc != SL_OK && rc != SL_ECONFLICT && counts[2] == 0)
+            fprintf(stderr, "bench_pg: client %d: %s (%s)\n", k, sl_strerror(rc), sl_errmsg(db));
+        counts[rc == SL_OK ? 0 : rc == SL_ECONFLICT ? 1 : 2]++;
     }
     sl_close(db);
 }
@@ -104,7 +122,7 @@ static void client(const char *conninfo, int k, int book, double seconds, const 
 int main(int argc, char **argv)
 {
     const char *conninfo = NULL, *mode = "book";
-    int procs = 1;
+    int procs = 1, teachers = 40, window = 0;
     double seconds = 5;
     sl_options o = SL_OPTIONS_INIT;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -116,16 +134,25 @@ int main(int argc, char **argv)
             procs = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--seconds") == 0)
             seconds = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--teachers") == 0)
+            teachers = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--window") == 0)
+            window = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--durability") == 0)
             o.durability = strcmp(argv[i + 1], "fast") == 0 ? SL_FAST : SL_DURABLE;
     }
-    if (!conninfo || procs < 1 || procs > 64 || seconds <= 0) {
-        fprintf(stderr, "usage: bench_pg --conninfo STR --mode book|post [--procs P] [--seconds S] "
-                        "[--durability durable|fast]\n");
+    int book = strcmp(mode, "book") == 0, post = strcmp(mode, "post") == 0;
+    if (!conninfo || procs < 1 || procs > 64 || seconds <= 0 || teachers < 1 || teachers > 100000 || window < 0 ||
+        window > 10000 || (!book && !post && strcmp(mode, "setup") != 0)) {
+        fprintf(stderr, "usage: bench_pg --conninfo STR --mode setup|book|post [--procs P] [--seconds S] "
+                        "[--durability durable|fast] [--teachers T] [--window W]\n");
         return 2;
     }
-    int book = strcmp(mode, "post") != 0;
-    setup(conninfo, procs, &o);
+    if (!book && !post) {
+        setup(conninfo, teachers, &o);
+        printf("mode=setup\nteachers=%d\n", teachers);
+        return 0;
+    }
 
     int fds[2];
     if (pipe(fds) != 0)
@@ -136,21 +163,22 @@ int main(int argc, char **argv)
         if (pid < 0)
             return 1;
         if (pid == 0) {
-            long counts[2] = {0, 0};
+            long counts[3] = {0, 0, 0};
             close(fds[0]);
-            client(conninfo, k, book, seconds, &o, counts);
+            client(conninfo, k, book, teachers, window, seconds, &o, counts);
             if (write(fds[1], counts, sizeof(counts)) != (ssize_t)sizeof(counts))
                 _exit(3);
             _exit(0);
         }
     }
     close(fds[1]);
-    long ok = 0, failed = 0, counts[2];
+    long ok = 0, refused = 0, failed = 0, counts[3];
     for (int k = 0; k < procs; k++) {
         if (read(fds[0], counts, sizeof(counts)) != (ssize_t)sizeof(counts))
             return 1;
         ok += counts[0];
-        failed += counts[1];
+        refused += counts[1];
+        failed += counts[2];
     }
     while (wait(NULL) > 0)
         ;
@@ -159,9 +187,11 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_CHILDREN, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
                  (double)ru.ru_stime.tv_usec / 1e6;
+    long calls = ok + refused + failed;
     double load[1] = {0};
     getloadavg(load, 1);
-    printf("mode=%s\nprocs=%d\nops_per_s=%.1f\nfailures=%ld\ncpu_us_per_op=%.1f\nload1=%.2f\n", book ? "book" : "post",
-           procs, (double)ok / elapsed, failed, ok ? cpu * 1e6 / (double)ok : 0.0, load[0]);
+    printf("mode=%s\nprocs=%d\nops_per_s=%.1f\nrefused_per_s=%.1f\nfailures=%ld\ncpu_us_per_op=%.1f\nload1=%.2f\n",
+           book ? "book" : "post", procs, (double)ok / elapsed, (double)refused / elapsed, failed,
+           calls ? cpu * 1e6 / (double)calls : 0.0, load[0]);
     return failed == 0 ? 0 : 1;
 }

@@ -2,9 +2,13 @@
  * bench/bench_slots.c - builds the audit's data set at one scale into one
  * backend, then times sl_slots for a random teacher, 14 days, 60 minutes.
  *
- *   bench_slots --teachers N --backend memory|sqlite [--db PATH]
+ *   bench_slots --teachers N --backend memory|sqlite|postgres [--db PATH]
  *               [--iterations K] [--max-seconds S] [--seed X]
- *               [--load many|manual] [--ledger 0|1] [--keep]
+ *               [--load many|manual] [--ledger 0|1] [--sessions M] [--keep]
+ *
+ * postgres: --db is a libpq connection string (bench/pg_bench.py gives a
+ * fresh schema per scale); --sessions (default 500 per teacher) lets a run
+ * on a loaded machine load fewer past sessions.
  *
  * SQLite runs in SL_FAST (WAL, synchronous=NORMAL) for the load. For the
  * SQLite backend the same run also times raw SQLite on the same file (a
@@ -150,9 +154,10 @@ int main(int argc, char **argv)
     uint64_t seed = (uint64_t)bench_arg_int(argc, argv, "--seed", 42);
     const char *load = bench_arg(argc, argv, "--load", "many");
     int ledger = (int)bench_arg_int(argc, argv, "--ledger", 1);
-    int sqlite = strcmp(backend, "sqlite") == 0;
-    if (!sqlite && strcmp(backend, "memory") != 0)
-        bench_die("--backend memory|sqlite");
+    int sessions = (int)bench_arg_int(argc, argv, "--sessions", BENCH_SESSIONS_PER_TEACHER);
+    int sqlite = strcmp(backend, "sqlite") == 0, postgres = strcmp(backend, "postgres") == 0;
+    if (!sqlite && !postgres && strcmp(backend, "memory") != 0)
+        bench_die("--backend memory|sqlite|postgres");
     if (teachers < 1)
         bench_die("--teachers must be >= 1");
 
@@ -167,11 +172,14 @@ int main(int argc, char **argv)
         bench_remove_db(path);
         db = bench_open_sqlite(path, SL_FAST);
         bench_kv_str("durability", "fast");
+    } else if (postgres) {
+        db = bench_open_sqlite(path, SL_FAST); /* sl_open takes the connection string */
+        bench_kv_str("durability", "fast");
     } else {
         db = bench_open_memory();
     }
 
-    bench_dataset_opts o = {teachers, BENCH_SESSIONS_PER_TEACHER, BENCH_STUDENTS_PER_TEACHER, ledger,
+    bench_dataset_opts o = {teachers, sessions, BENCH_STUDENTS_PER_TEACHER, ledger,
                             strcmp(load, "manual") == 0 ? BENCH_LOAD_MANUAL : BENCH_LOAD_MANY, seed};
     bench_dataset_stats st;
     bench_dataset_build(db, &o, &st);

@@ -1,39 +1,48 @@
 #!/usr/bin/env python3
-"""bench/pg_bench.py - the library's bookings/s and posts/s on PostgreSQL
-beside pgbench's simple-update script (pgbench -N) on the same cluster,
-interleaved: for each client count and durability, one block of each in
-turn, every round.
+"""bench/pg_bench.py - the library on PostgreSQL beside the seed system's own
+approach (the peer: hand-written SQL run by pgbench with custom scripts) on
+the same cluster, in the same run, interleaved in short alternating blocks.
 
     ./run bench --pg [URI]     (or: tests/pg_cluster.sh python3 bench/pg_bench.py BUILD)
 
 Without URI, ./run starts a throwaway cluster (tests/pg_cluster.sh) and this
-script reads its connection string from SL_TEST_PG. Options (environment):
-SL_BENCH_PG_SECONDS (5 per block), SL_BENCH_PG_ROUNDS (2), SL_BENCH_PG_PROCS
-("1,2,8").
+script reads its connection string from SL_TEST_PG.
 
-Each figure: successful calls (or pgbench transactions) per second over the
-block, the client processes' CPU time per call (user + system; the server's
-CPU is not in it: both sides use the same server) and the 1-minute load
-average at the end of the block. Each library block runs in a fresh schema.
+Writes: for synchronous_commit on (durable) and off (fast) and each client
+count, one block each of library bookings (bench_pg --mode book), peer
+bookings (pgbench -f bench/pg_peer_book.sql: one INSERT guarded by the
+exclusion constraint), library posts (bench_pg --mode post) and peer posts
+(pgbench -f bench/pg_peer_post.sql: INSERT ... ON CONFLICT DO NOTHING of a
+keyed entry plus the balance UPDATE, one transaction), in turn, every round.
+Both sides: a random teacher among T, a random 30-min grid start in a
+14-day window of its own per block (so every block starts on an empty
+calendar), 60 min; a refused booking (SL_ECONFLICT / the exclusion
+constraint) is not a success. Figures: successful bookings or posts per
+second, the client processes' CPU time (user + system) per attempted
+operation (the server's CPU is not in it: both share the server), and the
+1-minute load average at the end of the block. The peer runs pgbench -n
+-M prepared -c N -j N -T S; its successes are the rows its block added.
+
+Reads: sl_slots p50/p99 (wall clock and client CPU) at 10/100/1,000 teachers
+(bench_slots --backend postgres, the audit's data set with fewer past
+sessions, each scale in a fresh schema).
+
+Environment: SL_BENCH_PG_SECONDS (5 per block), SL_BENCH_PG_ROUNDS (2),
+SL_BENCH_PG_PROCS ("1,2,8"), SL_BENCH_PG_TEACHERS (40),
+SL_BENCH_PG_SLOTS ("10,100,1000"; "" skips), SL_BENCH_PG_SLOTS_SESSIONS (50
+per teacher), SL_BENCH_PG_SLOTS_SECONDS (5), SL_BENCH_PG_OUT (JSON results,
+default bench/results/pg.json; "" writes none).
 """
 import glob
+import json
 import os
 import resource
-import shlex
 import subprocess
 import sys
 import time
 
-
-def pg_env(conninfo):
-    """libpq environment for pgbench from a keyword connection string."""
-    env = dict(os.environ)
-    for word in shlex.split(conninfo):
-        k, _, v = word.partition("=")
-        key = {"host": "PGHOST", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER"}.get(k)
-        if key:
-            env[key] = v
-    return env
+HERE = os.path.dirname(os.path.abspath(__file__))
+SLOTS_P99_TARGET_US = 1000.0
 
 
 def child_cpu():
@@ -41,28 +50,76 @@ def child_cpu():
     return ru.ru_utime + ru.ru_stime
 
 
-def run(cmd, env=None):
+def run(cmd, ok_codes=(0,)):
     cpu0 = child_cpu()
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit("%s failed:\n%s%s" % (" ".join(cmd), out.stdout, out.stderr))
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode not in ok_codes:
+        sys.exit("pg_bench: %s failed:\n%s%s" % (" ".join(cmd[:3]), out.stdout, out.stderr))
     return out.stdout, child_cpu() - cpu0
 
 
-def library(build, conninfo, mode, procs, seconds, durability, tag):
-    schema = "bench_%s_%d" % (tag, os.getpid())
-    out, _ = run([os.path.join(build, "bench", "bench_pg"), "--conninfo", "%s schema=%s" % (conninfo, schema),
-                  "--mode", mode, "--procs", str(procs), "--seconds", str(seconds), "--durability", durability])
-    fig = dict(line.split("=", 1) for line in out.split())
-    return float(fig["ops_per_s"]), float(fig["cpu_us_per_op"]), float(fig["load1"])
+def kv(out):
+    return dict(line.split("=", 1) for line in out.split() if "=" in line)
 
 
-def pgbench(binary, env, procs, seconds, durability):
-    env = dict(env)
-    env["PGOPTIONS"] = "-c synchronous_commit=%s" % ("off" if durability == "fast" else "on")
-    out, cpu = run([binary, "-n", "-N", "-c", str(procs), "-j", str(procs), "-T", str(seconds)], env)
-    tps = float([line for line in out.splitlines() if line.startswith("tps")][0].split()[2])
-    return tps, cpu * 1e6 / max(tps * seconds, 1), os.getloadavg()[0]
+class Bench:
+    def __init__(self, build, conninfo, teachers, seconds):
+        self.build, self.conninfo, self.teachers, self.seconds = build, conninfo, teachers, seconds
+        bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        if not bindirs or not os.path.exists(os.path.join(bindirs[-1], "pgbench")):
+            sys.exit("pg_bench: pgbench not found (install postgresql)")
+        self.pgbench = os.path.join(bindirs[-1], "pgbench")
+        self.psql_bin = os.path.join(bindirs[-1], "psql")
+        self.lib_conn = "%s schema=bench_lib_%d" % (conninfo, os.getpid())
+
+    def psql(self, *args):
+        out, _ = run([self.psql_bin, "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", self.conninfo] + list(args))
+        return out.strip()
+
+    def setup(self):
+        run([os.path.join(self.build, "bench", "bench_pg"), "--conninfo", self.lib_conn, "--mode", "setup",
+             "--teachers", str(self.teachers)])
+        self.psql("-v", "teachers=%d" % self.teachers, "-f", os.path.join(HERE, "pg_peer_schema.sql"))
+
+    def library(self, mode, procs, durability, window):
+        out, _ = run([os.path.join(self.build, "bench", "bench_pg"), "--conninfo", self.lib_conn, "--mode", mode,
+                      "--procs", str(procs), "--seconds", str(self.seconds), "--durability", durability,
+                      "--teachers", str(self.teachers), "--window", str(window)])
+        fig = kv(out)
+        return float(fig["ops_per_s"]), float(fig["cpu_us_per_op"]), float(fig["load1"])
+
+    def peer(self, mode, procs, durability, window):
+        env_opts = "-c synchronous_commit=%s" % ("off" if durability == "fast" else "on")
+        os.environ["PGOPTIONS"] = env_opts
+        try:
+            out, cpu = run([self.pgbench, "-n", "-M", "prepared", "-f",
+                            os.path.join(HERE, "pg_peer_%s.sql" % mode), "-D", "teachers=%d" % self.teachers,
+                            "-D", "window=%d" % window, "-c", str(procs), "-j", str(procs),
+                            "-T", str(self.seconds), self.conninfo])
+        finally:
+            del os.environ["PGOPTIONS"]
+        tx = int([ln for ln in out.splitlines() if ln.startswith("number of transactions actually processed")][0]
+                 .split(":")[1].split("/")[0])
+        load1 = os.getloadavg()[0]
+        if mode == "book":
+            lo = 1893974400 + window * 1209600
+            done = int(self.psql("-c", "SELECT count(*) FROM peer.sessions WHERE lower(during) >= to_timestamp(%d)"
+                                 " AND lower(during) < to_timestamp(%d)" % (lo, lo + 1209600)))
+        else:
+            done = int(self.psql("-c", "SELECT count(*) FROM peer.entries WHERE idem_key LIKE 'p-%d-%%'" % window))
+        return done / self.seconds, cpu * 1e6 / max(tx, 1), load1
+
+
+def slots(build, conninfo, scale, sessions, seconds):
+    schema = "bench_slots_%d_%d" % (scale, os.getpid())
+    out, _ = run([os.path.join(build, "bench", "bench_slots"), "--backend", "postgres", "--db",
+                  "%s schema=%s" % (conninfo, schema), "--teachers", str(scale), "--sessions", str(sessions),
+                  "--ledger", "0", "--iterations", "100000", "--max-seconds", str(seconds)])
+    fig = kv(out)
+    return {"teachers": scale, "sessions_per_teacher": sessions, "iterations": int(fig["slots_iterations"]),
+            "p50_us": float(fig["slots_p50"]), "p99_us": float(fig["slots_p99"]),
+            "cpu_p50_us": float(fig["slots_cpu_p50"]), "cpu_p99_us": float(fig["slots_cpu_p99"]),
+            "mean_slots": float(fig["slots_mean_slots"]), "load1": os.getloadavg()[0]}
 
 
 def main():
@@ -70,35 +127,79 @@ def main():
     conninfo = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SL_TEST_PG")
     if not conninfo:
         sys.exit("pg_bench: no connection string (run through ./run bench --pg)")
-    seconds = int(os.environ.get("SL_BENCH_PG_SECONDS", "5"))
+    seconds = max(1, int(os.environ.get("SL_BENCH_PG_SECONDS", "5")))
     rounds = int(os.environ.get("SL_BENCH_PG_ROUNDS", "2"))
     procs_list = [int(p) for p in os.environ.get("SL_BENCH_PG_PROCS", "1,2,8").split(",")]
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"))
-    if not binaries:
-        sys.exit("pg_bench: pgbench not found (install postgresql)")
-    env = pg_env(conninfo)
-    run([binaries[-1], "-i", "-q", "-s", "1"], env)
-    results = {}
+    teachers = int(os.environ.get("SL_BENCH_PG_TEACHERS", "40"))
+    scales = [int(s) for s in os.environ.get("SL_BENCH_PG_SLOTS", "10,100,1000").split(",") if s.strip()]
+    slot_sessions = int(os.environ.get("SL_BENCH_PG_SLOTS_SESSIONS", "50"))
+    slot_seconds = int(os.environ.get("SL_BENCH_PG_SLOTS_SECONDS", "5"))
+    out_path = os.environ.get("SL_BENCH_PG_OUT", os.path.join(HERE, "results", "pg.json"))
+
+    b = Bench(build, conninfo, teachers, seconds)
+    b.setup()
+    results, window = {}, 0
     for r in range(rounds):
         for durability in ("durable", "fast"):
             for procs in procs_list:
-                tag = "%s_%d_%d" % (durability[0], procs, r)
-                for name, fn in (("booking", lambda: library(build, conninfo, "book", procs, seconds, durability,
-                                                               "b" + tag)),
-                                 ("post", lambda: library(build, conninfo, "post", procs, seconds, durability,
-                                                            "p" + tag)),
-                                 ("pgbench -N", lambda: pgbench(binaries[-1], env, procs, seconds, durability))):
-                    fig = fn()
-                    results.setdefault((durability, procs, name), []).append(fig)
-                    print("# round %d %s %d %s: %.0f/s, %.0f us CPU/op, load %.1f" % (
-                        r, durability, procs, name, fig[0], fig[1], fig[2]), file=sys.stderr, flush=True)
-                    time.sleep(0.2)
-    print("| durability | clients | workload | per s (each round) | client CPU us/op | load1 |")
-    print("|---|---:|---|---|---:|---:|")
-    for (durability, procs, name), runs in sorted(results.items()):
-        print("| %s | %d | %s | %s | %.0f | %.1f |" % (
-            durability, procs, name, ", ".join("%.0f" % x[0] for x in runs),
-            sum(x[1] for x in runs) / len(runs), max(x[2] for x in runs)))
+                window += 1
+                for mode in ("book", "post"):
+                    for side, fn in (("library", b.library), ("peer", b.peer)):
+                        fig = fn(mode, procs, durability, window)
+                        if fig[0] <= 0:
+                            sys.exit("pg_bench: %s %s: no successful operation in the block" % (side, mode))
+                        results.setdefault((durability, procs, mode, side), []).append(fig)
+                        print("# round %d %s %d %s %s: %.0f/s, %.0f us CPU/op, load %.1f" % (
+                            r, durability, procs, mode, side, fig[0], fig[1], fig[2]), file=sys.stderr, flush=True)
+                        time.sleep(0.2)
+    slot_figs = []
+    for scale in scales:
+        fig = slots(build, conninfo, scale, slot_sessions, slot_seconds)
+        slot_figs.append(fig)
+        print("# slots %d teachers: p50 %.0f us, p99 %.0f us, load %.1f" % (
+            scale, fig["p50_us"], fig["p99_us"], fig["load1"]), file=sys.stderr, flush=True)
+
+    mean = lambda runs, i: sum(x[i] for x in runs) / len(runs)  # noqa: E731
+    writes = []
+    print("| durability | clients | workload | library per s | peer per s | library CPU us/op | "
+          "peer CPU us/op | load1 | library >= peer |")
+    print("|---|---:|---|---|---|---:|---:|---:|---|")
+    for durability in ("durable", "fast"):
+        for procs in procs_list:
+            for mode in ("book", "post"):
+                lib, peer = results[(durability, procs, mode, "library")], results[(durability, procs, mode, "peer")]
+                met = mean(lib, 0) >= mean(peer, 0)
+                load = max(x[2] for x in lib + peer)
+                writes.append({"durability": durability, "clients": procs,
+                               "workload": "bookings" if mode == "book" else "posts",
+                               "library_per_s": [round(x[0], 1) for x in lib],
+                               "peer_per_s": [round(x[0], 1) for x in peer],
+                               "library_cpu_us_per_op": round(mean(lib, 1), 1),
+                               "peer_cpu_us_per_op": round(mean(peer, 1), 1),
+                               "load1_max": round(load, 2), "target": "library >= peer", "met": met})
+                print("| %s | %d | %s | %s | %s | %.0f | %.0f | %.1f | %s |" % (
+                    durability, procs, "bookings" if mode == "book" else "posts",
+                    ", ".join("%.0f" % x[0] for x in lib), ", ".join("%.0f" % x[0] for x in peer),
+                    mean(lib, 1), mean(peer, 1), load, "yes" if met else "**no**"))
+    if slot_figs:
+        print()
+        print("| sl_slots | p50 us | p99 us | CPU p50 us | CPU p99 us | slots/call | load1 | p99 <= 1 ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---|")
+        for f in slot_figs:
+            f["target_p99_us"] = SLOTS_P99_TARGET_US if f["teachers"] == 1000 else None
+            f["met"] = (f["p99_us"] <= SLOTS_P99_TARGET_US) if f["teachers"] == 1000 else None
+            print("| %d teachers | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | %s |" % (
+                f["teachers"], f["p50_us"], f["p99_us"], f["cpu_p50_us"], f["cpu_p99_us"], f["mean_slots"],
+                f["load1"], "–" if f["met"] is None else ("yes" if f["met"] else "**no**")))
+    if out_path:
+        os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+        server = b.psql("-c", "SHOW server_version")
+        with open(out_path, "w") as fh:
+            json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "server": server,
+                       "seconds_per_block": seconds, "rounds": rounds, "teachers": teachers,
+                       "peer": "pgbench -n -M prepared -f bench/pg_peer_book.sql | bench/pg_peer_post.sql",
+                       "writes": writes, "slots": slot_figs}, fh, indent=1)
+        print("\n(results: %s)" % out_path)
 
 
 if __name__ == "__main__":
