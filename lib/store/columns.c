@@ -5,61 +5,62 @@
  * shares besides (rowcall.h). Public headers only.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rowcall.h"
 
-#define COL(T, type, field) {type, offsetof(T, field), sizeof(((T *)0)->field)}
+#define COL(T, type, field) {SL__COL_##type, offsetof(T, field), sizeof(((T *)0)->field)}
 #define ENTITY(T, version, cols, call) {sizeof(T), version, (int)(sizeof(cols) / sizeof(cols[0])), cols, sl__##call}
 
 static const sl__col tenant_cols[] = { /* TENANT_COLS */
-    COL(sl_tenant, SL__COL_I64, id),         COL(sl_tenant, SL__COL_TEXT, tz),          COL(sl_tenant, SL__COL_I64, buffer_before),
-    COL(sl_tenant, SL__COL_I64, buffer_after), COL(sl_tenant, SL__COL_I64, min_notice), COL(sl_tenant, SL__COL_I64, step),
-    COL(sl_tenant, SL__COL_I32, max_advance_days), COL(sl_tenant, SL__COL_I64, late_cancel),
-    COL(sl_tenant, SL__COL_I64, created_at), COL(sl_tenant, SL__COL_I64, updated_at),
+    COL(sl_tenant, I64, id),         COL(sl_tenant, TEXT, tz),          COL(sl_tenant, I64, buffer_before),
+    COL(sl_tenant, I64, buffer_after), COL(sl_tenant, I64, min_notice), COL(sl_tenant, I64, step),
+    COL(sl_tenant, I32, max_advance_days), COL(sl_tenant, I64, late_cancel),
+    COL(sl_tenant, I64, created_at), COL(sl_tenant, I64, updated_at),
 };
 static const sl__col rule_cols[] = { /* RULE_COLS */
-    COL(sl_rule, SL__COL_I64, id),          COL(sl_rule, SL__COL_I64, tenant),     COL(sl_rule, SL__COL_I32, weekday),
-    COL(sl_rule, SL__COL_I32, start_min),   COL(sl_rule, SL__COL_I32, end_min),    COL(sl_rule, SL__COL_I32, valid_from),
-    COL(sl_rule, SL__COL_I32, valid_until), COL(sl_rule, SL__COL_I64, created_at), COL(sl_rule, SL__COL_I64, updated_at),
-    COL(sl_rule, SL__COL_DELETED, deleted_at),
+    COL(sl_rule, I64, id),          COL(sl_rule, I64, tenant),     COL(sl_rule, I32, weekday),
+    COL(sl_rule, I32, start_min),   COL(sl_rule, I32, end_min),    COL(sl_rule, I32, valid_from),
+    COL(sl_rule, I32, valid_until), COL(sl_rule, I64, created_at), COL(sl_rule, I64, updated_at),
+    COL(sl_rule, DELETED, deleted_at),
 };
 static const sl__col override_cols[] = { /* OVERRIDE_COLS */
-    COL(sl_override, SL__COL_I64, id),         COL(sl_override, SL__COL_I64, tenant),     COL(sl_override, SL__COL_I32, date),
-    COL(sl_override, SL__COL_WINDOWS, windows), COL(sl_override, SL__COL_I64, created_at), COL(sl_override, SL__COL_I64, updated_at),
-    COL(sl_override, SL__COL_DELETED, deleted_at),
+    COL(sl_override, I64, id),         COL(sl_override, I64, tenant),     COL(sl_override, I32, date),
+    COL(sl_override, WINDOWS, windows), COL(sl_override, I64, created_at), COL(sl_override, I64, updated_at),
+    COL(sl_override, DELETED, deleted_at),
 };
 static const sl__col session_cols[] = { /* SESSION_COLS */
-    COL(sl_session, SL__COL_I64, id),         COL(sl_session, SL__COL_I64, tenant),     COL(sl_session, SL__COL_I64, student),
-    COL(sl_session, SL__COL_I64, start),      COL(sl_session, SL__COL_I64, end),        COL(sl_session, SL__COL_I32, status),
-    COL(sl_session, SL__COL_I32, kind),       COL(sl_session, SL__COL_I64, credits),    COL(sl_session, SL__COL_I64, hold_id),
-    COL(sl_session, SL__COL_I64, series_id),  COL(sl_session, SL__COL_I64, created_at), COL(sl_session, SL__COL_I64, updated_at),
-    COL(sl_session, SL__COL_DELETED, deleted_at), COL(sl_session, SL__COL_TEXT, key), COL(sl_session, SL__COL_BLOB, request_hash),
+    COL(sl_session, I64, id),         COL(sl_session, I64, tenant),     COL(sl_session, I64, student),
+    COL(sl_session, I64, start),      COL(sl_session, I64, end),        COL(sl_session, I32, status),
+    COL(sl_session, I32, kind),       COL(sl_session, I64, credits),    COL(sl_session, I64, hold_id),
+    COL(sl_session, I64, series_id),  COL(sl_session, I64, created_at), COL(sl_session, I64, updated_at),
+    COL(sl_session, DELETED, deleted_at), COL(sl_session, TEXT, key), COL(sl_session, BLOB, request_hash),
 };
 /* Q_SESSIONS_BUSY's rows (SL_SCAN_TIMES_ONLY): the rest stays zero. */
 static const sl__col busy_cols[] = {
-    COL(sl_session, SL__COL_I64, id), COL(sl_session, SL__COL_I64, tenant), COL(sl_session, SL__COL_I64, start),
-    COL(sl_session, SL__COL_I64, end),
+    COL(sl_session, I64, id), COL(sl_session, I64, tenant), COL(sl_session, I64, start),
+    COL(sl_session, I64, end),
 };
 static const sl__col account_cols[] = { /* ACCOUNT_COLS */
-    COL(sl_account, SL__COL_I64, tenant),     COL(sl_account, SL__COL_I64, student),    COL(sl_account, SL__COL_I64, floor),
-    COL(sl_account, SL__COL_I64, posted),     COL(sl_account, SL__COL_I64, held),       COL(sl_account, SL__COL_I64, created_at),
-    COL(sl_account, SL__COL_I64, updated_at), COL(sl_account, SL__COL_DELETED, deleted_at),
+    COL(sl_account, I64, tenant),     COL(sl_account, I64, student),    COL(sl_account, I64, floor),
+    COL(sl_account, I64, posted),     COL(sl_account, I64, held),       COL(sl_account, I64, created_at),
+    COL(sl_account, I64, updated_at), COL(sl_account, DELETED, deleted_at),
 };
 static const sl__col entry_cols[] = { /* ENTRY_COLS */
-    COL(sl_entry, SL__COL_I64, id),         COL(sl_entry, SL__COL_I64, tenant),       COL(sl_entry, SL__COL_I64, seq),
-    COL(sl_entry, SL__COL_I64, account),    COL(sl_entry, SL__COL_I32, kind),         COL(sl_entry, SL__COL_I64, amount),
-    COL(sl_entry, SL__COL_I64, balance_after), COL(sl_entry, SL__COL_I64, hold_id),   COL(sl_entry, SL__COL_I64, created_at),
-    COL(sl_entry, SL__COL_TEXT, key),       COL(sl_entry, SL__COL_TEXT, reference),   COL(sl_entry, SL__COL_BLOB, request_hash),
-    COL(sl_entry, SL__COL_BLOB, hash),
+    COL(sl_entry, I64, id),         COL(sl_entry, I64, tenant),       COL(sl_entry, I64, seq),
+    COL(sl_entry, I64, account),    COL(sl_entry, I32, kind),         COL(sl_entry, I64, amount),
+    COL(sl_entry, I64, balance_after), COL(sl_entry, I64, hold_id),   COL(sl_entry, I64, created_at),
+    COL(sl_entry, TEXT, key),       COL(sl_entry, TEXT, reference),   COL(sl_entry, BLOB, request_hash),
+    COL(sl_entry, BLOB, hash),
 };
 static const sl__col hold_cols[] = { /* HOLD_COLS */
-    COL(sl_credit_hold, SL__COL_I64, id),         COL(sl_credit_hold, SL__COL_I64, tenant),
-    COL(sl_credit_hold, SL__COL_I64, account),    COL(sl_credit_hold, SL__COL_I32, status),
-    COL(sl_credit_hold, SL__COL_I64, amount),     COL(sl_credit_hold, SL__COL_I64, captured),
-    COL(sl_credit_hold, SL__COL_I64, expires_at), COL(sl_credit_hold, SL__COL_I64, created_at),
-    COL(sl_credit_hold, SL__COL_I64, resolved_at), COL(sl_credit_hold, SL__COL_I64, entry_id),
-    COL(sl_credit_hold, SL__COL_TEXT, key),       COL(sl_credit_hold, SL__COL_BLOB, request_hash),
+    COL(sl_credit_hold, I64, id),         COL(sl_credit_hold, I64, tenant),
+    COL(sl_credit_hold, I64, account),    COL(sl_credit_hold, I32, status),
+    COL(sl_credit_hold, I64, amount),     COL(sl_credit_hold, I64, captured),
+    COL(sl_credit_hold, I64, expires_at), COL(sl_credit_hold, I64, created_at),
+    COL(sl_credit_hold, I64, resolved_at), COL(sl_credit_hold, I64, entry_id),
+    COL(sl_credit_hold, TEXT, key),       COL(sl_credit_hold, BLOB, request_hash),
 };
 
 const sl__entity sl__ent_tenant = ENTITY(sl_tenant, SL_TENANT_VERSION, tenant_cols, call_tenant);
@@ -137,4 +138,22 @@ int sl__status_filtered(void *ctx, const sl_session *x)
     if (!(x->status >= 1 && x->status <= 15 && (f->statuses & SL_SCAN_STATUS(x->status))))
         return 0;
     return f->cb(f->ctx, x);
+}
+
+int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, int purge, int *index)
+{
+    static const int32_t order[] = {SL_ENTITY_RULE, SL_ENTITY_OVERRIDE, SL_ENTITY_SESSION, SL_ENTITY_ACCOUNT};
+    char msg[128];
+    for (int i = 0; i < 4; i++) {
+        if (order[i] != entity)
+            continue;
+        if (purge && entity == SL_ENTITY_ACCOUNT) { /* soft delete by student; never purged */
+            snprintf(msg, sizeof(msg), "%s: this entity has no purge", backend);
+            return sl_store_error(st, SL_EINVAL, msg);
+        }
+        *index = i;
+        return SL_OK;
+    }
+    snprintf(msg, sizeof(msg), "%s: entity %d is not a soft-deletable entity of this store", backend, (int)entity);
+    return sl_store_error(st, SL_EINVAL, msg);
 }

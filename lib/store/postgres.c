@@ -1514,17 +1514,7 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     if ((rc = conn_setup(s)) != SL_OK)
         goto out_finish;
     free(rest);
-    s->base.begin = pg_begin;
-    s->base.commit = pg_commit;
-    s->base.rollback = pg_rollback;
-    s->base.group_begin = pg_group_begin;
-    s->base.group_commit = pg_group_commit;
-    s->base.group_rollback = pg_group_rollback;
-    s->base.savepoint_begin = pg_savepoint_begin;
-    s->base.savepoint_end = pg_savepoint_end;
-    s->base.free = pg_free;
-    s->base.tenant_get = pg_tenant_get;
-    s->base.tenant_put = pg_tenant_put;
+    SL__SET_METHODS(&s->base, SL__MAIN_METHODS, pg);
     sl__pg_schedule_methods(&s->base);
     sl__pg_ledger_methods(&s->base);
     *out = &s->base;

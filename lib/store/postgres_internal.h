@@ -220,11 +220,19 @@ int sl__pg_rows(PGresult *r, const sl__entity *e, int (*keep)(const void *row, c
  * read first, so a callback may write). */
 int sl__pg_scan(sl_store *st, int which, const pg_params *p, const sl__entity *e, void (*cb)(void), void *ctx,
                 const char *what);
+/* sl__pg_scan with the int8 parameters args[0..n-1]; SL_EINVAL when cb is
+ * NULL. */
+int sl__pg_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void), void *ctx, const char *what, int n,
+                   const int64_t *args);
 #define PG_CB(cb) SL__CB(cb)
+/* sl__pg_scan_by with the int8 arguments given after ctx. */
+#define PG_SCAN(st, which, e, cb, ctx, what, ...)                                                          \
+    sl__pg_scan_by(st, which, e, PG_CB(cb), ctx, what, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
+                   (const int64_t[]){__VA_ARGS__})
 
 /* Reads row 0 of statement `which` as e into out; SL_ENOTFOUND when none. */
 int sl__pg_row_one(sl_store *st, int which, const pg_params *p, const sl__entity *e, void *out, const char *what);
-/* sl__pg_row_one with the int8 parameters (a, b). */
+/* sl__pg_row_one with the int8 parameters (a, b); SL_EINVAL when out is NULL. */
 int sl__pg_get(sl_store *st, int which, int64_t a, int64_t b, const sl__entity *e, void *out, const char *what);
 /* The row of statement `which` ($1 = tenant, $2 = key) for an idempotency
  * key; SL_ENOTFOUND for "" or an over-long key, which are never stored. */

@@ -15,8 +15,6 @@
 
 static int pg_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id student)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: account_get: out is NULL");
     return sl__pg_get(st, PQ_ACCOUNT_GET, tenant, student, &sl__ent_account, out, "reading an account");
 }
 
@@ -31,11 +29,7 @@ static int pg_account_put(sl_store *st, const sl_account *a)
 
 static int pg_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: accounts_scan: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    return sl__pg_scan(st, PQ_ACCOUNTS_TENANT, &p, &sl__ent_account, PG_CB(cb), ctx, "scanning accounts");
+    return PG_SCAN(st, PQ_ACCOUNTS_TENANT, &sl__ent_account, cb, ctx, "scanning accounts", tenant);
 }
 
 /* ---- entries -------------------------------------------------------------- */
@@ -121,8 +115,6 @@ static int pg_hold_put(sl_store *st, sl_credit_hold *h)
 
 static int pg_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: hold_get: out is NULL");
     return sl__pg_get(st, PQ_HOLD_GET, id, tenant, &sl__ent_hold, out, "reading a hold");
 }
 
@@ -159,11 +151,7 @@ static int pg_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
 
 static int pg_holds_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: holds_scan: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    return sl__pg_scan(st, PQ_HOLDS_TENANT, &p, &sl__ent_hold, PG_CB(cb), ctx, "scanning holds");
+    return PG_SCAN(st, PQ_HOLDS_TENANT, &sl__ent_hold, cb, ctx, "scanning holds", tenant);
 }
 
 /* ---- row MACs ------------------------------------------------------------- */
@@ -239,19 +227,5 @@ static int pg_webhook_claim(sl_store *st, sl_id tenant, const char *source, cons
 
 void sl__pg_ledger_methods(sl_store *st)
 {
-    st->account_get = pg_account_get;
-    st->account_put = pg_account_put;
-    st->entry_append = pg_entry_append;
-    st->entry_by_key = pg_entry_by_key;
-    st->entry_last = pg_entry_last;
-    st->entries_scan = pg_entries_scan;
-    st->hold_put = pg_hold_put;
-    st->hold_get = pg_hold_get;
-    st->hold_by_key = pg_hold_by_key;
-    st->holds_expired_scan = pg_holds_expired_scan;
-    st->webhook_claim = pg_webhook_claim;
-    st->accounts_scan = pg_accounts_scan;
-    st->mac_put = pg_mac_put;
-    st->mac_get = pg_mac_get;
-    st->holds_scan = pg_holds_scan;
+    SL__SET_METHODS(st, SL__LEDGER_METHODS, pg);
 }

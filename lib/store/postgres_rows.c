@@ -4,6 +4,7 @@
  * columns.c, shared with the SQLite store), and the one scan loop. Results
  * are binary: int8 big-endian, bytea raw; NULL reads as 0 / empty.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "postgres_internal.h"
@@ -82,8 +83,33 @@ int sl__pg_scan(sl_store *st, int which, const pg_params *p, const sl__entity *e
     return sl__pg_rows(r, e, NULL, NULL, cb, ctx);
 }
 
+/* SL_EINVAL naming `what` and arg (out, a callback) when it is missing. */
+static int null_arg(sl_store *st, int missing, const char *what, const char *arg)
+{
+    char msg[PG_MSG_SIZE];
+    if (!missing)
+        return SL_OK;
+    snprintf(msg, sizeof(msg), "postgres: %s: %s is NULL", what, arg);
+    return pg_invalid(st, msg);
+}
+
+int sl__pg_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void), void *ctx, const char *what, int n,
+                   const int64_t *args)
+{
+    int rc = null_arg(st, cb == NULL, what, "callback");
+    if (rc != SL_OK)
+        return rc;
+    pg_params p = {0};
+    for (int i = 0; i < n; i++)
+        sl__pg_p_i64(&p, args[i]);
+    return sl__pg_scan(st, which, &p, e, cb, ctx, what);
+}
+
 int sl__pg_get(sl_store *st, int which, int64_t a, int64_t b, const sl__entity *e, void *out, const char *what)
 {
+    int rc = null_arg(st, out == NULL, what, "out");
+    if (rc != SL_OK)
+        return rc;
     pg_params p = {0};
     sl__pg_p_i64(&p, a);
     sl__pg_p_i64(&p, b);

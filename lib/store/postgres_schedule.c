@@ -21,20 +21,14 @@ static int pg_rule_put(sl_store *st, sl_rule *x)
 
 static int pg_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: rule_get: out is NULL");
     return sl__pg_get(st, PQ_RULE_GET, id, tenant, &sl__ent_rule, out, "reading a rule");
 }
 
 static int pg_rules_scan(sl_store *st, sl_id tenant, uint32_t flags, int (*cb)(void *ctx, const sl_rule *r),
                          void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: rules_scan: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    return sl__pg_scan(st, flags & SL_INCLUDE_DELETED ? PQ_RULES_ALL : PQ_RULES_LIVE, &p, &sl__ent_rule, PG_CB(cb),
-                       ctx, "scanning rules");
+    return PG_SCAN(st, flags & SL_INCLUDE_DELETED ? PQ_RULES_ALL : PQ_RULES_LIVE, &sl__ent_rule,
+                  cb, ctx, "scanning rules", tenant);
 }
 
 /* ---- overrides ------------------------------------------------------------ */
@@ -59,29 +53,19 @@ static int pg_override_put(sl_store *st, sl_override *o)
 
 static int pg_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: override_get: out is NULL");
     return sl__pg_get(st, PQ_OVERRIDE_GET, tenant, date, &sl__ent_override, out, "reading an override");
 }
 
 static int pg_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: override_by_id: out is NULL");
     return sl__pg_get(st, PQ_OVERRIDE_BY_ID, id, tenant, &sl__ent_override, out, "reading an override");
 }
 
 static int pg_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: overrides_scan: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, from);
-    sl__pg_p_i64(&p, to);
-    return sl__pg_scan(st, flags & SL_INCLUDE_DELETED ? PQ_OVERRIDES_ALL : PQ_OVERRIDES_LIVE, &p, &sl__ent_override,
-                       PG_CB(cb), ctx, "scanning overrides");
+    return PG_SCAN(st, flags & SL_INCLUDE_DELETED ? PQ_OVERRIDES_ALL : PQ_OVERRIDES_LIVE, &sl__ent_override,
+                  cb, ctx, "scanning overrides", tenant, from, to);
 }
 
 /* ---- sessions ------------------------------------------------------------- */
@@ -106,8 +90,6 @@ static int pg_session_put(sl_store *st, sl_session *x)
 
 static int pg_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: session_get: out is NULL");
     return sl__pg_get(st, PQ_SESSION_GET, id, tenant, &sl__ent_session, out, "reading a session");
 }
 
@@ -170,61 +152,30 @@ static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
 static int pg_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
                                   int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: sessions_by_student: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, student);
-    return sl__pg_scan(st, flags & SL_INCLUDE_DELETED ? PQ_STUDENT_ALL : PQ_STUDENT_LIVE, &p, &sl__ent_session,
-                       PG_CB(cb), ctx, "scanning a student's sessions");
+    return PG_SCAN(st, flags & SL_INCLUDE_DELETED ? PQ_STUDENT_ALL : PQ_STUDENT_LIVE, &sl__ent_session,
+                  cb, ctx, "scanning a student's sessions", tenant, student);
 }
 
 static int pg_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
                                  int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: sessions_by_series: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, series);
-    return sl__pg_scan(st, PQ_SERIES, &p, &sl__ent_session, PG_CB(cb), ctx, "scanning a series");
+    return PG_SCAN(st, PQ_SERIES, &sl__ent_session, cb, ctx, "scanning a series", tenant, series);
 }
 
 /* ---- soft delete and purge ------------------------------------------------ */
 
-static int entity_queries(sl_store *st, int32_t entity, int *soft, int *purge)
-{
-    switch (entity) {
-    case SL_ENTITY_RULE:
-        *soft = PQ_RULE_SOFT_DELETE;
-        *purge = PQ_RULE_PURGE;
-        return SL_OK;
-    case SL_ENTITY_OVERRIDE:
-        *soft = PQ_OVERRIDE_SOFT_DELETE;
-        *purge = PQ_OVERRIDE_PURGE;
-        return SL_OK;
-    case SL_ENTITY_SESSION:
-        *soft = PQ_SESSION_SOFT_DELETE;
-        *purge = PQ_SESSION_PURGE;
-        return SL_OK;
-    case SL_ENTITY_ACCOUNT: /* soft delete by student; never purged */
-        *soft = PQ_ACCOUNT_SOFT_DELETE;
-        *purge = -1;
-        return SL_OK;
-    default: {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "postgres: entity %d is not a soft-deletable entity of this store", (int)entity);
-        return pg_invalid(st, msg);
-    }
-    }
-}
+/* Statements by sl__soft_entity's index. */
+static const int soft_queries[] = {PQ_RULE_SOFT_DELETE, PQ_OVERRIDE_SOFT_DELETE, PQ_SESSION_SOFT_DELETE,
+                                   PQ_ACCOUNT_SOFT_DELETE};
+static const int purge_queries[] = {PQ_RULE_PURGE, PQ_OVERRIDE_PURGE, PQ_SESSION_PURGE};
 
 static int pg_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    int soft = 0, purge = 0;
-    int rc = entity_queries(st, entity, &soft, &purge);
+    int i = 0;
+    int rc = sl__soft_entity(st, "postgres", entity, 0, &i);
     if (rc != SL_OK)
         return rc;
+    int soft = soft_queries[i];
     pg_params p = {0};
     int64_t n = 0;
     sl__pg_p_i64(&p, id);
@@ -237,12 +188,13 @@ static int pg_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, 
 
 static int pg_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
-    int soft = 0, purge = 0;
+    int i = 0;
     if (!purged)
         return pg_invalid(st, "postgres: purge: purged is NULL");
-    int rc = entity_queries(st, entity, &soft, &purge);
+    int rc = sl__soft_entity(st, "postgres", entity, 1, &i);
     if (rc != SL_OK)
         return rc;
+    int purge = purge_queries[i];
     pg_params p = {0};
     int64_t n = 0;
     sl__pg_p_i64(&p, before);
@@ -254,19 +206,5 @@ static int pg_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged
 
 void sl__pg_schedule_methods(sl_store *st)
 {
-    st->rule_put = pg_rule_put;
-    st->rule_get = pg_rule_get;
-    st->rules_scan = pg_rules_scan;
-    st->override_put = pg_override_put;
-    st->override_get = pg_override_get;
-    st->overrides_scan = pg_overrides_scan;
-    st->override_by_id = pg_override_by_id;
-    st->session_put = pg_session_put;
-    st->session_get = pg_session_get;
-    st->session_by_key = pg_session_by_key;
-    st->sessions_scan = pg_sessions_scan;
-    st->sessions_by_student = pg_sessions_by_student;
-    st->sessions_by_series = pg_sessions_by_series;
-    st->soft_delete = pg_soft_delete;
-    st->purge = pg_purge;
+    SL__SET_METHODS(st, SL__SCHEDULE_METHODS, pg);
 }

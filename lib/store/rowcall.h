@@ -32,6 +32,30 @@ SL__ROWCALL(sl__call_entry, sl_entry)
 SL__ROWCALL(sl__call_hold, sl_credit_hold)
 #undef SL__ROWCALL
 
+/* ---- the method tables ----
+ * The store methods every built-in backend defines, named
+ * <prefix>_<method>: its main file's (transactions, tenants), its
+ * scheduling file's and its ledger file's. A backend fills each group
+ * with SL__SET_METHODS, one list for all backends. */
+#define SL__MAIN_METHODS(X, P) X(P, begin) X(P, commit) X(P, rollback) X(P, free) X(P, group_begin) \
+    X(P, group_commit) X(P, group_rollback) X(P, savepoint_begin) X(P, savepoint_end) X(P, tenant_get) \
+    X(P, tenant_put)
+#define SL__SCHEDULE_METHODS(X, P) X(P, rule_put) X(P, rule_get) X(P, rules_scan) X(P, override_put) \
+    X(P, override_get) X(P, overrides_scan) X(P, override_by_id) X(P, session_put) X(P, session_get) \
+    X(P, session_by_key) X(P, sessions_scan) X(P, sessions_by_student) X(P, sessions_by_series) \
+    X(P, soft_delete) X(P, purge)
+#define SL__LEDGER_METHODS(X, P) X(P, account_get) X(P, account_put) X(P, entry_append) X(P, entry_by_key) \
+    X(P, entry_last) X(P, entries_scan) X(P, hold_put) X(P, hold_get) X(P, hold_by_key) \
+    X(P, holds_expired_scan) X(P, webhook_claim) X(P, accounts_scan) X(P, mac_put) X(P, mac_get) \
+    X(P, holds_scan)
+#define SL__SET_METHOD(P, m) sl__st->m = P##_##m;
+/* Sets each method m of group LIST of store st to the function PREFIX_m. */
+#define SL__SET_METHODS(st, LIST, PREFIX) \
+    do {                                  \
+        sl_store *sl__st = (st);          \
+        LIST(SL__SET_METHOD, PREFIX)      \
+    } while (0)
+
 /* ---- one column description per entity ----
  * An entity's columns in the order the SQL stores' SELECTs list them (the
  * *_COLS lists of sqlite.c and postgres.c); their INSERT and UPDATE
@@ -106,5 +130,12 @@ typedef struct sl__status_filter {
     void *ctx;
 } sl__status_filter;
 int sl__status_filtered(void *ctx, const sl_session *x);
+
+/* ---- soft delete and purge ----
+ * The index of a soft-deletable entity in a backend's statement tables:
+ * 0 rule, 1 override, 2 session, 3 account (soft delete by student, never
+ * purged). SL_EINVAL with a message naming backend for any other entity,
+ * or for an account when purge is set. */
+int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, int purge, int *index);
 
 #endif

@@ -352,6 +352,12 @@ static int sq_rollback(sl_store *st)
     return exec_q(st, Q_ROLLBACK, "rollback");
 }
 
+/* A group ends like a transaction (its calls are savepoints inside it). */
+static int sq_group_rollback(sl_store *st)
+{
+    return sq_rollback(st);
+}
+
 /* Groups: BEGIN IMMEDIATE holds the file's write lock for the group; each
  * call is a savepoint of it. */
 static int sq_group_begin(sl_store *st)
@@ -478,6 +484,20 @@ int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sl__entity *e, void (*cb)(v
     return sl__sq_finish_q(st, s, rc, what);
 }
 
+int sl__sq_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void), void *ctx, const char *what, int n,
+                   const int64_t *args)
+{
+    char msg[SL__SQ_MSG_SIZE];
+    if (!cb) {
+        snprintf(msg, sizeof(msg), "sqlite: %s: callback is NULL", what);
+        return sl_store_error(st, SL_EINVAL, msg);
+    }
+    sqlite3_stmt *s = Q(st)->q[which];
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(s, i + 1, args[i]);
+    return sl__sq_scan(st, s, e, cb, ctx, what);
+}
+
 int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
                       const char *what)
 {
@@ -602,17 +622,7 @@ int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts
             goto out_close;
         }
     }
-    s->base.begin = sq_begin;
-    s->base.commit = sq_commit;
-    s->base.rollback = sq_rollback;
-    s->base.group_begin = sq_group_begin;
-    s->base.group_commit = sq_group_commit;
-    s->base.group_rollback = sq_rollback;
-    s->base.savepoint_begin = sq_savepoint_begin;
-    s->base.savepoint_end = sq_savepoint_end;
-    s->base.free = sq_free;
-    s->base.tenant_get = sq_tenant_get;
-    s->base.tenant_put = sq_tenant_put;
+    SL__SET_METHODS(&s->base, SL__MAIN_METHODS, sq);
     sl__sqlite_schedule_methods(&s->base);
     sl__sqlite_ledger_methods(&s->base);
     *out = &s->base;

@@ -131,6 +131,13 @@ int sl__sq_get(sl_store *st, int which, int64_t p1, int64_t p2, const sl__entity
  * stops at the first non-zero value cb returns and returns it. */
 int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sl__entity *e, void (*cb)(void), void *ctx, const char *what);
 #define SQ_CB(cb) SL__CB(cb)
+/* sl__sq_scan of statement `which` with args[0..n-1] bound to ?1..?n;
+ * SL_EINVAL when cb is NULL. SQ_SCAN takes the arguments after ctx. */
+int sl__sq_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void), void *ctx, const char *what, int n,
+                   const int64_t *args);
+#define SQ_SCAN(st, which, e, cb, ctx, what, ...)                                                            \
+    sl__sq_scan_by(st, which, e, SQ_CB(cb), ctx, what, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
+                   (const int64_t[]){__VA_ARGS__})
 /* The row of statement `which` (?1 = tenant, ?2 = key) for an idempotency
  * key, read into out; SL_ENOTFOUND when there is none. */
 int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,

@@ -26,11 +26,7 @@ static int sq_account_put(sl_store *st, const sl_account *a)
 
 static int sq_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: accounts_scan: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_ACCOUNTS_TENANT];
-    sqlite3_bind_int64(s, 1, tenant);
-    return sl__sq_scan(st, s, &sl__ent_account, SQ_CB(cb), ctx, "scanning accounts");
+    return SQ_SCAN(st, Q_ACCOUNTS_TENANT, &sl__ent_account, cb, ctx, "scanning accounts", tenant);
 }
 
 /* ---- ledger: entries ---------------------------------------------------- */
@@ -142,11 +138,7 @@ static int sq_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
 
 static int sq_holds_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: holds_scan: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_HOLDS_TENANT];
-    sqlite3_bind_int64(s, 1, tenant);
-    return sl__sq_scan(st, s, &sl__ent_hold, SQ_CB(cb), ctx, "scanning holds");
+    return SQ_SCAN(st, Q_HOLDS_TENANT, &sl__ent_hold, cb, ctx, "scanning holds", tenant);
 }
 
 /* ---- ledger: row MACs ---------------------------------------------------- */
@@ -210,19 +202,5 @@ static int sq_webhook_claim(sl_store *st, sl_id tenant, const char *source, cons
 
 void sl__sqlite_ledger_methods(sl_store *st)
 {
-    st->account_get = sq_account_get;
-    st->account_put = sq_account_put;
-    st->entry_append = sq_entry_append;
-    st->entry_by_key = sq_entry_by_key;
-    st->entry_last = sq_entry_last;
-    st->entries_scan = sq_entries_scan;
-    st->hold_put = sq_hold_put;
-    st->hold_get = sq_hold_get;
-    st->hold_by_key = sq_hold_by_key;
-    st->holds_expired_scan = sq_holds_expired_scan;
-    st->webhook_claim = sq_webhook_claim;
-    st->accounts_scan = sq_accounts_scan;
-    st->mac_put = sq_mac_put;
-    st->mac_get = sq_mac_get;
-    st->holds_scan = sq_holds_scan;
+    SL__SET_METHODS(st, SL__LEDGER_METHODS, sq);
 }

@@ -25,11 +25,8 @@ static int sq_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 static int sq_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                          int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: rules_scan: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[flags & SL_INCLUDE_DELETED ? Q_RULES_ALL : Q_RULES_LIVE];
-    sqlite3_bind_int64(s, 1, tenant);
-    return sl__sq_scan(st, s, &sl__ent_rule, SQ_CB(cb), ctx, "scanning rules");
+    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_RULES_ALL : Q_RULES_LIVE, &sl__ent_rule,
+                   cb, ctx, "scanning rules", tenant);
 }
 
 /* ---- overrides ---------------------------------------------------------- */
@@ -53,13 +50,8 @@ static int sq_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id
 static int sq_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: overrides_scan: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[flags & SL_INCLUDE_DELETED ? Q_OVERRIDES_ALL : Q_OVERRIDES_LIVE];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    return sl__sq_scan(st, s, &sl__ent_override, SQ_CB(cb), ctx, "scanning overrides");
+    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_OVERRIDES_ALL : Q_OVERRIDES_LIVE, &sl__ent_override,
+                   cb, ctx, "scanning overrides", tenant, from, to);
 }
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -120,12 +112,8 @@ static int sq_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
 static int sq_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
                                   int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: sessions_by_student: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[flags & SL_INCLUDE_DELETED ? Q_STUDENT_ALL : Q_STUDENT_LIVE];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, student);
-    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, "scanning a student's sessions");
+    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_STUDENT_ALL : Q_STUDENT_LIVE, &sl__ent_session,
+                   cb, ctx, "scanning a student's sessions", tenant, student);
 }
 
 static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
@@ -143,40 +131,18 @@ static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
 
 /* ---- soft delete and purge ---------------------------------------------- */
 
-static int entity_queries(sl_store *st, int32_t entity, int *soft, int *purge)
-{
-    switch (entity) {
-    case SL_ENTITY_RULE:
-        *soft = Q_RULE_SOFT_DELETE;
-        *purge = Q_RULE_PURGE;
-        return SL_OK;
-    case SL_ENTITY_OVERRIDE:
-        *soft = Q_OVERRIDE_SOFT_DELETE;
-        *purge = Q_OVERRIDE_PURGE;
-        return SL_OK;
-    case SL_ENTITY_SESSION:
-        *soft = Q_SESSION_SOFT_DELETE;
-        *purge = Q_SESSION_PURGE;
-        return SL_OK;
-    case SL_ENTITY_ACCOUNT: /* soft delete by student; never purged */
-        *soft = Q_ACCOUNT_SOFT_DELETE;
-        *purge = -1;
-        return SL_OK;
-    default: {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "sqlite: entity %d is not a soft-deletable entity of this store",
-                 (int)entity);
-        return invalid(st, msg);
-    }
-    }
-}
+/* Statements by sl__soft_entity's index. */
+static const int soft_queries[] = {Q_RULE_SOFT_DELETE, Q_OVERRIDE_SOFT_DELETE, Q_SESSION_SOFT_DELETE,
+                                   Q_ACCOUNT_SOFT_DELETE};
+static const int purge_queries[] = {Q_RULE_PURGE, Q_OVERRIDE_PURGE, Q_SESSION_PURGE};
 
 static int sq_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    int soft = 0, purge = 0;
-    int rc = entity_queries(st, entity, &soft, &purge);
+    int i = 0;
+    int rc = sl__soft_entity(st, "sqlite", entity, 0, &i);
     if (rc != SL_OK)
         return rc;
+    int soft = soft_queries[i];
     sqlite3_stmt *s = Q(st)->q[soft];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
@@ -188,14 +154,13 @@ static int sq_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, 
 
 static int sq_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
-    int soft = 0, purge = 0;
+    int i = 0;
     if (!purged)
         return invalid(st, "sqlite: purge: purged is NULL");
-    int rc = entity_queries(st, entity, &soft, &purge);
+    int rc = sl__soft_entity(st, "sqlite", entity, 1, &i);
     if (rc != SL_OK)
         return rc;
-    if (purge < 0)
-        return invalid(st, "sqlite: this entity has no purge");
+    int purge = purge_queries[i];
     sqlite3_bind_int64(Q(st)->q[purge], 1, before);
     if ((rc = sl__sq_write_q(st, purge, "purging deleted rows")) != SL_OK)
         return rc;
@@ -205,19 +170,5 @@ static int sq_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged
 
 void sl__sqlite_schedule_methods(sl_store *st)
 {
-    st->rule_put = sq_rule_put;
-    st->rule_get = sq_rule_get;
-    st->rules_scan = sq_rules_scan;
-    st->override_put = sq_override_put;
-    st->override_get = sq_override_get;
-    st->overrides_scan = sq_overrides_scan;
-    st->override_by_id = sq_override_by_id;
-    st->session_put = sq_session_put;
-    st->session_get = sq_session_get;
-    st->session_by_key = sq_session_by_key;
-    st->sessions_scan = sq_sessions_scan;
-    st->sessions_by_student = sq_sessions_by_student;
-    st->sessions_by_series = sq_sessions_by_series;
-    st->soft_delete = sq_soft_delete;
-    st->purge = sq_purge;
+    SL__SET_METHODS(st, SL__SCHEDULE_METHODS, sq);
 }
