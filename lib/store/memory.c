@@ -280,17 +280,7 @@ int sl_store_memory_new(sl_store **out)
     if (!m)
         return SL_ENOMEM;
     sl_store_init(&m->base, SL_STORE_VERSION);
-    m->base.begin = mem_begin;
-    m->base.commit = mem_commit;
-    m->base.rollback = mem_rollback;
-    m->base.free = mem_free;
-    m->base.group_begin = mem_group_begin;
-    m->base.group_commit = mem_group_commit;
-    m->base.group_rollback = mem_group_rollback;
-    m->base.savepoint_begin = mem_savepoint_begin;
-    m->base.savepoint_end = mem_savepoint_end;
-    m->base.tenant_get = mem_tenant_get;
-    m->base.tenant_put = mem_tenant_put;
+    SL__SET_METHODS(&m->base, SL__MAIN_METHODS, mem);
     sl__memory_schedule_methods(&m->base);
     sl__memory_ledger_methods(&m->base);
     for (size_t i = 0; i < N_TABLES; i++)

@@ -443,19 +443,5 @@ static int mem_webhook_claim(sl_store *st, sl_id tenant, const char *source, con
 
 void sl__memory_ledger_methods(sl_store *st)
 {
-    st->account_get = mem_account_get;
-    st->account_put = mem_account_put;
-    st->entry_append = mem_entry_append;
-    st->entry_by_key = mem_entry_by_key;
-    st->entry_last = mem_entry_last;
-    st->entries_scan = mem_entries_scan;
-    st->hold_put = mem_hold_put;
-    st->hold_get = mem_hold_get;
-    st->hold_by_key = mem_hold_by_key;
-    st->holds_expired_scan = mem_holds_expired_scan;
-    st->webhook_claim = mem_webhook_claim;
-    st->accounts_scan = mem_accounts_scan;
-    st->mac_put = mem_mac_put;
-    st->mac_get = mem_mac_get;
-    st->holds_scan = mem_holds_scan;
+    SL__SET_METHODS(st, SL__LEDGER_METHODS, mem);
 }

@@ -511,19 +511,5 @@ static int mem_purge(sl_store *st, int32_t entity, sl_time before, size_t *purge
 
 void sl__memory_schedule_methods(sl_store *st)
 {
-    st->rule_put = mem_rule_put;
-    st->rule_get = mem_rule_get;
-    st->rules_scan = mem_rules_scan;
-    st->override_put = mem_override_put;
-    st->override_get = mem_override_get;
-    st->overrides_scan = mem_overrides_scan;
-    st->override_by_id = mem_override_by_id;
-    st->session_put = mem_session_put;
-    st->session_get = mem_session_get;
-    st->session_by_key = mem_session_by_key;
-    st->sessions_scan = mem_sessions_scan;
-    st->sessions_by_student = mem_sessions_by_student;
-    st->sessions_by_series = mem_sessions_by_series;
-    st->soft_delete = mem_soft_delete;
-    st->purge = mem_purge;
+    SL__SET_METHODS(st, SL__SCHEDULE_METHODS, mem);
 }

@@ -95,7 +95,7 @@ typedef struct query {
 
 static const query queries[PQ_COUNT] = {
     [PQ_TENANT_GET] = {"I",
-        "SELECT tz::bytea, buffer_before, buffer_after, min_notice, step, max_advance_days,"
+        "SELECT id, tz::bytea, buffer_before, buffer_after, min_notice, step, max_advance_days,"
         " late_cancel, created_at, updated_at FROM tenants WHERE id = $1"},
     [PQ_TENANT_PUT] = {"ITIIIIIIII",
         "INSERT INTO tenants (id, tz, buffer_before, buffer_after, min_notice, step,"
@@ -790,23 +790,22 @@ PGresult *sl__pg_run(sl_store *st, int which, const pg_params *p, const char *wh
     return calls[0].r;
 }
 
-int sl__pg_row_one(sl_store *st, int which, const pg_params *p, void (*read)(const PGresult *r, int row, void *out),
-                   void *out, const char *what)
+int sl__pg_row_one(sl_store *st, int which, const pg_params *p, const sl__entity *e, void *out, const char *what)
 {
     int rc;
     PGresult *r = sl__pg_run(st, which, p, what, &rc);
     if (!r)
         return rc;
     if (PQntuples(r) > 0)
-        read(r, 0, out);
+        sl__pg_read(r, 0, e, out);
     else
         rc = SL_ENOTFOUND;
     PQclear(r);
     return rc;
 }
 
-int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
-                      void (*read)(const PGresult *r, int row, void *out), void *out, const char *what)
+int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
+                      const char *what)
 {
     pg_store *s = P(st);
     static const int tables[3] = {PQ_SESSION_BY_KEY, PQ_ENTRY_BY_KEY, PQ_HOLD_BY_KEY};
@@ -847,7 +846,7 @@ int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
             continue;
         if (PQntuples(s->kc_res[i]) == 0)
             return SL_ENOTFOUND;
-        read(s->kc_res[i], 0, out);
+        sl__pg_read(s->kc_res[i], 0, e, out);
         return SL_OK;
     }
     return sl_store_error(st, SL_EINVAL, "postgres: a by-key lookup of an unknown table");
@@ -1246,24 +1245,6 @@ static void pg_free(sl_store *st)
 
 /* ---- tenants ----------------------------------------------------------------- */
 
-static void read_tenant(const PGresult *r, int row, void *out)
-{
-    sl_tenant *t = out;
-    sl_id id = t->id;
-    memset(t, 0, sizeof(*t));
-    t->version = SL_TENANT_VERSION;
-    t->id = id;
-    sl__pg_text(r, row, 0, t->tz, sizeof(t->tz));
-    t->buffer_before = sl__pg_i64(r, row, 1);
-    t->buffer_after = sl__pg_i64(r, row, 2);
-    t->min_notice = sl__pg_i64(r, row, 3);
-    t->step = sl__pg_i64(r, row, 4);
-    t->max_advance_days = (int32_t)sl__pg_i64(r, row, 5);
-    t->late_cancel = sl__pg_i64(r, row, 6);
-    t->created_at = sl__pg_i64(r, row, 7);
-    t->updated_at = sl__pg_i64(r, row, 8);
-}
-
 static int pg_tenant_get(sl_store *st, sl_tenant *out, sl_id id)
 {
     if (!out)
@@ -1271,8 +1252,7 @@ static int pg_tenant_get(sl_store *st, sl_tenant *out, sl_id id)
     pg_params p = {0};
     sl__pg_p_i64(&p, id);
     sl_tenant t;
-    t.id = id;
-    int rc = sl__pg_row_one(st, PQ_TENANT_GET, &p, read_tenant, &t, "reading a tenant");
+    int rc = sl__pg_row_one(st, PQ_TENANT_GET, &p, &sl__ent_tenant, &t, "reading a tenant");
     if (rc == SL_OK)
         *out = t;
     return rc;
@@ -1283,16 +1263,7 @@ static int pg_tenant_put(sl_store *st, const sl_tenant *t)
     if (!t || memchr(t->tz, '\0', sizeof(t->tz)) == NULL)
         return pg_invalid(st, "postgres: tenant_put: NULL, or a time zone name not NUL-terminated");
     pg_params p = {0};
-    sl__pg_p_i64(&p, t->id);
-    sl__pg_p_str(&p, t->tz);
-    sl__pg_p_i64(&p, t->buffer_before);
-    sl__pg_p_i64(&p, t->buffer_after);
-    sl__pg_p_i64(&p, t->min_notice);
-    sl__pg_p_i64(&p, t->step);
-    sl__pg_p_i64(&p, t->max_advance_days);
-    sl__pg_p_i64(&p, t->late_cancel);
-    sl__pg_p_i64(&p, t->created_at);
-    sl__pg_p_i64(&p, t->updated_at);
+    sl__pg_bind(&p, &sl__ent_tenant, t, 0, NULL);
     return sl__pg_write(st, PQ_TENANT_PUT, &p, "writing a tenant", NULL);
 }
 
@@ -1543,17 +1514,7 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     if ((rc = conn_setup(s)) != SL_OK)
         goto out_finish;
     free(rest);
-    s->base.begin = pg_begin;
-    s->base.commit = pg_commit;
-    s->base.rollback = pg_rollback;
-    s->base.group_begin = pg_group_begin;
-    s->base.group_commit = pg_group_commit;
-    s->base.group_rollback = pg_group_rollback;
-    s->base.savepoint_begin = pg_savepoint_begin;
-    s->base.savepoint_end = pg_savepoint_end;
-    s->base.free = pg_free;
-    s->base.tenant_get = pg_tenant_get;
-    s->base.tenant_put = pg_tenant_put;
+    SL__SET_METHODS(&s->base, SL__MAIN_METHODS, pg);
     sl__pg_schedule_methods(&s->base);
     sl__pg_ledger_methods(&s->base);
     *out = &s->base;

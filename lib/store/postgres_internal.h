@@ -21,6 +21,7 @@
 
 #include "slotledger/postgres.h"
 #include "slotledger/sys/store.h"
+#include "rowcall.h"
 
 /* Longest message this store formats (the core copies what fits). */
 #define PG_MSG_SIZE 512
@@ -203,13 +204,40 @@ void sl__pg_text(const PGresult *r, int row, int col, char *dst, size_t cap);
 /* Copies a bytea column into dst when it has exactly n bytes. */
 void sl__pg_blob(const PGresult *r, int row, int col, uint8_t *dst, size_t n);
 
-/* Reads row 0 of statement `which` with `read`; SL_ENOTFOUND when none. */
-int sl__pg_row_one(sl_store *st, int which, const pg_params *p, void (*read)(const PGresult *r, int row, void *out),
-                   void *out, const char *what);
+/* ---- table-driven rows (postgres_rows.c; columns in columns.c) ---- */
+/* Decodes row `row` of r into out as entity e (zeroed first, version set). */
+void sl__pg_read(const PGresult *r, int row, const sl__entity *e, void *out);
+/* Appends columns first.. of row to p; windows (SL__WINDOWS_BYTES, or NULL
+ * for an entity without windows) holds their bytes, so must outlive p. */
+void sl__pg_bind(pg_params *p, const sl__entity *e, const void *row, int first, unsigned char *windows);
+/* The one scan loop: decodes each row of r as e and passes it to cb (a
+ * callback taking e's record, cast to void (*)(void)) when keep (may be
+ * NULL) accepts it with arg; stops at the first non-zero value cb returns
+ * and returns it. Clears r. */
+int sl__pg_rows(PGresult *r, const sl__entity *e, int (*keep)(const void *row, const void *arg), const void *arg,
+                void (*cb)(void), void *ctx);
+/* Runs statement `which` with p, then as sl__pg_rows (the whole result is
+ * read first, so a callback may write). */
+int sl__pg_scan(sl_store *st, int which, const pg_params *p, const sl__entity *e, void (*cb)(void), void *ctx,
+                const char *what);
+/* sl__pg_scan with the int8 parameters args[0..n-1]; SL_EINVAL when cb is
+ * NULL. */
+int sl__pg_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void), void *ctx, const char *what, int n,
+                   const int64_t *args);
+#define PG_CB(cb) SL__CB(cb)
+/* sl__pg_scan_by with the int8 arguments given after ctx. */
+#define PG_SCAN(st, which, e, cb, ctx, what, ...)                                                          \
+    sl__pg_scan_by(st, which, e, PG_CB(cb), ctx, what, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
+                   (const int64_t[]){__VA_ARGS__})
+
+/* Reads row 0 of statement `which` as e into out; SL_ENOTFOUND when none. */
+int sl__pg_row_one(sl_store *st, int which, const pg_params *p, const sl__entity *e, void *out, const char *what);
+/* sl__pg_row_one with the int8 parameters (a, b); SL_EINVAL when out is NULL. */
+int sl__pg_get(sl_store *st, int which, int64_t a, int64_t b, const sl__entity *e, void *out, const char *what);
 /* The row of statement `which` ($1 = tenant, $2 = key) for an idempotency
  * key; SL_ENOTFOUND for "" or an over-long key, which are never stored. */
-int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key,
-                      void (*read)(const PGresult *r, int row, void *out), void *out, const char *what);
+int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
+                      const char *what);
 /* A write returning nothing, with its affected row count in *n (may be NULL). */
 int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, int64_t *n);
 

@@ -12,124 +12,34 @@
 
 /* ---- rules ---------------------------------------------------------------- */
 
-static void read_rule(const PGresult *r, int row, void *out)
-{
-    sl_rule *x = out;
-    memset(x, 0, sizeof(*x));
-    x->version = SL_RULE_VERSION;
-    x->id = sl__pg_i64(r, row, 0);
-    x->tenant = sl__pg_i64(r, row, 1);
-    x->weekday = (int32_t)sl__pg_i64(r, row, 2);
-    x->start_min = (int32_t)sl__pg_i64(r, row, 3);
-    x->end_min = (int32_t)sl__pg_i64(r, row, 4);
-    x->valid_from = (sl_date)sl__pg_i64(r, row, 5);
-    x->valid_until = (sl_date)sl__pg_i64(r, row, 6);
-    x->created_at = sl__pg_i64(r, row, 7);
-    x->updated_at = sl__pg_i64(r, row, 8);
-    x->deleted_at = sl__pg_i64(r, row, 9); /* NULL reads as 0 */
-}
-
 static int pg_rule_put(sl_store *st, sl_rule *x)
 {
     pg_params p = {0};
-    sl__pg_p_i64(&p, x->id);
-    sl__pg_p_i64(&p, x->tenant);
-    sl__pg_p_i64(&p, x->weekday);
-    sl__pg_p_i64(&p, x->start_min);
-    sl__pg_p_i64(&p, x->end_min);
-    sl__pg_p_i64(&p, x->valid_from);
-    sl__pg_p_i64(&p, x->valid_until);
-    sl__pg_p_i64(&p, x->created_at);
-    sl__pg_p_i64(&p, x->updated_at);
-    sl__pg_p_deleted(&p, x->deleted_at);
+    sl__pg_bind(&p, &sl__ent_rule, x, 0, NULL);
     return sl__pg_put(st, x->id == 0 ? PQ_RULE_INSERT : PQ_RULE_UPDATE, &p, PG_ID_RULE, 0, &x->id, "writing a rule");
 }
 
 static int pg_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: rule_get: out is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, id);
-    sl__pg_p_i64(&p, tenant);
-    return sl__pg_row_one(st, PQ_RULE_GET, &p, read_rule, out, "reading a rule");
+    return sl__pg_get(st, PQ_RULE_GET, id, tenant, &sl__ent_rule, out, "reading a rule");
 }
 
 static int pg_rules_scan(sl_store *st, sl_id tenant, uint32_t flags, int (*cb)(void *ctx, const sl_rule *r),
                          void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: rules_scan: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl_rule x;
-    int rc;
-    PGresult *r = sl__pg_run(st, flags & SL_INCLUDE_DELETED ? PQ_RULES_ALL : PQ_RULES_LIVE, &p, "scanning rules", &rc);
-    if (!r)
-        return rc;
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-        read_rule(r, i, &x);
-        rc = cb(ctx, &x);
-    }
-    PQclear(r);
-    return rc;
+    return PG_SCAN(st, flags & SL_INCLUDE_DELETED ? PQ_RULES_ALL : PQ_RULES_LIVE, &sl__ent_rule,
+                  cb, ctx, "scanning rules", tenant);
 }
 
 /* ---- overrides ------------------------------------------------------------ */
 
-/* Windows are little-endian int32 pairs, whatever the host (as in SQLite). */
-static void put_i32(unsigned char *b, int32_t v)
-{
-    uint32_t u = (uint32_t)v;
-    for (int i = 0; i < 4; i++, u >>= 8)
-        b[i] = (unsigned char)u;
-}
-
-static int32_t get_i32(const unsigned char *b)
-{
-    uint32_t u = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    return (int32_t)u;
-}
-
-static void read_override(const PGresult *r, int row, void *out)
-{
-    sl_override *o = out;
-    memset(o, 0, sizeof(*o));
-    o->version = SL_OVERRIDE_VERSION;
-    o->id = sl__pg_i64(r, row, 0);
-    o->tenant = sl__pg_i64(r, row, 1);
-    o->date = (sl_date)sl__pg_i64(r, row, 2);
-    const unsigned char *w = (const unsigned char *)PQgetvalue(r, row, 3);
-    int n = PQgetlength(r, row, 3) / 8;
-    if (n > SL_MAX_WINDOWS_PER_DAY) /* the CHECK constraint forbids it */
-        n = SL_MAX_WINDOWS_PER_DAY;
-    for (int i = 0; i < n; i++) {
-        o->windows[i].start_min = get_i32(w + 8 * i);
-        o->windows[i].end_min = get_i32(w + 8 * i + 4);
-    }
-    o->n_windows = n;
-    o->created_at = sl__pg_i64(r, row, 4);
-    o->updated_at = sl__pg_i64(r, row, 5);
-    o->deleted_at = sl__pg_i64(r, row, 6);
-}
-
 static int pg_override_put(sl_store *st, sl_override *o)
 {
-    unsigned char blob[8 * SL_MAX_WINDOWS_PER_DAY];
+    unsigned char blob[SL__WINDOWS_BYTES];
     if (o->n_windows < 0 || o->n_windows > SL_MAX_WINDOWS_PER_DAY) /* blob's bound, before the copy */
         return pg_invalid(st, "postgres: an override has 0..48 windows");
-    for (int i = 0; i < o->n_windows; i++) {
-        put_i32(blob + 8 * i, o->windows[i].start_min);
-        put_i32(blob + 8 * i + 4, o->windows[i].end_min);
-    }
     pg_params p = {0};
-    sl__pg_p_i64(&p, o->id);
-    sl__pg_p_i64(&p, o->tenant);
-    sl__pg_p_i64(&p, o->date);
-    sl__pg_p_bytes(&p, blob, 8 * (size_t)o->n_windows);
-    sl__pg_p_i64(&p, o->created_at);
-    sl__pg_p_i64(&p, o->updated_at);
-    sl__pg_p_deleted(&p, o->deleted_at);
+    sl__pg_bind(&p, &sl__ent_override, o, 0, blob);
     int rc = sl__pg_put(st, o->id == 0 ? PQ_OVERRIDE_INSERT : PQ_OVERRIDE_UPDATE, &p, PG_ID_OVERRIDE, 0,
                         &o->id, "writing an override");
     if (rc == SL_EEXISTS) {
@@ -143,120 +53,28 @@ static int pg_override_put(sl_store *st, sl_override *o)
 
 static int pg_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: override_get: out is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, date);
-    return sl__pg_row_one(st, PQ_OVERRIDE_GET, &p, read_override, out, "reading an override");
+    return sl__pg_get(st, PQ_OVERRIDE_GET, tenant, date, &sl__ent_override, out, "reading an override");
 }
 
 static int pg_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: override_by_id: out is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, id);
-    sl__pg_p_i64(&p, tenant);
-    return sl__pg_row_one(st, PQ_OVERRIDE_BY_ID, &p, read_override, out, "reading an override");
+    return sl__pg_get(st, PQ_OVERRIDE_BY_ID, id, tenant, &sl__ent_override, out, "reading an override");
 }
 
 static int pg_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: overrides_scan: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, from);
-    sl__pg_p_i64(&p, to);
-    sl_override o;
-    int rc;
-    PGresult *r = sl__pg_run(st, flags & SL_INCLUDE_DELETED ? PQ_OVERRIDES_ALL : PQ_OVERRIDES_LIVE, &p,
-                             "scanning overrides", &rc);
-    if (!r)
-        return rc;
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-        read_override(r, i, &o);
-        rc = cb(ctx, &o);
-    }
-    PQclear(r);
-    return rc;
+    return PG_SCAN(st, flags & SL_INCLUDE_DELETED ? PQ_OVERRIDES_ALL : PQ_OVERRIDES_LIVE, &sl__ent_override,
+                  cb, ctx, "scanning overrides", tenant, from, to);
 }
 
 /* ---- sessions ------------------------------------------------------------- */
-
-static void read_session(const PGresult *r, int row, void *out)
-{
-    sl_session *x = out;
-    memset(x, 0, sizeof(*x));
-    x->version = SL_SESSION_VERSION;
-    x->id = sl__pg_i64(r, row, 0);
-    x->tenant = sl__pg_i64(r, row, 1);
-    x->student = sl__pg_i64(r, row, 2);
-    x->start = sl__pg_i64(r, row, 3);
-    x->end = sl__pg_i64(r, row, 4);
-    x->status = (int32_t)sl__pg_i64(r, row, 5);
-    x->kind = (int32_t)sl__pg_i64(r, row, 6);
-    x->credits = sl__pg_i64(r, row, 7);
-    x->hold_id = sl__pg_i64(r, row, 8);
-    x->series_id = sl__pg_i64(r, row, 9);
-    x->created_at = sl__pg_i64(r, row, 10);
-    x->updated_at = sl__pg_i64(r, row, 11);
-    x->deleted_at = sl__pg_i64(r, row, 12);
-    sl__pg_text(r, row, 13, x->key, sizeof(x->key));
-    sl__pg_blob(r, row, 14, x->request_hash, sizeof(x->request_hash));
-}
-
-/* Rows of PQ_SESSIONS_BUSY: id, tenant, start and end only. */
-static void read_busy(const PGresult *r, int row, void *out)
-{
-    sl_session *x = out;
-    memset(x, 0, sizeof(*x));
-    x->version = SL_SESSION_VERSION;
-    x->id = sl__pg_i64(r, row, 0);
-    x->tenant = sl__pg_i64(r, row, 1);
-    x->start = sl__pg_i64(r, row, 2);
-    x->end = sl__pg_i64(r, row, 3);
-}
-
-/* Runs a session scan and calls cb per row (the whole result is read
- * first, so a callback may write); a non-zero return stops the scan. */
-static int session_rows(sl_store *st, int which, const pg_params *p, void (*read)(const PGresult *r, int row, void *out),
-                        int (*cb)(void *ctx, const sl_session *x), void *ctx, const char *what)
-{
-    sl_session x;
-    int rc;
-    PGresult *r = sl__pg_run(st, which, p, what, &rc);
-    if (!r)
-        return rc;
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-        read(r, i, &x);
-        rc = cb(ctx, &x);
-    }
-    PQclear(r);
-    return rc;
-}
 
 static int pg_session_put(sl_store *st, sl_session *x)
 {
     int rc;
     pg_params p = {0};
-    sl__pg_p_i64(&p, x->id);
-    sl__pg_p_i64(&p, x->tenant);
-    sl__pg_p_i64(&p, x->student);
-    sl__pg_p_i64(&p, x->start);
-    sl__pg_p_i64(&p, x->end);
-    sl__pg_p_i64(&p, x->status);
-    sl__pg_p_i64(&p, x->kind);
-    sl__pg_p_i64(&p, x->credits);
-    sl__pg_p_i64(&p, x->hold_id);
-    sl__pg_p_i64(&p, x->series_id);
-    sl__pg_p_i64(&p, x->created_at);
-    sl__pg_p_i64(&p, x->updated_at);
-    sl__pg_p_deleted(&p, x->deleted_at);
-    sl__pg_p_str(&p, x->key);
-    sl__pg_p_bytes(&p, x->request_hash, sizeof(x->request_hash));
+    sl__pg_bind(&p, &sl__ent_session, x, 0, NULL);
     if (x->id == 0 && sl__pg_may_defer(st, x->tenant) && sl__pg_key_absent(st, 0, x->tenant, x->key))
         return sl__pg_defer(st, PQ_SESSION_INSERT, &p, PG_ID_SESSION, 0, &x->id, 0, x->key);
     rc = sl__pg_put(st, x->id == 0 ? PQ_SESSION_INSERT : PQ_SESSION_UPDATE, &p, PG_ID_SESSION, 0, &x->id,
@@ -272,19 +90,15 @@ static int pg_session_put(sl_store *st, sl_session *x)
 
 static int pg_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
 {
-    if (!out)
-        return pg_invalid(st, "postgres: session_get: out is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, id);
-    sl__pg_p_i64(&p, tenant);
-    return sl__pg_row_one(st, PQ_SESSION_GET, &p, read_session, out, "reading a session");
+    return sl__pg_get(st, PQ_SESSION_GET, id, tenant, &sl__ent_session, out, "reading a session");
 }
 
 static int pg_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
 {
     if (!out || !key)
         return pg_invalid(st, "postgres: session_by_key: out or key is NULL");
-    return sl__pg_row_by_key(st, PQ_SESSION_BY_KEY, tenant, key, read_session, out, "looking a session up by key");
+    return sl__pg_row_by_key(st, PQ_SESSION_BY_KEY, tenant, key, &sl__ent_session, out,
+                             "looking a session up by key");
 }
 
 /* The status set the blocking statements and the exclusion constraint were
@@ -292,18 +106,21 @@ static int pg_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const 
  * lib/sessions/check.c, passed as SL_SCAN_STATUS bits. */
 #define PG_INDEXED_STATUSES (SL_SCAN_STATUS(1) | SL_SCAN_STATUS(2) | SL_SCAN_STATUS(4) | SL_SCAN_STATUS(5))
 
-typedef struct status_filter {
-    uint32_t statuses;
-    int (*cb)(void *ctx, const sl_session *x);
-    void *ctx;
-} status_filter;
+/* Statements of the time-range scans, by plan (sl__sessions_plan). */
+static const int range_queries[] = {
+    [SL__SCAN_BUSY] = PQ_SESSIONS_BUSY,
+    [SL__SCAN_BLOCKING] = PQ_SESSIONS_BLOCKING,
+    [SL__SCAN_ALL] = PQ_SESSIONS_ALL,
+    [SL__SCAN_LIVE] = PQ_SESSIONS_LIVE,
+};
 
-static int status_filtered(void *ctx, const sl_session *x)
+/* Rows read ahead over a wider range: a scan keeps those of its own,
+ * arg = {lo, to, from} (the statement's $2, $3, $4). */
+static int in_range(const void *row, const void *arg)
 {
-    const status_filter *f = ctx;
-    if (!(x->status >= 1 && x->status <= 15 && (f->statuses & SL_SCAN_STATUS(x->status))))
-        return 0;
-    return f->cb(f->ctx, x);
+    const sl_session *x = row;
+    const sl_time *r = arg;
+    return x->start > r[0] && x->start < r[1] && x->end > r[2];
 }
 
 static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
@@ -313,98 +130,52 @@ static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
         return pg_invalid(st, "postgres: sessions_scan: callback is NULL");
     /* Any other status set than the indexed one is filtered here from the
      * live rows; an empty set finds nothing. */
-    uint32_t statuses = flags & SL_SCAN_STATUS_MASK;
-    int blocking = (flags & SL_SCAN_BLOCKING) != 0;
-    int indexed = blocking && statuses == PG_INDEXED_STATUSES;
-    status_filter f = {statuses, cb, ctx};
-    if (blocking && !statuses)
+    int filter;
+    int plan = sl__sessions_plan(flags, PG_INDEXED_STATUSES, &filter);
+    sl__status_filter f = {flags & SL_SCAN_STATUS_MASK, cb, ctx};
+    if (plan == SL__SCAN_NOTHING)
         return SL_OK;
-    if (blocking && !indexed)
-        cb = status_filtered, ctx = &f;
-    int busy = indexed && (flags & SL_SCAN_TIMES_ONLY);
-    int which = busy                                      ? PQ_SESSIONS_BUSY
-                : indexed                                 ? PQ_SESSIONS_BLOCKING
-                : !blocking && flags & SL_INCLUDE_DELETED ? PQ_SESSIONS_ALL
-                                                          : PQ_SESSIONS_LIVE;
-    /* Saturating from - 86400: no session lasts longer than a day. */
-    sl_time lo = from > INT64_MIN + SL_MAX_DURATION_SECONDS ? from - SL_MAX_DURATION_SECONDS : INT64_MIN;
+    if (filter)
+        cb = sl__status_filtered, ctx = &f;
+    const sl_time range[3] = {sl__range_lo(from), to, from};
+    const sl__entity *e = plan == SL__SCAN_BUSY ? &sl__ent_busy : &sl__ent_session;
+    PGresult *r = plan == SL__SCAN_BUSY ? sl__pg_ahead_busy(st, tenant, from, to) : NULL;
+    if (r)
+        return sl__pg_rows(r, e, in_range, range, PG_CB(cb), ctx);
     pg_params p = {0};
     sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, lo);
-    sl__pg_p_i64(&p, to);
-    sl__pg_p_i64(&p, from);
-    PGresult *r = busy ? sl__pg_ahead_busy(st, tenant, from, to) : NULL;
-    if (!r)
-        return session_rows(st, which, &p, busy ? read_busy : read_session, cb, ctx, "scanning sessions by time");
-    int rc = SL_OK; /* read ahead over a wider range: keep this scan's rows */
-    sl_session x;
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
-        read_busy(r, i, &x);
-        if (x.start > lo && x.start < to && x.end > from)
-            rc = cb(ctx, &x);
-    }
-    PQclear(r);
-    return rc;
+    for (int i = 0; i < 3; i++)
+        sl__pg_p_i64(&p, range[i]);
+    return sl__pg_scan(st, range_queries[plan], &p, e, PG_CB(cb), ctx, "scanning sessions by time");
 }
 
 static int pg_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
                                   int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: sessions_by_student: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, student);
-    return session_rows(st, flags & SL_INCLUDE_DELETED ? PQ_STUDENT_ALL : PQ_STUDENT_LIVE, &p, read_session, cb, ctx,
-                        "scanning a student's sessions");
+    return PG_SCAN(st, flags & SL_INCLUDE_DELETED ? PQ_STUDENT_ALL : PQ_STUDENT_LIVE, &sl__ent_session,
+                  cb, ctx, "scanning a student's sessions", tenant, student);
 }
 
 static int pg_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
                                  int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: sessions_by_series: callback is NULL");
-    pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, series);
-    return session_rows(st, PQ_SERIES, &p, read_session, cb, ctx, "scanning a series");
+    return PG_SCAN(st, PQ_SERIES, &sl__ent_session, cb, ctx, "scanning a series", tenant, series);
 }
 
 /* ---- soft delete and purge ------------------------------------------------ */
 
-static int entity_queries(sl_store *st, int32_t entity, int *soft, int *purge)
-{
-    switch (entity) {
-    case SL_ENTITY_RULE:
-        *soft = PQ_RULE_SOFT_DELETE;
-        *purge = PQ_RULE_PURGE;
-        return SL_OK;
-    case SL_ENTITY_OVERRIDE:
-        *soft = PQ_OVERRIDE_SOFT_DELETE;
-        *purge = PQ_OVERRIDE_PURGE;
-        return SL_OK;
-    case SL_ENTITY_SESSION:
-        *soft = PQ_SESSION_SOFT_DELETE;
-        *purge = PQ_SESSION_PURGE;
-        return SL_OK;
-    case SL_ENTITY_ACCOUNT: /* soft delete by student; never purged */
-        *soft = PQ_ACCOUNT_SOFT_DELETE;
-        *purge = -1;
-        return SL_OK;
-    default: {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "postgres: entity %d is not a soft-deletable entity of this store", (int)entity);
-        return pg_invalid(st, msg);
-    }
-    }
-}
+/* Statements by sl__soft_entity's index. */
+static const int soft_queries[] = {PQ_RULE_SOFT_DELETE, PQ_OVERRIDE_SOFT_DELETE, PQ_SESSION_SOFT_DELETE,
+                                   PQ_ACCOUNT_SOFT_DELETE};
+static const int purge_queries[] = {PQ_RULE_PURGE, PQ_OVERRIDE_PURGE, PQ_SESSION_PURGE};
 
 static int pg_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    int soft = 0, purge = 0;
-    int rc = entity_queries(st, entity, &soft, &purge);
+    int i = 0;
+    int rc = sl__soft_entity(st, "postgres", entity, 0, &i);
     if (rc != SL_OK)
         return rc;
+    int soft = soft_queries[i];
     pg_params p = {0};
     int64_t n = 0;
     sl__pg_p_i64(&p, id);
@@ -417,12 +188,13 @@ static int pg_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, 
 
 static int pg_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
-    int soft = 0, purge = 0;
+    int i = 0;
     if (!purged)
         return pg_invalid(st, "postgres: purge: purged is NULL");
-    int rc = entity_queries(st, entity, &soft, &purge);
+    int rc = sl__soft_entity(st, "postgres", entity, 1, &i);
     if (rc != SL_OK)
         return rc;
+    int purge = purge_queries[i];
     pg_params p = {0};
     int64_t n = 0;
     sl__pg_p_i64(&p, before);
@@ -434,19 +206,5 @@ static int pg_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged
 
 void sl__pg_schedule_methods(sl_store *st)
 {
-    st->rule_put = pg_rule_put;
-    st->rule_get = pg_rule_get;
-    st->rules_scan = pg_rules_scan;
-    st->override_put = pg_override_put;
-    st->override_get = pg_override_get;
-    st->overrides_scan = pg_overrides_scan;
-    st->override_by_id = pg_override_by_id;
-    st->session_put = pg_session_put;
-    st->session_get = pg_session_get;
-    st->session_by_key = pg_session_by_key;
-    st->sessions_scan = pg_sessions_scan;
-    st->sessions_by_student = pg_sessions_by_student;
-    st->sessions_by_series = pg_sessions_by_series;
-    st->soft_delete = pg_soft_delete;
-    st->purge = pg_purge;
+    SL__SET_METHODS(st, SL__SCHEDULE_METHODS, pg);
 }

@@ -1,13 +1,19 @@
 /*
- * lib/store/rowcall.h - what the built-in backends' generic scan loops
- * share: a scan's callback is kept as void (*)(void) and called through an
- * adaptor of its own type (ISO C calls a function only through its own
- * type). Internal: not exported; includes only public headers.
+ * lib/store/rowcall.h - what the built-in backends' table-driven code
+ * shares: one column description per entity (columns.c), the override
+ * windows' byte form, the session time-range scan plan, and a scan's
+ * callback kept as void (*)(void) and called through an adaptor of its own
+ * type (ISO C calls a function only through its own type). Internal: not
+ * exported; includes only public headers.
  */
 #ifndef SL_STORE_ROWCALL_H
 #define SL_STORE_ROWCALL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "slotledger.h"
+#include "slotledger/sys/store.h"
 
 typedef int (*sl__rowcall)(void (*cb)(void), void *ctx, const void *row);
 #define SL__CB(cb) ((void (*)(void))(cb))
@@ -25,5 +31,111 @@ SL__ROWCALL(sl__call_account, sl_account)
 SL__ROWCALL(sl__call_entry, sl_entry)
 SL__ROWCALL(sl__call_hold, sl_credit_hold)
 #undef SL__ROWCALL
+
+/* ---- the method tables ----
+ * The store methods every built-in backend defines, named
+ * <prefix>_<method>: its main file's (transactions, tenants), its
+ * scheduling file's and its ledger file's. A backend fills each group
+ * with SL__SET_METHODS, one list for all backends. */
+#define SL__MAIN_METHODS(X, P) X(P, begin) X(P, commit) X(P, rollback) X(P, free) X(P, group_begin) \
+    X(P, group_commit) X(P, group_rollback) X(P, savepoint_begin) X(P, savepoint_end) X(P, tenant_get) \
+    X(P, tenant_put)
+#define SL__SCHEDULE_METHODS(X, P) X(P, rule_put) X(P, rule_get) X(P, rules_scan) X(P, override_put) \
+    X(P, override_get) X(P, overrides_scan) X(P, override_by_id) X(P, session_put) X(P, session_get) \
+    X(P, session_by_key) X(P, sessions_scan) X(P, sessions_by_student) X(P, sessions_by_series) \
+    X(P, soft_delete) X(P, purge)
+#define SL__LEDGER_METHODS(X, P) X(P, account_get) X(P, account_put) X(P, entry_append) X(P, entry_by_key) \
+    X(P, entry_last) X(P, entries_scan) X(P, hold_put) X(P, hold_get) X(P, hold_by_key) \
+    X(P, holds_expired_scan) X(P, webhook_claim) X(P, accounts_scan) X(P, mac_put) X(P, mac_get) \
+    X(P, holds_scan)
+#define SL__SET_METHOD(P, m) sl__st->m = P##_##m;
+/* Sets each method m of group LIST of store st to the function PREFIX_m. */
+#define SL__SET_METHODS(st, LIST, PREFIX) \
+    do {                                  \
+        sl_store *sl__st = (st);          \
+        LIST(SL__SET_METHOD, PREFIX)      \
+    } while (0)
+
+/* ---- one column description per entity ----
+ * An entity's columns in the order the SQL stores' SELECTs list them (the
+ * *_COLS lists of sqlite.c and postgres.c); their INSERT and UPDATE
+ * statements take the same columns as parameters 1, 2, ... (from a column
+ * `first` on). One reader and one binder per backend serve every entity. */
+enum {
+    SL__COL_I64,     /* int64_t */
+    SL__COL_I32,     /* int32_t (and sl_date) */
+    SL__COL_DELETED, /* sl_time deleted_at: 0 is stored as NULL (partial indexes) */
+    SL__COL_TEXT,    /* char[size], NUL-terminated */
+    SL__COL_BLOB,    /* uint8_t[size], exactly */
+    SL__COL_WINDOWS  /* sl_override's windows and n_windows: little-endian int32 pairs */
+};
+
+typedef struct sl__col {
+    unsigned char type;
+    unsigned short off, size;
+} sl__col;
+
+typedef struct sl__entity {
+    size_t size;          /* of the record */
+    unsigned int version; /* written to the record's leading version field */
+    int n;
+    const sl__col *cols;
+    /* Calls a scan's callback (stored as void (*)(void)) with a record of
+     * this entity: ISO C calls a function through its own type only. */
+    sl__rowcall call;
+} sl__entity;
+
+/* The entities (columns.c); busy is a session's id, tenant, start, end. */
+extern const sl__entity sl__ent_tenant, sl__ent_rule, sl__ent_override, sl__ent_session, sl__ent_busy,
+    sl__ent_account, sl__ent_entry, sl__ent_hold;
+
+/* Big enough for a record of every entity (a scan loop's row). */
+typedef union sl__any_row {
+    sl_tenant t;
+    sl_rule r;
+    sl_override o;
+    sl_session x;
+    sl_account a;
+    sl_entry e;
+    sl_credit_hold h;
+} sl__any_row;
+
+/* Zeroes a record of e and sets its leading version field. */
+void sl__row_init(const sl__entity *e, void *row);
+
+/* ---- override windows: little-endian int32 pairs, whatever the host ---- */
+#define SL__WINDOWS_BYTES (8 * SL_MAX_WINDOWS_PER_DAY)
+/* Writes o's windows (n_windows already checked to be 0..48) to blob;
+ * returns the byte count. */
+size_t sl__windows_encode(unsigned char *blob, const sl_override *o);
+/* Reads `bytes` bytes of pairs from w (may be NULL when bytes is 0) into o
+ * (at most SL_MAX_WINDOWS_PER_DAY: the CHECK constraints forbid more). */
+void sl__windows_decode(sl_override *o, const unsigned char *w, int bytes);
+
+/* ---- session time-range scans ----
+ * Which statement a sessions_scan with flags runs: the store's statements
+ * were written for the blocking status set `indexed`; any other set is
+ * filtered from the live rows (*filter set), an empty one finds nothing. */
+enum { SL__SCAN_BUSY, SL__SCAN_BLOCKING, SL__SCAN_ALL, SL__SCAN_LIVE, SL__SCAN_NOTHING };
+int sl__sessions_plan(uint32_t flags, uint32_t indexed, int *filter);
+/* Saturating from - 86400: a session overlapping [from, to) starts after
+ * it, since no session lasts longer than a day. */
+sl_time sl__range_lo(sl_time from);
+
+/* The filter of a scan whose status set is not the indexed one: passes on
+ * to cb the sessions whose status is in statuses. */
+typedef struct sl__status_filter {
+    uint32_t statuses;
+    int (*cb)(void *ctx, const sl_session *x);
+    void *ctx;
+} sl__status_filter;
+int sl__status_filtered(void *ctx, const sl_session *x);
+
+/* ---- soft delete and purge ----
+ * The index of a soft-deletable entity in a backend's statement tables:
+ * 0 rule, 1 override, 2 session, 3 account (soft delete by student, never
+ * purged). SL_EINVAL with a message naming backend for any other entity,
+ * or for an account when purge is set. */
+int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, int purge, int *index);
 
 #endif

@@ -244,159 +244,58 @@ static const query queries[Q_COUNT] = {
         "SELECT " HOLD_COLS " FROM holds INDEXED BY holds_tenant WHERE tenant = ?1 ORDER BY id"},
 };
 
-/* ---- one column description per entity ------------------------------- */
-
-#define COL(T, type, field) {type, offsetof(T, field), sizeof(((T *)0)->field)}
-#define ENTITY(T, version, cols, call) {sizeof(T), version, (int)(sizeof(cols) / sizeof(cols[0])), cols, sl__##call}
-
-static const sq_col tenant_cols[] = { /* TENANT_COLS */
-    COL(sl_tenant, SQ_I64, id),         COL(sl_tenant, SQ_TEXT, tz),          COL(sl_tenant, SQ_I64, buffer_before),
-    COL(sl_tenant, SQ_I64, buffer_after), COL(sl_tenant, SQ_I64, min_notice), COL(sl_tenant, SQ_I64, step),
-    COL(sl_tenant, SQ_I32, max_advance_days), COL(sl_tenant, SQ_I64, late_cancel),
-    COL(sl_tenant, SQ_I64, created_at), COL(sl_tenant, SQ_I64, updated_at),
-};
-static const sq_col rule_cols[] = { /* RULE_COLS */
-    COL(sl_rule, SQ_I64, id),          COL(sl_rule, SQ_I64, tenant),     COL(sl_rule, SQ_I32, weekday),
-    COL(sl_rule, SQ_I32, start_min),   COL(sl_rule, SQ_I32, end_min),    COL(sl_rule, SQ_I32, valid_from),
-    COL(sl_rule, SQ_I32, valid_until), COL(sl_rule, SQ_I64, created_at), COL(sl_rule, SQ_I64, updated_at),
-    COL(sl_rule, SQ_DELETED, deleted_at),
-};
-static const sq_col override_cols[] = { /* OVERRIDE_COLS */
-    COL(sl_override, SQ_I64, id),         COL(sl_override, SQ_I64, tenant),     COL(sl_override, SQ_I32, date),
-    COL(sl_override, SQ_WINDOWS, windows), COL(sl_override, SQ_I64, created_at), COL(sl_override, SQ_I64, updated_at),
-    COL(sl_override, SQ_DELETED, deleted_at),
-};
-static const sq_col session_cols[] = { /* SESSION_COLS */
-    COL(sl_session, SQ_I64, id),         COL(sl_session, SQ_I64, tenant),     COL(sl_session, SQ_I64, student),
-    COL(sl_session, SQ_I64, start),      COL(sl_session, SQ_I64, end),        COL(sl_session, SQ_I32, status),
-    COL(sl_session, SQ_I32, kind),       COL(sl_session, SQ_I64, credits),    COL(sl_session, SQ_I64, hold_id),
-    COL(sl_session, SQ_I64, series_id),  COL(sl_session, SQ_I64, created_at), COL(sl_session, SQ_I64, updated_at),
-    COL(sl_session, SQ_DELETED, deleted_at), COL(sl_session, SQ_TEXT, key), COL(sl_session, SQ_BLOB, request_hash),
-};
-/* Q_SESSIONS_BUSY's rows (SL_SCAN_TIMES_ONLY): the rest stays zero. */
-static const sq_col busy_cols[] = {
-    COL(sl_session, SQ_I64, id), COL(sl_session, SQ_I64, tenant), COL(sl_session, SQ_I64, start),
-    COL(sl_session, SQ_I64, end),
-};
-static const sq_col account_cols[] = { /* ACCOUNT_COLS */
-    COL(sl_account, SQ_I64, tenant),     COL(sl_account, SQ_I64, student),    COL(sl_account, SQ_I64, floor),
-    COL(sl_account, SQ_I64, posted),     COL(sl_account, SQ_I64, held),       COL(sl_account, SQ_I64, created_at),
-    COL(sl_account, SQ_I64, updated_at), COL(sl_account, SQ_DELETED, deleted_at),
-};
-static const sq_col entry_cols[] = { /* ENTRY_COLS */
-    COL(sl_entry, SQ_I64, id),         COL(sl_entry, SQ_I64, tenant),       COL(sl_entry, SQ_I64, seq),
-    COL(sl_entry, SQ_I64, account),    COL(sl_entry, SQ_I32, kind),         COL(sl_entry, SQ_I64, amount),
-    COL(sl_entry, SQ_I64, balance_after), COL(sl_entry, SQ_I64, hold_id),   COL(sl_entry, SQ_I64, created_at),
-    COL(sl_entry, SQ_TEXT, key),       COL(sl_entry, SQ_TEXT, reference),   COL(sl_entry, SQ_BLOB, request_hash),
-    COL(sl_entry, SQ_BLOB, hash),
-};
-static const sq_col hold_cols[] = { /* HOLD_COLS */
-    COL(sl_credit_hold, SQ_I64, id),         COL(sl_credit_hold, SQ_I64, tenant),
-    COL(sl_credit_hold, SQ_I64, account),    COL(sl_credit_hold, SQ_I32, status),
-    COL(sl_credit_hold, SQ_I64, amount),     COL(sl_credit_hold, SQ_I64, captured),
-    COL(sl_credit_hold, SQ_I64, expires_at), COL(sl_credit_hold, SQ_I64, created_at),
-    COL(sl_credit_hold, SQ_I64, resolved_at), COL(sl_credit_hold, SQ_I64, entry_id),
-    COL(sl_credit_hold, SQ_TEXT, key),       COL(sl_credit_hold, SQ_BLOB, request_hash),
-};
-
-const sq_entity sl__sq_tenant = ENTITY(sl_tenant, SL_TENANT_VERSION, tenant_cols, call_tenant);
-const sq_entity sl__sq_rule = ENTITY(sl_rule, SL_RULE_VERSION, rule_cols, call_rule);
-const sq_entity sl__sq_override = ENTITY(sl_override, SL_OVERRIDE_VERSION, override_cols, call_override);
-const sq_entity sl__sq_session = ENTITY(sl_session, SL_SESSION_VERSION, session_cols, call_session);
-const sq_entity sl__sq_busy = ENTITY(sl_session, SL_SESSION_VERSION, busy_cols, call_session);
-const sq_entity sl__sq_account = ENTITY(sl_account, SL_ACCOUNT_VERSION, account_cols, call_account);
-const sq_entity sl__sq_entry = ENTITY(sl_entry, SL_ENTRY_VERSION, entry_cols, call_entry);
-const sq_entity sl__sq_hold = ENTITY(sl_credit_hold, SL_HOLD_VERSION, hold_cols, call_hold);
-#undef COL
-#undef ENTITY
-
-/* Windows are stored as little-endian int32 pairs, whatever the host. */
-static void put_i32(unsigned char *p, int32_t v)
-{
-    uint32_t u = (uint32_t)v;
-    p[0] = (unsigned char)u;
-    p[1] = (unsigned char)(u >> 8);
-    p[2] = (unsigned char)(u >> 16);
-    p[3] = (unsigned char)(u >> 24);
-}
-
-static int32_t get_i32(const unsigned char *p)
-{
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    return (int32_t)u; /* two's complement on every platform we build for */
-}
-
-static void read_windows(sqlite3_stmt *s, int i, sl_override *o)
-{
-    const unsigned char *w = sqlite3_column_blob(s, i);
-    int n = sqlite3_column_bytes(s, i) / 8;
-    if (n > SL_MAX_WINDOWS_PER_DAY) /* the CHECK constraint forbids it */
-        n = SL_MAX_WINDOWS_PER_DAY;
-    for (int k = 0; w && k < n; k++) {
-        o->windows[k].start_min = get_i32(w + 8 * k);
-        o->windows[k].end_min = get_i32(w + 8 * k + 4);
-    }
-    o->n_windows = n;
-}
-
-void sl__sq_read(sqlite3_stmt *s, const sq_entity *e, void *out)
+void sl__sq_read(sqlite3_stmt *s, const sl__entity *e, void *out)
 {
     unsigned char *row = out;
-    memset(row, 0, e->size);
-    memcpy(row, &e->version, sizeof(e->version)); /* every record opens with its version */
+    sl__row_init(e, row);
     for (int i = 0; i < e->n; i++) {
-        const sq_col *c = &e->cols[i];
+        const sl__col *c = &e->cols[i];
         unsigned char *f = row + c->off;
-        if (c->type == SQ_I64 || c->type == SQ_DELETED) { /* NULL reads as 0 */
+        if (c->type == SL__COL_I64 || c->type == SL__COL_DELETED) { /* NULL reads as 0 */
             int64_t v = sqlite3_column_int64(s, i);
             memcpy(f, &v, sizeof(v));
-        } else if (c->type == SQ_I32) {
+        } else if (c->type == SL__COL_I32) {
             int32_t v = (int32_t)sqlite3_column_int64(s, i);
             memcpy(f, &v, sizeof(v));
-        } else if (c->type == SQ_TEXT) {
+        } else if (c->type == SL__COL_TEXT) {
             const unsigned char *p = sqlite3_column_text(s, i);
             int n = sqlite3_column_bytes(s, i);
             if (p && n > 0)
                 memcpy(f, p, (size_t)n < c->size - 1u ? (size_t)n : c->size - 1u);
-        } else if (c->type == SQ_BLOB) {
+        } else if (c->type == SL__COL_BLOB) {
             sl__sq_read_blob(s, i, f, c->size);
         } else {
-            read_windows(s, i, out);
+            sl__windows_decode(out, sqlite3_column_blob(s, i), sqlite3_column_bytes(s, i));
         }
     }
 }
 
-void sl__sq_bind(sqlite3_stmt *s, const sq_entity *e, const void *row, int first)
+void sl__sq_bind(sqlite3_stmt *s, const sl__entity *e, const void *row, int first)
 {
     const unsigned char *r = row;
-    unsigned char blob[8 * SL_MAX_WINDOWS_PER_DAY];
+    unsigned char blob[SL__WINDOWS_BYTES];
     for (int i = first; i < e->n; i++) {
-        const sq_col *c = &e->cols[i];
+        const sl__col *c = &e->cols[i];
         const unsigned char *f = r + c->off;
         int p = i - first + 1;
         int64_t v64;
         int32_t v32;
-        if (c->type == SQ_I64 || c->type == SQ_DELETED) {
+        if (c->type == SL__COL_I64 || c->type == SL__COL_DELETED) {
             memcpy(&v64, f, sizeof(v64));
-            if (c->type == SQ_DELETED && v64 == 0)
+            if (c->type == SL__COL_DELETED && v64 == 0)
                 sqlite3_bind_null(s, p);
             else
                 sqlite3_bind_int64(s, p, v64);
-        } else if (c->type == SQ_I32) {
+        } else if (c->type == SL__COL_I32) {
             memcpy(&v32, f, sizeof(v32));
             sqlite3_bind_int64(s, p, v32);
-        } else if (c->type == SQ_TEXT) {
+        } else if (c->type == SL__COL_TEXT) {
             sqlite3_bind_text(s, p, (const char *)f, -1, SQLITE_STATIC);
-        } else if (c->type == SQ_BLOB) {
+        } else if (c->type == SL__COL_BLOB) {
             sqlite3_bind_blob(s, p, f, (int)c->size, SQLITE_STATIC);
         } else {
-            const sl_override *o = row;
-            for (int k = 0; k < o->n_windows; k++) {
-                put_i32(blob + 8 * k, o->windows[k].start_min);
-                put_i32(blob + 8 * k + 4, o->windows[k].end_min);
-            }
             /* A zero-length blob (a day off) must stay a BLOB, not NULL. */
-            sqlite3_bind_blob(s, p, blob, 8 * o->n_windows, SQLITE_TRANSIENT);
+            sqlite3_bind_blob(s, p, blob, (int)sl__windows_encode(blob, row), SQLITE_TRANSIENT);
         }
     }
 }
@@ -453,6 +352,12 @@ static int sq_rollback(sl_store *st)
     return exec_q(st, Q_ROLLBACK, "rollback");
 }
 
+/* A group ends like a transaction (its calls are savepoints inside it). */
+static int sq_group_rollback(sl_store *st)
+{
+    return sq_rollback(st);
+}
+
 /* Groups: BEGIN IMMEDIATE holds the file's write lock for the group; each
  * call is a savepoint of it. */
 static int sq_group_begin(sl_store *st)
@@ -493,12 +398,12 @@ static int sq_tenant_get(sl_store *st, sl_tenant *out, sl_id id)
 {
     sqlite3_stmt *s = Q(st)->q[Q_TENANT_GET];
     sqlite3_bind_int64(s, 1, id);
-    return sl__sq_row_one(st, s, &sl__sq_tenant, out, "reading a tenant");
+    return sl__sq_row_one(st, s, &sl__ent_tenant, out, "reading a tenant");
 }
 
 static int sq_tenant_put(sl_store *st, const sl_tenant *t)
 {
-    sl__sq_bind(Q(st)->q[Q_TENANT_PUT], &sl__sq_tenant, t, 0);
+    sl__sq_bind(Q(st)->q[Q_TENANT_PUT], &sl__ent_tenant, t, 0);
     return exec_q(st, Q_TENANT_PUT, "writing a tenant");
 }
 
@@ -535,7 +440,7 @@ int sl__sq_finish_q(sl_store *st, sqlite3_stmt *s, int rc, const char *what)
 
 /* Steps a bound statement for at most one row, decoded into out as e;
  * SL_ENOTFOUND when there is none. */
-int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void *out, const char *what)
+int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sl__entity *e, void *out, const char *what)
 {
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
@@ -544,7 +449,7 @@ int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void *out,
     return code == SL_OK && rc == SQLITE_DONE ? SL_ENOTFOUND : code;
 }
 
-int sl__sq_get(sl_store *st, int which, int64_t p1, int64_t p2, const sq_entity *e, void *out, const char *what)
+int sl__sq_get(sl_store *st, int which, int64_t p1, int64_t p2, const sl__entity *e, void *out, const char *what)
 {
     char msg[SL__SQ_MSG_SIZE];
     if (!out) {
@@ -564,20 +469,9 @@ int sl__sq_key_taken(sl_store *st, sl_id tenant, const char *noun, const char *k
     return sl_store_error(st, SL_EEXISTS, msg);
 }
 
-/* Big enough for a record of every entity (the scan loop's row). */
-typedef union sq_any {
-    sl_tenant t;
-    sl_rule r;
-    sl_override o;
-    sl_session x;
-    sl_account a;
-    sl_entry e;
-    sl_credit_hold h;
-} sq_any;
-
-int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void (*cb)(void), void *ctx, const char *what)
+int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sl__entity *e, void (*cb)(void), void *ctx, const char *what)
 {
-    sq_any row;
+    sl__any_row row;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         sl__sq_read(s, e, &row);
@@ -590,7 +484,21 @@ int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void (*cb)(vo
     return sl__sq_finish_q(st, s, rc, what);
 }
 
-int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sq_entity *e, void *out,
+int sl__sq_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void), void *ctx, const char *what, int n,
+                   const int64_t *args)
+{
+    char msg[SL__SQ_MSG_SIZE];
+    if (!cb) {
+        snprintf(msg, sizeof(msg), "sqlite: %s: callback is NULL", what);
+        return sl_store_error(st, SL_EINVAL, msg);
+    }
+    sqlite3_stmt *s = Q(st)->q[which];
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(s, i + 1, args[i]);
+    return sl__sq_scan(st, s, e, cb, ctx, what);
+}
+
+int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
                       const char *what)
 {
     sqlite3_stmt *s = Q(st)->q[which];
@@ -599,7 +507,7 @@ int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, co
     return sl__sq_row_one(st, s, e, out, what);
 }
 
-int sl__sq_put(sl_store *st, int which, const sq_entity *e, const void *row, sl_id *id, const char *what)
+int sl__sq_put(sl_store *st, int which, const sl__entity *e, const void *row, sl_id *id, const char *what)
 {
     sl__sq_bind(Q(st)->q[which], e, row, 0);
     int rc = sl__sq_write_q(st, which, what);
@@ -714,17 +622,7 @@ int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts
             goto out_close;
         }
     }
-    s->base.begin = sq_begin;
-    s->base.commit = sq_commit;
-    s->base.rollback = sq_rollback;
-    s->base.group_begin = sq_group_begin;
-    s->base.group_commit = sq_group_commit;
-    s->base.group_rollback = sq_rollback;
-    s->base.savepoint_begin = sq_savepoint_begin;
-    s->base.savepoint_end = sq_savepoint_end;
-    s->base.free = sq_free;
-    s->base.tenant_get = sq_tenant_get;
-    s->base.tenant_put = sq_tenant_put;
+    SL__SET_METHODS(&s->base, SL__MAIN_METHODS, sq);
     sl__sqlite_schedule_methods(&s->base);
     sl__sqlite_ledger_methods(&s->base);
     *out = &s->base;

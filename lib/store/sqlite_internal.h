@@ -110,62 +110,41 @@ static inline void bind_deleted(sqlite3_stmt *s, int i, sl_time deleted_at)
         sqlite3_bind_int64(s, i, deleted_at);
 }
 
-/* ---- one column description per entity ----
- * An entity's columns in the order its SELECTs list them (the *_COLS lists
- * in sqlite.c); its INSERT and UPDATE statements take the same columns as
- * parameters ?1, ?2, ... (from column `first` on, see sl__sq_bind). One
- * reader and one binder serve every entity. */
-enum {
-    SQ_I64,     /* int64_t */
-    SQ_I32,     /* int32_t (and sl_date) */
-    SQ_DELETED, /* sl_time deleted_at: 0 is stored as NULL (partial indexes) */
-    SQ_TEXT,    /* char[size], NUL-terminated */
-    SQ_BLOB,    /* uint8_t[size], exactly */
-    SQ_WINDOWS  /* sl_override's windows and n_windows: little-endian int32 pairs */
-};
-
-typedef struct sq_col {
-    unsigned char type;
-    unsigned short off, size;
-} sq_col;
-
-typedef struct sq_entity {
-    size_t size;          /* of the record */
-    unsigned int version; /* written to the record's leading version field */
-    int n;
-    const sq_col *cols;
-    /* Calls a scan's callback (stored as void (*)(void)) with a record of
-     * this entity: ISO C calls a function through its own type only. */
-    sl__rowcall call;
-} sq_entity;
-
-extern const sq_entity sl__sq_tenant, sl__sq_rule, sl__sq_override, sl__sq_session, sl__sq_busy,
-    sl__sq_account, sl__sq_entry, sl__sq_hold;
+/* The column descriptions (sl__col, sl__entity, sl__ent_*) are shared
+ * with the PostgreSQL store: rowcall.h and columns.c. Parameters of a
+ * statement are ?1, ?2, ... from column `first` on (sl__sq_bind). */
 
 /* Decodes the current row of s into out (zeroed first, version set). */
-void sl__sq_read(sqlite3_stmt *s, const sq_entity *e, void *out);
+void sl__sq_read(sqlite3_stmt *s, const sl__entity *e, void *out);
 /* Binds columns first.. of row to parameters ?1.. of s. */
-void sl__sq_bind(sqlite3_stmt *s, const sq_entity *e, const void *row, int first);
+void sl__sq_bind(sqlite3_stmt *s, const sl__entity *e, const void *row, int first);
 
 /* Shared helpers, defined in sqlite.c (each is described there). */
 int sl__sq_write_q(sl_store *st, int which, const char *what);
 int sl__sq_finish_q(sl_store *st, sqlite3_stmt *s, int rc, const char *what);
-int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void *out, const char *what);
+int sl__sq_row_one(sl_store *st, sqlite3_stmt *s, const sl__entity *e, void *out, const char *what);
 /* A read by two values: binds p1, p2 to ?1, ?2 of statement `which`, then as
  * sl__sq_row_one (SL_EINVAL when out is NULL). */
-int sl__sq_get(sl_store *st, int which, int64_t p1, int64_t p2, const sq_entity *e, void *out, const char *what);
+int sl__sq_get(sl_store *st, int which, int64_t p1, int64_t p2, const sl__entity *e, void *out, const char *what);
 /* The one scan loop: steps bound statement s, decoding each row as e and
  * passing it to cb (a callback taking e's record, cast to void (*)(void));
  * stops at the first non-zero value cb returns and returns it. */
-int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sq_entity *e, void (*cb)(void), void *ctx, const char *what);
+int sl__sq_scan(sl_store *st, sqlite3_stmt *s, const sl__entity *e, void (*cb)(void), void *ctx, const char *what);
 #define SQ_CB(cb) SL__CB(cb)
+/* sl__sq_scan of statement `which` with args[0..n-1] bound to ?1..?n;
+ * SL_EINVAL when cb is NULL. SQ_SCAN takes the arguments after ctx. */
+int sl__sq_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void), void *ctx, const char *what, int n,
+                   const int64_t *args);
+#define SQ_SCAN(st, which, e, cb, ctx, what, ...)                                                            \
+    sl__sq_scan_by(st, which, e, SQ_CB(cb), ctx, what, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
+                   (const int64_t[]){__VA_ARGS__})
 /* The row of statement `which` (?1 = tenant, ?2 = key) for an idempotency
  * key, read into out; SL_ENOTFOUND when there is none. */
-int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sq_entity *e, void *out,
+int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
                       const char *what);
 /* Writes row (an insert when *id == 0, else a replace) with statement
  * `which`, parameters from column 0 on; then as sl__sq_put_done. */
-int sl__sq_put(sl_store *st, int which, const sq_entity *e, const void *row, sl_id *id, const char *what);
+int sl__sq_put(sl_store *st, int which, const sl__entity *e, const void *row, sl_id *id, const char *what);
 int sl__sq_put_done(sl_store *st, sl_id *id);
 /* SL_EEXISTS with a message naming the (tenant, key) a noun already holds. */
 int sl__sq_key_taken(sl_store *st, sl_id tenant, const char *noun, const char *key);

@@ -15,22 +15,18 @@
 
 static int sq_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id student)
 {
-    return sl__sq_get(st, Q_ACCOUNT_GET, tenant, student, &sl__sq_account, out, "reading an account");
+    return sl__sq_get(st, Q_ACCOUNT_GET, tenant, student, &sl__ent_account, out, "reading an account");
 }
 
 static int sq_account_put(sl_store *st, const sl_account *a)
 {
-    sl__sq_bind(Q(st)->q[Q_ACCOUNT_PUT], &sl__sq_account, a, 0);
+    sl__sq_bind(Q(st)->q[Q_ACCOUNT_PUT], &sl__ent_account, a, 0);
     return sl__sq_write_q(st, Q_ACCOUNT_PUT, "writing an account");
 }
 
 static int sq_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: accounts_scan: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_ACCOUNTS_TENANT];
-    sqlite3_bind_int64(s, 1, tenant);
-    return sl__sq_scan(st, s, &sl__sq_account, SQ_CB(cb), ctx, "scanning accounts");
+    return SQ_SCAN(st, Q_ACCOUNTS_TENANT, &sl__ent_account, cb, ctx, "scanning accounts", tenant);
 }
 
 /* ---- ledger: entries ---------------------------------------------------- */
@@ -38,7 +34,7 @@ static int sq_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, con
 static int sq_entry_append(sl_store *st, sl_entry *e)
 {
     /* Every column but the id, which SQLite assigns. */
-    sl__sq_bind(Q(st)->q[Q_ENTRY_INSERT], &sl__sq_entry, e, 1);
+    sl__sq_bind(Q(st)->q[Q_ENTRY_INSERT], &sl__ent_entry, e, 1);
     int rc = sl__sq_write_q(st, Q_ENTRY_INSERT, "appending an entry");
     if (rc == SL_EEXISTS) {
         char msg[SL__SQ_MSG_SIZE];
@@ -56,7 +52,7 @@ static int sq_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char
 {
     if (!out || !key)
         return invalid(st, "sqlite: entry_by_key: out or key is NULL");
-    return sl__sq_row_by_key(st, Q_ENTRY_BY_KEY, tenant, key, &sl__sq_entry, out, "looking an entry up by key");
+    return sl__sq_row_by_key(st, Q_ENTRY_BY_KEY, tenant, key, &sl__ent_entry, out, "looking an entry up by key");
 }
 
 static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
@@ -64,7 +60,7 @@ static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
     if (!out)
         return invalid(st, "sqlite: entry_last: out is NULL");
     sqlite3_bind_int64(Q(st)->q[Q_ENTRY_LAST], 1, tenant);
-    return sl__sq_row_one(st, Q(st)->q[Q_ENTRY_LAST], &sl__sq_entry, out, "reading the ledger head");
+    return sl__sq_row_one(st, Q(st)->q[Q_ENTRY_LAST], &sl__ent_entry, out, "reading the ledger head");
 }
 
 static int sq_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,
@@ -77,7 +73,7 @@ static int sq_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t af
     sqlite3_bind_int64(s, 2, after_seq);
     if (account != 0)
         sqlite3_bind_int64(s, 3, account);
-    return sl__sq_scan(st, s, &sl__sq_entry, SQ_CB(cb), ctx, "scanning the ledger");
+    return sl__sq_scan(st, s, &sl__ent_entry, SQ_CB(cb), ctx, "scanning the ledger");
 }
 
 /* ---- ledger: holds ------------------------------------------------------ */
@@ -85,20 +81,20 @@ static int sq_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t af
 static int sq_hold_put(sl_store *st, sl_credit_hold *h)
 {
     int which = h->id == 0 ? Q_HOLD_INSERT : Q_HOLD_UPDATE;
-    int rc = sl__sq_put(st, which, &sl__sq_hold, h, &h->id, h->id == 0 ? "inserting a hold" : "replacing a hold");
+    int rc = sl__sq_put(st, which, &sl__ent_hold, h, &h->id, h->id == 0 ? "inserting a hold" : "replacing a hold");
     return rc == SL_EEXISTS ? sl__sq_key_taken(st, h->tenant, "a hold", h->key) : rc;
 }
 
 static int sq_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
 {
-    return sl__sq_get(st, Q_HOLD_GET, id, tenant, &sl__sq_hold, out, "reading a hold");
+    return sl__sq_get(st, Q_HOLD_GET, id, tenant, &sl__ent_hold, out, "reading a hold");
 }
 
 static int sq_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
 {
     if (!out || !key)
         return invalid(st, "sqlite: hold_by_key: out or key is NULL");
-    return sl__sq_row_by_key(st, Q_HOLD_BY_KEY, tenant, key, &sl__sq_hold, out, "looking a hold up by key");
+    return sl__sq_row_by_key(st, Q_HOLD_BY_KEY, tenant, key, &sl__ent_hold, out, "looking a hold up by key");
 }
 
 /* Lapsed holds read in full before the first callback (below). */
@@ -129,7 +125,7 @@ static int sq_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_int64(s, 2, account);
     sqlite3_bind_int64(s, 3, before);
-    int code = sl__sq_scan(st, s, &sl__sq_hold, SQ_CB(keep_hold), &v, "scanning lapsed holds");
+    int code = sl__sq_scan(st, s, &sl__ent_hold, SQ_CB(keep_hold), &v, "scanning lapsed holds");
     if (code == 1)
         code = sl_store_error(st, SL_ENOMEM, "sqlite: out of memory reading lapsed holds");
     for (size_t i = 0; code == SL_OK && i < v.n; i++) {
@@ -142,11 +138,7 @@ static int sq_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
 
 static int sq_holds_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: holds_scan: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[Q_HOLDS_TENANT];
-    sqlite3_bind_int64(s, 1, tenant);
-    return sl__sq_scan(st, s, &sl__sq_hold, SQ_CB(cb), ctx, "scanning holds");
+    return SQ_SCAN(st, Q_HOLDS_TENANT, &sl__ent_hold, cb, ctx, "scanning holds", tenant);
 }
 
 /* ---- ledger: row MACs ---------------------------------------------------- */
@@ -210,19 +202,5 @@ static int sq_webhook_claim(sl_store *st, sl_id tenant, const char *source, cons
 
 void sl__sqlite_ledger_methods(sl_store *st)
 {
-    st->account_get = sq_account_get;
-    st->account_put = sq_account_put;
-    st->entry_append = sq_entry_append;
-    st->entry_by_key = sq_entry_by_key;
-    st->entry_last = sq_entry_last;
-    st->entries_scan = sq_entries_scan;
-    st->hold_put = sq_hold_put;
-    st->hold_get = sq_hold_get;
-    st->hold_by_key = sq_hold_by_key;
-    st->holds_expired_scan = sq_holds_expired_scan;
-    st->webhook_claim = sq_webhook_claim;
-    st->accounts_scan = sq_accounts_scan;
-    st->mac_put = sq_mac_put;
-    st->mac_get = sq_mac_get;
-    st->holds_scan = sq_holds_scan;
+    SL__SET_METHODS(st, SL__LEDGER_METHODS, sq);
 }

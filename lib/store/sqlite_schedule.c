@@ -14,52 +14,44 @@
 
 static int sq_rule_put(sl_store *st, sl_rule *r)
 {
-    return sl__sq_put(st, r->id == 0 ? Q_RULE_INSERT : Q_RULE_UPDATE, &sl__sq_rule, r, &r->id, "writing a rule");
+    return sl__sq_put(st, r->id == 0 ? Q_RULE_INSERT : Q_RULE_UPDATE, &sl__ent_rule, r, &r->id, "writing a rule");
 }
 
 static int sq_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 {
-    return sl__sq_get(st, Q_RULE_GET, id, tenant, &sl__sq_rule, out, "reading a rule");
+    return sl__sq_get(st, Q_RULE_GET, id, tenant, &sl__ent_rule, out, "reading a rule");
 }
 
 static int sq_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                          int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: rules_scan: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[flags & SL_INCLUDE_DELETED ? Q_RULES_ALL : Q_RULES_LIVE];
-    sqlite3_bind_int64(s, 1, tenant);
-    return sl__sq_scan(st, s, &sl__sq_rule, SQ_CB(cb), ctx, "scanning rules");
+    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_RULES_ALL : Q_RULES_LIVE, &sl__ent_rule,
+                   cb, ctx, "scanning rules", tenant);
 }
 
 /* ---- overrides ---------------------------------------------------------- */
 
 static int sq_override_put(sl_store *st, sl_override *o)
 {
-    return sl__sq_put(st, o->id == 0 ? Q_OVERRIDE_INSERT : Q_OVERRIDE_UPDATE, &sl__sq_override, o, &o->id,
+    return sl__sq_put(st, o->id == 0 ? Q_OVERRIDE_INSERT : Q_OVERRIDE_UPDATE, &sl__ent_override, o, &o->id,
                       "writing an override");
 }
 
 static int sq_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
 {
-    return sl__sq_get(st, Q_OVERRIDE_GET, tenant, date, &sl__sq_override, out, "reading an override");
+    return sl__sq_get(st, Q_OVERRIDE_GET, tenant, date, &sl__ent_override, out, "reading an override");
 }
 
 static int sq_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id id)
 {
-    return sl__sq_get(st, Q_OVERRIDE_BY_ID, tenant, id, &sl__sq_override, out, "reading an override");
+    return sl__sq_get(st, Q_OVERRIDE_BY_ID, tenant, id, &sl__ent_override, out, "reading an override");
 }
 
 static int sq_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: overrides_scan: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[flags & SL_INCLUDE_DELETED ? Q_OVERRIDES_ALL : Q_OVERRIDES_LIVE];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    return sl__sq_scan(st, s, &sl__sq_override, SQ_CB(cb), ctx, "scanning overrides");
+    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_OVERRIDES_ALL : Q_OVERRIDES_LIVE, &sl__ent_override,
+                   cb, ctx, "scanning overrides", tenant, from, to);
 }
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -67,39 +59,31 @@ static int sq_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date t
 static int sq_session_put(sl_store *st, sl_session *x)
 {
     int which = x->id == 0 ? Q_SESSION_INSERT : Q_SESSION_UPDATE;
-    int rc = sl__sq_put(st, which, &sl__sq_session, x, &x->id,
+    int rc = sl__sq_put(st, which, &sl__ent_session, x, &x->id,
                         x->id == 0 ? "inserting a session" : "replacing a session");
     return rc == SL_EEXISTS ? sl__sq_key_taken(st, x->tenant, "a session", x->key) : rc;
 }
 
 static int sq_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
 {
-    return sl__sq_get(st, Q_SESSION_GET, id, tenant, &sl__sq_session, out, "reading a session");
+    return sl__sq_get(st, Q_SESSION_GET, id, tenant, &sl__ent_session, out, "reading a session");
 }
 
 static int sq_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
 {
     if (!out || !key)
         return invalid(st, "sqlite: session_by_key: out or key is NULL");
-    return sl__sq_row_by_key(st, Q_SESSION_BY_KEY, tenant, key, &sl__sq_session, out,
+    return sl__sq_row_by_key(st, Q_SESSION_BY_KEY, tenant, key, &sl__ent_session, out,
                              "looking a session up by key");
 }
 
-/* A scan's callback behind a filter on the status set (SL_SCAN_STATUS
- * bits) the index does not encode. */
-typedef struct status_filter {
-    uint32_t statuses;
-    int (*cb)(void *ctx, const sl_session *x);
-    void *ctx;
-} status_filter;
-
-static int filter_status(void *p, const sl_session *x)
-{
-    const status_filter *f = p;
-    if (!(x->status >= 1 && x->status <= 15 && (f->statuses & SL_SCAN_STATUS(x->status))))
-        return 0;
-    return f->cb(f->ctx, x);
-}
+/* Statements of the time-range scans, by plan (sl__sessions_plan). */
+static const int range_queries[] = {
+    [SL__SCAN_BUSY] = Q_SESSIONS_BUSY,
+    [SL__SCAN_BLOCKING] = Q_SESSIONS_BLOCKING,
+    [SL__SCAN_ALL] = Q_SESSIONS_ALL,
+    [SL__SCAN_LIVE] = Q_SESSIONS_LIVE,
+};
 
 static int sq_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
                             int (*cb)(void *ctx, const sl_session *x), void *ctx)
@@ -108,41 +92,28 @@ static int sq_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
         return invalid(st, "sqlite: sessions_scan: callback is NULL");
     /* The partial index serves the status set it was built for; any
      * other set is filtered here from the live rows. */
-    uint32_t statuses = flags & SL_SCAN_STATUS_MASK;
-    int blocking = (flags & SL_SCAN_BLOCKING) != 0;
-    int indexed = blocking && statuses == SL__SQ_INDEXED_STATUSES;
-    int busy = indexed && (flags & SL_SCAN_TIMES_ONLY);
-    int which = busy                                      ? Q_SESSIONS_BUSY
-                : indexed                                 ? Q_SESSIONS_BLOCKING
-                : !blocking && flags & SL_INCLUDE_DELETED ? Q_SESSIONS_ALL
-                                                          : Q_SESSIONS_LIVE;
-    sqlite3_stmt *s = Q(st)->q[which];
-    /* Saturating from - 86400: a session overlapping [from, to) starts
-     * after it, since no session lasts longer than a day. */
-    sl_time lo = from > INT64_MIN + SL_MAX_DURATION_SECONDS ? from - SL_MAX_DURATION_SECONDS : INT64_MIN;
+    int filter;
+    int plan = sl__sessions_plan(flags, SL__SQ_INDEXED_STATUSES, &filter);
+    if (plan == SL__SCAN_NOTHING)
+        return SL_OK; /* empty status set */
+    sqlite3_stmt *s = Q(st)->q[range_queries[plan]];
     sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, lo);
+    sqlite3_bind_int64(s, 2, sl__range_lo(from));
     sqlite3_bind_int64(s, 3, to);
     sqlite3_bind_int64(s, 4, from);
-    if (busy)
-        return sl__sq_scan(st, s, &sl__sq_busy, SQ_CB(cb), ctx, "scanning busy times");
-    if (!blocking || indexed)
-        return sl__sq_scan(st, s, &sl__sq_session, SQ_CB(cb), ctx, "scanning sessions by time");
-    if (!statuses)
-        return sl__sq_finish_q(st, s, SQLITE_DONE, "scanning sessions by time"); /* empty set */
-    status_filter f = {statuses, cb, ctx};
-    return sl__sq_scan(st, s, &sl__sq_session, SQ_CB(filter_status), &f, "scanning sessions by time");
+    if (plan == SL__SCAN_BUSY)
+        return sl__sq_scan(st, s, &sl__ent_busy, SQ_CB(cb), ctx, "scanning busy times");
+    if (!filter)
+        return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, "scanning sessions by time");
+    sl__status_filter f = {flags & SL_SCAN_STATUS_MASK, cb, ctx};
+    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(sl__status_filtered), &f, "scanning sessions by time");
 }
 
 static int sq_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
                                   int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: sessions_by_student: callback is NULL");
-    sqlite3_stmt *s = Q(st)->q[flags & SL_INCLUDE_DELETED ? Q_STUDENT_ALL : Q_STUDENT_LIVE];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, student);
-    return sl__sq_scan(st, s, &sl__sq_session, SQ_CB(cb), ctx, "scanning a student's sessions");
+    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_STUDENT_ALL : Q_STUDENT_LIVE, &sl__ent_session,
+                   cb, ctx, "scanning a student's sessions", tenant, student);
 }
 
 static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
@@ -155,45 +126,23 @@ static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
     sqlite3_stmt *s = Q(st)->q[Q_SERIES];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_int64(s, 2, series);
-    return sl__sq_scan(st, s, &sl__sq_session, SQ_CB(cb), ctx, "scanning a series");
+    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, "scanning a series");
 }
 
 /* ---- soft delete and purge ---------------------------------------------- */
 
-static int entity_queries(sl_store *st, int32_t entity, int *soft, int *purge)
-{
-    switch (entity) {
-    case SL_ENTITY_RULE:
-        *soft = Q_RULE_SOFT_DELETE;
-        *purge = Q_RULE_PURGE;
-        return SL_OK;
-    case SL_ENTITY_OVERRIDE:
-        *soft = Q_OVERRIDE_SOFT_DELETE;
-        *purge = Q_OVERRIDE_PURGE;
-        return SL_OK;
-    case SL_ENTITY_SESSION:
-        *soft = Q_SESSION_SOFT_DELETE;
-        *purge = Q_SESSION_PURGE;
-        return SL_OK;
-    case SL_ENTITY_ACCOUNT: /* soft delete by student; never purged */
-        *soft = Q_ACCOUNT_SOFT_DELETE;
-        *purge = -1;
-        return SL_OK;
-    default: {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "sqlite: entity %d is not a soft-deletable entity of this store",
-                 (int)entity);
-        return invalid(st, msg);
-    }
-    }
-}
+/* Statements by sl__soft_entity's index. */
+static const int soft_queries[] = {Q_RULE_SOFT_DELETE, Q_OVERRIDE_SOFT_DELETE, Q_SESSION_SOFT_DELETE,
+                                   Q_ACCOUNT_SOFT_DELETE};
+static const int purge_queries[] = {Q_RULE_PURGE, Q_OVERRIDE_PURGE, Q_SESSION_PURGE};
 
 static int sq_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    int soft = 0, purge = 0;
-    int rc = entity_queries(st, entity, &soft, &purge);
+    int i = 0;
+    int rc = sl__soft_entity(st, "sqlite", entity, 0, &i);
     if (rc != SL_OK)
         return rc;
+    int soft = soft_queries[i];
     sqlite3_stmt *s = Q(st)->q[soft];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
@@ -205,14 +154,13 @@ static int sq_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, 
 
 static int sq_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
-    int soft = 0, purge = 0;
+    int i = 0;
     if (!purged)
         return invalid(st, "sqlite: purge: purged is NULL");
-    int rc = entity_queries(st, entity, &soft, &purge);
+    int rc = sl__soft_entity(st, "sqlite", entity, 1, &i);
     if (rc != SL_OK)
         return rc;
-    if (purge < 0)
-        return invalid(st, "sqlite: this entity has no purge");
+    int purge = purge_queries[i];
     sqlite3_bind_int64(Q(st)->q[purge], 1, before);
     if ((rc = sl__sq_write_q(st, purge, "purging deleted rows")) != SL_OK)
         return rc;
@@ -222,19 +170,5 @@ static int sq_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged
 
 void sl__sqlite_schedule_methods(sl_store *st)
 {
-    st->rule_put = sq_rule_put;
-    st->rule_get = sq_rule_get;
-    st->rules_scan = sq_rules_scan;
-    st->override_put = sq_override_put;
-    st->override_get = sq_override_get;
-    st->overrides_scan = sq_overrides_scan;
-    st->override_by_id = sq_override_by_id;
-    st->session_put = sq_session_put;
-    st->session_get = sq_session_get;
-    st->session_by_key = sq_session_by_key;
-    st->sessions_scan = sq_sessions_scan;
-    st->sessions_by_student = sq_sessions_by_student;
-    st->sessions_by_series = sq_sessions_by_series;
-    st->soft_delete = sq_soft_delete;
-    st->purge = sq_purge;
+    SL__SET_METHODS(st, SL__SCHEDULE_METHODS, sq);
 }
