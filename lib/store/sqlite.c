@@ -22,7 +22,7 @@
 #include "sqlite_internal.h"
 #include "sqlite_queries.h"
 
-/* Column lists, in the order of the column descriptions below. */
+/* Column lists, in the order of the column descriptions in columns.c. */
 #define TENANT_COLS "id, tz, buffer_before, buffer_after, min_notice, step, max_advance_days," \
                     " late_cancel, created_at, updated_at"
 #define RULE_COLS "id, tenant, weekday, start_min, end_min, valid_from, valid_until," \
