@@ -339,9 +339,19 @@ START_TEST(test_zero_ids_and_null_balance)
     BAD(db, sl_reschedule(db, NULL, 1, 0, 3600, 1002), SL_EINVAL);
     ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "ids must be positive"));
 
-    /* The hold is untouched and the balance is as it was. */
+    /* A post after the failures succeeds and leaves no stale message. */
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 1, SL_ENTRY_PURCHASE, 1, "p2", NULL, 1002));
+    ck_assert_str_eq(sl_errmsg(db), "");
+    ck_assert_int_eq(sl_errcode(db), SL_OK);
+    /* A history call refused for its handle still clears its count. */
+    sl_entry hist[4];
+    size_t count = 77;
+    ck_assert_int_eq(sl_ledger_history(NULL, hist, 4, &count, 1, 0, 0), SL_EINVAL);
+    ck_assert_uint_eq(count, 0);
+
+    /* The hold is untouched and the balance is the two posts. */
     ck_assert_ok_db(db, sl_ledger_balance(db, &b, 1, 1, 1002));
-    ck_assert_int_eq(b.posted, 10);
+    ck_assert_int_eq(b.posted, 11);
     ck_assert_int_eq(b.held, 5);
     sl_close(db);
 }
