@@ -225,6 +225,9 @@ START_TEST(test_parse_corrupt_headers)
         tzspec many = {2, 1, tr, ix, 300, offs, NULL, "UTC0", 0};
         build(&t, &many);
         expect_corrupt(&t, "300 types");
+        many.ntypes = 257;
+        build(&t, &many);
+        expect_corrupt(&t, "257 types");
         many.ntypes = 256;
         build(&t, &many);
         ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
