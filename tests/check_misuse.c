@@ -313,9 +313,53 @@ START_TEST(test_outputs_cleared_on_failure)
 }
 END_TEST
 
+/* Ids of 0 (not only negative ones) and a NULL balance are refused up
+ * front with SL_EINVAL, on a tenant and an account that exist. */
+START_TEST(test_zero_ids_and_null_balance)
+{
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_open_memory(&db, NULL), SL_OK);
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = 1;
+    ck_assert_ok_db(db, sl_tenant_put(db, &t, 1));
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 1, SL_ENTRY_PURCHASE, 10, "p", NULL, 1000));
+    sl_credit_hold h;
+    ck_assert_ok_db(db, sl_hold(db, &h, 1, 1, 5, 2000, "h", 1001));
+    sl_balance b;
+
+    BAD(db, sl_ledger_balance(db, NULL, 1, 1, 1002), SL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "out is NULL"));
+    BAD(db, sl_ledger_balance(db, &b, 0, 1, 1002), SL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "tenant id must be positive"));
+    BAD(db, sl_ledger_balance(db, &b, 1, 0, 1002), SL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "account id must be positive"));
+    BAD(db, sl_hold_capture(db, NULL, 0, h.id, 1, "c", 1002), SL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "tenant id must be positive"));
+    BAD(db, sl_reschedule(db, NULL, 1, 0, 3600, 1002), SL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "ids must be positive"));
+
+    /* A post after the failures succeeds and leaves no stale message. */
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 1, SL_ENTRY_PURCHASE, 1, "p2", NULL, 1002));
+    ck_assert_str_eq(sl_errmsg(db), "");
+    ck_assert_int_eq(sl_errcode(db), SL_OK);
+    /* A history call refused for its handle still clears its count. */
+    sl_entry hist[4];
+    size_t count = 77;
+    ck_assert_int_eq(sl_ledger_history(NULL, hist, 4, &count, 1, 0, 0), SL_EINVAL);
+    ck_assert_uint_eq(count, 0);
+
+    /* The hold is untouched and the balance is the two posts. */
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, 1, 1, 1002));
+    ck_assert_int_eq(b.posted, 11);
+    ck_assert_int_eq(b.held, 5);
+    sl_close(db);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_misuse, "misuse", NULL, NULL, 0, test_null_handle_everywhere,
                      test_null_outputs_and_nonsense, test_time_arguments_range_checked,
-                     test_outputs_cleared_on_failure)
+                     test_outputs_cleared_on_failure, test_zero_ids_and_null_balance)
 
 Suite *suite_misuse(void);
 Suite *suite_misuse(void)

@@ -427,12 +427,67 @@ START_TEST(test_seal_refuses_what_verify_refuses)
 }
 END_TEST
 
+START_TEST(test_every_row_field_is_covered)
+{
+    /* Each field of an account row and of a hold row, edited alone in the
+     * file (no sum changes with it), is noticed: the row MAC covers every
+     * field, not only the ones a balance check would catch. */
+    static const char *const account_edits[] = {
+        "UPDATE accounts SET created_at = created_at - 1 WHERE tenant = 1 AND student = 1",
+        "UPDATE accounts SET updated_at = updated_at + 1 WHERE tenant = 1 AND student = 1",
+        "UPDATE accounts SET deleted_at = 1893888500 WHERE tenant = 1 AND student = 1",
+        "UPDATE accounts SET floor = -1 WHERE tenant = 1 AND student = 1",
+    };
+    static const char *const hold_edits[] = {
+        "UPDATE holds SET id = id + 100 WHERE tenant = 1",
+        "UPDATE holds SET expires_at = expires_at - 1 WHERE tenant = 1",
+        "UPDATE holds SET created_at = created_at + 1 WHERE tenant = 1",
+        "UPDATE holds SET resolved_at = 1 WHERE tenant = 1",
+        "UPDATE holds SET entry_id = 1 WHERE tenant = 1",
+        "UPDATE holds SET captured = 1 WHERE tenant = 1",
+        "UPDATE holds SET idem_key = 'h2' WHERE tenant = 1",
+        "UPDATE holds SET request_hash = zeroblob(16) WHERE tenant = 1",
+    };
+    char name[32];
+    for (size_t i = 0; i < sizeof(account_edits) / sizeof(account_edits[0]); i++) {
+        snprintf(name, sizeof(name), "field-a%zu.db", i);
+        expect_forgery(keyed_file(name, NULL), account_edits[i], "account 1", "row MAC does not match");
+    }
+    for (size_t i = 0; i < sizeof(hold_edits) / sizeof(hold_edits[0]); i++) {
+        snprintf(name, sizeof(name), "field-h%zu.db", i);
+        expect_forgery(keyed_file(name, (sl_id[1]){0}), hold_edits[i], "hold", "row MAC does not match");
+    }
+}
+END_TEST
+
+START_TEST(test_rows_written_without_the_key)
+{
+    /* A database used without a key, then given one: its rows have no MAC
+     * (documented: unauthenticated until sealed) rather than one made with
+     * no key, and sealing with the key vouches for them. */
+    char path[512];
+    snprintf(path, sizeof(path), "%s", sl_test_path("nokey.db"));
+    sl_db *d = open_file(path, 0);
+    put_tenant(d);
+    ck_assert_ok_db(d, sl_account_set_floor(d, T1, 1, -5, NOW0 + 1));
+    sl_close(d);
+    d = open_file(path, 1);
+    expect_row_tamper(d, "account 1", "the row has no MAC");
+    size_t sealed = 99;
+    ck_assert_ok_db(d, sl_ledger_seal(d, &sealed, T1));
+    ck_assert_uint_eq(sealed, 1);
+    expect_ok(d);
+    sl_close(d);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_row_macs, "row MACs", NULL, NULL, 60, test_truncation_with_lowered_posted,
                      test_truncation_seen_by_a_later_row, test_lowered_floor,
                      test_hold_released_and_held_lowered, test_hold_amount_and_held_changed,
                      test_hold_deleted_and_held_lowered, test_account_row_deleted_or_mac_removed,
                      test_macs_follow_every_write, test_memory_store_forgeries, test_seal_after_upgrade,
-                     test_seal_refuses_what_verify_refuses)
+                     test_seal_refuses_what_verify_refuses, test_every_row_field_is_covered,
+                     test_rows_written_without_the_key)
 
 static SL_TEST_TCASE(tcase_anchor, "anchor", NULL, NULL, 60, test_anchor_round_trip,
                      test_anchor_catches_truncation_without_key, test_anchor_catches_rollback_without_key)

@@ -168,5 +168,53 @@ START_TEST(test_webhook_claim_once)
 }
 END_TEST
 
+START_TEST(test_webhook_header_edges)
+{
+    ck_assert_int_ge(sodium_init(), 0);
+    const char *secret = "whsec_edges";
+    const uint8_t *sec = (const uint8_t *)secret;
+    size_t sl = strlen(secret);
+    char sig[65], hdr[512], body[32];
+
+    /* The longest timestamp taken has 18 digits; 19 are refused. */
+    const sl_time t18 = 100000000000000000; /* 10^17: 18 digits */
+    sign(sig, secret, t18, "x", 1);
+    snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)t18, sig);
+    ck_assert_sl(sl_webhook_verify(sec, sl, hdr, (const uint8_t *)"x", 1, t18, 0), SL_OK);
+    const sl_time t19 = 1000000000000000000; /* 10^18: 19 digits */
+    sign(sig, secret, t19, "x", 1);
+    snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)t19, sig);
+    ck_assert_sl(sl_webhook_verify(sec, sl, hdr, (const uint8_t *)"x", 1, t19, 0), SL_EINVAL);
+
+    /* A non-hex digit never matches, even in the low nibble of a byte
+     * that is 0xff: find a payload whose signature has such a byte. */
+    const sl_time now = 1900000000;
+    size_t at = 0;
+    for (int i = 0; at == 0 && i < 1000; i++) {
+        snprintf(body, sizeof(body), "evt_%d", i);
+        sign(sig, secret, now, body, strlen(body));
+        for (size_t k = 2; k < 64; k += 2)
+            if (sig[k] == 'f' && sig[k + 1] == 'f') {
+                at = k;
+                break;
+            }
+    }
+    ck_assert_uint_ne(at, 0);
+    snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)now, sig);
+    ck_assert_sl(sl_webhook_verify(sec, sl, hdr, (const uint8_t *)body, strlen(body), now, 0), SL_OK);
+    for (const char *bad = "gG:/ "; *bad; bad++) {
+        char forged[65];
+        memcpy(forged, sig, sizeof(forged));
+        forged[at + 1] = *bad;
+        snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)now, forged);
+        ck_assert_sl(sl_webhook_verify(sec, sl, hdr, (const uint8_t *)body, strlen(body), now, 0), SL_ETAMPER);
+        forged[at + 1] = 'f';
+        forged[at] = *bad;
+        snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)now, forged);
+        ck_assert_sl(sl_webhook_verify(sec, sl, hdr, (const uint8_t *)body, strlen(body), now, 0), SL_ETAMPER);
+    }
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_ledger_webhooks, "webhooks", setup, teardown, 0, test_webhook_verify,
-              test_webhook_claim_once)
+              test_webhook_claim_once, test_webhook_header_edges)

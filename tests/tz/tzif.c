@@ -225,6 +225,9 @@ START_TEST(test_parse_corrupt_headers)
         tzspec many = {2, 1, tr, ix, 300, offs, NULL, "UTC0", 0};
         build(&t, &many);
         expect_corrupt(&t, "300 types");
+        many.ntypes = 257;
+        build(&t, &many);
+        expect_corrupt(&t, "257 types");
         many.ntypes = 256;
         build(&t, &many);
         ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
@@ -440,6 +443,53 @@ START_TEST(test_footer_rules)
 }
 END_TEST
 
+/* All-year DST is recognised only for exactly Jan 1 00:00 to Dec 31 24:00
+ * plus the shift; each near miss keeps its hour of standard time. */
+START_TEST(test_footer_all_year_edges)
+{
+    sl__zone *z;
+    int kind;
+
+    /* Julian J1/0 to J365/25 is all year too: no gap at new year. */
+    z = footer_zone("EST5EDT,J1/0,J365/25");
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 1, 4, 30)), -14400);
+    ck_assert_int_eq(sl__zone_to_utc(z, at(2031, 1, 1, 0, 30), &kind), at(2031, 1, 1, 4, 30));
+    ck_assert_int_eq(kind, SL_TZ_UNIQUE);
+    sl__zone_free(z);
+    /* Starts on the second day (zero-based 1, or J2): Jan 1 is standard. */
+    z = footer_zone("EST5EDT,1/0,J365/25");
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 1, 12, 0)), -18000);
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 2, 5, 0)), -14400);
+    sl__zone_free(z);
+    z = footer_zone("EST5EDT,J2/0,J365/25");
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 1, 12, 0)), -18000);
+    sl__zone_free(z);
+    /* Starts at 00:00:01: the first second of the year is standard. */
+    z = footer_zone("EST5EDT,0/0:00:01,J365/25");
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 1, 5, 0)), -18000);
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 1, 5, 0) + 1), -14400);
+    sl__zone_free(z);
+    /* Ends at 24:00 DST (an hour early): 04:00Z-05:00Z Jan 1 is standard. */
+    z = footer_zone("EST5EDT,J1/0,J365/24");
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 1, 3, 59)), -14400);
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 1, 4, 30)), -18000);
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 1, 1, 5, 0)), -14400);
+    sl__zone_free(z);
+    /* Ends a day early (J364). */
+    z = footer_zone("EST5EDT,J1/0,J364/25");
+    ck_assert_int_eq(sl__zone_offset(z, at(2031, 12, 31, 12, 0)), -18000);
+    sl__zone_free(z);
+    /* Zero-based 365 is valid: Dec 31 of a leap year, Jan 1 of the next
+     * year otherwise; a non-hour transition time is kept to the second. */
+    z = footer_zone("XXX3YYY,J60/2,365/2:30:15");
+    ck_assert_int_eq(sl__zone_offset(z, at(2032, 12, 31, 4, 30) + 14), -7200);
+    ck_assert_int_eq(sl__zone_offset(z, at(2032, 12, 31, 4, 30) + 15), -10800);
+    ck_assert_int_eq(sl__zone_offset(z, at(2032, 1, 1, 4, 30) + 14), -7200);
+    ck_assert_int_eq(sl__zone_offset(z, at(2032, 1, 1, 4, 30) + 15), -10800);
+    sl__zone_free(z);
+}
+END_TEST
+
 /* Footers of real files, alone in a slim zone, agree with the real (fat)
  * file wherever the file's footer rules, until 2100. */
 START_TEST(test_footer_matches_system)
@@ -532,4 +582,4 @@ END_TEST
 SL_TEST_TCASE(tcase_tz_tzif, "tzif", NULL, NULL, 120, test_parse_v1_only, test_parse_slim_footer_only,
               test_parse_slim_table_and_footer, test_parse_every_truncation, test_parse_corrupt_headers,
               test_parse_corrupt_data, test_parse_bad_footers, test_parse_good_footers, test_footer_rules,
-              test_footer_matches_system, test_parse_random_corruption)
+              test_footer_all_year_edges, test_footer_matches_system, test_parse_random_corruption)
