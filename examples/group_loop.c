@@ -42,8 +42,12 @@ static void *network(void *arg)
     (void)arg;
     unsigned seed = 7;
     for (int i = 0; i < total; i++) {
-        request r = {i, 1 + rand_r(&seed) % TEACHERS, 1 + rand_r(&seed) % STUDENTS,
-                     NOW + 86400 + 3600 + (sl_time)(rand_r(&seed) % 16) * 1800};
+        request r;
+        memset(&r, 0, sizeof(r)); /* the padding after id goes down the pipe too */
+        r.id = i;
+        r.teacher = 1 + rand_r(&seed) % TEACHERS;
+        r.student = 1 + rand_r(&seed) % STUDENTS;
+        r.start = NOW + 86400 + 3600 + (sl_time)(rand_r(&seed) % 16) * 1800;
         if (write(pipe_fd[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
             break;
         if (i % 50 == 49)

@@ -31,7 +31,7 @@ static void setup_counted(void)
 
 START_TEST(test_schedule_records_refused_before_the_backend)
 {
-    snapshot before, after;
+    static snapshot before, after; /* large: off the stack (valgrind) */
     take_snapshot(st, &before);
     wbegin();
     sl_rule r = rule(1, 8, 0, 60);
@@ -87,7 +87,7 @@ END_TEST
 
 START_TEST(test_ledger_records_refused_before_the_backend)
 {
-    lsnapshot before, after;
+    static lsnapshot before, after;
     take_lsnapshot(st, &before, 4);
     wbegin();
     sl_account a = account(0, 7, 0);
