@@ -159,9 +159,7 @@ int cmd_sessions(cli *c, int argc, char **argv)
     return CLI_OK;
 }
 
-typedef int (*transition_fn)(sl_db *, sl_session *, sl_id, sl_id, sl_time);
-
-static int transition(cli *c, int argc, char **argv, transition_fn fn)
+int cli_transition(cli *c, int argc, char **argv, cli_transition_fn fn)
 {
     cli_args a;
     int64_t id;
@@ -180,15 +178,15 @@ static int transition(cli *c, int argc, char **argv, transition_fn fn)
 
 int cmd_confirm(cli *c, int argc, char **argv)
 {
-    return transition(c, argc, argv, sl_confirm);
+    return cli_transition(c, argc, argv, sl_confirm);
 }
 
 int cmd_cancel(cli *c, int argc, char **argv)
 {
-    return transition(c, argc, argv, sl_cancel);
+    return cli_transition(c, argc, argv, sl_cancel);
 }
 
 int cmd_complete(cli *c, int argc, char **argv)
 {
-    return transition(c, argc, argv, sl_complete);
+    return cli_transition(c, argc, argv, sl_complete);
 }

@@ -25,19 +25,7 @@ int cmd_reschedule(cli *c, int argc, char **argv)
 
 int cmd_no_show(cli *c, int argc, char **argv)
 {
-    cli_args a;
-    int64_t id;
-    sl_session s;
-    int rc = cli_parse(c, &a, NULL, 0, argc, argv, 1, 1);
-
-    if (rc)
-        return rc;
-    if ((rc = cli_int(c, &id, a.pos[0], "session id", 1, INT64_MAX)))
-        return rc;
-    if ((rc = sl_mark_no_show(c->db, &s, c->tenant, id, c->now)))
-        return cli_fail(c, rc);
-    cli_print_session(c, &s);
-    return CLI_OK;
+    return cli_transition(c, argc, argv, sl_mark_no_show);
 }
 
 /* delete / restore SESSION_ID: the soft delete and its undo; prints the

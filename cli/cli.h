@@ -117,6 +117,11 @@ int cmd_outbox(cli *c, int argc, char **argv);
 int cmd_session_ics(cli *c, int argc, char **argv);
 int cmd_reschedule(cli *c, int argc, char **argv);
 int cmd_no_show(cli *c, int argc, char **argv);
+
+/* SESSION_ID -> fn(db, &s, tenant, id, now) -> the session printed: the one
+ * shape of confirm, cancel, complete and no-show (booking.c). */
+typedef int (*cli_transition_fn)(sl_db *, sl_session *, sl_id, sl_id, sl_time);
+int cli_transition(cli *c, int argc, char **argv, cli_transition_fn fn);
 int cmd_delete(cli *c, int argc, char **argv);
 int cmd_restore(cli *c, int argc, char **argv);
 int cmd_hold(cli *c, int argc, char **argv);
