@@ -213,6 +213,13 @@ START_TEST(test_time_format_and_parse)
     ck_assert_int_eq(t, 1796115600);
     ck_assert_sl(sl_time_parse(&t, "2026-12-01T04:00:00-05:00"), SL_OK);
     ck_assert_int_eq(t, 1796115600);
+    /* The documented extremes of the offset: 23:59 either way, 59 minutes. */
+    ck_assert_sl(sl_time_parse(&t, "2026-12-01T09:59:00+00:59"), SL_OK);
+    ck_assert_int_eq(t, 1796115600);
+    ck_assert_sl(sl_time_parse(&t, "2026-12-02T08:59:00+23:59"), SL_OK);
+    ck_assert_int_eq(t, 1796115600);
+    ck_assert_sl(sl_time_parse(&t, "2026-11-30T09:01:00-23:59"), SL_OK);
+    ck_assert_int_eq(t, 1796115600);
     const char *bad[] = {
         "", "2026-12-01", "2026-12-01T09:00Z", "2026-12-01 09:00:00Z", "2026-12-01t09:00:00Z",
         "2026-12-01T09:00:00z", "2026-12-01T09:00:00", "2026-12-01T24:00:00Z", "2026-12-01T09:60:00Z",

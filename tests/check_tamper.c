@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "faulty_store.h"
 #include "support_tamper.h"
 #include "core/internal.h"
 
@@ -481,13 +482,80 @@ START_TEST(test_rows_written_without_the_key)
 }
 END_TEST
 
+START_TEST(test_seal_and_verify_with_nothing_posted)
+{
+    /* A keyed tenant with no ledger rows at all: verify and seal succeed
+     * and seal reports nothing sealed. Then an account whose row (and MAC)
+     * was written before the first entry, at chain position 0: verify
+     * accepts it, before and after entries follow. */
+    sl_options o = SL_OPTIONS_INIT;
+    o.ledger_key = key;
+    o.ledger_key_len = sizeof(key);
+    sl_db *d = NULL;
+    ck_assert_int_eq(sl_open_memory(&d, &o), SL_OK);
+    put_tenant(d);
+    expect_ok(d);
+    size_t sealed = 99;
+    ck_assert_ok_db(d, sl_ledger_seal(d, &sealed, T1));
+    ck_assert_uint_eq(sealed, 0);
+    ck_assert_ok_db(d, sl_account_set_floor(d, T1, 3, -5, NOW0 + 1));
+    expect_ok(d);
+    sealed = 99;
+    ck_assert_ok_db(d, sl_ledger_seal(d, &sealed, T1));
+    ck_assert_uint_eq(sealed, 0);
+    post(d, 4, 10, "p1", NOW0 + 2);
+    expect_ok(d);
+    sl_close(d);
+}
+END_TEST
+
+START_TEST(test_keyed_writes_under_store_faults)
+{
+    /* A store call failing at any point of a keyed post or hold (the
+     * chain head read for the row MAC included) fails the call and leaves
+     * nothing behind; a call that succeeds leaves rows that verify. */
+    for (long n = 1;; n++) {
+        sl_store *inner = NULL;
+        ck_assert_int_eq(sl_store_memory_new(&inner), SL_OK);
+        sl_store *fs = sl_test_faulty_new(inner);
+        ck_assert_ptr_nonnull(fs);
+        sl_test_faulty_with_macs(fs);
+        sl_options o = SL_OPTIONS_INIT;
+        o.ledger_key = key;
+        o.ledger_key_len = sizeof(key);
+        sl_db *d = NULL;
+        ck_assert_int_eq(sl_open_store(&d, fs, &o), SL_OK);
+        put_tenant(d);
+        post(d, 1, 50, "first", NOW0 + 1);
+        sl_test_faulty_arm(fs, n);
+        int rc = sl_ledger_post(d, NULL, T1, 1, SL_ENTRY_PURCHASE, 7, "second", NULL, NOW0 + 2);
+        int fired = sl_test_faulty_fired(fs);
+        sl_test_faulty_arm(fs, 0);
+        sl_balance b;
+        ck_assert_ok_db(d, sl_ledger_balance(d, &b, T1, 1, NOW0 + 3));
+        if (fired) {
+            ck_assert_msg(rc != SL_OK, "post succeeded although store call %ld failed", n);
+            ck_assert_int_eq(b.posted, 50);
+        } else {
+            ck_assert_ok_db(d, rc);
+            ck_assert_int_eq(b.posted, 57);
+        }
+        expect_ok(d);
+        sl_close(d);
+        if (!fired)
+            break;
+    }
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_row_macs, "row MACs", NULL, NULL, 60, test_truncation_with_lowered_posted,
                      test_truncation_seen_by_a_later_row, test_lowered_floor,
                      test_hold_released_and_held_lowered, test_hold_amount_and_held_changed,
                      test_hold_deleted_and_held_lowered, test_account_row_deleted_or_mac_removed,
                      test_macs_follow_every_write, test_memory_store_forgeries, test_seal_after_upgrade,
                      test_seal_refuses_what_verify_refuses, test_every_row_field_is_covered,
-                     test_rows_written_without_the_key)
+                     test_rows_written_without_the_key, test_seal_and_verify_with_nothing_posted,
+                     test_keyed_writes_under_store_faults)
 
 static SL_TEST_TCASE(tcase_anchor, "anchor", NULL, NULL, 60, test_anchor_round_trip,
                      test_anchor_catches_truncation_without_key, test_anchor_catches_rollback_without_key)

@@ -210,6 +210,25 @@ static int f_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, cons
     return trip(st) ? injected(st) : INNER->accounts_scan(INNER, tenant, cb, ctx);
 }
 
+
+static int f_mac_put(sl_store *st, int32_t what, sl_id tenant, sl_id id, const sl_row_mac *m)
+{
+    return trip(st) ? injected(st) : INNER->mac_put(INNER, what, tenant, id, m);
+}
+
+static int f_mac_get(sl_store *st, sl_row_mac *out, int32_t what, sl_id tenant, sl_id id)
+{
+    return trip(st) ? injected(st) : INNER->mac_get(INNER, out, what, tenant, id);
+}
+
+void sl_test_faulty_with_macs(sl_store *st)
+{
+    if (INNER->mac_put && INNER->mac_get) {
+        st->mac_put = f_mac_put;
+        st->mac_get = f_mac_get;
+    }
+}
+
 #undef INNER
 
 sl_store *sl_test_faulty_new(sl_store *inner)

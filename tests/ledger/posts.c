@@ -603,9 +603,29 @@ START_TEST(test_int64_min_amounts)
 }
 END_TEST
 
+START_TEST(test_new_account_record)
+{
+    /* The account a first post or floor creates reads back as a
+     * current-version record of that tenant and student, created then. */
+    post_ok(db, T1, 31, SL_ENTRY_PURCHASE, 10, "new-31", NOW0 + 1);
+    post_ok(db, T1, 32, SL_ENTRY_PURCHASE, 5, "new-32", NOW0 + 2);
+    ck_assert_ok_db(db, sl_account_set_floor(db, T1, 33, -4, NOW0 + 3));
+    for (sl_id s = 31; s <= 33; s++) {
+        sl_account a;
+        memset(&a, 0xff, sizeof(a));
+        ck_assert_ok_db(db, sl_account_get(db, &a, T1, s, 0));
+        ck_assert_uint_eq(a.version, SL_ACCOUNT_VERSION);
+        ck_assert_int_eq(a.tenant, T1);
+        ck_assert_int_eq(a.student, s);
+        ck_assert_int_eq(a.created_at, NOW0 + (s - 30));
+        ck_assert_int_eq(a.deleted_at, 0);
+    }
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_ledger_posts, "posts", setup, teardown, 30, test_post_kinds_and_signs,
               test_reserved_key_prefix, test_replay_returns_original, test_key_reuse_names_the_field,
               test_key_check_precedes_validation, test_failed_post_writes_nothing,
               test_key_and_reference_limits, test_floors, test_overflow_is_erange,
               test_post_many_all_or_nothing, test_post_many_replays, test_history_keyset_pages,
-              test_deleted_account, test_int64_min_amounts)
+              test_deleted_account, test_int64_min_amounts, test_new_account_record)

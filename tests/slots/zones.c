@@ -1,4 +1,6 @@
 /* tests/slots/zones.c - DST and zones, expected UTC starts derived by hand. */
+#include <sys/stat.h>
+
 #include "slots_test.h"
 
 /*
@@ -215,6 +217,80 @@ START_TEST(test_overnight_across_fold)
 }
 END_TEST
 
+/* A TZif v2 file of one transition at `when` from UTC offset `before` to
+ * `after` (no footer rule), written as zone `name` into directory dir. */
+static void write_zone(const char *dir, const char *name, int64_t when, int32_t before, int32_t after)
+{
+    uint8_t b[256];
+    size_t n = 0;
+#define PUT32(v) do { uint32_t v_ = (uint32_t)(v); for (int k_ = 3; k_ >= 0; k_--) b[n++] = (uint8_t)(v_ >> (8 * k_)); } while (0)
+#define HEADER(timecnt, typecnt, charcnt) do { memcpy(b + n, "TZif2", 5); n += 5; memset(b + n, 0, 15); n += 15; \
+        PUT32(0); PUT32(0); PUT32(0); PUT32(timecnt); PUT32(typecnt); PUT32(charcnt); } while (0)
+    HEADER(0, 1, 4); /* the v1 block: one type, UTC */
+    PUT32(0); b[n++] = 0; b[n++] = 0;
+    memcpy(b + n, "UTC", 4); n += 4;
+    HEADER(1, 2, 8);
+    PUT32((uint64_t)when >> 32); PUT32((uint64_t)when & 0xffffffffu);
+    b[n++] = 1;
+    PUT32(before); b[n++] = 0; b[n++] = 0;
+    PUT32(after); b[n++] = 0; b[n++] = 4;
+    memcpy(b + n, "AAA\0BBB", 8); n += 8;
+    memcpy(b + n, "\n\n", 2); n += 2;
+#undef HEADER
+#undef PUT32
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * The widest query the API allows (14 days, a day-long duration) in a zone
+ * whose offset swings from -25:59:59 to +25:59:59 (the largest lib/tz
+ * takes), from a start at 23:59:59 local: it spans the most local dates any
+ * valid query can (21, margins included) and is answered, not refused.
+ */
+START_TEST(test_widest_query_in_the_widest_zone)
+{
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s", sl_test_path("tzwide"));
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    const int32_t wide = 93599;
+    const sl_time from = T("2030-01-07T00:00:00Z") - 1 + wide; /* 2030-01-06T23:59:59 local */
+    const sl_time to = from + SL_MAX_RANGE_DAYS * DAY;
+    write_zone(dir, "Wide", from + 7 * DAY, -wide, wide);
+    sl_options o = SL_OPTIONS_INIT;
+    o.tzdir = dir;
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_open_memory(&db, &o), SL_OK);
+    put_tenant(db, 1, (settings){"Wide", HOUR, 0, 0, 0, 0, 0});
+    add_rule_every_day(db, 1, 0, 1440);
+    int32_t off = 0;
+    ck_assert_ok_db(db, sl_tz_utc_offset(db, &off, "Wide", from));
+    ck_assert_int_eq(off, -wide);
+    ck_assert_ok_db(db, sl_tz_utc_offset(db, &off, "Wide", to));
+    ck_assert_int_eq(off, wide);
+    size_t n = 0;
+    uint32_t flags = 0;
+    sl_interval *v = NULL;
+    ck_assert_ok_db(db, sl_slots_alloc(db, &v, &n, &flags, 1, from, to, DAY, 0));
+    ck_assert_uint_eq(flags, 0);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_int_ge(v[0].start, from);
+    ck_assert_int_lt(v[n - 1].start, to);
+    sl_free(v);
+    /* A second longer is cut back to the same query, and says so. */
+    size_t again = 0;
+    ck_assert_ok_db(db, sl_slots_alloc(db, &v, &again, &flags, 1, from, to + 1, DAY, 0));
+    ck_assert_uint_eq(flags, SL_SLOTS_CLAMPED);
+    ck_assert_uint_eq(again, n);
+    sl_free(v);
+    sl_close(db);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_slots_zones, "zones", NULL, NULL, 0, test_dst_london, test_dst_new_york, test_dst_sydney,
               test_dst_lord_howe, test_no_dst_kolkata, test_kiritimati_date_line, test_dst_tongatapu,
-              test_apia_skipped_date, test_overnight_across_fold)
+              test_apia_skipped_date, test_overnight_across_fold, test_widest_query_in_the_widest_zone)

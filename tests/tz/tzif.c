@@ -579,7 +579,77 @@ START_TEST(test_parse_random_corruption)
 }
 END_TEST
 
+START_TEST(test_isdst_only_changes_do_not_crowd_out_real_ones)
+{
+    /* 80 transitions half an hour apart that only flip isdst (the wall
+     * clock does not move), then a real change from +01:00 to +02:00: a
+     * wall time after it converts with +02:00, and one before with +01:00. */
+    enum { FLIPS = 80 };
+    static int64_t tr[FLIPS + 1];
+    static uint8_t ix[FLIPS + 1];
+    static const int32_t of[] = {3600, 3600, 7200};
+    static const uint8_t ds[] = {0, 1, 0};
+    const int64_t t0 = at(2030, 1, 1, 0, 0), change = t0 + FLIPS * 1800 + 3600;
+    for (int i = 0; i < FLIPS; i++) {
+        tr[i] = t0 + (int64_t)i * 1800;
+        ix[i] = (uint8_t)(1 - i % 2);
+    }
+    tr[FLIPS] = change;
+    ix[FLIPS] = 2;
+    tzspec s = {2, FLIPS + 1, tr, ix, 3, of, ds, "", 0};
+    tzbuf t;
+    sl__zone *z;
+    char err[256];
+    int kind;
+
+    build(&t, &s);
+    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "%s", err);
+    ck_assert_int_eq(sl__zone_offset(z, change - 1), 3600);
+    ck_assert_int_eq(sl__zone_offset(z, change), 7200);
+    ck_assert_int_eq(sl__zone_to_utc(z, change + 7200 + 600, &kind), change + 600);
+    ck_assert_int_eq(kind, SL_TZ_UNIQUE);
+    ck_assert_int_eq(sl__zone_to_utc(z, change + 3600 - 600, &kind), change - 600);
+    ck_assert_int_eq(kind, SL_TZ_UNIQUE);
+    ck_assert_int_eq(sl__zone_to_utc(z, change + 3600 + 600, &kind), change + 600);
+    ck_assert_int_eq(kind, SL_TZ_GAP);
+    sl__zone_free(z);
+}
+END_TEST
+
+START_TEST(test_footer_governs_right_after_the_table)
+{
+    /* The footer takes over the instant after the last transition, even
+     * where it disagrees with that transition's type (+02:00 in the table,
+     * UTC in the footer): UTC -> local and local -> UTC agree on it, for
+     * wall times up to and exactly at the edge of the conversion's two-day
+     * search window. */
+    static const int64_t tr[] = {1893456000}; /* 2030-01-01T00:00Z */
+    static const uint8_t ix[] = {1};
+    static const int32_t of[] = {3600, 7200};
+    tzspec s = {2, 1, tr, ix, 2, of, NULL, "UTC0", 0};
+    tzbuf t;
+    sl__zone *z;
+    char err[256];
+    int kind;
+    const int64_t last = tr[0];
+
+    build(&t, &s);
+    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "%s", err);
+    ck_assert_int_eq(sl__zone_offset(z, last), 7200);
+    ck_assert_int_eq(sl__zone_offset(z, last + 1), 0);
+    const int64_t locals[] = {last + 86400, last + 2 * 86400 - 1, last + 2 * 86400, last + 2 * 86400 + 1,
+                              last + 3 * 86400};
+    for (size_t i = 0; i < sizeof(locals) / sizeof(locals[0]); i++) {
+        int64_t u = sl__zone_to_utc(z, locals[i], &kind);
+        ck_assert_msg(u == locals[i] && kind == SL_TZ_UNIQUE, "local %lld -> %lld kind %d",
+                      (long long)locals[i], (long long)u, kind);
+    }
+    sl__zone_free(z);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_tz_tzif, "tzif", NULL, NULL, 120, test_parse_v1_only, test_parse_slim_footer_only,
               test_parse_slim_table_and_footer, test_parse_every_truncation, test_parse_corrupt_headers,
               test_parse_corrupt_data, test_parse_bad_footers, test_parse_good_footers, test_footer_rules,
-              test_footer_all_year_edges, test_footer_matches_system, test_parse_random_corruption)
+              test_footer_all_year_edges, test_footer_matches_system, test_parse_random_corruption,
+              test_isdst_only_changes_do_not_crowd_out_real_ones, test_footer_governs_right_after_the_table)
