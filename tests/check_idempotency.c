@@ -283,6 +283,91 @@ START_TEST(test_replay_of_each)
 }
 END_TEST
 
+/* ---- keys written by an older release -------------------------------------
+ * tests/legacy/v4-keys.db holds keyed requests made by a release that stored
+ * untagged request fingerprints (tests/legacy/ops.py lists them; the Python
+ * binding's test_legacy_keys.py replays all of them). Here the post and the
+ * recurring booking, in C: the same request replays to the same rows and
+ * writes nothing; another amount, reference, student, start, duration,
+ * count or policy under the old key is SL_EIDEMPOTENCY. */
+
+#define LEGACY_T 1
+#define LEGACY_STUDENT 7
+#define LEGACY_NOW ((sl_time)1772434800)     /* 2026-03-02T07:00Z */
+#define LEGACY_AT(days, hour) ((sl_time)1772409600 + (days) * 86400 + (hour) * 3600)
+
+static sl_db *legacy_open(void)
+{
+    char src[1024];
+    snprintf(src, sizeof(src), "%s/legacy/v4-keys.db", SL_TEST_SRCDIR);
+    const char *dst = sl_test_path("v4-keys.db");
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+    return sl_test_open_file(dst, NULL, 0);
+}
+
+static int legacy_post(sl_db *d, sl_entry *e, int64_t amount, const char *ref)
+{
+    return sl_ledger_post(d, e, LEGACY_T, LEGACY_STUDENT, SL_ENTRY_PURCHASE, amount, "buy-2", ref, LEGACY_NOW);
+}
+
+static int legacy_recurring(sl_db *d, sl_session *out, size_t *n, sl_id student, sl_time start, int64_t duration,
+                            uint32_t count, int32_t policy)
+{
+    sl_time skipped[4];
+    size_t n_skipped = 0;
+    return sl_book_recurring(d, out, n, skipped, 4, &n_skipped, LEGACY_T, student, start, duration, 0, count,
+                             policy, "rec-1", LEGACY_NOW);
+}
+
+START_TEST(test_legacy_keys_replay)
+{
+    sl_db *d = legacy_open();
+    sl_balance before, after;
+    ck_assert_ok_db(d, sl_ledger_balance(d, &before, LEGACY_T, LEGACY_STUDENT, LEGACY_NOW));
+    sl_entry e;
+    ck_assert_ok_db(d, legacy_post(d, &e, 40, "order 2"));
+    ck_assert_int_eq(e.id, 2);
+    ck_assert_int_eq(e.replayed, 1);
+    ck_assert_sl(legacy_post(d, &e, 41, "order 2"), SL_EIDEMPOTENCY);
+    ck_assert_sl(legacy_post(d, &e, 40, "order 3"), SL_EIDEMPOTENCY);
+    ck_assert_sl(legacy_post(d, &e, 40, NULL), SL_EIDEMPOTENCY);
+
+    sl_session s[3];
+    size_t n = 0;
+    const sl_time start = LEGACY_AT(4, 9);
+    ck_assert_ok_db(d, legacy_recurring(d, s, &n, LEGACY_STUDENT, start, 3600, 3, SL_RECUR_ALL_OR_NOTHING));
+    ck_assert_uint_eq(n, 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq(s[i].id, (sl_id)(6 + i));
+    ck_assert_sl(legacy_recurring(d, s, &n, LEGACY_STUDENT + 1, start, 3600, 3, SL_RECUR_ALL_OR_NOTHING),
+                 SL_EIDEMPOTENCY);
+    ck_assert_sl(legacy_recurring(d, s, &n, LEGACY_STUDENT, start + 3600, 3600, 3, SL_RECUR_ALL_OR_NOTHING),
+                 SL_EIDEMPOTENCY);
+    ck_assert_sl(legacy_recurring(d, s, &n, LEGACY_STUDENT, start, 1800, 3, SL_RECUR_ALL_OR_NOTHING),
+                 SL_EIDEMPOTENCY);
+    ck_assert_sl(legacy_recurring(d, s, &n, LEGACY_STUDENT, start, 3600, 2, SL_RECUR_ALL_OR_NOTHING),
+                 SL_EIDEMPOTENCY);
+    ck_assert_sl(legacy_recurring(d, s, &n, LEGACY_STUDENT, start, 3600, 3, SL_RECUR_SKIP_CONFLICTS),
+                 SL_EIDEMPOTENCY);
+
+    /* Nothing was posted or held by the replays and refusals. */
+    ck_assert_ok_db(d, sl_ledger_balance(d, &after, LEGACY_T, LEGACY_STUDENT, LEGACY_NOW));
+    ck_assert_int_eq(after.posted, before.posted);
+    ck_assert_int_eq(after.held, before.held);
+    sl_verify_report r;
+    ck_assert_ok_db(d, sl_ledger_verify(d, &r, LEGACY_T));
+    sl_close(d);
+}
+END_TEST
+
 Suite *suite_idempotency(void);
 Suite *suite_idempotency(void)
 {
@@ -298,6 +383,9 @@ Suite *suite_idempotency(void)
     tcase_add_test(tc, test_post_then_capture);
     tcase_add_loop_test(tc, test_every_pair, 0, N_OPS);
     tcase_add_loop_test(tc, test_replay_of_each, 0, N_OPS);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("legacy keys");
+    tcase_add_test(tc, test_legacy_keys_replay);
     suite_add_tcase(s, tc);
     return s;
 }
