@@ -175,5 +175,76 @@ START_TEST(test_purge)
 }
 END_TEST
 
+/* Every blocking status (pending, confirmed, completed, no-show) blocks
+ * again when restored: into a time someone took meanwhile the restore is
+ * SL_ECONFLICT naming the taker and the session stays deleted; once the
+ * time is free again it restores, keeps its status and blocks. */
+START_TEST(test_restore_every_blocking_status)
+{
+    static const int32_t statuses[] = {SL_STATUS_PENDING, SL_STATUS_CONFIRMED, SL_STATUS_COMPLETED,
+                                       SL_STATUS_NO_SHOW};
+    sl_db *db = fixture();
+    for (int i = 0; i < 4; i++) {
+        sl_time start = at(i, 10, 0);
+        sl_session a, b, got;
+        ck_assert_ok_db(db, sl_book(db, &a, 1, 7, start, HOUR, 0, NULL, NOW));
+        if (statuses[i] == SL_STATUS_CONFIRMED)
+            ck_assert_ok_db(db, sl_confirm(db, NULL, 1, a.id, NOW));
+        else if (statuses[i] == SL_STATUS_COMPLETED)
+            ck_assert_ok_db(db, sl_complete(db, NULL, 1, a.id, NOW));
+        else if (statuses[i] == SL_STATUS_NO_SHOW)
+            ck_assert_ok_db(db, sl_mark_no_show(db, NULL, 1, a.id, NOW));
+        ck_assert(!listed(db, 1, start, HOUR, NOW));
+        ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_SESSION, a.id, NOW + 1));
+        ck_assert(listed(db, 1, start, HOUR, NOW));
+        /* Someone takes the second half hour of its time. */
+        ck_assert_ok_db(db, sl_book(db, &b, 1, 8, start + 30 * MINUTE, HOUR, 0, NULL, NOW));
+        char idtext[64];
+        snprintf(idtext, sizeof(idtext), "conflicts with session %" PRId64, b.id);
+        ck_assert_sl(sl_restore(db, 1, SL_ENTITY_SESSION, a.id, NOW + 2), SL_ECONFLICT);
+        ck_assert_msg_has(db, idtext);
+        ck_assert_ok_db(db, sl_session_get(db, &got, 1, a.id, SL_INCLUDE_DELETED));
+        ck_assert_int_eq(got.deleted_at, NOW + 1);
+        ck_assert_int_eq(got.status, statuses[i]);
+        /* Freed again: it restores, with its status, and blocks. */
+        ck_assert_ok_db(db, sl_cancel(db, NULL, 1, b.id, NOW));
+        ck_assert_ok_db(db, sl_restore(db, 1, SL_ENTITY_SESSION, a.id, NOW + 3));
+        ck_assert_ok_db(db, sl_session_get(db, &got, 1, a.id, 0));
+        ck_assert_int_eq(got.deleted_at, 0);
+        ck_assert_int_eq(got.status, statuses[i]);
+        ck_assert(!listed(db, 1, start, HOUR, NOW));
+        ck_assert_fails(db, sl_book(db, NULL, 1, 9, start, HOUR, 0, NULL, NOW), SL_ECONFLICT);
+    }
+    sl_close(db);
+}
+END_TEST
+
+/* Restoring is not booking: a tenant's minimum notice (and its horizon)
+ * do not refuse a session restored a minute before its start, or after
+ * it began; only a conflict does. */
+START_TEST(test_restore_under_minimum_notice)
+{
+    sl_db *db = fixture();
+    put_tenant(db, 1, (settings){"UTC", 30 * MINUTE, 0, 0, 2 * DAY, 0, 3});
+    sl_session a, b, got;
+    ck_assert_ok_db(db, sl_book(db, &a, 1, 7, at(0, 10, 0), HOUR, 0, NULL, at(-2, 9, 0)));
+    ck_assert_ok_db(db, sl_book(db, &b, 1, 8, at(0, 12, 0), HOUR, 0, NULL, at(-2, 9, 0)));
+    ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_SESSION, a.id, at(-1, 0, 0)));
+    ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_SESSION, b.id, at(-1, 0, 0)));
+    /* A new booking at that time is inside the notice now. */
+    ck_assert_fails(db, sl_book(db, NULL, 1, 9, at(0, 10, 0), HOUR, 0, NULL, at(0, 9, 59)), SL_EUNAVAILABLE);
+    ck_assert_ok_db(db, sl_restore(db, 1, SL_ENTITY_SESSION, a.id, at(0, 9, 59)));
+    ck_assert_ok_db(db, sl_restore(db, 1, SL_ENTITY_SESSION, b.id, at(0, 12, 30)));
+    ck_assert_ok_db(db, sl_session_get(db, &got, 1, a.id, 0));
+    ck_assert_int_eq(got.deleted_at, 0);
+    ck_assert_ok_db(db, sl_session_get(db, &got, 1, b.id, 0));
+    ck_assert_int_eq(got.deleted_at, 0);
+    /* Restored, it blocks a booking that notice and horizon would allow. */
+    ck_assert_fails(db, sl_book(db, NULL, 1, 9, at(0, 10, 0), HOUR, 0, NULL, at(-2, 9, 0)), SL_ECONFLICT);
+    sl_close(db);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_slots_softdelete, "softdelete", NULL, NULL, 0, test_softdelete_rules,
-              test_softdelete_overrides, test_softdelete_sessions, test_purge)
+              test_softdelete_overrides, test_softdelete_sessions, test_purge,
+              test_restore_every_blocking_status, test_restore_under_minimum_notice)
