@@ -228,6 +228,8 @@ START_TEST(test_parse_corrupt_headers)
         many.ntypes = 257;
         build(&t, &many);
         expect_corrupt(&t, "257 types");
+        ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_ETZ);
+        ck_assert_msg(strstr(err, "more than 256 local time types") != NULL, "257 types: %s", err);
         many.ntypes = 256;
         build(&t, &many);
         ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
