@@ -275,8 +275,32 @@ START_TEST(test_tenant_isolation)
 }
 END_TEST
 
+/* The documented boundaries to the second: cancelling exactly late_cancel
+ * before the start is not late (released), a second later is (captured);
+ * a hold captures a second before expires_at and is expired at it. */
+START_TEST(test_boundaries_to_the_second)
+{
+    post_ok(db, T1, 10, SL_ENTRY_PURCHASE, 10, "p", NOW0);
+    sl_session on_time = book_ok(db, T1, 10, SLOT(20), 2, NOW0);
+    sl_session late = book_ok(db, T1, 10, SLOT(22), 2, NOW0);
+    ck_assert_ok_db(db, sl_cancel(db, NULL, T1, on_time.id, SLOT(20) - LATE));
+    ck_assert_int_eq(hold_get(db, T1, on_time.hold_id).status, SL_HOLD_RELEASED);
+    ck_assert_ok_db(db, sl_cancel(db, NULL, T1, late.id, SLOT(22) - LATE + 1));
+    ck_assert_int_eq(hold_get(db, T1, late.hold_id).status, SL_HOLD_CAPTURED);
+    EXPECT_BAL(db, T1, 10, SLOT(22), 8, 0);
+
+    sl_credit_hold a = hold_ok(db, T1, 10, 3, NOW0 + 100, "ha", NOW0);
+    sl_credit_hold b = hold_ok(db, T1, 10, 3, NOW0 + 100, "hb", NOW0);
+    ck_assert_ok_db(db, sl_hold_capture(db, NULL, T1, a.id, 3, "ca", NOW0 + 99));
+    ck_assert_sl(sl_hold_capture(db, NULL, T1, b.id, 3, "cb", NOW0 + 100), SL_EEXPIRED);
+    EXPECT_BAL(db, T1, 10, NOW0 + 100, 5, 0);
+    verify_ok(db, T1, -1);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_ledger_bookings, "bookings", setup, teardown, 30, test_book_places_hold,
               test_complete_and_no_show_capture, test_cancel_releases_or_captures_late,
               test_reschedule_keeps_hold, test_book_many_and_recurring_hold_all_or_nothing,
               test_session_hold_resolved_by_host, test_deleted_session_gives_credits_back,
-              test_trials_cost_nothing, test_tenant_isolation)
+              test_trials_cost_nothing, test_tenant_isolation,
+              test_boundaries_to_the_second)

@@ -291,6 +291,47 @@ START_TEST(test_widest_query_in_the_widest_zone)
 }
 END_TEST
 
+/*
+ * Europe/London, windows whose edges are exactly the DST edges (overrides,
+ * 60-min sessions on a 60-min grid). Compatible rule: a wall time in the
+ * gap moves forward by the gap; one in the fold takes the earlier instant.
+ *  - 2026-03-29, gap local [01:00, 02:00): 00:00-01:00 is [00:00Z, 01:00Z)
+ *    (01:00 local -> 02:00 BST = 01:00Z), 02:00-03:00 is [01:00Z, 02:00Z):
+ *    they touch, so a 2 h session at 00:00Z fits. A window that is exactly
+ *    the gap (01:00-02:00) vanishes.
+ *  - 2026-10-25, fold local [01:00, 02:00) twice (00:00Z-02:00Z): the
+ *    window 01:00-02:00 is [00:00Z, 02:00Z), two hours; 00:00-01:00 is
+ *    [Oct 24 23:00Z, 00:00Z); 02:00-03:00 is [02:00Z, 03:00Z).
+ */
+START_TEST(test_windows_on_dst_edges)
+{
+    sl_db *db = sl_test_open();
+    put_tenant(db, 1, (settings){"Europe/London", 0, 0, 0, 0, 0, 0});
+    const sl_window around_gap[] = {{0, 60}, {120, 180}};
+    ck_assert_ok_db(db, sl_override_set(db, NULL, 1, D("2026-03-29"), around_gap, 2, 1));
+    expect_slots(db, 1, "2026-03-28T12:00:00Z", "2026-03-29T12:00:00Z", HOUR, 0,
+                 SLOTS("2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z"));
+    expect_slots(db, 1, "2026-03-28T12:00:00Z", "2026-03-29T12:00:00Z", 2 * HOUR, 0,
+                 SLOTS("2026-03-29T00:00:00Z"));
+    const sl_window the_gap[] = {{60, 120}};
+    ck_assert_ok_db(db, sl_override_set(db, NULL, 1, D("2026-03-29"), the_gap, 1, 2));
+    expect_slots(db, 1, "2026-03-28T12:00:00Z", "2026-03-29T12:00:00Z", 30 * MINUTE, 0, NO_SLOTS);
+
+    const sl_window the_fold[] = {{60, 120}};
+    ck_assert_ok_db(db, sl_override_set(db, NULL, 1, D("2026-10-25"), the_fold, 1, 3));
+    expect_slots(db, 1, "2026-10-24T12:00:00Z", "2026-10-25T12:00:00Z", HOUR, 0,
+                 SLOTS("2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z"));
+    const sl_window around_fold[] = {{0, 60}, {120, 180}};
+    ck_assert_ok_db(db, sl_override_set(db, NULL, 1, D("2026-10-25"), around_fold, 2, 4));
+    expect_slots(db, 1, "2026-10-24T12:00:00Z", "2026-10-25T12:00:00Z", HOUR, 0,
+                 SLOTS("2026-10-24T23:00:00Z", "2026-10-25T02:00:00Z"));
+    /* The two do not touch: nothing of two hours. */
+    expect_slots(db, 1, "2026-10-24T12:00:00Z", "2026-10-25T12:00:00Z", 2 * HOUR, 0, NO_SLOTS);
+    sl_close(db);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_slots_zones, "zones", NULL, NULL, 0, test_dst_london, test_dst_new_york, test_dst_sydney,
               test_dst_lord_howe, test_no_dst_kolkata, test_kiritimati_date_line, test_dst_tongatapu,
-              test_apia_skipped_date, test_overnight_across_fold, test_widest_query_in_the_widest_zone)
+              test_apia_skipped_date, test_overnight_across_fold, test_widest_query_in_the_widest_zone,
+              test_windows_on_dst_edges)
