@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+#include <sqlite3.h>
+
 #include "faulty_store.h"
 #include "support_tamper.h"
 #include "core/internal.h"
@@ -17,6 +20,9 @@
 #define T1 1
 #define NOW0 ((sl_time)1893888000) /* 2030-01-06T00:00Z */
 #define NEVER ((sl_time)253402300799)
+
+/* Entry 1 of six_entries on an unkeyed ledger (test_chain_hash_known_answer). */
+#define KAT_HASH_1 "8478689096f1038391d3fa90739bf9a087201846d56b2a3effc97e0cbca9d07d"
 
 static const uint8_t key[32] = "tamper-tests-ledger-key-32-bytes";
 
@@ -548,6 +554,161 @@ START_TEST(test_keyed_writes_under_store_faults)
 }
 END_TEST
 
+/* ---- the chain's hash format, and forgers who recompute it ------------------ */
+
+/* The chain hash as ledger.h documents it, written out independently:
+ * BLAKE2b-256, keyed with the ledger key when there is one, over
+ * "slotledger-entry-v1", the previous hash (zeros before seq 1), tenant,
+ * seq, account, kind, amount, balance_after, hold_id and created_at as
+ * 8-byte little-endian integers, the idempotency key and the reference each
+ * as an 8-byte length and its bytes, and the 16-byte request hash. */
+static void chain_hash(uint8_t out[32], const uint8_t *k, size_t k_len, const uint8_t prev[32], sqlite3_stmt *row)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, k, k_len, 32);
+    crypto_generichash_update(&st, (const uint8_t *)"slotledger-entry-v1", 19);
+    crypto_generichash_update(&st, prev, 32);
+    for (int c = 0; c < 8; c++) {
+        uint64_t v = (uint64_t)sqlite3_column_int64(row, c);
+        uint8_t b[8];
+        for (int i = 0; i < 8; i++)
+            b[i] = (uint8_t)(v >> (8 * i));
+        crypto_generichash_update(&st, b, 8);
+    }
+    for (int c = 8; c < 10; c++) {
+        const uint8_t *text = sqlite3_column_blob(row, c);
+        uint64_t n = (uint64_t)sqlite3_column_bytes(row, c);
+        uint8_t b[8];
+        for (int i = 0; i < 8; i++)
+            b[i] = (uint8_t)(n >> (8 * i));
+        crypto_generichash_update(&st, b, 8);
+        crypto_generichash_update(&st, text ? text : (const uint8_t *)"", (size_t)n);
+    }
+    ck_assert_int_eq(sqlite3_column_bytes(row, 10), 16);
+    crypto_generichash_update(&st, sqlite3_column_blob(row, 10), 16);
+    crypto_generichash_final(&st, out, 32);
+}
+
+/* What a forger who knows the format does after an edit: rewrites the hash
+ * of every entry of tenant 1 from seq `from` on (with key k, or none), each
+ * over the previous stored hash. With check set, instead asserts that the
+ * stored hashes equal the recomputed ones (the known-answer check). */
+static void rechain(const char *path, const uint8_t *k, size_t k_len, int64_t from, int check)
+{
+    sqlite3 *q = NULL;
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &q), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(q,
+        "SELECT tenant, seq, account, kind, amount, balance_after, hold_id, created_at, idem_key, reference,"
+        " request_hash, hash FROM entries WHERE tenant = 1 ORDER BY seq", -1, &sel, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(q, "UPDATE entries SET hash = ? WHERE tenant = 1 AND seq = ?", -1, &upd, NULL),
+                     SQLITE_OK);
+    uint8_t prev[32] = {0}, h[32];
+    int n = 0;
+    while (sqlite3_step(sel) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(sel, 1);
+        ck_assert_int_eq(sqlite3_column_bytes(sel, 11), 32);
+        if (seq >= from) {
+            chain_hash(h, k, k_len, prev, sel);
+            if (check) {
+                ck_assert_msg(memcmp(h, sqlite3_column_blob(sel, 11), 32) == 0, "seq %lld: hash differs",
+                              (long long)seq);
+            } else {
+                sqlite3_bind_blob(upd, 1, h, 32, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(upd, 2, seq);
+                ck_assert_int_eq(sqlite3_step(upd), SQLITE_DONE);
+                sqlite3_reset(upd);
+            }
+            memcpy(prev, h, 32);
+        } else {
+            memcpy(prev, sqlite3_column_blob(sel, 11), 32);
+        }
+        n++;
+    }
+    ck_assert_int_eq(n, 6);
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    ck_assert_int_eq(sqlite3_close(q), SQLITE_OK);
+}
+
+START_TEST(test_chain_hash_known_answer)
+{
+    /* The format, recomputed independently over every entry of a keyed and
+     * of an unkeyed ledger, and the first entry's hash pinned as bytes: a
+     * change of the format breaks every chain already written. */
+    const char *path = keyed_file("kat-keyed.db", NULL);
+    rechain(path, key, sizeof(key), 1, 1);
+    char plain[512];
+    snprintf(plain, sizeof(plain), "%s", sl_test_path("kat-plain.db"));
+    sl_db *d = open_file(plain, 0);
+    six_entries(d);
+    sl_entry e[1];
+    size_t got = 0;
+    ck_assert_ok_db(d, sl_ledger_history(d, e, 1, &got, T1, 0, 0));
+    ck_assert_uint_eq(got, 1);
+    sl_close(d);
+    rechain(plain, NULL, 0, 1, 1);
+    static const char want[] = KAT_HASH_1;
+    char hex[65];
+    sodium_bin2hex(hex, sizeof(hex), e[0].hash, 32);
+    ck_assert_str_eq(hex, want);
+}
+END_TEST
+
+/* Each field the chain covers, edited in entry 3 (tenant and seq are
+ * covered too: a row moved or renumbered is the deleted-row case). */
+static const char *const entry_edits[] = {
+    "UPDATE entries SET account = 5 WHERE tenant = 1 AND seq = 3",
+    "UPDATE entries SET kind = 4 WHERE tenant = 1 AND seq = 3",
+    "UPDATE entries SET amount = amount + 1 WHERE tenant = 1 AND seq = 3",
+    "UPDATE entries SET balance_after = balance_after + 1 WHERE tenant = 1 AND seq = 3",
+    "UPDATE entries SET hold_id = 99 WHERE tenant = 1 AND seq = 3",
+    "UPDATE entries SET created_at = created_at + 1 WHERE tenant = 1 AND seq = 3",
+    "UPDATE entries SET idem_key = 'e3x' WHERE tenant = 1 AND seq = 3",
+    "UPDATE entries SET reference = 'forged' WHERE tenant = 1 AND seq = 3",
+    "UPDATE entries SET request_hash = zeroblob(16) WHERE tenant = 1 AND seq = 3",
+};
+
+START_TEST(test_recomputed_hashes_per_field)
+{
+    char name[32];
+    for (size_t i = 0; i < sizeof(entry_edits) / sizeof(entry_edits[0]); i++) {
+        /* Edited alone, every field breaks the entry's hash. */
+        snprintf(name, sizeof(name), "edit-%zu.db", i);
+        const char *path = keyed_file(name, NULL);
+        sl_test_forge(path, entry_edits[i]);
+        sl_db *d = open_file(path, 1);
+        sl_verify_report r = sl_test_expect_tamper(d, T1, 3, -1, NULL, NULL);
+        (void)r;
+        sl_close(d);
+        /* Recomputed from there on without the key (all an attacker can
+         * do): with the key, verify still names entry 3. */
+        snprintf(name, sizeof(name), "rehash-%zu.db", i);
+        path = keyed_file(name, NULL);
+        sl_test_forge(path, entry_edits[i]);
+        rechain(path, NULL, 0, 3, 0);
+        d = open_file(path, 1);
+        sl_test_expect_tamper(d, T1, 3, -1, NULL, NULL);
+        sl_close(d);
+        /* Without a key the recomputed chain is consistent: only an anchor
+         * kept from before (sl_ledger_head) catches the rewrite. */
+        snprintf(name, sizeof(name), "plain-%zu.db", i);
+        char plain[512];
+        snprintf(plain, sizeof(plain), "%s", sl_test_path(name));
+        d = open_file(plain, 0);
+        six_entries(d);
+        sl_ledger_anchor head;
+        ck_assert_ok_db(d, sl_ledger_head(d, &head, T1));
+        sl_close(d);
+        sl_test_forge(plain, entry_edits[i]);
+        rechain(plain, NULL, 0, 3, 0);
+        d = open_file(plain, 0);
+        ck_assert_sl(sl_ledger_verify_head(d, T1, &head), SL_ETAMPER);
+        sl_close(d);
+    }
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_row_macs, "row MACs", NULL, NULL, 60, test_truncation_with_lowered_posted,
                      test_truncation_seen_by_a_later_row, test_lowered_floor,
                      test_hold_released_and_held_lowered, test_hold_amount_and_held_changed,
@@ -555,7 +716,8 @@ static SL_TEST_TCASE(tcase_row_macs, "row MACs", NULL, NULL, 60, test_truncation
                      test_macs_follow_every_write, test_memory_store_forgeries, test_seal_after_upgrade,
                      test_seal_refuses_what_verify_refuses, test_every_row_field_is_covered,
                      test_rows_written_without_the_key, test_seal_and_verify_with_nothing_posted,
-                     test_keyed_writes_under_store_faults)
+                     test_keyed_writes_under_store_faults, test_chain_hash_known_answer,
+                     test_recomputed_hashes_per_field)
 
 static SL_TEST_TCASE(tcase_anchor, "anchor", NULL, NULL, 60, test_anchor_round_trip,
                      test_anchor_catches_truncation_without_key, test_anchor_catches_rollback_without_key)
