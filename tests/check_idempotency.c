@@ -301,15 +301,7 @@ static sl_db *legacy_open(void)
     char src[1024];
     snprintf(src, sizeof(src), "%s/legacy/v4-keys.db", SL_TEST_SRCDIR);
     const char *dst = sl_test_path("v4-keys.db");
-    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
-    ck_assert_ptr_nonnull(in);
-    ck_assert_ptr_nonnull(out);
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    ck_assert_int_eq(fclose(out), 0);
+    sl_test_copy_file(src, dst);
     return sl_test_open_file(dst, NULL, 0);
 }
 

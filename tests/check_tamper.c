@@ -31,6 +31,17 @@ static sl_db *open_file(const char *path, int keyed)
     return sl_test_open_file(path, keyed ? key : NULL, keyed ? sizeof(key) : 0);
 }
 
+/* A memory handle with the ledger key. */
+static sl_db *open_keyed_memory(void)
+{
+    sl_options o = SL_OPTIONS_INIT;
+    o.ledger_key = key;
+    o.ledger_key_len = sizeof(key);
+    sl_db *d = NULL;
+    ck_assert_int_eq(sl_open_memory(&d, &o), SL_OK);
+    return d;
+}
+
 static void put_tenant(sl_db *d)
 {
     sl_test_put_tenant(d, T1, 0, NOW0, 0);
@@ -215,11 +226,7 @@ END_TEST
 
 START_TEST(test_memory_store_forgeries)
 {
-    sl_options o = SL_OPTIONS_INIT;
-    o.ledger_key = key;
-    o.ledger_key_len = sizeof(key);
-    sl_db *d = NULL;
-    ck_assert_int_eq(sl_open_memory(&d, &o), SL_OK);
+    sl_db *d = open_keyed_memory();
     six_entries(d);
     sl_credit_hold h;
     ck_assert_ok_db(d, sl_hold(d, &h, T1, 1, 7, NEVER, "h", NOW0 + 10));
@@ -246,19 +253,6 @@ END_TEST
 
 /* ---- the anchor ---------------------------------------------------------- */
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    ck_assert_ptr_nonnull(in);
-    ck_assert_ptr_nonnull(out);
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
-
 /* Restore an old copy of a closed database: the copy replaces the file and
  * the WAL side files go. */
 static void restore_copy(const char *copy, const char *path)
@@ -268,7 +262,7 @@ static void restore_copy(const char *copy, const char *path)
     unlink(side);
     snprintf(side, sizeof(side), "%s-shm", path);
     unlink(side);
-    copy_file(copy, path);
+    sl_test_copy_file(copy, path);
 }
 
 static void expect_anchor_tamper(sl_db *d, const sl_ledger_anchor *h, const char *why)
@@ -349,7 +343,7 @@ START_TEST(test_anchor_catches_rollback_without_key)
     sl_db *d = open_file(path, 0);
     six_entries(d);
     sl_close(d);
-    copy_file(path, copy);
+    sl_test_copy_file(path, copy);
     d = open_file(path, 0);
     post(d, 1, 3, "after1", NOW0 + 30);
     post(d, 2, 4, "after2", NOW0 + 31);
@@ -494,11 +488,7 @@ START_TEST(test_seal_and_verify_with_nothing_posted)
      * and seal reports nothing sealed. Then an account whose row (and MAC)
      * was written before the first entry, at chain position 0: verify
      * accepts it, before and after entries follow. */
-    sl_options o = SL_OPTIONS_INIT;
-    o.ledger_key = key;
-    o.ledger_key_len = sizeof(key);
-    sl_db *d = NULL;
-    ck_assert_int_eq(sl_open_memory(&d, &o), SL_OK);
+    sl_db *d = open_keyed_memory();
     put_tenant(d);
     expect_ok(d);
     size_t sealed = 99;

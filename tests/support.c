@@ -15,6 +15,19 @@ const char *sl_test_backend = "memory";
 static char tmpdir[256];
 static unsigned file_counter;
 
+void sl_test_copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
 const char *sl_test_path(const char *name)
 {
     static char path[512];

@@ -38,6 +38,8 @@ int sl_test_drop_may(sl_store *st, const char *name);
 const char *sl_test_may_name(size_t i);
 /* Path of a new, not yet existing file in a private temporary directory. */
 const char *sl_test_path(const char *name);
+/* Copies the file from to the file to (created or truncated); must succeed. */
+void sl_test_copy_file(const char *from, const char *to);
 /* Remove the temporary directory (called by the runner). */
 void sl_test_cleanup(void);
 
