@@ -60,14 +60,14 @@ typedef struct sl_many_slots {
     const sl_interval *slots;   /**< n_slots (NULL when 0); end = start + duration */
 } sl_many_slots;
 
-#define SL_TEAM_SLOTS_VERSION 1
+#define SL_TEAM_AVAIL_VERSION 1
 /**
  * Team availability (sl_team_slots): distinct starts, sorted, and for
  * start i the tenants free at it: who[offsets[i] .. offsets[i + 1]), in
  * the order of the list given. In SL_TEAM_ALL mode that is every tenant.
  */
-typedef struct sl_team_slots {
-    unsigned int version;       /**< SL_TEAM_SLOTS_VERSION */
+typedef struct sl_team_avail {
+    unsigned int version;       /**< SL_TEAM_AVAIL_VERSION */
     uint32_t flags;             /**< SL_SLOTS_CLAMPED when the range was cut to 14 days */
     int32_t mode;               /**< SL_TEAM_ANY or SL_TEAM_ALL */
     int32_t reserved;           /**< 0 */
@@ -76,7 +76,7 @@ typedef struct sl_team_slots {
     const sl_time *starts;      /**< n_starts (NULL when 0); each slot is [start, start + duration) */
     const uint64_t *offsets;    /**< n_starts + 1 */
     const sl_id *who;           /**< n_who (NULL when 0) */
-} sl_team_slots;
+} sl_team_avail;
 
 #define SL_FREE_AT_VERSION 1
 /** Who can take one given time (sl_free_at). */
@@ -122,7 +122,7 @@ SL_API int sl_slots_many(sl_db *db, sl_many_slots **out, const sl_id *tenants, s
  * Errors: as sl_slots_many; SL_EINVAL for a mode other than SL_TEAM_ANY or
  * SL_TEAM_ALL. Reads only.
  */
-SL_API int sl_team_slots(sl_db *db, sl_team_slots **out, const sl_id *tenants, size_t n, sl_time from,
+SL_API int sl_team_slots(sl_db *db, sl_team_avail **out, const sl_id *tenants, size_t n, sl_time from,
                          sl_time to, int64_t duration, int32_t mode, sl_time now);
 
 /**
