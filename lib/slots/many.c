@@ -120,7 +120,7 @@ static int many_one(sl_db *db, many_build *b, size_t i, sl_id tenant, sl_time fr
 {
     sl__avail a;
     size_t cnt = 0;
-    int32_t *status = (int32_t *)(void *)(b->blk + b->l.status);
+    int32_t *status = (int32_t *)(void *)(b->blk + b->l.status); /* valid until the block grows */
     int rc = sl__avail_load(db, &a, tenant, from, to, duration, now, 0);
     if (rc == SL_ENOTFOUND || rc == SL_ETZ) {
         status[i] = rc;
@@ -139,6 +139,7 @@ static int many_one(sl_db *db, many_build *b, size_t i, sl_id tenant, sl_time fr
     if (rc != SL_OK)
         return sl__err(db, rc, "slot engine refused the input of tenant %lld (%s)", (long long)tenant,
                        sl_strerror(rc));
+    status = (int32_t *)(void *)(b->blk + b->l.status); /* the block may have moved */
     status[i] = SL_OK;
     b->n_slots += cnt;
     return SL_OK;
