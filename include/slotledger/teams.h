@@ -143,10 +143,13 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * regular session; a credit hold of `credits` on (chosen tenant, student)
  * when credits > 0). The tenant is chosen among those free at the start
  * by the fairness policy: fewest blocking sessions overlapping [start - 7
- * days, start + 7 days), then the lowest id. The choice, the check and the
- * write happen in one write transaction holding the writer locks of every
- * listed tenant (taken in ascending id order), so two concurrent calls
- * never book one tenant twice at one time and each sees the other's
+ * days, start + 7 days), then the lowest id (the list's order does not
+ * matter). The choice, the check and the write happen in one write
+ * transaction that excludes every other writer of every listed tenant (one
+ * tenant: its own lock; more: the store's write over every tenant,
+ * begin(0, 1) of sys/store.h -- SQLite's write lock, PostgreSQL's
+ * exclusive ALL advisory lock), so two concurrent calls never book one
+ * tenant twice at one time, never deadlock, and each sees the other's
  * booking when it counts sessions.
  * An idempotency key (optional) is looked up in every listed tenant
  * first: a replay returns the session booked the first time (replayed =
@@ -168,9 +171,9 @@ SL_API int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t 
  * Book [start, start + duration) for student with EVERY tenant of
  * tenants[0..n) (1 <= n <= SL_MAX_TEAM_BOOK): a collective lesson, all or
  * nothing. Each tenant's session passes that tenant's slot predicate (as
- * sl_book); the tenants' writer locks are taken in ascending id order in
- * one write transaction, so concurrent collective bookings never deadlock
- * and never leave a partial lesson. The sessions are linked by a series id
+ * sl_book), in one write transaction locked as for sl_book_any, so
+ * concurrent collective bookings never deadlock and never leave a partial
+ * lesson. The sessions are linked by a series id
  * (the id of tenants[0]'s session). Credits: ONE hold of `credits` on the
  * account (tenants[0], student) -- the first tenant as given is the one
  * the student pays -- carried by tenants[0]'s session (its hold_id and
