@@ -27,14 +27,7 @@ int sl__booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, int
     return SL_OK;
 }
 
-/* A booking request, for the differing-field message. */
-typedef struct book_req {
-    sl_id student;
-    sl_time start;
-    int64_t duration, credits;
-} book_req;
-
-static const char *session_differs(const void *req, const void *row)
+const char *sl__session_differs(const void *req, const void *row)
 {
     const book_req *r = req;
     const sl_session *orig = row;
@@ -61,7 +54,7 @@ static int key_lookup(sl_db *db, int *found, sl_session *orig, sl_id tenant, con
     if (!key)
         return SL_OK;
     q->key = key;
-    q->differs = session_differs;
+    q->differs = sl__session_differs;
     q->req = r;
     if ((rc = sl__idem_lookup(db, q, tenant)) != SL_OK)
         return rc;

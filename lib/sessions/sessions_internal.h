@@ -40,6 +40,17 @@ int sl__session_insert(sl_db *db, sl_session *s, sl_id tenant, sl_id student, sl
                        int64_t credits, int32_t kind, int32_t status, const char *key, const uint8_t hash[16],
                        sl_time now);
 
+/* A booking request, for the differing-field message of a key reused
+ * with another request (sl__idem's differs). */
+typedef struct book_req {
+    sl_id student;
+    sl_time start;
+    int64_t duration, credits;
+} book_req;
+/* The first field of req (a book_req) that differs from the session row:
+ * "student", "duration", "credits", "start" or "request" (book.c). */
+const char *sl__session_differs(const void *req, const void *row);
+
 /* Gives every session of s[0..n) the first one's id as series id and
  * writes them (book.c). */
 int sl__series_link(sl_db *db, sl_session *s, size_t n);

@@ -55,10 +55,8 @@ int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, size_t 
     size_t n_free = 0;
     int rc;
     SL__CLEAR_OUT(out);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "sl_free_at: db is NULL");
-    if (!out)
-        return sl__err(db, SL_EINVAL, "sl_free_at: out is NULL");
+    if ((rc = sl__team_out_check(db, "sl_free_at", out)) != SL_OK)
+        return rc;
     if ((rc = free_at_check(db, tenants, n, start, duration, now)) != SL_OK)
         return rc;
     /* One block: the struct, tenants, free (both at most n ids), status. */
@@ -96,33 +94,16 @@ out_free_block:
 
 /* ---- booking a team -------------------------------------------------------- */
 
-/* A team booking request, for the idempotency messages. */
-typedef struct team_req {
-    sl_id student;
-    sl_time start;
-    int64_t duration, credits;
-} team_req;
-
-static const char *team_differs(const void *req, const void *row)
-{
-    const team_req *r = req;
-    const sl_session *orig = row;
-    return orig->student != r->student                 ? "student"
-           : orig->end - orig->start != r->duration ? "duration"
-           : orig->start != r->start                 ? "start"
-                                                     : "credits or list of tenants";
-}
-
 /* The fingerprint of a team booking: the list (in its order), then the
  * booking's fields. */
-static void team_fingerprint(sl__idem *q, sl__op op, const sl_id *tenants, size_t n, const team_req *r,
+static void team_fingerprint(sl__idem *q, sl__op op, const sl_id *tenants, size_t n, const book_req *r,
                              const char *key)
 {
     sl__fp fp;
     memset(q, 0, sizeof(*q));
     q->op = op;
     q->key = key;
-    q->differs = team_differs;
+    q->differs = sl__session_differs;
     q->req = r;
     sl__fp_begin(&fp, op);
     sl__fp_i64(&fp, (int64_t)n);
@@ -157,6 +138,21 @@ static int team_tenants_exist(sl_db *db, const sl_id *tenants, size_t n, size_t 
         }
     }
     return SL_OK;
+}
+
+/* The first steps of a team booking `what` (op): the list (at most max
+ * tenants) and the key, the request's fingerprint into q, and the write
+ * transaction. */
+static int team_begin(sl_db *db, sl__idem *q, sl__op op, const char *what, const sl_id *tenants, size_t n,
+                      size_t max, const book_req *r, const char *key)
+{
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "%s: db is NULL", what);
+    if ((rc = sl__team_list_check(db, what, tenants, n, max)) != SL_OK || (rc = sl__key_check(db, key, 0)) != SL_OK)
+        return rc;
+    team_fingerprint(q, op, tenants, n, r, key);
+    return team_tx_begin(db, tenants, n);
 }
 
 typedef struct count_ctx {
@@ -232,19 +228,13 @@ static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t 
 int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_id student, sl_time start,
                 int64_t duration, int64_t credits, const char *key, sl_time now)
 {
-    team_req r = {student, start, duration, credits};
+    book_req r = {student, start, duration, credits};
     sl__idem q;
     sl_session s;
     size_t found = 0, chosen = n, bad = n;
     int rc, any_conflict = 0;
 
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "sl_book_any: db is NULL");
-    if ((rc = sl__team_list_check(db, "sl_book_any", tenants, n, SL_MAX_TEAM)) != SL_OK ||
-        (rc = sl__key_check(db, key, 0)) != SL_OK)
-        return rc;
-    team_fingerprint(&q, SL__OP_BOOK_ANY, tenants, n, &r, key);
-    if ((rc = team_tx_begin(db, tenants, n)) != SL_OK)
+    if ((rc = team_begin(db, &q, SL__OP_BOOK_ANY, "sl_book_any", tenants, n, SL_MAX_TEAM, &r, key)) != SL_OK)
         return rc;
     /* The key first: a replay names the tenant chosen the first time. */
     if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found)) != SL_OK)
@@ -278,7 +268,7 @@ out_end_tx:
 /* Checks and inserts the sessions of a collective booking (inside the
  * transaction); *failed receives the index of a tenant that refused. */
 static int book_all_write(sl_db *db, sl_session *made, size_t *failed, const sl_id *tenants, size_t n,
-                          const team_req *r, const sl__idem *q, const char *key, sl_time now)
+                          const book_req *r, const sl__idem *q, const char *key, sl_time now)
 {
     int rc;
     for (size_t i = 0; i < n; i++) {
@@ -304,20 +294,14 @@ int sl_book_all(sl_db *db, sl_session *out, size_t *failed_index, const sl_id *t
                 sl_time start, int64_t duration, int64_t credits, const char *key, sl_time now)
 {
     static _Thread_local sl_session made[SL_MAX_TEAM_BOOK];
-    team_req r = {student, start, duration, credits};
+    book_req r = {student, start, duration, credits};
     sl__idem q;
     size_t found = 0, failed = n;
     int rc;
 
     if (failed_index)
         *failed_index = n;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "sl_book_all: db is NULL");
-    if ((rc = sl__team_list_check(db, "sl_book_all", tenants, n, SL_MAX_TEAM_BOOK)) != SL_OK ||
-        (rc = sl__key_check(db, key, 0)) != SL_OK)
-        return rc;
-    team_fingerprint(&q, SL__OP_BOOK_ALL, tenants, n, &r, key);
-    if ((rc = team_tx_begin(db, tenants, n)) != SL_OK)
+    if ((rc = team_begin(db, &q, SL__OP_BOOK_ALL, "sl_book_all", tenants, n, SL_MAX_TEAM_BOOK, &r, key)) != SL_OK)
         return rc;
     if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found)) != SL_OK)
         goto out_end_tx;

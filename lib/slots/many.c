@@ -65,6 +65,15 @@ int sl__team_list_check(sl_db *db, const char *what, const sl_id *tenants, size_
     return rc;
 }
 
+int sl__team_out_check(sl_db *db, const char *what, const void *out)
+{
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "%s: db is NULL", what);
+    if (!out)
+        return sl__err(db, SL_EINVAL, "%s: out is NULL", what);
+    return SL_OK;
+}
+
 /* ---- sl_slots_many ------------------------------------------------------- */
 
 /* Byte offsets of the arrays after the struct in a result block. */
@@ -197,11 +206,10 @@ out_free_block:
 int sl_slots_many(sl_db *db, sl_many_slots **out, const sl_id *tenants, size_t n, sl_time from, sl_time to,
                   int64_t duration, sl_time now)
 {
+    int rc;
     SL__CLEAR_OUT(out);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "sl_slots_many: db is NULL");
-    if (!out)
-        return sl__err(db, SL_EINVAL, "sl_slots_many: out is NULL");
+    if ((rc = sl__team_out_check(db, "sl_slots_many", out)) != SL_OK)
+        return rc;
     return sl__slots_many(db, out, "sl_slots_many", tenants, n, from, to, duration, now);
 }
 
@@ -349,10 +357,8 @@ int sl_team_slots(sl_db *db, sl_team_avail **out, const sl_id *tenants, size_t n
     sl_many_slots *m = NULL;
     int rc;
     SL__CLEAR_OUT(out);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "sl_team_slots: db is NULL");
-    if (!out)
-        return sl__err(db, SL_EINVAL, "sl_team_slots: out is NULL");
+    if ((rc = sl__team_out_check(db, "sl_team_slots", out)) != SL_OK)
+        return rc;
     if (mode != SL_TEAM_ANY && mode != SL_TEAM_ALL)
         return sl__err(db, SL_EINVAL, "sl_team_slots: mode %d is neither SL_TEAM_ANY nor SL_TEAM_ALL", (int)mode);
     if ((rc = sl__slots_many(db, &m, "sl_team_slots", tenants, n, from, to, duration, now)) != SL_OK)

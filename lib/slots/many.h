@@ -12,6 +12,10 @@
  * call in the message. */
 int sl__team_list_check(sl_db *db, const char *what, const sl_id *tenants, size_t n, size_t max);
 
+/* The first checks of a read call `what`: db and out not NULL
+ * (SL_EINVAL with a message; db NULL records on the thread's slot). */
+int sl__team_out_check(sl_db *db, const char *what, const void *out);
+
 /* sl_slots_many after the NULL checks of db and out (`what` names the
  * call in messages): validates, reads, and sets *out. */
 int sl__slots_many(sl_db *db, sl_many_slots **out, const char *what, const sl_id *tenants, size_t n,
