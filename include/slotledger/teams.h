@@ -145,12 +145,13 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * by the fairness policy: fewest blocking sessions overlapping [start - 7
  * days, start + 7 days), then the lowest id (the list's order does not
  * matter). The choice, the check and the write happen in one write
- * transaction that excludes every other writer of every listed tenant (one
- * tenant: its own lock; more: the store's write over every tenant,
- * begin(0, 1) of sys/store.h -- SQLite's write lock, PostgreSQL's
- * exclusive ALL advisory lock), so two concurrent calls never book one
- * tenant twice at one time, never deadlock, and each sees the other's
- * booking when it counts sessions.
+ * transaction that excludes every other writer of every listed tenant,
+ * their locks taken in ascending id order (SQLite: the file's write lock;
+ * PostgreSQL: each tenant's advisory lock, through the store's
+ * lock_tenants; a store without that method: its write over every tenant,
+ * begin(0, 1) of sys/store.h, as also inside a group), so two concurrent
+ * calls never book one tenant twice at one time, never wait for each other
+ * in a cycle, and each sees the other's booking when it counts sessions.
  * An idempotency key (optional) is looked up in every listed tenant
  * first: a replay returns the session booked the first time (replayed =
  * 1), with the tenant chosen then, even if that tenant is busy now; the

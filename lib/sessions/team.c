@@ -118,12 +118,21 @@ static void team_fingerprint(sl__idem *q, sl__op op, const sl_id *tenants, size_
 }
 
 /* The write transaction of a team: it must exclude every other writer of
- * each listed tenant. One tenant: its own lock. More: begin(0, 1), the
- * store's write over every tenant (sys/store.h), which no two team calls
- * can take in conflicting orders. */
+ * each listed tenant. The locks are taken in ascending id order
+ * (sl__tx_begin_tenants), so that no two team calls wait for each other in
+ * a cycle. */
 static int team_tx_begin(sl_db *db, const sl_id *tenants, size_t n)
 {
-    return sl__tx_begin(db, n == 1 ? tenants[0] : 0, 1);
+    if (n == 1)
+        return sl__tx_begin(db, tenants[0], 1);
+    sl_id *sorted = malloc(n * sizeof(*sorted));
+    if (!sorted)
+        return sl__err(db, SL_ENOMEM, "out of memory sorting %zu tenants", n);
+    memcpy(sorted, tenants, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), sl__cmp_id);
+    int rc = sl__tx_begin_tenants(db, sorted, n);
+    free(sorted);
+    return rc;
 }
 
 /* Every listed tenant must exist (inside the transaction). */

@@ -14,7 +14,7 @@
 #include "avail.h"
 #include "many.h"
 
-static int cmp_id(const void *a, const void *b)
+int sl__cmp_id(const void *a, const void *b)
 {
     sl_id x = *(const sl_id *)a, y = *(const sl_id *)b;
     return (x > y) - (x < y);
@@ -51,7 +51,7 @@ int sl__team_list_check(sl_db *db, const char *what, const sl_id *tenants, size_
     if (!sorted)
         return sl__err(db, SL_ENOMEM, "out of memory checking a list of %zu tenants", n);
     memcpy(sorted, tenants, n * sizeof(*sorted));
-    qsort(sorted, n, sizeof(*sorted), cmp_id);
+    qsort(sorted, n, sizeof(*sorted), sl__cmp_id);
     int rc = SL_OK;
     for (size_t k = 1; k < n && rc == SL_OK; k++) {
         if (sorted[k] == sorted[k - 1]) {

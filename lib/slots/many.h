@@ -7,6 +7,9 @@
 
 #include "core/internal.h"
 
+/* qsort comparison of two sl_id, ascending. */
+int sl__cmp_id(const void *a, const void *b);
+
 /* Validates a list of tenants: not NULL, 1..max ids, each > 0, none twice.
  * SL_OK, or SL_EINVAL with a message naming the index. `what` names the
  * call in the message. */
