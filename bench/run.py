@@ -336,6 +336,40 @@ def write_figures(r, tab, data, quick):
 
 
 # ----------------------------------------------------------------------- main
+T_MANY_MS = 15.0       # sl_slots_many, 1,000 teachers x 14 days, SQLite
+T_MANY_RATIO = 0.5     # ... and at most half of 1,000 single sl_slots calls in the same run
+T_FREE_AT_MS = 2.0     # sl_free_at over 1,000 teachers, SQLite
+
+
+def team_figures(r, tab, data, teachers, quick):
+    """sl_slots_many, sl_free_at and team slots against single calls,
+    interleaved in one run of bench/bench_teams.c."""
+    d = r.run("bench_teams", "--teachers", teachers, "--db", os.path.join(data, "teams-%d.db" % teachers),
+              "--rounds", 10 if quick else 30, "--max-seconds", 10 if quick else 30)
+    target = teachers == 1000
+    load = [num(d, "loadavg_start"), num(d, "loadavg_end")]
+    p50 = num(d, "many_p50")
+    ratio = num(d, "ratio_many")
+    rec = tab.add("sl_slots_many 14d 60min", teachers, "sqlite", "ms", d, "many",
+                  target=T_MANY_MS if target else None,
+                  met=(p50 <= T_MANY_MS and ratio <= T_MANY_RATIO) if target and p50 is not None and ratio else None,
+                  ratio="%.2fx of %d single calls (CPU %.2fx)" % (ratio, teachers, num(d, "ratio_many_cpu", 0))
+                  if ratio else None, loadavg=load)
+    rec["target_text"] = "<= 15 ms and <= 0.5x singles" if target else None
+    tab.add("  %d single sl_slots calls" % teachers, teachers, "sqlite", "ms", d, "singles",
+            loadavg=load).update(target_text=None)
+    tab.add("  sl_slots_many CPU time per call", teachers, "sqlite", "ms", d, "many_cpu").update(target_text=None)
+    fp50 = num(d, "free_at_p50")
+    tab.add("sl_free_at", teachers, "sqlite", "ms", d, "free_at", target=T_FREE_AT_MS if target else None,
+            met=(fp50 <= T_FREE_AT_MS) if target and fp50 is not None else None,
+            loadavg=load).update(target_text="<= 2 ms" if target else None)
+    tab.add("  sl_free_at CPU time per call", teachers, "sqlite", "ms", d, "free_at_cpu").update(target_text=None)
+    n = int(num(d, "team_teachers", 0))
+    for mode in ("any", "all"):
+        tab.add("sl_team_slots %s-of" % mode, n, "sqlite", "ms", d, "team_" + mode,
+                note="Cal.com's aggregated availability: 2-3 ms per host").update(target_text=None)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("build", help="Meson build directory (with bench/ programs)")
@@ -497,6 +531,9 @@ def main():
 
     # 5b. The write targets: library and raw SQLite interleaved (bench_write).
     write_figures(r, tab, data, quick)
+
+    # 5c. Many teachers in one call (bench_teams): beside N single calls.
+    team_figures(r, tab, data, max(scales), quick)
 
     # 6. The Python binding over the C call.
     keep_db = os.path.join(data, "slots-%d.db" % scales[0])

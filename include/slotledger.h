@@ -17,6 +17,7 @@
 #include "slotledger/tenant.h"
 #include "slotledger/slots.h"
 #include "slotledger/sessions.h"
+#include "slotledger/teams.h"
 #include "slotledger/ics.h"
 #include "slotledger/ledger.h"
 #include "slotledger/postgres.h"

@@ -19,6 +19,8 @@ const char *sl__op_name(int op)
     case SL__OP_HOLD: return "hold";
     case SL__OP_CAPTURE: return "hold capture";
     case SL__OP_SESSION_CAPTURE: return "session's capture";
+    case SL__OP_BOOK_ANY: return "team booking (any)";
+    case SL__OP_BOOK_ALL: return "collective booking";
     default: return "request";
     }
 }

@@ -30,7 +30,9 @@ typedef enum sl__op {
     SL__OP_POST_MANY = 7,       /* one entry of sl_ledger_post_many */
     SL__OP_HOLD = 8,            /* sl_hold */
     SL__OP_CAPTURE = 9,         /* sl_hold_capture */
-    SL__OP_SESSION_CAPTURE = 10 /* the capture a session's transition makes ("sl:" key) */
+    SL__OP_SESSION_CAPTURE = 10, /* the capture a session's transition makes ("sl:" key) */
+    SL__OP_BOOK_ANY = 20,       /* sl_book_any (teams.h) */
+    SL__OP_BOOK_ALL = 21        /* each session of sl_book_all */
 } sl__op;
 /* sl_hold_release takes no key: it has no fingerprint and no tag. */
 

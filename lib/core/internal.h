@@ -53,6 +53,11 @@ void sl__tx_rollback(sl_db *db);
  *     out_end_tx:
  *         if ((rc = sl__tx_end(db, rc)) != SL_OK) return rc; */
 int sl__tx_end(sl_db *db, int rc);
+/* A write transaction that excludes every other writer of each of
+ * sorted[0..n) (ids ascending, distinct, n >= 1): begin(sorted[0], 1) and
+ * the store's lock_tenants for the rest, in ascending order; without that
+ * method, or inside a group, begin(0, 1) (every tenant). lib/store/store.c. */
+int sl__tx_begin_tenants(sl_db *db, const sl_id *sorted, size_t n);
 
 /* Groups (lib/core/group.c, lib/store/store.c). Inside an open group the
  * sl__tx_* helpers above open and close a savepoint of the group instead

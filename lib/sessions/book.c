@@ -11,8 +11,7 @@
 #include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
 
-/* Common argument checks of a booking. */
-static int booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, int64_t duration,
+int sl__booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, int64_t duration,
                          int64_t credits, sl_time now)
 {
     int rc;
@@ -28,14 +27,7 @@ static int booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, 
     return SL_OK;
 }
 
-/* A booking request, for the differing-field message. */
-typedef struct book_req {
-    sl_id student;
-    sl_time start;
-    int64_t duration, credits;
-} book_req;
-
-static const char *session_differs(const void *req, const void *row)
+const char *sl__session_differs(const void *req, const void *row)
 {
     const book_req *r = req;
     const sl_session *orig = row;
@@ -62,7 +54,7 @@ static int key_lookup(sl_db *db, int *found, sl_session *orig, sl_id tenant, con
     if (!key)
         return SL_OK;
     q->key = key;
-    q->differs = session_differs;
+    q->differs = sl__session_differs;
     q->req = r;
     if ((rc = sl__idem_lookup(db, q, tenant)) != SL_OK)
         return rc;
@@ -73,8 +65,7 @@ static int key_lookup(sl_db *db, int *found, sl_session *orig, sl_id tenant, con
     return SL_OK;
 }
 
-/* Builds and inserts one session (after its checks passed). */
-static int insert_session(sl_db *db, sl_session *s, sl_id tenant, sl_id student, sl_time start,
+int sl__session_insert(sl_db *db, sl_session *s, sl_id tenant, sl_id student, sl_time start,
                           int64_t duration, int64_t credits, int32_t kind, int32_t status, const char *key,
                           const uint8_t hash[16], sl_time now)
 {
@@ -141,7 +132,7 @@ static int book_single(sl_db *db, sl_session *out, sl__op op, sl_id tenant, sl_i
             *out = s;
         return sl__ok(db);
     }
-    if ((rc = booking_check(db, tenant, student, start, duration, credits, now)) != SL_OK)
+    if ((rc = sl__booking_check(db, tenant, student, start, duration, credits, now)) != SL_OK)
         goto out_end_tx;
     if (op == SL__OP_TRIAL) {
         if ((rc = sl__trial_check(db, tenant, student)) != SL_OK)
@@ -156,7 +147,7 @@ static int book_single(sl_db *db, sl_session *out, sl__op op, sl_id tenant, sl_i
     }
     int32_t kind = op == SL__OP_TRIAL ? SL_KIND_TRIAL : op == SL__OP_MANUAL ? SL_KIND_MANUAL : SL_KIND_REGULAR;
     int32_t status = op == SL__OP_MANUAL ? SL_STATUS_CONFIRMED : SL_STATUS_PENDING;
-    rc = insert_session(db, &s, tenant, student, start, duration, credits, kind, status, key, q.fp, now);
+    rc = sl__session_insert(db, &s, tenant, student, start, duration, credits, kind, status, key, q.fp, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -219,8 +210,7 @@ static int series_load(sl_db *db, series_ctx *c, sl_id tenant, sl_id series)
     return rc;
 }
 
-/* Gives every session of a batch the first one's id as series id. */
-static int series_link(sl_db *db, sl_session *s, size_t n)
+int sl__series_link(sl_db *db, sl_session *s, size_t n)
 {
     int rc;
     for (size_t i = 0; i < n; i++) {
@@ -304,15 +294,15 @@ int sl_book_many(sl_db *db, sl_session *out, size_t *failed_index, sl_id tenant,
         const sl_booking *b = &bookings[i];
         /* Earlier bookings of the batch are already in the transaction, so
          * the batch cannot conflict with itself either. */
-        if ((rc = booking_check(db, tenant, b->student, b->start, b->duration, b->credits, now)) != SL_OK ||
+        if ((rc = sl__booking_check(db, tenant, b->student, b->start, b->duration, b->credits, now)) != SL_OK ||
             (rc = sl__slot_check(db, tenant, b->start, b->duration, now, 0)) != SL_OK)
             goto out_rollback;
-        if ((rc = insert_session(db, &made[i], tenant, b->student, b->start, b->duration, b->credits,
+        if ((rc = sl__session_insert(db, &made[i], tenant, b->student, b->start, b->duration, b->credits,
                                  SL_KIND_REGULAR, SL_STATUS_PENDING, i == 0 ? key : NULL, q.fp, now)) != SL_OK)
             goto out_rollback;
     }
     i = n;
-    if ((rc = series_link(db, made, n)) != SL_OK)
+    if ((rc = sl__series_link(db, made, n)) != SL_OK)
         goto out_rollback;
     if ((rc = sl__tx_commit(db)) != SL_OK)
         return rc;
@@ -395,7 +385,7 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
         return rc;
     if (tenant > 0 && (rc = key_lookup(db, &found, &orig, tenant, key, &q, &r)) != SL_OK)
         goto out_end_tx;
-    if (!found && (rc = booking_check(db, tenant, student, first_start, duration, credits, now)) != SL_OK)
+    if (!found && (rc = sl__booking_check(db, tenant, student, first_start, duration, credits, now)) != SL_OK)
         goto out_end_tx;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
         goto out_end_tx;
@@ -429,13 +419,13 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
         }
         if (rc != SL_OK)
             goto out_end_tx;
-        if ((rc = insert_session(db, &made[booked], tenant, student, starts[k], duration, credits,
+        if ((rc = sl__session_insert(db, &made[booked], tenant, student, starts[k], duration, credits,
                                  SL_KIND_REGULAR, SL_STATUS_PENDING, booked == 0 ? key : NULL, q.fp, now)) != SL_OK)
             goto out_end_tx;
         booked++;
     }
     if (booked)
-        rc = series_link(db, made, booked);
+        rc = sl__series_link(db, made, booked);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;

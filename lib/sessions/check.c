@@ -70,14 +70,22 @@ static int conflict_message(sl_db *db, const sl__avail *a, sl_id tenant, sl_time
     return sl__err(db, SL_ECONFLICT, "slot %s conflicts with another session", slot);
 }
 
+int sl__slot_classify(sl_db *db, sl__avail *a, int *verdict, sl_id tenant, sl_time start, int64_t duration,
+                      sl_time now, sl_id exclude)
+{
+    int rc = sl__avail_load(db, a, tenant, start, start + 1, duration, now, exclude);
+    if (rc == SL_OK)
+        *verdict = sl__engine_check(a->days, a->n_days, a->busy, a->n_busy, &a->params, start);
+    return rc;
+}
+
 int sl__slot_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration, sl_time now, sl_id exclude)
 {
     sl__avail a;
     char slot[64];
-    int rc = sl__avail_load(db, &a, tenant, start, start + 1, duration, now, exclude);
-    if (rc != SL_OK)
-        return rc;
-    rc = sl__engine_check(a.days, a.n_days, a.busy, a.n_busy, &a.params, start);
+    int rc = SL_OK, load = sl__slot_classify(db, &a, &rc, tenant, start, duration, now, exclude);
+    if (load != SL_OK)
+        return load;
     if (rc == SL_OK)
         return SL_OK;
     if (rc == SL_ECONFLICT)

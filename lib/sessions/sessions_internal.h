@@ -19,6 +19,42 @@ int sl__slot_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration, sl_
  * Used where availability does not apply (restore). */
 int sl__footprint_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration, sl_id exclude);
 
+/* Loads tenant's inputs into *a (sl__avail_load) and, when that
+ * succeeds, puts the engine's verdict on start in *verdict: SL_OK (sl_slots
+ * lists it), SL_ECONFLICT or SL_EUNAVAILABLE (sl__engine_check), without a
+ * message. Returns the load's result (SL_ENOTFOUND, SL_ETZ, store errors,
+ * with their messages). The one predicate: sl__slot_check and sl_free_at
+ * both ask it. */
+int sl__slot_classify(sl_db *db, sl__avail *a, int *verdict, sl_id tenant, sl_time start, int64_t duration,
+                      sl_time now, sl_id exclude);
+
+/* Common argument checks of a booking (ids > 0, duration, times, credits
+ * 0..INT32_MAX): SL_OK or SL_EINVAL with a message (book.c). */
+int sl__booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, int64_t duration, int64_t credits,
+                      sl_time now);
+
+/* Builds and inserts one session after its checks passed, placing the
+ * credit hold on (tenant, student) first when credits > 0 and the kind is
+ * not a trial; key (may be NULL) and hash are stored with it (book.c). */
+int sl__session_insert(sl_db *db, sl_session *s, sl_id tenant, sl_id student, sl_time start, int64_t duration,
+                       int64_t credits, int32_t kind, int32_t status, const char *key, const uint8_t hash[16],
+                       sl_time now);
+
+/* A booking request, for the differing-field message of a key reused
+ * with another request (sl__idem's differs). */
+typedef struct book_req {
+    sl_id student;
+    sl_time start;
+    int64_t duration, credits;
+} book_req;
+/* The first field of req (a book_req) that differs from the session row:
+ * "student", "duration", "credits", "start" or "request" (book.c). */
+const char *sl__session_differs(const void *req, const void *row);
+
+/* Gives every session of s[0..n) the first one's id as series id and
+ * writes them (book.c). */
+int sl__series_link(sl_db *db, sl_session *s, size_t n);
+
 /* Reads a live session of tenant (SL_ENOTFOUND + message otherwise). */
 int sl__session_load(sl_db *db, sl_session *s, sl_id tenant, sl_id id, int include_deleted);
 

@@ -65,6 +65,12 @@ typedef struct sl__avail {
 int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time to,
                    int64_t duration, sl_time now, sl_id exclude);
 
+/* Validates a slot query (tenant > 0, duration, times, from <= to) and
+ * clamps `to` to from + SL_MAX_RANGE_DAYS, setting SL_SLOTS_CLAMPED in
+ * *flags; SL_OK or SL_EINVAL with a message (lib/slots/slots.c). */
+int sl__slots_query_check(sl_db *db, sl_id tenant, sl_time from, sl_time *to, int64_t duration, sl_time now,
+                          uint32_t *flags);
+
 /* Validates a duration (SL_EINVAL with a message). */
 int sl__check_duration(sl_db *db, int64_t duration);
 

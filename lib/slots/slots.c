@@ -10,8 +10,7 @@
 
 #define RANGE_MAX ((sl_time)SL_MAX_RANGE_DAYS * 86400)
 
-/* Validates the query and clamps `to`; returns SL_OK or SL_EINVAL. */
-static int query_check(sl_db *db, sl_id tenant, sl_time from, sl_time *to, int64_t duration,
+int sl__slots_query_check(sl_db *db, sl_id tenant, sl_time from, sl_time *to, int64_t duration,
                        sl_time now, uint32_t *flags)
 {
     int rc;
@@ -39,7 +38,7 @@ static int slots_load(sl_db *db, sl__avail *a, uint32_t *flags_out, sl_id tenant
     uint32_t flags = 0;
     int rc;
 
-    if ((rc = query_check(db, tenant, from, &to, duration, now, &flags)) != SL_OK)
+    if ((rc = sl__slots_query_check(db, tenant, from, &to, duration, now, &flags)) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;

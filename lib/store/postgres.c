@@ -61,6 +61,7 @@
  * (the test-only switch) nothing is held back or read ahead.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,8 @@ static const query queries[PQ_COUNT] = {
     [PQ_IDS] = {"II", "SELECT nextval(('sl_ids_' || $1)::regclass) FROM generate_series(1, $2)"},
     /* read ahead with an account in a write transaction: $1 tenant, $2 account */
     [PQ_HOLDS_ACTIVE] = {"II", "SELECT " HOLD_COLS " FROM holds WHERE tenant = $1 AND account = $2 AND status = 1"},
+    /* lock_tenants: one more tenant's writer lock ($1 the folded id). */
+    [PQ_LOCK_TENANT] = {"I", "SELECT pg_advisory_xact_lock(" LOCK_TENANT ", $1::int4)"},
 };
 
 const char *sl__pg_query(int i, const char **types)
@@ -1066,11 +1069,17 @@ static PGresult *exec_end(pg_store *s, const char *sql)
     return PQexec(s->conn, sql);
 }
 
+/* A tenant id folded to the 32 bits of its advisory lock key. */
+static int32_t fold_tenant(sl_id tenant)
+{
+    uint64_t u = (uint64_t)tenant;
+    return (int32_t)(uint32_t)(u ^ (u >> 32));
+}
+
 /* The advisory locks a write of tenant takes (none for reads). */
 static void set_lock(pg_store *s, sl_id tenant, int write)
 {
-    uint64_t u = (uint64_t)tenant;
-    int32_t folded = (int32_t)(uint32_t)(u ^ (u >> 32));
+    int32_t folded = fold_tenant(tenant);
     if (!write || s->no_advisory)
         s->lock_sql[0] = '\0';
     else if (tenant == 0)
@@ -1100,6 +1109,38 @@ static int pg_begin(sl_store *st, sl_id tenant, int write)
     set_lock(s, tenant, write);
     s->begin_pending = 1;
     return SL_OK;
+}
+
+/* lock_tenants (sys/store.h): the writer locks of more tenants, in the
+ * order given, after the transaction's own (the pending BEGIN and its lock
+ * go first in the same pipeline): one round trip. Ids above 2^31 fold, so
+ * two team calls could then meet in another order: the server reports
+ * that deadlock (40P01, SL_EBUSY) and one retries. */
+static int pg_lock_tenants(sl_store *st, const sl_id *tenants, size_t n)
+{
+    pg_store *s = P(st);
+    if (s->no_advisory || n == 0)
+        return SL_OK;
+    if (n > INT_MAX)
+        return sl_store_error(st, SL_EINVAL, "postgres: lock_tenants: too many tenants");
+    pg_call *calls = calloc(n, sizeof(*calls));
+    pg_params *p = calloc(n, sizeof(*p));
+    int rc;
+    if (!calls || !p) {
+        rc = sl_store_error(st, SL_ENOMEM, "postgres: out of memory locking tenants");
+        goto out_free;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sl__pg_p_i64(&p[i], fold_tenant(tenants[i]));
+        calls[i] = (pg_call){PQ_LOCK_TENANT, &p[i], NULL};
+    }
+    rc = run_calls(s, calls, (int)n, "taking the locks of a team's tenants");
+    for (size_t i = 0; i < n; i++)
+        PQclear(calls[i].r);
+out_free:
+    free(calls);
+    free(p);
+    return rc;
 }
 
 /* Sends COMMIT: one round trip. */
@@ -1517,6 +1558,7 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     SL__SET_METHODS(&s->base, SL__MAIN_METHODS, pg);
     sl__pg_schedule_methods(&s->base);
     sl__pg_ledger_methods(&s->base);
+    s->base.lock_tenants = pg_lock_tenants;
     *out = &s->base;
     return SL_OK;
 

@@ -81,6 +81,7 @@ enum {
     PQ_HOLDS_TENANT,
     PQ_IDS,
     PQ_HOLDS_ACTIVE,
+    PQ_LOCK_TENANT,
     PQ_COUNT
 };
 

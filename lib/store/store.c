@@ -262,6 +262,22 @@ int sl__tx_begin(sl_db *db, sl_id tenant, int write)
     return SL_OK;
 }
 
+int sl__tx_begin_tenants(sl_db *db, const sl_id *sorted, size_t n)
+{
+    if (n == 1)
+        return sl__tx_begin(db, sorted[0], 1);
+    if (db->group != SL__GROUP_NONE || !HAS_V3(ST(db), lock_tenants))
+        return sl__tx_begin(db, 0, 1);
+    int rc = sl__tx_begin(db, sorted[0], 1);
+    if (rc != SL_OK)
+        return rc;
+    unsigned long seq = db->err_seq;
+    rc = store_rc(db, seq, ST(db)->lock_tenants(ST(db), sorted + 1, n - 1), "locking the tenants of a team");
+    if (rc != SL_OK)
+        sl__tx_rollback(db);
+    return rc;
+}
+
 /* Inside a group: closes the call's savepoint. A lock failure during the
  * call (group_busy) makes even a kept call fail: its caller gives up on
  * the group. */

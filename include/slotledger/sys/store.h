@@ -281,6 +281,18 @@ struct sl_store {
      * (keep = 0; the group goes on). When this fails the core gives up on
      * the group (group_rollback). */
     int (*savepoint_end)(sl_store *st, int keep);
+
+    /* ---- version 3: teams (sl_book_any, sl_book_all; slotledger/teams.h) */
+
+    /** may: inside a write transaction begun with begin(tenant, 1) (never
+     * inside a group), also take the writer locks of tenants[0..n) -- ids
+     * ascending, distinct, each above the transaction's own tenant -- in
+     * that order, held until the transaction ends: every other writer of
+     * those tenants then waits as for begin. Lock waits that time out are
+     * SL_EBUSY. NULL: the core takes begin(0, 1) instead, which excludes
+     * every writer (what a store whose begin locks more than the tenant,
+     * as SQLite's and the memory store's, gives anyway). */
+    int (*lock_tenants)(sl_store *st, const sl_id *tenants, size_t n);
 };
 
 /** Scan flag: only live sessions whose status is in the scan's status set,

@@ -1,0 +1,341 @@
+/*
+ * lib/sessions/team.c - who is free at one time (sl_free_at) and booking
+ * a team (sl_book_any, sl_book_all). Every per-tenant answer is the one
+ * slot predicate (sl__slot_classify / sl__slot_check, shared with sl_slots
+ * and sl_book); this file only adds the list, the choice and the locks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/idem.h"
+#include "sessions_internal.h"
+#include "slots/many.h"
+
+/* Half of the window of the fairness count: sessions overlapping
+ * [start - 7 days, start + 7 days) (teams.h). */
+#define FAIR_HALF ((sl_time)7 * 86400)
+
+/* ---- sl_free_at ---------------------------------------------------------- */
+
+static int free_at_check(sl_db *db, const sl_id *tenants, size_t n, sl_time start, int64_t duration, sl_time now)
+{
+    int rc;
+    if ((rc = sl__team_list_check(db, "sl_free_at", tenants, n, SL_MAX_TEAM)) != SL_OK ||
+        (rc = sl__check_duration(db, duration)) != SL_OK || (rc = sl__check_time(db, "start", start)) != SL_OK ||
+        (rc = sl__check_time(db, "end", start + duration)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
+    return SL_OK;
+}
+
+/* Inside a transaction: status[i] for every tenant; SL_OK or a store error. */
+static int free_at_fill(sl_db *db, int32_t *status, const sl_id *tenants, size_t n, sl_time start,
+                        int64_t duration, sl_time now, size_t *n_free)
+{
+    *n_free = 0;
+    for (size_t i = 0; i < n; i++) {
+        sl__avail a;
+        int verdict = SL_OK, rc = sl__slot_classify(db, &a, &verdict, tenants[i], start, duration, now, 0);
+        if (rc == SL_ENOTFOUND || rc == SL_ETZ)
+            verdict = rc;
+        else if (rc != SL_OK)
+            return rc;
+        else if (verdict != SL_OK && verdict != SL_ECONFLICT && verdict != SL_EUNAVAILABLE)
+            return sl__err(db, verdict, "slot engine refused the input of tenant %lld (%s)",
+                           (long long)tenants[i], sl_strerror(verdict));
+        status[i] = verdict;
+        *n_free += verdict == SL_OK;
+    }
+    return SL_OK;
+}
+
+int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, size_t n, sl_time start,
+               int64_t duration, sl_time now)
+{
+    size_t n_free = 0;
+    int rc;
+    SL__CLEAR_OUT(out);
+    if ((rc = sl__team_out_check(db, "sl_free_at", out)) != SL_OK)
+        return rc;
+    if ((rc = free_at_check(db, tenants, n, start, duration, now)) != SL_OK)
+        return rc;
+    /* One block: the struct, tenants, free (both at most n ids), status. */
+    size_t at_t = sl__align8(sizeof(sl_free_at_result)), at_free = at_t + n * sizeof(sl_id),
+           at_status = at_free + n * sizeof(sl_id);
+    unsigned char *blk = calloc(1, at_status + n * sizeof(int32_t));
+    if (!blk)
+        return sl__err(db, SL_ENOMEM, "out of memory for the answers of %zu tenants", n);
+    sl_free_at_result *r = (sl_free_at_result *)(void *)blk;
+    sl_id *t = (sl_id *)(void *)(blk + at_t), *fr = (sl_id *)(void *)(blk + at_free);
+    int32_t *status = (int32_t *)(void *)(blk + at_status);
+    if ((rc = sl__tx_begin(db, tenants[0], 0)) != SL_OK)
+        goto out_free_block;
+    rc = free_at_fill(db, status, tenants, n, start, duration, now, &n_free);
+    sl__tx_rollback(db); /* read-only */
+    if (rc != SL_OK)
+        goto out_free_block;
+    memcpy(t, tenants, n * sizeof(*t));
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (status[i] == SL_OK)
+            fr[k++] = tenants[i];
+    r->version = SL_FREE_AT_VERSION;
+    r->n_tenants = n;
+    r->n_free = n_free;
+    r->tenants = t;
+    r->status = status;
+    r->free = n_free ? fr : NULL;
+    *out = r;
+    return sl__ok(db);
+
+out_free_block:
+    free(blk);
+    return rc;
+}
+
+/* ---- booking a team -------------------------------------------------------- */
+
+/* The fingerprint of a team booking: the list (in its order), then the
+ * booking's fields. */
+static void team_fingerprint(sl__idem *q, sl__op op, const sl_id *tenants, size_t n, const book_req *r,
+                             const char *key)
+{
+    sl__fp fp;
+    memset(q, 0, sizeof(*q));
+    q->op = op;
+    q->key = key;
+    q->differs = sl__session_differs;
+    q->req = r;
+    sl__fp_begin(&fp, op);
+    sl__fp_i64(&fp, (int64_t)n);
+    for (size_t i = 0; i < n; i++)
+        sl__fp_i64(&fp, tenants[i]);
+    sl__fp_i64(&fp, r->student);
+    sl__fp_i64(&fp, r->start);
+    sl__fp_i64(&fp, r->duration);
+    sl__fp_i64(&fp, r->credits);
+    sl__fp_end(&fp, q->fp);
+    /* q->legacy stays zero: these kinds were tagged from the start. */
+}
+
+/* The write transaction of a team: it must exclude every other writer of
+ * each listed tenant. The locks are taken in ascending id order
+ * (sl__tx_begin_tenants), so that no two team calls wait for each other in
+ * a cycle. */
+static int team_tx_begin(sl_db *db, const sl_id *tenants, size_t n)
+{
+    if (n == 1)
+        return sl__tx_begin(db, tenants[0], 1);
+    sl_id *sorted = malloc(n * sizeof(*sorted));
+    if (!sorted)
+        return sl__err(db, SL_ENOMEM, "out of memory sorting %zu tenants", n);
+    memcpy(sorted, tenants, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), sl__cmp_id);
+    int rc = sl__tx_begin_tenants(db, sorted, n);
+    free(sorted);
+    return rc;
+}
+
+/* Every listed tenant must exist (inside the transaction). */
+static int team_tenants_exist(sl_db *db, const sl_id *tenants, size_t n, size_t *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        sl_tenant t;
+        int rc = sl__tenant_load(db, &t, tenants[i]);
+        if (rc != SL_OK) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return SL_OK;
+}
+
+/* The first steps of a team booking `what` (op): the list (at most max
+ * tenants) and the key, the request's fingerprint into q, and the write
+ * transaction. */
+static int team_begin(sl_db *db, sl__idem *q, sl__op op, const char *what, const sl_id *tenants, size_t n,
+                      size_t max, const book_req *r, const char *key)
+{
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "%s: db is NULL", what);
+    if ((rc = sl__team_list_check(db, what, tenants, n, max)) != SL_OK || (rc = sl__key_check(db, key, 0)) != SL_OK)
+        return rc;
+    team_fingerprint(q, op, tenants, n, r, key);
+    return team_tx_begin(db, tenants, n);
+}
+
+typedef struct count_ctx {
+    size_t n;
+} count_ctx;
+
+static int count_session(void *ctx, const sl_session *s)
+{
+    (void)s;
+    ((count_ctx *)ctx)->n++;
+    return 0;
+}
+
+/* The fairness choice of sl_book_any among the tenants free at start:
+ * fewest blocking sessions around it, then lowest id. *chosen = n when no
+ * tenant is free; *any_conflict says whether one had the start but was
+ * taken. */
+static int choose_tenant(sl_db *db, size_t *chosen, int *any_conflict, const sl_id *tenants, size_t n,
+                         sl_time start, int64_t duration, sl_time now)
+{
+    size_t best_count = 0;
+    *chosen = n;
+    *any_conflict = 0;
+    for (size_t i = 0; i < n; i++) {
+        sl__avail a;
+        int verdict = SL_OK, rc = sl__slot_classify(db, &a, &verdict, tenants[i], start, duration, now, 0);
+        if (rc != SL_OK)
+            return rc;
+        *any_conflict |= verdict == SL_ECONFLICT;
+        if (verdict != SL_OK)
+            continue;
+        count_ctx c = {0};
+        if ((rc = sl__st_sessions_scan(db, tenants[i], start - FAIR_HALF, start + FAIR_HALF,
+                                       sl__blocking_scan() | SL_SCAN_TIMES_ONLY, count_session, &c)) != SL_OK)
+            return rc;
+        if (*chosen == n || c.n < best_count || (c.n == best_count && tenants[i] < tenants[*chosen])) {
+            *chosen = i;
+            best_count = c.n;
+        }
+    }
+    return SL_OK;
+}
+
+static int none_free(sl_db *db, int any_conflict, size_t n, sl_time start, int64_t duration)
+{
+    char slot[64];
+    sl__slot_text(slot, sizeof(slot), start, start + duration);
+    if (any_conflict)
+        return sl__err(db, SL_ECONFLICT, "slot %s is taken for every one of the %zu tenants that offer it", slot, n);
+    return sl__err(db, SL_EUNAVAILABLE, "none of the %zu tenants offers slot %s (availability, grid, notice or "
+                   "horizon)", n, slot);
+}
+
+/* The key of a team booking, looked up in every listed tenant: *found
+ * counts the tenants where it is a replay of this request (their sessions
+ * into out[i] when out is not NULL, else into *one). */
+static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t n, sl_session *out,
+                           sl_session *one, size_t *found)
+{
+    *found = 0;
+    for (size_t i = 0; q->key && i < n; i++) {
+        int rc = sl__idem_lookup(db, q, tenants[i]);
+        if (rc != SL_OK)
+            return rc;
+        if (q->found != SL__IDEM_SESSION)
+            continue;
+        (*found)++;
+        *(out ? &out[i] : one) = q->session;
+    }
+    return SL_OK;
+}
+
+int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_id student, sl_time start,
+                int64_t duration, int64_t credits, const char *key, sl_time now)
+{
+    book_req r = {student, start, duration, credits};
+    sl__idem q;
+    sl_session s;
+    size_t found = 0, chosen = n, bad = n;
+    int rc, any_conflict = 0;
+
+    if ((rc = team_begin(db, &q, SL__OP_BOOK_ANY, "sl_book_any", tenants, n, SL_MAX_TEAM, &r, key)) != SL_OK)
+        return rc;
+    /* The key first: a replay names the tenant chosen the first time. */
+    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found)) != SL_OK)
+        goto out_end_tx;
+    if (found) {
+        sl__tx_rollback(db);
+        if (out)
+            *out = s;
+        return sl__ok(db);
+    }
+    if ((rc = sl__booking_check(db, tenants[0], student, start, duration, credits, now)) != SL_OK)
+        goto out_end_tx;
+    if ((rc = team_tenants_exist(db, tenants, n, &bad)) != SL_OK)
+        goto out_end_tx;
+    if ((rc = choose_tenant(db, &chosen, &any_conflict, tenants, n, start, duration, now)) != SL_OK)
+        goto out_end_tx;
+    if (chosen == n) {
+        rc = none_free(db, any_conflict, n, start, duration);
+        goto out_end_tx;
+    }
+    rc = sl__session_insert(db, &s, tenants[chosen], student, start, duration, credits, SL_KIND_REGULAR,
+                            SL_STATUS_PENDING, key, q.fp, now);
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
+        return rc;
+    if (out)
+        *out = s;
+    return sl__ok(db);
+}
+
+/* Checks and inserts the sessions of a collective booking (inside the
+ * transaction); *failed receives the index of a tenant that refused. */
+static int book_all_write(sl_db *db, sl_session *made, size_t *failed, const sl_id *tenants, size_t n,
+                          const book_req *r, const sl__idem *q, const char *key, sl_time now)
+{
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = sl__slot_check(db, tenants[i], r->start, r->duration, now, 0)) != SL_OK) {
+            *failed = i;
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        /* One hold, on the first tenant's account: tenants[0]'s session
+         * carries it and the credits; the others carry none. */
+        if ((rc = sl__session_insert(db, &made[i], tenants[i], r->student, r->start, r->duration,
+                                     i == 0 ? r->credits : 0, SL_KIND_REGULAR, SL_STATUS_PENDING, key, q->fp,
+                                     now)) != SL_OK) {
+            *failed = i;
+            return rc;
+        }
+    }
+    return sl__series_link(db, made, n);
+}
+
+int sl_book_all(sl_db *db, sl_session *out, size_t *failed_index, const sl_id *tenants, size_t n, sl_id student,
+                sl_time start, int64_t duration, int64_t credits, const char *key, sl_time now)
+{
+    static _Thread_local sl_session made[SL_MAX_TEAM_BOOK];
+    book_req r = {student, start, duration, credits};
+    sl__idem q;
+    size_t found = 0, failed = n;
+    int rc;
+
+    if (failed_index)
+        *failed_index = n;
+    if ((rc = team_begin(db, &q, SL__OP_BOOK_ALL, "sl_book_all", tenants, n, SL_MAX_TEAM_BOOK, &r, key)) != SL_OK)
+        return rc;
+    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found)) != SL_OK)
+        goto out_end_tx;
+    if (found == n) {
+        sl__tx_rollback(db);
+        if (out)
+            memcpy(out, made, n * sizeof(*out));
+        return sl__ok(db);
+    }
+    if (found) {
+        rc = sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" names a collective booking of %zu of these %zu "
+                     "tenants only", key, found, n);
+        goto out_end_tx;
+    }
+    if ((rc = sl__booking_check(db, tenants[0], student, start, duration, credits, now)) != SL_OK ||
+        (rc = team_tenants_exist(db, tenants, n, &failed)) != SL_OK)
+        goto out_end_tx;
+    rc = book_all_write(db, made, &failed, tenants, n, &r, &q, key, now);
+out_end_tx:
+    if ((rc = sl__tx_end(db, rc)) != SL_OK) {
+        if (failed_index)
+            *failed_index = failed;
+        return rc;
+    }
+    if (out)
+        memcpy(out, made, n * sizeof(*out));
+    return sl__ok(db);
+}
