@@ -121,8 +121,8 @@ def _datetimes(flat) -> list:
 def slot_list(flat: SlotArray) -> SlotList:
     """A SlotArray as Database.slots returns it: a SlotList of (start, end)
     aware UTC datetimes with the same clamped flag."""
-    times = _datetimes(flat)
-    out = SlotList(zip(times[0::2], times[1::2]))
+    times = iter(_datetimes(flat))
+    out = SlotList(zip(times, times))
     out.clamped = flat.clamped
     return out
 
