@@ -5,7 +5,7 @@
 //
 //   node bench/bindings_bench.mjs DB TEACHER FROM TO DURATION NOW
 //
-// Prints "ready", then reads "epoch N" or "object N" per line and prints
+// Prints "ready", then reads "call N", "epoch N" or "object N" per line and prints
 // "CPU_NS WALL_NS SLOTS" for N calls (process CPU time, from
 // process.cpuUsage, and wall-clock time of the block; the slots of the last
 // call). SLOTLEDGER_LIB names the library to load.
@@ -21,7 +21,16 @@ const start = new Date(Number(from) * 1000);
 const end = new Date(Number(to) * 1000);
 const opts = { duration: Number(duration), now: new Date(Number(now) * 1000) };
 const tenant = Number(teacher);
+// The floor of any koffi binding: the bare sl_slots call, arguments
+// converted once, into one buffer (lib/ffi.js's declaration).
+const { C } = require('../bindings/node/lib/ffi');
+const handle = db[Object.getOwnPropertySymbols(Object.getPrototypeOf(db)).find((s) => String(s).includes('handleOf'))]();
+const buf = Buffer.alloc(1024 * 16);
+const count = [0];
+const flags = [0];
+const raw = [tenant, Number(from), Number(to), Number(duration), Number(now)];
 const calls = {
+    call: () => (C.sl_slots(handle, buf, 1024, count, flags, ...raw), Number(count[0])),
     epoch: () => db.slotsEpoch(tenant, start, end, opts).length / 2,
     object: () => db.slots(tenant, start, end, opts).length,
 };

@@ -19,7 +19,7 @@ from typing import Optional
 from . import _lib
 from ._lib import lib as _L
 from ._types import Span
-from .errors import RangeError
+from .errors import CODES
 from .records import SlotList
 from ._convert import _int, _now_in, _span_in, _time_in, _time_out
 
@@ -28,6 +28,8 @@ __all__ = ["SlotArray", "EpochMixin"]
 _ITEM = ctypes.sizeof(_lib.SLInterval)      # 16: two int64
 _CAP = 1024                                 # slots in a thread's reusable buffer
 _tls = threading.local()
+_ERANGE = CODES["SL_ERANGE"]
+_CLAMPED = _lib.SL_SLOTS_CLAMPED
 
 
 class SlotArray(array):
@@ -37,11 +39,19 @@ class SlotArray(array):
     slots. ``clamped`` is True when the library cut the query range to 14
     days. It is the C library's own layout, copied once."""
 
-    clamped = False
+    clamped = False   # set on the instance only when True
+
+
+# sl_slots without the errcheck hook (one Python call less on the hot
+# path); a failure raises what the hooked function raises.
+_sl_slots = _L["sl_slots"]
+_sl_slots.argtypes = _L.sl_slots.argtypes
+_sl_slots.restype = _L.sl_slots.restype
+_raise_for = _L.sl_slots.errcheck
 
 
 def _buffer():
-    """This thread's reusable result buffer: (bytearray, its pointer as
+    """This thread's reusable result buffer: (a memoryview of its bytes, its pointer as
     sl_interval *, count, flags and their byref()s). Per thread, so that
     two Databases used from two threads never share it."""
     b = getattr(_tls, "slots", None)
@@ -65,14 +75,15 @@ def _slots_packed(db, tenant, start, end, duration, now) -> SlotArray:
         h = db._handle()
         n.value = 0
         flags.value = 0
-        try:
-            _L.sl_slots(h, ptr, _CAP, n_ref, flags_ref, *args)
+        rc = _sl_slots(h, ptr, _CAP, n_ref, flags_ref, *args)
+        if rc >= 0:
             out.frombytes(view[:n.value * _ITEM])
-        except RangeError:
-            if n.value <= _CAP:
-                raise
+        elif rc == _ERANGE and n.value > _CAP:
             _slots_alloc_into(out, h, flags_ref, args)
-    out.clamped = bool(flags.value & _lib.SL_SLOTS_CLAMPED)
+        else:
+            _raise_for(rc, _sl_slots, (h,))
+    if flags.value & _CLAMPED:
+        out.clamped = True
     return out
 
 
@@ -107,15 +118,15 @@ def _datetime(t):
 def _datetimes(flat) -> list:
     """The aware UTC datetimes of the Unix seconds in flat, in order."""
     cache = _instants
-    get = cache.get
-    times = list(map(get, flat))
-    if None in times:
-        if len(cache) >= _INSTANTS_MAX:
-            cache.clear()
-        for t in {t for t in flat if t not in cache}:
-            cache[t] = _datetime(t)
-        times = list(map(get, flat))
-    return times
+    try:
+        return list(map(cache.__getitem__, flat))   # every instant seen before
+    except KeyError:
+        pass
+    if len(cache) >= _INSTANTS_MAX:
+        cache.clear()
+    for t in set(flat).difference(cache):
+        cache[t] = _datetime(t)
+    return list(map(cache.__getitem__, flat))
 
 
 def slot_list(flat: SlotArray) -> SlotList:
