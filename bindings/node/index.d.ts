@@ -62,6 +62,13 @@ export interface SlotList extends Array<Slot> {
     total: number;
     truncated: boolean;
 }
+/** Slots as Unix milliseconds (UTC) in flat (start, end) pairs:
+ * [start0, end0, start1, end1, ...], no object per slot (slotsEpoch). */
+export interface EpochSlots extends Float64Array {
+    clamped: boolean;
+    total: number;
+    truncated: boolean;
+}
 
 export interface BookingInput extends Clock {
     student: Int;
@@ -171,6 +178,8 @@ export interface DatabaseMethods {
     overrides(tenant: Int, from: CivilDate, to: CivilDate, opts?: ReadOptions): Override[];
 
     slots(tenant: Int, start: Date, end: Date, opts: Clock & { duration: Duration; limit?: number }): SlotList;
+    /** slots() as one Float64Array of Unix ms, flat (start, end) pairs. */
+    slotsEpoch(tenant: Int, start: Date, end: Date, opts: Clock & { duration: Duration; limit?: number }): EpochSlots;
 
     book(tenant: Int, req: BookingInput): Session;
     bookMany(tenant: Int, bookings: Omit<BookingInput, 'key' | 'now'>[], opts?: Clock & { key?: string | null }): Session[];
@@ -261,10 +270,13 @@ export const codes: Readonly<Record<string, number>>;
 
 export function webhookVerify(secret: Buffer | Uint8Array | string, header: string, payload: Buffer | Uint8Array | string,
     opts?: Clock & { tolerance?: Duration }): true;
-export function engineSlots(avail: Slot[], busy: Slot[], params: {
+export interface EngineParams {
     duration: Duration; step?: Duration; bufferBefore?: Duration; bufferAfter?: Duration;
     from: Date; to: Date; earliest?: Date; horizon?: Date | null; limit?: number;
-}): Slot[];
+}
+export function engineSlots(avail: Slot[], busy: Slot[], params: EngineParams): Slot[];
+/** engineSlots() as one Float64Array of Unix ms, flat (start, end) pairs. */
+export function engineSlotsEpoch(avail: Slot[], busy: Slot[], params: EngineParams): Float64Array;
 export function checkZone(zone: string): true;
 export function utcOffset(zone: string, date: Date): number;
 export function utcToLocal(zone: string, date: Date): LocalTimeOut;

@@ -31,7 +31,7 @@ const {
     dateFromCivil, dateToCivil, weekday, dateOfTime, formatTime, parseTime, formatDate, parseDate,
 } = require('./lib/civil');
 const {
-    webhookVerify, engineSlots, version, versionNumber, strerror, errorMin, codeDescription,
+    webhookVerify, engineSlots, engineSlotsEpoch, version, versionNumber, strerror, errorMin, codeDescription,
 } = require('./lib/functions');
 
 const {
@@ -66,7 +66,7 @@ module.exports = {
     Misuse: E.Misuse,
     codes: Object.freeze({ ...CODES }),
     // module functions
-    webhookVerify, engineSlots,
+    webhookVerify, engineSlots, engineSlotsEpoch,
     checkZone, utcOffset, utcToLocal, localToUtc,
     dateFromCivil, dateToCivil, weekday, dateOfTime, formatTime, parseTime, formatDate, parseDate,
     version, versionNumber, strerror, errorMin, codeDescription,

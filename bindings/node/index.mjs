@@ -12,7 +12,7 @@ export const {
     Hold, Account, Error, SlotledgerError, InvalidArgument, NoMemory, NotFound, Conflict,
     Unavailable, OutOfRange, RangeErrorSl, TimeZoneError, IdempotencyMismatch, InsufficientCredits,
     StateError, Expired, Busy, StoreError, TamperError, AlreadyExists, Misuse, codes, webhookVerify,
-    engineSlots, checkZone, utcOffset, utcToLocal, localToUtc, dateFromCivil, dateToCivil, weekday,
+    engineSlots, engineSlotsEpoch, checkZone, utcOffset, utcToLocal, localToUtc, dateFromCivil, dateToCivil, weekday,
     dateOfTime, formatTime, parseTime, formatDate, parseDate, version, versionNumber, strerror,
     errorMin, codeDescription, libraryPath, MAX_RANGE_DAYS, MAX_WINDOWS_PER_DAY, MAX_SLOTS,
     MAX_RECURRING, MAX_BATCH, MAX_LINKED, KEY_MAX, TZ_NAME_MAX, STATUS, SESSION_KIND, ENTRY_KIND,

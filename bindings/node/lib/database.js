@@ -185,6 +185,7 @@ function attach(target, source) {
 
 attach(Database, require('./methods/tenants'));
 attach(Database, require('./methods/availability'));
+attach(Database, require('./methods/epoch'));
 attach(Database, require('./methods/sessions'));
 attach(Database, require('./methods/ledger'));
 attach(Database, require('./methods/ics'));

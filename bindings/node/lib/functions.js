@@ -1,12 +1,12 @@
 'use strict';
 // Module functions: webhook signatures, the pure slot engine, module info.
 
-const { T, C } = require('./ffi');
+const { C } = require('./ffi');
 const E = require('./errors');
 const V = require('./convert');
 const { MAX_SLOTS, SIZE } = require('./enums');
-const { checkPure, decodeBuffer } = require('./util');
-const { intervalsOf } = require('./records');
+const { checkPure } = require('./util');
+const { msOf, slotObjects } = require('./packed');
 
 const { errorFor, CODES } = E;
 
@@ -32,9 +32,9 @@ function webhookVerify(secret, header, payload, opts) {
     return true;
 }
 
-/** The pure slot engine: no storage, no time zones. avail and busy are
- * [{start: Date, end: Date}] sorted by start. */
-function engineSlots(avail, busy, params) {
+/** sl_engine_slots over checked arguments: the Float64Array of (start,
+ * end) ms pairs it returned. */
+function engineRun(avail, busy, params) {
     const p = V.options(params, 'params');
     const iv = (list, what) => {
         if (!Array.isArray(list)) throw new TypeError(`${what} must be an array of {start, end}`);
@@ -61,7 +61,19 @@ function engineSlots(avail, busy, params) {
     const count = [0];
     checkPure(C.sl_engine_slots(buf, cap, count, a.length ? a : null, a.length, b.length ? b : null, b.length, ep),
         'engineSlots');
-    return intervalsOf(decodeBuffer(buf, T.sl_interval, Math.min(V.num(count[0]), cap)));
+    return msOf(buf, 2 * Math.min(V.num(count[0]), cap));
+}
+
+/** The pure slot engine: no storage, no time zones. avail and busy are
+ * [{start: Date, end: Date}] sorted by start. */
+function engineSlots(avail, busy, params) {
+    return slotObjects(engineRun(avail, busy, params));
+}
+
+/** engineSlots() as a Float64Array of Unix milliseconds in flat (start,
+ * end) pairs, no object per slot. Same arguments, checks and errors. */
+function engineSlotsEpoch(avail, busy, params) {
+    return engineRun(avail, busy, params);
 }
 
 // ---- module info ------------------------------------------------------------
@@ -73,4 +85,4 @@ function errorMin() { return C.sl_error_min(); }
 /** The library's sentence for a result code (sl_code_description). */
 function codeDescription(code) { return C.sl_code_description(V.int32(code, 'code')); }
 
-module.exports = { webhookVerify, engineSlots, version, versionNumber, strerror, errorMin, codeDescription };
+module.exports = { webhookVerify, engineSlots, engineSlotsEpoch, version, versionNumber, strerror, errorMin, codeDescription };

@@ -230,6 +230,7 @@ test('a closed Database throws Misuse from every method (Async: rejects), never 
         errcode: [], errmsg: [], setTenant: [1, {}], tenant: [1], addRule: [1, { weekday: 1, start: '09:00', end: '10:00' }],
         updateRule: [1, 1, {}], rule: [1, 1], rules: [1], setOverride: [1, '2026-01-01', []], override: [1, '2026-01-01'],
         overrides: [1, '2026-01-01', '2026-01-02'], slots: [1, d, d, { duration: 60 }],
+        slotsEpoch: [1, d, d, { duration: 60 }],
         book: [1, { student: 1, start: d, duration: 60 }], bookMany: [1, []], bookTrial: [1, { student: 1, start: d, duration: 60 }],
         scheduleManual: [1, { student: 1, start: d, duration: 60 }], reschedule: [1, 1, d],
         bookRecurring: [1, { student: 1, start: d, duration: 60, count: 2 }], confirm: [1, 1], cancel: [1, 1],

@@ -21,15 +21,17 @@ from .records import (Tenant, Rule, Override, Session, Entry, Hold, Account, Bal
 from .enums import STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY
 from .functions import (version, version_number, strerror, code_description, utc_offset,
                         local_to_utc, utc_to_local, tz_check, webhook_verify, engine_slots,
+                        engine_slots_epoch,
                         format_time, parse_time)
 from .database import open, open_memory, Database  # noqa: A004
+from .epoch import SlotArray
 
 __all__ = [
     "open", "open_memory", "Database", "version", "version_number", "strerror",
     "code_description", "utc_offset", "local_to_utc", "utc_to_local", "tz_check",
-    "webhook_verify", "engine_slots", "format_time", "parse_time",
+    "webhook_verify", "engine_slots", "engine_slots_epoch", "format_time", "parse_time",
     "Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account", "Balance",
-    "VerifyReport", "Head", "SlotList",
+    "VerifyReport", "Head", "SlotList", "SlotArray",
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
     "RangeError", "OutOfRange", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
     "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse",

@@ -21,6 +21,7 @@ from ._lib import lib as _L
 from .errors import InvalidArgument, NotFound, TimeZoneError, Misuse
 from .enums import _DURABILITY
 from .functions import local_to_utc, tz_check, utc_offset, utc_to_local
+from .epoch import EpochMixin
 from .ics import IcsMixin
 from .ledger import LedgerMixin
 from .scheduling import SchedulingMixin
@@ -86,7 +87,7 @@ def _redacted(path):
         return re.sub(r"([?&]password=)[^&]*", r"\1***", path)
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
-class Database(SchedulingMixin, LedgerMixin, IcsMixin):
+class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin):
     """A library handle: slotledger.open(path) or slotledger.open_memory().
 
     Use it as a context manager (``with sl.open("tutor.db") as db:``) or call
@@ -101,7 +102,7 @@ class Database(SchedulingMixin, LedgerMixin, IcsMixin):
 
     Tenants:    set_tenant, tenant
     Schedule:   add_rule, update_rule, rule, rules, set_override, override,
-                overrides, slots
+                overrides, slots, slots_epoch
     Bookings:   book, book_many, book_trial, schedule_manual, book_recurring,
                 reschedule, confirm, cancel, complete, mark_no_show
     Sessions:   session, sessions, sessions_by_student, soft_delete,

@@ -13,6 +13,7 @@ from . import _lib
 from ._lib import lib as _L
 from .errors import InvalidArgument, RangeError
 from .enums import _TZ_KIND
+from .epoch import SlotArray, slot_list
 from ._convert import (_I32_MAX, _I32_MIN, _I64_MAX, _EPOCH_NAIVE, _SECOND, _bytes_in, _int, _local_out, _now_in, _span_in, _text_in,
                        _time_in, _time_out)
 
@@ -101,15 +102,10 @@ def webhook_verify(secret: BytesLike, header: str, payload: BytesLike,
     _L.sl_webhook_verify(s, len(s), h, p, len(p), _now_in(now), _span_in("tolerance", tolerance))
 
 
-def engine_slots(available: Iterable[Tuple[datetime, datetime]],
-                 busy: Iterable[Tuple[datetime, datetime]] = (), *, duration: Span,
-                 start: datetime, end: datetime, step: Optional[Span] = None,
-                 buffer_before: Optional[Span] = 0, buffer_after: Optional[Span] = 0,
-                 earliest: Optional[datetime] = None,
-                 horizon: Optional[datetime] = None) -> List[Tuple[datetime, datetime]]:
-    """The pure slot engine (sl_engine_slots): day intervals `available` and
-    blocking sessions `busy`, each a sequence of (start, end) aware datetimes
-    sorted by start -> [(start, end)] slots in [start, end)."""
+def _engine_run(available, busy, duration, start, end, step, buffer_before, buffer_after,
+                earliest, horizon):
+    """sl_engine_slots over checked arguments: (the SLInterval array, the
+    number of slots in it)."""
     def intervals(name, seq):
         seq = list(seq)
         arr = (_lib.SLInterval * max(1, len(seq)))()
@@ -138,9 +134,39 @@ def engine_slots(available: Iterable[Tuple[datetime, datetime]],
         out = (_lib.SLInterval * cap)()
         try:
             _L.sl_engine_slots(out, cap, ctypes.byref(count), av, n_av, bz, n_bz, ctypes.byref(p))
-            break
+            return out, count.value
         except RangeError:
             if count.value <= cap:
                 raise
             cap = count.value
-    return [(_time_out(out[i].start), _time_out(out[i].end)) for i in range(count.value)]
+
+
+def engine_slots(available: Iterable[Tuple[datetime, datetime]],
+                 busy: Iterable[Tuple[datetime, datetime]] = (), *, duration: Span,
+                 start: datetime, end: datetime, step: Optional[Span] = None,
+                 buffer_before: Optional[Span] = 0, buffer_after: Optional[Span] = 0,
+                 earliest: Optional[datetime] = None,
+                 horizon: Optional[datetime] = None) -> List[Tuple[datetime, datetime]]:
+    """The pure slot engine (sl_engine_slots): day intervals `available` and
+    blocking sessions `busy`, each a sequence of (start, end) aware datetimes
+    sorted by start -> [(start, end)] slots in [start, end)."""
+    flat = engine_slots_epoch(available, busy, duration=duration, start=start, end=end, step=step,
+                              buffer_before=buffer_before, buffer_after=buffer_after,
+                              earliest=earliest, horizon=horizon)
+    return list(slot_list(flat))
+
+
+def engine_slots_epoch(available: Iterable[Tuple[datetime, datetime]],
+                       busy: Iterable[Tuple[datetime, datetime]] = (), *, duration: Span,
+                       start: datetime, end: datetime, step: Optional[Span] = None,
+                       buffer_before: Optional[Span] = 0, buffer_after: Optional[Span] = 0,
+                       earliest: Optional[datetime] = None,
+                       horizon: Optional[datetime] = None) -> SlotArray:
+    """engine_slots() as a SlotArray: Unix seconds (UTC) in flat (start,
+    end) pairs (``a[0::2]`` the starts), no per-slot object; ``.clamped``
+    is always False. Same arguments, checks and errors as engine_slots()."""
+    out, count = _engine_run(available, busy, duration, start, end, step, buffer_before,
+                             buffer_after, earliest, horizon)
+    flat = SlotArray("q")
+    flat.frombytes(memoryview(out).cast("B")[:count * ctypes.sizeof(_lib.SLInterval)])
+    return flat

@@ -14,6 +14,7 @@ from . import _lib
 from ._lib import lib as _L
 from .errors import Error, InvalidArgument
 from .records import SlotList
+from .epoch import _slots_packed, slot_list
 from ._convert import (_I32_MAX, _I32_MIN, _date_in, _entity_in, _flags, _int, _now_in, _override_out, _rule_out, _session_out,
                        _span_in, _text_in, _time_in, _time_out, _wall_in)
 
@@ -95,31 +96,7 @@ class SchedulingMixin:
         """Bookable [(start, end)] of `duration` starting in [start, end),
         as aware UTC datetimes. A range over 14 days is cut to 14 days and
         the returned list's .clamped is True."""
-        ptr, n, flags = ctypes.POINTER(_lib.SLInterval)(), ctypes.c_size_t(), ctypes.c_uint32()
-        args = (_int("tenant", tenant), _time_in("start", start), _time_in("end", end),
-                _span_in("duration", duration), _now_in(now))
-        with self._lock:
-            _L.sl_slots_alloc(self._handle(), ctypes.byref(ptr), ctypes.byref(n),
-                              ctypes.byref(flags), *args)
-            try:
-                # The array is n (start, end) int64 pairs: read it in one go
-                # rather than one ctypes Structure per slot.
-                count = n.value
-                flat = list((ctypes.c_int64 * (2 * count)).from_address(
-                    ctypes.addressof(ptr.contents))) if count else []
-            finally:
-                _L.sl_free(ctypes.cast(ptr, ctypes.c_void_p))
-        # One datetime per distinct instant: back-to-back slots share them.
-        seen = {}
-        times = []
-        for t in flat:
-            d = seen.get(t)
-            if d is None:
-                d = seen[t] = _time_out(t)
-            times.append(d)
-        out = SlotList(zip(times[0::2], times[1::2]))
-        out.clamped = bool(flags.value & _lib.SL_SLOTS_CLAMPED)
-        return out
+        return slot_list(_slots_packed(self, tenant, start, end, duration, now))
 
     # -- bookings
     def _session_call(self, fname, *args):

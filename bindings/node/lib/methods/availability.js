@@ -3,14 +3,12 @@
 // Database.prototype by ../database.js).
 
 const { C, T } = require('../ffi');
-const E = require('../errors');
 const V = require('../convert');
-const { DATE_MIN, DATE_MAX, MAX_SLOTS, SIZE } = require('../enums');
-const { HANDLE, check, takeArray, decodeBuffer } = require('../util');
+const { DATE_MIN, DATE_MAX } = require('../enums');
+const { HANDLE, check, takeArray } = require('../util');
 const { civilDate } = require('../civil');
-const { Rule, Override, intervalsOf } = require('../records');
-
-const { CODES } = E;
+const { Rule, Override } = require('../records');
+const { slotQuery, readSlots, slotObjects } = require('../packed');
 
 class AvailabilityMethods {
 
@@ -104,31 +102,11 @@ class AvailabilityMethods {
      * count and .truncated is set when it was larger). */
     slots(tenant, start, end, opts) {
         const h = this[HANDLE]();
-        const o = V.options(opts);
-        if (o.duration === undefined) throw new TypeError('slots: options.duration is required');
-        const args = [V.int64(tenant, 'tenant'), V.time(start, 'start'), V.time(end, 'end'),
-            V.duration(o.duration, 'duration'), V.now(o)];
-        const count = [0];
-        const flags = [0];
-        let list;
-        let truncated = false;
-        if (o.limit !== undefined) {
-            const cap = V.int32(o.limit, 'limit');
-            if (cap < 0 || cap > MAX_SLOTS) throw new E.InvalidArgument(`limit must be 0..${MAX_SLOTS}`);
-            const buf = Buffer.alloc(Math.max(cap, 1) * SIZE.interval);
-            const rc = C.sl_slots(h, buf, cap, count, flags, ...args);
-            if (rc === CODES.SL_ERANGE && V.num(count[0]) > cap) truncated = true;
-            else check(rc, h);
-            list = decodeBuffer(buf, T.sl_interval, Math.min(V.num(count[0]), cap));
-        } else {
-            const out = [null];
-            check(C.sl_slots_alloc(h, out, count, flags, ...args), h);
-            list = takeArray(out[0], T.sl_interval, count[0]);
-        }
-        const result = intervalsOf(list);
-        result.clamped = (flags[0] & 1) !== 0;
-        result.total = V.num(count[0]);
-        result.truncated = truncated;
+        const r = readSlots(h, slotQuery(tenant, start, end, opts));
+        const result = slotObjects(r.ms);
+        result.clamped = r.clamped;
+        result.total = r.total;
+        result.truncated = r.truncated;
         return result;
     }
 }
