@@ -43,6 +43,9 @@
  * Round trips (tests/check_pg.c counts them and the README states them):
  * one per pipeline of statements, with begin riding on the first; inside
  * a write transaction that holds the tenant's lock the store also
+ *  - sends what the core says a call will read (read_hint,
+ *    postgres_hint.c) with BEGIN and the lock: a booking, a post and a
+ *    slot query (in its read snapshot too) then read nothing else;
  *  - looks an idempotency key up in sessions, entries and holds at once,
  *    and reads the tenant and its rules ahead with them (a booking asks
  *    for them next);
@@ -53,9 +56,11 @@
  *    in this transaction and not written since; an entry's seq follows
  *    the head it read; ids come from its pool) and account upserts, and
  *    sends them with the next statement or in one pipeline with COMMIT.
- * Anything read ahead is dropped at the first write. The lock keeps every
- * other writer of the tenant out, so a held-back write fails only if the
- * server finds something the core's checks could not see (a fault): the
+ * A write drops what was read ahead of its own table. ROLLBACK is sent
+ * without waiting (rollback_send); its answer is read at the next begin
+ * (conn_drain). The lock keeps every other writer of the tenant out, so
+ * a held-back write fails only if the server finds something the core's
+ * checks could not see (a fault): the
  * next statement or the commit then fails with the mapped code, and the
  * core rolls back -- a failed call still writes nothing. Without the lock
  * (the test-only switch) nothing is held back or read ahead.

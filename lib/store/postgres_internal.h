@@ -5,7 +5,8 @@
  * transactions, tenants, errors and the constructor; postgres_schema.c the
  * schema and its migrations; postgres_schedule.c rules, overrides,
  * sessions, soft delete and purge; postgres_ledger.c accounts, entries,
- * holds and webhook events.
+ * holds and webhook events; postgres_hint.c the reads a call announces
+ * (read_hint), fetched with its BEGIN.
  *
  * Written against the public headers and libpq only, as a third party
  * would write a store. Internal: not exported (sl__pg_* names are reachable

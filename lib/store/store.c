@@ -453,7 +453,8 @@ int sl__st_read_hint(sl_db *db, sl_id tenant, const char *key, sl_id account, sl
     if (!HAS_V3(ST(db), read_hint) || db->group != SL__GROUP_NONE || tenant <= 0)
         return SL_OK;
     /* Not validated yet by the caller: no range unless it is a sane one. */
-    int ranged = from >= SL_TIME_MIN && from <= SL_TIME_MAX && length > 0 && length <= (int64_t)SL_MAX_RANGE_DAYS * 86400;
+    int ranged = from >= SL_TIME_MIN && from <= SL_TIME_MAX && length > 0 &&
+                 length <= (int64_t)SL_MAX_RANGE_DAYS * 86400;
     CALL(db, "reading ahead", read_hint, tenant, key, account, from, ranged ? from + length : from);
 }
 
