@@ -205,7 +205,9 @@ static int post_batch(sl_db *db, sl_entry *out, size_t *failed_index, sl_id tena
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
-    if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
+    if ((rc = sl__st_read_hint(db, tenant, n == 1 ? posts[0].key : NULL, n == 1 ? posts[0].account : 0, 0, 0)) !=
+            SL_OK ||
+        (rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
         goto out_rollback;
     for (i = 0; i < n; i++) {
         if ((rc = post_one(db, out ? &out[i] : &one, &head, tenant, &posts[i], op, now)) != SL_OK)

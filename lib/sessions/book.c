@@ -122,6 +122,8 @@ static int book_single(sl_db *db, sl_session *out, sl__op op, sl_id tenant, sl_i
 
     if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
         return rc;
+    if ((rc = sl__st_read_hint(db, tenant, key, credits > 0 ? student : 0, start, duration)) != SL_OK)
+        goto out_end_tx;
     /* The key comes first: a replay answers even if its payload would no
      * longer validate. */
     if (tenant > 0 && (rc = key_lookup(db, &found, &s, tenant, key, &q, &r)) != SL_OK)

@@ -42,7 +42,8 @@ static int slots_load(sl_db *db, sl__avail *a, uint32_t *flags_out, sl_id tenant
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    rc = sl__avail_load(db, a, tenant, from, to, duration, now, 0);
+    if ((rc = sl__st_read_hint(db, tenant, NULL, 0, from, to - from)) == SL_OK)
+        rc = sl__avail_load(db, a, tenant, from, to, duration, now, 0);
     sl__tx_rollback(db); /* read-only: nothing to keep */
     if (rc == SL_OK && flags_out)
         *flags_out = flags;

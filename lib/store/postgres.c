@@ -43,6 +43,9 @@
  * Round trips (tests/check_pg.c counts them and the README states them):
  * one per pipeline of statements, with begin riding on the first; inside
  * a write transaction that holds the tenant's lock the store also
+ *  - sends what the core says a call will read (read_hint,
+ *    postgres_hint.c) with BEGIN and the lock: a booking, a post and a
+ *    slot query (in its read snapshot too) then read nothing else;
  *  - looks an idempotency key up in sessions, entries and holds at once,
  *    and reads the tenant and its rules ahead with them (a booking asks
  *    for them next);
@@ -53,9 +56,11 @@
  *    in this transaction and not written since; an entry's seq follows
  *    the head it read; ids come from its pool) and account upserts, and
  *    sends them with the next statement or in one pipeline with COMMIT.
- * Anything read ahead is dropped at the first write. The lock keeps every
- * other writer of the tenant out, so a held-back write fails only if the
- * server finds something the core's checks could not see (a fault): the
+ * A write drops what was read ahead of its own table. ROLLBACK is sent
+ * without waiting (rollback_send); its answer is read at the next begin
+ * (conn_drain). The lock keeps every other writer of the tenant out, so
+ * a held-back write fails only if the server finds something the core's
+ * checks could not see (a fault): the
  * next statement or the commit then fails with the mapped code, and the
  * core rolls back -- a failed call still writes nothing. Without the lock
  * (the test-only switch) nothing is held back or read ahead.
@@ -401,16 +406,6 @@ int sl__pg_fail(sl_store *st, const PGresult *r, const char *what)
 
 static int conn_ensure(pg_store *s);
 
-/* One statement of a pipeline: its result (owned by the caller) or NULL. */
-typedef struct pg_call {
-    int which;
-    const pg_params *p;
-    PGresult *r;
-} pg_call;
-
-/* which == PG_COMMIT: "COMMIT" (ends a pipeline of held-back writes). */
-#define PG_COMMIT (-1)
-
 static int send_prepared(PGconn *c, const pg_call *call)
 {
     char name[16];
@@ -503,6 +498,38 @@ static void ahead_clear(pg_store *s)
     }
 }
 
+/* The table statement `which` reads or writes (its first FROM, INTO or
+ * UPDATE), in buf; "" when it has none of them. */
+static const char *table_of(int which, char *buf, size_t cap)
+{
+    static const char *const verbs[] = {" FROM ", "INTO ", "UPDATE "};
+    const char *sql = which >= 0 && which < PQ_COUNT ? queries[which].sql : "", *t = NULL;
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        const char *at = strstr(sql, verbs[i]);
+        if (at && (!t || at < t))
+            t = at + strlen(verbs[i]);
+    }
+    size_t n = 0;
+    while (t && n + 1 < cap && (t[n] == '_' || (t[n] >= 'a' && t[n] <= 'z')))
+        n++;
+    memcpy(buf, t ? t : "", n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Drops what was read ahead from the table that write `which` changes
+ * (everything when that table is not known): the rest stays true. */
+static void ahead_clear_for(pg_store *s, int which)
+{
+    char w[32], r[32];
+    table_of(which, w, sizeof(w));
+    for (int i = 0; i < PG_READ_AHEAD; i++)
+        if (s->ahead[i].r && (w[0] == '\0' || strcmp(w, table_of(s->ahead[i].which, r, sizeof(r))) == 0)) {
+            PQclear(s->ahead[i].r);
+            s->ahead[i].r = NULL;
+        }
+}
+
 static void dq_clear(pg_store *s)
 {
     for (int i = 0; i < s->ndq; i++)
@@ -535,8 +562,9 @@ static int int_args(const pg_params *p, int64_t *arg)
     return p->n;
 }
 
-static void ahead_put(pg_store *s, int which, const pg_params *p, PGresult *r)
+void sl__pg_ahead_put(sl_store *st, int which, const pg_params *p, PGresult *r)
 {
+    pg_store *s = P(st);
     for (int i = 0; i < PG_READ_AHEAD; i++)
         if (!s->ahead[i].r) {
             pg_ahead *a = &s->ahead[i];
@@ -562,13 +590,15 @@ PGresult *sl__pg_ahead_take(sl_store *st, int which, sl_id x, sl_id y)
     return NULL;
 }
 
-PGresult *sl__pg_ahead_busy(sl_store *st, sl_id tenant, int64_t from, int64_t to)
+PGresult *sl__pg_ahead_range(sl_store *st, int which, sl_id tenant, int64_t from, int64_t to)
 {
     pg_store *s = P(st);
+    /* arguments: busy sessions (tenant, lo - 86400, hi, lo), overrides
+     * (tenant, first, last) */
+    int lo = which == PQ_SESSIONS_BUSY ? 3 : 1, hi = 2, n = which == PQ_SESSIONS_BUSY ? 4 : 3;
     for (int i = 0; i < PG_READ_AHEAD; i++) {
-        pg_ahead *a = &s->ahead[i]; /* arguments: tenant, lo - 86400, hi, lo */
-        if (a->r && a->which == PQ_SESSIONS_BUSY && a->n == 4 && a->arg[0] == tenant && a->arg[3] <= from &&
-            to <= a->arg[2]) {
+        pg_ahead *a = &s->ahead[i];
+        if (a->r && a->which == which && a->n == n && a->arg[0] == tenant && a->arg[lo] <= from && to <= a->arg[hi]) {
             PGresult *r = a->r;
             a->r = NULL;
             return r;
@@ -650,7 +680,7 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
         }
     }
     s->ndq++;
-    ahead_clear(s); /* what was read ahead may be what this write changes */
+    ahead_clear_for(s, which); /* what was read ahead of its table may be what it changes */
     if (key && key[0] && s->kn_valid && strcmp(s->kn_key, key) == 0)
         s->kn_absent[kt] = 0; /* written now */
     if (id)
@@ -699,13 +729,18 @@ static int run_calls(pg_store *s, pg_call *calls, int n, const char *what)
     key_cache_clear(s);
     for (int i = 0; i < n; i++)
         if (is_write(calls[i].which)) {
-            ahead_clear(s);
+            ahead_clear_for(s, calls[i].which);
             s->kn_valid = 0;
             s->el_valid = 0;
         }
     if (s->ndq > 0)
         return run_with_held(s, calls, n, what);
     return run_now(s, calls, n, what);
+}
+
+int sl__pg_run_calls(sl_store *st, pg_call *calls, int n, const char *what)
+{
+    return run_calls(P(st), calls, n, what);
 }
 
 /* Runs calls[0..n): one round trip, whatever n. On failure every result
@@ -789,7 +824,7 @@ PGresult *sl__pg_run(sl_store *st, int which, const pg_params *p, const char *wh
     *rc = run_calls(s, calls, n, what);
     for (int i = 1; i < n; i++)
         if (calls[i].r)
-            ahead_put(s, calls[i].which, calls[i].p, calls[i].r);
+            sl__pg_ahead_put(st, calls[i].which, calls[i].p, calls[i].r);
     return calls[0].r;
 }
 
@@ -805,6 +840,24 @@ int sl__pg_row_one(sl_store *st, int which, const pg_params *p, const sl__entity
         rc = SL_ENOTFOUND;
     PQclear(r);
     return rc;
+}
+
+void sl__pg_key_cache_put(sl_store *st, sl_id tenant, const char *key, size_t n, PGresult *res[3])
+{
+    pg_store *s = P(st);
+    key_cache_clear(s);
+    for (int i = 0; i < 3; i++)
+        s->kc_res[i] = res[i];
+    s->kc_valid = 1;
+    s->kc_tenant = tenant;
+    memcpy(s->kc_key, key, n);
+    s->kc_key[n] = '\0';
+    s->kn_valid = 1;
+    s->kn_tenant = tenant;
+    memcpy(s->kn_key, key, n);
+    s->kn_key[n] = '\0';
+    for (int i = 0; i < 3; i++)
+        s->kn_absent[i] = PQntuples(res[i]) == 0;
 }
 
 int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
@@ -831,18 +884,10 @@ int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, co
         int rc = run_calls(s, calls, 3 + more, what);
         if (rc != SL_OK)
             return rc;
-        for (int i = 0; i < 3; i++)
-            s->kc_res[i] = calls[i].r;
+        PGresult *res[3] = {calls[0].r, calls[1].r, calls[2].r};
+        sl__pg_key_cache_put(st, tenant, key, n, res);
         for (int i = 3; i < 3 + more; i++)
-            ahead_put(s, calls[i].which, calls[i].p, calls[i].r);
-        s->kc_valid = 1;
-        s->kc_tenant = tenant;
-        memcpy(s->kc_key, key, n + 1);
-        s->kn_valid = 1;
-        s->kn_tenant = tenant;
-        memcpy(s->kn_key, key, n + 1);
-        for (int i = 0; i < 3; i++)
-            s->kn_absent[i] = PQntuples(calls[i].r) == 0;
+            sl__pg_ahead_put(st, calls[i].which, calls[i].p, calls[i].r);
     }
     for (int i = 0; i < 3; i++) {
         if (tables[i] != which)
@@ -902,16 +947,29 @@ static int ids_refill(pg_store *s, int t)
     PGresult *r = sl__pg_run(&s->base, PQ_IDS, &p, "taking ids", &rc);
     if (!r)
         return rc;
+    if ((rc = sl__pg_ids_add(&s->base, t, r)) != SL_OK)
+        return rc;
+    return ip->nfree ? SL_OK : sl_store_error(&s->base, SL_ESTORE, "postgres: taking ids: none came back");
+}
+
+int sl__pg_ids_empty(sl_store *st, int t)
+{
+    return P(st)->ids[t].nfree == 0;
+}
+
+int sl__pg_ids_add(sl_store *st, int t, PGresult *r)
+{
+    pg_idpool *ip = &P(st)->ids[t];
     int n = PQntuples(r);
     if (grow_ids(&ip->free, &ip->capfree, ip->nfree + (size_t)n) != SL_OK) {
         PQclear(r);
-        return sl_store_error(&s->base, SL_ENOMEM, "out of memory");
+        return sl_store_error(st, SL_ENOMEM, "out of memory");
     }
     for (int i = 0; i < n; i++)
         ip->free[ip->nfree++] = sl__pg_i64(r, i, 0);
     PQclear(r);
     qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
-    return ip->nfree ? SL_OK : sl_store_error(&s->base, SL_ESTORE, "postgres: taking ids: none came back");
+    return SL_OK;
 }
 
 /* The next id of table t for an insert of the open transaction. */
@@ -1016,31 +1074,81 @@ static int conn_setup(pg_store *s)
         return rc;
     }
     PQclear(r);
-    for (int i = 0; i < PQ_COUNT; i++) {
+    /* Every statement prepared in one pipeline: one round trip. */
+    PGconn *c = s->conn;
+    int ok = PQenterPipelineMode(c), rc = SL_OK;
+    s->round_trips++;
+    for (int i = 0; ok && i < PQ_COUNT; i++) {
         Oid types[PG_MAX_PARAMS];
         int n = (int)strlen(queries[i].types);
         for (int k = 0; k < n; k++)
             types[k] = queries[i].types[k] == 'I' ? 20 : queries[i].types[k] == 'B' ? 17 : 25;
         char name[16];
         snprintf(name, sizeof(name), "sl%d", i);
-        s->round_trips++;
-        r = PQprepare(s->conn, name, queries[i].sql, n, types);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            snprintf(err, sizeof(err), "preparing statement %d", i);
-            int rc = sl__pg_fail(&s->base, r, err);
-            PQclear(r);
-            return rc;
-        }
-        PQclear(r);
+        ok = PQsendPrepare(c, name, queries[i].sql, n, types);
     }
-    s->prepared = 1;
-    return SL_OK;
+    if (!ok || !PQpipelineSync(c)) {
+        rc = sl__pg_fail(&s->base, NULL, "preparing the statements");
+        PQexitPipelineMode(c);
+        return rc;
+    }
+    for (int i = 0; i < PQ_COUNT && PQstatus(c) == CONNECTION_OK; i++) {
+        snprintf(err, sizeof(err), "preparing statement %d", i);
+        PQclear(pipeline_result(s, &rc, err));
+    }
+    if (PQstatus(c) == CONNECTION_OK)
+        PQclear(PQgetResult(c)); /* PGRES_PIPELINE_SYNC */
+    PQexitPipelineMode(c);
+    if (rc == SL_OK && PQstatus(c) != CONNECTION_OK)
+        rc = sl__pg_fail(&s->base, NULL, "preparing the statements");
+    s->prepared = rc == SL_OK;
+    return rc;
+}
+
+/* Reads (and ignores) the answer to a ROLLBACK sent without waiting
+ * (rollback_send); a connection left in a state we cannot tell is marked
+ * broken, so that it is reset. */
+static void conn_drain(pg_store *s)
+{
+    PGconn *c = s->conn;
+    if (!s->rollback_unread)
+        return;
+    s->rollback_unread = 0;
+    /* ROLLBACK's result, the NULL that ends it, PGRES_PIPELINE_SYNC */
+    for (int i = 0; i < 4 && PQstatus(c) == CONNECTION_OK; i++) {
+        PGresult *r = PQgetResult(c);
+        ExecStatusType t = PQresultStatus(r);
+        PQclear(r);
+        if (r && t == PGRES_PIPELINE_SYNC)
+            break;
+    }
+    if (!PQexitPipelineMode(c) || PQstatus(c) != CONNECTION_OK)
+        s->broken = 1;
+}
+
+/* Ends the transaction with ROLLBACK without waiting for the answer: the
+ * server undoes it (and drops its locks) as soon as it reads it, before
+ * anything this connection sends next; conn_drain reads the answer at the
+ * next begin. A ROLLBACK cannot fail in a way the caller could act on:
+ * were the connection lost, the server rolls back by itself. */
+static void rollback_send(pg_store *s)
+{
+    PGconn *c = s->conn;
+    key_cache_clear(s);
+    if (PQenterPipelineMode(c) && PQsendQueryParams(c, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 1) &&
+        PQpipelineSync(c)) {
+        s->rollback_unread = 1;
+        return;
+    }
+    PQexitPipelineMode(c);
+    s->broken = 1; /* reset at the next begin: the server drops the transaction with the connection */
 }
 
 /* Before a transaction: a connection that failed is reset (a new session:
  * settings and statements again). */
 static int conn_ensure(pg_store *s)
 {
+    conn_drain(s);
     if (!s->broken && PQstatus(s->conn) == CONNECTION_OK && s->prepared)
         return SL_OK;
     if (s->broken || PQstatus(s->conn) != CONNECTION_OK) {
@@ -1104,6 +1212,7 @@ static int pg_begin(sl_store *st, sl_id tenant, int write)
     /* Writes of the locked tenant may be held back and reads done ahead
      * (sl__pg_may_defer); never inside a group (pg_savepoint_begin). */
     s->lock_tenant = !write || s->no_advisory ? 0 : tenant == 0 ? -1 : tenant;
+    s->read_only = !write;
     snprintf(s->begin_sql, sizeof(s->begin_sql), "%s",
              write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     set_lock(s, tenant, write);
@@ -1194,15 +1303,8 @@ static int pg_rollback(sl_store *st)
     ids_end(s, s->broken ? IDS_UNKNOWN : IDS_ROLLED_BACK);
     if (s->broken || PQstatus(s->conn) != CONNECTION_OK || PQtransactionStatus(s->conn) == PQTRANS_IDLE)
         return SL_OK; /* nothing was sent, or the server discarded the transaction of a lost connection */
-    PGresult *r = exec_end(s, "ROLLBACK");
-    int rc = SL_OK;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        rc = sl__pg_fail(st, r, "rollback");
-        if (s->broken)
-            rc = SL_OK;
-    }
-    PQclear(r);
-    return rc;
+    rollback_send(s);
+    return SL_OK;
 }
 
 /* ---- groups: one transaction, a savepoint per call --------------------------- */
@@ -1559,6 +1661,7 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     sl__pg_schedule_methods(&s->base);
     sl__pg_ledger_methods(&s->base);
     s->base.lock_tenants = pg_lock_tenants;
+    s->base.read_hint = sl__pg_read_hint;
     *out = &s->base;
     return SL_OK;
 

@@ -5,7 +5,8 @@
  * transactions, tenants, errors and the constructor; postgres_schema.c the
  * schema and its migrations; postgres_schedule.c rules, overrides,
  * sessions, soft delete and purge; postgres_ledger.c accounts, entries,
- * holds and webhook events.
+ * holds and webhook events; postgres_hint.c the reads a call announces
+ * (read_hint), fetched with its BEGIN.
  *
  * Written against the public headers and libpq only, as a third party
  * would write a store. Internal: not exported (sl__pg_* names are reachable
@@ -122,7 +123,7 @@ typedef struct pg_deferred {
 
 /* A result read ahead (sent with another statement, in case the core asks
  * next): statement, its parameters (int8 only) and the result. */
-#define PG_READ_AHEAD 6
+#define PG_READ_AHEAD 8
 typedef struct pg_ahead {
     int which, n;
     int64_t arg[4];
@@ -137,6 +138,7 @@ typedef struct pg_store {
     int timeout_ms;     /* lock_timeout */
     int no_advisory;    /* test-only: begin takes no advisory lock */
     int broken;         /* the connection failed: reconnect at the next begin */
+    int read_only;      /* the open transaction is begin(tenant, 0): one snapshot */
     int prepared;       /* the statements exist on this connection */
     unsigned long round_trips; /* requests sent to the server (tests read it) */
     /* begin() only records the transaction's first statements; they go out
@@ -176,6 +178,9 @@ typedef struct pg_store {
     sl_id el_tenant;
     int64_t el_seq;
     pg_ahead ahead[PG_READ_AHEAD];
+    /* A ROLLBACK sent without waiting for its answer (pg_rollback): read
+     * (and ignored) before the connection's next use. */
+    int rollback_unread;
 } pg_store;
 
 static inline pg_store *P(sl_store *st)
@@ -270,10 +275,42 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
 /* The result of statement `which` read ahead with int8 arguments (a) or
  * (a, b), or NULL; the caller owns it (PQclear). */
 PGresult *sl__pg_ahead_take(sl_store *st, int which, sl_id a, sl_id b);
-/* The blocking sessions (PQ_SESSIONS_BUSY) of tenant read ahead with the
- * overrides of a slot query, when their range covers [from, to), or NULL:
- * the caller filters the rows to its range and PQclear()s the result. */
-PGresult *sl__pg_ahead_busy(sl_store *st, sl_id tenant, int64_t from, int64_t to);
+/* The blocking sessions (PQ_SESSIONS_BUSY, times [from, to)) or the live
+ * overrides (PQ_OVERRIDES_LIVE, dates [from, to]) of tenant read ahead,
+ * when their range covers the one asked for, or NULL: the caller filters
+ * the rows to its range and PQclear()s the result. */
+PGresult *sl__pg_ahead_range(sl_store *st, int which, sl_id tenant, int64_t from, int64_t to);
+/* Keeps r, the result of statement which with p (int8 parameters), to
+ * answer a later read (sl__pg_run, sl__pg_ahead_*); takes r. */
+void sl__pg_ahead_put(sl_store *st, int which, const pg_params *p, PGresult *r);
+
+/* One statement of a pipeline: its result (owned by the caller) or NULL. */
+typedef struct pg_call {
+    int which;
+    const pg_params *p;
+    PGresult *r;
+} pg_call;
+
+/* which == PG_COMMIT: "COMMIT" (ends a pipeline of held-back writes). */
+#define PG_COMMIT (-1)
+
+/* Runs calls[0..n) behind the pending BEGIN and lock and the writes held
+ * back, in one pipeline: one round trip. On failure every result is NULL
+ * and the code is returned (reported through sl_store_error). */
+int sl__pg_run_calls(sl_store *st, pg_call *calls, int n, const char *what);
+/* Keeps the results of the three by-key lookups of key (n bytes) in
+ * sessions, entries and holds (res[0..2], taken) for the lookups that
+ * follow, and notes which tables lack the key. */
+void sl__pg_key_cache_put(sl_store *st, sl_id tenant, const char *key, size_t n, PGresult *res[3]);
+/* Whether the id pool of table t (PG_ID_*) is empty; sl__pg_ids_add takes
+ * the ids a PQ_IDS statement returned (r, cleared) into it. */
+int sl__pg_ids_empty(sl_store *st, int t);
+int sl__pg_ids_add(sl_store *st, int t, PGresult *r);
+
+/* ---- read hints (postgres_hint.c) ---- */
+/* read_hint (sys/store.h): the reads of a booking, a post or a slot query
+ * with the transaction's BEGIN, in one round trip. */
+int sl__pg_read_hint(sl_store *st, sl_id tenant, const char *key, sl_id account, sl_time from, sl_time to);
 
 static inline int pg_invalid(sl_store *st, const char *msg)
 {

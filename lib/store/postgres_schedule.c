@@ -61,9 +61,22 @@ static int pg_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id
     return sl__pg_get(st, PQ_OVERRIDE_BY_ID, id, tenant, &sl__ent_override, out, "reading an override");
 }
 
+/* Overrides read ahead over more dates: a scan keeps those of [r[0], r[1]]. */
+static int on_dates(const void *row, const void *arg)
+{
+    const sl_date *r = arg;
+    sl_date d = ((const sl_override *)row)->date;
+    return d >= r[0] && d <= r[1];
+}
+
 static int pg_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
+    const sl_date dates[2] = {from, to};
+    PGresult *r = cb && !(flags & SL_INCLUDE_DELETED) ? sl__pg_ahead_range(st, PQ_OVERRIDES_LIVE, tenant, from, to)
+                                                      : NULL;
+    if (r)
+        return sl__pg_rows(r, &sl__ent_override, on_dates, dates, PG_CB(cb), ctx);
     return PG_SCAN(st, flags & SL_INCLUDE_DELETED ? PQ_OVERRIDES_ALL : PQ_OVERRIDES_LIVE, &sl__ent_override,
                   cb, ctx, "scanning overrides", tenant, from, to);
 }
@@ -139,7 +152,7 @@ static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
         cb = sl__status_filtered, ctx = &f;
     const sl_time range[3] = {sl__range_lo(from), to, from};
     const sl__entity *e = plan == SL__SCAN_BUSY ? &sl__ent_busy : &sl__ent_session;
-    PGresult *r = plan == SL__SCAN_BUSY ? sl__pg_ahead_busy(st, tenant, from, to) : NULL;
+    PGresult *r = plan == SL__SCAN_BUSY ? sl__pg_ahead_range(st, PQ_SESSIONS_BUSY, tenant, from, to) : NULL;
     if (r)
         return sl__pg_rows(r, e, in_range, range, PG_CB(cb), ctx);
     pg_params p = {0};

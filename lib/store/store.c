@@ -464,6 +464,16 @@ int sl__st_override_by_id(sl_db *db, sl_override *out, sl_id tenant, sl_id id)
     return store_rc(db, seq, found_rc(rc), "reading an override");
 }
 
+int sl__st_read_hint(sl_db *db, sl_id tenant, const char *key, sl_id account, sl_time from, int64_t length)
+{
+    if (!HAS_V3(ST(db), read_hint) || db->group != SL__GROUP_NONE || tenant <= 0)
+        return SL_OK;
+    /* Not validated yet by the caller: no range unless it is a sane one. */
+    int ranged = from >= SL_TIME_MIN && from <= SL_TIME_MAX && length > 0 &&
+                 length <= (int64_t)SL_MAX_RANGE_DAYS * 86400;
+    CALL(db, "reading ahead", read_hint, tenant, key, account, from, ranged ? from + length : from);
+}
+
 int sl__st_overrides_scan(sl_db *db, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                           int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {

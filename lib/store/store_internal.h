@@ -29,6 +29,14 @@ void sl__store_close(sl_db *db);
 /* Whether db's store keeps row MACs (version 2 with mac_put and mac_get). */
 int sl__st_has_macs(const sl_db *db);
 
+/* Right after sl__tx_begin (see read_hint in sys/store.h): what the call
+ * will read -- the schedule around [from, from + length) when length > 0
+ * (unvalidated input is fine: an insane range reads no schedule) -- so
+ * that a networked store can fetch it with its first round trip. SL_OK
+ * when the store has no read_hint, inside a group, or when the reads went
+ * fine; else their error (the caller ends its transaction). */
+int sl__st_read_hint(sl_db *db, sl_id tenant, const char *key, sl_id account, sl_time from, int64_t length);
+
 int sl__st_tenant_get(sl_db *db, sl_tenant *out, sl_id id);
 int sl__st_tenant_put(sl_db *db, const sl_tenant *t);
 

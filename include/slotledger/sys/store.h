@@ -293,6 +293,21 @@ struct sl_store {
      * every writer (what a store whose begin locks more than the tenant,
      * as SQLite's and the memory store's, gives anyway). */
     int (*lock_tenants)(sl_store *st, const sl_id *tenants, size_t n);
+
+    /* ---- version 3: read hints (a networked store's first round trip) -- */
+
+    /** may: called right after begin (never inside a group), before the
+     * call reads anything: the call is about to read tenant's row, the rows
+     * carrying idempotency key `key` (NULL or "": none), account `account`
+     * (0: none) with its active holds and the ledger head, and, when
+     * from < to, the tenant's rules, overrides and blocking sessions around
+     * [from, to). A networked store may fetch all of it at once (with its
+     * BEGIN) and answer the reads from what it fetched. It must not change
+     * what any later method returns. Returns SL_OK, or the error the first
+     * of those reads would have met (a lock wait that timed out: SL_EBUSY;
+     * a lost connection: SL_ESTORE); the core then ends the call with it.
+     * NULL: nothing is fetched ahead. key stays owned by the caller. */
+    int (*read_hint)(sl_store *st, sl_id tenant, const char *key, sl_id account, sl_time from, sl_time to);
 };
 
 /** Scan flag: only live sessions whose status is in the scan's status set,
