@@ -141,10 +141,10 @@ typedef struct sl_outbox_options {
 } sl_outbox_options;
 #define SL_OUTBOX_OPTIONS_INIT { SL_OUTBOX_OPTIONS_VERSION, 10, 5, 3600 }
 
-/** Counts of sl_outbox_stats. */
-#define SL_OUTBOX_STATS_VERSION 1
-typedef struct sl_outbox_stats {
-    unsigned int version;        /**< SL_OUTBOX_STATS_VERSION */
+/** Counts of sl_outbox_stats (the function; the record is sl_outbox_counts). */
+#define SL_OUTBOX_COUNTS_VERSION 1
+typedef struct sl_outbox_counts {
+    unsigned int version;        /**< SL_OUTBOX_COUNTS_VERSION */
     int32_t reserved;            /**< 0 */
     int64_t due;                 /**< pending with available_at <= now, or leased with a lapsed lease
                                       (some may wait behind an earlier event of their session) */
@@ -153,7 +153,7 @@ typedef struct sl_outbox_stats {
     int64_t dead;
     int64_t acked;               /**< acknowledged and not yet purged */
     int64_t oldest_age;          /**< now - created_at of the oldest event neither acked nor dead; 0 if none */
-} sl_outbox_stats;
+} sl_outbox_counts;
 
 /** Fill opts with the defaults. Errors: SL_EINVAL (NULL, unknown version). */
 SL_API int sl_outbox_options_init(sl_outbox_options *opts, unsigned int version);
@@ -237,7 +237,7 @@ SL_API int sl_outbox_retry(sl_db *db, sl_id tenant, sl_id event, sl_time now);
  * range), SL_EMISUSE, SL_EBUSY, SL_ESTORE. Reads every event it counts:
  * meant for monitoring, not for a hot path.
  */
-SL_API int sl_outbox_stats(sl_db *db, sl_outbox_stats *out, sl_id tenant, sl_time now);
+SL_API int sl_outbox_stats(sl_db *db, sl_outbox_counts *out, sl_id tenant, sl_time now);
 
 /**
  * Delete acknowledged events with acked_at < before, of every tenant,
