@@ -604,6 +604,7 @@ typedef struct mp_ctx {
     const char *path;
     int log_fd;
     time_t t0; /* the workers' clock: NOW + seconds since t0 */
+    int killed[2]; /* worker 0 alone holds killed[1]: EOF on killed[0] once it died */
 } mp_ctx;
 
 static sl_db *mp_open(const char *path)
@@ -661,8 +662,10 @@ static int worker(int idx, int go, mp_ctx *c)
     char name[16];
     snprintf(name, sizeof(name), "w%d", idx);
     sl_test_wait_go(go);
+    if (idx != 0)
+        sl_test_wait_go(c->killed[0]); /* the others start once worker 0 died holding leases */
     int idle = 0;
-    while (idle < 100) { /* 5 s without work: backoffs and lapsed leases are over */
+    while (idx == 0 || idle < 100) { /* 5 s without work: backoffs and lapsed leases are over */
         sl_outbox_event *ev = NULL;
         size_t n = 0;
         sl_time now = clock_now(c);
@@ -708,6 +711,8 @@ static pid_t spawn(int (*fn)(int, int, mp_ctx *), int idx, const int gate[2], mp
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         close(gate[1]);
+        if (fn != worker || idx != 0)
+            close(c->killed[1]);
         _exit(fn(idx, gate[0], c));
     }
     return pid;
@@ -799,13 +804,16 @@ START_TEST(test_processes_claim_ack_fail_crash)
     ck_assert_int_ge(fd, 0);
     int gate[2];
     ck_assert_int_eq(pipe(gate), 0);
-    mp_ctx c = {path, fd, time(NULL)};
+    mp_ctx c = {path, fd, time(NULL), {-1, -1}};
+    ck_assert_int_eq(pipe(c.killed), 0);
     pid_t pids[WRITERS + WORKERS];
     for (int i = 0; i < WRITERS; i++)
         pids[i] = spawn(writer, i, gate, &c);
     for (int i = 0; i < WORKERS; i++)
         pids[WRITERS + i] = spawn(worker, i, gate, &c);
     close(gate[0]);
+    close(c.killed[0]);
+    close(c.killed[1]);
     close(gate[1]); /* go */
     for (int i = 0; i < WRITERS + WORKERS; i++) {
         int status = 0;

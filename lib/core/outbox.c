@@ -48,10 +48,12 @@ static const char *state_name(int32_t state)
 int sl__outbox_emit(sl_db *db, const sl_session *after, int32_t kind, sl_time now)
 {
     sl_outbox_event last, e;
+    int rc = SL_ENOTFOUND;
     if (!sl__st_has_outbox(db))
         return SL_OK;
-    int rc = sl__st_outbox_last(db, &last, after->tenant, after->id);
-    if (rc != SL_OK && rc != SL_ENOTFOUND)
+    /* A booking made the session: its first event, nothing to look up. */
+    if (kind != SL_EVENT_BOOKED && (rc = sl__st_outbox_last(db, &last, after->tenant, after->id)) != SL_OK &&
+        rc != SL_ENOTFOUND)
         return rc;
     memset(&e, 0, sizeof(e));
     e.version = SL_OUTBOX_EVENT_VERSION;
@@ -197,12 +199,8 @@ int sl_outbox_claim(sl_db *db, sl_outbox_event **events, size_t *n, const char *
 {
     sl__grow g = {NULL, 0, 0, sizeof(sl_outbox_event), 0};
     int rc;
-    SL__CLEAR_OUT(events);
-    SL__CLEAR_OUT(n);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!events || !n)
-        return sl__err(db, SL_EINVAL, "events and n must not be NULL");
+    if ((rc = sl__outbox_list_out(db, events, n)) != SL_OK)
+        return rc;
     if ((rc = claim_check(db, consumer, tenant, max, lease_seconds, now)) != SL_OK)
         return rc;
     if ((rc = sl__st_outbox_need(db)) != SL_OK)
@@ -342,17 +340,9 @@ int sl_outbox_retry(sl_db *db, sl_id tenant, sl_id event, sl_time now)
 /* ---- purged sessions ------------------------------------------------------------ */
 
 /* The outbox's deletions older than the cutoff: candidates for a purge. */
-typedef struct deleted_ctx {
-    sl__grow g;
-    sl_time before;
-} deleted_ctx;
-
-static int keep_deleted(void *p, const sl_outbox_event *e)
+static int keep_deleted(const sl__outbox_collect *c, const sl_outbox_event *e)
 {
-    deleted_ctx *c = p;
-    if (e->kind != SL_EVENT_DELETED || e->deleted_at <= 0 || e->deleted_at >= c->before)
-        return 0;
-    return sl__grow_push(&c->g, e);
+    return e->kind == SL_EVENT_DELETED && e->deleted_at > 0 && e->deleted_at < c->before;
 }
 
 /* Whether the session of deletion event d will be purged: d is still its
@@ -370,13 +360,13 @@ static int purge_candidate(sl_db *db, const sl_outbox_event *d, sl_time before, 
 
 int sl__outbox_purge_sessions(sl_db *db, sl_time before, size_t *purged)
 {
-    deleted_ctx c = {{NULL, 0, 0, sizeof(sl_outbox_event), 0}, before};
+    sl__outbox_collect c = {{NULL, 0, 0, sizeof(sl_outbox_event), 0}, 0, keep_deleted, before};
     sl__grow doomed = {NULL, 0, 0, sizeof(sl_session), 0};
     sl_session s;
     int rc = SL_OK;
     if (sl__st_has_outbox(db))
         rc = sl__st_outbox_scan(db, 0, 0, 1u << SL_OUTBOX_PENDING | 1u << SL_OUTBOX_LEASED | 1u << SL_OUTBOX_ACKED |
-                                1u << SL_OUTBOX_DEAD, keep_deleted, &c);
+                                1u << SL_OUTBOX_DEAD, sl__outbox_collect_cb, &c);
     for (size_t i = 0; rc == SL_OK && i < c.g.n; i++) {
         int yes = purge_candidate(db, (const sl_outbox_event *)c.g.p + i, before, &s);
         rc = yes < 0 ? yes : yes ? sl__grow_push(&doomed, &s) : SL_OK;

@@ -10,18 +10,25 @@
 #define ALL_STATES 0xFFFFFFFFu
 #define STATE_BIT(s) (1u << (s))
 
-/* Collects events into a growable array, at most `max` (0: no limit). */
-typedef struct collect_ctx {
-    sl__grow g;
-    size_t max;
-} collect_ctx;
-
-static int collect(void *p, const sl_outbox_event *e)
+int sl__outbox_collect_cb(void *ctx, const sl_outbox_event *e)
 {
-    collect_ctx *c = p;
+    sl__outbox_collect *c = ctx;
     if (c->max && c->g.n >= c->max)
         return 1; /* enough: stops the scan */
+    if (c->keep && !c->keep(c, e))
+        return 0;
     return sl__grow_push(&c->g, e);
+}
+
+int sl__outbox_list_out(sl_db *db, sl_outbox_event **events, size_t *n)
+{
+    SL__CLEAR_OUT(events);
+    SL__CLEAR_OUT(n);
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!events || !n)
+        return sl__err(db, SL_EINVAL, "events and n must not be NULL");
+    return SL_OK;
 }
 
 /* One read transaction over a scan of tenant's (and session's) events in
@@ -29,13 +36,20 @@ static int collect(void *p, const sl_outbox_event *e)
 static int list_events(sl_db *db, sl_outbox_event **events, size_t *n, sl_id tenant, sl_id session,
                        uint32_t states, size_t max)
 {
-    collect_ctx c = {{NULL, 0, 0, sizeof(sl_outbox_event), 0}, max};
+    sl__outbox_collect c = {{NULL, 0, 0, sizeof(sl_outbox_event), 0}, max, NULL, 0};
     int rc;
+    if ((rc = sl__outbox_list_out(db, events, n)) != SL_OK)
+        return rc;
+    if (tenant < 0 || (session && tenant == 0) || session < 0)
+        return sl__err(db, SL_EINVAL, session ? "tenant and session ids must be positive" :
+                                                "tenant must be 0 (every tenant) or positive");
+    if (max > SL_OUTBOX_CLAIM_MAX || (!session && max == 0))
+        return sl__err(db, SL_EINVAL, "max must be 1..%d (got %zu)", SL_OUTBOX_CLAIM_MAX, max);
     if ((rc = sl__st_outbox_need(db)) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    rc = sl__st_outbox_scan(db, tenant, session, states, collect, &c);
+    rc = sl__st_outbox_scan(db, tenant, session, states, sl__outbox_collect_cb, &c);
     if (rc == 1)
         rc = SL_OK;
     if (c.g.failed)
@@ -46,30 +60,12 @@ static int list_events(sl_db *db, sl_outbox_event **events, size_t *n, sl_id ten
 
 int sl_outbox_dead(sl_db *db, sl_outbox_event **events, size_t *n, sl_id tenant, size_t max)
 {
-    SL__CLEAR_OUT(events);
-    SL__CLEAR_OUT(n);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!events || !n)
-        return sl__err(db, SL_EINVAL, "events and n must not be NULL");
-    if (tenant < 0)
-        return sl__err(db, SL_EINVAL, "tenant must be 0 (every tenant) or positive");
-    if (max == 0 || max > SL_OUTBOX_CLAIM_MAX)
-        return sl__err(db, SL_EINVAL, "max must be 1..%d (got %zu)", SL_OUTBOX_CLAIM_MAX, max);
     return list_events(db, events, n, tenant, 0, STATE_BIT(SL_OUTBOX_DEAD), max);
 }
 
 int sl_outbox_session_events(sl_db *db, sl_outbox_event **events, size_t *n, sl_id tenant, sl_id session)
 {
-    SL__CLEAR_OUT(events);
-    SL__CLEAR_OUT(n);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!events || !n)
-        return sl__err(db, SL_EINVAL, "events and n must not be NULL");
-    if (tenant <= 0 || session <= 0)
-        return sl__err(db, SL_EINVAL, "tenant and session ids must be positive");
-    return list_events(db, events, n, tenant, session, ALL_STATES, 0);
+    return list_events(db, events, n, tenant, session > 0 ? session : -1, ALL_STATES, 0);
 }
 
 int sl_outbox_get(sl_db *db, sl_outbox_event *out, sl_id tenant, sl_id event)

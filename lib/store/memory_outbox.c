@@ -223,11 +223,5 @@ static int mem_outbox_purge(sl_store *st, sl_time before, size_t *purged)
 
 void sl__memory_outbox_methods(sl_store *st)
 {
-    st->outbox_append = mem_outbox_append;
-    st->outbox_get = mem_outbox_get;
-    st->outbox_update = mem_outbox_update;
-    st->outbox_last = mem_outbox_last;
-    st->outbox_scan = mem_outbox_scan;
-    st->outbox_heads = mem_outbox_heads;
-    st->outbox_purge = mem_outbox_purge;
+    SL__SET_METHODS(st, SL__OUTBOX_METHODS, mem);
 }

@@ -299,13 +299,16 @@ static const migration migrations[] = {
      * event; ids are a plain INTEGER PRIMARY KEY (max + 1): the newest
      * event is always the last of its session, which the outbox purge
      * keeps, so an id is never handed out twice. Text columns '' for none.
+     * A booking writes the row and two index entries, no more (the
+     * outbox's share of sl_book's cost, bench/bench_outbox.c):
      *  - outbox_session (unique): a session's events by seq, its last
-     *    event, the purge's "is there a later one";
-     *  - outbox_open: a session's unacknowledged events, for the claim's
-     *    head test (no earlier unacked event of the session);
-     *  - outbox_due / outbox_due_tenant: pending and leased events in id
-     *    order, for the claim over every tenant or one;
-     *  - outbox_acked: the purge's range.
+     *    event, the claim's head test (no earlier unacked event of the
+     *    session: a session has a handful of events) and the purge's "is
+     *    there a later one";
+     *  - outbox_due: pending and leased events in id order, for claims
+     *    (over every tenant, or one tenant filtered from it);
+     *  - outbox_acked: the purge's range; an entry is made by the ack,
+     *    not by the change.
      */
     {7, "outbox",
      "CREATE TABLE outbox ("
@@ -332,9 +335,7 @@ static const migration migrations[] = {
      "  error TEXT NOT NULL CHECK (length(CAST(error AS BLOB)) < 256)"
      ") STRICT;"
      "CREATE UNIQUE INDEX outbox_session ON outbox (tenant, session, seq);"
-     "CREATE INDEX outbox_open ON outbox (tenant, session, seq) WHERE state <> 3;"
      "CREATE INDEX outbox_due ON outbox (id) WHERE state IN (1, 2);"
-     "CREATE INDEX outbox_due_tenant ON outbox (tenant, id) WHERE state IN (1, 2);"
      "CREATE INDEX outbox_acked ON outbox (acked_at) WHERE state = 3;"},
 };
 

@@ -33,7 +33,7 @@ static const sl__entity ent_outbox = {sizeof(sl_outbox_event), SL_OUTBOX_EVENT_V
 /* The claim's head test: no earlier event of the session unacknowledged. */
 #define HEAD_DUE                                                                                               \
     "o.state IN (1, 2) AND ((o.state = 1 AND o.available_at <= ?1) OR (o.state = 2 AND o.lease_until <= ?1))"  \
-    " AND NOT EXISTS (SELECT 1 FROM outbox AS p INDEXED BY outbox_open WHERE p.tenant = o.tenant"              \
+    " AND NOT EXISTS (SELECT 1 FROM outbox AS p INDEXED BY outbox_session WHERE p.tenant = o.tenant"              \
     " AND p.session = o.session AND p.seq < o.seq AND p.state <> 3)"
 
 static const char *const outbox_sql[SL__SQ_OUTBOX_QUERIES] = {
@@ -54,7 +54,7 @@ static const char *const outbox_sql[SL__SQ_OUTBOX_QUERIES] = {
                     " ORDER BY o.id",
     [OQ_HEADS_ALL] = "SELECT " OUTBOX_COLS " FROM outbox AS o INDEXED BY outbox_due WHERE ?3 = 0 AND " HEAD_DUE
                      " ORDER BY o.id LIMIT ?2",
-    [OQ_HEADS_TENANT] = "SELECT " OUTBOX_COLS " FROM outbox AS o INDEXED BY outbox_due_tenant WHERE o.tenant = ?3"
+    [OQ_HEADS_TENANT] = "SELECT " OUTBOX_COLS " FROM outbox AS o INDEXED BY outbox_due WHERE o.tenant = ?3"
                         " AND " HEAD_DUE " ORDER BY o.id LIMIT ?2",
     [OQ_PURGE] = "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox AS o INDEXED BY outbox_acked"
                  " WHERE o.state = 3 AND o.acked_at < ?1 AND EXISTS (SELECT 1 FROM outbox AS n"
@@ -128,14 +128,20 @@ static int one(sl_store *st, sqlite3_stmt *s, sl_outbox_event *out, const char *
     return sl__sq_finish_q(st, s, rc, what);
 }
 
-static int sq_outbox_get(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id id)
+/* One row of statement `which` with ?1 = p1, ?2 = p2. */
+static int get_by(sl_store *st, int which, int64_t p1, int64_t p2, sl_outbox_event *out, const char *what)
 {
-    sqlite3_stmt *s = stmt(st, OQ_GET);
+    sqlite3_stmt *s = stmt(st, which);
     if (!s)
         return SL_ESTORE;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, tenant);
-    return one(st, s, out, "reading an outbox event");
+    sqlite3_bind_int64(s, 1, p1);
+    sqlite3_bind_int64(s, 2, p2);
+    return one(st, s, out, what);
+}
+
+static int sq_outbox_get(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id id)
+{
+    return get_by(st, OQ_GET, id, tenant, out, "reading an outbox event");
 }
 
 static int sq_outbox_update(sl_store *st, const sl_outbox_event *e)
@@ -161,12 +167,7 @@ static int sq_outbox_update(sl_store *st, const sl_outbox_event *e)
 
 static int sq_outbox_last(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id session)
 {
-    sqlite3_stmt *s = stmt(st, OQ_LAST);
-    if (!s)
-        return SL_ESTORE;
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, session);
-    return one(st, s, out, "reading a session's last outbox event");
+    return get_by(st, OQ_LAST, tenant, session, out, "reading a session's last outbox event");
 }
 
 /* The one scan loop of the outbox: steps bound s, calling cb per row. */
@@ -229,11 +230,5 @@ static int sq_outbox_purge(sl_store *st, sl_time before, size_t *purged)
 
 void sl__sqlite_outbox_methods(sl_store *st)
 {
-    st->outbox_append = sq_outbox_append;
-    st->outbox_get = sq_outbox_get;
-    st->outbox_update = sq_outbox_update;
-    st->outbox_last = sq_outbox_last;
-    st->outbox_scan = sq_outbox_scan;
-    st->outbox_heads = sq_outbox_heads;
-    st->outbox_purge = sq_outbox_purge;
+    SL__SET_METHODS(st, SL__OUTBOX_METHODS, sq);
 }
