@@ -32,10 +32,11 @@
  * every consumer sees each session's events in seq order.
  *
  * Stores: the memory and SQLite stores keep the outbox (SQLite claims
- * under its write lock, so many processes claim safely). A custom store
- * without the outbox methods (sys/store.h, version 3 "outbox") keeps none:
- * changes append nothing and every sl_outbox_* call that reads or writes
- * events fails with SL_EMISUSE.
+ * under its write lock, so many processes claim safely). The PostgreSQL
+ * store does not yet, nor does a custom store without the outbox methods
+ * (sys/store.h, version 3 "outbox"): there changes append nothing and
+ * every sl_outbox_* call that reads or writes events fails with
+ * SL_EMISUSE (sl_outbox_configure and the name functions still work).
  *
  * Events written before the outbox existed: a database opened by an older
  * library has no events for its earlier changes; its sessions' seq numbers
