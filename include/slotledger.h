@@ -19,6 +19,7 @@
 #include "slotledger/sessions.h"
 #include "slotledger/teams.h"
 #include "slotledger/ics.h"
+#include "slotledger/outbox.h"
 #include "slotledger/ledger.h"
 #include "slotledger/postgres.h"
 

@@ -91,7 +91,8 @@ SL__NAME_FUNCTION(sl_entity_name, SL_ENTITIES)
     X(sl_engine_params) X(sl_session) X(sl_booking) X(sl_account) X(sl_entry)                  \
     X(sl_credit_hold) X(sl_balance) X(sl_post) X(sl_verify_report) X(sl_ledger_anchor)         \
     X(sl_store) X(sl_row_mac) X(sl_ics_options)                                                 \
-    X(sl_many_slots) X(sl_team_avail) X(sl_free_at_result)
+    X(sl_many_slots) X(sl_team_avail) X(sl_free_at_result)                                      \
+    X(sl_outbox_event) X(sl_outbox_options) X(sl_outbox_counts)
 
 size_t sl_struct_size(const char *name)
 {

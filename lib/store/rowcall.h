@@ -48,6 +48,8 @@ SL__ROWCALL(sl__call_hold, sl_credit_hold)
     X(P, entry_last) X(P, entries_scan) X(P, hold_put) X(P, hold_get) X(P, hold_by_key) \
     X(P, holds_expired_scan) X(P, webhook_claim) X(P, accounts_scan) X(P, mac_put) X(P, mac_get) \
     X(P, holds_scan)
+#define SL__OUTBOX_METHODS(X, P) X(P, outbox_append) X(P, outbox_get) X(P, outbox_update) X(P, outbox_last) \
+    X(P, outbox_scan) X(P, outbox_heads) X(P, outbox_purge)
 #define SL__SET_METHOD(P, m) sl__st->m = P##_##m;
 /* Sets each method m of group LIST of store st to the function PREFIX_m. */
 #define SL__SET_METHODS(st, LIST, PREFIX) \
