@@ -90,7 +90,8 @@ SL__NAME_FUNCTION(sl_entity_name, SL_ENTITIES)
     X(sl_options) X(sl_tenant) X(sl_interval) X(sl_window) X(sl_rule) X(sl_override)           \
     X(sl_engine_params) X(sl_session) X(sl_booking) X(sl_account) X(sl_entry)                  \
     X(sl_credit_hold) X(sl_balance) X(sl_post) X(sl_verify_report) X(sl_ledger_anchor)         \
-    X(sl_store) X(sl_row_mac) X(sl_ics_options)
+    X(sl_store) X(sl_row_mac) X(sl_ics_options) X(sl_outbox_event) X(sl_outbox_options)             \
+    X(sl_outbox_counts)
 
 size_t sl_struct_size(const char *name)
 {

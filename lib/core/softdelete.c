@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ledger/ledger_internal.h"
+#include "core/outbox_internal.h"
 #include "sessions/sessions_internal.h"
 
 /* The row being deleted or restored, as read at the start. */
@@ -111,7 +112,7 @@ static int session_credits(sl_db *db, sl_session *sess, int restore, sl_time now
         return rc;
     sess->hold_id = h.id;
     sess->updated_at = now;
-    return sl__session_write(db, sess);
+    return sl__session_write(db, sess, 0); /* the restore emits its event */
 }
 
 /* A restored session takes its time again (conflicts re-checked), a
@@ -133,9 +134,19 @@ static int session_before(sl_db *db, sd_row *r, int restore, sl_time now)
     return SL_OK;
 }
 
-/* deleted_at is part of an account's row MAC. */
-static int account_after(sl_db *db, sd_row *r)
+/* The outbox event of a session's delete or restore, with its new state. */
+static int session_after(sl_db *db, sd_row *r, int restore, sl_time now)
 {
+    sl_session s = r->u.session;
+    s.deleted_at = restore ? 0 : now;
+    return sl__outbox_emit(db, &s, restore ? SL_EVENT_RESTORED : SL_EVENT_DELETED, now);
+}
+
+/* deleted_at is part of an account's row MAC. */
+static int account_after(sl_db *db, sd_row *r, int restore, sl_time now)
+{
+    (void)restore;
+    (void)now;
     return sl__account_reseal(db, r->tenant, r->id);
 }
 
@@ -145,13 +156,13 @@ typedef struct sd_entity {
     int32_t entity;
     int purgeable;
     int (*before)(sl_db *db, sd_row *r, int restore, sl_time now); /* may be NULL */
-    int (*after)(sl_db *db, sd_row *r);                             /* may be NULL */
+    int (*after)(sl_db *db, sd_row *r, int restore, sl_time now);  /* may be NULL */
 } sd_entity;
 
 static const sd_entity entities[] = {
     {SL_ENTITY_RULE, 1, rule_before, NULL},
     {SL_ENTITY_OVERRIDE, 1, NULL, NULL},
-    {SL_ENTITY_SESSION, 1, session_before, NULL},
+    {SL_ENTITY_SESSION, 1, session_before, session_after},
     {SL_ENTITY_ACCOUNT, 0, NULL, account_after},
 };
 
@@ -202,7 +213,7 @@ static int set_deleted_tx(sl_db *db, const sd_entity *e, sd_row *r, int restore,
         return rc;
     if ((rc = sl__st_soft_delete(db, e->entity, r->tenant, r->id, restore ? 0 : now)) != SL_OK)
         return rc;
-    return e->after ? e->after(db, r) : SL_OK;
+    return e->after ? e->after(db, r, restore, now) : SL_OK;
 }
 
 static int set_deleted(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now, int restore)
@@ -253,7 +264,10 @@ int sl_purge(sl_db *db, size_t *purged, int32_t entity, sl_time before)
         return rc;
     if ((rc = sl__tx_begin(db, 0, 1)) != SL_OK)
         return rc;
-    rc = sl__st_purge(db, entity, before, &n);
+    if (entity == SL_ENTITY_SESSION)
+        rc = sl__outbox_purge_sessions(db, before, &n); /* the purge, and its events */
+    else
+        rc = sl__st_purge(db, entity, before, &n);
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
     if (purged)

@@ -102,7 +102,7 @@ static int insert_session(sl_db *db, sl_session *s, sl_id tenant, sl_id student,
             return rc;
         s->hold_id = h.id;
     }
-    return sl__session_write(db, s);
+    return sl__session_write(db, s, SL_EVENT_BOOKED);
 }
 
 /* One regular, trial or manual booking: the whole operation. */
@@ -225,7 +225,7 @@ static int series_link(sl_db *db, sl_session *s, size_t n)
     int rc;
     for (size_t i = 0; i < n; i++) {
         s[i].series_id = s[0].id;
-        if ((rc = sl__session_write(db, &s[i])) != SL_OK)
+        if ((rc = sl__session_write(db, &s[i], 0)) != SL_OK) /* booked already */
             return rc;
     }
     return SL_OK;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/outbox_internal.h"
 #include "sessions_internal.h"
 #include "slots/engine.h"
 
@@ -125,10 +126,12 @@ int sl__session_load(sl_db *db, sl_session *s, sl_id tenant, sl_id id, int inclu
     return rc;
 }
 
-int sl__session_write(sl_db *db, sl_session *s)
+int sl__session_write(sl_db *db, sl_session *s, int32_t event)
 {
     int rc = sl__st_session_put(db, s);
     if (rc == SL_EEXISTS)
         return sl__err(db, SL_EIDEMPOTENCY, "idempotency key \"%s\" is already used", s->key);
-    return rc;
+    if (rc != SL_OK || event == 0)
+        return rc;
+    return sl__outbox_emit(db, s, event, s->updated_at);
 }

@@ -98,6 +98,21 @@ static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
     return sl__hold_capture(db, &e, &h, h.amount, key, hash, now);
 }
 
+/* The outbox event of a transition to status to. */
+static int32_t status_event(int32_t to)
+{
+    switch (to) {
+    case SL_STATUS_CONFIRMED:
+        return SL_EVENT_CONFIRMED;
+    case SL_STATUS_CANCELLED:
+        return SL_EVENT_CANCELLED;
+    case SL_STATUS_COMPLETED:
+        return SL_EVENT_COMPLETED;
+    default:
+        return SL_EVENT_NO_SHOW;
+    }
+}
+
 static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_t to, sl_time now)
 {
     sl_session s;
@@ -122,7 +137,7 @@ static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_
     s.status = to;
     s.updated_at = now;
     s.replayed = 0;
-    rc = sl__session_write(db, &s);
+    rc = sl__session_write(db, &s, status_event(to));
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -180,7 +195,7 @@ int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time ne
     s.end = new_start + duration;
     s.updated_at = now;
     s.replayed = 0;
-    rc = sl__session_write(db, &s);
+    rc = sl__session_write(db, &s, SL_EVENT_RESCHEDULED);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;

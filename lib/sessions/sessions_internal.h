@@ -22,8 +22,11 @@ int sl__footprint_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration
 /* Reads a live session of tenant (SL_ENOTFOUND + message otherwise). */
 int sl__session_load(sl_db *db, sl_session *s, sl_id tenant, sl_id id, int include_deleted);
 
-/* Writes s through the store (insert when s->id == 0). */
-int sl__session_write(sl_db *db, sl_session *s);
+/* Writes s through the store (insert when s->id == 0) and, unless event
+ * is 0, appends the outbox event `event` (SL_EVENT_*) for it, dated
+ * s->updated_at (lib/core/outbox.c). Pass 0 only for a rewrite whose
+ * operation emits its own event (a series link, a restore's new hold). */
+int sl__session_write(sl_db *db, sl_session *s, int32_t event);
 
 /* SL_ESTATE + message when student has a live (not cancelled, not
  * deleted) trial with tenant. */

@@ -88,6 +88,9 @@ static const struct {
     {offsetof(mem_store, webhooks), sizeof(webhook_row), 3,
      {K(webhook_row, I64, tenant), K(webhook_row, STR, source), K(webhook_row, STR, event_id)}},
     {offsetof(mem_store, macs), sizeof(mac_row), 3, {K(mac_row, I32, what), K(mac_row, I64, tenant), K(mac_row, I64, id)}},
+    {offsetof(mem_store, outbox), sizeof(sl_outbox_event), 1, {K(sl_outbox_event, I64, id)}},
+    {offsetof(mem_store, outbox_seqs), sizeof(outbox_seq_row), 3,
+     {K(outbox_seq_row, I64, tenant), K(outbox_seq_row, I64, session), K(outbox_seq_row, I64, seq)}},
 };
 #undef K
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
@@ -283,6 +286,7 @@ int sl_store_memory_new(sl_store **out)
     SL__SET_METHODS(&m->base, SL__MAIN_METHODS, mem);
     sl__memory_schedule_methods(&m->base);
     sl__memory_ledger_methods(&m->base);
+    sl__memory_outbox_methods(&m->base);
     for (size_t i = 0; i < N_TABLES; i++)
         sl__mt_init(table_of(m, i), tables[i].size, tables[i].keys, tables[i].nkeys);
     *out = &m->base;

@@ -22,7 +22,7 @@
 #define SL__MEM_MSG_SIZE 512
 
 
-enum { SEQ_RULE, SEQ_OVERRIDE, SEQ_SESSION, SEQ_ENTRY, SEQ_HOLD };
+enum { SEQ_RULE, SEQ_OVERRIDE, SEQ_SESSION, SEQ_ENTRY, SEQ_HOLD, SEQ_OUTBOX };
 
 typedef struct override_id_row {
     sl_id id;
@@ -68,6 +68,15 @@ typedef struct mac_row {
     sl_row_mac m;
 } mac_row;
 
+/* The outbox's session index: (tenant, session, seq) -> event id
+ * (memory_outbox.c). */
+typedef struct outbox_seq_row {
+    sl_id tenant;
+    sl_id session;
+    int64_t seq;
+    sl_id id;
+} outbox_seq_row;
+
 typedef struct mem_store {
     sl_store base; /* first member: the core sees a plain sl_store */
     int in_tx, write;
@@ -89,6 +98,8 @@ typedef struct mem_store {
     sl__mt holds_active;
     sl__mt webhooks;
     sl__mt macs;
+    sl__mt outbox;          /* sl_outbox_event by id */
+    sl__mt outbox_seqs;     /* outbox_seq_row by (tenant, session, seq) */
 } mem_store;
 
 static inline mem_store *M(sl_store *st)
@@ -117,5 +128,7 @@ int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t delet
  * and of the ledger tables (memory_ledger.c) into the vtable. */
 void sl__memory_schedule_methods(sl_store *st);
 void sl__memory_ledger_methods(sl_store *st);
+/* ... and of the outbox (memory_outbox.c). */
+void sl__memory_outbox_methods(sl_store *st);
 
 #endif

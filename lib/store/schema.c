@@ -294,6 +294,48 @@ static const migration migrations[] = {
      "CREATE INDEX holds_tenant ON holds (tenant, id);"
      ""
      "DELETE FROM sqlite_sequence WHERE name IN ('entries', 'holds');"},
+    /*
+     * The calendar-sync outbox (lib/store/sqlite_outbox.c). One row per
+     * event; ids are a plain INTEGER PRIMARY KEY (max + 1): the newest
+     * event is always the last of its session, which the outbox purge
+     * keeps, so an id is never handed out twice. Text columns '' for none.
+     *  - outbox_session (unique): a session's events by seq, its last
+     *    event, the purge's "is there a later one";
+     *  - outbox_open: a session's unacknowledged events, for the claim's
+     *    head test (no earlier unacked event of the session);
+     *  - outbox_due / outbox_due_tenant: pending and leased events in id
+     *    order, for the claim over every tenant or one;
+     *  - outbox_acked: the purge's range.
+     */
+    {7, "outbox",
+     "CREATE TABLE outbox ("
+     "  id INTEGER PRIMARY KEY,"
+     "  tenant INTEGER NOT NULL,"
+     "  session INTEGER NOT NULL,"
+     "  seq INTEGER NOT NULL CHECK (seq > 0),"
+     "  kind INTEGER NOT NULL,"
+     "  status INTEGER NOT NULL,"
+     "  session_kind INTEGER NOT NULL,"
+     "  student INTEGER NOT NULL,"
+     "  start_at INTEGER NOT NULL,"
+     "  end_at INTEGER NOT NULL,"
+     "  credits INTEGER NOT NULL,"
+     "  deleted_at INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  state INTEGER NOT NULL CHECK (state BETWEEN 1 AND 4),"
+     "  attempts INTEGER NOT NULL,"
+     "  available_at INTEGER NOT NULL,"
+     "  lease_until INTEGER NOT NULL,"
+     "  token INTEGER NOT NULL,"
+     "  acked_at INTEGER NOT NULL,"
+     "  consumer TEXT NOT NULL CHECK (length(CAST(consumer AS BLOB)) < 64),"
+     "  error TEXT NOT NULL CHECK (length(CAST(error AS BLOB)) < 256)"
+     ") STRICT;"
+     "CREATE UNIQUE INDEX outbox_session ON outbox (tenant, session, seq);"
+     "CREATE INDEX outbox_open ON outbox (tenant, session, seq) WHERE state <> 3;"
+     "CREATE INDEX outbox_due ON outbox (id) WHERE state IN (1, 2);"
+     "CREATE INDEX outbox_due_tenant ON outbox (tenant, id) WHERE state IN (1, 2);"
+     "CREATE INDEX outbox_acked ON outbox (acked_at) WHERE state = 3;"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

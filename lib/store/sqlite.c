@@ -390,6 +390,7 @@ static void sq_free(sl_store *st)
     sq_store *s = Q(st);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
+    sl__sqlite_outbox_free(st);
     sqlite3_close_v2(s->h);
     free(s);
 }
@@ -625,6 +626,7 @@ int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts
     SL__SET_METHODS(&s->base, SL__MAIN_METHODS, sq);
     sl__sqlite_schedule_methods(&s->base);
     sl__sqlite_ledger_methods(&s->base);
+    sl__sqlite_outbox_methods(&s->base);
     *out = &s->base;
     return SL_OK;
 

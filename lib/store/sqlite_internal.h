@@ -85,10 +85,17 @@ enum {
     Q_COUNT
 };
 
+/* The outbox's statements (sqlite_outbox.c), prepared on first use. */
+enum {
+    OQ_INSERT, OQ_GET, OQ_UPDATE, OQ_LAST, OQ_SCAN_SESSION, OQ_SCAN_TENANT, OQ_SCAN_ALL,
+    OQ_HEADS_ALL, OQ_HEADS_TENANT, OQ_PURGE, SL__SQ_OUTBOX_QUERIES
+};
+
 typedef struct sq_store {
     sl_store base; /* first member */
     sqlite3 *h;
     sqlite3_stmt *q[Q_COUNT];
+    sqlite3_stmt *outbox_q[SL__SQ_OUTBOX_QUERIES];
 } sq_store;
 
 static inline sq_store *Q(sl_store *st)
@@ -154,6 +161,9 @@ void sl__sq_read_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t n);
  * and of the ledger tables (sqlite_ledger.c) into the vtable. */
 void sl__sqlite_schedule_methods(sl_store *st);
 void sl__sqlite_ledger_methods(sl_store *st);
+/* The outbox's methods, and the release of its statements (sqlite_outbox.c). */
+void sl__sqlite_outbox_methods(sl_store *st);
+void sl__sqlite_outbox_free(sl_store *st);
 
 /* The status set the partial index sessions_blocking encodes (schema.c:
  * "deleted_at IS NULL AND status <> 3", status being CHECKed to 1..5, and

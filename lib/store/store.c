@@ -724,3 +724,82 @@ int sl__st_holds_scan(sl_db *db, sl_id tenant, int (*cb)(void *ctx, const sl_cre
     hold_guard g = {cb, ctx, 0};
     return holds_of_accounts(db, tenant, &g);
 }
+
+/* ---- version 3: the outbox (slotledger/outbox.h) ---------------------------- */
+
+int sl__st_has_outbox(const sl_db *db)
+{
+    const sl_store *st = ST(db);
+    return HAS_V3(st, outbox_append) && HAS_V3(st, outbox_get) && HAS_V3(st, outbox_update) &&
+           HAS_V3(st, outbox_last) && HAS_V3(st, outbox_scan) && HAS_V3(st, outbox_heads) &&
+           HAS_V3(st, outbox_purge);
+}
+
+int sl__st_outbox_need(sl_db *db)
+{
+    if (!sl__st_has_outbox(db))
+        return sl__err(db, SL_EMISUSE, "the store keeps no outbox (it lacks the outbox methods of sys/store.h)");
+    return SL_OK;
+}
+
+#define NEED_OUTBOX(db)                                                                                        \
+    do {                                                                                                       \
+        if (!sl__st_has_outbox(db))                                                                            \
+            return sl__st_outbox_need(db);                                                                     \
+    } while (0)
+
+typedef struct outbox_guard {
+    int (*cb)(void *ctx, const sl_outbox_event *row);
+    void *ctx;
+    int rc;
+} outbox_guard;
+
+static int outbox_pass(void *p, const sl_outbox_event *row)
+{
+    outbox_guard *g = p;
+    return g->rc = g->cb(g->ctx, row);
+}
+
+int sl__st_outbox_append(sl_db *db, sl_outbox_event *e)
+{
+    NEED_OUTBOX(db);
+    CALL(db, "appending an outbox event", outbox_append, e);
+}
+
+int sl__st_outbox_get(sl_db *db, sl_outbox_event *out, sl_id tenant, sl_id id)
+{
+    NEED_OUTBOX(db);
+    CALL(db, "reading an outbox event", outbox_get, out, tenant, id);
+}
+
+int sl__st_outbox_update(sl_db *db, const sl_outbox_event *e)
+{
+    NEED_OUTBOX(db);
+    CALL(db, "updating an outbox event", outbox_update, e);
+}
+
+int sl__st_outbox_last(sl_db *db, sl_outbox_event *out, sl_id tenant, sl_id session)
+{
+    NEED_OUTBOX(db);
+    CALL(db, "reading a session's last outbox event", outbox_last, out, tenant, session);
+}
+
+int sl__st_outbox_scan(sl_db *db, sl_id tenant, sl_id session, uint32_t states,
+                       int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx)
+{
+    NEED_OUTBOX(db);
+    SCAN(db, "reading outbox events", outbox, outbox_scan, cb, ctx, tenant, session, states);
+}
+
+int sl__st_outbox_heads(sl_db *db, sl_id tenant, sl_time now, size_t limit,
+                        int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx)
+{
+    NEED_OUTBOX(db);
+    SCAN(db, "finding due outbox events", outbox, outbox_heads, cb, ctx, tenant, now, limit);
+}
+
+int sl__st_outbox_purge(sl_db *db, sl_time before, size_t *purged)
+{
+    NEED_OUTBOX(db);
+    CALL(db, "purging outbox events", outbox_purge, before, purged);
+}

@@ -80,4 +80,19 @@ int sl__st_mac_get(sl_db *db, sl_row_mac *out, int32_t what, sl_id tenant, sl_id
  * holds_expired_scan is all a version-1 store offers), ordered by account. */
 int sl__st_holds_scan(sl_db *db, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx);
 
+/* The outbox (version-3 "outbox" methods, all or none): without them
+ * every wrapper below is SL_EMISUSE with a message. */
+int sl__st_has_outbox(const sl_db *db);
+/* SL_OK, or SL_EMISUSE with a message when the store keeps no outbox. */
+int sl__st_outbox_need(sl_db *db);
+int sl__st_outbox_append(sl_db *db, sl_outbox_event *e);
+int sl__st_outbox_get(sl_db *db, sl_outbox_event *out, sl_id tenant, sl_id id);
+int sl__st_outbox_update(sl_db *db, const sl_outbox_event *e);
+int sl__st_outbox_last(sl_db *db, sl_outbox_event *out, sl_id tenant, sl_id session);
+int sl__st_outbox_scan(sl_db *db, sl_id tenant, sl_id session, uint32_t states,
+                       int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx);
+int sl__st_outbox_heads(sl_db *db, sl_id tenant, sl_time now, size_t limit,
+                        int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx);
+int sl__st_outbox_purge(sl_db *db, sl_time before, size_t *purged);
+
 #endif

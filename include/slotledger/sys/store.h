@@ -85,6 +85,7 @@
 #include "slotledger/slots.h"
 #include "slotledger/sessions.h"
 #include "slotledger/ledger.h"
+#include "slotledger/outbox.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -281,6 +282,50 @@ struct sl_store {
      * (keep = 0; the group goes on). When this fails the core gives up on
      * the group (group_rollback). */
     int (*savepoint_end)(sl_store *st, int keep);
+
+    /* ---- version 3: the calendar-sync outbox (slotledger/outbox.h) ---- */
+
+    /* may (all seven together; when any is NULL the store keeps no outbox:
+     * changes append no event and the sl_outbox_* calls fail with
+     * SL_EMISUSE). The core owns every rule (sequence numbers, leases,
+     * tokens, backoff, dead events); these only store, find and lock.
+     * Events are sl_outbox_event records stored whole; ids increase in
+     * append order across the store and are never reused. */
+
+    /** may: append e (e->id == 0: the store assigns it and writes it back).
+     * (tenant, session, seq) is unique: SL_EEXISTS, nothing written. */
+    int (*outbox_append)(sl_store *st, sl_outbox_event *e);
+    /** may: read event id of tenant; SL_ENOTFOUND (also another tenant's). */
+    int (*outbox_get)(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id id);
+    /** may: replace the delivery fields (state, attempts, available_at,
+     * lease_until, token, acked_at, consumer, error) of event e->id of
+     * e->tenant; the change fields stay as appended. SL_ENOTFOUND. */
+    int (*outbox_update)(sl_store *st, const sl_outbox_event *e);
+    /** may: the event of (tenant, session) with the highest seq;
+     * SL_ENOTFOUND when the session has none. */
+    int (*outbox_last)(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id session);
+    /** may: events of tenant (0: every tenant) and session (0: every
+     * session) whose state s has bit (1u << s) set in states, ascending
+     * by id. Callbacks must not write. */
+    int (*outbox_scan)(sl_store *st, sl_id tenant, sl_id session, uint32_t states,
+                       int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx);
+    /** may: the claim's find. For each session (of tenant; every tenant
+     * when 0) that has an event not SL_OUTBOX_ACKED, the one of those
+     * with the lowest seq -- its head -- when the head is claimable at
+     * now: SL_OUTBOX_PENDING with available_at <= now, or SL_OUTBOX_LEASED
+     * with lease_until <= now. Ascending by id, at most limit rows.
+     * Called in a write transaction (begin(tenant, 1); tenant 0 as
+     * purge); the core then updates each row it was given. A store shared
+     * by many processes must keep two concurrent claims from returning
+     * the same row (SQLite: its write lock; PostgreSQL: FOR UPDATE SKIP
+     * LOCKED on the rows, with the head test still seeing locked rows).
+     * Callbacks must not write. */
+    int (*outbox_heads)(sl_store *st, sl_id tenant, sl_time now, size_t limit,
+                        int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx);
+    /** may: delete events of every tenant in state SL_OUTBOX_ACKED with
+     * acked_at < before, except the highest-seq event of each session;
+     * *purged receives the count. Called inside begin(0, 1). */
+    int (*outbox_purge)(sl_store *st, sl_time before, size_t *purged);
 };
 
 /** Scan flag: only live sessions whose status is in the scan's status set,

@@ -1,0 +1,850 @@
+/*
+ * tests/check_outbox.c - the calendar-sync outbox (slotledger/outbox.h).
+ * Runs per backend (memory, sqlite, sqlite-file):
+ *
+ *  - every session change appends its event (kind, seq, new state); a
+ *    failed call, an idempotent replay and a rolled-back group call
+ *    append nothing;
+ *  - claims: oldest first, one event per session, never an event behind an
+ *    unacknowledged earlier one; leases lapse and are re-claimed; a stale
+ *    token is SL_ESTATE; failures back off with jitter, die after the
+ *    configured attempts, are listed and re-queued; counts; purge of
+ *    acknowledged events keeps each session's last;
+ *  - bad input: clear errors, nothing changed;
+ *  - a property test (printed seed): random operations, failures and group
+ *    rollbacks; each session's events replay to exactly its final state;
+ *  - sqlite-file: 4 writer and 4 worker processes (one SIGKILLed mid-batch):
+ *    every event acknowledged, never two live leases on one event,
+ *    per-session order, dead exactly after the configured attempts.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support.h"
+
+#define T1 1
+#define T2 2
+#define HOUR 3600
+#define DAY 86400
+#define BASE ((sl_time)1893974400) /* 2030-01-07T00:00Z, a Monday */
+#define NOW (BASE - DAY)
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static sl_db *open_with_tenants(void)
+{
+    sl_db *db = sl_test_open();
+    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
+    sl_test_put_tenant(db, T2, 0, NOW - DAY, 1);
+    return db;
+}
+
+static sl_id book(sl_db *db, sl_id tenant, int slot)
+{
+    sl_session s;
+    ck_assert_ok_db(db, sl_book(db, &s, tenant, 7, BASE + slot * HOUR, HOUR, 0, NULL, NOW));
+    return s.id;
+}
+
+/* A session's events, which must be seq 1..n; returns n (fills at most cap). */
+static size_t events_of(sl_db *db, sl_id tenant, sl_id session, sl_outbox_event *out, size_t cap)
+{
+    sl_outbox_event *ev = NULL;
+    size_t n = 0;
+    ck_assert_ok_db(db, sl_outbox_session_events(db, &ev, &n, tenant, session));
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(ev[i].seq, (int64_t)i + 1);
+        ck_assert_int_eq(ev[i].session, session);
+        ck_assert_int_eq(ev[i].tenant, tenant);
+        if (i < cap)
+            out[i] = ev[i];
+    }
+    sl_outbox_free(ev);
+    return n;
+}
+
+/* The kinds of a session's events, as a string of digits ("134"). */
+static const char *kinds_of(sl_db *db, sl_id tenant, sl_id session)
+{
+    static char buf[64];
+    sl_outbox_event ev[32];
+    size_t n = events_of(db, tenant, session, ev, 32);
+    ck_assert_uint_lt(n, sizeof(buf));
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)('0' + ev[i].kind);
+    buf[n] = '\0';
+    return buf;
+}
+
+static size_t claim(sl_db *db, sl_outbox_event **ev, sl_id tenant, size_t max, int64_t lease, sl_time now)
+{
+    size_t n = 99;
+    ck_assert_ok_db(db, sl_outbox_claim(db, ev, &n, "worker-1", tenant, max, lease, now));
+    return n;
+}
+
+/* Every delivery field and the change, compared whole. */
+static void assert_unchanged(sl_db *db, const sl_outbox_event *before)
+{
+    sl_outbox_event now;
+    ck_assert_ok_db(db, sl_outbox_get(db, &now, before->tenant, before->id));
+    ck_assert_msg(memcmp(&now, before, sizeof(now)) == 0, "event %lld changed", (long long)before->id);
+}
+
+/* ---- producing ---------------------------------------------------------------- */
+
+START_TEST(test_every_change_appends_its_event)
+{
+    sl_db *db = open_with_tenants();
+    sl_session s, many[2], rec[3];
+    sl_id a = book(db, T1, 0);
+    ck_assert_ok_db(db, sl_confirm(db, NULL, T1, a, NOW));
+    ck_assert_ok_db(db, sl_reschedule(db, &s, T1, a, BASE + 5 * HOUR, NOW));
+    ck_assert_ok_db(db, sl_cancel(db, NULL, T1, a, NOW));
+    ck_assert_ok_db(db, sl_soft_delete(db, T1, SL_ENTITY_SESSION, a, NOW + 1));
+    ck_assert_ok_db(db, sl_restore(db, T1, SL_ENTITY_SESSION, a, NOW + 2));
+    ck_assert_str_eq(kinds_of(db, T1, a), "132478");
+
+    sl_outbox_event ev[8];
+    ck_assert_uint_eq(events_of(db, T1, a, ev, 8), 6);
+    ck_assert_int_eq(ev[2].start, BASE + 5 * HOUR); /* the state after each change */
+    ck_assert_int_eq(ev[2].end, BASE + 6 * HOUR);
+    ck_assert_int_eq(ev[2].status, SL_STATUS_CONFIRMED);
+    ck_assert_int_eq(ev[3].status, SL_STATUS_CANCELLED);
+    ck_assert_int_eq(ev[4].deleted_at, NOW + 1);
+    ck_assert_int_eq(ev[4].created_at, NOW + 1);
+    ck_assert_int_eq(ev[5].deleted_at, 0);
+    ck_assert_int_eq(ev[0].state, SL_OUTBOX_PENDING);
+    ck_assert_int_eq(ev[0].available_at, NOW);
+    ck_assert_int_eq(ev[0].student, 7);
+    ck_assert_int_eq(ev[0].session_kind, SL_KIND_REGULAR);
+
+    ck_assert_ok_db(db, sl_book_trial(db, &s, T1, 8, BASE + 1 * HOUR, HOUR, NULL, NOW));
+    ck_assert_ok_db(db, sl_complete(db, NULL, T1, s.id, NOW));
+    ck_assert_str_eq(kinds_of(db, T1, s.id), "15");
+    ck_assert_ok_db(db, sl_schedule_manual(db, &s, T1, 9, BASE + 2 * HOUR, HOUR, 0, NULL, NOW));
+    ck_assert_ok_db(db, sl_mark_no_show(db, NULL, T1, s.id, NOW));
+    ck_assert_str_eq(kinds_of(db, T1, s.id), "16");
+    ck_assert_int_eq(events_of(db, T1, s.id, ev, 8), 2);
+    ck_assert_int_eq(ev[0].session_kind, SL_KIND_MANUAL);
+
+    sl_booking b[2] = {{7, BASE + 3 * HOUR, HOUR, 0}, {7, BASE + 4 * HOUR, HOUR, 0}};
+    ck_assert_ok_db(db, sl_book_many(db, many, NULL, T1, b, 2, NULL, NOW));
+    ck_assert_str_eq(kinds_of(db, T1, many[0].id), "1");
+    ck_assert_str_eq(kinds_of(db, T1, many[1].id), "1");
+    size_t booked = 0;
+    ck_assert_ok_db(db, sl_book_recurring(db, rec, &booked, NULL, 0, NULL, T2, 7, BASE + 10 * HOUR, HOUR, 0, 3,
+                                          SL_RECUR_ALL_OR_NOTHING, NULL, NOW));
+    for (size_t i = 0; i < booked; i++)
+        ck_assert_str_eq(kinds_of(db, T2, rec[i].id), "1");
+    ck_assert_uint_eq(booked, 3);
+
+    /* Purge: a "purged" event after the deletion; the sequence goes on. */
+    ck_assert_ok_db(db, sl_soft_delete(db, T2, SL_ENTITY_SESSION, rec[0].id, NOW + 3));
+    size_t purged = 0;
+    ck_assert_ok_db(db, sl_purge(db, &purged, SL_ENTITY_SESSION, NOW + 4));
+    ck_assert_uint_eq(purged, 1);
+    ck_assert_str_eq(kinds_of(db, T2, rec[0].id), "179");
+    ck_assert_int_eq(events_of(db, T2, rec[0].id, ev, 8), 3);
+    ck_assert_int_eq(ev[2].deleted_at, NOW + 3);
+    sl_close(db);
+}
+END_TEST
+
+START_TEST(test_failures_and_replays_append_nothing)
+{
+    sl_db *db = open_with_tenants();
+    sl_session s, again;
+    ck_assert_ok_db(db, sl_book(db, &s, T1, 7, BASE, HOUR, 0, "k1", NOW));
+    ck_assert_ok_db(db, sl_book(db, &again, T1, 7, BASE, HOUR, 0, "k1", NOW)); /* replay */
+    ck_assert_int_eq(again.replayed, 1);
+    ck_assert_sl(sl_book(db, NULL, T1, 8, BASE, HOUR, 0, NULL, NOW), SL_ECONFLICT);
+    ck_assert_sl(sl_complete(db, NULL, T1, s.id, NOW), SL_OK);
+    ck_assert_sl(sl_cancel(db, NULL, T1, s.id, NOW), SL_ESTATE);           /* final */
+    ck_assert_sl(sl_reschedule(db, NULL, T1, s.id, BASE + HOUR, NOW), SL_ESTATE);
+    ck_assert_sl(sl_restore(db, T1, SL_ENTITY_SESSION, s.id, NOW), SL_ESTATE); /* not deleted */
+    ck_assert_str_eq(kinds_of(db, T1, s.id), "15");
+
+    /* A restore refused for a conflict leaves the deletion the last event. */
+    sl_id b = book(db, T1, 3);
+    ck_assert_ok_db(db, sl_soft_delete(db, T1, SL_ENTITY_SESSION, b, NOW));
+    book(db, T1, 3);
+    ck_assert_sl(sl_restore(db, T1, SL_ENTITY_SESSION, b, NOW), SL_ECONFLICT);
+    ck_assert_str_eq(kinds_of(db, T1, b), "17");
+    sl_close(db);
+}
+END_TEST
+
+START_TEST(test_group_rollback_appends_nothing)
+{
+    sl_db *db = open_with_tenants();
+    sl_id kept = book(db, T1, 0);
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_confirm(db, NULL, T1, kept, NOW));
+    sl_id gone = book(db, T1, 1);
+    ck_assert_sl(sl_book(db, NULL, T1, 7, BASE, HOUR, 0, NULL, NOW), SL_ECONFLICT); /* fails, group goes on */
+    ck_assert_ok_db(db, sl_group_rollback(db));
+    ck_assert_str_eq(kinds_of(db, T1, kept), "1");
+    ck_assert_str_eq(kinds_of(db, T1, gone), "");
+
+    /* Committed: the kept calls' events, not the failed call's. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_confirm(db, NULL, T1, kept, NOW));
+    ck_assert_sl(sl_confirm(db, NULL, T1, kept, NOW), SL_ESTATE);
+    sl_id made = book(db, T1, 2);
+    ck_assert_ok_db(db, sl_group_commit(db));
+    ck_assert_str_eq(kinds_of(db, T1, kept), "13");
+    ck_assert_str_eq(kinds_of(db, T1, made), "1");
+    sl_close(db);
+}
+END_TEST
+
+/* ---- consuming ---------------------------------------------------------------- */
+
+START_TEST(test_claim_order_one_per_session)
+{
+    sl_db *db = open_with_tenants();
+    sl_id a = book(db, T1, 0), b = book(db, T2, 1);
+    ck_assert_ok_db(db, sl_confirm(db, NULL, T1, a, NOW));
+    sl_outbox_event *ev = NULL;
+    ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, NOW), 2); /* a#1 and b#1, not a#2 */
+    ck_assert_int_eq(ev[0].session, a);
+    ck_assert_int_eq(ev[0].seq, 1);
+    ck_assert_int_eq(ev[1].session, b);
+    ck_assert_int_eq(ev[0].state, SL_OUTBOX_LEASED);
+    ck_assert_int_eq(ev[0].lease_until, NOW + 60);
+    ck_assert_str_eq(ev[0].consumer, "worker-1");
+    ck_assert_int_gt(ev[0].token, 0);
+    ck_assert_int_le(ev[0].token, SL_OUTBOX_TOKEN_MAX);
+    ck_assert_int_ne(ev[0].token, ev[1].token);
+    sl_outbox_event first = ev[0];
+    sl_outbox_free(ev);
+
+    sl_outbox_event *more = NULL;
+    ck_assert_uint_eq(claim(db, &more, 0, 10, 60, NOW), 0); /* a#2 waits behind leased a#1 */
+    ck_assert_ptr_null(more);
+    ck_assert_ok_db(db, sl_outbox_ack(db, T1, first.id, first.token, NOW + 1));
+    ck_assert_uint_eq(claim(db, &more, T2, 10, 60, NOW + 1), 0); /* tenant filter */
+    ck_assert_uint_eq(claim(db, &more, T1, 10, 60, NOW + 1), 1);
+    ck_assert_int_eq(more[0].session, a);
+    ck_assert_int_eq(more[0].seq, 2);
+    ck_assert_int_eq(more[0].kind, SL_EVENT_CONFIRMED);
+    sl_outbox_free(more);
+
+    sl_outbox_event got;
+    ck_assert_ok_db(db, sl_outbox_get(db, &got, T1, first.id));
+    ck_assert_int_eq(got.state, SL_OUTBOX_ACKED);
+    ck_assert_int_eq(got.acked_at, NOW + 1);
+    ck_assert_int_eq(got.token, 0);
+    ck_assert_sl(sl_outbox_get(db, &got, T2, first.id), SL_ENOTFOUND); /* another tenant's */
+
+    /* max limits the batch, oldest first. */
+    sl_id c = book(db, T1, 4), d = book(db, T1, 5);
+    ck_assert_uint_eq(claim(db, &more, T1, 1, 60, NOW + 2), 1);
+    ck_assert_int_eq(more[0].session, c);
+    sl_outbox_free(more);
+    ck_assert_uint_eq(claim(db, &more, T1, 5, 60, NOW + 2), 1);
+    ck_assert_int_eq(more[0].session, d);
+    sl_outbox_free(more);
+    sl_close(db);
+}
+END_TEST
+
+START_TEST(test_lease_lapses_and_stale_token)
+{
+    sl_db *db = open_with_tenants();
+    book(db, T1, 0);
+    sl_outbox_event *ev = NULL, *again = NULL;
+    ck_assert_uint_eq(claim(db, &ev, 0, 10, 30, NOW), 1);
+    sl_outbox_event old = ev[0];
+    sl_outbox_free(ev);
+    /* The lease lapses: acking with its token is refused, nothing changes. */
+    ck_assert_sl(sl_outbox_ack(db, T1, old.id, old.token, NOW + 30), SL_ESTATE);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "lapsed"));
+    assert_unchanged(db, &old);
+    /* Re-claimed with a new token: the old one is stale. */
+    ck_assert_uint_eq(claim(db, &again, 0, 10, 30, NOW + 31), 1);
+    ck_assert_int_eq(again[0].id, old.id);
+    ck_assert_int_ne(again[0].token, old.token);
+    ck_assert_sl(sl_outbox_ack(db, T1, old.id, old.token, NOW + 32), SL_ESTATE);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "stale"));
+    ck_assert_sl(sl_outbox_fail(db, T1, old.id, old.token, "x", NOW + 32), SL_ESTATE);
+    assert_unchanged(db, &again[0]);
+    ck_assert_ok_db(db, sl_outbox_ack(db, T1, again[0].id, again[0].token, NOW + 32));
+    ck_assert_sl(sl_outbox_ack(db, T1, again[0].id, again[0].token, NOW + 32), SL_ESTATE); /* acked */
+    sl_outbox_free(again);
+    sl_close(db);
+}
+END_TEST
+
+START_TEST(test_backoff_dead_retry_stats)
+{
+    sl_db *db = open_with_tenants();
+    sl_outbox_options o = SL_OUTBOX_OPTIONS_INIT;
+    o.attempts = 3;
+    o.backoff_base = 10;
+    o.backoff_cap = 15;
+    ck_assert_ok_db(db, sl_outbox_configure(db, &o));
+    sl_id a = book(db, T1, 0);
+    ck_assert_ok_db(db, sl_confirm(db, NULL, T1, a, NOW));
+    sl_time t = NOW;
+    sl_outbox_event *ev = NULL, got;
+    for (int k = 1; k <= 3; k++) {
+        ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, t), 1);
+        ck_assert_int_eq(ev[0].seq, 1);
+        ck_assert_ok_db(db, sl_outbox_fail(db, T1, ev[0].id, ev[0].token, "calendar said 503", t));
+        ck_assert_ok_db(db, sl_outbox_get(db, &got, T1, ev[0].id));
+        sl_outbox_free(ev);
+        ck_assert_int_eq(got.attempts, k);
+        ck_assert_str_eq(got.error, "calendar said 503");
+        if (k == 3)
+            break;
+        int64_t d = k == 1 ? 10 : 15; /* base * 2^(k-1), capped */
+        ck_assert_int_eq(got.state, SL_OUTBOX_PENDING);
+        ck_assert_int_ge(got.available_at, t + d / 2);
+        ck_assert_int_le(got.available_at, t + d);
+        ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, got.available_at - 1), 0); /* backing off */
+        t = got.available_at;
+    }
+    ck_assert_int_eq(got.state, SL_OUTBOX_DEAD);
+    /* Dead: kept, listed, and it holds its session's later event back. */
+    ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, t + DAY), 0);
+    size_t n = 0;
+    ck_assert_ok_db(db, sl_outbox_dead(db, &ev, &n, 0, 10));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(ev[0].id, got.id);
+    sl_outbox_free(ev);
+    ck_assert_ok_db(db, sl_outbox_dead(db, &ev, &n, T2, 10));
+    ck_assert_uint_eq(n, 0);
+    sl_outbox_counts c;
+    ck_assert_ok_db(db, sl_outbox_stats(db, &c, 0, t + 100));
+    ck_assert_int_eq(c.dead, 1);
+    ck_assert_int_eq(c.due, 1); /* seq 2, held back */
+    ck_assert_int_eq(c.leased + c.waiting + c.acked, 0);
+    ck_assert_int_eq(c.oldest_age, t + 100 - NOW);
+
+    ck_assert_sl(sl_outbox_retry(db, T1, got.id + 1, t), SL_ESTATE); /* not dead */
+    ck_assert_ok_db(db, sl_outbox_retry(db, T1, got.id, t + 100));
+    ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, t + 100), 1);
+    ck_assert_int_eq(ev[0].id, got.id);
+    ck_assert_int_eq(ev[0].attempts, 0);
+    ck_assert_ok_db(db, sl_outbox_ack(db, T1, ev[0].id, ev[0].token, t + 101));
+    sl_outbox_free(ev);
+    ck_assert_ok_db(db, sl_outbox_stats(db, &c, T1, t + 101));
+    ck_assert_int_eq(c.acked, 1);
+    ck_assert_int_eq(c.due, 1);
+    sl_close(db);
+}
+END_TEST
+
+START_TEST(test_purge_keeps_each_sessions_last)
+{
+    sl_db *db = open_with_tenants();
+    sl_id a = book(db, T1, 0);
+    ck_assert_ok_db(db, sl_confirm(db, NULL, T1, a, NOW));
+    sl_outbox_event *ev = NULL;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, NOW + i), 1);
+        ck_assert_ok_db(db, sl_outbox_ack(db, T1, ev[0].id, ev[0].token, NOW + i));
+        sl_outbox_free(ev);
+    }
+    size_t n = 99;
+    ck_assert_ok_db(db, sl_outbox_purge(db, &n, NOW)); /* acked at NOW is not before NOW */
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ok_db(db, sl_outbox_purge(db, &n, SL_TIME_MAX));
+    ck_assert_uint_eq(n, 1); /* seq 1; seq 2 is the session's last */
+    size_t m = 0;
+    ck_assert_ok_db(db, sl_outbox_session_events(db, &ev, &m, T1, a));
+    ck_assert_uint_eq(m, 1);
+    ck_assert_int_eq(ev[0].seq, 2);
+    sl_outbox_free(ev);
+    ck_assert_ok_db(db, sl_cancel(db, NULL, T1, a, NOW));
+    ck_assert_ok_db(db, sl_outbox_session_events(db, &ev, &m, T1, a));
+    ck_assert_uint_eq(m, 2);
+    ck_assert_int_eq(ev[1].seq, 3); /* the sequence never restarts */
+    sl_outbox_free(ev);
+    sl_close(db);
+}
+END_TEST
+
+/* ---- bad input ------------------------------------------------------------------ */
+
+START_TEST(test_bad_input_changes_nothing)
+{
+    sl_db *db = open_with_tenants();
+    book(db, T1, 0);
+    sl_outbox_event *ev = (sl_outbox_event *)1;
+    size_t n = 5;
+    char longname[80];
+    memset(longname, 'w', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    ck_assert_sl(sl_outbox_claim(NULL, &ev, &n, "w", 0, 1, 60, NOW), SL_EINVAL);
+    ck_assert_ptr_null(ev);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_sl(sl_outbox_claim(db, NULL, &n, "w", 0, 1, 60, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, NULL, "w", 0, 1, 60, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, NULL, 0, 1, 60, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "", 0, 1, 60, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, longname, 0, 1, 60, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "\xff", 0, 1, 60, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "w", -1, 1, 60, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "w", 0, 0, 60, NOW), SL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "max"));
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "w", 0, SL_OUTBOX_CLAIM_MAX + 1, 60, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "w", 0, 1, -5, NOW), SL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "lease_seconds"));
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "w", 0, 1, 0, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "w", 0, 1, SL_OUTBOX_LEASE_MAX + 1, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "w", 0, 1, 60, SL_TIME_MAX + 1), SL_EINVAL);
+    ck_assert_ptr_null(ev);
+
+    /* Nothing was leased by the refusals. */
+    ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, NOW), 1);
+    sl_outbox_event e = ev[0];
+    sl_outbox_free(ev);
+    ck_assert_sl(sl_outbox_ack(db, T1, e.id + 1000, e.token, NOW), SL_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "not found"));
+    ck_assert_sl(sl_outbox_ack(db, T2, e.id, e.token, NOW), SL_ENOTFOUND);
+    ck_assert_sl(sl_outbox_ack(db, T1, e.id, e.token ^ 1, NOW), SL_ESTATE);
+    ck_assert_sl(sl_outbox_ack(db, T1, e.id, 0, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_ack(db, T1, e.id, -3, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_ack(db, 0, e.id, e.token, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_ack(db, T1, 0, e.token, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_fail(db, T1, e.id, e.token, "\xc3", NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_fail(db, T1, e.id, e.token ^ 1, "x", NOW), SL_ESTATE);
+    ck_assert_sl(sl_outbox_retry(db, T1, e.id, NOW), SL_ESTATE);
+    ck_assert_sl(sl_outbox_retry(db, T1, e.id + 1000, NOW), SL_ENOTFOUND);
+    assert_unchanged(db, &e);
+
+    ck_assert_sl(sl_outbox_dead(db, &ev, &n, 0, 0), SL_EINVAL);
+    ck_assert_sl(sl_outbox_dead(db, &ev, &n, -1, 1), SL_EINVAL);
+    ck_assert_sl(sl_outbox_dead(db, NULL, &n, 0, 1), SL_EINVAL);
+    ck_assert_sl(sl_outbox_stats(db, NULL, 0, NOW), SL_EINVAL);
+    sl_outbox_counts c;
+    ck_assert_sl(sl_outbox_stats(db, &c, -1, NOW), SL_EINVAL);
+    ck_assert_sl(sl_outbox_purge(db, &n, SL_TIME_MAX + 1), SL_EINVAL);
+    ck_assert_sl(sl_outbox_session_events(db, &ev, &n, T1, 0), SL_EINVAL);
+
+    sl_outbox_options o = SL_OUTBOX_OPTIONS_INIT;
+    o.attempts = 0;
+    ck_assert_sl(sl_outbox_configure(db, &o), SL_EINVAL);
+    o.attempts = 3;
+    o.backoff_cap = o.backoff_base - 1;
+    ck_assert_sl(sl_outbox_configure(db, &o), SL_EINVAL);
+    o.version = 99;
+    ck_assert_sl(sl_outbox_configure(db, &o), SL_EINVAL);
+    ck_assert_sl(sl_outbox_options_init(NULL, 1), SL_EINVAL);
+    ck_assert_str_eq(sl_event_kind_name(SL_EVENT_NO_SHOW), "no_show");
+    ck_assert_ptr_null(sl_event_kind_name(0));
+    ck_assert_str_eq(sl_outbox_state_name(SL_OUTBOX_DEAD), "dead");
+    ck_assert_uint_eq(sl_struct_size("sl_outbox_event"), sizeof(sl_outbox_event));
+    sl_close(db);
+}
+END_TEST
+
+/* A store without the outbox methods keeps none: bookings work, the
+ * outbox calls are SL_EMISUSE. */
+START_TEST(test_store_without_outbox)
+{
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    st->outbox_heads = NULL;
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
+    sl_id a = book(db, T1, 0);
+    ck_assert_ok_db(db, sl_cancel(db, NULL, T1, a, NOW));
+    sl_outbox_event *ev = NULL;
+    size_t n = 0;
+    ck_assert_sl(sl_outbox_claim(db, &ev, &n, "w", 0, 1, 60, NOW), SL_EMISUSE);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "outbox"));
+    ck_assert_sl(sl_outbox_session_events(db, &ev, &n, T1, a), SL_EMISUSE);
+    ck_assert_sl(sl_outbox_ack(db, T1, 1, 1, NOW), SL_EMISUSE);
+    sl_close(db);
+}
+END_TEST
+
+/* ---- property: events replay to the final state ------------------------------------ */
+
+typedef struct replay {
+    int present;
+    sl_outbox_event last; /* the state after the last event */
+} replay;
+
+static void apply_all(sl_db *db, sl_id tenant, sl_id session, replay *r)
+{
+    sl_outbox_event ev[128];
+    size_t n = events_of(db, tenant, session, ev, 128);
+    ck_assert_uint_le(n, 128);
+    memset(r, 0, sizeof(*r));
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(i > 0 || ev[i].kind == SL_EVENT_BOOKED, "session %lld: first event is not booked",
+                      (long long)session);
+        r->present = ev[i].kind != SL_EVENT_PURGED;
+        r->last = ev[i];
+    }
+}
+
+/* One random operation on session ids[] of tenant. */
+static void random_op(sl_db *db, uint64_t *rng, sl_id tenant, sl_id *ids, size_t *n_ids, sl_time now)
+{
+    uint64_t r = sl_test_rand(rng);
+    sl_id id = *n_ids ? ids[r % *n_ids] : 1;
+    int slot = (int)((r >> 8) % 24);
+    sl_session s;
+    switch ((r >> 16) % 10) {
+    case 0:
+    case 1:
+        if (sl_book(db, &s, tenant, 7, BASE + slot * HOUR, HOUR, 0, NULL, now) == SL_OK && *n_ids < 200)
+            ids[(*n_ids)++] = s.id;
+        break;
+    case 2:
+        sl_confirm(db, NULL, tenant, id, now);
+        break;
+    case 3:
+        sl_cancel(db, NULL, tenant, id, now);
+        break;
+    case 4:
+        sl_reschedule(db, NULL, tenant, id, BASE + slot * HOUR, now);
+        break;
+    case 5:
+        ((r >> 24) & 1) ? sl_complete(db, NULL, tenant, id, now) : sl_mark_no_show(db, NULL, tenant, id, now);
+        break;
+    case 6:
+        sl_soft_delete(db, tenant, SL_ENTITY_SESSION, id, now);
+        break;
+    case 7:
+        sl_restore(db, tenant, SL_ENTITY_SESSION, id, now);
+        break;
+    case 8:
+        if (sl_schedule_manual(db, &s, tenant, 9, BASE + slot * HOUR, HOUR, 0, NULL, now) == SL_OK && *n_ids < 200)
+            ids[(*n_ids)++] = s.id;
+        break;
+    default:
+        if (((r >> 24) % 8) == 0)
+            sl_purge(db, NULL, SL_ENTITY_SESSION, now);
+        break;
+    }
+}
+
+START_TEST(test_property_events_replay_to_final_state)
+{
+    uint64_t rng = sl_test_seed("outbox property");
+    sl_db *db = open_with_tenants();
+    sl_id ids[2][200];
+    size_t n_ids[2] = {0, 0};
+    long rounds = sl_test_scale(400);
+    for (long i = 0; i < rounds; i++) {
+        sl_time now = NOW + i;
+        int grouped = (sl_test_rand(&rng) % 4) == 0;
+        if (grouped)
+            ck_assert_ok_db(db, sl_group_begin(db));
+        sl_id saved[2][200];
+        size_t saved_n[2] = {n_ids[0], n_ids[1]};
+        memcpy(saved, ids, sizeof(saved));
+        for (int k = 0; k < (grouped ? 4 : 1); k++) {
+            int t = (int)(sl_test_rand(&rng) % 2);
+            random_op(db, &rng, t ? T2 : T1, ids[t], &n_ids[t], now);
+        }
+        if (grouped && (sl_test_rand(&rng) % 2) == 0) {
+            ck_assert_ok_db(db, sl_group_rollback(db));
+            memcpy(ids, saved, sizeof(saved)); /* its bookings never happened */
+            n_ids[0] = saved_n[0];
+            n_ids[1] = saved_n[1];
+        } else if (grouped) {
+            ck_assert_ok_db(db, sl_group_commit(db));
+        }
+    }
+    for (int t = 0; t < 2; t++) {
+        sl_id tenant = t ? T2 : T1;
+        for (size_t i = 0; i < n_ids[t]; i++) {
+            replay r;
+            sl_session s;
+            apply_all(db, tenant, ids[t][i], &r);
+            int rc = sl_session_get(db, &s, tenant, ids[t][i], SL_INCLUDE_DELETED);
+            ck_assert_msg((rc == SL_OK) == r.present, "session %lld: exists %d, events say %d",
+                          (long long)ids[t][i], rc == SL_OK, r.present);
+            if (rc != SL_OK)
+                continue;
+            ck_assert_int_eq(r.last.status, s.status);
+            ck_assert_int_eq(r.last.start, s.start);
+            ck_assert_int_eq(r.last.end, s.end);
+            ck_assert_int_eq(r.last.student, s.student);
+            ck_assert_int_eq(r.last.session_kind, s.kind);
+            ck_assert_int_eq(r.last.credits, s.credits);
+            ck_assert_int_eq(r.last.deleted_at, s.deleted_at);
+        }
+    }
+    sl_close(db);
+}
+END_TEST
+
+/* ---- many processes (sqlite-file) ------------------------------------------------- */
+
+#define WRITERS 4
+#define WORKERS 4
+#define WRITES 40      /* bookings per writer (each then cancelled: two events) */
+#define ATTEMPTS 3
+
+/* The log every worker appends to: one line per claim, ack and fail. */
+typedef struct log_line {
+    int32_t worker, what; /* 0 claim, 1 ack, 2 fail */
+    sl_id tenant, event, session;
+    int64_t seq, token;
+    sl_time at, lease_until;
+} log_line;
+
+typedef struct mp_ctx {
+    const char *path;
+    int log_fd;
+    time_t t0; /* the workers' clock: NOW + seconds since t0 */
+} mp_ctx;
+
+static sl_db *mp_open(const char *path)
+{
+    sl_options o = SL_OPTIONS_INIT;
+    o.busy_timeout_ms = 20000;
+    o.durability = SL_FAST;
+    sl_db *db = NULL;
+    if (sl_open(&db, path, &o) != SL_OK)
+        _exit(3);
+    return db;
+}
+
+static int writer(int idx, int go, mp_ctx *c)
+{
+    sl_db *db = mp_open(c->path);
+    sl_test_wait_go(go);
+    for (int i = 0; i < WRITES; i++) {
+        sl_session s;
+        int slot = idx * WRITES + i;
+        int rc = sl_book(db, &s, (idx % 2) ? T2 : T1, 7, BASE + slot * HOUR, HOUR, 0, NULL, NOW);
+        if (rc == SL_OK)
+            rc = sl_cancel(db, NULL, s.tenant, s.id, NOW);
+        if (rc != SL_OK && rc != SL_EBUSY) {
+            fprintf(stderr, "writer %d: %s\n", idx, sl_errmsg(db));
+            _exit(4);
+        }
+    }
+    sl_close(db);
+    return 0;
+}
+
+/* The clock of the workers: real time, so leases lapse for real. */
+static sl_time clock_now(const mp_ctx *c)
+{
+    return NOW + (sl_time)(time(NULL) - c->t0);
+}
+
+static void log_append(mp_ctx *c, const log_line *l)
+{
+    if (sl_test_write_all(c->log_fd, l, sizeof(*l)) != 0)
+        _exit(5);
+}
+
+/* A worker: claims batches, fails every event of sessions whose id is a
+ * multiple of 5 (until they die), acks the rest; worker 0 is killed. */
+static int worker(int idx, int go, mp_ctx *c)
+{
+    sl_db *db = mp_open(c->path);
+    sl_outbox_options o = SL_OUTBOX_OPTIONS_INIT;
+    o.attempts = ATTEMPTS;
+    o.backoff_base = 1;
+    o.backoff_cap = 1;
+    sl_outbox_configure(db, &o);
+    char name[16];
+    snprintf(name, sizeof(name), "w%d", idx);
+    sl_test_wait_go(go);
+    int idle = 0;
+    while (idle < 100) { /* 5 s without work: backoffs and lapsed leases are over */
+        sl_outbox_event *ev = NULL;
+        size_t n = 0;
+        sl_time now = clock_now(c);
+        int rc = sl_outbox_claim(db, &ev, &n, name, 0, 8, 2, now);
+        if (rc == SL_EBUSY)
+            continue;
+        if (rc != SL_OK)
+            _exit(6);
+        idle = n ? 0 : idle + 1;
+        for (size_t i = 0; i < n; i++) {
+            log_line l = {idx, 0, ev[i].tenant, ev[i].id, ev[i].session, ev[i].seq, ev[i].token, now,
+                          ev[i].lease_until};
+            log_append(c, &l);
+        }
+        if (idx == 0 && n > 0) /* crash mid-batch: its leases must lapse */
+            raise(SIGKILL);
+        for (size_t i = 0; i < n; i++) {
+            int fail = ev[i].session % 5 == 0;
+            sl_time t = clock_now(c);
+            rc = fail ? sl_outbox_fail(db, ev[i].tenant, ev[i].id, ev[i].token, "down", t)
+                      : sl_outbox_ack(db, ev[i].tenant, ev[i].id, ev[i].token, t);
+            if (rc == SL_OK) {
+                log_line l = {idx, fail ? 2 : 1, ev[i].tenant, ev[i].id, ev[i].session, ev[i].seq,
+                              ev[i].token, t, 0};
+                log_append(c, &l);
+            } else if (rc != SL_ESTATE && rc != SL_EBUSY) {
+                _exit(7);
+            }
+        }
+        sl_outbox_free(ev);
+        if (!n)
+            usleep(50000);
+    }
+    sl_close(db);
+    return 0;
+}
+
+/* A child running fn; it waits on gate[0] until the parent closes gate[1]. */
+static pid_t spawn(int (*fn)(int, int, mp_ctx *), int idx, const int gate[2], mp_ctx *c)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(gate[1]);
+        _exit(fn(idx, gate[0], c));
+    }
+    return pid;
+}
+
+/* Never two live leases on one event: a claim of an event comes only after
+ * the previous lease on it was settled with its token, or lapsed. */
+static void check_leases(const log_line *log, size_t nl)
+{
+    for (size_t i = 0; i < nl; i++) {
+        if (log[i].what != 0)
+            continue;
+        for (size_t j = i + 1; j < nl; j++) {
+            if (log[j].event != log[i].event || log[j].what != 0)
+                continue;
+            int settled = 0;
+            for (size_t k = i + 1; k < j; k++)
+                settled |= log[k].event == log[i].event && log[k].what != 0 && log[k].token == log[i].token;
+            ck_assert_msg(settled || log[j].at >= log[i].lease_until,
+                          "event %lld claimed again at %lld while leased until %lld", (long long)log[i].event,
+                          (long long)log[j].at, (long long)log[i].lease_until);
+            break;
+        }
+    }
+}
+
+/* Every event of every session after the run: acked, or (sessions whose
+ * id is a multiple of 5) seq 1 dead after exactly ATTEMPTS failures with
+ * the cancel waiting behind it; and a claim of seq k > 1 came after seq
+ * k-1 was acked. */
+static void check_session_events(sl_db *db, sl_id tenant, sl_id session, int32_t status, const log_line *log,
+                                 size_t nl)
+{
+    sl_outbox_event ev[8];
+    size_t n = events_of(db, tenant, session, ev, 8);
+    ck_assert_uint_eq(n, status == SL_STATUS_CANCELLED ? 2 : 1);
+    for (size_t i = 0; i < n; i++) {
+        if (session % 5 != 0)
+            ck_assert_msg(ev[i].state == SL_OUTBOX_ACKED, "event %lld is %s", (long long)ev[i].id,
+                          sl_outbox_state_name(ev[i].state));
+        else
+            ck_assert_int_eq(ev[i].state, i == 0 ? SL_OUTBOX_DEAD : SL_OUTBOX_PENDING);
+    }
+    if (session % 5 == 0)
+        ck_assert_int_eq(ev[0].attempts, ATTEMPTS);
+    for (size_t i = 0; i < nl; i++)
+        if (log[i].what == 0 && log[i].tenant == tenant && log[i].session == session && log[i].seq > 1)
+            ck_assert_msg(ev[log[i].seq - 2].state == SL_OUTBOX_ACKED && ev[log[i].seq - 2].acked_at <= log[i].at,
+                          "session %lld seq %lld claimed before seq %lld was acked", (long long)session,
+                          (long long)log[i].seq, (long long)log[i].seq - 1);
+}
+
+static void check_processes_outcome(sl_db *db, const log_line *log, size_t nl, sl_time now)
+{
+    check_leases(log, nl);
+    int64_t sessions = 0, dead = 0;
+    for (sl_id tenant = T1; tenant <= T2; tenant++) {
+        sl_session *s = NULL;
+        size_t n = 0;
+        ck_assert_ok_db(db, sl_sessions_list(db, &s, &n, tenant, BASE, BASE + 300 * DAY / 24 * 24, 0));
+        for (size_t i = 0; i < n; i++) {
+            check_session_events(db, tenant, s[i].id, s[i].status, log, nl);
+            dead += s[i].id % 5 == 0;
+        }
+        sessions += (int64_t)n;
+        sl_free(s);
+    }
+    ck_assert_int_gt(sessions, WRITERS * WRITES / 2);
+    sl_outbox_counts c;
+    ck_assert_ok_db(db, sl_outbox_stats(db, &c, 0, now));
+    ck_assert_int_eq(c.dead, dead);
+    ck_assert_int_eq(c.leased + c.waiting, 0);
+    ck_assert_int_le(c.due, dead); /* only the cancels behind dead events */
+}
+
+START_TEST(test_processes_claim_ack_fail_crash)
+{
+    if (strcmp(sl_test_backend, "sqlite-file") != 0)
+        return;
+    char path[512];
+    snprintf(path, sizeof(path), "%s", sl_test_path("outbox-mp.db"));
+    sl_db *db = sl_test_open_file(path, NULL, 0);
+    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
+    sl_test_put_tenant(db, T2, 0, NOW - DAY, 1);
+    sl_close(db);
+    char logpath[512];
+    snprintf(logpath, sizeof(logpath), "%s", sl_test_path("outbox-mp.log"));
+    int fd = open(logpath, O_CREAT | O_WRONLY | O_APPEND, 0600);
+    ck_assert_int_ge(fd, 0);
+    int gate[2];
+    ck_assert_int_eq(pipe(gate), 0);
+    mp_ctx c = {path, fd, time(NULL)};
+    pid_t pids[WRITERS + WORKERS];
+    for (int i = 0; i < WRITERS; i++)
+        pids[i] = spawn(writer, i, gate, &c);
+    for (int i = 0; i < WORKERS; i++)
+        pids[WRITERS + i] = spawn(worker, i, gate, &c);
+    close(gate[0]);
+    close(gate[1]); /* go */
+    for (int i = 0; i < WRITERS + WORKERS; i++) {
+        int status = 0;
+        ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+        if (i == WRITERS) /* worker 0 */
+            ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "worker 0 was not killed");
+        else
+            ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d status 0x%x", i, status);
+    }
+    close(fd);
+
+    /* The log, checked against the store. */
+    int rfd = open(logpath, O_RDONLY);
+    char *buf = NULL;
+    size_t bytes = sl_test_read_to_eof(rfd, &buf);
+    close(rfd);
+    size_t nl = bytes / sizeof(log_line);
+    const log_line *log = (const log_line *)buf;
+    ck_assert_uint_eq(bytes % sizeof(log_line), 0);
+
+    db = sl_test_open_file(path, NULL, 0);
+    check_processes_outcome(db, log, nl, clock_now(&c) + 10);
+    free(buf);
+    sl_close(db);
+}
+END_TEST
+
+static SL_TEST_TCASE(tc_produce, "produce", NULL, NULL, 0, test_every_change_appends_its_event,
+                     test_failures_and_replays_append_nothing, test_group_rollback_appends_nothing)
+static SL_TEST_TCASE(tc_consume, "consume", NULL, NULL, 0, test_claim_order_one_per_session,
+                     test_lease_lapses_and_stale_token, test_backoff_dead_retry_stats,
+                     test_purge_keeps_each_sessions_last)
+static SL_TEST_TCASE(tc_bad, "bad-input", NULL, NULL, 0, test_bad_input_changes_nothing, test_store_without_outbox)
+static SL_TEST_TCASE(tc_property, "property", NULL, NULL, 300, test_property_events_replay_to_final_state)
+static SL_TEST_TCASE(tc_processes, "processes", NULL, NULL, 300, test_processes_claim_ack_fail_crash)
+
+Suite *suite_outbox(void);
+Suite *suite_outbox(void)
+{
+    static TCase *(*const cases[])(void) = {tc_produce, tc_consume, tc_bad, tc_property, tc_processes, NULL};
+    return sl_test_suite("outbox", cases);
+}
