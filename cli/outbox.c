@@ -43,6 +43,9 @@ static void print_event(cli *c, const sl_outbox_event *e)
     putchar('\n');
 }
 
+/* Call it as `rc = sl_outbox_...(&ev, &n, ...); return print_events(c, rc,
+ * ev, n);` -- never with the call as an argument: C leaves the order in
+ * which arguments are evaluated open, so ev and n could be read first. */
 static int print_events(cli *c, int rc, sl_outbox_event *ev, size_t n)
 {
     if (rc)
@@ -110,11 +113,13 @@ int cmd_outbox(cli *c, int argc, char **argv)
         return outbox_stats(c, tenant);
     if (strcmp(sub, "claim") == 0) {
         const char *who = cli_opt_get(&a, "consumer");
-        return print_events(c, sl_outbox_claim(c->db, &ev, &n, who ? who : "cli", tenant, (size_t)max,
-                                               lease, c->now), ev, n);
+        rc = sl_outbox_claim(c->db, &ev, &n, who ? who : "cli", tenant, (size_t)max, lease, c->now);
+        return print_events(c, rc, ev, n);
     }
-    if (strcmp(sub, "dead") == 0)
-        return print_events(c, sl_outbox_dead(c->db, &ev, &n, tenant, (size_t)max), ev, n);
+    if (strcmp(sub, "dead") == 0) {
+        rc = sl_outbox_dead(c->db, &ev, &n, tenant, (size_t)max);
+        return print_events(c, rc, ev, n);
+    }
     if (strcmp(sub, "ack") == 0 || strcmp(sub, "fail") == 0) {
         if ((rc = event_token(c, &a, &id, &token)))
             return rc;
@@ -127,7 +132,8 @@ int cmd_outbox(cli *c, int argc, char **argv)
     } else if (strcmp(sub, "events") == 0) {
         if ((rc = cli_int(c, &id, a.pos[1], "session", 1, INT64_MAX)))
             return rc;
-        return print_events(c, sl_outbox_session_events(c->db, &ev, &n, c->tenant, id), ev, n);
+        rc = sl_outbox_session_events(c->db, &ev, &n, c->tenant, id);
+        return print_events(c, rc, ev, n);
     } else if (strcmp(sub, "purge") == 0) {
         sl_time before = c->now;
         int date_only;

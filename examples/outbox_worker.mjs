@@ -140,7 +140,7 @@ async function writer(file, changes, random) {
         for (let i = 0; i < changes; i++) {
             const op = Math.floor(random() * 5);
             try {
-                if (op <= 1 || live.length === 0) live.push((await db.bookAsync(TENANT, { student: STUDENT, start: at(), duration: 2700 })).id);
+                if (op <= 1 || live.length === 0) live.push((await db.bookAsync(TENANT, { student: STUDENT, start: at(), duration: 3600 })).id);
                 else if (op === 2) await db.confirmAsync(TENANT, live[Math.floor(random() * live.length)]);
                 else if (op === 3) await db.rescheduleAsync(TENANT, live[Math.floor(random() * live.length)], at());
                 else await db.cancelAsync(TENANT, live.splice(Math.floor(random() * live.length), 1)[0]);

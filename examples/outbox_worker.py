@@ -176,7 +176,7 @@ def writer(path, changes, rng):
             try:
                 if op <= 1 or not live:
                     s = db.book(TENANT, student=STUDENT, start=start + timedelta(hours=rng.randrange(300)),
-                                duration=timedelta(minutes=45))
+                                duration=timedelta(hours=1))
                     live.append(s.id)
                 elif op == 2:
                     db.confirm(TENANT, rng.choice(live))

@@ -34,8 +34,9 @@ for (const [name, open] of BACKENDS) {
                 [[1, 'booked', 'pending'], [2, 'confirmed', 'confirmed'], [3, 'cancelled', 'cancelled']]);
             assert.ok(evs[0] instanceof sl.OutboxEvent);
             assert.equal(evs[0].start.getTime(), BASE + 10 * H);
-            assert.throws(() => book(db, 10), sl.Conflict);
-            assert.equal(db.outboxStats({ now: NOW }).due, 3); // the failed booking appended nothing
+            book(db, 12);
+            assert.throws(() => book(db, 12), sl.Conflict);
+            assert.equal(db.outboxStats({ now: NOW }).due, 4); // the failed booking appended nothing
         } finally { db.close(); }
     });
 
