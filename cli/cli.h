@@ -4,9 +4,9 @@
  * The tool is written against the public API only (<slotledger.h>), as any
  * host would be. One file per command group: setup.c (init, tenant, rules,
  * override), booking.c (slots, book, sessions, cancel, ...), ledger.c
- * (balance, history, post, verify), export.c (export, outbox), ics.c
+ * (balance, history, post, verify), export.c (export), ics.c
  * (export --ics, session-ics), change.c (reschedule, no-show, delete,
- * restore, hold, capture, release); args.c parses
+ * restore, hold, capture, release), outbox.c (outbox); args.c parses
  * options, numbers and times; out.c prints text, JSON and errors.
  */
 #ifndef SLOTLEDGER_CLI_H
@@ -20,7 +20,6 @@
 #define CLI_EFAIL     1  /* the library refused or failed (its message is printed) */
 #define CLI_EUSAGE    2  /* bad command line: unknown command or option, bad number, date, time */
 #define CLI_ETAMPER   3  /* verify: the ledger does not verify */
-#define CLI_ENOTAVAIL 4  /* the feature is not in this build (outbox) */
 
 #define CLI_MAX_ARGS 64
 

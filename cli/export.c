@@ -1,19 +1,10 @@
 /*
- * cli/export.c - export (CSV, JSON lines; iCalendar in ics.c) and outbox.
- * The outbox needs sl_outbox_* (the outbox issue): until the library has
- * them the tool says so and exits 4.
+ * cli/export.c - export (CSV, JSON lines; iCalendar in ics.c).
  */
 #include "cli.h"
 
 #include <string.h>
 
-
-static int not_available(cli *c, const char *what)
-{
-    return cli_error(c, CLI_ENOTAVAIL, "not_available",
-                     "%s is not available in this build (it needs the library's calendar-sync "
-                     "outbox, sl_outbox_claim)", what);
-}
 
 /* CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
 static void csv_str(const char *s)
@@ -139,11 +130,4 @@ int cmd_export(cli *c, int argc, char **argv)
     if (strcmp(a.pos[0], "entries") == 0)
         return export_entries(c, &a, fmt[0] == 'c');
     return cli_usage(c, "cannot export '%s' (sessions, entries)", a.pos[0]);
-}
-
-int cmd_outbox(cli *c, int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return not_available(c, "the outbox");
 }

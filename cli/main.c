@@ -68,8 +68,15 @@ static const cli_command commands[] = {
     { "session-ics", "one session as iCalendar (as export --ics --session)",
       "session-ics SESSION_ID [--domain D] [--summary TEMPLATE] [--deleted]",
       cmd_session_ics },
-    { "outbox", "calendar-sync outbox (not available in this build)", "outbox ...",
-      cmd_outbox },
+    { "outbox", "calendar-sync outbox: stats, claim, ack, fail, dead, retry, events, purge",
+      "outbox stats [--all]\n"
+      "outbox claim [--consumer NAME] [--max N] [--lease 60s] [--all]\n"
+      "outbox ack EVENT TOKEN\n"
+      "outbox fail EVENT TOKEN [--message TEXT]\n"
+      "outbox dead [--max N] [--all]\n"
+      "outbox retry EVENT\n"
+      "outbox events SESSION_ID\n"
+      "outbox purge [--before TIME]", cmd_outbox },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -99,7 +106,7 @@ static void print_help(void)
     printf("\nTimes: 2026-03-30T09:00+02:00 or 2026-03-30T07:00Z, or 2026-03-30T09:00 (or a\n"
            "bare date, meaning midnight) in the tenant's zone. Durations: 3600, 60m, 1h, 1d.\n"
            "Exit status: 0 ok, 1 the library refused (its message is printed), 2 usage\n"
-           "error, 3 ledger does not verify, 4 not available in this build (outbox).\n"
+           "error, 3 ledger does not verify.\n"
            "See docs/cli.md.\n");
 }
 

@@ -199,6 +199,18 @@ export interface DatabaseMethods {
     sessionIcs(tenant: Int, session: Int, opts: IcsOptions): string;
     calendarIcs(tenant: Int, from: Date, to: Date, opts: IcsOptions & { student?: Int | null }): string;
 
+    /** The calendar-sync outbox (include/slotledger/outbox.h). */
+    outboxConfigure(opts?: { attempts?: number; backoffBase?: Duration; backoffCap?: Duration }): void;
+    outboxClaim(consumer: string, opts?: Clock & { tenant?: Int | null; max?: number; lease?: Duration }): OutboxEvent[];
+    outboxAck(event: OutboxEvent | Int, opts?: Clock & { tenant?: Int; token?: Int }): void;
+    outboxFail(event: OutboxEvent | Int, message?: string | null, opts?: Clock & { tenant?: Int; token?: Int }): void;
+    outboxDead(opts?: { tenant?: Int | null; max?: number }): OutboxEvent[];
+    outboxRetry(tenant: Int, event: Int, opts?: Clock): void;
+    outboxStats(opts?: Clock & { tenant?: Int | null }): OutboxStats;
+    outboxPurge(before: Date): number;
+    outboxEvent(tenant: Int, event: Int): OutboxEvent;
+    outboxEvents(tenant: Int, session: Int): OutboxEvent[];
+
     softDelete(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
     restore(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
     purge(entity: Entity, before: Date): number;
@@ -312,3 +324,41 @@ export const ENTRY_KIND: Readonly<Record<EntryKind, number>>;
 export const SESSION_KIND: Readonly<Record<SessionKind, number>>;
 export const HOLD_STATUS: Readonly<Record<HoldStatus, number>>;
 export const ENTITY: Readonly<Record<Entity, number>>;
+export const EVENT_KIND: Readonly<Record<EventKind, number>>;
+export const OUTBOX_STATE: Readonly<Record<OutboxState, number>>;
+
+export type EventKind = 'booked' | 'rescheduled' | 'confirmed' | 'cancelled' | 'completed' | 'no_show'
+    | 'deleted' | 'restored' | 'purged' | (string & {});
+export type OutboxState = 'pending' | 'leased' | 'acked' | 'dead';
+
+/** One outbox event: a change of one session (its state after the change) and its delivery. */
+export class OutboxEvent {
+    readonly id: number;
+    readonly tenant: number;
+    readonly session: number;
+    /** Per session: 1, 2, 3, ... in the order of its changes. */
+    readonly seq: number;
+    readonly kind: EventKind;
+    readonly status: SessionStatus;
+    readonly sessionKind: SessionKind;
+    readonly student: number;
+    readonly start: Date;
+    readonly end: Date;
+    readonly credits: number;
+    readonly deletedAt: Date | null;
+    readonly createdAt: Date;
+    readonly state: OutboxState;
+    readonly attempts: number;
+    readonly availableAt: Date;
+    readonly leaseUntil: Date | null;
+    readonly token: number | null;
+    readonly ackedAt: Date | null;
+    readonly consumer: string | null;
+    readonly error: string | null;
+}
+
+export interface OutboxStats {
+    due: number; waiting: number; leased: number; dead: number; acked: number;
+    /** Seconds since the oldest event neither acknowledged nor dead was made (0: none). */
+    oldestAge: number;
+}

@@ -237,7 +237,7 @@ def main_flow(db, sqlite_file):
     check("export entries JSON lines", [x["seq"] for x in jsonl(p.stdout)] == [1, 2], p)
     ics_flow(db, b, b2)
     expect("export: bad format", run(db, "export", "entries", "--format", "xml"), 2)
-    expect("outbox: not in this build", run(db, "outbox", "claim"), 4, err="not available in this build")
+    outbox_flow(db)
 
     change_flow(db)
 
@@ -245,6 +245,39 @@ def main_flow(db, sqlite_file):
     expect("verify: intact ledger exits 0", run(db, "verify"), 0, out="verifies")
     p = run("--json", db, "verify")
     check("verify --json", p.returncode == 0 and json.loads(p.stdout)["ok"] is True, p)
+
+
+def outbox_flow(db):
+    """outbox: the changes made above are events; claim, ack, fail, dead,
+    retry and purge from the command line."""
+    p = run("--json", db, "outbox", "stats")
+    st = json.loads(p.stdout)
+    check("outbox stats: the changes above are due", p.returncode == 0 and st["due"] > 0, p)
+    p = run("--json", db, "outbox", "claim", "--consumer", "cli-test", "--max", "1", "--lease", "1h")
+    evs = jsonl(p.stdout)
+    check("outbox claim: one leased event", p.returncode == 0 and len(evs) == 1 and
+          evs[0]["state"] == "leased" and evs[0]["consumer"] == "cli-test" and evs[0]["seq"] == 1, p)
+    ev = evs[0]
+    expect("outbox ack: wrong token refused", run(db, "outbox", "ack", str(ev["id"]), str(ev["token"] % 1000 + 1)),
+           1, err="SL_ESTATE")
+    expect("outbox ack", run(db, "outbox", "ack", str(ev["id"]), str(ev["token"])), 0, out="ok")
+    p = run("--json", db, "outbox", "events", str(ev["session"]))
+    hist = jsonl(p.stdout)
+    check("outbox events: in seq order, the first acked", p.returncode == 0 and
+          [x["seq"] for x in hist] == list(range(1, len(hist) + 1)) and hist[0]["state"] == "acked", p)
+    p = run("--json", db, "outbox", "claim", "--max", "1")
+    ev = jsonl(p.stdout)[0]
+    expect("outbox fail", run(db, "outbox", "fail", str(ev["id"]), str(ev["token"]), "--message", "HTTP 503"),
+           0, out="ok")
+    p = run("--json", db, "outbox", "events", str(ev["session"]))
+    got = [x for x in jsonl(p.stdout) if x["id"] == ev["id"]][0]
+    check("outbox fail: attempts and message kept", got["attempts"] == 1 and got["error"] == "HTTP 503", p)
+    expect("outbox retry: not dead", run(db, "outbox", "retry", str(ev["id"])), 1, err="SL_ESTATE")
+    expect("outbox dead: none", run(db, "outbox", "dead", "--all"), 0)
+    expect("outbox: unknown subcommand", run(db, "outbox", "sweep"), 2)
+    expect("outbox claim: --max 0", run(db, "outbox", "claim", "--max", "0"), 2)
+    expect("outbox ack: missing token", run(db, "outbox", "ack", "1"), 2)
+    expect("outbox purge", run(db, "outbox", "purge"), 0, out="purged")
 
 
 def ics_parse(text):

@@ -36,6 +36,8 @@ const SESSION_KIND = readList(C.sl_kind_name, 'session kind');
 const ENTRY_KIND = readList(C.sl_entry_kind_name, 'entry kind');
 const HOLD_STATUS = readList(C.sl_hold_status_name, 'hold status');
 const ENTITY = readList(C.sl_entity_name, 'entity');
+const EVENT_KIND = readList(C.sl_event_kind_name, 'outbox event kind');       // outbox.h
+const OUTBOX_STATE = readList(C.sl_outbox_state_name, 'outbox delivery state'); // outbox.h
 // Not lists of codes.h: sl_tz_local_to_utc's outcome (tz.h), the options of
 // sl_options.durability (db.h) and sl_book_recurring's policy (sessions.h).
 const TZ_KIND = Object.freeze({ unique: 0, gap: 1, fold: 2 });
@@ -47,6 +49,10 @@ const SESSION_KIND_NAME = V.reverse(SESSION_KIND);
 const ENTRY_KIND_NAME = V.reverse(ENTRY_KIND);
 const HOLD_STATUS_NAME = V.reverse(HOLD_STATUS);
 const TZ_KIND_NAME = V.reverse(TZ_KIND);
+const EVENT_KIND_NAME = V.reverse(EVENT_KIND);
+const OUTBOX_STATE_NAME = V.reverse(OUTBOX_STATE);
+const OUTBOX_CLAIM_MAX = 1000;
+const OUTBOX_LEASE_MAX = 86400;
 
 const SIZE = {
     interval: koffi.sizeof(T.sl_interval),
@@ -59,4 +65,5 @@ module.exports = {
     TZ_NAME_MAX, DATE_MIN, DATE_MAX, HISTORY_MAX_LIMIT,
     STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, TZ_KIND, DURABILITY, RECUR_POLICY,
     STATUS_NAME, SESSION_KIND_NAME, ENTRY_KIND_NAME, HOLD_STATUS_NAME, TZ_KIND_NAME, SIZE,
+    EVENT_KIND, OUTBOX_STATE, EVENT_KIND_NAME, OUTBOX_STATE_NAME, OUTBOX_CLAIM_MAX, OUTBOX_LEASE_MAX,
 };

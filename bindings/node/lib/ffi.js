@@ -249,6 +249,39 @@ T.sl_ics_options = koffi.struct('sl_ics_options', {
     summary_ctx: 'void *',
 });
 
+// outbox.h
+T.sl_outbox_event = koffi.struct('sl_outbox_event', {
+    version: 'unsigned int',
+    kind: 'int32_t',
+    id: 'int64_t',
+    tenant: 'int64_t',
+    session: 'int64_t',
+    seq: 'int64_t',
+    status: 'int32_t',
+    session_kind: 'int32_t',
+    student: 'int64_t',
+    start: 'int64_t',
+    end: 'int64_t',
+    credits: 'int64_t',
+    deleted_at: 'int64_t',
+    created_at: 'int64_t',
+    state: 'int32_t',
+    attempts: 'int32_t',
+    available_at: 'int64_t',
+    lease_until: 'int64_t',
+    token: 'int64_t',
+    acked_at: 'int64_t',
+    consumer: koffi.array('char', 64),
+    error: koffi.array('char', 256),
+});
+T.sl_outbox_options = koffi.struct('sl_outbox_options', {
+    version: 'unsigned int', attempts: 'int32_t', backoff_base: 'int64_t', backoff_cap: 'int64_t',
+});
+T.sl_outbox_counts = koffi.struct('sl_outbox_counts', {
+    version: 'unsigned int', reserved: 'int32_t', due: 'int64_t', waiting: 'int64_t', leased: 'int64_t',
+    dead: 'int64_t', acked: 'int64_t', oldest_age: 'int64_t',
+});
+
 // ---- functions: one declaration each, C prototypes as in the headers -----
 // Out-parameters are _Out_ (koffi.out(koffi.pointer(...))). Arrays the
 // library allocates come back as raw pointers (`void **`) that index.js
@@ -330,6 +363,21 @@ const PROTOS = [
     'int sl_ics_options_init(_Out_ sl_ics_options *o, unsigned int version)',
     'int sl_session_ics(sl_db *db, _Out_ void **out, _Out_ size_t *len, int64_t tenant, int64_t session, const sl_ics_options *opts)',
     'int sl_calendar_ics(sl_db *db, _Out_ void **out, _Out_ size_t *len, int64_t tenant, int64_t from, int64_t to, const sl_ics_options *opts)',
+    // outbox.h
+    'const char *sl_event_kind_name(int32_t kind)',
+    'const char *sl_outbox_state_name(int32_t state)',
+    'int sl_outbox_options_init(_Out_ sl_outbox_options *opts, unsigned int version)',
+    'int sl_outbox_configure(sl_db *db, const sl_outbox_options *opts)',
+    'int sl_outbox_claim(sl_db *db, _Out_ void **events, _Out_ size_t *n, const char *consumer, int64_t tenant, size_t max, int64_t lease_seconds, int64_t now)',
+    'int sl_outbox_ack(sl_db *db, int64_t tenant, int64_t event, int64_t token, int64_t now)',
+    'int sl_outbox_fail(sl_db *db, int64_t tenant, int64_t event, int64_t token, const char *message, int64_t now)',
+    'int sl_outbox_dead(sl_db *db, _Out_ void **events, _Out_ size_t *n, int64_t tenant, size_t max)',
+    'int sl_outbox_retry(sl_db *db, int64_t tenant, int64_t event, int64_t now)',
+    'int sl_outbox_stats(sl_db *db, _Out_ sl_outbox_counts *out, int64_t tenant, int64_t now)',
+    'int sl_outbox_purge(sl_db *db, _Out_ size_t *purged, int64_t before)',
+    'int sl_outbox_get(sl_db *db, _Out_ sl_outbox_event *out, int64_t tenant, int64_t event)',
+    'int sl_outbox_session_events(sl_db *db, _Out_ void **events, _Out_ size_t *n, int64_t tenant, int64_t session)',
+    'void sl_outbox_free(void *events)',
     // ledger.h
     'int sl_ledger_post(sl_db *db, _Out_ sl_entry *out, int64_t tenant, int64_t account, int32_t kind, int64_t amount, const char *key, const char *reference, int64_t now)',
     'int sl_ledger_post_many(sl_db *db, void *out, _Out_ size_t *failed_index, int64_t tenant, const sl_post *posts, size_t n, int64_t now)',

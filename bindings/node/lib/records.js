@@ -5,6 +5,7 @@
 const V = require('./convert');
 const {
     MAX_WINDOWS_PER_DAY, STATUS_NAME, SESSION_KIND_NAME, ENTRY_KIND_NAME, HOLD_STATUS_NAME,
+    EVENT_KIND_NAME, OUTBOX_STATE_NAME,
 } = require('./enums');
 const { dateText } = require('./civil');
 
@@ -123,6 +124,34 @@ class Account {
     }
 }
 
+/** One calendar-sync outbox event: a change of one session (the session's
+ * state after it) and its delivery. Pass it back to outboxAck / outboxFail. */
+class OutboxEvent {
+    constructor(e) {
+        this.id = V.num(e.id);
+        this.tenant = V.num(e.tenant);
+        this.session = V.num(e.session);
+        this.seq = V.num(e.seq);
+        this.kind = EVENT_KIND_NAME[e.kind] || `unknown(${e.kind})`;
+        this.status = STATUS_NAME[e.status] || `unknown(${e.status})`;
+        this.sessionKind = SESSION_KIND_NAME[e.session_kind] || `unknown(${e.session_kind})`;
+        this.student = V.num(e.student);
+        this.start = V.date(e.start);
+        this.end = V.date(e.end);
+        this.credits = V.num(e.credits);
+        this.deletedAt = V.dateOrNull(e.deleted_at);
+        this.createdAt = V.date(e.created_at);
+        this.state = OUTBOX_STATE_NAME[e.state] || `unknown(${e.state})`;
+        this.attempts = e.attempts;
+        this.availableAt = V.date(e.available_at);
+        this.leaseUntil = V.dateOrNull(e.lease_until);
+        this.token = V.num(e.token) || null;
+        this.ackedAt = V.dateOrNull(e.acked_at);
+        this.consumer = e.consumer === '' ? null : e.consumer;
+        this.error = e.error === '' ? null : e.error;
+    }
+}
+
 function balanceOf(b) {
     return { posted: V.num(b.posted), held: V.num(b.held), available: V.num(b.available), floor: V.num(b.floor) };
 }
@@ -140,4 +169,6 @@ function intervalsOf(list) {
     return list.map((iv) => ({ start: V.date(iv.start), end: V.date(iv.end) }));
 }
 
-module.exports = { Tenant, Rule, Override, Session, Entry, Hold, Account, balanceOf, reportOf, intervalsOf };
+module.exports = {
+    Tenant, Rule, Override, Session, Entry, Hold, Account, OutboxEvent, balanceOf, reportOf, intervalsOf,
+};

@@ -243,6 +243,9 @@ test('a closed Database throws Misuse from every method (Async: rejects), never 
         ledgerHead: [1], verifyHead: [1, { seq: 0, hash: Buffer.alloc(32) }], seal: [1],
         checkZone: ['UTC'], utcOffset: ['UTC', d], utcToLocal: ['UTC', d], localToUtc: ['UTC', { year: 2026, month: 1, day: 1 }],
         groupBegin: [], groupCommit: [], groupRollback: [], group: [() => 1],
+        outboxConfigure: [{}], outboxClaim: ['w'], outboxAck: [1, { tenant: 1, token: 1 }],
+        outboxFail: [1, null, { tenant: 1, token: 1 }], outboxDead: [], outboxRetry: [1, 1], outboxStats: [],
+        outboxPurge: [d], outboxEvent: [1, 1], outboxEvents: [1, 1],
     };
     const proto = Object.getOwnPropertyNames(sl.Database.prototype).filter((k) => k !== 'constructor'
         && typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function'

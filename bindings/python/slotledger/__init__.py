@@ -17,8 +17,8 @@ from .errors import (Error, InvalidArgument, NoMemory, NotFound, Conflict, Unava
                      InsufficientCredits, StateError, Expired, Busy, StoreError, TamperError,
                      AlreadyExists, Misuse, CODES as codes)
 from .records import (Tenant, Rule, Override, Session, Entry, Hold, Account, Balance,
-                      VerifyReport, Head, SlotList)
-from .enums import STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY
+                      VerifyReport, Head, SlotList, OutboxEvent, OutboxStats)
+from .enums import STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, EVENT_KIND, OUTBOX_STATE
 from .functions import (version, version_number, strerror, code_description, utc_offset,
                         local_to_utc, utc_to_local, tz_check, webhook_verify, engine_slots,
                         engine_slots_epoch,
@@ -31,11 +31,12 @@ __all__ = [
     "code_description", "utc_offset", "local_to_utc", "utc_to_local", "tz_check",
     "webhook_verify", "engine_slots", "engine_slots_epoch", "format_time", "parse_time",
     "Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account", "Balance",
-    "VerifyReport", "Head", "SlotList", "SlotArray",
+    "VerifyReport", "Head", "SlotList", "SlotArray", "OutboxEvent", "OutboxStats",
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
     "RangeError", "OutOfRange", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
     "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse",
     "codes", "STATUS", "SESSION_KIND", "ENTRY_KIND", "HOLD_STATUS", "ENTITY",
+    "EVENT_KIND", "OUTBOX_STATE",
 ]
 
 __version__ = "0.1.0"

@@ -21,13 +21,13 @@ import sys
 from ._structs import *  # noqa: F401,F403  (constants and Structures, as before)
 from ._structs import (STRUCTS, SLOptions, SLTenant, SLInterval, SLWindow, SLRule, SLOverride,
                        SLEngineParams, SLSession, SLBooking, SLAccount, SLEntry, SLCreditHold,
-                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, SLIcsOptions, sl_time, sl_id,
+                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, SLIcsOptions, SLOutboxEvent, SLOutboxOptions, SLOutboxCounts, sl_time, sl_id,
                        sl_date, c_size_p)
 
 __all__ = ["lib", "path", "STRUCTS", "check_struct_sizes", "SLOptions", "SLTenant", "SLInterval",
            "SLWindow", "SLRule", "SLOverride", "SLEngineParams", "SLSession", "SLBooking",
            "SLAccount", "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport",
-           "SLLedgerAnchor", "SLIcsOptions"]
+           "SLLedgerAnchor", "SLIcsOptions", "SLOutboxEvent", "SLOutboxOptions", "SLOutboxCounts"]
 
 # ------------------------------------------------------------------- loader
 def _pkg_config_libdir():
@@ -180,6 +180,21 @@ _FUNCTIONS = [
     ("sl_ics_options_init", _int, [_P(SLIcsOptions), _c.c_uint], "code"),
     ("sl_session_ics", _int, [_vp, _P(_vp), c_size_p, sl_id, sl_id, _P(SLIcsOptions)], "db"),
     ("sl_calendar_ics", _int, [_vp, _P(_vp), c_size_p, sl_id, sl_time, sl_time, _P(SLIcsOptions)], "db"),
+    # outbox.h
+    ("sl_event_kind_name", _cp, [_i32], None),
+    ("sl_outbox_state_name", _cp, [_i32], None),
+    ("sl_outbox_options_init", _int, [_P(SLOutboxOptions), _c.c_uint], "code"),
+    ("sl_outbox_configure", _int, [_vp, _P(SLOutboxOptions)], "db"),
+    ("sl_outbox_claim", _int, [_vp, _P(_P(SLOutboxEvent)), c_size_p, _cp, sl_id, _sz, _i64, sl_time], "db"),
+    ("sl_outbox_ack", _int, [_vp, sl_id, sl_id, _i64, sl_time], "db"),
+    ("sl_outbox_fail", _int, [_vp, sl_id, sl_id, _i64, _cp, sl_time], "db"),
+    ("sl_outbox_dead", _int, [_vp, _P(_P(SLOutboxEvent)), c_size_p, sl_id, _sz], "db"),
+    ("sl_outbox_retry", _int, [_vp, sl_id, sl_id, sl_time], "db"),
+    ("sl_outbox_stats", _int, [_vp, _P(SLOutboxCounts), sl_id, sl_time], "db"),
+    ("sl_outbox_purge", _int, [_vp, c_size_p, sl_time], "db"),
+    ("sl_outbox_get", _int, [_vp, _P(SLOutboxEvent), sl_id, sl_id], "db"),
+    ("sl_outbox_session_events", _int, [_vp, _P(_P(SLOutboxEvent)), c_size_p, sl_id, sl_id], "db"),
+    ("sl_outbox_free", None, [_vp], None),
     # ledger.h
     ("sl_ledger_post", _int, [_vp, _P(SLEntry), sl_id, sl_id, _i32, _i64, _cp, _cp, sl_time], "db"),
     ("sl_ledger_post_many", _int, [_vp, _P(SLEntry), c_size_p, sl_id, _P(SLPost), _sz, sl_time], "db"),

@@ -269,6 +269,65 @@ class SLIcsOptions(ctypes.Structure):
     ]
 
 
+SL_OUTBOX_CONSUMER_SIZE = 64
+SL_OUTBOX_ERROR_SIZE = 256
+SL_OUTBOX_CLAIM_MAX = 1000
+SL_OUTBOX_LEASE_MAX = 86400
+SL_OUTBOX_TOKEN_MAX = 2 ** 53 - 1
+SL_OUTBOX_EVENT_VERSION = 1
+SL_OUTBOX_OPTIONS_VERSION = 1
+SL_OUTBOX_COUNTS_VERSION = 1
+
+
+class SLOutboxEvent(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("kind", ctypes.c_int32),
+        ("id", sl_id),
+        ("tenant", sl_id),
+        ("session", sl_id),
+        ("seq", ctypes.c_int64),
+        ("status", ctypes.c_int32),
+        ("session_kind", ctypes.c_int32),
+        ("student", sl_id),
+        ("start", sl_time),
+        ("end", sl_time),
+        ("credits", ctypes.c_int64),
+        ("deleted_at", sl_time),
+        ("created_at", sl_time),
+        ("state", ctypes.c_int32),
+        ("attempts", ctypes.c_int32),
+        ("available_at", sl_time),
+        ("lease_until", sl_time),
+        ("token", ctypes.c_int64),
+        ("acked_at", sl_time),
+        ("consumer", ctypes.c_char * SL_OUTBOX_CONSUMER_SIZE),
+        ("error", ctypes.c_char * SL_OUTBOX_ERROR_SIZE),
+    ]
+
+
+class SLOutboxOptions(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("attempts", ctypes.c_int32),
+        ("backoff_base", ctypes.c_int64),
+        ("backoff_cap", ctypes.c_int64),
+    ]
+
+
+class SLOutboxCounts(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("reserved", ctypes.c_int32),
+        ("due", ctypes.c_int64),
+        ("waiting", ctypes.c_int64),
+        ("leased", ctypes.c_int64),
+        ("dead", ctypes.c_int64),
+        ("acked", ctypes.c_int64),
+        ("oldest_age", ctypes.c_int64),
+    ]
+
+
 # The C name of every Structure, for the import-time size check.
 STRUCTS = {
     "sl_options": SLOptions, "sl_tenant": SLTenant, "sl_interval": SLInterval,
@@ -277,4 +336,6 @@ STRUCTS = {
     "sl_account": SLAccount, "sl_entry": SLEntry, "sl_credit_hold": SLCreditHold,
     "sl_balance": SLBalance, "sl_post": SLPost, "sl_verify_report": SLVerifyReport,
     "sl_ledger_anchor": SLLedgerAnchor, "sl_ics_options": SLIcsOptions,
+    "sl_outbox_event": SLOutboxEvent, "sl_outbox_options": SLOutboxOptions,
+    "sl_outbox_counts": SLOutboxCounts,
 }

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple, Optional, Tuple
 
 __all__ = ["Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account",
-           "Balance", "VerifyReport", "Head", "SlotList"]
+           "Balance", "VerifyReport", "Head", "SlotList", "OutboxEvent", "OutboxStats"]
 
 
 @dataclass(frozen=True)
@@ -148,3 +148,42 @@ class SlotList(list):
     the library cut the query range to 14 days."""
 
     clamped = False
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """One calendar-sync outbox event: a change of one session (its state
+    after the change) and its delivery. Pass it back to Database.outbox_ack
+    or outbox_fail, which read tenant, id and token from it."""
+    id: int
+    tenant: int
+    session: int
+    seq: int                     # per session: 1, 2, 3, ... in change order
+    kind: str                    # booked, rescheduled, confirmed, cancelled, ..., purged
+    status: str                  # the session's status after the change
+    session_kind: str            # regular, trial, manual, ...
+    student: int
+    start: datetime
+    end: datetime
+    credits: int
+    deleted_at: Optional[datetime]
+    created_at: datetime         # when the change was made
+    state: str                   # pending, leased, acked, dead
+    attempts: int                # failures so far
+    available_at: datetime       # pending: due from then on
+    lease_until: Optional[datetime]  # leased: the lease lapses then
+    token: Optional[int]         # leased: the lease token
+    acked_at: Optional[datetime]
+    consumer: Optional[str]      # the last consumer that claimed it
+    error: Optional[str]         # the last failure message
+
+
+class OutboxStats(NamedTuple):
+    """Counts by delivery state (Database.outbox_stats); oldest_age is the
+    age of the oldest event neither acknowledged nor dead (0 if none)."""
+    due: int
+    waiting: int
+    leased: int
+    dead: int
+    acked: int
+    oldest_age: timedelta
