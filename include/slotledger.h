@@ -18,6 +18,7 @@
 #include "slotledger/slots.h"
 #include "slotledger/sessions.h"
 #include "slotledger/ics.h"
+#include "slotledger/classes.h"
 #include "slotledger/ledger.h"
 #include "slotledger/postgres.h"
 

@@ -85,6 +85,7 @@
 #include "slotledger/slots.h"
 #include "slotledger/sessions.h"
 #include "slotledger/ledger.h"
+#include "slotledger/classes.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -281,6 +282,30 @@ struct sl_store {
      * (keep = 0; the group goes on). When this fails the core gives up on
      * the group (group_rollback). */
     int (*savepoint_end)(sl_store *st, int keep);
+
+    /* ---- version 3: group classes (classes.h) ---------------------------- */
+
+    /** may (all five together; when any is NULL every class call refuses
+     * with SL_EMISUSE): insert or replace the class row (c->tenant, c->id),
+     * c->id being its session's id. A store that can should also refuse
+     * (SL_EFULL) a row whose taken exceeds its capacity -- the core never
+     * writes one; SQLite and PostgreSQL CHECK it. */
+    int (*class_put)(sl_store *st, const sl_class *c);
+    /** may (with class_put): read the class row of (tenant, id); SL_ENOTFOUND. */
+    int (*class_get)(sl_store *st, sl_class *out, sl_id tenant, sl_id id);
+    /** may (with class_put): insert (s->id == 0; the id chosen is written
+     * back) or replace a seat. At most one seat of (tenant, class_id,
+     * student) has status SL_SEAT_SEATED or SL_SEAT_WAITLISTED, and a
+     * non-empty key or withdraw_key is unique per tenant among the keys of
+     * seats: SL_EEXISTS otherwise, nothing written. */
+    int (*seat_put)(sl_store *st, sl_seat *s);
+    /** may (with class_put): every seat of class_id, any status, sorted by
+     * position. */
+    int (*seats_scan)(sl_store *st, sl_id tenant, sl_id class_id, int (*cb)(void *ctx, const sl_seat *s),
+                      void *ctx);
+    /** may (with class_put): the seat of tenant whose key or withdraw_key
+     * is `key`; SL_ENOTFOUND. */
+    int (*seat_by_key)(sl_store *st, sl_seat *out, sl_id tenant, const char *key);
 };
 
 /** Scan flag: only live sessions whose status is in the scan's status set,
