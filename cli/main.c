@@ -68,6 +68,13 @@ static const cli_command commands[] = {
     { "session-ics", "one session as iCalendar (as export --ics --session)",
       "session-ics SESSION_ID [--domain D] [--summary TEMPLATE] [--deleted]",
       cmd_session_ics },
+    { "classes", "group classes: create, enroll (or waitlist), withdraw, no-show, show",
+      "classes create START --capacity N [--duration 1h] [--credits N] [--key K]\n"
+      "classes enroll CLASS_ID STUDENT [--waitlist] [--key K]\n"
+      "classes withdraw CLASS_ID STUDENT [--key K]\n"
+      "classes no-show CLASS_ID STUDENT\n"
+      "classes show CLASS_ID", cmd_classes },
+    { "seats", "a class's seats, then its waitlist in order", "seats CLASS_ID", cmd_seats },
     { "outbox", "calendar-sync outbox (not available in this build)", "outbox ...",
       cmd_outbox },
 };

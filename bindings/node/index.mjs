@@ -16,7 +16,7 @@ export const {
     dateOfTime, formatTime, parseTime, formatDate, parseDate, version, versionNumber, strerror,
     errorMin, codeDescription, libraryPath, MAX_RANGE_DAYS, MAX_WINDOWS_PER_DAY, MAX_SLOTS,
     MAX_RECURRING, MAX_BATCH, MAX_LINKED, KEY_MAX, TZ_NAME_MAX, STATUS, SESSION_KIND, ENTRY_KIND,
-    HOLD_STATUS, ENTITY,
+    HOLD_STATUS, ENTITY, SEAT_STATUS, Seat, ClassFull,
 } = sl;
 
 // A live count (a getter on the CommonJS object); here, its value at import.

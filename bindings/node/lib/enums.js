@@ -1,6 +1,6 @@
 'use strict';
 // Constants and enumerations. The enumerations of slotledger/codes.h
-// (statuses, kinds, entry kinds, hold statuses, entities) are read from the
+// (statuses, kinds, entry kinds, hold statuses, entities, seat statuses) are read from the
 // loaded library at load time (sl_status_name, sl_kind_name, ...), so a
 // value added in C needs no change here. Public maps are name -> value.
 
@@ -36,6 +36,7 @@ const SESSION_KIND = readList(C.sl_kind_name, 'session kind');
 const ENTRY_KIND = readList(C.sl_entry_kind_name, 'entry kind');
 const HOLD_STATUS = readList(C.sl_hold_status_name, 'hold status');
 const ENTITY = readList(C.sl_entity_name, 'entity');
+const SEAT_STATUS = readList(C.sl_seat_status_name, 'seat status');
 // Not lists of codes.h: sl_tz_local_to_utc's outcome (tz.h), the options of
 // sl_options.durability (db.h) and sl_book_recurring's policy (sessions.h).
 const TZ_KIND = Object.freeze({ unique: 0, gap: 1, fold: 2 });
@@ -47,6 +48,8 @@ const SESSION_KIND_NAME = V.reverse(SESSION_KIND);
 const ENTRY_KIND_NAME = V.reverse(ENTRY_KIND);
 const HOLD_STATUS_NAME = V.reverse(HOLD_STATUS);
 const TZ_KIND_NAME = V.reverse(TZ_KIND);
+const SEAT_STATUS_NAME = V.reverse(SEAT_STATUS);
+const CLASS_CAPACITY_MAX = 1000;
 
 const SIZE = {
     interval: koffi.sizeof(T.sl_interval),
@@ -59,4 +62,5 @@ module.exports = {
     TZ_NAME_MAX, DATE_MIN, DATE_MAX, HISTORY_MAX_LIMIT,
     STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, TZ_KIND, DURABILITY, RECUR_POLICY,
     STATUS_NAME, SESSION_KIND_NAME, ENTRY_KIND_NAME, HOLD_STATUS_NAME, TZ_KIND_NAME, SIZE,
+    SEAT_STATUS, SEAT_STATUS_NAME, CLASS_CAPACITY_MAX,
 };

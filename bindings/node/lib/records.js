@@ -5,6 +5,7 @@
 const V = require('./convert');
 const {
     MAX_WINDOWS_PER_DAY, STATUS_NAME, SESSION_KIND_NAME, ENTRY_KIND_NAME, HOLD_STATUS_NAME,
+    SEAT_STATUS_NAME,
 } = require('./enums');
 const { dateText } = require('./civil');
 
@@ -123,6 +124,30 @@ class Account {
     }
 }
 
+/** A student's place in a group class: a seat or a waitlist place. */
+class Seat {
+    constructor(s) {
+        this.id = V.num(s.id);
+        this.tenant = V.num(s.tenant);
+        this.classId = V.num(s.class_id);
+        this.student = V.num(s.student);
+        this.status = SEAT_STATUS_NAME[s.status] || `unknown(${s.status})`;
+        this.position = V.num(s.position);
+        this.holdId = V.num(s.hold_id) || null;
+        this.createdAt = V.date(s.created_at);
+        this.updatedAt = V.date(s.updated_at);
+        this.key = s.key === '' ? null : s.key;
+        this.replayed = s.replayed !== 0;
+    }
+}
+
+function classOf(c) {
+    return {
+        id: V.num(c.id), tenant: V.num(c.tenant), capacity: c.capacity, creditsPerSeat: V.num(c.credits_per_seat),
+        taken: c.taken, waitlisted: c.waitlisted,
+    };
+}
+
 function balanceOf(b) {
     return { posted: V.num(b.posted), held: V.num(b.held), available: V.num(b.available), floor: V.num(b.floor) };
 }
@@ -140,4 +165,6 @@ function intervalsOf(list) {
     return list.map((iv) => ({ start: V.date(iv.start), end: V.date(iv.end) }));
 }
 
-module.exports = { Tenant, Rule, Override, Session, Entry, Hold, Account, balanceOf, reportOf, intervalsOf };
+module.exports = {
+    Tenant, Rule, Override, Session, Entry, Hold, Account, Seat, classOf, balanceOf, reportOf, intervalsOf,
+};

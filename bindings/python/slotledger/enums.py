@@ -1,16 +1,16 @@
 """The library's enumerations, read from the loaded library at import time
 (sl_status_name, sl_kind_name, sl_entry_kind_name, sl_hold_status_name,
-sl_entity_name enumerate the X-macro lists of slotledger/codes.h), so that
+sl_entity_name, sl_seat_status_name enumerate the X-macro lists of slotledger/codes.h), so that
 a value added in C needs no change here.
 
 Public maps (name -> value, as in Node): STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS,
-ENTITY. The underscore names are the binding's own lookups.
+ENTITY, SEAT_STATUS. The underscore names are the binding's own lookups.
 """
 
 from . import _lib
 from ._lib import lib as _L
 
-__all__ = ["STATUS", "SESSION_KIND", "ENTRY_KIND", "HOLD_STATUS", "ENTITY"]
+__all__ = ["STATUS", "SESSION_KIND", "ENTRY_KIND", "HOLD_STATUS", "ENTITY", "SEAT_STATUS"]
 
 # Values of every list are small and positive (codes.h): 0..255 covers them.
 _SCAN = range(0, 256)
@@ -33,6 +33,7 @@ _SESSION_KIND = _read(_L.sl_kind_name)
 _ENTRY_KIND = _read(_L.sl_entry_kind_name)
 _HOLD_STATUS = _read(_L.sl_hold_status_name)
 _ENTITY_NAME = _read(_L.sl_entity_name)
+_SEAT_STATUS = _read(_L.sl_seat_status_name)
 
 # name -> value, the public form (as Node's sl.STATUS and sl.codes).
 STATUS = {v: k for k, v in _STATUS.items()}
@@ -40,6 +41,7 @@ SESSION_KIND = {v: k for k, v in _SESSION_KIND.items()}
 ENTRY_KIND = {v: k for k, v in _ENTRY_KIND.items()}
 HOLD_STATUS = {v: k for k, v in _HOLD_STATUS.items()}
 ENTITY = {v: k for k, v in _ENTITY_NAME.items()}
+SEAT_STATUS = {v: k for k, v in _SEAT_STATUS.items()}
 
 _ENTRY_KIND_CODE = ENTRY_KIND
 _ENTITY = ENTITY
