@@ -36,6 +36,7 @@ def main():
     db = sl.open(sys.argv[1]) if len(sys.argv) > 1 else sl.open_memory()
     with db:
         db.set_tenant(T, tz="Europe/Berlin", late_cancel=timedelta(hours=24), now=NOW)
+        db.add_rule(T, weekday=6, start="08:00", end="18:00", now=NOW)      # Saturdays
         for student in range(101, 113):
             credits = 0 if student == 109 else 4
             if credits:
@@ -49,18 +50,25 @@ def main():
             except sl.ClassFull:
                 db.enroll(T, cls, student, waitlist=True, key="wait-%d" % student, now=NOW)
         show(db, cls)
+        info = db.class_info(T, cls)
+        assert (info.taken, info.waitlisted) == (8, 4), info
 
         print("students 101 and 102 withdraw (more than 24 h ahead: their holds are released)")
         db.withdraw(T, cls, 101, now=NOW)
         db.withdraw(T, cls, 102, now=NOW)
         show(db, cls)
         print("student 109 could not pay and keeps waiting; 110 and 111 took the seats")
+        status = {s.student: s.status for s in db.seats(T, cls)}
+        assert (status[109], status[110], status[111], status[112]) == \
+            ("waitlisted", "seated", "seated", "waitlisted"), status
 
         print("a booking over the class's time is refused:")
         try:
             db.book(T, student=120, start=SATURDAY, duration=timedelta(hours=1), now=NOW)
         except sl.Conflict as e:
             print("  Conflict: %s" % e.message)
+        else:
+            raise AssertionError("the class did not block the teacher's time")
         db.complete(T, cls, now=SATURDAY + timedelta(hours=2))
         print("after the class: student 103 has %d credits (2 captured)" % db.balance(T, 103, now=NOW).posted)
         print("ledger verifies: %s" % (db.verify(T).first_bad_seq is None))
