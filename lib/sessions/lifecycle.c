@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "classes_internal.h"
 #include "core/fingerprint.h"
 #include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
@@ -119,6 +120,9 @@ static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_
     }
     if (s.hold_id && (rc = settle_hold(db, &s, to, now)) != SL_OK)
         goto out_end_tx;
+    /* The same calls work on a class: its seats follow it. */
+    if (s.kind == SL_KIND_CLASS && (rc = sl__class_transition(db, &s, to, now)) != SL_OK)
+        goto out_end_tx;
     s.status = to;
     s.updated_at = now;
     s.replayed = 0;
@@ -173,8 +177,13 @@ int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time ne
     int64_t duration = s.end - s.start;
     if ((rc = sl__check_time(db, "the new end", new_start + duration)) != SL_OK)
         goto out_end_tx;
-    /* Manual sessions skip availability and never conflict, moved or not. */
-    if (s.kind != SL_KIND_MANUAL && (rc = sl__slot_check(db, tenant, new_start, duration, now, id)) != SL_OK)
+    /* Manual sessions skip availability and never conflict, moved or not;
+     * a class skips availability but not the conflict predicate. */
+    if (s.kind == SL_KIND_CLASS)
+        rc = sl__footprint_check(db, tenant, new_start, duration, id);
+    else if (s.kind != SL_KIND_MANUAL)
+        rc = sl__slot_check(db, tenant, new_start, duration, now, id);
+    if (rc != SL_OK)
         goto out_end_tx;
     s.start = new_start;
     s.end = new_start + duration;
