@@ -568,6 +568,55 @@ START_TEST(test_model)
 }
 END_TEST
 
+/* ---- the store's own line of defence ----------------------------------------- */
+
+/* A caller that skips the core (a buggy host, a hand-written script) talks
+ * to the store directly: it still cannot take more seats than the class
+ * has. The stores CHECK the class row's counter against the capacity, and
+ * SQLite and PostgreSQL refuse a taken seat beyond it by themselves. */
+START_TEST(test_store_refuses_oversell)
+{
+    sl_store *st = NULL;
+    sl_db *d = NULL;
+    int rc;
+    if (strcmp(sl_test_backend, "memory") == 0)
+        rc = sl_store_memory_new(&st);
+    else if (strcmp(sl_test_backend, "postgres") == 0)
+        rc = sl_store_pg_new(&st, sl_test_pg_conninfo(), NULL);
+    else
+        rc = sl_store_sqlite_new(&st, strcmp(sl_test_backend, "sqlite") == 0 ? ":memory:" : sl_test_path("raw.db"), NULL);
+    ck_assert_int_eq(rc, SL_OK);
+    ck_assert_int_eq(sl_open_store(&d, st, NULL), SL_OK);
+    sl_test_put_tenant(d, T1, 0, NOW0 - DAY, 1);
+    sl_session cls;
+    ck_assert_ok_db(d, sl_class_create(d, &cls, T1, BASE + 10 * HOUR, HOUR, 1, 0, NULL, NOW0));
+    sl_seat first;
+    ck_assert_ok_db(d, sl_class_enroll(d, &first, T1, cls.id, 5, 0, NULL, NOW0));
+
+    /* The counter row: one more than the capacity is refused. */
+    sl_class k;
+    ck_assert_int_eq(st->begin(st, T1, 1), SL_OK);
+    ck_assert_int_eq(st->class_get(st, &k, T1, cls.id), SL_OK);
+    k.taken = k.capacity + 1;
+    ck_assert_int_eq(st->class_put(st, &k), SL_EFULL);
+    ck_assert_int_eq(st->rollback(st), SL_OK);
+    /* A second taken seat written straight into the store. */
+    if (strcmp(sl_test_backend, "memory") != 0) {
+        sl_seat extra = first;
+        extra.id = 0;
+        extra.student = 6;
+        extra.position = 2;
+        extra.hold_id = 0;
+        extra.key[0] = 0;
+        ck_assert_int_eq(st->begin(st, T1, 1), SL_OK);
+        ck_assert_int_eq(st->seat_put(st, &extra), SL_EFULL);
+        ck_assert_int_eq(st->rollback(st), SL_OK);
+    }
+    SEATS_ARE(d, cls.id, "s5");
+    sl_close(d);
+}
+END_TEST
+
 /* ---- 8 processes ---------------------------------------------------------------- */
 
 #define P_CHILDREN 8
@@ -717,7 +766,7 @@ static SL_TEST_TCASE(tcase_sessions, "session_calls", setup, teardown, 60, test_
 static SL_TEST_TCASE(tcase_idem, "idempotency", setup, teardown, 60, test_replays_and_kinds)
 static SL_TEST_TCASE(tcase_bad, "bad_input", setup, teardown, 60, test_bad_input)
 static SL_TEST_TCASE(tcase_model, "model", setup, teardown, 300, test_model)
-static SL_TEST_TCASE(tcase_stress, "processes", NULL, NULL, 300, test_eight_processes)
+static SL_TEST_TCASE(tcase_stress, "processes", NULL, NULL, 300, test_store_refuses_oversell, test_eight_processes)
 
 Suite *suite_classes(void);
 Suite *suite_classes(void)
