@@ -104,23 +104,6 @@ static int seat_write(sl_db *db, sl_seat *s)
     return rc;
 }
 
-/* Captures a seat's active hold (no-show, late withdrawal, completion)
- * under the library's own key "sl:seat:<id>:capture". */
-static int seat_capture(sl_db *db, const sl_seat *seat, sl_credit_hold *h, sl_time now)
-{
-    char key[64];
-    sl_entry e;
-    sl__fp fp;
-    uint8_t hash[16];
-    snprintf(key, sizeof(key), SL__KEY_PREFIX "seat:%lld:capture", (long long)seat->id);
-    sl__fp_begin(&fp, SL__OP_SESSION_CAPTURE);
-    sl__fp_i64(&fp, seat->id);
-    sl__fp_i64(&fp, h->id);
-    sl__fp_i64(&fp, h->amount);
-    sl__fp_end(&fp, hash);
-    return sl__hold_capture(db, &e, h, h->amount, key, hash, now);
-}
-
 /* Resolves a seat's hold: capture or release; a hold the host already
  * resolved is left as it is (as for sessions). */
 static int seat_settle(sl_db *db, const sl_seat *seat, int capture, sl_time now)
@@ -133,7 +116,7 @@ static int seat_settle(sl_db *db, const sl_seat *seat, int capture, sl_time now)
         return rc;
     if (h.status != SL_HOLD_ACTIVE)
         return SL_OK;
-    return capture ? seat_capture(db, seat, &h, now) : sl__hold_release(db, &h, now);
+    return capture ? sl__hold_capture_own(db, &h, "seat", seat->id, now) : sl__hold_release(db, &h, now);
 }
 
 /* Holds credits_per_seat for a student taking a seat (nothing when free). */
@@ -312,13 +295,28 @@ static void seat_fingerprint(sl__idem *q, sl__op op, const seat_req *r)
     sl__fp_end(&fp, q->fp);
 }
 
-static int seat_args(sl_db *db, sl_id tenant, const seat_req *r, sl_time now)
+/* The checks every seat call starts with: its arguments, then a live
+ * class still to happen (its session and row into s and c). */
+static int seat_open(sl_db *db, sl_session *s, sl_class *c, sl_id tenant, const seat_req *r, sl_time now)
 {
+    int rc;
     if (tenant <= 0 || r->class_id <= 0 || r->student <= 0)
         return sl__err(db, SL_EINVAL, "tenant, class and student ids must be positive");
     if (r->flags & ~SL_WAITLIST)
         return sl__err(db, SL_EINVAL, "unknown flags 0x%x (only SL_WAITLIST)", (unsigned)r->flags);
-    return sl__check_time(db, "now", now);
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = class_load(db, s, c, tenant, r->class_id, 0)) != SL_OK)
+        return rc;
+    return class_open(db, s);
+}
+
+/* The student's live place in the class, or SL_ENOTFOUND saying so. */
+static int place_of(sl_db *db, sl_seat *seat, sl_id tenant, const seat_req *r)
+{
+    int rc = live_seat(db, seat, tenant, r->class_id, r->student);
+    if (rc == 0)
+        return sl__err(db, SL_ENOTFOUND, "student %lld has no seat or waitlist place in class %lld",
+                       (long long)r->student, (long long)r->class_id);
+    return rc == 1 ? SL_OK : rc;
 }
 
 /* A seat if one is free (with its hold), else a waitlist place if asked. */
@@ -376,8 +374,7 @@ int sl_class_enroll(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_id, sl_i
         made = q.seat;
         goto out_end_tx;
     }
-    if ((rc = seat_args(db, tenant, &r, now)) != SL_OK || (rc = class_load(db, &s, &c, tenant, class_id, 0)) != SL_OK ||
-        (rc = class_open(db, &s)) != SL_OK)
+    if ((rc = seat_open(db, &s, &c, tenant, &r, now)) != SL_OK)
         goto out_end_tx;
     if ((rc = live_seat(db, &other, tenant, class_id, student)) != 0) {
         if (rc == 1)
@@ -479,15 +476,10 @@ int sl_class_withdraw(sl_db *db, sl_id tenant, sl_id class_id, sl_id student, co
         goto out_end_tx;
     if (q.found)
         goto out_end_tx;
-    if ((rc = seat_args(db, tenant, &r, now)) != SL_OK || (rc = class_load(db, &s, &c, tenant, class_id, 0)) != SL_OK ||
-        (rc = class_open(db, &s)) != SL_OK)
+    if ((rc = seat_open(db, &s, &c, tenant, &r, now)) != SL_OK)
         goto out_end_tx;
-    if ((rc = live_seat(db, &seat, tenant, class_id, student)) != 1) {
-        if (rc == 0)
-            rc = sl__err(db, SL_ENOTFOUND, "student %lld has no seat or waitlist place in class %lld",
-                         (long long)student, (long long)class_id);
+    if ((rc = place_of(db, &seat, tenant, &r)) != SL_OK)
         goto out_end_tx;
-    }
     rc = withdraw_place(db, &seat, &s, &c, key, q.fp, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
@@ -508,15 +500,10 @@ int sl_class_no_show(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_id, sl_
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
         return rc;
-    if ((rc = seat_args(db, tenant, &r, now)) != SL_OK || (rc = class_load(db, &s, &c, tenant, class_id, 0)) != SL_OK ||
-        (rc = class_open(db, &s)) != SL_OK)
+    if ((rc = seat_open(db, &s, &c, tenant, &r, now)) != SL_OK)
         goto out_end_tx;
-    if ((rc = live_seat(db, &got, tenant, class_id, student)) != 1) {
-        if (rc == 0)
-            rc = sl__err(db, SL_ENOTFOUND, "student %lld has no seat in class %lld", (long long)student,
-                         (long long)class_id);
+    if ((rc = place_of(db, &got, tenant, &r)) != SL_OK)
         goto out_end_tx;
-    }
     if (got.status != SL_SEAT_SEATED) {
         rc = sl__err(db, SL_ESTATE, "student %lld is on the waitlist of class %lld, not seated", (long long)student,
                      (long long)class_id);

@@ -84,19 +84,24 @@ static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
     }
     if (!capture)
         return sl__hold_release(db, &h, now);
-    /* "sl:session:<int64>:capture" fits in 64 bytes; the library's own
+    return sl__hold_capture_own(db, &h, "session", s->id, now);
+}
+
+int sl__hold_capture_own(sl_db *db, sl_credit_hold *h, const char *owner, sl_id id, sl_time now)
+{
+    /* "sl:<owner>:<int64>:capture" fits in 64 bytes; the library's own
      * key space, so no host request can own it (sl__key_check). */
     char key[64];
     sl_entry e;
     sl__fp fp;
     uint8_t hash[16];
-    snprintf(key, sizeof(key), SL__KEY_PREFIX "session:%lld:capture", (long long)s->id);
+    snprintf(key, sizeof(key), SL__KEY_PREFIX "%s:%lld:capture", owner, (long long)id);
     sl__fp_begin(&fp, SL__OP_SESSION_CAPTURE);
-    sl__fp_i64(&fp, s->id);
-    sl__fp_i64(&fp, h.id);
-    sl__fp_i64(&fp, h.amount);
+    sl__fp_i64(&fp, id);
+    sl__fp_i64(&fp, h->id);
+    sl__fp_i64(&fp, h->amount);
     sl__fp_end(&fp, hash);
-    return sl__hold_capture(db, &e, &h, h.amount, key, hash, now);
+    return sl__hold_capture(db, &e, h, h->amount, key, hash, now);
 }
 
 static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_t to, sl_time now)
