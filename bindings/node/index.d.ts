@@ -257,6 +257,8 @@ export class StoreError extends SlotledgerError {}
 export class TamperError extends SlotledgerError {}
 export class AlreadyExists extends SlotledgerError {}
 export class Misuse extends SlotledgerError {}
+/** SL_EFULL: the class has no free seat (enroll with the waitlist). */
+export class Full extends SlotledgerError {}
 export const codes: Readonly<Record<string, number>>;
 
 export function webhookVerify(secret: Buffer | Uint8Array | string, header: string, payload: Buffer | Uint8Array | string,

@@ -64,6 +64,7 @@ module.exports = {
     TamperError: E.TamperError,
     AlreadyExists: E.AlreadyExists,
     Misuse: E.Misuse,
+    Full: E.Full,
     codes: Object.freeze({ ...CODES }),
     // module functions
     webhookVerify, engineSlots,

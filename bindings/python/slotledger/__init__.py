@@ -15,7 +15,7 @@ from . import _lib
 from .errors import (Error, InvalidArgument, NoMemory, NotFound, Conflict, Unavailable,
                      RangeError, OutOfRange, TimeZoneError, IdempotencyMismatch,
                      InsufficientCredits, StateError, Expired, Busy, StoreError, TamperError,
-                     AlreadyExists, Misuse, CODES as codes)
+                     AlreadyExists, Misuse, Full, CODES as codes)
 from .records import (Tenant, Rule, Override, Session, Entry, Hold, Account, Balance,
                       VerifyReport, Head, SlotList)
 from .enums import STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY
@@ -32,7 +32,7 @@ __all__ = [
     "VerifyReport", "Head", "SlotList",
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
     "RangeError", "OutOfRange", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
-    "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse",
+    "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse", "Full",
     "codes", "STATUS", "SESSION_KIND", "ENTRY_KIND", "HOLD_STATUS", "ENTITY",
 ]
 

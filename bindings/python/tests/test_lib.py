@@ -20,7 +20,11 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
 # The store vtable (sys/store.h) is for C backend authors; not wrapped.
 NOT_WRAPPED = {"sl_open_store", "sl_store_init", "sl_store_error", "sl_store_memory_new",
-               "sl_store_sqlite_new", "sl_store_pg_new"}
+               "sl_store_sqlite_new", "sl_store_pg_new",
+               # group classes (issue 15): the C API lands first, the
+               # binding's methods in the bindings step of the same issue
+               "sl_class_create", "sl_class_get", "sl_class_enroll", "sl_class_withdraw",
+               "sl_class_no_show", "sl_class_seats", "sl_seat_status_name"}
 
 ALL_ERRORS = [
     (sl.InvalidArgument, -1, "SL_EINVAL"), (sl.NoMemory, -2, "SL_ENOMEM"),
@@ -31,6 +35,7 @@ ALL_ERRORS = [
     (sl.Expired, -11, "SL_EEXPIRED"), (sl.Busy, -12, "SL_EBUSY"),
     (sl.StoreError, -13, "SL_ESTORE"), (sl.TamperError, -14, "SL_ETAMPER"),
     (sl.AlreadyExists, -15, "SL_EEXISTS"), (sl.Misuse, -16, "SL_EMISUSE"),
+    (sl.Full, -17, "SL_EFULL"),
 ]
 
 
