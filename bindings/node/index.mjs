@@ -11,7 +11,7 @@ export const {
     open, openMemory, openAsync, openMemoryAsync, Database, Tenant, Rule, Override, Session, Entry,
     Hold, Account, Error, SlotledgerError, InvalidArgument, NoMemory, NotFound, Conflict,
     Unavailable, OutOfRange, RangeErrorSl, TimeZoneError, IdempotencyMismatch, InsufficientCredits,
-    StateError, Expired, Busy, StoreError, TamperError, AlreadyExists, Misuse, codes, webhookVerify,
+    StateError, Expired, Busy, StoreError, TamperError, AlreadyExists, Misuse, Full, codes, webhookVerify,
     engineSlots, checkZone, utcOffset, utcToLocal, localToUtc, dateFromCivil, dateToCivil, weekday,
     dateOfTime, formatTime, parseTime, formatDate, parseDate, version, versionNumber, strerror,
     errorMin, codeDescription, libraryPath, MAX_RANGE_DAYS, MAX_WINDOWS_PER_DAY, MAX_SLOTS,

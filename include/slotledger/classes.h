@@ -38,8 +38,10 @@
  *    waitlist kept as they are); sl_restore re-checks conflicts and holds
  *    credits_per_seat again for every seated student, all or nothing
  *    (SL_ECONFLICT / SL_EINSUFFICIENT leave the class deleted).
- * Each class call dispatches the outbox event of a seat change in the same
- * transaction as the change.
+ * Every seat change (enroll, promotion, withdrawal, no-show, the end of a
+ * class) passes through one internal hook inside the transaction of the
+ * change, where the calendar-sync outbox appends its seat event (the hook
+ * is empty until the outbox is built in).
  *
  * Idempotency keys (1..SL_KEY_MAX bytes, or NULL) follow sessions.h: one
  * key space per tenant shared with every keyed call; sl_class_create,

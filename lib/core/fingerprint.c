@@ -19,6 +19,9 @@ const char *sl__op_name(int op)
     case SL__OP_HOLD: return "hold";
     case SL__OP_CAPTURE: return "hold capture";
     case SL__OP_SESSION_CAPTURE: return "session's capture";
+    case SL__OP_CLASS_CREATE: return "class creation";
+    case SL__OP_ENROLL: return "class enrollment";
+    case SL__OP_WITHDRAW: return "class withdrawal";
     default: return "request";
     }
 }

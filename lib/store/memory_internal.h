@@ -22,7 +22,7 @@
 #define SL__MEM_MSG_SIZE 512
 
 
-enum { SEQ_RULE, SEQ_OVERRIDE, SEQ_SESSION, SEQ_ENTRY, SEQ_HOLD };
+enum { SEQ_RULE, SEQ_OVERRIDE, SEQ_SESSION, SEQ_ENTRY, SEQ_HOLD, SEQ_SEAT };
 
 typedef struct override_id_row {
     sl_id id;
@@ -89,6 +89,8 @@ typedef struct mem_store {
     sl__mt holds_active;
     sl__mt webhooks;
     sl__mt macs;
+    sl__mt classes;        /* group classes (memory_class.c) */
+    sl__mt seats;
 } mem_store;
 
 static inline mem_store *M(sl_store *st)
@@ -117,5 +119,6 @@ int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t delet
  * and of the ledger tables (memory_ledger.c) into the vtable. */
 void sl__memory_schedule_methods(sl_store *st);
 void sl__memory_ledger_methods(sl_store *st);
+void sl__memory_class_methods(sl_store *st);
 
 #endif

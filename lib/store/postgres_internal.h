@@ -81,6 +81,13 @@ enum {
     PQ_HOLDS_TENANT,
     PQ_IDS,
     PQ_HOLDS_ACTIVE,
+    /* group classes (postgres_class.c) */
+    PQ_CLASS_PUT,
+    PQ_CLASS_GET,
+    PQ_SEAT_INSERT,
+    PQ_SEAT_UPDATE,
+    PQ_SEATS,
+    PQ_SEAT_BY_KEY,
     PQ_COUNT
 };
 
@@ -157,7 +164,7 @@ typedef struct pg_store {
     int kc_valid;
     sl_id kc_tenant;
     char kc_key[SL_KEY_MAX + 1];
-    PGresult *kc_res[3];
+    PGresult *kc_res[4]; /* sessions, entries, holds, seats */
     pg_idpool ids[PG_ID_TABLES + 1]; /* [PG_ID_RULE..PG_ID_HOLD] */
     /* Round trips saved inside one write transaction (postgres.c):
      * lock_tenant is the tenant whose lock the transaction holds (-1: all,
@@ -168,7 +175,7 @@ typedef struct pg_store {
     sl_id lock_tenant;
     pg_deferred *dq;
     int ndq, capdq;
-    int kn_valid, kn_absent[3];
+    int kn_valid, kn_absent[4];
     sl_id kn_tenant;
     char kn_key[SL_KEY_MAX + 1];
     int el_valid;
@@ -296,5 +303,10 @@ unsigned long sl__pg_round_trips(const sl_store *st);
 
 void sl__pg_schedule_methods(sl_store *st);
 void sl__pg_ledger_methods(sl_store *st);
+void sl__pg_class_methods(sl_store *st);
+/* The result of by-key statement `which` (PQ_*_BY_KEY) for (tenant, key),
+ * from the one pipelined read of every table holding keys (valid until
+ * the store's next statement); NULL with *rc set on failure. */
+const PGresult *sl__pg_key_result(sl_store *st, int which, sl_id tenant, const char *key, const char *what, int *rc);
 
 #endif

@@ -390,6 +390,8 @@ static void sq_free(sl_store *st)
     sq_store *s = Q(st);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
+    for (int i = 0; i < SL__SQ_CLASS_QUERIES; i++)
+        sqlite3_finalize(s->cq[i]);
     sqlite3_close_v2(s->h);
     free(s);
 }
@@ -625,6 +627,7 @@ int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts
     SL__SET_METHODS(&s->base, SL__MAIN_METHODS, sq);
     sl__sqlite_schedule_methods(&s->base);
     sl__sqlite_ledger_methods(&s->base);
+    sl__sqlite_class_methods(&s->base);
     *out = &s->base;
     return SL_OK;
 

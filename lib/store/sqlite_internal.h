@@ -85,10 +85,14 @@ enum {
     Q_COUNT
 };
 
+/* Statements of the group classes (sqlite_class.c), prepared on first use. */
+#define SL__SQ_CLASS_QUERIES 8
+
 typedef struct sq_store {
     sl_store base; /* first member */
     sqlite3 *h;
     sqlite3_stmt *q[Q_COUNT];
+    sqlite3_stmt *cq[SL__SQ_CLASS_QUERIES];
 } sq_store;
 
 static inline sq_store *Q(sl_store *st)
@@ -154,6 +158,7 @@ void sl__sq_read_blob(sqlite3_stmt *s, int i, uint8_t *dst, size_t n);
  * and of the ledger tables (sqlite_ledger.c) into the vtable. */
 void sl__sqlite_schedule_methods(sl_store *st);
 void sl__sqlite_ledger_methods(sl_store *st);
+void sl__sqlite_class_methods(sl_store *st);
 
 /* The status set the partial index sessions_blocking encodes (schema.c:
  * "deleted_at IS NULL AND status <> 3", status being CHECKed to 1..5, and

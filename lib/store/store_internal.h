@@ -80,4 +80,13 @@ int sl__st_mac_get(sl_db *db, sl_row_mac *out, int32_t what, sl_id tenant, sl_id
  * holds_expired_scan is all a version-1 store offers), ordered by account. */
 int sl__st_holds_scan(sl_db *db, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx);
 
+/* Group classes (version 3, all five methods or none): whether the store
+ * has them; without, every wrapper below is SL_EMISUSE with a message. */
+int sl__st_has_classes(const sl_db *db);
+int sl__st_class_put(sl_db *db, const sl_class *c);
+int sl__st_class_get(sl_db *db, sl_class *out, sl_id tenant, sl_id id);
+int sl__st_seat_put(sl_db *db, sl_seat *s);
+int sl__st_seats_scan(sl_db *db, sl_id tenant, sl_id class_id, int (*cb)(void *ctx, const sl_seat *s), void *ctx);
+int sl__st_seat_by_key(sl_db *db, sl_seat *out, sl_id tenant, const char *key);
+
 #endif

@@ -48,7 +48,7 @@ test('strerror names every code; every code maps to its Error class', () => {
         SL_ETZ: sl.TimeZoneError, SL_EIDEMPOTENCY: sl.IdempotencyMismatch,
         SL_EINSUFFICIENT: sl.InsufficientCredits, SL_ESTATE: sl.StateError, SL_EEXPIRED: sl.Expired,
         SL_EBUSY: sl.Busy, SL_ESTORE: sl.StoreError, SL_ETAMPER: sl.TamperError,
-        SL_EEXISTS: sl.AlreadyExists, SL_EMISUSE: sl.Misuse,
+        SL_EEXISTS: sl.AlreadyExists, SL_EMISUSE: sl.Misuse, SL_EFULL: sl.ClassFull,
     };
     const { errorFor } = require('../lib/errors');
     for (let code = -1; code >= sl.errorMin(); code--) {
@@ -242,6 +242,8 @@ test('a closed Database throws Misuse from every method (Async: rejects), never 
         ledgerHead: [1], verifyHead: [1, { seq: 0, hash: Buffer.alloc(32) }], seal: [1],
         checkZone: ['UTC'], utcOffset: ['UTC', d], utcToLocal: ['UTC', d], localToUtc: ['UTC', { year: 2026, month: 1, day: 1 }],
         groupBegin: [], groupCommit: [], groupRollback: [], group: [() => 1],
+        createClass: [1, { start: d, duration: 60, capacity: 1 }], classInfo: [1, 1], enroll: [1, 1, 1],
+        withdraw: [1, 1, 1], classNoShow: [1, 1, 1], seats: [1, 1],
     };
     const proto = Object.getOwnPropertyNames(sl.Database.prototype).filter((k) => k !== 'constructor'
         && typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function'
