@@ -13,7 +13,7 @@ function setup(open) {
     const db = open();
     db.setTenant(T, { tz: 'Europe/Berlin', now: new Date(NOW - 86400000) });
     for (let wd = 1; wd <= 7; wd++) db.addRule(T, { weekday: wd, start: '08:00', end: '20:00', now: new Date(NOW - 86400000) });
-    for (const s of [1, 2, 3]) db.post(T, { account: s, amount: 5, key: `buy-${s}`, now: NOW });
+    for (const s of [1, 2, 3]) db.post(T, { account: s, amount: 5, kind: 'purchase', key: `buy-${s}`, now: NOW });
     return db;
 }
 
