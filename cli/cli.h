@@ -6,7 +6,7 @@
  * override), booking.c (slots, book, sessions, cancel, ...), ledger.c
  * (balance, history, post, verify), export.c (export), ics.c
  * (export --ics, session-ics), change.c (reschedule, no-show, delete,
- * restore, hold, capture, release), outbox.c (outbox); args.c parses
+ * restore, hold, capture, release), outbox.c (outbox), classes.c (classes, seats); args.c parses
  * options, numbers and times; out.c prints text, JSON and errors.
  */
 #ifndef SLOTLEDGER_CLI_H
@@ -116,6 +116,8 @@ int cmd_outbox(cli *c, int argc, char **argv);
 int cmd_session_ics(cli *c, int argc, char **argv);
 int cmd_reschedule(cli *c, int argc, char **argv);
 int cmd_no_show(cli *c, int argc, char **argv);
+int cmd_classes(cli *c, int argc, char **argv);
+int cmd_seats(cli *c, int argc, char **argv);
 
 /* SESSION_ID -> fn(db, &s, tenant, id, now) -> the session printed: the one
  * shape of confirm, cancel, complete and no-show (booking.c). */

@@ -77,6 +77,15 @@ static const cli_command commands[] = {
       "outbox retry EVENT\n"
       "outbox events SESSION_ID\n"
       "outbox purge [--before TIME]", cmd_outbox },
+    { "classes", "group classes: create, enroll (or waitlist), withdraw, no-show, show",
+      "classes create START --capacity N [--duration 1h] [--credits N] [--key K]\n"
+      "classes enroll CLASS_ID STUDENT [--waitlist] [--key K]\n"
+      "classes withdraw CLASS_ID STUDENT [--key K]\n"
+      "classes no-show CLASS_ID STUDENT\n"
+      "classes show CLASS_ID", cmd_classes },
+    { "seats", "a class's seats, then its waitlist in order", "seats CLASS_ID", cmd_seats },
+    { "outbox", "calendar-sync outbox (not available in this build)", "outbox ...",
+      cmd_outbox },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

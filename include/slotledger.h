@@ -20,6 +20,7 @@
 #include "slotledger/teams.h"
 #include "slotledger/ics.h"
 #include "slotledger/outbox.h"
+#include "slotledger/classes.h"
 #include "slotledger/ledger.h"
 #include "slotledger/postgres.h"
 

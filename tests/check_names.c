@@ -19,7 +19,7 @@ START_TEST(test_every_listed_code_has_name_and_description)
     SL_RESULT_CODES(CHECK_CODE)
 #undef CHECK_CODE
     ck_assert_int_eq(n, SL_RESULT_CODE_COUNT);
-    ck_assert_int_eq(SL_ERROR_MIN, -16);
+    ck_assert_int_eq(SL_ERROR_MIN, -17);
     ck_assert_int_eq(SL_ERROR_MIN, 1 - SL_RESULT_CODE_COUNT);
     ck_assert_int_eq(sl_error_min(), SL_ERROR_MIN);
 }
@@ -53,7 +53,10 @@ START_TEST(test_enum_names_match_the_headers)
     /* Outside each list: NULL, so a host can enumerate 0, 1, 2, ... */
     ck_assert_ptr_null(sl_status_name(0));
     ck_assert_ptr_null(sl_status_name(6));
-    ck_assert_ptr_null(sl_kind_name(4));
+    ck_assert_str_eq(sl_kind_name(SL_KIND_CLASS), "class");
+    ck_assert_ptr_null(sl_kind_name(5));
+    ck_assert_str_eq(sl_seat_status_name(SL_SEAT_WAITLISTED), "waitlisted");
+    ck_assert_ptr_null(sl_seat_status_name(7));
     ck_assert_ptr_null(sl_entry_kind_name(7));
     ck_assert_ptr_null(sl_entry_kind_name(-1));
     ck_assert_ptr_null(sl_hold_status_name(5));
@@ -79,6 +82,7 @@ START_TEST(test_enumeration_finds_every_listed_value)
     ck_assert_int_eq(enumerate(sl_entry_kind_name), 0 SL_ENTRY_KINDS(ONE));
     ck_assert_int_eq(enumerate(sl_hold_status_name), 0 SL_HOLD_STATUSES(ONE));
     ck_assert_int_eq(enumerate(sl_entity_name), 0 SL_ENTITIES(ONE));
+    ck_assert_int_eq(enumerate(sl_seat_status_name), 0 SL_SEAT_STATUSES(ONE));
 #undef ONE
 }
 END_TEST

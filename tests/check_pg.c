@@ -265,8 +265,12 @@ START_TEST(test_concurrent_first_open)
     }
     PGconn *c = admin();
     char sql[256];
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.sl_schema", schema);
-    ck_assert_int_eq(admin_int(c, sql), sl__pg_schema_latest()); /* each migration once */
+    /* each migration once (versions may leave gaps: numbers are assigned
+     * to features before they merge) */
+    snprintf(sql, sizeof(sql), "SELECT count(*) - count(DISTINCT version) FROM %s.sl_schema", schema);
+    ck_assert_int_eq(admin_int(c, sql), 0);
+    snprintf(sql, sizeof(sql), "SELECT max(version) FROM %s.sl_schema", schema);
+    ck_assert_int_eq(admin_int(c, sql), sl__pg_schema_latest());
     PQfinish(c);
 }
 END_TEST

@@ -499,8 +499,9 @@ START_TEST(test_concurrent_first_open)
         sl_test_fork_children(WORKERS, first_open_child, path, NULL, 0);
         sqlite3 *h = raw_open(path);
         ck_assert_int_eq(raw_int(h, "SELECT count(*) FROM tenants"), WORKERS);
+        /* every migration recorded once (versions may have gaps) */
         ck_assert_int_eq(raw_int(h, "SELECT count(*) FROM sl_schema"),
-                         raw_int(h, "SELECT max(version) FROM sl_schema"));
+                         raw_int(h, "SELECT count(DISTINCT version) FROM sl_schema"));
         sqlite3_close(h);
     }
     fprintf(stderr, "# first open: %d rounds of %d processes creating one file at once\n", rounds, WORKERS);

@@ -12,7 +12,7 @@ export type CivilDate = string | Date | number;
 export type WallTime = string | number;
 export type Entity = 'rule' | 'override' | 'session' | 'account';
 export type SessionStatus = 'pending' | 'confirmed' | 'cancelled' | 'completed' | 'no_show';
-export type SessionKind = 'regular' | 'trial' | 'manual';
+export type SessionKind = 'regular' | 'trial' | 'manual' | 'class';
 export type EntryKind = 'purchase' | 'grant' | 'consume' | 'refund' | 'adjust' | 'expire';
 export type HoldStatus = 'active' | 'captured' | 'released' | 'expired';
 
@@ -210,6 +210,13 @@ export interface DatabaseMethods {
     outboxPurge(before: Date): number;
     outboxEvent(tenant: Int, event: Int): OutboxEvent;
     outboxEvents(tenant: Int, session: Int): OutboxEvent[];
+    /** Group classes (include/slotledger/classes.h). The session calls work on a class too. */
+    createClass(tenant: Int, req: Clock & { start: Date; duration: Duration; capacity: number; creditsPerSeat?: Int; key?: string | null }): Session;
+    classInfo(tenant: Int, classId: Int, opts?: ReadOptions): ClassInfo;
+    enroll(tenant: Int, classId: Int, student: Int, opts?: Clock & { waitlist?: boolean; key?: string | null }): Seat;
+    withdraw(tenant: Int, classId: Int, student: Int, opts?: Clock & { key?: string | null }): void;
+    classNoShow(tenant: Int, classId: Int, student: Int, opts?: Clock): Seat;
+    seats(tenant: Int, classId: Int): Seat[];
 
     softDelete(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
     restore(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
@@ -278,6 +285,8 @@ export class StoreError extends SlotledgerError {}
 export class TamperError extends SlotledgerError {}
 export class AlreadyExists extends SlotledgerError {}
 export class Misuse extends SlotledgerError {}
+/** SL_EFULL: the class has no free seat (enroll with { waitlist: true } to queue). */
+export class ClassFull extends SlotledgerError {}
 export const codes: Readonly<Record<string, number>>;
 
 export function webhookVerify(secret: Buffer | Uint8Array | string, header: string, payload: Buffer | Uint8Array | string,
@@ -361,4 +370,29 @@ export interface OutboxStats {
     due: number; waiting: number; leased: number; dead: number; acked: number;
     /** Seconds since the oldest event neither acknowledged nor dead was made (0: none). */
     oldestAge: number;
+export const SEAT_STATUS: Readonly<Record<SeatStatus, number>>;
+
+export type SeatStatus = 'seated' | 'waitlisted' | 'withdrawn' | 'present' | 'no_show' | 'cancelled';
+
+/** A student's place in a group class: a seat or a waitlist place. */
+export class Seat {
+    readonly id: number;
+    readonly tenant: number;
+    readonly classId: number;
+    readonly student: number;
+    readonly status: SeatStatus;
+    /** First-come order within the class, from 1. */
+    readonly position: number;
+    readonly holdId: number | null;
+    readonly createdAt: Date;
+    readonly updatedAt: Date;
+    readonly key: string | null;
+    readonly replayed: boolean;
+}
+
+export interface ClassInfo {
+    id: number; tenant: number; capacity: number; creditsPerSeat: number;
+    /** Seated, present or no-show seats (<= capacity). */
+    taken: number;
+    waitlisted: number;
 }

@@ -25,7 +25,7 @@ const { libraryPath } = require('./lib/ffi');
 const E = require('./lib/errors');
 const K = require('./lib/enums');
 const { open, openMemory, openAsync, openMemoryAsync, Database, finalized } = require('./lib/database');
-const { Tenant, Rule, Override, Session, Entry, Hold, Account, OutboxEvent } = require('./lib/records');
+const { Tenant, Rule, Override, Session, Entry, Hold, Account, OutboxEvent, Seat } = require('./lib/records');
 const { checkZone, utcOffset, utcToLocal, localToUtc } = require('./lib/tz');
 const {
     dateFromCivil, dateToCivil, weekday, dateOfTime, formatTime, parseTime, formatDate, parseDate,
@@ -36,14 +36,14 @@ const {
 
 const {
     MAX_RANGE_DAYS, MAX_WINDOWS_PER_DAY, MAX_SLOTS, MAX_RECURRING, MAX_BATCH, MAX_LINKED, KEY_MAX,
-    TZ_NAME_MAX, STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, EVENT_KIND, OUTBOX_STATE,
+    TZ_NAME_MAX, STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, EVENT_KIND, OUTBOX_STATE, SEAT_STATUS,
 } = K;
 const { CODES } = E;
 
 module.exports = {
     open, openMemory, openAsync, openMemoryAsync, Database,
     // results
-    Tenant, Rule, Override, Session, Entry, Hold, Account, OutboxEvent,
+    Tenant, Rule, Override, Session, Entry, Hold, Account, OutboxEvent, Seat,
     // errors
     Error: E.SlotledgerError,
     SlotledgerError: E.SlotledgerError,
@@ -64,6 +64,7 @@ module.exports = {
     TamperError: E.TamperError,
     AlreadyExists: E.AlreadyExists,
     Misuse: E.Misuse,
+    ClassFull: E.ClassFull,
     codes: Object.freeze({ ...CODES }),
     // module functions
     webhookVerify, engineSlots, engineSlotsEpoch,
@@ -77,5 +78,5 @@ module.exports = {
     MAX_RANGE_DAYS, MAX_WINDOWS_PER_DAY, MAX_SLOTS, MAX_RECURRING, MAX_BATCH, MAX_LINKED, KEY_MAX,
     TZ_NAME_MAX,
     // enumerations, name -> value, read from the library (as Python's sl.STATUS ...)
-    STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, EVENT_KIND, OUTBOX_STATE,
+    STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, EVENT_KIND, OUTBOX_STATE, SEAT_STATUS,
 };

@@ -42,7 +42,8 @@ extern "C" {
     X(SL_ESTORE, -13, "storage backend failure (I/O, corrupt file, schema)")                  \
     X(SL_ETAMPER, -14, "ledger hash chain or balances do not verify")                         \
     X(SL_EEXISTS, -15, "the row already exists")                                              \
-    X(SL_EMISUSE, -16, "API used in a way its contract forbids")
+    X(SL_EMISUSE, -16, "API used in a way its contract forbids")                            \
+    X(SL_EFULL, -17, "the class has no free seat")
 
 /* How many result codes SL_RESULT_CODES lists (a constant expression that
  * also works in #if). */
@@ -61,7 +62,8 @@ extern "C" {
 #define SL_SESSION_KINDS(X)                                                                   \
     X(SL_KIND_REGULAR, 1, "regular")                                                          \
     X(SL_KIND_TRIAL, 2, "trial")                                                              \
-    X(SL_KIND_MANUAL, 3, "manual")
+    X(SL_KIND_MANUAL, 3, "manual")                                                            \
+    X(SL_KIND_CLASS, 4, "class")
 
 /** X(macro, value, name): ledger entry kinds (sl_entry.kind). */
 #define SL_ENTRY_KINDS(X)                                                                     \
@@ -86,6 +88,15 @@ extern "C" {
     X(SL_ENTITY_SESSION, 3, "session")                                                        \
     X(SL_ENTITY_ACCOUNT, 4, "account")
 
+/** X(macro, value, name): seat statuses of a group class (sl_seat.status). */
+#define SL_SEAT_STATUSES(X)                                                                   \
+    X(SL_SEAT_SEATED, 1, "seated")                                                            \
+    X(SL_SEAT_WAITLISTED, 2, "waitlisted")                                                    \
+    X(SL_SEAT_WITHDRAWN, 3, "withdrawn")                                                      \
+    X(SL_SEAT_PRESENT, 4, "present")                                                          \
+    X(SL_SEAT_NO_SHOW, 5, "no_show")                                                          \
+    X(SL_SEAT_CANCELLED, 6, "cancelled")
+
 /**
  * The human sentence of a result code ("the time is taken by another
  * session"), or "unknown result code" for a value that is not one (see
@@ -105,12 +116,14 @@ SL_API const char *sl_code_description(int code);
  *  sl_entry_kind_name   SL_ENTRY_KINDS       (sl_entry.kind)
  *  sl_hold_status_name  SL_HOLD_STATUSES     (sl_credit_hold.status)
  *  sl_entity_name       SL_ENTITIES          (sl_soft_delete's entity)
+ *  sl_seat_status_name  SL_SEAT_STATUSES     (sl_seat.status)
  */
 SL_API const char *sl_status_name(int32_t status);
 SL_API const char *sl_kind_name(int32_t kind);
 SL_API const char *sl_entry_kind_name(int32_t kind);
 SL_API const char *sl_hold_status_name(int32_t status);
 SL_API const char *sl_entity_name(int32_t entity);
+SL_API const char *sl_seat_status_name(int32_t status);
 
 /**
  * sizeof the public struct called `name` as this library was compiled

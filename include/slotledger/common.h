@@ -85,6 +85,7 @@ typedef struct sl_db sl_db;
 #define SL_ETAMPER     -14  /**< ledger hash chain or balances do not verify */
 #define SL_EEXISTS     -15  /**< the row already exists */
 #define SL_EMISUSE     -16  /**< API used in a way its contract forbids */
+#define SL_EFULL       -17  /**< the class has no free seat (classes.h) */
 
 /**
  * The symbolic name of a result code ("SL_ECONFLICT"), or "SL_EUNKNOWN" for
@@ -95,7 +96,7 @@ SL_API const char *sl_strerror(int code);
 
 #include "slotledger/codes.h"
 
-/** Lowest (most negative) result code in use (-16), derived from
+/** Lowest (most negative) result code in use (-17), derived from
  * SL_RESULT_CODES; for bindings that map codes. */
 #define SL_ERROR_MIN (1 - SL_RESULT_CODE_COUNT)
 

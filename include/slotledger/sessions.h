@@ -53,6 +53,7 @@ extern "C" {
 #define SL_KIND_REGULAR 1
 #define SL_KIND_TRIAL   2
 #define SL_KIND_MANUAL  3
+#define SL_KIND_CLASS   4  /**< a group class (slotledger/classes.h) */
 
 #define SL_SESSION_VERSION 1
 typedef struct sl_session {

@@ -21,6 +21,9 @@ const char *sl__op_name(int op)
     case SL__OP_SESSION_CAPTURE: return "session's capture";
     case SL__OP_BOOK_ANY: return "team booking (any)";
     case SL__OP_BOOK_ALL: return "collective booking";
+    case SL__OP_CLASS_CREATE: return "class creation";
+    case SL__OP_ENROLL: return "class enrollment";
+    case SL__OP_WITHDRAW: return "class withdrawal";
     default: return "request";
     }
 }

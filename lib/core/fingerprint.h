@@ -32,7 +32,10 @@ typedef enum sl__op {
     SL__OP_CAPTURE = 9,         /* sl_hold_capture */
     SL__OP_SESSION_CAPTURE = 10, /* the capture a session's transition makes ("sl:" key) */
     SL__OP_BOOK_ANY = 20,       /* sl_book_any (teams.h) */
-    SL__OP_BOOK_ALL = 21        /* each session of sl_book_all */
+    SL__OP_BOOK_ALL = 21,       /* each session of sl_book_all */
+    SL__OP_CLASS_CREATE = 11,   /* sl_class_create */
+    SL__OP_ENROLL = 12,         /* sl_class_enroll */
+    SL__OP_WITHDRAW = 13        /* sl_class_withdraw */
 } sl__op;
 /* sl_hold_release takes no key: it has no fingerprint and no tag. */
 

@@ -24,6 +24,8 @@ static sl__idem_table table_of(int op)
     case SL__OP_CAPTURE:
     case SL__OP_SESSION_CAPTURE: return SL__IDEM_ENTRY;
     case SL__OP_HOLD: return SL__IDEM_HOLD;
+    case SL__OP_ENROLL:
+    case SL__OP_WITHDRAW: return SL__IDEM_SEAT;
     default: return SL__IDEM_SESSION;
     }
 }
@@ -31,13 +33,17 @@ static sl__idem_table table_of(int op)
 /* The operation that owns a stored row. Its contents decide where they
  * can (a tag byte of a legacy row is noise); the tag only tells apart
  * what the contents cannot: batch / series, post / linked post. */
-static int owner_of(sl__idem_table t, const void *row)
+static int owner_of(sl__idem_table t, const void *row, const char *key)
 {
+    if (t == SL__IDEM_SEAT) /* a seat carries its enrollment's key and its withdrawal's */
+        return strcmp(((const sl_seat *)row)->withdraw_key, key) == 0 ? SL__OP_WITHDRAW : SL__OP_ENROLL;
     if (t == SL__IDEM_SESSION) {
         const sl_session *s = row;
         int tag = sl__fp_tag(s->request_hash);
         if (s->series_id)
             return tag == SL__OP_MANY || tag == SL__OP_RECURRING ? tag : OWNER_SERIES;
+        if (s->kind == SL_KIND_CLASS)
+            return SL__OP_CLASS_CREATE;
         return s->kind == SL_KIND_TRIAL ? SL__OP_TRIAL : s->kind == SL_KIND_MANUAL ? SL__OP_MANUAL : SL__OP_BOOK;
     }
     if (t == SL__IDEM_ENTRY) {
@@ -62,8 +68,13 @@ static const char *owner_name(int owner)
     return owner == OWNER_SERIES ? "batch or recurring booking" : sl__op_name(owner);
 }
 
-static const uint8_t *row_hash(sl__idem_table t, const void *row, sl_id *id, const char **what)
+static const uint8_t *row_hash(sl__idem_table t, const void *row, const char *key, sl_id *id, const char **what)
 {
+    if (t == SL__IDEM_SEAT) {
+        const sl_seat *s = row;
+        *id = s->id, *what = "seat";
+        return strcmp(s->withdraw_key, key) == 0 ? s->withdraw_hash : s->request_hash;
+    }
     if (t == SL__IDEM_SESSION) {
         *id = ((const sl_session *)row)->id, *what = "session";
         return ((const sl_session *)row)->request_hash;
@@ -85,8 +96,10 @@ static int row_by_key(sl_db *db, sl__idem *q, sl_id tenant, sl__idem_table t, co
         rc = sl__st_session_by_key(db, &q->session, tenant, q->key), *row = &q->session;
     else if (t == SL__IDEM_ENTRY)
         rc = sl__st_entry_by_key(db, &q->entry, tenant, q->key), *row = &q->entry;
-    else
+    else if (t == SL__IDEM_HOLD)
         rc = sl__st_hold_by_key(db, &q->hold, tenant, q->key), *row = &q->hold;
+    else
+        rc = sl__st_seat_by_key(db, &q->seat, tenant, q->key), *row = &q->seat;
     if (rc == SL_ENOTFOUND)
         return rc;
     return rc;
@@ -98,8 +111,8 @@ static int judge(sl_db *db, sl__idem *q, sl__idem_table t, const void *row)
 {
     sl_id id;
     const char *what;
-    const uint8_t *hash = row_hash(t, row, &id, &what);
-    int owner = owner_of(t, row);
+    const uint8_t *hash = row_hash(t, row, q->key, &id, &what);
+    int owner = owner_of(t, row, q->key);
     if (t == table_of(q->op) &&
         (memcmp(hash, q->fp, 16) == 0 || (memcmp(hash, q->legacy, 16) == 0 && family(owner) == family(q->op)))) {
         q->found = t;
@@ -107,8 +120,10 @@ static int judge(sl_db *db, sl__idem *q, sl__idem_table t, const void *row)
             q->session.replayed = 1;
         else if (t == SL__IDEM_ENTRY)
             q->entry.replayed = 1;
-        else
+        else if (t == SL__IDEM_HOLD)
             q->hold.replayed = 1;
+        else
+            q->seat.replayed = 1;
         return SL_OK;
     }
     if (owner == (int)q->op || (owner == OWNER_SERIES && family(q->op) == SL__OP_MANY))
@@ -120,18 +135,20 @@ static int judge(sl_db *db, sl__idem *q, sl__idem_table t, const void *row)
 
 int sl__idem_lookup(sl_db *db, sl__idem *q, sl_id tenant)
 {
+    /* The op's own table first, then the others in a fixed order. */
+    static const sl__idem_table all[4] = {SL__IDEM_SESSION, SL__IDEM_ENTRY, SL__IDEM_HOLD, SL__IDEM_SEAT};
     sl__idem_table own = table_of(q->op);
-    const sl__idem_table order[3] = {own, own == SL__IDEM_SESSION ? SL__IDEM_ENTRY : SL__IDEM_SESSION,
-                                     own == SL__IDEM_HOLD ? SL__IDEM_ENTRY : SL__IDEM_HOLD};
     q->found = SL__IDEM_NONE;
-    for (int i = 0; i < 3; i++) {
+    for (int i = -1; i < 4; i++) {
         const void *row;
-        int rc = row_by_key(db, q, tenant, order[i], &row);
+        if (i >= 0 && all[i] == own)
+            continue;
+        int rc = row_by_key(db, q, tenant, i < 0 ? own : all[i], &row);
         if (rc == SL_ENOTFOUND)
             continue;
         if (rc != SL_OK)
             return rc;
-        return judge(db, q, order[i], row);
+        return judge(db, q, i < 0 ? own : all[i], row);
     }
     return SL_OK;
 }

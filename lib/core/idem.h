@@ -1,6 +1,6 @@
 /*
  * lib/core/idem.h - idempotency keys: one key space per tenant across
- * sessions, ledger entries and holds, one lookup for every keyed operation.
+ * sessions, ledger entries, holds and class seats, one lookup for every keyed operation.
  *
  * A key used by any keyed operation belongs to that operation for good:
  *  - the same kind of request with the same fingerprint is a replay (the
@@ -23,7 +23,8 @@ typedef enum sl__idem_table {
     SL__IDEM_NONE = 0,
     SL__IDEM_SESSION,
     SL__IDEM_ENTRY,
-    SL__IDEM_HOLD
+    SL__IDEM_HOLD,
+    SL__IDEM_SEAT               /* a class seat: enroll and withdraw keys */
 } sl__idem_table;
 
 typedef struct sl__idem {
@@ -43,6 +44,7 @@ typedef struct sl__idem {
     sl_session session;
     sl_entry entry;
     sl_credit_hold hold;
+    sl_seat seat;
 } sl__idem;
 
 /* Looks q->key up in tenant's sessions, entries and holds (the op's own

@@ -18,6 +18,7 @@ SL_SESSION_KINDS(SL__SAME)
 SL_ENTRY_KINDS(SL__SAME)
 SL_HOLD_STATUSES(SL__SAME)
 SL_ENTITIES(SL__SAME)
+SL_SEAT_STATUSES(SL__SAME)
 #undef SL__SAME
 
 /* The result codes, indexed by -code. The switch in sl_strerror refuses a
@@ -34,7 +35,7 @@ static const struct code_text code_texts[] = {SL_RESULT_CODES(SL__CODE_ROW)};
 
 _Static_assert(sizeof code_texts / sizeof code_texts[0] == SL_RESULT_CODE_COUNT,
                "SL_RESULT_CODES must be 0, -1, -2, ... without a gap");
-_Static_assert(SL_ERROR_MIN == -16, "SL_ERROR_MIN changed: a released value never changes");
+_Static_assert(SL_ERROR_MIN == -17, "SL_ERROR_MIN changed: a released value never changes");
 
 static const struct code_text *code_text(int code)
 {
@@ -82,6 +83,7 @@ SL__NAME_FUNCTION(sl_kind_name, SL_SESSION_KINDS)
 SL__NAME_FUNCTION(sl_entry_kind_name, SL_ENTRY_KINDS)
 SL__NAME_FUNCTION(sl_hold_status_name, SL_HOLD_STATUSES)
 SL__NAME_FUNCTION(sl_entity_name, SL_ENTITIES)
+SL__NAME_FUNCTION(sl_seat_status_name, SL_SEAT_STATUSES)
 #undef SL__NAME_FUNCTION
 #undef SL__NAME_CASE
 
@@ -92,7 +94,8 @@ SL__NAME_FUNCTION(sl_entity_name, SL_ENTITIES)
     X(sl_credit_hold) X(sl_balance) X(sl_post) X(sl_verify_report) X(sl_ledger_anchor)         \
     X(sl_store) X(sl_row_mac) X(sl_ics_options)                                                 \
     X(sl_many_slots) X(sl_team_avail) X(sl_free_at_result)                                      \
-    X(sl_outbox_event) X(sl_outbox_options) X(sl_outbox_counts)
+    X(sl_outbox_event) X(sl_outbox_options) X(sl_outbox_counts)                                 \
+    X(sl_class) X(sl_seat)
 
 size_t sl_struct_size(const char *name)
 {

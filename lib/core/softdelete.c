@@ -14,6 +14,7 @@
 
 #include "ledger/ledger_internal.h"
 #include "core/outbox_internal.h"
+#include "sessions/classes_internal.h"
 #include "sessions/sessions_internal.h"
 
 /* The row being deleted or restored, as read at the start. */
@@ -129,6 +130,8 @@ static int session_before(sl_db *db, sd_row *r, int restore, sl_time now)
     if (restore && s->kind == SL_KIND_TRIAL && s->status != SL_STATUS_CANCELLED &&
         (rc = sl__trial_check(db, r->tenant, s->student)) != SL_OK)
         return rc;
+    if (s->kind == SL_KIND_CLASS) /* the seats' holds follow the class */
+        return sl__class_soft_delete(db, s, restore, now);
     if (s->hold_id)
         return session_credits(db, s, restore, now);
     return SL_OK;

@@ -59,7 +59,7 @@ int sl__valid_session(sl_db *db, const sl_session *s)
         return sl__err(db, SL_EINVAL, "store: a session must end after its start and last at most %d s",
                        SL_MAX_DURATION_SECONDS);
     if (s->status < SL_STATUS_PENDING || s->status > SL_STATUS_NO_SHOW || s->kind < SL_KIND_REGULAR ||
-        s->kind > SL_KIND_MANUAL)
+        s->kind > SL_KIND_CLASS)
         return sl__err(db, SL_EINVAL, "store: a session has an unknown status (%d) or kind (%d)", (int)s->status,
                        (int)s->kind);
     if (!text_fits(s->key, sizeof(s->key), NULL))
@@ -138,4 +138,32 @@ int sl__key_unstorable(sl_db *db, const char *key)
     if (!key)
         return sl__err(db, SL_EINVAL, "store: a key lookup needs a key");
     return !text_fits(key, SL_KEY_MAX + 1, &n) || n == 0;
+}
+
+int sl__valid_class(sl_db *db, const sl_class *c)
+{
+    if (!c)
+        return sl__err(db, SL_EINVAL, "store: a class is NULL");
+    if (c->tenant <= 0 || c->id <= 0)
+        return sl__err(db, SL_EINVAL, "store: a class needs a tenant > 0 and its session's id > 0");
+    if (c->capacity < 1 || c->capacity > SL_CLASS_CAPACITY_MAX || c->taken < 0 || c->taken > c->capacity ||
+        c->waitlisted < 0 || c->credits_per_seat < 0 || c->last_position < 0)
+        return sl__err(db, SL_EINVAL, "store: a class has capacity 1..%d and 0 <= taken <= capacity (got %d, %d)",
+                       SL_CLASS_CAPACITY_MAX, (int)c->capacity, (int)c->taken);
+    return SL_OK;
+}
+
+int sl__valid_seat(sl_db *db, const sl_seat *s)
+{
+    if (!s)
+        return sl__err(db, SL_EINVAL, "store: a seat is NULL");
+    if (ids_ok(db, "a seat", s->tenant, s->id) != SL_OK)
+        return SL_EINVAL;
+    if (s->class_id <= 0 || s->student <= 0 || s->position <= 0 || s->hold_id < 0)
+        return sl__err(db, SL_EINVAL, "store: a seat needs a class, a student and a position > 0");
+    if (!sl_seat_status_name(s->status))
+        return sl__err(db, SL_EINVAL, "store: a seat has an unknown status (%d)", (int)s->status);
+    if (!text_fits(s->key, sizeof(s->key), NULL) || !text_fits(s->withdraw_key, sizeof(s->withdraw_key), NULL))
+        return sl__err(db, SL_EINVAL, "store: a seat's key is not NUL-terminated within %d bytes", SL_KEY_MAX);
+    return SL_OK;
 }

@@ -23,6 +23,10 @@ int sl__valid_override(sl_db *db, const sl_override *o);
  * (session scans rely on it). */
 int sl__valid_session(sl_db *db, const sl_session *s);
 int sl__valid_account(sl_db *db, const sl_account *a);
+/* A class row: capacity 1..SL_CLASS_CAPACITY_MAX, 0 <= taken <= capacity;
+ * a seat: class, student, position > 0, a known status, keys that fit. */
+int sl__valid_class(sl_db *db, const sl_class *c);
+int sl__valid_seat(sl_db *db, const sl_seat *s);
 /* Also: e->id is 0 (the store assigns it), the key is 1..SL_KEY_MAX bytes. */
 int sl__valid_entry(sl_db *db, const sl_entry *e);
 int sl__valid_hold(sl_db *db, const sl_credit_hold *h);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "classes_internal.h"
 #include "core/fingerprint.h"
 #include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
@@ -83,19 +84,24 @@ static int settle_hold(sl_db *db, const sl_session *s, int32_t to, sl_time now)
     }
     if (!capture)
         return sl__hold_release(db, &h, now);
-    /* "sl:session:<int64>:capture" fits in 64 bytes; the library's own
+    return sl__hold_capture_own(db, &h, "session", s->id, now);
+}
+
+int sl__hold_capture_own(sl_db *db, sl_credit_hold *h, const char *owner, sl_id id, sl_time now)
+{
+    /* "sl:<owner>:<int64>:capture" fits in 64 bytes; the library's own
      * key space, so no host request can own it (sl__key_check). */
     char key[64];
     sl_entry e;
     sl__fp fp;
     uint8_t hash[16];
-    snprintf(key, sizeof(key), SL__KEY_PREFIX "session:%lld:capture", (long long)s->id);
+    snprintf(key, sizeof(key), SL__KEY_PREFIX "%s:%lld:capture", owner, (long long)id);
     sl__fp_begin(&fp, SL__OP_SESSION_CAPTURE);
-    sl__fp_i64(&fp, s->id);
-    sl__fp_i64(&fp, h.id);
-    sl__fp_i64(&fp, h.amount);
+    sl__fp_i64(&fp, id);
+    sl__fp_i64(&fp, h->id);
+    sl__fp_i64(&fp, h->amount);
     sl__fp_end(&fp, hash);
-    return sl__hold_capture(db, &e, &h, h.amount, key, hash, now);
+    return sl__hold_capture(db, &e, h, h->amount, key, hash, now);
 }
 
 /* The outbox event of a transition to status to. */
@@ -133,6 +139,9 @@ static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_
         goto out_end_tx;
     }
     if (s.hold_id && (rc = settle_hold(db, &s, to, now)) != SL_OK)
+        goto out_end_tx;
+    /* The same calls work on a class: its seats follow it. */
+    if (s.kind == SL_KIND_CLASS && (rc = sl__class_transition(db, &s, to, now)) != SL_OK)
         goto out_end_tx;
     s.status = to;
     s.updated_at = now;
@@ -188,8 +197,13 @@ int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time ne
     int64_t duration = s.end - s.start;
     if ((rc = sl__check_time(db, "the new end", new_start + duration)) != SL_OK)
         goto out_end_tx;
-    /* Manual sessions skip availability and never conflict, moved or not. */
-    if (s.kind != SL_KIND_MANUAL && (rc = sl__slot_check(db, tenant, new_start, duration, now, id)) != SL_OK)
+    /* Manual sessions skip availability and never conflict, moved or not;
+     * a class skips availability but not the conflict predicate. */
+    if (s.kind == SL_KIND_CLASS)
+        rc = sl__footprint_check(db, tenant, new_start, duration, id);
+    else if (s.kind != SL_KIND_MANUAL)
+        rc = sl__slot_check(db, tenant, new_start, duration, now, id);
+    if (rc != SL_OK)
         goto out_end_tx;
     s.start = new_start;
     s.end = new_start + duration;

@@ -68,6 +68,11 @@ int sl__session_write(sl_db *db, sl_session *s, int32_t event);
  * deleted) trial with tenant. */
 int sl__trial_check(sl_db *db, sl_id tenant, sl_id student);
 
+/* Captures all of active hold h, which a session or a class seat (owner
+ * "session" / "seat", id) resolves, under the library's own key
+ * "sl:<owner>:<id>:capture" (lifecycle.c). */
+int sl__hold_capture_own(sl_db *db, sl_credit_hold *h, const char *owner, sl_id id, sl_time now);
+
 /* Whether status blocks time. */
 int sl__status_blocking(int32_t status);
 

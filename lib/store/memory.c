@@ -34,6 +34,8 @@
  *   webhooks     {tenant, source, event_id, claimed_at}, unique
  *   macs         {what, tenant, id -> sl_row_mac}: the MAC record of an
  *                              account or hold, by (what, tenant, id)
+ *   classes      sl_class      by (tenant, id); seats sl_seat by (tenant,
+ *                              class_id, position) (memory_class.c)
  * entries_scan of one account walks the tenant's entries after after_seq
  * and skips other accounts' (linear within one tenant).
  *
@@ -91,6 +93,9 @@ static const struct {
     {offsetof(mem_store, outbox), sizeof(sl_outbox_event), 1, {K(sl_outbox_event, I64, id)}},
     {offsetof(mem_store, outbox_seqs), sizeof(outbox_seq_row), 3,
      {K(outbox_seq_row, I64, tenant), K(outbox_seq_row, I64, session), K(outbox_seq_row, I64, seq)}},
+    {offsetof(mem_store, classes), sizeof(sl_class), 2, {K(sl_class, I64, tenant), K(sl_class, I64, id)}},
+    {offsetof(mem_store, seats), sizeof(sl_seat), 3,
+     {K(sl_seat, I64, tenant), K(sl_seat, I64, class_id), K(sl_seat, I64, position)}},
 };
 #undef K
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
@@ -287,6 +292,7 @@ int sl_store_memory_new(sl_store **out)
     sl__memory_schedule_methods(&m->base);
     sl__memory_ledger_methods(&m->base);
     sl__memory_outbox_methods(&m->base);
+    sl__memory_class_methods(&m->base);
     for (size_t i = 0; i < N_TABLES; i++)
         sl__mt_init(table_of(m, i), tables[i].size, tables[i].keys, tables[i].nkeys);
     *out = &m->base;

@@ -22,7 +22,7 @@
 #define SL__MEM_MSG_SIZE 512
 
 
-enum { SEQ_RULE, SEQ_OVERRIDE, SEQ_SESSION, SEQ_ENTRY, SEQ_HOLD, SEQ_OUTBOX };
+enum { SEQ_RULE, SEQ_OVERRIDE, SEQ_SESSION, SEQ_ENTRY, SEQ_HOLD, SEQ_OUTBOX, SEQ_SEAT };
 
 typedef struct override_id_row {
     sl_id id;
@@ -100,6 +100,8 @@ typedef struct mem_store {
     sl__mt macs;
     sl__mt outbox;          /* sl_outbox_event by id */
     sl__mt outbox_seqs;     /* outbox_seq_row by (tenant, session, seq) */
+    sl__mt classes;        /* group classes (memory_class.c) */
+    sl__mt seats;
 } mem_store;
 
 static inline mem_store *M(sl_store *st)
@@ -130,5 +132,6 @@ void sl__memory_schedule_methods(sl_store *st);
 void sl__memory_ledger_methods(sl_store *st);
 /* ... and of the outbox (memory_outbox.c). */
 void sl__memory_outbox_methods(sl_store *st);
+void sl__memory_class_methods(sl_store *st);
 
 #endif

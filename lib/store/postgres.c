@@ -85,6 +85,8 @@
 #define ACCOUNT_COLS "tenant, student, floor, posted, held, created_at, updated_at, deleted_at"
 #define ENTRY_COLS "id, tenant, seq, account, kind, amount, balance_after, hold_id, created_at," \
                    " idem_key, reference, request_hash, hash"
+#define SEAT_COLS "id, tenant, class_id, student, position, status, hold_id, created_at, updated_at," \
+                  " idem_key, request_hash, withdraw_key, withdraw_hash"
 #define HOLD_COLS "id, tenant, account, status, amount, captured, expires_at, created_at," \
                   " resolved_at, entry_id, idem_key, request_hash"
 /* $2 = from - 86400 (sessions last at most a day), $3 = to, $4 = from. */
@@ -264,6 +266,30 @@ static const query queries[PQ_COUNT] = {
     [PQ_HOLDS_ACTIVE] = {"II", "SELECT " HOLD_COLS " FROM holds WHERE tenant = $1 AND account = $2 AND status = 1"},
     /* lock_tenants: one more tenant's writer lock ($1 the folded id). */
     [PQ_LOCK_TENANT] = {"I", "SELECT pg_advisory_xact_lock(" LOCK_TENANT ", $1::int4)"},
+    /* group classes (postgres_class.c): classes $1 tenant, $2 id, $3
+     * capacity, $4 credits_per_seat, $5 taken, $6 waitlisted, $7
+     * last_position; seats $1 id, $2 tenant, $3 class_id, $4 student, $5
+     * position, $6 status, $7 hold_id, $8 created_at, $9 updated_at, $10
+     * idem_key, $11 request_hash, $12 withdraw_key, $13 withdraw_hash */
+    [PQ_CLASS_PUT] = {"IIIIIII",
+        "INSERT INTO classes (tenant, id, capacity, credits_per_seat, taken, waitlisted, last_position)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, id) DO UPDATE SET capacity = $3,"
+        " credits_per_seat = $4, taken = $5, waitlisted = $6, last_position = $7"},
+    [PQ_CLASS_GET] = {"II",
+        "SELECT tenant, id, capacity, credits_per_seat, taken, waitlisted, last_position FROM classes"
+        " WHERE tenant = $1 AND id = $2"},
+    [PQ_SEAT_INSERT] = {"IIIIIIIIBBBB",
+        "INSERT INTO seats (tenant, class_id, student, position, status, hold_id, created_at, updated_at,"
+        " idem_key, request_hash, withdraw_key, withdraw_hash)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"},
+    [PQ_SEAT_UPDATE] = {"IIIIIIIIIBBBB",
+        "UPDATE seats SET status = $6, hold_id = $7, updated_at = $9, idem_key = $10, request_hash = $11,"
+        " withdraw_key = $12, withdraw_hash = $13 WHERE id = $1 AND tenant = $2 AND class_id = $3"
+        " AND student = $4 AND position = $5 AND $8 = $8 RETURNING id"},
+    [PQ_SEATS] = {"II", "SELECT " SEAT_COLS " FROM seats WHERE tenant = $1 AND class_id = $2 ORDER BY position"},
+    [PQ_SEAT_BY_KEY] = {"IB",
+        "SELECT " SEAT_COLS " FROM seats WHERE tenant = $1 AND (idem_key = $2 OR withdraw_key = $2)"
+        " AND $2 <> ''::bytea LIMIT 1"},
 };
 
 const char *sl__pg_query(int i, const char **types)
@@ -378,7 +404,11 @@ int sl__pg_fail(sl_store *st, const PGresult *r, const char *what)
                  PQhost(s->conn) ? PQhost(s->conn) : "?", PQdb(s->conn) ? PQdb(s->conn) : "?", server);
         return sl_store_error(st, SL_ESTORE, msg);
     }
-    if (state_is(state, "23P01")) {
+    if (state_is(state, "23514") && strstr(server, "classes_taken")) {
+        /* the seat counter's CHECK or the seats trigger (postgres_schema.c) */
+        code = SL_EFULL;
+        snprintf(msg, sizeof(msg), "postgres: %s: the class has no free seat (%s)", what, server);
+    } else if (state_is(state, "23P01")) {
         code = SL_ECONFLICT;
         snprintf(msg, sizeof(msg), "postgres: %s: the time overlaps another session (%s)", what, server);
     } else if (state_is(state, "23505")) {
@@ -418,7 +448,7 @@ static int send_prepared(PGconn *c, const pg_call *call)
 
 static void key_cache_clear(pg_store *s)
 {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         PQclear(s->kc_res[i]);
         s->kc_res[i] = NULL;
     }
@@ -842,11 +872,11 @@ int sl__pg_row_one(sl_store *st, int which, const pg_params *p, const sl__entity
     return rc;
 }
 
-void sl__pg_key_cache_put(sl_store *st, sl_id tenant, const char *key, size_t n, PGresult *res[3])
+void sl__pg_key_cache_put(sl_store *st, sl_id tenant, const char *key, size_t n, PGresult *res[SL__PG_KEY_TABLES])
 {
     pg_store *s = P(st);
     key_cache_clear(s);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < SL__PG_KEY_TABLES; i++)
         s->kc_res[i] = res[i];
     s->kc_valid = 1;
     s->kc_tenant = tenant;
@@ -856,48 +886,59 @@ void sl__pg_key_cache_put(sl_store *st, sl_id tenant, const char *key, size_t n,
     s->kn_tenant = tenant;
     memcpy(s->kn_key, key, n);
     s->kn_key[n] = '\0';
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < SL__PG_KEY_TABLES; i++)
         s->kn_absent[i] = PQntuples(res[i]) == 0;
 }
 
-int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
-                      const char *what)
+/* Every table holding idempotency keys, in kc_res / kn_absent order. */
+static const int key_tables[SL__PG_KEY_TABLES] = {PQ_SESSION_BY_KEY, PQ_ENTRY_BY_KEY, PQ_HOLD_BY_KEY, PQ_SEAT_BY_KEY};
+
+const PGresult *sl__pg_key_result(sl_store *st, int which, sl_id tenant, const char *key, const char *what, int *rc)
 {
     pg_store *s = P(st);
-    static const int tables[3] = {PQ_SESSION_BY_KEY, PQ_ENTRY_BY_KEY, PQ_HOLD_BY_KEY};
     size_t n = strnlen(key, SL_KEY_MAX + 1);
-    if (n == 0 || n > SL_KEY_MAX)
-        return SL_ENOTFOUND;
+    *rc = SL_OK;
     if (!(s->kc_valid && s->kc_tenant == tenant && strcmp(s->kc_key, key) == 0)) {
-        /* The core looks a key up in all three tables in a row (one key
-         * space per tenant): read them together. */
+        /* The core looks a key up in every table in a row (one key space
+         * per tenant): read them together. */
         pg_params p = {0};
         sl__pg_p_i64(&p, tenant);
         sl__pg_p_bytes(&p, key, n);
         pg_params t = {0};
         sl__pg_p_i64(&t, tenant);
-        pg_call calls[5] = {{tables[0], &p, NULL}, {tables[1], &p, NULL}, {tables[2], &p, NULL},
-                            {PQ_TENANT_GET, &t, NULL}, {PQ_RULES_LIVE, &t, NULL}};
+        pg_call calls[6] = {{key_tables[0], &p, NULL}, {key_tables[1], &p, NULL}, {key_tables[2], &p, NULL},
+                            {key_tables[3], &p, NULL}, {PQ_TENANT_GET, &t, NULL}, {PQ_RULES_LIVE, &t, NULL}};
         /* A writer's keyed request (a booking, a post) reads its tenant and,
          * for a booking, the rules next: read them ahead. */
         int more = sl__pg_may_defer(st, tenant) && s->ndq == 0 ? 2 : 0;
-        int rc = run_calls(s, calls, 3 + more, what);
-        if (rc != SL_OK)
-            return rc;
-        PGresult *res[3] = {calls[0].r, calls[1].r, calls[2].r};
+        if ((*rc = run_calls(s, calls, SL__PG_KEY_TABLES + more, what)) != SL_OK)
+            return NULL;
+        PGresult *res[SL__PG_KEY_TABLES] = {calls[0].r, calls[1].r, calls[2].r, calls[3].r};
         sl__pg_key_cache_put(st, tenant, key, n, res);
-        for (int i = 3; i < 3 + more; i++)
+        for (int i = SL__PG_KEY_TABLES; i < SL__PG_KEY_TABLES + more; i++)
             sl__pg_ahead_put(st, calls[i].which, calls[i].p, calls[i].r);
     }
-    for (int i = 0; i < 3; i++) {
-        if (tables[i] != which)
-            continue;
-        if (PQntuples(s->kc_res[i]) == 0)
-            return SL_ENOTFOUND;
-        sl__pg_read(s->kc_res[i], 0, e, out);
-        return SL_OK;
-    }
-    return sl_store_error(st, SL_EINVAL, "postgres: a by-key lookup of an unknown table");
+    for (int i = 0; i < 4; i++)
+        if (key_tables[i] == which)
+            return s->kc_res[i];
+    *rc = sl_store_error(st, SL_EINVAL, "postgres: a by-key lookup of an unknown table");
+    return NULL;
+}
+
+int sl__pg_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
+                      const char *what)
+{
+    int rc;
+    size_t n = strnlen(key, SL_KEY_MAX + 1);
+    if (n == 0 || n > SL_KEY_MAX)
+        return SL_ENOTFOUND;
+    const PGresult *r = sl__pg_key_result(st, which, tenant, key, what, &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) == 0)
+        return SL_ENOTFOUND;
+    sl__pg_read(r, 0, e, out);
+    return SL_OK;
 }
 
 int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, int64_t *n)
@@ -1662,6 +1703,7 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     sl__pg_ledger_methods(&s->base);
     s->base.lock_tenants = pg_lock_tenants;
     s->base.read_hint = sl__pg_read_hint;
+    sl__pg_class_methods(&s->base);
     *out = &s->base;
     return SL_OK;
 

@@ -23,7 +23,7 @@
 
 #include "postgres_internal.h"
 
-#define HINT_CALLS 14
+#define HINT_CALLS 15
 #define HINT_DAYS 3 /* days of margin either side of a range */
 
 /* Floor division by a day (from may be before 1970). */
@@ -44,7 +44,7 @@ static int keep_results(sl_store *st, pg_call *calls, const int *idt, int n, int
 {
     int rc = SL_OK;
     if (nk) {
-        PGresult *res[3] = {calls[0].r, calls[1].r, calls[2].r};
+        PGresult *res[SL__PG_KEY_TABLES] = {calls[0].r, calls[1].r, calls[2].r, calls[3].r};
         sl__pg_key_cache_put(st, tenant, key, klen, res);
     }
     for (int i = nk; i < n; i++) {
@@ -75,7 +75,8 @@ int sl__pg_read_hint(sl_store *st, sl_id tenant, const char *key, sl_id account,
         add(calls, &n, PQ_SESSION_BY_KEY, &pk);
         add(calls, &n, PQ_ENTRY_BY_KEY, &pk);
         add(calls, &n, PQ_HOLD_BY_KEY, &pk);
-        nk = 3;
+        add(calls, &n, PQ_SEAT_BY_KEY, &pk);
+        nk = SL__PG_KEY_TABLES;
     }
     sl__pg_p_i64(&pt, tenant);
     add(calls, &n, PQ_TENANT_GET, &pt);

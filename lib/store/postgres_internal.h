@@ -83,6 +83,13 @@ enum {
     PQ_IDS,
     PQ_HOLDS_ACTIVE,
     PQ_LOCK_TENANT,
+    /* group classes (postgres_class.c) */
+    PQ_CLASS_PUT,
+    PQ_CLASS_GET,
+    PQ_SEAT_INSERT,
+    PQ_SEAT_UPDATE,
+    PQ_SEATS,
+    PQ_SEAT_BY_KEY,
     PQ_COUNT
 };
 
@@ -120,6 +127,10 @@ typedef struct pg_deferred {
     pg_params p;
     char *data;
 } pg_deferred;
+
+/* Tables holding idempotency keys (one key space per tenant): sessions,
+ * entries, holds, seats. */
+#define SL__PG_KEY_TABLES 4
 
 /* A result read ahead (sent with another statement, in case the core asks
  * next): statement, its parameters (int8 only) and the result. */
@@ -160,7 +171,7 @@ typedef struct pg_store {
     int kc_valid;
     sl_id kc_tenant;
     char kc_key[SL_KEY_MAX + 1];
-    PGresult *kc_res[3];
+    PGresult *kc_res[SL__PG_KEY_TABLES]; /* sessions, entries, holds, seats */
     pg_idpool ids[PG_ID_TABLES + 1]; /* [PG_ID_RULE..PG_ID_HOLD] */
     /* Round trips saved inside one write transaction (postgres.c):
      * lock_tenant is the tenant whose lock the transaction holds (-1: all,
@@ -171,7 +182,7 @@ typedef struct pg_store {
     sl_id lock_tenant;
     pg_deferred *dq;
     int ndq, capdq;
-    int kn_valid, kn_absent[3];
+    int kn_valid, kn_absent[SL__PG_KEY_TABLES];
     sl_id kn_tenant;
     char kn_key[SL_KEY_MAX + 1];
     int el_valid;
@@ -301,7 +312,7 @@ int sl__pg_run_calls(sl_store *st, pg_call *calls, int n, const char *what);
 /* Keeps the results of the three by-key lookups of key (n bytes) in
  * sessions, entries and holds (res[0..2], taken) for the lookups that
  * follow, and notes which tables lack the key. */
-void sl__pg_key_cache_put(sl_store *st, sl_id tenant, const char *key, size_t n, PGresult *res[3]);
+void sl__pg_key_cache_put(sl_store *st, sl_id tenant, const char *key, size_t n, PGresult *res[SL__PG_KEY_TABLES]);
 /* Whether the id pool of table t (PG_ID_*) is empty; sl__pg_ids_add takes
  * the ids a PQ_IDS statement returned (r, cleared) into it. */
 int sl__pg_ids_empty(sl_store *st, int t);
@@ -334,5 +345,10 @@ unsigned long sl__pg_round_trips(const sl_store *st);
 
 void sl__pg_schedule_methods(sl_store *st);
 void sl__pg_ledger_methods(sl_store *st);
+void sl__pg_class_methods(sl_store *st);
+/* The result of by-key statement `which` (PQ_*_BY_KEY) for (tenant, key),
+ * from the one pipelined read of every table holding keys (valid until
+ * the store's next statement); NULL with *rc set on failure. */
+const PGresult *sl__pg_key_result(sl_store *st, int which, sl_id tenant, const char *key, const char *what, int *rc);
 
 #endif

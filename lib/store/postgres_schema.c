@@ -141,6 +141,59 @@ static const migration migrations[] = {
      "CREATE SEQUENCE sl_ids_4; CREATE SEQUENCE sl_ids_5;"
      "SELECT setval(('sl_ids_' || entity)::regclass, last + 1, false) FROM sl_ids;"
      "DROP TABLE sl_ids;"}},
+    /*
+     * Group classes (issue 15; version 3 is the outbox's). Sessions may be
+     * of kind 4 (class): a class blocks time like any session, so the
+     * exclusion constraint covers it unchanged. The seat count is enforced
+     * by the server too, so even a caller that skipped the core could not
+     * oversell: classes_taken CHECKs the class row's counter against its
+     * capacity, and sl_seats_capacity() locks the class row (FOR UPDATE:
+     * concurrent seat writers of one class queue on it) and counts the
+     * taken seats before any seat becomes taken. Both report SQLSTATE
+     * 23514 naming classes_taken (postgres.c maps it to SL_EFULL). Seat ids
+     * come from sl_ids_6.
+     */
+    {4, "group classes", {
+     "ALTER TABLE sessions DROP CONSTRAINT sessions_kind_check;"
+     "ALTER TABLE sessions ADD CONSTRAINT sessions_kind_check CHECK (kind BETWEEN 1 AND 4);"
+     "CREATE TABLE classes ("
+     "  tenant bigint NOT NULL, id bigint NOT NULL,"
+     "  capacity bigint NOT NULL CHECK (capacity BETWEEN 1 AND 1000),"
+     "  credits_per_seat bigint NOT NULL CHECK (credits_per_seat >= 0),"
+     "  taken bigint NOT NULL, waitlisted bigint NOT NULL CHECK (waitlisted >= 0),"
+     "  last_position bigint NOT NULL,"
+     "  CONSTRAINT classes_taken CHECK (taken BETWEEN 0 AND capacity),"
+     "  PRIMARY KEY (tenant, id));"
+     "CREATE SEQUENCE sl_ids_6;"
+     "CREATE TABLE seats ("
+     "  tenant bigint NOT NULL, id bigint NOT NULL DEFAULT nextval('sl_ids_6'),"
+     "  class_id bigint NOT NULL, student bigint NOT NULL, position bigint NOT NULL,"
+     "  status bigint NOT NULL CHECK (status BETWEEN 1 AND 6), hold_id bigint NOT NULL,"
+     "  created_at bigint NOT NULL, updated_at bigint NOT NULL,"
+     "  idem_key bytea NOT NULL CHECK (length(idem_key) <= 128),"
+     "  request_hash bytea NOT NULL CHECK (length(request_hash) = 16),"
+     "  withdraw_key bytea NOT NULL CHECK (length(withdraw_key) <= 128),"
+     "  withdraw_hash bytea NOT NULL CHECK (length(withdraw_hash) = 16),"
+     "  PRIMARY KEY (tenant, id));"
+     "CREATE UNIQUE INDEX seats_position ON seats (tenant, class_id, position);"
+     "CREATE UNIQUE INDEX seats_live ON seats (tenant, class_id, student) WHERE status IN (1, 2);"
+     "CREATE UNIQUE INDEX seats_key ON seats (tenant, idem_key) WHERE idem_key <> ''::bytea;"
+     "CREATE UNIQUE INDEX seats_wkey ON seats (tenant, withdraw_key) WHERE withdraw_key <> ''::bytea;"
+     "CREATE FUNCTION sl_seats_capacity() RETURNS trigger LANGUAGE plpgsql AS $$"
+     "DECLARE cap bigint; n bigint;"
+     "BEGIN"
+     "  IF NEW.status NOT IN (1, 4, 5) OR (TG_OP = 'UPDATE' AND OLD.status IN (1, 4, 5)) THEN RETURN NEW; END IF;"
+     "  EXECUTE format('SELECT capacity FROM %I.classes WHERE tenant = $1 AND id = $2 FOR UPDATE', TG_TABLE_SCHEMA)"
+     "    INTO cap USING NEW.tenant, NEW.class_id;"
+     "  EXECUTE format('SELECT count(*) FROM %I.seats WHERE tenant = $1 AND class_id = $2 AND status IN (1, 4, 5)"
+     "    AND id <> $3', TG_TABLE_SCHEMA) INTO n USING NEW.tenant, NEW.class_id, NEW.id;"
+     "  IF cap IS NULL OR n >= cap THEN"
+     "    RAISE EXCEPTION 'class % has no free seat (classes_taken)', NEW.class_id USING ERRCODE = '23514';"
+     "  END IF;"
+     "  RETURN NEW;"
+     "END$$;"
+     "CREATE TRIGGER seats_capacity BEFORE INSERT OR UPDATE ON seats"
+     "  FOR EACH ROW EXECUTE FUNCTION sl_seats_capacity();"}},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

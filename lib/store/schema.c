@@ -337,6 +337,91 @@ static const migration migrations[] = {
      "CREATE UNIQUE INDEX outbox_session ON outbox (tenant, session, seq);"
      "CREATE INDEX outbox_due ON outbox (id) WHERE state IN (1, 2);"
      "CREATE INDEX outbox_acked ON outbox (acked_at) WHERE state = 3;"},
+    /*
+     * Group classes (issue 15; version 7 is the outbox's).
+     *  - sessions are rebuilt (SQLite cannot change a CHECK in place) so
+     *    that kind may be 4 (class); ids, AUTOINCREMENT and its counter
+     *    are kept, every index is made again.
+     *  - classes: one row per class session, (tenant, id); `taken` is the
+     *    seat counter, CHECKed against the capacity, so even a caller
+     *    that skipped the core could not oversell.
+     *  - seats: seats_position (unique) is the class's order (scan and
+     *    replace); seats_live (unique over seated and waitlisted) keeps one
+     *    live place per student per class; seats_key and seats_wkey the
+     *    idempotency lookups. seats_capacity refuses, by itself, a seat
+     *    taken beyond the class's capacity (a second line of defence).
+     */
+    {8, "group classes",
+     "CREATE TABLE sessions_v8 ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  tenant INTEGER NOT NULL,"
+     "  student INTEGER NOT NULL,"
+     "  start_at INTEGER NOT NULL,"
+     "  end_at INTEGER NOT NULL,"
+     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 5),"
+     "  kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 4),"
+     "  credits INTEGER NOT NULL,"
+     "  hold_id INTEGER NOT NULL,"
+     "  series_id INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  deleted_at INTEGER,"
+     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
+     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
+     "  CHECK (end_at > start_at AND end_at - start_at <= 86400)"
+     ") STRICT;"
+     "INSERT INTO sessions_v8 SELECT id, tenant, student, start_at, end_at, status, kind, credits, hold_id,"
+     "  series_id, created_at, updated_at, deleted_at, idem_key, request_hash FROM sessions ORDER BY id;"
+     "INSERT INTO sqlite_sequence (name, seq) SELECT 'sessions_v8', seq FROM sqlite_sequence WHERE name = 'sessions'"
+     "  AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'sessions_v8');"
+     "UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'sessions'))"
+     "  WHERE name = 'sessions_v8';"
+     "DROP TABLE sessions;"
+     "ALTER TABLE sessions_v8 RENAME TO sessions;"
+     "CREATE UNIQUE INDEX sessions_key ON sessions (tenant, idem_key) WHERE idem_key <> '';"
+     "CREATE INDEX sessions_student ON sessions (tenant, student, start_at);"
+     "CREATE INDEX sessions_series ON sessions (tenant, series_id, start_at) WHERE series_id <> 0;"
+     "CREATE INDEX sessions_deleted ON sessions (deleted_at) WHERE deleted_at IS NOT NULL;"
+     "CREATE INDEX sessions_time ON sessions (tenant, start_at, id, end_at, status, deleted_at);"
+     ""
+     "CREATE TABLE classes ("
+     "  tenant INTEGER NOT NULL,"
+     "  id INTEGER NOT NULL,"
+     "  capacity INTEGER NOT NULL CHECK (capacity BETWEEN 1 AND 1000),"
+     "  credits_per_seat INTEGER NOT NULL CHECK (credits_per_seat >= 0),"
+     "  taken INTEGER NOT NULL CHECK (taken BETWEEN 0 AND capacity),"
+     "  waitlisted INTEGER NOT NULL CHECK (waitlisted >= 0),"
+     "  last_position INTEGER NOT NULL,"
+     "  PRIMARY KEY (tenant, id)"
+     ") STRICT, WITHOUT ROWID;"
+     "CREATE TABLE seats ("
+     "  id INTEGER PRIMARY KEY,"
+     "  tenant INTEGER NOT NULL,"
+     "  class_id INTEGER NOT NULL,"
+     "  student INTEGER NOT NULL,"
+     "  position INTEGER NOT NULL,"
+     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 6),"
+     "  hold_id INTEGER NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
+     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
+     "  withdraw_key TEXT NOT NULL CHECK (length(CAST(withdraw_key AS BLOB)) <= 128),"
+     "  withdraw_hash BLOB NOT NULL CHECK (length(withdraw_hash) = 16)"
+     ") STRICT;"
+     "CREATE UNIQUE INDEX seats_position ON seats (tenant, class_id, position);"
+     "CREATE UNIQUE INDEX seats_live ON seats (tenant, class_id, student) WHERE status IN (1, 2);"
+     "CREATE UNIQUE INDEX seats_key ON seats (tenant, idem_key) WHERE idem_key <> '';"
+     "CREATE UNIQUE INDEX seats_wkey ON seats (tenant, withdraw_key) WHERE withdraw_key <> '';"
+     "CREATE TRIGGER seats_capacity_insert BEFORE INSERT ON seats WHEN NEW.status IN (1, 4, 5)"
+     "  BEGIN SELECT RAISE(ABORT, 'the class has no free seat') WHERE"
+     "  (SELECT count(*) FROM seats WHERE tenant = NEW.tenant AND class_id = NEW.class_id AND status IN (1, 4, 5))"
+     "  >= (SELECT capacity FROM classes WHERE tenant = NEW.tenant AND id = NEW.class_id); END;"
+     "CREATE TRIGGER seats_capacity_update BEFORE UPDATE OF status ON seats"
+     "  WHEN NEW.status IN (1, 4, 5) AND OLD.status NOT IN (1, 4, 5)"
+     "  BEGIN SELECT RAISE(ABORT, 'the class has no free seat') WHERE"
+     "  (SELECT count(*) FROM seats WHERE tenant = NEW.tenant AND class_id = NEW.class_id AND status IN (1, 4, 5))"
+     "  >= (SELECT capacity FROM classes WHERE tenant = NEW.tenant AND id = NEW.class_id); END;"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -90,12 +90,15 @@ enum {
     OQ_INSERT, OQ_GET, OQ_UPDATE, OQ_LAST, OQ_SCAN_SESSION, OQ_SCAN_TENANT, OQ_SCAN_ALL,
     OQ_HEADS_ALL, OQ_HEADS_TENANT, OQ_PURGE, SL__SQ_OUTBOX_QUERIES
 };
+/* Statements of the group classes (sqlite_class.c), prepared on first use. */
+#define SL__SQ_CLASS_QUERIES 8
 
 typedef struct sq_store {
     sl_store base; /* first member */
     sqlite3 *h;
     sqlite3_stmt *q[Q_COUNT];
     sqlite3_stmt *outbox_q[SL__SQ_OUTBOX_QUERIES];
+    sqlite3_stmt *cq[SL__SQ_CLASS_QUERIES];
 } sq_store;
 
 static inline sq_store *Q(sl_store *st)
@@ -164,6 +167,7 @@ void sl__sqlite_ledger_methods(sl_store *st);
 /* The outbox's methods, and the release of its statements (sqlite_outbox.c). */
 void sl__sqlite_outbox_methods(sl_store *st);
 void sl__sqlite_outbox_free(sl_store *st);
+void sl__sqlite_class_methods(sl_store *st);
 
 /* The status set the partial index sessions_blocking encodes (schema.c:
  * "deleted_at IS NULL AND status <> 3", status being CHECKed to 1..5, and

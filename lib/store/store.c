@@ -167,6 +167,7 @@ GUARD(sl_session, session)
 GUARD(sl_entry, entry)
 GUARD(sl_credit_hold, hold)
 GUARD(sl_account, account)
+GUARD(sl_seat, seat)
 #undef GUARD
 
 static int scan_rc(sl_db *db, unsigned long seq, int rc, int cb_rc, const char *what)
@@ -828,4 +829,56 @@ int sl__st_outbox_purge(sl_db *db, sl_time before, size_t *purged)
 {
     NEED_OUTBOX(db);
     CALL(db, "purging outbox events", outbox_purge, before, purged);
+}
+
+/* ---- version 3: group classes ----------------------------------------------- */
+
+static int has_classes(const sl_store *st)
+{
+    return HAS_V3(st, class_put) && st->class_get && st->seat_put && st->seats_scan && st->seat_by_key;
+}
+
+int sl__st_has_classes(const sl_db *db)
+{
+    return has_classes(ST(db));
+}
+
+#define NEED_CLASSES(db)                                                                                       \
+    do {                                                                                                       \
+        if (!has_classes(ST(db)))                                                                              \
+            return sl__err(db, SL_EMISUSE, "the store has no group classes (version-3 class methods)");        \
+    } while (0)
+
+int sl__st_class_put(sl_db *db, const sl_class *c)
+{
+    NEED_CLASSES(db);
+    CALL_VALID(db, sl__valid_class(db, c), "writing a class", class_put, c);
+}
+
+int sl__st_class_get(sl_db *db, sl_class *out, sl_id tenant, sl_id id)
+{
+    NEED_CLASSES(db);
+    CALL(db, "reading a class", class_get, out, tenant, id);
+}
+
+int sl__st_seat_put(sl_db *db, sl_seat *s)
+{
+    NEED_CLASSES(db);
+    CALL_VALID(db, sl__valid_seat(db, s), "writing a seat", seat_put, s);
+}
+
+int sl__st_seats_scan(sl_db *db, sl_id tenant, sl_id class_id, int (*cb)(void *ctx, const sl_seat *s), void *ctx)
+{
+    NEED_CLASSES(db);
+    SCAN(db, "reading seats", seat, seats_scan, cb, ctx, tenant, class_id);
+}
+
+int sl__st_seat_by_key(sl_db *db, sl_seat *out, sl_id tenant, const char *key)
+{
+    KEY_LOOKUP(db, key);
+    /* Without classes no seat holds a key: the idempotency lookup of every
+     * other operation asks here too. */
+    if (!has_classes(ST(db)))
+        return SL_ENOTFOUND;
+    CALL(db, "looking up an idempotency key", seat_by_key, out, tenant, key);
 }

@@ -102,5 +102,13 @@ int sl__st_outbox_scan(sl_db *db, sl_id tenant, sl_id session, uint32_t states,
 int sl__st_outbox_heads(sl_db *db, sl_id tenant, sl_time now, size_t limit,
                         int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx);
 int sl__st_outbox_purge(sl_db *db, sl_time before, size_t *purged);
+/* Group classes (version 3, all five methods or none): whether the store
+ * has them; without, every wrapper below is SL_EMISUSE with a message. */
+int sl__st_has_classes(const sl_db *db);
+int sl__st_class_put(sl_db *db, const sl_class *c);
+int sl__st_class_get(sl_db *db, sl_class *out, sl_id tenant, sl_id id);
+int sl__st_seat_put(sl_db *db, sl_seat *s);
+int sl__st_seats_scan(sl_db *db, sl_id tenant, sl_id class_id, int (*cb)(void *ctx, const sl_seat *s), void *ctx);
+int sl__st_seat_by_key(sl_db *db, sl_seat *out, sl_id tenant, const char *key);
 
 #endif

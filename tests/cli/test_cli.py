@@ -79,7 +79,7 @@ def main_flow(db, sqlite_file):
     for cmd in ("init", "tenant", "rules", "override", "slots", "book", "sessions", "confirm",
                 "cancel", "complete", "balance", "history", "post", "verify", "export", "outbox",
                 "session-ics", "reschedule", "no-show", "delete", "restore", "hold", "capture",
-                "release"):
+                "release", "classes", "seats"):
         # the three ways print the same text; under valgrind one is enough
         ways = [run(db, cmd, "--help", now=None)]
         if not WRAP:
@@ -240,6 +240,7 @@ def main_flow(db, sqlite_file):
     outbox_flow(db)
 
     change_flow(db)
+    classes_flow(db)
 
     # verify, for cron
     expect("verify: intact ledger exits 0", run(db, "verify"), 0, out="verifies")
@@ -468,6 +469,28 @@ def change_flow(db):
           and balance().get("held") == 0, p)
     expect("release twice", run(db, "release", str(h.get("id"))), 1, err="SL_ESTATE")
     expect("release: unknown hold", run(db, "release", "999"), 1, err="SL_ENOTFOUND")
+
+
+def classes_flow(db):
+    """classes and seats: a class of 2 fills, a third student waits and is
+    promoted when a seat frees."""
+    p = run("--json", db, "classes", "create", "2026-04-04T10:00", "--capacity", "2", "--credits", "0",
+            "--duration", "90m")
+    check("classes create", p.returncode == 0 and json.loads(p.stdout)["kind"] == "class", p)
+    cid = str(json.loads(p.stdout)["id"])
+    expect("classes enroll", run(db, "classes", "enroll", cid, "301"), 0, out="seated")
+    expect("classes enroll: second seat", run(db, "classes", "enroll", cid, "302"), 0, out="seated")
+    expect("classes enroll: full", run(db, "classes", "enroll", cid, "303"), 1, err="SL_EFULL")
+    expect("classes enroll --waitlist", run(db, "classes", "enroll", cid, "303", "--waitlist"), 0,
+           out="waitlisted")
+    expect("classes withdraw promotes", run(db, "classes", "withdraw", cid, "301"), 0, out="2 of 2 seats")
+    p = run("--json", db, "seats", cid)
+    rows = [(x["student"], x["status"]) for x in jsonl(p.stdout)]
+    check("seats: taken by position, then ended", p.returncode == 0 and
+          rows == [(302, "seated"), (303, "seated"), (301, "withdrawn")], p)
+    expect("classes create: capacity 0", run(db, "classes", "create", "2026-04-05T10:00", "--capacity", "0"), 2)
+    expect("classes: unknown subcommand", run(db, "classes", "fill", cid), 2)
+    expect("seats: not a class", run(db, "seats", "1"), 1)
 
 
 def tamper_flow(db):

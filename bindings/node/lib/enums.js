@@ -1,6 +1,6 @@
 'use strict';
 // Constants and enumerations. The enumerations of slotledger/codes.h
-// (statuses, kinds, entry kinds, hold statuses, entities) are read from the
+// (statuses, kinds, entry kinds, hold statuses, entities, seat statuses) are read from the
 // loaded library at load time (sl_status_name, sl_kind_name, ...), so a
 // value added in C needs no change here. Public maps are name -> value.
 
@@ -38,6 +38,7 @@ const HOLD_STATUS = readList(C.sl_hold_status_name, 'hold status');
 const ENTITY = readList(C.sl_entity_name, 'entity');
 const EVENT_KIND = readList(C.sl_event_kind_name, 'outbox event kind');       // outbox.h
 const OUTBOX_STATE = readList(C.sl_outbox_state_name, 'outbox delivery state'); // outbox.h
+const SEAT_STATUS = readList(C.sl_seat_status_name, 'seat status');
 // Not lists of codes.h: sl_tz_local_to_utc's outcome (tz.h), the options of
 // sl_options.durability (db.h) and sl_book_recurring's policy (sessions.h).
 const TZ_KIND = Object.freeze({ unique: 0, gap: 1, fold: 2 });
@@ -53,6 +54,8 @@ const EVENT_KIND_NAME = V.reverse(EVENT_KIND);
 const OUTBOX_STATE_NAME = V.reverse(OUTBOX_STATE);
 const OUTBOX_CLAIM_MAX = 1000;
 const OUTBOX_LEASE_MAX = 86400;
+const SEAT_STATUS_NAME = V.reverse(SEAT_STATUS);
+const CLASS_CAPACITY_MAX = 1000;
 
 const SIZE = {
     interval: koffi.sizeof(T.sl_interval),
@@ -66,4 +69,5 @@ module.exports = {
     STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, TZ_KIND, DURABILITY, RECUR_POLICY,
     STATUS_NAME, SESSION_KIND_NAME, ENTRY_KIND_NAME, HOLD_STATUS_NAME, TZ_KIND_NAME, SIZE,
     EVENT_KIND, OUTBOX_STATE, EVENT_KIND_NAME, OUTBOX_STATE_NAME, OUTBOX_CLAIM_MAX, OUTBOX_LEASE_MAX,
+    SEAT_STATUS, SEAT_STATUS_NAME, CLASS_CAPACITY_MAX,
 };

@@ -67,10 +67,11 @@ const StoreError = sub('StoreError', 'SL_ESTORE');
 const TamperError = sub('TamperError', 'SL_ETAMPER');
 const AlreadyExists = sub('AlreadyExists', 'SL_EEXISTS');
 const Misuse = sub('Misuse', 'SL_EMISUSE');
+const ClassFull = sub('ClassFull', 'SL_EFULL');
 
 const NAMED = [InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, OutOfRange,
     TimeZoneError, IdempotencyMismatch, InsufficientCredits, StateError, Expired, Busy,
-    StoreError, TamperError, AlreadyExists, Misuse];
+    StoreError, TamperError, AlreadyExists, Misuse, ClassFull];
 
 /** code -> class for every negative code in `codes`: the named class when
  * there is one, else a generic subclass named after the code. */
@@ -98,5 +99,5 @@ module.exports = {
     CODES, NAMES, DESCRIPTIONS, BY_CODE, errorFor, buildByCode,
     SlotledgerError, InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, OutOfRange,
     TimeZoneError, IdempotencyMismatch, InsufficientCredits, StateError, Expired, Busy,
-    StoreError, TamperError, AlreadyExists, Misuse,
+    StoreError, TamperError, AlreadyExists, Misuse, ClassFull,
 };

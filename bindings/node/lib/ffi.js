@@ -280,6 +280,28 @@ T.sl_outbox_options = koffi.struct('sl_outbox_options', {
 T.sl_outbox_counts = koffi.struct('sl_outbox_counts', {
     version: 'unsigned int', reserved: 'int32_t', due: 'int64_t', waiting: 'int64_t', leased: 'int64_t',
     dead: 'int64_t', acked: 'int64_t', oldest_age: 'int64_t',
+// classes.h
+T.sl_class = koffi.struct('sl_class', {
+    version: 'unsigned int', capacity: 'int32_t', id: 'int64_t', tenant: 'int64_t',
+    credits_per_seat: 'int64_t', taken: 'int32_t', waitlisted: 'int32_t', last_position: 'int64_t',
+});
+T.sl_seat = koffi.struct('sl_seat', {
+    version: 'unsigned int',
+    status: 'int32_t',
+    id: 'int64_t',
+    tenant: 'int64_t',
+    class_id: 'int64_t',
+    student: 'int64_t',
+    position: 'int64_t',
+    hold_id: 'int64_t',
+    created_at: 'int64_t',
+    updated_at: 'int64_t',
+    replayed: 'int32_t',
+    reserved: 'int32_t',
+    key: koffi.array('char', 129),
+    request_hash: koffi.array('uint8_t', 16),
+    withdraw_key: koffi.array('char', 129),
+    withdraw_hash: koffi.array('uint8_t', 16),
 });
 
 // ---- functions: one declaration each, C prototypes as in the headers -----
@@ -301,6 +323,7 @@ const PROTOS = [
     'const char *sl_entry_kind_name(int32_t kind)',
     'const char *sl_hold_status_name(int32_t status)',
     'const char *sl_entity_name(int32_t entity)',
+    'const char *sl_seat_status_name(int32_t status)',
     'size_t sl_struct_size(const char *name)',
     // civil.h
     'int sl_date_from_civil(_Out_ int32_t *out, int32_t year, int32_t month, int32_t day)',
@@ -359,6 +382,13 @@ const PROTOS = [
     'int sl_soft_delete(sl_db *db, int64_t tenant, int32_t entity, int64_t id, int64_t now)',
     'int sl_restore(sl_db *db, int64_t tenant, int32_t entity, int64_t id, int64_t now)',
     'int sl_purge(sl_db *db, _Out_ size_t *purged, int32_t entity, int64_t before)',
+    // classes.h
+    'int sl_class_create(sl_db *db, _Out_ sl_session *out, int64_t tenant, int64_t start, int64_t duration, int32_t capacity, int64_t credits_per_seat, const char *key, int64_t now)',
+    'int sl_class_get(sl_db *db, _Out_ sl_class *out, int64_t tenant, int64_t class_id, uint32_t flags)',
+    'int sl_class_enroll(sl_db *db, _Out_ sl_seat *seat, int64_t tenant, int64_t class_id, int64_t student, uint32_t flags, const char *key, int64_t now)',
+    'int sl_class_withdraw(sl_db *db, int64_t tenant, int64_t class_id, int64_t student, const char *key, int64_t now)',
+    'int sl_class_no_show(sl_db *db, _Out_ sl_seat *seat, int64_t tenant, int64_t class_id, int64_t student, int64_t now)',
+    'int sl_class_seats(sl_db *db, _Out_ void **seats, _Out_ size_t *n, int64_t tenant, int64_t class_id)',
     // ics.h
     'int sl_ics_options_init(_Out_ sl_ics_options *o, unsigned int version)',
     'int sl_session_ics(sl_db *db, _Out_ void **out, _Out_ size_t *len, int64_t tenant, int64_t session, const sl_ics_options *opts)',

@@ -6,6 +6,7 @@ const V = require('./convert');
 const {
     MAX_WINDOWS_PER_DAY, STATUS_NAME, SESSION_KIND_NAME, ENTRY_KIND_NAME, HOLD_STATUS_NAME,
     EVENT_KIND_NAME, OUTBOX_STATE_NAME,
+    SEAT_STATUS_NAME,
 } = require('./enums');
 const { dateText } = require('./civil');
 
@@ -152,6 +153,30 @@ class OutboxEvent {
     }
 }
 
+/** A student's place in a group class: a seat or a waitlist place. */
+class Seat {
+    constructor(s) {
+        this.id = V.num(s.id);
+        this.tenant = V.num(s.tenant);
+        this.classId = V.num(s.class_id);
+        this.student = V.num(s.student);
+        this.status = SEAT_STATUS_NAME[s.status] || `unknown(${s.status})`;
+        this.position = V.num(s.position);
+        this.holdId = V.num(s.hold_id) || null;
+        this.createdAt = V.date(s.created_at);
+        this.updatedAt = V.date(s.updated_at);
+        this.key = s.key === '' ? null : s.key;
+        this.replayed = s.replayed !== 0;
+    }
+}
+
+function classOf(c) {
+    return {
+        id: V.num(c.id), tenant: V.num(c.tenant), capacity: c.capacity, creditsPerSeat: V.num(c.credits_per_seat),
+        taken: c.taken, waitlisted: c.waitlisted,
+    };
+}
+
 function balanceOf(b) {
     return { posted: V.num(b.posted), held: V.num(b.held), available: V.num(b.available), floor: V.num(b.floor) };
 }
@@ -170,5 +195,6 @@ function intervalsOf(list) {
 }
 
 module.exports = {
-    Tenant, Rule, Override, Session, Entry, Hold, Account, OutboxEvent, balanceOf, reportOf, intervalsOf,
+    Tenant, Rule, Override, Session, Entry, Hold, Account, OutboxEvent, Seat, classOf, balanceOf, reportOf,
+    intervalsOf,
 };

@@ -14,7 +14,7 @@ test('library loads and reports its version', () => {
     assert.match(sl.version(), /^\d+\.\d+\.\d+$/);
     const [maj, min, pat] = sl.version().split('.').map(Number);
     assert.equal(sl.versionNumber(), maj * 1000000 + min * 1000 + pat);
-    assert.equal(sl.errorMin(), -16);
+    assert.equal(sl.errorMin(), -17);
     assert.equal(typeof sl.libraryPath, 'string');
 });
 
@@ -48,7 +48,7 @@ test('strerror names every code; every code maps to its Error class', () => {
         SL_ETZ: sl.TimeZoneError, SL_EIDEMPOTENCY: sl.IdempotencyMismatch,
         SL_EINSUFFICIENT: sl.InsufficientCredits, SL_ESTATE: sl.StateError, SL_EEXPIRED: sl.Expired,
         SL_EBUSY: sl.Busy, SL_ESTORE: sl.StoreError, SL_ETAMPER: sl.TamperError,
-        SL_EEXISTS: sl.AlreadyExists, SL_EMISUSE: sl.Misuse,
+        SL_EEXISTS: sl.AlreadyExists, SL_EMISUSE: sl.Misuse, SL_EFULL: sl.ClassFull,
     };
     const { errorFor } = require('../lib/errors');
     for (let code = -1; code >= sl.errorMin(); code--) {
@@ -246,6 +246,8 @@ test('a closed Database throws Misuse from every method (Async: rejects), never 
         outboxConfigure: [{}], outboxClaim: ['w'], outboxAck: [1, { tenant: 1, token: 1 }],
         outboxFail: [1, null, { tenant: 1, token: 1 }], outboxDead: [], outboxRetry: [1, 1], outboxStats: [],
         outboxPurge: [d], outboxEvent: [1, 1], outboxEvents: [1, 1],
+        createClass: [1, { start: d, duration: 60, capacity: 1 }], classInfo: [1, 1], enroll: [1, 1, 1],
+        withdraw: [1, 1, 1], classNoShow: [1, 1, 1], seats: [1, 1],
     };
     const proto = Object.getOwnPropertyNames(sl.Database.prototype).filter((k) => k !== 'constructor'
         && typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function'

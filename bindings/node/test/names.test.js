@@ -27,7 +27,7 @@ test('codes and descriptions come from the library', () => {
 
 test('enumerations come from the library', () => {
     assert.deepEqual({ ...sl.STATUS }, { pending: 1, confirmed: 2, cancelled: 3, completed: 4, no_show: 5 });
-    assert.deepEqual({ ...sl.SESSION_KIND }, { regular: 1, trial: 2, manual: 3 });
+    assert.deepEqual({ ...sl.SESSION_KIND }, { regular: 1, trial: 2, manual: 3, class: 4 });
     assert.deepEqual({ ...sl.ENTRY_KIND }, { purchase: 1, grant: 2, consume: 3, refund: 4, adjust: 5, expire: 6 });
     assert.deepEqual({ ...sl.HOLD_STATUS }, { active: 1, captured: 2, released: 3, expired: 4 });
     assert.deepEqual({ ...sl.ENTITY }, { rule: 1, override: 2, session: 3, account: 4 });

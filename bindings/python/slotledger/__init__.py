@@ -15,10 +15,11 @@ from . import _lib
 from .errors import (Error, InvalidArgument, NoMemory, NotFound, Conflict, Unavailable,
                      RangeError, OutOfRange, TimeZoneError, IdempotencyMismatch,
                      InsufficientCredits, StateError, Expired, Busy, StoreError, TamperError,
-                     AlreadyExists, Misuse, CODES as codes)
+                     AlreadyExists, Misuse, ClassFull, CODES as codes)
 from .records import (Tenant, Rule, Override, Session, Entry, Hold, Account, Balance,
-                      VerifyReport, Head, SlotList, OutboxEvent, OutboxStats)
-from .enums import STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, EVENT_KIND, OUTBOX_STATE
+                      VerifyReport, Head, SlotList, OutboxEvent, OutboxStats, ClassInfo, Seat)
+from .enums import (STATUS, SESSION_KIND, ENTRY_KIND, HOLD_STATUS, ENTITY, EVENT_KIND, OUTBOX_STATE,
+                    SEAT_STATUS)
 from .functions import (version, version_number, strerror, code_description, utc_offset,
                         local_to_utc, utc_to_local, tz_check, webhook_verify, engine_slots,
                         engine_slots_epoch,
@@ -31,12 +32,13 @@ __all__ = [
     "code_description", "utc_offset", "local_to_utc", "utc_to_local", "tz_check",
     "webhook_verify", "engine_slots", "engine_slots_epoch", "format_time", "parse_time",
     "Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account", "Balance",
-    "VerifyReport", "Head", "SlotList", "SlotArray", "OutboxEvent", "OutboxStats",
+    "VerifyReport", "Head", "SlotList", "SlotArray", "OutboxEvent", "OutboxStats", "ClassInfo", "Seat",
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
     "RangeError", "OutOfRange", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
-    "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse",
+    "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse", "ClassFull",
     "codes", "STATUS", "SESSION_KIND", "ENTRY_KIND", "HOLD_STATUS", "ENTITY",
     "EVENT_KIND", "OUTBOX_STATE",
+    "SEAT_STATUS",
 ]
 
 __version__ = "0.1.0"

@@ -21,13 +21,15 @@ import sys
 from ._structs import *  # noqa: F401,F403  (constants and Structures, as before)
 from ._structs import (STRUCTS, SLOptions, SLTenant, SLInterval, SLWindow, SLRule, SLOverride,
                        SLEngineParams, SLSession, SLBooking, SLAccount, SLEntry, SLCreditHold,
-                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, SLIcsOptions, SLOutboxEvent, SLOutboxOptions, SLOutboxCounts, sl_time, sl_id,
+                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, SLIcsOptions, SLOutboxEvent,
+                       SLOutboxOptions, SLOutboxCounts, SLClass, SLSeat, sl_time, sl_id,
                        sl_date, c_size_p)
 
 __all__ = ["lib", "path", "STRUCTS", "check_struct_sizes", "SLOptions", "SLTenant", "SLInterval",
            "SLWindow", "SLRule", "SLOverride", "SLEngineParams", "SLSession", "SLBooking",
            "SLAccount", "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport",
-           "SLLedgerAnchor", "SLIcsOptions", "SLOutboxEvent", "SLOutboxOptions", "SLOutboxCounts"]
+           "SLLedgerAnchor", "SLIcsOptions", "SLOutboxEvent", "SLOutboxOptions", "SLOutboxCounts",
+           "SLClass", "SLSeat"]
 
 # ------------------------------------------------------------------- loader
 def _pkg_config_libdir():
@@ -116,6 +118,7 @@ _FUNCTIONS = [
     ("sl_entry_kind_name", _cp, [_i32], None),
     ("sl_hold_status_name", _cp, [_i32], None),
     ("sl_entity_name", _cp, [_i32], None),
+    ("sl_seat_status_name", _cp, [_i32], None),
     ("sl_struct_size", _sz, [_cp], None),
     # civil.h
     ("sl_date_from_civil", _int, [_P(sl_date), _i32, _i32, _i32], "code"),
@@ -176,6 +179,13 @@ _FUNCTIONS = [
     ("sl_soft_delete", _int, [_vp, sl_id, _i32, sl_id, sl_time], "db"),
     ("sl_restore", _int, [_vp, sl_id, _i32, sl_id, sl_time], "db"),
     ("sl_purge", _int, [_vp, c_size_p, _i32, sl_time], "db"),
+    # classes.h
+    ("sl_class_create", _int, [_vp, _P(SLSession), sl_id, sl_time, _i64, _i32, _i64, _cp, sl_time], "db"),
+    ("sl_class_get", _int, [_vp, _P(SLClass), sl_id, sl_id, _u32], "db"),
+    ("sl_class_enroll", _int, [_vp, _P(SLSeat), sl_id, sl_id, sl_id, _u32, _cp, sl_time], "db"),
+    ("sl_class_withdraw", _int, [_vp, sl_id, sl_id, sl_id, _cp, sl_time], "db"),
+    ("sl_class_no_show", _int, [_vp, _P(SLSeat), sl_id, sl_id, sl_id, sl_time], "db"),
+    ("sl_class_seats", _int, [_vp, _P(_P(SLSeat)), c_size_p, sl_id, sl_id], "db"),
     # ics.h
     ("sl_ics_options_init", _int, [_P(SLIcsOptions), _c.c_uint], "code"),
     ("sl_session_ics", _int, [_vp, _P(_vp), c_size_p, sl_id, sl_id, _P(SLIcsOptions)], "db"),

@@ -325,6 +325,43 @@ class SLOutboxCounts(ctypes.Structure):
         ("dead", ctypes.c_int64),
         ("acked", ctypes.c_int64),
         ("oldest_age", ctypes.c_int64),
+SL_CLASS_VERSION = 1
+SL_SEAT_VERSION = 1
+SL_CLASS_CAPACITY_MAX = 1000
+SL_WAITLIST = 0x1
+
+
+class SLClass(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("capacity", ctypes.c_int32),
+        ("id", sl_id),
+        ("tenant", sl_id),
+        ("credits_per_seat", ctypes.c_int64),
+        ("taken", ctypes.c_int32),
+        ("waitlisted", ctypes.c_int32),
+        ("last_position", ctypes.c_int64),
+    ]
+
+
+class SLSeat(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("status", ctypes.c_int32),
+        ("id", sl_id),
+        ("tenant", sl_id),
+        ("class_id", sl_id),
+        ("student", sl_id),
+        ("position", ctypes.c_int64),
+        ("hold_id", sl_id),
+        ("created_at", sl_time),
+        ("updated_at", sl_time),
+        ("replayed", ctypes.c_int32),
+        ("reserved", ctypes.c_int32),
+        ("key", ctypes.c_char * (SL_KEY_MAX + 1)),
+        ("request_hash", ctypes.c_uint8 * 16),
+        ("withdraw_key", ctypes.c_char * (SL_KEY_MAX + 1)),
+        ("withdraw_hash", ctypes.c_uint8 * 16),
     ]
 
 
@@ -338,4 +375,5 @@ STRUCTS = {
     "sl_ledger_anchor": SLLedgerAnchor, "sl_ics_options": SLIcsOptions,
     "sl_outbox_event": SLOutboxEvent, "sl_outbox_options": SLOutboxOptions,
     "sl_outbox_counts": SLOutboxCounts,
+    "sl_class": SLClass, "sl_seat": SLSeat,
 }

@@ -23,6 +23,7 @@ from .enums import _DURABILITY
 from .functions import local_to_utc, tz_check, utc_offset, utc_to_local
 from .epoch import EpochMixin
 from .ics import IcsMixin
+from .classes import ClassesMixin
 from .ledger import LedgerMixin
 from .outbox import OutboxMixin
 from .scheduling import SchedulingMixin
@@ -88,7 +89,7 @@ def _redacted(path):
         return re.sub(r"([?&]password=)[^&]*", r"\1***", path)
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
-class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin):
+class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, ClassesMixin):
     """A library handle: slotledger.open(path) or slotledger.open_memory().
 
     Use it as a context manager (``with sl.open("tutor.db") as db:``) or call

@@ -18,7 +18,7 @@ __all__ = [
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
     "RangeError", "OutOfRange", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
     "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists",
-    "Misuse", "error_for_code", "CODE_NAMES", "CODES", "DESCRIPTIONS", "BY_CODE",
+    "Misuse", "ClassFull", "error_for_code", "CODE_NAMES", "CODES", "DESCRIPTIONS", "BY_CODE",
 ]
 
 
@@ -105,6 +105,7 @@ _CLASSES = (
     ("AlreadyExists", "SL_EEXISTS", None, "SL_EEXISTS: the row already exists."),
     ("Misuse", "SL_EMISUSE", None,
      "SL_EMISUSE: the API was used against its contract (e.g. a closed\n    Database)."),
+    ("ClassFull", "SL_EFULL", None, "SL_EFULL: the class has no free seat (enroll with waitlist=True to queue)."),
 )
 
 
@@ -116,7 +117,7 @@ def _make_class(name, code_name, extra, doc):
 _NAMED = tuple(_make_class(*row) for row in _CLASSES)
 (InvalidArgument, NoMemory, NotFound, Conflict, Unavailable, RangeError, TimeZoneError,
  IdempotencyMismatch, InsufficientCredits, StateError, Expired, Busy, StoreError,
- TamperError, AlreadyExists, Misuse) = _NAMED
+ TamperError, AlreadyExists, Misuse, ClassFull) = _NAMED
 OutOfRange = RangeError
 
 

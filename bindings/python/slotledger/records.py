@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple, Optional, Tuple
 
 __all__ = ["Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account",
-           "Balance", "VerifyReport", "Head", "SlotList", "OutboxEvent", "OutboxStats"]
+           "Balance", "VerifyReport", "Head", "SlotList", "OutboxEvent", "OutboxStats", "ClassInfo", "Seat"]
 
 
 @dataclass(frozen=True)
@@ -187,3 +187,27 @@ class OutboxStats(NamedTuple):
     dead: int
     acked: int
     oldest_age: timedelta
+class ClassInfo:
+    """A group class's own row (its session: Database.session)."""
+    id: int                      # the class session's id
+    tenant: int
+    capacity: int
+    credits_per_seat: int
+    taken: int                   # seated, present or no-show seats (<= capacity)
+    waitlisted: int
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A student's place in a class: a seat or a waitlist place."""
+    id: int
+    tenant: int
+    class_id: int
+    student: int
+    status: str                  # seated, waitlisted, withdrawn, present, no_show, cancelled
+    position: int                # first-come order within the class, from 1
+    hold_id: Optional[int]       # the seat's credit hold; None: none
+    created_at: datetime
+    updated_at: datetime
+    key: Optional[str]
+    replayed: bool

@@ -31,6 +31,7 @@ ALL_ERRORS = [
     (sl.Expired, -11, "SL_EEXPIRED"), (sl.Busy, -12, "SL_EBUSY"),
     (sl.StoreError, -13, "SL_ESTORE"), (sl.TamperError, -14, "SL_ETAMPER"),
     (sl.AlreadyExists, -15, "SL_EEXISTS"), (sl.Misuse, -16, "SL_EMISUSE"),
+    (sl.ClassFull, -17, "SL_EFULL"),
 ]
 
 

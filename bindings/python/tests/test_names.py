@@ -42,7 +42,7 @@ class LibraryTablesTests(unittest.TestCase):
     def test_enumerations_come_from_the_library(self):
         self.assertEqual(sl.STATUS, {"pending": 1, "confirmed": 2, "cancelled": 3, "completed": 4,
                                      "no_show": 5})
-        self.assertEqual(sl.SESSION_KIND, {"regular": 1, "trial": 2, "manual": 3})
+        self.assertEqual(sl.SESSION_KIND, {"regular": 1, "trial": 2, "manual": 3, "class": 4})
         self.assertEqual(sl.ENTRY_KIND, {"purchase": 1, "grant": 2, "consume": 3, "refund": 4,
                                          "adjust": 5, "expire": 6})
         self.assertEqual(sl.HOLD_STATUS, {"active": 1, "captured": 2, "released": 3, "expired": 4})

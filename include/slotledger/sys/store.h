@@ -86,6 +86,7 @@
 #include "slotledger/sessions.h"
 #include "slotledger/ledger.h"
 #include "slotledger/outbox.h"
+#include "slotledger/classes.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -352,6 +353,29 @@ struct sl_store {
      * acked_at < before, except the highest-seq event of each session;
      * *purged receives the count. Called inside begin(0, 1). */
     int (*outbox_purge)(sl_store *st, sl_time before, size_t *purged);
+    /* ---- version 3: group classes (classes.h) ---------------------------- */
+
+    /** may (all five together; when any is NULL every class call refuses
+     * with SL_EMISUSE): insert or replace the class row (c->tenant, c->id),
+     * c->id being its session's id. A store that can should also refuse
+     * (SL_EFULL) a row whose taken exceeds its capacity -- the core never
+     * writes one; SQLite and PostgreSQL CHECK it. */
+    int (*class_put)(sl_store *st, const sl_class *c);
+    /** may (with class_put): read the class row of (tenant, id); SL_ENOTFOUND. */
+    int (*class_get)(sl_store *st, sl_class *out, sl_id tenant, sl_id id);
+    /** may (with class_put): insert (s->id == 0; the id chosen is written
+     * back) or replace a seat. At most one seat of (tenant, class_id,
+     * student) has status SL_SEAT_SEATED or SL_SEAT_WAITLISTED, and a
+     * non-empty key or withdraw_key is unique per tenant among the keys of
+     * seats: SL_EEXISTS otherwise, nothing written. */
+    int (*seat_put)(sl_store *st, sl_seat *s);
+    /** may (with class_put): every seat of class_id, any status, sorted by
+     * position. */
+    int (*seats_scan)(sl_store *st, sl_id tenant, sl_id class_id, int (*cb)(void *ctx, const sl_seat *s),
+                      void *ctx);
+    /** may (with class_put): the seat of tenant whose key or withdraw_key
+     * is `key`; SL_ENOTFOUND. */
+    int (*seat_by_key)(sl_store *st, sl_seat *out, sl_id tenant, const char *key);
 };
 
 /** Scan flag: only live sessions whose status is in the scan's status set,

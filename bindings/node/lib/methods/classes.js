@@ -1,0 +1,83 @@
+'use strict';
+// Database methods: group classes (attached to Database.prototype by
+// ../database.js). The C contract is include/slotledger/classes.h: a class
+// is a session of kind "class" with a capacity; students take seats (each
+// holding creditsPerSeat) or join a first-come waitlist; withdrawing
+// promotes the first waitlisted student who can pay, in the same
+// transaction. confirm, cancel, complete, reschedule, softDelete and
+// restore work on a class too.
+
+const { C, T } = require('../ffi');
+const V = require('../convert');
+const { HANDLE, check, takeArray } = require('../util');
+const { Session, Seat, classOf } = require('../records');
+
+const WAITLIST = 0x1; // SL_WAITLIST
+
+class ClassMethods {
+
+    /** Create a class (confirmed; availability and grid skipped, but never
+     * overlapping another blocking session: sl.Conflict). req: { start,
+     * duration, capacity (1..1000), creditsPerSeat (default 0), key, now }. */
+    createClass(tenant, req) {
+        const r = V.options(req, 'request');
+        const h = this[HANDLE]();
+        const out = {};
+        check(C.sl_class_create(h, out, V.int64(tenant, 'tenant'), V.time(r.start, 'start'),
+            V.duration(r.duration, 'duration'), V.int32(r.capacity, 'capacity'),
+            r.creditsPerSeat === undefined ? 0 : V.int64(r.creditsPerSeat, 'creditsPerSeat'),
+            V.optStr(r.key, 'key'), V.now(r)), h);
+        return new Session(out);
+    }
+
+    /** { id, tenant, capacity, creditsPerSeat, taken, waitlisted }. */
+    classInfo(tenant, classId, opts) {
+        const h = this[HANDLE]();
+        const out = {};
+        check(C.sl_class_get(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'), V.readFlags(opts)), h);
+        return classOf(out);
+    }
+
+    /** A seat holding creditsPerSeat, in one transaction; a full class
+     * throws sl.ClassFull, or with { waitlist: true } joins the waitlist. */
+    enroll(tenant, classId, student, opts) {
+        const o = V.options(opts);
+        if (o.waitlist !== undefined && typeof o.waitlist !== 'boolean') throw new TypeError('waitlist must be a boolean');
+        const h = this[HANDLE]();
+        const out = {};
+        check(C.sl_class_enroll(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
+            V.int64(student, 'student'), o.waitlist ? WAITLIST : 0, V.optStr(o.key, 'key'), V.now(o)), h);
+        return new Seat(out);
+    }
+
+    /** Free the student's seat (hold released, or captured inside the
+     * late-cancel window) and promote the first waitlisted student who can
+     * pay, in one transaction; or leave the waitlist. */
+    withdraw(tenant, classId, student, opts) {
+        const o = V.options(opts);
+        const h = this[HANDLE]();
+        check(C.sl_class_withdraw(h, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
+            V.int64(student, 'student'), V.optStr(o.key, 'key'), V.now(o)), h);
+    }
+
+    /** Mark a seated student a no-show: the seat's hold is captured. */
+    classNoShow(tenant, classId, student, opts) {
+        const h = this[HANDLE]();
+        const out = {};
+        check(C.sl_class_no_show(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
+            V.int64(student, 'student'), V.now(opts)), h);
+        return new Seat(out);
+    }
+
+    /** Taken seats by position, then the waitlist in promotion order, then
+     * ended places (withdrawn, cancelled). */
+    seats(tenant, classId) {
+        const h = this[HANDLE]();
+        const out = [null];
+        const n = [0];
+        check(C.sl_class_seats(h, out, n, V.int64(tenant, 'tenant'), V.int64(classId, 'classId')), h);
+        return takeArray(out[0], T.sl_seat, n[0]).map((s) => new Seat(s));
+    }
+}
+
+module.exports = ClassMethods;
