@@ -66,7 +66,13 @@ extern "C" {
     X(SL_EVENT_NO_SHOW, 6, "no_show")                                                         \
     X(SL_EVENT_DELETED, 7, "deleted")                                                         \
     X(SL_EVENT_RESTORED, 8, "restored")                                                       \
-    X(SL_EVENT_PURGED, 9, "purged")
+    X(SL_EVENT_PURGED, 9, "purged")                                                           \
+    X(SL_EVENT_SEATED, 10, "seated")                                                          \
+    X(SL_EVENT_WAITLISTED, 11, "waitlisted")                                                  \
+    X(SL_EVENT_WITHDRAWN, 12, "withdrawn")                                                    \
+    X(SL_EVENT_PRESENT, 13, "present")                                                        \
+    X(SL_EVENT_SEAT_NO_SHOW, 14, "seat_no_show")                                              \
+    X(SL_EVENT_SEAT_CANCELLED, 15, "seat_cancelled")
 
 #define SL_EVENT_BOOKED      1 /**< created by any booking operation */
 #define SL_EVENT_RESCHEDULED 2 /**< start and end moved */
@@ -77,6 +83,15 @@ extern "C" {
 #define SL_EVENT_DELETED     7 /**< soft-deleted: deleted_at set */
 #define SL_EVENT_RESTORED    8 /**< soft delete undone: deleted_at 0 */
 #define SL_EVENT_PURGED      9 /**< hard-deleted by sl_purge: the session is gone */
+/* Seat changes of a group class (classes.h): the event carries the class
+ * session's state, with `student` the student whose place changed (the
+ * class session's own student is 0); the kind is the place's new status. */
+#define SL_EVENT_SEATED         10 /**< took a seat (enrolled, or promoted from the waitlist) */
+#define SL_EVENT_WAITLISTED     11 /**< joined the waitlist */
+#define SL_EVENT_WITHDRAWN      12 /**< left the class or its waitlist */
+#define SL_EVENT_PRESENT        13 /**< attended: the class completed */
+#define SL_EVENT_SEAT_NO_SHOW   14 /**< did not come (sl_class_no_show) */
+#define SL_EVENT_SEAT_CANCELLED 15 /**< the place ended with the class's cancellation */
 
 /** X(macro, value, name): delivery states (sl_outbox_event.state). */
 #define SL_OUTBOX_STATES(X)                                                                   \

@@ -17,16 +17,23 @@
 #include "core/idem.h"
 #include "ledger/ledger_internal.h"
 #include "sessions_internal.h"
+#include "core/outbox_internal.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
 /* A seat changed (what: its new SL_SEAT_* status). */
+/* The outbox event of a seat change (outbox.h): the class's state with
+ * the student whose place changed; the kind follows the seat's new status
+ * (SL_SEAT_SEATED .. SL_SEAT_CANCELLED map in order onto SL_EVENT_SEATED ..
+ * SL_EVENT_SEAT_CANCELLED). */
 static int seat_event(sl_db *db, const sl_session *cls, sl_id student, int32_t what, sl_time now)
 {
-    (void)db, (void)cls, (void)student, (void)what, (void)now;
-    /* outbox: wired at merge (sl__outbox_emit) */
-    return SL_OK;
+    sl_session after = *cls;
+    after.student = student;
+    return sl__outbox_emit(db, &after, SL_EVENT_SEATED + (what - SL_SEAT_SEATED), now);
 }
+_Static_assert(SL_EVENT_SEAT_CANCELLED - SL_EVENT_SEATED == SL_SEAT_CANCELLED - SL_SEAT_SEATED,
+               "seat statuses and seat events are listed in the same order");
 
 static int seat_taken(int32_t status)
 {
@@ -197,7 +204,7 @@ static int create_write(sl_db *db, sl_session *s, sl_id tenant, const create_req
         snprintf(s->key, sizeof(s->key), "%s", key);
         memcpy(s->request_hash, fp, 16);
     }
-    if ((rc = sl__session_write(db, s)) != SL_OK)
+    if ((rc = sl__session_write(db, s, SL_EVENT_BOOKED)) != SL_OK)
         return rc;
     sl_class c = {SL_CLASS_VERSION, r->capacity, s->id, tenant, r->credits, 0, 0, 0};
     return sl__st_class_put(db, &c);
