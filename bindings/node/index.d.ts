@@ -190,6 +190,16 @@ export interface DatabaseMethods {
     sessionIcs(tenant: Int, session: Int, opts: IcsOptions): string;
     calendarIcs(tenant: Int, from: Date, to: Date, opts: IcsOptions & { student?: Int | null }): string;
 
+    /** Many teachers in one call (include/slotledger/teams.h); lists of 1..10,000 ids, no duplicates. */
+    slotsMany(tenants: Int[], start: Date, end: Date, opts: Clock & { duration: Duration }): TeamSlots;
+    slotsManyEpoch(tenants: Int[], start: Date, end: Date, opts: Clock & { duration: Duration }): TeamSlotsEpoch;
+    teamSlots(tenants: Int[], start: Date, end: Date, opts: Clock & { duration: Duration; mode?: 'any' | 'all' }): TeamStart[];
+    freeAt(tenants: Int[], start: Date, opts: Clock & { duration: Duration; detail?: false }): number[];
+    freeAt(tenants: Int[], start: Date, opts: Clock & { duration: Duration; detail: true }): Map<number, string>;
+    bookAny(tenants: Int[], req: BookingInput): Session;
+    /** 1..100 tenants, all or nothing; a failure carries .failedIndex. */
+    bookAll(tenants: Int[], req: BookingInput): Session[];
+
     softDelete(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
     restore(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
     purge(entity: Entity, before: Date): number;
@@ -300,3 +310,15 @@ export const ENTRY_KIND: Readonly<Record<EntryKind, number>>;
 export const SESSION_KIND: Readonly<Record<SessionKind, number>>;
 export const HOLD_STATUS: Readonly<Record<HoldStatus, number>>;
 export const ENTITY: Readonly<Record<Entity, number>>;
+
+/** tenant -> its slots; .unknown: tenants that did not answer -> code name ("SL_ENOTFOUND", "SL_ETZ"). */
+export interface TeamSlots extends Map<number, Array<{ start: Date; end: Date }>> {
+    unknown: Map<number, string>;
+    clamped: boolean;
+}
+/** tenant -> flat (start, end) pairs in epoch milliseconds. */
+export interface TeamSlotsEpoch extends Map<number, Float64Array> {
+    unknown: Map<number, string>;
+    clamped: boolean;
+}
+export interface TeamStart { start: Date; end: Date; who: number[] }

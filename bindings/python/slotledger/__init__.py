@@ -23,13 +23,14 @@ from .functions import (version, version_number, strerror, code_description, utc
                         local_to_utc, utc_to_local, tz_check, webhook_verify, engine_slots,
                         format_time, parse_time)
 from .database import open, open_memory, Database  # noqa: A004
+from .teams import TeamSlots
 
 __all__ = [
     "open", "open_memory", "Database", "version", "version_number", "strerror",
     "code_description", "utc_offset", "local_to_utc", "utc_to_local", "tz_check",
     "webhook_verify", "engine_slots", "format_time", "parse_time",
     "Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account", "Balance",
-    "VerifyReport", "Head", "SlotList",
+    "VerifyReport", "Head", "SlotList", "TeamSlots",
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
     "RangeError", "OutOfRange", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
     "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse",

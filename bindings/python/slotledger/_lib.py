@@ -21,13 +21,13 @@ import sys
 from ._structs import *  # noqa: F401,F403  (constants and Structures, as before)
 from ._structs import (STRUCTS, SLOptions, SLTenant, SLInterval, SLWindow, SLRule, SLOverride,
                        SLEngineParams, SLSession, SLBooking, SLAccount, SLEntry, SLCreditHold,
-                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, SLIcsOptions, sl_time, sl_id,
+                       SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, SLIcsOptions, SLManySlots, SLTeamAvail, SLFreeAtResult, sl_time, sl_id,
                        sl_date, c_size_p)
 
 __all__ = ["lib", "path", "STRUCTS", "check_struct_sizes", "SLOptions", "SLTenant", "SLInterval",
            "SLWindow", "SLRule", "SLOverride", "SLEngineParams", "SLSession", "SLBooking",
            "SLAccount", "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport",
-           "SLLedgerAnchor", "SLIcsOptions"]
+           "SLLedgerAnchor", "SLIcsOptions", "SLManySlots", "SLTeamAvail", "SLFreeAtResult"]
 
 # ------------------------------------------------------------------- loader
 def _pkg_config_libdir():
@@ -176,6 +176,14 @@ _FUNCTIONS = [
     ("sl_soft_delete", _int, [_vp, sl_id, _i32, sl_id, sl_time], "db"),
     ("sl_restore", _int, [_vp, sl_id, _i32, sl_id, sl_time], "db"),
     ("sl_purge", _int, [_vp, c_size_p, _i32, sl_time], "db"),
+    # teams.h
+    ("sl_slots_many", _int, [_vp, _P(_P(SLManySlots)), _P(sl_id), _sz, sl_time, sl_time, _i64, sl_time], "db"),
+    ("sl_team_slots", _int, [_vp, _P(_P(SLTeamAvail)), _P(sl_id), _sz, sl_time, sl_time, _i64, _i32, sl_time],
+     "db"),
+    ("sl_free_at", _int, [_vp, _P(_P(SLFreeAtResult)), _P(sl_id), _sz, sl_time, _i64, sl_time], "db"),
+    ("sl_book_any", _int, [_vp, _P(SLSession), _P(sl_id), _sz, sl_id, sl_time, _i64, _i64, _cp, sl_time], "db"),
+    ("sl_book_all", _int, [_vp, _P(SLSession), c_size_p, _P(sl_id), _sz, sl_id, sl_time, _i64, _i64, _cp,
+                           sl_time], "db"),
     # ics.h
     ("sl_ics_options_init", _int, [_P(SLIcsOptions), _c.c_uint], "code"),
     ("sl_session_ics", _int, [_vp, _P(_vp), c_size_p, sl_id, sl_id, _P(SLIcsOptions)], "db"),

@@ -269,6 +269,51 @@ class SLIcsOptions(ctypes.Structure):
     ]
 
 
+SL_MAX_TEAM = 10000
+SL_MAX_TEAM_BOOK = 100
+SL_TEAM_ANY = 1
+SL_TEAM_ALL = 2
+
+
+class SLManySlots(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("flags", ctypes.c_uint32),
+        ("n_tenants", ctypes.c_uint64),
+        ("n_slots", ctypes.c_uint64),
+        ("tenants", ctypes.POINTER(sl_id)),
+        ("status", ctypes.POINTER(ctypes.c_int32)),
+        ("offsets", ctypes.POINTER(ctypes.c_uint64)),
+        ("slots", ctypes.c_void_p),
+    ]
+
+
+class SLTeamAvail(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("flags", ctypes.c_uint32),
+        ("mode", ctypes.c_int32),
+        ("reserved", ctypes.c_int32),
+        ("n_starts", ctypes.c_uint64),
+        ("n_who", ctypes.c_uint64),
+        ("starts", ctypes.c_void_p),
+        ("offsets", ctypes.c_void_p),
+        ("who", ctypes.c_void_p),
+    ]
+
+
+class SLFreeAtResult(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("reserved", ctypes.c_int32),
+        ("n_tenants", ctypes.c_uint64),
+        ("n_free", ctypes.c_uint64),
+        ("tenants", ctypes.POINTER(sl_id)),
+        ("status", ctypes.POINTER(ctypes.c_int32)),
+        ("free", ctypes.POINTER(sl_id)),
+    ]
+
+
 # The C name of every Structure, for the import-time size check.
 STRUCTS = {
     "sl_options": SLOptions, "sl_tenant": SLTenant, "sl_interval": SLInterval,
@@ -277,4 +322,5 @@ STRUCTS = {
     "sl_account": SLAccount, "sl_entry": SLEntry, "sl_credit_hold": SLCreditHold,
     "sl_balance": SLBalance, "sl_post": SLPost, "sl_verify_report": SLVerifyReport,
     "sl_ledger_anchor": SLLedgerAnchor, "sl_ics_options": SLIcsOptions,
+    "sl_many_slots": SLManySlots, "sl_team_avail": SLTeamAvail, "sl_free_at_result": SLFreeAtResult,
 }

@@ -23,6 +23,7 @@ from .enums import _DURABILITY
 from .functions import local_to_utc, tz_check, utc_offset, utc_to_local
 from .ics import IcsMixin
 from .ledger import LedgerMixin
+from .teams import TeamsMixin
 from .scheduling import SchedulingMixin
 from ._convert import (_I32_MAX, _I32_MIN, _bytes_in, _int, _now_in, _path_in, _span_in, _take_list, _tenant_out,
                        _text_in)
@@ -86,7 +87,7 @@ def _redacted(path):
         return re.sub(r"([?&]password=)[^&]*", r"\1***", path)
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
-class Database(SchedulingMixin, LedgerMixin, IcsMixin):
+class Database(SchedulingMixin, LedgerMixin, IcsMixin, TeamsMixin):
     """A library handle: slotledger.open(path) or slotledger.open_memory().
 
     Use it as a context manager (``with sl.open("tutor.db") as db:``) or call
