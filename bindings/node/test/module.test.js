@@ -242,6 +242,9 @@ test('a closed Database throws Misuse from every method (Async: rejects), never 
         ledgerHead: [1], verifyHead: [1, { seq: 0, hash: Buffer.alloc(32) }], seal: [1],
         checkZone: ['UTC'], utcOffset: ['UTC', d], utcToLocal: ['UTC', d], localToUtc: ['UTC', { year: 2026, month: 1, day: 1 }],
         groupBegin: [], groupCommit: [], groupRollback: [], group: [() => 1],
+        slotsMany: [[1], d, d, { duration: 60 }], slotsManyEpoch: [[1], d, d, { duration: 60 }],
+        teamSlots: [[1], d, d, { duration: 60 }], freeAt: [[1], d, { duration: 60 }],
+        bookAny: [[1], { student: 1, start: d, duration: 60 }], bookAll: [[1], { student: 1, start: d, duration: 60 }],
     };
     const proto = Object.getOwnPropertyNames(sl.Database.prototype).filter((k) => k !== 'constructor'
         && typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function'

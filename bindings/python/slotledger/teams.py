@@ -6,7 +6,7 @@ zone, buffers, notice and horizon."""
 import ctypes
 from array import array
 from datetime import datetime
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _lib
 from ._lib import lib as _L
@@ -140,7 +140,7 @@ class TeamsMixin:
         return self._team(tenants, start, end, duration, mode, now)
 
     def free_at(self, tenants: Iterable[int], start: datetime, duration: Span,
-                now: Optional[datetime] = None, detail: bool = False):
+                now: Optional[datetime] = None, detail: bool = False) -> Union[List[int], Dict[int, str]]:
         """Which tenants could take [start, start + duration) now (what book
         would say for each): the free ones in the order given, or with
         detail=True a dict tenant -> "ok" or the refusing code's name
