@@ -37,7 +37,8 @@ static int range(cli *c, sl_time *from, sl_time *to, const cli_args *a, size_t i
 
 int cmd_slots(cli *c, int argc, char **argv)
 {
-    cli_opt opts[] = { { "duration", 1, NULL }, { "utc", 0, NULL } };
+    cli_opt opts[] = { { "duration", 1, NULL }, { "utc", 0, NULL }, { "teachers", 1, NULL },
+                       { "any", 0, NULL }, { "all", 0, NULL } };
     cli_args a;
     sl_time from, to;
     int64_t duration = 3600;
@@ -45,7 +46,7 @@ int cmd_slots(cli *c, int argc, char **argv)
     size_t n = 0;
     uint32_t flags = 0;
     const char *v, *zone;
-    int rc = cli_parse(c, &a, opts, 2, argc, argv, 1, 2);
+    int rc = cli_parse(c, &a, opts, 5, argc, argv, 1, 2);
 
     if (rc)
         return rc;
@@ -53,6 +54,10 @@ int cmd_slots(cli *c, int argc, char **argv)
         return rc;
     if ((rc = cli_zone(c, &zone)) || (rc = range(c, &from, &to, &a, 0)))
         return rc;
+    if (cli_opt_get(&a, "teachers"))
+        return cli_team_slots(c, &a, from, to, duration);
+    if (cli_opt_get(&a, "any") || cli_opt_get(&a, "all"))
+        return cli_usage(c, "--any and --all go with --teachers");
     rc = sl_slots_alloc(c->db, &slots, &n, &flags, c->tenant, from, to, duration, c->now);
     if (rc)
         return cli_fail(c, rc);

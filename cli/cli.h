@@ -6,7 +6,8 @@
  * override), booking.c (slots, book, sessions, cancel, ...), ledger.c
  * (balance, history, post, verify), export.c (export), ics.c
  * (export --ics, session-ics), change.c (reschedule, no-show, delete,
- * restore, hold, capture, release), outbox.c (outbox), classes.c (classes, seats); args.c parses
+ * restore, hold, capture, release), outbox.c (outbox), classes.c (classes, seats),
+ * team.c (slots --teachers, free-at); args.c parses
  * options, numbers and times; out.c prints text, JSON and errors.
  */
 #ifndef SLOTLEDGER_CLI_H
@@ -118,6 +119,11 @@ int cmd_reschedule(cli *c, int argc, char **argv);
 int cmd_no_show(cli *c, int argc, char **argv);
 int cmd_classes(cli *c, int argc, char **argv);
 int cmd_seats(cli *c, int argc, char **argv);
+int cmd_free_at(cli *c, int argc, char **argv);
+
+/* team.c: slots --teachers (with slots' parsed range), and the id-list parser. */
+int cli_team_slots(cli *c, const cli_args *a, sl_time from, sl_time to, int64_t duration);
+int cli_teachers(cli *c, sl_id **ids, size_t *n, const char *text);
 
 /* SESSION_ID -> fn(db, &s, tenant, id, now) -> the session printed: the one
  * shape of confirm, cancel, complete and no-show (booking.c). */

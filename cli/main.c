@@ -25,7 +25,10 @@ static const cli_command commands[] = {
       "override set DATE [HH:MM-HH:MM ...]     (no window: a day off)\n"
       "override clear DATE", cmd_override },
     { "slots", "bookable starts, in the tenant's local time (or UTC)",
-      "slots FROM [TO] [--duration DUR] [--utc]", cmd_slots },
+      "slots FROM [TO] [--duration DUR] [--utc]\n"
+      "slots FROM [TO] --teachers 1,2,3 [--any | --all] [--duration DUR]   (UTC)", cmd_slots },
+    { "free-at", "which of several teachers could take one start (UTC)",
+      "free-at START --teachers 1,2,3 [--duration DUR]", cmd_free_at },
     { "book", "book a session for a student",
       "book STUDENT START [--duration DUR] [--credits N] [--key KEY] [--trial | --manual]",
       cmd_book },

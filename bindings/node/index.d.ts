@@ -217,6 +217,15 @@ export interface DatabaseMethods {
     withdraw(tenant: Int, classId: Int, student: Int, opts?: Clock & { key?: string | null }): void;
     classNoShow(tenant: Int, classId: Int, student: Int, opts?: Clock): Seat;
     seats(tenant: Int, classId: Int): Seat[];
+    /** Many teachers in one call (include/slotledger/teams.h); lists of 1..10,000 ids, no duplicates. */
+    slotsMany(tenants: Int[], start: Date, end: Date, opts: Clock & { duration: Duration }): TeamSlots;
+    slotsManyEpoch(tenants: Int[], start: Date, end: Date, opts: Clock & { duration: Duration }): TeamSlotsEpoch;
+    teamSlots(tenants: Int[], start: Date, end: Date, opts: Clock & { duration: Duration; mode?: 'any' | 'all' }): TeamStart[];
+    freeAt(tenants: Int[], start: Date, opts: Clock & { duration: Duration; detail?: false }): number[];
+    freeAt(tenants: Int[], start: Date, opts: Clock & { duration: Duration; detail: true }): Map<number, string>;
+    bookAny(tenants: Int[], req: BookingInput): Session;
+    /** 1..100 tenants, all or nothing; a failure carries .failedIndex. */
+    bookAll(tenants: Int[], req: BookingInput): Session[];
 
     softDelete(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
     restore(tenant: Int, entity: Entity, id: Int, opts?: Clock): void;
@@ -396,3 +405,15 @@ export interface ClassInfo {
     taken: number;
     waitlisted: number;
 }
+
+/** tenant -> its slots; .unknown: tenants that did not answer -> code name ("SL_ENOTFOUND", "SL_ETZ"). */
+export interface TeamSlots extends Map<number, Array<{ start: Date; end: Date }>> {
+    unknown: Map<number, string>;
+    clamped: boolean;
+}
+/** tenant -> flat (start, end) pairs in epoch milliseconds. */
+export interface TeamSlotsEpoch extends Map<number, Float64Array> {
+    unknown: Map<number, string>;
+    clamped: boolean;
+}
+export interface TeamStart { start: Date; end: Date; who: number[] }

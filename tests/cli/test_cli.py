@@ -79,7 +79,7 @@ def main_flow(db, sqlite_file):
     for cmd in ("init", "tenant", "rules", "override", "slots", "book", "sessions", "confirm",
                 "cancel", "complete", "balance", "history", "post", "verify", "export", "outbox",
                 "session-ics", "reschedule", "no-show", "delete", "restore", "hold", "capture",
-                "release", "classes", "seats"):
+                "release", "classes", "seats", "free-at"):
         # the three ways print the same text; under valgrind one is enough
         ways = [run(db, cmd, "--help", now=None)]
         if not WRAP:
@@ -241,6 +241,7 @@ def main_flow(db, sqlite_file):
 
     change_flow(db)
     classes_flow(db)
+    team_flow(db)
 
     # verify, for cron
     expect("verify: intact ledger exits 0", run(db, "verify"), 0, out="verifies")
@@ -491,6 +492,27 @@ def classes_flow(db):
     expect("classes create: capacity 0", run(db, "classes", "create", "2026-04-05T10:00", "--capacity", "0"), 2)
     expect("classes: unknown subcommand", run(db, "classes", "fill", cid), 2)
     expect("seats: not a class", run(db, "seats", "1"), 1)
+def team_flow(db):
+    """slots --teachers (each, --any, --all) and free-at over two teachers."""
+    expect("team: second teacher", run("-t", "2", db, "init", "--tz", "UTC"), 0)
+    expect("team: second teacher's rules", run("-t", "2", db, "rules", "add", "Mon", "09:00-11:00"), 0)
+    p = run("--json", db, "slots", "2026-04-06T00:00Z", "2026-04-07T00:00Z", "--teachers", "1,2")
+    each = jsonl(p.stdout)
+    two = [x["start"] for x in each if x["teacher"] == 2]
+    check("slots --teachers: per teacher", p.returncode == 0 and
+          two == ["2026-04-06T09:00:00Z", "2026-04-06T10:00:00Z"], p)
+    p = run("--json", db, "slots", "2026-04-06T00:00Z", "2026-04-07T00:00Z", "--teachers", "1,2", "--all")
+    both = jsonl(p.stdout)
+    one = {x["start"] for x in each if x["teacher"] == 1}
+    check("slots --teachers --all: the starts both have", p.returncode == 0 and
+          [x["start"] for x in both] == [s for s in two if s in one] and all(x["who"] == [1, 2] for x in both), p)
+    p = run("--json", db, "free-at", "2026-04-06T09:00Z", "--teachers", "1,2,99")
+    got = {x["teacher"]: x["status"] for x in jsonl(p.stdout)}
+    check("free-at: per teacher", p.returncode == 0 and got.get(2) == "free" and got.get(99) == "SL_ENOTFOUND", p)
+    expect("free-at: duplicate teachers", run(db, "free-at", "2026-04-06T09:00Z", "--teachers", "2,2"), 1,
+           err="SL_EINVAL")
+    expect("free-at: no list", run(db, "free-at", "2026-04-06T09:00Z"), 2)
+    expect("slots --all without --teachers", run(db, "slots", "2026-04-06", "--all"), 2)
 
 
 def tamper_flow(db):

@@ -192,6 +192,7 @@ attach(Database, require('./methods/ics'));
 attach(Database, require('./methods/groups'));
 attach(Database, require('./methods/outbox'));
 attach(Database, require('./methods/classes'));
+attach(Database, require('./methods/teams'));
 
 // The Promise API: every database method m also as mAsync, returning a
 // Promise of m's result; its database calls run on a worker thread, one

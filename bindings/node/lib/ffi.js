@@ -302,6 +302,19 @@ T.sl_seat = koffi.struct('sl_seat', {
     request_hash: koffi.array('uint8_t', 16),
     withdraw_key: koffi.array('char', 129),
     withdraw_hash: koffi.array('uint8_t', 16),
+// teams.h: results are one library allocation; the arrays inside are read
+// with koffi.view (lib/methods/teams.js).
+T.sl_many_slots = koffi.struct('sl_many_slots', {
+    version: 'unsigned int', flags: 'uint32_t', n_tenants: 'uint64_t', n_slots: 'uint64_t',
+    tenants: 'void *', status: 'void *', offsets: 'void *', slots: 'void *',
+});
+T.sl_team_avail = koffi.struct('sl_team_avail', {
+    version: 'unsigned int', flags: 'uint32_t', mode: 'int32_t', reserved: 'int32_t',
+    n_starts: 'uint64_t', n_who: 'uint64_t', starts: 'void *', offsets: 'void *', who: 'void *',
+});
+T.sl_free_at_result = koffi.struct('sl_free_at_result', {
+    version: 'unsigned int', reserved: 'int32_t', n_tenants: 'uint64_t', n_free: 'uint64_t',
+    tenants: 'void *', status: 'void *', free: 'void *',
 });
 
 // ---- functions: one declaration each, C prototypes as in the headers -----
@@ -389,6 +402,12 @@ const PROTOS = [
     'int sl_class_withdraw(sl_db *db, int64_t tenant, int64_t class_id, int64_t student, const char *key, int64_t now)',
     'int sl_class_no_show(sl_db *db, _Out_ sl_seat *seat, int64_t tenant, int64_t class_id, int64_t student, int64_t now)',
     'int sl_class_seats(sl_db *db, _Out_ void **seats, _Out_ size_t *n, int64_t tenant, int64_t class_id)',
+    // teams.h
+    'int sl_slots_many(sl_db *db, _Out_ void **out, const int64_t *tenants, size_t n, int64_t from, int64_t to, int64_t duration, int64_t now)',
+    'int sl_team_slots(sl_db *db, _Out_ void **out, const int64_t *tenants, size_t n, int64_t from, int64_t to, int64_t duration, int32_t mode, int64_t now)',
+    'int sl_free_at(sl_db *db, _Out_ void **out, const int64_t *tenants, size_t n, int64_t start, int64_t duration, int64_t now)',
+    'int sl_book_any(sl_db *db, _Out_ sl_session *out, const int64_t *tenants, size_t n, int64_t student, int64_t start, int64_t duration, int64_t credits, const char *key, int64_t now)',
+    'int sl_book_all(sl_db *db, void *out, _Out_ size_t *failed_index, const int64_t *tenants, size_t n, int64_t student, int64_t start, int64_t duration, int64_t credits, const char *key, int64_t now)',
     // ics.h
     'int sl_ics_options_init(_Out_ sl_ics_options *o, unsigned int version)',
     'int sl_session_ics(sl_db *db, _Out_ void **out, _Out_ size_t *len, int64_t tenant, int64_t session, const sl_ics_options *opts)',

@@ -248,6 +248,9 @@ test('a closed Database throws Misuse from every method (Async: rejects), never 
         outboxPurge: [d], outboxEvent: [1, 1], outboxEvents: [1, 1],
         createClass: [1, { start: d, duration: 60, capacity: 1 }], classInfo: [1, 1], enroll: [1, 1, 1],
         withdraw: [1, 1, 1], classNoShow: [1, 1, 1], seats: [1, 1],
+        slotsMany: [[1], d, d, { duration: 60 }], slotsManyEpoch: [[1], d, d, { duration: 60 }],
+        teamSlots: [[1], d, d, { duration: 60 }], freeAt: [[1], d, { duration: 60 }],
+        bookAny: [[1], { student: 1, start: d, duration: 60 }], bookAll: [[1], { student: 1, start: d, duration: 60 }],
     };
     const proto = Object.getOwnPropertyNames(sl.Database.prototype).filter((k) => k !== 'constructor'
         && typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function'

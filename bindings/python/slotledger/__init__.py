@@ -26,6 +26,7 @@ from .functions import (version, version_number, strerror, code_description, utc
                         format_time, parse_time)
 from .database import open, open_memory, Database  # noqa: A004
 from .epoch import SlotArray
+from .teams import TeamSlots
 
 __all__ = [
     "open", "open_memory", "Database", "version", "version_number", "strerror",
@@ -33,6 +34,7 @@ __all__ = [
     "webhook_verify", "engine_slots", "engine_slots_epoch", "format_time", "parse_time",
     "Tenant", "Rule", "Override", "Session", "Entry", "Hold", "Account", "Balance",
     "VerifyReport", "Head", "SlotList", "SlotArray", "OutboxEvent", "OutboxStats", "ClassInfo", "Seat",
+    "TeamSlots",
     "Error", "InvalidArgument", "NoMemory", "NotFound", "Conflict", "Unavailable",
     "RangeError", "OutOfRange", "TimeZoneError", "IdempotencyMismatch", "InsufficientCredits",
     "StateError", "Expired", "Busy", "StoreError", "TamperError", "AlreadyExists", "Misuse", "ClassFull",

@@ -22,14 +22,15 @@ from ._structs import *  # noqa: F401,F403  (constants and Structures, as before
 from ._structs import (STRUCTS, SLOptions, SLTenant, SLInterval, SLWindow, SLRule, SLOverride,
                        SLEngineParams, SLSession, SLBooking, SLAccount, SLEntry, SLCreditHold,
                        SLBalance, SLPost, SLVerifyReport, SLLedgerAnchor, SLIcsOptions, SLOutboxEvent,
-                       SLOutboxOptions, SLOutboxCounts, SLClass, SLSeat, sl_time, sl_id,
+                       SLOutboxOptions, SLOutboxCounts, SLClass, SLSeat, SLManySlots, SLTeamAvail,
+                       SLFreeAtResult, sl_time, sl_id,
                        sl_date, c_size_p)
 
 __all__ = ["lib", "path", "STRUCTS", "check_struct_sizes", "SLOptions", "SLTenant", "SLInterval",
            "SLWindow", "SLRule", "SLOverride", "SLEngineParams", "SLSession", "SLBooking",
            "SLAccount", "SLEntry", "SLCreditHold", "SLBalance", "SLPost", "SLVerifyReport",
            "SLLedgerAnchor", "SLIcsOptions", "SLOutboxEvent", "SLOutboxOptions", "SLOutboxCounts",
-           "SLClass", "SLSeat"]
+           "SLClass", "SLSeat", "SLManySlots", "SLTeamAvail", "SLFreeAtResult"]
 
 # ------------------------------------------------------------------- loader
 def _pkg_config_libdir():
@@ -186,6 +187,14 @@ _FUNCTIONS = [
     ("sl_class_withdraw", _int, [_vp, sl_id, sl_id, sl_id, _cp, sl_time], "db"),
     ("sl_class_no_show", _int, [_vp, _P(SLSeat), sl_id, sl_id, sl_id, sl_time], "db"),
     ("sl_class_seats", _int, [_vp, _P(_P(SLSeat)), c_size_p, sl_id, sl_id], "db"),
+    # teams.h
+    ("sl_slots_many", _int, [_vp, _P(_P(SLManySlots)), _P(sl_id), _sz, sl_time, sl_time, _i64, sl_time], "db"),
+    ("sl_team_slots", _int, [_vp, _P(_P(SLTeamAvail)), _P(sl_id), _sz, sl_time, sl_time, _i64, _i32, sl_time],
+     "db"),
+    ("sl_free_at", _int, [_vp, _P(_P(SLFreeAtResult)), _P(sl_id), _sz, sl_time, _i64, sl_time], "db"),
+    ("sl_book_any", _int, [_vp, _P(SLSession), _P(sl_id), _sz, sl_id, sl_time, _i64, _i64, _cp, sl_time], "db"),
+    ("sl_book_all", _int, [_vp, _P(SLSession), c_size_p, _P(sl_id), _sz, sl_id, sl_time, _i64, _i64, _cp,
+                           sl_time], "db"),
     # ics.h
     ("sl_ics_options_init", _int, [_P(SLIcsOptions), _c.c_uint], "code"),
     ("sl_session_ics", _int, [_vp, _P(_vp), c_size_p, sl_id, sl_id, _P(SLIcsOptions)], "db"),

@@ -362,6 +362,48 @@ class SLSeat(ctypes.Structure):
         ("request_hash", ctypes.c_uint8 * 16),
         ("withdraw_key", ctypes.c_char * (SL_KEY_MAX + 1)),
         ("withdraw_hash", ctypes.c_uint8 * 16),
+SL_MAX_TEAM = 10000
+SL_MAX_TEAM_BOOK = 100
+SL_TEAM_ANY = 1
+SL_TEAM_ALL = 2
+
+
+class SLManySlots(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("flags", ctypes.c_uint32),
+        ("n_tenants", ctypes.c_uint64),
+        ("n_slots", ctypes.c_uint64),
+        ("tenants", ctypes.POINTER(sl_id)),
+        ("status", ctypes.POINTER(ctypes.c_int32)),
+        ("offsets", ctypes.POINTER(ctypes.c_uint64)),
+        ("slots", ctypes.c_void_p),
+    ]
+
+
+class SLTeamAvail(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("flags", ctypes.c_uint32),
+        ("mode", ctypes.c_int32),
+        ("reserved", ctypes.c_int32),
+        ("n_starts", ctypes.c_uint64),
+        ("n_who", ctypes.c_uint64),
+        ("starts", ctypes.c_void_p),
+        ("offsets", ctypes.c_void_p),
+        ("who", ctypes.c_void_p),
+    ]
+
+
+class SLFreeAtResult(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("reserved", ctypes.c_int32),
+        ("n_tenants", ctypes.c_uint64),
+        ("n_free", ctypes.c_uint64),
+        ("tenants", ctypes.POINTER(sl_id)),
+        ("status", ctypes.POINTER(ctypes.c_int32)),
+        ("free", ctypes.POINTER(sl_id)),
     ]
 
 
@@ -376,4 +418,5 @@ STRUCTS = {
     "sl_outbox_event": SLOutboxEvent, "sl_outbox_options": SLOutboxOptions,
     "sl_outbox_counts": SLOutboxCounts,
     "sl_class": SLClass, "sl_seat": SLSeat,
+    "sl_many_slots": SLManySlots, "sl_team_avail": SLTeamAvail, "sl_free_at_result": SLFreeAtResult,
 }

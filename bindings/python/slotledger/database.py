@@ -26,6 +26,7 @@ from .ics import IcsMixin
 from .classes import ClassesMixin
 from .ledger import LedgerMixin
 from .outbox import OutboxMixin
+from .teams import TeamsMixin
 from .scheduling import SchedulingMixin
 from ._convert import (_I32_MAX, _I32_MIN, _bytes_in, _int, _now_in, _path_in, _span_in, _take_list, _tenant_out,
                        _text_in)
@@ -89,7 +90,7 @@ def _redacted(path):
         return re.sub(r"([?&]password=)[^&]*", r"\1***", path)
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
-class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, ClassesMixin):
+class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, ClassesMixin, TeamsMixin):
     """A library handle: slotledger.open(path) or slotledger.open_memory().
 
     Use it as a context manager (``with sl.open("tutor.db") as db:``) or call
