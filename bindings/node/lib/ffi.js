@@ -280,6 +280,7 @@ T.sl_outbox_options = koffi.struct('sl_outbox_options', {
 T.sl_outbox_counts = koffi.struct('sl_outbox_counts', {
     version: 'unsigned int', reserved: 'int32_t', due: 'int64_t', waiting: 'int64_t', leased: 'int64_t',
     dead: 'int64_t', acked: 'int64_t', oldest_age: 'int64_t',
+});
 // classes.h
 T.sl_class = koffi.struct('sl_class', {
     version: 'unsigned int', capacity: 'int32_t', id: 'int64_t', tenant: 'int64_t',
@@ -302,6 +303,7 @@ T.sl_seat = koffi.struct('sl_seat', {
     request_hash: koffi.array('uint8_t', 16),
     withdraw_key: koffi.array('char', 129),
     withdraw_hash: koffi.array('uint8_t', 16),
+});
 // teams.h: results are one library allocation; the arrays inside are read
 // with koffi.view (lib/methods/teams.js).
 T.sl_many_slots = koffi.struct('sl_many_slots', {

@@ -325,6 +325,9 @@ class SLOutboxCounts(ctypes.Structure):
         ("dead", ctypes.c_int64),
         ("acked", ctypes.c_int64),
         ("oldest_age", ctypes.c_int64),
+    ]
+
+
 SL_CLASS_VERSION = 1
 SL_SEAT_VERSION = 1
 SL_CLASS_CAPACITY_MAX = 1000
@@ -362,6 +365,9 @@ class SLSeat(ctypes.Structure):
         ("request_hash", ctypes.c_uint8 * 16),
         ("withdraw_key", ctypes.c_char * (SL_KEY_MAX + 1)),
         ("withdraw_hash", ctypes.c_uint8 * 16),
+    ]
+
+
 SL_MAX_TEAM = 10000
 SL_MAX_TEAM_BOOK = 100
 SL_TEAM_ANY = 1
