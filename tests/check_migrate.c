@@ -252,18 +252,11 @@ static void keeps_working(sl_db *d, int64_t max_entry, int64_t max_hold)
     verify_all(d);
 }
 
-START_TEST(test_v5_file_upgrades_in_place)
+/* Opens the old file with this library, which upgrades it; then the
+ * schema is the new one, every row is as it was and the ledger verifies. */
+static void upgrade_keeps_rows(const char *old)
 {
-    char src[512], old[512];
-    snprintf(src, sizeof(src), "%s", sl_test_path("populated.db"));
-    snprintf(old, sizeof(old), "%s", sl_test_path("v5.db"));
-    populate(src);
-    make_old_file(old, src, 5);
-    ck_assert_int_eq(query_int(old, "SELECT max(version) FROM sl_schema"), 5);
     char *before = dump(old);
-    int64_t max_entry = query_int(old, "SELECT max(id) FROM entries");
-    int64_t max_hold = query_int(old, "SELECT max(id) FROM holds");
-
     sl_db *d = sl_test_open_file(old, key, sizeof(key));
     verify_all(d);
     sl_close(d);
@@ -272,8 +265,21 @@ START_TEST(test_v5_file_upgrades_in_place)
     ck_assert_msg(strcmp(before, after) == 0, "rows changed by the upgrade:\nbefore:%s\nafter:%s", before, after);
     free(before);
     free(after);
+}
 
-    d = sl_test_open_file(old, key, sizeof(key));
+START_TEST(test_v5_file_upgrades_in_place)
+{
+    char src[512], old[512];
+    snprintf(src, sizeof(src), "%s", sl_test_path("populated.db"));
+    snprintf(old, sizeof(old), "%s", sl_test_path("v5.db"));
+    populate(src);
+    make_old_file(old, src, 5);
+    ck_assert_int_eq(query_int(old, "SELECT max(version) FROM sl_schema"), 5);
+    int64_t max_entry = query_int(old, "SELECT max(id) FROM entries");
+    int64_t max_hold = query_int(old, "SELECT max(id) FROM holds");
+    upgrade_keeps_rows(old);
+
+    sl_db *d = sl_test_open_file(old, key, sizeof(key));
     keeps_working(d, max_entry, max_hold);
     sl_close(d);
     /* The migration is not run twice: a second open finds version 6. */
@@ -310,19 +316,11 @@ START_TEST(test_v6_file_keeps_session_ids_unique)
     ck_assert_int_eq(sqlite3_close(h), SQLITE_OK);
     int64_t seq = query_int(old, "SELECT seq FROM sqlite_sequence WHERE name = 'sessions'");
     ck_assert_int_gt(seq, query_int(old, "SELECT max(id) FROM sessions"));
-    char *before = dump(old);
     int64_t max_entry = query_int(old, "SELECT max(id) FROM entries");
     int64_t max_hold = query_int(old, "SELECT max(id) FROM holds");
+    upgrade_keeps_rows(old);
 
     sl_db *d = sl_test_open_file(old, key, sizeof(key));
-    sl_close(d);
-    check_new_schema(old);
-    char *after = dump(old);
-    ck_assert_msg(strcmp(before, after) == 0, "rows changed by the upgrade:\nbefore:%s\nafter:%s", before, after);
-    free(before);
-    free(after);
-
-    d = sl_test_open_file(old, key, sizeof(key));
     sl_session s;
     ck_assert_ok_db(d, sl_schedule_manual(d, &s, 1, 10, SLOT(40), HOUR, 0, NULL, NOW0));
     ck_assert_int_eq(s.id, seq + 1);

@@ -340,6 +340,11 @@ int sl__schema_latest(void)
     return migrations[N_MIGRATIONS - 1].version;
 }
 
+int sl__schema_count(void)
+{
+    return (int)N_MIGRATIONS;
+}
+
 const char *sl__schema_sql(int version, const char **description)
 {
     for (size_t i = 0; i < N_MIGRATIONS; i++)

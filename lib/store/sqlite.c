@@ -106,15 +106,12 @@ static const query queries[Q_COUNT] = {
      * ?6 status, ?7 kind, ?8 credits, ?9 hold_id, ?10 series_id,
      * ?11 created_at, ?12 updated_at, ?13 deleted_at, ?14 idem_key,
      * ?15 request_hash */
-    /* The id: one past the largest id in the table and past the floor
-     * that purges record (schema migration 9), so that no id is ever
-     * reused without AUTOINCREMENT's write to sqlite_sequence. */
+    /* The id: SL__SQ_NEXT_SESSION_ID (sqlite_internal.h), never reused
+     * without AUTOINCREMENT's write to sqlite_sequence. */
     [Q_SESSION_INSERT] = {"session_insert", SL__QUERY_HOT,
         "INSERT INTO sessions (id, tenant, student, start_at, end_at, status, kind, credits,"
         " hold_id, series_id, created_at, updated_at, deleted_at, idem_key, request_hash)"
-        " VALUES (max(coalesce((SELECT max(id) FROM sessions), 0),"
-        " coalesce((SELECT floor FROM id_floors WHERE name = 'sessions'), 0)) + 1,"
-        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+        " VALUES (" SL__SQ_NEXT_SESSION_ID ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
     [Q_SESSION_UPDATE] = {"session_update", SL__QUERY_HOT,
         "UPDATE sessions SET student = ?3, start_at = ?4, end_at = ?5, status = ?6, kind = ?7,"
         " credits = ?8, hold_id = ?9, series_id = ?10, created_at = ?11, updated_at = ?12,"
