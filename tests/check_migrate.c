@@ -252,6 +252,20 @@ static void keeps_working(sl_db *d, int64_t max_entry, int64_t max_hold)
     verify_all(d);
 }
 
+/* Writes into `old` the path of a file of schema version `upto` holding
+ * the rows populate() makes through this library. */
+static void populated_old_file(char *old, size_t cap, int upto)
+{
+    char src[512], name[32];
+    snprintf(name, sizeof(name), "populated%d.db", upto);
+    snprintf(src, sizeof(src), "%s", sl_test_path(name));
+    snprintf(name, sizeof(name), "v%d.db", upto);
+    snprintf(old, cap, "%s", sl_test_path(name));
+    populate(src);
+    make_old_file(old, src, upto);
+    ck_assert_int_eq(query_int(old, "SELECT max(version) FROM sl_schema"), upto);
+}
+
 /* Opens the old file with this library, which upgrades it; then the
  * schema is the new one, every row is as it was and the ledger verifies. */
 static void upgrade_keeps_rows(const char *old)
@@ -269,12 +283,8 @@ static void upgrade_keeps_rows(const char *old)
 
 START_TEST(test_v5_file_upgrades_in_place)
 {
-    char src[512], old[512];
-    snprintf(src, sizeof(src), "%s", sl_test_path("populated.db"));
-    snprintf(old, sizeof(old), "%s", sl_test_path("v5.db"));
-    populate(src);
-    make_old_file(old, src, 5);
-    ck_assert_int_eq(query_int(old, "SELECT max(version) FROM sl_schema"), 5);
+    char old[512];
+    populated_old_file(old, sizeof(old), 5);
     int64_t max_entry = query_int(old, "SELECT max(id) FROM entries");
     int64_t max_hold = query_int(old, "SELECT max(id) FROM holds");
     upgrade_keeps_rows(old);
@@ -305,11 +315,8 @@ static void purge_session(sl_db *d, sl_id tenant, sl_id id, sl_time when)
  * twice, neither the one purged before the upgrade nor one purged after. */
 START_TEST(test_v6_file_keeps_session_ids_unique)
 {
-    char src[512], old[512];
-    snprintf(src, sizeof(src), "%s", sl_test_path("populated6.db"));
-    snprintf(old, sizeof(old), "%s", sl_test_path("v6.db"));
-    populate(src);
-    make_old_file(old, src, 6);
+    char old[512];
+    populated_old_file(old, sizeof(old), 6);
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open(old, &h), SQLITE_OK);
     exec_ok(h, "DELETE FROM sessions WHERE id = (SELECT max(id) FROM sessions)"); /* a purge by the old library */
