@@ -37,17 +37,29 @@ int main(int argc, char **argv)
     for (int d = 1; rc == SL_OK && d <= 7; d++)
         rc = sl_rule_add(db, NULL, 1, d, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, now);
     char k[32];
-    for (int i = 0; rc == SL_OK && mode == 0 && i < 2000; i++) {
+    int grouped = mode >= 3; /* a group commit after every 10 calls */
+    int posts = mode == 0 || mode == 3, books = mode == 1 || mode == 4;
+    for (int i = 0; rc == SL_OK && posts && i < 2000; i++) {
         snprintf(k, sizeof(k), "p%d", i);
-        rc = sl_ledger_post(db, NULL, 1, 1 + i % 50, SL_ENTRY_PURCHASE, 5, k, NULL, now);
+        if (grouped && i % 10 == 0)
+            rc = sl_group_begin(db);
+        if (rc == SL_OK)
+            rc = sl_ledger_post(db, NULL, 1, 1 + i % 50, SL_ENTRY_PURCHASE, 5, k, NULL, now);
+        if (rc == SL_OK && grouped && i % 10 == 9)
+            rc = sl_group_commit(db);
     }
-    for (int s = 1; rc == SL_OK && mode == 1 && s <= 50; s++) {
+    for (int s = 1; rc == SL_OK && books && s <= 50; s++) {
         snprintf(k, sizeof(k), "b%d", s);
         rc = sl_ledger_post(db, NULL, 1, s, SL_ENTRY_PURCHASE, 1000, k, NULL, now);
     }
-    for (int i = 0; rc == SL_OK && mode == 1 && i < 500; i++) {
+    for (int i = 0; rc == SL_OK && books && i < 500; i++) {
         snprintf(k, sizeof(k), "k%d", i);
-        rc = sl_book(db, NULL, 1, 1 + i % 50, now + 86400 + (sl_time)i * 3600, 3600, 1, k, now);
+        if (grouped && i % 10 == 0)
+            rc = sl_group_begin(db);
+        if (rc == SL_OK)
+            rc = sl_book(db, NULL, 1, 1 + i % 50, now + 86400 + (sl_time)i * 3600, 3600, 1, k, now);
+        if (rc == SL_OK && grouped && i % 10 == 9)
+            rc = sl_group_commit(db);
     }
     if (rc != SL_OK)
         fprintf(stderr, "%s: %s\n", sl_strerror(rc), sl_errmsg(db));

@@ -205,6 +205,16 @@ static void check_new_schema(const char *path)
     ck_assert_int_eq(query_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
                                      " AND tbl_name = 'entries'"),
                      2);
+    /* Migration 9: sessions without AUTOINCREMENT, a covering rules_live. */
+    ck_assert_int_eq(query_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'sessions'"
+                                     " AND sql NOT LIKE '%AUTOINCREMENT%'"),
+                     1);
+    ck_assert_int_eq(query_int(path, "SELECT count(*) FROM sqlite_sequence WHERE name = 'sessions'"), 0);
+    ck_assert_int_eq(query_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'rules_live'"
+                                     " AND sql LIKE '%valid_until%'"),
+                     1);
+    ck_assert_int_eq(query_int(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"),
+                     0);
 }
 
 static void verify_all(sl_db *d)
@@ -242,18 +252,25 @@ static void keeps_working(sl_db *d, int64_t max_entry, int64_t max_hold)
     verify_all(d);
 }
 
-START_TEST(test_v5_file_upgrades_in_place)
+/* Writes into `old` the path of a file of schema version `upto` holding
+ * the rows populate() makes through this library. */
+static void populated_old_file(char *old, size_t cap, int upto)
 {
-    char src[512], old[512];
-    snprintf(src, sizeof(src), "%s", sl_test_path("populated.db"));
-    snprintf(old, sizeof(old), "%s", sl_test_path("v5.db"));
+    char src[512], name[32];
+    snprintf(name, sizeof(name), "populated%d.db", upto);
+    snprintf(src, sizeof(src), "%s", sl_test_path(name));
+    snprintf(name, sizeof(name), "v%d.db", upto);
+    snprintf(old, cap, "%s", sl_test_path(name));
     populate(src);
-    make_old_file(old, src, 5);
-    ck_assert_int_eq(query_int(old, "SELECT max(version) FROM sl_schema"), 5);
-    char *before = dump(old);
-    int64_t max_entry = query_int(old, "SELECT max(id) FROM entries");
-    int64_t max_hold = query_int(old, "SELECT max(id) FROM holds");
+    make_old_file(old, src, upto);
+    ck_assert_int_eq(query_int(old, "SELECT max(version) FROM sl_schema"), upto);
+}
 
+/* Opens the old file with this library, which upgrades it; then the
+ * schema is the new one, every row is as it was and the ledger verifies. */
+static void upgrade_keeps_rows(const char *old)
+{
+    char *before = dump(old);
     sl_db *d = sl_test_open_file(old, key, sizeof(key));
     verify_all(d);
     sl_close(d);
@@ -262,13 +279,64 @@ START_TEST(test_v5_file_upgrades_in_place)
     ck_assert_msg(strcmp(before, after) == 0, "rows changed by the upgrade:\nbefore:%s\nafter:%s", before, after);
     free(before);
     free(after);
+}
 
-    d = sl_test_open_file(old, key, sizeof(key));
+START_TEST(test_v5_file_upgrades_in_place)
+{
+    char old[512];
+    populated_old_file(old, sizeof(old), 5);
+    int64_t max_entry = query_int(old, "SELECT max(id) FROM entries");
+    int64_t max_hold = query_int(old, "SELECT max(id) FROM holds");
+    upgrade_keeps_rows(old);
+
+    sl_db *d = sl_test_open_file(old, key, sizeof(key));
     keeps_working(d, max_entry, max_hold);
     sl_close(d);
     /* The migration is not run twice: a second open finds version 6. */
     d = sl_test_open_file(old, key, sizeof(key));
     verify_all(d);
+    sl_close(d);
+    check_new_schema(old);
+}
+END_TEST
+
+/* Soft-deletes and purges the session `id` of `tenant`. */
+static void purge_session(sl_db *d, sl_id tenant, sl_id id, sl_time when)
+{
+    size_t n = 0;
+    ck_assert_ok_db(d, sl_soft_delete(d, tenant, SL_ENTITY_SESSION, id, when));
+    ck_assert_ok_db(d, sl_purge(d, &n, SL_ENTITY_SESSION, when + 1));
+    ck_assert_uint_ge(n, 1);
+}
+
+/* A file of migration 6 whose newest session was purged (AUTOINCREMENT's
+ * sequence is then past the largest id) upgrades to sessions without
+ * AUTOINCREMENT: every row kept, and no session id is ever handed out
+ * twice, neither the one purged before the upgrade nor one purged after. */
+START_TEST(test_v6_file_keeps_session_ids_unique)
+{
+    char old[512];
+    populated_old_file(old, sizeof(old), 6);
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(old, &h), SQLITE_OK);
+    exec_ok(h, "DELETE FROM sessions WHERE id = (SELECT max(id) FROM sessions)"); /* a purge by the old library */
+    ck_assert_int_eq(sqlite3_close(h), SQLITE_OK);
+    int64_t seq = query_int(old, "SELECT seq FROM sqlite_sequence WHERE name = 'sessions'");
+    ck_assert_int_gt(seq, query_int(old, "SELECT max(id) FROM sessions"));
+    int64_t max_entry = query_int(old, "SELECT max(id) FROM entries");
+    int64_t max_hold = query_int(old, "SELECT max(id) FROM holds");
+    upgrade_keeps_rows(old);
+
+    sl_db *d = sl_test_open_file(old, key, sizeof(key));
+    sl_session s;
+    ck_assert_ok_db(d, sl_schedule_manual(d, &s, 1, 10, SLOT(40), HOUR, 0, NULL, NOW0));
+    ck_assert_int_eq(s.id, seq + 1);
+    /* The newest session purged after the upgrade: its id stays taken. */
+    purge_session(d, 1, s.id, NOW0 + 20);
+    sl_session next;
+    ck_assert_ok_db(d, sl_schedule_manual(d, &next, 1, 10, SLOT(40), HOUR, 0, NULL, NOW0));
+    ck_assert_int_eq(next.id, s.id + 1);
+    keeps_working(d, max_entry, max_hold);
     sl_close(d);
     check_new_schema(old);
 }
@@ -292,7 +360,7 @@ START_TEST(test_rebuilt_entries_refuse_update_and_delete)
 END_TEST
 
 static SL_TEST_TCASE(tcase_migrate, "migrate", NULL, NULL, 120, test_v5_file_upgrades_in_place,
-                     test_rebuilt_entries_refuse_update_and_delete)
+                     test_v6_file_keeps_session_ids_unique, test_rebuilt_entries_refuse_update_and_delete)
 
 Suite *suite_migrate(void);
 Suite *suite_migrate(void)

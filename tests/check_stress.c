@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "support.h"
+#include "store/schema.h"
 
 #define WORKERS 8
 #define N_TENANTS 3

@@ -422,6 +422,43 @@ static const migration migrations[] = {
      "  BEGIN SELECT RAISE(ABORT, 'the class has no free seat') WHERE"
      "  (SELECT count(*) FROM seats WHERE tenant = NEW.tenant AND class_id = NEW.class_id AND status IN (1, 4, 5))"
      "  >= (SELECT capacity FROM classes WHERE tenant = NEW.tenant AND id = NEW.class_id); END;"},
+    /*
+     * The write path, continued (issue 12). Versions 7 and 8 belong to
+     * other changes (the outbox, classes); migrations run in array order.
+     *  - sessions lose AUTOINCREMENT: a booking no longer reads and writes
+     *    the sessions row of sqlite_sequence (one B-tree and one WAL page
+     *    fewer per commit). Sessions can be purged, so "an id is never
+     *    reused" is kept by id_floors instead: a purge first records the
+     *    largest session id there, and a new session takes
+     *    max(largest id, floor) + 1 (Q_SESSION_INSERT, sqlite.c), which
+     *    only reads id_floors. The floor starts at the sequence value
+     *    AUTOINCREMENT had reached, so ids purged before the upgrade stay
+     *    unused too. The keyword is dropped from the stored CREATE TABLE
+     *    text (the procedure of https://sqlite.org/lang_altertable.html,
+     *    "otheralter", for changes that leave the stored rows as they
+     *    are: AUTOINCREMENT only decides where the next rowid comes from),
+     *    so the upgrade is O(1) whatever the size of the table and keeps
+     *    every column and constraint that a migration added before this
+     *    one. writable_schema = RESET reloads the schema of this
+     *    connection; the DDL after it changes the schema cookie, so every
+     *    other connection reloads it too.
+     *  - rules_live covers the rules scan (every sl_slots and every
+     *    booking reads all the tenant's live rules): the rows come from
+     *    the index in id order, no table lookup per rule. deleted_at is in
+     *    the index because SQLite does not treat a partial index's WHERE
+     *    terms as covered (see migration 4).
+     */
+    {9, "sessions without AUTOINCREMENT, covering rules index",
+     "CREATE TABLE id_floors (name TEXT PRIMARY KEY, floor INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
+     "INSERT INTO id_floors SELECT name, seq FROM sqlite_sequence WHERE name = 'sessions';"
+     "DELETE FROM sqlite_sequence WHERE name = 'sessions';"
+     "PRAGMA writable_schema = ON;"
+     "UPDATE sqlite_schema SET sql = replace(sql, 'PRIMARY KEY AUTOINCREMENT', 'PRIMARY KEY')"
+     "  WHERE type = 'table' AND name = 'sessions';"
+     "PRAGMA writable_schema = RESET;"
+     "DROP INDEX rules_live;"
+     "CREATE INDEX rules_live ON rules (tenant, id, weekday, start_min, end_min, valid_from, valid_until,"
+     "  created_at, updated_at, deleted_at) WHERE deleted_at IS NULL;"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -429,6 +466,11 @@ static const migration migrations[] = {
 int sl__schema_latest(void)
 {
     return migrations[N_MIGRATIONS - 1].version;
+}
+
+int sl__schema_count(void)
+{
+    return (int)N_MIGRATIONS;
 }
 
 const char *sl__schema_sql(int version, const char **description)

@@ -15,6 +15,11 @@
 /* The schema version this library writes. */
 int sl__schema_latest(void);
 
+/* How many migrations there are (and so rows a current file's sl_schema
+ * holds): fewer than sl__schema_latest() while versions are numbered with
+ * gaps, as when changes that own different numbers are merged apart. */
+int sl__schema_count(void);
+
 /*
  * The SQL text of migration `version` (1 .. sl__schema_latest()) and, in
  * *description (may be NULL), its description; NULL for any other version.

@@ -106,10 +106,12 @@ static const query queries[Q_COUNT] = {
      * ?6 status, ?7 kind, ?8 credits, ?9 hold_id, ?10 series_id,
      * ?11 created_at, ?12 updated_at, ?13 deleted_at, ?14 idem_key,
      * ?15 request_hash */
+    /* The id: SL__SQ_NEXT_SESSION_ID (sqlite_internal.h), never reused
+     * without AUTOINCREMENT's write to sqlite_sequence. */
     [Q_SESSION_INSERT] = {"session_insert", SL__QUERY_HOT,
-        "INSERT INTO sessions (tenant, student, start_at, end_at, status, kind, credits,"
+        "INSERT INTO sessions (id, tenant, student, start_at, end_at, status, kind, credits,"
         " hold_id, series_id, created_at, updated_at, deleted_at, idem_key, request_hash)"
-        " VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+        " VALUES (" SL__SQ_NEXT_SESSION_ID ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
     [Q_SESSION_UPDATE] = {"session_update", SL__QUERY_HOT,
         "UPDATE sessions SET student = ?3, start_at = ?4, end_at = ?5, status = ?6, kind = ?7,"
         " credits = ?8, hold_id = ?9, series_id = ?10, created_at = ?11, updated_at = ?12,"
@@ -165,6 +167,10 @@ static const query queries[Q_COUNT] = {
         "DELETE FROM overrides WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"},
     [Q_SESSION_PURGE] = {"session_purge", SL__QUERY_ADMIN,
         "DELETE FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"},
+    /* Run before a purge of sessions: the ids it frees stay used. */
+    [Q_SESSION_FLOOR] = {"session_floor", SL__QUERY_HOT,
+        "INSERT INTO id_floors (name, floor) SELECT 'sessions', coalesce(max(id), 0) FROM sessions WHERE 1"
+        " ON CONFLICT (name) DO UPDATE SET floor = max(floor, excluded.floor)"},
 
     /* accounts: ?1 tenant, ?2 student, ?3 floor, ?4 posted, ?5 held,
      * ?6 created_at, ?7 updated_at, ?8 deleted_at. A put stores every
@@ -175,6 +181,11 @@ static const query queries[Q_COUNT] = {
         "INSERT INTO accounts (" ACCOUNT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         " ON CONFLICT (tenant, student) DO UPDATE SET floor = ?3, posted = ?4, held = ?5,"
         " created_at = ?6, updated_at = ?7, deleted_at = ?8"},
+    /* The common put, of an account that exists: a plain UPDATE, without
+     * the failed insert an upsert tries first. */
+    [Q_ACCOUNT_UPDATE] = {"account_update", SL__QUERY_HOT,
+        "UPDATE accounts SET floor = ?3, posted = ?4, held = ?5, created_at = ?6, updated_at = ?7,"
+        " deleted_at = ?8 WHERE tenant = ?1 AND student = ?2"},
     [Q_ACCOUNT_SOFT_DELETE] = {"account_soft_delete", SL__QUERY_HOT,
         "UPDATE accounts SET deleted_at = ?3 WHERE student = ?1 AND tenant = ?2"},
     /* Verification walks every account of a tenant, deleted ones too: a

@@ -20,6 +20,14 @@
 #include "slotledger/sys/store.h"
 #include "rowcall.h"
 
+/* The id of a new session (schema migration 9: sessions have no
+ * AUTOINCREMENT): one past the largest id in the table and past the floor
+ * that purges record in id_floors, so that no id is ever reused. Every
+ * INSERT INTO sessions takes its id from this expression. */
+#define SL__SQ_NEXT_SESSION_ID                                                  \
+    "max(coalesce((SELECT max(id) FROM sessions), 0),"                         \
+    " coalesce((SELECT floor FROM id_floors WHERE name = 'sessions'), 0)) + 1"
+
 /* Room for a message handed to sl_store_error. */
 #define SL__SQ_MSG_SIZE 512
 
@@ -62,8 +70,10 @@ enum {
     Q_RULE_PURGE,
     Q_OVERRIDE_PURGE,
     Q_SESSION_PURGE,
+    Q_SESSION_FLOOR,
     Q_ACCOUNT_GET,
     Q_ACCOUNT_PUT,
+    Q_ACCOUNT_UPDATE,
     Q_ACCOUNT_SOFT_DELETE,
     Q_ACCOUNTS_TENANT,
     Q_ENTRY_INSERT,

@@ -18,8 +18,14 @@ static int sq_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id stu
     return sl__sq_get(st, Q_ACCOUNT_GET, tenant, student, &sl__ent_account, out, "reading an account");
 }
 
+/* Nearly every put is of an account that exists (each post, hold and
+ * capture): UPDATE it, and insert only when no row changed. */
 static int sq_account_put(sl_store *st, const sl_account *a)
 {
+    sl__sq_bind(Q(st)->q[Q_ACCOUNT_UPDATE], &sl__ent_account, a, 0);
+    int rc = sl__sq_write_q(st, Q_ACCOUNT_UPDATE, "writing an account");
+    if (rc != SL_OK || sqlite3_changes(Q(st)->h) > 0)
+        return rc;
     sl__sq_bind(Q(st)->q[Q_ACCOUNT_PUT], &sl__ent_account, a, 0);
     return sl__sq_write_q(st, Q_ACCOUNT_PUT, "writing an account");
 }

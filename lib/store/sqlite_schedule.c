@@ -161,6 +161,10 @@ static int sq_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged
     if (rc != SL_OK)
         return rc;
     int purge = purge_queries[i];
+    /* Sessions have no AUTOINCREMENT (schema migration 9): record their
+     * largest id before it may go, so that a new session never takes it. */
+    if (purge == Q_SESSION_PURGE && (rc = sl__sq_write_q(st, Q_SESSION_FLOOR, "recording the id floor")) != SL_OK)
+        return rc;
     sqlite3_bind_int64(Q(st)->q[purge], 1, before);
     if ((rc = sl__sq_write_q(st, purge, "purging deleted rows")) != SL_OK)
         return rc;

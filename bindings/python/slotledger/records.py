@@ -187,6 +187,9 @@ class OutboxStats(NamedTuple):
     dead: int
     acked: int
     oldest_age: timedelta
+
+
+@dataclass(frozen=True)
 class ClassInfo:
     """A group class's own row (its session: Database.session)."""
     id: int                      # the class session's id
