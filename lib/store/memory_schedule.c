@@ -86,26 +86,14 @@ static int mem_rule_put(sl_store *st, sl_rule *r)
 
 static int mem_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 {
-    mem_store *m = M(st);
-    sl_rule key;
-    if (!out)
-        return invalid(st, "memory store: rule_get: out is NULL");
-    key.tenant = tenant;
-    key.id = id;
-    return sl__mt_get(&m->rules, &key, out) ? SL_OK : SL_ENOTFOUND;
+    return sl__mem_get(st, &M(st)->rules, out, tenant, id, "rule_get");
 }
 
 static int mem_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                           int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    sl_rule from, to;
-    if (!cb)
-        return invalid(st, "memory store: rules_scan: callback is NULL");
-    from.tenant = to.tenant = tenant;
-    from.id = INT64_MIN;
-    to.id = INT64_MAX;
-    return sl__mem_walk(&M(st)->rules, &from, &to, offsetof(sl_rule, deleted_at), flags, sl__call_rule, SL__CB(cb),
-                        ctx);
+    return sl__mem_scan(st, &M(st)->rules, tenant, INT64_MIN, INT64_MAX, offsetof(sl_rule, deleted_at), flags,
+                        sl__call_rule, SL__CB(cb), ctx, "rules_scan");
 }
 
 /* ---- overrides ----------------------------------------------------------------- */
@@ -163,13 +151,7 @@ static int mem_override_put(sl_store *st, sl_override *o)
 
 static int mem_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
 {
-    mem_store *m = M(st);
-    sl_override key;
-    if (!out)
-        return invalid(st, "memory store: override_get: out is NULL");
-    key.tenant = tenant;
-    key.date = date;
-    return sl__mt_get(&m->overrides, &key, out) ? SL_OK : SL_ENOTFOUND;
+    return sl__mem_get(st, &M(st)->overrides, out, tenant, date, "override_get");
 }
 
 /* The index in m->overrides of override id of tenant, or SIZE_MAX. */
@@ -204,14 +186,8 @@ static int mem_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_i
 static int mem_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                               int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    sl_override lo, hi;
-    if (!cb)
-        return invalid(st, "memory store: overrides_scan: callback is NULL");
-    lo.tenant = hi.tenant = tenant;
-    lo.date = from;
-    hi.date = to;
-    return sl__mem_walk(&M(st)->overrides, &lo, &hi, offsetof(sl_override, deleted_at), flags, sl__call_override,
-                        SL__CB(cb), ctx);
+    return sl__mem_scan(st, &M(st)->overrides, tenant, from, to, offsetof(sl_override, deleted_at), flags,
+                        sl__call_override, SL__CB(cb), ctx, "overrides_scan");
 }
 
 /* ---- sessions -------------------------------------------------------------------- */
