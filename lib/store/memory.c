@@ -277,6 +277,15 @@ int sl__mem_get(sl_store *st, const sl__mt *t, void *out, int64_t a, int64_t b, 
     return sl__mt_get(t, &key, out) ? SL_OK : SL_ENOTFOUND;
 }
 
+size_t sl__mem_index(const sl__mt *t, int64_t a, int64_t b)
+{
+    sl__mem_row key;
+    int found;
+    key_pair(t, &key, a, b);
+    size_t i = sl__mt_find(t, &key, &found);
+    return found ? i : SIZE_MAX;
+}
+
 int sl__mem_scan(sl_store *st, const sl__mt *t, sl_id tenant, int64_t lo, int64_t hi, size_t deleted_off,
                  uint32_t flags, sl__rowcall call, void (*cb)(void), void *ctx, const char *method)
 {

@@ -120,12 +120,15 @@ typedef union sl__mem_row {
     sl_override o;
     sl_account a;
     sl_credit_hold h;
+    sl_session s;
 } sl__mem_row;
 
 /* The one get of the tables sorted by (tenant, second field): copies the
  * row whose first two key fields are (a, b) into out. SL_OK, SL_ENOTFOUND,
  * or SL_EINVAL (naming method) when out is NULL. */
 int sl__mem_get(sl_store *st, const sl__mt *t, void *out, int64_t a, int64_t b, const char *method);
+/* The index in t of that row, or SIZE_MAX. */
+size_t sl__mem_index(const sl__mt *t, int64_t a, int64_t b);
 /* The one scan of those tables: sl__mem_walk over the rows of tenant whose
  * second key field is in [lo, hi]; SL_EINVAL (naming method) when cb is
  * NULL. */

@@ -372,58 +372,36 @@ static int bad_entity(sl_store *st, int32_t entity)
 static int mem_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
     mem_store *m = M(st);
-    int rc, found;
+    sl__mt *t;
+    size_t i, off;
+    sl__mem_row row;
+    int rc;
     if ((rc = sl__mem_need_write(st, "a soft delete")) != SL_OK)
         return rc;
-    size_t mark = sl__mt_journal_mark(&m->journal);
     switch (entity) {
-    case SL_ENTITY_RULE: {
-        sl_rule key;
-        key.tenant = tenant;
-        key.id = id;
-        size_t i = sl__mt_find(&m->rules, &key, &found);
-        if (!found)
-            return SL_ENOTFOUND;
-        sl_rule row = *(const sl_rule *)sl__mt_at(&m->rules, i);
-        row.deleted_at = deleted_at;
-        rc = sl__mt_put(&m->rules, &m->journal, &row);
+    case SL_ENTITY_RULE:
+        t = &m->rules, off = offsetof(sl_rule, deleted_at), i = sl__mem_index(t, tenant, id);
         break;
-    }
-    case SL_ENTITY_OVERRIDE: {
-        size_t i = override_index(m, tenant, id);
-        if (i == SIZE_MAX)
-            return SL_ENOTFOUND;
-        sl_override row;
-        memcpy(&row, sl__mt_at(&m->overrides, i), sizeof(row));
-        row.deleted_at = deleted_at;
-        rc = sl__mt_put(&m->overrides, &m->journal, &row);
+    case SL_ENTITY_OVERRIDE:
+        t = &m->overrides, off = offsetof(sl_override, deleted_at), i = override_index(m, tenant, id);
         break;
-    }
-    case SL_ENTITY_SESSION: {
-        size_t i = session_index(m, tenant, id);
-        if (i == SIZE_MAX)
-            return SL_ENOTFOUND;
-        sl_session row = *session_at(m, i);
-        row.deleted_at = deleted_at;
-        rc = sl__mt_put(&m->sessions, &m->journal, &row);
+    case SL_ENTITY_SESSION:
+        t = &m->sessions, off = offsetof(sl_session, deleted_at), i = session_index(m, tenant, id);
         break;
-    }
-    case SL_ENTITY_ACCOUNT: { /* the id is the student */
-        sl_account key;
-        key.tenant = tenant;
-        key.student = id;
-        size_t i = sl__mt_find(&m->accounts, &key, &found);
-        if (!found)
-            return SL_ENOTFOUND;
-        sl_account row = *(const sl_account *)sl__mt_at(&m->accounts, i);
-        row.deleted_at = deleted_at;
-        rc = sl__mt_put(&m->accounts, &m->journal, &row);
+    case SL_ENTITY_ACCOUNT: /* the id is the student */
+        t = &m->accounts, off = offsetof(sl_account, deleted_at), i = sl__mem_index(t, tenant, id);
         break;
-    }
     default:
         return bad_entity(st, entity);
     }
-    return rc == 0 ? SL_OK : sl__mem_oom(st, mark, "in a soft delete");
+    if (i == SIZE_MAX)
+        return SL_ENOTFOUND;
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    memcpy(&row, sl__mt_at(t, i), t->size);
+    memcpy((unsigned char *)&row + off, &deleted_at, sizeof(deleted_at));
+    if (sl__mt_put(t, &m->journal, &row) != 0)
+        return sl__mem_oom(st, mark, "in a soft delete");
+    return SL_OK;
 }
 
 static int purgeable(sl_time deleted_at, sl_time before)
