@@ -409,56 +409,57 @@ static int purgeable(sl_time deleted_at, sl_time before)
     return deleted_at > 0 && deleted_at < before;
 }
 
+/* Removes the rows of t soft-deleted before `before`, and with ids their
+ * rows in that id index too; counts them in *n. Walks backwards so that
+ * removing row i leaves rows < i in place. 0, or -1 when out of memory. */
+static int purge_table(mem_store *m, sl__mt *t, size_t deleted_off, size_t id_off, sl__mt *ids, sl_time before,
+                       size_t *n)
+{
+    for (size_t i = t->n; i-- > 0;) {
+        const unsigned char *row = sl__mt_at(t, i);
+        sl_time deleted_at;
+        sl_id id;
+        memcpy(&deleted_at, row + deleted_off, sizeof(deleted_at));
+        if (!purgeable(deleted_at, before))
+            continue;
+        memcpy(&id, row + id_off, sizeof(id));
+        size_t k = ids ? sl__mem_index(ids, id, 0) : SIZE_MAX;
+        if (sl__mt_remove(t, &m->journal, i) != 0 || (k != SIZE_MAX && sl__mt_remove(ids, &m->journal, k) != 0))
+            return -1;
+        (*n)++;
+    }
+    return 0;
+}
+
 static int mem_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
     mem_store *m = M(st);
-    int rc, found;
+    int rc;
     size_t n = 0;
     if ((rc = sl__mem_need_write(st, "a purge")) != SL_OK)
         return rc;
     if (!purged)
         return invalid(st, "memory store: purge: purged is NULL");
     size_t mark = sl__mt_journal_mark(&m->journal);
-    /* Walk backwards so that removing row i leaves rows < i in place. */
+    const char *what = entity == SL_ENTITY_RULE ? "purging rules"
+                       : entity == SL_ENTITY_OVERRIDE ? "purging overrides" : "purging sessions";
     switch (entity) {
     case SL_ENTITY_RULE:
-        for (size_t i = m->rules.n; i-- > 0;) {
-            if (!purgeable(((const sl_rule *)sl__mt_at(&m->rules, i))->deleted_at, before))
-                continue;
-            if (sl__mt_remove(&m->rules, &m->journal, i) != 0)
-                return sl__mem_oom(st, mark, "purging rules");
-            n++;
-        }
+        rc = purge_table(m, &m->rules, offsetof(sl_rule, deleted_at), offsetof(sl_rule, id), NULL, before, &n);
         break;
     case SL_ENTITY_OVERRIDE:
-        for (size_t i = m->overrides.n; i-- > 0;) {
-            const sl_override *o = sl__mt_at(&m->overrides, i);
-            if (!purgeable(o->deleted_at, before))
-                continue;
-            override_id_row idkey = {o->id, 0, 0};
-            size_t k = sl__mt_find(&m->override_ids, &idkey, &found);
-            if (sl__mt_remove(&m->overrides, &m->journal, i) != 0 ||
-                (found && sl__mt_remove(&m->override_ids, &m->journal, k) != 0))
-                return sl__mem_oom(st, mark, "purging overrides");
-            n++;
-        }
+        rc = purge_table(m, &m->overrides, offsetof(sl_override, deleted_at), offsetof(sl_override, id),
+                         &m->override_ids, before, &n);
         break;
     case SL_ENTITY_SESSION:
-        for (size_t i = m->sessions.n; i-- > 0;) {
-            const sl_session *s = session_at(m, i);
-            if (!purgeable(s->deleted_at, before))
-                continue;
-            session_id_row idkey = {s->id, 0, 0};
-            size_t k = sl__mt_find(&m->session_ids, &idkey, &found);
-            if (sl__mt_remove(&m->sessions, &m->journal, i) != 0 ||
-                (found && sl__mt_remove(&m->session_ids, &m->journal, k) != 0))
-                return sl__mem_oom(st, mark, "purging sessions");
-            n++;
-        }
+        rc = purge_table(m, &m->sessions, offsetof(sl_session, deleted_at), offsetof(sl_session, id),
+                         &m->session_ids, before, &n);
         break;
     default: /* accounts are never purged (the core refuses) */
         return bad_entity(st, entity);
     }
+    if (rc != 0)
+        return sl__mem_oom(st, mark, what);
     *purged = n;
     return SL_OK;
 }
