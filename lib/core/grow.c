@@ -38,3 +38,22 @@ int sl__grow_finish(sl_db *db, sl__grow *g, int rc, void **out, size_t *count)
     *count = g->n;
     return sl__ok(db);
 }
+
+int sl__list_begin(sl_db *db, sl__grow *g, size_t size, void **out, size_t *count, int args_ok, const char *msg)
+{
+    memset(g, 0, sizeof(*g));
+    g->size = size;
+    SL__CLEAR_OUT(out);
+    SL__CLEAR_OUT(count);
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out || !count || !args_ok)
+        return sl__err(db, SL_EINVAL, "%s", msg);
+    return SL_OK;
+}
+
+int sl__list_end(sl_db *db, sl__grow *g, int rc, void **out, size_t *count)
+{
+    sl__tx_rollback(db);
+    return sl__grow_finish(db, g, rc, out, count);
+}

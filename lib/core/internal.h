@@ -109,6 +109,13 @@ int sl__grow_push(sl__grow *g, const void *row);
  * returned rc: hand the array to the caller (*out NULL when empty) or free
  * it and return rc (SL_ENOMEM with a message when a push failed). */
 int sl__grow_finish(sl_db *db, sl__grow *g, int rc, void **out, size_t *count);
+/* The start every list call shares: *out and *count cleared (when not
+ * NULL), g made empty for rows of size bytes, and the arguments checked:
+ * SL_EINVAL, with msg, when out or count is NULL or args_ok is 0. */
+int sl__list_begin(sl_db *db, sl__grow *g, size_t size, void **out, size_t *count, int args_ok, const char *msg);
+/* The end every list call shares, after its scan in a read transaction
+ * returned rc: the transaction rolled back, then sl__grow_finish. */
+int sl__list_end(sl_db *db, sl__grow *g, int rc, void **out, size_t *count);
 
 /* Prefix of the keys the library makes itself (see sl__key_check). */
 #define SL__KEY_PREFIX "sl:"

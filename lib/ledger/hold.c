@@ -169,6 +169,26 @@ static int hold_key_lookup(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, cons
     return sl__idem_lookup(db, q, tenant);
 }
 
+/* The start sl_hold and sl_hold_capture share: the key and tenant checked,
+ * a write transaction opened and the key looked up. SL_OK with q->found
+ * set is a replay (the transaction already ended); SL_OK otherwise leaves
+ * the transaction open for the caller; any other result ended it. */
+static int hold_call_begin(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, const char *key, const hold_req *r)
+{
+    int rc;
+    if ((rc = sl__key_check(db, key, 1)) != SL_OK)
+        return rc;
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    if ((rc = hold_key_lookup(db, q, tenant, op, key, r)) != SL_OK)
+        return sl__tx_end(db, rc);
+    if (q->found)
+        sl__tx_rollback(db);
+    return SL_OK;
+}
+
 int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount, sl_time expires_at,
             const char *key, sl_time now)
 {
@@ -179,16 +199,9 @@ int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__key_check(db, key, 1)) != SL_OK)
+    if ((rc = hold_call_begin(db, &q, tenant, SL__OP_HOLD, key, &r)) != SL_OK)
         return rc;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
-    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
-        return rc;
-    if ((rc = hold_key_lookup(db, &q, tenant, SL__OP_HOLD, key, &r)) != SL_OK)
-        goto out_end_tx;
     if (q.found) {
-        sl__tx_rollback(db);
         if (out)
             *out = q.hold;
         return sl__ok(db);
@@ -218,16 +231,9 @@ int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t 
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__key_check(db, key, 1)) != SL_OK)
+    if ((rc = hold_call_begin(db, &q, tenant, SL__OP_CAPTURE, key, &r)) != SL_OK)
         return rc;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
-    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
-        return rc;
-    if ((rc = hold_key_lookup(db, &q, tenant, SL__OP_CAPTURE, key, &r)) != SL_OK)
-        goto out_end_tx;
     if (q.found) {
-        sl__tx_rollback(db);
         if (out)
             *out = q.entry;
         return sl__ok(db);

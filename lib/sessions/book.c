@@ -353,6 +353,22 @@ static size_t series_missing(const sl_session *booked, size_t n, const sl_time *
     return nskip;
 }
 
+/* sl_book_recurring's arguments, checked before anything is read. */
+static int recurring_args_check(sl_db *db, const sl_session *out, const size_t *n_booked, const sl_time *skipped,
+                                size_t skipped_cap, uint32_t count, int32_t policy, const char *key)
+{
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (!out || !n_booked || (skipped_cap > 0 && !skipped))
+        return sl__err(db, SL_EINVAL, "sl_book_recurring: out, n_booked or skipped is NULL");
+    if (count == 0 || count > SL_MAX_RECURRING)
+        return sl__err(db, SL_EINVAL, "count %u is outside 1..%d", count, SL_MAX_RECURRING);
+    if (policy != SL_RECUR_ALL_OR_NOTHING && policy != SL_RECUR_SKIP_CONFLICTS)
+        return sl__err(db, SL_EINVAL, "policy %d is neither SL_RECUR_ALL_OR_NOTHING nor SL_RECUR_SKIP_CONFLICTS",
+                       (int)policy);
+    return sl__key_check(db, key, 0);
+}
+
 int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *skipped, size_t skipped_cap,
                       size_t *n_skipped, sl_id tenant, sl_id student, sl_time first_start, int64_t duration,
                       int64_t credits, uint32_t count, int32_t policy, const char *key, sl_time now)
@@ -370,16 +386,7 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
         *n_booked = 0;
     if (n_skipped)
         *n_skipped = 0;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || !n_booked || (skipped_cap > 0 && !skipped))
-        return sl__err(db, SL_EINVAL, "sl_book_recurring: out, n_booked or skipped is NULL");
-    if (count == 0 || count > SL_MAX_RECURRING)
-        return sl__err(db, SL_EINVAL, "count %u is outside 1..%d", count, SL_MAX_RECURRING);
-    if (policy != SL_RECUR_ALL_OR_NOTHING && policy != SL_RECUR_SKIP_CONFLICTS)
-        return sl__err(db, SL_EINVAL, "policy %d is neither SL_RECUR_ALL_OR_NOTHING nor SL_RECUR_SKIP_CONFLICTS",
-                       (int)policy);
-    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+    if ((rc = recurring_args_check(db, out, n_booked, skipped, skipped_cap, count, policy, key)) != SL_OK)
         return rc;
     recurring_fingerprint(&q, student, first_start, duration, credits, count, policy);
 

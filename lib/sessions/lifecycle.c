@@ -119,40 +119,60 @@ static int32_t status_event(int32_t to)
     }
 }
 
+/* The start every session change shares: ids and times checked
+ * (new_start only when given), a write transaction opened and the live
+ * session loaded into s. Any failure has ended the transaction. */
+static int change_begin(sl_db *db, sl_session *s, sl_id tenant, sl_id id, const sl_time *new_start, sl_time now)
+{
+    int rc;
+    if (tenant <= 0 || id <= 0)
+        return sl__err(db, SL_EINVAL, "tenant and session ids must be positive");
+    if ((new_start && (rc = sl__check_time(db, "new_start", *new_start)) != SL_OK) ||
+        (rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
+    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
+        return rc;
+    if ((rc = sl__session_load(db, s, tenant, id, 0)) != SL_OK)
+        return sl__tx_end(db, rc);
+    return SL_OK;
+}
+
+/* The end every session change shares: when rc is SL_OK, s is stamped and
+ * written with its outbox event; the transaction ends (committed only if
+ * all went well), and then s is copied to out. */
+static int change_end(sl_db *db, sl_session *out, sl_session *s, int rc, int32_t event, sl_time now)
+{
+    if (rc == SL_OK) {
+        s->updated_at = now;
+        s->replayed = 0;
+        rc = sl__session_write(db, s, event);
+    }
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
+        return rc;
+    if (out)
+        *out = *s;
+    return sl__ok(db);
+}
+
 static int transition(sl_db *db, sl_session *out, sl_id tenant, sl_id id, int32_t to, sl_time now)
 {
     sl_session s;
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (tenant <= 0 || id <= 0)
-        return sl__err(db, SL_EINVAL, "tenant and session ids must be positive");
-    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+    if ((rc = change_begin(db, &s, tenant, id, NULL, now)) != SL_OK)
         return rc;
-    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
-        return rc;
-    if ((rc = sl__session_load(db, &s, tenant, id, 0)) != SL_OK)
-        goto out_end_tx;
-    if (!transition_allowed(s.status, to)) {
+    if (!transition_allowed(s.status, to))
         rc = sl__err(db, SL_ESTATE, "session %lld is %s and cannot become %s", (long long)id,
                      status_name(s.status), status_name(to));
-        goto out_end_tx;
-    }
-    if (s.hold_id && (rc = settle_hold(db, &s, to, now)) != SL_OK)
-        goto out_end_tx;
+    else if (s.hold_id)
+        rc = settle_hold(db, &s, to, now);
     /* The same calls work on a class: its seats follow it. */
-    if (s.kind == SL_KIND_CLASS && (rc = sl__class_transition(db, &s, to, now)) != SL_OK)
-        goto out_end_tx;
-    s.status = to;
-    s.updated_at = now;
-    s.replayed = 0;
-    rc = sl__session_write(db, &s, status_event(to));
-out_end_tx:
-    if ((rc = sl__tx_end(db, rc)) != SL_OK)
-        return rc;
-    if (out)
-        *out = s;
-    return sl__ok(db);
+    if (rc == SL_OK && s.kind == SL_KIND_CLASS)
+        rc = sl__class_transition(db, &s, to, now);
+    if (rc == SL_OK)
+        s.status = to;
+    return change_end(db, out, &s, rc, status_event(to), now);
 }
 
 int sl_confirm(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now)
@@ -181,39 +201,21 @@ int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id id, sl_time ne
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (tenant <= 0 || id <= 0)
-        return sl__err(db, SL_EINVAL, "tenant and session ids must be positive");
-    if ((rc = sl__check_time(db, "new_start", new_start)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
+    if ((rc = change_begin(db, &s, tenant, id, &new_start, now)) != SL_OK)
         return rc;
-    if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
-        return rc;
-    if ((rc = sl__session_load(db, &s, tenant, id, 0)) != SL_OK)
-        goto out_end_tx;
-    if (s.status != SL_STATUS_PENDING && s.status != SL_STATUS_CONFIRMED) {
+    int64_t duration = s.end - s.start;
+    if (s.status != SL_STATUS_PENDING && s.status != SL_STATUS_CONFIRMED)
         rc = sl__err(db, SL_ESTATE, "session %lld is %s and cannot be rescheduled", (long long)id,
                      status_name(s.status));
-        goto out_end_tx;
-    }
-    int64_t duration = s.end - s.start;
-    if ((rc = sl__check_time(db, "the new end", new_start + duration)) != SL_OK)
-        goto out_end_tx;
     /* Manual sessions skip availability and never conflict, moved or not;
      * a class skips availability but not the conflict predicate. */
-    if (s.kind == SL_KIND_CLASS)
+    else if ((rc = sl__check_time(db, "the new end", new_start + duration)) == SL_OK && s.kind == SL_KIND_CLASS)
         rc = sl__footprint_check(db, tenant, new_start, duration, id);
-    else if (s.kind != SL_KIND_MANUAL)
+    else if (rc == SL_OK && s.kind != SL_KIND_MANUAL)
         rc = sl__slot_check(db, tenant, new_start, duration, now, id);
-    if (rc != SL_OK)
-        goto out_end_tx;
-    s.start = new_start;
-    s.end = new_start + duration;
-    s.updated_at = now;
-    s.replayed = 0;
-    rc = sl__session_write(db, &s, SL_EVENT_RESCHEDULED);
-out_end_tx:
-    if ((rc = sl__tx_end(db, rc)) != SL_OK)
-        return rc;
-    if (out)
-        *out = s;
-    return sl__ok(db);
+    if (rc == SL_OK) {
+        s.start = new_start;
+        s.end = new_start + duration;
+    }
+    return change_end(db, out, &s, rc, SL_EVENT_RESCHEDULED, now);
 }

@@ -25,14 +25,11 @@ static int push_session(void *ctx, const sl_session *s)
 int sl_sessions_list(sl_db *db, sl_session **out, size_t *count, sl_id tenant, sl_time from, sl_time to,
                      uint32_t flags)
 {
-    sl__grow g = {NULL, 0, 0, sizeof(sl_session), 0};
+    sl__grow g;
     int rc;
-    SL__CLEAR_OUT(out);
-    SL__CLEAR_OUT(count);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || !count || tenant <= 0)
-        return sl__err(db, SL_EINVAL, "sl_sessions_list: NULL out/count or non-positive tenant");
+    if ((rc = sl__list_begin(db, &g, sizeof(sl_session), (void **)out, count, tenant > 0,
+                             "sl_sessions_list: NULL out/count or non-positive tenant")) != SL_OK)
+        return rc;
     if ((rc = sl__check_time(db, "from", from)) != SL_OK || (rc = sl__check_time(db, "to", to)) != SL_OK)
         return rc;
     if (from > to)
@@ -42,24 +39,18 @@ int sl_sessions_list(sl_db *db, sl_session **out, size_t *count, sl_id tenant, s
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_sessions_scan(db, tenant, from, to, flags & SL_INCLUDE_DELETED, push_session, &g);
-    sl__tx_rollback(db);
-    return sl__grow_finish(db, &g, rc, (void **)out, count);
+    return sl__list_end(db, &g, rc, (void **)out, count);
 }
 
 int sl_sessions_by_student(sl_db *db, sl_session **out, size_t *count, sl_id tenant, sl_id student,
                            uint32_t flags)
 {
-    sl__grow g = {NULL, 0, 0, sizeof(sl_session), 0};
+    sl__grow g;
     int rc;
-    SL__CLEAR_OUT(out);
-    SL__CLEAR_OUT(count);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || !count || tenant <= 0 || student <= 0)
-        return sl__err(db, SL_EINVAL, "sl_sessions_by_student: NULL out/count or non-positive id");
-    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+    if ((rc = sl__list_begin(db, &g, sizeof(sl_session), (void **)out, count, tenant > 0 && student > 0,
+                             "sl_sessions_by_student: NULL out/count or non-positive id")) != SL_OK ||
+        (rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_sessions_by_student(db, tenant, student, flags & SL_INCLUDE_DELETED, push_session, &g);
-    sl__tx_rollback(db);
-    return sl__grow_finish(db, &g, rc, (void **)out, count);
+    return sl__list_end(db, &g, rc, (void **)out, count);
 }

@@ -164,39 +164,29 @@ static int cmp_rule(const void *a, const void *b)
 
 int sl_rules_list(sl_db *db, sl_rule **out, size_t *count, sl_id tenant, uint32_t flags)
 {
-    sl__grow g = {NULL, 0, 0, sizeof(sl_rule), 0};
+    sl__grow g;
     int rc;
-    SL__CLEAR_OUT(out);
-    SL__CLEAR_OUT(count);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || !count || tenant <= 0)
-        return sl__err(db, SL_EINVAL, "sl_rules_list: NULL out/count or non-positive tenant");
-    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+    if ((rc = sl__list_begin(db, &g, sizeof(sl_rule), (void **)out, count, tenant > 0,
+                             "sl_rules_list: NULL out/count or non-positive tenant")) != SL_OK ||
+        (rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_rules_scan(db, tenant, flags & SL_INCLUDE_DELETED, push_rule, &g);
-    sl__tx_rollback(db);
     if (rc == SL_OK && g.n > 1) /* g.p is NULL when empty: qsort(NULL, ...) is undefined */
         qsort(g.p, g.n, g.size, cmp_rule);
-    return sl__grow_finish(db, &g, rc, (void **)out, count);
+    return sl__list_end(db, &g, rc, (void **)out, count);
 }
 
 int sl_overrides_list(sl_db *db, sl_override **out, size_t *count, sl_id tenant, sl_date from, sl_date to,
                       uint32_t flags)
 {
-    sl__grow g = {NULL, 0, 0, sizeof(sl_override), 0};
+    sl__grow g;
     int rc;
-    SL__CLEAR_OUT(out);
-    SL__CLEAR_OUT(count);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || !count || tenant <= 0 || from > to)
-        return sl__err(db, SL_EINVAL, "sl_overrides_list: NULL out/count, non-positive tenant or from > to");
-    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+    if ((rc = sl__list_begin(db, &g, sizeof(sl_override), (void **)out, count, tenant > 0 && from <= to,
+                             "sl_overrides_list: NULL out/count, non-positive tenant or from > to")) != SL_OK ||
+        (rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_overrides_scan(db, tenant, from, to, flags & SL_INCLUDE_DELETED, push_override, &g);
-    sl__tx_rollback(db);
-    return sl__grow_finish(db, &g, rc, (void **)out, count);
+    return sl__list_end(db, &g, rc, (void **)out, count);
 }
 
 static int cmp_window(const void *a, const void *b)

@@ -233,12 +233,7 @@ int sl__mem_next_id(mem_store *m, int table, sl_id *out)
 int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t deleted_off, uint32_t flags,
                  sl__rowcall call, void (*cb)(void), void *ctx)
 {
-    union {
-        sl_rule r;
-        sl_override o;
-        sl_account a;
-        sl_credit_hold h;
-    } row;
+    sl__mem_row row;
     if (t->size > sizeof(row))
         return SL_EMISUSE;
     for (size_t i = sl__mt_find(t, from, NULL); i < t->n; i++) {
@@ -257,6 +252,57 @@ int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t delet
             return rc;
     }
     return SL_OK;
+}
+
+/* A zeroed row of t whose first two key fields (64- or 32-bit) are a, b. */
+static void key_pair(const sl__mt *t, sl__mem_row *row, int64_t a, int64_t b)
+{
+    const int64_t v[2] = {a, b};
+    memset(row, 0, sizeof(*row));
+    for (int k = 0; k < 2 && k < t->nkeys; k++) {
+        unsigned char *f = (unsigned char *)row + t->keys[k].off;
+        int32_t v32 = (int32_t)v[k];
+        if (t->keys[k].type == SL__MT_I32)
+            memcpy(f, &v32, sizeof(v32));
+        else
+            memcpy(f, &v[k], sizeof(v[k]));
+    }
+}
+
+static int null_arg(sl_store *st, const char *method, const char *what)
+{
+    char msg[128];
+    snprintf(msg, sizeof(msg), "memory store: %s: %s is NULL", method, what);
+    return invalid(st, msg);
+}
+
+int sl__mem_get(sl_store *st, const sl__mt *t, void *out, int64_t a, int64_t b, const char *method)
+{
+    sl__mem_row key;
+    if (!out)
+        return null_arg(st, method, "out");
+    key_pair(t, &key, a, b);
+    return sl__mt_get(t, &key, out) ? SL_OK : SL_ENOTFOUND;
+}
+
+size_t sl__mem_index(const sl__mt *t, int64_t a, int64_t b)
+{
+    sl__mem_row key;
+    int found;
+    key_pair(t, &key, a, b);
+    size_t i = sl__mt_find(t, &key, &found);
+    return found ? i : SIZE_MAX;
+}
+
+int sl__mem_scan(sl_store *st, const sl__mt *t, sl_id tenant, int64_t lo, int64_t hi, size_t deleted_off,
+                 uint32_t flags, sl__rowcall call, void (*cb)(void), void *ctx, const char *method)
+{
+    sl__mem_row from, to;
+    if (!cb)
+        return null_arg(st, method, "callback");
+    key_pair(t, &from, tenant, lo);
+    key_pair(t, &to, tenant, hi);
+    return sl__mem_walk(t, &from, &to, deleted_off, flags, call, cb, ctx);
 }
 
 /* ---- tenants --------------------------------------------------------------- */

@@ -126,6 +126,28 @@ int sl__mem_next_id(mem_store *m, int table, sl_id *out);
 int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t deleted_off, uint32_t flags,
                  sl__rowcall call, void (*cb)(void), void *ctx);
 
+/* Room for one row of any table a get or a walk copies. */
+typedef union sl__mem_row {
+    sl_tenant t;
+    sl_rule r;
+    sl_override o;
+    sl_account a;
+    sl_credit_hold h;
+    sl_session s;
+} sl__mem_row;
+
+/* The one get of the tables sorted by (tenant, second field): copies the
+ * row whose first two key fields are (a, b) into out. SL_OK, SL_ENOTFOUND,
+ * or SL_EINVAL (naming method) when out is NULL. */
+int sl__mem_get(sl_store *st, const sl__mt *t, void *out, int64_t a, int64_t b, const char *method);
+/* The index in t of that row, or SIZE_MAX. */
+size_t sl__mem_index(const sl__mt *t, int64_t a, int64_t b);
+/* The one scan of those tables: sl__mem_walk over the rows of tenant whose
+ * second key field is in [lo, hi]; SL_EINVAL (naming method) when cb is
+ * NULL. */
+int sl__mem_scan(sl_store *st, const sl__mt *t, sl_id tenant, int64_t lo, int64_t hi, size_t deleted_off,
+                 uint32_t flags, sl__rowcall call, void (*cb)(void), void *ctx, const char *method);
+
 /* Fill the store's methods of the scheduling tables (memory_schedule.c)
  * and of the ledger tables (memory_ledger.c) into the vtable. */
 void sl__memory_schedule_methods(sl_store *st);

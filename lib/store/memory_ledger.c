@@ -14,13 +14,7 @@
 
 static int mem_account_get(sl_store *st, sl_account *out, sl_id tenant, sl_id student)
 {
-    mem_store *m = M(st);
-    sl_account key;
-    if (!out)
-        return invalid(st, "memory store: account_get: out is NULL");
-    key.tenant = tenant;
-    key.student = student;
-    return sl__mt_get(&m->accounts, &key, out) ? SL_OK : SL_ENOTFOUND;
+    return sl__mem_get(st, &M(st)->accounts, out, tenant, student, "account_get");
 }
 
 static int mem_account_put(sl_store *st, const sl_account *a)
@@ -40,15 +34,10 @@ static int mem_account_put(sl_store *st, const sl_account *a)
 
 static int mem_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
 {
-    sl_account from, to;
-    if (!cb)
-        return invalid(st, "memory store: accounts_scan: callback is NULL");
     /* A binary search to the tenant's first account, then a walk in
      * (tenant, student) order; deleted accounts included. */
-    from.tenant = to.tenant = tenant;
-    from.student = INT64_MIN;
-    to.student = INT64_MAX;
-    return sl__mem_walk(&M(st)->accounts, &from, &to, 0, 0, sl__call_account, SL__CB(cb), ctx);
+    return sl__mem_scan(st, &M(st)->accounts, tenant, INT64_MIN, INT64_MAX, 0, 0, sl__call_account, SL__CB(cb), ctx,
+                        "accounts_scan");
 }
 
 /* ---- ledger: entries ---------------------------------------------------------- */
@@ -283,13 +272,7 @@ static int mem_hold_put(sl_store *st, sl_credit_hold *h)
 
 static int mem_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
 {
-    mem_store *m = M(st);
-    sl_credit_hold key;
-    if (!out)
-        return invalid(st, "memory store: hold_get: out is NULL");
-    key.tenant = tenant;
-    key.id = id;
-    return sl__mt_get(&m->holds, &key, out) ? SL_OK : SL_ENOTFOUND;
+    return sl__mem_get(st, &M(st)->holds, out, tenant, id, "hold_get");
 }
 
 static int mem_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
@@ -346,13 +329,8 @@ static int mem_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_
 
 static int mem_holds_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
 {
-    sl_credit_hold from, to;
-    if (!cb)
-        return invalid(st, "memory store: holds_scan: callback is NULL");
-    from.tenant = to.tenant = tenant;
-    from.id = INT64_MIN;
-    to.id = INT64_MAX;
-    return sl__mem_walk(&M(st)->holds, &from, &to, 0, 0, sl__call_hold, SL__CB(cb), ctx);
+    return sl__mem_scan(st, &M(st)->holds, tenant, INT64_MIN, INT64_MAX, 0, 0, sl__call_hold, SL__CB(cb), ctx,
+                        "holds_scan");
 }
 
 /* ---- ledger: row MACs ------------------------------------------------------- */

@@ -86,26 +86,14 @@ static int mem_rule_put(sl_store *st, sl_rule *r)
 
 static int mem_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
 {
-    mem_store *m = M(st);
-    sl_rule key;
-    if (!out)
-        return invalid(st, "memory store: rule_get: out is NULL");
-    key.tenant = tenant;
-    key.id = id;
-    return sl__mt_get(&m->rules, &key, out) ? SL_OK : SL_ENOTFOUND;
+    return sl__mem_get(st, &M(st)->rules, out, tenant, id, "rule_get");
 }
 
 static int mem_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                           int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    sl_rule from, to;
-    if (!cb)
-        return invalid(st, "memory store: rules_scan: callback is NULL");
-    from.tenant = to.tenant = tenant;
-    from.id = INT64_MIN;
-    to.id = INT64_MAX;
-    return sl__mem_walk(&M(st)->rules, &from, &to, offsetof(sl_rule, deleted_at), flags, sl__call_rule, SL__CB(cb),
-                        ctx);
+    return sl__mem_scan(st, &M(st)->rules, tenant, INT64_MIN, INT64_MAX, offsetof(sl_rule, deleted_at), flags,
+                        sl__call_rule, SL__CB(cb), ctx, "rules_scan");
 }
 
 /* ---- overrides ----------------------------------------------------------------- */
@@ -163,13 +151,7 @@ static int mem_override_put(sl_store *st, sl_override *o)
 
 static int mem_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
 {
-    mem_store *m = M(st);
-    sl_override key;
-    if (!out)
-        return invalid(st, "memory store: override_get: out is NULL");
-    key.tenant = tenant;
-    key.date = date;
-    return sl__mt_get(&m->overrides, &key, out) ? SL_OK : SL_ENOTFOUND;
+    return sl__mem_get(st, &M(st)->overrides, out, tenant, date, "override_get");
 }
 
 /* The index in m->overrides of override id of tenant, or SIZE_MAX. */
@@ -204,14 +186,8 @@ static int mem_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_i
 static int mem_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                               int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    sl_override lo, hi;
-    if (!cb)
-        return invalid(st, "memory store: overrides_scan: callback is NULL");
-    lo.tenant = hi.tenant = tenant;
-    lo.date = from;
-    hi.date = to;
-    return sl__mem_walk(&M(st)->overrides, &lo, &hi, offsetof(sl_override, deleted_at), flags, sl__call_override,
-                        SL__CB(cb), ctx);
+    return sl__mem_scan(st, &M(st)->overrides, tenant, from, to, offsetof(sl_override, deleted_at), flags,
+                        sl__call_override, SL__CB(cb), ctx, "overrides_scan");
 }
 
 /* ---- sessions -------------------------------------------------------------------- */
@@ -396,58 +372,36 @@ static int bad_entity(sl_store *st, int32_t entity)
 static int mem_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
     mem_store *m = M(st);
-    int rc, found;
+    sl__mt *t;
+    size_t i, off;
+    sl__mem_row row;
+    int rc;
     if ((rc = sl__mem_need_write(st, "a soft delete")) != SL_OK)
         return rc;
-    size_t mark = sl__mt_journal_mark(&m->journal);
     switch (entity) {
-    case SL_ENTITY_RULE: {
-        sl_rule key;
-        key.tenant = tenant;
-        key.id = id;
-        size_t i = sl__mt_find(&m->rules, &key, &found);
-        if (!found)
-            return SL_ENOTFOUND;
-        sl_rule row = *(const sl_rule *)sl__mt_at(&m->rules, i);
-        row.deleted_at = deleted_at;
-        rc = sl__mt_put(&m->rules, &m->journal, &row);
+    case SL_ENTITY_RULE:
+        t = &m->rules, off = offsetof(sl_rule, deleted_at), i = sl__mem_index(t, tenant, id);
         break;
-    }
-    case SL_ENTITY_OVERRIDE: {
-        size_t i = override_index(m, tenant, id);
-        if (i == SIZE_MAX)
-            return SL_ENOTFOUND;
-        sl_override row;
-        memcpy(&row, sl__mt_at(&m->overrides, i), sizeof(row));
-        row.deleted_at = deleted_at;
-        rc = sl__mt_put(&m->overrides, &m->journal, &row);
+    case SL_ENTITY_OVERRIDE:
+        t = &m->overrides, off = offsetof(sl_override, deleted_at), i = override_index(m, tenant, id);
         break;
-    }
-    case SL_ENTITY_SESSION: {
-        size_t i = session_index(m, tenant, id);
-        if (i == SIZE_MAX)
-            return SL_ENOTFOUND;
-        sl_session row = *session_at(m, i);
-        row.deleted_at = deleted_at;
-        rc = sl__mt_put(&m->sessions, &m->journal, &row);
+    case SL_ENTITY_SESSION:
+        t = &m->sessions, off = offsetof(sl_session, deleted_at), i = session_index(m, tenant, id);
         break;
-    }
-    case SL_ENTITY_ACCOUNT: { /* the id is the student */
-        sl_account key;
-        key.tenant = tenant;
-        key.student = id;
-        size_t i = sl__mt_find(&m->accounts, &key, &found);
-        if (!found)
-            return SL_ENOTFOUND;
-        sl_account row = *(const sl_account *)sl__mt_at(&m->accounts, i);
-        row.deleted_at = deleted_at;
-        rc = sl__mt_put(&m->accounts, &m->journal, &row);
+    case SL_ENTITY_ACCOUNT: /* the id is the student */
+        t = &m->accounts, off = offsetof(sl_account, deleted_at), i = sl__mem_index(t, tenant, id);
         break;
-    }
     default:
         return bad_entity(st, entity);
     }
-    return rc == 0 ? SL_OK : sl__mem_oom(st, mark, "in a soft delete");
+    if (i == SIZE_MAX)
+        return SL_ENOTFOUND;
+    size_t mark = sl__mt_journal_mark(&m->journal);
+    memcpy(&row, sl__mt_at(t, i), t->size);
+    memcpy((unsigned char *)&row + off, &deleted_at, sizeof(deleted_at));
+    if (sl__mt_put(t, &m->journal, &row) != 0)
+        return sl__mem_oom(st, mark, "in a soft delete");
+    return SL_OK;
 }
 
 static int purgeable(sl_time deleted_at, sl_time before)
@@ -455,56 +409,57 @@ static int purgeable(sl_time deleted_at, sl_time before)
     return deleted_at > 0 && deleted_at < before;
 }
 
+/* Removes the rows of t soft-deleted before `before`, and with ids their
+ * rows in that id index too; counts them in *n. Walks backwards so that
+ * removing row i leaves rows < i in place. 0, or -1 when out of memory. */
+static int purge_table(mem_store *m, sl__mt *t, size_t deleted_off, size_t id_off, sl__mt *ids, sl_time before,
+                       size_t *n)
+{
+    for (size_t i = t->n; i-- > 0;) {
+        const unsigned char *row = sl__mt_at(t, i);
+        sl_time deleted_at;
+        sl_id id;
+        memcpy(&deleted_at, row + deleted_off, sizeof(deleted_at));
+        if (!purgeable(deleted_at, before))
+            continue;
+        memcpy(&id, row + id_off, sizeof(id));
+        size_t k = ids ? sl__mem_index(ids, id, 0) : SIZE_MAX;
+        if (sl__mt_remove(t, &m->journal, i) != 0 || (k != SIZE_MAX && sl__mt_remove(ids, &m->journal, k) != 0))
+            return -1;
+        (*n)++;
+    }
+    return 0;
+}
+
 static int mem_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
     mem_store *m = M(st);
-    int rc, found;
+    int rc;
     size_t n = 0;
     if ((rc = sl__mem_need_write(st, "a purge")) != SL_OK)
         return rc;
     if (!purged)
         return invalid(st, "memory store: purge: purged is NULL");
     size_t mark = sl__mt_journal_mark(&m->journal);
-    /* Walk backwards so that removing row i leaves rows < i in place. */
+    const char *what = entity == SL_ENTITY_RULE ? "purging rules"
+                       : entity == SL_ENTITY_OVERRIDE ? "purging overrides" : "purging sessions";
     switch (entity) {
     case SL_ENTITY_RULE:
-        for (size_t i = m->rules.n; i-- > 0;) {
-            if (!purgeable(((const sl_rule *)sl__mt_at(&m->rules, i))->deleted_at, before))
-                continue;
-            if (sl__mt_remove(&m->rules, &m->journal, i) != 0)
-                return sl__mem_oom(st, mark, "purging rules");
-            n++;
-        }
+        rc = purge_table(m, &m->rules, offsetof(sl_rule, deleted_at), offsetof(sl_rule, id), NULL, before, &n);
         break;
     case SL_ENTITY_OVERRIDE:
-        for (size_t i = m->overrides.n; i-- > 0;) {
-            const sl_override *o = sl__mt_at(&m->overrides, i);
-            if (!purgeable(o->deleted_at, before))
-                continue;
-            override_id_row idkey = {o->id, 0, 0};
-            size_t k = sl__mt_find(&m->override_ids, &idkey, &found);
-            if (sl__mt_remove(&m->overrides, &m->journal, i) != 0 ||
-                (found && sl__mt_remove(&m->override_ids, &m->journal, k) != 0))
-                return sl__mem_oom(st, mark, "purging overrides");
-            n++;
-        }
+        rc = purge_table(m, &m->overrides, offsetof(sl_override, deleted_at), offsetof(sl_override, id),
+                         &m->override_ids, before, &n);
         break;
     case SL_ENTITY_SESSION:
-        for (size_t i = m->sessions.n; i-- > 0;) {
-            const sl_session *s = session_at(m, i);
-            if (!purgeable(s->deleted_at, before))
-                continue;
-            session_id_row idkey = {s->id, 0, 0};
-            size_t k = sl__mt_find(&m->session_ids, &idkey, &found);
-            if (sl__mt_remove(&m->sessions, &m->journal, i) != 0 ||
-                (found && sl__mt_remove(&m->session_ids, &m->journal, k) != 0))
-                return sl__mem_oom(st, mark, "purging sessions");
-            n++;
-        }
+        rc = purge_table(m, &m->sessions, offsetof(sl_session, deleted_at), offsetof(sl_session, id),
+                         &m->session_ids, before, &n);
         break;
     default: /* accounts are never purged (the core refuses) */
         return bad_entity(st, entity);
     }
+    if (rc != 0)
+        return sl__mem_oom(st, mark, what);
     *purged = n;
     return SL_OK;
 }

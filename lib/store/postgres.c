@@ -77,18 +77,8 @@
 #define LOCK_ALL "1399606372"
 #define LOCK_TENANT "1399606373"
 
-#define RULE_COLS "id, tenant, weekday, start_min, end_min, valid_from, valid_until," \
-                  " created_at, updated_at, deleted_at"
-#define OVERRIDE_COLS "id, tenant, date, windows, created_at, updated_at, deleted_at"
-#define SESSION_COLS "id, tenant, student, start_at, end_at, status, kind, credits, hold_id," \
-                     " series_id, created_at, updated_at, deleted_at, idem_key, request_hash"
-#define ACCOUNT_COLS "tenant, student, floor, posted, held, created_at, updated_at, deleted_at"
-#define ENTRY_COLS "id, tenant, seq, account, kind, amount, balance_after, hold_id, created_at," \
-                   " idem_key, reference, request_hash, hash"
 #define SEAT_COLS "id, tenant, class_id, student, position, status, hold_id, created_at, updated_at," \
                   " idem_key, request_hash, withdraw_key, withdraw_hash"
-#define HOLD_COLS "id, tenant, account, status, amount, captured, expires_at, created_at," \
-                  " resolved_at, entry_id, idem_key, request_hash"
 /* $2 = from - 86400 (sessions last at most a day), $3 = to, $4 = from. */
 #define SESSION_RANGE "start_at > $2 AND start_at < $3 AND end_at > $4"
 /* A replace answers (rows changed, row existed): 0 changed of 1 existing

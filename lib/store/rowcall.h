@@ -60,7 +60,7 @@ SL__ROWCALL(sl__call_hold, sl_credit_hold)
 
 /* ---- one column description per entity ----
  * An entity's columns in the order the SQL stores' SELECTs list them (the
- * *_COLS lists of sqlite.c and postgres.c); their INSERT and UPDATE
+ * *_COLS lists below); their INSERT and UPDATE
  * statements take the same columns as parameters 1, 2, ... (from a column
  * `first` on). One reader and one binder per backend serve every entity. */
 enum {
@@ -90,6 +90,21 @@ typedef struct sl__entity {
 /* The entities (columns.c); busy is a session's id, tenant, start, end. */
 extern const sl__entity sl__ent_tenant, sl__ent_rule, sl__ent_override, sl__ent_session, sl__ent_busy,
     sl__ent_account, sl__ent_entry, sl__ent_hold;
+
+/* The entities' columns as the SQL stores (sqlite.c, postgres.c) select
+ * them: the same order as the column descriptions in columns.c. */
+#define TENANT_COLS "id, tz, buffer_before, buffer_after, min_notice, step, max_advance_days," \
+                    " late_cancel, created_at, updated_at"
+#define RULE_COLS "id, tenant, weekday, start_min, end_min, valid_from, valid_until," \
+                  " created_at, updated_at, deleted_at"
+#define OVERRIDE_COLS "id, tenant, date, windows, created_at, updated_at, deleted_at"
+#define SESSION_COLS "id, tenant, student, start_at, end_at, status, kind, credits, hold_id," \
+                     " series_id, created_at, updated_at, deleted_at, idem_key, request_hash"
+#define ACCOUNT_COLS "tenant, student, floor, posted, held, created_at, updated_at, deleted_at"
+#define ENTRY_COLS "id, tenant, seq, account, kind, amount, balance_after, hold_id, created_at," \
+                   " idem_key, reference, request_hash, hash"
+#define HOLD_COLS "id, tenant, account, status, amount, captured, expires_at, created_at," \
+                  " resolved_at, entry_id, idem_key, request_hash"
 
 /* Big enough for a record of every entity (a scan loop's row). */
 typedef union sl__any_row {

@@ -14,6 +14,46 @@ typedef struct migration {
     const char *sql;
 } migration;
 
+/* Text that migration 3 (the ledger tables) and migration 6 (their
+ * rebuild without AUTOINCREMENT) both contain: written once so that the
+ * rebuilt tables cannot drift from the originals. The SQL each migration
+ * runs is byte for byte what it was. */
+#define ENTRIES_COLUMNS \
+    "  tenant INTEGER NOT NULL," \
+    "  seq INTEGER NOT NULL," \
+    "  account INTEGER NOT NULL," \
+    "  kind INTEGER NOT NULL," \
+    "  amount INTEGER NOT NULL," \
+    "  balance_after INTEGER NOT NULL," \
+    "  hold_id INTEGER NOT NULL," \
+    "  created_at INTEGER NOT NULL," \
+    "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) BETWEEN 1 AND 128)," \
+    "  reference TEXT NOT NULL CHECK (length(CAST(reference AS BLOB)) <= 128)," \
+    "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16)," \
+    "  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+#define ENTRIES_INDEXES \
+    "CREATE UNIQUE INDEX entries_seq ON entries (tenant, seq);" \
+    "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);" \
+    "CREATE INDEX entries_account ON entries (tenant, account, seq);" \
+    "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries" \
+    "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;" \
+    "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries" \
+    "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+#define HOLDS_COLUMNS \
+    "  tenant INTEGER NOT NULL," \
+    "  account INTEGER NOT NULL," \
+    "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 4)," \
+    "  amount INTEGER NOT NULL," \
+    "  captured INTEGER NOT NULL," \
+    "  expires_at INTEGER NOT NULL," \
+    "  created_at INTEGER NOT NULL," \
+    "  resolved_at INTEGER NOT NULL," \
+    "  entry_id INTEGER NOT NULL," \
+    "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
+#define HOLDS_INDEXES \
+    "CREATE UNIQUE INDEX holds_key ON holds (tenant, idem_key) WHERE idem_key <> '';" \
+    "CREATE INDEX holds_active ON holds (tenant, account, expires_at) WHERE status = 1;"
+
 static const migration migrations[] = {
     {1, "tenants",
      "CREATE TABLE tenants ("
@@ -147,43 +187,16 @@ static const migration migrations[] = {
      ""
      "CREATE TABLE entries ("
      "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     "  tenant INTEGER NOT NULL,"
-     "  seq INTEGER NOT NULL,"
-     "  account INTEGER NOT NULL,"
-     "  kind INTEGER NOT NULL,"
-     "  amount INTEGER NOT NULL,"
-     "  balance_after INTEGER NOT NULL,"
-     "  hold_id INTEGER NOT NULL,"
-     "  created_at INTEGER NOT NULL,"
-     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) BETWEEN 1 AND 128),"
-     "  reference TEXT NOT NULL CHECK (length(CAST(reference AS BLOB)) <= 128),"
-     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
-     "  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+     ENTRIES_COLUMNS
      ") STRICT;"
-     "CREATE UNIQUE INDEX entries_seq ON entries (tenant, seq);"
-     "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);"
-     "CREATE INDEX entries_account ON entries (tenant, account, seq);"
-     "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
-     "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
-     "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries"
-     "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+     ENTRIES_INDEXES
      ""
      "CREATE TABLE holds ("
      "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     "  tenant INTEGER NOT NULL,"
-     "  account INTEGER NOT NULL,"
-     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 4),"
-     "  amount INTEGER NOT NULL,"
-     "  captured INTEGER NOT NULL,"
-     "  expires_at INTEGER NOT NULL,"
-     "  created_at INTEGER NOT NULL,"
-     "  resolved_at INTEGER NOT NULL,"
-     "  entry_id INTEGER NOT NULL,"
-     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
+     HOLDS_COLUMNS
      "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16)"
      ") STRICT;"
-     "CREATE UNIQUE INDEX holds_key ON holds (tenant, idem_key) WHERE idem_key <> '';"
-     "CREATE INDEX holds_active ON holds (tenant, account, expires_at) WHERE status = 1;"
+     HOLDS_INDEXES
      ""
      "CREATE TABLE webhook_events ("
      "  tenant INTEGER NOT NULL,"
@@ -244,43 +257,17 @@ static const migration migrations[] = {
      ""
      "CREATE TABLE entries_v6 ("
      "  id INTEGER PRIMARY KEY,"
-     "  tenant INTEGER NOT NULL,"
-     "  seq INTEGER NOT NULL,"
-     "  account INTEGER NOT NULL,"
-     "  kind INTEGER NOT NULL,"
-     "  amount INTEGER NOT NULL,"
-     "  balance_after INTEGER NOT NULL,"
-     "  hold_id INTEGER NOT NULL,"
-     "  created_at INTEGER NOT NULL,"
-     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) BETWEEN 1 AND 128),"
-     "  reference TEXT NOT NULL CHECK (length(CAST(reference AS BLOB)) <= 128),"
-     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
-     "  hash BLOB NOT NULL CHECK (length(hash) = 32)"
+     ENTRIES_COLUMNS
      ") STRICT;"
      "INSERT INTO entries_v6 SELECT id, tenant, seq, account, kind, amount, balance_after, hold_id,"
      "  created_at, idem_key, reference, request_hash, hash FROM entries ORDER BY id;"
      "DROP TABLE entries;"
      "ALTER TABLE entries_v6 RENAME TO entries;"
-     "CREATE UNIQUE INDEX entries_seq ON entries (tenant, seq);"
-     "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);"
-     "CREATE INDEX entries_account ON entries (tenant, account, seq);"
-     "CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries"
-     "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
-     "CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries"
-     "  BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+     ENTRIES_INDEXES
      ""
      "CREATE TABLE holds_v6 ("
      "  id INTEGER PRIMARY KEY,"
-     "  tenant INTEGER NOT NULL,"
-     "  account INTEGER NOT NULL,"
-     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 4),"
-     "  amount INTEGER NOT NULL,"
-     "  captured INTEGER NOT NULL,"
-     "  expires_at INTEGER NOT NULL,"
-     "  created_at INTEGER NOT NULL,"
-     "  resolved_at INTEGER NOT NULL,"
-     "  entry_id INTEGER NOT NULL,"
-     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
+     HOLDS_COLUMNS
      "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
      "  mac_seq INTEGER,"
      "  mac BLOB CHECK (mac IS NULL OR length(mac) = 32)"
@@ -289,8 +276,7 @@ static const migration migrations[] = {
      "  created_at, resolved_at, entry_id, idem_key, request_hash, mac_seq, mac FROM holds ORDER BY id;"
      "DROP TABLE holds;"
      "ALTER TABLE holds_v6 RENAME TO holds;"
-     "CREATE UNIQUE INDEX holds_key ON holds (tenant, idem_key) WHERE idem_key <> '';"
-     "CREATE INDEX holds_active ON holds (tenant, account, expires_at) WHERE status = 1;"
+     HOLDS_INDEXES
      "CREATE INDEX holds_tenant ON holds (tenant, id);"
      ""
      "DELETE FROM sqlite_sequence WHERE name IN ('entries', 'holds');"},

@@ -22,21 +22,8 @@
 #include "sqlite_internal.h"
 #include "sqlite_queries.h"
 
-/* Column lists, in the order of the column descriptions in columns.c. */
-#define TENANT_COLS "id, tz, buffer_before, buffer_after, min_notice, step, max_advance_days," \
-                    " late_cancel, created_at, updated_at"
-#define RULE_COLS "id, tenant, weekday, start_min, end_min, valid_from, valid_until," \
-                  " created_at, updated_at, deleted_at"
-#define OVERRIDE_COLS "id, tenant, date, windows, created_at, updated_at, deleted_at"
-#define SESSION_COLS "id, tenant, student, start_at, end_at, status, kind, credits, hold_id," \
-                     " series_id, created_at, updated_at, deleted_at, idem_key, request_hash"
 /* The time-range condition of session scans: ?2 = from - 86400 (sessions
  * last at most a day, which bounds the index range), ?3 = to, ?4 = from. */
-#define ACCOUNT_COLS "tenant, student, floor, posted, held, created_at, updated_at, deleted_at"
-#define ENTRY_COLS "id, tenant, seq, account, kind, amount, balance_after, hold_id, created_at," \
-                   " idem_key, reference, request_hash, hash"
-#define HOLD_COLS "id, tenant, account, status, amount, captured, expires_at, created_at," \
-                  " resolved_at, entry_id, idem_key, request_hash"
 #define SESSION_RANGE "start_at > ?2 AND start_at < ?3 AND end_at > ?4"
 
 typedef struct query {
