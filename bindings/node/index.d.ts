@@ -379,6 +379,7 @@ export interface OutboxStats {
     due: number; waiting: number; leased: number; dead: number; acked: number;
     /** Seconds since the oldest event neither acknowledged nor dead was made (0: none). */
     oldestAge: number;
+}
 export const SEAT_STATUS: Readonly<Record<SeatStatus, number>>;
 
 export type SeatStatus = 'seated' | 'waitlisted' | 'withdrawn' | 'present' | 'no_show' | 'cancelled';
