@@ -719,7 +719,12 @@ static pid_t spawn(int (*fn)(int, int, mp_ctx *), int idx, const int gate[2], mp
 }
 
 /* Never two live leases on one event: a claim of an event comes only after
- * the previous lease on it was settled with its token, or lapsed. */
+ * the previous lease on it was settled with its token, or lapsed. The log
+ * is in append order, not in the database's order: a worker appends its
+ * ack or fail line after the call returns, so another worker's re-claim
+ * may be appended first. A settle that succeeded with the old token proves
+ * it came before any re-claim (which would have made the token stale), so
+ * it counts wherever it stands after the first claim. */
 static void check_leases(const log_line *log, size_t nl)
 {
     for (size_t i = 0; i < nl; i++) {
@@ -729,7 +734,7 @@ static void check_leases(const log_line *log, size_t nl)
             if (log[j].event != log[i].event || log[j].what != 0)
                 continue;
             int settled = 0;
-            for (size_t k = i + 1; k < j; k++)
+            for (size_t k = i + 1; k < nl; k++)
                 settled |= log[k].event == log[i].event && log[k].what != 0 && log[k].token == log[i].token;
             ck_assert_msg(settled || log[j].at >= log[i].lease_until,
                           "event %lld claimed again at %lld while leased until %lld", (long long)log[i].event,
