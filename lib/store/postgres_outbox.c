@@ -14,19 +14,6 @@
 
 #include "postgres_internal.h"
 
-#define COL(type, field) {SL__COL_##type, offsetof(sl_outbox_event, field), sizeof(((sl_outbox_event *)0)->field)}
-static const sl__col outbox_cols[] = { /* OUTBOX_COLS, postgres.c */
-    COL(I64, id),          COL(I64, tenant),       COL(I64, session),      COL(I64, seq),
-    COL(I32, kind),        COL(I32, status),       COL(I32, session_kind), COL(I64, student),
-    COL(I64, start),       COL(I64, end),          COL(I64, credits),      COL(I64, deleted_at),
-    COL(I64, created_at),  COL(I32, state),        COL(I32, attempts),     COL(I64, available_at),
-    COL(I64, lease_until), COL(I64, token),        COL(I64, acked_at),     COL(TEXT, consumer),
-    COL(TEXT, error),
-};
-#undef COL
-static const sl__entity ent_outbox = {sizeof(sl_outbox_event), SL_OUTBOX_EVENT_VERSION,
-                                      (int)(sizeof(outbox_cols) / sizeof(outbox_cols[0])), outbox_cols, NULL};
-
 /* Ids come from the connection's pool (sl_ids_7), as sessions' do. Under
  * the tenant's lock the core has read the session's last event (or made
  * the session), so the insert is held back to go out with the next
@@ -36,7 +23,7 @@ static int pg_outbox_append(sl_store *st, sl_outbox_event *e)
     int rc;
     pg_params p = {0};
     sl_id id = 0;
-    sl__pg_bind(&p, &ent_outbox, e, 0, NULL); /* $1, the id, is rewritten */
+    sl__pg_bind(&p, &sl__ent_outbox, e, 0, NULL); /* $1, the id, is rewritten */
     if (sl__pg_may_defer(st, e->tenant))
         rc = sl__pg_defer(st, PQ_OUTBOX_INSERT_HELD, &p, PG_ID_OUTBOX, 0, &id, 0, NULL);
     else
@@ -50,7 +37,7 @@ static int pg_outbox_append(sl_store *st, sl_outbox_event *e)
 
 static int pg_outbox_get(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id id)
 {
-    return sl__pg_get(st, PQ_OUTBOX_GET, id, tenant, &ent_outbox, out, "reading an outbox event");
+    return sl__pg_get(st, PQ_OUTBOX_GET, id, tenant, &sl__ent_outbox, out, "reading an outbox event");
 }
 
 static int pg_outbox_update(sl_store *st, const sl_outbox_event *e)
@@ -74,7 +61,7 @@ static int pg_outbox_update(sl_store *st, const sl_outbox_event *e)
 
 static int pg_outbox_last(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id session)
 {
-    return sl__pg_get(st, PQ_OUTBOX_LAST, tenant, session, &ent_outbox, out,
+    return sl__pg_get(st, PQ_OUTBOX_LAST, tenant, session, &sl__ent_outbox, out,
                       "reading a session's last outbox event");
 }
 
@@ -94,7 +81,7 @@ static int scan(sl_store *st, int which, int n, const int64_t *args, int (*cb)(v
     if (!r)
         return rc;
     for (int i = 0; rc == SL_OK && i < PQntuples(r); i++) {
-        sl__pg_read(r, i, &ent_outbox, &row);
+        sl__pg_read(r, i, &sl__ent_outbox, &row);
         rc = cb(ctx, &row);
     }
     PQclear(r);
