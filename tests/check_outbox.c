@@ -16,9 +16,7 @@
  *  - sqlite-file and postgres: 4 writer and 4 worker processes (one
  *    SIGKILLed mid-batch): every event acknowledged, never two live leases
  *    on one event, per-session order, dead exactly after the configured
- *    attempts;
- *  - postgres: a claim left open on another connection neither blocks a
- *    claim nor shares its events (FOR UPDATE SKIP LOCKED).
+ *    attempts (PostgreSQL's claims skipping each other: check_pg.c).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -846,57 +844,6 @@ START_TEST(test_processes_claim_ack_fail_crash)
 }
 END_TEST
 
-/* ---- PostgreSQL: concurrent claims ------------------------------------------- */
-
-static int keep_event(void *ctx, const sl_outbox_event *e)
-{
-    *(sl_outbox_event *)ctx = *e;
-    return 0;
-}
-
-/* A claim on another connection, left open mid-transaction (its heads
- * locked, not yet leased), neither blocks a claim here nor shares its
- * events: FOR UPDATE SKIP LOCKED, and a claim of every tenant takes no
- * exclusive lock. Once it rolls back, its event is claimable again. */
-START_TEST(test_pg_claims_skip_each_other)
-{
-    if (strcmp(sl_test_backend, "postgres") != 0)
-        return;
-    char conninfo[1024];
-    snprintf(conninfo, sizeof(conninfo), "%s", sl_test_pg_conninfo());
-    sl_options o = SL_OPTIONS_INIT;
-    o.busy_timeout_ms = 2000;
-    sl_db *db = NULL;
-    ck_assert_ok_db(NULL, sl_open(&db, conninfo, &o));
-    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
-    sl_test_put_tenant(db, T2, 0, NOW - DAY, 1);
-    sl_id a = book(db, T1, 0), b = book(db, T2, 1), c = book(db, T1, 2);
-
-    sl_store *other = NULL;
-    ck_assert_int_eq(sl_store_pg_new(&other, conninfo, &o), SL_OK);
-    ck_assert_msg(other->outbox_heads != NULL, "the PostgreSQL store keeps no outbox");
-    sl_outbox_event held = {0};
-    ck_assert_int_eq(other->begin(other, 0, 1), SL_OK);
-    ck_assert_int_eq(other->outbox_heads(other, 0, NOW, 1, keep_event, &held), SL_OK);
-    ck_assert_int_eq(held.session, a);
-
-    sl_outbox_event *ev = NULL;
-    ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, NOW), 2); /* b and c; a is held */
-    ck_assert_int_eq(ev[0].session, b);
-    ck_assert_int_eq(ev[1].session, c);
-    sl_outbox_free(ev);
-    ck_assert_uint_eq(claim(db, &ev, T1, 10, 60, NOW), 0); /* a still held, c leased */
-
-    ck_assert_int_eq(other->rollback(other), SL_OK);
-    ck_assert_uint_eq(claim(db, &ev, 0, 10, 60, NOW), 1);
-    ck_assert_int_eq(ev[0].session, a);
-    ck_assert_int_eq(ev[0].id, held.id);
-    sl_outbox_free(ev);
-    other->free(other);
-    sl_close(db);
-}
-END_TEST
-
 static SL_TEST_TCASE(tc_produce, "produce", NULL, NULL, 0, test_every_change_appends_its_event,
                      test_failures_and_replays_append_nothing, test_group_rollback_appends_nothing)
 static SL_TEST_TCASE(tc_consume, "consume", NULL, NULL, 0, test_claim_order_one_per_session,
@@ -904,8 +851,7 @@ static SL_TEST_TCASE(tc_consume, "consume", NULL, NULL, 0, test_claim_order_one_
                      test_purge_keeps_each_sessions_last)
 static SL_TEST_TCASE(tc_bad, "bad-input", NULL, NULL, 0, test_bad_input_changes_nothing, test_store_without_outbox)
 static SL_TEST_TCASE(tc_property, "property", NULL, NULL, 300, test_property_events_replay_to_final_state)
-static SL_TEST_TCASE(tc_processes, "processes", NULL, NULL, 300, test_processes_claim_ack_fail_crash,
-                     test_pg_claims_skip_each_other)
+static SL_TEST_TCASE(tc_processes, "processes", NULL, NULL, 300, test_processes_claim_ack_fail_crash)
 
 Suite *suite_outbox(void);
 Suite *suite_outbox(void)
