@@ -1274,8 +1274,8 @@ static void set_lock(pg_store *s, sl_id tenant, int write)
 void sl__pg_claim_lock(sl_store *st)
 {
     pg_store *s = P(st);
-    if (!s->begin_pending || s->lock_sql[0] == '\0')
-        return;
+    if (!s->begin_pending || s->group || s->lock_sql[0] == '\0')
+        return; /* a group's lock serves its later calls too: kept */
     snprintf(s->lock_sql, sizeof(s->lock_sql), "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0)");
     s->lock_tenant = 0; /* other writers of the tenant may run: hold nothing back */
 }

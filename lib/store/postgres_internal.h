@@ -364,7 +364,7 @@ void sl__pg_outbox_methods(sl_store *st);
  * the pending lock becomes the shared all-tenants lock only (a purge, under
  * begin(0, 1), still excludes claims), since FOR UPDATE SKIP LOCKED keeps
  * concurrent claims apart row by row; nothing is held back. No effect once
- * the transaction's first statement has been sent. */
+ * the transaction's first statement has been sent, nor inside a group. */
 void sl__pg_claim_lock(sl_store *st);
 /* The result of by-key statement `which` (PQ_*_BY_KEY) for (tenant, key),
  * from the one pipelined read of every table holding keys (valid until
