@@ -1,6 +1,6 @@
 /*
  * tests/check_outbox.c - the calendar-sync outbox (slotledger/outbox.h).
- * Runs per backend (memory, sqlite, sqlite-file):
+ * Runs per backend (memory, sqlite, sqlite-file, postgres):
  *
  *  - every session change appends its event (kind, seq, new state); a
  *    failed call, an idempotent replay and a rolled-back group call
@@ -13,9 +13,10 @@
  *  - bad input: clear errors, nothing changed;
  *  - a property test (printed seed): random operations, failures and group
  *    rollbacks; each session's events replay to exactly its final state;
- *  - sqlite-file: 4 writer and 4 worker processes (one SIGKILLed mid-batch):
- *    every event acknowledged, never two live leases on one event,
- *    per-session order, dead exactly after the configured attempts.
+ *  - sqlite-file and postgres: 4 writer and 4 worker processes (one
+ *    SIGKILLed mid-batch): every event acknowledged, never two live leases
+ *    on one event, per-session order, dead exactly after the configured
+ *    attempts (PostgreSQL's claims skipping each other: check_pg.c).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -795,10 +796,12 @@ static void check_processes_outcome(sl_db *db, const log_line *log, size_t nl, s
 
 START_TEST(test_processes_claim_ack_fail_crash)
 {
-    if (strcmp(sl_test_backend, "sqlite-file") != 0)
+    /* SQLite (a file) and PostgreSQL (one schema): stores many processes share. */
+    int pg = strcmp(sl_test_backend, "postgres") == 0;
+    if (strcmp(sl_test_backend, "sqlite-file") != 0 && !pg)
         return;
-    char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("outbox-mp.db"));
+    char path[1024];
+    snprintf(path, sizeof(path), "%s", pg ? sl_test_pg_conninfo() : sl_test_path("outbox-mp.db"));
     sl_db *db = sl_test_open_file(path, NULL, 0);
     sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
     sl_test_put_tenant(db, T2, 0, NOW - DAY, 1);

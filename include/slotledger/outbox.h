@@ -31,12 +31,15 @@
  * and acknowledged), so at most one event per session is ever leased, and
  * every consumer sees each session's events in seq order.
  *
- * Stores: the memory and SQLite stores keep the outbox (SQLite claims
- * under its write lock, so many processes claim safely). The PostgreSQL
- * store does not yet, nor does a custom store without the outbox methods
- * (sys/store.h, version 3 "outbox"): there changes append nothing and
- * every sl_outbox_* call that reads or writes events fails with
- * SL_EMISUSE (sl_outbox_configure and the name functions still work).
+ * Stores: the memory, SQLite and PostgreSQL stores keep the outbox.
+ * SQLite claims under its write lock; PostgreSQL locks the claimed rows
+ * (FOR UPDATE SKIP LOCKED), so claims on many connections run
+ * concurrently without waiting for each other or for bookings. Either
+ * way many processes claim safely: no event is leased twice at once. A
+ * custom store without the outbox methods (sys/store.h, version 3
+ * "outbox") keeps none: there changes append nothing and every
+ * sl_outbox_* call that reads or writes events fails with SL_EMISUSE
+ * (sl_outbox_configure and the name functions still work).
  *
  * Events written before the outbox existed: a database opened by an older
  * library has no events for its earlier changes; its sessions' seq numbers

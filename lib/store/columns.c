@@ -63,6 +63,17 @@ static const sl__col hold_cols[] = { /* HOLD_COLS */
     COL(sl_credit_hold, TEXT, key),       COL(sl_credit_hold, BLOB, request_hash),
 };
 
+#define OB(type, field) COL(sl_outbox_event, type, field)
+static const sl__col outbox_cols[] = { /* the outbox stores' OUTBOX_COLS */
+    OB(I64, id),          OB(I64, tenant),     OB(I64, session),      OB(I64, seq),
+    OB(I32, kind),        OB(I32, status),     OB(I32, session_kind), OB(I64, student),
+    OB(I64, start),       OB(I64, end),        OB(I64, credits),      OB(I64, deleted_at),
+    OB(I64, created_at),  OB(I32, state),      OB(I32, attempts),     OB(I64, available_at),
+    OB(I64, lease_until), OB(I64, token),      OB(I64, acked_at),     OB(TEXT, consumer),
+    OB(TEXT, error),
+};
+#undef OB
+
 const sl__entity sl__ent_tenant = ENTITY(sl_tenant, SL_TENANT_VERSION, tenant_cols, call_tenant);
 const sl__entity sl__ent_rule = ENTITY(sl_rule, SL_RULE_VERSION, rule_cols, call_rule);
 const sl__entity sl__ent_override = ENTITY(sl_override, SL_OVERRIDE_VERSION, override_cols, call_override);
@@ -71,6 +82,9 @@ const sl__entity sl__ent_busy = ENTITY(sl_session, SL_SESSION_VERSION, busy_cols
 const sl__entity sl__ent_account = ENTITY(sl_account, SL_ACCOUNT_VERSION, account_cols, call_account);
 const sl__entity sl__ent_entry = ENTITY(sl_entry, SL_ENTRY_VERSION, entry_cols, call_entry);
 const sl__entity sl__ent_hold = ENTITY(sl_credit_hold, SL_HOLD_VERSION, hold_cols, call_hold);
+/* No scan callback: the outbox stores run their own loops. */
+const sl__entity sl__ent_outbox = {sizeof(sl_outbox_event), SL_OUTBOX_EVENT_VERSION,
+                                   (int)(sizeof(outbox_cols) / sizeof(outbox_cols[0])), outbox_cols, NULL};
 #undef COL
 #undef ENTITY
 

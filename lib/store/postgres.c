@@ -79,6 +79,24 @@
 
 #define SEAT_COLS "id, tenant, class_id, student, position, status, hold_id, created_at, updated_at," \
                   " idem_key, request_hash, withdraw_key, withdraw_hash"
+#define OUTBOX_COLS                                                                                          \
+    "o.id, o.tenant, o.session, o.seq, o.kind, o.status, o.session_kind, o.student, o.start_at, o.end_at,"   \
+    " o.credits, o.deleted_at, o.created_at, o.state, o.attempts, o.available_at, o.lease_until, o.token,"   \
+    " o.acked_at, o.consumer, o.error"
+#define OUTBOX_INSERT_TYPES "IIIIIIIIIIIIIIIIIIIBB"
+#define OUTBOX_INSERT                                                                                        \
+    "INSERT INTO outbox (id, tenant, session, seq, kind, status, session_kind, student, start_at, end_at,"   \
+    " credits, deleted_at, created_at, state, attempts, available_at, lease_until, token, acked_at, consumer," \
+    " error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"  \
+    " $20, $21)"
+#define OUTBOX_STATES(p) "((1::bigint << o.state::int) & " p ") <> 0"
+/* The claim's head test ($1 now): due, and no earlier event of the session
+ * unacknowledged (the subquery locks nothing, so it sees rows another
+ * claim holds). */
+#define OUTBOX_HEAD                                                                                          \
+    "o.state IN (1, 2) AND ((o.state = 1 AND o.available_at <= $1) OR (o.state = 2 AND o.lease_until <= $1))" \
+    " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.tenant = o.tenant AND p.session = o.session"            \
+    " AND p.seq < o.seq AND p.state <> 3)"
 /* $2 = from - 86400 (sessions last at most a day), $3 = to, $4 = from. */
 #define SESSION_RANGE "start_at > $2 AND start_at < $3 AND end_at > $4"
 /* A replace answers (rows changed, row existed): 0 changed of 1 existing
@@ -280,6 +298,30 @@ static const query queries[PQ_COUNT] = {
     [PQ_SEAT_BY_KEY] = {"IB",
         "SELECT " SEAT_COLS " FROM seats WHERE tenant = $1 AND (idem_key = $2 OR withdraw_key = $2)"
         " AND $2 <> ''::bytea LIMIT 1"},
+    /* the outbox (postgres_outbox.c): insert $1 id, $2.. the other
+     * columns (held back: no guard, a duplicate fails the transaction);
+     * update $1 id, $2 tenant, $3.. the delivery fields; scans: the last
+     * parameter a state bit set; heads $1 now, $2 limit, $3 tenant */
+    [PQ_OUTBOX_INSERT] = {OUTBOX_INSERT_TYPES, OUTBOX_INSERT " ON CONFLICT (tenant, session, seq) DO NOTHING RETURNING id"},
+    [PQ_OUTBOX_INSERT_HELD] = {OUTBOX_INSERT_TYPES, OUTBOX_INSERT},
+    [PQ_OUTBOX_GET] = {"II", "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.id = $1 AND o.tenant = $2"},
+    [PQ_OUTBOX_UPDATE] = {"IIIIIIIIBB",
+        "UPDATE outbox SET state = $3, attempts = $4, available_at = $5, lease_until = $6, token = $7,"
+        " acked_at = $8, consumer = $9, error = $10 WHERE id = $1 AND tenant = $2 RETURNING id"},
+    [PQ_OUTBOX_LAST] = {"II",
+        "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.tenant = $1 AND o.session = $2 ORDER BY o.seq DESC LIMIT 1"},
+    [PQ_OUTBOX_SCAN_SESSION] = {"III", "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.tenant = $1 AND o.session = $2"
+        " AND " OUTBOX_STATES("$3") " ORDER BY o.seq"},
+    [PQ_OUTBOX_SCAN_TENANT] = {"II",
+        "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.tenant = $1 AND " OUTBOX_STATES("$2") " ORDER BY o.id"},
+    [PQ_OUTBOX_SCAN_ALL] = {"I", "SELECT " OUTBOX_COLS " FROM outbox o WHERE " OUTBOX_STATES("$1") " ORDER BY o.id"},
+    [PQ_OUTBOX_HEADS_ALL] = {"II", "SELECT " OUTBOX_COLS " FROM outbox o WHERE " OUTBOX_HEAD
+        " ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED"},
+    [PQ_OUTBOX_HEADS_TENANT] = {"III", "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.tenant = $3 AND " OUTBOX_HEAD
+        " ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED"},
+    [PQ_OUTBOX_PURGE] = {"I",
+        "DELETE FROM outbox o WHERE o.state = 3 AND o.acked_at < $1 AND EXISTS (SELECT 1 FROM outbox n"
+        " WHERE n.tenant = o.tenant AND n.session = o.session AND n.seq > o.seq)"},
 };
 
 const char *sl__pg_query(int i, const char **types)
@@ -1229,6 +1271,15 @@ static void set_lock(pg_store *s, sl_id tenant, int write)
                  (long)folded);
 }
 
+void sl__pg_claim_lock(sl_store *st)
+{
+    pg_store *s = P(st);
+    if (!s->begin_pending || s->group || s->lock_sql[0] == '\0')
+        return; /* a group's lock serves its later calls too: kept */
+    snprintf(s->lock_sql, sizeof(s->lock_sql), "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0)");
+    s->lock_tenant = 0; /* other writers of the tenant may run: hold nothing back */
+}
+
 /* Records the transaction's first statements; they are sent with its
  * first real statement (run_pipeline), so begin costs no round trip of
  * its own. The connection is reset here if it failed before. */
@@ -1694,6 +1745,7 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     s->base.lock_tenants = pg_lock_tenants;
     s->base.read_hint = sl__pg_read_hint;
     sl__pg_class_methods(&s->base);
+    sl__pg_outbox_methods(&s->base);
     *out = &s->base;
     return SL_OK;
 

@@ -90,11 +90,24 @@ enum {
     PQ_SEAT_UPDATE,
     PQ_SEATS,
     PQ_SEAT_BY_KEY,
+    /* the outbox (postgres_outbox.c) */
+    PQ_OUTBOX_INSERT,
+    PQ_OUTBOX_INSERT_HELD,
+    PQ_OUTBOX_GET,
+    PQ_OUTBOX_UPDATE,
+    PQ_OUTBOX_LAST,
+    PQ_OUTBOX_SCAN_SESSION,
+    PQ_OUTBOX_SCAN_TENANT,
+    PQ_OUTBOX_SCAN_ALL,
+    PQ_OUTBOX_HEADS_ALL,
+    PQ_OUTBOX_HEADS_TENANT,
+    PQ_OUTBOX_PURGE,
     PQ_COUNT
 };
 
 /* Tables whose ids come from a sequence, sl_ids_<n> (postgres_schema.c). */
-enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_TABLES = PG_ID_HOLD };
+enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_OUTBOX = 7 /* 6: seats */,
+       PG_ID_TABLES = PG_ID_OUTBOX };
 /* Ids fetched per round trip when a pool runs dry. */
 #define PG_ID_BLOCK 16
 
@@ -110,7 +123,7 @@ typedef struct pg_idpool {
 } pg_idpool;
 
 /* Statement parameters, sent in binary: int8 big-endian, bytea raw. */
-#define PG_MAX_PARAMS 16
+#define PG_MAX_PARAMS 24
 typedef struct pg_params {
     int n;
     const char *val[PG_MAX_PARAMS];
@@ -172,7 +185,7 @@ typedef struct pg_store {
     sl_id kc_tenant;
     char kc_key[SL_KEY_MAX + 1];
     PGresult *kc_res[SL__PG_KEY_TABLES]; /* sessions, entries, holds, seats */
-    pg_idpool ids[PG_ID_TABLES + 1]; /* [PG_ID_RULE..PG_ID_HOLD] */
+    pg_idpool ids[PG_ID_TABLES + 1]; /* [PG_ID_RULE..PG_ID_OUTBOX] */
     /* Round trips saved inside one write transaction (postgres.c):
      * lock_tenant is the tenant whose lock the transaction holds (-1: all,
      * 0: none); writes held back (dq); what the transaction knows it has
@@ -346,6 +359,13 @@ unsigned long sl__pg_round_trips(const sl_store *st);
 void sl__pg_schedule_methods(sl_store *st);
 void sl__pg_ledger_methods(sl_store *st);
 void sl__pg_class_methods(sl_store *st);
+void sl__pg_outbox_methods(sl_store *st);
+/* The claim (outbox_heads) as the first statement of a write transaction:
+ * the pending lock becomes the shared all-tenants lock only (a purge, under
+ * begin(0, 1), still excludes claims), since FOR UPDATE SKIP LOCKED keeps
+ * concurrent claims apart row by row; nothing is held back. No effect once
+ * the transaction's first statement has been sent, nor inside a group. */
+void sl__pg_claim_lock(sl_store *st);
 /* The result of by-key statement `which` (PQ_*_BY_KEY) for (tenant, key),
  * from the one pipelined read of every table holding keys (valid until
  * the store's next statement); NULL with *rc set on failure. */

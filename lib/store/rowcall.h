@@ -90,6 +90,8 @@ typedef struct sl__entity {
 /* The entities (columns.c); busy is a session's id, tenant, start, end. */
 extern const sl__entity sl__ent_tenant, sl__ent_rule, sl__ent_override, sl__ent_session, sl__ent_busy,
     sl__ent_account, sl__ent_entry, sl__ent_hold;
+/* The outbox's events (sqlite_outbox.c, postgres_outbox.c); call is NULL. */
+extern const sl__entity sl__ent_outbox;
 
 /* The entities' columns as the SQL stores (sqlite.c, postgres.c) select
  * them: the same order as the column descriptions in columns.c. */

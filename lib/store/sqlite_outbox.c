@@ -12,19 +12,6 @@
 
 #include "sqlite_internal.h"
 
-#define COL(type, field) {SL__COL_##type, offsetof(sl_outbox_event, field), sizeof(((sl_outbox_event *)0)->field)}
-static const sl__col outbox_cols[] = { /* OUTBOX_COLS */
-    COL(I64, id),          COL(I64, tenant),       COL(I64, session),    COL(I64, seq),
-    COL(I32, kind),        COL(I32, status),       COL(I32, session_kind), COL(I64, student),
-    COL(I64, start),       COL(I64, end),          COL(I64, credits),    COL(I64, deleted_at),
-    COL(I64, created_at),  COL(I32, state),        COL(I32, attempts),   COL(I64, available_at),
-    COL(I64, lease_until), COL(I64, token),        COL(I64, acked_at),   COL(TEXT, consumer),
-    COL(TEXT, error),
-};
-#undef COL
-static const sl__entity ent_outbox = {sizeof(sl_outbox_event), SL_OUTBOX_EVENT_VERSION,
-                                      (int)(sizeof(outbox_cols) / sizeof(outbox_cols[0])), outbox_cols, NULL};
-
 #define OUTBOX_COLS                                                                                            \
     "o.id, o.tenant, o.session, o.seq, o.kind, o.status, o.session_kind, o.student, o.start_at, o.end_at, "    \
     "o.credits, o.deleted_at, o.created_at, o.state, o.attempts, o.available_at, o.lease_until, o.token, "     \
@@ -105,7 +92,7 @@ static int sq_outbox_append(sl_store *st, sl_outbox_event *e)
     sqlite3_stmt *s = stmt(st, OQ_INSERT);
     if (!s)
         return SL_ESTORE;
-    sl__sq_bind(s, &ent_outbox, e, 1); /* every column but the id */
+    sl__sq_bind(s, &sl__ent_outbox, e, 1); /* every column but the id */
     int rc = run(st, s, "appending an outbox event");
     if (rc == SL_OK)
         e->id = sqlite3_last_insert_rowid(Q(st)->h);
@@ -117,7 +104,7 @@ static int one(sl_store *st, sqlite3_stmt *s, sl_outbox_event *out, const char *
 {
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        sl__sq_read(s, &ent_outbox, out);
+        sl__sq_read(s, &sl__ent_outbox, out);
         sqlite3_reset(s);
         return SL_OK;
     }
@@ -181,7 +168,7 @@ static int scan(sl_store *st, sqlite3_stmt *s, int (*cb)(void *ctx, const sl_out
         return sl_store_error(st, SL_EINVAL, "sqlite: an outbox scan's callback is NULL");
     }
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        sl__sq_read(s, &ent_outbox, &row);
+        sl__sq_read(s, &sl__ent_outbox, &row);
         int stop = cb(ctx, &row);
         if (stop != 0) {
             sqlite3_reset(s);
