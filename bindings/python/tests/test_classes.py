@@ -3,13 +3,11 @@ refuses or waitlists, withdrawing promotes the first waitlisted student who
 can pay, the class blocks the teacher's time, bad input changes nothing.
 Run on every backend (PostgreSQL under tests/pg_cluster.sh)."""
 
-import os
-import shutil
-import tempfile
 import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
+from backends import Backend, register
 
 UTC = timezone.utc
 NOW = datetime(2030, 1, 6, tzinfo=UTC)
@@ -17,27 +15,12 @@ SAT = datetime(2030, 1, 12, 9, tzinfo=UTC)          # a Saturday, 10:00 in Berli
 HOUR = timedelta(hours=1)
 T = 1
 
-_PG = os.environ.get("SL_TEST_PG")
-BACKENDS = ("postgres",) if _PG else ("memory", "sqlite", "file")
-_pg_schemas = [0]
 
 
-class ClassTests:
-    backend = None
+class ClassTests(Backend):
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="slpy-classes-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        if self.backend == "memory":
-            self.db = sl.open_memory()
-        elif self.backend == "sqlite":
-            self.db = sl.open(":memory:")
-        elif self.backend == "file":
-            self.db = sl.open(os.path.join(self.tmp, "classes.db"))
-        else:
-            _pg_schemas[0] += 1
-            self.db = sl.open("%s schema=pycls_%d_%d" % (_PG, os.getpid(), _pg_schemas[0]))
-        self.addCleanup(self.db.close)
+        super().setUp()
         self.db.set_tenant(T, tz="Europe/Berlin", now=NOW - timedelta(days=1))
         for wd in range(1, 8):
             self.db.add_rule(T, weekday=wd, start="08:00", end="20:00", now=NOW - timedelta(days=1))
@@ -150,10 +133,7 @@ class ClassTests:
             self.db.enroll(T, cancelled.id, 2, now=NOW)
 
 
-for _backend in BACKENDS:
-    _cls = type("ClassTests_%s" % _backend, (ClassTests, unittest.TestCase), {"backend": _backend})
-    globals()[_cls.__name__] = _cls
-del _backend, _cls
+register(globals(), ClassTests)
 
 if __name__ == "__main__":
     unittest.main()

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
 from slotledger import epoch
-from test_scheduling import BACKENDS, Backend
+from backends import register
+from test_scheduling import Backend
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -218,10 +219,7 @@ class EngineEpochTests(unittest.TestCase):
             sl.engine_slots_epoch([], duration=-1, start=day, end=day)
 
 
-for _backend in BACKENDS:
-    globals()["EpochTests_" + _backend] = type("EpochTests_" + _backend, (EpochTests, unittest.TestCase),
-                                               {"backend": _backend})
-del _backend
+register(globals(), EpochTests)
 
 if __name__ == "__main__":
     unittest.main()

@@ -5,12 +5,11 @@ Run on every backend (PostgreSQL under tests/pg_cluster.sh)."""
 
 import os
 import random
-import shutil
-import tempfile
 import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
+from backends import Backend, register
 
 UTC = timezone.utc
 NOW = datetime(2030, 1, 6, tzinfo=UTC)
@@ -18,27 +17,12 @@ BASE = datetime(2030, 1, 7, tzinfo=UTC)            # a Monday
 HOUR = timedelta(hours=1)
 T, T2, STUDENT = 1, 2, 6
 
-_PG = os.environ.get("SL_TEST_PG")
-BACKENDS = ("postgres",) if _PG else ("memory", "sqlite", "file")
-_pg_schemas = [0]
 
 
-class OutboxTests:
-    backend = None
+class OutboxTests(Backend):
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="slpy-outbox-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        if self.backend == "memory":
-            self.db = sl.open_memory()
-        elif self.backend == "sqlite":
-            self.db = sl.open(":memory:")
-        elif self.backend == "file":
-            self.db = sl.open(os.path.join(self.tmp, "outbox.db"))
-        else:
-            _pg_schemas[0] += 1
-            self.db = sl.open("%s schema=pyob_%d_%d" % (_PG, os.getpid(), _pg_schemas[0]))
-        self.addCleanup(self.db.close)
+        super().setUp()
         for tid in (T, T2):
             self.db.set_tenant(tid, tz="Europe/Berlin", now=NOW - timedelta(days=1))
             for wd in range(1, 8):
@@ -236,10 +220,7 @@ class OutboxTests:
             per[e.session] = e.seq
 
 
-for _backend in BACKENDS:
-    _cls = type("OutboxTests_%s" % _backend, (OutboxTests, unittest.TestCase), {"backend": _backend})
-    globals()[_cls.__name__] = _cls
-del _backend, _cls
+register(globals(), OutboxTests)
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,9 +1,6 @@
 """Tenants, availability, slots, bookings and soft deletes, run against
 sl.open_memory(), sl.open(":memory:") and a SQLite file."""
 
-import os
-import shutil
-import tempfile
 import unittest
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -14,18 +11,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)      # Thursday
 HOUR = timedelta(hours=1)
 T = 7
 
-# Under tests/pg_cluster.sh (meson's python-postgres test) SL_TEST_PG names a
-# throwaway PostgreSQL cluster: the store-dependent classes then run on it
-# (each test in a fresh schema), and only there.
-_PG = os.environ.get("SL_TEST_PG")
-BACKENDS = ("postgres",) if _PG else ("memory", "sqlite", "file")
-_pg_schemas = [0]
-
-
-def _pg_conninfo():
-    _pg_schemas[0] += 1
-    return "%s schema=py_%d_%d" % (_PG, os.getpid(), _pg_schemas[0])
-
+from backends import Backend as StoreBackend, register
 
 
 def utc(*a):
@@ -37,25 +23,8 @@ def mon(hour, minute=0, weeks=0):
     return utc(2026, 11, 30) + timedelta(weeks=weeks, hours=hour, minutes=minute)
 
 
-class Backend:
-    backend = None
-
-    def open_db(self):
-        if self.backend == "postgres":
-            if not hasattr(self, "pg"):
-                self.pg = _pg_conninfo()  # one schema per test: a reopen finds the same rows
-            return sl.open(self.pg)
-        if self.backend == "memory":
-            return sl.open_memory()
-        if self.backend == "sqlite":
-            return sl.open(":memory:")
-        return sl.open(os.path.join(self.tmp, "test.db"))
-
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="slpy-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.db = self.open_db()
-        self.addCleanup(self.db.close)
+class Backend(StoreBackend):
+    """The shared store base (backends.py) with this module's helpers."""
 
     def teacher(self, tid=T, **kw):
         settings = dict(tz="Europe/Berlin", buffer_after=600, min_notice=3600, step=1800)
@@ -597,14 +566,8 @@ class BookingTests(Backend):
         self.db.verify(T)
 
 
-def _backends(base, name):
-    for backend in BACKENDS:
-        cls = type("%s_%s" % (name, backend), (base, unittest.TestCase), {"backend": backend})
-        globals()[cls.__name__] = cls
-
-
 for _base in (TenantTests, RuleTests, OverrideTests, SlotTests, BookingTests):
-    _backends(_base, _base.__name__)
+    register(globals(), _base)
 del _base
 
 if __name__ == "__main__":

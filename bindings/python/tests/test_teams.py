@@ -6,42 +6,26 @@ tenant sets across zones with a printed seed. Run on every backend."""
 
 import os
 import random
-import shutil
-import tempfile
 import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
+from backends import Backend, register
 
 UTC = timezone.utc
 NOW = datetime(2030, 3, 20, tzinfo=UTC)
 START = datetime(2030, 3, 25, tzinfo=UTC)      # a week spanning the EU DST change (2030-03-31)
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC")
 
-_PG = os.environ.get("SL_TEST_PG")
-BACKENDS = ("postgres",) if _PG else ("memory", "sqlite", "file")
-_pg_schemas = [0]
 
 
-class TeamTests:
-    backend = None
+class TeamTests(Backend):
 
     def setUp(self):
         self.seed = int(os.environ.get("SL_TEST_SEED", "0")) or random.randrange(1, 2 ** 31)
         print("# %s seed %d (SL_TEST_SEED=%d)" % (self.id(), self.seed, self.seed))
         self.rng = random.Random(self.seed)
-        self.tmp = tempfile.mkdtemp(prefix="slpy-teams-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        if self.backend == "memory":
-            self.db = sl.open_memory()
-        elif self.backend == "sqlite":
-            self.db = sl.open(":memory:")
-        elif self.backend == "file":
-            self.db = sl.open(os.path.join(self.tmp, "teams.db"))
-        else:
-            _pg_schemas[0] += 1
-            self.db = sl.open("%s schema=pyteam_%d_%d" % (_PG, os.getpid(), _pg_schemas[0]))
-        self.addCleanup(self.db.close)
+        super().setUp()
         self.tenants = list(range(1, 9))
         for t in self.tenants:
             step = self.rng.choice((0, 900, 1800))
@@ -166,10 +150,7 @@ class TeamTests:
         self.assertEqual(self.db.free_at([999], at, 3600, now=NOW, detail=True), {999: "SL_ENOTFOUND"})
 
 
-for _backend in BACKENDS:
-    _cls = type("TeamTests_%s" % _backend, (TeamTests, unittest.TestCase), {"backend": _backend})
-    globals()[_cls.__name__] = _cls
-del _backend, _cls
+register(globals(), TeamTests)
 
 if __name__ == "__main__":
     unittest.main()
