@@ -15,6 +15,7 @@ static const struct {
     MAY(rule_get),       MAY(override_get),  MAY(session_get),  MAY(session_by_key),
     MAY(sessions_by_student), MAY(sessions_by_series), MAY(entry_by_key), MAY(hold_by_key),
     MAY(mac_put),       MAY(mac_get),      MAY(holds_scan),     MAY(override_by_id),
+    MAY(tenants_get_many),
 };
 #undef MAY
 

@@ -80,6 +80,15 @@ int sl__slot_classify(sl_db *db, sl__avail *a, int *verdict, sl_id tenant, sl_ti
     return rc;
 }
 
+int sl__slot_classify_rows(sl_db *db, sl__avail *a, int *verdict, const sl__avail_rows *rows, sl_time start,
+                           int64_t duration, sl_time now)
+{
+    int rc = sl__avail_build(db, a, rows, start, start + 1, duration, now);
+    if (rc == SL_OK)
+        *verdict = sl__engine_check(a->days, a->n_days, a->busy, a->n_busy, &a->params, start);
+    return rc;
+}
+
 int sl__slot_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration, sl_time now, sl_id exclude)
 {
     sl__avail a;

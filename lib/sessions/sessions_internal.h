@@ -27,6 +27,9 @@ int sl__footprint_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration
  * both ask it. */
 int sl__slot_classify(sl_db *db, sl__avail *a, int *verdict, sl_id tenant, sl_time start, int64_t duration,
                       sl_time now, sl_id exclude);
+/* sl__slot_classify over rows gathered for many tenants (sl__avail_each). */
+int sl__slot_classify_rows(sl_db *db, sl__avail *a, int *verdict, const sl__avail_rows *rows, sl_time start,
+                           int64_t duration, sl_time now);
 
 /* Common argument checks of a booking (ids > 0, duration, times, credits
  * 0..INT32_MAX): SL_OK or SL_EINVAL with a message (book.c). */

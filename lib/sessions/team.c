@@ -29,24 +29,42 @@ static int free_at_check(sl_db *db, const sl_id *tenants, size_t n, sl_time star
 }
 
 /* Inside a transaction: status[i] for every tenant; SL_OK or a store error. */
+/* What the walk over the tenants fills. */
+typedef struct free_walk {
+    sl_db *db;
+    int32_t *status;
+    size_t n_free;
+    sl_time start, now;
+    int64_t duration;
+} free_walk;
+
+/* Whether one tenant can take the slot: the one predicate (the engine's
+ * check over the rows sl__slot_classify would read for it alone). */
+static int free_one(void *ctx, size_t i, int st, const sl__avail_rows *rows)
+{
+    free_walk *w = ctx;
+    sl__avail a;
+    int verdict = st;
+    if (st == SL_OK) {
+        int rc = sl__slot_classify_rows(w->db, &a, &verdict, rows, w->start, w->duration, w->now);
+        if (rc != SL_OK)
+            return rc;
+        if (verdict != SL_OK && verdict != SL_ECONFLICT && verdict != SL_EUNAVAILABLE)
+            return sl__err(w->db, verdict, "slot engine refused the input of tenant %lld (%s)",
+                           (long long)rows->tenant->id, sl_strerror(verdict));
+    }
+    w->status[i] = verdict;
+    w->n_free += verdict == SL_OK;
+    return SL_OK;
+}
+
 static int free_at_fill(sl_db *db, int32_t *status, const sl_id *tenants, size_t n, sl_time start,
                         int64_t duration, sl_time now, size_t *n_free)
 {
-    *n_free = 0;
-    for (size_t i = 0; i < n; i++) {
-        sl__avail a;
-        int verdict = SL_OK, rc = sl__slot_classify(db, &a, &verdict, tenants[i], start, duration, now, 0);
-        if (rc == SL_ENOTFOUND || rc == SL_ETZ)
-            verdict = rc;
-        else if (rc != SL_OK)
-            return rc;
-        else if (verdict != SL_OK && verdict != SL_ECONFLICT && verdict != SL_EUNAVAILABLE)
-            return sl__err(db, verdict, "slot engine refused the input of tenant %lld (%s)",
-                           (long long)tenants[i], sl_strerror(verdict));
-        status[i] = verdict;
-        *n_free += verdict == SL_OK;
-    }
-    return SL_OK;
+    free_walk w = {db, status, 0, start, now, duration};
+    int rc = sl__avail_each(db, tenants, n, start, start + 1, duration, free_one, &w);
+    *n_free = w.n_free;
+    return rc;
 }
 
 int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, size_t n, sl_time start,

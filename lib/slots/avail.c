@@ -195,15 +195,12 @@ typedef struct busy_ctx {
 /* Sessions arrive sorted by start: merge overlapping or touching ones. The
  * merged union gives the same answers because every footprint is widened
  * by the same buffers. */
-static int collect_busy(void *ctx, const sl_session *s)
+static int busy_add(busy_ctx *b, sl_time start, sl_time end)
 {
-    busy_ctx *b = ctx;
     sl_interval *v = b->buf->v;
-    if (s->id == b->exclude)
-        return 0;
-    if (b->n > 0 && s->start <= v[b->n - 1].end) {
-        if (s->end > v[b->n - 1].end)
-            v[b->n - 1].end = s->end;
+    if (b->n > 0 && start <= v[b->n - 1].end) {
+        if (end > v[b->n - 1].end)
+            v[b->n - 1].end = end;
         return 0;
     }
     if (b->n == b->buf->cap) {
@@ -211,13 +208,60 @@ static int collect_busy(void *ctx, const sl_session *s)
         if ((b->rc = ivbuf_reserve(b->db, b->buf, want, "busy intervals")) != SL_OK)
             return b->rc;
     }
-    b->buf->v[b->n++] = (sl_interval){s->start, s->end};
+    b->buf->v[b->n++] = (sl_interval){start, end};
     return 0;
+}
+
+static int collect_busy(void *ctx, const sl_session *s)
+{
+    busy_ctx *b = ctx;
+    return s->id == ((busy_ctx *)ctx)->exclude ? 0 : busy_add(b, s->start, s->end);
+}
+
+/* Where one query's rows come from: the store, asked for this tenant, or
+ * rows a read over many tenants gathered (rows != NULL). */
+typedef struct avail_src {
+    sl_id tenant;
+    sl_id exclude;
+    const sl__avail_rows *rows;
+} avail_src;
+
+/* The live overrides, then the live rules, of src into dw. */
+static int feed_windows(sl_db *db, const avail_src *src, day_windows *dw, sl_date first, sl_date last)
+{
+    const sl__avail_rows *r = src->rows;
+    int rc = SL_OK;
+    if (!r) {
+        rc = sl__st_overrides_scan(db, src->tenant, first, last, 0, collect_override, dw);
+        return rc != SL_OK ? rc : sl__st_rules_scan(db, src->tenant, 0, collect_rule, dw);
+    }
+    for (size_t i = 0; i < r->n_ov && rc == SL_OK; i++)
+        rc = collect_override(dw, &r->ov[i]);
+    for (size_t i = 0; i < r->n_rules && rc == SL_OK; i++)
+        rc = collect_rule(dw, &r->rules[i]);
+    return rc;
+}
+
+/* The blocking sessions of src that overlap [lo, hi), merged. Gathered
+ * rows may cover a wider range (the widest buffers of their tenants):
+ * the same overlap test as sessions_scan keeps exactly this query's. */
+static int feed_busy(sl_db *db, const avail_src *src, busy_ctx *bc, sl_time lo, sl_time hi)
+{
+    const sl__avail_rows *r = src->rows;
+    if (!r) {
+        int rc = sl__st_sessions_scan(db, src->tenant, lo, hi, sl__blocking_scan() | SL_SCAN_TIMES_ONLY,
+                                      collect_busy, bc);
+        return rc != SL_OK && bc->rc != SL_OK ? bc->rc : rc;
+    }
+    for (size_t i = 0; i < r->n_busy; i++)
+        if (r->busy[i].end > lo && r->busy[i].start < hi && busy_add(bc, r->busy[i].start, r->busy[i].end) != 0)
+            return bc->rc;
+    return SL_OK;
 }
 
 /* Day intervals of the dates [first, last] into the handle's days array,
  * sorted by start. */
-static int load_days(sl_db *db, sl__avail *a, sl_id tenant, sl_date first, sl_date last)
+static int load_days(sl_db *db, sl__avail *a, const avail_src *src, sl_date first, sl_date last)
 {
     day_windows *dw = NULL;
     int rc;
@@ -229,9 +273,7 @@ static int load_days(sl_db *db, sl__avail *a, sl_id tenant, sl_date first, sl_da
         return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
     dw->first = first;
     dw->n_dates = n_dates;
-    rc = sl__st_overrides_scan(db, tenant, first, last, 0, collect_override, dw);
-    if (rc == SL_OK)
-        rc = sl__st_rules_scan(db, tenant, 0, collect_rule, dw);
+    rc = feed_windows(db, src, dw, first, last);
     if (rc != SL_OK && dw->bad) {
         char date[SL_DATE_TEXT_SIZE];
         if (sl_date_format(date, sizeof(date), dw->bad_date) != SL_OK)
@@ -270,38 +312,46 @@ out_free_windows:
     return rc;
 }
 
-int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time to,
-                   int64_t duration, sl_time now, sl_id exclude)
+int sl__avail_zone(sl_db *db, const sl__zone **zone, const sl_tenant *t)
 {
     char err[SL__ERRMSG_SIZE];
+    int rc = sl__zone_load(zone, sl__tz_dir(db->tzdir), t->tz, err, sizeof(err));
+    return rc == SL_OK ? SL_OK : sl__err(db, rc, "%s", err);
+}
+
+/* Local dates: a slot starting in [from, to) belongs to a date whose day
+ * intervals hold its start, and its coverage may reach into later dates
+ * (duration <= 1 day); one date of margin on each side covers the zone's
+ * offset. */
+void sl__avail_dates(const sl__zone *z, sl_time from, sl_time to, int64_t duration, sl_date *first, sl_date *last)
+{
+    *first = (sl_date)sl__floor_div(sl__zone_offset(z, from) + from, 86400) - 1;
+    *last = (sl_date)sl__floor_div(sl__zone_offset(z, to) + to + duration, 86400) + 1;
+}
+
+void sl__avail_busy_range(const sl_tenant *t, sl_time from, sl_time to, int64_t duration, sl_time *lo, sl_time *hi)
+{
+    int64_t total_buffer = t->buffer_before + t->buffer_after;
+    *lo = from - total_buffer - duration;
+    *hi = to + duration + total_buffer;
+}
+
+/* The query after the tenant row and its zone: windows, busy times, the
+ * engine's parameters. */
+static int avail_fill(sl_db *db, sl__avail *a, const avail_src *src, sl_time from, sl_time to, int64_t duration,
+                      sl_time now)
+{
+    sl_date first, last;
+    sl_time lo, hi;
     int rc;
-
-    memset(a, 0, sizeof(*a));
-    if ((rc = sl__scratch_get(db)) != SL_OK)
-        return rc;
     scratch_reset(db->scratch);
-    if ((rc = sl__tenant_load(db, &a->tenant, tenant)) != SL_OK)
+    sl__avail_dates(a->zone, from, to, duration, &first, &last);
+    if ((rc = load_days(db, a, src, first, last)) != SL_OK)
         return rc;
-    const char *tzdir = sl__tz_dir(db->tzdir);
-    if ((rc = sl__zone_load(&a->zone, tzdir, a->tenant.tz, err, sizeof(err))) != SL_OK)
-        return sl__err(db, rc, "%s", err);
-
-    /* Local dates: a slot starting in [from, to) belongs to a date whose
-     * day intervals hold its start, and its coverage may reach into later
-     * dates (duration <= 1 day); one date of margin on each side covers the
-     * zone's offset. */
-    sl_date first = (sl_date)sl__floor_div(sl__zone_offset(a->zone, from) + from, 86400) - 1;
-    sl_date last = (sl_date)sl__floor_div(sl__zone_offset(a->zone, to) + to + duration, 86400) + 1;
-    if ((rc = load_days(db, a, tenant, first, last)) != SL_OK)
+    busy_ctx bc = {db, &db->scratch->busy, 0, src->exclude, SL_OK};
+    sl__avail_busy_range(&a->tenant, from, to, duration, &lo, &hi);
+    if ((rc = feed_busy(db, src, &bc, lo, hi)) != SL_OK)
         return rc;
-
-    int64_t total_buffer = a->tenant.buffer_before + a->tenant.buffer_after;
-    busy_ctx bc = {db, &db->scratch->busy, 0, exclude, SL_OK};
-    rc = sl__st_sessions_scan(db, tenant, from - total_buffer - duration,
-                                  to + duration + total_buffer, sl__blocking_scan() | SL_SCAN_TIMES_ONLY, collect_busy,
-                                  &bc);
-    if (rc != SL_OK)
-        return bc.rc != SL_OK ? bc.rc : rc;
     a->busy = bc.buf->v;
     a->n_busy = bc.n;
 
@@ -316,4 +366,31 @@ int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time 
     p->earliest = now + a->tenant.min_notice;
     p->horizon = a->tenant.max_advance_days ? now + (int64_t)a->tenant.max_advance_days * 86400 : INT64_MAX;
     return SL_OK;
+}
+
+int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time to,
+                   int64_t duration, sl_time now, sl_id exclude)
+{
+    int rc;
+    memset(a, 0, sizeof(*a));
+    if ((rc = sl__scratch_get(db)) != SL_OK)
+        return rc;
+    if ((rc = sl__tenant_load(db, &a->tenant, tenant)) != SL_OK ||
+        (rc = sl__avail_zone(db, &a->zone, &a->tenant)) != SL_OK)
+        return rc;
+    avail_src src = {tenant, exclude, NULL};
+    return avail_fill(db, a, &src, from, to, duration, now);
+}
+
+int sl__avail_build(sl_db *db, sl__avail *a, const sl__avail_rows *rows, sl_time from, sl_time to,
+                    int64_t duration, sl_time now)
+{
+    int rc;
+    memset(a, 0, sizeof(*a));
+    if ((rc = sl__scratch_get(db)) != SL_OK)
+        return rc;
+    a->tenant = *rows->tenant;
+    a->zone = rows->zone;
+    avail_src src = {rows->tenant->id, 0, rows};
+    return avail_fill(db, a, &src, from, to, duration, now);
 }

@@ -65,6 +65,47 @@ typedef struct sl__avail {
 int sl__avail_load(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time to,
                    int64_t duration, sl_time now, sl_id exclude);
 
+/* One tenant's rows, gathered by a read over many tenants (avail_many.c):
+ * its row and zone, its live overrides and rules (any dates), and the
+ * times of its blocking sessions by start (any wider range: sl__avail_build
+ * keeps those this query's scan would have read). */
+typedef struct sl__avail_rows {
+    const sl_tenant *tenant;
+    const sl__zone *zone;
+    const sl_override *ov;
+    size_t n_ov;
+    const sl_rule *rules;
+    size_t n_rules;
+    const sl_interval *busy;
+    size_t n_busy;
+} sl__avail_rows;
+
+/* sl__avail_load from gathered rows instead of the store (no exclude):
+ * the same windows, busy times and parameters. */
+int sl__avail_build(sl_db *db, sl__avail *a, const sl__avail_rows *rows, sl_time from, sl_time to,
+                    int64_t duration, sl_time now);
+
+/* Called by sl__avail_each for list index i: status SL_OK with the
+ * tenant's rows, or SL_ENOTFOUND (no such tenant) / SL_ETZ (its zone
+ * cannot be read) with rows NULL. Anything but SL_OK stops the walk and is
+ * returned. */
+typedef int (*sl__avail_each_fn)(void *ctx, size_t i, int status, const sl__avail_rows *rows);
+
+/* Reads the rows of tenants[0..n) (distinct ids) for queries over [from,
+ * to) of duration -- in chunks, a few store calls per chunk -- and calls fn
+ * for each tenant in list order. Inside the caller's read transaction. */
+int sl__avail_each(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, int64_t duration,
+                   sl__avail_each_fn fn, void *ctx);
+
+/* The tenant's zone (SL_ETZ etc. with a message). */
+int sl__avail_zone(sl_db *db, const sl__zone **zone, const sl_tenant *t);
+
+/* The local dates [first, last] a query over [from, to) reads. */
+void sl__avail_dates(const sl__zone *z, sl_time from, sl_time to, int64_t duration, sl_date *first, sl_date *last);
+
+/* The session times [lo, hi) a query over [from, to) reads for tenant t. */
+void sl__avail_busy_range(const sl_tenant *t, sl_time from, sl_time to, int64_t duration, sl_time *lo, sl_time *hi);
+
 /* Validates a slot query (tenant > 0, duration, times, from <= to) and
  * clamps `to` to from + SL_MAX_RANGE_DAYS, setting SL_SLOTS_CLAMPED in
  * *flags; SL_OK or SL_EINVAL with a message (lib/slots/slots.c). */

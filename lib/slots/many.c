@@ -122,35 +122,42 @@ static int build_reserve(sl_db *db, many_build *b, size_t want)
     return SL_OK;
 }
 
-/* One tenant's slots appended to the block (inside the transaction).
- * An unknown tenant or an unreadable zone becomes its status. */
-static int many_one(sl_db *db, many_build *b, size_t i, sl_id tenant, sl_time from, sl_time to,
-                    int64_t duration, sl_time now)
+/* What the walk over the tenants fills. */
+typedef struct many_walk {
+    sl_db *db;
+    many_build *b;
+    sl_time from, to, now;
+    int64_t duration;
+} many_walk;
+
+/* One tenant's slots appended to the block (inside the transaction). An
+ * unknown tenant or an unreadable zone becomes its status. */
+static int many_one(void *ctx, size_t i, int st, const sl__avail_rows *rows)
 {
+    many_walk *w = ctx;
+    sl_db *db = w->db;
+    many_build *b = w->b;
     sl__avail a;
     size_t cnt = 0;
-    int32_t *status = (int32_t *)(void *)(b->blk + b->l.status); /* valid until the block grows */
-    int rc = sl__avail_load(db, &a, tenant, from, to, duration, now, 0);
-    if (rc == SL_ENOTFOUND || rc == SL_ETZ) {
-        status[i] = rc;
-        return SL_OK;
-    }
+    int rc = st == SL_OK ? sl__avail_build(db, &a, rows, w->from, w->to, w->duration, w->now) : SL_OK;
     if (rc != SL_OK)
         return rc;
-    rc = sl_engine_slots(build_slots(b) + b->n_slots, b->cap - b->n_slots, &cnt, a.days, a.n_days, a.busy,
-                         a.n_busy, &a.params);
-    if (rc == SL_ERANGE) { /* grow, then run the same engine over the same inputs again */
-        if ((rc = build_reserve(db, b, b->n_slots + cnt)) != SL_OK)
-            return rc;
+    if (st == SL_OK) {
         rc = sl_engine_slots(build_slots(b) + b->n_slots, b->cap - b->n_slots, &cnt, a.days, a.n_days, a.busy,
                              a.n_busy, &a.params);
+        if (rc == SL_ERANGE) { /* grow, then run the same engine over the same inputs again */
+            if ((rc = build_reserve(db, b, b->n_slots + cnt)) != SL_OK)
+                return rc;
+            rc = sl_engine_slots(build_slots(b) + b->n_slots, b->cap - b->n_slots, &cnt, a.days, a.n_days,
+                                 a.busy, a.n_busy, &a.params);
+        }
+        if (rc != SL_OK)
+            return sl__err(db, rc, "slot engine refused the input of tenant %lld (%s)", (long long)rows->tenant->id,
+                           sl_strerror(rc));
     }
-    if (rc != SL_OK)
-        return sl__err(db, rc, "slot engine refused the input of tenant %lld (%s)", (long long)tenant,
-                       sl_strerror(rc));
-    status = (int32_t *)(void *)(b->blk + b->l.status); /* the block may have moved */
-    status[i] = SL_OK;
+    ((int32_t *)(void *)(b->blk + b->l.status))[i] = st; /* the block may have moved */
     b->n_slots += cnt;
+    ((uint64_t *)(void *)(b->blk + b->l.offsets))[i + 1] = b->n_slots;
     return SL_OK;
 }
 
@@ -184,11 +191,8 @@ int sl__slots_many(sl_db *db, sl_many_slots **out, const char *what, const sl_id
         return rc;
     if ((rc = sl__tx_begin(db, tenants[0], 0)) != SL_OK)
         goto out_free_block;
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = many_one(db, &b, i, tenants[i], from, to, duration, now)) != SL_OK)
-            break;
-        ((uint64_t *)(void *)(b.blk + b.l.offsets))[i + 1] = b.n_slots;
-    }
+    many_walk w = {db, &b, from, to, now, duration};
+    rc = sl__avail_each(db, tenants, n, from, to, duration, many_one, &w);
     sl__tx_rollback(db); /* read-only: nothing to keep */
     if (rc != SL_OK)
         goto out_free_block;

@@ -322,6 +322,29 @@ static const query queries[PQ_COUNT] = {
     [PQ_OUTBOX_PURGE] = {"I",
         "DELETE FROM outbox o WHERE o.state = 3 AND o.acked_at < $1 AND EXISTS (SELECT 1 FROM outbox n"
         " WHERE n.tenant = o.tenant AND n.session = o.session AND n.seq > o.seq)"},
+
+    /* Reads over many tenants (postgres_many.c): the one-tenant reads with
+     * `tenant = $1` made `tenant = ANY($1::bigint[])`, $1 the ids as an
+     * array literal, ordered by tenant first. */
+    [PQ_MANY_TENANTS] = {"T",
+        "SELECT id, tz::bytea, buffer_before, buffer_after, min_notice, step, max_advance_days,"
+        " late_cancel, created_at, updated_at FROM tenants WHERE id = ANY($1::bigint[]) ORDER BY id"},
+    [PQ_MANY_RULES_LIVE] = {"T", "SELECT " RULE_COLS " FROM rules WHERE tenant = ANY($1::bigint[])"
+        " AND deleted_at IS NULL ORDER BY tenant, id"},
+    [PQ_MANY_RULES_ALL] = {"T", "SELECT " RULE_COLS " FROM rules WHERE tenant = ANY($1::bigint[])"
+        " ORDER BY tenant, id"},
+    [PQ_MANY_OV_LIVE] = {"TII", "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = ANY($1::bigint[])"
+        " AND date >= $2 AND date <= $3 AND deleted_at IS NULL ORDER BY tenant, date"},
+    [PQ_MANY_OV_ALL] = {"TII", "SELECT " OVERRIDE_COLS " FROM overrides WHERE tenant = ANY($1::bigint[])"
+        " AND date >= $2 AND date <= $3 ORDER BY tenant, date"},
+    [PQ_MANY_BUSY] = {"TIII", "SELECT id, tenant, start_at, end_at FROM sessions WHERE tenant = ANY($1::bigint[])"
+        " AND deleted_at IS NULL AND status <> 3 AND " SESSION_RANGE " ORDER BY tenant, start_at, id"},
+    [PQ_MANY_BLOCKING] = {"TIII", "SELECT " SESSION_COLS " FROM sessions WHERE tenant = ANY($1::bigint[])"
+        " AND deleted_at IS NULL AND status <> 3 AND " SESSION_RANGE " ORDER BY tenant, start_at, id"},
+    [PQ_MANY_LIVE] = {"TIII", "SELECT " SESSION_COLS " FROM sessions WHERE tenant = ANY($1::bigint[])"
+        " AND deleted_at IS NULL AND " SESSION_RANGE " ORDER BY tenant, start_at, id"},
+    [PQ_MANY_ALL] = {"TIII", "SELECT " SESSION_COLS " FROM sessions WHERE tenant = ANY($1::bigint[]) AND "
+        SESSION_RANGE " ORDER BY tenant, start_at, id"},
 };
 
 const char *sl__pg_query(int i, const char **types)
@@ -1746,6 +1769,7 @@ int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts
     s->base.read_hint = sl__pg_read_hint;
     sl__pg_class_methods(&s->base);
     sl__pg_outbox_methods(&s->base);
+    sl__pg_many_methods(&s->base);
     *out = &s->base;
     return SL_OK;
 

@@ -102,6 +102,16 @@ enum {
     PQ_OUTBOX_HEADS_ALL,
     PQ_OUTBOX_HEADS_TENANT,
     PQ_OUTBOX_PURGE,
+    /* reads over many tenants (postgres_many.c) */
+    PQ_MANY_TENANTS,
+    PQ_MANY_RULES_LIVE,
+    PQ_MANY_RULES_ALL,
+    PQ_MANY_OV_LIVE,
+    PQ_MANY_OV_ALL,
+    PQ_MANY_BUSY,
+    PQ_MANY_BLOCKING,
+    PQ_MANY_LIVE,
+    PQ_MANY_ALL,
     PQ_COUNT
 };
 
@@ -360,6 +370,13 @@ void sl__pg_schedule_methods(sl_store *st);
 void sl__pg_ledger_methods(sl_store *st);
 void sl__pg_class_methods(sl_store *st);
 void sl__pg_outbox_methods(sl_store *st);
+/* The status set the blocking statements and the exclusion constraint were
+ * written for (postgres_schema.c); the core's set is sl__status_blocking in
+ * lib/sessions/check.c, passed as SL_SCAN_STATUS bits. */
+#define PG_INDEXED_STATUSES (SL_SCAN_STATUS(1) | SL_SCAN_STATUS(2) | SL_SCAN_STATUS(4) | SL_SCAN_STATUS(5))
+
+/* The reads over many tenants (postgres_many.c). */
+void sl__pg_many_methods(sl_store *st);
 /* The claim (outbox_heads) as the first statement of a write transaction:
  * the pending lock becomes the shared all-tenants lock only (a purge, under
  * begin(0, 1), still excludes claims), since FOR UPDATE SKIP LOCKED keeps

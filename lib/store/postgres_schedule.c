@@ -114,10 +114,6 @@ static int pg_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const 
                              "looking a session up by key");
 }
 
-/* The status set the blocking statements and the exclusion constraint were
- * written for (postgres_schema.c); the core's set is sl__status_blocking in
- * lib/sessions/check.c, passed as SL_SCAN_STATUS bits. */
-#define PG_INDEXED_STATUSES (SL_SCAN_STATUS(1) | SL_SCAN_STATUS(2) | SL_SCAN_STATUS(4) | SL_SCAN_STATUS(5))
 
 /* Statements of the time-range scans, by plan (sl__sessions_plan). */
 static const int range_queries[] = {

@@ -389,6 +389,7 @@ static void sq_free(sl_store *st)
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
     sl__sqlite_outbox_free(st);
+    sl__sqlite_many_free(st);
     for (int i = 0; i < SL__SQ_CLASS_QUERIES; i++)
         sqlite3_finalize(s->cq[i]);
     sqlite3_close_v2(s->h);
@@ -628,6 +629,7 @@ int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts
     sl__sqlite_ledger_methods(&s->base);
     sl__sqlite_outbox_methods(&s->base);
     sl__sqlite_class_methods(&s->base);
+    sl__sqlite_many_methods(&s->base);
     *out = &s->base;
     return SL_OK;
 

@@ -102,6 +102,8 @@ enum {
 };
 /* Statements of the group classes (sqlite_class.c), prepared on first use. */
 #define SL__SQ_CLASS_QUERIES 8
+/* Statements of the reads over many tenants (sqlite_many.c). */
+#define SL__SQ_MANY_QUERIES 9
 
 typedef struct sq_store {
     sl_store base; /* first member */
@@ -109,6 +111,7 @@ typedef struct sq_store {
     sqlite3_stmt *q[Q_COUNT];
     sqlite3_stmt *outbox_q[SL__SQ_OUTBOX_QUERIES];
     sqlite3_stmt *cq[SL__SQ_CLASS_QUERIES];
+    sqlite3_stmt *many_q[SL__SQ_MANY_QUERIES];
 } sq_store;
 
 static inline sq_store *Q(sl_store *st)
@@ -178,6 +181,9 @@ void sl__sqlite_ledger_methods(sl_store *st);
 void sl__sqlite_outbox_methods(sl_store *st);
 void sl__sqlite_outbox_free(sl_store *st);
 void sl__sqlite_class_methods(sl_store *st);
+/* The reads over many tenants, and the release of their statements (sqlite_many.c). */
+void sl__sqlite_many_methods(sl_store *st);
+void sl__sqlite_many_free(sl_store *st);
 
 /* The status set the partial index sessions_blocking encodes (schema.c:
  * "deleted_at IS NULL AND status <> 3", status being CHECKed to 1..5, and

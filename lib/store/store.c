@@ -168,6 +168,7 @@ GUARD(sl_entry, entry)
 GUARD(sl_credit_hold, hold)
 GUARD(sl_account, account)
 GUARD(sl_seat, seat)
+GUARD(sl_tenant, tenant)
 #undef GUARD
 
 static int scan_rc(sl_db *db, unsigned long seq, int rc, int cb_rc, const char *what)
@@ -882,3 +883,68 @@ int sl__st_seat_by_key(sl_db *db, sl_seat *out, sl_id tenant, const char *key)
         return SL_ENOTFOUND;
     CALL(db, "looking up an idempotency key", seat_by_key, out, tenant, key);
 }
+
+/* ---- reads over many tenants -------------------------------------------------- */
+
+/* The four *_many methods come together; without them each wrapper asks
+ * the one-tenant method once per tenant (same rows, same order). */
+static int has_many(const sl_store *st)
+{
+    return HAS_V3(st, tenants_get_many) && HAS_V3(st, rules_scan_many) && HAS_V3(st, overrides_scan_many) &&
+           HAS_V3(st, sessions_scan_many);
+}
+
+int sl__st_tenants_get_many(sl_db *db, const sl_id *tenants, size_t n, int (*cb)(void *ctx, const sl_tenant *t),
+                            void *ctx)
+{
+    if (has_many(ST(db)))
+        SCAN(db, "reading tenants", tenant, tenants_get_many, cb, ctx, tenants, n);
+    for (size_t i = 0; i < n; i++) {
+        sl_tenant t;
+        int rc = sl__st_tenant_get(db, &t, tenants[i]);
+        if (rc == SL_ENOTFOUND)
+            continue;
+        if (rc == SL_OK)
+            rc = cb(ctx, &t);
+        if (rc != SL_OK)
+            return rc;
+    }
+    return SL_OK;
+}
+
+/* A one-tenant scan per tenant until a callback or the store stops. */
+#define EACH_TENANT(call)                                                                                      \
+    do {                                                                                                       \
+        for (size_t i_ = 0; i_ < n; i_++) {                                                                    \
+            sl_id tenant = tenants[i_];                                                                        \
+            int rc_ = (call);                                                                                  \
+            if (rc_ != SL_OK)                                                                                  \
+                return rc_;                                                                                    \
+        }                                                                                                      \
+        return SL_OK;                                                                                          \
+    } while (0)
+
+int sl__st_rules_scan_many(sl_db *db, const sl_id *tenants, size_t n, uint32_t flags,
+                           int (*cb)(void *ctx, const sl_rule *r), void *ctx)
+{
+    if (has_many(ST(db)))
+        SCAN(db, "reading rules", rule, rules_scan_many, cb, ctx, tenants, n, flags);
+    EACH_TENANT(sl__st_rules_scan(db, tenant, flags, cb, ctx));
+}
+
+int sl__st_overrides_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_date from, sl_date to, uint32_t flags,
+                               int (*cb)(void *ctx, const sl_override *o), void *ctx)
+{
+    if (has_many(ST(db)))
+        SCAN(db, "reading overrides", override, overrides_scan_many, cb, ctx, tenants, n, from, to, flags);
+    EACH_TENANT(sl__st_overrides_scan(db, tenant, from, to, flags, cb, ctx));
+}
+
+int sl__st_sessions_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, uint32_t flags,
+                              int (*cb)(void *ctx, const sl_session *s), void *ctx)
+{
+    if (has_many(ST(db)))
+        SCAN(db, "reading sessions", session, sessions_scan_many, cb, ctx, tenants, n, from, to, flags);
+    EACH_TENANT(sl__st_sessions_scan(db, tenant, from, to, flags, cb, ctx));
+}
+#undef EACH_TENANT

@@ -57,6 +57,18 @@ int sl__st_session_get(sl_db *db, sl_session *out, sl_id tenant, sl_id id);
 int sl__st_session_by_key(sl_db *db, sl_session *out, sl_id tenant, const char *key);
 int sl__st_sessions_scan(sl_db *db, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
                          int (*cb)(void *ctx, const sl_session *s), void *ctx);
+
+/* Reads over many tenants (sys/store.h *_many): tenants distinct and
+ * ascending, n <= SL_STORE_MANY_MAX; rows in ascending tenant order. A
+ * store without the methods is asked once per tenant. */
+int sl__st_tenants_get_many(sl_db *db, const sl_id *tenants, size_t n, int (*cb)(void *ctx, const sl_tenant *t),
+                            void *ctx);
+int sl__st_rules_scan_many(sl_db *db, const sl_id *tenants, size_t n, uint32_t flags,
+                           int (*cb)(void *ctx, const sl_rule *r), void *ctx);
+int sl__st_overrides_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_date from, sl_date to, uint32_t flags,
+                               int (*cb)(void *ctx, const sl_override *o), void *ctx);
+int sl__st_sessions_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, uint32_t flags,
+                              int (*cb)(void *ctx, const sl_session *s), void *ctx);
 int sl__st_sessions_by_student(sl_db *db, sl_id tenant, sl_id student, uint32_t flags,
                                int (*cb)(void *ctx, const sl_session *s), void *ctx);
 int sl__st_sessions_by_series(sl_db *db, sl_id tenant, sl_id series, int (*cb)(void *ctx, const sl_session *s),

@@ -130,5 +130,6 @@ TCase *tcase_store_accounts(void);     /* accounts.c: accounts and entries */
 TCase *tcase_store_holds(void);        /* holds.c: holds, webhooks, ledger rollback */
 TCase *tcase_store_differential(void); /* differential.c: memory vs SQLite */
 TCase *tcase_store_validate(void);     /* validate.c: bad records refused before the backend */
+TCase *tcase_store_many(void);         /* many.c: reads over many tenants */
 
 #endif

@@ -376,7 +376,36 @@ struct sl_store {
     /** may (with class_put): the seat of tenant whose key or withdraw_key
      * is `key`; SL_ENOTFOUND. */
     int (*seat_by_key)(sl_store *st, sl_seat *out, sl_id tenant, const char *key);
+
+    /* ---- version 3: reads over many tenants (teams.h: sl_slots_many,
+     * sl_team_slots, sl_free_at) ------------------------------------------ */
+
+    /** may (all four together; when any is NULL the core asks tenant_get,
+     * rules_scan, overrides_scan and sessions_scan once per tenant):
+     * the rows the one-tenant method gives, for every tenant of
+     * tenants[0..n) in one call -- ids distinct and ascending, 1 <= n <=
+     * SL_STORE_MANY_MAX. Rows come in ascending tenant order (a tenant's
+     * rows together, in the one-tenant method's order: rules by id,
+     * overrides by date, sessions by start then id); an unknown tenant
+     * gives no rows. Called inside a read transaction; the callback
+     * returns as for the one-tenant scans. tenants_get_many: the tenant
+     * rows that exist. */
+    int (*tenants_get_many)(sl_store *st, const sl_id *tenants, size_t n,
+                            int (*cb)(void *ctx, const sl_tenant *t), void *ctx);
+    /** may (with tenants_get_many): rules_scan over tenants[0..n). */
+    int (*rules_scan_many)(sl_store *st, const sl_id *tenants, size_t n, uint32_t flags,
+                           int (*cb)(void *ctx, const sl_rule *r), void *ctx);
+    /** may (with tenants_get_many): overrides_scan over tenants[0..n). */
+    int (*overrides_scan_many)(sl_store *st, const sl_id *tenants, size_t n, sl_date from, sl_date to,
+                               uint32_t flags, int (*cb)(void *ctx, const sl_override *o), void *ctx);
+    /** may (with tenants_get_many): sessions_scan over tenants[0..n). */
+    int (*sessions_scan_many)(sl_store *st, const sl_id *tenants, size_t n, sl_time from, sl_time to,
+                              uint32_t flags, int (*cb)(void *ctx, const sl_session *s), void *ctx);
 };
+
+/** The most tenants one *_many store call is given (the core asks in
+ * chunks of at most this many). */
+#define SL_STORE_MANY_MAX 256
 
 /** Scan flag: only live sessions whose status is in the scan's status set,
  * the SL_SCAN_STATUS bits of the same flags. Which statuses block time is

@@ -1,0 +1,146 @@
+/*
+ * lib/store/sqlite_many.c - the SQLite store's reads over many tenants
+ * (sys/store.h *_many): the one-tenant statements with `tenant = ?1`
+ * replaced by `tenant IN (SELECT value FROM json_each(?1))`, ?1 being the
+ * ids as a JSON array. SQLite walks the ids in ascending order and seeks
+ * each in the same index the one-tenant statement uses, so the rows come
+ * grouped by tenant in index order (EXPLAIN QUERY PLAN: a SEARCH per id,
+ * no temporary b-tree for the ORDER BY). Statements are prepared on first
+ * use.
+ */
+#include <stdio.h>
+
+#include "sqlite_internal.h"
+#include "rowcall.h"
+
+#define IN_IDS(col) col " IN (SELECT value FROM json_each(?1))"
+#define RANGE "start_at > ?2 AND start_at < ?3 AND end_at > ?4"
+
+enum { MQ_TENANTS, MQ_RULES_LIVE, MQ_RULES_ALL, MQ_OV_LIVE, MQ_OV_ALL, MQ_BUSY, MQ_BLOCKING, MQ_LIVE, MQ_ALL };
+
+static const char *const many_sql[SL__SQ_MANY_QUERIES] = {
+    [MQ_TENANTS] = "SELECT " TENANT_COLS " FROM tenants WHERE " IN_IDS("id") " ORDER BY id",
+    [MQ_RULES_LIVE] = "SELECT " RULE_COLS " FROM rules INDEXED BY rules_live WHERE " IN_IDS("tenant")
+                      " AND deleted_at IS NULL ORDER BY tenant, id",
+    [MQ_RULES_ALL] = "SELECT " RULE_COLS " FROM rules WHERE " IN_IDS("tenant") " ORDER BY tenant, id",
+    [MQ_OV_LIVE] = "SELECT " OVERRIDE_COLS " FROM overrides WHERE " IN_IDS("tenant")
+                   " AND date >= ?2 AND date <= ?3 AND deleted_at IS NULL ORDER BY tenant, date",
+    [MQ_OV_ALL] = "SELECT " OVERRIDE_COLS " FROM overrides WHERE " IN_IDS("tenant")
+                  " AND date >= ?2 AND date <= ?3 ORDER BY tenant, date",
+    /* deleted_at IS NULL AND status <> 3: the indexed blocking set, as in
+     * sqlite.c's one-tenant scans (SL__SQ_INDEXED_STATUSES). */
+    [MQ_BUSY] = "SELECT id, tenant, start_at, end_at FROM sessions INDEXED BY sessions_time WHERE " IN_IDS("tenant")
+                " AND deleted_at IS NULL AND status <> 3 AND " RANGE " ORDER BY tenant, start_at, id",
+    [MQ_BLOCKING] = "SELECT " SESSION_COLS " FROM sessions INDEXED BY sessions_time WHERE " IN_IDS("tenant")
+                    " AND deleted_at IS NULL AND status <> 3 AND " RANGE " ORDER BY tenant, start_at, id",
+    [MQ_LIVE] = "SELECT " SESSION_COLS " FROM sessions WHERE " IN_IDS("tenant") " AND deleted_at IS NULL AND " RANGE
+                " ORDER BY tenant, start_at, id",
+    [MQ_ALL] = "SELECT " SESSION_COLS " FROM sessions WHERE " IN_IDS("tenant") " AND " RANGE
+               " ORDER BY tenant, start_at, id",
+};
+
+void sl__sqlite_many_free(sl_store *st)
+{
+    for (int i = 0; i < SL__SQ_MANY_QUERIES; i++) {
+        sqlite3_finalize(Q(st)->many_q[i]);
+        Q(st)->many_q[i] = NULL;
+    }
+}
+
+/* *out: statement `which` with ?1 bound to tenants[0..n) as a JSON array.
+ * SL_EINVAL (a bad list) or SL_ESTORE, recorded on the store. */
+static int stmt_ids(sl_store *st, int which, const sl_id *tenants, size_t n, sqlite3_stmt **out)
+{
+    sq_store *s = Q(st);
+    char msg[SL__SQ_MSG_SIZE];
+    if (!tenants || n == 0 || n > SL_STORE_MANY_MAX) {
+        snprintf(msg, sizeof(msg), "sqlite: a read over many tenants takes 1..%d ids (got %zu)", SL_STORE_MANY_MAX,
+                 n);
+        return sl_store_error(st, SL_EINVAL, msg);
+    }
+    if (!s->many_q[which] &&
+        sqlite3_prepare_v3(s->h, many_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->many_q[which], NULL) !=
+            SQLITE_OK) {
+        snprintf(msg, sizeof(msg), "sqlite: preparing a read over many tenants: %s", sqlite3_errmsg(s->h));
+        return sl_store_error(st, SL_ESTORE, msg);
+    }
+    /* 20 digits and a comma per id at most, the brackets and the NUL. */
+    char json[SL_STORE_MANY_MAX * 21 + 3];
+    size_t at = 0;
+    json[at++] = '[';
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(json + at, sizeof(json) - at, i ? ",%lld" : "%lld", (long long)tenants[i]);
+    json[at++] = ']';
+    sqlite3_bind_text(s->many_q[which], 1, json, (int)at, SQLITE_TRANSIENT);
+    *out = s->many_q[which];
+    return SL_OK;
+}
+
+static int sq_tenants_get_many(sl_store *st, const sl_id *tenants, size_t n,
+                               int (*cb)(void *ctx, const sl_tenant *t), void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = stmt_ids(st, MQ_TENANTS, tenants, n, &s);
+    return rc ? rc : sl__sq_scan(st, s, &sl__ent_tenant, SQ_CB(cb), ctx, "reading many tenants");
+}
+
+static int sq_rules_scan_many(sl_store *st, const sl_id *tenants, size_t n, uint32_t flags,
+                              int (*cb)(void *ctx, const sl_rule *r), void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = stmt_ids(st, flags & SL_INCLUDE_DELETED ? MQ_RULES_ALL : MQ_RULES_LIVE, tenants, n, &s);
+    return rc ? rc : sl__sq_scan(st, s, &sl__ent_rule, SQ_CB(cb), ctx, "reading the rules of many tenants");
+}
+
+static int sq_overrides_scan_many(sl_store *st, const sl_id *tenants, size_t n, sl_date from, sl_date to,
+                                  uint32_t flags, int (*cb)(void *ctx, const sl_override *o), void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = stmt_ids(st, flags & SL_INCLUDE_DELETED ? MQ_OV_ALL : MQ_OV_LIVE, tenants, n, &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    return sl__sq_scan(st, s, &sl__ent_override, SQ_CB(cb), ctx, "reading the overrides of many tenants");
+}
+
+/* Statements by plan (sl__sessions_plan), as sqlite_schedule.c's. */
+static const int plan_queries[] = {
+    [SL__SCAN_BUSY] = MQ_BUSY,
+    [SL__SCAN_BLOCKING] = MQ_BLOCKING,
+    [SL__SCAN_ALL] = MQ_ALL,
+    [SL__SCAN_LIVE] = MQ_LIVE,
+};
+
+static int sq_sessions_scan_many(sl_store *st, const sl_id *tenants, size_t n, sl_time from, sl_time to,
+                                 uint32_t flags, int (*cb)(void *ctx, const sl_session *x), void *ctx)
+{
+    int filter;
+    int plan = sl__sessions_plan(flags, SL__SQ_INDEXED_STATUSES, &filter);
+    if (!cb)
+        return invalid(st, "sqlite: sessions_scan_many: callback is NULL");
+    if (plan == SL__SCAN_NOTHING)
+        return SL_OK;
+    sqlite3_stmt *s = NULL;
+    int rc = stmt_ids(st, plan_queries[plan], tenants, n, &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 2, sl__range_lo(from));
+    sqlite3_bind_int64(s, 3, to);
+    sqlite3_bind_int64(s, 4, from);
+    const char *what = "reading the sessions of many tenants";
+    if (plan == SL__SCAN_BUSY)
+        return sl__sq_scan(st, s, &sl__ent_busy, SQ_CB(cb), ctx, what);
+    if (!filter)
+        return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, what);
+    sl__status_filter f = {flags & SL_SCAN_STATUS_MASK, cb, ctx};
+    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(sl__status_filtered), &f, what);
+}
+
+void sl__sqlite_many_methods(sl_store *st)
+{
+    st->tenants_get_many = sq_tenants_get_many;
+    st->rules_scan_many = sq_rules_scan_many;
+    st->overrides_scan_many = sq_overrides_scan_many;
+    st->sessions_scan_many = sq_sessions_scan_many;
+}
