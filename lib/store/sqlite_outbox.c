@@ -34,6 +34,12 @@ static const char *const outbox_sql[SL__SQ_OUTBOX_QUERIES] = {
                   " end_at, credits, deleted_at, created_at, state, attempts, available_at, lease_until, token,"
                   " acked_at, consumer, error, queued) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
                   " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 0)",
+    /* The event every change appends: pending, never delivered (the
+     * delivery columns' values spelled here, not bound). */
+    [OQ_INSERT_NEW] = "INSERT INTO outbox (tenant, session, seq, kind, status, session_kind, student, start_at,"
+                      " end_at, credits, deleted_at, created_at, available_at, state, attempts, lease_until, token,"
+                      " acked_at, consumer, error, queued) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                      " ?12, ?13, 1, 0, 0, 0, 0, '', '', 0)",
     [OQ_GET] = "SELECT " OUTBOX_COLS " FROM outbox AS o WHERE o.id = ?1 AND o.tenant = ?2",
     [OQ_UPDATE] = "UPDATE outbox SET state = ?3, attempts = ?4, available_at = ?5, lease_until = ?6,"
                   " token = ?7, acked_at = ?8, consumer = ?9, error = ?10 WHERE id = ?1 AND tenant = ?2",
@@ -98,12 +104,33 @@ static int run(sl_store *st, sqlite3_stmt *s, const char *what)
     return sl__sq_finish_q(st, s, rc, what);
 }
 
+/* Is e what a change appends (OQ_INSERT_NEW's spelled-out columns)? */
+static int fresh(const sl_outbox_event *e)
+{
+    return e->state == SL_OUTBOX_PENDING && e->attempts == 0 && e->lease_until == 0 && e->token == 0 &&
+           e->acked_at == 0 && e->consumer[0] == '\0' && e->error[0] == '\0';
+}
+
+/* Binds the change columns of e, ?1..?13, to OQ_INSERT_NEW. */
+static void bind_fresh(sqlite3_stmt *s, const sl_outbox_event *e)
+{
+    const int64_t v[13] = {e->tenant,  e->session, e->seq,        e->kind,       e->status,
+                           e->session_kind, e->student, e->start, e->end,        e->credits,
+                           e->deleted_at,   e->created_at, e->available_at};
+    for (int i = 0; i < 13; i++)
+        sqlite3_bind_int64(s, i + 1, v[i]);
+}
+
 static int sq_outbox_append(sl_store *st, sl_outbox_event *e)
 {
-    sqlite3_stmt *s = stmt(st, OQ_INSERT);
+    int is_fresh = fresh(e);
+    sqlite3_stmt *s = stmt(st, is_fresh ? OQ_INSERT_NEW : OQ_INSERT);
     if (!s)
         return SL_ESTORE;
-    sl__sq_bind(s, &sl__ent_outbox, e, 1); /* every column but the id */
+    if (is_fresh)
+        bind_fresh(s, e);
+    else
+        sl__sq_bind(s, &sl__ent_outbox, e, 1); /* every column but the id */
     int rc = run(st, s, "appending an outbox event");
     if (rc == SL_OK)
         e->id = sqlite3_last_insert_rowid(Q(st)->h);
