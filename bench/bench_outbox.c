@@ -6,7 +6,7 @@
  *   bench_outbox [--backend sqlite] --dir DIR [--events N] [--workers 4]
  *                [--batch 50] [--only book|drain]
  *   bench_outbox --backend postgres --db CONNINFO [--events N] [--workers 4]
- *                [--batch 50]
+ *                [--batch 50] [--server-pid POSTMASTER_PID]
  *
  * 1. (SQLite) What the outbox adds to sl_book: N bookings (one teacher
  *    open all week, no credits, consecutive hours) on a fresh file whose
@@ -30,10 +30,14 @@
  *    `workers` processes at once, each on its own connection. Figures:
  *    drain_1_events_per_s, drain_1_cpu_us, drain_W_events_per_s,
  *    drain_W_cpu_us (client CPU of all workers per event; on PostgreSQL
- *    the server's CPU is not in it), and loadavg_start / loadavg_end. On
+ *    the server's CPU is not in it: with --server-pid of a local server,
+ *    drain_1_server_cpu_us and drain_W_server_cpu_us add it, read from
+ *    /proc: the postmaster, its children, its exited children), and
+ *    loadavg_start / loadavg_end. On
  *    PostgreSQL the events are made by sl_book in the connection string's
  *    schema, which should be a fresh one (bench/pg_bench.py makes one).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +56,50 @@
 #define CHUNK 100
 
 static const char *g_conninfo; /* --backend postgres: the connection string */
+static long g_server_pid;      /* --server-pid: the postmaster, for the server's CPU */
+
+/* utime + stime (+ cutime + cstime when `reaped`) of /proc/PID/stat in
+ * clock ticks, and its parent; -1 when it cannot be read. */
+static double proc_ticks(long pid, int reaped, long *ppid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    long long cut = 0, cst = 0;
+    if (!p || sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", ppid, &ut, &st,
+                     &cut, &cst) != 5)
+        return -1;
+    return (double)(ut + st) + (reaped ? (double)(cut + cst) : 0);
+}
+
+/* CPU of the PostgreSQL server (the postmaster, its live children -- the
+ * backends of our connections among them -- and its exited ones), ns; 0
+ * without --server-pid. */
+static double server_cpu_ns(void)
+{
+    long ppid = 0;
+    if (g_server_pid <= 0)
+        return 0;
+    double ticks = proc_ticks(g_server_pid, 1, &ppid);
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        long pid = atol(de->d_name);
+        double t = pid > 0 ? proc_ticks(pid, 0, &ppid) : -1;
+        if (t >= 0 && ppid == g_server_pid)
+            ticks += t;
+    }
+    if (d)
+        closedir(d);
+    return ticks * 1e9 / (double)sysconf(_SC_CLK_TCK);
+}
 
 static sl_db *open_store(const char *path, int outbox)
 {
@@ -224,9 +272,11 @@ static void make_events(const char *path, long events, int week)
 static void bench_drain_one(const char *path, long events, size_t batch)
 {
     sl_db *db = open_store(path, 1);
-    double t0 = bench_now_ns(), c0 = bench_cpu_ns(0);
+    double t0 = bench_now_ns(), c0 = bench_cpu_ns(0), s0 = server_cpu_ns();
     long done = drain(db, "bench-1", batch);
     double secs = (bench_now_ns() - t0) / 1e9;
+    if (g_server_pid > 0)
+        bench_kv_num("drain_1_server_cpu_us", (server_cpu_ns() - s0) / 1e3 / (double)done);
     if (done != events)
         bench_die("drained %ld events, expected %ld", done, events);
     bench_kv_num("drain_1_events_per_s", (double)done / secs);
@@ -257,7 +307,7 @@ static void bench_drain_many(const char *path, long events, int workers, size_t 
     }
     close(go[0]);
     usleep(200000); /* every worker has connected */
-    double t0 = bench_now_ns();
+    double t0 = bench_now_ns(), s0 = server_cpu_ns();
     close(go[1]);
     for (int w = 0; w < workers; w++) {
         int status = 0;
@@ -265,12 +315,16 @@ static void bench_drain_many(const char *path, long events, int workers, size_t 
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             bench_die("worker %d failed", w);
     }
-    double secs = (bench_now_ns() - t0) / 1e9;
+    double secs = (bench_now_ns() - t0) / 1e9, server = server_cpu_ns() - s0;
     char fig[64];
     snprintf(fig, sizeof(fig), "drain_%d_events_per_s", workers);
     bench_kv_num(fig, (double)events / secs);
     snprintf(fig, sizeof(fig), "drain_%d_cpu_us", workers);
     bench_kv_num(fig, bench_cpu_ns(1) / 1e3 / (double)events);
+    if (g_server_pid > 0) {
+        snprintf(fig, sizeof(fig), "drain_%d_server_cpu_us", workers);
+        bench_kv_num(fig, server / 1e3 / (double)events);
+    }
     sl_outbox_counts c;
     sl_db *db = open_store(path, 1);
     bench_check(db, sl_outbox_stats(db, &c, 0, BENCH_NOW), "sl_outbox_stats");
@@ -291,6 +345,7 @@ int main(int argc, char **argv)
     int pg = strcmp(backend, "postgres") == 0;
     if (!pg && strcmp(backend, "sqlite") != 0)
         bench_die("--backend sqlite|postgres");
+    g_server_pid = (long)bench_arg_int(argc, argv, "--server-pid", 0);
     if (pg && !(g_conninfo = bench_arg(argc, argv, "--db", NULL)))
         bench_die("--backend postgres needs --db CONNINFO");
     if (events < 1 || events > 50000 || workers < 1 || workers > 16 || batch < 1 || batch > SL_OUTBOX_CLAIM_MAX)
