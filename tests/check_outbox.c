@@ -459,21 +459,13 @@ START_TEST(test_sqlite_store_keeps_any_event)
     sl_db *db = NULL;
     ck_assert_int_eq(sl_store_sqlite_new(&st, ":memory:", NULL), SL_OK);
     ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
-    sl_outbox_event in[2], out;
-    memset(in, 0, sizeof(in));
-    for (int i = 0; i < 2; i++) {
-        in[i].version = SL_OUTBOX_EVENT_VERSION;
-        in[i].tenant = T1;
-        in[i].session = 40 + i;
-        in[i].seq = 1;
-        in[i].kind = SL_EVENT_BOOKED;
-        in[i].status = SL_STATUS_CONFIRMED;
-        in[i].session_kind = SL_KIND_REGULAR;
-        in[i].start = BASE;
-        in[i].end = BASE + HOUR;
-        in[i].created_at = in[i].available_at = NOW;
-        in[i].state = SL_OUTBOX_PENDING;
-    }
+    const sl_outbox_event fresh = {.version = SL_OUTBOX_EVENT_VERSION, .tenant = T1, .seq = 1,
+                                   .kind = SL_EVENT_BOOKED, .status = SL_STATUS_CONFIRMED,
+                                   .session_kind = SL_KIND_REGULAR, .start = BASE, .end = BASE + HOUR,
+                                   .created_at = NOW, .available_at = NOW, .state = SL_OUTBOX_PENDING};
+    sl_outbox_event in[2] = {fresh, fresh}, out;
+    in[0].session = 40;
+    in[1].session = 41;
     in[0].state = SL_OUTBOX_ACKED;
     in[0].attempts = 2;
     in[0].lease_until = NOW + 60;
