@@ -27,10 +27,18 @@ Reads: sl_slots p50/p99 (wall clock and client CPU) at 10/100/1,000 teachers
 (bench_slots --backend postgres, the audit's data set with fewer past
 sessions, each scale in a fresh schema).
 
+Outbox: events claimed and acknowledged per second by 1 worker and by 4
+worker processes on their own connections (bench_outbox --backend postgres,
+N events made by sl_book in a fresh schema, drained by claims of 50 and one
+ack each), with the workers' CPU and, when the server is local, the
+server's CPU per event (its postmaster's process tree, from /proc), and the
+1-minute load average.
+
 Environment: SL_BENCH_PG_SECONDS (5 per block), SL_BENCH_PG_ROUNDS (2),
 SL_BENCH_PG_PROCS ("1,2,8"), SL_BENCH_PG_TEACHERS (40),
 SL_BENCH_PG_SLOTS ("10,100,1000"; "" skips), SL_BENCH_PG_SLOTS_SESSIONS (50
-per teacher), SL_BENCH_PG_SLOTS_SECONDS (5), SL_BENCH_PG_OUT (JSON results,
+per teacher), SL_BENCH_PG_SLOTS_SECONDS (5), SL_BENCH_PG_OUTBOX_EVENTS (2000;
+0 skips), SL_BENCH_PG_OUTBOX_WORKERS (4), SL_BENCH_PG_OUT (JSON results,
 default bench/results/pg.json; "" writes none).
 """
 import glob
@@ -122,6 +130,32 @@ def slots(build, conninfo, scale, sessions, seconds):
             "mean_slots": float(fig["slots_mean_slots"]), "load1": os.getloadavg()[0]}
 
 
+def server_pid(psql):
+    """The local postmaster's pid (its data directory's postmaster.pid), or 0."""
+    try:
+        with open(os.path.join(psql("-c", "SHOW data_directory"), "postmaster.pid")) as fh:
+            return int(fh.readline())
+    except (OSError, ValueError, SystemExit):
+        return 0
+
+
+def outbox(build, conninfo, events, workers, pid):
+    schema = "bench_outbox_%d" % os.getpid()
+    out, _ = run([os.path.join(build, "bench", "bench_outbox"), "--backend", "postgres", "--db",
+                  "%s schema=%s" % (conninfo, schema), "--events", str(events), "--workers", str(workers),
+                  "--server-pid", str(pid)])
+    fig = kv(out)
+    res = {"events": events, "batch": int(fig["batch"]),
+           "loadavg": [float(fig["loadavg_start"]), float(fig["loadavg_end"])]}
+    for w in (1, workers):
+        res["workers_%d" % w] = {
+            "events_per_s": float(fig["drain_%d_events_per_s" % w]),
+            "client_cpu_us_per_event": float(fig["drain_%d_cpu_us" % w]),
+            "server_cpu_us_per_event": float(fig["drain_%d_server_cpu_us" % w])
+            if "drain_%d_server_cpu_us" % w in fig else None}
+    return res
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     conninfo = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SL_TEST_PG")
@@ -135,6 +169,8 @@ def main():
     slot_sessions = int(os.environ.get("SL_BENCH_PG_SLOTS_SESSIONS", "50"))
     slot_seconds = int(os.environ.get("SL_BENCH_PG_SLOTS_SECONDS", "5"))
     out_path = os.environ.get("SL_BENCH_PG_OUT", os.path.join(HERE, "results", "pg.json"))
+    outbox_events = int(os.environ.get("SL_BENCH_PG_OUTBOX_EVENTS", "2000"))
+    outbox_workers = int(os.environ.get("SL_BENCH_PG_OUTBOX_WORKERS", "4"))
 
     b = Bench(build, conninfo, teachers, seconds)
     b.setup()
@@ -158,6 +194,11 @@ def main():
         slot_figs.append(fig)
         print("# slots %d teachers: p50 %.0f us, p99 %.0f us, load %.1f" % (
             scale, fig["p50_us"], fig["p99_us"], fig["load1"]), file=sys.stderr, flush=True)
+
+    ob = None
+    if outbox_events > 0:
+        ob = outbox(build, conninfo, outbox_events, outbox_workers, server_pid(b.psql))
+        print("# outbox: %s" % json.dumps(ob), file=sys.stderr, flush=True)
 
     mean = lambda runs, i: sum(x[i] for x in runs) / len(runs)  # noqa: E731
     writes = []
@@ -191,6 +232,16 @@ def main():
             print("| %d teachers | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | %s |" % (
                 f["teachers"], f["p50_us"], f["p99_us"], f["cpu_p50_us"], f["cpu_p99_us"], f["mean_slots"],
                 f["load1"], "–" if f["met"] is None else ("yes" if f["met"] else "**no**")))
+    if ob:
+        print()
+        print("| outbox claim + ack | events/s | client CPU us/event | server CPU us/event | load1 |")
+        print("|---|---:|---:|---:|---:|")
+        for w in (1, outbox_workers):
+            f = ob["workers_%d" % w]
+            print("| %d worker%s | %.0f | %.0f | %s | %.1f |" % (
+                w, "" if w == 1 else "s", f["events_per_s"], f["client_cpu_us_per_event"],
+                "–" if f["server_cpu_us_per_event"] is None else "%.0f" % f["server_cpu_us_per_event"],
+                max(ob["loadavg"])))
     if out_path:
         os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
         server = b.psql("-c", "SHOW server_version")
@@ -198,7 +249,7 @@ def main():
             json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "server": server,
                        "seconds_per_block": seconds, "rounds": rounds, "teachers": teachers,
                        "peer": "pgbench -n -M prepared -f bench/pg_peer_book.sql | bench/pg_peer_post.sql",
-                       "writes": writes, "slots": slot_figs}, fh, indent=1)
+                       "writes": writes, "slots": slot_figs, "outbox": ob}, fh, indent=1)
         print("\n(results: %s)" % out_path)
 
 

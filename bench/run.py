@@ -370,6 +370,32 @@ def team_figures(r, tab, data, teachers, quick):
                 note="Cal.com's aggregated availability: 2-3 ms per host").update(target_text=None)
 
 
+T_OUTBOX_PCT = 10.0    # the outbox's share of sl_book's CPU, SQLite (issue 14)
+
+
+def outbox_figures(r, tab, data, quick):
+    """bench_outbox on SQLite: sl_book with and without the outbox,
+    interleaved (CPU time, and instructions where perf_event_open counts
+    them), then events claimed and acknowledged per second by 1 and 4
+    workers. PostgreSQL: bench/pg_bench.py (./run bench --pg)."""
+    d = r.run("bench_outbox", "--dir", data, "--events", 2000 if quick else 5000, "--workers", 4)
+    load = [num(d, "loadavg_start"), num(d, "loadavg_end")]
+    pct_cpu, pct_instr = num(d, "outbox_book_overhead_pct"), num(d, "outbox_book_instr_overhead_pct")
+    pct = pct_instr if pct_instr is not None else pct_cpu
+    tab.add("outbox share of sl_book", None, "sqlite-fast", "%", mean=pct, target=T_OUTBOX_PCT,
+            met=(pct < T_OUTBOX_PCT) if pct is not None else None, cpu_us=num(d, "book_cpu_us_outbox"),
+            loadavg=load,
+            note="CPU %s us vs %s us per booking (%+.1f%%); instructions: %s" % (
+                fmt(num(d, "book_cpu_us_outbox")), fmt(num(d, "book_cpu_us_plain")), pct_cpu or 0,
+                "%s vs %s" % (fmt(num(d, "book_instr_outbox")), fmt(num(d, "book_instr_plain")))
+                if pct_instr is not None else d.get("instr_counter", "?") + " (callgrind: bench/README.md)")
+            ).update(target_text="< 10% of a booking")
+    for w in (1, 4):
+        tab.add("outbox claim+ack, %d worker%s" % (w, "" if w == 1 else "s"), None, "sqlite-fast", "events/s",
+                mean=num(d, "drain_%d_events_per_s" % w), cpu_us=num(d, "drain_%d_cpu_us" % w),
+                loadavg=load).update(target_text=None)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("build", help="Meson build directory (with bench/ programs)")
@@ -534,6 +560,9 @@ def main():
 
     # 5c. Many teachers in one call (bench_teams): beside N single calls.
     team_figures(r, tab, data, max(scales), quick)
+
+    # 5d. The calendar-sync outbox (bench_outbox).
+    outbox_figures(r, tab, data, quick)
 
     # 6. The Python binding over the C call.
     keep_db = os.path.join(data, "slots-%d.db" % scales[0])

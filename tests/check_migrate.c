@@ -85,6 +85,11 @@ static void exec_ok(sqlite3 *h, const char *sql)
     sqlite3_free(err);
 }
 
+/* The outbox's columns as migration 7 made them. */
+#define OUTBOX_V7_COLS                                                                                         \
+    "id, tenant, session, seq, kind, status, session_kind, student, start_at, end_at, credits, deleted_at,"    \
+    " created_at, state, attempts, available_at, lease_until, token, acked_at, consumer, error"
+
 /* Writes a file of schema version `upto` holding the rows of src. */
 static void make_old_file(const char *path, const char *src, int upto)
 {
@@ -113,6 +118,8 @@ static void make_old_file(const char *path, const char *src, int upto)
                  tables[i]);
         exec_ok(h, sql);
     }
+    if (upto >= 7) /* the outbox, column by column (migration 10 added one) */
+        exec_ok(h, "INSERT INTO main.outbox (" OUTBOX_V7_COLS ") SELECT " OUTBOX_V7_COLS " FROM src.outbox");
     exec_ok(h, "COMMIT; DETACH src");
     ck_assert_int_eq(sqlite3_close(h), SQLITE_OK);
 }
@@ -359,8 +366,125 @@ START_TEST(test_rebuilt_entries_refuse_update_and_delete)
 }
 END_TEST
 
+/* The outbox rows of path as text, in id order (caller frees). */
+static char *dump_outbox(const char *path)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    char *buf = NULL, cell[64];
+    size_t len = 0, cap = 0;
+    append(&buf, &len, &cap, "");
+    ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT " OUTBOX_V7_COLS " FROM outbox ORDER BY id", -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        append(&buf, &len, &cap, "\n");
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            snprintf(cell, sizeof(cell), " %.40s", (const char *)sqlite3_column_text(st, c));
+            append(&buf, &len, &cap, cell);
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return buf;
+}
+
+/* Outbox events of every delivery state in src: leased, acked, failed
+ * (pending again, backing off), dead; the rest pending. */
+static void work_the_outbox(const char *src)
+{
+    sl_db *d = sl_test_open_file(src, key, sizeof(key));
+    sl_outbox_options o = SL_OUTBOX_OPTIONS_INIT;
+    o.attempts = 2;
+    ck_assert_ok_db(d, sl_outbox_configure(d, &o));
+    sl_outbox_event *ev = NULL;
+    size_t n = 0;
+    ck_assert_ok_db(d, sl_outbox_claim(d, &ev, &n, "w1", 0, 6, 60, NOW0 + 20));
+    ck_assert_uint_eq(n, 6);
+    ck_assert_ok_db(d, sl_outbox_ack(d, ev[0].tenant, ev[0].id, ev[0].token, NOW0 + 21));
+    ck_assert_ok_db(d, sl_outbox_ack(d, ev[1].tenant, ev[1].id, ev[1].token, NOW0 + 21));
+    ck_assert_ok_db(d, sl_outbox_fail(d, ev[2].tenant, ev[2].id, ev[2].token, "calendar down", NOW0 + 21));
+    sl_id dead = ev[3].id;
+    ck_assert_ok_db(d, sl_outbox_fail(d, ev[3].tenant, dead, ev[3].token, "calendar down", NOW0 + 21));
+    sl_outbox_free(ev);
+    /* Its second failure (attempts 2) makes it dead; what else this claim
+     * takes stays leased. */
+    ck_assert_ok_db(d, sl_outbox_claim(d, &ev, &n, "w1", 0, SL_OUTBOX_CLAIM_MAX, 600, NOW0 + 20000));
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].id == dead)
+            ck_assert_ok_db(d, sl_outbox_fail(d, ev[i].tenant, dead, ev[i].token, "still down", NOW0 + 20001));
+    sl_outbox_free(ev);
+    sl_outbox_event e;
+    ck_assert_ok_db(d, sl_outbox_get(d, &e, 1, dead));
+    ck_assert_int_eq(e.state, SL_OUTBOX_DEAD);
+    sl_close(d);
+}
+
+/* A file of migration 9 with outbox events in every state upgrades to
+ * migration 10: every event is kept as it was (ids too), the pending ones
+ * are still claimed, in id order, and an event appended after the upgrade
+ * takes the next id and is claimed after them. */
+START_TEST(test_v9_outbox_events_survive)
+{
+    char src[512], old[512];
+    snprintf(src, sizeof(src), "%s", sl_test_path("populated9.db"));
+    snprintf(old, sizeof(old), "%s", sl_test_path("v9.db"));
+    populate(src);
+    work_the_outbox(src);
+    make_old_file(old, src, 9);
+    char *before = dump_outbox(old);
+    int64_t events = query_int(old, "SELECT count(*) FROM outbox");
+    int64_t max_id = query_int(old, "SELECT max(id) FROM outbox");
+    int64_t pending = query_int(old, "SELECT count(*) FROM outbox WHERE state = 1");
+    ck_assert_int_gt(events, 20);
+    ck_assert_int_eq(query_int(old, "SELECT count(DISTINCT state) FROM outbox"), 4); /* every state */
+
+    sl_db *d = sl_test_open_file(old, key, sizeof(key));
+    sl_close(d);
+    ck_assert_int_eq(query_int(old, "SELECT max(version) FROM sl_schema"), sl__schema_latest());
+    char *after = dump_outbox(old);
+    ck_assert_msg(strcmp(before, after) == 0, "outbox rows changed by the upgrade:\nbefore:%s\nafter:%s", before,
+                  after);
+    free(before);
+    free(after);
+    ck_assert_int_eq(query_int(old, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+
+    /* A booking after the upgrade: its event is not in outbox_due until a
+     * claim queues it (the booking writes the row and outbox_session). */
+    d = sl_test_open_file(old, key, sizeof(key));
+    sl_session s;
+    ck_assert_ok_db(d, sl_book(d, &s, 1, 13, SLOT(30), HOUR, 0, NULL, NOW0 + 30));
+    ck_assert_int_eq(query_int(old, "SELECT count(*) FROM outbox INDEXED BY outbox_due"
+                                    " WHERE state IN (1, 2) AND queued = 1 AND session = (SELECT max(session) FROM outbox)"),
+                     0);
+    /* Every pending event, old and new, is claimed; leases of the old
+     * claim have lapsed by then (60 s), so those come back too. */
+    sl_outbox_event *ev = NULL;
+    size_t n = 0;
+    ck_assert_ok_db(d, sl_outbox_claim(d, &ev, &n, "w2", 0, SL_OUTBOX_CLAIM_MAX, 60, NOW0 + 200000));
+    ck_assert_uint_ge(n, (size_t)pending);
+    int found_new = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            ck_assert_int_gt(ev[i].id, ev[i - 1].id);
+        if (ev[i].session == s.id) {
+            ck_assert_int_eq(ev[i].id, max_id + 1);
+            ck_assert_int_eq(ev[i].kind, SL_EVENT_BOOKED);
+            found_new = 1;
+        }
+    }
+    ck_assert_int_eq(found_new, 1);
+    sl_outbox_free(ev);
+    sl_close(d);
+    ck_assert_int_eq(query_int(old, "SELECT count(*) FROM outbox INDEXED BY outbox_due"
+                                    " WHERE state IN (1, 2) AND queued = 1 AND session = (SELECT max(session) FROM outbox)"),
+                     1);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_migrate, "migrate", NULL, NULL, 120, test_v5_file_upgrades_in_place,
-                     test_v6_file_keeps_session_ids_unique, test_rebuilt_entries_refuse_update_and_delete)
+                     test_v6_file_keeps_session_ids_unique, test_rebuilt_entries_refuse_update_and_delete,
+                     test_v9_outbox_events_survive)
 
 Suite *suite_migrate(void);
 Suite *suite_migrate(void)

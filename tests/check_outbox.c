@@ -451,6 +451,39 @@ END_TEST
 
 /* A store without the outbox methods keeps none: bookings work, the
  * outbox calls are SL_EMISUSE. */
+/* The SQLite store keeps any event whole: one appended already delivered
+ * (the full insert) as well as a change's fresh one (the short insert). */
+START_TEST(test_sqlite_store_keeps_any_event)
+{
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_store_sqlite_new(&st, ":memory:", NULL), SL_OK);
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    const sl_outbox_event fresh = {.version = SL_OUTBOX_EVENT_VERSION, .tenant = T1, .seq = 1,
+                                   .kind = SL_EVENT_BOOKED, .status = SL_STATUS_CONFIRMED,
+                                   .session_kind = SL_KIND_REGULAR, .start = BASE, .end = BASE + HOUR,
+                                   .created_at = NOW, .available_at = NOW, .state = SL_OUTBOX_PENDING};
+    sl_outbox_event in[2] = {fresh, fresh}, out;
+    in[0].session = 40;
+    in[1].session = 41;
+    in[0].state = SL_OUTBOX_ACKED;
+    in[0].attempts = 2;
+    in[0].lease_until = NOW + 60;
+    in[0].token = 77;
+    in[0].acked_at = NOW + 5;
+    snprintf(in[0].consumer, sizeof(in[0].consumer), "w1");
+    snprintf(in[0].error, sizeof(in[0].error), "boom");
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(st->outbox_append(st, &in[i]), SL_OK);
+        ck_assert_int_eq(in[i].id, i + 1);
+        ck_assert_int_eq(st->outbox_get(st, &out, T1, in[i].id), SL_OK);
+        ck_assert_int_eq(memcmp(&out, &in[i], sizeof(out)), 0);
+    }
+    ck_assert_int_eq(st->outbox_append(st, &in[0]), SL_EEXISTS);
+    sl_close(db);
+}
+END_TEST
+
 START_TEST(test_store_without_outbox)
 {
     sl_store *st = NULL;
@@ -854,7 +887,8 @@ static SL_TEST_TCASE(tc_produce, "produce", NULL, NULL, 0, test_every_change_app
 static SL_TEST_TCASE(tc_consume, "consume", NULL, NULL, 0, test_claim_order_one_per_session,
                      test_lease_lapses_and_stale_token, test_backoff_dead_retry_stats,
                      test_purge_keeps_each_sessions_last)
-static SL_TEST_TCASE(tc_bad, "bad-input", NULL, NULL, 0, test_bad_input_changes_nothing, test_store_without_outbox)
+static SL_TEST_TCASE(tc_bad, "bad-input", NULL, NULL, 0, test_bad_input_changes_nothing, test_store_without_outbox,
+                     test_sqlite_store_keeps_any_event)
 static SL_TEST_TCASE(tc_property, "property", NULL, NULL, 300, test_property_events_replay_to_final_state)
 static SL_TEST_TCASE(tc_processes, "processes", NULL, NULL, 300, test_processes_claim_ack_fail_crash)
 

@@ -98,7 +98,7 @@ enum {
 /* The outbox's statements (sqlite_outbox.c), prepared on first use. */
 enum {
     OQ_INSERT, OQ_GET, OQ_UPDATE, OQ_LAST, OQ_SCAN_SESSION, OQ_SCAN_TENANT, OQ_SCAN_ALL,
-    OQ_HEADS_ALL, OQ_HEADS_TENANT, OQ_PURGE, SL__SQ_OUTBOX_QUERIES
+    OQ_HEADS_ALL, OQ_HEADS_TENANT, OQ_PURGE, OQ_QUEUE, OQ_MARK, OQ_INSERT_NEW, SL__SQ_OUTBOX_QUERIES
 };
 /* Statements of the group classes (sqlite_class.c), prepared on first use. */
 #define SL__SQ_CLASS_QUERIES 8

@@ -1,10 +1,16 @@
 /*
  * lib/store/sqlite_outbox.c - the outbox of the SQLite store (schema
- * migration 7, schema.c). Every method runs inside the core's transaction:
- * events are written under the same BEGIN IMMEDIATE as the change they
- * describe, and a claim (outbox_heads, then the core's updates) holds the
- * file's write lock, so concurrent claims of many processes never return
- * one event twice. Statements are prepared on first use and kept.
+ * migrations 7 and 10, schema.c). Every method runs inside the core's
+ * transaction: events are written under the same BEGIN IMMEDIATE as the
+ * change they describe, and a claim (outbox_heads, then the core's
+ * updates) holds the file's write lock, so concurrent claims of many
+ * processes never return one event twice. Statements are prepared on
+ * first use and kept.
+ *
+ * An event is appended unqueued (queued = 0): the change writes the row
+ * and its outbox_session entry, nothing else. outbox_heads queues the
+ * events appended since the last claim (ids above outbox_mark.mark, a
+ * range of the table) into outbox_due before scanning it.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -19,15 +25,21 @@
 #define STATES_IN "((1 << o.state) & ?3) <> 0"
 /* The claim's head test: no earlier event of the session unacknowledged. */
 #define HEAD_DUE                                                                                               \
-    "o.state IN (1, 2) AND ((o.state = 1 AND o.available_at <= ?1) OR (o.state = 2 AND o.lease_until <= ?1))"  \
+    "o.state IN (1, 2) AND o.queued = 1 AND ((o.state = 1 AND o.available_at <= ?1) OR (o.state = 2 AND o.lease_until <= ?1))"  \
     " AND NOT EXISTS (SELECT 1 FROM outbox AS p INDEXED BY outbox_session WHERE p.tenant = o.tenant"              \
     " AND p.session = o.session AND p.seq < o.seq AND p.state <> 3)"
 
 static const char *const outbox_sql[SL__SQ_OUTBOX_QUERIES] = {
     [OQ_INSERT] = "INSERT INTO outbox (tenant, session, seq, kind, status, session_kind, student, start_at,"
                   " end_at, credits, deleted_at, created_at, state, attempts, available_at, lease_until, token,"
-                  " acked_at, consumer, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-                  " ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                  " acked_at, consumer, error, queued) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 0)",
+    /* The event every change appends: pending, never delivered (the
+     * delivery columns' values spelled here, not bound). */
+    [OQ_INSERT_NEW] = "INSERT INTO outbox (tenant, session, seq, kind, status, session_kind, student, start_at,"
+                      " end_at, credits, deleted_at, created_at, available_at, state, attempts, lease_until, token,"
+                      " acked_at, consumer, error, queued) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                      " ?12, ?13, 1, 0, 0, 0, 0, '', '', 0)",
     [OQ_GET] = "SELECT " OUTBOX_COLS " FROM outbox AS o WHERE o.id = ?1 AND o.tenant = ?2",
     [OQ_UPDATE] = "UPDATE outbox SET state = ?3, attempts = ?4, available_at = ?5, lease_until = ?6,"
                   " token = ?7, acked_at = ?8, consumer = ?9, error = ?10 WHERE id = ?1 AND tenant = ?2",
@@ -46,6 +58,11 @@ static const char *const outbox_sql[SL__SQ_OUTBOX_QUERIES] = {
     [OQ_PURGE] = "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox AS o INDEXED BY outbox_acked"
                  " WHERE o.state = 3 AND o.acked_at < ?1 AND EXISTS (SELECT 1 FROM outbox AS n"
                  " WHERE n.tenant = o.tenant AND n.session = o.session AND n.seq > o.seq))",
+    /* The claim's first step: queue what was appended since the last. */
+    [OQ_QUEUE] = "UPDATE outbox SET queued = 1 WHERE id > (SELECT mark FROM outbox_mark WHERE one = 1)"
+                 " AND queued = 0",
+    [OQ_MARK] = "UPDATE outbox_mark SET mark = (SELECT max(id) FROM outbox) WHERE one = 1"
+                " AND mark < (SELECT max(id) FROM outbox)",
 };
 
 /* Statement `which`, prepared on first use (NULL after a failure, which is
@@ -87,12 +104,33 @@ static int run(sl_store *st, sqlite3_stmt *s, const char *what)
     return sl__sq_finish_q(st, s, rc, what);
 }
 
+/* Is e what a change appends (OQ_INSERT_NEW's spelled-out columns)? */
+static int fresh(const sl_outbox_event *e)
+{
+    return e->state == SL_OUTBOX_PENDING && e->attempts == 0 && e->lease_until == 0 && e->token == 0 &&
+           e->acked_at == 0 && e->consumer[0] == '\0' && e->error[0] == '\0';
+}
+
+/* Binds the change columns of e, ?1..?13, to OQ_INSERT_NEW. */
+static void bind_fresh(sqlite3_stmt *s, const sl_outbox_event *e)
+{
+    const int64_t v[13] = {e->tenant,  e->session, e->seq,        e->kind,       e->status,
+                           e->session_kind, e->student, e->start, e->end,        e->credits,
+                           e->deleted_at,   e->created_at, e->available_at};
+    for (int i = 0; i < 13; i++)
+        sqlite3_bind_int64(s, i + 1, v[i]);
+}
+
 static int sq_outbox_append(sl_store *st, sl_outbox_event *e)
 {
-    sqlite3_stmt *s = stmt(st, OQ_INSERT);
+    int is_fresh = fresh(e);
+    sqlite3_stmt *s = stmt(st, is_fresh ? OQ_INSERT_NEW : OQ_INSERT);
     if (!s)
         return SL_ESTORE;
-    sl__sq_bind(s, &sl__ent_outbox, e, 1); /* every column but the id */
+    if (is_fresh)
+        bind_fresh(s, e);
+    else
+        sl__sq_bind(s, &sl__ent_outbox, e, 1); /* every column but the id */
     int rc = run(st, s, "appending an outbox event");
     if (rc == SL_OK)
         e->id = sqlite3_last_insert_rowid(Q(st)->h);
@@ -193,9 +231,15 @@ static int sq_outbox_scan(sl_store *st, sl_id tenant, sl_id session, uint32_t st
 static int sq_outbox_heads(sl_store *st, sl_id tenant, sl_time now, size_t limit,
                            int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx)
 {
+    sqlite3_stmt *queue = stmt(st, OQ_QUEUE), *mark = stmt(st, OQ_MARK);
     sqlite3_stmt *s = stmt(st, tenant ? OQ_HEADS_TENANT : OQ_HEADS_ALL);
-    if (!s)
+    if (!queue || !mark || !s)
         return SL_ESTORE;
+    int rc = run(st, queue, "queueing new outbox events");
+    if (rc == SL_OK)
+        rc = run(st, mark, "moving the outbox mark");
+    if (rc != SL_OK)
+        return rc;
     sqlite3_bind_int64(s, 1, now);
     sqlite3_bind_int64(s, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
     sqlite3_bind_int64(s, 3, tenant);
