@@ -2,8 +2,8 @@
  * tests/ledger/mutants.c - documented behaviours that the standard mutation
  * sample (./run mutate: 8 mutants per file, seed 17; issue 17) showed no
  * test pinned down: the read-ahead a single post announces to its store,
- * and the verification of a keyed ledger whose hold was sealed at the
- * chain's first entry. Each test names the mutant it kills.
+ * the verification of a keyed ledger whose hold was sealed at the chain's
+ * first entry, sl_hold with a NULL handle and the version of a new account's row. Each test names the mutant it kills.
  */
 #include "ledger_test.h"
 
@@ -100,5 +100,58 @@ START_TEST(test_mutant_post_hints_its_account)
 }
 END_TEST
 
+/* hold.c:201 (sl__err's arguments swapped): sl_hold with a NULL handle is
+ * SL_EINVAL, explained by sl_errmsg(NULL), like every handle-less call. */
+START_TEST(test_mutant_hold_null_db)
+{
+    sl_credit_hold h;
+    ck_assert_sl(sl_hold(NULL, &h, T1, 7, 10, NOW0 + DAY, "k", NOW0), SL_EINVAL);
+    ck_assert_str_eq(sl_errmsg(NULL), "db is NULL");
+    ck_assert_sl(sl_hold(NULL, NULL, T1, 7, 10, NOW0 + DAY, NULL, NOW0), SL_EINVAL);
+    ck_assert_str_eq(sl_errmsg(NULL), "db is NULL");
+}
+END_TEST
+
+/* The account rows the core hands to its store (a store keeps them whole:
+ * sys/store.h, account_put "insert or replace"), by the memory store's
+ * own account_put. */
+static int (*mem_account_put)(sl_store *st, const sl_account *a);
+static unsigned int put_versions[8];
+static size_t n_puts;
+
+static int record_account_put(sl_store *st, const sl_account *a)
+{
+    if (n_puts < sizeof(put_versions) / sizeof(put_versions[0]))
+        put_versions[n_puts] = a->version;
+    n_puts++;
+    return mem_account_put(st, a);
+}
+
+/* account.c:28 (a new account's version left 0): the account a first post
+ * opens is a complete sl_account, version SL_ACCOUNT_VERSION (ledger.h),
+ * when the core hands it to the store: a custom store that keeps rows as
+ * given must hand sl_account_get a row with the documented version. */
+START_TEST(test_mutant_new_account_row_has_version)
+{
+    sl_store *st = NULL;
+    sl_db *d = NULL;
+    sl_account a;
+    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    mem_account_put = st->account_put;
+    st->account_put = record_account_put;
+    ck_assert_int_eq(sl_open_store(&d, st, NULL), SL_OK);
+    put_tenant(d, T1, 0);
+    n_puts = 0;
+    post_ok(d, T1, 7, SL_ENTRY_PURCHASE, 100, "buy", NOW0);
+    ck_assert_uint_ge(n_puts, 1);
+    for (size_t i = 0; i < n_puts && i < sizeof(put_versions) / sizeof(put_versions[0]); i++)
+        ck_assert_uint_eq(put_versions[i], SL_ACCOUNT_VERSION);
+    ck_assert_ok_db(d, sl_account_get(d, &a, T1, 7, 0));
+    ck_assert_uint_eq(a.version, SL_ACCOUNT_VERSION);
+    sl_close(d);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_ledger_mutants, "mutants", NULL, NULL, 0, test_mutant_verify_hold_sealed_at_first_entry,
-              test_mutant_post_hints_its_account)
+              test_mutant_post_hints_its_account, test_mutant_hold_null_db,
+              test_mutant_new_account_row_has_version)
