@@ -6,6 +6,7 @@
  * first entry, sl_hold with a NULL handle and the version of a new account's row. Each test names the mutant it kills.
  */
 #include "ledger_test.h"
+#include "support_tamper.h"
 
 static const uint8_t mkey[32] = "mutant-tests-ledger-key-32-byte!";
 
@@ -152,6 +153,40 @@ START_TEST(test_mutant_new_account_row_has_version)
 }
 END_TEST
 
+/* chain.c:116 (need_find's `lo < n_need` -> `<=`): verifying against an
+ * anchor scans entries newer than every chain position a row MAC or the
+ * anchor names; the lookup of such an entry must stay inside the table of
+ * those positions. Here the table is full (two accounts, no hold, the
+ * anchor: three distinct positions) and entry 7 is past all of them, so
+ * the mutant reads one element past the table: ./run sanitize (ASan) and
+ * valgrind see it; the plain build only when the byte after happens to
+ * equal the seq. The forger lowers both accounts' MAC heads (a keyed file,
+ * the key unknown to the forger); verify blames an account row. */
+START_TEST(test_mutant_verify_lookup_past_every_needed_seq)
+{
+    if (strcmp(sl_test_backend, "sqlite-file") != 0)
+        return; /* the forger edits a SQLite file */
+    char path[512];
+    snprintf(path, sizeof(path), "%s", sl_test_path("forged.db"));
+    sl_db *d = sl_test_open_file(path, mkey, sizeof(mkey));
+    sl_ledger_anchor a;
+    sl_verify_report r;
+    put_tenant(d, T1, 0);
+    sl_test_six_entries(d, T1, 1, NOW0, NULL); /* accounts 1 and 2, seqs 1..6 */
+    ck_assert_ok_db(d, sl_ledger_head(d, &a, T1));
+    ck_assert_int_eq(a.seq, 6);
+    post_ok(d, T1, 1, SL_ENTRY_PURCHASE, 7, "e7", NOW0 + 7);
+    ck_assert_ok_db(d, sl_ledger_verify_head(d, T1, &a));
+    sl_close(d);
+    sl_test_forge(path, "UPDATE accounts SET mac_seq = student WHERE tenant = 1");
+    d = sl_test_open_file(path, mkey, sizeof(mkey));
+    ck_assert_sl(sl_ledger_verify_head(d, T1, &a), SL_ETAMPER);
+    ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
+    ck_assert_int_eq(r.first_bad_seq, -1);
+    sl_close(d);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_ledger_mutants, "mutants", NULL, NULL, 0, test_mutant_verify_hold_sealed_at_first_entry,
               test_mutant_post_hints_its_account, test_mutant_hold_null_db,
-              test_mutant_new_account_row_has_version)
+              test_mutant_new_account_row_has_version, test_mutant_verify_lookup_past_every_needed_seq)
