@@ -10,7 +10,9 @@
 
 static const uint8_t mkey[32] = "mutant-tests-ledger-key-32-byte!";
 
-/* A keyed handle on the suite's backend (row MACs on every store). */
+/* A keyed handle on the suite's backend (row MACs on every store); the
+ * backends that are neither memory nor sqlite (sqlite-file, postgres) get
+ * a SQLite file. */
 static sl_db *open_keyed(void)
 {
     sl_options o = SL_OPTIONS_INIT;
