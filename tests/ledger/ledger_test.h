@@ -67,5 +67,6 @@ TCase *tcase_ledger_bookings(void); /* bookings.c: credits on bookings */
 TCase *tcase_ledger_tamper(void);   /* tamper.c: tamper evidence (SQLite files) */
 TCase *tcase_ledger_webhooks(void); /* webhooks.c */
 TCase *tcase_ledger_soak(void);     /* soak.c */
+TCase *tcase_ledger_mutants(void);  /* mutants.c: what the mutation sample found unpinned */
 
 #endif

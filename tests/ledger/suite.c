@@ -10,6 +10,6 @@ Suite *suite_ledger(void)
 {
     static TCase *(*const cases[])(void) = {tcase_ledger_posts, tcase_ledger_holds, tcase_ledger_bookings,
                                             tcase_ledger_tamper, tcase_ledger_webhooks, tcase_ledger_soak,
-                                            NULL};
+                                            tcase_ledger_mutants, NULL};
     return sl_test_suite("ledger", cases);
 }

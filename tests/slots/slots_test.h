@@ -163,5 +163,6 @@ TCase *tcase_slots_many_windows(void); /* many_windows.c: many windows per day *
 TCase *tcase_slots_booking(void);      /* booking.c: booking operations */
 TCase *tcase_slots_softdelete(void);   /* softdelete.c: soft delete, restore, purge */
 TCase *tcase_slots_isolation(void);    /* isolation.c: tenant isolation and bad input */
+TCase *tcase_slots_mutants(void);      /* mutants.c: what the mutation sample found unpinned */
 
 #endif
