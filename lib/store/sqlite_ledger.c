@@ -54,12 +54,7 @@ static int sq_entry_append(sl_store *st, sl_entry *e)
     return SL_OK;
 }
 
-static int sq_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char *key)
-{
-    if (!out || !key)
-        return invalid(st, "sqlite: entry_by_key: out or key is NULL");
-    return sl__sq_row_by_key(st, Q_ENTRY_BY_KEY, tenant, key, &sl__ent_entry, out, "looking an entry up by key");
-}
+SL__BY_KEY_METHOD(sq, "sqlite", entry, sl_entry, Q_ENTRY_BY_KEY, sl__ent_entry, "looking an entry up by key")
 
 static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
 {
@@ -91,17 +86,8 @@ static int sq_hold_put(sl_store *st, sl_credit_hold *h)
     return rc == SL_EEXISTS ? sl__sq_key_taken(st, h->tenant, "a hold", h->key) : rc;
 }
 
-static int sq_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
-{
-    return sl__sq_get(st, Q_HOLD_GET, id, tenant, &sl__ent_hold, out, "reading a hold");
-}
-
-static int sq_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
-{
-    if (!out || !key)
-        return invalid(st, "sqlite: hold_by_key: out or key is NULL");
-    return sl__sq_row_by_key(st, Q_HOLD_BY_KEY, tenant, key, &sl__ent_hold, out, "looking a hold up by key");
-}
+SL__GET_METHOD(sq, hold, sl_credit_hold, Q_HOLD_GET, sl__ent_hold, "reading a hold")
+SL__BY_KEY_METHOD(sq, "sqlite", hold, sl_credit_hold, Q_HOLD_BY_KEY, sl__ent_hold, "looking a hold up by key")
 
 /* Lapsed holds read in full before the first callback (below). */
 typedef struct hold_rows {
