@@ -94,6 +94,16 @@ void sl__row_init(const sl__entity *e, void *row)
     memcpy(row, &e->version, sizeof(e->version)); /* every record opens with its version */
 }
 
+void sl__row_copy(const sl__entity *e, void *dst, const void *src)
+{
+    sl__row_init(e, dst);
+    for (int i = 0; i < e->n; i++) {
+        const sl__col *c = &e->cols[i];
+        const char *f = (const char *)src + c->off;
+        memcpy((char *)dst + c->off, f, c->type == SL__COL_TEXT ? strnlen(f, c->size - 1u) : c->size);
+    }
+}
+
 static void put_i32(unsigned char *p, int32_t v)
 {
     uint32_t u = (uint32_t)v;

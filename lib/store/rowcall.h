@@ -121,6 +121,10 @@ typedef union sl__any_row {
 
 /* Zeroes a record of e and sets its leading version field. */
 void sl__row_init(const sl__entity *e, void *row);
+/* A clean copy of record src in dst (sl__row_init, then e's columns: texts
+ * up to their NUL, so that padding and the texts' tails are zero and rows
+ * compare equal byte for byte). Not for entities with windows. */
+void sl__row_copy(const sl__entity *e, void *dst, const void *src);
 
 /* ---- override windows: little-endian int32 pairs, whatever the host ---- */
 #define SL__WINDOWS_BYTES (8 * SL_MAX_WINDOWS_PER_DAY)
