@@ -39,6 +39,17 @@ int sl__err(sl_db *db, int code, const char *fmt, ...) SL__PRINTF(3, 4);
 int sl__verr(sl_db *db, int code, const char *fmt, va_list ap) SL__PRINTF(3, 0);
 /* Clear the last error (a success). Returns SL_OK. */
 int sl__ok(sl_db *db);
+/* The checks a public call opens with (lib/core/error.c): SL_EINVAL "db is
+ * NULL" (in this thread's slot) when db is NULL, SL_EINVAL with the
+ * printf-style message when args_ok is 0; else SL_OK. */
+int sl__args(sl_db *db, int args_ok, const char *fmt, ...) SL__PRINTF(3, 4);
+/* The opening of a get call: sl__args with msg, then a read transaction
+ * of tenant. */
+int sl__read_begin(sl_db *db, int args_ok, sl_id tenant, const char *msg);
+/* A listing's range [from, to]: both valid instants (sl__check_time), from
+ * <= to (SL_EINVAL) and at most 366 days apart (SL_ERANGE: "<what> spans
+ * at most 366 days"). */
+int sl__range_check(sl_db *db, sl_time from, sl_time to, const char *what);
 
 /* libsodium initialised once, thread-safely. Returns SL_OK or SL_ESTORE. */
 int sl__crypto_init(void);

@@ -585,10 +585,8 @@ int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
 {
     sl_entry last;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out)
-        return sl__err(db, SL_EINVAL, "sl_ledger_head: out is NULL");
+    if ((rc = sl__args(db, out != NULL, "sl_ledger_head: out is NULL")) != SL_OK)
+        return rc;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)

@@ -275,12 +275,8 @@ int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl
 
 int sl_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold)
 {
-    int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || tenant <= 0 || hold <= 0)
-        return sl__err(db, SL_EINVAL, "sl_hold_get: NULL out or non-positive id");
-    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+    int rc = sl__read_begin(db, out && tenant > 0 && hold > 0, tenant, "sl_hold_get: NULL out or non-positive id");
+    if (rc != SL_OK)
         return rc;
     rc = sl__hold_load(db, out, tenant, hold);
     sl__tx_rollback(db);

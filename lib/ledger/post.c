@@ -194,11 +194,9 @@ static int post_batch(sl_db *db, sl_entry *out, size_t *failed_index, sl_id tena
 
     if (failed_index)
         *failed_index = n;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!posts || n == 0 || n > SL_MAX_LINKED)
-        return sl__err(db, SL_EINVAL, "a linked post needs 1..%d entries (got %zu%s)", SL_MAX_LINKED, n,
-                       posts ? "" : ", NULL array");
+    if ((rc = sl__args(db, posts && n > 0 && n <= SL_MAX_LINKED, "a linked post needs 1..%d entries (got %zu%s)",
+                       SL_MAX_LINKED, n, posts ? "" : ", NULL array")) != SL_OK)
+        return rc;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if ((rc = sl__check_time(db, "now", now)) != SL_OK)

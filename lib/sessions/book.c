@@ -106,12 +106,12 @@ static int book_single(sl_db *db, sl_session *out, sl__op op, sl_id tenant, sl_i
     book_req r = {student, start, duration, credits};
     int rc, found = 0;
 
+    memset(&q, 0, sizeof(q));
+    q.op = op;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if ((rc = sl__key_check(db, key, 0)) != SL_OK)
         return rc;
-    memset(&q, 0, sizeof(q));
-    q.op = op;
     sl__fp_begin(&fp, op);
     sl__fp_i64(&fp, student);
     sl__fp_i64(&fp, start);
@@ -270,11 +270,9 @@ int sl_book_many(sl_db *db, sl_session *out, size_t *failed_index, sl_id tenant,
 
     if (failed_index)
         *failed_index = n;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!bookings || n == 0 || n > SL_MAX_BATCH)
-        return sl__err(db, SL_EINVAL, "sl_book_many needs 1..%d bookings (got %zu%s)", SL_MAX_BATCH, n,
-                       bookings ? "" : ", NULL array");
+    if ((rc = sl__args(db, bookings && n > 0 && n <= SL_MAX_BATCH, "sl_book_many needs 1..%d bookings (got %zu%s)",
+                       SL_MAX_BATCH, n, bookings ? "" : ", NULL array")) != SL_OK)
+        return rc;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if ((rc = sl__key_check(db, key, 0)) != SL_OK)
