@@ -390,25 +390,33 @@ int sl__st_rule_put(sl_db *db, sl_rule *r)
     CALL_VALID(db, sl__valid_rule(db, r), "writing a rule", rule_put, r);
 }
 
-typedef struct rule_pick {
+/* The fallback of a get by id without the method: a scan that stops at
+ * the row of that id (rules and overrides, both with a leading version
+ * and their id), copied to out. */
+typedef struct id_pick {
     sl_id id;
-    sl_rule *out;
-} rule_pick;
+    void *out;
+    size_t size, id_off;
+} id_pick;
 
-static int rule_pick_cb(void *p, const sl_rule *r)
+static int id_pick_row(id_pick *k, const void *row)
 {
-    rule_pick *k = p;
-    if (r->id != k->id)
+    sl_id id;
+    memcpy(&id, (const unsigned char *)row + k->id_off, sizeof(id));
+    if (id != k->id)
         return 0;
-    *k->out = *r;
+    memcpy(k->out, row, k->size);
     return 1;
 }
+
+static int rule_pick_cb(void *p, const sl_rule *r) { return id_pick_row(p, r); }
+static int override_pick_id_cb(void *p, const sl_override *o) { return id_pick_row(p, o); }
 
 int sl__st_rule_get(sl_db *db, sl_rule *out, sl_id tenant, sl_id id)
 {
     if (ST(db)->rule_get)
         CALL(db, "reading a rule", rule_get, out, tenant, id);
-    rule_pick k = {id, out};
+    id_pick k = {id, out, sizeof(*out), offsetof(sl_rule, id)};
     unsigned long seq = db->err_seq;
     int rc = ST(db)->rules_scan(ST(db), tenant, SL_INCLUDE_DELETED, rule_pick_cb, &k);
     return store_rc(db, seq, found_rc(rc), "reading a rule");
@@ -439,26 +447,12 @@ int sl__st_override_get(sl_db *db, sl_override *out, sl_id tenant, sl_date date)
     return store_rc(db, seq, found_rc(rc), "reading an override");
 }
 
-typedef struct override_pick_id {
-    sl_id id;
-    sl_override *out;
-} override_pick_id;
-
-static int override_pick_id_cb(void *p, const sl_override *o)
-{
-    override_pick_id *k = p;
-    if (o->id != k->id)
-        return 0;
-    *k->out = *o;
-    return 1;
-}
-
 int sl__st_override_by_id(sl_db *db, sl_override *out, sl_id tenant, sl_id id)
 {
     if (HAS_V3(ST(db), override_by_id))
         CALL(db, "reading an override", override_by_id, out, tenant, id);
     /* Without the method: every date of the tenant, deleted rows too. */
-    override_pick_id k = {id, out};
+    id_pick k = {id, out, sizeof(*out), offsetof(sl_override, id)};
     unsigned long seq = db->err_seq;
     int rc = ST(db)->overrides_scan(ST(db), tenant, SL_DATE_MIN, SL_DATE_MAX, SL_INCLUDE_DELETED,
                                     override_pick_id_cb, &k);

@@ -38,37 +38,42 @@ int sl_tz_check(sl_db *db, const char *zone)
     return rc ? rc : sl__ok(db);
 }
 
-int sl_tz_utc_offset(sl_db *db, int32_t *offset, const char *zone, sl_time utc)
+/* The UTC offset of zone at instant utc, for fn (whose output out_name
+ * is out_ok): SL_EINVAL, SL_ETZ or SL_ERANGE with a message naming fn. */
+static int offset_at(sl_db *db, int32_t *offset, const char *fn, const char *out_name, int out_ok,
+                     const char *zone, sl_time utc)
 {
     const sl__zone *z;
     int rc;
 
-    if (!offset)
-        return sl__err(db, SL_EINVAL, "sl_tz_utc_offset: offset is NULL");
-    rc = get_zone(db, &z, "sl_tz_utc_offset", zone);
+    if (!out_ok)
+        return sl__err(db, SL_EINVAL, "%s: %s is NULL", fn, out_name);
+    rc = get_zone(db, &z, fn, zone);
     if (rc)
         return rc;
     if (!in_range(utc))
-        return sl__err(db, SL_ERANGE, "sl_tz_utc_offset: instant %lld is outside +-2^58 s",
-                       (long long)utc);
+        return sl__err(db, SL_ERANGE, "%s: instant %lld is outside +-2^58 s", fn, (long long)utc);
     *offset = sl__zone_offset(z, utc);
+    return SL_OK;
+}
+
+int sl_tz_utc_offset(sl_db *db, int32_t *offset, const char *zone, sl_time utc)
+{
+    int32_t off = 0;
+    int rc = offset_at(db, &off, "sl_tz_utc_offset", "offset", offset != NULL, zone, utc);
+    if (rc != SL_OK)
+        return rc;
+    *offset = off;
     return sl__ok(db);
 }
 
 int sl_tz_utc_to_local(sl_db *db, int64_t *local, const char *zone, sl_time utc)
 {
-    const sl__zone *z;
-    int rc;
-
-    if (!local)
-        return sl__err(db, SL_EINVAL, "sl_tz_utc_to_local: local is NULL");
-    rc = get_zone(db, &z, "sl_tz_utc_to_local", zone);
-    if (rc)
+    int32_t off = 0;
+    int rc = offset_at(db, &off, "sl_tz_utc_to_local", "local", local != NULL, zone, utc);
+    if (rc != SL_OK)
         return rc;
-    if (!in_range(utc))
-        return sl__err(db, SL_ERANGE, "sl_tz_utc_to_local: instant %lld is outside +-2^58 s",
-                       (long long)utc);
-    *local = utc + sl__zone_offset(z, utc);
+    *local = utc + off;
     return sl__ok(db);
 }
 
