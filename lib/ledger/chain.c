@@ -5,6 +5,7 @@
  * MACs of accounts and holds (mac.c) when there is a key; and the anchor,
  * sl_ledger_head / sl_ledger_verify_head.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,16 +78,26 @@ typedef struct verify_ctx {
     int oom;
 } verify_ctx;
 
-static acct_sum *sum_for(verify_ctx *v, sl_id account)
+/* The first of rows[0..n) (each size bytes, sorted by the int64_t at
+ * offset off) whose key is not less than key. */
+static size_t lower_bound(const void *rows, size_t n, size_t size, size_t off, int64_t key)
 {
-    size_t lo = 0, hi = v->n;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (v->sums[mid].account < account)
+        int64_t k;
+        memcpy(&k, (const unsigned char *)rows + mid * size + off, sizeof(k));
+        if (k < key)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+static acct_sum *sum_for(verify_ctx *v, sl_id account)
+{
+    size_t lo = lower_bound(v->sums, v->n, sizeof(*v->sums), offsetof(acct_sum, account), account);
     if (lo < v->n && v->sums[lo].account == account)
         return &v->sums[lo];
     if (v->n == v->cap) {
@@ -105,14 +116,7 @@ static acct_sum *sum_for(verify_ctx *v, sl_id account)
 
 static seq_need *need_find(const verify_ctx *v, int64_t seq)
 {
-    size_t lo = 0, hi = v->n_need;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (v->need[mid].seq < seq)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = lower_bound(v->need, v->n_need, sizeof(*v->need), offsetof(seq_need, seq), seq);
     return lo < v->n_need && v->need[lo].seq == seq ? &v->need[lo] : NULL;
 }
 
@@ -608,10 +612,9 @@ int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
 int sl_ledger_verify_head(sl_db *db, sl_id tenant, const sl_ledger_anchor *head)
 {
     sl_verify_report r;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!head)
-        return sl__err(db, SL_EINVAL, "sl_ledger_verify_head: head is NULL");
+    int rc = sl__args(db, head != NULL, "sl_ledger_verify_head: head is NULL");
+    if (rc != SL_OK)
+        return rc;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if (head->version == 0 || head->version > SL_LEDGER_ANCHOR_VERSION)
