@@ -38,43 +38,38 @@ int sl_tz_check(sl_db *db, const char *zone)
     return rc ? rc : sl__ok(db);
 }
 
-/* The UTC offset of zone at instant utc, for fn (whose output out_name
- * is out_ok): SL_EINVAL, SL_ETZ or SL_ERANGE with a message naming fn. */
-static int offset_at(sl_db *db, int32_t *offset, const char *fn, const char *out_name, int out_ok,
+/* sl_tz_utc_offset (offset set) and sl_tz_utc_to_local (local set): the
+ * UTC offset of zone at instant utc, or the local time it makes. fn and
+ * out_name name the call and its output in messages. */
+static int offset_at(sl_db *db, const char *fn, const char *out_name, int32_t *offset, int64_t *local,
                      const char *zone, sl_time utc)
 {
     const sl__zone *z;
     int rc;
 
-    if (!out_ok)
+    if (!offset && !local)
         return sl__err(db, SL_EINVAL, "%s: %s is NULL", fn, out_name);
     rc = get_zone(db, &z, fn, zone);
     if (rc)
         return rc;
     if (!in_range(utc))
         return sl__err(db, SL_ERANGE, "%s: instant %lld is outside +-2^58 s", fn, (long long)utc);
-    *offset = sl__zone_offset(z, utc);
-    return SL_OK;
+    int32_t off = sl__zone_offset(z, utc);
+    if (offset)
+        *offset = off;
+    else
+        *local = utc + off;
+    return sl__ok(db);
 }
 
 int sl_tz_utc_offset(sl_db *db, int32_t *offset, const char *zone, sl_time utc)
 {
-    int32_t off = 0;
-    int rc = offset_at(db, &off, "sl_tz_utc_offset", "offset", offset != NULL, zone, utc);
-    if (rc != SL_OK)
-        return rc;
-    *offset = off;
-    return sl__ok(db);
+    return offset_at(db, "sl_tz_utc_offset", "offset", offset, NULL, zone, utc);
 }
 
 int sl_tz_utc_to_local(sl_db *db, int64_t *local, const char *zone, sl_time utc)
 {
-    int32_t off = 0;
-    int rc = offset_at(db, &off, "sl_tz_utc_to_local", "local", local != NULL, zone, utc);
-    if (rc != SL_OK)
-        return rc;
-    *local = utc + off;
-    return sl__ok(db);
+    return offset_at(db, "sl_tz_utc_to_local", "local", NULL, local, zone, utc);
 }
 
 int sl_tz_local_to_utc(sl_db *db, sl_time *utc, int *kind, const char *zone, int64_t local)
