@@ -35,16 +35,27 @@ static const sl_session *session_at(const mem_store *m, size_t i)
     return sl__mt_at(&m->sessions, i);
 }
 
+/* The row of an id index (session_ids, override_ids: rows that open with
+ * the id and the tenant) equal to key, when it is tenant's; else NULL. */
+_Static_assert(offsetof(session_id_row, tenant) == offsetof(override_id_row, tenant), "id rows differ");
+static const void *id_row(const sl__mt *ids, const void *key, sl_id tenant)
+{
+    int found;
+    sl_id owner;
+    size_t k = sl__mt_find(ids, key, &found);
+    if (!found)
+        return NULL;
+    const unsigned char *r = sl__mt_at(ids, k);
+    memcpy(&owner, r + offsetof(session_id_row, tenant), sizeof(owner));
+    return owner == tenant ? r : NULL;
+}
+
 /* Index of session id of tenant in m->sessions, or SIZE_MAX. */
 static size_t session_index(const mem_store *m, sl_id tenant, sl_id id)
 {
     session_id_row key = {id, 0, 0};
-    int found;
-    size_t k = sl__mt_find(&m->session_ids, &key, &found);
-    if (!found)
-        return SIZE_MAX;
-    const session_id_row *r = sl__mt_at(&m->session_ids, k);
-    if (r->tenant != tenant)
+    const session_id_row *r = id_row(&m->session_ids, &key, tenant);
+    if (!r)
         return SIZE_MAX;
     size_t i = sessions_lower(m, tenant, r->start, id);
     return i < m->sessions.n && session_at(m, i)->id == id ? i : SIZE_MAX;
@@ -156,11 +167,8 @@ static size_t override_index(mem_store *m, sl_id tenant, sl_id id)
 {
     int found;
     override_id_row idkey = {id, 0, 0};
-    size_t k = sl__mt_find(&m->override_ids, &idkey, &found);
-    if (!found)
-        return SIZE_MAX;
-    const override_id_row *ref = sl__mt_at(&m->override_ids, k);
-    if (ref->tenant != tenant)
+    const override_id_row *ref = id_row(&m->override_ids, &idkey, tenant);
+    if (!ref)
         return SIZE_MAX;
     sl_override key;
     key.tenant = tenant;

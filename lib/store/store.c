@@ -201,6 +201,14 @@ static int scan_rc(sl_db *db, unsigned long seq, int rc, int cb_rc, const char *
         if (u_ != 0)                                                                                           \
             return u_ < 0 ? u_ : SL_ENOTFOUND;                                                                 \
     } while (0)
+/* KEY_LOOKUP, then the store's by-key method m when it has one (else the
+ * caller's scan fallback follows). */
+#define KEY_METHOD(db, key, m, out, tenant)                                                                    \
+    do {                                                                                                       \
+        KEY_LOOKUP(db, key);                                                                                   \
+        if (ST(db)->m)                                                                                         \
+            CALL(db, "looking up an idempotency key", m, out, tenant, key);                                   \
+    } while (0)
 
 /* A lookup answered by a scan: the scan's callback stops at the first
  * match (1) and copies it; no match is SL_ENOTFOUND. */
@@ -523,9 +531,7 @@ int sl__st_session_get(sl_db *db, sl_session *out, sl_id tenant, sl_id id)
 
 int sl__st_session_by_key(sl_db *db, sl_session *out, sl_id tenant, const char *key)
 {
-    KEY_LOOKUP(db, key);
-    if (ST(db)->session_by_key)
-        CALL(db, "looking up an idempotency key", session_by_key, out, tenant, key);
+    KEY_METHOD(db, key, session_by_key, out, tenant);
     session_pick k = {.key = key, .out = out};
     return sessions_pick(db, tenant, &k, SL_INCLUDE_DELETED, "looking up an idempotency key");
 }
@@ -617,9 +623,7 @@ static int key_pick_rc(sl_db *db, unsigned long seq, int rc)
 
 int sl__st_entry_by_key(sl_db *db, sl_entry *out, sl_id tenant, const char *key)
 {
-    KEY_LOOKUP(db, key);
-    if (ST(db)->entry_by_key)
-        CALL(db, "looking up an idempotency key", entry_by_key, out, tenant, key);
+    KEY_METHOD(db, key, entry_by_key, out, tenant);
     key_pick k = {key, out};
     unsigned long seq = db->err_seq;
     return key_pick_rc(db, seq, ST(db)->entries_scan(ST(db), tenant, 0, 0, entry_pick_cb, &k));
@@ -648,9 +652,7 @@ int sl__st_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id id)
 
 int sl__st_hold_by_key(sl_db *db, sl_credit_hold *out, sl_id tenant, const char *key)
 {
-    KEY_LOOKUP(db, key);
-    if (ST(db)->hold_by_key)
-        CALL(db, "looking up an idempotency key", hold_by_key, out, tenant, key);
+    KEY_METHOD(db, key, hold_by_key, out, tenant);
     /* sl__store_check made sure holds_scan is there. */
     key_pick k = {key, out};
     unsigned long seq = db->err_seq;
