@@ -105,3 +105,15 @@ int sl__range_check(sl_db *db, sl_time from, sl_time to, const char *what)
         return sl__err(db, SL_ERANGE, "%s spans at most 366 days", what);
     return SL_OK;
 }
+
+int sl__batch_args(sl_db *db, size_t *failed_index, const void *array, size_t n, int max, const char *what,
+                   const char *items, sl_id tenant)
+{
+    if (failed_index)
+        *failed_index = n;
+    int rc = sl__args(db, array && n > 0 && n <= (size_t)max, "%s needs 1..%d %s (got %zu%s)", what, max, items, n,
+                      array ? "" : ", NULL array");
+    if (rc == SL_OK && tenant <= 0)
+        rc = sl__err(db, SL_EINVAL, "tenant id must be positive");
+    return rc;
+}
