@@ -226,20 +226,12 @@ static int on_hold(void *ctx, const sl_credit_hold *h)
     return sl__grow_push(&c->holds, &row);
 }
 
-/* Sum of the active holds of one account. */
-typedef struct held_ctx {
-    int64_t sum;
-    int overflow;
-} held_ctx;
-
-static int on_active_hold(void *ctx, const sl_credit_hold *h)
+/* Adds an active hold's amount to the sum of one account's (int64_t at
+ * sum); 1 (the scan stops) when the sum overflows. */
+static int on_active_hold(void *sum, const sl_credit_hold *h)
 {
-    held_ctx *c = ctx;
-    if (__builtin_add_overflow(c->sum, h->amount, &c->sum)) {
-        c->overflow = 1;
-        return 1;
-    }
-    return 0;
+    int64_t *s = sum;
+    return __builtin_add_overflow(*s, h->amount, s) ? 1 : 0;
 }
 
 /* An account or hold does not match: no entry is to blame (first_bad_seq
@@ -289,16 +281,17 @@ static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const rows_c
 {
     for (size_t j = 0; j < l->accts.n; j++) {
         const sl_account *a = &acct_at(l, j)->a;
-        held_ctx c = {0, 0};
+        int64_t sum = 0;
         /* before = INT64_MAX: every active hold, lapsed or not (a lapsed
          * hold stays in held until a write on the account resolves it). */
-        int rc = sl__st_holds_expired_scan(db, tenant, a->student, INT64_MAX, on_active_hold, &c);
+        int rc = sl__st_holds_expired_scan(db, tenant, a->student, INT64_MAX, on_active_hold, &sum);
         if (rc < 0)
             return rc;
-        if (!c.overflow && c.sum == a->held)
+        int overflow = rc == 1;
+        if (!overflow && sum == a->held)
             continue;
         account_bad(r);
-        if (c.overflow)
+        if (overflow)
             return sl__err(db, SL_ETAMPER,
                            "ledger of tenant %lld: account %lld: held credits do not match its active holds "
                            "(held %lld; the active holds sum beyond int64)",
@@ -306,7 +299,7 @@ static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const rows_c
         return sl__err(db, SL_ETAMPER,
                        "ledger of tenant %lld: account %lld: held credits do not match its active holds "
                        "(held %lld, active holds sum to %lld)",
-                       (long long)tenant, (long long)a->student, (long long)a->held, (long long)c.sum);
+                       (long long)tenant, (long long)a->student, (long long)a->held, (long long)sum);
     }
     return SL_OK;
 }
