@@ -74,3 +74,46 @@ int sl__check_time(sl_db *db, const char *name, sl_time t)
         return sl__err(db, SL_EINVAL, "%s = %lld is outside years 0000..9999", name, (long long)t);
     return SL_OK;
 }
+
+int sl__args(sl_db *db, int args_ok, const char *fmt, ...)
+{
+    va_list ap;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if (args_ok)
+        return SL_OK;
+    va_start(ap, fmt);
+    int rc = sl__verr(db, SL_EINVAL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int sl__read_begin(sl_db *db, int args_ok, sl_id tenant, const char *msg)
+{
+    int rc = sl__args(db, args_ok, "%s", msg);
+    return rc != SL_OK ? rc : sl__tx_begin(db, tenant, 0);
+}
+
+int sl__range_check(sl_db *db, sl_time from, sl_time to, const char *what)
+{
+    int rc;
+    if ((rc = sl__check_time(db, "from", from)) != SL_OK || (rc = sl__check_time(db, "to", to)) != SL_OK)
+        return rc;
+    if (from > to)
+        return sl__err(db, SL_EINVAL, "the range starts after it ends (from > to)");
+    if (to - from > 366LL * 86400)
+        return sl__err(db, SL_ERANGE, "%s spans at most 366 days", what);
+    return SL_OK;
+}
+
+int sl__batch_args(sl_db *db, size_t *failed_index, const void *array, size_t n, int max, const char *what,
+                   const char *items, sl_id tenant)
+{
+    if (failed_index)
+        *failed_index = n;
+    int rc = sl__args(db, array && n > 0 && n <= (size_t)max, "%s needs 1..%d %s (got %zu%s)", what, max, items, n,
+                      array ? "" : ", NULL array");
+    if (rc == SL_OK && tenant <= 0)
+        rc = sl__err(db, SL_EINVAL, "tenant id must be positive");
+    return rc;
+}

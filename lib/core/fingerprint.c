@@ -50,6 +50,17 @@ void sl__fp_i64(sl__fp *fp, int64_t v)
     put_le64(&fp->st, v);
 }
 
+static void put_le64s(crypto_generichash_state *st, size_t n, const int64_t *v)
+{
+    for (size_t i = 0; i < n; i++)
+        put_le64(st, v[i]);
+}
+
+void sl__fp_i64s(sl__fp *fp, size_t n, const int64_t *v)
+{
+    put_le64s(&fp->st, n, v);
+}
+
 void sl__fp_str(sl__fp *fp, const char *s, size_t len)
 {
     put_le64(&fp->st, (int64_t)len);
@@ -76,13 +87,10 @@ void sl__fp_legacy_session(uint8_t out[16], sl__op op, sl_id student, sl_time st
                            int64_t credits)
 {
     crypto_generichash_state st;
-    legacy_begin(&st);
     /* The old book.c tags: OP_BOOK 1, OP_TRIAL 2, OP_MANUAL 3. */
-    put_le64(&st, op == SL__OP_TRIAL ? 2 : op == SL__OP_MANUAL ? 3 : 1);
-    put_le64(&st, student);
-    put_le64(&st, start);
-    put_le64(&st, duration);
-    put_le64(&st, credits);
+    const int64_t v[] = {op == SL__OP_TRIAL ? 2 : op == SL__OP_MANUAL ? 3 : 1, student, start, duration, credits};
+    legacy_begin(&st);
+    put_le64s(&st, sizeof(v) / sizeof(v[0]), v);
     crypto_generichash_final(&st, out, 16);
 }
 
@@ -104,14 +112,9 @@ void sl__fp_legacy_recurring(uint8_t out[16], sl_id student, sl_time first_start
                              uint32_t count, int32_t policy)
 {
     crypto_generichash_state st;
+    const int64_t v[] = {5, student, first_start, duration, credits, count, policy};
     legacy_begin(&st);
-    put_le64(&st, 5);
-    put_le64(&st, student);
-    put_le64(&st, first_start);
-    put_le64(&st, duration);
-    put_le64(&st, credits);
-    put_le64(&st, count);
-    put_le64(&st, policy);
+    put_le64s(&st, sizeof(v) / sizeof(v[0]), v);
     crypto_generichash_final(&st, out, 16);
 }
 

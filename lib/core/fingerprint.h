@@ -49,6 +49,8 @@ typedef struct sl__fp {
 
 void sl__fp_begin(sl__fp *fp, sl__op op);
 void sl__fp_i64(sl__fp *fp, int64_t v);
+/* sl__fp_i64 of v[0], ..., v[n - 1]. */
+void sl__fp_i64s(sl__fp *fp, size_t n, const int64_t *v);
 /* len bytes of s (s may be NULL when len is 0), prefixed by len. The
  * caller bounds len (strnlen) before calling. */
 void sl__fp_str(sl__fp *fp, const char *s, size_t len);

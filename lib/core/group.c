@@ -28,12 +28,21 @@ int sl_group_begin(sl_db *db)
     return sl__ok(db);
 }
 
-int sl_group_commit(sl_db *db)
+/* SL_OK when db has a group open; else SL_EINVAL or SL_EMISUSE naming fn. */
+static int group_open(sl_db *db, const char *fn)
 {
     if (!db)
-        return sl__err(NULL, SL_EINVAL, "sl_group_commit: db is NULL");
+        return sl__err(NULL, SL_EINVAL, "%s: db is NULL", fn);
     if (db->group == SL__GROUP_NONE)
-        return sl__err(db, SL_EMISUSE, "sl_group_commit: no group is open on this handle");
+        return sl__err(db, SL_EMISUSE, "%s: no group is open on this handle", fn);
+    return SL_OK;
+}
+
+int sl_group_commit(sl_db *db)
+{
+    int rc = group_open(db, "sl_group_commit");
+    if (rc != SL_OK)
+        return rc;
     if (db->group == SL__GROUP_ABORTED) {
         db->group = SL__GROUP_NONE;
         return sl__err(db, SL_EBUSY, "sl_group_commit: the group had been given up and rolled back (a call "
@@ -41,7 +50,7 @@ int sl_group_commit(sl_db *db)
                                      "retry the group");
     }
     db->group = SL__GROUP_NONE;
-    int rc = sl__st_group_commit(db);
+    rc = sl__st_group_commit(db);
     if (rc != SL_OK)
         return rc; /* rolled back: nothing of the group remains */
     return sl__ok(db);
@@ -49,10 +58,9 @@ int sl_group_commit(sl_db *db)
 
 int sl_group_rollback(sl_db *db)
 {
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "sl_group_rollback: db is NULL");
-    if (db->group == SL__GROUP_NONE)
-        return sl__err(db, SL_EMISUSE, "sl_group_rollback: no group is open on this handle");
+    int rc = group_open(db, "sl_group_rollback");
+    if (rc != SL_OK)
+        return rc;
     if (db->group == SL__GROUP_OPEN)
         sl__st_group_rollback(db);
     db->group = SL__GROUP_NONE;

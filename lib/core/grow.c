@@ -21,6 +21,14 @@ int sl__grow_push(sl__grow *g, const void *row)
     return 0;
 }
 
+int sl__page_put(sl__page *p, const void *row)
+{
+    if (p->out && p->n < p->cap)
+        memcpy((unsigned char *)p->out + p->n * p->size, row, p->size);
+    p->n++;
+    return p->n >= p->cap;
+}
+
 int sl__grow_finish(sl_db *db, sl__grow *g, int rc, void **out, size_t *count)
 {
     if (rc != SL_OK) {

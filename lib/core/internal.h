@@ -39,6 +39,22 @@ int sl__err(sl_db *db, int code, const char *fmt, ...) SL__PRINTF(3, 4);
 int sl__verr(sl_db *db, int code, const char *fmt, va_list ap) SL__PRINTF(3, 0);
 /* Clear the last error (a success). Returns SL_OK. */
 int sl__ok(sl_db *db);
+/* The checks a public call opens with (lib/core/error.c): SL_EINVAL "db is
+ * NULL" (in this thread's slot) when db is NULL, SL_EINVAL with the
+ * printf-style message when args_ok is 0; else SL_OK. */
+int sl__args(sl_db *db, int args_ok, const char *fmt, ...) SL__PRINTF(3, 4);
+/* The opening of a batch call of n items of array (at most max):
+ * *failed_index = n (none failed) when not NULL, then sl__args with
+ * "<what> needs 1..<max> <items> (got n[, NULL array])", then tenant > 0. */
+int sl__batch_args(sl_db *db, size_t *failed_index, const void *array, size_t n, int max, const char *what,
+                   const char *items, sl_id tenant);
+/* The opening of a get call: sl__args with msg, then a read transaction
+ * of tenant. */
+int sl__read_begin(sl_db *db, int args_ok, sl_id tenant, const char *msg);
+/* A listing's range [from, to]: both valid instants (sl__check_time), from
+ * <= to (SL_EINVAL) and at most 366 days apart (SL_ERANGE: "<what> spans
+ * at most 366 days"). */
+int sl__range_check(sl_db *db, sl_time from, sl_time to, const char *what);
 
 /* libsodium initialised once, thread-safely. Returns SL_OK or SL_ESTORE. */
 int sl__crypto_init(void);
@@ -109,6 +125,16 @@ int sl__grow_push(sl__grow *g, const void *row);
  * returned rc: hand the array to the caller (*out NULL when empty) or free
  * it and return rc (SL_ENOMEM with a message when a push failed). */
 int sl__grow_finish(sl_db *db, sl__grow *g, int rc, void **out, size_t *count);
+/* A caller's array of cap rows of size bytes that a scan callback fills
+ * (lib/core/grow.c): rows past cap are counted in n, not copied; with out
+ * NULL every row is only counted. */
+typedef struct sl__page {
+    void *out;
+    size_t n, cap, size;
+} sl__page;
+/* Copies row to the next free slot, if any, and counts it: 1 when the
+ * page is now full (a scan may stop), else 0. */
+int sl__page_put(sl__page *p, const void *row);
 /* The start every list call shares: *out and *count cleared (when not
  * NULL), g made empty for rows of size bytes, and the arguments checked:
  * SL_EINVAL, with msg, when out or count is NULL or args_ok is 0. */

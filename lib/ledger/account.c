@@ -149,10 +149,8 @@ int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id account, s
     sl_account a;
     sl_tenant t;
     int rc, is_new;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out)
-        return sl__err(db, SL_EINVAL, "sl_ledger_balance: out is NULL");
+    if ((rc = sl__args(db, out != NULL, "sl_ledger_balance: out is NULL")) != SL_OK)
+        return rc;
     if ((rc = ids_check(db, tenant, account)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
@@ -166,10 +164,8 @@ int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id account, s
 int sl_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id account, uint32_t flags)
 {
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out)
-        return sl__err(db, SL_EINVAL, "sl_account_get: out is NULL");
+    if ((rc = sl__args(db, out != NULL, "sl_account_get: out is NULL")) != SL_OK)
+        return rc;
     if ((rc = ids_check(db, tenant, account)) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)

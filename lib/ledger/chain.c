@@ -5,6 +5,7 @@
  * MACs of accounts and holds (mac.c) when there is a key; and the anchor,
  * sl_ledger_head / sl_ledger_verify_head.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,16 +78,26 @@ typedef struct verify_ctx {
     int oom;
 } verify_ctx;
 
-static acct_sum *sum_for(verify_ctx *v, sl_id account)
+/* The first of rows[0..n) (each size bytes, sorted by the int64_t at
+ * offset off) whose key is not less than key. */
+static size_t lower_bound(const void *rows, size_t n, size_t size, size_t off, int64_t key)
 {
-    size_t lo = 0, hi = v->n;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (v->sums[mid].account < account)
+        int64_t k;
+        memcpy(&k, (const unsigned char *)rows + mid * size + off, sizeof(k));
+        if (k < key)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+static acct_sum *sum_for(verify_ctx *v, sl_id account)
+{
+    size_t lo = lower_bound(v->sums, v->n, sizeof(*v->sums), offsetof(acct_sum, account), account);
     if (lo < v->n && v->sums[lo].account == account)
         return &v->sums[lo];
     if (v->n == v->cap) {
@@ -105,14 +116,7 @@ static acct_sum *sum_for(verify_ctx *v, sl_id account)
 
 static seq_need *need_find(const verify_ctx *v, int64_t seq)
 {
-    size_t lo = 0, hi = v->n_need;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (v->need[mid].seq < seq)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = lower_bound(v->need, v->n_need, sizeof(*v->need), offsetof(seq_need, seq), seq);
     return lo < v->n_need && v->need[lo].seq == seq ? &v->need[lo] : NULL;
 }
 
@@ -222,20 +226,12 @@ static int on_hold(void *ctx, const sl_credit_hold *h)
     return sl__grow_push(&c->holds, &row);
 }
 
-/* Sum of the active holds of one account. */
-typedef struct held_ctx {
-    int64_t sum;
-    int overflow;
-} held_ctx;
-
-static int on_active_hold(void *ctx, const sl_credit_hold *h)
+/* Adds an active hold's amount to the sum of one account's (int64_t at
+ * sum); 1 (the scan stops) when the sum overflows. */
+static int on_active_hold(void *sum, const sl_credit_hold *h)
 {
-    held_ctx *c = ctx;
-    if (__builtin_add_overflow(c->sum, h->amount, &c->sum)) {
-        c->overflow = 1;
-        return 1;
-    }
-    return 0;
+    int64_t *s = sum;
+    return __builtin_add_overflow(*s, h->amount, s) ? 1 : 0;
 }
 
 /* An account or hold does not match: no entry is to blame (first_bad_seq
@@ -285,16 +281,17 @@ static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const rows_c
 {
     for (size_t j = 0; j < l->accts.n; j++) {
         const sl_account *a = &acct_at(l, j)->a;
-        held_ctx c = {0, 0};
+        int64_t sum = 0;
         /* before = INT64_MAX: every active hold, lapsed or not (a lapsed
          * hold stays in held until a write on the account resolves it). */
-        int rc = sl__st_holds_expired_scan(db, tenant, a->student, INT64_MAX, on_active_hold, &c);
+        int rc = sl__st_holds_expired_scan(db, tenant, a->student, INT64_MAX, on_active_hold, &sum);
         if (rc < 0)
             return rc;
-        if (!c.overflow && c.sum == a->held)
+        int overflow = rc == 1;
+        if (!overflow && sum == a->held)
             continue;
         account_bad(r);
-        if (c.overflow)
+        if (overflow)
             return sl__err(db, SL_ETAMPER,
                            "ledger of tenant %lld: account %lld: held credits do not match its active holds "
                            "(held %lld; the active holds sum beyond int64)",
@@ -302,7 +299,7 @@ static int check_held(sl_db *db, sl_verify_report *r, sl_id tenant, const rows_c
         return sl__err(db, SL_ETAMPER,
                        "ledger of tenant %lld: account %lld: held credits do not match its active holds "
                        "(held %lld, active holds sum to %lld)",
-                       (long long)tenant, (long long)a->student, (long long)a->held, (long long)c.sum);
+                       (long long)tenant, (long long)a->student, (long long)a->held, (long long)sum);
     }
     return SL_OK;
 }
@@ -585,10 +582,8 @@ int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
 {
     sl_entry last;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out)
-        return sl__err(db, SL_EINVAL, "sl_ledger_head: out is NULL");
+    if ((rc = sl__args(db, out != NULL, "sl_ledger_head: out is NULL")) != SL_OK)
+        return rc;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
@@ -610,10 +605,9 @@ int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
 int sl_ledger_verify_head(sl_db *db, sl_id tenant, const sl_ledger_anchor *head)
 {
     sl_verify_report r;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!head)
-        return sl__err(db, SL_EINVAL, "sl_ledger_verify_head: head is NULL");
+    int rc = sl__args(db, head != NULL, "sl_ledger_verify_head: head is NULL");
+    if (rc != SL_OK)
+        return rc;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");
     if (head->version == 0 || head->version > SL_LEDGER_ANCHOR_VERSION)

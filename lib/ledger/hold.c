@@ -169,13 +169,16 @@ static int hold_key_lookup(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, cons
     return sl__idem_lookup(db, q, tenant);
 }
 
-/* The start sl_hold and sl_hold_capture share: the key and tenant checked,
- * a write transaction opened and the key looked up. SL_OK with q->found
- * set is a replay (the transaction already ended); SL_OK otherwise leaves
- * the transaction open for the caller; any other result ended it. */
+/* The start sl_hold and sl_hold_capture share: db, the key and tenant
+ * checked, a write transaction opened, the key looked up, then the
+ * request's account (hold) or hold (capture) id checked. SL_OK leaves the
+ * transaction open for the caller; 1 is a replay (q->found: the
+ * transaction already ended); any other result ended it. */
 static int hold_call_begin(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, const char *key, const hold_req *r)
 {
     int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
     if ((rc = sl__key_check(db, key, 1)) != SL_OK)
         return rc;
     if (tenant <= 0)
@@ -184,9 +187,22 @@ static int hold_call_begin(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, cons
         return rc;
     if ((rc = hold_key_lookup(db, q, tenant, op, key, r)) != SL_OK)
         return sl__tx_end(db, rc);
-    if (q->found)
+    if (q->found) {
         sl__tx_rollback(db);
+        return 1;
+    }
+    if (r->account_or_hold <= 0)
+        return sl__tx_end(db, sl__err(db, SL_EINVAL, op == SL__OP_HOLD ? "account id must be positive"
+                                                                       : "hold id must be positive"));
     return SL_OK;
+}
+
+/* A call's answer: its row (size bytes) to out, when not NULL. */
+static int answer(sl_db *db, void *out, const void *row, size_t size)
+{
+    if (out)
+        memcpy(out, row, size);
+    return sl__ok(db);
 }
 
 int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t amount, sl_time expires_at,
@@ -196,29 +212,14 @@ int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t
     sl_tenant t;
     sl__idem q;
     hold_req r = {account, amount, expires_at};
-    int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = hold_call_begin(db, &q, tenant, SL__OP_HOLD, key, &r)) != SL_OK)
-        return rc;
-    if (q.found) {
-        if (out)
-            *out = q.hold;
-        return sl__ok(db);
-    }
-    if (account <= 0) {
-        rc = sl__err(db, SL_EINVAL, "account id must be positive");
-        goto out_end_tx;
-    }
+    int rc = hold_call_begin(db, &q, tenant, SL__OP_HOLD, key, &r);
+    if (rc != SL_OK)
+        return rc == 1 ? answer(db, out, &q.hold, sizeof(q.hold)) : rc;
     if ((rc = sl__check_time(db, "now", now)) == SL_OK &&
         (rc = sl__check_time(db, "expires_at", expires_at)) == SL_OK && (rc = sl__tenant_load(db, &t, tenant)) == SL_OK)
         rc = sl__hold_place(db, &h, tenant, account, amount, expires_at, key, q.fp, now);
-out_end_tx:
-    if ((rc = sl__tx_end(db, rc)) != SL_OK)
-        return rc;
-    if (out)
-        *out = h;
-    return sl__ok(db);
+    rc = sl__tx_end(db, rc);
+    return rc != SL_OK ? rc : answer(db, out, &h, sizeof(h));
 }
 
 int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t amount, const char *key,
@@ -228,28 +229,13 @@ int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t 
     sl_entry e;
     sl__idem q;
     hold_req r = {hold, amount, 0};
-    int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = hold_call_begin(db, &q, tenant, SL__OP_CAPTURE, key, &r)) != SL_OK)
-        return rc;
-    if (q.found) {
-        if (out)
-            *out = q.entry;
-        return sl__ok(db);
-    }
-    if (hold <= 0) {
-        rc = sl__err(db, SL_EINVAL, "hold id must be positive");
-        goto out_end_tx;
-    }
+    int rc = hold_call_begin(db, &q, tenant, SL__OP_CAPTURE, key, &r);
+    if (rc != SL_OK)
+        return rc == 1 ? answer(db, out, &q.entry, sizeof(q.entry)) : rc;
     if ((rc = sl__check_time(db, "now", now)) == SL_OK && (rc = sl__hold_load(db, &h, tenant, hold)) == SL_OK)
         rc = sl__hold_capture(db, &e, &h, amount, key, q.fp, now);
-out_end_tx:
-    if ((rc = sl__tx_end(db, rc)) != SL_OK)
-        return rc;
-    if (out)
-        *out = e;
-    return sl__ok(db);
+    rc = sl__tx_end(db, rc);
+    return rc != SL_OK ? rc : answer(db, out, &e, sizeof(e));
 }
 
 int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl_time now)
@@ -275,12 +261,8 @@ int sl_hold_release(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold, sl
 
 int sl_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id hold)
 {
-    int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || tenant <= 0 || hold <= 0)
-        return sl__err(db, SL_EINVAL, "sl_hold_get: NULL out or non-positive id");
-    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+    int rc = sl__read_begin(db, out && tenant > 0 && hold > 0, tenant, "sl_hold_get: NULL out or non-positive id");
+    if (rc != SL_OK)
         return rc;
     rc = sl__hold_load(db, out, tenant, hold);
     sl__tx_rollback(db);

@@ -192,15 +192,8 @@ static int post_batch(sl_db *db, sl_entry *out, size_t *failed_index, sl_id tena
     size_t i = n;
     int rc;
 
-    if (failed_index)
-        *failed_index = n;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!posts || n == 0 || n > SL_MAX_LINKED)
-        return sl__err(db, SL_EINVAL, "a linked post needs 1..%d entries (got %zu%s)", SL_MAX_LINKED, n,
-                       posts ? "" : ", NULL array");
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__batch_args(db, failed_index, posts, n, SL_MAX_LINKED, "a linked post", "entries", tenant)) != SL_OK)
+        return rc;
     if ((rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
@@ -238,24 +231,16 @@ int sl_ledger_post_many(sl_db *db, sl_entry *out, size_t *failed_index, sl_id te
     return post_batch(db, out, failed_index, tenant, posts, n, SL__OP_POST_MANY, now);
 }
 
-typedef struct page_ctx {
-    sl_entry *out;
-    size_t n, cap;
-} page_ctx;
-
-static int on_entry(void *ctx, const sl_entry *e)
+/* A history page: stops the scan when full. */
+static int on_entry(void *page, const sl_entry *e)
 {
-    page_ctx *p = ctx;
-    if (p->n == p->cap)
-        return 1;
-    p->out[p->n++] = *e;
-    return p->n == p->cap;
+    return sl__page_put(page, e);
 }
 
 int sl_ledger_history(sl_db *db, sl_entry *out, size_t cap, size_t *count, sl_id tenant, sl_id account,
                       int64_t after_seq)
 {
-    page_ctx p = {out, 0, cap};
+    sl__page p = {out, 0, cap, sizeof(*out)};
     int rc;
     SL__CLEAR_OUT(count);
     if (!db)

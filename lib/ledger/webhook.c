@@ -109,10 +109,8 @@ int sl_webhook_claim(sl_db *db, int *claimed, sl_id tenant, const char *source, 
 {
     sl_tenant t;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!claimed)
-        return sl__err(db, SL_EINVAL, "sl_webhook_claim: claimed is NULL");
+    if ((rc = sl__args(db, claimed != NULL, "sl_webhook_claim: claimed is NULL")) != SL_OK)
+        return rc;
     *claimed = 0;
     if (tenant <= 0)
         return sl__err(db, SL_EINVAL, "tenant id must be positive");

@@ -106,17 +106,15 @@ static int book_single(sl_db *db, sl_session *out, sl__op op, sl_id tenant, sl_i
     book_req r = {student, start, duration, credits};
     int rc, found = 0;
 
+    memset(&q, 0, sizeof(q));
+    q.op = op;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if ((rc = sl__key_check(db, key, 0)) != SL_OK)
         return rc;
-    memset(&q, 0, sizeof(q));
-    q.op = op;
+    const int64_t v[] = {student, start, duration, credits};
     sl__fp_begin(&fp, op);
-    sl__fp_i64(&fp, student);
-    sl__fp_i64(&fp, start);
-    sl__fp_i64(&fp, duration);
-    sl__fp_i64(&fp, credits);
+    sl__fp_i64s(&fp, sizeof(v) / sizeof(v[0]), v);
     sl__fp_end(&fp, q.fp);
     sl__fp_legacy_session(q.legacy, op, student, start, duration, credits);
 
@@ -177,20 +175,12 @@ int sl_schedule_manual(sl_db *db, sl_session *out, sl_id tenant, sl_id student, 
 }
 
 /* Collects the sessions of a series (replays of batches and series). */
-typedef struct series_ctx {
-    sl_session *out;
-    size_t n, cap;
-} series_ctx;
-
-static int collect_series(void *ctx, const sl_session *s)
+static int collect_series(void *page, const sl_session *s)
 {
-    series_ctx *c = ctx;
-    if (c->n < c->cap && c->out) {
-        c->out[c->n] = *s;
-        c->out[c->n].replayed = 1;
-    }
-    c->n++;
-    return 0;
+    sl_session x = *s;
+    x.replayed = 1;
+    sl__page_put(page, &x);
+    return 0; /* every member is counted */
 }
 
 static int cmp_session_id(const void *a, const void *b)
@@ -204,11 +194,11 @@ static int cmp_session_id(const void *a, const void *b)
  * time order, and a member may have been rescheduled since). Sessions of a
  * series are inserted in request order in one transaction, so id order is
  * request order. */
-static int series_load(sl_db *db, series_ctx *c, sl_id tenant, sl_id series)
+static int series_load(sl_db *db, sl__page *c, sl_id tenant, sl_id series)
 {
     int rc = sl__st_sessions_by_series(db, tenant, series, collect_series, c);
     if (rc == SL_OK && c->out)
-        qsort(c->out, c->n < c->cap ? c->n : c->cap, sizeof(*c->out), cmp_session_id);
+        qsort(c->out, c->n < c->cap ? c->n : c->cap, sizeof(sl_session), cmp_session_id);
     return rc;
 }
 
@@ -248,13 +238,9 @@ static void recurring_fingerprint(sl__idem *q, sl_id student, sl_time first_star
     sl__fp fp;
     memset(q, 0, sizeof(*q));
     q->op = SL__OP_RECURRING;
+    const int64_t v[] = {student, first_start, duration, credits, count, policy};
     sl__fp_begin(&fp, SL__OP_RECURRING);
-    sl__fp_i64(&fp, student);
-    sl__fp_i64(&fp, first_start);
-    sl__fp_i64(&fp, duration);
-    sl__fp_i64(&fp, credits);
-    sl__fp_i64(&fp, count);
-    sl__fp_i64(&fp, policy);
+    sl__fp_i64s(&fp, sizeof(v) / sizeof(v[0]), v);
     sl__fp_end(&fp, q->fp);
     sl__fp_legacy_recurring(q->legacy, student, first_start, duration, credits, count, policy);
 }
@@ -268,15 +254,8 @@ int sl_book_many(sl_db *db, sl_session *out, size_t *failed_index, sl_id tenant,
     int rc, found = 0;
     sl_session orig;
 
-    if (failed_index)
-        *failed_index = n;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!bookings || n == 0 || n > SL_MAX_BATCH)
-        return sl__err(db, SL_EINVAL, "sl_book_many needs 1..%d bookings (got %zu%s)", SL_MAX_BATCH, n,
-                       bookings ? "" : ", NULL array");
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__batch_args(db, failed_index, bookings, n, SL_MAX_BATCH, "sl_book_many", "bookings", tenant)) != SL_OK)
+        return rc;
     if ((rc = sl__key_check(db, key, 0)) != SL_OK)
         return rc;
     many_fingerprint(&q, bookings, n);
@@ -287,7 +266,7 @@ int sl_book_many(sl_db *db, sl_session *out, size_t *failed_index, sl_id tenant,
     if ((rc = key_lookup(db, &found, &orig, tenant, key, &q, &r)) != SL_OK)
         goto out_rollback;
     if (found) {
-        series_ctx sc = {out, 0, n};
+        sl__page sc = {out, 0, n, sizeof(*out)};
         rc = orig.series_id ? series_load(db, &sc, tenant, orig.series_id) : SL_OK;
         sl__tx_rollback(db);
         return rc == SL_OK ? sl__ok(db) : rc;
@@ -402,7 +381,7 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
         goto out_end_tx;
     if (found) {
         /* Replay: the series as stored; skipped = the starts it lacks. */
-        series_ctx sc = {out, 0, count};
+        sl__page sc = {out, 0, count, sizeof(*out)};
         rc = series_load(db, &sc, tenant, orig.series_id);
         sl__tx_rollback(db);
         if (rc != SL_OK)

@@ -190,10 +190,8 @@ int sl_session_ics(sl_db *db, char **out, size_t *len, sl_id tenant, sl_id sessi
     int rc;
     SL__CLEAR_OUT(out);
     SL__CLEAR_OUT(len);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || !len)
-        return sl__err(db, SL_EINVAL, "sl_session_ics: out and len must not be NULL");
+    if ((rc = sl__args(db, out && len, "sl_session_ics: out and len must not be NULL")) != SL_OK)
+        return rc;
     if (tenant <= 0 || session <= 0)
         return sl__err(db, SL_EINVAL, "sl_session_ics: tenant and session ids must be positive");
     if ((rc = opts_check(db, opts)) != SL_OK)
@@ -228,16 +226,9 @@ int sl_calendar_ics(sl_db *db, char **out, size_t *len, sl_id tenant, sl_time fr
     int rc;
     SL__CLEAR_OUT(out);
     SL__CLEAR_OUT(len);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || !len || tenant <= 0)
-        return sl__err(db, SL_EINVAL, "sl_calendar_ics: NULL out/len or non-positive tenant");
-    if ((rc = sl__check_time(db, "from", from)) != SL_OK || (rc = sl__check_time(db, "to", to)) != SL_OK)
+    if ((rc = sl__args(db, out && len && tenant > 0, "sl_calendar_ics: NULL out/len or non-positive tenant")) != SL_OK ||
+        (rc = sl__range_check(db, from, to, "a calendar")) != SL_OK)
         return rc;
-    if (from > to)
-        return sl__err(db, SL_EINVAL, "the range starts after it ends (from > to)");
-    if (to - from > 366LL * 86400)
-        return sl__err(db, SL_ERANGE, "a calendar spans at most 366 days");
     if ((rc = opts_check(db, opts)) != SL_OK)
         return rc;
     f.student = opts->student;

@@ -5,12 +5,9 @@
 
 int sl_session_get(sl_db *db, sl_session *out, sl_id tenant, sl_id session, uint32_t flags)
 {
-    int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || tenant <= 0 || session <= 0)
-        return sl__err(db, SL_EINVAL, "sl_session_get: NULL out or non-positive id");
-    if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
+    int rc = sl__read_begin(db, out && tenant > 0 && session > 0, tenant,
+                            "sl_session_get: NULL out or non-positive id");
+    if (rc != SL_OK)
         return rc;
     rc = sl__session_load(db, out, tenant, session, (flags & SL_INCLUDE_DELETED) != 0);
     sl__tx_rollback(db);
@@ -30,12 +27,8 @@ int sl_sessions_list(sl_db *db, sl_session **out, size_t *count, sl_id tenant, s
     if ((rc = sl__list_begin(db, &g, sizeof(sl_session), (void **)out, count, tenant > 0,
                              "sl_sessions_list: NULL out/count or non-positive tenant")) != SL_OK)
         return rc;
-    if ((rc = sl__check_time(db, "from", from)) != SL_OK || (rc = sl__check_time(db, "to", to)) != SL_OK)
+    if ((rc = sl__range_check(db, from, to, "a session listing")) != SL_OK)
         return rc;
-    if (from > to)
-        return sl__err(db, SL_EINVAL, "the range starts after it ends (from > to)");
-    if (to - from > 366LL * 86400)
-        return sl__err(db, SL_ERANGE, "a session listing spans at most 366 days");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_sessions_scan(db, tenant, from, to, flags & SL_INCLUDE_DELETED, push_session, &g);

@@ -94,6 +94,16 @@ void sl__row_init(const sl__entity *e, void *row)
     memcpy(row, &e->version, sizeof(e->version)); /* every record opens with its version */
 }
 
+void sl__row_copy(const sl__entity *e, void *dst, const void *src)
+{
+    sl__row_init(e, dst);
+    for (int i = 0; i < e->n; i++) {
+        const sl__col *c = &e->cols[i];
+        const char *f = (const char *)src + c->off;
+        memcpy((char *)dst + c->off, f, c->type == SL__COL_TEXT ? strnlen(f, c->size - 1u) : c->size);
+    }
+}
+
 static void put_i32(unsigned char *p, int32_t v)
 {
     uint32_t u = (uint32_t)v;
@@ -128,7 +138,7 @@ void sl__windows_decode(sl_override *o, const unsigned char *w, int bytes)
     o->n_windows = n;
 }
 
-int sl__sessions_plan(uint32_t flags, uint32_t indexed, int *filter)
+static int sessions_plan(uint32_t flags, uint32_t indexed, int *filter)
 {
     uint32_t statuses = flags & SL_SCAN_STATUS_MASK;
     int blocking = (flags & SL_SCAN_BLOCKING) != 0;
@@ -139,6 +149,23 @@ int sl__sessions_plan(uint32_t flags, uint32_t indexed, int *filter)
     if (is_indexed)
         return flags & SL_SCAN_TIMES_ONLY ? SL__SCAN_BUSY : SL__SCAN_BLOCKING;
     return !blocking && flags & SL_INCLUDE_DELETED ? SL__SCAN_ALL : SL__SCAN_LIVE;
+}
+
+int sl__sessions_start(sl_store *st, const char *backend, uint32_t flags, uint32_t indexed, sl__status_filter *f,
+                       int (**cb)(void *ctx, const sl_session *x), void **ctx, int *plan)
+{
+    char msg[128];
+    int filter = 0;
+    if (!*cb) {
+        snprintf(msg, sizeof(msg), "%s: sessions_scan: callback is NULL", backend);
+        return sl_store_error(st, SL_EINVAL, msg);
+    }
+    *plan = sessions_plan(flags, indexed, &filter);
+    if (filter) {
+        f->statuses = flags & SL_SCAN_STATUS_MASK, f->cb = *cb, f->ctx = *ctx;
+        *cb = sl__status_filtered, *ctx = f;
+    }
+    return SL_OK;
 }
 
 sl_time sl__range_lo(sl_time from)
@@ -154,18 +181,18 @@ int sl__status_filtered(void *ctx, const sl_session *x)
     return f->cb(f->ctx, x);
 }
 
-int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, int purge, int *index)
+int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, const int queries[4], int *which)
 {
     static const int32_t order[] = {SL_ENTITY_RULE, SL_ENTITY_OVERRIDE, SL_ENTITY_SESSION, SL_ENTITY_ACCOUNT};
     char msg[128];
     for (int i = 0; i < 4; i++) {
         if (order[i] != entity)
             continue;
-        if (purge && entity == SL_ENTITY_ACCOUNT) { /* soft delete by student; never purged */
+        if (queries[i] < 0) { /* an account: soft delete by student; never purged */
             snprintf(msg, sizeof(msg), "%s: this entity has no purge", backend);
             return sl_store_error(st, SL_EINVAL, msg);
         }
-        *index = i;
+        *which = queries[i];
         return SL_OK;
     }
     snprintf(msg, sizeof(msg), "%s: entity %d is not a soft-deletable entity of this store", backend, (int)entity);

@@ -118,23 +118,23 @@ static int mem_begin(sl_store *st, sl_id tenant, int write)
     return SL_OK;
 }
 
-static int mem_commit(sl_store *st)
+/* Ends the open transaction (and with group set the group): its writes
+ * kept (keep set) or undone. */
+static int tx_end(sl_store *st, int keep, int group)
 {
     mem_store *m = M(st);
-    sl__mt_journal_clear(&m->journal);
-    m->in_tx = 0;
-    m->write = 0;
+    if (keep)
+        sl__mt_journal_clear(&m->journal);
+    else
+        sl__mt_journal_undo(&m->journal);
+    m->in_tx = m->write = 0;
+    if (group)
+        m->group = 0;
     return SL_OK;
 }
 
-static int mem_rollback(sl_store *st)
-{
-    mem_store *m = M(st);
-    sl__mt_journal_undo(&m->journal);
-    m->in_tx = 0;
-    m->write = 0;
-    return SL_OK;
-}
+static int mem_commit(sl_store *st) { return tx_end(st, 1, 0); }
+static int mem_rollback(sl_store *st) { return tx_end(st, 0, 0); }
 
 /* Groups: the journal spans the group; a savepoint is a mark in it. */
 static int mem_group_begin(sl_store *st)
@@ -146,21 +146,8 @@ static int mem_group_begin(sl_store *st)
     return SL_OK;
 }
 
-static int mem_group_commit(sl_store *st)
-{
-    mem_store *m = M(st);
-    sl__mt_journal_clear(&m->journal);
-    m->group = m->in_tx = m->write = 0;
-    return SL_OK;
-}
-
-static int mem_group_rollback(sl_store *st)
-{
-    mem_store *m = M(st);
-    sl__mt_journal_undo(&m->journal);
-    m->group = m->in_tx = m->write = 0;
-    return SL_OK;
-}
+static int mem_group_commit(sl_store *st) { return tx_end(st, 1, 1); }
+static int mem_group_rollback(sl_store *st) { return tx_end(st, 0, 1); }
 
 static int mem_savepoint_begin(sl_store *st, sl_id tenant, int write)
 {
@@ -210,6 +197,24 @@ int sl__mem_oom(sl_store *st, size_t mark, const char *what)
     sl__mt_journal_undo_to(&M(st)->journal, mark);
     snprintf(msg, sizeof(msg), "memory store: out of memory %s", what);
     return sl_store_error(st, SL_ENOMEM, msg);
+}
+
+int sl__mem_key_taken(sl_store *st, sl_id tenant, const char *noun, const char *key)
+{
+    char msg[SL__MEM_MSG_SIZE];
+    snprintf(msg, sizeof(msg), "memory store: tenant %lld already has %s with key \"%s\"", (long long)tenant, noun,
+             key);
+    return sl_store_error(st, SL_EEXISTS, msg);
+}
+
+int sl__mem_put_indexed(sl_store *st, sl__mt *t, const void *row, sl__mt *ids, const void *idrow, size_t mark,
+                        const char *what, sl_id *id, sl_id new_id)
+{
+    mem_store *m = M(st);
+    if (sl__mt_put(t, &m->journal, row) != 0 || sl__mt_put(ids, &m->journal, idrow) != 0)
+        return sl__mem_oom(st, mark, what);
+    *id = new_id;
+    return SL_OK;
 }
 
 /* The next id of a table: journalled, so a rollback gives it back. */

@@ -118,6 +118,13 @@ static inline int invalid(sl_store *st, const char *msg)
 int sl__mem_need_write(sl_store *st, const char *what);
 int sl__mem_oom(sl_store *st, size_t mark, const char *what);
 int sl__mem_next_id(mem_store *m, int table, sl_id *out);
+/* SL_EEXISTS with a message naming the (tenant, key) a noun ("a hold")
+ * already holds. */
+int sl__mem_key_taken(sl_store *st, sl_id tenant, const char *noun, const char *key);
+/* Puts row into t and idrow into t's id index ids (journalled; out of
+ * memory: back to mark, SL_ENOMEM naming what), then *id = new_id. */
+int sl__mem_put_indexed(sl_store *st, sl__mt *t, const void *row, sl__mt *ids, const void *idrow, size_t mark,
+                        const char *what, sl_id *id, sl_id new_id);
 /* The one walk of the tables whose scans are plain ranges: calls cb
  * (through call) on a copy of each row of t from the first >= from to the
  * last <= to; with deleted_off (the offset of a deleted_at field; 0: none),

@@ -87,27 +87,11 @@ static int mem_entry_append(sl_store *st, sl_entry *e)
     if ((rc = sl__mem_need_write(st, "appending an entry")) != SL_OK)
         return rc;
     sl_entry row;
-    memset(&row, 0, sizeof(row)); /* padding and the texts' tails compare equal */
-    row.version = SL_ENTRY_VERSION;
-    row.kind = e->kind;
-    row.tenant = e->tenant;
-    row.account = e->account;
-    row.seq = e->seq;
-    row.amount = e->amount;
-    row.balance_after = e->balance_after;
-    row.hold_id = e->hold_id;
-    row.created_at = e->created_at;
-    memcpy(row.key, e->key, strlen(e->key));
-    memcpy(row.reference, e->reference, strlen(e->reference));
-    memcpy(row.request_hash, e->request_hash, sizeof(row.request_hash));
-    memcpy(row.hash, e->hash, sizeof(row.hash));
+    sl__row_copy(&sl__ent_entry, &row, e); /* the id is the store's (below) */
 
     char msg[SL__MEM_MSG_SIZE];
-    if (key_lookup(&m->entry_keys, row.tenant, row.key) >= 0) {
-        snprintf(msg, sizeof(msg), "memory store: tenant %lld already has an entry with key \"%s\"",
-                 (long long)row.tenant, row.key);
-        return sl_store_error(st, SL_EEXISTS, msg);
-    }
+    if (key_lookup(&m->entry_keys, row.tenant, row.key) >= 0)
+        return sl__mem_key_taken(st, row.tenant, "an entry", row.key);
     sl__mt_find(&m->entries, &row, &found);
     if (found) {
         snprintf(msg, sizeof(msg), "memory store: tenant %lld already has an entry with seq %lld",
@@ -182,12 +166,7 @@ static int mem_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t a
 
 static active_row active_of(const sl_credit_hold *h)
 {
-    active_row a;
-    memset(&a, 0, sizeof(a));
-    a.tenant = h->tenant;
-    a.account = h->account;
-    a.expires_at = h->expires_at;
-    a.id = h->id;
+    active_row a = {h->tenant, h->account, h->expires_at, h->id}; /* four int64: no padding */
     return a;
 }
 
@@ -198,20 +177,7 @@ static int mem_hold_put(sl_store *st, sl_credit_hold *h)
     if ((rc = sl__mem_need_write(st, "writing a hold")) != SL_OK)
         return rc;
     sl_credit_hold row;
-    memset(&row, 0, sizeof(row));
-    row.version = SL_HOLD_VERSION;
-    row.status = h->status;
-    row.id = h->id;
-    row.tenant = h->tenant;
-    row.account = h->account;
-    row.amount = h->amount;
-    row.captured = h->captured;
-    row.expires_at = h->expires_at;
-    row.created_at = h->created_at;
-    row.resolved_at = h->resolved_at;
-    row.entry_id = h->entry_id;
-    memcpy(row.key, h->key, strlen(h->key));
-    memcpy(row.request_hash, h->request_hash, sizeof(row.request_hash));
+    sl__row_copy(&sl__ent_hold, &row, h);
 
     /* A replaced row must exist in this tenant (checked first, as the
      * SQLite store's UPDATE ... WHERE id AND tenant does). */
@@ -225,12 +191,8 @@ static int mem_hold_put(sl_store *st, sl_credit_hold *h)
     }
     if (row.key[0]) {
         int64_t owner = key_lookup(&m->hold_keys, row.tenant, row.key);
-        if (owner >= 0 && owner != row.id) {
-            char msg[SL__MEM_MSG_SIZE];
-            snprintf(msg, sizeof(msg), "memory store: tenant %lld already has a hold with key \"%s\"",
-                     (long long)row.tenant, row.key);
-            return sl_store_error(st, SL_EEXISTS, msg);
-        }
+        if (owner >= 0 && owner != row.id)
+            return sl__mem_key_taken(st, row.tenant, "a hold", row.key);
     }
 
     size_t mark = sl__mt_journal_mark(&m->journal);
@@ -296,12 +258,7 @@ static int mem_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_
     int found;
     if (!cb)
         return invalid(st, "memory store: holds_expired_scan: callback is NULL");
-    active_row pos;
-    memset(&pos, 0, sizeof(pos));
-    pos.tenant = tenant;
-    pos.account = account;
-    pos.expires_at = INT64_MIN;
-    pos.id = INT64_MIN;
+    active_row pos = {tenant, account, INT64_MIN, INT64_MIN};
     /* The one scan whose callback writes: the core marks each lapsed hold
      * expired (hold_put), which takes it out of holds_active under our
      * feet. So the walk does not keep an index: after each callback it

@@ -35,16 +35,27 @@ static const sl_session *session_at(const mem_store *m, size_t i)
     return sl__mt_at(&m->sessions, i);
 }
 
+/* The row of an id index (session_ids, override_ids: rows that open with
+ * the id and the tenant) equal to key, when it is tenant's; else NULL. */
+_Static_assert(offsetof(session_id_row, tenant) == offsetof(override_id_row, tenant), "id rows differ");
+static const void *id_row(const sl__mt *ids, const void *key, sl_id tenant)
+{
+    int found;
+    sl_id owner;
+    size_t k = sl__mt_find(ids, key, &found);
+    if (!found)
+        return NULL;
+    const unsigned char *r = sl__mt_at(ids, k);
+    memcpy(&owner, r + offsetof(session_id_row, tenant), sizeof(owner));
+    return owner == tenant ? r : NULL;
+}
+
 /* Index of session id of tenant in m->sessions, or SIZE_MAX. */
 static size_t session_index(const mem_store *m, sl_id tenant, sl_id id)
 {
     session_id_row key = {id, 0, 0};
-    int found;
-    size_t k = sl__mt_find(&m->session_ids, &key, &found);
-    if (!found)
-        return SIZE_MAX;
-    const session_id_row *r = sl__mt_at(&m->session_ids, k);
-    if (r->tenant != tenant)
+    const session_id_row *r = id_row(&m->session_ids, &key, tenant);
+    if (!r)
         return SIZE_MAX;
     size_t i = sessions_lower(m, tenant, r->start, id);
     return i < m->sessions.n && session_at(m, i)->id == id ? i : SIZE_MAX;
@@ -142,11 +153,8 @@ static int mem_override_put(sl_store *st, sl_override *o)
         if (sl__mt_remove(&m->overrides, &m->journal, i) != 0)
             return sl__mem_oom(st, mark, "moving an override");
     }
-    if (sl__mt_put(&m->overrides, &m->journal, &row) != 0 ||
-        sl__mt_put(&m->override_ids, &m->journal, &idrow) != 0)
-        return sl__mem_oom(st, mark, "writing an override");
-    o->id = row.id;
-    return SL_OK;
+    return sl__mem_put_indexed(st, &m->overrides, &row, &m->override_ids, &idrow, mark, "writing an override", &o->id,
+                               row.id);
 }
 
 static int mem_override_get(sl_store *st, sl_override *out, sl_id tenant, sl_date date)
@@ -159,11 +167,8 @@ static size_t override_index(mem_store *m, sl_id tenant, sl_id id)
 {
     int found;
     override_id_row idkey = {id, 0, 0};
-    size_t k = sl__mt_find(&m->override_ids, &idkey, &found);
-    if (!found)
-        return SIZE_MAX;
-    const override_id_row *ref = sl__mt_at(&m->override_ids, k);
-    if (ref->tenant != tenant)
+    const override_id_row *ref = id_row(&m->override_ids, &idkey, tenant);
+    if (!ref)
         return SIZE_MAX;
     sl_override key;
     key.tenant = tenant;
@@ -211,33 +216,13 @@ static int mem_session_put(sl_store *st, sl_session *s)
     if ((rc = sl__mem_need_write(st, "writing a session")) != SL_OK)
         return rc;
     sl_session row;
-    memset(&row, 0, sizeof(row)); /* padding and the key's tail compare equal */
-    row.version = SL_SESSION_VERSION;
-    row.status = s->status;
-    row.id = s->id;
-    row.tenant = s->tenant;
-    row.student = s->student;
-    row.start = s->start;
-    row.end = s->end;
-    row.kind = s->kind;
-    row.credits = s->credits;
-    row.hold_id = s->hold_id;
-    row.series_id = s->series_id;
-    row.created_at = s->created_at;
-    row.updated_at = s->updated_at;
-    row.deleted_at = s->deleted_at;
-    memcpy(row.key, s->key, strlen(s->key));
-    memcpy(row.request_hash, s->request_hash, sizeof(row.request_hash));
+    sl__row_copy(&sl__ent_session, &row, s);
 
     size_t old = SIZE_MAX;
     if (row.id != 0 && (old = session_index(m, row.tenant, row.id)) == SIZE_MAX)
         return SL_ENOTFOUND;
-    if (row.key[0] && session_with_key(m, row.tenant, row.key, row.id)) {
-        char msg[SL__MEM_MSG_SIZE];
-        snprintf(msg, sizeof(msg), "memory store: tenant %lld already has a session with key \"%s\"",
-                 (long long)row.tenant, row.key);
-        return sl_store_error(st, SL_EEXISTS, msg);
-    }
+    if (row.key[0] && session_with_key(m, row.tenant, row.key, row.id))
+        return sl__mem_key_taken(st, row.tenant, "a session", row.key);
 
     size_t mark = sl__mt_journal_mark(&m->journal);
     if (row.id == 0) {
@@ -249,11 +234,8 @@ static int mem_session_put(sl_store *st, sl_session *s)
             return sl__mem_oom(st, mark, "moving a session");
     }
     session_id_row idrow = {row.id, row.tenant, row.start};
-    if (sl__mt_put(&m->sessions, &m->journal, &row) != 0 ||
-        sl__mt_put(&m->session_ids, &m->journal, &idrow) != 0)
-        return sl__mem_oom(st, mark, "writing a session");
-    s->id = row.id;
-    return SL_OK;
+    return sl__mem_put_indexed(st, &m->sessions, &row, &m->session_ids, &idrow, mark, "writing a session", &s->id,
+                               row.id);
 }
 
 static int mem_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
@@ -300,6 +282,11 @@ static int walk_sessions(const mem_store *m, size_t lo, size_t hi, uint32_t flag
     return SL_OK;
 }
 
+static int ends_after(const sl_session *s, const void *from)
+{
+    return s->end > *(const sl_time *)from;
+}
+
 static int mem_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_session *s), void *ctx)
 {
@@ -312,17 +299,7 @@ static int mem_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time t
                                                                   : INT64_MIN;
     size_t lo = sessions_lower(m, tenant, lo_start, INT64_MIN);
     size_t hi = sessions_lower(m, tenant, to, INT64_MIN); /* first start >= to */
-    sl_session row;
-    for (size_t i = lo; i < hi; i++) {
-        const sl_session *s = session_at(m, i);
-        if (s->end <= from || !session_visible(s, flags))
-            continue;
-        row = *s;
-        int rc = cb(ctx, &row);
-        if (rc != 0)
-            return rc;
-    }
-    return SL_OK;
+    return walk_sessions(m, lo, hi, flags, ends_after, &from, cb, ctx);
 }
 
 static int same_student(const sl_session *s, const void *arg)

@@ -87,6 +87,14 @@ int sl__mt_reserve(void *pp, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
+int sl__mt_push(sl__mt_vec *v, const void *row)
+{
+    if (sl__mt_reserve(&v->rows, &v->cap, v->n, v->size) != 0)
+        return -1;
+    memcpy(v->rows + v->n++ * v->size, row, v->size);
+    return 0;
+}
+
 int sl__mt_get(const sl__mt *t, const void *key, void *out)
 {
     int found;

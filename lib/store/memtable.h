@@ -42,6 +42,13 @@ typedef struct sl__mt_journal {
  * *cap elements of size bytes, doubling (16 at first). 0, or -1 when out of
  * memory (the array is unchanged). */
 int sl__mt_reserve(void *pp, size_t *cap, size_t n, size_t size);
+/* An unsorted array of rows of size bytes that a scan callback fills. */
+typedef struct sl__mt_vec {
+    unsigned char *rows;
+    size_t n, cap, size;
+} sl__mt_vec;
+/* Appends a copy of row: 0, or -1 when out of memory (v unchanged). */
+int sl__mt_push(sl__mt_vec *v, const void *row);
 
 /* An empty table of rows of row_size bytes sorted by keys[0..nkeys). */
 void sl__mt_init(sl__mt *t, size_t row_size, const sl__mt_key *keys, int nkeys);

@@ -374,6 +374,12 @@ void sl__pg_p_i64(pg_params *p, int64_t v)
     p->fmt[p->n++] = 1;
 }
 
+void sl__pg_p_i64s(pg_params *p, int n, const int64_t *v)
+{
+    for (int i = 0; i < n; i++)
+        sl__pg_p_i64(p, v[i]);
+}
+
 void sl__pg_p_deleted(pg_params *p, int64_t v)
 {
     if (v != 0) {

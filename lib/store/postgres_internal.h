@@ -223,6 +223,10 @@ static inline pg_store *P(sl_store *st)
 }
 
 void sl__pg_p_i64(pg_params *p, int64_t v);
+/* Appends v[0..n) as int8 parameters; PG_P_I64S(p, a, b, ...) the values given. */
+void sl__pg_p_i64s(pg_params *p, int n, const int64_t *v);
+#define PG_P_I64S(p, ...)                                                                                  \
+    sl__pg_p_i64s(p, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (const int64_t[]){__VA_ARGS__})
 /* v == 0 is sent as NULL (deleted_at of a live row). */
 void sl__pg_p_deleted(pg_params *p, int64_t v);
 void sl__pg_p_bytes(pg_params *p, const void *b, size_t n);
@@ -287,6 +291,17 @@ int sl__pg_write(sl_store *st, int which, const pg_params *p, const char *what, 
  * it (the id goes back to the pool), SL_ENOTFOUND when there is no row
  * *id of that tenant. */
 int sl__pg_put(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, const char *what);
+
+/* The put of a row with an idempotency key (sessions, holds): held back
+ * when it may be (below), else as sl__pg_put; SL_EEXISTS names the
+ * (tenant, key) already taken. */
+typedef struct pg_keyed {
+    const sl__entity *e;
+    int insert, update; /* statements */
+    int table, kt;      /* PG_ID_* and key table (below) */
+    const char *noun;   /* "session" */
+} pg_keyed;
+int sl__pg_put_keyed(sl_store *st, const pg_keyed *k, const void *row, sl_id *id, sl_id tenant, const char *key);
 
 /* Writes held back (sent with the next statement or the COMMIT). A store
  * holds back a write of `tenant` only inside a write transaction that

@@ -60,12 +60,7 @@ static int pg_entry_append(sl_store *st, sl_entry *e)
     return rc;
 }
 
-static int pg_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char *key)
-{
-    if (!out || !key)
-        return pg_invalid(st, "postgres: entry_by_key: out or key is NULL");
-    return sl__pg_row_by_key(st, PQ_ENTRY_BY_KEY, tenant, key, &sl__ent_entry, out, "looking an entry up by key");
-}
+SL__BY_KEY_METHOD(pg, "postgres", entry, sl_entry, PQ_ENTRY_BY_KEY, sl__ent_entry, "looking an entry up by key")
 
 static int pg_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
 {
@@ -85,8 +80,7 @@ static int pg_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t af
     if (!cb)
         return pg_invalid(st, "postgres: entries_scan: callback is NULL");
     pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, after_seq);
+    PG_P_I64S(&p, tenant, after_seq);
     if (account != 0)
         sl__pg_p_i64(&p, account);
     return sl__pg_scan(st, account != 0 ? PQ_ENTRIES_ACCOUNT : PQ_ENTRIES_TENANT, &p, &sl__ent_entry, PG_CB(cb), ctx,
@@ -97,33 +91,12 @@ static int pg_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t af
 
 static int pg_hold_put(sl_store *st, sl_credit_hold *h)
 {
-    int rc;
-    pg_params p = {0};
-    sl__pg_bind(&p, &sl__ent_hold, h, 0, NULL);
-    if (h->id == 0 && sl__pg_may_defer(st, h->tenant) && sl__pg_key_absent(st, 2, h->tenant, h->key))
-        return sl__pg_defer(st, PQ_HOLD_INSERT, &p, PG_ID_HOLD, 0, &h->id, 2, h->key);
-    rc = sl__pg_put(st, h->id == 0 ? PQ_HOLD_INSERT : PQ_HOLD_UPDATE, &p, PG_ID_HOLD, 0, &h->id,
-                    h->id == 0 ? "inserting a hold" : "replacing a hold");
-    if (rc == SL_EEXISTS) {
-        char msg[PG_MSG_SIZE];
-        snprintf(msg, sizeof(msg), "postgres: tenant %lld already has a hold with key \"%s\"", (long long)h->tenant,
-                 h->key);
-        return sl_store_error(st, SL_EEXISTS, msg);
-    }
-    return rc;
+    static const pg_keyed k = {&sl__ent_hold, PQ_HOLD_INSERT, PQ_HOLD_UPDATE, PG_ID_HOLD, 2, "hold"};
+    return sl__pg_put_keyed(st, &k, h, &h->id, h->tenant, h->key);
 }
 
-static int pg_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
-{
-    return sl__pg_get(st, PQ_HOLD_GET, id, tenant, &sl__ent_hold, out, "reading a hold");
-}
-
-static int pg_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
-{
-    if (!out || !key)
-        return pg_invalid(st, "postgres: hold_by_key: out or key is NULL");
-    return sl__pg_row_by_key(st, PQ_HOLD_BY_KEY, tenant, key, &sl__ent_hold, out, "looking a hold up by key");
-}
+SL__GET_METHOD(pg, hold, sl_credit_hold, PQ_HOLD_GET, sl__ent_hold, "reading a hold")
+SL__BY_KEY_METHOD(pg, "postgres", hold, sl_credit_hold, PQ_HOLD_BY_KEY, sl__ent_hold, "looking a hold up by key")
 
 /* The filter of PQ_HOLDS_EXPIRED, for the active holds read ahead. */
 static int lapsed(const void *row, const void *before)
@@ -137,9 +110,7 @@ static int pg_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
     if (!cb)
         return pg_invalid(st, "postgres: holds_expired_scan: callback is NULL");
     pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, account);
-    sl__pg_p_i64(&p, before);
+    PG_P_I64S(&p, tenant, account, before);
     int rc = SL_OK;
     /* The account's active holds, read ahead with the account, or read now
      * (the result is ours: a callback's hold_put cannot clear it). */
@@ -162,9 +133,7 @@ static int pg_mac_put(sl_store *st, int32_t what, sl_id tenant, sl_id id, const 
         return pg_invalid(st, "postgres: mac_put: the record is NULL");
     pg_params p = {0};
     int64_t n = 0;
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, id);
-    sl__pg_p_i64(&p, m->head_seq);
+    PG_P_I64S(&p, tenant, id, m->head_seq);
     sl__pg_p_bytes(&p, m->mac, sizeof(m->mac));
     int rc = sl__pg_write(st, what == SL_MAC_ACCOUNT ? PQ_ACCOUNT_MAC_PUT : PQ_HOLD_MAC_PUT, &p, "writing a row MAC", &n);
     if (rc != SL_OK)
@@ -178,8 +147,7 @@ static int pg_mac_get(sl_store *st, sl_row_mac *out, int32_t what, sl_id tenant,
     if (!out)
         return pg_invalid(st, "postgres: mac_get: out is NULL");
     pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    sl__pg_p_i64(&p, id);
+    PG_P_I64S(&p, tenant, id);
     int rc;
     PGresult *r = sl__pg_run(st, what == SL_MAC_ACCOUNT ? PQ_ACCOUNT_MAC_GET : PQ_HOLD_MAC_GET, &p,
                              "reading a row MAC", &rc);

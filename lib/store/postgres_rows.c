@@ -100,8 +100,7 @@ int sl__pg_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void
     if (rc != SL_OK)
         return rc;
     pg_params p = {0};
-    for (int i = 0; i < n; i++)
-        sl__pg_p_i64(&p, args[i]);
+    sl__pg_p_i64s(&p, n, args);
     return sl__pg_scan(st, which, &p, e, cb, ctx, what);
 }
 
@@ -111,7 +110,22 @@ int sl__pg_get(sl_store *st, int which, int64_t a, int64_t b, const sl__entity *
     if (rc != SL_OK)
         return rc;
     pg_params p = {0};
-    sl__pg_p_i64(&p, a);
-    sl__pg_p_i64(&p, b);
+    PG_P_I64S(&p, a, b);
     return sl__pg_row_one(st, which, &p, e, out, what);
+}
+
+int sl__pg_put_keyed(sl_store *st, const pg_keyed *k, const void *row, sl_id *id, sl_id tenant, const char *key)
+{
+    char msg[PG_MSG_SIZE];
+    pg_params p = {0};
+    sl__pg_bind(&p, k->e, row, 0, NULL);
+    if (*id == 0 && sl__pg_may_defer(st, tenant) && sl__pg_key_absent(st, k->kt, tenant, key))
+        return sl__pg_defer(st, k->insert, &p, k->table, 0, id, k->kt, key);
+    snprintf(msg, sizeof(msg), "%s a %s", *id == 0 ? "inserting" : "replacing", k->noun);
+    int rc = sl__pg_put(st, *id == 0 ? k->insert : k->update, &p, k->table, 0, id, msg);
+    if (rc != SL_EEXISTS)
+        return rc;
+    snprintf(msg, sizeof(msg), "postgres: tenant %lld already has a %s with key \"%s\"", (long long)tenant, k->noun,
+             key);
+    return sl_store_error(st, SL_EEXISTS, msg);
 }

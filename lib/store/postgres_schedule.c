@@ -19,10 +19,7 @@ static int pg_rule_put(sl_store *st, sl_rule *x)
     return sl__pg_put(st, x->id == 0 ? PQ_RULE_INSERT : PQ_RULE_UPDATE, &p, PG_ID_RULE, 0, &x->id, "writing a rule");
 }
 
-static int pg_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
-{
-    return sl__pg_get(st, PQ_RULE_GET, id, tenant, &sl__ent_rule, out, "reading a rule");
-}
+SL__GET_METHOD(pg, rule, sl_rule, PQ_RULE_GET, sl__ent_rule, "reading a rule")
 
 static int pg_rules_scan(sl_store *st, sl_id tenant, uint32_t flags, int (*cb)(void *ctx, const sl_rule *r),
                          void *ctx)
@@ -85,37 +82,16 @@ static int pg_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date t
 
 static int pg_session_put(sl_store *st, sl_session *x)
 {
-    int rc;
-    pg_params p = {0};
-    sl__pg_bind(&p, &sl__ent_session, x, 0, NULL);
-    if (x->id == 0 && sl__pg_may_defer(st, x->tenant) && sl__pg_key_absent(st, 0, x->tenant, x->key))
-        return sl__pg_defer(st, PQ_SESSION_INSERT, &p, PG_ID_SESSION, 0, &x->id, 0, x->key);
-    rc = sl__pg_put(st, x->id == 0 ? PQ_SESSION_INSERT : PQ_SESSION_UPDATE, &p, PG_ID_SESSION, 0, &x->id,
-                    x->id == 0 ? "inserting a session" : "replacing a session");
-    if (rc == SL_EEXISTS) {
-        char msg[PG_MSG_SIZE];
-        snprintf(msg, sizeof(msg), "postgres: tenant %lld already has a session with key \"%s\"",
-                 (long long)x->tenant, x->key);
-        return sl_store_error(st, SL_EEXISTS, msg);
-    }
-    return rc;
+    static const pg_keyed k = {&sl__ent_session, PQ_SESSION_INSERT, PQ_SESSION_UPDATE, PG_ID_SESSION, 0, "session"};
+    return sl__pg_put_keyed(st, &k, x, &x->id, x->tenant, x->key);
 }
 
-static int pg_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
-{
-    return sl__pg_get(st, PQ_SESSION_GET, id, tenant, &sl__ent_session, out, "reading a session");
-}
-
-static int pg_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
-{
-    if (!out || !key)
-        return pg_invalid(st, "postgres: session_by_key: out or key is NULL");
-    return sl__pg_row_by_key(st, PQ_SESSION_BY_KEY, tenant, key, &sl__ent_session, out,
-                             "looking a session up by key");
-}
+SL__GET_METHOD(pg, session, sl_session, PQ_SESSION_GET, sl__ent_session, "reading a session")
+SL__BY_KEY_METHOD(pg, "postgres", session, sl_session, PQ_SESSION_BY_KEY, sl__ent_session,
+                  "looking a session up by key")
 
 
-/* Statements of the time-range scans, by plan (sl__sessions_plan). */
+/* Statements of the time-range scans, by plan (sl__sessions_start). */
 static const int range_queries[] = {
     [SL__SCAN_BUSY] = PQ_SESSIONS_BUSY,
     [SL__SCAN_BLOCKING] = PQ_SESSIONS_BLOCKING,
@@ -135,26 +111,18 @@ static int in_range(const void *row, const void *arg)
 static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
                             int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    if (!cb)
-        return pg_invalid(st, "postgres: sessions_scan: callback is NULL");
-    /* Any other status set than the indexed one is filtered here from the
-     * live rows; an empty set finds nothing. */
-    int filter;
-    int plan = sl__sessions_plan(flags, PG_INDEXED_STATUSES, &filter);
-    sl__status_filter f = {flags & SL_SCAN_STATUS_MASK, cb, ctx};
-    if (plan == SL__SCAN_NOTHING)
-        return SL_OK;
-    if (filter)
-        cb = sl__status_filtered, ctx = &f;
     const sl_time range[3] = {sl__range_lo(from), to, from};
+    sl__status_filter f;
+    int plan = SL__SCAN_NOTHING;
+    int rc = sl__sessions_start(st, "postgres", flags, PG_INDEXED_STATUSES, &f, &cb, &ctx, &plan);
+    if (rc != SL_OK || plan == SL__SCAN_NOTHING)
+        return rc;
     const sl__entity *e = plan == SL__SCAN_BUSY ? &sl__ent_busy : &sl__ent_session;
     PGresult *r = plan == SL__SCAN_BUSY ? sl__pg_ahead_range(st, PQ_SESSIONS_BUSY, tenant, from, to) : NULL;
     if (r)
         return sl__pg_rows(r, e, in_range, range, PG_CB(cb), ctx);
     pg_params p = {0};
-    sl__pg_p_i64(&p, tenant);
-    for (int i = 0; i < 3; i++)
-        sl__pg_p_i64(&p, range[i]);
+    PG_P_I64S(&p, tenant, range[0], range[1], range[2]);
     return sl__pg_scan(st, range_queries[plan], &p, e, PG_CB(cb), ctx, "scanning sessions by time");
 }
 
@@ -173,22 +141,20 @@ static int pg_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
 
 /* ---- soft delete and purge ------------------------------------------------ */
 
-/* Statements by sl__soft_entity's index. */
+/* Statements by entity (sl__soft_entity). */
 static const int soft_queries[] = {PQ_RULE_SOFT_DELETE, PQ_OVERRIDE_SOFT_DELETE, PQ_SESSION_SOFT_DELETE,
                                    PQ_ACCOUNT_SOFT_DELETE};
-static const int purge_queries[] = {PQ_RULE_PURGE, PQ_OVERRIDE_PURGE, PQ_SESSION_PURGE};
+static const int purge_queries[] = {PQ_RULE_PURGE, PQ_OVERRIDE_PURGE, PQ_SESSION_PURGE, -1};
 
 static int pg_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    int i = 0;
-    int rc = sl__soft_entity(st, "postgres", entity, 0, &i);
+    int soft = 0;
+    int64_t n = 0;
+    pg_params p = {0};
+    int rc = sl__soft_entity(st, "postgres", entity, soft_queries, &soft);
     if (rc != SL_OK)
         return rc;
-    int soft = soft_queries[i];
-    pg_params p = {0};
-    int64_t n = 0;
-    sl__pg_p_i64(&p, id);
-    sl__pg_p_i64(&p, tenant);
+    PG_P_I64S(&p, id, tenant);
     sl__pg_p_deleted(&p, deleted_at);
     if ((rc = sl__pg_write(st, soft, &p, deleted_at ? "soft-deleting a row" : "restoring a row", &n)) != SL_OK)
         return rc;
@@ -197,15 +163,14 @@ static int pg_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, 
 
 static int pg_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
-    int i = 0;
+    int purge = 0;
+    int64_t n = 0;
+    pg_params p = {0};
     if (!purged)
         return pg_invalid(st, "postgres: purge: purged is NULL");
-    int rc = sl__soft_entity(st, "postgres", entity, 1, &i);
+    int rc = sl__soft_entity(st, "postgres", entity, purge_queries, &purge);
     if (rc != SL_OK)
         return rc;
-    int purge = purge_queries[i];
-    pg_params p = {0};
-    int64_t n = 0;
     sl__pg_p_i64(&p, before);
     if ((rc = sl__pg_write(st, purge, &p, "purging deleted rows", &n)) != SL_OK)
         return rc;

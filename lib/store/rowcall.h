@@ -121,6 +121,10 @@ typedef union sl__any_row {
 
 /* Zeroes a record of e and sets its leading version field. */
 void sl__row_init(const sl__entity *e, void *row);
+/* A clean copy of record src in dst (sl__row_init, then e's columns: texts
+ * up to their NUL, so that padding and the texts' tails are zero and rows
+ * compare equal byte for byte). Not for entities with windows. */
+void sl__row_copy(const sl__entity *e, void *dst, const void *src);
 
 /* ---- override windows: little-endian int32 pairs, whatever the host ---- */
 #define SL__WINDOWS_BYTES (8 * SL_MAX_WINDOWS_PER_DAY)
@@ -131,12 +135,8 @@ size_t sl__windows_encode(unsigned char *blob, const sl_override *o);
  * (at most SL_MAX_WINDOWS_PER_DAY: the CHECK constraints forbid more). */
 void sl__windows_decode(sl_override *o, const unsigned char *w, int bytes);
 
-/* ---- session time-range scans ----
- * Which statement a sessions_scan with flags runs: the store's statements
- * were written for the blocking status set `indexed`; any other set is
- * filtered from the live rows (*filter set), an empty one finds nothing. */
+/* ---- session time-range scans ---- */
 enum { SL__SCAN_BUSY, SL__SCAN_BLOCKING, SL__SCAN_ALL, SL__SCAN_LIVE, SL__SCAN_NOTHING };
-int sl__sessions_plan(uint32_t flags, uint32_t indexed, int *filter);
 /* Saturating from - 86400: a session overlapping [from, to) starts after
  * it, since no session lasts longer than a day. */
 sl_time sl__range_lo(sl_time from);
@@ -150,11 +150,39 @@ typedef struct sl__status_filter {
 } sl__status_filter;
 int sl__status_filtered(void *ctx, const sl_session *x);
 
+/* The start of a SQL store's sessions_scan: SL_EINVAL naming backend when
+ * *cb is NULL; else in *plan the statement (SL__SCAN_*) a scan with flags
+ * runs. The store's statements were written for the blocking status set
+ * `indexed`; any other set is filtered from the live rows (f, filled in,
+ * then replaces *cb and *ctx), an empty one finds nothing
+ * (SL__SCAN_NOTHING). */
+int sl__sessions_start(sl_store *st, const char *backend, uint32_t flags, uint32_t indexed, sl__status_filter *f,
+                       int (**cb)(void *ctx, const sl_session *x), void **ctx, int *plan);
+
 /* ---- soft delete and purge ----
- * The index of a soft-deletable entity in a backend's statement tables:
- * 0 rule, 1 override, 2 session, 3 account (soft delete by student, never
- * purged). SL_EINVAL with a message naming backend for any other entity,
- * or for an account when purge is set. */
-int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, int purge, int *index);
+ * The statement of a soft-deletable entity in a backend's table queries[4]
+ * (rule, override, session, account; an account is soft-deleted by student
+ * and never purged: -1 in a purge table) into *which. SL_EINVAL with a
+ * message naming backend for any other entity, or for a -1 entry. */
+int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, const int queries[4], int *which);
+
+/* ---- the get and by-key methods of a SQL backend ----
+ * Backend P (sq, pg) reads one row by two int8 parameters with sl__P_get
+ * and one by (tenant, idempotency key) with sl__P_row_by_key. These define
+ * its methods P_NAME_get(st, out, tenant, id) (statement Q: ?1/$1 id,
+ * ?2/$2 tenant) and P_NAME_by_key(st, out, tenant, key) (SL_EINVAL naming
+ * the method when out or key is NULL), reading rows of entity E. */
+#define SL__GET_METHOD(P, NAME, T, Q, E, what)                                                   \
+    static int P##_##NAME##_get(sl_store *st, T *out, sl_id tenant, sl_id id)                   \
+    {                                                                                            \
+        return sl__##P##_get(st, Q, id, tenant, &E, out, what);                                  \
+    }
+#define SL__BY_KEY_METHOD(P, backend, NAME, T, Q, E, what)                                       \
+    static int P##_##NAME##_by_key(sl_store *st, T *out, sl_id tenant, const char *key)         \
+    {                                                                                            \
+        if (!out || !key)                                                                        \
+            return sl_store_error(st, SL_EINVAL, backend ": " #NAME "_by_key: out or key is NULL"); \
+        return sl__##P##_row_by_key(st, Q, tenant, key, &E, out, what);                          \
+    }
 
 #endif

@@ -54,6 +54,29 @@ typedef struct migration {
     "CREATE UNIQUE INDEX holds_key ON holds (tenant, idem_key) WHERE idem_key <> '';" \
     "CREATE INDEX holds_active ON holds (tenant, account, expires_at) WHERE status = 1;"
 
+/* The sessions table's columns before and after `kind`, as migration 2
+ * created them and migration 8 rebuilt them (kind 1..4 then): the same
+ * text in both, byte for byte. Frozen, as every migration is: a change to
+ * the table is a new migration, never an edit here. */
+#define SESSIONS_HEAD \
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT," \
+    "  tenant INTEGER NOT NULL," \
+    "  student INTEGER NOT NULL," \
+    "  start_at INTEGER NOT NULL," \
+    "  end_at INTEGER NOT NULL," \
+    "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 5),"
+#define SESSIONS_TAIL \
+    "  credits INTEGER NOT NULL," \
+    "  hold_id INTEGER NOT NULL," \
+    "  series_id INTEGER NOT NULL," \
+    "  created_at INTEGER NOT NULL," \
+    "  updated_at INTEGER NOT NULL," \
+    "  deleted_at INTEGER," \
+    "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128)," \
+    "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16)," \
+    "  CHECK (end_at > start_at AND end_at - start_at <= 86400)" \
+    ") STRICT;"
+
 static const migration migrations[] = {
     {1, "tenants",
      "CREATE TABLE tenants ("
@@ -125,24 +148,8 @@ static const migration migrations[] = {
      "CREATE INDEX overrides_live ON overrides (tenant, date) WHERE deleted_at IS NULL;"
      "CREATE INDEX overrides_deleted ON overrides (deleted_at) WHERE deleted_at IS NOT NULL;"
      ""
-     "CREATE TABLE sessions ("
-     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     "  tenant INTEGER NOT NULL,"
-     "  student INTEGER NOT NULL,"
-     "  start_at INTEGER NOT NULL,"
-     "  end_at INTEGER NOT NULL,"
-     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 5),"
-     "  kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 3),"
-     "  credits INTEGER NOT NULL,"
-     "  hold_id INTEGER NOT NULL,"
-     "  series_id INTEGER NOT NULL,"
-     "  created_at INTEGER NOT NULL,"
-     "  updated_at INTEGER NOT NULL,"
-     "  deleted_at INTEGER,"
-     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
-     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
-     "  CHECK (end_at > start_at AND end_at - start_at <= 86400)"
-     ") STRICT;"
+     "CREATE TABLE sessions (" SESSIONS_HEAD
+     "  kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 3)," SESSIONS_TAIL
      "CREATE INDEX sessions_blocking ON sessions (tenant, start_at, id, end_at)"
      "  WHERE deleted_at IS NULL AND status <> 3;"
      "CREATE INDEX sessions_range ON sessions (tenant, start_at);"
@@ -338,24 +345,8 @@ static const migration migrations[] = {
      *    taken beyond the class's capacity (a second line of defence).
      */
     {8, "group classes",
-     "CREATE TABLE sessions_v8 ("
-     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     "  tenant INTEGER NOT NULL,"
-     "  student INTEGER NOT NULL,"
-     "  start_at INTEGER NOT NULL,"
-     "  end_at INTEGER NOT NULL,"
-     "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 5),"
-     "  kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 4),"
-     "  credits INTEGER NOT NULL,"
-     "  hold_id INTEGER NOT NULL,"
-     "  series_id INTEGER NOT NULL,"
-     "  created_at INTEGER NOT NULL,"
-     "  updated_at INTEGER NOT NULL,"
-     "  deleted_at INTEGER,"
-     "  idem_key TEXT NOT NULL CHECK (length(CAST(idem_key AS BLOB)) <= 128),"
-     "  request_hash BLOB NOT NULL CHECK (length(request_hash) = 16),"
-     "  CHECK (end_at > start_at AND end_at - start_at <= 86400)"
-     ") STRICT;"
+     "CREATE TABLE sessions_v8 (" SESSIONS_HEAD
+     "  kind INTEGER NOT NULL CHECK (kind BETWEEN 1 AND 4)," SESSIONS_TAIL
      "INSERT INTO sessions_v8 SELECT id, tenant, student, start_at, end_at, status, kind, credits, hold_id,"
      "  series_id, created_at, updated_at, deleted_at, idem_key, request_hash FROM sessions ORDER BY id;"
      "INSERT INTO sqlite_sequence (name, seq) SELECT 'sessions_v8', seq FROM sqlite_sequence WHERE name = 'sessions'"

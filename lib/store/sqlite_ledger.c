@@ -54,12 +54,7 @@ static int sq_entry_append(sl_store *st, sl_entry *e)
     return SL_OK;
 }
 
-static int sq_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char *key)
-{
-    if (!out || !key)
-        return invalid(st, "sqlite: entry_by_key: out or key is NULL");
-    return sl__sq_row_by_key(st, Q_ENTRY_BY_KEY, tenant, key, &sl__ent_entry, out, "looking an entry up by key");
-}
+SL__BY_KEY_METHOD(sq, "sqlite", entry, sl_entry, Q_ENTRY_BY_KEY, sl__ent_entry, "looking an entry up by key")
 
 static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
 {
@@ -91,31 +86,14 @@ static int sq_hold_put(sl_store *st, sl_credit_hold *h)
     return rc == SL_EEXISTS ? sl__sq_key_taken(st, h->tenant, "a hold", h->key) : rc;
 }
 
-static int sq_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id id)
-{
-    return sl__sq_get(st, Q_HOLD_GET, id, tenant, &sl__ent_hold, out, "reading a hold");
-}
+SL__GET_METHOD(sq, hold, sl_credit_hold, Q_HOLD_GET, sl__ent_hold, "reading a hold")
+SL__BY_KEY_METHOD(sq, "sqlite", hold, sl_credit_hold, Q_HOLD_BY_KEY, sl__ent_hold, "looking a hold up by key")
 
-static int sq_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
+/* Lapsed holds are read in full before the first callback (below); 1
+ * stops the scan: out of memory. */
+static int keep_hold(void *v, const sl_credit_hold *h)
 {
-    if (!out || !key)
-        return invalid(st, "sqlite: hold_by_key: out or key is NULL");
-    return sl__sq_row_by_key(st, Q_HOLD_BY_KEY, tenant, key, &sl__ent_hold, out, "looking a hold up by key");
-}
-
-/* Lapsed holds read in full before the first callback (below). */
-typedef struct hold_rows {
-    sl_credit_hold *rows;
-    size_t n, cap;
-} hold_rows;
-
-static int keep_hold(void *p, const sl_credit_hold *h)
-{
-    hold_rows *v = p;
-    if (sl__mt_reserve(&v->rows, &v->cap, v->n, sizeof(*h)) != 0)
-        return 1; /* stops the scan: out of memory */
-    v->rows[v->n++] = *h;
-    return 0;
+    return sl__mt_push(v, h) != 0;
 }
 
 static int sq_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_time before,
@@ -127,7 +105,7 @@ static int sq_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
      * would change the index this statement walks: read every row first
      * (none in the common case, so no allocation), then call back. */
     sqlite3_stmt *s = Q(st)->q[Q_HOLDS_EXPIRED];
-    hold_rows v = {NULL, 0, 0};
+    sl__mt_vec v = {NULL, 0, 0, sizeof(sl_credit_hold)};
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_int64(s, 2, account);
     sqlite3_bind_int64(s, 3, before);
@@ -135,7 +113,8 @@ static int sq_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
     if (code == 1)
         code = sl_store_error(st, SL_ENOMEM, "sqlite: out of memory reading lapsed holds");
     for (size_t i = 0; code == SL_OK && i < v.n; i++) {
-        sl_credit_hold h = v.rows[i]; /* the callback cannot touch our copy */
+        sl_credit_hold h; /* the callback cannot touch our copy */
+        memcpy(&h, v.rows + i * sizeof(h), sizeof(h));
         code = cb(ctx, &h);
     }
     free(v.rows);

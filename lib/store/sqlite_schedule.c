@@ -17,10 +17,7 @@ static int sq_rule_put(sl_store *st, sl_rule *r)
     return sl__sq_put(st, r->id == 0 ? Q_RULE_INSERT : Q_RULE_UPDATE, &sl__ent_rule, r, &r->id, "writing a rule");
 }
 
-static int sq_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
-{
-    return sl__sq_get(st, Q_RULE_GET, id, tenant, &sl__ent_rule, out, "reading a rule");
-}
+SL__GET_METHOD(sq, rule, sl_rule, Q_RULE_GET, sl__ent_rule, "reading a rule")
 
 static int sq_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                          int (*cb)(void *ctx, const sl_rule *r), void *ctx)
@@ -64,20 +61,10 @@ static int sq_session_put(sl_store *st, sl_session *x)
     return rc == SL_EEXISTS ? sl__sq_key_taken(st, x->tenant, "a session", x->key) : rc;
 }
 
-static int sq_session_get(sl_store *st, sl_session *out, sl_id tenant, sl_id id)
-{
-    return sl__sq_get(st, Q_SESSION_GET, id, tenant, &sl__ent_session, out, "reading a session");
-}
+SL__GET_METHOD(sq, session, sl_session, Q_SESSION_GET, sl__ent_session, "reading a session")
+SL__BY_KEY_METHOD(sq, "sqlite", session, sl_session, Q_SESSION_BY_KEY, sl__ent_session, "looking a session up by key")
 
-static int sq_session_by_key(sl_store *st, sl_session *out, sl_id tenant, const char *key)
-{
-    if (!out || !key)
-        return invalid(st, "sqlite: session_by_key: out or key is NULL");
-    return sl__sq_row_by_key(st, Q_SESSION_BY_KEY, tenant, key, &sl__ent_session, out,
-                             "looking a session up by key");
-}
-
-/* Statements of the time-range scans, by plan (sl__sessions_plan). */
+/* Statements of the time-range scans, by plan (sl__sessions_start). */
 static const int range_queries[] = {
     [SL__SCAN_BUSY] = Q_SESSIONS_BUSY,
     [SL__SCAN_BLOCKING] = Q_SESSIONS_BLOCKING,
@@ -88,14 +75,13 @@ static const int range_queries[] = {
 static int sq_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
                             int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    if (!cb)
-        return invalid(st, "sqlite: sessions_scan: callback is NULL");
     /* The partial index serves the status set it was built for; any
-     * other set is filtered here from the live rows. */
-    int filter;
-    int plan = sl__sessions_plan(flags, SL__SQ_INDEXED_STATUSES, &filter);
-    if (plan == SL__SCAN_NOTHING)
-        return SL_OK; /* empty status set */
+     * other set is filtered from the live rows. */
+    sl__status_filter f;
+    int plan = SL__SCAN_NOTHING;
+    int rc = sl__sessions_start(st, "sqlite", flags, SL__SQ_INDEXED_STATUSES, &f, &cb, &ctx, &plan);
+    if (rc != SL_OK || plan == SL__SCAN_NOTHING)
+        return rc; /* a NULL callback, or an empty status set */
     sqlite3_stmt *s = Q(st)->q[range_queries[plan]];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_int64(s, 2, sl__range_lo(from));
@@ -103,10 +89,7 @@ static int sq_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to
     sqlite3_bind_int64(s, 4, from);
     if (plan == SL__SCAN_BUSY)
         return sl__sq_scan(st, s, &sl__ent_busy, SQ_CB(cb), ctx, "scanning busy times");
-    if (!filter)
-        return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, "scanning sessions by time");
-    sl__status_filter f = {flags & SL_SCAN_STATUS_MASK, cb, ctx};
-    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(sl__status_filtered), &f, "scanning sessions by time");
+    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, "scanning sessions by time");
 }
 
 static int sq_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
@@ -131,18 +114,17 @@ static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
 
 /* ---- soft delete and purge ---------------------------------------------- */
 
-/* Statements by sl__soft_entity's index. */
+/* Statements by entity (sl__soft_entity). */
 static const int soft_queries[] = {Q_RULE_SOFT_DELETE, Q_OVERRIDE_SOFT_DELETE, Q_SESSION_SOFT_DELETE,
                                    Q_ACCOUNT_SOFT_DELETE};
-static const int purge_queries[] = {Q_RULE_PURGE, Q_OVERRIDE_PURGE, Q_SESSION_PURGE};
+static const int purge_queries[] = {Q_RULE_PURGE, Q_OVERRIDE_PURGE, Q_SESSION_PURGE, -1};
 
 static int sq_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    int i = 0;
-    int rc = sl__soft_entity(st, "sqlite", entity, 0, &i);
+    int soft = 0;
+    int rc = sl__soft_entity(st, "sqlite", entity, soft_queries, &soft);
     if (rc != SL_OK)
         return rc;
-    int soft = soft_queries[i];
     sqlite3_stmt *s = Q(st)->q[soft];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
@@ -154,13 +136,12 @@ static int sq_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, 
 
 static int sq_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
-    int i = 0;
+    int purge = 0;
     if (!purged)
         return invalid(st, "sqlite: purge: purged is NULL");
-    int rc = sl__soft_entity(st, "sqlite", entity, 1, &i);
+    int rc = sl__soft_entity(st, "sqlite", entity, purge_queries, &purge);
     if (rc != SL_OK)
         return rc;
-    int purge = purge_queries[i];
     /* Sessions have no AUTOINCREMENT (schema migration 9): record their
      * largest id before it may go, so that a new session never takes it. */
     if (purge == Q_SESSION_PURGE && (rc = sl__sq_write_q(st, Q_SESSION_FLOOR, "recording the id floor")) != SL_OK)

@@ -202,6 +202,14 @@ static int scan_rc(sl_db *db, unsigned long seq, int rc, int cb_rc, const char *
         if (u_ != 0)                                                                                           \
             return u_ < 0 ? u_ : SL_ENOTFOUND;                                                                 \
     } while (0)
+/* KEY_LOOKUP, then the store's by-key method m when it has one (else the
+ * caller's scan fallback follows). */
+#define KEY_METHOD(db, key, m, out, tenant)                                                                    \
+    do {                                                                                                       \
+        KEY_LOOKUP(db, key);                                                                                   \
+        if (ST(db)->m)                                                                                         \
+            CALL(db, "looking up an idempotency key", m, out, tenant, key);                                   \
+    } while (0)
 
 /* A lookup answered by a scan: the scan's callback stops at the first
  * match (1) and copies it; no match is SL_ENOTFOUND. */
@@ -391,25 +399,33 @@ int sl__st_rule_put(sl_db *db, sl_rule *r)
     CALL_VALID(db, sl__valid_rule(db, r), "writing a rule", rule_put, r);
 }
 
-typedef struct rule_pick {
+/* The fallback of a get by id without the method: a scan that stops at
+ * the row of that id (rules and overrides, both with a leading version
+ * and their id), copied to out. */
+typedef struct id_pick {
     sl_id id;
-    sl_rule *out;
-} rule_pick;
+    void *out;
+    size_t size, id_off;
+} id_pick;
 
-static int rule_pick_cb(void *p, const sl_rule *r)
+static int id_pick_row(id_pick *k, const void *row)
 {
-    rule_pick *k = p;
-    if (r->id != k->id)
+    sl_id id;
+    memcpy(&id, (const unsigned char *)row + k->id_off, sizeof(id));
+    if (id != k->id)
         return 0;
-    *k->out = *r;
+    memcpy(k->out, row, k->size);
     return 1;
 }
+
+static int rule_pick_cb(void *p, const sl_rule *r) { return id_pick_row(p, r); }
+static int override_pick_id_cb(void *p, const sl_override *o) { return id_pick_row(p, o); }
 
 int sl__st_rule_get(sl_db *db, sl_rule *out, sl_id tenant, sl_id id)
 {
     if (ST(db)->rule_get)
         CALL(db, "reading a rule", rule_get, out, tenant, id);
-    rule_pick k = {id, out};
+    id_pick k = {id, out, sizeof(*out), offsetof(sl_rule, id)};
     unsigned long seq = db->err_seq;
     int rc = ST(db)->rules_scan(ST(db), tenant, SL_INCLUDE_DELETED, rule_pick_cb, &k);
     return store_rc(db, seq, found_rc(rc), "reading a rule");
@@ -440,26 +456,12 @@ int sl__st_override_get(sl_db *db, sl_override *out, sl_id tenant, sl_date date)
     return store_rc(db, seq, found_rc(rc), "reading an override");
 }
 
-typedef struct override_pick_id {
-    sl_id id;
-    sl_override *out;
-} override_pick_id;
-
-static int override_pick_id_cb(void *p, const sl_override *o)
-{
-    override_pick_id *k = p;
-    if (o->id != k->id)
-        return 0;
-    *k->out = *o;
-    return 1;
-}
-
 int sl__st_override_by_id(sl_db *db, sl_override *out, sl_id tenant, sl_id id)
 {
     if (HAS_V3(ST(db), override_by_id))
         CALL(db, "reading an override", override_by_id, out, tenant, id);
     /* Without the method: every date of the tenant, deleted rows too. */
-    override_pick_id k = {id, out};
+    id_pick k = {id, out, sizeof(*out), offsetof(sl_override, id)};
     unsigned long seq = db->err_seq;
     int rc = ST(db)->overrides_scan(ST(db), tenant, SL_DATE_MIN, SL_DATE_MAX, SL_INCLUDE_DELETED,
                                     override_pick_id_cb, &k);
@@ -530,9 +532,7 @@ int sl__st_session_get(sl_db *db, sl_session *out, sl_id tenant, sl_id id)
 
 int sl__st_session_by_key(sl_db *db, sl_session *out, sl_id tenant, const char *key)
 {
-    KEY_LOOKUP(db, key);
-    if (ST(db)->session_by_key)
-        CALL(db, "looking up an idempotency key", session_by_key, out, tenant, key);
+    KEY_METHOD(db, key, session_by_key, out, tenant);
     session_pick k = {.key = key, .out = out};
     return sessions_pick(db, tenant, &k, SL_INCLUDE_DELETED, "looking up an idempotency key");
 }
@@ -624,9 +624,7 @@ static int key_pick_rc(sl_db *db, unsigned long seq, int rc)
 
 int sl__st_entry_by_key(sl_db *db, sl_entry *out, sl_id tenant, const char *key)
 {
-    KEY_LOOKUP(db, key);
-    if (ST(db)->entry_by_key)
-        CALL(db, "looking up an idempotency key", entry_by_key, out, tenant, key);
+    KEY_METHOD(db, key, entry_by_key, out, tenant);
     key_pick k = {key, out};
     unsigned long seq = db->err_seq;
     return key_pick_rc(db, seq, ST(db)->entries_scan(ST(db), tenant, 0, 0, entry_pick_cb, &k));
@@ -655,9 +653,7 @@ int sl__st_hold_get(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id id)
 
 int sl__st_hold_by_key(sl_db *db, sl_credit_hold *out, sl_id tenant, const char *key)
 {
-    KEY_LOOKUP(db, key);
-    if (ST(db)->hold_by_key)
-        CALL(db, "looking up an idempotency key", hold_by_key, out, tenant, key);
+    KEY_METHOD(db, key, hold_by_key, out, tenant);
     /* sl__store_check made sure holds_scan is there. */
     key_pick k = {key, out};
     unsigned long seq = db->err_seq;

@@ -38,38 +38,38 @@ int sl_tz_check(sl_db *db, const char *zone)
     return rc ? rc : sl__ok(db);
 }
 
-int sl_tz_utc_offset(sl_db *db, int32_t *offset, const char *zone, sl_time utc)
+/* sl_tz_utc_offset (offset set) and sl_tz_utc_to_local (local set): the
+ * UTC offset of zone at instant utc, or the local time it makes. fn and
+ * out_name name the call and its output in messages. */
+static int offset_at(sl_db *db, const char *fn, const char *out_name, int32_t *offset, int64_t *local,
+                     const char *zone, sl_time utc)
 {
     const sl__zone *z;
     int rc;
 
-    if (!offset)
-        return sl__err(db, SL_EINVAL, "sl_tz_utc_offset: offset is NULL");
-    rc = get_zone(db, &z, "sl_tz_utc_offset", zone);
+    if (!offset && !local)
+        return sl__err(db, SL_EINVAL, "%s: %s is NULL", fn, out_name);
+    rc = get_zone(db, &z, fn, zone);
     if (rc)
         return rc;
     if (!in_range(utc))
-        return sl__err(db, SL_ERANGE, "sl_tz_utc_offset: instant %lld is outside +-2^58 s",
-                       (long long)utc);
-    *offset = sl__zone_offset(z, utc);
+        return sl__err(db, SL_ERANGE, "%s: instant %lld is outside +-2^58 s", fn, (long long)utc);
+    int32_t off = sl__zone_offset(z, utc);
+    if (offset)
+        *offset = off;
+    else
+        *local = utc + off;
     return sl__ok(db);
+}
+
+int sl_tz_utc_offset(sl_db *db, int32_t *offset, const char *zone, sl_time utc)
+{
+    return offset_at(db, "sl_tz_utc_offset", "offset", offset, NULL, zone, utc);
 }
 
 int sl_tz_utc_to_local(sl_db *db, int64_t *local, const char *zone, sl_time utc)
 {
-    const sl__zone *z;
-    int rc;
-
-    if (!local)
-        return sl__err(db, SL_EINVAL, "sl_tz_utc_to_local: local is NULL");
-    rc = get_zone(db, &z, "sl_tz_utc_to_local", zone);
-    if (rc)
-        return rc;
-    if (!in_range(utc))
-        return sl__err(db, SL_ERANGE, "sl_tz_utc_to_local: instant %lld is outside +-2^58 s",
-                       (long long)utc);
-    *local = utc + sl__zone_offset(z, utc);
-    return sl__ok(db);
+    return offset_at(db, "sl_tz_utc_to_local", "local", NULL, local, zone, utc);
 }
 
 int sl_tz_local_to_utc(sl_db *db, sl_time *utc, int *kind, const char *zone, int64_t local)

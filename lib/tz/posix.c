@@ -187,23 +187,16 @@ int sl__tzrule_parse(sl__tzrule *r, const char *s, size_t len,
         r->dst_off = -v;
     }
     /* A footer must spell its rules out; there is no posixrules fallback. */
-    if (peek(&c) != ',') {
-        why = "missing daylight-time rule";
-        goto fail;
-    }
-    c.pos++;
-    if (read_date(&c, &r->start) < 0) {
-        why = "bad daylight-time start rule";
-        goto fail;
-    }
-    if (peek(&c) != ',') {
-        why = "missing daylight-time end rule";
-        goto fail;
-    }
-    c.pos++;
-    if (read_date(&c, &r->end) < 0) {
-        why = "bad daylight-time end rule";
-        goto fail;
+    for (int k = 0; k < 2; k++) {
+        if (peek(&c) != ',') {
+            why = k == 0 ? "missing daylight-time rule" : "missing daylight-time end rule";
+            goto fail;
+        }
+        c.pos++;
+        if (read_date(&c, k == 0 ? &r->start : &r->end) < 0) {
+            why = k == 0 ? "bad daylight-time start rule" : "bad daylight-time end rule";
+            goto fail;
+        }
     }
     if (c.pos != c.len) {
         why = "unexpected characters after the rule";
@@ -245,16 +238,6 @@ static int64_t date_local(const sl__tzdate *d, int64_t y)
         days = first + mday - 1;
     }
     return days * 86400 + d->secs;
-}
-
-/* Clamp so that year arithmetic and day * 86400 stay far from overflow. */
-static int64_t clamp_time(int64_t t)
-{
-    if (t > SL__TZ_TIME_LIMIT)
-        return SL__TZ_TIME_LIMIT;
-    if (t < -SL__TZ_TIME_LIMIT)
-        return -SL__TZ_TIME_LIMIT;
-    return t;
 }
 
 static int64_t year_of(int64_t t)
@@ -304,7 +287,7 @@ int32_t sl__tzrule_offset(const sl__tzrule *r, int64_t utc)
 
     if (!r->has_dst)
         return r->std_off;
-    t = clamp_time(utc);
+    t = sl__tz_clamp(utc);
     y = year_of(t);
     /* Rule times reach +-167 h, so a change of the neighbouring years may
      * be the one in force. */
@@ -326,12 +309,12 @@ size_t sl__tzrule_changes(const sl__tzrule *r, int64_t after, int64_t upto,
 
     if (!r->has_dst || after >= upto)
         return 0;
-    lo = clamp_time(after);
-    hi = clamp_time(upto);
+    lo = sl__tz_clamp(after);
+    hi = sl__tz_clamp(upto);
     /* Callers use windows of a few days; spanning more than two years
      * would need more room than ev has, so cut there. */
     if (year_of(hi) - year_of(lo) > 1)
-        hi = clamp_time(lo + 366 * 86400);
+        hi = sl__tz_clamp(lo + 366 * 86400);
     n = span_changes(r, year_of(lo) - 1, year_of(hi) + 1, ev);
     for (i = 0; i < n && k < cap; i++)
         if (ev[i].at > lo && ev[i].at <= hi)

@@ -18,6 +18,12 @@
  * SL_ERANGE instead of answering for a clamped value.
  */
 #define SL__TZ_TIME_LIMIT ((int64_t)1 << 58)
+/* t clamped to +-SL__TZ_TIME_LIMIT, so that year arithmetic and day *
+ * 86400 stay far from overflow. */
+static inline int64_t sl__tz_clamp(int64_t t)
+{
+    return t > SL__TZ_TIME_LIMIT ? SL__TZ_TIME_LIMIT : t < -SL__TZ_TIME_LIMIT ? -SL__TZ_TIME_LIMIT : t;
+}
 
 /*
  * UT offsets accepted from a TZif file: RFC 8536 says they SHOULD lie in

@@ -20,15 +20,6 @@
  * approximate answers past the cap, never an out-of-bounds write. */
 #define MAX_PIECES 64
 
-static int64_t clamp_time(int64_t t)
-{
-    if (t > SL__TZ_TIME_LIMIT)
-        return SL__TZ_TIME_LIMIT;
-    if (t < -SL__TZ_TIME_LIMIT)
-        return -SL__TZ_TIME_LIMIT;
-    return t;
-}
-
 /* Number of transitions at or before t. */
 static size_t count_upto(const sl__zone *z, int64_t t)
 {
@@ -117,7 +108,7 @@ int64_t sl__zone_to_utc(const sl__zone *z, int64_t local, int *kind)
     size_t i, found = 0;
     int64_t first = 0;
 
-    local = clamp_time(local);
+    local = sl__tz_clamp(local);
     collect(z, local - WINDOW, local + WINDOW, &ps);
 
     /* Piece i covers [p[i].at, p[i+1].at); it shows wall time local at
