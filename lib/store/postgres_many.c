@@ -69,7 +69,7 @@ static int pg_overrides_scan_many(sl_store *st, const sl_id *tenants, size_t n, 
                      &sl__ent_override, PG_CB(cb), ctx, "reading the overrides of many tenants");
 }
 
-/* Statements by plan (sl__sessions_plan), as postgres_schedule.c's. */
+/* Statements by plan (sl__sessions_start), as postgres_schedule.c's. */
 static const int plan_queries[] = {
     [SL__SCAN_BUSY] = PQ_MANY_BUSY,
     [SL__SCAN_BLOCKING] = PQ_MANY_BLOCKING,
@@ -80,15 +80,11 @@ static const int plan_queries[] = {
 static int pg_sessions_scan_many(sl_store *st, const sl_id *tenants, size_t n, sl_time from, sl_time to,
                                  uint32_t flags, int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    int filter;
-    int plan = sl__sessions_plan(flags, PG_INDEXED_STATUSES, &filter);
-    sl__status_filter f = {flags & SL_SCAN_STATUS_MASK, cb, ctx};
-    if (!cb)
-        return pg_invalid(st, "postgres: sessions_scan_many: callback is NULL");
-    if (plan == SL__SCAN_NOTHING)
-        return SL_OK;
-    if (filter)
-        cb = sl__status_filtered, ctx = &f;
+    sl__status_filter f;
+    int plan = SL__SCAN_NOTHING;
+    int rc = sl__sessions_start(st, "postgres", flags, PG_INDEXED_STATUSES, &f, &cb, &ctx, &plan);
+    if (rc != SL_OK || plan == SL__SCAN_NOTHING)
+        return rc; /* a NULL callback, or an empty status set */
     const int64_t args[3] = {sl__range_lo(from), to, from};
     return many_scan(st, plan_queries[plan], tenants, n, args, 3, plan == SL__SCAN_BUSY ? &sl__ent_busy
                                                                                          : &sl__ent_session,

@@ -104,7 +104,7 @@ static int sq_overrides_scan_many(sl_store *st, const sl_id *tenants, size_t n, 
     return sl__sq_scan(st, s, &sl__ent_override, SQ_CB(cb), ctx, "reading the overrides of many tenants");
 }
 
-/* Statements by plan (sl__sessions_plan), as sqlite_schedule.c's. */
+/* Statements by plan (sl__sessions_start), as sqlite_schedule.c's. */
 static const int plan_queries[] = {
     [SL__SCAN_BUSY] = MQ_BUSY,
     [SL__SCAN_BLOCKING] = MQ_BLOCKING,
@@ -115,26 +115,19 @@ static const int plan_queries[] = {
 static int sq_sessions_scan_many(sl_store *st, const sl_id *tenants, size_t n, sl_time from, sl_time to,
                                  uint32_t flags, int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    int filter;
-    int plan = sl__sessions_plan(flags, SL__SQ_INDEXED_STATUSES, &filter);
-    if (!cb)
-        return invalid(st, "sqlite: sessions_scan_many: callback is NULL");
-    if (plan == SL__SCAN_NOTHING)
-        return SL_OK;
+    sl__status_filter f;
+    int plan = SL__SCAN_NOTHING;
+    int rc = sl__sessions_start(st, "sqlite", flags, SL__SQ_INDEXED_STATUSES, &f, &cb, &ctx, &plan);
+    if (rc != SL_OK || plan == SL__SCAN_NOTHING)
+        return rc; /* a NULL callback, or an empty status set */
     sqlite3_stmt *s = NULL;
-    int rc = stmt_ids(st, plan_queries[plan], tenants, n, &s);
-    if (rc)
+    if ((rc = stmt_ids(st, plan_queries[plan], tenants, n, &s)) != SL_OK)
         return rc;
     sqlite3_bind_int64(s, 2, sl__range_lo(from));
     sqlite3_bind_int64(s, 3, to);
     sqlite3_bind_int64(s, 4, from);
-    const char *what = "reading the sessions of many tenants";
-    if (plan == SL__SCAN_BUSY)
-        return sl__sq_scan(st, s, &sl__ent_busy, SQ_CB(cb), ctx, what);
-    if (!filter)
-        return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, what);
-    sl__status_filter f = {flags & SL_SCAN_STATUS_MASK, cb, ctx};
-    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(sl__status_filtered), &f, what);
+    return sl__sq_scan(st, s, plan == SL__SCAN_BUSY ? &sl__ent_busy : &sl__ent_session, SQ_CB(cb), ctx,
+                       "reading the sessions of many tenants");
 }
 
 void sl__sqlite_many_methods(sl_store *st)
