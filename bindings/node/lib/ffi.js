@@ -82,175 +82,67 @@ function loadLibrary() {
 const { lib, path: libraryPath } = loadLibrary();
 
 // ---- types (mirroring the C layouts exactly) ----------------------------
+// Each struct is written as its C declaration (the members of the header, in
+// order, `type a, b; char key[129];`), so that a layout reads like the header
+// it mirrors; cstruct turns it into koffi's member object.
+
+/** koffi.struct(name, ...) of the C member declarations `decl`. */
+function cstruct(name, decl) {
+    const members = {};
+    for (const part of decl.split(';')) {
+        const m = /^\s*((?:const\s+)?\w+(?:\s+int\b)?)\s*(.*?)\s*$/.exec(part);
+        if (!m || !m[2]) continue;
+        for (const item of m[2].split(',')) {
+            const d = /^(\**)\s*(\w+)(?:\[(\d+)\])?$/.exec(item.trim());
+            if (!d) throw new Error(`slotledger: bad member "${item}" of struct ${name}`);
+            const type = d[1] ? `${m[1]} ${d[1]}` : m[1];
+            members[d[2]] = d[3] ? koffi.array(type, Number(d[3]), type.startsWith('sl_') ? 'Array' : undefined)
+                : type;
+        }
+    }
+    return koffi.struct(name, members);
+}
+
 const T = {};
 T.sl_db = koffi.opaque('sl_db');
-T.sl_options = koffi.struct('sl_options', {
-    version: 'unsigned int',
-    durability: 'int32_t',
-    tzdir: 'const char *',
-    busy_timeout_ms: 'int32_t',
-    reserved: 'int32_t',
-    ledger_key: 'const uint8_t *',
-    ledger_key_len: 'size_t',
-});
-T.sl_tenant = koffi.struct('sl_tenant', {
-    version: 'unsigned int',
-    max_advance_days: 'int32_t',
-    id: 'int64_t',
-    tz: koffi.array('char', 65),
-    buffer_before: 'int64_t',
-    buffer_after: 'int64_t',
-    min_notice: 'int64_t',
-    step: 'int64_t',
-    late_cancel: 'int64_t',
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-});
-T.sl_interval = koffi.struct('sl_interval', { start: 'int64_t', end: 'int64_t' });
-T.sl_window = koffi.struct('sl_window', { start_min: 'int32_t', end_min: 'int32_t' });
-T.sl_rule = koffi.struct('sl_rule', {
-    version: 'unsigned int',
-    weekday: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    start_min: 'int32_t',
-    end_min: 'int32_t',
-    valid_from: 'int32_t',
-    valid_until: 'int32_t',
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-    deleted_at: 'int64_t',
-});
-T.sl_override = koffi.struct('sl_override', {
-    version: 'unsigned int',
-    n_windows: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    date: 'int32_t',
-    reserved: 'int32_t',
-    windows: koffi.array(T.sl_window, 48, 'Array'),
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-    deleted_at: 'int64_t',
-});
-T.sl_session = koffi.struct('sl_session', {
-    version: 'unsigned int',
-    status: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    student: 'int64_t',
-    start: 'int64_t',
-    end: 'int64_t',
-    kind: 'int32_t',
-    replayed: 'int32_t',
-    credits: 'int64_t',
-    hold_id: 'int64_t',
-    series_id: 'int64_t',
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-    deleted_at: 'int64_t',
-    key: koffi.array('char', 129),
-    request_hash: koffi.array('uint8_t', 16),
-});
-T.sl_booking = koffi.struct('sl_booking', {
-    student: 'int64_t', start: 'int64_t', duration: 'int64_t', credits: 'int64_t',
-});
-T.sl_account = koffi.struct('sl_account', {
-    version: 'unsigned int',
-    reserved: 'int32_t',
-    tenant: 'int64_t',
-    student: 'int64_t',
-    floor: 'int64_t',
-    posted: 'int64_t',
-    held: 'int64_t',
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-    deleted_at: 'int64_t',
-});
-T.sl_entry = koffi.struct('sl_entry', {
-    version: 'unsigned int',
-    kind: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    account: 'int64_t',
-    seq: 'int64_t',
-    amount: 'int64_t',
-    balance_after: 'int64_t',
-    hold_id: 'int64_t',
-    created_at: 'int64_t',
-    replayed: 'int32_t',
-    reserved: 'int32_t',
-    key: koffi.array('char', 129),
-    reference: koffi.array('char', 129),
-    request_hash: koffi.array('uint8_t', 16),
-    hash: koffi.array('uint8_t', 32),
-});
-T.sl_credit_hold = koffi.struct('sl_credit_hold', {
-    version: 'unsigned int',
-    status: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    account: 'int64_t',
-    amount: 'int64_t',
-    captured: 'int64_t',
-    expires_at: 'int64_t',
-    created_at: 'int64_t',
-    resolved_at: 'int64_t',
-    entry_id: 'int64_t',
-    replayed: 'int32_t',
-    reserved: 'int32_t',
-    key: koffi.array('char', 129),
-    request_hash: koffi.array('uint8_t', 16),
-});
-T.sl_balance = koffi.struct('sl_balance', {
-    posted: 'int64_t', held: 'int64_t', available: 'int64_t', floor: 'int64_t',
-});
-T.sl_post = koffi.struct('sl_post', {
-    account: 'int64_t',
-    kind: 'int32_t',
-    reserved: 'int32_t',
-    amount: 'int64_t',
-    key: 'const char *',
-    reference: 'const char *',
-});
-T.sl_verify_report = koffi.struct('sl_verify_report', {
-    entries: 'int64_t', accounts: 'int64_t', first_bad_seq: 'int64_t', first_bad_entry: 'int64_t',
-});
-T.sl_ledger_anchor = koffi.struct('sl_ledger_anchor', {
-    version: 'unsigned int',
-    reserved: 'int32_t',
-    tenant: 'int64_t',
-    seq: 'int64_t',
-    hash: koffi.array('uint8_t', 32),
-});
-T.sl_engine_params = koffi.struct('sl_engine_params', {
-    version: 'unsigned int',
-    reserved: 'int32_t',
-    duration: 'int64_t',
-    step: 'int64_t',
-    buffer_before: 'int64_t',
-    buffer_after: 'int64_t',
-    from: 'int64_t',
-    to: 'int64_t',
-    earliest: 'int64_t',
-    horizon: 'int64_t',
-});
+T.sl_options = cstruct('sl_options', 'unsigned int version; int32_t durability; const char *tzdir; ' +
+    'int32_t busy_timeout_ms, reserved; const uint8_t *ledger_key; size_t ledger_key_len');
+T.sl_tenant = cstruct('sl_tenant', 'unsigned int version; int32_t max_advance_days; int64_t id; char tz[65]; ' +
+    'int64_t buffer_before, buffer_after, min_notice, step, late_cancel, created_at, updated_at');
+T.sl_interval = cstruct('sl_interval', 'int64_t start, end');
+T.sl_window = cstruct('sl_window', 'int32_t start_min, end_min');
+T.sl_rule = cstruct('sl_rule', 'unsigned int version; int32_t weekday; int64_t id, tenant; ' +
+    'int32_t start_min, end_min, valid_from, valid_until; int64_t created_at, updated_at, deleted_at');
+T.sl_override = cstruct('sl_override', 'unsigned int version; int32_t n_windows; int64_t id, tenant; ' +
+    'int32_t date, reserved; sl_window windows[48]; int64_t created_at, updated_at, deleted_at');
+T.sl_session = cstruct('sl_session', 'unsigned int version; int32_t status; ' +
+    'int64_t id, tenant, student, start, end; int32_t kind, replayed; ' +
+    'int64_t credits, hold_id, series_id, created_at, updated_at, deleted_at; char key[129]; uint8_t request_hash[16]');
+T.sl_booking = cstruct('sl_booking', 'int64_t student, start, duration, credits');
+T.sl_account = cstruct('sl_account', 'unsigned int version; int32_t reserved; ' +
+    'int64_t tenant, student, floor, posted, held, created_at, updated_at, deleted_at');
+T.sl_entry = cstruct('sl_entry', 'unsigned int version; int32_t kind; ' +
+    'int64_t id, tenant, account, seq, amount, balance_after, hold_id, created_at; int32_t replayed, reserved; ' +
+    'char key[129], reference[129]; uint8_t request_hash[16], hash[32]');
+T.sl_credit_hold = cstruct('sl_credit_hold', 'unsigned int version; int32_t status; ' +
+    'int64_t id, tenant, account, amount, captured, expires_at, created_at, resolved_at, entry_id; ' +
+    'int32_t replayed, reserved; char key[129]; uint8_t request_hash[16]');
+T.sl_balance = cstruct('sl_balance', 'int64_t posted, held, available, floor');
+T.sl_post = cstruct('sl_post', 'int64_t account; int32_t kind, reserved; int64_t amount; ' +
+    'const char *key, *reference');
+T.sl_verify_report = cstruct('sl_verify_report', 'int64_t entries, accounts, first_bad_seq, first_bad_entry');
+T.sl_ledger_anchor = cstruct('sl_ledger_anchor', 'unsigned int version; int32_t reserved; int64_t tenant, seq; ' +
+    'uint8_t hash[32]');
+T.sl_engine_params = cstruct('sl_engine_params', 'unsigned int version; int32_t reserved; ' +
+    'int64_t duration, step, buffer_before, buffer_after, from, to, earliest, horizon');
 // ics.h: the summary callback crosses as raw pointers (the session is
 // decoded, the text written into buf, by lib/methods/ics.js).
 const ICS_SUMMARY_FN = koffi.proto('int sl_ics_summary_fn(void *ctx, void *s, void *buf, size_t cap)');
-T.sl_ics_options = koffi.struct('sl_ics_options', {
-    version: 'unsigned int',
-    flags: 'uint32_t',
-    student: 'int64_t',
-    domain: 'const char *',
-    prodid: 'const char *',
-    summary: 'const char *',
-    summary_fn: koffi.pointer(ICS_SUMMARY_FN),
-    summary_ctx: 'void *',
-});
+T.sl_ics_options = cstruct('sl_ics_options', 'unsigned int version; uint32_t flags; int64_t student; ' +
+    'const char *domain, *prodid, *summary; sl_ics_summary_fn *summary_fn; void *summary_ctx');
 
 // The records of outbox.h, classes.h and teams.h (./ffi_records.js).
-require('./ffi_records').declare(koffi, T);
+require('./ffi_records').declare(cstruct, T);
 
 // ---- functions: one declaration each, C prototypes as in the headers -----
 // Out-parameters are _Out_ (koffi.out(koffi.pointer(...))). Arrays the
