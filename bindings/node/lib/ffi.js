@@ -82,9 +82,9 @@ function loadLibrary() {
 const { lib, path: libraryPath } = loadLibrary();
 
 // ---- types (mirroring the C layouts exactly) ----------------------------
-// Each struct is written as its C declaration (the members of the header, in
-// order, `type a, b; char key[129];`), so that a layout reads like the header
-// it mirrors; cstruct turns it into koffi's member object.
+// One line a struct: its name and C member declarations (the members of the
+// header, in order, `type a, b; char key[129]`), so that a layout reads like
+// the header it mirrors; cstruct turns them into koffi's member object.
 
 /** koffi.struct(name, ...) of the C member declarations `decl`. */
 function cstruct(name, decl) {
@@ -103,46 +103,48 @@ function cstruct(name, decl) {
     return koffi.struct(name, members);
 }
 
-const T = {};
-T.sl_db = koffi.opaque('sl_db');
-T.sl_options = cstruct('sl_options', 'unsigned int version; int32_t durability; const char *tzdir; ' +
-    'int32_t busy_timeout_ms, reserved; const uint8_t *ledger_key; size_t ledger_key_len');
-T.sl_tenant = cstruct('sl_tenant', 'unsigned int version; int32_t max_advance_days; int64_t id; char tz[65]; ' +
-    'int64_t buffer_before, buffer_after, min_notice, step, late_cancel, created_at, updated_at');
-T.sl_interval = cstruct('sl_interval', 'int64_t start, end');
-T.sl_window = cstruct('sl_window', 'int32_t start_min, end_min');
-T.sl_rule = cstruct('sl_rule', 'unsigned int version; int32_t weekday; int64_t id, tenant; ' +
-    'int32_t start_min, end_min, valid_from, valid_until; int64_t created_at, updated_at, deleted_at');
-T.sl_override = cstruct('sl_override', 'unsigned int version; int32_t n_windows; int64_t id, tenant; ' +
-    'int32_t date, reserved; sl_window windows[48]; int64_t created_at, updated_at, deleted_at');
-T.sl_session = cstruct('sl_session', 'unsigned int version; int32_t status; ' +
-    'int64_t id, tenant, student, start, end; int32_t kind, replayed; ' +
-    'int64_t credits, hold_id, series_id, created_at, updated_at, deleted_at; char key[129]; uint8_t request_hash[16]');
-T.sl_booking = cstruct('sl_booking', 'int64_t student, start, duration, credits');
-T.sl_account = cstruct('sl_account', 'unsigned int version; int32_t reserved; ' +
-    'int64_t tenant, student, floor, posted, held, created_at, updated_at, deleted_at');
-T.sl_entry = cstruct('sl_entry', 'unsigned int version; int32_t kind; ' +
-    'int64_t id, tenant, account, seq, amount, balance_after, hold_id, created_at; int32_t replayed, reserved; ' +
-    'char key[129], reference[129]; uint8_t request_hash[16], hash[32]');
-T.sl_credit_hold = cstruct('sl_credit_hold', 'unsigned int version; int32_t status; ' +
-    'int64_t id, tenant, account, amount, captured, expires_at, created_at, resolved_at, entry_id; ' +
-    'int32_t replayed, reserved; char key[129]; uint8_t request_hash[16]');
-T.sl_balance = cstruct('sl_balance', 'int64_t posted, held, available, floor');
-T.sl_post = cstruct('sl_post', 'int64_t account; int32_t kind, reserved; int64_t amount; ' +
-    'const char *key, *reference');
-T.sl_verify_report = cstruct('sl_verify_report', 'int64_t entries, accounts, first_bad_seq, first_bad_entry');
-T.sl_ledger_anchor = cstruct('sl_ledger_anchor', 'unsigned int version; int32_t reserved; int64_t tenant, seq; ' +
-    'uint8_t hash[32]');
-T.sl_engine_params = cstruct('sl_engine_params', 'unsigned int version; int32_t reserved; ' +
-    'int64_t duration, step, buffer_before, buffer_after, from, to, earliest, horizon');
 // ics.h: the summary callback crosses as raw pointers (the session is
 // decoded, the text written into buf, by lib/methods/ics.js).
 const ICS_SUMMARY_FN = koffi.proto('int sl_ics_summary_fn(void *ctx, void *s, void *buf, size_t cap)');
-T.sl_ics_options = cstruct('sl_ics_options', 'unsigned int version; uint32_t flags; int64_t student; ' +
-    'const char *domain, *prodid, *summary; sl_ics_summary_fn *summary_fn; void *summary_ctx');
-
-// The records of outbox.h, classes.h and teams.h (./ffi_records.js).
-require('./ffi_records').declare(cstruct, T);
+const LAYOUTS = [
+    // db.h, tenant.h, slots.h, engine.h
+    'sl_options { unsigned int version; int32_t durability; const char *tzdir; int32_t busy_timeout_ms, reserved; const uint8_t *ledger_key; size_t ledger_key_len }',
+    'sl_tenant { unsigned int version; int32_t max_advance_days; int64_t id; char tz[65]; int64_t buffer_before, buffer_after, min_notice, step, late_cancel, created_at, updated_at }',
+    'sl_interval { int64_t start, end }',
+    'sl_window { int32_t start_min, end_min }',
+    'sl_rule { unsigned int version; int32_t weekday; int64_t id, tenant; int32_t start_min, end_min, valid_from, valid_until; int64_t created_at, updated_at, deleted_at }',
+    'sl_override { unsigned int version; int32_t n_windows; int64_t id, tenant; int32_t date, reserved; sl_window windows[48]; int64_t created_at, updated_at, deleted_at }',
+    'sl_engine_params { unsigned int version; int32_t reserved; int64_t duration, step, buffer_before, buffer_after, from, to, earliest, horizon }',
+    // sessions.h, ics.h
+    'sl_session { unsigned int version; int32_t status; int64_t id, tenant, student, start, end; int32_t kind, replayed; int64_t credits, hold_id, series_id, created_at, updated_at, deleted_at; char key[129]; uint8_t request_hash[16] }',
+    'sl_booking { int64_t student, start, duration, credits }',
+    'sl_ics_options { unsigned int version; uint32_t flags; int64_t student; const char *domain, *prodid, *summary; sl_ics_summary_fn *summary_fn; void *summary_ctx }',
+    // ledger.h
+    'sl_account { unsigned int version; int32_t reserved; int64_t tenant, student, floor, posted, held, created_at, updated_at, deleted_at }',
+    'sl_entry { unsigned int version; int32_t kind; int64_t id, tenant, account, seq, amount, balance_after, hold_id, created_at; int32_t replayed, reserved; char key[129], reference[129]; uint8_t request_hash[16], hash[32] }',
+    'sl_credit_hold { unsigned int version; int32_t status; int64_t id, tenant, account, amount, captured, expires_at, created_at, resolved_at, entry_id; int32_t replayed, reserved; char key[129]; uint8_t request_hash[16] }',
+    'sl_balance { int64_t posted, held, available, floor }',
+    'sl_post { int64_t account; int32_t kind, reserved; int64_t amount; const char *key, *reference }',
+    'sl_verify_report { int64_t entries, accounts, first_bad_seq, first_bad_entry }',
+    'sl_ledger_anchor { unsigned int version; int32_t reserved; int64_t tenant, seq; uint8_t hash[32] }',
+    // outbox.h
+    'sl_outbox_event { unsigned int version; int32_t kind; int64_t id, tenant, session, seq; int32_t status, session_kind; int64_t student, start, end, credits, deleted_at, created_at; int32_t state, attempts; int64_t available_at, lease_until, token, acked_at; char consumer[64], error[256] }',
+    'sl_outbox_options { unsigned int version; int32_t attempts; int64_t backoff_base, backoff_cap }',
+    'sl_outbox_counts { unsigned int version; int32_t reserved; int64_t due, waiting, leased, dead, acked, oldest_age }',
+    // classes.h
+    'sl_class { unsigned int version; int32_t capacity; int64_t id, tenant, credits_per_seat; int32_t taken, waitlisted; int64_t last_position }',
+    'sl_seat { unsigned int version; int32_t status; int64_t id, tenant, class_id, student, position, hold_id, created_at, updated_at; int32_t replayed, reserved; char key[129]; uint8_t request_hash[16]; char withdraw_key[129]; uint8_t withdraw_hash[16] }',
+    // teams.h: results are one library allocation; the arrays inside are read
+    // with koffi.view (lib/methods/teams.js).
+    'sl_many_slots { unsigned int version; uint32_t flags; uint64_t n_tenants, n_slots; void *tenants, *status, *offsets, *slots }',
+    'sl_team_avail { unsigned int version; uint32_t flags; int32_t mode, reserved; uint64_t n_starts, n_who; void *starts, *offsets, *who }',
+    'sl_free_at_result { unsigned int version; int32_t reserved; uint64_t n_tenants, n_free; void *tenants, *status, *free }',
+];
+const T = { sl_db: koffi.opaque('sl_db') };
+for (const layout of LAYOUTS) {
+    const [, name, decl] = /^(\w+) \{(.*)\}$/.exec(layout);
+    T[name] = cstruct(name, decl);
+}
 
 // ---- functions: one declaration each, C prototypes as in the headers -----
 // Out-parameters are _Out_ (koffi.out(koffi.pointer(...))). Arrays the
