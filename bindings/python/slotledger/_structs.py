@@ -36,6 +36,22 @@ SL_RECUR_SKIP_CONFLICTS = 1
 SL_ICS_OPTIONS_VERSION = 1
 SL_ICS_TEXT_MAX = 1024
 SL_ICS_DOMAIN_MAX = 253
+SL_OUTBOX_CONSUMER_SIZE = 64
+SL_OUTBOX_ERROR_SIZE = 256
+SL_OUTBOX_CLAIM_MAX = 1000
+SL_OUTBOX_LEASE_MAX = 86400
+SL_OUTBOX_TOKEN_MAX = 2 ** 53 - 1
+SL_OUTBOX_EVENT_VERSION = 1
+SL_OUTBOX_OPTIONS_VERSION = 1
+SL_OUTBOX_COUNTS_VERSION = 1
+SL_CLASS_VERSION = 1
+SL_SEAT_VERSION = 1
+SL_CLASS_CAPACITY_MAX = 1000
+SL_WAITLIST = 0x1
+SL_MAX_TEAM = 10000
+SL_MAX_TEAM_BOOK = 100
+SL_TEAM_ANY = 1
+SL_TEAM_ALL = 2
 
 sl_time = ctypes.c_int64
 sl_id = ctypes.c_int64
@@ -44,11 +60,11 @@ c_size_p = ctypes.POINTER(ctypes.c_size_t)
 
 
 # --------------------------------------------------------------- structures
-# Each Structure is written as its C member declarations, in header order
-# ("int64_t a, b; char key[SL_KEY_MAX + 1]"), so that a layout reads like the
-# header it mirrors; _fields turns them into ctypes' _fields_. A member
-# Python cannot spell (sl_engine_params.from) is written as Python names it
-# (from_).
+# Every struct is written once, in _LAYOUTS below, as its C member
+# declarations in header order ("int64_t a, b; char key[SL_KEY_MAX + 1]"), so
+# that a layout reads like the header it mirrors; @_layout gives each
+# Structure the _fields_ _fields makes of them. A member Python cannot spell
+# (sl_engine_params.from) is written as Python names it (from_).
 _CTYPES = {
     "unsigned int": ctypes.c_uint, "int32_t": ctypes.c_int32, "uint32_t": ctypes.c_uint32,
     "int64_t": ctypes.c_int64, "uint64_t": ctypes.c_uint64, "uint8_t": ctypes.c_uint8,
@@ -79,87 +95,146 @@ def _fields(decl):
     return fields
 
 
+# One entry a struct: its name, then its members in header order.
+_LAYOUTS = dict(_re.findall(r"(sl_\w+) \{([^}]*)\}", """
+sl_options { unsigned int version; int32_t durability; const char *tzdir; int32_t busy_timeout_ms, reserved;
+             const uint8_t *ledger_key; size_t ledger_key_len }
+sl_tenant { unsigned int version; int32_t max_advance_days; sl_id id; char tz[SL_TZ_NAME_MAX + 1];
+            int64_t buffer_before, buffer_after, min_notice, step, late_cancel; sl_time created_at, updated_at }
+sl_interval { sl_time start, end }
+sl_window { int32_t start_min, end_min }
+sl_rule { unsigned int version; int32_t weekday; sl_id id, tenant; int32_t start_min, end_min;
+          sl_date valid_from, valid_until; sl_time created_at, updated_at, deleted_at }
+sl_override { unsigned int version; int32_t n_windows; sl_id id, tenant; sl_date date; int32_t reserved;
+              sl_window windows[SL_MAX_WINDOWS_PER_DAY]; sl_time created_at, updated_at, deleted_at }
+sl_engine_params { unsigned int version; int32_t reserved; int64_t duration, step, buffer_before, buffer_after;
+                   sl_time from_, to, earliest, horizon }
+sl_session { unsigned int version; int32_t status; sl_id id, tenant, student; sl_time start, end; int32_t kind, replayed;
+             int64_t credits; sl_id hold_id, series_id; sl_time created_at, updated_at, deleted_at;
+             char key[SL_KEY_MAX + 1]; uint8_t request_hash[16] }
+sl_booking { sl_id student; sl_time start; int64_t duration, credits }
+sl_account { unsigned int version; int32_t reserved; sl_id tenant, student; int64_t floor, posted, held;
+             sl_time created_at, updated_at, deleted_at }
+sl_entry { unsigned int version; int32_t kind; sl_id id, tenant, account; int64_t seq, amount, balance_after;
+           sl_id hold_id; sl_time created_at; int32_t replayed, reserved; char key[SL_KEY_MAX + 1], reference[SL_REF_MAX + 1];
+           uint8_t request_hash[16], hash[SL_HASH_BYTES] }
+sl_credit_hold { unsigned int version; int32_t status; sl_id id, tenant, account; int64_t amount, captured;
+                 sl_time expires_at, created_at, resolved_at; sl_id entry_id; int32_t replayed, reserved;
+                 char key[SL_KEY_MAX + 1]; uint8_t request_hash[16] }
+sl_balance { int64_t posted, held, available, floor }
+sl_post { sl_id account; int32_t kind, reserved; int64_t amount; const char *key, *reference }
+sl_verify_report { int64_t entries, accounts, first_bad_seq; sl_id first_bad_entry }
+sl_ledger_anchor { unsigned int version; int32_t reserved; sl_id tenant; int64_t seq; uint8_t hash[SL_HASH_BYTES] }
+sl_ics_options { unsigned int version; uint32_t flags; sl_id student; const char *domain, *prodid, *summary;
+                 sl_ics_summary_fn summary_fn; void *summary_ctx }
+sl_outbox_event { unsigned int version; int32_t kind; sl_id id, tenant, session; int64_t seq;
+                  int32_t status, session_kind; sl_id student; sl_time start, end; int64_t credits;
+                  sl_time deleted_at, created_at; int32_t state, attempts; sl_time available_at, lease_until;
+                  int64_t token; sl_time acked_at; char consumer[SL_OUTBOX_CONSUMER_SIZE], error[SL_OUTBOX_ERROR_SIZE] }
+sl_outbox_options { unsigned int version; int32_t attempts; int64_t backoff_base, backoff_cap }
+sl_outbox_counts { unsigned int version; int32_t reserved; int64_t due, waiting, leased, dead, acked, oldest_age }
+sl_class { unsigned int version; int32_t capacity; sl_id id, tenant; int64_t credits_per_seat; int32_t taken, waitlisted;
+           int64_t last_position }
+sl_seat { unsigned int version; int32_t status; sl_id id, tenant, class_id, student; int64_t position; sl_id hold_id;
+          sl_time created_at, updated_at; int32_t replayed, reserved; char key[SL_KEY_MAX + 1]; uint8_t request_hash[16];
+          char withdraw_key[SL_KEY_MAX + 1]; uint8_t withdraw_hash[16] }
+sl_many_slots { unsigned int version; uint32_t flags; uint64_t n_tenants, n_slots; sl_id *tenants; int32_t *status;
+                uint64_t *offsets; void *slots }
+sl_team_avail { unsigned int version; uint32_t flags; int32_t mode, reserved; uint64_t n_starts, n_who;
+                void *starts, *offsets, *who }
+sl_free_at_result { unsigned int version; int32_t reserved; uint64_t n_tenants, n_free; sl_id *tenants;
+                    int32_t *status; sl_id *free }
+"""))
+
+
+def _layout(name):
+    """Class decorator: the Structure gets the _fields_ of the C struct name,
+    and later layouts may name it as a member type."""
+    def give(cls):
+        cls._fields_ = _fields(_LAYOUTS[name])
+        _CTYPES[name] = cls
+        return cls
+    return give
+
+
+@_layout("sl_options")
 class SLOptions(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t durability; const char *tzdir; "
-                       "int32_t busy_timeout_ms, reserved; const uint8_t *ledger_key; size_t ledger_key_len")
+    pass
 
 
+@_layout("sl_tenant")
 class SLTenant(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t max_advance_days; sl_id id; char tz[SL_TZ_NAME_MAX + 1]; "
-                       "int64_t buffer_before, buffer_after, min_notice, step, late_cancel; "
-                       "sl_time created_at, updated_at")
+    pass
 
 
+@_layout("sl_interval")
 class SLInterval(ctypes.Structure):
-    _fields_ = _fields("sl_time start, end")
+    pass
 
 
+@_layout("sl_window")
 class SLWindow(ctypes.Structure):
-    _fields_ = _fields("int32_t start_min, end_min")
+    pass
 
 
-_CTYPES["sl_window"] = SLWindow
-
-
+@_layout("sl_rule")
 class SLRule(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t weekday; sl_id id, tenant; int32_t start_min, end_min; "
-                       "sl_date valid_from, valid_until; sl_time created_at, updated_at, deleted_at")
+    pass
 
 
+@_layout("sl_override")
 class SLOverride(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t n_windows; sl_id id, tenant; sl_date date; int32_t reserved; "
-                       "sl_window windows[SL_MAX_WINDOWS_PER_DAY]; sl_time created_at, updated_at, deleted_at")
+    pass
 
 
+@_layout("sl_engine_params")
 class SLEngineParams(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t reserved; int64_t duration, step, buffer_before, buffer_after; "
-                       "sl_time from_, to, earliest, horizon")
+    pass
 
 
+@_layout("sl_session")
 class SLSession(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t status; sl_id id, tenant, student; sl_time start, end; "
-                       "int32_t kind, replayed; int64_t credits; sl_id hold_id, series_id; "
-                       "sl_time created_at, updated_at, deleted_at; char key[SL_KEY_MAX + 1]; "
-                       "uint8_t request_hash[16]")
+    pass
 
 
+@_layout("sl_booking")
 class SLBooking(ctypes.Structure):
-    _fields_ = _fields("sl_id student; sl_time start; int64_t duration, credits")
+    pass
 
 
+@_layout("sl_account")
 class SLAccount(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t reserved; sl_id tenant, student; int64_t floor, posted, held; "
-                       "sl_time created_at, updated_at, deleted_at")
+    pass
 
 
+@_layout("sl_entry")
 class SLEntry(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t kind; sl_id id, tenant, account; "
-                       "int64_t seq, amount, balance_after; sl_id hold_id; sl_time created_at; "
-                       "int32_t replayed, reserved; char key[SL_KEY_MAX + 1], reference[SL_REF_MAX + 1]; "
-                       "uint8_t request_hash[16], hash[SL_HASH_BYTES]")
+    pass
 
 
+@_layout("sl_credit_hold")
 class SLCreditHold(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t status; sl_id id, tenant, account; int64_t amount, captured; "
-                       "sl_time expires_at, created_at, resolved_at; sl_id entry_id; int32_t replayed, reserved; "
-                       "char key[SL_KEY_MAX + 1]; uint8_t request_hash[16]")
+    pass
 
 
+@_layout("sl_balance")
 class SLBalance(ctypes.Structure):
-    _fields_ = _fields("int64_t posted, held, available, floor")
+    pass
 
 
+@_layout("sl_post")
 class SLPost(ctypes.Structure):
-    _fields_ = _fields("sl_id account; int32_t kind, reserved; int64_t amount; const char *key, *reference")
+    pass
 
 
+@_layout("sl_verify_report")
 class SLVerifyReport(ctypes.Structure):
-    _fields_ = _fields("int64_t entries, accounts, first_bad_seq; sl_id first_bad_entry")
+    pass
 
 
+@_layout("sl_ledger_anchor")
 class SLLedgerAnchor(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t reserved; sl_id tenant; int64_t seq; "
-                       "uint8_t hash[SL_HASH_BYTES]")
+    pass
 
 
 # sl_ics_summary_fn: int (*)(void *ctx, const sl_session *s, char *buf, size_t cap)
@@ -168,74 +243,49 @@ SL_ICS_SUMMARY_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINT
 _CTYPES["sl_ics_summary_fn"] = SL_ICS_SUMMARY_FN
 
 
+@_layout("sl_ics_options")
 class SLIcsOptions(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; uint32_t flags; sl_id student; const char *domain, *prodid, *summary; "
-                       "sl_ics_summary_fn summary_fn; void *summary_ctx")
+    pass
 
 
-SL_OUTBOX_CONSUMER_SIZE = 64
-SL_OUTBOX_ERROR_SIZE = 256
-SL_OUTBOX_CLAIM_MAX = 1000
-SL_OUTBOX_LEASE_MAX = 86400
-SL_OUTBOX_TOKEN_MAX = 2 ** 53 - 1
-SL_OUTBOX_EVENT_VERSION = 1
-SL_OUTBOX_OPTIONS_VERSION = 1
-SL_OUTBOX_COUNTS_VERSION = 1
-
-
+@_layout("sl_outbox_event")
 class SLOutboxEvent(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t kind; sl_id id, tenant, session; int64_t seq; "
-                       "int32_t status, session_kind; sl_id student; sl_time start, end; int64_t credits; "
-                       "sl_time deleted_at, created_at; int32_t state, attempts; sl_time available_at, lease_until; "
-                       "int64_t token; sl_time acked_at; char consumer[SL_OUTBOX_CONSUMER_SIZE], "
-                       "error[SL_OUTBOX_ERROR_SIZE]")
+    pass
 
 
+@_layout("sl_outbox_options")
 class SLOutboxOptions(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t attempts; int64_t backoff_base, backoff_cap")
+    pass
 
 
+@_layout("sl_outbox_counts")
 class SLOutboxCounts(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t reserved; int64_t due, waiting, leased, dead, acked, oldest_age")
+    pass
 
 
-SL_CLASS_VERSION = 1
-SL_SEAT_VERSION = 1
-SL_CLASS_CAPACITY_MAX = 1000
-SL_WAITLIST = 0x1
-
-
+@_layout("sl_class")
 class SLClass(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t capacity; sl_id id, tenant; int64_t credits_per_seat; "
-                       "int32_t taken, waitlisted; int64_t last_position")
+    pass
 
 
+@_layout("sl_seat")
 class SLSeat(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t status; sl_id id, tenant, class_id, student; int64_t position; "
-                       "sl_id hold_id; sl_time created_at, updated_at; int32_t replayed, reserved; "
-                       "char key[SL_KEY_MAX + 1]; uint8_t request_hash[16]; char withdraw_key[SL_KEY_MAX + 1]; "
-                       "uint8_t withdraw_hash[16]")
+    pass
 
 
-SL_MAX_TEAM = 10000
-SL_MAX_TEAM_BOOK = 100
-SL_TEAM_ANY = 1
-SL_TEAM_ALL = 2
-
-
+@_layout("sl_many_slots")
 class SLManySlots(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; uint32_t flags; uint64_t n_tenants, n_slots; sl_id *tenants; "
-                       "int32_t *status; uint64_t *offsets; void *slots")
+    pass
 
 
+@_layout("sl_team_avail")
 class SLTeamAvail(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; uint32_t flags; int32_t mode, reserved; uint64_t n_starts, n_who; "
-                       "void *starts, *offsets, *who")
+    pass
 
 
+@_layout("sl_free_at_result")
 class SLFreeAtResult(ctypes.Structure):
-    _fields_ = _fields("unsigned int version; int32_t reserved; uint64_t n_tenants, n_free; sl_id *tenants; "
-                       "int32_t *status; sl_id *free")
+    pass
 
 
 # The C name of every Structure, for the import-time size check.
