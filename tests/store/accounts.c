@@ -12,16 +12,7 @@ START_TEST(test_account_put_get_soft_delete)
 
     rbegin();
     ck_assert_sl(st->account_get(st, &out, 1, 7), SL_OK);
-    ck_assert_int_eq(out.version, SL_ACCOUNT_VERSION);
-    ck_assert_int_eq(out.reserved, 0);
-    ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(out.student, 7);
-    ck_assert_int_eq(out.floor, -5);
-    ck_assert_int_eq(out.posted, 100);
-    ck_assert_int_eq(out.held, 3);
-    ck_assert_int_eq(out.created_at, 40);
-    ck_assert_int_eq(out.updated_at, 41);
-    ck_assert_int_eq(out.deleted_at, 0);
+    expect_same_account(&out, &a, "account a");
     ck_assert_sl(st->account_get(st, &out, 2, 7), SL_OK);
     ck_assert_int_eq(out.posted, 55);
     ck_assert_sl(st->account_get(st, &out, 2, 8), SL_ENOTFOUND);
@@ -177,22 +168,7 @@ START_TEST(test_entry_append_and_read)
 
     rbegin();
     ck_assert_sl(st->entry_by_key(st, &out, 1, "k2"), SL_OK);
-    ck_assert_int_eq(out.version, SL_ENTRY_VERSION);
-    ck_assert_int_eq(out.kind, SL_ENTRY_ADJUST);
-    ck_assert_int_eq(out.id, e2.id);
-    ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(out.account, 8);
-    ck_assert_int_eq(out.seq, 2);
-    ck_assert_int_eq(out.amount, -3);
-    ck_assert_int_eq(out.balance_after, 102);
-    ck_assert_int_eq(out.hold_id, 12);
-    ck_assert_int_eq(out.created_at, 52);
-    ck_assert_int_eq(out.replayed, 0);
-    ck_assert_int_eq(out.reserved, 0);
-    ck_assert_str_eq(out.key, "k2");
-    ck_assert_str_eq(out.reference, "");
-    ck_assert_mem_eq(out.request_hash, e2.request_hash, sizeof(e2.request_hash));
-    ck_assert_mem_eq(out.hash, e2.hash, sizeof(e2.hash));
+    expect_same_entry(&out, &e2, "entry e2");
     ck_assert_sl(st->entry_by_key(st, &out, 1, longkey), SL_OK);
     ck_assert_int_eq(out.id, e3.id);
     ck_assert_str_eq(out.key, longkey);

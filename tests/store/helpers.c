@@ -299,3 +299,54 @@ void expect_lids(const lcollected *c, const char *what, ...)
     expect_id_list(c->ids, c->n, what, ap);
     va_end(ap);
 }
+
+/* The integer fields of each record, in declaration order. */
+#define RULE_FIELDS(X) X(version) X(weekday) X(id) X(tenant) X(start_min) X(end_min) X(valid_from) \
+    X(valid_until) X(created_at) X(updated_at) X(deleted_at)
+#define SESSION_FIELDS(X) X(version) X(status) X(id) X(tenant) X(student) X(start) X(end) X(kind) \
+    X(replayed) X(credits) X(hold_id) X(series_id) X(created_at) X(updated_at) X(deleted_at)
+#define ACCOUNT_FIELDS(X) X(version) X(reserved) X(tenant) X(student) X(floor) X(posted) X(held) \
+    X(created_at) X(updated_at) X(deleted_at)
+#define ENTRY_FIELDS(X) X(version) X(kind) X(id) X(tenant) X(account) X(seq) X(amount) X(balance_after) \
+    X(hold_id) X(created_at) X(replayed) X(reserved)
+#define HOLD_FIELDS(X) X(version) X(status) X(id) X(tenant) X(account) X(amount) X(captured) X(expires_at) \
+    X(created_at) X(resolved_at) X(entry_id) X(replayed) X(reserved)
+#define SAME_FIELD(f)                                                                                  \
+    ck_assert_msg(got->f == want->f, "%s: " #f " is %lld, wrote %lld", what, (long long)got->f,       \
+                  (long long)want->f);
+#define SAME_BYTES(f) ck_assert_msg(memcmp(got->f, want->f, sizeof(got->f)) == 0, "%s: " #f " differs", what);
+#define SAME_TEXT(f) ck_assert_msg(strcmp(got->f, want->f) == 0, "%s: " #f " is \"%s\", wrote \"%s\"", what, \
+                                   got->f, want->f);
+
+void expect_same_rule(const sl_rule *got, const sl_rule *want, const char *what)
+{
+    RULE_FIELDS(SAME_FIELD)
+}
+
+void expect_same_session(const sl_session *got, const sl_session *want, const char *what)
+{
+    SESSION_FIELDS(SAME_FIELD)
+    SAME_TEXT(key)
+    SAME_BYTES(request_hash)
+}
+
+void expect_same_account(const sl_account *got, const sl_account *want, const char *what)
+{
+    ACCOUNT_FIELDS(SAME_FIELD)
+}
+
+void expect_same_entry(const sl_entry *got, const sl_entry *want, const char *what)
+{
+    ENTRY_FIELDS(SAME_FIELD)
+    SAME_TEXT(key)
+    SAME_TEXT(reference)
+    SAME_BYTES(request_hash)
+    SAME_BYTES(hash)
+}
+
+void expect_same_hold(const sl_credit_hold *got, const sl_credit_hold *want, const char *what)
+{
+    HOLD_FIELDS(SAME_FIELD)
+    SAME_TEXT(key)
+    SAME_BYTES(request_hash)
+}

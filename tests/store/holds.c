@@ -19,21 +19,7 @@ START_TEST(test_hold_put_get_by_key)
 
     rbegin();
     ck_assert_sl(st->hold_get(st, &out, 1, a.id), SL_OK);
-    ck_assert_int_eq(out.version, SL_HOLD_VERSION);
-    ck_assert_int_eq(out.status, SL_HOLD_ACTIVE);
-    ck_assert_int_eq(out.id, a.id);
-    ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(out.account, 7);
-    ck_assert_int_eq(out.amount, 4);
-    ck_assert_int_eq(out.captured, 0);
-    ck_assert_int_eq(out.expires_at, 1000);
-    ck_assert_int_eq(out.created_at, 60);
-    ck_assert_int_eq(out.resolved_at, 0);
-    ck_assert_int_eq(out.entry_id, 0);
-    ck_assert_int_eq(out.replayed, 0);
-    ck_assert_int_eq(out.reserved, 0);
-    ck_assert_str_eq(out.key, "h1");
-    ck_assert_mem_eq(out.request_hash, a.request_hash, sizeof(a.request_hash));
+    expect_same_hold(&out, &a, "hold a");
     ck_assert_sl(st->hold_get(st, &out, 2, a.id), SL_ENOTFOUND);
     ck_assert_sl(st->hold_get(st, &out, 1, d.id), SL_ENOTFOUND);
     ck_assert_sl(st->hold_get(st, &out, 1, 999999), SL_ENOTFOUND);

@@ -101,6 +101,15 @@ void expect_lids(const lcollected *c, const char *what, ...);
 #define IDS(...) __VA_ARGS__, (sl_id)-1 /* arguments must be sl_id */
 #define NO_IDS ((sl_id)-1)
 
+/* The row read back is the row written: every field of got equals want's
+ * (what names the row in a failure). The fields of each record are listed
+ * once, in helpers.c. */
+void expect_same_rule(const sl_rule *got, const sl_rule *want, const char *what);
+void expect_same_session(const sl_session *got, const sl_session *want, const char *what);
+void expect_same_account(const sl_account *got, const sl_account *want, const char *what);
+void expect_same_entry(const sl_entry *got, const sl_entry *want, const char *what);
+void expect_same_hold(const sl_credit_hold *got, const sl_credit_hold *want, const char *what);
+
 /* Everything the store holds for tenants 1..3, as comparable bytes. */
 typedef struct snapshot {
     collected rules[3], overrides[3], sessions[3];
