@@ -93,14 +93,10 @@ START_TEST(test_accounts_scan_order_and_filters)
     expect_lids(scan_accounts(INT64_MAX), "tenant INT64_MAX", NO_IDS);
 
     /* A callback's non-zero value stops the scan and is returned. */
-    static const int stops[] = {7, -42, 1};
-    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
-        static lcollected s;
-        memset(&s, 0, sizeof(s));
-        s.stop_at = 2;
-        s.stop_value = stops[k];
-        ck_assert_int_eq(st->accounts_scan(st, 1, collect_account, &s), stops[k]);
-        expect_lids(&s, "stopped account scan", IDS((sl_id)1, (sl_id)3));
+    for (size_t k = 0; k < N_STOPS; k++) {
+        lcollected *s = lstop_at_second(scan_stops[k]);
+        ck_assert_int_eq(st->accounts_scan(st, 1, collect_account, s), scan_stops[k]);
+        expect_lids(s, "stopped account scan", IDS((sl_id)1, (sl_id)3));
     }
     expect_lids(scan_accounts(1), "after stops", IDS((sl_id)1, (sl_id)3, (sl_id)5, (sl_id)7, (sl_id)9));
     ck_assert_sl(st->accounts_scan(st, 1, NULL, NULL), SL_EINVAL);
@@ -260,17 +256,13 @@ START_TEST(test_entries_scan_order_and_filters)
     expect_lids(scan_entries(3, 0, 0), "no tenant", NO_IDS);
 
     /* A callback's non-zero value stops the scan and is returned. */
-    static const int stops[] = {7, -42, 1};
-    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
-        static lcollected s;
-        memset(&s, 0, sizeof(s));
-        s.stop_at = 2;
-        s.stop_value = stops[k];
-        ck_assert_int_eq(st->entries_scan(st, 1, 0, 0, collect_entry, &s), stops[k]);
-        ck_assert_uint_eq(s.n, 2);
-        s.n = 0;
-        ck_assert_int_eq(st->entries_scan(st, 1, 8, 0, collect_entry, &s), stops[k]);
-        expect_lids(&s, "stopped account scan", IDS(2, 4));
+    for (size_t k = 0; k < N_STOPS; k++) {
+        lcollected *s = lstop_at_second(scan_stops[k]);
+        ck_assert_int_eq(st->entries_scan(st, 1, 0, 0, collect_entry, s), scan_stops[k]);
+        ck_assert_uint_eq(s->n, 2);
+        s->n = 0;
+        ck_assert_int_eq(st->entries_scan(st, 1, 8, 0, collect_entry, s), scan_stops[k]);
+        expect_lids(s, "stopped account scan", IDS(2, 4));
     }
     expect_lids(scan_entries(1, 0, 0), "after stops", IDS(1, 2, 3, 4, 5, 6));
     ck_assert_sl(st->entries_scan(st, 1, 0, 0, NULL, NULL), SL_EINVAL);

@@ -257,6 +257,17 @@ int collect_hold(void *ctx, const sl_credit_hold *h)
     return c->stop_at && (int)c->n == c->stop_at ? c->stop_value : 0;
 }
 
+const int scan_stops[N_STOPS] = {7, -42, 1};
+
+lcollected *lstop_at_second(int stop)
+{
+    static lcollected s;
+    memset(&s, 0, sizeof(s));
+    s.stop_at = 2;
+    s.stop_value = stop;
+    return &s;
+}
+
 void sort_ids(lcollected *c)
 {
     for (size_t i = 1; i < c->n; i++)

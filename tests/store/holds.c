@@ -103,14 +103,10 @@ START_TEST(test_holds_expired_scan_boundaries)
     lcollected *c = scan_lapsed(1, 6, 200);
     ck_assert_int_eq(c->holds[0].expires_at, 100); /* full rows */
     ck_assert_int_eq(c->holds[0].status, SL_HOLD_ACTIVE);
-    static const int stops[] = {7, -42, 1};
-    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
-        static lcollected s;
-        memset(&s, 0, sizeof(s));
-        s.stop_at = 2;
-        s.stop_value = stops[k];
-        ck_assert_int_eq(st->holds_expired_scan(st, 1, 5, 1000, collect_hold, &s), stops[k]);
-        ck_assert_uint_eq(s.n, 2);
+    for (size_t k = 0; k < N_STOPS; k++) {
+        lcollected *s = lstop_at_second(scan_stops[k]);
+        ck_assert_int_eq(st->holds_expired_scan(st, 1, 5, 1000, collect_hold, s), scan_stops[k]);
+        ck_assert_uint_eq(s->n, 2);
     }
     commit();
 

@@ -95,6 +95,14 @@ lcollected *scan_accounts(sl_id tenant);
 /* holds_expired_scan promises no order: the ids come back sorted. */
 lcollected *scan_lapsed(sl_id tenant, sl_id acct, sl_time before);
 
+/* The values a callback stops a scan with (the scan must return it):
+ * every scan is tried with each of them. */
+#define N_STOPS 3
+extern const int scan_stops[N_STOPS];
+/* An empty ledger collection (static: valid until the next call) whose
+ * callback returns stop at its second row. */
+lcollected *lstop_at_second(int stop);
+
 /* Asserts that c holds exactly the ids given (-1 terminated). */
 void expect_ids(const collected *c, const char *what, ...);
 void expect_lids(const lcollected *c, const char *what, ...);
