@@ -311,53 +311,37 @@ void expect_lids(const lcollected *c, const char *what, ...)
     va_end(ap);
 }
 
-/* The integer fields of each record, in declaration order. */
-#define RULE_FIELDS(X) X(version) X(weekday) X(id) X(tenant) X(start_min) X(end_min) X(valid_from) \
-    X(valid_until) X(created_at) X(updated_at) X(deleted_at)
-#define SESSION_FIELDS(X) X(version) X(status) X(id) X(tenant) X(student) X(start) X(end) X(kind) \
-    X(replayed) X(credits) X(hold_id) X(series_id) X(created_at) X(updated_at) X(deleted_at)
-#define ACCOUNT_FIELDS(X) X(version) X(reserved) X(tenant) X(student) X(floor) X(posted) X(held) \
-    X(created_at) X(updated_at) X(deleted_at)
-#define ENTRY_FIELDS(X) X(version) X(kind) X(id) X(tenant) X(account) X(seq) X(amount) X(balance_after) \
-    X(hold_id) X(created_at) X(replayed) X(reserved)
-#define HOLD_FIELDS(X) X(version) X(status) X(id) X(tenant) X(account) X(amount) X(captured) X(expires_at) \
-    X(created_at) X(resolved_at) X(entry_id) X(replayed) X(reserved)
-#define SAME_FIELD(f)                                                                                  \
+/* The fields of each record, in declaration order, each with how it is
+ * compared: INT (integers), TEXT (strings), BYTES (arrays). */
+#define RULE_FIELDS(X) X(INT, version) X(INT, weekday) X(INT, id) X(INT, tenant) X(INT, start_min) \
+    X(INT, end_min) X(INT, valid_from) X(INT, valid_until) X(INT, created_at) X(INT, updated_at) X(INT, deleted_at)
+#define SESSION_FIELDS(X) X(INT, version) X(INT, status) X(INT, id) X(INT, tenant) X(INT, student) X(INT, start) \
+    X(INT, end) X(INT, kind) X(INT, replayed) X(INT, credits) X(INT, hold_id) X(INT, series_id) X(INT, created_at) \
+    X(INT, updated_at) X(INT, deleted_at) X(TEXT, key) X(BYTES, request_hash)
+#define ACCOUNT_FIELDS(X) X(INT, version) X(INT, reserved) X(INT, tenant) X(INT, student) X(INT, floor) \
+    X(INT, posted) X(INT, held) X(INT, created_at) X(INT, updated_at) X(INT, deleted_at)
+#define ENTRY_FIELDS(X) X(INT, version) X(INT, kind) X(INT, id) X(INT, tenant) X(INT, account) X(INT, seq) \
+    X(INT, amount) X(INT, balance_after) X(INT, hold_id) X(INT, created_at) X(INT, replayed) X(INT, reserved) \
+    X(TEXT, key) X(TEXT, reference) X(BYTES, request_hash) X(BYTES, hash)
+#define HOLD_FIELDS(X) X(INT, version) X(INT, status) X(INT, id) X(INT, tenant) X(INT, account) X(INT, amount) \
+    X(INT, captured) X(INT, expires_at) X(INT, created_at) X(INT, resolved_at) X(INT, entry_id) X(INT, replayed) \
+    X(INT, reserved) X(TEXT, key) X(BYTES, request_hash)
+
+#define SAME_INT(f)                                                                                    \
     ck_assert_msg(got->f == want->f, "%s: " #f " is %lld, wrote %lld", what, (long long)got->f,       \
                   (long long)want->f);
-#define SAME_BYTES(f) ck_assert_msg(memcmp(got->f, want->f, sizeof(got->f)) == 0, "%s: " #f " differs", what);
 #define SAME_TEXT(f) ck_assert_msg(strcmp(got->f, want->f) == 0, "%s: " #f " is \"%s\", wrote \"%s\"", what, \
                                    got->f, want->f);
+#define SAME_BYTES(f) ck_assert_msg(memcmp(got->f, want->f, sizeof(got->f)) == 0, "%s: " #f " differs", what);
+#define SAME(how, f) SAME_##how(f)
+#define EXPECT_SAME(name, type, FIELDS)                                                                \
+    void expect_same_##name(const type *got, const type *want, const char *what)                       \
+    {                                                                                                  \
+        FIELDS(SAME)                                                                                   \
+    }
 
-void expect_same_rule(const sl_rule *got, const sl_rule *want, const char *what)
-{
-    RULE_FIELDS(SAME_FIELD)
-}
-
-void expect_same_session(const sl_session *got, const sl_session *want, const char *what)
-{
-    SESSION_FIELDS(SAME_FIELD)
-    SAME_TEXT(key)
-    SAME_BYTES(request_hash)
-}
-
-void expect_same_account(const sl_account *got, const sl_account *want, const char *what)
-{
-    ACCOUNT_FIELDS(SAME_FIELD)
-}
-
-void expect_same_entry(const sl_entry *got, const sl_entry *want, const char *what)
-{
-    ENTRY_FIELDS(SAME_FIELD)
-    SAME_TEXT(key)
-    SAME_TEXT(reference)
-    SAME_BYTES(request_hash)
-    SAME_BYTES(hash)
-}
-
-void expect_same_hold(const sl_credit_hold *got, const sl_credit_hold *want, const char *what)
-{
-    HOLD_FIELDS(SAME_FIELD)
-    SAME_TEXT(key)
-    SAME_BYTES(request_hash)
-}
+EXPECT_SAME(rule, sl_rule, RULE_FIELDS)
+EXPECT_SAME(session, sl_session, SESSION_FIELDS)
+EXPECT_SAME(account, sl_account, ACCOUNT_FIELDS)
+EXPECT_SAME(entry, sl_entry, ENTRY_FIELDS)
+EXPECT_SAME(hold, sl_credit_hold, HOLD_FIELDS)
