@@ -107,6 +107,19 @@ static void teacher(sl_db *db, sl_id id)
         ck_assert_ok_db(db, sl_rule_add(db, NULL, id, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW - DAY));
 }
 
+/* A fresh schema holding teachers 1 and 2; writes the conninfo option
+ * naming it ("schema=...") into extra. */
+static void two_teachers(char *extra, size_t cap, const char *tag)
+{
+    char schema[64];
+    snprintf(schema, sizeof(schema), "%s", schema_name(tag));
+    sl_db *db = open_schema(schema, NULL);
+    teacher(db, 1);
+    teacher(db, 2);
+    sl_close(db);
+    snprintf(extra, cap, "schema=%s", schema);
+}
+
 /* ---- round trips ---------------------------------------------------------- */
 
 START_TEST(test_round_trips)
@@ -434,14 +447,8 @@ END_TEST
 
 START_TEST(test_lock_wait_is_busy)
 {
-    char schema[64];
-    snprintf(schema, sizeof(schema), "%s", schema_name("busy"));
-    sl_db *d1 = open_schema(schema, NULL);
-    teacher(d1, 1);
-    teacher(d1, 2);
-    sl_close(d1);
     char extra[128];
-    snprintf(extra, sizeof(extra), "schema=%s", schema);
+    two_teachers(extra, sizeof(extra), "busy");
     sl_store *a = NULL, *b = NULL;
     sl_db *da = NULL, *db = NULL;
     sl_options o = SL_OPTIONS_INIT;
@@ -472,14 +479,8 @@ END_TEST
  * counter row per table locked until commit). */
 START_TEST(test_tenants_never_wait_for_ids)
 {
-    char schema[64];
-    snprintf(schema, sizeof(schema), "%s", schema_name("ids"));
-    sl_db *d1 = open_schema(schema, NULL);
-    teacher(d1, 1);
-    teacher(d1, 2);
-    sl_close(d1);
     char extra[128];
-    snprintf(extra, sizeof(extra), "schema=%s", schema);
+    two_teachers(extra, sizeof(extra), "ids");
     sl_store *a = NULL;
     sl_db *da = NULL, *db = NULL;
     sl_options o = SL_OPTIONS_INIT;

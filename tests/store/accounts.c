@@ -12,16 +12,7 @@ START_TEST(test_account_put_get_soft_delete)
 
     rbegin();
     ck_assert_sl(st->account_get(st, &out, 1, 7), SL_OK);
-    ck_assert_int_eq(out.version, SL_ACCOUNT_VERSION);
-    ck_assert_int_eq(out.reserved, 0);
-    ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(out.student, 7);
-    ck_assert_int_eq(out.floor, -5);
-    ck_assert_int_eq(out.posted, 100);
-    ck_assert_int_eq(out.held, 3);
-    ck_assert_int_eq(out.created_at, 40);
-    ck_assert_int_eq(out.updated_at, 41);
-    ck_assert_int_eq(out.deleted_at, 0);
+    expect_same_account(&out, &a, "account a");
     ck_assert_sl(st->account_get(st, &out, 2, 7), SL_OK);
     ck_assert_int_eq(out.posted, 55);
     ck_assert_sl(st->account_get(st, &out, 2, 8), SL_ENOTFOUND);
@@ -102,14 +93,10 @@ START_TEST(test_accounts_scan_order_and_filters)
     expect_lids(scan_accounts(INT64_MAX), "tenant INT64_MAX", NO_IDS);
 
     /* A callback's non-zero value stops the scan and is returned. */
-    static const int stops[] = {7, -42, 1};
-    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
-        static lcollected s;
-        memset(&s, 0, sizeof(s));
-        s.stop_at = 2;
-        s.stop_value = stops[k];
-        ck_assert_int_eq(st->accounts_scan(st, 1, collect_account, &s), stops[k]);
-        expect_lids(&s, "stopped account scan", IDS((sl_id)1, (sl_id)3));
+    for (size_t k = 0; k < N_STOPS; k++) {
+        lcollected *s = lstop_at_second(scan_stops[k]);
+        ck_assert_int_eq(st->accounts_scan(st, 1, collect_account, s), scan_stops[k]);
+        expect_lids(s, "stopped account scan", IDS((sl_id)1, (sl_id)3));
     }
     expect_lids(scan_accounts(1), "after stops", IDS((sl_id)1, (sl_id)3, (sl_id)5, (sl_id)7, (sl_id)9));
     ck_assert_sl(st->accounts_scan(st, 1, NULL, NULL), SL_EINVAL);
@@ -177,22 +164,7 @@ START_TEST(test_entry_append_and_read)
 
     rbegin();
     ck_assert_sl(st->entry_by_key(st, &out, 1, "k2"), SL_OK);
-    ck_assert_int_eq(out.version, SL_ENTRY_VERSION);
-    ck_assert_int_eq(out.kind, SL_ENTRY_ADJUST);
-    ck_assert_int_eq(out.id, e2.id);
-    ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(out.account, 8);
-    ck_assert_int_eq(out.seq, 2);
-    ck_assert_int_eq(out.amount, -3);
-    ck_assert_int_eq(out.balance_after, 102);
-    ck_assert_int_eq(out.hold_id, 12);
-    ck_assert_int_eq(out.created_at, 52);
-    ck_assert_int_eq(out.replayed, 0);
-    ck_assert_int_eq(out.reserved, 0);
-    ck_assert_str_eq(out.key, "k2");
-    ck_assert_str_eq(out.reference, "");
-    ck_assert_mem_eq(out.request_hash, e2.request_hash, sizeof(e2.request_hash));
-    ck_assert_mem_eq(out.hash, e2.hash, sizeof(e2.hash));
+    expect_same_entry(&out, &e2, "entry e2");
     ck_assert_sl(st->entry_by_key(st, &out, 1, longkey), SL_OK);
     ck_assert_int_eq(out.id, e3.id);
     ck_assert_str_eq(out.key, longkey);
@@ -284,17 +256,13 @@ START_TEST(test_entries_scan_order_and_filters)
     expect_lids(scan_entries(3, 0, 0), "no tenant", NO_IDS);
 
     /* A callback's non-zero value stops the scan and is returned. */
-    static const int stops[] = {7, -42, 1};
-    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
-        static lcollected s;
-        memset(&s, 0, sizeof(s));
-        s.stop_at = 2;
-        s.stop_value = stops[k];
-        ck_assert_int_eq(st->entries_scan(st, 1, 0, 0, collect_entry, &s), stops[k]);
-        ck_assert_uint_eq(s.n, 2);
-        s.n = 0;
-        ck_assert_int_eq(st->entries_scan(st, 1, 8, 0, collect_entry, &s), stops[k]);
-        expect_lids(&s, "stopped account scan", IDS(2, 4));
+    for (size_t k = 0; k < N_STOPS; k++) {
+        lcollected *s = lstop_at_second(scan_stops[k]);
+        ck_assert_int_eq(st->entries_scan(st, 1, 0, 0, collect_entry, s), scan_stops[k]);
+        ck_assert_uint_eq(s->n, 2);
+        s->n = 0;
+        ck_assert_int_eq(st->entries_scan(st, 1, 8, 0, collect_entry, s), scan_stops[k]);
+        expect_lids(s, "stopped account scan", IDS(2, 4));
     }
     expect_lids(scan_entries(1, 0, 0), "after stops", IDS(1, 2, 3, 4, 5, 6));
     ck_assert_sl(st->entries_scan(st, 1, 0, 0, NULL, NULL), SL_EINVAL);

@@ -208,26 +208,26 @@ START_TEST(test_callback_stop_passes_through)
     }
     commit();
 
-    static const int stops[] = {7, -42, 1};
     rbegin();
-    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
+    for (size_t k = 0; k < N_STOPS; k++) {
+        const int stop = scan_stops[k];
         collected c;
         memset(&c, 0, sizeof(c));
         c.stop_at = 2;
-        c.stop_value = stops[k];
-        ck_assert_int_eq(st->sessions_scan(st, 1, 0, 10000, 0, collect_session, &c), stops[k]);
+        c.stop_value = stop;
+        ck_assert_int_eq(st->sessions_scan(st, 1, 0, 10000, 0, collect_session, &c), stop);
         ck_assert_uint_eq(c.n, 2);
         c.n = 0;
-        ck_assert_int_eq(st->sessions_by_student(st, 1, 4, 0, collect_session, &c), stops[k]);
+        ck_assert_int_eq(st->sessions_by_student(st, 1, 4, 0, collect_session, &c), stop);
         ck_assert_uint_eq(c.n, 2);
         c.n = 0;
-        ck_assert_int_eq(st->sessions_by_series(st, 1, 3, collect_session, &c), stops[k]);
+        ck_assert_int_eq(st->sessions_by_series(st, 1, 3, collect_session, &c), stop);
         ck_assert_uint_eq(c.n, 2);
         c.n = 0;
-        ck_assert_int_eq(st->rules_scan(st, 1, 0, collect_rule, &c), stops[k]);
+        ck_assert_int_eq(st->rules_scan(st, 1, 0, collect_rule, &c), stop);
         ck_assert_uint_eq(c.n, 2);
         c.n = 0;
-        ck_assert_int_eq(st->overrides_scan(st, 1, 0, 30000, 0, collect_override, &c), stops[k]);
+        ck_assert_int_eq(st->overrides_scan(st, 1, 0, 30000, 0, collect_override, &c), stop);
         ck_assert_uint_eq(c.n, 2);
     }
     /* A stopped scan leaves the store usable (the statement was reset). */

@@ -257,6 +257,17 @@ int collect_hold(void *ctx, const sl_credit_hold *h)
     return c->stop_at && (int)c->n == c->stop_at ? c->stop_value : 0;
 }
 
+const int scan_stops[N_STOPS] = {7, -42, 1};
+
+lcollected *lstop_at_second(int stop)
+{
+    static lcollected s;
+    memset(&s, 0, sizeof(s));
+    s.stop_at = 2;
+    s.stop_value = stop;
+    return &s;
+}
+
 void sort_ids(lcollected *c)
 {
     for (size_t i = 1; i < c->n; i++)
@@ -299,3 +310,38 @@ void expect_lids(const lcollected *c, const char *what, ...)
     expect_id_list(c->ids, c->n, what, ap);
     va_end(ap);
 }
+
+/* The fields of each record, in declaration order, each with how it is
+ * compared: INT (integers), TEXT (strings), BYTES (arrays). */
+#define RULE_FIELDS(X) X(INT, version) X(INT, weekday) X(INT, id) X(INT, tenant) X(INT, start_min) \
+    X(INT, end_min) X(INT, valid_from) X(INT, valid_until) X(INT, created_at) X(INT, updated_at) X(INT, deleted_at)
+#define SESSION_FIELDS(X) X(INT, version) X(INT, status) X(INT, id) X(INT, tenant) X(INT, student) X(INT, start) \
+    X(INT, end) X(INT, kind) X(INT, replayed) X(INT, credits) X(INT, hold_id) X(INT, series_id) X(INT, created_at) \
+    X(INT, updated_at) X(INT, deleted_at) X(TEXT, key) X(BYTES, request_hash)
+#define ACCOUNT_FIELDS(X) X(INT, version) X(INT, reserved) X(INT, tenant) X(INT, student) X(INT, floor) \
+    X(INT, posted) X(INT, held) X(INT, created_at) X(INT, updated_at) X(INT, deleted_at)
+#define ENTRY_FIELDS(X) X(INT, version) X(INT, kind) X(INT, id) X(INT, tenant) X(INT, account) X(INT, seq) \
+    X(INT, amount) X(INT, balance_after) X(INT, hold_id) X(INT, created_at) X(INT, replayed) X(INT, reserved) \
+    X(TEXT, key) X(TEXT, reference) X(BYTES, request_hash) X(BYTES, hash)
+#define HOLD_FIELDS(X) X(INT, version) X(INT, status) X(INT, id) X(INT, tenant) X(INT, account) X(INT, amount) \
+    X(INT, captured) X(INT, expires_at) X(INT, created_at) X(INT, resolved_at) X(INT, entry_id) X(INT, replayed) \
+    X(INT, reserved) X(TEXT, key) X(BYTES, request_hash)
+
+#define SAME_INT(f)                                                                                    \
+    ck_assert_msg(got->f == want->f, "%s: " #f " is %lld, wrote %lld", what, (long long)got->f,       \
+                  (long long)want->f);
+#define SAME_TEXT(f) ck_assert_msg(strcmp(got->f, want->f) == 0, "%s: " #f " is \"%s\", wrote \"%s\"", what, \
+                                   got->f, want->f);
+#define SAME_BYTES(f) ck_assert_msg(memcmp(got->f, want->f, sizeof(got->f)) == 0, "%s: " #f " differs", what);
+#define SAME(how, f) SAME_##how(f)
+#define EXPECT_SAME(name, type, FIELDS)                                                                \
+    void expect_same_##name(const type *got, const type *want, const char *what)                       \
+    {                                                                                                  \
+        FIELDS(SAME)                                                                                   \
+    }
+
+EXPECT_SAME(rule, sl_rule, RULE_FIELDS)
+EXPECT_SAME(session, sl_session, SESSION_FIELDS)
+EXPECT_SAME(account, sl_account, ACCOUNT_FIELDS)
+EXPECT_SAME(entry, sl_entry, ENTRY_FIELDS)
+EXPECT_SAME(hold, sl_credit_hold, HOLD_FIELDS)

@@ -19,21 +19,7 @@ START_TEST(test_hold_put_get_by_key)
 
     rbegin();
     ck_assert_sl(st->hold_get(st, &out, 1, a.id), SL_OK);
-    ck_assert_int_eq(out.version, SL_HOLD_VERSION);
-    ck_assert_int_eq(out.status, SL_HOLD_ACTIVE);
-    ck_assert_int_eq(out.id, a.id);
-    ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(out.account, 7);
-    ck_assert_int_eq(out.amount, 4);
-    ck_assert_int_eq(out.captured, 0);
-    ck_assert_int_eq(out.expires_at, 1000);
-    ck_assert_int_eq(out.created_at, 60);
-    ck_assert_int_eq(out.resolved_at, 0);
-    ck_assert_int_eq(out.entry_id, 0);
-    ck_assert_int_eq(out.replayed, 0);
-    ck_assert_int_eq(out.reserved, 0);
-    ck_assert_str_eq(out.key, "h1");
-    ck_assert_mem_eq(out.request_hash, a.request_hash, sizeof(a.request_hash));
+    expect_same_hold(&out, &a, "hold a");
     ck_assert_sl(st->hold_get(st, &out, 2, a.id), SL_ENOTFOUND);
     ck_assert_sl(st->hold_get(st, &out, 1, d.id), SL_ENOTFOUND);
     ck_assert_sl(st->hold_get(st, &out, 1, 999999), SL_ENOTFOUND);
@@ -117,14 +103,10 @@ START_TEST(test_holds_expired_scan_boundaries)
     lcollected *c = scan_lapsed(1, 6, 200);
     ck_assert_int_eq(c->holds[0].expires_at, 100); /* full rows */
     ck_assert_int_eq(c->holds[0].status, SL_HOLD_ACTIVE);
-    static const int stops[] = {7, -42, 1};
-    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
-        static lcollected s;
-        memset(&s, 0, sizeof(s));
-        s.stop_at = 2;
-        s.stop_value = stops[k];
-        ck_assert_int_eq(st->holds_expired_scan(st, 1, 5, 1000, collect_hold, &s), stops[k]);
-        ck_assert_uint_eq(s.n, 2);
+    for (size_t k = 0; k < N_STOPS; k++) {
+        lcollected *s = lstop_at_second(scan_stops[k]);
+        ck_assert_int_eq(st->holds_expired_scan(st, 1, 5, 1000, collect_hold, s), scan_stops[k]);
+        ck_assert_uint_eq(s->n, 2);
     }
     commit();
 

@@ -15,17 +15,7 @@ START_TEST(test_rule_put_get_replace)
 
     rbegin();
     ck_assert_sl(st->rule_get(st, &out, 1, b.id), SL_OK);
-    ck_assert_int_eq(out.version, SL_RULE_VERSION);
-    ck_assert_int_eq(out.id, b.id);
-    ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(out.weekday, 2);
-    ck_assert_int_eq(out.start_min, 600);
-    ck_assert_int_eq(out.end_min, 660);
-    ck_assert_int_eq(out.valid_from, SL_DATE_MIN);
-    ck_assert_int_eq(out.valid_until, SL_DATE_MAX);
-    ck_assert_int_eq(out.created_at, 10);
-    ck_assert_int_eq(out.updated_at, 11);
-    ck_assert_int_eq(out.deleted_at, 0);
+    expect_same_rule(&out, &b, "rule b");
     /* Another tenant's rule does not exist for this tenant. */
     ck_assert_sl(st->rule_get(st, &out, 2, b.id), SL_ENOTFOUND);
     ck_assert_sl(st->rule_get(st, &out, 1, c.id), SL_ENOTFOUND);

@@ -16,23 +16,7 @@ START_TEST(test_session_put_get_replace)
 
     rbegin();
     ck_assert_sl(st->session_get(st, &out, 1, a.id), SL_OK);
-    ck_assert_int_eq(out.version, SL_SESSION_VERSION);
-    ck_assert_int_eq(out.id, a.id);
-    ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(out.student, 42);
-    ck_assert_int_eq(out.start, 100000);
-    ck_assert_int_eq(out.end, 103600);
-    ck_assert_int_eq(out.status, SL_STATUS_PENDING);
-    ck_assert_int_eq(out.kind, SL_KIND_TRIAL);
-    ck_assert_int_eq(out.replayed, 0);
-    ck_assert_int_eq(out.credits, -3);
-    ck_assert_int_eq(out.hold_id, 9);
-    ck_assert_int_eq(out.series_id, 5);
-    ck_assert_int_eq(out.created_at, 30);
-    ck_assert_int_eq(out.updated_at, 31);
-    ck_assert_int_eq(out.deleted_at, 0);
-    ck_assert_str_eq(out.key, "req-1");
-    ck_assert_mem_eq(out.request_hash, a.request_hash, sizeof(a.request_hash));
+    expect_same_session(&out, &a, "session a");
     ck_assert_sl(st->session_get(st, &out, 2, a.id), SL_ENOTFOUND);
     ck_assert_sl(st->session_get(st, &out, 1, b.id), SL_ENOTFOUND);
     commit();

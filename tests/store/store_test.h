@@ -95,11 +95,28 @@ lcollected *scan_accounts(sl_id tenant);
 /* holds_expired_scan promises no order: the ids come back sorted. */
 lcollected *scan_lapsed(sl_id tenant, sl_id acct, sl_time before);
 
+/* The values a callback stops a scan with (the scan must return it):
+ * every scan is tried with each of them. */
+#define N_STOPS 3
+extern const int scan_stops[N_STOPS];
+/* An empty ledger collection (static: valid until the next call) whose
+ * callback returns stop at its second row. */
+lcollected *lstop_at_second(int stop);
+
 /* Asserts that c holds exactly the ids given (-1 terminated). */
 void expect_ids(const collected *c, const char *what, ...);
 void expect_lids(const lcollected *c, const char *what, ...);
 #define IDS(...) __VA_ARGS__, (sl_id)-1 /* arguments must be sl_id */
 #define NO_IDS ((sl_id)-1)
+
+/* The row read back is the row written: every field of got equals want's
+ * (what names the row in a failure). The fields of each record are listed
+ * once, in helpers.c. */
+void expect_same_rule(const sl_rule *got, const sl_rule *want, const char *what);
+void expect_same_session(const sl_session *got, const sl_session *want, const char *what);
+void expect_same_account(const sl_account *got, const sl_account *want, const char *what);
+void expect_same_entry(const sl_entry *got, const sl_entry *want, const char *what);
+void expect_same_hold(const sl_credit_hold *got, const sl_credit_hold *want, const char *what);
 
 /* Everything the store holds for tenants 1..3, as comparable bytes. */
 typedef struct snapshot {

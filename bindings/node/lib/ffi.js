@@ -82,175 +82,69 @@ function loadLibrary() {
 const { lib, path: libraryPath } = loadLibrary();
 
 // ---- types (mirroring the C layouts exactly) ----------------------------
-const T = {};
-T.sl_db = koffi.opaque('sl_db');
-T.sl_options = koffi.struct('sl_options', {
-    version: 'unsigned int',
-    durability: 'int32_t',
-    tzdir: 'const char *',
-    busy_timeout_ms: 'int32_t',
-    reserved: 'int32_t',
-    ledger_key: 'const uint8_t *',
-    ledger_key_len: 'size_t',
-});
-T.sl_tenant = koffi.struct('sl_tenant', {
-    version: 'unsigned int',
-    max_advance_days: 'int32_t',
-    id: 'int64_t',
-    tz: koffi.array('char', 65),
-    buffer_before: 'int64_t',
-    buffer_after: 'int64_t',
-    min_notice: 'int64_t',
-    step: 'int64_t',
-    late_cancel: 'int64_t',
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-});
-T.sl_interval = koffi.struct('sl_interval', { start: 'int64_t', end: 'int64_t' });
-T.sl_window = koffi.struct('sl_window', { start_min: 'int32_t', end_min: 'int32_t' });
-T.sl_rule = koffi.struct('sl_rule', {
-    version: 'unsigned int',
-    weekday: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    start_min: 'int32_t',
-    end_min: 'int32_t',
-    valid_from: 'int32_t',
-    valid_until: 'int32_t',
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-    deleted_at: 'int64_t',
-});
-T.sl_override = koffi.struct('sl_override', {
-    version: 'unsigned int',
-    n_windows: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    date: 'int32_t',
-    reserved: 'int32_t',
-    windows: koffi.array(T.sl_window, 48, 'Array'),
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-    deleted_at: 'int64_t',
-});
-T.sl_session = koffi.struct('sl_session', {
-    version: 'unsigned int',
-    status: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    student: 'int64_t',
-    start: 'int64_t',
-    end: 'int64_t',
-    kind: 'int32_t',
-    replayed: 'int32_t',
-    credits: 'int64_t',
-    hold_id: 'int64_t',
-    series_id: 'int64_t',
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-    deleted_at: 'int64_t',
-    key: koffi.array('char', 129),
-    request_hash: koffi.array('uint8_t', 16),
-});
-T.sl_booking = koffi.struct('sl_booking', {
-    student: 'int64_t', start: 'int64_t', duration: 'int64_t', credits: 'int64_t',
-});
-T.sl_account = koffi.struct('sl_account', {
-    version: 'unsigned int',
-    reserved: 'int32_t',
-    tenant: 'int64_t',
-    student: 'int64_t',
-    floor: 'int64_t',
-    posted: 'int64_t',
-    held: 'int64_t',
-    created_at: 'int64_t',
-    updated_at: 'int64_t',
-    deleted_at: 'int64_t',
-});
-T.sl_entry = koffi.struct('sl_entry', {
-    version: 'unsigned int',
-    kind: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    account: 'int64_t',
-    seq: 'int64_t',
-    amount: 'int64_t',
-    balance_after: 'int64_t',
-    hold_id: 'int64_t',
-    created_at: 'int64_t',
-    replayed: 'int32_t',
-    reserved: 'int32_t',
-    key: koffi.array('char', 129),
-    reference: koffi.array('char', 129),
-    request_hash: koffi.array('uint8_t', 16),
-    hash: koffi.array('uint8_t', 32),
-});
-T.sl_credit_hold = koffi.struct('sl_credit_hold', {
-    version: 'unsigned int',
-    status: 'int32_t',
-    id: 'int64_t',
-    tenant: 'int64_t',
-    account: 'int64_t',
-    amount: 'int64_t',
-    captured: 'int64_t',
-    expires_at: 'int64_t',
-    created_at: 'int64_t',
-    resolved_at: 'int64_t',
-    entry_id: 'int64_t',
-    replayed: 'int32_t',
-    reserved: 'int32_t',
-    key: koffi.array('char', 129),
-    request_hash: koffi.array('uint8_t', 16),
-});
-T.sl_balance = koffi.struct('sl_balance', {
-    posted: 'int64_t', held: 'int64_t', available: 'int64_t', floor: 'int64_t',
-});
-T.sl_post = koffi.struct('sl_post', {
-    account: 'int64_t',
-    kind: 'int32_t',
-    reserved: 'int32_t',
-    amount: 'int64_t',
-    key: 'const char *',
-    reference: 'const char *',
-});
-T.sl_verify_report = koffi.struct('sl_verify_report', {
-    entries: 'int64_t', accounts: 'int64_t', first_bad_seq: 'int64_t', first_bad_entry: 'int64_t',
-});
-T.sl_ledger_anchor = koffi.struct('sl_ledger_anchor', {
-    version: 'unsigned int',
-    reserved: 'int32_t',
-    tenant: 'int64_t',
-    seq: 'int64_t',
-    hash: koffi.array('uint8_t', 32),
-});
-T.sl_engine_params = koffi.struct('sl_engine_params', {
-    version: 'unsigned int',
-    reserved: 'int32_t',
-    duration: 'int64_t',
-    step: 'int64_t',
-    buffer_before: 'int64_t',
-    buffer_after: 'int64_t',
-    from: 'int64_t',
-    to: 'int64_t',
-    earliest: 'int64_t',
-    horizon: 'int64_t',
-});
+// One line a struct: its name and C member declarations (the members of the
+// header, in order, `type a, b; char key[129]`), so that a layout reads like
+// the header it mirrors; cstruct turns them into koffi's member object.
+
+/** koffi.struct(name, ...) of the C member declarations `decl`. */
+function cstruct(name, decl) {
+    const members = {};
+    for (const part of decl.split(';')) {
+        const m = /^\s*((?:const\s+)?\w+(?:\s+int\b)?)\s*(.*?)\s*$/.exec(part);
+        if (!m || !m[2]) continue;
+        for (const item of m[2].split(',')) {
+            const d = /^(\**)\s*(\w+)(?:\[(\d+)\])?$/.exec(item.trim());
+            if (!d) throw new Error(`slotledger: bad member "${item}" of struct ${name}`);
+            const type = d[1] ? `${m[1]} ${d[1]}` : m[1];
+            members[d[2]] = d[3] ? koffi.array(type, Number(d[3]), type.startsWith('sl_') ? 'Array' : undefined)
+                : type;
+        }
+    }
+    return koffi.struct(name, members);
+}
+
 // ics.h: the summary callback crosses as raw pointers (the session is
 // decoded, the text written into buf, by lib/methods/ics.js).
 const ICS_SUMMARY_FN = koffi.proto('int sl_ics_summary_fn(void *ctx, void *s, void *buf, size_t cap)');
-T.sl_ics_options = koffi.struct('sl_ics_options', {
-    version: 'unsigned int',
-    flags: 'uint32_t',
-    student: 'int64_t',
-    domain: 'const char *',
-    prodid: 'const char *',
-    summary: 'const char *',
-    summary_fn: koffi.pointer(ICS_SUMMARY_FN),
-    summary_ctx: 'void *',
-});
-
-// The records of outbox.h, classes.h and teams.h (./ffi_records.js).
-require('./ffi_records').declare(koffi, T);
+const LAYOUTS = [
+    // db.h, tenant.h, slots.h, engine.h
+    'sl_options { unsigned int version; int32_t durability; const char *tzdir; int32_t busy_timeout_ms, reserved; const uint8_t *ledger_key; size_t ledger_key_len }',
+    'sl_tenant { unsigned int version; int32_t max_advance_days; int64_t id; char tz[65]; int64_t buffer_before, buffer_after, min_notice, step, late_cancel, created_at, updated_at }',
+    'sl_interval { int64_t start, end }',
+    'sl_window { int32_t start_min, end_min }',
+    'sl_rule { unsigned int version; int32_t weekday; int64_t id, tenant; int32_t start_min, end_min, valid_from, valid_until; int64_t created_at, updated_at, deleted_at }',
+    'sl_override { unsigned int version; int32_t n_windows; int64_t id, tenant; int32_t date, reserved; sl_window windows[48]; int64_t created_at, updated_at, deleted_at }',
+    'sl_engine_params { unsigned int version; int32_t reserved; int64_t duration, step, buffer_before, buffer_after, from, to, earliest, horizon }',
+    // sessions.h, ics.h
+    'sl_session { unsigned int version; int32_t status; int64_t id, tenant, student, start, end; int32_t kind, replayed; int64_t credits, hold_id, series_id, created_at, updated_at, deleted_at; char key[129]; uint8_t request_hash[16] }',
+    'sl_booking { int64_t student, start, duration, credits }',
+    'sl_ics_options { unsigned int version; uint32_t flags; int64_t student; const char *domain, *prodid, *summary; sl_ics_summary_fn *summary_fn; void *summary_ctx }',
+    // ledger.h
+    'sl_account { unsigned int version; int32_t reserved; int64_t tenant, student, floor, posted, held, created_at, updated_at, deleted_at }',
+    'sl_entry { unsigned int version; int32_t kind; int64_t id, tenant, account, seq, amount, balance_after, hold_id, created_at; int32_t replayed, reserved; char key[129], reference[129]; uint8_t request_hash[16], hash[32] }',
+    'sl_credit_hold { unsigned int version; int32_t status; int64_t id, tenant, account, amount, captured, expires_at, created_at, resolved_at, entry_id; int32_t replayed, reserved; char key[129]; uint8_t request_hash[16] }',
+    'sl_balance { int64_t posted, held, available, floor }',
+    'sl_post { int64_t account; int32_t kind, reserved; int64_t amount; const char *key, *reference }',
+    'sl_verify_report { int64_t entries, accounts, first_bad_seq, first_bad_entry }',
+    'sl_ledger_anchor { unsigned int version; int32_t reserved; int64_t tenant, seq; uint8_t hash[32] }',
+    // outbox.h
+    'sl_outbox_event { unsigned int version; int32_t kind; int64_t id, tenant, session, seq; int32_t status, session_kind; int64_t student, start, end, credits, deleted_at, created_at; int32_t state, attempts; int64_t available_at, lease_until, token, acked_at; char consumer[64], error[256] }',
+    'sl_outbox_options { unsigned int version; int32_t attempts; int64_t backoff_base, backoff_cap }',
+    'sl_outbox_counts { unsigned int version; int32_t reserved; int64_t due, waiting, leased, dead, acked, oldest_age }',
+    // classes.h
+    'sl_class { unsigned int version; int32_t capacity; int64_t id, tenant, credits_per_seat; int32_t taken, waitlisted; int64_t last_position }',
+    'sl_seat { unsigned int version; int32_t status; int64_t id, tenant, class_id, student, position, hold_id, created_at, updated_at; int32_t replayed, reserved; char key[129]; uint8_t request_hash[16]; char withdraw_key[129]; uint8_t withdraw_hash[16] }',
+    // teams.h: results are one library allocation; the arrays inside are read
+    // with koffi.view (lib/methods/teams.js).
+    'sl_many_slots { unsigned int version; uint32_t flags; uint64_t n_tenants, n_slots; void *tenants, *status, *offsets, *slots }',
+    'sl_team_avail { unsigned int version; uint32_t flags; int32_t mode, reserved; uint64_t n_starts, n_who; void *starts, *offsets, *who }',
+    'sl_free_at_result { unsigned int version; int32_t reserved; uint64_t n_tenants, n_free; void *tenants, *status, *free }',
+];
+const T = { sl_db: koffi.opaque('sl_db') };
+for (const layout of LAYOUTS) {
+    const [, name, decl] = /^(\w+) \{(.*)\}$/.exec(layout);
+    T[name] = cstruct(name, decl);
+}
 
 // ---- functions: one declaration each, C prototypes as in the headers -----
 // Out-parameters are _Out_ (koffi.out(koffi.pointer(...))). Arrays the

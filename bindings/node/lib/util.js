@@ -32,9 +32,25 @@ function takeArray(ptr, type, count) {
     }
 }
 
+/** The struct a call on handle h fills: call(out) writes it into out. */
+function filled(h, call) {
+    const out = {};
+    check(call(out), h);
+    return out;
+}
+
+/** The records of a call on handle h that returns a library-owned array:
+ * call(out, count) sets out[0] and count[0]; decoded as type, then freed. */
+function listed(h, type, call) {
+    const out = [null];
+    const count = [0];
+    check(call(out, count), h);
+    return takeArray(out[0], type, count[0]);
+}
+
 function decodeBuffer(buf, type, count) {
     const n = V.num(count);
     return n === 0 ? [] : koffi.decode(buf, type, n);
 }
 
-module.exports = { HANDLE, check, checkPure, takeArray, decodeBuffer };
+module.exports = { HANDLE, check, checkPure, takeArray, decodeBuffer, filled, listed };

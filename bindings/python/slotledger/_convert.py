@@ -172,6 +172,31 @@ def _text_out(raw):
     return raw.decode("utf-8", "replace")
 
 
+def _batch_in(what, items, names, n_required, defaults):
+    """The items of a batch argument (posts, bookings) as tuples in the order
+    of names: each item a dict of names (those without a default required)
+    or a tuple of the first n_required names and, optionally, the rest."""
+    if isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
+        raise TypeError("%s must be a list of dicts or tuples" % what)
+    shape = "(%s%s)" % (", ".join(names[:n_required]), "".join("[, %s]" % n for n in names[n_required:]))
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            unknown = set(item) - set(names)
+            if unknown:
+                raise TypeError("%s[%d]: unknown field(s) %s" % (what, i, ", ".join(sorted(unknown))))
+            try:
+                out.append(tuple(item[n] if n not in defaults else item.get(n, defaults[n]) for n in names))
+            except KeyError as exc:
+                raise TypeError("%s[%d] lacks %s" % (what, i, exc)) from None
+        elif isinstance(item, (tuple, list)) and n_required <= len(item) <= len(names):
+            out.append(tuple(item) + tuple(defaults[n] for n in names[len(item):]))
+        else:
+            raise TypeError("%s[%d] must be a dict or %s %s tuple"
+                            % (what, i, "an" if names[0][0] in "aeiou" else "a", shape))
+    return out
+
+
 def _flags(include_deleted):
     if not isinstance(include_deleted, bool):
         raise TypeError("include_deleted must be a bool")

@@ -1,5 +1,5 @@
-"""The C types of include/slotledger/*.h as ctypes Structures, field by
-field, and the constants their layouts use.
+"""The C types of include/slotledger/*.h as ctypes Structures, written as
+their C member declarations, and the constants their layouts use.
 
 A change of a header must be repeated here. _lib checks at import that
 ctypes.sizeof of every Structure equals the library's own
@@ -8,6 +8,7 @@ offset with a compiled probe when a C compiler is available.
 """
 
 import ctypes
+import re as _re
 
 # ---------------------------------------------------------------- constants
 SL_TZ_NAME_MAX = 64
@@ -35,240 +36,6 @@ SL_RECUR_SKIP_CONFLICTS = 1
 SL_ICS_OPTIONS_VERSION = 1
 SL_ICS_TEXT_MAX = 1024
 SL_ICS_DOMAIN_MAX = 253
-
-sl_time = ctypes.c_int64
-sl_id = ctypes.c_int64
-sl_date = ctypes.c_int32
-c_size_p = ctypes.POINTER(ctypes.c_size_t)
-
-
-# --------------------------------------------------------------- structures
-class SLOptions(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("durability", ctypes.c_int32),
-        ("tzdir", ctypes.c_char_p),
-        ("busy_timeout_ms", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("ledger_key", ctypes.POINTER(ctypes.c_uint8)),
-        ("ledger_key_len", ctypes.c_size_t),
-    ]
-
-
-class SLTenant(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("max_advance_days", ctypes.c_int32),
-        ("id", sl_id),
-        ("tz", ctypes.c_char * (SL_TZ_NAME_MAX + 1)),
-        ("buffer_before", ctypes.c_int64),
-        ("buffer_after", ctypes.c_int64),
-        ("min_notice", ctypes.c_int64),
-        ("step", ctypes.c_int64),
-        ("late_cancel", ctypes.c_int64),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-    ]
-
-
-class SLInterval(ctypes.Structure):
-    _fields_ = [("start", sl_time), ("end", sl_time)]
-
-
-class SLWindow(ctypes.Structure):
-    _fields_ = [("start_min", ctypes.c_int32), ("end_min", ctypes.c_int32)]
-
-
-class SLRule(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("weekday", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("start_min", ctypes.c_int32),
-        ("end_min", ctypes.c_int32),
-        ("valid_from", sl_date),
-        ("valid_until", sl_date),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("deleted_at", sl_time),
-    ]
-
-
-class SLOverride(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("n_windows", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("date", sl_date),
-        ("reserved", ctypes.c_int32),
-        ("windows", SLWindow * SL_MAX_WINDOWS_PER_DAY),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("deleted_at", sl_time),
-    ]
-
-
-class SLEngineParams(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("reserved", ctypes.c_int32),
-        ("duration", ctypes.c_int64),
-        ("step", ctypes.c_int64),
-        ("buffer_before", ctypes.c_int64),
-        ("buffer_after", ctypes.c_int64),
-        ("from_", sl_time),
-        ("to", sl_time),
-        ("earliest", sl_time),
-        ("horizon", sl_time),
-    ]
-
-
-class SLSession(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("status", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("student", sl_id),
-        ("start", sl_time),
-        ("end", sl_time),
-        ("kind", ctypes.c_int32),
-        ("replayed", ctypes.c_int32),
-        ("credits", ctypes.c_int64),
-        ("hold_id", sl_id),
-        ("series_id", sl_id),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("deleted_at", sl_time),
-        ("key", ctypes.c_char * (SL_KEY_MAX + 1)),
-        ("request_hash", ctypes.c_uint8 * 16),
-    ]
-
-
-class SLBooking(ctypes.Structure):
-    _fields_ = [
-        ("student", sl_id),
-        ("start", sl_time),
-        ("duration", ctypes.c_int64),
-        ("credits", ctypes.c_int64),
-    ]
-
-
-class SLAccount(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("reserved", ctypes.c_int32),
-        ("tenant", sl_id),
-        ("student", sl_id),
-        ("floor", ctypes.c_int64),
-        ("posted", ctypes.c_int64),
-        ("held", ctypes.c_int64),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("deleted_at", sl_time),
-    ]
-
-
-class SLEntry(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("kind", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("account", sl_id),
-        ("seq", ctypes.c_int64),
-        ("amount", ctypes.c_int64),
-        ("balance_after", ctypes.c_int64),
-        ("hold_id", sl_id),
-        ("created_at", sl_time),
-        ("replayed", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("key", ctypes.c_char * (SL_KEY_MAX + 1)),
-        ("reference", ctypes.c_char * (SL_REF_MAX + 1)),
-        ("request_hash", ctypes.c_uint8 * 16),
-        ("hash", ctypes.c_uint8 * SL_HASH_BYTES),
-    ]
-
-
-class SLCreditHold(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("status", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("account", sl_id),
-        ("amount", ctypes.c_int64),
-        ("captured", ctypes.c_int64),
-        ("expires_at", sl_time),
-        ("created_at", sl_time),
-        ("resolved_at", sl_time),
-        ("entry_id", sl_id),
-        ("replayed", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("key", ctypes.c_char * (SL_KEY_MAX + 1)),
-        ("request_hash", ctypes.c_uint8 * 16),
-    ]
-
-
-class SLBalance(ctypes.Structure):
-    _fields_ = [
-        ("posted", ctypes.c_int64),
-        ("held", ctypes.c_int64),
-        ("available", ctypes.c_int64),
-        ("floor", ctypes.c_int64),
-    ]
-
-
-class SLPost(ctypes.Structure):
-    _fields_ = [
-        ("account", sl_id),
-        ("kind", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("amount", ctypes.c_int64),
-        ("key", ctypes.c_char_p),
-        ("reference", ctypes.c_char_p),
-    ]
-
-
-class SLVerifyReport(ctypes.Structure):
-    _fields_ = [
-        ("entries", ctypes.c_int64),
-        ("accounts", ctypes.c_int64),
-        ("first_bad_seq", ctypes.c_int64),
-        ("first_bad_entry", sl_id),
-    ]
-
-
-class SLLedgerAnchor(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("reserved", ctypes.c_int32),
-        ("tenant", sl_id),
-        ("seq", ctypes.c_int64),
-        ("hash", ctypes.c_uint8 * SL_HASH_BYTES),
-    ]
-
-
-# sl_ics_summary_fn: int (*)(void *ctx, const sl_session *s, char *buf, size_t cap)
-SL_ICS_SUMMARY_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(SLSession),
-                                     ctypes.c_void_p, ctypes.c_size_t)
-
-
-class SLIcsOptions(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("flags", ctypes.c_uint32),
-        ("student", sl_id),
-        ("domain", ctypes.c_char_p),
-        ("prodid", ctypes.c_char_p),
-        ("summary", ctypes.c_char_p),
-        ("summary_fn", SL_ICS_SUMMARY_FN),
-        ("summary_ctx", ctypes.c_void_p),
-    ]
-
-
 SL_OUTBOX_CONSUMER_SIZE = 64
 SL_OUTBOX_ERROR_SIZE = 256
 SL_OUTBOX_CLAIM_MAX = 1000
@@ -277,140 +44,248 @@ SL_OUTBOX_TOKEN_MAX = 2 ** 53 - 1
 SL_OUTBOX_EVENT_VERSION = 1
 SL_OUTBOX_OPTIONS_VERSION = 1
 SL_OUTBOX_COUNTS_VERSION = 1
-
-
-class SLOutboxEvent(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("kind", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("session", sl_id),
-        ("seq", ctypes.c_int64),
-        ("status", ctypes.c_int32),
-        ("session_kind", ctypes.c_int32),
-        ("student", sl_id),
-        ("start", sl_time),
-        ("end", sl_time),
-        ("credits", ctypes.c_int64),
-        ("deleted_at", sl_time),
-        ("created_at", sl_time),
-        ("state", ctypes.c_int32),
-        ("attempts", ctypes.c_int32),
-        ("available_at", sl_time),
-        ("lease_until", sl_time),
-        ("token", ctypes.c_int64),
-        ("acked_at", sl_time),
-        ("consumer", ctypes.c_char * SL_OUTBOX_CONSUMER_SIZE),
-        ("error", ctypes.c_char * SL_OUTBOX_ERROR_SIZE),
-    ]
-
-
-class SLOutboxOptions(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("attempts", ctypes.c_int32),
-        ("backoff_base", ctypes.c_int64),
-        ("backoff_cap", ctypes.c_int64),
-    ]
-
-
-class SLOutboxCounts(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("reserved", ctypes.c_int32),
-        ("due", ctypes.c_int64),
-        ("waiting", ctypes.c_int64),
-        ("leased", ctypes.c_int64),
-        ("dead", ctypes.c_int64),
-        ("acked", ctypes.c_int64),
-        ("oldest_age", ctypes.c_int64),
-    ]
-
-
 SL_CLASS_VERSION = 1
 SL_SEAT_VERSION = 1
 SL_CLASS_CAPACITY_MAX = 1000
 SL_WAITLIST = 0x1
-
-
-class SLClass(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("capacity", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("credits_per_seat", ctypes.c_int64),
-        ("taken", ctypes.c_int32),
-        ("waitlisted", ctypes.c_int32),
-        ("last_position", ctypes.c_int64),
-    ]
-
-
-class SLSeat(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("status", ctypes.c_int32),
-        ("id", sl_id),
-        ("tenant", sl_id),
-        ("class_id", sl_id),
-        ("student", sl_id),
-        ("position", ctypes.c_int64),
-        ("hold_id", sl_id),
-        ("created_at", sl_time),
-        ("updated_at", sl_time),
-        ("replayed", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("key", ctypes.c_char * (SL_KEY_MAX + 1)),
-        ("request_hash", ctypes.c_uint8 * 16),
-        ("withdraw_key", ctypes.c_char * (SL_KEY_MAX + 1)),
-        ("withdraw_hash", ctypes.c_uint8 * 16),
-    ]
-
-
 SL_MAX_TEAM = 10000
 SL_MAX_TEAM_BOOK = 100
 SL_TEAM_ANY = 1
 SL_TEAM_ALL = 2
 
+sl_time = ctypes.c_int64
+sl_id = ctypes.c_int64
+sl_date = ctypes.c_int32
+c_size_p = ctypes.POINTER(ctypes.c_size_t)
 
+
+# --------------------------------------------------------------- structures
+# Every struct is written once, in _LAYOUTS below, as its C member
+# declarations in header order ("int64_t a, b; char key[SL_KEY_MAX + 1]"), so
+# that a layout reads like the header it mirrors; @_layout gives each
+# Structure the _fields_ _fields makes of them. A member Python cannot spell
+# (sl_engine_params.from) is written as Python names it (from_).
+_CTYPES = {
+    "unsigned int": ctypes.c_uint, "int32_t": ctypes.c_int32, "uint32_t": ctypes.c_uint32,
+    "int64_t": ctypes.c_int64, "uint64_t": ctypes.c_uint64, "uint8_t": ctypes.c_uint8,
+    "size_t": ctypes.c_size_t, "char": ctypes.c_char, "void": None,
+    "sl_id": sl_id, "sl_time": sl_time, "sl_date": sl_date,
+}
+_POINTERS = {ctypes.c_char: ctypes.c_char_p, None: ctypes.c_void_p}
+
+
+def _length(expr):
+    """The value of an array length: numbers and constants of this module, added."""
+    return sum(int(t) if t.strip().isdigit() else globals()[t.strip()] for t in expr.split("+"))
+
+
+def _fields(decl):
+    """ctypes _fields_ of C member declarations (types of _CTYPES)."""
+    fields = []
+    for part in decl.split(";"):
+        m = _re.match(r"\s*(?:const\s+)?(\w+(?:\s+int\b)?)\s*(.*?)\s*$", part)
+        if not m.group(2):
+            continue
+        for item in m.group(2).split(","):
+            d = _re.fullmatch(r"(\*?)\s*(\w+)(?:\[(.+)\])?", item.strip())
+            t = _CTYPES[m.group(1)]
+            if d.group(1):
+                t = _POINTERS[t] if t in _POINTERS else ctypes.POINTER(t)
+            fields.append((d.group(2), t * _length(d.group(3)) if d.group(3) else t))
+    return fields
+
+
+# One entry a struct: its name, then its members in header order.
+_LAYOUTS = dict(_re.findall(r"(sl_\w+) \{([^}]*)\}", """
+sl_options { unsigned int version; int32_t durability; const char *tzdir; int32_t busy_timeout_ms, reserved;
+             const uint8_t *ledger_key; size_t ledger_key_len }
+sl_tenant { unsigned int version; int32_t max_advance_days; sl_id id; char tz[SL_TZ_NAME_MAX + 1];
+            int64_t buffer_before, buffer_after, min_notice, step, late_cancel; sl_time created_at, updated_at }
+sl_interval { sl_time start, end }
+sl_window { int32_t start_min, end_min }
+sl_rule { unsigned int version; int32_t weekday; sl_id id, tenant; int32_t start_min, end_min;
+          sl_date valid_from, valid_until; sl_time created_at, updated_at, deleted_at }
+sl_override { unsigned int version; int32_t n_windows; sl_id id, tenant; sl_date date; int32_t reserved;
+              sl_window windows[SL_MAX_WINDOWS_PER_DAY]; sl_time created_at, updated_at, deleted_at }
+sl_engine_params { unsigned int version; int32_t reserved; int64_t duration, step, buffer_before, buffer_after;
+                   sl_time from_, to, earliest, horizon }
+sl_session { unsigned int version; int32_t status; sl_id id, tenant, student; sl_time start, end; int32_t kind, replayed;
+             int64_t credits; sl_id hold_id, series_id; sl_time created_at, updated_at, deleted_at;
+             char key[SL_KEY_MAX + 1]; uint8_t request_hash[16] }
+sl_booking { sl_id student; sl_time start; int64_t duration, credits }
+sl_account { unsigned int version; int32_t reserved; sl_id tenant, student; int64_t floor, posted, held;
+             sl_time created_at, updated_at, deleted_at }
+sl_entry { unsigned int version; int32_t kind; sl_id id, tenant, account; int64_t seq, amount, balance_after;
+           sl_id hold_id; sl_time created_at; int32_t replayed, reserved; char key[SL_KEY_MAX + 1], reference[SL_REF_MAX + 1];
+           uint8_t request_hash[16], hash[SL_HASH_BYTES] }
+sl_credit_hold { unsigned int version; int32_t status; sl_id id, tenant, account; int64_t amount, captured;
+                 sl_time expires_at, created_at, resolved_at; sl_id entry_id; int32_t replayed, reserved;
+                 char key[SL_KEY_MAX + 1]; uint8_t request_hash[16] }
+sl_balance { int64_t posted, held, available, floor }
+sl_post { sl_id account; int32_t kind, reserved; int64_t amount; const char *key, *reference }
+sl_verify_report { int64_t entries, accounts, first_bad_seq; sl_id first_bad_entry }
+sl_ledger_anchor { unsigned int version; int32_t reserved; sl_id tenant; int64_t seq; uint8_t hash[SL_HASH_BYTES] }
+sl_ics_options { unsigned int version; uint32_t flags; sl_id student; const char *domain, *prodid, *summary;
+                 sl_ics_summary_fn summary_fn; void *summary_ctx }
+sl_outbox_event { unsigned int version; int32_t kind; sl_id id, tenant, session; int64_t seq;
+                  int32_t status, session_kind; sl_id student; sl_time start, end; int64_t credits;
+                  sl_time deleted_at, created_at; int32_t state, attempts; sl_time available_at, lease_until;
+                  int64_t token; sl_time acked_at; char consumer[SL_OUTBOX_CONSUMER_SIZE], error[SL_OUTBOX_ERROR_SIZE] }
+sl_outbox_options { unsigned int version; int32_t attempts; int64_t backoff_base, backoff_cap }
+sl_outbox_counts { unsigned int version; int32_t reserved; int64_t due, waiting, leased, dead, acked, oldest_age }
+sl_class { unsigned int version; int32_t capacity; sl_id id, tenant; int64_t credits_per_seat; int32_t taken, waitlisted;
+           int64_t last_position }
+sl_seat { unsigned int version; int32_t status; sl_id id, tenant, class_id, student; int64_t position; sl_id hold_id;
+          sl_time created_at, updated_at; int32_t replayed, reserved; char key[SL_KEY_MAX + 1]; uint8_t request_hash[16];
+          char withdraw_key[SL_KEY_MAX + 1]; uint8_t withdraw_hash[16] }
+sl_many_slots { unsigned int version; uint32_t flags; uint64_t n_tenants, n_slots; sl_id *tenants; int32_t *status;
+                uint64_t *offsets; void *slots }
+sl_team_avail { unsigned int version; uint32_t flags; int32_t mode, reserved; uint64_t n_starts, n_who;
+                void *starts, *offsets, *who }
+sl_free_at_result { unsigned int version; int32_t reserved; uint64_t n_tenants, n_free; sl_id *tenants;
+                    int32_t *status; sl_id *free }
+"""))
+
+
+def _layout(name):
+    """Class decorator: the Structure gets the _fields_ of the C struct name,
+    and later layouts may name it as a member type."""
+    def give(cls):
+        cls._fields_ = _fields(_LAYOUTS[name])
+        _CTYPES[name] = cls
+        return cls
+    return give
+
+
+@_layout("sl_options")
+class SLOptions(ctypes.Structure):
+    pass
+
+
+@_layout("sl_tenant")
+class SLTenant(ctypes.Structure):
+    pass
+
+
+@_layout("sl_interval")
+class SLInterval(ctypes.Structure):
+    pass
+
+
+@_layout("sl_window")
+class SLWindow(ctypes.Structure):
+    pass
+
+
+@_layout("sl_rule")
+class SLRule(ctypes.Structure):
+    pass
+
+
+@_layout("sl_override")
+class SLOverride(ctypes.Structure):
+    pass
+
+
+@_layout("sl_engine_params")
+class SLEngineParams(ctypes.Structure):
+    pass
+
+
+@_layout("sl_session")
+class SLSession(ctypes.Structure):
+    pass
+
+
+@_layout("sl_booking")
+class SLBooking(ctypes.Structure):
+    pass
+
+
+@_layout("sl_account")
+class SLAccount(ctypes.Structure):
+    pass
+
+
+@_layout("sl_entry")
+class SLEntry(ctypes.Structure):
+    pass
+
+
+@_layout("sl_credit_hold")
+class SLCreditHold(ctypes.Structure):
+    pass
+
+
+@_layout("sl_balance")
+class SLBalance(ctypes.Structure):
+    pass
+
+
+@_layout("sl_post")
+class SLPost(ctypes.Structure):
+    pass
+
+
+@_layout("sl_verify_report")
+class SLVerifyReport(ctypes.Structure):
+    pass
+
+
+@_layout("sl_ledger_anchor")
+class SLLedgerAnchor(ctypes.Structure):
+    pass
+
+
+# sl_ics_summary_fn: int (*)(void *ctx, const sl_session *s, char *buf, size_t cap)
+SL_ICS_SUMMARY_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(SLSession),
+                                     ctypes.c_void_p, ctypes.c_size_t)
+_CTYPES["sl_ics_summary_fn"] = SL_ICS_SUMMARY_FN
+
+
+@_layout("sl_ics_options")
+class SLIcsOptions(ctypes.Structure):
+    pass
+
+
+@_layout("sl_outbox_event")
+class SLOutboxEvent(ctypes.Structure):
+    pass
+
+
+@_layout("sl_outbox_options")
+class SLOutboxOptions(ctypes.Structure):
+    pass
+
+
+@_layout("sl_outbox_counts")
+class SLOutboxCounts(ctypes.Structure):
+    pass
+
+
+@_layout("sl_class")
+class SLClass(ctypes.Structure):
+    pass
+
+
+@_layout("sl_seat")
+class SLSeat(ctypes.Structure):
+    pass
+
+
+@_layout("sl_many_slots")
 class SLManySlots(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("flags", ctypes.c_uint32),
-        ("n_tenants", ctypes.c_uint64),
-        ("n_slots", ctypes.c_uint64),
-        ("tenants", ctypes.POINTER(sl_id)),
-        ("status", ctypes.POINTER(ctypes.c_int32)),
-        ("offsets", ctypes.POINTER(ctypes.c_uint64)),
-        ("slots", ctypes.c_void_p),
-    ]
+    pass
 
 
+@_layout("sl_team_avail")
 class SLTeamAvail(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("flags", ctypes.c_uint32),
-        ("mode", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
-        ("n_starts", ctypes.c_uint64),
-        ("n_who", ctypes.c_uint64),
-        ("starts", ctypes.c_void_p),
-        ("offsets", ctypes.c_void_p),
-        ("who", ctypes.c_void_p),
-    ]
+    pass
 
 
+@_layout("sl_free_at_result")
 class SLFreeAtResult(ctypes.Structure):
-    _fields_ = [
-        ("version", ctypes.c_uint),
-        ("reserved", ctypes.c_int32),
-        ("n_tenants", ctypes.c_uint64),
-        ("n_free", ctypes.c_uint64),
-        ("tenants", ctypes.POINTER(sl_id)),
-        ("status", ctypes.POINTER(ctypes.c_int32)),
-        ("free", ctypes.POINTER(sl_id)),
-    ]
+    pass
 
 
 # The C name of every Structure, for the import-time size check.

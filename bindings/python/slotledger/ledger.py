@@ -14,7 +14,7 @@ from ._lib import lib as _L
 from .errors import Error, InvalidArgument, TamperError
 from .records import Balance, Head, VerifyReport
 from .enums import _ENTRY_KIND_CODE
-from ._convert import (_account_out, _entry_out, _flags, _hold_out, _int, _now_in, _opt_id_in, _report_out,
+from ._convert import (_account_out, _batch_in, _entry_out, _flags, _hold_out, _int, _now_in, _opt_id_in, _report_out,
                        _text_in, _time_in)
 
 
@@ -47,26 +47,11 @@ class LedgerMixin:
         """Post linked entries all or nothing. Each post is a dict (account,
         amount, kind="purchase", key, reference=None) or a tuple (account,
         amount, kind, key[, reference]). On failure .index names the post."""
-        if isinstance(posts, (str, bytes, dict)) or not hasattr(posts, "__iter__"):
-            raise TypeError("posts must be a list of dicts or tuples")
-        items = list(posts)
+        items = _batch_in("posts", posts, ("account", "amount", "kind", "key", "reference"), 4,
+                          {"kind": "purchase", "reference": None})
         arr = (_lib.SLPost * max(1, len(items)))()
         keep = []
-        for i, p in enumerate(items):
-            if isinstance(p, dict):
-                unknown = set(p) - {"account", "amount", "kind", "key", "reference"}
-                if unknown:
-                    raise TypeError("posts[%d]: unknown field(s) %s" % (i, ", ".join(sorted(unknown))))
-                try:
-                    account, amount, key = p["account"], p["amount"], p["key"]
-                except KeyError as exc:
-                    raise TypeError("posts[%d] lacks %s" % (i, exc)) from None
-                kind, ref = p.get("kind", "purchase"), p.get("reference")
-            elif isinstance(p, (tuple, list)) and len(p) in (4, 5):
-                account, amount, kind, key = p[:4]
-                ref = p[4] if len(p) == 5 else None
-            else:
-                raise TypeError("posts[%d] must be a dict or an (account, amount, kind, key[, reference]) tuple" % i)
+        for i, (account, amount, kind, key, ref) in enumerate(items):
             arr[i].account = _int("posts[%d].account" % i, account)
             arr[i].amount = _int("posts[%d].amount" % i, amount)
             arr[i].kind = self._kind_in(kind)

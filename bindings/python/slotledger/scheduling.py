@@ -15,8 +15,8 @@ from ._lib import lib as _L
 from .errors import Error, InvalidArgument
 from .records import SlotList
 from .epoch import _slots_packed, slot_list
-from ._convert import (_I32_MAX, _I32_MIN, _date_in, _entity_in, _flags, _int, _now_in, _override_out, _rule_out, _session_out,
-                       _span_in, _text_in, _time_in, _time_out, _wall_in)
+from ._convert import (_I32_MAX, _I32_MIN, _batch_in, _date_in, _entity_in, _flags, _int, _now_in, _override_out,
+                       _rule_out, _session_out, _span_in, _text_in, _time_in, _time_out, _wall_in)
 
 
 class SchedulingMixin:
@@ -116,25 +116,9 @@ class SchedulingMixin:
         """Book several sessions all or nothing. Each booking is a dict
         (student, start, duration, credits=0) or a tuple in that order. On
         failure the exception's .index names the failing booking."""
-        if isinstance(bookings, (str, bytes, dict)) or not hasattr(bookings, "__iter__"):
-            raise TypeError("bookings must be a list of dicts or tuples")
-        items = list(bookings)
+        items = _batch_in("bookings", bookings, ("student", "start", "duration", "credits"), 3, {"credits": 0})
         arr = (_lib.SLBooking * max(1, len(items)))()
-        for i, b in enumerate(items):
-            if isinstance(b, dict):
-                unknown = set(b) - {"student", "start", "duration", "credits"}
-                if unknown:
-                    raise TypeError("bookings[%d]: unknown field(s) %s" % (i, ", ".join(sorted(unknown))))
-                try:
-                    student, start, duration = b["student"], b["start"], b["duration"]
-                except KeyError as exc:
-                    raise TypeError("bookings[%d] lacks %s" % (i, exc)) from None
-                credits = b.get("credits", 0)
-            elif isinstance(b, (tuple, list)) and len(b) in (3, 4):
-                student, start, duration = b[0], b[1], b[2]
-                credits = b[3] if len(b) == 4 else 0
-            else:
-                raise TypeError("bookings[%d] must be a dict or a (student, start, duration[, credits]) tuple" % i)
+        for i, (student, start, duration, credits) in enumerate(items):
             arr[i].student = _int("bookings[%d].student" % i, student)
             arr[i].start = _time_in("bookings[%d].start" % i, start)
             arr[i].duration = _span_in("bookings[%d].duration" % i, duration)

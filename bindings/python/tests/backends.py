@@ -15,6 +15,8 @@ import slotledger as sl
 
 _PG = os.environ.get("SL_TEST_PG")
 BACKENDS = ("postgres",) if _PG else ("memory", "sqlite", "file")
+# The local stores, for the classes that run on them under either run.
+LOCAL = ("memory", "sqlite", "file")
 _pg_schemas = [0]
 
 
@@ -25,31 +27,42 @@ def _pg_conninfo():
 
 class Backend:
     """Mixin: self.db is a fresh handle on self.backend, self.tmp a
-    scratch directory; both are cleaned up after the test."""
+    scratch directory (self.path the "file" store's file in it); both are
+    cleaned up after the test."""
     backend = None
 
-    def open_db(self):
+    def open_db(self, **kw):
         if self.backend == "postgres":
             if not hasattr(self, "pg"):
                 self.pg = _pg_conninfo()  # one schema per test: a reopen finds the same rows
-            return sl.open(self.pg)
+            return sl.open(self.pg, **kw)
         if self.backend == "memory":
-            return sl.open_memory()
+            return sl.open_memory(**kw)
         if self.backend == "sqlite":
-            return sl.open(":memory:")
-        return sl.open(os.path.join(self.tmp, "test.db"))
+            return sl.open(":memory:", **kw)
+        return sl.open(self.path, **kw)
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="slpy-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.path = os.path.join(self.tmp, "test.db")
         self.db = self.open_db()
         self.addCleanup(self.db.close)
 
 
-def register(namespace, base, name=None):
-    """Put one TestCase per store of BACKENDS, named <name>_<backend>, into
+def register(namespace, base, name=None, backends=BACKENDS):
+    """Put one TestCase per store of backends, named <name>_<backend>, into
     namespace (a module's globals())."""
     name = name or base.__name__
-    for backend in BACKENDS:
-        cls = type("%s_%s" % (name, backend), (base, unittest.TestCase), {"backend": backend})
+    for backend in backends:
+        cls = type("%s_%s" % (name, backend), (base, unittest.TestCase),
+                   {"backend": backend, "__module__": namespace["__name__"]})
         namespace[cls.__name__] = cls
+
+
+def daily(db, tenant, start, end, now, **settings):
+    """Puts tenant (settings as set_tenant takes them) and opens it from
+    start to end ("HH:MM") on every day of the week."""
+    db.set_tenant(tenant, now=now, **settings)
+    for wd in range(1, 8):
+        db.add_rule(tenant, weekday=wd, start=start, end=end, now=now)

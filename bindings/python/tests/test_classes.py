@@ -7,7 +7,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
-from backends import Backend, register
+from backends import Backend, daily, register
 
 UTC = timezone.utc
 NOW = datetime(2030, 1, 6, tzinfo=UTC)
@@ -21,9 +21,7 @@ class ClassTests(Backend):
 
     def setUp(self):
         super().setUp()
-        self.db.set_tenant(T, tz="Europe/Berlin", now=NOW - timedelta(days=1))
-        for wd in range(1, 8):
-            self.db.add_rule(T, weekday=wd, start="08:00", end="20:00", now=NOW - timedelta(days=1))
+        daily(self.db, T, "08:00", "20:00", NOW - timedelta(days=1), tz="Europe/Berlin")
         for student, credits in ((1, 5), (2, 5), (3, 5), (4, 0), (5, 5)):
             if credits:
                 self.db.post(T, account=student, amount=credits, key="buy-%d" % student, now=NOW)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
 from slotledger import epoch
-from backends import register
+from backends import daily, register
 from test_scheduling import Backend
 
 UTC = timezone.utc
@@ -112,9 +112,7 @@ class EpochTests(Backend):
     def test_more_slots_than_the_reusable_buffer(self):
         # Every minute of every day, 10-minute slots: 2,016 slots in 14 days,
         # more than the thread buffer's 1,024 (the sl_slots_alloc path).
-        self.db.set_tenant(5, tz="UTC", now=NOW)
-        for wd in range(1, 8):
-            self.db.add_rule(5, weekday=wd, start="00:00", end="24:00", now=NOW)
+        daily(self.db, 5, "00:00", "24:00", NOW, tz="UTC")
         start = datetime(2026, 2, 2, tzinfo=UTC)
         a = self.assert_same(5, start, start + timedelta(days=14), timedelta(minutes=10), NOW)
         self.assertEqual(len(a), 2 * 2016)
@@ -167,9 +165,7 @@ class EpochThreadTests(unittest.TestCase):
         for tid, zone in ((1, "Europe/London"), (2, "America/New_York")):
             db = sl.open_memory()
             self.addCleanup(db.close)
-            db.set_tenant(tid, tz=zone, step=900, now=NOW)
-            for wd in range(1, 8):
-                db.add_rule(tid, weekday=wd, start="06:00" if tid == 1 else "10:15", end="20:00", now=NOW)
+            daily(db, tid, "06:00" if tid == 1 else "10:15", "20:00", NOW, tz=zone, step=900)
             dbs.append((db, tid))
         start = datetime(2026, 3, 20, tzinfo=UTC)
         want = [flat(db.slots(tid, start, start + timedelta(days=14), duration=HOUR, now=NOW)) for db, tid in dbs]

@@ -1,13 +1,11 @@
 """Groups: `with db.group():` and group_begin/commit/rollback, against the
 memory store, SQLite in memory and a file."""
 
-import os
-import shutil
-import tempfile
 import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
+from backends import LOCAL, Backend, register
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -16,30 +14,17 @@ HOUR = timedelta(hours=1)
 T = 7
 
 
-class Backend:
-    backend = None
-
+class GroupBackend(Backend):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="slpy-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.path = os.path.join(self.tmp, "group.db")
-        self.db = self.open_db()
-        self.addCleanup(self.db.close)
+        super().setUp()
         self.db.set_tenant(T, now=NOW)
         self.db.add_rule(T, weekday=1, start="00:00", end="24:00", now=NOW)
-
-    def open_db(self):
-        if self.backend == "memory":
-            return sl.open_memory()
-        if self.backend == "sqlite":
-            return sl.open(":memory:")
-        return sl.open(self.path)
 
     def posted(self, account):
         return self.db.balance(T, account, now=NOW).posted
 
 
-class GroupTests(Backend):
+class GroupTests(GroupBackend):
     def test_with_commits_at_the_end(self):
         with self.db.group() as g:
             self.assertIs(g, self.db)
@@ -109,17 +94,13 @@ class GroupTests(Backend):
         self.db.group_commit()
         self.assertEqual(self.posted(1), 5)
 
-class MemoryGroupTests(GroupTests, unittest.TestCase):
-    backend = "memory"
+# Groups on the local stores only (also under tests/pg_cluster.sh), as always.
+register(globals(), GroupTests, backends=LOCAL)
 
 
-class SqliteGroupTests(GroupTests, unittest.TestCase):
-    backend = "sqlite"
-
-
-class FileGroupTests(GroupTests, unittest.TestCase):
+class FileGroupTests(GroupBackend, unittest.TestCase):
     """A file outlives the handle, so what close() leaves can be read back."""
-    backend = "sqlite-file"
+    backend = "file"
 
     def test_close_inside_group_rolls_back(self):
         self.db.group_begin()

@@ -5,12 +5,11 @@ unescaping, UTC DATE-TIME. Run on every backend."""
 
 import os
 import random
-import shutil
-import tempfile
 import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
+from backends import LOCAL, Backend, daily, register
 
 UTC = timezone.utc
 NOW = datetime(2030, 1, 6, tzinfo=UTC)
@@ -131,23 +130,11 @@ def parse(text):
 
 
 # ------------------------------------------------------------- the tests
-class IcsTests:
-    backend = None
-
+class IcsTests(Backend):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="slpy-ics-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        if self.backend == "memory":
-            self.db = sl.open_memory()
-        elif self.backend == "sqlite":
-            self.db = sl.open(":memory:")
-        else:
-            self.db = sl.open(os.path.join(self.tmp, "ics.db"))
-        self.addCleanup(self.db.close)
+        super().setUp()
         for tid in (T, T2):
-            self.db.set_tenant(tid, tz="Europe/Berlin", now=NOW - timedelta(days=1))
-            for wd in range(1, 8):
-                self.db.add_rule(tid, weekday=wd, start="00:00", end="24:00", now=NOW - timedelta(days=1))
+            daily(self.db, tid, "00:00", "24:00", NOW - timedelta(days=1), tz="Europe/Berlin")
 
     def book(self, hour, student=STUDENT, tid=T, now=NOW):
         return self.db.book(tid, student=student, start=BASE + hour * HOUR, duration=HOUR, now=now)
@@ -272,10 +259,8 @@ class IcsTests:
             unescape_text("a,b")
 
 
-for _backend in ("memory", "sqlite", "file"):
-    _cls = type("IcsTests_%s" % _backend, (IcsTests, unittest.TestCase), {"backend": _backend})
-    globals()[_cls.__name__] = _cls
-del _backend, _cls
+# On the local stores only (also under tests/pg_cluster.sh), as always.
+register(globals(), IcsTests, backends=LOCAL)
 
 if __name__ == "__main__":
     unittest.main()

@@ -9,6 +9,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
+from backends import Backend, register
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -16,43 +17,11 @@ HOUR = timedelta(hours=1)
 T = 7
 
 
-# Under tests/pg_cluster.sh (meson's python-postgres test) SL_TEST_PG names a
-# throwaway PostgreSQL cluster: the store-dependent classes then run on it
-# (each test in a fresh schema), and only there.
-_PG = os.environ.get("SL_TEST_PG")
-BACKENDS = ("postgres",) if _PG else ("memory", "sqlite", "file")
-_pg_schemas = [0]
-
-
-def _pg_conninfo():
-    _pg_schemas[0] += 1
-    return "%s schema=py_%d_%d" % (_PG, os.getpid(), _pg_schemas[0])
-
-
-class Backend:
-    backend = None
-
-    def open_db(self, **kw):
-        if self.backend == "postgres":
-            if not hasattr(self, "pg"):
-                self.pg = _pg_conninfo()  # one schema per test: a reopen finds the same rows
-            return sl.open(self.pg, **kw)
-        if self.backend == "memory":
-            return sl.open_memory(**kw)
-        if self.backend == "sqlite":
-            return sl.open(":memory:", **kw)
-        return sl.open(self.path, **kw)
-
+class LedgerTests(Backend):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="slpy-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.path = os.path.join(self.tmp, "ledger.db")
-        self.db = self.open_db()
-        self.addCleanup(self.db.close)
+        super().setUp()
         self.db.set_tenant(T, now=NOW)
 
-
-class LedgerTests(Backend):
     def test_post_and_replay(self):
         e = self.db.post(T, account=42, amount=10, kind="purchase", key="pi_123", reference="order 1", now=NOW)
         self.assertIsInstance(e, sl.Entry)
@@ -255,13 +224,7 @@ class LedgerTests(Backend):
             self.db.webhook_claim(T, "stripe", None, now=NOW)
 
 
-def _backends(base, name):
-    for backend in BACKENDS:
-        cls = type("%s_%s" % (name, backend), (base, unittest.TestCase), {"backend": backend})
-        globals()[cls.__name__] = cls
-
-
-_backends(LedgerTests, "LedgerTests")
+register(globals(), LedgerTests)
 
 
 class FileLedgerTests(unittest.TestCase):

@@ -9,7 +9,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
-from backends import Backend, register
+from backends import Backend, daily, register
 
 UTC = timezone.utc
 NOW = datetime(2030, 1, 6, tzinfo=UTC)
@@ -24,9 +24,7 @@ class OutboxTests(Backend):
     def setUp(self):
         super().setUp()
         for tid in (T, T2):
-            self.db.set_tenant(tid, tz="Europe/Berlin", now=NOW - timedelta(days=1))
-            for wd in range(1, 8):
-                self.db.add_rule(tid, weekday=wd, start="00:00", end="24:00", now=NOW - timedelta(days=1))
+            daily(self.db, tid, "00:00", "24:00", NOW - timedelta(days=1), tz="Europe/Berlin")
 
     def book(self, hour, tid=T, now=NOW):
         return self.db.book(tid, student=STUDENT, start=BASE + hour * HOUR, duration=HOUR, now=now)

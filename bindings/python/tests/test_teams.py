@@ -10,7 +10,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
-from backends import Backend, register
+from backends import Backend, daily, register
 
 UTC = timezone.utc
 NOW = datetime(2030, 3, 20, tzinfo=UTC)
@@ -97,9 +97,7 @@ class TeamTests(Backend):
     def test_book_any_is_fair_and_replays(self):
         ids = [11, 12, 13]
         for t in ids:
-            self.db.set_tenant(t, tz="UTC", now=NOW)
-            for wd in range(1, 8):
-                self.db.add_rule(t, weekday=wd, start="08:00", end="18:00", now=NOW)
+            daily(self.db, t, "08:00", "18:00", NOW, tz="UTC")
         at = START + timedelta(hours=10)
         self.db.book(11, student=1, start=at + timedelta(hours=2), duration=timedelta(hours=1), now=NOW)
         a = self.db.book_any(ids, student=2, start=at, duration=timedelta(hours=1), key="any-1", now=NOW)
@@ -116,9 +114,7 @@ class TeamTests(Backend):
     def test_book_all_is_all_or_nothing(self):
         ids = [21, 22, 23]
         for t in ids:
-            self.db.set_tenant(t, tz="UTC", now=NOW)
-            for wd in range(1, 8):
-                self.db.add_rule(t, weekday=wd, start="08:00", end="18:00", now=NOW)
+            daily(self.db, t, "08:00", "18:00", NOW, tz="UTC")
         at = START + timedelta(hours=9)
         self.db.book(23, student=1, start=at, duration=timedelta(hours=1), now=NOW)
         with self.assertRaises(sl.Conflict) as cm:

@@ -5,7 +5,7 @@
 const { C, T } = require('../ffi');
 const V = require('../convert');
 const { DATE_MIN, DATE_MAX } = require('../enums');
-const { HANDLE, check, takeArray } = require('../util');
+const { HANDLE, check, filled, listed } = require('../util');
 const { civilDate } = require('../civil');
 const { Rule, Override } = require('../records');
 const { slotQuery, readSlots, slotObjects } = require('../packed');
@@ -46,17 +46,14 @@ class AvailabilityMethods {
 
     rule(tenant, id, opts) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_rule_get(h, out, V.int64(tenant, 'tenant'), V.int64(id, 'rule id'), V.readFlags(opts)), h);
-        return new Rule(out);
+        return new Rule(filled(h, (out) =>
+            C.sl_rule_get(h, out, V.int64(tenant, 'tenant'), V.int64(id, 'rule id'), V.readFlags(opts))));
     }
 
     rules(tenant, opts) {
         const h = this[HANDLE]();
-        const out = [null];
-        const count = [0];
-        check(C.sl_rules_list(h, out, count, V.int64(tenant, 'tenant'), V.readFlags(opts)), h);
-        return takeArray(out[0], T.sl_rule, count[0]).map((r) => new Rule(r));
+        return listed(h, T.sl_rule, (out, count) =>
+            C.sl_rules_list(h, out, count, V.int64(tenant, 'tenant'), V.readFlags(opts))).map((r) => new Rule(r));
     }
 
     /** Replace one local date's availability by `windows` ([] = a day off):
@@ -79,19 +76,16 @@ class AvailabilityMethods {
 
     override(tenant, date, opts) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_override_get(h, out, V.int64(tenant, 'tenant'), civilDate(date, 'date'), V.readFlags(opts)), h);
-        return new Override(out);
+        return new Override(filled(h, (out) =>
+            C.sl_override_get(h, out, V.int64(tenant, 'tenant'), civilDate(date, 'date'), V.readFlags(opts))));
     }
 
     /** Overrides of dates from..to (inclusive). */
     overrides(tenant, from, to, opts) {
         const h = this[HANDLE]();
-        const out = [null];
-        const count = [0];
-        check(C.sl_overrides_list(h, out, count, V.int64(tenant, 'tenant'), civilDate(from, 'from'),
-            civilDate(to, 'to'), V.readFlags(opts)), h);
-        return takeArray(out[0], T.sl_override, count[0]).map((o) => new Override(o));
+        return listed(h, T.sl_override, (out, count) =>
+            C.sl_overrides_list(h, out, count, V.int64(tenant, 'tenant'), civilDate(from, 'from'),
+                civilDate(to, 'to'), V.readFlags(opts))).map((o) => new Override(o));
     }
 
     // -- slots -------------------------------------------------------------

@@ -9,7 +9,7 @@
 
 const { C, T } = require('../ffi');
 const V = require('../convert');
-const { HANDLE, check, takeArray } = require('../util');
+const { HANDLE, check, filled, listed } = require('../util');
 const { Session, Seat, classOf } = require('../records');
 
 const WAITLIST = 0x1; // SL_WAITLIST
@@ -22,20 +22,18 @@ class ClassMethods {
     createClass(tenant, req) {
         const r = V.options(req, 'request');
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_class_create(h, out, V.int64(tenant, 'tenant'), V.time(r.start, 'start'),
-            V.duration(r.duration, 'duration'), V.int32(r.capacity, 'capacity'),
-            r.creditsPerSeat === undefined ? 0 : V.int64(r.creditsPerSeat, 'creditsPerSeat'),
-            V.optStr(r.key, 'key'), V.now(r)), h);
-        return new Session(out);
+        return new Session(filled(h, (out) =>
+            C.sl_class_create(h, out, V.int64(tenant, 'tenant'), V.time(r.start, 'start'),
+                V.duration(r.duration, 'duration'), V.int32(r.capacity, 'capacity'),
+                r.creditsPerSeat === undefined ? 0 : V.int64(r.creditsPerSeat, 'creditsPerSeat'),
+                V.optStr(r.key, 'key'), V.now(r))));
     }
 
     /** { id, tenant, capacity, creditsPerSeat, taken, waitlisted }. */
     classInfo(tenant, classId, opts) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_class_get(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'), V.readFlags(opts)), h);
-        return classOf(out);
+        return classOf(filled(h, (out) =>
+            C.sl_class_get(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'), V.readFlags(opts))));
     }
 
     /** A seat holding creditsPerSeat, in one transaction; a full class
@@ -44,10 +42,9 @@ class ClassMethods {
         const o = V.options(opts);
         if (o.waitlist !== undefined && typeof o.waitlist !== 'boolean') throw new TypeError('waitlist must be a boolean');
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_class_enroll(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
-            V.int64(student, 'student'), o.waitlist ? WAITLIST : 0, V.optStr(o.key, 'key'), V.now(o)), h);
-        return new Seat(out);
+        return new Seat(filled(h, (out) =>
+            C.sl_class_enroll(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
+                V.int64(student, 'student'), o.waitlist ? WAITLIST : 0, V.optStr(o.key, 'key'), V.now(o))));
     }
 
     /** Free the student's seat (hold released, or captured inside the
@@ -63,20 +60,18 @@ class ClassMethods {
     /** Mark a seated student a no-show: the seat's hold is captured. */
     classNoShow(tenant, classId, student, opts) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_class_no_show(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
-            V.int64(student, 'student'), V.now(opts)), h);
-        return new Seat(out);
+        return new Seat(filled(h, (out) =>
+            C.sl_class_no_show(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
+                V.int64(student, 'student'), V.now(opts))));
     }
 
     /** Taken seats by position, then the waitlist in promotion order, then
      * ended places (withdrawn, cancelled). */
     seats(tenant, classId) {
         const h = this[HANDLE]();
-        const out = [null];
-        const n = [0];
-        check(C.sl_class_seats(h, out, n, V.int64(tenant, 'tenant'), V.int64(classId, 'classId')), h);
-        return takeArray(out[0], T.sl_seat, n[0]).map((s) => new Seat(s));
+        return listed(h, T.sl_seat, (out, count) =>
+            C.sl_class_seats(h, out, count, V.int64(tenant, 'tenant'), V.int64(classId, 'classId')))
+            .map((s) => new Seat(s));
     }
 }
 

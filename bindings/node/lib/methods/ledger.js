@@ -6,7 +6,7 @@ const { C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { ENTRY_KIND, MAX_LINKED, HISTORY_MAX_LIMIT, SIZE } = require('../enums');
-const { HANDLE, check, decodeBuffer } = require('../util');
+const { HANDLE, check, decodeBuffer, filled } = require('../util');
 const { Entry, Hold, Account, balanceOf, reportOf } = require('../records');
 
 const { errorFor } = E;
@@ -19,11 +19,10 @@ class LedgerMethods {
     post(tenant, req) {
         const h = this[HANDLE]();
         const r = V.options(req, 'request');
-        const out = {};
-        check(C.sl_ledger_post(h, out, V.int64(tenant, 'tenant'), V.int64(r.account, 'account'),
-            V.lookup(ENTRY_KIND, r.kind, 'kind'), V.int64(r.amount, 'amount'), V.str(r.key, 'key'),
-            V.optStr(r.reference, 'reference'), V.now(r)), h);
-        return new Entry(out);
+        return new Entry(filled(h, (out) =>
+            C.sl_ledger_post(h, out, V.int64(tenant, 'tenant'), V.int64(r.account, 'account'),
+                V.lookup(ENTRY_KIND, r.kind, 'kind'), V.int64(r.amount, 'amount'), V.str(r.key, 'key'),
+                V.optStr(r.reference, 'reference'), V.now(r))));
     }
 
     /** Post linked entries all or nothing. On failure the error carries
@@ -60,10 +59,9 @@ class LedgerMethods {
     /** { posted, held, available, floor } of an account at `now`. */
     balance(tenant, account, opts) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_ledger_balance(h, out, V.int64(tenant, 'tenant'), V.int64(account, 'account'),
-            V.now(V.options(opts))), h);
-        return balanceOf(out);
+        return balanceOf(filled(h, (out) =>
+            C.sl_ledger_balance(h, out, V.int64(tenant, 'tenant'), V.int64(account, 'account'),
+                V.now(V.options(opts)))));
     }
 
     setFloor(tenant, account, floor, opts) {
@@ -74,9 +72,8 @@ class LedgerMethods {
 
     account(tenant, account, opts) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_account_get(h, out, V.int64(tenant, 'tenant'), V.int64(account, 'account'), V.readFlags(opts)), h);
-        return new Account(out);
+        return new Account(filled(h, (out) =>
+            C.sl_account_get(h, out, V.int64(tenant, 'tenant'), V.int64(account, 'account'), V.readFlags(opts))));
     }
 
     /** Reserve credits until expiresAt (a Date) or for ttl (a duration);
@@ -89,10 +86,9 @@ class LedgerMethods {
         if (r.expiresAt !== undefined) expires = V.time(r.expiresAt, 'expiresAt');
         else if (r.ttl !== undefined) expires = BigInt(at) + BigInt(V.duration(r.ttl, 'ttl'));
         else throw new TypeError('hold: expiresAt (Date) or ttl (duration) is required');
-        const out = {};
-        check(C.sl_hold(h, out, V.int64(tenant, 'tenant'), V.int64(r.account, 'account'),
-            V.int64(r.amount, 'amount'), V.int64(expires, 'expiresAt'), V.str(r.key, 'key'), at), h);
-        return new Hold(out);
+        return new Hold(filled(h, (out) =>
+            C.sl_hold(h, out, V.int64(tenant, 'tenant'), V.int64(r.account, 'account'),
+                V.int64(r.amount, 'amount'), V.int64(expires, 'expiresAt'), V.str(r.key, 'key'), at)));
     }
 
     /** Capture a hold: amount defaults to the whole hold; key defaults to
@@ -110,23 +106,19 @@ class LedgerMethods {
             amount = cur.amount;
         }
         const key = o.key === undefined ? `hold:${String(id)}:capture` : V.str(o.key, 'key');
-        const out = {};
-        check(C.sl_hold_capture(h, out, t, id, amount, key, V.now(o)), h);
-        return new Entry(out);
+        return new Entry(filled(h, (out) => C.sl_hold_capture(h, out, t, id, amount, key, V.now(o))));
     }
 
     release(tenant, holdId, opts) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_hold_release(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'), V.now(V.options(opts))), h);
-        return new Hold(out);
+        return new Hold(filled(h, (out) =>
+            C.sl_hold_release(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'), V.now(V.options(opts)))));
     }
 
     holdGet(tenant, holdId) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_hold_get(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId')), h);
-        return new Hold(out);
+        return new Hold(filled(h, (out) =>
+            C.sl_hold_get(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'))));
     }
 
     /** Entries with seq > afterSeq, ascending, at most `limit` (default 100;
@@ -163,8 +155,7 @@ class LedgerMethods {
      * empty ledger): an anchor to keep outside the database. */
     ledgerHead(tenant) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_ledger_head(h, out, V.int64(tenant, 'tenant')), h);
+        const out = filled(h, (o) => C.sl_ledger_head(h, o, V.int64(tenant, 'tenant')));
         return { seq: V.num(out.seq), hash: Buffer.from(out.hash) };
     }
 

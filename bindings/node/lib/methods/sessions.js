@@ -6,7 +6,7 @@ const { C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { MAX_BATCH, MAX_RECURRING, RECUR_POLICY, ENTITY, SIZE } = require('../enums');
-const { HANDLE, check, takeArray, decodeBuffer } = require('../util');
+const { HANDLE, check, decodeBuffer, listed } = require('../util');
 const { Session } = require('../records');
 
 const { errorFor, CODES } = E;
@@ -135,20 +135,16 @@ class SessionMethods {
     /** Sessions overlapping [from, to) (at most 366 days). */
     sessions(tenant, from, to, opts) {
         const h = this[HANDLE]();
-        const out = [null];
-        const count = [0];
-        check(C.sl_sessions_list(h, out, count, V.int64(tenant, 'tenant'), V.time(from, 'from'),
-            V.time(to, 'to'), V.readFlags(opts)), h);
-        return takeArray(out[0], T.sl_session, count[0]).map((s) => new Session(s));
+        return listed(h, T.sl_session, (out, count) =>
+            C.sl_sessions_list(h, out, count, V.int64(tenant, 'tenant'), V.time(from, 'from'),
+                V.time(to, 'to'), V.readFlags(opts))).map((s) => new Session(s));
     }
 
     sessionsByStudent(tenant, student, opts) {
         const h = this[HANDLE]();
-        const out = [null];
-        const count = [0];
-        check(C.sl_sessions_by_student(h, out, count, V.int64(tenant, 'tenant'), V.int64(student, 'student'),
-            V.readFlags(opts)), h);
-        return takeArray(out[0], T.sl_session, count[0]).map((s) => new Session(s));
+        return listed(h, T.sl_session, (out, count) =>
+            C.sl_sessions_by_student(h, out, count, V.int64(tenant, 'tenant'), V.int64(student, 'student'),
+                V.readFlags(opts))).map((s) => new Session(s));
     }
 
     // -- soft delete ----------------------------------------------------------

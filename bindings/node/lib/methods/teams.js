@@ -8,7 +8,7 @@
 const { koffi, C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
-const { HANDLE, check, decodeBuffer } = require('../util');
+const { HANDLE, check, decodeBuffer, filled } = require('../util');
 const { Session } = require('../records');
 const { SIZE } = require('../enums');
 
@@ -152,11 +152,10 @@ class TeamMethods {
         const r = V.options(req, 'request');
         const ids = tenantList(tenants);
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_book_any(h, out, ids, ids.length, V.int64(r.student, 'student'), V.time(r.start, 'start'),
-            V.duration(r.duration, 'duration'), r.credits === undefined ? 0 : V.int64(r.credits, 'credits'),
-            V.optStr(r.key, 'key'), V.now(r)), h);
-        return new Session(out);
+        return new Session(filled(h, (out) =>
+            C.sl_book_any(h, out, ids, ids.length, V.int64(r.student, 'student'), V.time(r.start, 'start'),
+                V.duration(r.duration, 'duration'), r.credits === undefined ? 0 : V.int64(r.credits, 'credits'),
+                V.optStr(r.key, 'key'), V.now(r))));
     }
 
     /** Book the start with every tenant (1..100), all or nothing: a

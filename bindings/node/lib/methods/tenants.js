@@ -5,7 +5,7 @@ const { C } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { TZ_NAME_MAX } = require('../enums');
-const { HANDLE, check } = require('../util');
+const { HANDLE, check, filled } = require('../util');
 const { Tenant } = require('../records');
 
 class TenantMethods {
@@ -40,9 +40,7 @@ class TenantMethods {
 
     tenant(id) {
         const h = this[HANDLE]();
-        const out = {};
-        check(C.sl_tenant_get(h, out, V.int64(id, 'tenant id')), h);
-        return new Tenant(out);
+        return new Tenant(filled(h, (out) => C.sl_tenant_get(h, out, V.int64(id, 'tenant id'))));
     }
 }
 
