@@ -317,6 +317,103 @@ START_TEST(test_soft_delete_and_restore)
 }
 END_TEST
 
+/* A handle on a new store of the backend, with the store itself for
+ * reading its rows directly (the handle owns it). */
+static sl_db *open_with_store(sl_store **st)
+{
+    sl_db *d = NULL;
+    int rc = strcmp(sl_test_backend, "memory") == 0   ? sl_store_memory_new(st)
+             : strcmp(sl_test_backend, "sqlite") == 0 ? sl_store_sqlite_new(st, ":memory:", NULL)
+             : strcmp(sl_test_backend, "postgres") == 0 ? sl_store_pg_new(st, sl_test_pg_conninfo(), NULL)
+                                                         : sl_store_sqlite_new(st, sl_test_path("purge.db"), NULL);
+    ck_assert_msg(rc == SL_OK, "store %s: %s", sl_test_backend, sl_errmsg(NULL));
+    ck_assert_int_eq(sl_open_store(&d, *st, NULL), SL_OK);
+    sl_test_put_tenant(d, T1, 0, NOW0 - DAY, 1);
+    return d;
+}
+
+static int count_seat(void *ctx, const sl_seat *s)
+{
+    (void)s;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* The class row and seat count of class id as the store holds them
+ * (-1: no class row), and whether a seat carries key. */
+static int stored_seats(sl_store *st, sl_id id, const char *key, int *key_found)
+{
+    sl_class c;
+    sl_seat seat;
+    int n = 0;
+    ck_assert_int_eq(st->begin(st, T1, 0), SL_OK);
+    int rc = st->class_get(st, &c, T1, id);
+    ck_assert_int_eq(st->seats_scan(st, T1, id, count_seat, &n), SL_OK);
+    *key_found = st->seat_by_key(st, &seat, T1, key) == SL_OK;
+    ck_assert_int_eq(st->rollback(st), SL_OK);
+    return rc == SL_ENOTFOUND ? (n ? -100 - n : -1) : n;
+}
+
+/* Purging a deleted class removes its class row and every seat with its
+ * session, in the one purge transaction; nothing of a live class. */
+START_TEST(test_purge_removes_seats)
+{
+    sl_store *st;
+    sl_db *d = open_with_store(&st);
+    sl_session c, live;
+    sl_seat seat, fresh;
+    int key_found;
+    ck_assert_ok_db(d, sl_class_create(d, &live, T1, BASE + 8 * HOUR, HOUR, 3, PRICE, NULL, NOW0));
+    ck_assert_ok_db(d, sl_class_create(d, &c, T1, BASE + 10 * HOUR, HOUR, 2, PRICE, NULL, NOW0));
+    for (sl_id s = 5; s <= 9; s++)
+        buy(d, s, 10);
+    ck_assert_ok_db(d, sl_class_enroll(d, NULL, T1, live.id, 9, 0, NULL, NOW0));
+    ck_assert_ok_db(d, sl_class_enroll(d, NULL, T1, c.id, 5, 0, "p-e5", NOW0));
+    ck_assert_ok_db(d, sl_class_enroll(d, NULL, T1, c.id, 6, 0, NULL, NOW0));
+    ck_assert_ok_db(d, sl_class_enroll(d, &seat, T1, c.id, 7, SL_WAITLIST, "p-e7", NOW0));
+    ck_assert_ok_db(d, sl_class_withdraw(d, T1, c.id, 6, "p-w6", NOW0)); /* 7 promoted */
+    ck_assert_ok_db(d, sl_class_no_show(d, NULL, T1, c.id, 5, NOW0));   /* captured */
+    ck_assert_ok_db(d, sl_soft_delete(d, T1, SL_ENTITY_SESSION, c.id, NOW0));
+    ck_assert_int_eq(stored_seats(st, c.id, "p-w6", &key_found), 3);
+    ck_assert_int_eq(key_found, 1);
+
+    size_t n = 0;
+    ck_assert_ok_db(d, sl_purge(d, &n, SL_ENTITY_SESSION, NOW0 + 1));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(stored_seats(st, c.id, "p-w6", &key_found), -1); /* no class row, no seat */
+    ck_assert_int_eq(key_found, 0);
+    ck_assert_int_eq(stored_seats(st, live.id, "p-e5", &key_found), 1);
+    ck_assert_int_eq(key_found, 0);
+    ck_assert_sl(sl_class_seats(d, &(sl_seat *){NULL}, &n, T1, c.id), SL_ENOTFOUND);
+
+    /* The purged seats' keys are free again (no replay of a seat that is
+     * gone), and their ids are never handed out again: a new seat's
+     * no-show capture cannot meet a purged seat's capture entry. */
+    ck_assert_ok_db(d, sl_class_enroll(d, &fresh, T1, live.id, 8, 0, "p-e5", NOW0));
+    ck_assert_int_eq(fresh.replayed, 0);
+    ck_assert_int_eq(fresh.class_id, live.id);
+    ck_assert_int_gt(fresh.id, seat.id);
+    ck_assert_ok_db(d, sl_class_no_show(d, NULL, T1, live.id, 8, NOW0));
+    sl_balance b;
+    ck_assert_ok_db(d, sl_ledger_balance(d, &b, T1, 8, NOW0));
+    ck_assert_int_eq(b.posted, 10 - PRICE);
+    ck_assert_int_eq(b.held, 0);
+    /* The ledger keeps what happened: 5 paid (no-show), 6 and 7 got their
+     * holds back (withdrawal, deletion). */
+    ck_assert_int_eq(balance(d, 5).posted, 10 - PRICE);
+    ck_assert_int_eq(balance(d, 6).available, 10);
+    ck_assert_int_eq(balance(d, 7).available, 10);
+    verify(d);
+    /* The outbox ends the class's story with its purge. */
+    sl_outbox_event *ev = NULL;
+    ck_assert_ok_db(d, sl_outbox_session_events(d, &ev, &n, T1, c.id));
+    ck_assert_uint_gt(n, 0);
+    ck_assert_int_eq(ev[n - 1].kind, SL_EVENT_PURGED);
+    sl_outbox_free(ev);
+    sl_close(d);
+}
+END_TEST
+
 /* ---- idempotency -------------------------------------------------------------- */
 
 START_TEST(test_replays_and_kinds)
@@ -765,7 +862,8 @@ END_TEST
 static SL_TEST_TCASE(tcase_seats, "seats", setup, teardown, 60, test_enroll_full_waitlist,
                      test_withdraw_promotes_first_who_can_pay, test_late_withdraw_captures, test_insufficient_and_floor)
 static SL_TEST_TCASE(tcase_sessions, "session_calls", setup, teardown, 60, test_cancel_releases_everything,
-                     test_complete_and_no_show, test_classes_block_slots_and_conflicts, test_soft_delete_and_restore)
+                     test_complete_and_no_show, test_classes_block_slots_and_conflicts, test_soft_delete_and_restore,
+                     test_purge_removes_seats)
 static SL_TEST_TCASE(tcase_idem, "idempotency", setup, teardown, 60, test_replays_and_kinds)
 static SL_TEST_TCASE(tcase_bad, "bad_input", setup, teardown, 60, test_bad_input)
 static SL_TEST_TCASE(tcase_model, "model", setup, teardown, 300, test_model)

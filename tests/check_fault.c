@@ -11,6 +11,7 @@
 
 #include "support.h"
 #include "faulty_store.h"
+#include "fault_check.h"
 
 static sl_db *db;
 static sl_store *fs;
@@ -92,15 +93,7 @@ typedef struct fixture_ids {
     sl_time x_start; /* blocks week 2 of the Tuesday series */
 } fixture_ids;
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-} sbuf;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void sb_printf(sbuf *b, const char *fmt, ...)
+void sb_printf(sbuf *b, const char *fmt, ...)
 {
     for (;;) {
         va_list ap;
@@ -179,6 +172,7 @@ static sl_db *fixture(sl_store **fs_out, fixture_ids *ids)
     ck_assert_int_eq(sl_store_memory_new(&inner), SL_OK);
     sl_store *f = sl_test_faulty_new(inner);
     ck_assert_ptr_nonnull(f);
+    sl_test_faulty_with_outbox(f); /* every change appends its event too */
     ck_assert_int_eq(sl_open_store(&d, f, NULL), SL_OK);
     *fs_out = f;
 
@@ -460,7 +454,7 @@ static sl_db *ledger_fixture(sl_store **fs_out, ledger_ids *ids)
     return d;
 }
 
-static char *ledger_dump(sl_db *d)
+char *sl_fault_ledger_dump(sl_db *d)
 {
     char *sched = dump(d);
     sbuf b = {NULL, 0, 0};
@@ -519,27 +513,40 @@ static char *ledger_dump(sl_db *d)
 
 typedef int (*ledger_op)(sl_db *d, const ledger_ids *ids);
 
-/* One operation under test: a booking op over fixture/dump, or a ledger
- * op over ledger_fixture/ledger_dump (whose reference must verify). */
+sl_db *sl_fault_ledger_fixture(sl_store **f)
+{
+    ledger_ids ids;
+    return ledger_fixture(f, &ids);
+}
+
+/* One operation under test: a booking op over fixture/dump, a ledger op
+ * over ledger_fixture/sl_fault_ledger_dump, or another module's (ext);
+ * the last two's references must verify. */
 typedef struct atomic_op {
     const char *name;
     fault_op op;
     ledger_op lop;
+    const sl_fault_ops *ext;
 } atomic_op;
 
-static sl_db *op_fixture(const atomic_op *o, sl_store **f, ledger_ids *ids)
+typedef union op_ids {
+    ledger_ids l;
+    sl_fault_ids x;
+} op_ids;
+
+static sl_db *op_fixture(const atomic_op *o, sl_store **f, op_ids *ids)
 {
-    return o->lop ? ledger_fixture(f, ids) : fixture(f, &ids->f);
+    return o->ext ? o->ext->fixture(f, &ids->x) : o->lop ? ledger_fixture(f, &ids->l) : fixture(f, &ids->l.f);
 }
 
 static char *op_dump(const atomic_op *o, sl_db *d)
 {
-    return o->lop ? ledger_dump(d) : dump(d);
+    return o->ext ? o->ext->dump(d) : o->lop ? sl_fault_ledger_dump(d) : dump(d);
 }
 
-static int op_run(const atomic_op *o, sl_db *d, const ledger_ids *ids)
+static int op_run(const atomic_op *o, sl_db *d, const op_ids *ids)
 {
-    return o->lop ? o->lop(d, ids) : o->op(d, &ids->f);
+    return o->ext ? o->ext->run(d, &ids->x) : o->lop ? o->lop(d, &ids->l) : o->op(d, &ids->l.f);
 }
 
 /* The operation with a fault armed at backend call n, on a fresh fixture
@@ -550,7 +557,7 @@ static int op_run(const atomic_op *o, sl_db *d, const ledger_ids *ids)
 static int one_fault(const atomic_op *o, long n, int want, const char *before, const char *expected, long *absorbed)
 {
     const char *name = o->name;
-    ledger_ids ids;
+    op_ids ids;
     sl_store *f = NULL;
     char msg[512];
     sl_db *d = op_fixture(o, &f, &ids);
@@ -605,7 +612,7 @@ static int one_fault(const atomic_op *o, long n, int want, const char *before, c
 static void check_atomic_op(const atomic_op *o, int expect, int changes, long min_calls)
 {
     const char *name = o->name;
-    ledger_ids ids;
+    op_ids ids;
     sl_store *f = NULL;
 
     sl_db *d = op_fixture(o, &f, &ids);
@@ -617,7 +624,7 @@ static void check_atomic_op(const atomic_op *o, int expect, int changes, long mi
                   sl_strerror(expect));
     ck_assert_msg((strcmp(before, expected) != 0) == changes, "%s: %s the store", name,
                   changes ? "did not change" : "changed");
-    if (o->lop)
+    if (o->lop || o->ext)
         ck_assert_msg(strstr(expected, "V 1 SL_OK") && strstr(expected, "V 2 SL_OK"),
                       "%s: the ledger does not verify", name);
 
@@ -633,14 +640,20 @@ static void check_atomic_op(const atomic_op *o, int expect, int changes, long mi
 
 static void check_atomic(const char *name, fault_op op, int expect, int changes, long min_calls)
 {
-    atomic_op o = {name, op, NULL};
+    atomic_op o = {name, op, NULL, NULL};
     check_atomic_op(&o, expect, changes, min_calls);
 }
 
 /* check_atomic over the ledger fixture and dump. */
 static void check_atomic_ledger(const char *name, ledger_op op, int expect, int changes, long min_calls)
 {
-    atomic_op o = {name, NULL, op};
+    atomic_op o = {name, NULL, op, NULL};
+    check_atomic_op(&o, expect, changes, min_calls);
+}
+
+void sl_fault_check(const sl_fault_ops *ops, int expect, int changes, long min_calls)
+{
+    atomic_op o = {ops->name, NULL, NULL, ops};
     check_atomic_op(&o, expect, changes, min_calls);
 }
 
@@ -848,6 +861,7 @@ static SL_TEST_TCASE(tcase_ledger, "ledger", NULL, NULL, 60, test_ledger_post_is
 Suite *suite_fault(void);
 Suite *suite_fault(void)
 {
-    static TCase *(*const cases[])(void) = {tcase_atomicity, tcase_bookings, tcase_ledger, NULL};
+    static TCase *(*const cases[])(void) = {tcase_atomicity, tcase_bookings, tcase_ledger, sl_fault_tcase_classes,
+                                            NULL};
     return sl_test_suite("fault", cases);
 }

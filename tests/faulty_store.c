@@ -229,6 +229,96 @@ void sl_test_faulty_with_macs(sl_store *st)
     }
 }
 
+/* The group classes (version 3): forwarded when the inner store has them. */
+static int f_class_put(sl_store *st, const sl_class *c)
+{
+    return trip(st) ? injected(st) : INNER->class_put(INNER, c);
+}
+
+static int f_class_get(sl_store *st, sl_class *out, sl_id tenant, sl_id id)
+{
+    return trip(st) ? injected(st) : INNER->class_get(INNER, out, tenant, id);
+}
+
+static int f_seat_put(sl_store *st, sl_seat *s)
+{
+    return trip(st) ? injected(st) : INNER->seat_put(INNER, s);
+}
+
+static int f_seats_scan(sl_store *st, sl_id tenant, sl_id class_id, int (*cb)(void *ctx, const sl_seat *s),
+                        void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->seats_scan(INNER, tenant, class_id, cb, ctx);
+}
+
+static int f_seat_by_key(sl_store *st, sl_seat *out, sl_id tenant, const char *key)
+{
+    return trip(st) ? injected(st) : INNER->seat_by_key(INNER, out, tenant, key);
+}
+
+/* The calendar-sync outbox (version 3): forwarded on request. */
+static int f_outbox_append(sl_store *st, sl_outbox_event *e)
+{
+    return trip(st) ? injected(st) : INNER->outbox_append(INNER, e);
+}
+
+static int f_outbox_get(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id id)
+{
+    return trip(st) ? injected(st) : INNER->outbox_get(INNER, out, tenant, id);
+}
+
+static int f_outbox_update(sl_store *st, const sl_outbox_event *e)
+{
+    return trip(st) ? injected(st) : INNER->outbox_update(INNER, e);
+}
+
+static int f_outbox_last(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id session)
+{
+    return trip(st) ? injected(st) : INNER->outbox_last(INNER, out, tenant, session);
+}
+
+static int f_outbox_scan(sl_store *st, sl_id tenant, sl_id session, uint32_t states,
+                         int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->outbox_scan(INNER, tenant, session, states, cb, ctx);
+}
+
+static int f_outbox_heads(sl_store *st, sl_id tenant, sl_time now, size_t limit,
+                          int (*cb)(void *ctx, const sl_outbox_event *e), void *ctx)
+{
+    return trip(st) ? injected(st) : INNER->outbox_heads(INNER, tenant, now, limit, cb, ctx);
+}
+
+static int f_outbox_purge(sl_store *st, sl_time before, size_t *purged)
+{
+    return trip(st) ? injected(st) : INNER->outbox_purge(INNER, before, purged);
+}
+
+void sl_test_faulty_with_outbox(sl_store *st)
+{
+    if (!INNER->outbox_append || !INNER->outbox_get || !INNER->outbox_update || !INNER->outbox_last ||
+        !INNER->outbox_scan || !INNER->outbox_heads || !INNER->outbox_purge)
+        return;
+    st->outbox_append = f_outbox_append;
+    st->outbox_get = f_outbox_get;
+    st->outbox_update = f_outbox_update;
+    st->outbox_last = f_outbox_last;
+    st->outbox_scan = f_outbox_scan;
+    st->outbox_heads = f_outbox_heads;
+    st->outbox_purge = f_outbox_purge;
+}
+
+static void with_classes(sl_store *st)
+{
+    if (!INNER->class_put || !INNER->class_get || !INNER->seat_put || !INNER->seats_scan || !INNER->seat_by_key)
+        return;
+    st->class_put = f_class_put;
+    st->class_get = f_class_get;
+    st->seat_put = f_seat_put;
+    st->seats_scan = f_seats_scan;
+    st->seat_by_key = f_seat_by_key;
+}
+
 #undef INNER
 
 sl_store *sl_test_faulty_new(sl_store *inner)
@@ -271,6 +361,7 @@ sl_store *sl_test_faulty_new(sl_store *inner)
     f->base.holds_expired_scan = f_holds_expired_scan;
     f->base.webhook_claim = f_webhook_claim;
     f->base.accounts_scan = f_accounts_scan;
+    with_classes(&f->base);
     return &f->base;
 }
 

@@ -13,6 +13,10 @@ sl_store *sl_test_faulty_new(sl_store *inner);
 /* Also pass the inner store's row MAC methods through (failing them too,
  * when armed), so that a keyed handle keeps row MACs. */
 void sl_test_faulty_with_macs(sl_store *st);
+/* Also pass the inner store's outbox methods through (failing them too,
+ * when armed), so that changes append their events. (The class methods
+ * are always passed through when the inner store has them.) */
+void sl_test_faulty_with_outbox(sl_store *st);
 /* Fail the n-th call (1-based) from now with SL_ESTORE; n = 0 disarms.
  * rollback and free are never failed (the contract says they cannot). */
 void sl_test_faulty_arm(sl_store *st, long n);

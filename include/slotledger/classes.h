@@ -37,7 +37,11 @@
  *  - sl_soft_delete releases every seated student's hold (seats and
  *    waitlist kept as they are); sl_restore re-checks conflicts and holds
  *    credits_per_seat again for every seated student, all or nothing
- *    (SL_ECONFLICT / SL_EINSUFFICIENT leave the class deleted).
+ *    (SL_ECONFLICT / SL_EINSUFFICIENT leave the class deleted);
+ *  - sl_purge of sessions removes a purged class's row and every seat and
+ *    waitlist place with it, in the same transaction (their keys become
+ *    free; seat ids are never reused). Holds and ledger entries stay, as
+ *    for any purged session.
  * Every seat change (enroll, promotion, withdrawal, no-show, the end of a
  * class) passes through one internal hook inside the transaction of the
  * change, where the calendar-sync outbox appends its seat event (the hook

@@ -267,6 +267,8 @@ int sl_purge(sl_db *db, size_t *purged, int32_t entity, sl_time before)
         return rc;
     if ((rc = sl__tx_begin(db, 0, 1)) != SL_OK)
         return rc;
+    /* Sessions: the store's purge takes a purged class's row and seats
+     * with it (sys/store.h), in this transaction. */
     if (entity == SL_ENTITY_SESSION)
         rc = sl__outbox_purge_sessions(db, before, &n); /* the purge, and its events */
     else

@@ -162,6 +162,23 @@ static int mem_seat_by_key(sl_store *st, sl_seat *out, sl_id tenant, const char 
     return SL_ENOTFOUND;
 }
 
+int sl__mem_class_drop(mem_store *m, sl_id tenant, sl_id id)
+{
+    size_t i = sl__mem_index(&m->classes, tenant, id);
+    if (i != SIZE_MAX && sl__mt_remove(&m->classes, &m->journal, i) != 0)
+        return -1;
+    /* The class's seats are contiguous from seats_from: remove the first
+     * until none is left. */
+    for (i = seats_from(m, tenant, id); i < m->seats.n;) {
+        const sl_seat *s = sl__mt_at(&m->seats, i);
+        if (s->tenant != tenant || s->class_id != id)
+            break;
+        if (sl__mt_remove(&m->seats, &m->journal, i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 void sl__memory_class_methods(sl_store *st)
 {
     st->class_put = mem_class_put;

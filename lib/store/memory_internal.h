@@ -162,5 +162,9 @@ void sl__memory_ledger_methods(sl_store *st);
 /* ... and of the outbox (memory_outbox.c). */
 void sl__memory_outbox_methods(sl_store *st);
 void sl__memory_class_methods(sl_store *st);
+/* Removes the class row (tenant, id) and every seat of class id, if any
+ * (a purge of session id: sys/store.h); journalled. 0, or -1 when out of
+ * memory (the caller undoes to its mark). */
+int sl__mem_class_drop(mem_store *m, sl_id tenant, sl_id id);
 
 #endif

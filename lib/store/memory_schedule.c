@@ -429,8 +429,14 @@ static int mem_purge(sl_store *st, int32_t entity, sl_time before, size_t *purge
                          &m->override_ids, before, &n);
         break;
     case SL_ENTITY_SESSION:
-        rc = purge_table(m, &m->sessions, offsetof(sl_session, deleted_at), offsetof(sl_session, id),
-                         &m->session_ids, before, &n);
+        /* A class's row and seats go with its session (sys/store.h). */
+        for (size_t i = 0; i < m->sessions.n && rc == 0; i++) {
+            const sl_session *s = sl__mt_at(&m->sessions, i);
+            rc = purgeable(s->deleted_at, before) ? sl__mem_class_drop(m, s->tenant, s->id) : 0;
+        }
+        if (rc == 0)
+            rc = purge_table(m, &m->sessions, offsetof(sl_session, deleted_at), offsetof(sl_session, id),
+                             &m->session_ids, before, &n);
         break;
     default: /* accounts are never purged (the core refuses) */
         return bad_entity(st, entity);

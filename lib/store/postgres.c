@@ -298,6 +298,12 @@ static const query queries[PQ_COUNT] = {
     [PQ_SEAT_BY_KEY] = {"IB",
         "SELECT " SEAT_COLS " FROM seats WHERE tenant = $1 AND (idem_key = $2 OR withdraw_key = $2)"
         " AND $2 <> ''::bytea LIMIT 1"},
+    /* a purge of sessions, ahead of it: their class rows and seats ($1 before) */
+    [PQ_CLASS_PURGE] = {"I",
+        "WITH gone AS (SELECT tenant, id FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at > 0"
+        " AND deleted_at < $1), seats_gone AS (DELETE FROM seats s USING gone g"
+        " WHERE s.tenant = g.tenant AND s.class_id = g.id)"
+        " DELETE FROM classes c USING gone g WHERE c.tenant = g.tenant AND c.id = g.id"},
     /* the outbox (postgres_outbox.c): insert $1 id, $2.. the other
      * columns (held back: no guard, a duplicate fails the transaction);
      * update $1 id, $2 tenant, $3.. the delivery fields; scans: the last

@@ -128,6 +128,13 @@ static int pg_seat_by_key(sl_store *st, sl_seat *out, sl_id tenant, const char *
     return SL_OK;
 }
 
+int sl__pg_class_purge(sl_store *st, sl_time before)
+{
+    pg_params p = {0};
+    sl__pg_p_i64(&p, before);
+    return sl__pg_write(st, PQ_CLASS_PURGE, &p, "purging the classes of deleted sessions", NULL);
+}
+
 void sl__pg_class_methods(sl_store *st)
 {
     st->class_put = pg_class_put;

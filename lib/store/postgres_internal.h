@@ -90,6 +90,7 @@ enum {
     PQ_SEAT_UPDATE,
     PQ_SEATS,
     PQ_SEAT_BY_KEY,
+    PQ_CLASS_PURGE,
     /* the outbox (postgres_outbox.c) */
     PQ_OUTBOX_INSERT,
     PQ_OUTBOX_INSERT_HELD,
@@ -384,6 +385,9 @@ unsigned long sl__pg_round_trips(const sl_store *st);
 void sl__pg_schedule_methods(sl_store *st);
 void sl__pg_ledger_methods(sl_store *st);
 void sl__pg_class_methods(sl_store *st);
+/* Inside a purge of sessions deleted before `before`, ahead of it: deletes
+ * their class rows and seats (seat ids come from a sequence: never reused). */
+int sl__pg_class_purge(sl_store *st, sl_time before);
 void sl__pg_outbox_methods(sl_store *st);
 /* The status set the blocking statements and the exclusion constraint were
  * written for (postgres_schema.c); the core's set is sl__status_blocking in

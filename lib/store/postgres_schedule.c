@@ -171,6 +171,9 @@ static int pg_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged
     int rc = sl__soft_entity(st, "postgres", entity, purge_queries, &purge);
     if (rc != SL_OK)
         return rc;
+    /* A class's row and seats go with its session (sys/store.h). */
+    if (purge == PQ_SESSION_PURGE && (rc = sl__pg_class_purge(st, before)) != SL_OK)
+        return rc;
     sl__pg_p_i64(&p, before);
     if ((rc = sl__pg_write(st, purge, &p, "purging deleted rows", &n)) != SL_OK)
         return rc;

@@ -12,7 +12,22 @@
 #include "schema.h"
 #include "sqlite_internal.h"
 
-enum { CQ_CLASS_PUT, CQ_CLASS_GET, CQ_SEAT_INSERT, CQ_SEAT_UPDATE, CQ_SEATS, CQ_SEAT_BY_KEY };
+enum {
+    CQ_CLASS_PUT,
+    CQ_CLASS_GET,
+    CQ_SEAT_INSERT,
+    CQ_SEAT_UPDATE,
+    CQ_SEATS,
+    CQ_SEAT_BY_KEY,
+    CQ_SEAT_FLOOR,
+    CQ_SEATS_PURGE,
+    CQ_CLASSES_PURGE
+};
+
+/* The sessions a purge deletes (Q_SESSION_PURGE, sqlite.c), ?1 before. */
+#define PURGED_SESSIONS                                                                                            \
+    "SELECT tenant, id FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"
+
 
 #define SEAT_COLS                                                                                                  \
     "id, tenant, class_id, student, position, status, hold_id, created_at, updated_at, idem_key, request_hash, "   \
@@ -23,13 +38,23 @@ static const char *const class_sql[] = {
                      " last_position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [CQ_CLASS_GET] = "SELECT tenant, id, capacity, credits_per_seat, taken, waitlisted, last_position FROM classes"
                      " WHERE tenant = ?1 AND id = ?2",
-    [CQ_SEAT_INSERT] = "INSERT INTO seats (" SEAT_COLS ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    /* A seat's id is one past the largest and past the floor a purge
+     * recorded (as sessions', SL__SQ_NEXT_SESSION_ID): never reused. */
+    [CQ_SEAT_INSERT] = "INSERT INTO seats (" SEAT_COLS ") VALUES (max(coalesce((SELECT max(id) FROM seats), 0),"
+                       " coalesce((SELECT floor FROM id_floors WHERE name = 'seats'), 0)) + 1,"
+                       " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [CQ_SEAT_UPDATE] = "UPDATE seats SET status = ?6, hold_id = ?7, updated_at = ?9, idem_key = ?10,"
                        " request_hash = ?11, withdraw_key = ?12, withdraw_hash = ?13"
                        " WHERE id = ?1 AND tenant = ?2 AND class_id = ?3 AND student = ?4 AND position = ?5",
     [CQ_SEATS] = "SELECT " SEAT_COLS " FROM seats WHERE tenant = ?1 AND class_id = ?2 ORDER BY position",
     [CQ_SEAT_BY_KEY] = "SELECT " SEAT_COLS " FROM seats WHERE tenant = ?1 AND idem_key = ?2 UNION ALL"
                        " SELECT " SEAT_COLS " FROM seats WHERE tenant = ?1 AND withdraw_key = ?2 LIMIT 1",
+    /* sq_class_purge: the seats' id floor, then the rows of the sessions
+     * being purged (by the primary key of classes, seats_position's prefix). */
+    [CQ_SEAT_FLOOR] = "INSERT INTO id_floors (name, floor) SELECT 'seats', coalesce(max(id), 0) FROM seats WHERE 1"
+                      " ON CONFLICT (name) DO UPDATE SET floor = max(floor, excluded.floor)",
+    [CQ_SEATS_PURGE] = "DELETE FROM seats WHERE (tenant, class_id) IN (" PURGED_SESSIONS ")",
+    [CQ_CLASSES_PURGE] = "DELETE FROM classes WHERE (tenant, id) IN (" PURGED_SESSIONS ")",
 };
 _Static_assert(sizeof class_sql / sizeof class_sql[0] <= SL__SQ_CLASS_QUERIES, "room for the class statements");
 
@@ -193,6 +218,21 @@ static int sq_seat_by_key(sl_store *st, sl_seat *out, sl_id tenant, const char *
     int code = rc == SQLITE_ROW ? SL_OK : rc == SQLITE_DONE ? SL_ENOTFOUND : cq_fail(st, rc, "looking up a seat key");
     sqlite3_reset(q);
     return code;
+}
+
+int sl__sq_class_purge(sl_store *st, sl_time before)
+{
+    static const int steps[] = {CQ_SEAT_FLOOR, CQ_SEATS_PURGE, CQ_CLASSES_PURGE};
+    int rc = SL_OK;
+    for (size_t i = 0; rc == SL_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
+        sqlite3_stmt *q = stmt(st, steps[i], &rc);
+        if (!q)
+            break;
+        if (steps[i] != CQ_SEAT_FLOOR)
+            sqlite3_bind_int64(q, 1, before);
+        rc = cq_write(st, q, "purging the classes of deleted sessions");
+    }
+    return rc;
 }
 
 void sl__sqlite_class_methods(sl_store *st)

@@ -101,7 +101,7 @@ enum {
     OQ_HEADS_ALL, OQ_HEADS_TENANT, OQ_PURGE, OQ_QUEUE, OQ_MARK, OQ_INSERT_NEW, SL__SQ_OUTBOX_QUERIES
 };
 /* Statements of the group classes (sqlite_class.c), prepared on first use. */
-#define SL__SQ_CLASS_QUERIES 8
+#define SL__SQ_CLASS_QUERIES 10
 /* Statements of the reads over many tenants (sqlite_many.c). */
 #define SL__SQ_MANY_QUERIES 9
 
@@ -184,6 +184,9 @@ void sl__sqlite_class_methods(sl_store *st);
 /* The reads over many tenants, and the release of their statements (sqlite_many.c). */
 void sl__sqlite_many_methods(sl_store *st);
 void sl__sqlite_many_free(sl_store *st);
+/* Inside a purge of sessions deleted before `before`, ahead of it: deletes
+ * their class rows and seats, after recording the seats' id floor. */
+int sl__sq_class_purge(sl_store *st, sl_time before);
 
 /* The status set the partial index sessions_blocking encodes (schema.c:
  * "deleted_at IS NULL AND status <> 3", status being CHECKed to 1..5, and

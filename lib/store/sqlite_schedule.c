@@ -146,6 +146,9 @@ static int sq_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged
      * largest id before it may go, so that a new session never takes it. */
     if (purge == Q_SESSION_PURGE && (rc = sl__sq_write_q(st, Q_SESSION_FLOOR, "recording the id floor")) != SL_OK)
         return rc;
+    /* A class's row and seats go with its session (sys/store.h). */
+    if (purge == Q_SESSION_PURGE && (rc = sl__sq_class_purge(st, before)) != SL_OK)
+        return rc;
     sqlite3_bind_int64(Q(st)->q[purge], 1, before);
     if ((rc = sl__sq_write_q(st, purge, "purging deleted rows")) != SL_OK)
         return rc;

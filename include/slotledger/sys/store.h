@@ -181,7 +181,14 @@ struct sl_store {
      * restore; SL_ENOTFOUND when there is no such row. */
     int (*soft_delete)(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at);
     /** must: hard-delete rows of entity with 0 < deleted_at < before, every
-     * tenant; *purged receives the count. Called inside begin(0, 1). */
+     * tenant; *purged receives the count (of those rows only). Called
+     * inside begin(0, 1). With SL_ENTITY_SESSION, a store that keeps group
+     * classes (class_put, version 3) also deletes, in the same transaction,
+     * what it stores under each deleted session's id: the class row
+     * (tenant, id) and every seat of class_id id. The core has decided
+     * that all of it goes (a class's seats belong to its session); a
+     * store deletes them unconditionally, and never reuses the ids of
+     * purged seats. */
     int (*purge)(sl_store *st, int32_t entity, sl_time before, size_t *purged);
 
     /** must: read account (tenant, student), deleted or not; SL_ENOTFOUND.
