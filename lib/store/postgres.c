@@ -747,6 +747,12 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
             return sl_store_error(st, SL_ENOMEM, "out of memory");
         s->dq = q;
         s->capdq = cap;
+        /* The int8 parameters of the entries held so far live inside the
+         * entries: point them at the moved copies. */
+        for (int k = 0; k < s->ndq; k++)
+            for (int i = 0; i < q[k].p.n; i++)
+                if (q[k].i8s >> i & 1u)
+                    q[k].p.val[i] = (const char *)q[k].p.i8[i];
     }
     if (table != 0) {
         if ((rc = ids_take(s, table, &nid)) != SL_OK)
@@ -765,11 +771,13 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
         return sl_store_error(st, SL_ENOMEM, "out of memory"); /* the id stays taken: a rollback returns it */
     d->which = which;
     d->p = *p;
+    d->i8s = 0;
     for (int i = 0; i < p->n; i++) {
         if (!p->val[i])
             continue;
         if (p->val[i] == (const char *)p->i8[i]) {
             d->p.val[i] = (const char *)d->p.i8[i];
+            d->i8s |= 1u << i;
         } else {
             memcpy(d->data + off, p->val[i], (size_t)p->len[i]);
             d->p.val[i] = d->data + off;

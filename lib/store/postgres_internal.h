@@ -150,7 +150,10 @@ typedef struct pg_deferred {
     int which;
     pg_params p;
     char *data;
+    uint32_t i8s; /* bit i: p.val[i] points at p.i8[i], inside this entry
+                   * (re-pointed when the array of entries moves) */
 } pg_deferred;
+_Static_assert(PG_MAX_PARAMS <= 32, "pg_deferred.i8s has a bit per parameter");
 
 /* Tables holding idempotency keys (one key space per tenant): sessions,
  * entries, holds, seats. */
