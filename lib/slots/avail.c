@@ -215,7 +215,7 @@ static int busy_add(busy_ctx *b, sl_time start, sl_time end)
 static int collect_busy(void *ctx, const sl_session *s)
 {
     busy_ctx *b = ctx;
-    return s->id == ((busy_ctx *)ctx)->exclude ? 0 : busy_add(b, s->start, s->end);
+    return s->id == b->exclude ? 0 : busy_add(b, s->start, s->end);
 }
 
 /* Where one query's rows come from: the store, asked for this tenant, or
