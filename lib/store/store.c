@@ -944,3 +944,17 @@ int sl__st_sessions_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_time
     EACH_TENANT(sl__st_sessions_scan(db, tenant, from, to, flags, cb, ctx));
 }
 #undef EACH_TENANT
+
+int sl__st_has_data_version(const sl_db *db)
+{
+    return HAS_V3(ST(db), data_version);
+}
+
+int sl__st_data_version(sl_db *db, uint64_t *out)
+{
+    if (!HAS_V3(ST(db), data_version))
+        return 1;
+    unsigned long seq = db->err_seq;
+    int rc = ST(db)->data_version(ST(db), out);
+    return rc == SL_ENOTFOUND ? 1 : store_rc(db, seq, rc, "reading the data version");
+}
