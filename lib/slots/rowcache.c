@@ -12,6 +12,7 @@
 #include "tz/zone.h"
 
 typedef struct entry {
+    uint64_t version;    /* the data version the rows were read under */
     sl_date first, last; /* the overrides read: these dates */
     sl_time lo, hi;      /* the sessions read: these times */
     sl_tenant tenant;
@@ -80,14 +81,17 @@ int sl__rowcache_open(sl_db *db)
         c->version = v;
     }
     const char *dir = sl__tz_dir(db->tzdir); /* TZDIR may change between calls */
-    if (c->version != v || c->bytes > SL__ROWCACHE_MAX_BYTES || !c->tzdir || strcmp(c->tzdir, dir) != 0) {
+    /* Entries of another version are stale: lookups skip them, puts
+     * replace them, and they are freed at once only when they fill the
+     * cache (a version change costs nothing per entry). */
+    c->version = v;
+    if (c->bytes > SL__ROWCACHE_MAX_BYTES || !c->tzdir || strcmp(c->tzdir, dir) != 0) {
         char *copy = strdup(dir);
         clear(c);
         if (!copy)
             return sl__err(db, SL_ENOMEM, "out of memory for the row cache");
         free(c->tzdir);
         c->tzdir = copy;
-        c->version = v;
     }
     return 1;
 }
@@ -99,7 +103,7 @@ int sl__rowcache_get(sl_db *db, sl_id tenant, sl__avail_rows *rows, sl_date *fir
     if (!c || c->n == 0)
         return 0;
     const entry *e = c->slot[find(c, tenant)];
-    if (!e)
+    if (!e || e->version != c->version)
         return 0;
     *rows = (sl__avail_rows){&e->tenant, e->zone, e->ov, e->n_ov, e->rules, e->n_rules, e->busy, e->n_busy};
     *first = e->first;
@@ -159,7 +163,7 @@ void sl__rowcache_put(sl_db *db, const sl__avail_rows *rows, sl_date first, sl_d
     entry *e = malloc(bytes);
     if (!e)
         return;
-    *e = (entry){first, last, lo, hi, *rows->tenant, rows->zone, rows->n_ov, rows->n_rules, rows->n_busy, bytes, NULL, NULL, NULL};
+    *e = (entry){c->version, first, last, lo, hi, *rows->tenant, rows->zone, rows->n_ov, rows->n_rules, rows->n_busy, bytes, NULL, NULL, NULL};
     e->ov = (sl_override *)(void *)(e + 1);
     e->rules = (sl_rule *)(void *)(e->ov + rows->n_ov);
     e->busy = (sl_interval *)(void *)(e->rules + rows->n_rules);

@@ -13,10 +13,11 @@
  * which changes the version, or rolled back, which changes nothing). A
  * later query reuses an entry only when the entry's ranges hold the ranges
  * the query reads; sl__avail_build ignores the extra rows, as it does for
- * a chunk read over wider ranges. Any other version empties the cache.
+ * a chunk read over wider ranges. Under any other version every entry is
+ * stale: never handed out, replaced by the next read of its tenant.
  *
  * Memory: bounded by SL__ROWCACHE_MAX_BYTES; when a read would pass it, the
- * cache is emptied at the start of the next read.
+ * cache is emptied at the start of the next read (stale entries included).
  */
 #ifndef SL_SLOTS_ROWCACHE_H
 #define SL_SLOTS_ROWCACHE_H
@@ -32,7 +33,7 @@ typedef struct sl__rowcache sl__rowcache;
 int sl__rowcache_may(const sl_db *db);
 
 /* Inside the caller's read transaction, before any lookup: 1 when rows
- * may be reused and kept in this transaction (the cache now holds only
+ * may be reused and kept in this transaction (lookups now give only
  * rows of the data version this transaction sees), 0 when not (a group or
  * a write transaction is open, or the store has no data version), or a
  * store error / SL_ENOMEM with a message. */
