@@ -175,29 +175,6 @@ START_TEST(test_own_commits_and_group)
 }
 END_TEST
 
-START_TEST(test_other_process_writes)
-{
-    const char *path = make_file();
-    sl_db *a = sl_test_open_file(path, NULL, 0);
-    same_all(a, path, "before any change");
-    ck_assert(listed(a, 4, at(3, 11, 0), HOUR, NOW));
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        sl_db *c = NULL;
-        sl_session s;
-        int ok = sl_open(&c, path, NULL) == SL_OK &&
-                 sl_book(c, &s, 4, 3, at(3, 11, 0), HOUR, 1, NULL, NOW) == SL_OK;
-        sl_close(c);
-        _exit(ok ? 0 : 1);
-    }
-    sl_test_wait_child_ok(pid);
-    ck_assert_msg(!listed(a, 4, at(3, 11, 0), HOUR, NOW), "another process's booking is not seen");
-    same_all(a, path, "another process booked");
-    sl_close(a);
-}
-END_TEST
-
 /* ---- property test ---------------------------------------------------------- */
 
 typedef struct live {
@@ -249,26 +226,85 @@ static void random_write(sl_db *db, uint64_t *st, live *bk, size_t *n_bk)
     }
 }
 
-static void child_write(const char *path, uint64_t seed)
+/* Another process that writes on request: forked before the test opens
+ * its handles (a forked child must not inherit open SQLite connections).
+ * A command is a seed for random_write, or 0 to end; the child answers
+ * each with one byte after its handle is closed. */
+typedef struct writer {
+    pid_t pid;
+    int cmd, ack;
+} writer;
+
+static writer writer_start(const char *path)
 {
+    int to_child[2], to_parent[2];
+    ck_assert_int_eq(pipe(to_child), 0);
+    ck_assert_int_eq(pipe(to_parent), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        uint64_t st = seed;
-        live bk[1];
-        size_t n = 0;
-        sl_db *c = sl_test_open_file(path, NULL, 0);
-        random_write(c, &st, bk, &n);
-        sl_close(c);
+        close(to_child[1]);
+        close(to_parent[0]);
+        uint64_t seed;
+        while (read(to_child[0], &seed, sizeof(seed)) == (ssize_t)sizeof(seed) && seed != 0) {
+            uint64_t st = seed;
+            live bk[1];
+            size_t n = 0;
+            sl_db *c = sl_test_open_file(path, NULL, 0);
+            random_write(c, &st, bk, &n);
+            sl_close(c);
+            char ok = 1;
+            if (write(to_parent[1], &ok, 1) != 1)
+                _exit(1);
+        }
         _exit(0);
     }
-    sl_test_wait_child_ok(pid);
+    close(to_child[0]);
+    close(to_parent[1]);
+    return (writer){pid, to_child[1], to_parent[0]};
 }
+
+static void writer_do(writer *w, uint64_t seed)
+{
+    char ok = 0;
+    seed |= 1; /* never 0 */
+    ck_assert_int_eq(sl_test_write_all(w->cmd, &seed, sizeof(seed)), 0);
+    ck_assert_msg(read(w->ack, &ok, 1) == 1 && ok == 1, "the writer process failed (seed %llu)",
+                  (unsigned long long)seed);
+}
+
+static void writer_stop(writer *w)
+{
+    uint64_t zero = 0;
+    ck_assert_int_eq(sl_test_write_all(w->cmd, &zero, sizeof(zero)), 0);
+    close(w->cmd);
+    close(w->ack);
+    sl_test_wait_child_ok(w->pid);
+}
+
+/* A write by another process is seen by a handle that has read before. */
+START_TEST(test_other_process_writes)
+{
+    const char *path = make_file();
+    writer w = writer_start(path);
+    sl_db *a = sl_test_open_file(path, NULL, 0);
+    for (uint64_t i = 1; i <= 12; i++) {
+        char why[64];
+        same_all(a, path, "before another process writes");
+        writer_do(&w, i * 0x9E3779B97F4A7C15u);
+        snprintf(why, sizeof(why), "another process wrote (seed %llu)", (unsigned long long)(i * 0x9E3779B97F4A7C15u | 1));
+        same_all(a, path, why);
+    }
+    sl_close(a);
+    writer_stop(&w);
+}
+END_TEST
 
 START_TEST(test_property_reads_equal_a_fresh_handle)
 {
     uint64_t seed = sl_test_seed("rowcache"), st = seed;
     const char *path = make_file();
+    writer w = writer_start(path);
     sl_db *a = sl_test_open_file(path, NULL, 0), *b = sl_test_open_file(path, NULL, 0);
     live bk[256];
     size_t n_bk = 0;
@@ -282,7 +318,7 @@ START_TEST(test_property_reads_equal_a_fresh_handle)
         else if (who == 1)
             random_write(b, &st, bk, &n_bk);
         else if (who == 2)
-            child_write(path, sl_test_rand(&st));
+            writer_do(&w, sl_test_rand(&st));
         /* who == 3: no write; the read may reuse everything */
         sl_time from = MON + (sl_time)rnd(&st, 10 * 24) * HOUR;
         sl_time to = from + 1 + (sl_time)rnd(&st, 14 * 24) * HOUR;
@@ -300,6 +336,7 @@ START_TEST(test_property_reads_equal_a_fresh_handle)
     }
     sl_close(a);
     sl_close(b);
+    writer_stop(&w);
 }
 END_TEST
 
