@@ -19,7 +19,10 @@
  *
  * Figures (name=value, see bench_util.h): load_*, slots (random teacher),
  * slots_t1 (teacher 1 only, the query bench/run.py repeats through the
- * Python binding), slots_alloc_t1 (the same through sl_slots_alloc, which
+ * Python binding), slots_changed (random teacher, another connection
+ * commits before every call, so nothing kept from earlier reads can be
+ * reused: lib/slots/rowcache.h; the other figures read unchanged data, as
+ * a page of teachers' calendars does between bookings), slots_alloc_t1 (the same through sl_slots_alloc, which
  * the binding calls), raw_point, raw_range, peak_rss_kb. slots_cpu and
  * slots_t1_cpu: the same calls' CPU time (CLOCK_THREAD_CPUTIME_ID), which
  * a preempted call does not accumulate while it waits for a core: on a
@@ -35,10 +38,20 @@
 
 static sl_interval buf[SL_MAX_SLOTS];
 
+/* Another connection's commit (outside the timed part): afterwards the
+ * handle can reuse no row it kept (lib/slots/rowcache.h). */
+static void touch(sqlite3 *h)
+{
+    char *err = NULL;
+    if (sqlite3_exec(h, "INSERT INTO bench_touch VALUES (1)", NULL, NULL, &err) != SQLITE_OK)
+        bench_die("touch: %s", err ? err : "?");
+}
+
 /* alloc: through sl_slots_alloc (what the bindings call) instead of a
- * caller buffer. */
+ * caller buffer. changed: a connection that commits before every call, or
+ * NULL. */
 static void time_slots(sl_db *db, const char *fig, int teachers, int fixed, int alloc, long long iterations,
-                       double max_s, uint64_t seed)
+                       double max_s, uint64_t seed, sqlite3 *changed)
 {
     bench_rng rng;
     bench_rng_seed(&rng, seed);
@@ -47,10 +60,10 @@ static void time_slots(sl_db *db, const char *fig, int teachers, int fixed, int 
     bench_samples_init(&cpu);
     long long slots = 0, done = 0;
     const sl_time from = BENCH_NOW, to = BENCH_NOW + 14 * BENCH_DAY;
-    /* warm-up: every page the loop reads, once */
-    for (int i = 0; i < 200; i++) {
+    /* warm-up: every page the loop reads, once; every teacher once */
+    for (int i = 0; i < (fixed || teachers < 200 ? 200 : teachers); i++) {
         size_t n = 0;
-        int t = fixed ? fixed : 1 + (int)bench_rng_below(&rng, (uint64_t)teachers);
+        int t = fixed ? fixed : teachers < 200 ? 1 + (int)bench_rng_below(&rng, (uint64_t)teachers) : 1 + i;
         bench_check(db, sl_slots(db, buf, SL_MAX_SLOTS, &n, NULL, t, from, to, 3600, BENCH_NOW), "sl_slots");
     }
     double start = bench_now_ns();
@@ -58,6 +71,8 @@ static void time_slots(sl_db *db, const char *fig, int teachers, int fixed, int 
         size_t n = 0;
         int t = fixed ? fixed : 1 + (int)bench_rng_below(&rng, (uint64_t)teachers);
         sl_interval *out = NULL;
+        if (changed)
+            touch(changed);
         double c0 = bench_thread_cpu_ns();
         double t0 = bench_now_ns();
         int rc = alloc ? sl_slots_alloc(db, &out, &n, NULL, t, from, to, 3600, BENCH_NOW)
@@ -195,9 +210,18 @@ int main(int argc, char **argv)
     bench_kv_num("load_entries_per_s", st.seconds_ledger > 0 ? (double)st.entries / st.seconds_ledger : 0);
     bench_kv_int("rss_after_load_kb", bench_peak_rss_kb());
 
-    time_slots(db, "slots", teachers, 0, 0, iterations, max_s, seed + 1);
-    time_slots(db, "slots_t1", teachers, 1, 0, iterations / 4 + 1, max_s / 4 + 1, seed + 2);
-    time_slots(db, "slots_alloc_t1", teachers, 1, 1, iterations / 4 + 1, max_s / 4 + 1, seed + 2);
+    time_slots(db, "slots", teachers, 0, 0, iterations, max_s, seed + 1, NULL);
+    time_slots(db, "slots_t1", teachers, 1, 0, iterations / 4 + 1, max_s / 4 + 1, seed + 2, NULL);
+    time_slots(db, "slots_alloc_t1", teachers, 1, 1, iterations / 4 + 1, max_s / 4 + 1, seed + 2, NULL);
+    if (sqlite) {
+        sqlite3 *h = NULL;
+        if (sqlite3_open(path, &h) != SQLITE_OK ||
+            sqlite3_exec(h, "CREATE TABLE IF NOT EXISTS bench_touch (x)", NULL, NULL, NULL) != SQLITE_OK)
+            bench_die("open %s: %s", path, sqlite3_errmsg(h));
+        sqlite3_busy_timeout(h, 5000);
+        time_slots(db, "slots_changed", teachers, 0, 0, iterations / 4 + 1, max_s / 4 + 1, seed + 3, h);
+        sqlite3_close(h);
+    }
     sl_close(db);
     if (sqlite) {
         raw_queries(path, teachers, iterations, max_s / 2 + 1, seed + 1);

@@ -479,6 +479,11 @@ def main():
                 rec["note"] = "%.0fx faster than the audit at p50" % (audit * 1000 / num(d, "slots_p50"))
             if backend == "sqlite":
                 tab.add("  raw range read (14d)", scale, "sqlite", "us", d, "raw_range").update(target_text=None)
+                if num(d, "slots_changed_p50") is not None:
+                    tab.add("  sl_slots after another connection's commit", scale, "sqlite", "us", d,
+                            "slots_changed").update(
+                        target_text=None, note="nothing kept can be reused (docs/design.md, \"Reusing rows "
+                                               "between reads\"); the figure above reads unchanged data")
             load_rate = num(d, "load_sessions_per_s")
             tab.add("  load sessions (%s)" % d.get("load_mode", "?"), scale, backend, "sessions/s",
                     mean=load_rate, iterations=int(num(d, "load_sessions", 0)),

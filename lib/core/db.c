@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "slots/avail.h"
+#include "slots/rowcache.h"
 
 #define TZDIR_MAX 4096
 
@@ -175,6 +176,7 @@ int sl_close(sl_db *db)
         sl_group_rollback(db); /* a group left open is undone, never committed */
     sl__store_close(db);
     sl__scratch_free(db->scratch);
+    sl__rowcache_free(db->rowcache);
     sodium_memzero(db->ledger_key, sizeof(db->ledger_key));
     free(db->tzdir);
     free(db);

@@ -21,6 +21,7 @@ struct sl_db {
     int group;                   /* SL__GROUP_*: sl_group_begin .. commit/rollback */
     int group_busy;              /* a store method of the group failed with SL_EBUSY */
     struct sl__scratch *scratch; /* query buffers (lib/slots/avail.h), lazily */
+    struct sl__rowcache *rowcache; /* rows of earlier reads (lib/slots/rowcache.h), lazily */
     sl_outbox_options outbox;    /* sl_outbox_configure; version 0: the defaults */
     int errcode;
     unsigned long err_seq;       /* bumped whenever a message is recorded */

@@ -134,10 +134,13 @@ static int collect_rule(void *ctx, const sl_rule *r)
     day_windows *dw = ctx;
     if (r->deleted_at != 0)
         return 0;
-    for (int i = 0; i < dw->n_dates; i++) {
+    if (r->weekday < 1 || r->weekday > 7) /* ISO weekdays; no date has another */
+        return 0;
+    /* The dates of the rule's weekday: the first, then every 7th. */
+    for (int i = ((r->weekday - sl_date_weekday(dw->first)) % 7 + 7) % 7; i < dw->n_dates; i += 7) {
         sl_date d = (sl_date)(dw->first + i);
         date_windows *dd = &dw->d[i];
-        if (dd->has_override || sl_date_weekday(d) != r->weekday || d < r->valid_from || d > r->valid_until)
+        if (dd->has_override || d < r->valid_from || d > r->valid_until)
             continue;
         if (dd->n == SL_MAX_WINDOWS_PER_DAY)
             return too_many(dw, d);
@@ -152,6 +155,20 @@ static int cmp_interval(const void *a, const void *b)
     if (x->start != y->start)
         return x->start < y->start ? -1 : 1;
     return (x->end > y->end) - (x->end < y->end);
+}
+
+/* Sorts by cmp_interval. Insertion: the dates come in order, so the
+ * intervals are in order but for a few around a fold, and the sort is
+ * linear for them. */
+static void sort_intervals(sl_interval *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        sl_interval x = v[i];
+        size_t j = i;
+        for (; j > 0 && cmp_interval(&v[j - 1], &x) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* Windows of one date -> merged UTC intervals at out, at most `room` of
@@ -170,7 +187,7 @@ static long date_intervals(const sl__zone *z, sl_date d, const sl_window *w, int
         if (b > a) /* a window wholly inside a gap, or ending where one ends, can vanish */
             tmp[k++] = (sl_interval){a, b};
     }
-    qsort(tmp, k, sizeof(tmp[0]), cmp_interval);
+    sort_intervals(tmp, k);
     for (size_t i = 0; i < k; i++) {
         if (m > 0 && tmp[i].start <= out[m - 1].end) {
             if (tmp[i].end > out[m - 1].end)
@@ -269,10 +286,14 @@ static int load_days(sl_db *db, sl__avail *a, const avail_src *src, sl_date firs
         return sl__err(db, SL_ERANGE, "slot query spans %lld local dates, more than %d",
                        (long long)(last - first + 1), QUERY_DATES_MAX);
     int n_dates = (int)(last - first + 1);
-    if (!(dw = calloc(1, sizeof(*dw) + (size_t)n_dates * sizeof(dw->d[0]))))
+    /* Not zeroed: a date's windows are read only up to its count. */
+    if (!(dw = malloc(sizeof(*dw) + (size_t)n_dates * sizeof(dw->d[0]))))
         return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
     dw->first = first;
     dw->n_dates = n_dates;
+    dw->bad = 0;
+    for (int i = 0; i < n_dates; i++)
+        dw->d[i].has_override = dw->d[i].n = 0;
     rc = feed_windows(db, src, dw, first, last);
     if (rc != SL_OK && dw->bad) {
         char date[SL_DATE_TEXT_SIZE];
@@ -302,8 +323,7 @@ static int load_days(sl_db *db, sl__avail *a, const avail_src *src, sl_date firs
     }
     /* Dates are in order, but intervals of neighbouring dates can interleave
      * around a fold: the engine wants one order by start. */
-    if (n_days > 1)
-        qsort(days, n_days, sizeof(days[0]), cmp_interval);
+    sort_intervals(days, n_days);
     a->days = days;
     a->n_days = n_days;
     rc = SL_OK;

@@ -14,6 +14,10 @@
 
 #include "avail.h"
 #include "many.h"
+#include "rowcache.h"
+
+/* status[k] of a tenant whose rows come from the row cache (rowcache.h). */
+#define KEPT 1
 
 /* One kind of row of a chunk: the rows in ascending tenant order, and
  * where each tenant's rows start (off[k] .. off[k + 1] for ids[k]). */
@@ -31,7 +35,10 @@ typedef struct chunk {
     size_t sorted[SL_STORE_MANY_MAX];    /* the reverse: list index (less the chunk's first) -> k */
     sl_tenant tenant[SL_STORE_MANY_MAX];
     const sl__zone *zone[SL_STORE_MANY_MAX];
-    int status[SL_STORE_MANY_MAX];       /* SL_ENOTFOUND until its row comes; SL_ETZ */
+    int status[SL_STORE_MANY_MAX];       /* SL_ENOTFOUND until its row comes; SL_ETZ; KEPT */
+    sl__avail_rows kept[SL_STORE_MANY_MAX]; /* status KEPT: the cached rows */
+    sl_id ask[SL_STORE_MANY_MAX];        /* the ids read from the store, ascending */
+    size_t n_ask;
     sl_id live[SL_STORE_MANY_MAX];       /* the ids with a row and a zone, ascending */
     size_t n_live;
     rowset ov, rules, busy;
@@ -144,10 +151,14 @@ static void chunk_ids(chunk *c, const sl_id *tenants, size_t first, size_t n)
 static int chunk_tenants(chunk *c, sl_time from, sl_time to, int64_t duration, sl_date *first, sl_date *last,
                          sl_time *lo, sl_time *hi)
 {
-    int rc = sl__st_tenants_get_many(c->db, c->ids, c->n, take_tenant, c);
+    c->n_live = 0;
+    c->n_ask = 0;
+    for (size_t k = 0; k < c->n; k++)
+        if (c->status[k] == SL_ENOTFOUND)
+            c->ask[c->n_ask++] = c->ids[k];
+    int rc = c->n_ask ? sl__st_tenants_get_many(c->db, c->ask, c->n_ask, take_tenant, c) : SL_OK;
     if (rc != SL_OK)
         return rc;
-    c->n_live = 0;
     for (size_t k = 0; k < c->n; k++) {
         if (c->status[k] != SL_OK)
             continue;
@@ -187,6 +198,18 @@ static int chunk_rows(chunk *c, sl_date first, sl_date last, sl_time lo, sl_time
     return rc;
 }
 
+/* The rows of ids[k], the l-th live tenant of the chunk. */
+static sl__avail_rows live_rows(const chunk *c, size_t k, size_t l)
+{
+    const sl_override *ov = (const sl_override *)(void *)c->ov.g.p;
+    const sl_rule *ru = (const sl_rule *)(void *)c->rules.g.p;
+    const sl_interval *bu = (const sl_interval *)(void *)c->busy.g.p;
+    return (sl__avail_rows){&c->tenant[k],        c->zone[k],
+                            ov + c->ov.off[l],    c->ov.off[l + 1] - c->ov.off[l],
+                            ru + c->rules.off[l], c->rules.off[l + 1] - c->rules.off[l],
+                            bu + c->busy.off[l],  c->busy.off[l + 1] - c->busy.off[l]};
+}
+
 /* Hands the chunk's tenants to fn in list order. */
 static int chunk_each(chunk *c, size_t first, sl__avail_each_fn fn, void *ctx)
 {
@@ -197,22 +220,51 @@ static int chunk_each(chunk *c, size_t first, sl__avail_each_fn fn, void *ctx)
     for (size_t j = 0; j < c->n; j++) {
         size_t k = c->sorted[j], l = live_of[k];
         int rc;
-        if (c->status[k] != SL_OK) {
+        if (c->status[k] == KEPT) {
+            rc = fn(ctx, first + j, SL_OK, &c->kept[k]);
+        } else if (c->status[k] != SL_OK) {
             rc = fn(ctx, first + j, c->status[k], NULL);
         } else {
-            const sl_override *ov = (const sl_override *)(void *)c->ov.g.p;
-            const sl_rule *ru = (const sl_rule *)(void *)c->rules.g.p;
-            const sl_interval *bu = (const sl_interval *)(void *)c->busy.g.p;
-            sl__avail_rows rows = {&c->tenant[k],        c->zone[k],
-                                   ov + c->ov.off[l],    c->ov.off[l + 1] - c->ov.off[l],
-                                   ru + c->rules.off[l], c->rules.off[l + 1] - c->rules.off[l],
-                                   bu + c->busy.off[l],  c->busy.off[l + 1] - c->busy.off[l]};
+            sl__avail_rows rows = live_rows(c, k, l);
             rc = fn(ctx, first + j, SL_OK, &rows);
         }
         if (rc != SL_OK)
             return rc;
     }
     return SL_OK;
+}
+
+/* The tenants whose cached rows hold what this query reads: status KEPT
+ * (rowcache.h). */
+static void chunk_kept(chunk *c, sl_time from, sl_time to, int64_t duration)
+{
+    for (size_t k = 0; k < c->n; k++) {
+        sl__avail_rows r;
+        sl_date f, l, kf, kl;
+        sl_time a, b, ka, kb;
+        if (!sl__rowcache_get(c->db, c->ids[k], &r, &kf, &kl, &ka, &kb))
+            continue;
+        sl__avail_dates(r.zone, from, to, duration, &f, &l);
+        sl__avail_busy_range(r.tenant, from, to, duration, &a, &b);
+        if (kf <= f && l <= kl && ka <= a && b <= kb) {
+            c->kept[k] = r;
+            c->status[k] = KEPT;
+        }
+    }
+}
+
+/* Keeps the rows the store gave for the chunk's live tenants, with the
+ * chunk's ranges (those the store read them over). */
+static void chunk_keep(chunk *c, sl_date first, sl_date last, sl_time lo, sl_time hi)
+{
+    size_t l = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        if (c->status[k] != SL_OK)
+            continue;
+        sl__avail_rows rows = live_rows(c, k, l);
+        sl__rowcache_put(c->db, &rows, first, last, lo, hi);
+        l++;
+    }
 }
 
 static void chunk_free(chunk *c)
@@ -225,6 +277,9 @@ static void chunk_free(chunk *c)
 int sl__avail_each(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, int64_t duration,
                    sl__avail_each_fn fn, void *ctx)
 {
+    int keep = sl__rowcache_open(db);
+    if (keep < 0)
+        return keep;
     chunk *c = malloc(sizeof(*c));
     if (!c)
         return sl__err(db, SL_ENOMEM, "out of memory reading %zu tenants", n);
@@ -238,9 +293,13 @@ int sl__avail_each(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_t
         rowset_init(&c->rules, sizeof(sl_rule));
         rowset_init(&c->busy, sizeof(sl_interval));
         chunk_ids(c, tenants, first, m);
+        if (keep)
+            chunk_kept(c, from, to, duration);
         rc = chunk_tenants(c, from, to, duration, &d0, &d1, &t0, &t1);
         if (rc == SL_OK && c->n_live > 0)
             rc = chunk_rows(c, d0, d1, t0, t1);
+        if (rc == SL_OK && keep && c->n_live > 0)
+            chunk_keep(c, d0, d1, t0, t1);
         if (rc == SL_OK)
             rc = chunk_each(c, first, fn, ctx);
         chunk_free(c);

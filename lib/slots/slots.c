@@ -7,6 +7,7 @@
 
 #include "avail.h"
 #include "engine.h"
+#include "rowcache.h"
 
 #define RANGE_MAX ((sl_time)SL_MAX_RANGE_DAYS * 86400)
 
@@ -30,6 +31,35 @@ int sl__slots_query_check(sl_db *db, sl_id tenant, sl_time from, sl_time *to, in
     return SL_OK;
 }
 
+typedef struct one_ctx {
+    sl_db *db;
+    sl__avail *a;
+    sl_time from, to, now;
+    int64_t duration;
+    int status;
+} one_ctx;
+
+static int one_rows(void *ctx, size_t i, int status, const sl__avail_rows *rows)
+{
+    one_ctx *o = ctx;
+    (void)i;
+    o->status = status;
+    return status == SL_OK ? sl__avail_build(o->db, o->a, rows, o->from, o->to, o->duration, o->now) : SL_OK;
+}
+
+/* sl__avail_load, or the same inputs through the reads over many tenants
+ * when they may reuse rows kept from earlier reads (rowcache.h); an
+ * unknown tenant or zone is then read again the one-tenant way, which
+ * says why. */
+static int load_one(sl_db *db, sl__avail *a, sl_id tenant, sl_time from, sl_time to, int64_t duration, sl_time now)
+{
+    if (!sl__rowcache_may(db))
+        return sl__avail_load(db, a, tenant, from, to, duration, now, 0);
+    one_ctx o = {db, a, from, to, now, duration, SL_OK};
+    int rc = sl__avail_each(db, &tenant, 1, from, to, duration, one_rows, &o);
+    return rc == SL_OK && o.status != SL_OK ? sl__avail_load(db, a, tenant, from, to, duration, now, 0) : rc;
+}
+
 /* Validates the query and loads the engine's inputs into *a (pointing
  * into the handle's scratch arrays). */
 static int slots_load(sl_db *db, sl__avail *a, uint32_t *flags_out, sl_id tenant, sl_time from, sl_time to,
@@ -43,7 +73,7 @@ static int slots_load(sl_db *db, sl__avail *a, uint32_t *flags_out, sl_id tenant
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     if ((rc = sl__st_read_hint(db, tenant, NULL, 0, from, to - from)) == SL_OK)
-        rc = sl__avail_load(db, a, tenant, from, to, duration, now, 0);
+        rc = load_one(db, a, tenant, from, to, duration, now);
     sl__tx_rollback(db); /* read-only: nothing to keep */
     if (rc == SL_OK && flags_out)
         *flags_out = flags;

@@ -103,7 +103,7 @@ enum {
 /* Statements of the group classes (sqlite_class.c), prepared on first use. */
 #define SL__SQ_CLASS_QUERIES 10
 /* Statements of the reads over many tenants (sqlite_many.c). */
-#define SL__SQ_MANY_QUERIES 9
+#define SL__SQ_MANY_QUERIES 10
 
 typedef struct sq_store {
     sl_store base; /* first member */

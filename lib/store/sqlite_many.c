@@ -16,7 +16,7 @@
 #define IN_IDS(col) col " IN (SELECT value FROM json_each(?1))"
 #define RANGE "start_at > ?2 AND start_at < ?3 AND end_at > ?4"
 
-enum { MQ_TENANTS, MQ_RULES_LIVE, MQ_RULES_ALL, MQ_OV_LIVE, MQ_OV_ALL, MQ_BUSY, MQ_BLOCKING, MQ_LIVE, MQ_ALL };
+enum { MQ_TENANTS, MQ_RULES_LIVE, MQ_RULES_ALL, MQ_OV_LIVE, MQ_OV_ALL, MQ_BUSY, MQ_BLOCKING, MQ_LIVE, MQ_ALL, MQ_VERSION };
 
 static const char *const many_sql[SL__SQ_MANY_QUERIES] = {
     [MQ_TENANTS] = "SELECT " TENANT_COLS " FROM tenants WHERE " IN_IDS("id") " ORDER BY id",
@@ -37,6 +37,7 @@ static const char *const many_sql[SL__SQ_MANY_QUERIES] = {
                 " ORDER BY tenant, start_at, id",
     [MQ_ALL] = "SELECT " SESSION_COLS " FROM sessions WHERE " IN_IDS("tenant") " AND " RANGE
                " ORDER BY tenant, start_at, id",
+    [MQ_VERSION] = "PRAGMA data_version",
 };
 
 void sl__sqlite_many_free(sl_store *st)
@@ -45,6 +46,20 @@ void sl__sqlite_many_free(sl_store *st)
         sqlite3_finalize(Q(st)->many_q[i]);
         Q(st)->many_q[i] = NULL;
     }
+}
+
+/* Prepares statement `which` on first use (SL_ESTORE, recorded). */
+static int stmt_ready(sl_store *st, int which)
+{
+    sq_store *s = Q(st);
+    char msg[SL__SQ_MSG_SIZE];
+    if (!s->many_q[which] &&
+        sqlite3_prepare_v3(s->h, many_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->many_q[which], NULL) !=
+            SQLITE_OK) {
+        snprintf(msg, sizeof(msg), "sqlite: preparing a read over many tenants: %s", sqlite3_errmsg(s->h));
+        return sl_store_error(st, SL_ESTORE, msg);
+    }
+    return SL_OK;
 }
 
 /* *out: statement `which` with ?1 bound to tenants[0..n) as a JSON array.
@@ -58,12 +73,9 @@ static int stmt_ids(sl_store *st, int which, const sl_id *tenants, size_t n, sql
                  n);
         return sl_store_error(st, SL_EINVAL, msg);
     }
-    if (!s->many_q[which] &&
-        sqlite3_prepare_v3(s->h, many_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->many_q[which], NULL) !=
-            SQLITE_OK) {
-        snprintf(msg, sizeof(msg), "sqlite: preparing a read over many tenants: %s", sqlite3_errmsg(s->h));
-        return sl_store_error(st, SL_ESTORE, msg);
-    }
+    int rc = stmt_ready(st, which);
+    if (rc != SL_OK)
+        return rc;
     /* 20 digits and a comma per id at most, the brackets and the NUL. */
     char json[SL_STORE_MANY_MAX * 21 + 3];
     size_t at = 0;
@@ -130,8 +142,37 @@ static int sq_sessions_scan_many(sl_store *st, const sl_id *tenants, size_t n, s
                        "reading the sessions of many tenants");
 }
 
+/* PRAGMA data_version takes the transaction's snapshot (it reads the
+ * file's header inside it) and changes with other connections' commits;
+ * the pager's SQLITE_FCNTL_DATA_VERSION, read after it, also changes with
+ * this connection's own commits. Both together: two 32-bit counters would
+ * have to wrap onto the same pair to repeat. */
+static int sq_data_version(sl_store *st, uint64_t *out)
+{
+    sq_store *s = Q(st);
+    char msg[SL__SQ_MSG_SIZE];
+    int rc = stmt_ready(st, MQ_VERSION);
+    if (rc != SL_OK)
+        return rc;
+    sqlite3_stmt *q = s->many_q[MQ_VERSION];
+    int step = sqlite3_step(q);
+    uint64_t pragma = step == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    unsigned int pager = 0;
+    int fc = step == SQLITE_ROW ? sqlite3_file_control(s->h, "main", SQLITE_FCNTL_DATA_VERSION, &pager) : SQLITE_OK;
+    if (fc == SQLITE_NOTFOUND) /* a file (VFS) that keeps no data version */
+        return SL_ENOTFOUND;
+    if (step != SQLITE_ROW || fc != SQLITE_OK) {
+        snprintf(msg, sizeof(msg), "sqlite: reading the data version: %s", sqlite3_errmsg(s->h));
+        return sl_store_error(st, step == SQLITE_BUSY ? SL_EBUSY : SL_ESTORE, msg);
+    }
+    *out = pragma << 32 ^ pager;
+    return SL_OK;
+}
+
 void sl__sqlite_many_methods(sl_store *st)
 {
+    st->data_version = sq_data_version;
     st->tenants_get_many = sq_tenants_get_many;
     st->rules_scan_many = sq_rules_scan_many;
     st->overrides_scan_many = sq_overrides_scan_many;

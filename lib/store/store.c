@@ -882,8 +882,9 @@ int sl__st_seat_by_key(sl_db *db, sl_seat *out, sl_id tenant, const char *key)
 
 /* ---- reads over many tenants -------------------------------------------------- */
 
-/* The four *_many methods come together; without them each wrapper asks
- * the one-tenant method once per tenant (same rows, same order). */
+/* The four *_many methods come together; without them, and for a list of
+ * one, each wrapper asks the one-tenant method once per tenant (same rows,
+ * same order; one tenant's statement is the cheaper one). */
 static int has_many(const sl_store *st)
 {
     return HAS_V3(st, tenants_get_many) && HAS_V3(st, rules_scan_many) && HAS_V3(st, overrides_scan_many) &&
@@ -893,7 +894,7 @@ static int has_many(const sl_store *st)
 int sl__st_tenants_get_many(sl_db *db, const sl_id *tenants, size_t n, int (*cb)(void *ctx, const sl_tenant *t),
                             void *ctx)
 {
-    if (has_many(ST(db)))
+    if (has_many(ST(db)) && n > 1)
         SCAN(db, "reading tenants", tenant, tenants_get_many, cb, ctx, tenants, n);
     for (size_t i = 0; i < n; i++) {
         sl_tenant t;
@@ -923,7 +924,7 @@ int sl__st_tenants_get_many(sl_db *db, const sl_id *tenants, size_t n, int (*cb)
 int sl__st_rules_scan_many(sl_db *db, const sl_id *tenants, size_t n, uint32_t flags,
                            int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    if (has_many(ST(db)))
+    if (has_many(ST(db)) && n > 1)
         SCAN(db, "reading rules", rule, rules_scan_many, cb, ctx, tenants, n, flags);
     EACH_TENANT(sl__st_rules_scan(db, tenant, flags, cb, ctx));
 }
@@ -931,7 +932,7 @@ int sl__st_rules_scan_many(sl_db *db, const sl_id *tenants, size_t n, uint32_t f
 int sl__st_overrides_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_date from, sl_date to, uint32_t flags,
                                int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    if (has_many(ST(db)))
+    if (has_many(ST(db)) && n > 1)
         SCAN(db, "reading overrides", override, overrides_scan_many, cb, ctx, tenants, n, from, to, flags);
     EACH_TENANT(sl__st_overrides_scan(db, tenant, from, to, flags, cb, ctx));
 }
@@ -939,8 +940,22 @@ int sl__st_overrides_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_dat
 int sl__st_sessions_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, uint32_t flags,
                               int (*cb)(void *ctx, const sl_session *s), void *ctx)
 {
-    if (has_many(ST(db)))
+    if (has_many(ST(db)) && n > 1)
         SCAN(db, "reading sessions", session, sessions_scan_many, cb, ctx, tenants, n, from, to, flags);
     EACH_TENANT(sl__st_sessions_scan(db, tenant, from, to, flags, cb, ctx));
 }
 #undef EACH_TENANT
+
+int sl__st_has_data_version(const sl_db *db)
+{
+    return HAS_V3(ST(db), data_version);
+}
+
+int sl__st_data_version(sl_db *db, uint64_t *out)
+{
+    if (!HAS_V3(ST(db), data_version))
+        return 1;
+    unsigned long seq = db->err_seq;
+    int rc = ST(db)->data_version(ST(db), out);
+    return rc == SL_ENOTFOUND ? 1 : store_rc(db, seq, rc, "reading the data version");
+}

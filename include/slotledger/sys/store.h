@@ -408,6 +408,21 @@ struct sl_store {
     /** may (with tenants_get_many): sessions_scan over tenants[0..n). */
     int (*sessions_scan_many)(sl_store *st, const sl_id *tenants, size_t n, sl_time from, sl_time to,
                               uint32_t flags, int (*cb)(void *ctx, const sl_session *s), void *ctx);
+
+    /* ---- version 3: reusing rows between reads (lib/slots/rowcache.c) -- */
+
+    /** may: inside a read transaction, a number for the state of the data
+     * this transaction sees. Any commit, by any connection or process (this
+     * one included), makes transactions that begin after it see another
+     * number; equal numbers mean equal data. The core keeps the schedule
+     * rows a read over many tenants gathered (tenant, rules, overrides,
+     * blocking sessions' times) and reuses them in a later read
+     * transaction of the same handle only while the number is unchanged
+     * and the handle has opened no write transaction since. NULL: nothing
+     * is reused; SL_ENOTFOUND: this database cannot tell (nothing is
+     * reused). SQLite: SQLITE_FCNTL_DATA_VERSION after the snapshot is
+     * taken. */
+    int (*data_version)(sl_store *st, uint64_t *out);
 };
 
 /** The most tenants one *_many store call is given (the core asks in

@@ -1,0 +1,58 @@
+/*
+ * lib/slots/rowcache.h - the schedule rows of earlier reads over many
+ * tenants, kept by the handle and reused while the store's data version
+ * says nothing has changed (sys/store.h data_version).
+ *
+ * Why it is safe: an entry holds exactly the rows the store returned for a
+ * tenant (its row, live rules, live overrides of a date range, the times of
+ * its blocking sessions over a time range) in one read transaction. It is
+ * handed out again only to a read transaction of the same handle that sees
+ * the same data version, i.e. after no commit by anyone, and only outside
+ * groups and write transactions, so the handle has no uncommitted change
+ * of its own either (every earlier transaction of the handle committed,
+ * which changes the version, or rolled back, which changes nothing). A
+ * later query reuses an entry only when the entry's ranges hold the ranges
+ * the query reads; sl__avail_build ignores the extra rows, as it does for
+ * a chunk read over wider ranges. Under any other version every entry is
+ * stale: never handed out, replaced by the next read of its tenant.
+ *
+ * Memory: bounded by SL__ROWCACHE_MAX_BYTES; when a read would pass it, the
+ * cache is emptied at the start of the next read (stale entries included).
+ */
+#ifndef SL_SLOTS_ROWCACHE_H
+#define SL_SLOTS_ROWCACHE_H
+
+#include "avail.h"
+
+#define SL__ROWCACHE_MAX_BYTES ((size_t)32 << 20)
+
+typedef struct sl__rowcache sl__rowcache;
+
+/* Whether rows may be reused in the open transaction: no group, a read
+ * transaction, a store with a data version (1), or not (0). */
+int sl__rowcache_may(const sl_db *db);
+
+/* Inside the caller's read transaction, before any lookup: 1 when rows
+ * may be reused and kept in this transaction (lookups now give only
+ * rows of the data version this transaction sees), 0 when not (a group or
+ * a write transaction is open, or the store has no data version), or a
+ * store error / SL_ENOMEM with a message. */
+int sl__rowcache_open(sl_db *db);
+
+/* The rows kept for tenant whose ranges hold dates [first, last] and
+ * times [lo, hi], in *rows (pointing into the cache: valid until the next
+ * sl__rowcache_open); 0 when none. */
+int sl__rowcache_get(sl_db *db, sl_id tenant, sl__avail_rows *rows, sl_date *first, sl_date *last, sl_time *lo,
+                     sl_time *hi);
+
+/* Keeps a copy of rows (with their zone, loaded from the directory in use
+ * now: a change of TZDIR empties the cache) (read for dates [first, last] and times [lo, hi]),
+ * replacing the tenant's earlier entry. Never fails: without memory, or
+ * past the byte bound, nothing is kept. Only after sl__rowcache_open gave
+ * 1 in this transaction, and never for a tenant whose entry is in use. */
+void sl__rowcache_put(sl_db *db, const sl__avail_rows *rows, sl_date first, sl_date last, sl_time lo, sl_time hi);
+
+/* Frees the cache (NULL is fine). */
+void sl__rowcache_free(sl__rowcache *c);
+
+#endif
