@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "slots/slots_test.h"
+#include "slots/rowcache.h"
 
 #define NT 4
 static const sl_id ids[NT] = {1, 2, 3, 4};
@@ -172,6 +173,40 @@ START_TEST(test_own_commits_and_group)
     ck_assert_msg(listed(a, 3, at(2, 14, 0), HOUR, NOW), "a rolled back booking is still seen");
     same_all(a, path, "a group was rolled back");
     sl_close(a);
+}
+END_TEST
+
+/* A cache with room for two tenants' rows, reading the pairs {1, 2} and
+ * {3, 4} in turn with a booking between reads: each pair's second read
+ * reuses rows (the stale rows of the other pair are dropped, not left to
+ * keep fresh ones out), and every answer is a fresh handle's. */
+START_TEST(test_small_cache_keeps_working)
+{
+    const char *path = make_file();
+    sl_db *a = sl_test_open_file(path, NULL, 0), *b = sl_test_open_file(path, NULL, 0);
+    sl_many_slots *m = NULL;
+    ck_assert_ok_db(a, sl_slots_many(a, &m, ids, 2, MON, MON + 14 * DAY, HOUR, NOW));
+    sl_free(m);
+    size_t two = sl__rowcache_bytes(a);
+    ck_assert_uint_gt(two, 0);
+    ck_assert_int_eq(sl__rowcache_limit(a, two + two / 3), SL_OK);
+    for (int i = 0; i < 16; i++) {
+        char why[64];
+        const sl_id *pair = ids + 2 * (i % 2);
+        snprintf(why, sizeof(why), "round %d of a small cache", i);
+        book(b, ids[i % NT], 1 + i % 8, at(i / NT, 13, 0)); /* 13:00Z is open in every zone here */
+        unsigned long before = sl__rowcache_kept(a);
+        for (int k = 0; k < 2; k++) {
+            ck_assert_ok_db(a, sl_slots_many(a, &m, pair, 2, MON, MON + 14 * DAY, HOUR, NOW));
+            sl_free(m);
+        }
+        ck_assert_msg(sl__rowcache_kept(a) >= before + 2, "%s: the second read did not reuse both tenants' rows",
+                      why);
+        ck_assert_uint_le(sl__rowcache_bytes(a), two + two / 3);
+        same_many(a, path, MON, MON + 14 * DAY, HOUR, NOW, why);
+    }
+    sl_close(a);
+    sl_close(b);
 }
 END_TEST
 
@@ -350,6 +385,7 @@ Suite *suite_rowcache(void)
     tcase_add_test(tc, test_other_handle_schedule_changes);
     tcase_add_test(tc, test_own_commits_and_group);
     tcase_add_test(tc, test_other_process_writes);
+    tcase_add_test(tc, test_small_cache_keeps_working);
     tcase_add_test(tc, test_property_reads_equal_a_fresh_handle);
     suite_add_tcase(s, tc);
     return s;

@@ -29,6 +29,8 @@ struct sl__rowcache {
     char *tzdir;  /* the zone directory the zones were found in */
     entry **slot; /* cap slots, NULL or an entry; cap a power of two */
     size_t cap, n, bytes;
+    size_t max;          /* the byte bound (SL__ROWCACHE_MAX_BYTES) */
+    unsigned long kept;  /* tenants served from kept rows (tests) */
 };
 
 static void clear(sl__rowcache *c)
@@ -65,6 +67,35 @@ int sl__rowcache_may(const sl_db *db)
     return db->group == SL__GROUP_NONE && db->in_tx && !db->tx_write && sl__st_has_data_version(db);
 }
 
+/* The handle's cache, created empty when it has none (NULL without
+ * memory). */
+static sl__rowcache *cache_of(sl_db *db)
+{
+    if (!db->rowcache && (db->rowcache = calloc(1, sizeof(*db->rowcache))) != NULL)
+        db->rowcache->max = SL__ROWCACHE_MAX_BYTES;
+    return db->rowcache;
+}
+
+int sl__rowcache_limit(sl_db *db, size_t max)
+{
+    sl__rowcache *c = cache_of(db);
+    if (!c)
+        return SL_ENOMEM;
+    clear(c);
+    c->max = max;
+    return SL_OK;
+}
+
+unsigned long sl__rowcache_kept(const sl_db *db)
+{
+    return db->rowcache ? db->rowcache->kept : 0;
+}
+
+size_t sl__rowcache_bytes(const sl_db *db)
+{
+    return db->rowcache ? db->rowcache->bytes : 0;
+}
+
 int sl__rowcache_open(sl_db *db)
 {
     uint64_t v = 0;
@@ -73,19 +104,17 @@ int sl__rowcache_open(sl_db *db)
     int rc = sl__st_data_version(db, &v);
     if (rc != SL_OK)
         return rc == 1 ? 0 : rc;
-    sl__rowcache *c = db->rowcache;
-    if (!c) {
-        if (!(c = calloc(1, sizeof(*c))))
-            return sl__err(db, SL_ENOMEM, "out of memory for the row cache");
-        db->rowcache = c;
-        c->version = v;
-    }
+    sl__rowcache *c = cache_of(db);
+    if (!c)
+        return sl__err(db, SL_ENOMEM, "out of memory for the row cache");
     const char *dir = sl__tz_dir(db->tzdir); /* TZDIR may change between calls */
-    /* Entries of another version are stale: lookups skip them, puts
-     * replace them, and they are freed at once only when they fill the
-     * cache (a version change costs nothing per entry). */
+    /* Entries of another version are stale: lookups skip them and puts
+     * replace them, so a version change costs nothing per entry; but when
+     * they hold half the bound they are all freed, or stale rows could
+     * keep fresh ones out. */
+    int changed = c->version != v;
     c->version = v;
-    if (c->bytes > SL__ROWCACHE_MAX_BYTES || !c->tzdir || strcmp(c->tzdir, dir) != 0) {
+    if ((changed && c->bytes > c->max / 2) || !c->tzdir || strcmp(c->tzdir, dir) != 0) {
         char *copy = strdup(dir);
         clear(c);
         if (!copy)
@@ -105,6 +134,7 @@ int sl__rowcache_get(sl_db *db, sl_id tenant, sl__avail_rows *rows, sl_date *fir
     const entry *e = c->slot[find(c, tenant)];
     if (!e || e->version != c->version)
         return 0;
+    db->rowcache->kept++;
     *rows = (sl__avail_rows){&e->tenant, e->zone, e->ov, e->n_ov, e->rules, e->n_rules, e->busy, e->n_busy};
     *first = e->first;
     *last = e->last;
@@ -151,15 +181,15 @@ void sl__rowcache_put(sl_db *db, const sl__avail_rows *rows, sl_date first, sl_d
     sl__rowcache *c = db->rowcache;
     size_t bytes = sizeof(entry) + rows->n_ov * sizeof(sl_override) + rows->n_rules * sizeof(sl_rule) +
                    rows->n_busy * sizeof(sl_interval);
-    if (!c || c->bytes + bytes > SL__ROWCACHE_MAX_BYTES)
-        return;
-    if ((c->n + 1) * 2 > c->cap && grow(c) != 0)
+    if (!c || ((c->n + 1) * 2 > c->cap && grow(c) != 0))
         return;
     size_t i = find(c, rows->tenant->id);
-    if (c->slot[i]) {
+    if (c->slot[i]) { /* stale, or too narrow: these rows replace it */
         remove_at(c, i);
         i = find(c, rows->tenant->id);
     }
+    if (c->bytes + bytes > c->max)
+        return;
     entry *e = malloc(bytes);
     if (!e)
         return;

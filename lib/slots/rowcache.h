@@ -16,15 +16,16 @@
  * a chunk read over wider ranges. Under any other version every entry is
  * stale: never handed out, replaced by the next read of its tenant.
  *
- * Memory: bounded by SL__ROWCACHE_MAX_BYTES; when a read would pass it, the
- * cache is emptied at the start of the next read (stale entries included).
+ * Memory: bounded by SL__ROWCACHE_MAX_BYTES: rows that would pass it are
+ * not kept, and when the version changes while kept rows hold half of it,
+ * the cache is emptied (stale rows must not keep fresh ones out).
  */
 #ifndef SL_SLOTS_ROWCACHE_H
 #define SL_SLOTS_ROWCACHE_H
 
 #include "avail.h"
 
-#define SL__ROWCACHE_MAX_BYTES ((size_t)32 << 20)
+#define SL__ROWCACHE_MAX_BYTES ((size_t)16 << 20)
 
 typedef struct sl__rowcache sl__rowcache;
 
@@ -51,6 +52,13 @@ int sl__rowcache_get(sl_db *db, sl_id tenant, sl__avail_rows *rows, sl_date *fir
  * past the byte bound, nothing is kept. Only after sl__rowcache_open gave
  * 1 in this transaction, and never for a tenant whose entry is in use. */
 void sl__rowcache_put(sl_db *db, const sl__avail_rows *rows, sl_date first, sl_date last, sl_time lo, sl_time hi);
+
+/* Tests: empties the cache and sets its byte bound (SL_OK, SL_ENOMEM);
+ * how many lookups have found kept rows of the current version; the bytes
+ * kept (stale rows included). */
+int sl__rowcache_limit(sl_db *db, size_t max);
+unsigned long sl__rowcache_kept(const sl_db *db);
+size_t sl__rowcache_bytes(const sl_db *db);
 
 /* Frees the cache (NULL is fine). */
 void sl__rowcache_free(sl__rowcache *c);
