@@ -351,6 +351,50 @@ START_TEST(test_mutant_seat_key_refused_for_booking)
 }
 END_TEST
 
+static int count_session(void *ctx, const sl_session *x)
+{
+    (void)x;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* sqlite_schedule.c:83 (`rc != SL_OK || plan == NOTHING` -> `&&`):
+ * sys/store.h's sessions_scan with SL_SCAN_BLOCKING yields only live
+ * sessions whose status bit is set, so with no status bit it yields none
+ * (and succeeds), on the memory and the SQLite store alike; with the bits
+ * of pending and confirmed it yields the two booked ones. */
+START_TEST(test_mutant_blocking_scan_with_no_status)
+{
+    for (int backend = 0; backend < 2; backend++) {
+        sl_store *st = NULL;
+        sl_db *db = NULL;
+        if (backend == 0)
+            ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+        else
+            ck_assert_int_eq(sl_store_sqlite_new(&st, ":memory:", NULL), SL_OK);
+        ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+        put_tenant(db, 1, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
+        add_rule_every_day(db, 1, 480, 1200);
+        sl_session s;
+        ck_assert_ok_db(db, sl_book(db, NULL, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+        ck_assert_ok_db(db, sl_book(db, &s, 1, 8, at(0, 12, 0), HOUR, 0, NULL, NOW));
+        ck_assert_ok_db(db, sl_confirm(db, NULL, 1, s.id, NOW));
+        size_t n = 0;
+        ck_assert_int_eq(st->sessions_scan(st, 1, at(0, 0, 0), at(1, 0, 0), SL_SCAN_BLOCKING, count_session, &n),
+                         SL_OK);
+        ck_assert_uint_eq(n, 0);
+        n = 0;
+        ck_assert_int_eq(st->sessions_scan(st, 1, at(0, 0, 0), at(1, 0, 0),
+                                           SL_SCAN_BLOCKING | SL_SCAN_STATUS(SL_STATUS_PENDING) |
+                                               SL_SCAN_STATUS(SL_STATUS_CONFIRMED),
+                                           count_session, &n),
+                         SL_OK);
+        ck_assert_uint_eq(n, 2);
+        sl_close(db);
+    }
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_alloc_empty_is_null,
               test_mutant_override_set_tenant_zero, test_mutant_override_set_timestamps,
               test_mutant_book_many_tenant_zero, test_mutant_recurring_replay_reports_skipped_starts,
@@ -358,4 +402,4 @@ SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_a
               test_mutant_soft_delete_reports_failed_begin, test_mutant_failed_purge_counts_zero,
               test_mutant_batch_key_with_other_duration, test_mutant_refused_start_message_names_slot,
               test_mutant_free_at_reports_each_tenant, test_mutant_every_failed_store_call_reported,
-              test_mutant_seat_key_refused_for_booking)
+              test_mutant_seat_key_refused_for_booking, test_mutant_blocking_scan_with_no_status)
