@@ -395,6 +395,50 @@ START_TEST(test_mutant_blocking_scan_with_no_status)
 }
 END_TEST
 
+/* The memory store's sessions_scan, with an impossible row (ending where
+ * it starts, at 09:00 of MON) handed first. */
+static int (*mem_sessions_scan)(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
+                                int (*cb)(void *ctx, const sl_session *x), void *ctx);
+
+static int degenerate_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
+                                    int (*cb)(void *ctx, const sl_session *x), void *ctx)
+{
+    sl_session x;
+    memset(&x, 0, sizeof(x));
+    x.version = SL_SESSION_VERSION;
+    x.tenant = tenant;
+    x.id = 999;
+    x.student = 9;
+    x.start = x.end = at(0, 9, 0);
+    x.status = SL_STATUS_PENDING;
+    int rc = cb(ctx, &x);
+    return rc != 0 ? rc : mem_sessions_scan(st, tenant, from, to, flags, cb, ctx);
+}
+
+/* check.c:112 (return sl__err(...) -> return 0 when the engine refuses its
+ * input): a store that hands the core an impossible session (sys/store.h:
+ * a session is a non-empty interval) makes the slot check fail, a booking
+ * refused with SL_EINVAL saying the engine refused its input, not booked
+ * past it. */
+START_TEST(test_mutant_impossible_busy_row_refuses_booking)
+{
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    mem_sessions_scan = st->sessions_scan;
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    put_tenant(db, 1, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
+    add_rule_every_day(db, 1, 480, 1200);
+    st->sessions_scan = degenerate_sessions_scan;
+    ck_assert_fails(db, sl_book(db, NULL, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW), SL_EINVAL);
+    ck_assert_msg_has(db, "slot engine refused its input");
+    st->sessions_scan = mem_sessions_scan;
+    ck_assert_uint_eq(n_sessions(db, 1, MON), 0);
+    ck_assert_ok_db(db, sl_book(db, NULL, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_close(db);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_alloc_empty_is_null,
               test_mutant_override_set_tenant_zero, test_mutant_override_set_timestamps,
               test_mutant_book_many_tenant_zero, test_mutant_recurring_replay_reports_skipped_starts,
@@ -402,4 +446,5 @@ SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_a
               test_mutant_soft_delete_reports_failed_begin, test_mutant_failed_purge_counts_zero,
               test_mutant_batch_key_with_other_duration, test_mutant_refused_start_message_names_slot,
               test_mutant_free_at_reports_each_tenant, test_mutant_every_failed_store_call_reported,
-              test_mutant_seat_key_refused_for_booking, test_mutant_blocking_scan_with_no_status)
+              test_mutant_seat_key_refused_for_booking, test_mutant_blocking_scan_with_no_status,
+              test_mutant_impossible_busy_row_refuses_booking)
