@@ -3,7 +3,10 @@
  * sample (./run mutate: 8 mutants per file, seed 17; issue 17) showed no
  * test pinned down: the read-ahead a single post announces to its store,
  * the verification of a keyed ledger whose hold was sealed at the chain's
- * first entry, sl_hold with a NULL handle and the version of a new account's row. Each test names the mutant it kills.
+ * first entry, sl_hold with a NULL handle, the version of a new account's
+ * row, the replay of a batch, hold and capture keyed by an older release
+ * and a store handing accounts out of order. Each test names the mutant it
+ * kills.
  */
 #include "ledger_test.h"
 #include "support_tamper.h"

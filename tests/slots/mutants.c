@@ -5,7 +5,11 @@
  * sl_override_set and sl_book_many, the timestamps of an override, the
  * skipped starts of a replayed series, the message of an unbookable start,
  * the outbox event of a booking, a soft delete whose transaction cannot
- * begin and the count of a failed sl_purge. Each test names the mutant it kills.
+ * begin, the count of a failed sl_purge, a batch key reused with another
+ * duration, sl_free_at's verdict per tenant, failed store calls of
+ * sl_override_set, sl_restore and sl_session_get, a seat's key reused for a
+ * booking, a blocking scan with no status bit and a store's impossible
+ * session row. Each test names the mutant it kills.
  */
 #include "slots_test.h"
 
@@ -119,12 +123,15 @@ END_TEST
 
 /* check.c:101 (== SL_EUNAVAILABLE -> !=): a start outside availability is
  * SL_EUNAVAILABLE with a message saying so, not "the engine refused its
- * input". */
+ * input". check.c:103 (the slot's text left out): the message names the
+ * slot, "2026-03-02T03:00Z-04:00Z", also for a start inside the notice. */
 START_TEST(test_mutant_unbookable_start_message)
 {
     sl_db *db = fixture();
     ck_assert_fails(db, sl_book(db, NULL, 1, 7, at(0, 3, 0), HOUR, 0, NULL, NOW), SL_EUNAVAILABLE);
-    ck_assert_msg_has(db, "not a bookable start");
+    ck_assert_msg_has(db, "slot 2026-03-02T03:00Z-04:00Z is not a bookable start");
+    ck_assert_fails(db, sl_book(db, NULL, 1, 7, at(0, 10, 0), HOUR, 0, NULL, at(0, 10, 30)), SL_EUNAVAILABLE);
+    ck_assert_msg_has(db, "slot 2026-03-02T10:00Z-11:00Z");
     /* Off the 30-minute grid, inside availability: the same. */
     ck_assert_fails(db, sl_book(db, NULL, 1, 7, at(0, 10, 10), HOUR, 0, NULL, NOW), SL_EUNAVAILABLE);
     ck_assert_msg_has(db, "not a bookable start");
@@ -227,19 +234,6 @@ START_TEST(test_mutant_batch_key_with_other_duration)
     ck_assert_ok_db(db, sl_book_many(db, out, &failed, 1, b, 2, "batch-1", NOW));
     ck_assert_int_eq(out[1].replayed, 1);
     ck_assert_int_eq(out[1].end, at(0, 13, 0));
-    sl_close(db);
-}
-END_TEST
-
-/* check.c:103 (the slot's text left out): the message of a refused start
- * names the slot, "2026-03-02T03:00Z-04:00Z". */
-START_TEST(test_mutant_refused_start_message_names_slot)
-{
-    sl_db *db = fixture();
-    ck_assert_fails(db, sl_book(db, NULL, 1, 7, at(0, 3, 0), HOUR, 0, NULL, NOW), SL_EUNAVAILABLE);
-    ck_assert_msg_has(db, "slot 2026-03-02T03:00Z-04:00Z is not a bookable start");
-    ck_assert_fails(db, sl_book(db, NULL, 1, 7, at(0, 10, 0), HOUR, 0, NULL, at(0, 10, 30)), SL_EUNAVAILABLE);
-    ck_assert_msg_has(db, "slot 2026-03-02T10:00Z-11:00Z");
     sl_close(db);
 }
 END_TEST
@@ -444,7 +438,7 @@ SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_a
               test_mutant_book_many_tenant_zero, test_mutant_recurring_replay_reports_skipped_starts,
               test_mutant_unbookable_start_message, test_mutant_booking_appends_outbox_event,
               test_mutant_soft_delete_reports_failed_begin, test_mutant_failed_purge_counts_zero,
-              test_mutant_batch_key_with_other_duration, test_mutant_refused_start_message_names_slot,
+              test_mutant_batch_key_with_other_duration,
               test_mutant_free_at_reports_each_tenant, test_mutant_every_failed_store_call_reported,
               test_mutant_seat_key_refused_for_booking, test_mutant_blocking_scan_with_no_status,
               test_mutant_impossible_busy_row_refuses_booking)

@@ -19,6 +19,17 @@ static sl__tzrule eu_rule(void)
     return r;
 }
 
+/* The zone of s's TZif bytes, which must parse. */
+static sl__zone *zone_of(const tzspec *s)
+{
+    static tzbuf t;
+    sl__zone *z = NULL;
+    char err[256];
+    build(&t, s);
+    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "parse: %s", err);
+    return z;
+}
+
 /* posix.c:320 (`at > lo && at <= hi` -> `>=` / `<`): the changes
  * sl__tzrule_changes returns are those with after < at <= upto
  * (tz_private.h): a change exactly at `after` is not one, a change exactly
@@ -89,12 +100,8 @@ START_TEST(test_mutant_zone_more_changes_than_pieces)
         ix[i] = (uint8_t)((i + 1) % 2);
     }
     tzspec s = {2, N, tr, ix, 2, of, NULL, "", 0};
-    static tzbuf t;
-    sl__zone *z;
-    char err[256];
+    sl__zone *z = zone_of(&s);
     int kind;
-    build(&t, &s);
-    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "parse: %s", err);
     ck_assert_int_eq(sl__zone_offset(z, base + 300), 3600);
     ck_assert_int_eq(sl__zone_offset(z, base + 900), 0);
     /* Two hours before the first change: +00, unique. */
@@ -125,12 +132,8 @@ START_TEST(test_mutant_zone_footer_only_after_last_transition)
     static const uint8_t ds[] = {0, 0};
     int64_t trans[2] = {tr[0], at(2030, 4, 1, 12, 0)};
     tzspec s = {2, 2, trans, ix, 2, of, ds, "AAA-1BBB,J90/0,J91/12", 0};
-    static tzbuf t;
-    sl__zone *z;
-    char err[256];
+    sl__zone *z = zone_of(&s);
     int kind;
-    build(&t, &s);
-    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "parse: %s", err);
     ck_assert_int_eq(sl__zone_offset(z, at(2030, 3, 31, 11, 0)), 3600);
     ck_assert_int_eq(sl__zone_to_utc(z, at(2030, 3, 31, 12, 0), &kind), at(2030, 3, 31, 11, 0));
     ck_assert_int_eq(kind, SL_TZ_UNIQUE);
