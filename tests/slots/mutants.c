@@ -8,8 +8,8 @@
  * begin, the count of a failed sl_purge, a batch key reused with another
  * duration, sl_free_at's verdict per tenant, failed store calls of
  * sl_override_set, sl_restore and sl_session_get, a seat's key reused for a
- * booking, a blocking scan with no status bit and a store's impossible
- * session row. Each test names the mutant it kills.
+ * booking, a blocking scan with no status bit, a store's impossible
+ * session row and a purge of rules beside a deleted class. Each test names the mutant it kills.
  */
 #include "slots_test.h"
 
@@ -433,6 +433,40 @@ START_TEST(test_mutant_impossible_busy_row_refuses_booking)
 }
 END_TEST
 
+/* sqlite_schedule.c:150 (`purge == Q_SESSION_PURGE` -> `!=` before the
+ * class purge): a class's row and seats go with its session when sessions
+ * are purged (sys/store.h), and only then: purging deleted rules leaves a
+ * deleted class whole (readable with SL_INCLUDE_DELETED, its seat kept,
+ * restorable); purging sessions removes it. */
+START_TEST(test_mutant_purge_of_rules_keeps_deleted_class)
+{
+    sl_db *db = fixture();
+    sl_session cls;
+    sl_class c;
+    sl_seat *seats = NULL;
+    size_t n = 0, purged = 99;
+    ck_assert_ok_db(db, sl_class_create(db, &cls, 1, at(1, 10, 0), HOUR, 5, 0, NULL, NOW));
+    ck_assert_ok_db(db, sl_class_enroll(db, NULL, 1, cls.id, 7, 0, NULL, NOW));
+    ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_SESSION, cls.id, NOW + 1));
+    ck_assert_ok_db(db, sl_purge(db, &purged, SL_ENTITY_RULE, SL_TIME_MAX));
+    ck_assert_uint_eq(purged, 0);
+    ck_assert_ok_db(db, sl_class_get(db, &c, 1, cls.id, SL_INCLUDE_DELETED));
+    ck_assert_int_eq(c.capacity, 5);
+    ck_assert_ok_db(db, sl_class_seats(db, &seats, &n, 1, cls.id));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(seats[0].student, 7);
+    sl_free(seats);
+    ck_assert_ok_db(db, sl_restore(db, 1, SL_ENTITY_SESSION, cls.id, NOW + 2));
+    ck_assert_ok_db(db, sl_class_get(db, &c, 1, cls.id, 0));
+    /* Deleted again and purged with the sessions: gone. */
+    ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_SESSION, cls.id, NOW + 3));
+    ck_assert_ok_db(db, sl_purge(db, &purged, SL_ENTITY_SESSION, SL_TIME_MAX));
+    ck_assert_uint_eq(purged, 1);
+    ck_assert_fails(db, sl_class_get(db, &c, 1, cls.id, SL_INCLUDE_DELETED), SL_ENOTFOUND);
+    sl_close(db);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_alloc_empty_is_null,
               test_mutant_override_set_tenant_zero, test_mutant_override_set_timestamps,
               test_mutant_book_many_tenant_zero, test_mutant_recurring_replay_reports_skipped_starts,
@@ -441,4 +475,4 @@ SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_a
               test_mutant_batch_key_with_other_duration,
               test_mutant_free_at_reports_each_tenant, test_mutant_every_failed_store_call_reported,
               test_mutant_seat_key_refused_for_booking, test_mutant_blocking_scan_with_no_status,
-              test_mutant_impossible_busy_row_refuses_booking)
+              test_mutant_impossible_busy_row_refuses_booking, test_mutant_purge_of_rules_keeps_deleted_class)
