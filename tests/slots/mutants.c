@@ -9,7 +9,8 @@
  * duration, sl_free_at's verdict per tenant, failed store calls of
  * sl_override_set, sl_restore and sl_session_get, a seat's key reused for a
  * booking, a blocking scan with no status bit, a store's impossible
- * session row and a purge of rules beside a deleted class. Each test names the mutant it kills.
+ * session row and a purge of rules beside a deleted class. Each test
+ * names the mutant it kills.
  */
 #include "slots_test.h"
 
