@@ -3,7 +3,10 @@
  * sample (./run mutate: 8 mutants per file, seed 17; issue 17) showed no
  * test pinned down: the read-ahead a single post announces to its store,
  * the verification of a keyed ledger whose hold was sealed at the chain's
- * first entry, sl_hold with a NULL handle and the version of a new account's row. Each test names the mutant it kills.
+ * first entry, sl_hold with a NULL handle, the version of a new account's
+ * row, the replay of a batch, hold and capture keyed by an older release
+ * and a store handing accounts out of order. Each test names the mutant it
+ * kills.
  */
 #include "ledger_test.h"
 #include "support_tamper.h"
@@ -189,6 +192,106 @@ START_TEST(test_mutant_verify_lookup_past_every_needed_seq)
 }
 END_TEST
 
+/* ---- keys written by an older release (tests/legacy/v4-keys.db, made by
+ * tests/legacy/make_fixture.py from the requests of tests/legacy/ops.py;
+ * check_idempotency.c replays its post and recurring booking). */
+#define LEGACY_NOW ((sl_time)1772434800) /* 2026-03-02T07:00Z */
+#define LEGACY_AT(days, hour) ((sl_time)1772409600 + (days) * 86400 + (hour) * 3600)
+
+/* fingerprint.c:108 and :143 (the old batch and hold/capture fingerprints
+ * finalised with their arguments swapped): the batch, the hold and the
+ * capture an older release stored under keys replay to their rows
+ * (replayed = 1, nothing written); another amount under the old key is
+ * SL_EIDEMPOTENCY. */
+START_TEST(test_mutant_legacy_batch_hold_capture_replay)
+{
+    char src[1024];
+    snprintf(src, sizeof(src), "%s/legacy/v4-keys.db", SL_TEST_SRCDIR);
+    const char *path = sl_test_path("v4-keys-mutants.db");
+    sl_test_copy_file(src, path);
+    sl_db *d = sl_test_open_file(path, NULL, 0);
+    sl_balance before, after;
+    ck_assert_ok_db(d, sl_ledger_balance(d, &before, 1, 7, LEGACY_NOW));
+
+    const sl_booking b[2] = {{7, LEGACY_AT(3, 9), HOUR, 5}, {7, LEGACY_AT(3, 11), HOUR, 5}};
+    sl_session s[2];
+    size_t failed = 99;
+    ck_assert_ok_db(d, sl_book_many(d, s, &failed, 1, b, 2, "many-1", LEGACY_NOW));
+    ck_assert_int_eq(s[0].replayed, 1);
+    ck_assert_int_eq(s[1].replayed, 1);
+    ck_assert_int_eq(s[1].start, LEGACY_AT(3, 11));
+
+    sl_credit_hold h;
+    ck_assert_ok_db(d, sl_hold(d, &h, 1, 7, 30, LEGACY_AT(20, 0), "hold-1", LEGACY_NOW));
+    ck_assert_int_eq(h.replayed, 1);
+    ck_assert_sl(sl_hold(d, NULL, 1, 7, 31, LEGACY_AT(20, 0), "hold-1", LEGACY_NOW), SL_EIDEMPOTENCY);
+
+    sl_entry e;
+    ck_assert_ok_db(d, sl_hold_capture(d, &e, 1, h.id, 20, "cap-1", LEGACY_NOW));
+    ck_assert_int_eq(e.replayed, 1);
+    ck_assert_int_eq(e.amount, -20);
+    ck_assert_sl(sl_hold_capture(d, &e, 1, h.id, 21, "cap-1", LEGACY_NOW), SL_EIDEMPOTENCY);
+
+    ck_assert_ok_db(d, sl_ledger_balance(d, &after, 1, 7, LEGACY_NOW));
+    ck_assert_int_eq(after.posted, before.posted);
+    ck_assert_int_eq(after.held, before.held);
+    sl_close(d);
+}
+END_TEST
+
+/* The memory store's accounts_scan, its rows handed on in reverse. */
+static int (*mem_accounts_scan)(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx);
+static sl_account scanned[8];
+static size_t n_scanned;
+
+static int keep_account(void *ctx, const sl_account *a)
+{
+    (void)ctx;
+    if (n_scanned == sizeof(scanned) / sizeof(scanned[0]))
+        return 1;
+    scanned[n_scanned++] = *a;
+    return 0;
+}
+
+static int reversed_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_account *a), void *ctx)
+{
+    n_scanned = 0;
+    int rc = mem_accounts_scan(st, tenant, keep_account, NULL);
+    if (rc < 0)
+        return rc;
+    for (size_t i = n_scanned; i-- > 0;)
+        if ((rc = cb(ctx, &scanned[i])) != 0)
+            return rc;
+    return 0;
+}
+
+/* chain.c:210 (the order check skipped for the second account): verify
+ * merges the accounts with the entry sums, so a store that hands the
+ * accounts out of student order (sys/store.h: accounts_scan "sorted by
+ * student") is refused, SL_ESTORE naming it, even with just two accounts;
+ * the same ledger in order verifies. */
+START_TEST(test_mutant_verify_refuses_accounts_out_of_order)
+{
+    sl_store *st = NULL;
+    sl_db *d = NULL;
+    sl_verify_report r;
+    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    mem_accounts_scan = st->accounts_scan;
+    ck_assert_int_eq(sl_open_store(&d, st, NULL), SL_OK);
+    put_tenant(d, T1, 0);
+    post_ok(d, T1, 7, SL_ENTRY_PURCHASE, 100, "buy-7", NOW0);
+    post_ok(d, T1, 8, SL_ENTRY_PURCHASE, 50, "buy-8", NOW0);
+    ck_assert_ok_db(d, sl_ledger_verify(d, &r, T1));
+    ck_assert_int_eq(r.entries, 2);
+    st->accounts_scan = reversed_accounts_scan;
+    ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(d), "out of student order") != NULL, "message: %s", sl_errmsg(d));
+    st->accounts_scan = mem_accounts_scan;
+    sl_close(d);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_ledger_mutants, "mutants", NULL, NULL, 0, test_mutant_verify_hold_sealed_at_first_entry,
               test_mutant_post_hints_its_account, test_mutant_hold_null_db,
-              test_mutant_new_account_row_has_version, test_mutant_verify_lookup_past_every_needed_seq)
+              test_mutant_new_account_row_has_version, test_mutant_verify_lookup_past_every_needed_seq,
+              test_mutant_legacy_batch_hold_capture_replay, test_mutant_verify_refuses_accounts_out_of_order)

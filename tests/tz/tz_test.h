@@ -69,5 +69,6 @@ TCase *tcase_tz_convert(void); /* convert.c: offsets on the system zoneinfo */
 TCase *tcase_tz_tzif(void);    /* tzif.c: TZif parsing and footers */
 TCase *tcase_tz_load(void);    /* load.c: loading files from a directory of our own */
 TCase *tcase_tz_cache(void);   /* cache.c: the cache and threads */
+TCase *tcase_tz_mutants(void); /* mutants.c: what the mutation sample found unpinned */
 
 #endif

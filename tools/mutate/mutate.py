@@ -105,7 +105,11 @@ class Worker:
                 continue
             dst = os.path.join(self.src, p)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copy2(os.path.join(ROOT, p), dst)
+            # A plain copy: the files get a new mtime. copy2 kept the tree's
+            # own mtimes, older than the objects a previous run left in a
+            # reused build directory (the last mutant's among them, built
+            # after the tree's mtime), so ninja kept a mutant's object.
+            shutil.copy(os.path.join(ROOT, p), dst)
         if not os.path.isfile(os.path.join(self.build, 'build.ninja')):
             r = subprocess.run(['meson', 'setup', self.build, self.src, '-Dwerror=false', '-Dbench=false',
                                 '-Dexamples=false', '-Dpostgres=disabled', '-Doptimization=1'],
