@@ -206,6 +206,10 @@ START_TEST(test_time_format_and_parse)
     ck_assert_str_eq(buf, "");
     ck_assert_sl(sl_time_format(buf, 20, 0), SL_EINVAL);
     ck_assert_sl(sl_time_format(NULL, 40, 0), SL_EINVAL);
+    /* civil.h: a date into too small a buffer is SL_EINVAL and leaves "". */
+    char small[SL_DATE_TEXT_SIZE - 1] = "garbage";
+    ck_assert_sl(sl_date_format(small, sizeof(small), 0), SL_EINVAL);
+    ck_assert_str_eq(small, "");
 
     /* One instant in several offsets; the last three are the documented
      * extremes of the offset: 23:59 either way, 59 minutes. */

@@ -291,7 +291,36 @@ START_TEST(test_mutant_verify_refuses_accounts_out_of_order)
 }
 END_TEST
 
+/* post.c:172 (`account <= 0` -> `< 0`): a post to account 0 is refused
+ * and writes nothing; its key stays free for a valid post. */
+START_TEST(test_mutant_post_to_account_zero)
+{
+    sl_db *d = sl_test_open();
+    sl_test_put_tenant(d, T1, LATE, NOW0, 0);
+    sl_entry e;
+    ck_assert_sl(sl_ledger_post(d, &e, T1, 0, SL_ENTRY_PURCHASE, 5, "acct-zero", NULL, NOW0), SL_EINVAL);
+    ck_assert_msg(strstr(sl_errmsg(d), "account id must be positive") != NULL, "message: %s", sl_errmsg(d));
+    ck_assert_sl(sl_ledger_post(d, &e, T1, 3, SL_ENTRY_PURCHASE, 5, "acct-zero", NULL, NOW0), SL_OK);
+    ck_assert_int_eq(e.account, 3);
+    ck_assert_int_eq(e.seq, 1); /* the first entry of the tenant: the refused post wrote none */
+    sl_close(d);
+}
+END_TEST
+
+/* hold.c:247 (`tenant <= 0` -> `<= -1`): releasing a hold of tenant 0 is
+ * SL_EINVAL, not "no such hold". */
+START_TEST(test_mutant_release_tenant_zero)
+{
+    sl_db *d = sl_test_open();
+    sl_credit_hold h;
+    ck_assert_sl(sl_hold_release(d, &h, 0, 1, NOW0), SL_EINVAL);
+    ck_assert_msg(strstr(sl_errmsg(d), "must be positive") != NULL, "message: %s", sl_errmsg(d));
+    sl_close(d);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_ledger_mutants, "mutants", NULL, NULL, 0, test_mutant_verify_hold_sealed_at_first_entry,
               test_mutant_post_hints_its_account, test_mutant_hold_null_db,
               test_mutant_new_account_row_has_version, test_mutant_verify_lookup_past_every_needed_seq,
-              test_mutant_legacy_batch_hold_capture_replay, test_mutant_verify_refuses_accounts_out_of_order)
+              test_mutant_legacy_batch_hold_capture_replay, test_mutant_verify_refuses_accounts_out_of_order,
+              test_mutant_post_to_account_zero, test_mutant_release_tenant_zero)

@@ -468,6 +468,22 @@ START_TEST(test_mutant_purge_of_rules_keeps_deleted_class)
 }
 END_TEST
 
+/* lifecycle.c:212 (sl__check_time's arguments swapped): rescheduling to a
+ * start whose end would pass SL_TIME_MAX is SL_EINVAL naming the new end,
+ * and the session stays where it was. */
+START_TEST(test_mutant_reschedule_end_past_time_max)
+{
+    sl_db *db = fixture();
+    sl_session s, got;
+    ck_assert_ok_db(db, sl_book(db, &s, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    ck_assert_fails(db, sl_reschedule(db, NULL, 1, s.id, SL_TIME_MAX - 60, NOW), SL_EINVAL);
+    ck_assert_msg_has(db, "the new end");
+    ck_assert_ok_db(db, sl_session_get(db, &got, 1, s.id, 0));
+    ck_assert_int_eq(got.start, s.start);
+    sl_close(db);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_alloc_empty_is_null,
               test_mutant_override_set_tenant_zero, test_mutant_override_set_timestamps,
               test_mutant_book_many_tenant_zero, test_mutant_recurring_replay_reports_skipped_starts,
@@ -476,4 +492,5 @@ SL_TEST_TCASE(tcase_slots_mutants, "mutants", NULL, NULL, 0, test_mutant_slots_a
               test_mutant_batch_key_with_other_duration,
               test_mutant_free_at_reports_each_tenant, test_mutant_every_failed_store_call_reported,
               test_mutant_seat_key_refused_for_booking, test_mutant_blocking_scan_with_no_status,
-              test_mutant_impossible_busy_row_refuses_booking, test_mutant_purge_of_rules_keeps_deleted_class)
+              test_mutant_impossible_busy_row_refuses_booking, test_mutant_purge_of_rules_keeps_deleted_class,
+              test_mutant_reschedule_end_past_time_max)
