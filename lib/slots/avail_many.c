@@ -238,19 +238,9 @@ static int chunk_each(chunk *c, size_t first, sl__avail_each_fn fn, void *ctx)
  * (rowcache.h). */
 static void chunk_kept(chunk *c, sl_time from, sl_time to, int64_t duration)
 {
-    for (size_t k = 0; k < c->n; k++) {
-        sl__avail_rows r;
-        sl_date f, l, kf, kl;
-        sl_time a, b, ka, kb;
-        if (!sl__rowcache_get(c->db, c->ids[k], &r, &kf, &kl, &ka, &kb))
-            continue;
-        sl__avail_dates(r.zone, from, to, duration, &f, &l);
-        sl__avail_busy_range(r.tenant, from, to, duration, &a, &b);
-        if (kf <= f && l <= kl && ka <= a && b <= kb) {
-            c->kept[k] = r;
+    for (size_t k = 0; k < c->n; k++)
+        if (sl__rowcache_get(c->db, c->ids[k], from, to, duration, &c->kept[k]))
             c->status[k] = KEPT;
-        }
-    }
 }
 
 /* Keeps the rows the store gave for the chunk's live tenants, with the

@@ -125,21 +125,22 @@ int sl__rowcache_open(sl_db *db)
     return 1;
 }
 
-int sl__rowcache_get(sl_db *db, sl_id tenant, sl__avail_rows *rows, sl_date *first, sl_date *last, sl_time *lo,
-                     sl_time *hi)
+int sl__rowcache_get(sl_db *db, sl_id tenant, sl_time from, sl_time to, int64_t duration, sl__avail_rows *rows)
 {
-    const sl__rowcache *c = db->rowcache;
+    sl__rowcache *c = db->rowcache;
     if (!c || c->n == 0)
         return 0;
     const entry *e = c->slot[find(c, tenant)];
     if (!e || e->version != c->version)
         return 0;
-    db->rowcache->kept++;
+    sl_date first, last;
+    sl_time lo, hi;
+    sl__avail_dates(e->zone, from, to, duration, &first, &last);
+    sl__avail_busy_range(&e->tenant, from, to, duration, &lo, &hi);
+    if (first < e->first || last > e->last || lo < e->lo || hi > e->hi)
+        return 0;
+    c->kept++;
     *rows = (sl__avail_rows){&e->tenant, e->zone, e->ov, e->n_ov, e->rules, e->n_rules, e->busy, e->n_busy};
-    *first = e->first;
-    *last = e->last;
-    *lo = e->lo;
-    *hi = e->hi;
     return 1;
 }
 

@@ -40,22 +40,23 @@ int sl__rowcache_may(const sl_db *db);
  * store error / SL_ENOMEM with a message. */
 int sl__rowcache_open(sl_db *db);
 
-/* The rows kept for tenant whose ranges hold dates [first, last] and
- * times [lo, hi], in *rows (pointing into the cache: valid until the next
- * sl__rowcache_open); 0 when none. */
-int sl__rowcache_get(sl_db *db, sl_id tenant, sl__avail_rows *rows, sl_date *first, sl_date *last, sl_time *lo,
-                     sl_time *hi);
+/* 1 with the rows kept for tenant in *rows (pointing into the cache: valid
+ * until the next sl__rowcache_open) when they are of the current version
+ * and their ranges hold those a query over [from, to) of duration reads
+ * (sl__avail_dates, sl__avail_busy_range); else 0. */
+int sl__rowcache_get(sl_db *db, sl_id tenant, sl_time from, sl_time to, int64_t duration, sl__avail_rows *rows);
 
-/* Keeps a copy of rows (with their zone, loaded from the directory in use
- * now: a change of TZDIR empties the cache) (read for dates [first, last] and times [lo, hi]),
- * replacing the tenant's earlier entry. Never fails: without memory, or
- * past the byte bound, nothing is kept. Only after sl__rowcache_open gave
- * 1 in this transaction, and never for a tenant whose entry is in use. */
+/* Keeps a copy of rows, read for dates [first, last] and times [lo, hi],
+ * with their zone (found in the zone directory in use now: a change of
+ * TZDIR empties the cache), replacing the tenant's earlier entry. Never
+ * fails: without memory, or past the byte bound, nothing is kept. Only
+ * after sl__rowcache_open gave 1 in this transaction, and never for a
+ * tenant whose entry is in use. */
 void sl__rowcache_put(sl_db *db, const sl__avail_rows *rows, sl_date first, sl_date last, sl_time lo, sl_time hi);
 
 /* Tests: empties the cache and sets its byte bound (SL_OK, SL_ENOMEM);
- * how many lookups have found kept rows of the current version; the bytes
- * kept (stale rows included). */
+ * how many tenants sl__rowcache_get has served; the bytes kept (stale
+ * rows included). */
 int sl__rowcache_limit(sl_db *db, size_t max);
 unsigned long sl__rowcache_kept(const sl_db *db);
 size_t sl__rowcache_bytes(const sl_db *db);

@@ -159,10 +159,11 @@ static int sq_data_version(sl_store *st, uint64_t *out)
     uint64_t pragma = step == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);
     unsigned int pager = 0;
-    int fc = step == SQLITE_ROW ? sqlite3_file_control(s->h, "main", SQLITE_FCNTL_DATA_VERSION, &pager) : SQLITE_OK;
-    if (fc == SQLITE_NOTFOUND) /* a file (VFS) that keeps no data version */
-        return SL_ENOTFOUND;
-    if (step != SQLITE_ROW || fc != SQLITE_OK) {
+    int fc = SQLITE_ERROR;
+    if (step == SQLITE_ROW && (fc = sqlite3_file_control(s->h, "main", SQLITE_FCNTL_DATA_VERSION, &pager)) ==
+                                  SQLITE_NOTFOUND)
+        return SL_ENOTFOUND; /* a file (VFS) that keeps no data version */
+    if (fc != SQLITE_OK) {
         snprintf(msg, sizeof(msg), "sqlite: reading the data version: %s", sqlite3_errmsg(s->h));
         return sl_store_error(st, step == SQLITE_BUSY ? SL_EBUSY : SL_ESTORE, msg);
     }

@@ -882,19 +882,20 @@ int sl__st_seat_by_key(sl_db *db, sl_seat *out, sl_id tenant, const char *key)
 
 /* ---- reads over many tenants -------------------------------------------------- */
 
-/* The four *_many methods come together; without them, and for a list of
- * one, each wrapper asks the one-tenant method once per tenant (same rows,
- * same order; one tenant's statement is the cheaper one). */
-static int has_many(const sl_store *st)
+/* Whether a read of n tenants goes to the *_many methods: they come
+ * together, and serve lists of two or more; otherwise each wrapper asks
+ * the one-tenant method once per tenant (same rows, same order; one
+ * tenant's statement is the cheaper one). */
+static int use_many(const sl_store *st, size_t n)
 {
-    return HAS_V3(st, tenants_get_many) && HAS_V3(st, rules_scan_many) && HAS_V3(st, overrides_scan_many) &&
-           HAS_V3(st, sessions_scan_many);
+    return n > 1 && HAS_V3(st, tenants_get_many) && HAS_V3(st, rules_scan_many) &&
+           HAS_V3(st, overrides_scan_many) && HAS_V3(st, sessions_scan_many);
 }
 
 int sl__st_tenants_get_many(sl_db *db, const sl_id *tenants, size_t n, int (*cb)(void *ctx, const sl_tenant *t),
                             void *ctx)
 {
-    if (has_many(ST(db)) && n > 1)
+    if (use_many(ST(db), n))
         SCAN(db, "reading tenants", tenant, tenants_get_many, cb, ctx, tenants, n);
     for (size_t i = 0; i < n; i++) {
         sl_tenant t;
@@ -924,7 +925,7 @@ int sl__st_tenants_get_many(sl_db *db, const sl_id *tenants, size_t n, int (*cb)
 int sl__st_rules_scan_many(sl_db *db, const sl_id *tenants, size_t n, uint32_t flags,
                            int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    if (has_many(ST(db)) && n > 1)
+    if (use_many(ST(db), n))
         SCAN(db, "reading rules", rule, rules_scan_many, cb, ctx, tenants, n, flags);
     EACH_TENANT(sl__st_rules_scan(db, tenant, flags, cb, ctx));
 }
@@ -932,7 +933,7 @@ int sl__st_rules_scan_many(sl_db *db, const sl_id *tenants, size_t n, uint32_t f
 int sl__st_overrides_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_date from, sl_date to, uint32_t flags,
                                int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    if (has_many(ST(db)) && n > 1)
+    if (use_many(ST(db), n))
         SCAN(db, "reading overrides", override, overrides_scan_many, cb, ctx, tenants, n, from, to, flags);
     EACH_TENANT(sl__st_overrides_scan(db, tenant, from, to, flags, cb, ctx));
 }
@@ -940,7 +941,7 @@ int sl__st_overrides_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_dat
 int sl__st_sessions_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, uint32_t flags,
                               int (*cb)(void *ctx, const sl_session *s), void *ctx)
 {
-    if (has_many(ST(db)) && n > 1)
+    if (use_many(ST(db), n))
         SCAN(db, "reading sessions", session, sessions_scan_many, cb, ctx, tenants, n, from, to, flags);
     EACH_TENANT(sl__st_sessions_scan(db, tenant, from, to, flags, cb, ctx));
 }

@@ -61,12 +61,6 @@ int sl__st_sessions_scan(sl_db *db, sl_id tenant, sl_time from, sl_time to, uint
 /* Reads over many tenants (sys/store.h *_many): tenants distinct and
  * ascending, n <= SL_STORE_MANY_MAX; rows in ascending tenant order. A
  * store without the methods is asked once per tenant. */
-/* Inside a read transaction: the store's data version (sys/store.h
- * data_version) in *out and SL_OK; 1 when the store has none or cannot
- * tell; or its error. */
-int sl__st_data_version(sl_db *db, uint64_t *out);
-/* Whether the store has data_version (1) or not (0). */
-int sl__st_has_data_version(const sl_db *db);
 int sl__st_tenants_get_many(sl_db *db, const sl_id *tenants, size_t n, int (*cb)(void *ctx, const sl_tenant *t),
                             void *ctx);
 int sl__st_rules_scan_many(sl_db *db, const sl_id *tenants, size_t n, uint32_t flags,
@@ -75,6 +69,13 @@ int sl__st_overrides_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_dat
                                int (*cb)(void *ctx, const sl_override *o), void *ctx);
 int sl__st_sessions_scan_many(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, uint32_t flags,
                               int (*cb)(void *ctx, const sl_session *s), void *ctx);
+
+/* Inside a read transaction: the store's data version (sys/store.h
+ * data_version) in *out and SL_OK; 1 when the store has none or cannot
+ * tell; or its error. */
+int sl__st_data_version(sl_db *db, uint64_t *out);
+/* Whether the store has data_version (1) or not (0). */
+int sl__st_has_data_version(const sl_db *db);
 int sl__st_sessions_by_student(sl_db *db, sl_id tenant, sl_id student, uint32_t flags,
                                int (*cb)(void *ctx, const sl_session *s), void *ctx);
 int sl__st_sessions_by_series(sl_db *db, sl_id tenant, sl_id series, int (*cb)(void *ctx, const sl_session *s),
