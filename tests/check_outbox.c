@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -632,6 +633,9 @@ typedef struct log_line {
     sl_id tenant, event, session;
     int64_t seq, token;
     sl_time at, lease_until;
+    /* The call's place in the real order of all workers' calls: a shared
+     * counter read just before the call and just after it returned. */
+    uint64_t begin, end;
 } log_line;
 
 typedef struct mp_ctx {
@@ -639,7 +643,13 @@ typedef struct mp_ctx {
     int log_fd;
     time_t t0; /* the workers' clock: NOW + seconds since t0 */
     int killed[2]; /* worker 0 alone holds killed[1]: EOF on killed[0] once it died */
+    uint64_t *tick; /* shared by every process (MAP_SHARED) */
 } mp_ctx;
+
+static uint64_t tick(mp_ctx *c)
+{
+    return __atomic_add_fetch(c->tick, 1, __ATOMIC_SEQ_CST);
+}
 
 static sl_db *mp_open(const char *path)
 {
@@ -703,7 +713,9 @@ static int worker(int idx, int go, mp_ctx *c)
         sl_outbox_event *ev = NULL;
         size_t n = 0;
         sl_time now = clock_now(c);
+        uint64_t begin = tick(c);
         int rc = sl_outbox_claim(db, &ev, &n, name, 0, 8, 2, now);
+        uint64_t end = tick(c);
         if (rc == SL_EBUSY)
             continue;
         if (rc != SL_OK)
@@ -711,7 +723,7 @@ static int worker(int idx, int go, mp_ctx *c)
         idle = n ? 0 : idle + 1;
         for (size_t i = 0; i < n; i++) {
             log_line l = {idx, 0, ev[i].tenant, ev[i].id, ev[i].session, ev[i].seq, ev[i].token, now,
-                          ev[i].lease_until};
+                          ev[i].lease_until, begin, end};
             log_append(c, &l);
         }
         if (idx == 0 && n > 0) /* crash mid-batch: its leases must lapse */
@@ -719,11 +731,13 @@ static int worker(int idx, int go, mp_ctx *c)
         for (size_t i = 0; i < n; i++) {
             int fail = ev[i].session % 5 == 0;
             sl_time t = clock_now(c);
+            begin = tick(c);
             rc = fail ? sl_outbox_fail(db, ev[i].tenant, ev[i].id, ev[i].token, "down", t)
                       : sl_outbox_ack(db, ev[i].tenant, ev[i].id, ev[i].token, t);
+            end = tick(c);
             if (rc == SL_OK) {
                 log_line l = {idx, fail ? 2 : 1, ev[i].tenant, ev[i].id, ev[i].session, ev[i].seq,
-                              ev[i].token, t, 0};
+                              ev[i].token, t, 0, begin, end};
                 log_append(c, &l);
             } else if (rc != SL_ESTATE && rc != SL_EBUSY) {
                 _exit(7);
@@ -781,7 +795,11 @@ static void check_leases(const log_line *log, size_t nl)
 /* Every event of every session after the run: acked, or (sessions whose
  * id is a multiple of 5) seq 1 dead after exactly ATTEMPTS failures with
  * the cancel waiting behind it; and a claim of seq k > 1 came after seq
- * k-1 was acked. */
+ * k-1 was acked. The workers' clocks cannot order a claim against an ack
+ * (a claim reads its clock, then may wait for the write lock while another
+ * worker acks with a later reading), so the order is the shared counter's:
+ * a claim of seq k that returned before any ack of seq k-1 began was a
+ * claim ahead of an unacked event. */
 static void check_session_events(sl_db *db, sl_id tenant, sl_id session, int32_t status, const log_line *log,
                                  size_t nl)
 {
@@ -797,11 +815,16 @@ static void check_session_events(sl_db *db, sl_id tenant, sl_id session, int32_t
     }
     if (session % 5 == 0)
         ck_assert_int_eq(ev[0].attempts, ATTEMPTS);
-    for (size_t i = 0; i < nl; i++)
-        if (log[i].what == 0 && log[i].tenant == tenant && log[i].session == session && log[i].seq > 1)
-            ck_assert_msg(ev[log[i].seq - 2].state == SL_OUTBOX_ACKED && ev[log[i].seq - 2].acked_at <= log[i].at,
-                          "session %lld seq %lld claimed before seq %lld was acked", (long long)session,
-                          (long long)log[i].seq, (long long)log[i].seq - 1);
+    for (size_t i = 0; i < nl; i++) {
+        if (log[i].what != 0 || log[i].tenant != tenant || log[i].session != session || log[i].seq < 2)
+            continue;
+        int acked_before = 0;
+        for (size_t j = 0; j < nl; j++)
+            acked_before |= log[j].what == 1 && log[j].event == ev[log[i].seq - 2].id && log[j].begin < log[i].end;
+        ck_assert_msg(ev[log[i].seq - 2].state == SL_OUTBOX_ACKED && acked_before,
+                      "session %lld seq %lld claimed before seq %lld was acked", (long long)session,
+                      (long long)log[i].seq, (long long)log[i].seq - 1);
+    }
 }
 
 static void check_processes_outcome(sl_db *db, const log_line *log, size_t nl, sl_time now)
@@ -845,7 +868,10 @@ START_TEST(test_processes_claim_ack_fail_crash)
     ck_assert_int_ge(fd, 0);
     int gate[2];
     ck_assert_int_eq(pipe(gate), 0);
-    mp_ctx c = {path, fd, time(NULL), {-1, -1}};
+    uint64_t *shared = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(shared, MAP_FAILED);
+    *shared = 0;
+    mp_ctx c = {path, fd, time(NULL), {-1, -1}, shared};
     ck_assert_int_eq(pipe(c.killed), 0);
     pid_t pids[WRITERS + WORKERS];
     for (int i = 0; i < WRITERS; i++)
@@ -878,6 +904,7 @@ START_TEST(test_processes_claim_ack_fail_crash)
     db = sl_test_open_file(path, NULL, 0);
     check_processes_outcome(db, log, nl, clock_now(&c) + 10);
     free(buf);
+    munmap(shared, sizeof(uint64_t));
     sl_close(db);
 }
 END_TEST
