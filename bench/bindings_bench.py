@@ -99,15 +99,19 @@ def python_blocks(build, db_path, q):
         return run
 
     def cold():
-        epoch._instants.clear()
+        epoch._forget()
         return len(db.slots(t, start, end, duration=dur, now=now))
 
     # The floor of any ctypes binding: the bare sl_slots call, arguments
-    # converted once, into the binding's own buffer (no checks, no lock).
-    raw, raw_args = epoch._sl_slots, (db._h,) + epoch._buffer()[1:2] + (epoch._CAP,) + epoch._buffer()[3:4] \
-        + epoch._buffer()[5:6] + (q["teacher"], q["from"], q["to"], q["duration"], q["now"])
+    # converted to ctypes objects once, into the binding's own buffer (no
+    # checks, no lock, no argtypes conversion).
+    import ctypes
+    view, ptr, n, n_ref, flags, flags_ref, hv, a = epoch._buffer()
+    raw_args = (ctypes.c_void_p(db._h), ptr, epoch._CAP_C, n_ref, flags_ref) + tuple(
+        ctypes.c_int64(q[k]) for k in ("teacher", "from", "to", "duration", "now"))
+    raw = epoch._sl_slots_bare
     return {
-        "py-ctypes-call": timed(lambda: raw(*raw_args) or epoch._buffer()[2].value),
+        "py-ctypes-call": timed(lambda: raw(*raw_args) or n.value),
         "py-epoch": timed(lambda: len(db.slots_epoch(t, start, end, duration=dur, now=now)) // 2),
         "py-object": timed(lambda: len(db.slots(t, start, end, duration=dur, now=now))),
         "py-object-cold": timed(cold),

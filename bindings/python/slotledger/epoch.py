@@ -3,17 +3,19 @@ and the one read of the library's result that Database.slots shares.
 
 The C result is an array of sl_interval, (start, end) int64 pairs. It is
 copied once, as bytes, into an array('q'): no ctypes Structure and no
-Python int is made per slot. Database.slots then builds its datetimes from
-that array; an instant seen recently is taken from a small cache instead of
-being built again (datetimes are immutable, so sharing one is safe).
+Python int is made per slot. Database.slots then builds its (start, end)
+pairs from that array; a slot seen recently is taken from a small cache
+instead of being built again (datetimes and tuples are immutable, so
+sharing one is safe).
 """
 
 from __future__ import annotations
 
 import ctypes
 import threading
+import time as _time
 from array import array
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from . import _lib
@@ -21,7 +23,7 @@ from ._lib import lib as _L
 from ._types import Span
 from .errors import CODES
 from .records import SlotList
-from ._convert import _int, _now_in, _span_in, _time_in, _time_out
+from ._convert import _EPOCH, _I64_MAX, _I64_MIN, _int, _span_in, _time_in, _time_out
 
 __all__ = ["SlotArray", "EpochMixin"]
 
@@ -30,6 +32,7 @@ _CAP = 1024                                 # slots in a thread's reusable buffe
 _tls = threading.local()
 _ERANGE = CODES["SL_ERANGE"]
 _CLAMPED = _lib.SL_SLOTS_CLAMPED
+_UTC = timezone.utc
 
 
 class SlotArray(array):
@@ -42,49 +45,33 @@ class SlotArray(array):
     clamped = False   # set on the instance only when True
 
 
-# sl_slots without the errcheck hook (one Python call less on the hot
-# path); a failure raises what the hooked function raises.
-_sl_slots = _L["sl_slots"]
-_sl_slots.argtypes = _L.sl_slots.argtypes
-_sl_slots.restype = _L.sl_slots.restype
+# sl_slots twice: the hooked function (its errcheck raises the library's
+# error), and a bare one for the hot path. The bare one has no argtypes, so
+# ctypes converts nothing: every argument passed to it must already be a
+# ctypes object of the C parameter's type (they come from _buffer()).
+# Converting ten arguments through argtypes cost more than the C call's
+# own work here (bench/bindings_bench.py).
 _raise_for = _L.sl_slots.errcheck
+_sl_slots_bare = _L["sl_slots"]
+_sl_slots_bare.restype = ctypes.c_int
+_CAP_C = ctypes.c_size_t(_CAP)   # never written
 
 
 def _buffer():
-    """This thread's reusable result buffer: (a memoryview of its bytes, its pointer as
-    sl_interval *, count, flags and their byref()s). Per thread, so that
-    two Databases used from two threads never share it."""
+    """This thread's reusable result buffer and call arguments: (a
+    memoryview of the buffer's bytes, its pointer as sl_interval *, count
+    and flags and their byref()s, the handle as c_void_p, and the five
+    int64 arguments tenant, from, to, duration, now). Per thread, so that
+    two Databases used from two threads never share them."""
     b = getattr(_tls, "slots", None)
     if b is None:
         raw = bytearray(_CAP * _ITEM)
         ptr = ctypes.cast((ctypes.c_char * len(raw)).from_buffer(raw), ctypes.POINTER(_lib.SLInterval))
         n, flags = ctypes.c_size_t(), ctypes.c_uint32()
-        b = _tls.slots = (memoryview(raw), ptr, n, ctypes.byref(n), flags, ctypes.byref(flags))
+        args = tuple(ctypes.c_int64() for _ in range(5))
+        b = _tls.slots = (memoryview(raw), ptr, n, ctypes.byref(n), flags, ctypes.byref(flags),
+                          ctypes.c_void_p(), args)
     return b
-
-
-def _slots_packed(db, tenant, start, end, duration, now) -> SlotArray:
-    """sl_slots of one tenant as a SlotArray (the arguments checked as
-    Database.slots checks them). Into this thread's buffer when the result
-    fits (one C call), else through sl_slots_alloc."""
-    args = (_int("tenant", tenant), _time_in("start", start), _time_in("end", end),
-            _span_in("duration", duration), _now_in(now))
-    view, ptr, n, n_ref, flags, flags_ref = _buffer()
-    out = SlotArray("q")
-    with db._lock:
-        h = db._handle()
-        n.value = 0
-        flags.value = 0
-        rc = _sl_slots(h, ptr, _CAP, n_ref, flags_ref, *args)
-        if rc >= 0:
-            out.frombytes(view[:n.value * _ITEM])
-        elif rc == _ERANGE and n.value > _CAP:
-            _slots_alloc_into(out, h, flags_ref, args)
-        else:
-            _raise_for(rc, _sl_slots, (h,))
-    if flags.value & _CLAMPED:
-        out.clamped = True
-    return out
 
 
 def _slots_alloc_into(out, h, flags_ref, args):
@@ -99,13 +86,29 @@ def _slots_alloc_into(out, h, flags_ref, args):
             _L.sl_free(ctypes.cast(ptr, ctypes.c_void_p))
 
 
-# Instants recently turned into datetimes, shared by every call (a host
-# showing the same weeks to many students asks for the same instants over
-# and over). Bounded: emptied when it reaches _INSTANTS_MAX entries.
-_instants = {}
-_INSTANTS_MAX = 4096
-_UTC = timezone.utc
+# Results recently turned into lists of (start, end) datetime pairs, in two
+# caches shared by every call (a host showing the same weeks to many
+# students asks for the same slots over and over; datetimes and tuples are
+# immutable, so sharing them is safe, and every call gets a new list):
+# - _results: a whole result, by its bytes (the packed array: it holds
+#   every start and end, so equal bytes are equal slots): one hash instead
+#   of a Python int and a lookup per slot;
+# - _pairs: one slot, per duration by its start: {duration: {start: pair}}.
+# Bounded: _results and each duration's table are emptied when they reach
+# their limit, and _pairs when it holds _DURATIONS_MAX durations.
+_results = {}
+_RESULTS_MAX = 256
+_pairs = {}
+_PAIRS_MAX = 4096
+_DURATIONS_MAX = 64
 _fromtimestamp = datetime.fromtimestamp
+
+
+def _forget():
+    """Empty both caches (tests and the bench use it to build every
+    datetime anew)."""
+    _results.clear()
+    _pairs.clear()
 
 
 def _datetime(t):
@@ -115,26 +118,44 @@ def _datetime(t):
         return _time_out(t)  # outside the platform's range: the exact fallback
 
 
-def _datetimes(flat) -> list:
-    """The aware UTC datetimes of the Unix seconds in flat, in order."""
-    cache = _instants
+def _pairs_of(flat):
+    """The (start, end) pairs of a non-empty SlotArray, as a tuple. Every
+    slot of one result has the same duration (end = start + duration, the
+    library's contract), so a slot is found by its start in its duration's
+    table."""
+    duration = flat[1] - flat[0]
+    table = _pairs.get(duration)
+    if table is None:
+        if len(_pairs) >= _DURATIONS_MAX:
+            _pairs.clear()
+        table = _pairs[duration] = {}
+    starts = flat[0::2]
     try:
-        return list(map(cache.__getitem__, flat))   # every instant seen before
+        return tuple(map(table.__getitem__, starts))   # every slot seen before
     except KeyError:
         pass
-    if len(cache) >= _INSTANTS_MAX:
-        cache.clear()
-    for t in set(flat).difference(cache):
-        cache[t] = _datetime(t)
-    return list(map(cache.__getitem__, flat))
+    if len(table) >= _PAIRS_MAX:
+        table.clear()
+    for t in set(starts).difference(table):
+        table[t] = (_datetime(t), _datetime(t + duration))
+    return tuple(map(table.__getitem__, starts))
 
 
 def slot_list(flat: SlotArray) -> SlotList:
-    """A SlotArray as Database.slots returns it: a SlotList of (start, end)
-    aware UTC datetimes with the same clamped flag."""
-    times = iter(_datetimes(flat))
-    out = SlotList(zip(times, times))
-    out.clamped = flat.clamped
+    """A SlotArray as Database.slots returns it: a new SlotList of (start,
+    end) aware UTC datetimes with the same clamped flag."""
+    if not flat:
+        out = SlotList()
+    else:
+        key = flat.tobytes()
+        pairs = _results.get(key)
+        if pairs is None:
+            if len(_results) >= _RESULTS_MAX:
+                _results.clear()
+            pairs = _results[key] = _pairs_of(flat)
+        out = SlotList(pairs)
+    if flat.clamped:
+        out.clamped = True
     return out
 
 
@@ -147,6 +168,57 @@ class EpochMixin:
         a SlotArray, an array('q') of Unix seconds (UTC) in flat (start, end)
         pairs ``[start0, end0, start1, end1, ...]`` (``a[0::2]`` the starts),
         with ``.clamped`` as slots() has it. Same arguments, checks and
-        errors as slots()."""
-        return _slots_packed(self, tenant, start, end, duration, now)
+        errors as slots(). Into this thread's buffer when the result fits
+        (one C call), else through sl_slots_alloc."""
+        # The checks are inline (this is the hot path), each with a fast path
+        # for the common type that gives the value of the general conversion
+        # it falls back to: an int in range, an aware datetime in
+        # timezone.utc (sub-second parts floored), a timedelta of whole
+        # seconds.
+        if type(tenant) is not int or not _I64_MIN <= tenant <= _I64_MAX:
+            tenant = _int("tenant", tenant)
+        # A timedelta is normalized (0 <= seconds < 86400, 0 <= microseconds
+        # < 10**6), so days * 86400 + seconds is its whole seconds, floored.
+        if type(start) is datetime and start.tzinfo is _UTC:
+            start = start - _EPOCH
+            start = start.days * 86400 + start.seconds
+        else:
+            start = _time_in("start", start)
+        if type(end) is datetime and end.tzinfo is _UTC:
+            end = end - _EPOCH
+            end = end.days * 86400 + end.seconds
+        else:
+            end = _time_in("end", end)
+        if type(duration) is timedelta and not duration.microseconds:
+            duration = duration.days * 86400 + duration.seconds
+        else:
+            duration = _span_in("duration", duration)
+        if now is None:
+            now = int(_time.time())
+        elif type(now) is datetime and now.tzinfo is _UTC:
+            now = now - _EPOCH
+            now = now.days * 86400 + now.seconds
+        else:
+            now = _time_in("now", now)
+        view, ptr, n, n_ref, flags, flags_ref, hv, a = _buffer()
+        out = SlotArray("q")
+        with self._lock:
+            hv.value = self._handle()
+            a[0].value, a[1].value, a[2].value, a[3].value, a[4].value = tenant, start, end, duration, now
+            n.value = 0
+            flags.value = 0
+            rc = _sl_slots_bare(hv, ptr, _CAP_C, n_ref, flags_ref, *a)
+            if rc >= 0:
+                out.frombytes(view[:n.value * _ITEM])
+            elif rc == _ERANGE and n.value > _CAP:
+                _slots_alloc_into(out, hv.value, flags_ref, (tenant, start, end, duration, now))
+            else:
+                _raise_for(rc, _L.sl_slots, (hv.value,))
+        if flags.value & _CLAMPED:
+            out.clamped = True
+        return out
+
+
+_slots_packed = EpochMixin.slots_epoch
+
 

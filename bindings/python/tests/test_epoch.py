@@ -148,7 +148,7 @@ class EpochTests(Backend):
     def test_datetimes_built_anew_equal_cached_ones(self):
         self.teacher()
         mon = datetime(2026, 11, 30, tzinfo=UTC)
-        epoch._instants.clear()
+        epoch._forget()
         cold = self.db.slots(7, mon, mon + timedelta(days=14), duration=HOUR, now=NOW)
         warm = self.db.slots(7, mon, mon + timedelta(days=14), duration=HOUR, now=NOW)
         self.assertEqual(cold, warm)
@@ -156,6 +156,81 @@ class EpochTests(Backend):
         for s, e in warm:
             self.assertIs(s.tzinfo, UTC)
             self.assertEqual(e - s, HOUR)
+
+
+class FastPathTests(Backend):
+    """slots_epoch converts its arguments inline, with a fast path for an
+    aware datetime in timezone.utc and a timedelta of whole seconds; every
+    other value takes the general conversions. Both must give the same
+    instants (sub-second parts floored), so the same slots and errors."""
+
+    def test_fast_path_equals_general_conversions(self):
+        rng = random.Random(SEED)
+        self.db.set_tenant(7, tz="Europe/Berlin", step=900, min_notice=3600, now=NOW)
+        for wd in range(1, 8):
+            self.db.add_rule(7, weekday=wd, start="06:00", end="22:00", now=NOW)
+        berlin = __import__("zoneinfo").ZoneInfo("Europe/Berlin")
+
+        class Moment(datetime):       # a subclass: never the fast path
+            pass
+
+        def outcome(**kw):
+            try:
+                a = self.db.slots_epoch(7, **kw)
+                return ("ok", a.tolist(), a.clamped)
+            except Exception as e:  # the same error, type and text
+                return (type(e).__name__, str(e))
+
+        grid = NOW + timedelta(days=1)
+        nonempty = 0
+        for i in range(300):
+            # Instants on the 15-minute grid, or just beside it (sub-second
+            # parts: floored, so grid + 0.5 s still starts at the grid), in
+            # 2026, before 1970 and near the end of datetime's range.
+            base = rng.choice((grid, datetime(1969, 12, 31, 23, 0, tzinfo=UTC),
+                               datetime(9999, 12, 1, tzinfo=UTC)))
+            t = [base + timedelta(minutes=15 * rng.randrange(-8, 200),
+                                  microseconds=rng.choice((0, 0, 1, 500000, 999999, -1)))
+                 for _ in range(3)]
+            start, end = min(t[:2]), max(t[:2])
+            now = rng.choice((start, t[2])) - timedelta(hours=rng.randrange(0, 3))
+            dur = rng.choice((900, 1800, 3600, -1800, 0))
+            fast = outcome(start=start, end=end, duration=timedelta(seconds=dur), now=now)
+            msg = "seed %d case %d: %s..%s now %s duration %d" % (SEED, i, start, end, now, dur)
+            general = [
+                outcome(start=start.astimezone(berlin), end=end.astimezone(berlin), duration=dur,
+                        now=now.astimezone(berlin)),
+                outcome(start=Moment.fromisoformat(start.isoformat()), end=end, duration=dur, now=now),
+            ]
+            for g in general:
+                self.assertEqual(fast, g, msg)
+            nonempty += fast[0] == "ok" and bool(fast[1])
+        self.assertGreater(nonempty, 30, "seed %d: too few cases with slots to compare" % SEED)
+        # Bad values still take the general conversions' errors.
+        for kw, err in ((dict(start=datetime(2026, 1, 6)), sl.InvalidArgument),
+                        (dict(start=1767657600), TypeError),
+                        (dict(duration=timedelta(seconds=1.5)), sl.InvalidArgument),
+                        (dict(duration=1.5), TypeError), (dict(now=datetime(2026, 1, 6)), sl.InvalidArgument)):
+            args = dict(start=grid, end=grid + HOUR * 4, duration=HOUR, now=NOW)
+            args.update(kw)
+            with self.assertRaises(err, msg=str(kw)):
+                self.db.slots_epoch(7, **args)
+
+    def test_cached_results_are_fresh_lists(self):
+        self.db.set_tenant(7, tz="UTC", now=NOW)
+        self.db.add_rule(7, weekday=2, start="09:00", end="12:00", now=NOW)
+        mon = datetime(2026, 1, 5, tzinfo=UTC)
+        first = self.db.slots(7, mon, mon + timedelta(days=7), duration=HOUR, now=NOW)
+        want = list(first)
+        first.clear()
+        first.append("changed by the caller")
+        again = self.db.slots(7, mon, mon + timedelta(days=7), duration=HOUR, now=NOW)
+        self.assertEqual(again, want)
+        self.assertEqual(len(want), 3)
+        # Bounded: many distinct results never grow the caches past their limits.
+        for i in range(epoch._RESULTS_MAX + 10):
+            self.db.slots(7, mon + timedelta(minutes=i), mon + timedelta(days=7), duration=HOUR, now=NOW)
+        self.assertLessEqual(len(epoch._results), epoch._RESULTS_MAX)
 
 
 class EpochThreadTests(unittest.TestCase):
@@ -216,6 +291,7 @@ class EngineEpochTests(unittest.TestCase):
 
 
 register(globals(), EpochTests)
+register(globals(), FastPathTests)
 
 if __name__ == "__main__":
     unittest.main()
