@@ -136,9 +136,15 @@ def _pairs_of(flat):
         pass
     if len(table) >= _PAIRS_MAX:
         table.clear()
-    for t in set(starts).difference(table):
-        table[t] = (_datetime(t), _datetime(t + duration))
-    return tuple(map(table.__getitem__, starts))
+    # From a dict of this call's own: another thread may empty the shared
+    # table between the lines below.
+    mine = {}
+    for t in set(starts):
+        pair = table.get(t)
+        if pair is None:
+            pair = table[t] = (_datetime(t), _datetime(t + duration))
+        mine[t] = pair
+    return tuple(map(mine.__getitem__, starts))
 
 
 def slot_list(flat: SlotArray) -> SlotList:

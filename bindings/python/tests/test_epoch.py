@@ -262,6 +262,70 @@ class EpochThreadTests(unittest.TestCase):
         self.assertEqual(errors, [])
         self.assertNotEqual(want[0], want[1])
 
+    def test_threads_share_the_caches_while_they_are_emptied(self):
+        # slots() from 4 threads over 4 durations and shifting ranges, with
+        # the caches made so small that other threads empty them while a
+        # call fills them: every answer is still right.
+        db = sl.open_memory()
+        self.addCleanup(db.close)
+        daily(db, 1, "06:00", "20:00", NOW, tz="Europe/London", step=900)
+        start = datetime(2026, 3, 20, tzinfo=UTC)
+        queries = [(start + timedelta(hours=h), d) for h in range(0, 48, 5) for d in (900, 1800, 2700, 3600)]
+        want = {q: [(s, e) for s, e in db.slots(1, q[0], q[0] + timedelta(days=2), duration=q[1], now=NOW)]
+                for q in queries}
+        limits = (epoch._PAIRS_MAX, epoch._RESULTS_MAX, sys.getswitchinterval())
+        epoch._PAIRS_MAX, epoch._RESULTS_MAX = 8, 2
+        sys.setswitchinterval(1e-6)
+        errors = []
+
+        def run(i):
+            rng = random.Random(SEED + i)
+            try:
+                for _ in range(300):
+                    q = rng.choice(queries)
+                    if list(db.slots(1, q[0], q[0] + timedelta(days=2), duration=q[1], now=NOW)) != want[q]:
+                        errors.append((i, q))
+            except Exception as e:  # noqa: BLE001 - any error is the failure
+                errors.append((i, repr(e)))
+
+        try:
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            epoch._PAIRS_MAX, epoch._RESULTS_MAX = limits[:2]
+            sys.setswitchinterval(limits[2])
+        self.assertEqual(errors, [], "seed %d" % SEED)
+
+    def test_a_cache_emptied_while_a_call_fills_it(self):
+        # What another thread can do between two lines of slots(): empty
+        # the shared table the call is filling (here: before each datetime
+        # it builds). The call still answers from what it built itself.
+        db = sl.open_memory()
+        self.addCleanup(db.close)
+        daily(db, 1, "06:00", "20:00", NOW, tz="Europe/London", step=900)
+        start = datetime(2026, 3, 20, tzinfo=UTC)
+        want = flat(db.slots(1, start, start + timedelta(days=2), duration=HOUR, now=NOW))
+        epoch._forget()
+        build = epoch._datetime
+        calls = []
+
+        def emptying(t):
+            calls.append(t)
+            for table in epoch._pairs.values():
+                table.clear()
+            return build(t)
+
+        epoch._datetime = emptying
+        try:
+            got = db.slots(1, start, start + timedelta(days=2), duration=HOUR, now=NOW)
+        finally:
+            epoch._datetime = build
+        self.assertEqual(flat(got), want)
+        self.assertTrue(calls)
+
 
 class EngineEpochTests(unittest.TestCase):
     def test_engine_slots_epoch_equals_engine_slots(self):
