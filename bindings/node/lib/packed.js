@@ -51,11 +51,12 @@ class SlotBuffers {
 let shared = null;
 
 /** The buffers of one call for cap slots: the ones reused by synchronous
- * calls (count and flags zeroed), or new ones inside an async run (its C
- * call runs on a worker thread, perhaps beside another handle's, and the
- * run's buffers must stay its own until it has been replayed). */
+ * calls (count and flags zeroed) when cap <= CAP, else new ones, and new
+ * ones inside an async run (its C call runs on a worker thread, perhaps
+ * beside another handle's, and the run's buffers must stay its own until
+ * it has been replayed). */
 function slotBuffers(cap) {
-    if (cap !== CAP || replaying()) return new SlotBuffers(cap);
+    if (cap > CAP || replaying()) return new SlotBuffers(cap);
     const b = shared || (shared = new SlotBuffers(CAP));
     b.count[0] = 0;
     b.count[1] = 0;
