@@ -21,16 +21,17 @@ const start = new Date(Number(from) * 1000);
 const end = new Date(Number(to) * 1000);
 const opts = { duration: Number(duration), now: new Date(Number(now) * 1000) };
 const tenant = Number(teacher);
-// The floor of any koffi binding: the bare sl_slots call, arguments
-// converted once, into one buffer (lib/ffi.js's declaration).
-const { C } = require('../bindings/node/lib/ffi');
+// The floor of any koffi binding: the bare sl_slots call (the koffi
+// function itself, lib/ffi.js's declaration), arguments converted once,
+// into one buffer, count and flags typed arrays as lib/packed.js passes them.
+const { RAW } = require('../bindings/node/lib/ffi');
 const handle = db[Object.getOwnPropertySymbols(Object.getPrototypeOf(db)).find((s) => String(s).includes('handleOf'))]();
 const buf = Buffer.alloc(1024 * 16);
-const count = [0];
-const flags = [0];
-const raw = [tenant, Number(from), Number(to), Number(duration), Number(now)];
+const count = new Uint32Array(2); // size_t (the slot counts here fit in its low word)
+const flags = new Uint32Array(1);
+const [t, f, e, d, n] = [tenant, Number(from), Number(to), Number(duration), Number(now)];
 const calls = {
-    call: () => (C.sl_slots(handle, buf, 1024, count, flags, ...raw), Number(count[0])),
+    call: () => (RAW.sl_slots(handle, buf, 1024, count, flags, t, f, e, d, n), count[0]),
     epoch: () => db.slotsEpoch(tenant, start, end, opts).length / 2,
     object: () => db.slots(tenant, start, end, opts).length,
 };

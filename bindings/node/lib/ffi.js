@@ -204,7 +204,9 @@ const PROTOS = [
     'int sl_override_set(sl_db *db, _Out_ int64_t *out_id, int64_t tenant, int32_t date, const sl_window *windows, size_t n, int64_t now)',
     'int sl_override_get(sl_db *db, _Out_ sl_override *out, int64_t tenant, int32_t date, uint32_t flags)',
     'int sl_overrides_list(sl_db *db, _Out_ void **out, _Out_ size_t *count, int64_t tenant, int32_t from, int32_t to, uint32_t flags)',
-    'int sl_slots(sl_db *db, void *buf, size_t cap, _Out_ size_t *count, _Out_ uint32_t *flags, int64_t tenant, int64_t from, int64_t to, int64_t duration, int64_t now)',
+    // count and flags are typed arrays (lib/packed.js): koffi passes their
+    // memory as is, where an _Out_ parameter costs an array read and write.
+    'int sl_slots(sl_db *db, void *buf, size_t cap, void *count, void *flags, int64_t tenant, int64_t from, int64_t to, int64_t duration, int64_t now)',
     'int sl_slots_alloc(sl_db *db, _Out_ void **out, _Out_ size_t *count, _Out_ uint32_t *flags, int64_t tenant, int64_t from, int64_t to, int64_t duration, int64_t now)',
     'int sl_engine_slots(void *out, size_t cap, _Out_ size_t *count, const sl_interval *avail, size_t n_avail, const sl_interval *busy, size_t n_busy, const sl_engine_params *p)',
     // sessions.h
@@ -279,10 +281,12 @@ const PROTOS = [
 // sl_close) may run on a worker thread for the Promise API (lib/async.js).
 const SYNC_ONLY = new Set(['sl_errmsg', 'sl_errcode', 'sl_close']);
 const C = {};
+const RAW = {}; // the koffi functions themselves, for a hot path that checks replaying() itself
 for (const proto of PROTOS) {
     const name = /\b(sl_\w+)\(/.exec(proto)[1];
     try {
         const fn = lib.func(proto);
+        RAW[name] = fn;
         C[name] = /\bsl_db\b/.test(proto) && !SYNC_ONLY.has(name) ? replayable(name, fn) : fn;
     } catch (err) {
         throw new Error(`slotledger: the loaded library (${libraryPath}) has no ${name}; it is older ` +
@@ -330,4 +334,4 @@ function checkStructSizes(types = T, sizeOf = C.sl_struct_size) {
 // sizeof of each C struct as the loaded library reports it.
 const C_SIZES = Object.freeze(checkStructSizes());
 
-module.exports = { koffi, lib, libraryPath, T, C, C_SIZES, PROTOS, ICS_SUMMARY_FN, checkStructSizes, librarySizes };
+module.exports = { koffi, lib, libraryPath, T, C, RAW, C_SIZES, PROTOS, ICS_SUMMARY_FN, checkStructSizes, librarySizes };

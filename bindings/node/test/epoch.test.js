@@ -7,7 +7,7 @@
 // exactly as slots() refuses it. Every backend.
 const { describe, it, beforeEach, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { sl, BACKENDS, at } = require('./helpers');
+const { sl, BACKENDS, at, rng } = require('./helpers');
 
 const NOW = at('2026-01-05T12:00:00Z');
 const HOUR = 3600;
@@ -15,19 +15,6 @@ const SEED = Number(process.env.SL_TEST_SEED || Math.floor(Math.random() * 2 ** 
 console.error(`# epoch.test.js seed ${SEED} (SL_TEST_SEED=${SEED} replays it)`);
 const ZONES = ['Europe/London', 'America/New_York', 'Australia/Sydney', 'Europe/Berlin',
     'Pacific/Auckland', 'Asia/Kathmandu', 'UTC'];
-
-/** mulberry32: a small seeded PRNG. */
-function rng(seed) {
-    let a = seed >>> 0;
-    const next = () => {
-        a = (a + 0x6D2B79F5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    return { below: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)], chance: (p) => next() < p };
-}
 
 /** A slots() list as the epoch variant's flat milliseconds. */
 const flat = (slots) => slots.flatMap((s) => [s.start.getTime(), s.end.getTime()]);

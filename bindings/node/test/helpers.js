@@ -29,9 +29,22 @@ const BACKENDS = PG
 
 const at = (iso) => new Date(iso);
 
+/** mulberry32: a small seeded PRNG. */
+function rng(seed) {
+    let a = seed >>> 0;
+    const next = () => {
+        a = (a + 0x6D2B79F5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    return { below: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)], chance: (p) => next() < p };
+}
+
 /** Run Python's sqlite3 on a file (for locking and tampering from outside). */
 function python(code, args = []) {
     return execFileSync('python3', ['-c', code, ...args], { encoding: 'utf8' });
 }
 
-module.exports = { sl, BACKENDS, at, tempPath, tmpRoot, python };
+module.exports = { sl, BACKENDS, at, rng, tempPath, tmpRoot, python };

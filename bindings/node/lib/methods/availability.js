@@ -8,7 +8,7 @@ const { DATE_MIN, DATE_MAX } = require('../enums');
 const { HANDLE, check, filled, listed } = require('../util');
 const { civilDate } = require('../civil');
 const { Rule, Override } = require('../records');
-const { slotQuery, readSlots, slotObjects } = require('../packed');
+const { slotQuery, readSlots, objectResult } = require('../packed');
 
 class AvailabilityMethods {
 
@@ -96,12 +96,7 @@ class AvailabilityMethods {
      * count and .truncated is set when it was larger). */
     slots(tenant, start, end, opts) {
         const h = this[HANDLE]();
-        const r = readSlots(h, slotQuery(tenant, start, end, opts));
-        const result = slotObjects(r.ms);
-        result.clamped = r.clamped;
-        result.total = r.total;
-        result.truncated = r.truncated;
-        return result;
+        return objectResult(readSlots(h, slotQuery(tenant, start, end, opts)));
     }
 }
 
