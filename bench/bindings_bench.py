@@ -19,8 +19,9 @@ rotates from round to round:
                   once, no checks (the floor of any ctypes binding; no target)
   py-epoch        db.slots_epoch()  (Python, ctypes; in this process)
   py-object       db.slots()
-  py-object-cold  db.slots() with the binding's cache of recent instants
-                  emptied before every call (every datetime built anew)
+  py-object-cold  db.slots() with the binding's caches of recent results
+                  and slots emptied before every call (every datetime
+                  built anew)
   node-koffi-call the bare sl_slots call through koffi (no target)
   node-epoch      db.slotsEpoch()   (Node, koffi; bindings_bench.mjs, a
                   child process)
