@@ -174,7 +174,8 @@ static void sort_intervals(sl_interval *v, size_t n)
 /* Windows of one date -> merged UTC intervals at out, at most `room` of
  * them; returns how many, or -1 when they would not fit (the caller
  * reserved one per window, so only a bug gets there). */
-static long date_intervals(const sl__zone *z, sl_date d, const sl_window *w, int n, sl_interval *out, size_t room)
+static long date_intervals(const sl__zone_span *z, sl_date d, const sl_window *w, int n, sl_interval *out,
+                           size_t room)
 {
     sl_interval tmp[SL_MAX_WINDOWS_PER_DAY];
     size_t k = 0, m = 0;
@@ -182,8 +183,8 @@ static long date_intervals(const sl__zone *z, sl_date d, const sl_window *w, int
         return -1;
     for (int i = 0; i < n; i++) {
         int64_t base = (int64_t)d * 86400;
-        sl_time a = sl__zone_to_utc(z, base + (int64_t)w[i].start_min * 60, NULL);
-        sl_time b = sl__zone_to_utc(z, base + (int64_t)w[i].end_min * 60, NULL);
+        sl_time a = sl__zone_span_to_utc(z, base + (int64_t)w[i].start_min * 60, NULL);
+        sl_time b = sl__zone_span_to_utc(z, base + (int64_t)w[i].end_min * 60, NULL);
         if (b > a) /* a window wholly inside a gap, or ending where one ends, can vanish */
             tmp[k++] = (sl_interval){a, b};
     }
@@ -313,8 +314,10 @@ static int load_days(sl_db *db, sl__avail *a, const avail_src *src, sl_date firs
     if ((rc = ivbuf_reserve(db, &db->scratch->days, room, "day intervals")) != SL_OK)
         goto out_free_windows;
     sl_interval *days = db->scratch->days.v;
+    sl__zone_span span; /* the zone's offsets over the dates, found once */
+    sl__zone_span_init(&span, a->zone, (int64_t)first * 86400, ((int64_t)last + 1) * 86400);
     for (int i = 0; i < n_dates; i++) {
-        long m = date_intervals(a->zone, (sl_date)(first + i), dw->d[i].w, dw->d[i].n, days + n_days, room - n_days);
+        long m = date_intervals(&span, (sl_date)(first + i), dw->d[i].w, dw->d[i].n, days + n_days, room - n_days);
         if (m < 0) {
             rc = sl__err(db, SL_ERANGE, "internal: day intervals exceed the %zu reserved", room);
             goto out_free_windows;

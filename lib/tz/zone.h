@@ -46,6 +46,34 @@ int32_t sl__zone_offset(const sl__zone *z, int64_t utc);
  * SL_TZ_GAP / SL_TZ_FOLD when kind is non-NULL. */
 int64_t sl__zone_to_utc(const sl__zone *z, int64_t local, int *kind);
 
+/* Offset changes kept by a span (real zones have a handful in weeks). */
+#define SL__ZONE_SPAN_PIECES 64
+
+/*
+ * The offsets of a zone in force around a range of local times, found once
+ * for many conversions of local times inside it (the dates of one slot
+ * query): sl__zone_span_to_utc answers exactly as sl__zone_to_utc, which is
+ * itself a span of one local time. Lives on the caller's stack; holds z
+ * without owning it.
+ */
+typedef struct sl__zone_span {
+    const sl__zone *z;
+    int64_t lo, hi;  /* the local times it answers for, clamped */
+    int full;        /* a piece did not fit: answer through sl__zone_to_utc */
+    size_t n;
+    struct {
+        int64_t at;  /* from this instant on (p[0]: only the span's start) */
+        int32_t off; /* this offset is in force */
+    } p[SL__ZONE_SPAN_PIECES];
+} sl__zone_span;
+
+/* Prepares s for local times in [local_lo, local_hi] of z. */
+void sl__zone_span_init(sl__zone_span *s, const sl__zone *z, int64_t local_lo, int64_t local_hi);
+
+/* sl__zone_to_utc(s->z, local, kind), from the span's pieces when local
+ * lies in its range. */
+int64_t sl__zone_span_to_utc(const sl__zone_span *s, int64_t local, int *kind);
+
 /* Frees every cached zone (tests and leak checkers only; not thread-safe
  * against concurrent loads). */
 void sl__tz_cache_clear(void);

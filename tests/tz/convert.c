@@ -132,5 +132,75 @@ START_TEST(test_range_limits)
 }
 END_TEST
 
+/* One span's answers equal one sl__zone_to_utc per local time, kind too. */
+static void expect_span_alike(const sl__zone *z, const char *name, int64_t lo, int64_t hi, int64_t step)
+{
+    sl__zone_span span;
+    sl__zone_span_init(&span, z, lo, hi);
+    /* A day either side: times outside the span take the fallback. */
+    for (int64_t local = lo - 86400; local <= hi + 86400; local += step) {
+        int k1 = -1, k2 = -2;
+        int64_t want = sl__zone_to_utc(z, local, &k1);
+        int64_t got = sl__zone_span_to_utc(&span, local, &k2);
+        ck_assert_msg(got == want && k1 == k2, "%s: span [%lld, %lld] at local %lld: %lld kind %d, want %lld kind %d",
+                      name, (long long)lo, (long long)hi, (long long)local, (long long)got, k2, (long long)want, k1);
+    }
+}
+
+START_TEST(test_span_equals_single_conversions)
+{
+    static const char *zones[] = {"Europe/London",   "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham",
+                                  "Africa/Casablanca", "America/Nuuk",    "Europe/Dublin",       "Asia/Gaza",
+                                  "Pacific/Apia",    "Europe/Berlin",    "UTC"};
+    uint64_t st = sl_test_seed("tz span");
+    char err[256];
+    size_t spans = (size_t)sl_test_scale(40);
+
+    for (size_t zi = 0; zi < sizeof zones / sizeof zones[0]; zi++) {
+        const sl__zone *z;
+        if (sl_tz_check(NULL, zones[zi]) != SL_OK)
+            continue; /* a zone a stripped tzdata lacks */
+        ck_assert_int_eq(sl__zone_load(&z, NULL, zones[zi], err, sizeof err), SL_OK);
+        for (size_t i = 0; i < spans; i++) {
+            /* Half of the spans start in March or October (the DST changes
+             * of both hemispheres), between 1960 and 2099 (table and footer). */
+            int64_t year = 1960 + (int64_t)(sl_test_rand(&st) % 140);
+            int64_t month = i % 2 ? (sl_test_rand(&st) % 2 ? 3 : 10) : 1 + (int64_t)(sl_test_rand(&st) % 12);
+            int64_t lo = at(year, month, 1 + (int64_t)(sl_test_rand(&st) % 28), 0, 0);
+            int64_t hi = lo + (int64_t)(sl_test_rand(&st) % 21) * 86400;
+            expect_span_alike(z, zones[zi], lo, hi, 900);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_span_with_more_changes_than_it_holds)
+{
+    /* Offsets 0 and +1 h alternating every 2 hours over 10 days: 120
+     * changes, more than a span keeps; it answers through the single
+     * conversion, alike. */
+    static int64_t trans[120];
+    static uint8_t idx[120];
+    static const int32_t off[2] = {0, 3600};
+    const int64_t t0 = at(2026, 3, 1, 0, 0);
+    for (int i = 0; i < 120; i++) {
+        trans[i] = t0 + (int64_t)i * 7200;
+        idx[i] = (uint8_t)(i % 2 ? 0 : 1);
+    }
+    tzspec spec = {2, 120, trans, idx, 2, off, NULL, "", 0};
+    tzbuf t;
+    sl__zone *z = NULL;
+    char err[256];
+    build(&t, &spec);
+    ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
+    sl__zone_span span;
+    sl__zone_span_init(&span, z, t0, t0 + 10 * 86400);
+    ck_assert_int_eq(span.full, 1);
+    expect_span_alike(z, "alternating", t0, t0 + 10 * 86400, 600);
+    sl__zone_free(z);
+}
+END_TEST
+
 SL_TEST_TCASE(tcase_tz_convert, "convert", NULL, NULL, 60, test_offsets_known, test_gaps_and_folds,
-              test_round_trip_property, test_range_limits)
+              test_round_trip_property, test_range_limits, test_span_equals_single_conversions,
+              test_span_with_more_changes_than_it_holds)
