@@ -311,6 +311,7 @@ static const query queries[PQ_COUNT] = {
     [PQ_OUTBOX_INSERT] = {OUTBOX_INSERT_TYPES, OUTBOX_INSERT " ON CONFLICT (tenant, session, seq) DO NOTHING RETURNING id"},
     [PQ_OUTBOX_INSERT_HELD] = {OUTBOX_INSERT_TYPES, OUTBOX_INSERT},
     [PQ_OUTBOX_GET] = {"II", "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.id = $1 AND o.tenant = $2"},
+    [PQ_OUTBOX_GET_LOCKED] = {"II", "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.id = $1 AND o.tenant = $2 FOR UPDATE"},
     [PQ_OUTBOX_UPDATE] = {"IIIIIIIIBB",
         "UPDATE outbox SET state = $3, attempts = $4, available_at = $5, lease_until = $6, token = $7,"
         " acked_at = $8, consumer = $9, error = $10 WHERE id = $1 AND tenant = $2 RETURNING id"},

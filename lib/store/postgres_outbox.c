@@ -35,9 +35,21 @@ static int pg_outbox_append(sl_store *st, sl_outbox_event *e)
     return rc;
 }
 
+/* In a write transaction the core reads an event only to settle it (ack,
+ * fail, retry: this read first, then outbox_update). There the row is read
+ * FOR UPDATE, its newest committed version, and the transaction takes only
+ * the shared all-tenants lock, as a claim does: the tenant's exclusive lock
+ * made every ack of a tenant wait for the one before it, through its
+ * commit, so more workers acked no faster. The row lock orders two settles
+ * of one event, and a claim skips the row (SKIP LOCKED) until the settle
+ * ends; sl_outbox_purge still excludes both (exclusive all-tenants lock). */
 static int pg_outbox_get(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_id id)
 {
-    return sl__pg_get(st, PQ_OUTBOX_GET, id, tenant, &sl__ent_outbox, out, "reading an outbox event");
+    const char *what = "reading an outbox event";
+    if (P(st)->read_only)
+        return sl__pg_get(st, PQ_OUTBOX_GET, id, tenant, &sl__ent_outbox, out, what);
+    sl__pg_claim_lock(st);
+    return sl__pg_get(st, PQ_OUTBOX_GET_LOCKED, id, tenant, &sl__ent_outbox, out, what);
 }
 
 static int pg_outbox_update(sl_store *st, const sl_outbox_event *e)
