@@ -1320,7 +1320,12 @@ void sl__pg_claim_lock(sl_store *st)
     pg_store *s = P(st);
     if (!s->begin_pending || s->group || s->lock_sql[0] == '\0')
         return; /* a group's lock serves its later calls too: kept */
-    snprintf(s->lock_sql, sizeof(s->lock_sql), "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0)");
+    /* No bitmap scan in this transaction: with the outbox's statistics
+     * stale (a queue's due rows come and go faster than ANALYZE), the
+     * planner read every due event and sorted them for each claim of 50;
+     * the scan of outbox_due in id order stops after the first 50. */
+    snprintf(s->lock_sql, sizeof(s->lock_sql),
+             "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0), set_config('enable_bitmapscan', 'off', true)");
     s->lock_tenant = 0; /* other writers of the tenant may run: hold nothing back */
 }
 
