@@ -7,7 +7,10 @@
  * LOCKED and takes only the shared all-tenants advisory lock
  * (sl__pg_claim_lock): workers on many connections claim concurrently and
  * never get one event twice, while the head test still sees rows other
- * claims hold (an event behind a held head is never returned).
+ * claims hold (an event behind a held head is never returned). A settle
+ * (ack, fail, retry) locks its event's row the same way (pg_outbox_get),
+ * so the acks of one tenant's events run concurrently too, and every
+ * update of an event goes out with the commit (pg_outbox_update).
  */
 #include <stdint.h>
 #include <stdlib.h>
