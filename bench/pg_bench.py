@@ -27,18 +27,20 @@ Reads: sl_slots p50/p99 (wall clock and client CPU) at 10/100/1,000 teachers
 (bench_slots --backend postgres, the audit's data set with fewer past
 sessions, each scale in a fresh schema).
 
-Outbox: events claimed and acknowledged per second by 1 worker and by 4
-worker processes on their own connections (bench_outbox --backend postgres,
-N events made by sl_book in a fresh schema, drained by claims of 50 and one
-ack each), with the workers' CPU and, when the server is local, the
-server's CPU per event (its postmaster's process tree, from /proc), and the
-1-minute load average.
+Outbox: events claimed and acknowledged per second by 1 worker and by W
+worker processes on their own connections, for each W of
+SL_BENCH_PG_OUTBOX_WORKERS (bench_outbox --backend postgres once per W, N
+events made by sl_book in a fresh schema, drained by 1 worker and then N
+fresh ones by W, claims of 50 and one ack each), with the workers' CPU and,
+when the server is local, the server's CPU per event (its postmaster's
+process tree, from /proc), and the 1-minute load average. The 1-worker
+figures are those of each run, in turn.
 
 Environment: SL_BENCH_PG_SECONDS (5 per block), SL_BENCH_PG_ROUNDS (2),
 SL_BENCH_PG_PROCS ("1,2,8"), SL_BENCH_PG_TEACHERS (40),
 SL_BENCH_PG_SLOTS ("10,100,1000"; "" skips), SL_BENCH_PG_SLOTS_SESSIONS (50
 per teacher), SL_BENCH_PG_SLOTS_SECONDS (5), SL_BENCH_PG_OUTBOX_EVENTS (2000;
-0 skips), SL_BENCH_PG_OUTBOX_WORKERS (4), SL_BENCH_PG_OUT (JSON results,
+0 skips), SL_BENCH_PG_OUTBOX_WORKERS ("2,4"), SL_BENCH_PG_OUT (JSON results,
 default bench/results/pg.json; "" writes none).
 """
 import glob
@@ -139,20 +141,28 @@ def server_pid(psql):
         return 0
 
 
-def outbox(build, conninfo, events, workers, pid):
-    schema = "bench_outbox_%d" % os.getpid()
-    out, _ = run([os.path.join(build, "bench", "bench_outbox"), "--backend", "postgres", "--db",
-                  "%s schema=%s" % (conninfo, schema), "--events", str(events), "--workers", str(workers),
-                  "--server-pid", str(pid)])
-    fig = kv(out)
-    res = {"events": events, "batch": int(fig["batch"]),
-           "loadavg": [float(fig["loadavg_start"]), float(fig["loadavg_end"])]}
-    for w in (1, workers):
-        res["workers_%d" % w] = {
-            "events_per_s": float(fig["drain_%d_events_per_s" % w]),
-            "client_cpu_us_per_event": float(fig["drain_%d_cpu_us" % w]),
-            "server_cpu_us_per_event": float(fig["drain_%d_server_cpu_us" % w])
-            if "drain_%d_server_cpu_us" % w in fig else None}
+def outbox(build, conninfo, events, workers_list, pid):
+    """One bench_outbox run per worker count, each in a fresh schema; the
+    1-worker drain of each run is kept too (workers_1 holds the first)."""
+    res = {"events": events, "loadavg": [], "runs": []}
+    for workers in workers_list:
+        schema = "bench_outbox_%d_w%d" % (os.getpid(), workers)
+        out, _ = run([os.path.join(build, "bench", "bench_outbox"), "--backend", "postgres", "--db",
+                      "%s schema=%s" % (conninfo, schema), "--events", str(events), "--workers", str(workers),
+                      "--server-pid", str(pid)])
+        fig = kv(out)
+        res["batch"] = int(fig["batch"])
+        res["loadavg"] += [float(fig["loadavg_start"]), float(fig["loadavg_end"])]
+        run_figs = {}
+        for w in (1, workers):
+            run_figs["workers_%d" % w] = {
+                "events_per_s": float(fig["drain_%d_events_per_s" % w]),
+                "client_cpu_us_per_event": float(fig["drain_%d_cpu_us" % w]),
+                "server_cpu_us_per_event": float(fig["drain_%d_server_cpu_us" % w])
+                if "drain_%d_server_cpu_us" % w in fig else None}
+        res["runs"].append(run_figs)
+        res.setdefault("workers_1", run_figs["workers_1"])
+        res["workers_%d" % workers] = run_figs["workers_%d" % workers]
     return res
 
 
@@ -170,7 +180,7 @@ def main():
     slot_seconds = int(os.environ.get("SL_BENCH_PG_SLOTS_SECONDS", "5"))
     out_path = os.environ.get("SL_BENCH_PG_OUT", os.path.join(HERE, "results", "pg.json"))
     outbox_events = int(os.environ.get("SL_BENCH_PG_OUTBOX_EVENTS", "2000"))
-    outbox_workers = int(os.environ.get("SL_BENCH_PG_OUTBOX_WORKERS", "4"))
+    outbox_workers = [int(w) for w in os.environ.get("SL_BENCH_PG_OUTBOX_WORKERS", "2,4").split(",") if w.strip()]
 
     b = Bench(build, conninfo, teachers, seconds)
     b.setup()
@@ -196,7 +206,7 @@ def main():
             scale, fig["p50_us"], fig["p99_us"], fig["load1"]), file=sys.stderr, flush=True)
 
     ob = None
-    if outbox_events > 0:
+    if outbox_events > 0 and outbox_workers:
         ob = outbox(build, conninfo, outbox_events, outbox_workers, server_pid(b.psql))
         print("# outbox: %s" % json.dumps(ob), file=sys.stderr, flush=True)
 
@@ -236,7 +246,7 @@ def main():
         print()
         print("| outbox claim + ack | events/s | client CPU us/event | server CPU us/event | load1 |")
         print("|---|---:|---:|---:|---:|")
-        for w in (1, outbox_workers):
+        for w in [1] + [w for w in outbox_workers if w != 1]:
             f = ob["workers_%d" % w]
             print("| %d worker%s | %.0f | %.0f | %s | %.1f |" % (
                 w, "" if w == 1 else "s", f["events_per_s"], f["client_cpu_us_per_event"],

@@ -268,6 +268,50 @@ START_TEST(test_lease_lapses_and_stale_token)
 }
 END_TEST
 
+/* PostgreSQL: an ack, fail or retry holds its event's row, not its tenant.
+ * A settle left open on another connection (it has read event A to settle
+ * it) lets an ack of the same tenant's event B through at once (with the
+ * tenant's lock it waited for the other transaction: 4 workers acked no
+ * faster than 1), makes a second settle of A wait (SL_EBUSY after the busy
+ * timeout, nothing changed), and keeps A from a claim even after A's lease
+ * lapsed: no second live lease while the first is being settled. */
+START_TEST(test_pg_settles_hold_their_event_not_the_tenant)
+{
+    if (strcmp(sl_test_backend, "postgres") != 0)
+        return;
+    char conninfo[1024];
+    snprintf(conninfo, sizeof(conninfo), "%s", sl_test_pg_conninfo());
+    sl_options o = SL_OPTIONS_INIT;
+    o.busy_timeout_ms = 300;
+    sl_db *db = NULL;
+    ck_assert_ok_db(NULL, sl_open(&db, conninfo, &o));
+    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
+    book(db, T1, 0);
+    book(db, T1, 2);
+    sl_outbox_event *ev = NULL, *none = NULL, a_now;
+    ck_assert_uint_eq(claim(db, &ev, T1, 10, 30, NOW), 2);
+    sl_store *other = NULL;
+    ck_assert_int_eq(sl_store_pg_new(&other, conninfo, &o), SL_OK);
+    ck_assert_int_eq(other->begin(other, T1, 1), SL_OK);
+    ck_assert_int_eq(other->outbox_get(other, &a_now, T1, ev[0].id), SL_OK);
+    ck_assert_int_eq(a_now.token, ev[0].token);
+
+    ck_assert_ok_db(db, sl_outbox_ack(db, T1, ev[1].id, ev[1].token, NOW + 1)); /* B: not held up */
+    ck_assert_sl(sl_outbox_ack(db, T1, ev[0].id, ev[0].token, NOW + 1), SL_EBUSY); /* A: its row is held */
+    ck_assert_uint_eq(claim(db, &none, 0, 10, 30, NOW + 31), 0); /* A lapsed, but is being settled */
+    sl_outbox_free(none);
+    assert_unchanged(db, &ev[0]);
+
+    ck_assert_int_eq(other->rollback(other), SL_OK);
+    other->free(other);
+    ck_assert_ok_db(db, sl_outbox_ack(db, T1, ev[0].id, ev[0].token, NOW + 2));
+    sl_outbox_free(ev);
+    ck_assert_uint_eq(claim(db, &ev, 0, 10, 30, NOW + 31), 0);
+    sl_outbox_free(ev);
+    sl_close(db);
+}
+END_TEST
+
 START_TEST(test_backoff_dead_retry_stats)
 {
     sl_db *db = open_with_tenants();
@@ -607,7 +651,7 @@ static SL_TEST_TCASE(tc_produce, "produce", NULL, NULL, 0, test_every_change_app
                      test_failures_and_replays_append_nothing, test_group_rollback_appends_nothing)
 static SL_TEST_TCASE(tc_consume, "consume", NULL, NULL, 0, test_claim_order_one_per_session,
                      test_lease_lapses_and_stale_token, test_backoff_dead_retry_stats,
-                     test_purge_keeps_each_sessions_last)
+                     test_purge_keeps_each_sessions_last, test_pg_settles_hold_their_event_not_the_tenant)
 static SL_TEST_TCASE(tc_bad, "bad-input", NULL, NULL, 0, test_bad_input_changes_nothing, test_store_without_outbox,
                      test_sqlite_store_keeps_any_event)
 static SL_TEST_TCASE(tc_property, "property", NULL, NULL, 300, test_property_events_replay_to_final_state)

@@ -311,6 +311,7 @@ static const query queries[PQ_COUNT] = {
     [PQ_OUTBOX_INSERT] = {OUTBOX_INSERT_TYPES, OUTBOX_INSERT " ON CONFLICT (tenant, session, seq) DO NOTHING RETURNING id"},
     [PQ_OUTBOX_INSERT_HELD] = {OUTBOX_INSERT_TYPES, OUTBOX_INSERT},
     [PQ_OUTBOX_GET] = {"II", "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.id = $1 AND o.tenant = $2"},
+    [PQ_OUTBOX_GET_LOCKED] = {"II", "SELECT " OUTBOX_COLS " FROM outbox o WHERE o.id = $1 AND o.tenant = $2 FOR UPDATE"},
     [PQ_OUTBOX_UPDATE] = {"IIIIIIIIBB",
         "UPDATE outbox SET state = $3, attempts = $4, available_at = $5, lease_until = $6, token = $7,"
         " acked_at = $8, consumer = $9, error = $10 WHERE id = $1 AND tenant = $2 RETURNING id"},
@@ -1319,7 +1320,12 @@ void sl__pg_claim_lock(sl_store *st)
     pg_store *s = P(st);
     if (!s->begin_pending || s->group || s->lock_sql[0] == '\0')
         return; /* a group's lock serves its later calls too: kept */
-    snprintf(s->lock_sql, sizeof(s->lock_sql), "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0)");
+    /* No bitmap scan in this transaction: with the outbox's statistics
+     * stale (a queue's due rows come and go faster than ANALYZE), the
+     * planner read every due event and sorted them for each claim of 50;
+     * the scan of outbox_due in id order stops after the first 50. */
+    snprintf(s->lock_sql, sizeof(s->lock_sql),
+             "SELECT pg_advisory_xact_lock_shared(" LOCK_ALL ", 0), set_config('enable_bitmapscan', 'off', true)");
     s->lock_tenant = 0; /* other writers of the tenant may run: hold nothing back */
 }
 

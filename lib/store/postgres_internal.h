@@ -95,6 +95,7 @@ enum {
     PQ_OUTBOX_INSERT,
     PQ_OUTBOX_INSERT_HELD,
     PQ_OUTBOX_GET,
+    PQ_OUTBOX_GET_LOCKED,
     PQ_OUTBOX_UPDATE,
     PQ_OUTBOX_LAST,
     PQ_OUTBOX_SCAN_SESSION,
@@ -399,7 +400,8 @@ void sl__pg_outbox_methods(sl_store *st);
 
 /* The reads over many tenants (postgres_many.c). */
 void sl__pg_many_methods(sl_store *st);
-/* The claim (outbox_heads) as the first statement of a write transaction:
+/* A claim (outbox_heads) or a settle (outbox_get in a write transaction:
+ * the event's row is locked) as the first statement of a write transaction:
  * the pending lock becomes the shared all-tenants lock only (a purge, under
  * begin(0, 1), still excludes claims), since FOR UPDATE SKIP LOCKED keeps
  * concurrent claims apart row by row; nothing is held back. No effect once
