@@ -41,6 +41,18 @@ static int count_weekday(void *ctx, const sl_rule *r)
     return 0;
 }
 
+int sl__rule_cap_check(sl_db *db, sl_id tenant, int32_t weekday, sl_id skip)
+{
+    count_ctx c = {weekday, skip, 0};
+    int rc = sl__st_rules_scan(db, tenant, 0, count_weekday, &c);
+    if (rc != SL_OK)
+        return rc;
+    if (c.n >= SL_MAX_WINDOWS_PER_DAY)
+        return sl__err(db, SL_EINVAL, "weekday %d already has %d live rules, the most one date may have",
+                       (int)weekday, SL_MAX_WINDOWS_PER_DAY);
+    return SL_OK;
+}
+
 /* Shared body of add and update (rule == 0 adds). */
 static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_t weekday, int32_t start,
                       int32_t end, sl_date from, sl_date until, sl_time now)
@@ -74,14 +86,8 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
         r.tenant = tenant;
         r.created_at = now;
     }
-    count_ctx c = {weekday, rule, 0};
-    if ((rc = sl__st_rules_scan(db, tenant, 0, count_weekday, &c)) != SL_OK)
+    if ((rc = sl__rule_cap_check(db, tenant, weekday, rule)) != SL_OK)
         goto out_end_tx;
-    if (c.n >= SL_MAX_WINDOWS_PER_DAY) {
-        rc = sl__err(db, SL_EINVAL, "weekday %d already has %d live rules, the most one date may have", (int)weekday,
-                     SL_MAX_WINDOWS_PER_DAY);
-        goto out_end_tx;
-    }
     r.weekday = weekday;
     r.start_min = start;
     r.end_min = end;
