@@ -77,8 +77,6 @@
 #define LOCK_ALL "1399606372"
 #define LOCK_TENANT "1399606373"
 
-#define SEAT_COLS "id, tenant, class_id, student, position, status, hold_id, created_at, updated_at," \
-                  " idem_key, request_hash, withdraw_key, withdraw_hash"
 #define OUTBOX_COLS                                                                                          \
     "o.id, o.tenant, o.session, o.seq, o.kind, o.status, o.session_kind, o.student, o.start_at, o.end_at,"   \
     " o.credits, o.deleted_at, o.created_at, o.state, o.attempts, o.available_at, o.lease_until, o.token,"   \
