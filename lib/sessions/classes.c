@@ -179,8 +179,8 @@ static const char *create_differs(const void *req, const void *row)
 static int create_check(sl_db *db, sl_id tenant, const create_req *r, sl_time now)
 {
     int rc;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if ((rc = sl__check_duration(db, r->duration)) != SL_OK || (rc = sl__check_time(db, "start", r->start)) != SL_OK ||
         (rc = sl__check_time(db, "end", r->start + r->duration)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;

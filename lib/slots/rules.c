@@ -18,8 +18,9 @@ static int window_check(sl_db *db, const char *what, int32_t start, int32_t end)
 static int rule_check(sl_db *db, sl_id tenant, int32_t weekday, int32_t start, int32_t end,
                       sl_date from, sl_date until)
 {
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)tenant);
+    int rc;
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if (weekday < 1 || weekday > 7)
         return sl__err(db, SL_EINVAL, "weekday %d is not 1 (Monday) .. 7 (Sunday)", (int)weekday);
     if (from > until)
@@ -212,8 +213,8 @@ int sl_override_set(sl_db *db, sl_id *out_id, sl_id tenant, sl_date date, const 
     SL__CLEAR_OUT(out_id);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)tenant);
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if (n > 0 && !windows)
         return sl__err(db, SL_EINVAL, "sl_override_set: windows is NULL but n = %zu", n);
     if ((rc = sl__check_time(db, "now", now)) != SL_OK)
