@@ -75,6 +75,13 @@ int sl__check_time(sl_db *db, const char *name, sl_time t)
     return SL_OK;
 }
 
+int sl__check_tenant(sl_db *db, sl_id tenant)
+{
+    if (tenant <= 0)
+        return sl__err(db, SL_EINVAL, "tenant id must be positive (got %lld)", (long long)tenant);
+    return SL_OK;
+}
+
 int sl__args(sl_db *db, int args_ok, const char *fmt, ...)
 {
     va_list ap;
@@ -113,7 +120,5 @@ int sl__batch_args(sl_db *db, size_t *failed_index, const void *array, size_t n,
         *failed_index = n;
     int rc = sl__args(db, array && n > 0 && n <= (size_t)max, "%s needs 1..%d %s (got %zu%s)", what, max, items, n,
                       array ? "" : ", NULL array");
-    if (rc == SL_OK && tenant <= 0)
-        rc = sl__err(db, SL_EINVAL, "tenant id must be positive");
-    return rc;
+    return rc != SL_OK ? rc : sl__check_tenant(db, tenant);
 }

@@ -106,6 +106,9 @@ uint32_t sl__blocking_scan(void);
 #define SL__TIME_MIN SL_TIME_MIN
 #define SL__TIME_MAX SL_TIME_MAX
 int sl__check_time(sl_db *db, const char *name, sl_time t);
+/* A tenant id the library accepts: > 0 (SL_EINVAL otherwise, "tenant id
+ * must be positive (got N)"). */
+int sl__check_tenant(sl_db *db, sl_id tenant);
 /* Clears an output (pointer, count or id) first thing, so that every
  * failure path leaves it NULL/0 (common.h: "Outputs on failure"). */
 #define SL__CLEAR_OUT(p)                                                                           \

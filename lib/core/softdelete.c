@@ -16,6 +16,7 @@
 #include "core/outbox_internal.h"
 #include "sessions/classes_internal.h"
 #include "sessions/sessions_internal.h"
+#include "slots/avail.h"
 
 /* The row being deleted or restored, as read at the start. */
 typedef struct sd_row {
@@ -59,18 +60,6 @@ static int row_load(sl_db *db, int32_t entity, sd_row *r)
 
 /* ---- what a delete or restore checks and does besides deleted_at ------------ */
 
-typedef struct count_ctx {
-    int32_t weekday;
-    int n;
-} count_ctx;
-
-static int count_weekday(void *ctx, const sl_rule *r)
-{
-    count_ctx *c = ctx;
-    c->n += r->deleted_at == 0 && r->weekday == c->weekday;
-    return 0;
-}
-
 /* A restored rule counts against its weekday's cap like a new one. (An
  * override holds its windows itself, capped when written, and its date
  * stays taken while it is deleted: restoring one has nothing to check.) */
@@ -79,14 +68,7 @@ static int rule_before(sl_db *db, sd_row *r, int restore, sl_time now)
     (void)now;
     if (!restore)
         return SL_OK;
-    count_ctx c = {r->u.rule.weekday, 0};
-    int rc = sl__st_rules_scan(db, r->tenant, 0, count_weekday, &c);
-    if (rc != SL_OK)
-        return rc;
-    if (c.n >= SL_MAX_WINDOWS_PER_DAY)
-        return sl__err(db, SL_EINVAL, "weekday %d already has %d rules (the most allowed)", (int)r->u.rule.weekday,
-                       SL_MAX_WINDOWS_PER_DAY);
-    return SL_OK;
+    return sl__rule_cap_check(db, r->tenant, r->u.rule.weekday, r->id);
 }
 
 /*

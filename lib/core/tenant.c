@@ -18,10 +18,11 @@ int sl_tenant_init(sl_tenant *t, unsigned int version)
 /* Every rule of tenant settings lives here. */
 static int tenant_check(sl_db *db, const sl_tenant *t)
 {
+    int rc;
     if (t->version == 0 || t->version > SL_TENANT_VERSION)
         return sl__err(db, SL_EINVAL, "sl_tenant.version %u is not supported", t->version);
-    if (t->id <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)t->id);
+    if ((rc = sl__check_tenant(db, t->id)) != SL_OK)
+        return rc;
     if (!sl__fixed_str_ok(t->tz, sizeof(t->tz)))
         return sl__err(db, SL_EINVAL, "tenant %lld: tz is not NUL-terminated within %d bytes",
                        (long long)t->id, SL_TZ_NAME_MAX + 1);
@@ -83,8 +84,8 @@ int sl_tenant_get(sl_db *db, sl_tenant *out, sl_id id)
         return sl__err(NULL, SL_EINVAL, "sl_tenant_get: db is NULL");
     if (!out)
         return sl__err(db, SL_EINVAL, "sl_tenant_get: out is NULL");
-    if (id <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)id);
+    if ((rc = sl__check_tenant(db, id)) != SL_OK)
+        return rc;
     if ((rc = sl__tx_begin(db, id, 0)) != SL_OK)
         return rc;
     rc = sl__st_tenant_get(db, out, id);

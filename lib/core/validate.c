@@ -26,11 +26,21 @@ static int ids_ok(sl_db *db, const char *what, sl_id tenant, sl_id id)
     return SL_OK;
 }
 
+/* ids_ok on a row that must be there first (NULL: SL_EINVAL too). */
+#define ROW_IDS_OK(db, what, row)                                                                                  \
+    ((row) ? ids_ok(db, what, (row)->tenant, (row)->id) : sl__err(db, SL_EINVAL, "store: %s is NULL", what))
+
+/* A row's key buffer holds a NUL (whose: "a session's"). */
+static int key_fits(sl_db *db, const char *whose, const char *key, size_t cap)
+{
+    if (!text_fits(key, cap, NULL))
+        return sl__err(db, SL_EINVAL, "store: %s key is not NUL-terminated within %d bytes", whose, SL_KEY_MAX);
+    return SL_OK;
+}
+
 int sl__valid_rule(sl_db *db, const sl_rule *r)
 {
-    if (!r)
-        return sl__err(db, SL_EINVAL, "store: a rule is NULL");
-    if (ids_ok(db, "a rule", r->tenant, r->id) != SL_OK)
+    if (ROW_IDS_OK(db, "a rule", r) != SL_OK)
         return SL_EINVAL;
     if (r->weekday < 1 || r->weekday > 7)
         return sl__err(db, SL_EINVAL, "store: a rule's weekday must be 1..7 (got %d)", (int)r->weekday);
@@ -39,9 +49,7 @@ int sl__valid_rule(sl_db *db, const sl_rule *r)
 
 int sl__valid_override(sl_db *db, const sl_override *o)
 {
-    if (!o)
-        return sl__err(db, SL_EINVAL, "store: an override is NULL");
-    if (ids_ok(db, "an override", o->tenant, o->id) != SL_OK)
+    if (ROW_IDS_OK(db, "an override", o) != SL_OK)
         return SL_EINVAL;
     if (o->n_windows < 0 || o->n_windows > SL_MAX_WINDOWS_PER_DAY)
         return sl__err(db, SL_EINVAL, "store: an override has 0..%d windows (got %d)", SL_MAX_WINDOWS_PER_DAY,
@@ -51,9 +59,7 @@ int sl__valid_override(sl_db *db, const sl_override *o)
 
 int sl__valid_session(sl_db *db, const sl_session *s)
 {
-    if (!s)
-        return sl__err(db, SL_EINVAL, "store: a session is NULL");
-    if (ids_ok(db, "a session", s->tenant, s->id) != SL_OK)
+    if (ROW_IDS_OK(db, "a session", s) != SL_OK)
         return SL_EINVAL;
     if (!(s->start < s->end && s->end - s->start <= SL_MAX_DURATION_SECONDS))
         return sl__err(db, SL_EINVAL, "store: a session must end after its start and last at most %d s",
@@ -62,8 +68,8 @@ int sl__valid_session(sl_db *db, const sl_session *s)
         s->kind > SL_KIND_CLASS)
         return sl__err(db, SL_EINVAL, "store: a session has an unknown status (%d) or kind (%d)", (int)s->status,
                        (int)s->kind);
-    if (!text_fits(s->key, sizeof(s->key), NULL))
-        return sl__err(db, SL_EINVAL, "store: a session's key is not NUL-terminated within %d bytes", SL_KEY_MAX);
+    if (key_fits(db, "a session's", s->key, sizeof(s->key)) != SL_OK)
+        return SL_EINVAL;
     return SL_OK;
 }
 
@@ -99,8 +105,8 @@ int sl__valid_hold(sl_db *db, const sl_credit_hold *h)
         return SL_EINVAL;
     if (h->status < SL_HOLD_ACTIVE || h->status > SL_HOLD_EXPIRED)
         return sl__err(db, SL_EINVAL, "store: a hold has an unknown status (%d)", (int)h->status);
-    if (!text_fits(h->key, sizeof(h->key), NULL))
-        return sl__err(db, SL_EINVAL, "store: a hold's key is not NUL-terminated within %d bytes", SL_KEY_MAX);
+    if (key_fits(db, "a hold's", h->key, sizeof(h->key)) != SL_OK)
+        return SL_EINVAL;
     return SL_OK;
 }
 
@@ -155,15 +161,14 @@ int sl__valid_class(sl_db *db, const sl_class *c)
 
 int sl__valid_seat(sl_db *db, const sl_seat *s)
 {
-    if (!s)
-        return sl__err(db, SL_EINVAL, "store: a seat is NULL");
-    if (ids_ok(db, "a seat", s->tenant, s->id) != SL_OK)
+    if (ROW_IDS_OK(db, "a seat", s) != SL_OK)
         return SL_EINVAL;
     if (s->class_id <= 0 || s->student <= 0 || s->position <= 0 || s->hold_id < 0)
         return sl__err(db, SL_EINVAL, "store: a seat needs a class, a student and a position > 0");
     if (!sl_seat_status_name(s->status))
         return sl__err(db, SL_EINVAL, "store: a seat has an unknown status (%d)", (int)s->status);
-    if (!text_fits(s->key, sizeof(s->key), NULL) || !text_fits(s->withdraw_key, sizeof(s->withdraw_key), NULL))
-        return sl__err(db, SL_EINVAL, "store: a seat's key is not NUL-terminated within %d bytes", SL_KEY_MAX);
+    if (key_fits(db, "a seat's", s->key, sizeof(s->key)) != SL_OK ||
+        key_fits(db, "a seat's", s->withdraw_key, sizeof(s->withdraw_key)) != SL_OK)
+        return SL_EINVAL;
     return SL_OK;
 }

@@ -554,10 +554,11 @@ out_free:
 int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant)
 {
     sl_verify_report local;
+    int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     return verify_run(db, out ? out : &local, tenant, NULL, NULL);
 }
 
@@ -565,14 +566,15 @@ int sl_ledger_seal(sl_db *db, size_t *sealed, sl_id tenant)
 {
     sl_verify_report r;
     size_t n = 0;
+    int rc;
     SL__CLEAR_OUT(sealed);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if (db->ledger_key_len == 0)
         return sl__err(db, SL_EINVAL, "sl_ledger_seal: the handle has no ledger key (sl_options.ledger_key)");
-    int rc = verify_run(db, &r, tenant, NULL, &n);
+    rc = verify_run(db, &r, tenant, NULL, &n);
     if (rc == SL_OK && sealed)
         *sealed = n;
     return rc;
@@ -584,8 +586,8 @@ int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
     int rc;
     if ((rc = sl__args(db, out != NULL, "sl_ledger_head: out is NULL")) != SL_OK)
         return rc;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_entry_last(db, &last, tenant);
@@ -608,8 +610,8 @@ int sl_ledger_verify_head(sl_db *db, sl_id tenant, const sl_ledger_anchor *head)
     int rc = sl__args(db, head != NULL, "sl_ledger_verify_head: head is NULL");
     if (rc != SL_OK)
         return rc;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if (head->version == 0 || head->version > SL_LEDGER_ANCHOR_VERSION)
         return sl__err(db, SL_EINVAL, "sl_ledger_anchor version %u is not supported (this library knows 1..%d)",
                        head->version, SL_LEDGER_ANCHOR_VERSION);

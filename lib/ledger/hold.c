@@ -181,8 +181,8 @@ static int hold_call_begin(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, cons
         return sl__err(NULL, SL_EINVAL, "db is NULL");
     if ((rc = sl__key_check(db, key, 1)) != SL_OK)
         return rc;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = hold_key_lookup(db, q, tenant, op, key, r)) != SL_OK)

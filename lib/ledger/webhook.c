@@ -112,8 +112,8 @@ int sl_webhook_claim(sl_db *db, int *claimed, sl_id tenant, const char *source, 
     if ((rc = sl__args(db, claimed != NULL, "sl_webhook_claim: claimed is NULL")) != SL_OK)
         return rc;
     *claimed = 0;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if ((rc = sl__key_check(db, source, 1)) != SL_OK || (rc = sl__key_check(db, event_id, 1)) != SL_OK)
         return rc;
     if ((rc = sl__check_time(db, "now", now)) != SL_OK)

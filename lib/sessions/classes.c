@@ -140,16 +140,23 @@ static int seat_hold(sl_db *db, sl_seat *seat, const sl_class *c, sl_time now)
     return rc;
 }
 
-/* Looks key up for op: SL_OK with q->found set on a replay. */
-static int class_key(sl_db *db, sl__idem *q, sl_id tenant, const char *key,
-                     const char *(*differs)(const void *, const void *), const void *req)
+/* Opens the write transaction of a keyed class call and looks key up for
+ * q's op and fingerprint: SL_OK with the transaction open (q->found set on
+ * a replay), or an error with nothing open. */
+static int class_begin(sl_db *db, sl__idem *q, sl_id tenant, const char *key,
+                       const char *(*differs)(const void *, const void *), const void *req)
 {
-    if (!key)
+    int rc;
+    if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
+        return rc;
+    if (tenant <= 0 || !key)
         return SL_OK;
     q->key = key;
     q->differs = differs;
     q->req = req;
-    return sl__idem_lookup(db, q, tenant);
+    if ((rc = sl__idem_lookup(db, q, tenant)) != SL_OK)
+        return sl__tx_end(db, rc);
+    return SL_OK;
 }
 
 /* ---- create --------------------------------------------------------------------- */
@@ -172,8 +179,8 @@ static const char *create_differs(const void *req, const void *row)
 static int create_check(sl_db *db, sl_id tenant, const create_req *r, sl_time now)
 {
     int rc;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id must be positive");
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if ((rc = sl__check_duration(db, r->duration)) != SL_OK || (rc = sl__check_time(db, "start", r->start)) != SL_OK ||
         (rc = sl__check_time(db, "end", r->start + r->duration)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;
@@ -230,11 +237,8 @@ int sl_class_create(sl_db *db, sl_session *out, sl_id tenant, sl_time start, int
     sl__fp_i64(&fp, capacity);
     sl__fp_i64(&fp, credits_per_seat);
     sl__fp_end(&fp, q.fp);
-
-    if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
+    if ((rc = class_begin(db, &q, tenant, key, create_differs, &r)) != SL_OK)
         return rc;
-    if (tenant > 0 && (rc = class_key(db, &q, tenant, key, create_differs, &r)) != SL_OK)
-        goto out_end_tx;
     if (q.found) {
         s = q.session;
         goto out_end_tx;
@@ -290,9 +294,16 @@ static const char *seat_differs(const void *req, const void *row)
     return s->class_id != r->class_id ? "class" : s->student != r->student ? "student" : "flags";
 }
 
-static void seat_fingerprint(sl__idem *q, sl__op op, const seat_req *r)
+/* The start of a keyed seat call (enroll, withdraw): checks db and key,
+ * fingerprints the request for op, then class_begin. */
+static int seat_begin(sl_db *db, sl__idem *q, sl__op op, sl_id tenant, const char *key, const seat_req *r)
 {
     sl__fp fp;
+    int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+        return rc;
     memset(q, 0, sizeof(*q));
     q->op = op;
     sl__fp_begin(&fp, op);
@@ -300,6 +311,7 @@ static void seat_fingerprint(sl__idem *q, sl__op op, const seat_req *r)
     sl__fp_i64(&fp, r->student);
     sl__fp_i64(&fp, r->flags);
     sl__fp_end(&fp, q->fp);
+    return class_begin(db, q, tenant, key, seat_differs, r);
 }
 
 /* The checks every seat call starts with: its arguments, then a live
@@ -368,15 +380,8 @@ int sl_class_enroll(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_id, sl_i
     sl_class c;
     sl_seat made, other;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+    if ((rc = seat_begin(db, &q, SL__OP_ENROLL, tenant, key, &r)) != SL_OK)
         return rc;
-    seat_fingerprint(&q, SL__OP_ENROLL, &r);
-    if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
-        return rc;
-    if (tenant > 0 && (rc = class_key(db, &q, tenant, key, seat_differs, &r)) != SL_OK)
-        goto out_end_tx;
     if (q.found) {
         made = q.seat;
         goto out_end_tx;
@@ -472,15 +477,8 @@ int sl_class_withdraw(sl_db *db, sl_id tenant, sl_id class_id, sl_id student, co
     sl_class c;
     sl_seat seat;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+    if ((rc = seat_begin(db, &q, SL__OP_WITHDRAW, tenant, key, &r)) != SL_OK)
         return rc;
-    seat_fingerprint(&q, SL__OP_WITHDRAW, &r);
-    if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
-        return rc;
-    if (tenant > 0 && (rc = class_key(db, &q, tenant, key, seat_differs, &r)) != SL_OK)
-        goto out_end_tx;
     if (q.found)
         goto out_end_tx;
     if ((rc = seat_open(db, &s, &c, tenant, &r, now)) != SL_OK)

@@ -115,5 +115,11 @@ int sl__slots_query_check(sl_db *db, sl_id tenant, sl_time from, sl_time *to, in
 /* Validates a duration (SL_EINVAL with a message). */
 int sl__check_duration(sl_db *db, int64_t duration);
 
+/* The weekday cap: SL_OK when tenant's live rules on weekday, other than
+ * rule skip (0: none), number fewer than SL_MAX_WINDOWS_PER_DAY, so one
+ * more may be added or restored; SL_EINVAL with a message when not, or
+ * the scan's error. Inside the caller's transaction (lib/slots/rules.c). */
+int sl__rule_cap_check(sl_db *db, sl_id tenant, int32_t weekday, sl_id skip);
+
 
 #endif

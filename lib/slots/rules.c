@@ -18,8 +18,9 @@ static int window_check(sl_db *db, const char *what, int32_t start, int32_t end)
 static int rule_check(sl_db *db, sl_id tenant, int32_t weekday, int32_t start, int32_t end,
                       sl_date from, sl_date until)
 {
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)tenant);
+    int rc;
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if (weekday < 1 || weekday > 7)
         return sl__err(db, SL_EINVAL, "weekday %d is not 1 (Monday) .. 7 (Sunday)", (int)weekday);
     if (from > until)
@@ -39,6 +40,18 @@ static int count_weekday(void *ctx, const sl_rule *r)
     if (r->deleted_at == 0 && r->weekday == c->weekday && r->id != c->skip)
         c->n++;
     return 0;
+}
+
+int sl__rule_cap_check(sl_db *db, sl_id tenant, int32_t weekday, sl_id skip)
+{
+    count_ctx c = {weekday, skip, 0};
+    int rc = sl__st_rules_scan(db, tenant, 0, count_weekday, &c);
+    if (rc != SL_OK)
+        return rc;
+    if (c.n >= SL_MAX_WINDOWS_PER_DAY)
+        return sl__err(db, SL_EINVAL, "weekday %d already has %d live rules, the most one date may have",
+                       (int)weekday, SL_MAX_WINDOWS_PER_DAY);
+    return SL_OK;
 }
 
 /* Shared body of add and update (rule == 0 adds). */
@@ -74,14 +87,8 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
         r.tenant = tenant;
         r.created_at = now;
     }
-    count_ctx c = {weekday, rule, 0};
-    if ((rc = sl__st_rules_scan(db, tenant, 0, count_weekday, &c)) != SL_OK)
+    if ((rc = sl__rule_cap_check(db, tenant, weekday, rule)) != SL_OK)
         goto out_end_tx;
-    if (c.n >= SL_MAX_WINDOWS_PER_DAY) {
-        rc = sl__err(db, SL_EINVAL, "weekday %d already has %d live rules, the most one date may have", (int)weekday,
-                     SL_MAX_WINDOWS_PER_DAY);
-        goto out_end_tx;
-    }
     r.weekday = weekday;
     r.start_min = start;
     r.end_min = end;
@@ -206,8 +213,8 @@ int sl_override_set(sl_db *db, sl_id *out_id, sl_id tenant, sl_date date, const 
     SL__CLEAR_OUT(out_id);
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)tenant);
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if (n > 0 && !windows)
         return sl__err(db, SL_EINVAL, "sl_override_set: windows is NULL but n = %zu", n);
     if ((rc = sl__check_time(db, "now", now)) != SL_OK)

@@ -15,8 +15,8 @@ int sl__slots_query_check(sl_db *db, sl_id tenant, sl_time from, sl_time *to, in
                        sl_time now, uint32_t *flags)
 {
     int rc;
-    if (tenant <= 0)
-        return sl__err(db, SL_EINVAL, "tenant id %lld must be positive", (long long)tenant);
+    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+        return rc;
     if ((rc = sl__check_duration(db, duration)) != SL_OK)
         return rc;
     if ((rc = sl__check_time(db, "from", from)) != SL_OK || (rc = sl__check_time(db, "to", *to)) != SL_OK ||

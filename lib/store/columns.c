@@ -73,6 +73,14 @@ static const sl__col outbox_cols[] = { /* the outbox stores' OUTBOX_COLS */
     OB(TEXT, error),
 };
 #undef OB
+#define SEAT(type, field) COL(sl_seat, type, field)
+static const sl__col seat_cols[] = { /* SEAT_COLS */
+    SEAT(I64, id),         SEAT(I64, tenant),      SEAT(I64, class_id),     SEAT(I64, student),
+    SEAT(I64, position),   SEAT(I32, status),      SEAT(I64, hold_id),      SEAT(I64, created_at),
+    SEAT(I64, updated_at), SEAT(TEXT, key),        SEAT(BLOB, request_hash), SEAT(TEXT, withdraw_key),
+    SEAT(BLOB, withdraw_hash),
+};
+#undef SEAT
 
 const sl__entity sl__ent_tenant = ENTITY(sl_tenant, SL_TENANT_VERSION, tenant_cols, call_tenant);
 const sl__entity sl__ent_rule = ENTITY(sl_rule, SL_RULE_VERSION, rule_cols, call_rule);
@@ -85,6 +93,8 @@ const sl__entity sl__ent_hold = ENTITY(sl_credit_hold, SL_HOLD_VERSION, hold_col
 /* No scan callback: the outbox stores run their own loops. */
 const sl__entity sl__ent_outbox = {sizeof(sl_outbox_event), SL_OUTBOX_EVENT_VERSION,
                                    (int)(sizeof(outbox_cols) / sizeof(outbox_cols[0])), outbox_cols, NULL};
+const sl__entity sl__ent_seat = {sizeof(sl_seat), SL_SEAT_VERSION, (int)(sizeof(seat_cols) / sizeof(seat_cols[0])),
+                                 seat_cols, NULL};
 #undef COL
 #undef ENTITY
 

@@ -90,21 +90,7 @@ static int mem_seat_put(sl_store *st, sl_seat *s)
     if ((rc = sl__mem_need_write(st, "writing a seat")) != SL_OK)
         return rc;
     sl_seat row;
-    memset(&row, 0, sizeof(row));
-    row.version = SL_SEAT_VERSION;
-    row.status = s->status;
-    row.id = s->id;
-    row.tenant = s->tenant;
-    row.class_id = s->class_id;
-    row.student = s->student;
-    row.position = s->position;
-    row.hold_id = s->hold_id;
-    row.created_at = s->created_at;
-    row.updated_at = s->updated_at;
-    memcpy(row.key, s->key, strlen(s->key));
-    memcpy(row.request_hash, s->request_hash, sizeof(row.request_hash));
-    memcpy(row.withdraw_key, s->withdraw_key, strlen(s->withdraw_key));
-    memcpy(row.withdraw_hash, s->withdraw_hash, sizeof(row.withdraw_hash));
+    sl__row_copy(&sl__ent_seat, &row, s);
     if (row.id != 0) {
         /* A seat never moves: the one at its position must be it. */
         size_t i = sl__mt_find(&m->seats, &row, &found);

@@ -77,8 +77,6 @@
 #define LOCK_ALL "1399606372"
 #define LOCK_TENANT "1399606373"
 
-#define SEAT_COLS "id, tenant, class_id, student, position, status, hold_id, created_at, updated_at," \
-                  " idem_key, request_hash, withdraw_key, withdraw_hash"
 #define OUTBOX_COLS                                                                                          \
     "o.id, o.tenant, o.session, o.seq, o.kind, o.status, o.session_kind, o.student, o.start_at, o.end_at,"   \
     " o.credits, o.deleted_at, o.created_at, o.state, o.attempts, o.available_at, o.lease_until, o.token,"   \
@@ -99,6 +97,10 @@
     " AND p.seq < o.seq AND p.state <> 3)"
 /* $2 = from - 86400 (sessions last at most a day), $3 = to, $4 = from. */
 #define SESSION_RANGE "start_at > $2 AND start_at < $3 AND end_at > $4"
+/* Soft delete and purge, one form for every table (sqlite.c has its own
+ * twins with ?N parameters). */
+#define SOFT_DELETE(table, id) "UPDATE " table " SET deleted_at = $3 WHERE tenant = $2 AND " id " = $1"
+#define PURGE(table) "DELETE FROM " table " WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < $1"
 /* A replace answers (rows changed, row existed): 0 changed of 1 existing
  * means a unique key of another row refused it. */
 #define REPLACED(table) " RETURNING id) SELECT (SELECT count(*) FROM upd)," \
@@ -196,18 +198,15 @@ static const query queries[PQ_COUNT] = {
 
     /* soft delete: $1 id (the student for accounts), $2 tenant,
      * $3 deleted_at (NULL restores) */
-    [PQ_RULE_SOFT_DELETE] = {"III", "UPDATE rules SET deleted_at = $3 WHERE tenant = $2 AND id = $1"},
-    [PQ_OVERRIDE_SOFT_DELETE] = {"III", "UPDATE overrides SET deleted_at = $3 WHERE tenant = $2 AND id = $1"},
-    [PQ_SESSION_SOFT_DELETE] = {"III", "UPDATE sessions SET deleted_at = $3 WHERE tenant = $2 AND id = $1"},
-    [PQ_ACCOUNT_SOFT_DELETE] = {"III",
-        "UPDATE accounts SET deleted_at = $3 WHERE tenant = $2 AND student = $1"},
+    [PQ_RULE_SOFT_DELETE] = {"III", SOFT_DELETE("rules", "id")},
+    [PQ_OVERRIDE_SOFT_DELETE] = {"III", SOFT_DELETE("overrides", "id")},
+    [PQ_SESSION_SOFT_DELETE] = {"III", SOFT_DELETE("sessions", "id")},
+    [PQ_ACCOUNT_SOFT_DELETE] = {"III", SOFT_DELETE("accounts", "student")},
 
     /* purge: $1 before, every tenant (an administrative statement) */
-    [PQ_RULE_PURGE] = {"I", "DELETE FROM rules WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < $1"},
-    [PQ_OVERRIDE_PURGE] = {"I",
-        "DELETE FROM overrides WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < $1"},
-    [PQ_SESSION_PURGE] = {"I",
-        "DELETE FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < $1"},
+    [PQ_RULE_PURGE] = {"I", PURGE("rules")},
+    [PQ_OVERRIDE_PURGE] = {"I", PURGE("overrides")},
+    [PQ_SESSION_PURGE] = {"I", PURGE("sessions")},
 
     /* accounts: $1 tenant, $2 student, $3 floor, $4 posted, $5 held,
      * $6 created_at, $7 updated_at, $8 deleted_at */

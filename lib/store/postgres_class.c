@@ -52,21 +52,7 @@ static int pg_class_get(sl_store *st, sl_class *out, sl_id tenant, sl_id id)
 
 static void read_seat(const PGresult *r, int row, sl_seat *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->version = SL_SEAT_VERSION;
-    s->id = sl__pg_i64(r, row, 0);
-    s->tenant = sl__pg_i64(r, row, 1);
-    s->class_id = sl__pg_i64(r, row, 2);
-    s->student = sl__pg_i64(r, row, 3);
-    s->position = sl__pg_i64(r, row, 4);
-    s->status = (int32_t)sl__pg_i64(r, row, 5);
-    s->hold_id = sl__pg_i64(r, row, 6);
-    s->created_at = sl__pg_i64(r, row, 7);
-    s->updated_at = sl__pg_i64(r, row, 8);
-    sl__pg_text(r, row, 9, s->key, sizeof(s->key));
-    sl__pg_blob(r, row, 10, s->request_hash, sizeof(s->request_hash));
-    sl__pg_text(r, row, 11, s->withdraw_key, sizeof(s->withdraw_key));
-    sl__pg_blob(r, row, 12, s->withdraw_hash, sizeof(s->withdraw_hash));
+    sl__pg_read(r, row, &sl__ent_seat, s);
 }
 
 static int pg_seat_put(sl_store *st, sl_seat *s)

@@ -90,8 +90,10 @@ typedef struct sl__entity {
 /* The entities (columns.c); busy is a session's id, tenant, start, end. */
 extern const sl__entity sl__ent_tenant, sl__ent_rule, sl__ent_override, sl__ent_session, sl__ent_busy,
     sl__ent_account, sl__ent_entry, sl__ent_hold;
-/* The outbox's events (sqlite_outbox.c, postgres_outbox.c); call is NULL. */
-extern const sl__entity sl__ent_outbox;
+/* The outbox's events (sqlite_outbox.c, postgres_outbox.c) and the
+ * classes' seats (memory_class.c, sqlite_class.c, postgres_class.c); call
+ * is NULL. */
+extern const sl__entity sl__ent_outbox, sl__ent_seat;
 
 /* The entities' columns as the SQL stores (sqlite.c, postgres.c) select
  * them: the same order as the column descriptions in columns.c. */
@@ -107,6 +109,8 @@ extern const sl__entity sl__ent_outbox;
                    " idem_key, reference, request_hash, hash"
 #define HOLD_COLS "id, tenant, account, status, amount, captured, expires_at, created_at," \
                   " resolved_at, entry_id, idem_key, request_hash"
+#define SEAT_COLS "id, tenant, class_id, student, position, status, hold_id, created_at, updated_at," \
+                  " idem_key, request_hash, withdraw_key, withdraw_hash"
 
 /* Big enough for a record of every entity (a scan loop's row). */
 typedef union sl__any_row {

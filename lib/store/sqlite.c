@@ -26,6 +26,12 @@
  * last at most a day, which bounds the index range), ?3 = to, ?4 = from. */
 #define SESSION_RANGE "start_at > ?2 AND start_at < ?3 AND end_at > ?4"
 
+/* Soft delete and purge, one form for every table: ?1 id, ?2 tenant, ?3
+ * deleted_at (NULL restores); a purge's ?1 is before, and deleted_at IS
+ * NOT NULL selects the table's partial index. */
+#define SOFT_DELETE(table, id) "UPDATE " table " SET deleted_at = ?3 WHERE " id " = ?1 AND tenant = ?2"
+#define PURGE(table) "DELETE FROM " table " WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"
+
 typedef struct query {
     const char *name;
     int kind;
@@ -139,21 +145,13 @@ static const query queries[Q_COUNT] = {
         "SELECT " SESSION_COLS " FROM sessions WHERE tenant = ?1 AND series_id = ?2"
         " AND series_id <> 0 ORDER BY start_at, id"},
 
-    /* soft delete: ?1 id, ?2 tenant, ?3 deleted_at (NULL restores) */
-    [Q_RULE_SOFT_DELETE] = {"rule_soft_delete", SL__QUERY_HOT,
-        "UPDATE rules SET deleted_at = ?3 WHERE id = ?1 AND tenant = ?2"},
-    [Q_OVERRIDE_SOFT_DELETE] = {"override_soft_delete", SL__QUERY_HOT,
-        "UPDATE overrides SET deleted_at = ?3 WHERE id = ?1 AND tenant = ?2"},
-    [Q_SESSION_SOFT_DELETE] = {"session_soft_delete", SL__QUERY_HOT,
-        "UPDATE sessions SET deleted_at = ?3 WHERE id = ?1 AND tenant = ?2"},
-
-    /* purge: ?1 before. deleted_at IS NOT NULL selects the partial index. */
-    [Q_RULE_PURGE] = {"rule_purge", SL__QUERY_ADMIN,
-        "DELETE FROM rules WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"},
-    [Q_OVERRIDE_PURGE] = {"override_purge", SL__QUERY_ADMIN,
-        "DELETE FROM overrides WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"},
-    [Q_SESSION_PURGE] = {"session_purge", SL__QUERY_ADMIN,
-        "DELETE FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"},
+    /* soft delete and purge (SOFT_DELETE, PURGE) */
+    [Q_RULE_SOFT_DELETE] = {"rule_soft_delete", SL__QUERY_HOT, SOFT_DELETE("rules", "id")},
+    [Q_OVERRIDE_SOFT_DELETE] = {"override_soft_delete", SL__QUERY_HOT, SOFT_DELETE("overrides", "id")},
+    [Q_SESSION_SOFT_DELETE] = {"session_soft_delete", SL__QUERY_HOT, SOFT_DELETE("sessions", "id")},
+    [Q_RULE_PURGE] = {"rule_purge", SL__QUERY_ADMIN, PURGE("rules")},
+    [Q_OVERRIDE_PURGE] = {"override_purge", SL__QUERY_ADMIN, PURGE("overrides")},
+    [Q_SESSION_PURGE] = {"session_purge", SL__QUERY_ADMIN, PURGE("sessions")},
     /* Run before a purge of sessions: the ids it frees stay used. */
     [Q_SESSION_FLOOR] = {"session_floor", SL__QUERY_HOT,
         "INSERT INTO id_floors (name, floor) SELECT 'sessions', coalesce(max(id), 0) FROM sessions WHERE 1"
@@ -173,8 +171,7 @@ static const query queries[Q_COUNT] = {
     [Q_ACCOUNT_UPDATE] = {"account_update", SL__QUERY_HOT,
         "UPDATE accounts SET floor = ?3, posted = ?4, held = ?5, created_at = ?6, updated_at = ?7,"
         " deleted_at = ?8 WHERE tenant = ?1 AND student = ?2"},
-    [Q_ACCOUNT_SOFT_DELETE] = {"account_soft_delete", SL__QUERY_HOT,
-        "UPDATE accounts SET deleted_at = ?3 WHERE student = ?1 AND tenant = ?2"},
+    [Q_ACCOUNT_SOFT_DELETE] = {"account_soft_delete", SL__QUERY_HOT, SOFT_DELETE("accounts", "student")},
     /* Verification walks every account of a tenant, deleted ones too: a
      * range of the primary key, already in student order (no sort). Kind
      * hot so that check_plan holds it to "search, never scan or sort";

@@ -28,11 +28,6 @@ enum {
 #define PURGED_SESSIONS                                                                                            \
     "SELECT tenant, id FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"
 
-
-#define SEAT_COLS                                                                                                  \
-    "id, tenant, class_id, student, position, status, hold_id, created_at, updated_at, idem_key, request_hash, "   \
-    "withdraw_key, withdraw_hash"
-
 static const char *const class_sql[] = {
     [CQ_CLASS_PUT] = "INSERT OR REPLACE INTO classes (tenant, id, capacity, credits_per_seat, taken, waitlisted,"
                      " last_position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -133,28 +128,9 @@ static int sq_class_get(sl_store *st, sl_class *out, sl_id tenant, sl_id id)
     return code;
 }
 
-static void copy_text(char *dst, size_t cap, const unsigned char *src)
-{
-    snprintf(dst, cap, "%s", src ? (const char *)src : "");
-}
-
 static void read_seat(sqlite3_stmt *q, sl_seat *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->version = SL_SEAT_VERSION;
-    s->id = sqlite3_column_int64(q, 0);
-    s->tenant = sqlite3_column_int64(q, 1);
-    s->class_id = sqlite3_column_int64(q, 2);
-    s->student = sqlite3_column_int64(q, 3);
-    s->position = sqlite3_column_int64(q, 4);
-    s->status = (int32_t)sqlite3_column_int64(q, 5);
-    s->hold_id = sqlite3_column_int64(q, 6);
-    s->created_at = sqlite3_column_int64(q, 7);
-    s->updated_at = sqlite3_column_int64(q, 8);
-    copy_text(s->key, sizeof(s->key), sqlite3_column_text(q, 9));
-    sl__sq_read_blob(q, 10, s->request_hash, sizeof(s->request_hash));
-    copy_text(s->withdraw_key, sizeof(s->withdraw_key), sqlite3_column_text(q, 11));
-    sl__sq_read_blob(q, 12, s->withdraw_hash, sizeof(s->withdraw_hash));
+    sl__sq_read(q, &sl__ent_seat, s);
 }
 
 static int sq_seat_put(sl_store *st, sl_seat *s)
