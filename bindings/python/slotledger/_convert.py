@@ -13,7 +13,8 @@ from .errors import InvalidArgument, RangeError
 from .records import Tenant, Rule, Override, Session, Entry, Hold, Account, VerifyReport
 from .enums import _STATUS, _SESSION_KIND, _ENTRY_KIND, _HOLD_STATUS, _ENTITY
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _SECOND = timedelta(seconds=1)
@@ -33,11 +34,16 @@ def _int(name, v, lo=_I64_MIN, hi=_I64_MAX):
 
 def _time_in(name, v):
     """Aware datetime -> Unix seconds (sub-second parts are floored)."""
-    if not isinstance(v, datetime):
-        raise TypeError("%s must be an aware datetime, not %s" % (name, type(v).__name__))
-    if v.tzinfo is None or v.utcoffset() is None:
-        raise InvalidArgument("%s: naive datetime: pass an aware datetime (e.g. tzinfo=timezone.utc)" % name)
-    return (v - _EPOCH) // _SECOND
+    if type(v) is not datetime or v.tzinfo is not _UTC:   # else checked already
+        if not isinstance(v, datetime):
+            raise TypeError("%s must be an aware datetime, not %s" % (name, type(v).__name__))
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise InvalidArgument("%s: naive datetime: pass an aware datetime (e.g. tzinfo=timezone.utc)" % name)
+    # A timedelta is normalized (0 <= seconds < 86400, 0 <= microseconds <
+    # 10**6): days * 86400 + seconds is d // 1 s, without the Python
+    # integers of microseconds that // goes through.
+    d = v - _EPOCH
+    return d.days * 86400 + d.seconds
 
 
 def _now_in(v):
@@ -81,7 +87,7 @@ def _span_in(name, v):
     if isinstance(v, timedelta):
         if v.microseconds:
             raise InvalidArgument("%s = %s is not a whole number of seconds" % (name, v))
-        return _int(name, v // _SECOND)
+        return _int(name, v.days * 86400 + v.seconds)   # as in _time_in
     if isinstance(v, bool) or not isinstance(v, int):
         raise TypeError("%s must be a timedelta or int seconds, not %s" % (name, type(v).__name__))
     return _int(name, v)

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import threading
-import time as _time
 from array import array
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Optional
 
 from . import _lib
@@ -23,7 +22,7 @@ from ._lib import lib as _L
 from ._types import Span
 from .errors import CODES
 from .records import SlotList
-from ._convert import _EPOCH, _I64_MAX, _I64_MIN, _int, _span_in, _time_in, _time_out
+from ._convert import _int, _now_in, _span_in, _time_in, _time_out
 
 __all__ = ["SlotArray", "EpochMixin"]
 
@@ -176,36 +175,8 @@ class EpochMixin:
         with ``.clamped`` as slots() has it. Same arguments, checks and
         errors as slots(). Into this thread's buffer when the result fits
         (one C call), else through sl_slots_alloc."""
-        # The checks are inline (this is the hot path), each with a fast path
-        # for the common type that gives the value of the general conversion
-        # it falls back to: an int in range, an aware datetime in
-        # timezone.utc (sub-second parts floored), a timedelta of whole
-        # seconds.
-        if type(tenant) is not int or not _I64_MIN <= tenant <= _I64_MAX:
-            tenant = _int("tenant", tenant)
-        # A timedelta is normalized (0 <= seconds < 86400, 0 <= microseconds
-        # < 10**6), so days * 86400 + seconds is its whole seconds, floored.
-        if type(start) is datetime and start.tzinfo is _UTC:
-            start = start - _EPOCH
-            start = start.days * 86400 + start.seconds
-        else:
-            start = _time_in("start", start)
-        if type(end) is datetime and end.tzinfo is _UTC:
-            end = end - _EPOCH
-            end = end.days * 86400 + end.seconds
-        else:
-            end = _time_in("end", end)
-        if type(duration) is timedelta and not duration.microseconds:
-            duration = duration.days * 86400 + duration.seconds
-        else:
-            duration = _span_in("duration", duration)
-        if now is None:
-            now = int(_time.time())
-        elif type(now) is datetime and now.tzinfo is _UTC:
-            now = now - _EPOCH
-            now = now.days * 86400 + now.seconds
-        else:
-            now = _time_in("now", now)
+        tenant, start, end = _int("tenant", tenant), _time_in("start", start), _time_in("end", end)
+        duration, now = _span_in("duration", duration), _now_in(now)
         view, ptr, n, n_ref, flags, flags_ref, hv, a = _buffer()
         out = SlotArray("q")
         with self._lock:

@@ -159,10 +159,10 @@ class EpochTests(Backend):
 
 
 class FastPathTests(Backend):
-    """slots_epoch converts its arguments inline, with a fast path for an
-    aware datetime in timezone.utc and a timedelta of whole seconds; every
-    other value takes the general conversions. Both must give the same
-    instants (sub-second parts floored), so the same slots and errors."""
+    """The binding's conversions have a fast path for an aware datetime in
+    timezone.utc; every other value takes the general one. Both must give
+    the same instants (sub-second parts floored), so the same slots and
+    errors."""
 
     def test_fast_path_equals_general_conversions(self):
         rng = random.Random(SEED)
@@ -204,6 +204,11 @@ class FastPathTests(Backend):
             ]
             for g in general:
                 self.assertEqual(fast, g, msg)
+            # Sub-second parts are floored: the same as the whole seconds
+            # (which every conversion gives exactly).
+            whole = outcome(start=start.replace(microsecond=0), end=end.replace(microsecond=0),
+                            duration=timedelta(seconds=dur), now=now.replace(microsecond=0))
+            self.assertEqual(fast, whole, msg)
             nonempty += fast[0] == "ok" and bool(fast[1])
         self.assertGreater(nonempty, 30, "seed %d: too few cases with slots to compare" % SEED)
         # Bad values still take the general conversions' errors.
