@@ -93,6 +93,18 @@ int bench_arg_flag(int argc, char **argv, const char *name);
 struct sqlite3;
 void bench_raw_pragmas(struct sqlite3 *h, int fast);
 
+/* The raw baselines' row the size of a ledger entry (bench_raw, bench_write):
+ * the INSERT to prepare, and its 12 values bound into st (hold 0, created at
+ * BENCH_NOW, reference "bench", a fixed 16-byte fingerprint and 32-byte
+ * hash; key copied). */
+#define BENCH_RAW_ENTRY_INSERT                                                                 \
+    "INSERT INTO entries (tenant, account, seq, kind, amount, balance_after, hold_id,"        \
+    " created_at, idem_key, reference, request_hash, hash)"                                    \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+struct sqlite3_stmt;
+void bench_raw_bind_entry(struct sqlite3_stmt *st, long long tenant, long long account, long long seq,
+                          int kind, long long amount, long long balance_after, const char *key);
+
 /* Open a SQLite file handle (durability SL_FAST or SL_DURABLE). */
 sl_db *bench_open_sqlite(const char *path, int durability);
 sl_db *bench_open_memory(void);

@@ -94,24 +94,11 @@ static void raw_step(ctx *c, sqlite3_stmt *st)
 
 static void raw_insert(ctx *c)
 {
-    static const unsigned char fp[16] = {1, 2, 3}, hash[32] = {4, 5, 6};
     long long i = c->next_row++;
     char key[48];
     snprintf(key, sizeof key, "s:%lld", i);
-    sqlite3_stmt *st = c->ins;
-    sqlite3_bind_int64(st, 1, 1 + i % 100);
-    sqlite3_bind_int64(st, 2, 1 + (i / 20) % 50);
-    sqlite3_bind_int64(st, 3, i + 1);
-    sqlite3_bind_int64(st, 4, 1);
-    sqlite3_bind_int64(st, 5, 1);
-    sqlite3_bind_int64(st, 6, i);
-    sqlite3_bind_int64(st, 7, 0);
-    sqlite3_bind_int64(st, 8, BENCH_NOW);
-    sqlite3_bind_text(st, 9, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 10, "bench", -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 11, fp, 16, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 12, hash, 32, SQLITE_STATIC);
-    raw_step(c, st);
+    bench_raw_bind_entry(c->ins, 1 + i % 100, 1 + (i / 20) % 50, i + 1, 1, 1, i, key);
+    raw_step(c, c->ins);
 }
 
 static int raw_txn(ctx *c, int rows)
@@ -272,10 +259,7 @@ static void open_raw(ctx *c, const char *path, int fast)
                  " created_at INTEGER NOT NULL, idem_key TEXT NOT NULL, reference TEXT NOT NULL,"
                  " request_hash BLOB NOT NULL, hash BLOB NOT NULL) STRICT;"
                  "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);");
-    if (sqlite3_prepare_v2(c->raw, "INSERT INTO entries (tenant, account, seq, kind, amount, balance_after,"
-                                   " hold_id, created_at, idem_key, reference, request_hash, hash)"
-                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                           -1, &c->ins, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(c->raw, BENCH_RAW_ENTRY_INSERT, -1, &c->ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->raw, "BEGIN IMMEDIATE", -1, &c->begin, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->raw, "COMMIT", -1, &c->commit, NULL) != SQLITE_OK)
         bench_die("raw prepare: %s", sqlite3_errmsg(c->raw));
