@@ -123,6 +123,18 @@ static void setup_teacher(sl_db *db, int t, bench_dataset_stats *st)
     st->tenants++;
 }
 
+/* The m posts of teacher t as one linked batch. */
+static void post_batch(sl_db *db, int t, const sl_post *posts, size_t m, bench_dataset_stats *st)
+{
+    size_t bad = 0;
+    int rc = sl_ledger_post_many(db, NULL, &bad, t, posts, m, BENCH_NOW);
+    if (rc != SL_OK)
+        bench_die("sl_ledger_post_many (teacher %d, entry %zu): %s: %s", t, bad, sl_strerror(rc),
+                  sl_errmsg(db));
+    st->entries += (long long)m;
+    st->transactions++;
+}
+
 /* Ledger history of teacher t: a purchase per student, a consume per past
  * session, in linked batches of up to SL_MAX_LINKED. */
 static void ledger_teacher(sl_db *db, int t, int students, const planned *p, int n, bench_dataset_stats *st)
@@ -152,25 +164,12 @@ static void ledger_teacher(sl_db *db, int t, int students, const planned *p, int
         }
         q->key = keys[m];
         if (++m == SL_MAX_LINKED || i == total - 1) {
-            size_t bad = 0;
-            int rc = sl_ledger_post_many(db, NULL, &bad, t, posts, m, BENCH_NOW);
-            if (rc != SL_OK)
-                bench_die("sl_ledger_post_many (teacher %d, entry %zu): %s: %s", t, bad, sl_strerror(rc),
-                          sl_errmsg(db));
-            st->entries += (long long)m;
-            st->transactions++;
+            post_batch(db, t, posts, m, st);
             m = 0;
         }
     }
-    if (m > 0) { /* the last rows were skipped future sessions */
-        size_t bad = 0;
-        int rc = sl_ledger_post_many(db, NULL, &bad, t, posts, m, BENCH_NOW);
-        if (rc != SL_OK)
-            bench_die("sl_ledger_post_many (teacher %d, entry %zu): %s: %s", t, bad, sl_strerror(rc),
-                      sl_errmsg(db));
-        st->entries += (long long)m;
-        st->transactions++;
-    }
+    if (m > 0) /* the last rows were skipped future sessions */
+        post_batch(db, t, posts, m, st);
 }
 
 void bench_dataset_build(sl_db *db, const bench_dataset_opts *o, bench_dataset_stats *st)
