@@ -57,7 +57,6 @@ static void step_done(sqlite3 *h, sqlite3_stmt *st)
 int main(int argc, char **argv)
 {
     const char *dir = bench_arg(argc, argv, "--dir", ".");
-    const char *dur = bench_arg(argc, argv, "--durability", "fast");
     long long rows = bench_arg_int(argc, argv, "--rows", 100000);
     long long queries = bench_arg_int(argc, argv, "--queries", 100000);
     long long fsyncs = bench_arg_int(argc, argv, "--fsyncs", 500);
@@ -70,12 +69,10 @@ int main(int argc, char **argv)
     long long extra_idx = bench_arg_int(argc, argv, "--extra-indexes", 0);
     /* And SQLite's page cache in KiB (0 keeps SQLite's default, 2000 KiB). */
     long long cache_kb = bench_arg_int(argc, argv, "--cache-kb", 0);
-    int fast = strcmp(dur, "durable") != 0;
+    int fast = bench_arg_durability(argc, argv) == SL_FAST;
     char path[4096];
 
-    bench_kv_str("bench", "raw");
-    bench_kv_str("backend", "sqlite");
-    bench_kv_str("durability", fast ? "fast" : "durable");
+    bench_kv_sqlite("raw", fast ? SL_FAST : SL_DURABLE);
     bench_kv_str("sqlite_version", sqlite3_libversion());
 
     snprintf(path, sizeof path, "%s/bench_raw_%s.db", dir, fast ? "fast" : "durable");

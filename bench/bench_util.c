@@ -180,6 +180,18 @@ int bench_arg_flag(int argc, char **argv, const char *name)
     return 0;
 }
 
+int bench_arg_durability(int argc, char **argv)
+{
+    return strcmp(bench_arg(argc, argv, "--durability", "fast"), "durable") == 0 ? SL_DURABLE : SL_FAST;
+}
+
+void bench_kv_sqlite(const char *bench, int durability)
+{
+    bench_kv_str("bench", bench);
+    bench_kv_str("backend", "sqlite");
+    bench_kv_str("durability", durability == SL_FAST ? "fast" : "durable");
+}
+
 sl_db *bench_open_sqlite(const char *path, int durability)
 {
     sl_options o;

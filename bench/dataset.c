@@ -172,6 +172,37 @@ static void ledger_teacher(sl_db *db, int t, int students, const planned *p, int
         post_batch(db, t, posts, m, st);
 }
 
+sl_db *bench_dataset_file(const char *path, int durability, const bench_dataset_opts *o)
+{
+    bench_dataset_stats st;
+    bench_remove_db(path);
+    sl_db *db = bench_open_sqlite(path, durability);
+    bench_dataset_build(db, o, &st);
+    return db;
+}
+
+void bench_starts_make(int teachers, size_t per, sl_time ***starts, size_t **n_starts)
+{
+    sl_time horizon = BENCH_NOW + (sl_time)(per / 40 + 2) * 7 * BENCH_DAY;
+    *starts = calloc((size_t)teachers + 1, sizeof(**starts));
+    *n_starts = calloc((size_t)teachers + 1, sizeof(**n_starts));
+    if (!*starts || !*n_starts)
+        bench_die("out of memory");
+    for (int t = 1; t <= teachers; t++) {
+        if (!((*starts)[t] = malloc(per * sizeof(sl_time))))
+            bench_die("out of memory");
+        (*n_starts)[t] = bench_teacher_starts((*starts)[t], per, t, BENCH_NOW + 2 * BENCH_HOUR, horizon);
+    }
+}
+
+void bench_starts_free(int teachers, sl_time **starts, size_t *n_starts)
+{
+    for (int t = 1; t <= teachers; t++)
+        free(starts[t]);
+    free(starts);
+    free(n_starts);
+}
+
 void bench_dataset_build(sl_db *db, const bench_dataset_opts *o, bench_dataset_stats *st)
 {
     const int students = o->students > 0 ? o->students : BENCH_STUDENTS_PER_TEACHER;
