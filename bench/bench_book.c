@@ -165,42 +165,27 @@ int main(int argc, char **argv)
     int teachers = (int)bench_arg_int(argc, argv, "--teachers", 100);
     long long bookings = bench_arg_int(argc, argv, "--bookings", 40000);
     int procs = (int)bench_arg_int(argc, argv, "--procs", 1);
-    const char *dur = bench_arg(argc, argv, "--durability", "fast");
     int64_t credits = bench_arg_int(argc, argv, "--credits", 1);
     double max_s = (double)bench_arg_int(argc, argv, "--max-seconds", 20);
     uint64_t seed = (uint64_t)bench_arg_int(argc, argv, "--seed", 42);
-    int durability = strcmp(dur, "durable") == 0 ? SL_DURABLE : SL_FAST;
+    int durability = bench_arg_durability(argc, argv);
     if (procs < 1 || procs > MAX_PROCS)
         bench_die("--procs 1..%d", MAX_PROCS);
     if (teachers < 1)
         bench_die("--teachers must be >= 1");
 
-    bench_kv_str("bench", "book");
-    bench_kv_str("backend", "sqlite");
-    bench_kv_str("durability", durability == SL_FAST ? "fast" : "durable");
+    bench_kv_sqlite("book", durability);
     bench_kv_int("procs", procs);
     bench_kv_int("scale", teachers);
     bench_kv_int("credits", credits);
 
-    bench_remove_db(path);
-    sl_db *db = bench_open_sqlite(path, durability);
     bench_dataset_opts o = {teachers, 0, BENCH_STUDENTS_PER_TEACHER, 1, BENCH_LOAD_MANY, seed};
-    bench_dataset_stats st;
-    bench_dataset_build(db, &o, &st);
-    sl_close(db);
+    sl_close(bench_dataset_file(path, durability, &o));
 
     /* Each teacher's bookable hours from now + 2 h on, enough for the run. */
-    size_t per = (size_t)(bookings / teachers) + 2;
-    sl_time **starts = calloc((size_t)teachers + 1, sizeof(*starts));
-    size_t *n_starts = calloc((size_t)teachers + 1, sizeof(*n_starts));
-    if (!starts || !n_starts)
-        bench_die("out of memory");
-    sl_time horizon = BENCH_NOW + (sl_time)(per / 40 + 2) * 7 * BENCH_DAY;
-    for (int t = 1; t <= teachers; t++) {
-        if (!(starts[t] = malloc(per * sizeof(sl_time))))
-            bench_die("out of memory");
-        n_starts[t] = bench_teacher_starts(starts[t], per, t, BENCH_NOW + 2 * BENCH_HOUR, horizon);
-    }
+    sl_time **starts;
+    size_t *n_starts;
+    bench_starts_make(teachers, (size_t)(bookings / teachers) + 2, &starts, &n_starts);
 
     proc_result *res = mmap(NULL, sizeof(proc_result) * (size_t)procs, PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -260,10 +245,7 @@ int main(int argc, char **argv)
     bench_kv_int("double_bookings", dbl);
     bench_kv_int("peak_rss_kb", bench_children_peak_rss_kb());
     munmap(res, sizeof(proc_result) * (size_t)procs);
-    for (int t = 1; t <= teachers; t++)
-        free(starts[t]);
-    free(starts);
-    free(n_starts);
+    bench_starts_free(teachers, starts, n_starts);
     bench_samples_free(&rates);
     bench_samples_free(&lat);
     if (!bench_arg_flag(argc, argv, "--keep"))

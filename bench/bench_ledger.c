@@ -46,26 +46,20 @@ static int post_one(sl_db *db, sl_entry *out, int tenants, long long i)
 int main(int argc, char **argv)
 {
     const char *path = bench_arg(argc, argv, "--db", "bench_ledger.db");
-    const char *dur = bench_arg(argc, argv, "--durability", "fast");
     int tenants = (int)bench_arg_int(argc, argv, "--tenants", 10);
     long long posts = bench_arg_int(argc, argv, "--posts", 100000);
     long long batches = bench_arg_int(argc, argv, "--batches", 200);
     long long replays = bench_arg_int(argc, argv, "--replays", 50000);
     double max_s = (double)bench_arg_int(argc, argv, "--max-seconds", 15);
-    int durability = strcmp(dur, "durable") == 0 ? SL_DURABLE : SL_FAST;
+    int durability = bench_arg_durability(argc, argv);
     if (tenants < 1)
         bench_die("--tenants must be >= 1");
 
-    bench_kv_str("bench", "ledger");
-    bench_kv_str("backend", "sqlite");
-    bench_kv_str("durability", durability == SL_FAST ? "fast" : "durable");
+    bench_kv_sqlite("ledger", durability);
     bench_kv_int("scale", tenants);
 
-    bench_remove_db(path);
-    sl_db *db = bench_open_sqlite(path, durability);
     bench_dataset_opts o = {tenants, 0, BENCH_STUDENTS_PER_TEACHER, 0, BENCH_LOAD_MANY, 42};
-    bench_dataset_stats st;
-    bench_dataset_build(db, &o, &st);
+    sl_db *db = bench_dataset_file(path, durability, &o);
 
     /* Single posts. */
     bench_samples rates, lat;

@@ -42,21 +42,9 @@ static void exec(sqlite3 *h, const char *sql)
 
 static void bind_row(sqlite3_stmt *st, long long i)
 {
-    static const unsigned char fp[16] = {1, 2, 3}, hash[32] = {4, 5, 6};
     char key[48];
     snprintf(key, sizeof key, "s:%lld:%c", i / 2, i % 2 ? 'c' : 'p');
-    sqlite3_bind_int64(st, 1, 1 + i % 10);
-    sqlite3_bind_int64(st, 2, 1 + (i / 20) % 50);
-    sqlite3_bind_int64(st, 3, i + 1);
-    sqlite3_bind_int64(st, 4, i % 2 ? 3 : 1);
-    sqlite3_bind_int64(st, 5, i % 2 ? -1 : 2);
-    sqlite3_bind_int64(st, 6, i);
-    sqlite3_bind_int64(st, 7, 0);
-    sqlite3_bind_int64(st, 8, BENCH_NOW);
-    sqlite3_bind_text(st, 9, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 10, "bench", -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 11, fp, 16, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 12, hash, 32, SQLITE_STATIC);
+    bench_raw_bind_entry(st, 1 + i % 10, 1 + (i / 20) % 50, i + 1, i % 2 ? 3 : 1, i % 2 ? -1 : 2, i, key);
 }
 
 static void step_done(sqlite3 *h, sqlite3_stmt *st)
@@ -69,7 +57,6 @@ static void step_done(sqlite3 *h, sqlite3_stmt *st)
 int main(int argc, char **argv)
 {
     const char *dir = bench_arg(argc, argv, "--dir", ".");
-    const char *dur = bench_arg(argc, argv, "--durability", "fast");
     long long rows = bench_arg_int(argc, argv, "--rows", 100000);
     long long queries = bench_arg_int(argc, argv, "--queries", 100000);
     long long fsyncs = bench_arg_int(argc, argv, "--fsyncs", 500);
@@ -82,12 +69,10 @@ int main(int argc, char **argv)
     long long extra_idx = bench_arg_int(argc, argv, "--extra-indexes", 0);
     /* And SQLite's page cache in KiB (0 keeps SQLite's default, 2000 KiB). */
     long long cache_kb = bench_arg_int(argc, argv, "--cache-kb", 0);
-    int fast = strcmp(dur, "durable") != 0;
+    int fast = bench_arg_durability(argc, argv) == SL_FAST;
     char path[4096];
 
-    bench_kv_str("bench", "raw");
-    bench_kv_str("backend", "sqlite");
-    bench_kv_str("durability", fast ? "fast" : "durable");
+    bench_kv_sqlite("raw", fast ? SL_FAST : SL_DURABLE);
     bench_kv_str("sqlite_version", sqlite3_libversion());
 
     snprintf(path, sizeof path, "%s/bench_raw_%s.db", dir, fast ? "fast" : "durable");
@@ -121,10 +106,7 @@ int main(int argc, char **argv)
     bench_kv_int("autocheckpoint", autockpt);
     bench_kv_int("extra_indexes", extra_idx);
     sqlite3_stmt *ins = NULL, *get = NULL;
-    if (sqlite3_prepare_v2(h, "INSERT INTO entries (tenant, account, seq, kind, amount, balance_after, hold_id,"
-                              " created_at, idem_key, reference, request_hash, hash)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                           -1, &ins, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(h, BENCH_RAW_ENTRY_INSERT, -1, &ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h, "SELECT id, amount, balance_after, request_hash FROM entries"
                               " WHERE tenant = ?1 AND idem_key = ?2",
                            -1, &get, NULL) != SQLITE_OK)

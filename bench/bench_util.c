@@ -180,6 +180,18 @@ int bench_arg_flag(int argc, char **argv, const char *name)
     return 0;
 }
 
+int bench_arg_durability(int argc, char **argv)
+{
+    return strcmp(bench_arg(argc, argv, "--durability", "fast"), "durable") == 0 ? SL_DURABLE : SL_FAST;
+}
+
+void bench_kv_sqlite(const char *bench, int durability)
+{
+    bench_kv_str("bench", bench);
+    bench_kv_str("backend", "sqlite");
+    bench_kv_str("durability", durability == SL_FAST ? "fast" : "durable");
+}
+
 sl_db *bench_open_sqlite(const char *path, int durability)
 {
     sl_options o;
@@ -240,6 +252,24 @@ void bench_raw_pragmas(struct sqlite3 *h, int fast)
     if (sqlite3_exec(h, mode, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(h, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
         bench_die("raw sqlite: pragmas: %s", sqlite3_errmsg(h));
+}
+
+void bench_raw_bind_entry(sqlite3_stmt *st, long long tenant, long long account, long long seq,
+                          int kind, long long amount, long long balance_after, const char *key)
+{
+    static const unsigned char fp[16] = {1, 2, 3}, hash[32] = {4, 5, 6};
+    sqlite3_bind_int64(st, 1, tenant);
+    sqlite3_bind_int64(st, 2, account);
+    sqlite3_bind_int64(st, 3, seq);
+    sqlite3_bind_int64(st, 4, kind);
+    sqlite3_bind_int64(st, 5, amount);
+    sqlite3_bind_int64(st, 6, balance_after);
+    sqlite3_bind_int64(st, 7, 0);
+    sqlite3_bind_int64(st, 8, BENCH_NOW);
+    sqlite3_bind_text(st, 9, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 10, "bench", -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 11, fp, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 12, hash, 32, SQLITE_STATIC);
 }
 
 void bench_remove_db(const char *path)

@@ -93,6 +93,24 @@ int bench_arg_flag(int argc, char **argv, const char *name);
 struct sqlite3;
 void bench_raw_pragmas(struct sqlite3 *h, int fast);
 
+/* The raw baselines' row the size of a ledger entry (bench_raw, bench_write):
+ * the INSERT to prepare, and its 12 values bound into st (hold 0, created at
+ * BENCH_NOW, reference "bench", a fixed 16-byte fingerprint and 32-byte
+ * hash; key copied). */
+#define BENCH_RAW_ENTRY_INSERT                                                                 \
+    "INSERT INTO entries (tenant, account, seq, kind, amount, balance_after, hold_id,"        \
+    " created_at, idem_key, reference, request_hash, hash)"                                    \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+struct sqlite3_stmt;
+void bench_raw_bind_entry(struct sqlite3_stmt *st, long long tenant, long long account, long long seq,
+                          int kind, long long amount, long long balance_after, const char *key);
+
+/* --durability fast|durable (default fast): SL_FAST or SL_DURABLE. */
+int bench_arg_durability(int argc, char **argv);
+/* The first lines of a program on a SQLite file: bench=NAME, backend=sqlite,
+ * durability=fast|durable. */
+void bench_kv_sqlite(const char *bench, int durability);
+
 /* Open a SQLite file handle (durability SL_FAST or SL_DURABLE). */
 sl_db *bench_open_sqlite(const char *path, int durability);
 sl_db *bench_open_memory(void);
@@ -130,10 +148,19 @@ sl_id bench_student(int teacher, int students, int k);
 
 /* Build the data set into db (deterministic for a seed). */
 void bench_dataset_build(sl_db *db, const bench_dataset_opts *o, bench_dataset_stats *st);
+/* Remove the SQLite file path (with its -wal, -shm), open it with durability
+ * and build the data set into it: the open handle. */
+sl_db *bench_dataset_file(const char *path, int durability, const bench_dataset_opts *o);
 
 /* Bookable hourly starts of teacher t (by its weekly rules, minus the
  * override dates the builder sets) in [from, to), sorted; returns the count
  * written (at most cap). */
 size_t bench_teacher_starts(sl_time *out, size_t cap, int teacher, sl_time from, sl_time to);
+/* Each teacher's bookable starts from BENCH_NOW + 2 h on, at most per of them
+ * (40 a week, so as many weeks as per needs): (*starts)[t] holds
+ * (*n_starts)[t] of them for t = 1..teachers (index 0 unused). Dies when out
+ * of memory; bench_starts_free frees all of it. */
+void bench_starts_make(int teachers, size_t per, sl_time ***starts, size_t **n_starts);
+void bench_starts_free(int teachers, sl_time **starts, size_t *n_starts);
 
 #endif

@@ -94,24 +94,11 @@ static void raw_step(ctx *c, sqlite3_stmt *st)
 
 static void raw_insert(ctx *c)
 {
-    static const unsigned char fp[16] = {1, 2, 3}, hash[32] = {4, 5, 6};
     long long i = c->next_row++;
     char key[48];
     snprintf(key, sizeof key, "s:%lld", i);
-    sqlite3_stmt *st = c->ins;
-    sqlite3_bind_int64(st, 1, 1 + i % 100);
-    sqlite3_bind_int64(st, 2, 1 + (i / 20) % 50);
-    sqlite3_bind_int64(st, 3, i + 1);
-    sqlite3_bind_int64(st, 4, 1);
-    sqlite3_bind_int64(st, 5, 1);
-    sqlite3_bind_int64(st, 6, i);
-    sqlite3_bind_int64(st, 7, 0);
-    sqlite3_bind_int64(st, 8, BENCH_NOW);
-    sqlite3_bind_text(st, 9, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 10, "bench", -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 11, fp, 16, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 12, hash, 32, SQLITE_STATIC);
-    raw_step(c, st);
+    bench_raw_bind_entry(c->ins, 1 + i % 100, 1 + (i / 20) % 50, i + 1, 1, 1, i, key);
+    raw_step(c, c->ins);
 }
 
 static int raw_txn(ctx *c, int rows)
@@ -272,10 +259,7 @@ static void open_raw(ctx *c, const char *path, int fast)
                  " created_at INTEGER NOT NULL, idem_key TEXT NOT NULL, reference TEXT NOT NULL,"
                  " request_hash BLOB NOT NULL, hash BLOB NOT NULL) STRICT;"
                  "CREATE UNIQUE INDEX entries_key ON entries (tenant, idem_key);");
-    if (sqlite3_prepare_v2(c->raw, "INSERT INTO entries (tenant, account, seq, kind, amount, balance_after,"
-                                   " hold_id, created_at, idem_key, reference, request_hash, hash)"
-                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                           -1, &c->ins, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(c->raw, BENCH_RAW_ENTRY_INSERT, -1, &c->ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->raw, "BEGIN IMMEDIATE", -1, &c->begin, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(c->raw, "COMMIT", -1, &c->commit, NULL) != SQLITE_OK)
         bench_die("raw prepare: %s", sqlite3_errmsg(c->raw));
@@ -284,26 +268,13 @@ static void open_raw(ctx *c, const char *path, int fast)
 static void open_lib(ctx *c, const char *path, int durability, int teachers, int rounds, double block_s,
                      uint64_t seed)
 {
-    bench_remove_db(path);
-    sl_db *db = bench_open_sqlite(path, durability);
     bench_dataset_opts o = {teachers, 0, BENCH_STUDENTS_PER_TEACHER, 1, BENCH_LOAD_MANY, seed};
-    bench_dataset_stats st;
-    bench_dataset_build(db, &o, &st);
-    sl_close(db);
+    sl_close(bench_dataset_file(path, durability, &o));
     /* Room for every booking the run can make at 40k/s (two booking
      * figures), and the slot lists as bench_book makes them. */
     size_t per = (size_t)(2 * 40000.0 * block_s * rounds / teachers) + 2;
-    sl_time horizon = BENCH_NOW + (sl_time)(per / 40 + 2) * 7 * BENCH_DAY;
     c->teachers = teachers;
-    c->starts = calloc((size_t)teachers + 1, sizeof(*c->starts));
-    c->n_starts = calloc((size_t)teachers + 1, sizeof(*c->n_starts));
-    if (!c->starts || !c->n_starts)
-        bench_die("out of memory");
-    for (int t = 1; t <= teachers; t++) {
-        if (!(c->starts[t] = malloc(per * sizeof(sl_time))))
-            bench_die("out of memory");
-        c->n_starts[t] = bench_teacher_starts(c->starts[t], per, t, BENCH_NOW + 2 * BENCH_HOUR, horizon);
-    }
+    bench_starts_make(teachers, per, &c->starts, &c->n_starts);
     c->db = bench_open_sqlite(path, durability);
 }
 
@@ -344,17 +315,14 @@ int main(int argc, char **argv)
     int teachers = (int)bench_arg_int(argc, argv, "--teachers", 100);
     int rounds = (int)bench_arg_int(argc, argv, "--rounds", 20);
     double block_ms = (double)bench_arg_int(argc, argv, "--block-ms", 100);
-    const char *dur = bench_arg(argc, argv, "--durability", "fast");
     uint64_t seed = (uint64_t)bench_arg_int(argc, argv, "--seed", 42);
-    int durability = strcmp(dur, "durable") == 0 ? SL_DURABLE : SL_FAST;
+    int durability = bench_arg_durability(argc, argv);
     if (rounds < 1 || rounds > MAX_ROUNDS)
         bench_die("--rounds 1..%d", MAX_ROUNDS);
     if (teachers < GROUP)
         bench_die("--teachers must be >= %d (a group books %d different teachers)", GROUP, GROUP);
 
-    bench_kv_str("bench", "write");
-    bench_kv_str("backend", "sqlite");
-    bench_kv_str("durability", durability == SL_FAST ? "fast" : "durable");
+    bench_kv_sqlite("write", durability);
     bench_kv_str("sqlite_version", sqlite3_libversion());
     bench_kv_int("scale", teachers);
     bench_kv_int("rounds", rounds);
@@ -396,10 +364,7 @@ int main(int argc, char **argv)
     sqlite3_finalize(c.begin);
     sqlite3_finalize(c.commit);
     sqlite3_close(c.raw);
-    for (int t = 1; t <= teachers; t++)
-        free(c.starts[t]);
-    free(c.starts);
-    free(c.n_starts);
+    bench_starts_free(teachers, c.starts, c.n_starts);
     free(c.posts);
     free(c.keys);
     if (!bench_arg_flag(argc, argv, "--keep")) {

@@ -123,6 +123,18 @@ static void setup_teacher(sl_db *db, int t, bench_dataset_stats *st)
     st->tenants++;
 }
 
+/* The m posts of teacher t as one linked batch. */
+static void post_batch(sl_db *db, int t, const sl_post *posts, size_t m, bench_dataset_stats *st)
+{
+    size_t bad = 0;
+    int rc = sl_ledger_post_many(db, NULL, &bad, t, posts, m, BENCH_NOW);
+    if (rc != SL_OK)
+        bench_die("sl_ledger_post_many (teacher %d, entry %zu): %s: %s", t, bad, sl_strerror(rc),
+                  sl_errmsg(db));
+    st->entries += (long long)m;
+    st->transactions++;
+}
+
 /* Ledger history of teacher t: a purchase per student, a consume per past
  * session, in linked batches of up to SL_MAX_LINKED. */
 static void ledger_teacher(sl_db *db, int t, int students, const planned *p, int n, bench_dataset_stats *st)
@@ -152,25 +164,43 @@ static void ledger_teacher(sl_db *db, int t, int students, const planned *p, int
         }
         q->key = keys[m];
         if (++m == SL_MAX_LINKED || i == total - 1) {
-            size_t bad = 0;
-            int rc = sl_ledger_post_many(db, NULL, &bad, t, posts, m, BENCH_NOW);
-            if (rc != SL_OK)
-                bench_die("sl_ledger_post_many (teacher %d, entry %zu): %s: %s", t, bad, sl_strerror(rc),
-                          sl_errmsg(db));
-            st->entries += (long long)m;
-            st->transactions++;
+            post_batch(db, t, posts, m, st);
             m = 0;
         }
     }
-    if (m > 0) { /* the last rows were skipped future sessions */
-        size_t bad = 0;
-        int rc = sl_ledger_post_many(db, NULL, &bad, t, posts, m, BENCH_NOW);
-        if (rc != SL_OK)
-            bench_die("sl_ledger_post_many (teacher %d, entry %zu): %s: %s", t, bad, sl_strerror(rc),
-                      sl_errmsg(db));
-        st->entries += (long long)m;
-        st->transactions++;
+    if (m > 0) /* the last rows were skipped future sessions */
+        post_batch(db, t, posts, m, st);
+}
+
+sl_db *bench_dataset_file(const char *path, int durability, const bench_dataset_opts *o)
+{
+    bench_dataset_stats st;
+    bench_remove_db(path);
+    sl_db *db = bench_open_sqlite(path, durability);
+    bench_dataset_build(db, o, &st);
+    return db;
+}
+
+void bench_starts_make(int teachers, size_t per, sl_time ***starts, size_t **n_starts)
+{
+    sl_time horizon = BENCH_NOW + (sl_time)(per / 40 + 2) * 7 * BENCH_DAY;
+    *starts = calloc((size_t)teachers + 1, sizeof(**starts));
+    *n_starts = calloc((size_t)teachers + 1, sizeof(**n_starts));
+    if (!*starts || !*n_starts)
+        bench_die("out of memory");
+    for (int t = 1; t <= teachers; t++) {
+        if (!((*starts)[t] = malloc(per * sizeof(sl_time))))
+            bench_die("out of memory");
+        (*n_starts)[t] = bench_teacher_starts((*starts)[t], per, t, BENCH_NOW + 2 * BENCH_HOUR, horizon);
     }
+}
+
+void bench_starts_free(int teachers, sl_time **starts, size_t *n_starts)
+{
+    for (int t = 1; t <= teachers; t++)
+        free(starts[t]);
+    free(starts);
+    free(n_starts);
 }
 
 void bench_dataset_build(sl_db *db, const bench_dataset_opts *o, bench_dataset_stats *st)

@@ -94,6 +94,14 @@ int cli_int(cli *c, int64_t *out, const char *text, const char *what, int64_t mi
     return CLI_OK;
 }
 
+int cli_one_id(cli *c, int64_t *id, int argc, char **argv, const char *what)
+{
+    cli_args a;
+    int rc = cli_parse(c, &a, NULL, 0, argc, argv, 1, 1);
+
+    return rc ? rc : cli_int(c, id, a.pos[0], what, 1, INT64_MAX);
+}
+
 /* "90", "90s", "30m", "1h", "2d": seconds. */
 int cli_seconds(cli *c, int64_t *out, const char *text, const char *what)
 {

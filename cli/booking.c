@@ -166,14 +166,11 @@ int cmd_sessions(cli *c, int argc, char **argv)
 
 int cli_transition(cli *c, int argc, char **argv, cli_transition_fn fn)
 {
-    cli_args a;
     int64_t id;
     sl_session s;
-    int rc = cli_parse(c, &a, NULL, 0, argc, argv, 1, 1);
+    int rc = cli_one_id(c, &id, argc, argv, "session id");
 
     if (rc)
-        return rc;
-    if ((rc = cli_int(c, &id, a.pos[0], "session id", 1, INT64_MAX)))
         return rc;
     if ((rc = fn(c->db, &s, c->tenant, id, c->now)))
         return cli_fail(c, rc);

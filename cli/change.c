@@ -32,14 +32,11 @@ int cmd_no_show(cli *c, int argc, char **argv)
  * session as it now is. */
 static int soft(cli *c, int argc, char **argv, int restore)
 {
-    cli_args a;
     int64_t id;
     sl_session s;
-    int rc = cli_parse(c, &a, NULL, 0, argc, argv, 1, 1);
+    int rc = cli_one_id(c, &id, argc, argv, "session id");
 
     if (rc)
-        return rc;
-    if ((rc = cli_int(c, &id, a.pos[0], "session id", 1, INT64_MAX)))
         return rc;
     rc = restore ? sl_restore(c->db, c->tenant, SL_ENTITY_SESSION, id, c->now)
                  : sl_soft_delete(c->db, c->tenant, SL_ENTITY_SESSION, id, c->now);
@@ -142,14 +139,11 @@ int cmd_capture(cli *c, int argc, char **argv)
 
 int cmd_release(cli *c, int argc, char **argv)
 {
-    cli_args a;
     int64_t id;
     sl_credit_hold h;
-    int rc = cli_parse(c, &a, NULL, 0, argc, argv, 1, 1);
+    int rc = cli_one_id(c, &id, argc, argv, "hold id");
 
     if (rc)
-        return rc;
-    if ((rc = cli_int(c, &id, a.pos[0], "hold id", 1, INT64_MAX)))
         return rc;
     if ((rc = sl_hold_release(c->db, &h, c->tenant, id, c->now)))
         return cli_fail(c, rc);

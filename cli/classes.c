@@ -45,13 +45,12 @@ static int print_class(cli *c, sl_id id)
 
 int cmd_seats(cli *c, int argc, char **argv)
 {
-    cli_args a;
     int64_t id;
     sl_seat *seats = NULL;
     size_t n = 0;
-    int rc = cli_parse(c, &a, NULL, 0, argc, argv, 1, 1);
+    int rc = cli_one_id(c, &id, argc, argv, "class");
 
-    if (rc || (rc = cli_int(c, &id, a.pos[0], "class", 1, INT64_MAX)))
+    if (rc)
         return rc;
     if ((rc = sl_class_seats(c->db, &seats, &n, c->tenant, id)))
         return cli_fail(c, rc);

@@ -71,6 +71,10 @@ int cli_parse(cli *c, cli_args *a, cli_opt *opts, size_t n_opts, int argc, char 
               size_t min_pos, size_t max_pos);
 const char *cli_opt_get(const cli_args *a, const char *name);
 int cli_int(cli *c, int64_t *out, const char *text, const char *what, int64_t min, int64_t max);
+/* The whole command line of a command that takes one id and no options
+ * (balance, release, seats, confirm, ...): the id, 1..INT64_MAX; usage
+ * errors name it what. */
+int cli_one_id(cli *c, int64_t *id, int argc, char **argv, const char *what);
 int cli_seconds(cli *c, int64_t *out, const char *text, const char *what);
 int cli_weekday(cli *c, int32_t *out, const char *text);
 int cli_date(cli *c, sl_date *out, const char *text, const char *what);

@@ -8,14 +8,11 @@
 
 int cmd_balance(cli *c, int argc, char **argv)
 {
-    cli_args a;
     int64_t student;
     sl_balance b;
-    int rc = cli_parse(c, &a, NULL, 0, argc, argv, 1, 1);
+    int rc = cli_one_id(c, &student, argc, argv, "student");
 
     if (rc)
-        return rc;
-    if ((rc = cli_int(c, &student, a.pos[0], "student", 1, INT64_MAX)))
         return rc;
     if ((rc = sl_ledger_balance(c->db, &b, c->tenant, student, c->now)))
         return cli_fail(c, rc);

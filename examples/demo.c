@@ -79,6 +79,20 @@ static void balance(const char *when, sl_time t, const sl_session *s, int n_s)
            (long long)(posted - held));
 }
 
+/* Take a pending session to its end state (cancel, complete) with fn, as of
+ * when, and print effect; a rerun finds it in state done already and says so. */
+static void settle(sl_id id, int (*fn)(sl_db *, sl_session *, sl_id, sl_id, sl_time), sl_time when,
+                   const char *verb, int32_t done, const char *done_name, const char *effect)
+{
+    sl_session x;
+    memset(&x, 0, sizeof(x));
+    if (sl_session_get(db, &x, T, id, 0) == SL_OK && x.status == SL_STATUS_PENDING &&
+        ok(fn(db, &x, T, id, when), verb))
+        printf("  session %lld %s\n", (long long)x.id, effect);
+    else if (x.status == done)
+        printf("  session %lld already %s by an earlier run\n", (long long)x.id, done_name);
+}
+
 int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "slotledger-demo.db";
@@ -188,18 +202,12 @@ int main(int argc, char **argv)
     else if (ok(sl_reschedule(db, &x, T, s[1].id, moved_to, t_change), "reschedule"))
         printf("  session %lld moved %s -> %s\n", (long long)x.id, local(at(starts[1]), 1, a, sizeof(a)),
                local(x.start, 1, b2, sizeof(b2)));
-    if (sl_session_get(db, &x, T, s[2].id, 0) == SL_OK && x.status == SL_STATUS_PENDING &&
-        ok(sl_cancel(db, &x, T, s[2].id, t_change), "cancel"))
-        printf("  session %lld cancelled two days ahead: its credit is released\n", (long long)x.id);
-    else if (x.status == SL_STATUS_CANCELLED)
-        printf("  session %lld already cancelled by an earlier run\n", (long long)x.id);
+    settle(s[2].id, sl_cancel, t_change, "cancel", SL_STATUS_CANCELLED, "cancelled",
+           "cancelled two days ahead: its credit is released");
     balance("after the reschedule and cancel:", t_change, s, 3);
     const sl_time after_lesson = at("2026-12-01T10:05:00Z");
-    if (sl_session_get(db, &x, T, s[0].id, 0) == SL_OK && x.status == SL_STATUS_PENDING &&
-        ok(sl_complete(db, &x, T, s[0].id, after_lesson), "complete"))
-        printf("  session %lld completed: its credit is captured\n", (long long)x.id);
-    else if (x.status == SL_STATUS_COMPLETED)
-        printf("  session %lld already completed by an earlier run\n", (long long)x.id);
+    settle(s[0].id, sl_complete, after_lesson, "complete", SL_STATUS_COMPLETED, "completed",
+           "completed: its credit is captured");
     balance("at the end:", after_lesson, s, 3);
 
     /* 6. The ledger verifies: hash chain and running balances. */

@@ -21,11 +21,25 @@ function civilDate(v, what) {
     throw new TypeError(`${what} must be a "YYYY-MM-DD" string or a Date, got ${V.describe(v)}`);
 }
 
+// What an sl_*_format function writes for value: len characters (the buffer
+// holds the NUL too); a failure throws naming what.
+function formatted(format, value, len, what) {
+    const buf = Buffer.alloc(len + 1);
+    checkPure(format(buf, buf.length, value), what);
+    return buf.toString('latin1', 0, len);
+}
+
+// What an sl_*_parse function reads from text; a failure throws
+// `${notA}: "${text}"`.
+function parsed(parse, text, notA) {
+    const out = [0];
+    checkPure(parse(out, V.str(text, 'text')), `${notA}: "${text}"`);
+    return out[0];
+}
+
 function dateText(d) {
     if (d === DATE_MIN || d === DATE_MAX) return null;
-    const buf = Buffer.alloc(11);
-    checkPure(C.sl_date_format(buf, buf.length, d), 'date');
-    return buf.toString('latin1', 0, 10);
+    return formatted(C.sl_date_format, d, 10, 'date');
 }
 
 /** Days since 1970-01-01 of a civil date. */
@@ -51,29 +65,21 @@ function dateOfTime(date) { return C.sl_date_of_time(V.time(date, 'date')); }
 
 /** "YYYY-MM-DDTHH:MM:SSZ". */
 function formatTime(date) {
-    const buf = Buffer.alloc(21);
-    checkPure(C.sl_time_format(buf, buf.length, V.time(date, 'date')), 'formatTime');
-    return buf.toString('latin1', 0, 20);
+    return formatted(C.sl_time_format, V.time(date, 'date'), 20, 'formatTime');
 }
 
 /** Strict ISO-8601 instant ("Z" or "+HH:MM") to a Date. */
 function parseTime(text) {
-    const out = [0];
-    checkPure(C.sl_time_parse(out, V.str(text, 'text')), `not an ISO-8601 instant: "${text}"`);
-    return V.date(out[0]);
+    return V.date(parsed(C.sl_time_parse, text, 'not an ISO-8601 instant'));
 }
 
 /** "YYYY-MM-DD" of a day number. */
 function formatDate(days) {
-    const buf = Buffer.alloc(11);
-    checkPure(C.sl_date_format(buf, buf.length, V.int32(days, 'days')), 'formatDate');
-    return buf.toString('latin1', 0, 10);
+    return formatted(C.sl_date_format, V.int32(days, 'days'), 10, 'formatDate');
 }
 
 function parseDate(text) {
-    const out = [0];
-    checkPure(C.sl_date_parse(out, V.str(text, 'text')), `not a date "YYYY-MM-DD": "${text}"`);
-    return out[0];
+    return parsed(C.sl_date_parse, text, 'not a date "YYYY-MM-DD"');
 }
 
 module.exports = {

@@ -53,4 +53,20 @@ function decodeBuffer(buf, type, count) {
     return n === 0 ? [] : koffi.decode(buf, type, n);
 }
 
-module.exports = { HANDLE, check, checkPure, takeArray, decodeBuffer, filled, listed };
+/** The n records (type, size bytes each) of an all-or-nothing batch call on
+ * handle h: call(buf, failed) writes them into buf. A failure throws the
+ * Error with .failedIndex: the item the library names in failed[0], or null. */
+function batch(h, type, size, n, call) {
+    const buf = Buffer.alloc(Math.max(n, 1) * size);
+    const failed = [0];
+    const rc = call(buf, failed);
+    if (rc < 0) {
+        const err = errorFor(rc, C.sl_errmsg(h));
+        const fi = V.num(failed[0]);
+        err.failedIndex = fi < n ? fi : null;
+        throw err;
+    }
+    return decodeBuffer(buf, type, n);
+}
+
+module.exports = { HANDLE, check, checkPure, takeArray, decodeBuffer, filled, listed, batch };

@@ -6,7 +6,7 @@ const { C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { ENTRY_KIND, MAX_LINKED, HISTORY_MAX_LIMIT, SIZE } = require('../enums');
-const { HANDLE, check, decodeBuffer, filled } = require('../util');
+const { HANDLE, check, decodeBuffer, filled, batch } = require('../util');
 const { Entry, Hold, Account, balanceOf, reportOf } = require('../records');
 
 const { errorFor } = E;
@@ -43,17 +43,9 @@ class LedgerMethods {
         });
         const n = list.length;
         if (n > MAX_LINKED) throw new E.InvalidArgument(`postMany takes at most ${MAX_LINKED} entries (got ${n})`);
-        const buf = Buffer.alloc(Math.max(n, 1) * SIZE.entry);
-        const failed = [0];
-        const rc = C.sl_ledger_post_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n,
-            V.now(V.options(opts)));
-        if (rc < 0) {
-            const err = errorFor(rc, C.sl_errmsg(h));
-            const fi = V.num(failed[0]);
-            err.failedIndex = fi < n ? fi : null;
-            throw err;
-        }
-        return decodeBuffer(buf, T.sl_entry, n).map((e) => new Entry(e));
+        return batch(h, T.sl_entry, SIZE.entry, n, (buf, failed) =>
+            C.sl_ledger_post_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n,
+                V.now(V.options(opts)))).map((e) => new Entry(e));
     }
 
     /** { posted, held, available, floor } of an account at `now`. */

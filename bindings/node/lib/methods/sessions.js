@@ -6,10 +6,10 @@ const { C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { MAX_BATCH, MAX_RECURRING, RECUR_POLICY, ENTITY, SIZE } = require('../enums');
-const { HANDLE, check, decodeBuffer, listed } = require('../util');
+const { HANDLE, check, decodeBuffer, listed, batch } = require('../util');
 const { Session } = require('../records');
 
-const { errorFor, CODES } = E;
+const { CODES } = E;
 const SESSION = Symbol('slotledger.session');
 
 function entityOf(v) { return V.lookup(ENTITY, v, 'entity'); }
@@ -48,17 +48,9 @@ class SessionMethods {
         });
         const n = list.length;
         if (n > MAX_BATCH) throw new E.InvalidArgument(`bookMany takes at most ${MAX_BATCH} bookings (got ${n})`);
-        const buf = Buffer.alloc(Math.max(n, 1) * SIZE.session);
-        const failed = [0];
-        const rc = C.sl_book_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n,
-            V.optStr(o.key, 'key'), V.now(o));
-        if (rc < 0) {
-            const err = errorFor(rc, C.sl_errmsg(h));
-            const fi = V.num(failed[0]);
-            err.failedIndex = fi < n ? fi : null;
-            throw err;
-        }
-        return decodeBuffer(buf, T.sl_session, n).map((s) => new Session(s));
+        return batch(h, T.sl_session, SIZE.session, n, (buf, failed) =>
+            C.sl_book_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n,
+                V.optStr(o.key, 'key'), V.now(o))).map((s) => new Session(s));
     }
 
     bookTrial(tenant, req) {

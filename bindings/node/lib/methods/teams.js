@@ -8,7 +8,7 @@
 const { koffi, C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
-const { HANDLE, check, decodeBuffer, filled } = require('../util');
+const { HANDLE, check, decodeBuffer, filled, batch } = require('../util');
 const { Session } = require('../records');
 const { SIZE } = require('../enums');
 
@@ -166,18 +166,11 @@ class TeamMethods {
         const r = V.options(req, 'request');
         const ids = tenantList(tenants, MAX_TEAM_BOOK);
         const h = this[HANDLE]();
-        const buf = Buffer.alloc(ids.length * SIZE.session);
-        const failed = [0];
-        const rc = C.sl_book_all(h, buf, failed, ids, ids.length, V.int64(r.student, 'student'),
-            V.time(r.start, 'start'), V.duration(r.duration, 'duration'),
-            r.credits === undefined ? 0 : V.int64(r.credits, 'credits'), V.optStr(r.key, 'key'), V.now(r));
-        if (rc < 0) {
-            const err = E.errorFor(rc, C.sl_errmsg(h));
-            const fi = V.num(failed[0]);
-            err.failedIndex = fi < ids.length ? fi : null;
-            throw err;
-        }
-        return decodeBuffer(buf, T.sl_session, ids.length).map((s) => new Session(s));
+        return batch(h, T.sl_session, SIZE.session, ids.length, (buf, failed) =>
+            C.sl_book_all(h, buf, failed, ids, ids.length, V.int64(r.student, 'student'),
+                V.time(r.start, 'start'), V.duration(r.duration, 'duration'),
+                r.credits === undefined ? 0 : V.int64(r.credits, 'credits'), V.optStr(r.key, 'key'),
+                V.now(r))).map((s) => new Session(s));
     }
 }
 
