@@ -594,55 +594,107 @@ static void worker(const char *conninfo, int w, int credits, int fd)
     _exit(0);
 }
 
-static void stress(int no_lock, int credits)
+/* A fresh schema (named for tag, written to schema) with TEACHERS
+ * teachers; with amount > 0, each of their STUDENTS students bought amount
+ * credits (above floor, when floor is not 0). Returns the conninfo that
+ * opens the schema (static, see conninfo_with). */
+static const char *seeded_schema(char schema[64], const char *tag, int64_t amount, int64_t floor)
 {
-    char schema[64], extra[128];
-    snprintf(schema, sizeof(schema), "%s", schema_name(no_lock ? "nolock" : "stress"));
+    char extra[128];
+    snprintf(schema, 64, "%s", schema_name(tag));
     snprintf(extra, sizeof(extra), "schema=%s", schema);
     sl_db *db = open_schema(schema, NULL);
     for (sl_id t = 1; t <= TEACHERS; t++) {
         teacher(db, t);
-        for (sl_id s = 1; s <= STUDENTS && credits > 0; s++) {
-            ck_assert_ok_db(db, sl_account_set_floor(db, t, s, -10, NOW));
+        for (sl_id s = 1; s <= STUDENTS && amount > 0; s++) {
+            if (floor != 0)
+                ck_assert_ok_db(db, sl_account_set_floor(db, t, s, floor, NOW));
             char key[32];
             snprintf(key, sizeof(key), "seed-%lld", (long long)s);
-            ck_assert_ok_db(db, sl_ledger_post(db, NULL, t, s, SL_ENTRY_PURCHASE, 120, key, NULL, NOW));
+            ck_assert_ok_db(db, sl_ledger_post(db, NULL, t, s, SL_ENTRY_PURCHASE, amount, key, NULL, NOW));
         }
     }
     sl_close(db);
-    const char *conninfo = conninfo_with(extra);
+    return conninfo_with(extra);
+}
 
-    no_lock_run = no_lock;
-    if (no_lock)
-        setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
+/* A worker process: opens conninfo, books holding `credits` and posts,
+ * writes each result to fd, and leaves with _exit(). */
+typedef void (*pg_worker)(const char *conninfo, int w, int credits, int fd);
+
+/* Forks n workers fn(conninfo, w, credits, fd) sharing one pipe, reads
+ * their results (size bytes each, at most cap) into all as they come,
+ * calling progress(count so far) after each when it is not NULL; then
+ * reaps every worker, which must have exited 0. Returns the count read. */
+static size_t run_workers(int n, pg_worker fn, const char *conninfo, int credits, void *all, size_t size, size_t cap,
+                          void (*progress)(size_t got))
+{
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     pid_t pids[WORKERS];
-    for (int w = 0; w < WORKERS; w++) {
+    ck_assert_int_le(n, WORKERS);
+    for (int w = 0; w < n; w++) {
         pids[w] = fork();
         ck_assert_int_ge(pids[w], 0);
         if (pids[w] == 0) {
             close(fds[0]);
-            worker(conninfo, w, credits, fds[1]);
+            fn(conninfo, w, credits, fds[1]);
         }
     }
-    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
     close(fds[1]);
-    static result all[WORKERS * ATTEMPTS];
-    size_t n = 0;
+    size_t count = 0;
     ssize_t got;
-    while (n < WORKERS * ATTEMPTS && (got = read(fds[0], &all[n], sizeof(result))) != 0) {
+    while (count < cap && (got = read(fds[0], (char *)all + count * size, size)) != 0) {
         if (got < 0 && errno == EINTR)
             continue;
-        ck_assert_int_eq(got, (ssize_t)sizeof(result));
-        n++;
+        ck_assert_int_eq(got, (ssize_t)size);
+        count++;
+        if (progress)
+            progress(count);
     }
     close(fds[0]);
-    for (int w = 0; w < WORKERS; w++) {
+    for (int w = 0; w < n; w++) {
         int status = 0;
         ck_assert_int_eq(waitpid(pids[w], &status, 0), pids[w]);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "worker %d: status 0x%x", w, status);
     }
+    return count;
+}
+
+/* No two blocking sessions of one tenant in schema overlap. */
+static void assert_no_overlap(PGconn *c, const char *schema)
+{
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM %s.sessions a JOIN %s.sessions b ON b.tenant = a.tenant AND b.id > a.id"
+             " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.status <> 3 AND b.status <> 3"
+             " AND a.start_at < b.end_at AND b.start_at < a.end_at",
+             schema, schema);
+    ck_assert_int_eq(admin_int(c, sql), 0);
+}
+
+/* The ledger of every teacher in schema verifies. */
+static void assert_ledgers_verify(const char *schema)
+{
+    sl_db *db = open_schema(schema, NULL);
+    for (sl_id t = 1; t <= TEACHERS; t++) {
+        sl_verify_report rep;
+        ck_assert_ok_db(db, sl_ledger_verify(db, &rep, t));
+    }
+    sl_close(db);
+}
+
+static void stress(int no_lock, int credits)
+{
+    char schema[64];
+    const char *conninfo = seeded_schema(schema, no_lock ? "nolock" : "stress", credits > 0 ? 120 : 0, -10);
+
+    no_lock_run = no_lock;
+    if (no_lock)
+        setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
+    static result all[WORKERS * ATTEMPTS];
+    size_t n = run_workers(WORKERS, worker, conninfo, credits, all, sizeof(result), WORKERS * ATTEMPTS, NULL);
+    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
     ck_assert_uint_eq(n, WORKERS * ATTEMPTS);
 
     long counts[5] = {0}; /* ok, conflict, insufficient, busy, key taken */
@@ -664,12 +716,7 @@ static void stress(int no_lock, int credits)
 
     PGconn *c = admin();
     char sql[1024];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM %s.sessions a JOIN %s.sessions b ON b.tenant = a.tenant AND b.id > a.id"
-             " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.status <> 3 AND b.status <> 3"
-             " AND a.start_at < b.end_at AND b.start_at < a.end_at",
-             schema, schema);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    assert_no_overlap(c, schema);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.accounts WHERE posted - held < floor", schema);
     ck_assert_int_eq(admin_int(c, sql), 0);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.sessions", schema);
@@ -684,13 +731,7 @@ static void stress(int no_lock, int credits)
     }
     ck_assert_int_eq(sessions, distinct_ok); /* every acknowledged booking exists, nothing else */
     PQfinish(c);
-
-    db = open_schema(schema, NULL);
-    for (sl_id t = 1; t <= TEACHERS; t++) {
-        sl_verify_report rep;
-        ck_assert_ok_db(db, sl_ledger_verify(db, &rep, t));
-    }
-    sl_close(db);
+    assert_ledgers_verify(schema);
 }
 
 START_TEST(test_stress_eight_processes)
@@ -716,10 +757,10 @@ typedef struct kill_result {
     sl_id tenant, id;
 } kill_result;
 
-/* Books and posts until it has done KILL_MIN_OPS calls and, after its last
- * failure, three successes in a row (so every worker shows it recovered by
- * itself); sends every result to fd as it comes. */
-static void kill_worker(const char *conninfo, int w, int fd)
+/* Books (holding `credits`) and posts until it has done KILL_MIN_OPS calls
+ * and, after its last failure, three successes in a row (so every worker
+ * shows it recovered by itself); sends every result to fd as it comes. */
+static void kill_worker(const char *conninfo, int w, int credits, int fd)
 {
     sl_db *db = NULL;
     if (sl_open(&db, conninfo, NULL) != SL_OK)
@@ -738,7 +779,7 @@ static void kill_worker(const char *conninfo, int w, int fd)
             sl_session s;
             snprintf(key, sizeof(key), "kb-%d-%d", w, i);
             sl_time start = BASE + (sl_time)((r >> 16) % 60) * DAY + (sl_time)((r >> 24) % 40) * 1800;
-            res.rc = sl_book(db, &s, res.tenant, 1 + (sl_id)((r >> 8) % STUDENTS), start, 3600, 1, key, NOW);
+            res.rc = sl_book(db, &s, res.tenant, 1 + (sl_id)((r >> 8) % STUDENTS), start, 3600, credits, key, NOW);
             res.id = res.rc == SL_OK ? s.id : 0;
         }
         if (res.rc == SL_ESTORE || res.rc == SL_EBUSY) {
@@ -762,6 +803,17 @@ static void pg_ctl(const char *args)
     ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
 }
 
+/* Once every worker is connected and busy (progress of run_workers): the
+ * server stopped at once, and started again after a while in which calls fail. */
+static void kill_server_once(size_t got)
+{
+    if (got == KILL_WORKERS * 4) {
+        pg_ctl("stop -m immediate");
+        usleep(300000);
+        pg_ctl("start");
+    }
+}
+
 /* pg_ctl stop -m immediate in the middle of a multi-process run, then
  * start: every call that returned SL_OK is there afterwards, nothing is
  * half-made (the ledgers verify, balances equal their entries and holds,
@@ -771,54 +823,11 @@ static void pg_ctl(const char *args)
 START_TEST(test_server_killed_during_stress)
 {
     ck_assert_msg(getenv("SL_TEST_PG_CTL") != NULL, "SL_TEST_PG_CTL is not set (run under tests/pg_cluster.sh)");
-    char schema[64], extra[128];
-    snprintf(schema, sizeof(schema), "%s", schema_name("kill"));
-    snprintf(extra, sizeof(extra), "schema=%s", schema);
-    sl_db *db = open_schema(schema, NULL);
-    for (sl_id t = 1; t <= TEACHERS; t++) {
-        teacher(db, t);
-        for (sl_id st = 1; st <= STUDENTS; st++) {
-            char key[32];
-            snprintf(key, sizeof(key), "seed-%lld", (long long)st);
-            ck_assert_ok_db(db, sl_ledger_post(db, NULL, t, st, SL_ENTRY_PURCHASE, 1000, key, NULL, NOW));
-        }
-    }
-    sl_close(db);
-    const char *conninfo = conninfo_with(extra);
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t pids[KILL_WORKERS];
-    for (int w = 0; w < KILL_WORKERS; w++) {
-        pids[w] = fork();
-        ck_assert_int_ge(pids[w], 0);
-        if (pids[w] == 0) {
-            close(fds[0]);
-            kill_worker(conninfo, w, fds[1]);
-        }
-    }
-    close(fds[1]);
+    char schema[64];
+    const char *conninfo = seeded_schema(schema, "kill", 1000, 0);
     static kill_result all[KILL_WORKERS * KILL_MAX_OPS];
-    size_t n = 0, cap = sizeof(all) / sizeof(all[0]);
-    ssize_t got;
-    int killed = 0;
-    while (n < cap && (got = read(fds[0], &all[n], sizeof(all[0]))) != 0) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        ck_assert_int_eq(got, (ssize_t)sizeof(all[0]));
-        n++;
-        if (!killed && n == KILL_WORKERS * 4) { /* every worker is connected and busy */
-            pg_ctl("stop -m immediate");
-            usleep(300000); /* calls fail meanwhile */
-            pg_ctl("start");
-            killed = 1;
-        }
-    }
-    close(fds[0]);
-    for (int w = 0; w < KILL_WORKERS; w++) {
-        int status = 0;
-        ck_assert_int_eq(waitpid(pids[w], &status, 0), pids[w]);
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "worker %d: status 0x%x", w, status);
-    }
+    size_t n = run_workers(KILL_WORKERS, kill_worker, conninfo, 1, all, sizeof(all[0]), sizeof(all) / sizeof(all[0]),
+                           kill_server_once);
     long ok = 0, lost = 0, last_ok[KILL_WORKERS], last_fail[KILL_WORKERS];
     for (int w = 0; w < KILL_WORKERS; w++)
         last_ok[w] = last_fail[w] = -1;
@@ -849,12 +858,7 @@ START_TEST(test_server_killed_during_stress)
                       last_ok[w], last_fail[w]);
 
     /* Nothing half-made. */
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM %s.sessions a JOIN %s.sessions b ON b.tenant = a.tenant AND b.id > a.id"
-             " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.status <> 3 AND b.status <> 3"
-             " AND a.start_at < b.end_at AND b.start_at < a.end_at",
-             schema, schema);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    assert_no_overlap(c, schema);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM %s.accounts a WHERE a.posted <> (SELECT coalesce(sum(amount), 0) FROM %s.entries e"
              " WHERE e.tenant = a.tenant AND e.account = a.student) OR a.held <> (SELECT coalesce(sum(amount), 0)"
@@ -868,12 +872,7 @@ START_TEST(test_server_killed_during_stress)
              schema, schema);
     ck_assert_int_eq(admin_int(c, sql), 0); /* no booking without its hold */
     PQfinish(c);
-    db = open_schema(schema, NULL);
-    for (sl_id t = 1; t <= TEACHERS; t++) {
-        sl_verify_report rep;
-        ck_assert_ok_db(db, sl_ledger_verify(db, &rep, t));
-    }
-    sl_close(db);
+    assert_ledgers_verify(schema);
 }
 END_TEST
 
