@@ -340,9 +340,4 @@ static SL_TEST_TCASE(tcase_resolve, "resolve", setup, teardown, 30, test_cancel_
 
 static SL_TEST_TCASE(tcase_refuse, "refuse", setup, teardown, 30, test_refused_while_deleted_then_restored)
 
-Suite *suite_account_delete(void);
-Suite *suite_account_delete(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_resolve, tcase_refuse, NULL};
-    return sl_test_suite("account_delete", cases);
-}
+SL_TEST_SUITE(suite_account_delete, "account_delete", tcase_resolve, tcase_refuse)

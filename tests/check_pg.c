@@ -876,24 +876,11 @@ START_TEST(test_server_killed_during_stress)
 }
 END_TEST
 
-Suite *suite_pg(void);
-Suite *suite_pg(void)
-{
-    Suite *s = suite_create("pg");
-    TCase *tc = tcase_create("postgres");
-    tcase_add_test(tc, test_round_trips);
-    tcase_add_test(tc, test_conninfo_forms_and_hostile_strings);
-    tcase_add_test(tc, test_schema_isolation_and_guards);
-    tcase_add_test(tc, test_concurrent_first_open);
-    tcase_add_test(tc, test_missing_lower_version_is_applied);
-    tcase_add_test(tc, test_outbox_claims_skip_each_other);
-    tcase_add_test(tc, test_connection_loss_and_recovery);
-    tcase_add_test(tc, test_lock_wait_is_busy);
-    tcase_add_test(tc, test_tenants_never_wait_for_ids);
-    tcase_add_test(tc, test_stress_eight_processes);
-    tcase_add_test(tc, test_stress_constraint_alone);
-    tcase_add_test(tc, test_server_killed_during_stress);
-    tcase_set_timeout(tc, 300);
-    suite_add_tcase(s, tc);
-    return s;
-}
+static SL_TEST_TCASE(tcase_postgres, "postgres", NULL, NULL, 300, test_round_trips,
+                     test_conninfo_forms_and_hostile_strings, test_schema_isolation_and_guards,
+                     test_concurrent_first_open, test_missing_lower_version_is_applied,
+                     test_outbox_claims_skip_each_other, test_connection_loss_and_recovery, test_lock_wait_is_busy,
+                     test_tenants_never_wait_for_ids, test_stress_eight_processes, test_stress_constraint_alone,
+                     test_server_killed_during_stress)
+
+SL_TEST_SUITE(suite_pg, "pg", tcase_postgres)

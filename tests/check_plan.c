@@ -207,9 +207,4 @@ END_TEST
 static SL_TEST_TCASE(tcase_plans, "plans", setup, teardown, 120, test_query_list_is_well_formed,
                      test_no_query_scans_a_table, test_plans_survive_analyze)
 
-Suite *suite_plan(void);
-Suite *suite_plan(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_plans, NULL};
-    return sl_test_suite("plan", cases);
-}
+SL_TEST_SUITE(suite_plan, "plan", tcase_plans)

@@ -236,9 +236,4 @@ static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open)
 
-Suite *suite_sqlite(void);
-Suite *suite_sqlite(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_files, NULL};
-    return sl_test_suite("sqlite", cases);
-}
+SL_TEST_SUITE(suite_sqlite, "sqlite", tcase_files)
