@@ -423,12 +423,7 @@ START_TEST(test_connection_loss_and_recovery)
     t.step = 900;
     ck_assert_sl(st->tenant_put(st, &t), SL_OK);
     terminate(c, app);
-    sl_rule r;
-    memset(&r, 0, sizeof(r));
-    r.version = SL_RULE_VERSION;
-    r.tenant = 2;
-    r.weekday = 1;
-    r.end_min = 60;
+    sl_rule r = {.version = SL_RULE_VERSION, .tenant = 2, .weekday = 1, .end_min = 60};
     ck_assert_sl(st->rule_put(st, &r), SL_ESTORE);
     ck_assert_msg(strstr(sl_errmsg(db), "connection") != NULL, "%s", sl_errmsg(db));
     ck_assert_sl(st->rollback(st), SL_OK);
@@ -492,24 +487,20 @@ START_TEST(test_tenants_never_wait_for_ids)
     /* Tenant 1: a session, a hold, an entry and a rule inserted, the
      * transaction left open. */
     ck_assert_sl(a->begin(a, 1, 1), SL_OK);
-    sl_session s;
-    memset(&s, 0, sizeof(s));
-    s.version = SL_SESSION_VERSION;
-    s.tenant = 1;
-    s.student = 9;
-    s.start = BASE + 20 * 3600;
-    s.end = s.start + 3600;
-    s.status = SL_STATUS_CONFIRMED;
-    s.kind = SL_KIND_REGULAR;
+    sl_session s = {.version = SL_SESSION_VERSION,
+                    .tenant = 1,
+                    .student = 9,
+                    .start = BASE + 20 * 3600,
+                    .end = BASE + 21 * 3600,
+                    .status = SL_STATUS_CONFIRMED,
+                    .kind = SL_KIND_REGULAR};
     ck_assert_sl(a->session_put(a, &s), SL_OK);
-    sl_rule r;
-    memset(&r, 0, sizeof(r));
-    r.version = SL_RULE_VERSION;
-    r.tenant = 1;
-    r.weekday = 1;
-    r.end_min = 60;
-    r.valid_from = SL_DATE_MIN;
-    r.valid_until = SL_DATE_MAX;
+    sl_rule r = {.version = SL_RULE_VERSION,
+                 .tenant = 1,
+                 .weekday = 1,
+                 .end_min = 60,
+                 .valid_from = SL_DATE_MIN,
+                 .valid_until = SL_DATE_MAX};
     ck_assert_sl(a->rule_put(a, &r), SL_OK);
 
     /* Tenant 2, meanwhile: books (a session and a hold) and posts. */
