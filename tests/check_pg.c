@@ -440,16 +440,25 @@ START_TEST(test_connection_loss_and_recovery)
 }
 END_TEST
 
+/* A fresh schema holding teachers 1 and 2 (two_teachers: its conninfo
+ * option in extra) and a writer's store on it, which the test drives by
+ * hand; opened as *da, which owns it. */
+static sl_store *raw_writer(char extra[128], const char *tag, sl_db **da)
+{
+    sl_store *a = NULL;
+    two_teachers(extra, 128, tag);
+    ck_assert_int_eq(sl_store_pg_new(&a, conninfo_with(extra), NULL), SL_OK);
+    ck_assert_int_eq(sl_open_store(da, a, NULL), SL_OK);
+    return a;
+}
+
 START_TEST(test_lock_wait_is_busy)
 {
     char extra[128];
-    two_teachers(extra, sizeof(extra), "busy");
-    sl_store *a = NULL, *b = NULL;
     sl_db *da = NULL, *db = NULL;
+    sl_store *a = raw_writer(extra, "busy", &da), *b = NULL;
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 200;
-    ck_assert_int_eq(sl_store_pg_new(&a, conninfo_with(extra), NULL), SL_OK);
-    ck_assert_int_eq(sl_open_store(&da, a, NULL), SL_OK);
     ck_assert_int_eq(sl_store_pg_new(&b, conninfo_with(extra), &o), SL_OK);
     ck_assert_int_eq(sl_open_store(&db, b, &o), SL_OK);
 
@@ -475,13 +484,10 @@ END_TEST
 START_TEST(test_tenants_never_wait_for_ids)
 {
     char extra[128];
-    two_teachers(extra, sizeof(extra), "ids");
-    sl_store *a = NULL;
     sl_db *da = NULL, *db = NULL;
+    sl_store *a = raw_writer(extra, "ids", &da);
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 300;
-    ck_assert_int_eq(sl_store_pg_new(&a, conninfo_with(extra), NULL), SL_OK);
-    ck_assert_int_eq(sl_open_store(&da, a, NULL), SL_OK);
     ck_assert_int_eq(sl_open(&db, conninfo_with(extra), &o), SL_OK);
 
     /* Tenant 1: a session, a hold, an entry and a rule inserted, the
