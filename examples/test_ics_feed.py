@@ -17,6 +17,8 @@ from datetime import datetime, timedelta, timezone
 import slotledger as sl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+import ics_reader  # noqa: E402  (tests/ics_reader.py: the reader the CLI test uses too)
 FEED = os.path.join(HERE, "ics_feed.py")
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)   # a Thursday
 MON = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)     # 09:00 in Berlin
@@ -27,26 +29,7 @@ def parse(body):
     """(logical lines, VEVENTs as dicts, physical lines over 75 octets or
     with a bare CR/LF) of an iCalendar body, unfolded per RFC 5545 3.1."""
     assert body.endswith(b"\r\n"), body[-20:]
-    phys = body[:-2].split(b"\r\n")
-    bad = [x for x in phys if len(x) > 75 or b"\n" in x or b"\r" in x]
-    lines = []
-    for x in phys:
-        if x[:1] in (b" ", b"\t") and lines:
-            lines[-1] += x[1:]
-        else:
-            lines.append(x)
-    lines = [x.decode("utf-8") for x in lines]
-    events, cur = [], None
-    for line in lines:
-        name, _, value = line.partition(":")
-        if line == "BEGIN:VEVENT":
-            cur = {}
-        elif line == "END:VEVENT":
-            events.append(cur)
-            cur = None
-        elif cur is not None:
-            cur[name] = value
-    return lines, events, bad
+    return ics_reader.ics_parse(body)
 
 
 def fetch(url, method="GET", headers=None):

@@ -162,6 +162,14 @@ static void expect_captured(const sl_session *s)
     ck_assert_int_ne(account_of(STUDENT).deleted_at, 0);
 }
 
+/* SLOT(10) is free again, for anyone: listed at now + 1, booked by OTHER
+ * at now + 2. */
+static void expect_slot_free(sl_time now)
+{
+    ck_assert_int_eq(slot_listed(SLOT(10), now + 1), 1);
+    ck_assert_ok_db(db, sl_book(db, NULL, T1, OTHER, SLOT(10), HOUR, 0, NULL, now + 2));
+}
+
 /* ---- resolving what a deleted account holds ---------------------------------- */
 
 START_TEST(test_cancel_releases)
@@ -172,8 +180,7 @@ START_TEST(test_cancel_releases)
     ck_assert_int_eq(session_of(s.id).status, SL_STATUS_CANCELLED);
     expect_released(&s);
     /* The teacher's time is free again, for anyone. */
-    ck_assert_int_eq(slot_listed(SLOT(10), NOW0 + 21), 1);
-    ck_assert_ok_db(db, sl_book(db, NULL, T1, OTHER, SLOT(10), HOUR, 0, NULL, NOW0 + 22));
+    expect_slot_free(NOW0 + 20);
 }
 END_TEST
 
@@ -184,8 +191,7 @@ START_TEST(test_late_cancel_captures)
     ck_assert_ok_db(db, sl_cancel(db, &out, T1, s.id, now));
     ck_assert_int_eq(out.status, SL_STATUS_CANCELLED);
     expect_captured(&s);
-    ck_assert_int_eq(slot_listed(SLOT(10), now + 1), 1);
-    ck_assert_ok_db(db, sl_book(db, NULL, T1, OTHER, SLOT(10), HOUR, 0, NULL, now + 2));
+    expect_slot_free(now);
 }
 END_TEST
 
@@ -214,8 +220,7 @@ START_TEST(test_session_delete_releases)
     ck_assert_ok_db(db, sl_soft_delete(db, T1, SL_ENTITY_SESSION, s.id, NOW0 + 20));
     ck_assert_int_ne(session_of(s.id).deleted_at, 0);
     expect_released(&s);
-    ck_assert_int_eq(slot_listed(SLOT(10), NOW0 + 21), 1);
-    ck_assert_ok_db(db, sl_book(db, NULL, T1, OTHER, SLOT(10), HOUR, 0, NULL, NOW0 + 22));
+    expect_slot_free(NOW0 + 20);
     /* Purging the session leaves nothing stranded: its hold was resolved,
      * and accounts are never purged. */
     size_t purged = 0;
@@ -340,9 +345,4 @@ static SL_TEST_TCASE(tcase_resolve, "resolve", setup, teardown, 30, test_cancel_
 
 static SL_TEST_TCASE(tcase_refuse, "refuse", setup, teardown, 30, test_refused_while_deleted_then_restored)
 
-Suite *suite_account_delete(void);
-Suite *suite_account_delete(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_resolve, tcase_refuse, NULL};
-    return sl_test_suite("account_delete", cases);
-}
+SL_TEST_SUITE(suite_account_delete, "account_delete", tcase_resolve, tcase_refuse)

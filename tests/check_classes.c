@@ -96,6 +96,23 @@ static void seats_text(char *buf, size_t cap, sl_db *d, sl_id cls)
         ck_assert_str_eq(got_, text);                                                          \
     } while (0)
 
+/* The seats of cls, every place in position order, have the statuses
+ * listed (SL_SEAT_*), and no more. */
+static void expect_seat_statuses(sl_db *d, sl_id cls, const int32_t *want, size_t count)
+{
+    sl_seat *seats;
+    size_t n;
+    ck_assert_ok_db(d, sl_class_seats(d, &seats, &n, T1, cls));
+    ck_assert_uint_eq(n, count);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(seats[i].status == want[i], "seat %zu: status %d, expected %d", i, seats[i].status, want[i]);
+    sl_free(seats);
+}
+
+#define SEAT_STATUSES_ARE(d, cls, ...)                                                         \
+    expect_seat_statuses(d, cls, (const int32_t[]){__VA_ARGS__},                               \
+                         sizeof((const int32_t[]){__VA_ARGS__}) / sizeof(int32_t))
+
 /* ---- seats, holds, waitlist --------------------------------------------------- */
 
 START_TEST(test_enroll_full_waitlist)
@@ -211,13 +228,7 @@ START_TEST(test_cancel_releases_everything)
     SEATS_ARE(db, c, "");
     ck_assert_int_eq(balance(db, 5).available, 10);
     ck_assert_int_eq(balance(db, 5).posted, 10);
-    sl_seat *seats;
-    size_t n;
-    ck_assert_ok_db(db, sl_class_seats(db, &seats, &n, T1, c));
-    ck_assert_uint_eq(n, 2);
-    ck_assert_int_eq(seats[0].status, SL_SEAT_CANCELLED);
-    ck_assert_int_eq(seats[1].status, SL_SEAT_CANCELLED);
-    sl_free(seats);
+    SEAT_STATUSES_ARE(db, c, SL_SEAT_CANCELLED, SL_SEAT_CANCELLED);
     ck_assert_sl(sl_class_enroll(db, NULL, T1, c, 7, 0, NULL, NOW0), SL_ESTATE);
     ERRMSG_HAS("cancelled");
     ck_assert_sl(sl_class_withdraw(db, T1, c, 5, NULL, NOW0), SL_ESTATE);
@@ -246,15 +257,7 @@ START_TEST(test_complete_and_no_show)
     ck_assert_int_eq(balance(db, 6).posted, 10 - PRICE); /* captured once */
     ck_assert_int_eq(balance(db, 7).posted, 10 - PRICE);
     ck_assert_int_eq(balance(db, 8).posted, 10); /* was waitlisted */
-    sl_seat *seats;
-    size_t n;
-    ck_assert_ok_db(db, sl_class_seats(db, &seats, &n, T1, c));
-    ck_assert_uint_eq(n, 4);
-    ck_assert_int_eq(seats[0].status, SL_SEAT_PRESENT);
-    ck_assert_int_eq(seats[1].status, SL_SEAT_NO_SHOW);
-    ck_assert_int_eq(seats[2].status, SL_SEAT_PRESENT);
-    ck_assert_int_eq(seats[3].status, SL_SEAT_CANCELLED);
-    sl_free(seats);
+    SEAT_STATUSES_ARE(db, c, SL_SEAT_PRESENT, SL_SEAT_NO_SHOW, SL_SEAT_PRESENT, SL_SEAT_CANCELLED);
     verify(db);
 }
 END_TEST
@@ -869,10 +872,4 @@ static SL_TEST_TCASE(tcase_bad, "bad_input", setup, teardown, 60, test_bad_input
 static SL_TEST_TCASE(tcase_model, "model", setup, teardown, 300, test_model)
 static SL_TEST_TCASE(tcase_stress, "processes", NULL, NULL, 300, test_store_refuses_oversell, test_eight_processes)
 
-Suite *suite_classes(void);
-Suite *suite_classes(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_seats, tcase_sessions, tcase_idem, tcase_bad, tcase_model,
-                                            tcase_stress, NULL};
-    return sl_test_suite("classes", cases);
-}
+SL_TEST_SUITE(suite_classes, "classes", tcase_seats, tcase_sessions, tcase_idem, tcase_bad, tcase_model, tcase_stress)

@@ -268,24 +268,10 @@ START_TEST(test_date_format_and_parse)
 }
 END_TEST
 
-Suite *suite_core(void);
-Suite *suite_core(void)
-{
-    Suite *s = suite_create("core");
-    TCase *tc = tcase_create("errors");
-    tcase_add_test(tc, test_strerror_names_every_code);
-    tcase_add_test(tc, test_version_matches_header);
-    tcase_add_test(tc, test_open_misuse);
-    tcase_add_test(tc, test_open_success_clears_thread_error);
-    tcase_add_test(tc, test_open_store_checks_version_and_methods);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("civil");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_civil_known_dates);
-    tcase_add_test(tc, test_civil_round_trip_all_days);
-    tcase_add_test(tc, test_time_format_and_parse);
-    tcase_add_test(tc, test_time_round_trip_random);
-    tcase_add_test(tc, test_date_format_and_parse);
-    suite_add_tcase(s, tc);
-    return s;
-}
+static SL_TEST_TCASE(tcase_errors, "errors", NULL, NULL, 0, test_strerror_names_every_code, test_version_matches_header,
+                     test_open_misuse, test_open_success_clears_thread_error,
+                     test_open_store_checks_version_and_methods)
+static SL_TEST_TCASE(tcase_civil, "civil", NULL, NULL, 60, test_civil_known_dates, test_civil_round_trip_all_days,
+                     test_time_format_and_parse, test_time_round_trip_random, test_date_format_and_parse)
+
+SL_TEST_SUITE(suite_core, "core", tcase_errors, tcase_civil)

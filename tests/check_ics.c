@@ -254,39 +254,39 @@ static sl_session book(sl_id tenant, sl_id student, sl_time start, sl_time now)
 
 /* ---- golden files ------------------------------------------------------------ */
 
-START_TEST(test_golden_normal)
+/* Session id of T1 as iCalendar (opts), compared with tests/ics/<name>.ics. */
+static void golden_session(const char *name, sl_id id)
 {
     size_t len;
+    char *t = session_text(T1, id, &len);
+    golden(name, t, len);
+    sl_free(t);
+}
+
+START_TEST(test_golden_normal)
+{
     sl_session s = book(T1, STUDENT, SLOT(9), NOW0);
     ck_assert_ok_db(db, sl_confirm(db, NULL, T1, s.id, NOW0 + 600));
     opts.summary = "Lesson {id}: student {student}, teacher {tenant} ({status}, {kind}) {start} to {end}";
-    char *t = session_text(T1, s.id, &len);
-    golden("normal", t, len);
-    sl_free(t);
+    golden_session("normal", s.id);
 }
 END_TEST
 
 START_TEST(test_golden_cancelled)
 {
-    size_t len;
     sl_session s = book(T1, STUDENT, SLOT(10), NOW0);
     ck_assert_ok_db(db, sl_cancel(db, NULL, T1, s.id, NOW0 + 120));
-    char *t = session_text(T1, s.id, &len);
-    golden("cancelled", t, len);
-    sl_free(t);
+    golden_session("cancelled", s.id);
 }
 END_TEST
 
 START_TEST(test_golden_rescheduled)
 {
-    size_t len;
     sl_session s = book(T1, STUDENT, SLOT(11), NOW0);
     ck_assert_ok_db(db, sl_confirm(db, NULL, T1, s.id, NOW0 + 60));
     ck_assert_ok_db(db, sl_reschedule(db, NULL, T1, s.id, SLOT(11) + DAY, NOW0 + 3600));
     opts.summary = "{{Rescheduled}} lesson {id}";
-    char *t = session_text(T1, s.id, &len);
-    golden("rescheduled", t, len);
-    sl_free(t);
+    golden_session("rescheduled", s.id);
 }
 END_TEST
 
@@ -624,9 +624,4 @@ static SL_TEST_TCASE(tcase_parse, "parse", setup, teardown, 120, test_parse_rand
                      test_properties_and_sequence, test_calendar_filters)
 static SL_TEST_TCASE(tcase_bad, "bad_input", setup, teardown, 30, test_bad_input)
 
-Suite *suite_ics(void);
-Suite *suite_ics(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_golden, tcase_parse, tcase_bad, NULL};
-    return sl_test_suite("ics", cases);
-}
+SL_TEST_SUITE(suite_ics, "ics", tcase_golden, tcase_parse, tcase_bad)

@@ -72,14 +72,18 @@ END_TEST
         ck_assert_msg(sl_errmsg(db)[0] != '\0', "%s: empty sl_errmsg", #call);                     \
     } while (0)
 
-START_TEST(test_null_outputs_and_nonsense)
+/* A fresh memory handle with tenant 1 (defaults) put at now. */
+static sl_db *open_with_tenant(sl_time now)
 {
     sl_db *db = NULL;
     ck_assert_int_eq(sl_open_memory(&db, NULL), SL_OK);
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = 1;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, 1));
+    sl_test_put_tenant(db, 1, 0, now, 0);
+    return db;
+}
+
+START_TEST(test_null_outputs_and_nonsense)
+{
+    sl_db *db = open_with_tenant(1);
     size_t count = 0, nb = 0;
     sl_session many[2];
     sl_interval *alloc = NULL;
@@ -172,12 +176,7 @@ static void fingerprint_state(sl_db *db, char *out, size_t cap)
 
 START_TEST(test_time_arguments_range_checked)
 {
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_open_memory(&db, NULL), SL_OK);
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = 1;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, 1000));
+    sl_db *db = open_with_tenant(1000);
     sl_id rule = 0, ov = 0;
     sl_window win = {540, 600};
     ck_assert_ok_db(db, sl_rule_add(db, &rule, 1, 1, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, 1000));
@@ -200,7 +199,9 @@ START_TEST(test_time_arguments_range_checked)
     sl_balance bal;
     sl_entry e;
     int claimed = 0;
-    sl_tenant t2 = t;
+    sl_tenant t2;
+    sl_tenant_init(&t2, SL_TENANT_VERSION);
+    t2.id = 1;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         sl_time x = bad[i];
 #define TBAD(call, arg)                                                                            \
@@ -317,12 +318,7 @@ END_TEST
  * front with SL_EINVAL, on a tenant and an account that exist. */
 START_TEST(test_zero_ids_and_null_balance)
 {
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_open_memory(&db, NULL), SL_OK);
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = 1;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, 1));
+    sl_db *db = open_with_tenant(1);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 1, SL_ENTRY_PURCHASE, 10, "p", NULL, 1000));
     sl_credit_hold h;
     ck_assert_ok_db(db, sl_hold(db, &h, 1, 1, 5, 2000, "h", 1001));
@@ -361,9 +357,4 @@ static SL_TEST_TCASE(tcase_misuse, "misuse", NULL, NULL, 0, test_null_handle_eve
                      test_null_outputs_and_nonsense, test_time_arguments_range_checked,
                      test_outputs_cleared_on_failure, test_zero_ids_and_null_balance)
 
-Suite *suite_misuse(void);
-Suite *suite_misuse(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_misuse, NULL};
-    return sl_test_suite("misuse", cases);
-}
+SL_TEST_SUITE(suite_misuse, "misuse", tcase_misuse)

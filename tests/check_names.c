@@ -115,16 +115,8 @@ START_TEST(test_struct_sizes)
 }
 END_TEST
 
-Suite *suite_names(void);
-Suite *suite_names(void)
-{
-    Suite *s = suite_create("names");
-    TCase *tc = tcase_create("names");
-    tcase_add_test(tc, test_every_listed_code_has_name_and_description);
-    tcase_add_test(tc, test_code_description_is_a_sentence_never_null);
-    tcase_add_test(tc, test_enum_names_match_the_headers);
-    tcase_add_test(tc, test_enumeration_finds_every_listed_value);
-    tcase_add_test(tc, test_struct_sizes);
-    suite_add_tcase(s, tc);
-    return s;
-}
+static SL_TEST_TCASE(tcase_names, "names", NULL, NULL, 0, test_every_listed_code_has_name_and_description,
+                     test_code_description_is_a_sentence_never_null, test_enum_names_match_the_headers,
+                     test_enumeration_finds_every_listed_value, test_struct_sizes)
+
+SL_TEST_SUITE(suite_names, "names", tcase_names)

@@ -423,12 +423,7 @@ START_TEST(test_connection_loss_and_recovery)
     t.step = 900;
     ck_assert_sl(st->tenant_put(st, &t), SL_OK);
     terminate(c, app);
-    sl_rule r;
-    memset(&r, 0, sizeof(r));
-    r.version = SL_RULE_VERSION;
-    r.tenant = 2;
-    r.weekday = 1;
-    r.end_min = 60;
+    sl_rule r = {.version = SL_RULE_VERSION, .tenant = 2, .weekday = 1, .end_min = 60};
     ck_assert_sl(st->rule_put(st, &r), SL_ESTORE);
     ck_assert_msg(strstr(sl_errmsg(db), "connection") != NULL, "%s", sl_errmsg(db));
     ck_assert_sl(st->rollback(st), SL_OK);
@@ -445,16 +440,25 @@ START_TEST(test_connection_loss_and_recovery)
 }
 END_TEST
 
+/* A fresh schema holding teachers 1 and 2 (two_teachers: its conninfo
+ * option in extra) and a writer's store on it, which the test drives by
+ * hand; opened as *da, which owns it. */
+static sl_store *raw_writer(char extra[128], const char *tag, sl_db **da)
+{
+    sl_store *a = NULL;
+    two_teachers(extra, 128, tag);
+    ck_assert_int_eq(sl_store_pg_new(&a, conninfo_with(extra), NULL), SL_OK);
+    ck_assert_int_eq(sl_open_store(da, a, NULL), SL_OK);
+    return a;
+}
+
 START_TEST(test_lock_wait_is_busy)
 {
     char extra[128];
-    two_teachers(extra, sizeof(extra), "busy");
-    sl_store *a = NULL, *b = NULL;
     sl_db *da = NULL, *db = NULL;
+    sl_store *a = raw_writer(extra, "busy", &da), *b = NULL;
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 200;
-    ck_assert_int_eq(sl_store_pg_new(&a, conninfo_with(extra), NULL), SL_OK);
-    ck_assert_int_eq(sl_open_store(&da, a, NULL), SL_OK);
     ck_assert_int_eq(sl_store_pg_new(&b, conninfo_with(extra), &o), SL_OK);
     ck_assert_int_eq(sl_open_store(&db, b, &o), SL_OK);
 
@@ -480,36 +484,29 @@ END_TEST
 START_TEST(test_tenants_never_wait_for_ids)
 {
     char extra[128];
-    two_teachers(extra, sizeof(extra), "ids");
-    sl_store *a = NULL;
     sl_db *da = NULL, *db = NULL;
+    sl_store *a = raw_writer(extra, "ids", &da);
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 300;
-    ck_assert_int_eq(sl_store_pg_new(&a, conninfo_with(extra), NULL), SL_OK);
-    ck_assert_int_eq(sl_open_store(&da, a, NULL), SL_OK);
     ck_assert_int_eq(sl_open(&db, conninfo_with(extra), &o), SL_OK);
 
     /* Tenant 1: a session, a hold, an entry and a rule inserted, the
      * transaction left open. */
     ck_assert_sl(a->begin(a, 1, 1), SL_OK);
-    sl_session s;
-    memset(&s, 0, sizeof(s));
-    s.version = SL_SESSION_VERSION;
-    s.tenant = 1;
-    s.student = 9;
-    s.start = BASE + 20 * 3600;
-    s.end = s.start + 3600;
-    s.status = SL_STATUS_CONFIRMED;
-    s.kind = SL_KIND_REGULAR;
+    sl_session s = {.version = SL_SESSION_VERSION,
+                    .tenant = 1,
+                    .student = 9,
+                    .start = BASE + 20 * 3600,
+                    .end = BASE + 21 * 3600,
+                    .status = SL_STATUS_CONFIRMED,
+                    .kind = SL_KIND_REGULAR};
     ck_assert_sl(a->session_put(a, &s), SL_OK);
-    sl_rule r;
-    memset(&r, 0, sizeof(r));
-    r.version = SL_RULE_VERSION;
-    r.tenant = 1;
-    r.weekday = 1;
-    r.end_min = 60;
-    r.valid_from = SL_DATE_MIN;
-    r.valid_until = SL_DATE_MAX;
+    sl_rule r = {.version = SL_RULE_VERSION,
+                 .tenant = 1,
+                 .weekday = 1,
+                 .end_min = 60,
+                 .valid_from = SL_DATE_MIN,
+                 .valid_until = SL_DATE_MAX};
     ck_assert_sl(a->rule_put(a, &r), SL_OK);
 
     /* Tenant 2, meanwhile: books (a session and a hold) and posts. */
@@ -594,55 +591,107 @@ static void worker(const char *conninfo, int w, int credits, int fd)
     _exit(0);
 }
 
-static void stress(int no_lock, int credits)
+/* A fresh schema (named for tag, written to schema) with TEACHERS
+ * teachers; with amount > 0, each of their STUDENTS students bought amount
+ * credits (above floor, when floor is not 0). Returns the conninfo that
+ * opens the schema (static, see conninfo_with). */
+static const char *seeded_schema(char schema[64], const char *tag, int64_t amount, int64_t floor)
 {
-    char schema[64], extra[128];
-    snprintf(schema, sizeof(schema), "%s", schema_name(no_lock ? "nolock" : "stress"));
+    char extra[128];
+    snprintf(schema, 64, "%s", schema_name(tag));
     snprintf(extra, sizeof(extra), "schema=%s", schema);
     sl_db *db = open_schema(schema, NULL);
     for (sl_id t = 1; t <= TEACHERS; t++) {
         teacher(db, t);
-        for (sl_id s = 1; s <= STUDENTS && credits > 0; s++) {
-            ck_assert_ok_db(db, sl_account_set_floor(db, t, s, -10, NOW));
+        for (sl_id s = 1; s <= STUDENTS && amount > 0; s++) {
+            if (floor != 0)
+                ck_assert_ok_db(db, sl_account_set_floor(db, t, s, floor, NOW));
             char key[32];
             snprintf(key, sizeof(key), "seed-%lld", (long long)s);
-            ck_assert_ok_db(db, sl_ledger_post(db, NULL, t, s, SL_ENTRY_PURCHASE, 120, key, NULL, NOW));
+            ck_assert_ok_db(db, sl_ledger_post(db, NULL, t, s, SL_ENTRY_PURCHASE, amount, key, NULL, NOW));
         }
     }
     sl_close(db);
-    const char *conninfo = conninfo_with(extra);
+    return conninfo_with(extra);
+}
 
-    no_lock_run = no_lock;
-    if (no_lock)
-        setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
+/* A worker process: opens conninfo, books holding `credits` and posts,
+ * writes each result to fd, and leaves with _exit(). */
+typedef void (*pg_worker)(const char *conninfo, int w, int credits, int fd);
+
+/* Forks n workers fn(conninfo, w, credits, fd) sharing one pipe, reads
+ * their results (size bytes each, at most cap) into all as they come,
+ * calling progress(count so far) after each when it is not NULL; then
+ * reaps every worker, which must have exited 0. Returns the count read. */
+static size_t run_workers(int n, pg_worker fn, const char *conninfo, int credits, void *all, size_t size, size_t cap,
+                          void (*progress)(size_t got))
+{
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     pid_t pids[WORKERS];
-    for (int w = 0; w < WORKERS; w++) {
+    ck_assert_int_le(n, WORKERS);
+    for (int w = 0; w < n; w++) {
         pids[w] = fork();
         ck_assert_int_ge(pids[w], 0);
         if (pids[w] == 0) {
             close(fds[0]);
-            worker(conninfo, w, credits, fds[1]);
+            fn(conninfo, w, credits, fds[1]);
         }
     }
-    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
     close(fds[1]);
-    static result all[WORKERS * ATTEMPTS];
-    size_t n = 0;
+    size_t count = 0;
     ssize_t got;
-    while (n < WORKERS * ATTEMPTS && (got = read(fds[0], &all[n], sizeof(result))) != 0) {
+    while (count < cap && (got = read(fds[0], (char *)all + count * size, size)) != 0) {
         if (got < 0 && errno == EINTR)
             continue;
-        ck_assert_int_eq(got, (ssize_t)sizeof(result));
-        n++;
+        ck_assert_int_eq(got, (ssize_t)size);
+        count++;
+        if (progress)
+            progress(count);
     }
     close(fds[0]);
-    for (int w = 0; w < WORKERS; w++) {
+    for (int w = 0; w < n; w++) {
         int status = 0;
         ck_assert_int_eq(waitpid(pids[w], &status, 0), pids[w]);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "worker %d: status 0x%x", w, status);
     }
+    return count;
+}
+
+/* No two blocking sessions of one tenant in schema overlap. */
+static void assert_no_overlap(PGconn *c, const char *schema)
+{
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM %s.sessions a JOIN %s.sessions b ON b.tenant = a.tenant AND b.id > a.id"
+             " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.status <> 3 AND b.status <> 3"
+             " AND a.start_at < b.end_at AND b.start_at < a.end_at",
+             schema, schema);
+    ck_assert_int_eq(admin_int(c, sql), 0);
+}
+
+/* The ledger of every teacher in schema verifies. */
+static void assert_ledgers_verify(const char *schema)
+{
+    sl_db *db = open_schema(schema, NULL);
+    for (sl_id t = 1; t <= TEACHERS; t++) {
+        sl_verify_report rep;
+        ck_assert_ok_db(db, sl_ledger_verify(db, &rep, t));
+    }
+    sl_close(db);
+}
+
+static void stress(int no_lock, int credits)
+{
+    char schema[64];
+    const char *conninfo = seeded_schema(schema, no_lock ? "nolock" : "stress", credits > 0 ? 120 : 0, -10);
+
+    no_lock_run = no_lock;
+    if (no_lock)
+        setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
+    static result all[WORKERS * ATTEMPTS];
+    size_t n = run_workers(WORKERS, worker, conninfo, credits, all, sizeof(result), WORKERS * ATTEMPTS, NULL);
+    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
     ck_assert_uint_eq(n, WORKERS * ATTEMPTS);
 
     long counts[5] = {0}; /* ok, conflict, insufficient, busy, key taken */
@@ -664,12 +713,7 @@ static void stress(int no_lock, int credits)
 
     PGconn *c = admin();
     char sql[1024];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM %s.sessions a JOIN %s.sessions b ON b.tenant = a.tenant AND b.id > a.id"
-             " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.status <> 3 AND b.status <> 3"
-             " AND a.start_at < b.end_at AND b.start_at < a.end_at",
-             schema, schema);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    assert_no_overlap(c, schema);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.accounts WHERE posted - held < floor", schema);
     ck_assert_int_eq(admin_int(c, sql), 0);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.sessions", schema);
@@ -684,13 +728,7 @@ static void stress(int no_lock, int credits)
     }
     ck_assert_int_eq(sessions, distinct_ok); /* every acknowledged booking exists, nothing else */
     PQfinish(c);
-
-    db = open_schema(schema, NULL);
-    for (sl_id t = 1; t <= TEACHERS; t++) {
-        sl_verify_report rep;
-        ck_assert_ok_db(db, sl_ledger_verify(db, &rep, t));
-    }
-    sl_close(db);
+    assert_ledgers_verify(schema);
 }
 
 START_TEST(test_stress_eight_processes)
@@ -716,10 +754,10 @@ typedef struct kill_result {
     sl_id tenant, id;
 } kill_result;
 
-/* Books and posts until it has done KILL_MIN_OPS calls and, after its last
- * failure, three successes in a row (so every worker shows it recovered by
- * itself); sends every result to fd as it comes. */
-static void kill_worker(const char *conninfo, int w, int fd)
+/* Books (holding `credits`) and posts until it has done KILL_MIN_OPS calls
+ * and, after its last failure, three successes in a row (so every worker
+ * shows it recovered by itself); sends every result to fd as it comes. */
+static void kill_worker(const char *conninfo, int w, int credits, int fd)
 {
     sl_db *db = NULL;
     if (sl_open(&db, conninfo, NULL) != SL_OK)
@@ -738,7 +776,7 @@ static void kill_worker(const char *conninfo, int w, int fd)
             sl_session s;
             snprintf(key, sizeof(key), "kb-%d-%d", w, i);
             sl_time start = BASE + (sl_time)((r >> 16) % 60) * DAY + (sl_time)((r >> 24) % 40) * 1800;
-            res.rc = sl_book(db, &s, res.tenant, 1 + (sl_id)((r >> 8) % STUDENTS), start, 3600, 1, key, NOW);
+            res.rc = sl_book(db, &s, res.tenant, 1 + (sl_id)((r >> 8) % STUDENTS), start, 3600, credits, key, NOW);
             res.id = res.rc == SL_OK ? s.id : 0;
         }
         if (res.rc == SL_ESTORE || res.rc == SL_EBUSY) {
@@ -762,6 +800,17 @@ static void pg_ctl(const char *args)
     ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
 }
 
+/* Once every worker is connected and busy (progress of run_workers): the
+ * server stopped at once, and started again after a while in which calls fail. */
+static void kill_server_once(size_t got)
+{
+    if (got == KILL_WORKERS * 4) {
+        pg_ctl("stop -m immediate");
+        usleep(300000);
+        pg_ctl("start");
+    }
+}
+
 /* pg_ctl stop -m immediate in the middle of a multi-process run, then
  * start: every call that returned SL_OK is there afterwards, nothing is
  * half-made (the ledgers verify, balances equal their entries and holds,
@@ -771,54 +820,11 @@ static void pg_ctl(const char *args)
 START_TEST(test_server_killed_during_stress)
 {
     ck_assert_msg(getenv("SL_TEST_PG_CTL") != NULL, "SL_TEST_PG_CTL is not set (run under tests/pg_cluster.sh)");
-    char schema[64], extra[128];
-    snprintf(schema, sizeof(schema), "%s", schema_name("kill"));
-    snprintf(extra, sizeof(extra), "schema=%s", schema);
-    sl_db *db = open_schema(schema, NULL);
-    for (sl_id t = 1; t <= TEACHERS; t++) {
-        teacher(db, t);
-        for (sl_id st = 1; st <= STUDENTS; st++) {
-            char key[32];
-            snprintf(key, sizeof(key), "seed-%lld", (long long)st);
-            ck_assert_ok_db(db, sl_ledger_post(db, NULL, t, st, SL_ENTRY_PURCHASE, 1000, key, NULL, NOW));
-        }
-    }
-    sl_close(db);
-    const char *conninfo = conninfo_with(extra);
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t pids[KILL_WORKERS];
-    for (int w = 0; w < KILL_WORKERS; w++) {
-        pids[w] = fork();
-        ck_assert_int_ge(pids[w], 0);
-        if (pids[w] == 0) {
-            close(fds[0]);
-            kill_worker(conninfo, w, fds[1]);
-        }
-    }
-    close(fds[1]);
+    char schema[64];
+    const char *conninfo = seeded_schema(schema, "kill", 1000, 0);
     static kill_result all[KILL_WORKERS * KILL_MAX_OPS];
-    size_t n = 0, cap = sizeof(all) / sizeof(all[0]);
-    ssize_t got;
-    int killed = 0;
-    while (n < cap && (got = read(fds[0], &all[n], sizeof(all[0]))) != 0) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        ck_assert_int_eq(got, (ssize_t)sizeof(all[0]));
-        n++;
-        if (!killed && n == KILL_WORKERS * 4) { /* every worker is connected and busy */
-            pg_ctl("stop -m immediate");
-            usleep(300000); /* calls fail meanwhile */
-            pg_ctl("start");
-            killed = 1;
-        }
-    }
-    close(fds[0]);
-    for (int w = 0; w < KILL_WORKERS; w++) {
-        int status = 0;
-        ck_assert_int_eq(waitpid(pids[w], &status, 0), pids[w]);
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "worker %d: status 0x%x", w, status);
-    }
+    size_t n = run_workers(KILL_WORKERS, kill_worker, conninfo, 1, all, sizeof(all[0]), sizeof(all) / sizeof(all[0]),
+                           kill_server_once);
     long ok = 0, lost = 0, last_ok[KILL_WORKERS], last_fail[KILL_WORKERS];
     for (int w = 0; w < KILL_WORKERS; w++)
         last_ok[w] = last_fail[w] = -1;
@@ -849,12 +855,7 @@ START_TEST(test_server_killed_during_stress)
                       last_ok[w], last_fail[w]);
 
     /* Nothing half-made. */
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM %s.sessions a JOIN %s.sessions b ON b.tenant = a.tenant AND b.id > a.id"
-             " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.status <> 3 AND b.status <> 3"
-             " AND a.start_at < b.end_at AND b.start_at < a.end_at",
-             schema, schema);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    assert_no_overlap(c, schema);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM %s.accounts a WHERE a.posted <> (SELECT coalesce(sum(amount), 0) FROM %s.entries e"
              " WHERE e.tenant = a.tenant AND e.account = a.student) OR a.held <> (SELECT coalesce(sum(amount), 0)"
@@ -868,33 +869,15 @@ START_TEST(test_server_killed_during_stress)
              schema, schema);
     ck_assert_int_eq(admin_int(c, sql), 0); /* no booking without its hold */
     PQfinish(c);
-    db = open_schema(schema, NULL);
-    for (sl_id t = 1; t <= TEACHERS; t++) {
-        sl_verify_report rep;
-        ck_assert_ok_db(db, sl_ledger_verify(db, &rep, t));
-    }
-    sl_close(db);
+    assert_ledgers_verify(schema);
 }
 END_TEST
 
-Suite *suite_pg(void);
-Suite *suite_pg(void)
-{
-    Suite *s = suite_create("pg");
-    TCase *tc = tcase_create("postgres");
-    tcase_add_test(tc, test_round_trips);
-    tcase_add_test(tc, test_conninfo_forms_and_hostile_strings);
-    tcase_add_test(tc, test_schema_isolation_and_guards);
-    tcase_add_test(tc, test_concurrent_first_open);
-    tcase_add_test(tc, test_missing_lower_version_is_applied);
-    tcase_add_test(tc, test_outbox_claims_skip_each_other);
-    tcase_add_test(tc, test_connection_loss_and_recovery);
-    tcase_add_test(tc, test_lock_wait_is_busy);
-    tcase_add_test(tc, test_tenants_never_wait_for_ids);
-    tcase_add_test(tc, test_stress_eight_processes);
-    tcase_add_test(tc, test_stress_constraint_alone);
-    tcase_add_test(tc, test_server_killed_during_stress);
-    tcase_set_timeout(tc, 300);
-    suite_add_tcase(s, tc);
-    return s;
-}
+static SL_TEST_TCASE(tcase_postgres, "postgres", NULL, NULL, 300, test_round_trips,
+                     test_conninfo_forms_and_hostile_strings, test_schema_isolation_and_guards,
+                     test_concurrent_first_open, test_missing_lower_version_is_applied,
+                     test_outbox_claims_skip_each_other, test_connection_loss_and_recovery, test_lock_wait_is_busy,
+                     test_tenants_never_wait_for_ids, test_stress_eight_processes, test_stress_constraint_alone,
+                     test_server_killed_during_stress)
+
+SL_TEST_SUITE(suite_pg, "pg", tcase_postgres)

@@ -69,6 +69,26 @@ static const struct {
     {"entries_tenant", "entries_seq"},
 };
 
+/* Text the plan of a query must hold, and what it means when it does not. */
+static const struct {
+    const char *query, *needle, *what;
+} plan_holds[] = {
+    /* The conflict scan of every slot query and booking reads the
+     * covering index alone, no table rows. */
+    {"sessions_busy", "USING COVERING INDEX sessions_time ",
+     "the conflict scan should be answered from its index alone"},
+    /* Every slot query and booking reads all live rules of its
+     * tenant: from the index alone, in id order (schema migration 9). */
+    {"rules_live", "USING COVERING INDEX rules_live ", "the rules scan should be answered from its index alone"},
+    /* A new session's id: the table's last rowid and the purge floor,
+     * two searches (no sqlite_sequence: sessions have no AUTOINCREMENT). */
+    {"session_insert", "SEARCH id_floors USING PRIMARY KEY (name=?)",
+     "session_insert should find the id floor by its key"},
+    /* Verification reads every account of a tenant, deleted ones too:
+     * a range of the primary key, in student order without a sort. */
+    {"accounts_tenant", "USING PRIMARY KEY (tenant=?)", "accounts_tenant should search the primary key"},
+};
+
 /* Checks the plans of every query; `when` names the state for messages. */
 static void check_all_plans(const char *when)
 {
@@ -111,26 +131,10 @@ static void check_all_plans(const char *when)
                 ck_assert_msg(strstr(plan, want) != NULL, "%s: %s should use index %s: %s", when,
                               name, expected[k].index, plan);
             }
-        /* The conflict scan of every slot query and booking reads the
-         * covering index alone, no table rows. */
-        if (strcmp(name, "sessions_busy") == 0)
-            ck_assert_msg(strstr(plan, "USING COVERING INDEX sessions_time ") != NULL,
-                          "%s: the conflict scan should be answered from its index alone: %s", when, plan);
-        /* Every slot query and booking reads all live rules of its
-         * tenant: from the index alone, in id order (schema migration 9). */
-        if (strcmp(name, "rules_live") == 0)
-            ck_assert_msg(strstr(plan, "USING COVERING INDEX rules_live ") != NULL,
-                          "%s: the rules scan should be answered from its index alone: %s", when, plan);
-        /* A new session's id: the table's last rowid and the purge floor,
-         * two searches (no sqlite_sequence: sessions have no AUTOINCREMENT). */
-        if (strcmp(name, "session_insert") == 0)
-            ck_assert_msg(strstr(plan, "SEARCH id_floors USING PRIMARY KEY (name=?)") != NULL,
-                          "%s: session_insert should find the id floor by its key: %s", when, plan);
-        /* Verification reads every account of a tenant, deleted ones too:
-         * a range of the primary key, in student order without a sort. */
-        if (strcmp(name, "accounts_tenant") == 0)
-            ck_assert_msg(strstr(plan, "USING PRIMARY KEY (tenant=?)") != NULL,
-                          "%s: accounts_tenant should search the primary key: %s", when, plan);
+        for (size_t k = 0; k < sizeof(plan_holds) / sizeof(plan_holds[0]); k++)
+            if (strcmp(name, plan_holds[k].query) == 0)
+                ck_assert_msg(strstr(plan, plan_holds[k].needle) != NULL, "%s: %s: %s", when, plan_holds[k].what,
+                              plan);
         n_checked++;
     }
     ck_assert_int_ge(n_checked, 20);
@@ -207,9 +211,4 @@ END_TEST
 static SL_TEST_TCASE(tcase_plans, "plans", setup, teardown, 120, test_query_list_is_well_formed,
                      test_no_query_scans_a_table, test_plans_survive_analyze)
 
-Suite *suite_plan(void);
-Suite *suite_plan(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_plans, NULL};
-    return sl_test_suite("plan", cases);
-}
+SL_TEST_SUITE(suite_plan, "plan", tcase_plans)

@@ -375,18 +375,8 @@ START_TEST(test_property_reads_equal_a_fresh_handle)
 }
 END_TEST
 
-Suite *suite_rowcache(void);
-Suite *suite_rowcache(void)
-{
-    Suite *s = suite_create("rowcache");
-    TCase *tc = tcase_create("rowcache");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_other_handle_booking_and_cancel);
-    tcase_add_test(tc, test_other_handle_schedule_changes);
-    tcase_add_test(tc, test_own_commits_and_group);
-    tcase_add_test(tc, test_other_process_writes);
-    tcase_add_test(tc, test_small_cache_keeps_working);
-    tcase_add_test(tc, test_property_reads_equal_a_fresh_handle);
-    suite_add_tcase(s, tc);
-    return s;
-}
+static SL_TEST_TCASE(tcase_rowcache, "rowcache", NULL, NULL, 300, test_other_handle_booking_and_cancel,
+                     test_other_handle_schedule_changes, test_own_commits_and_group, test_other_process_writes,
+                     test_small_cache_keeps_working, test_property_reads_equal_a_fresh_handle)
+
+SL_TEST_SUITE(suite_rowcache, "rowcache", tcase_rowcache)

@@ -48,12 +48,20 @@ static int64_t migrations_known(void)
     return n;
 }
 
+/* Opens a new SQLite file named name (sl_test_path), its path copied to
+ * path; fails the test on error. */
+static sl_db *open_new(char path[512], const char *name)
+{
+    snprintf(path, 512, "%s", sl_test_path(name));
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
+    return db;
+}
+
 START_TEST(test_schema_recorded_and_wal)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("fresh.db"));
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
+    sl_db *db = open_new(path, "fresh.db");
     put_tenant(db, 1);
     sl_close(db);
     ck_assert_int_eq(raw_int(path, "SELECT max(version) FROM sl_schema"), sl__schema_latest());
@@ -81,9 +89,7 @@ END_TEST
 START_TEST(test_newer_schema_is_refused)
 {
     char path[512], sql[128];
-    snprintf(path, sizeof(path), "%s", sl_test_path("newer.db"));
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
+    sl_db *db = open_new(path, "newer.db");
     sl_close(db);
     snprintf(sql, sizeof(sql), "INSERT INTO sl_schema VALUES (%d, 'from the future', 0)", sl__schema_latest() + 1);
     sl_test_sqlite_exec(path, sql);
@@ -144,9 +150,7 @@ END_TEST
 START_TEST(test_corrupt_database_never_crashes)
 {
     char path[512], copy[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("good.db"));
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_open(&db, path, NULL), SL_OK);
+    sl_db *db = open_new(path, "good.db");
     for (sl_id id = 1; id <= 300; id++)
         put_tenant(db, id);
     sl_close(db);
@@ -232,9 +236,4 @@ static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open)
 
-Suite *suite_sqlite(void);
-Suite *suite_sqlite(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_files, NULL};
-    return sl_test_suite("sqlite", cases);
-}
+SL_TEST_SUITE(suite_sqlite, "sqlite", tcase_files)

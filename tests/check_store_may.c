@@ -390,20 +390,9 @@ START_TEST(test_core_blocking_set_is_the_indexed_one)
 }
 END_TEST
 
-Suite *suite_store_may(void);
-Suite *suite_store_may(void)
-{
-    Suite *s = suite_create("store_may");
-    TCase *tc = tcase_create("fallbacks");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_each_may_method_falls_back);
-    tcase_add_test(tc, test_no_may_method_at_all);
-    tcase_add_test(tc, test_must_methods_still_checked);
-    tcase_add_test(tc, test_version_1_store_keeps_working);
-    tcase_add_test(tc, test_version_2_store_keeps_working);
-    tcase_add_test(tc, test_override_found_by_id_without_a_scan);
-    tcase_add_test(tc, test_scan_applies_the_status_set_given);
-    tcase_add_test(tc, test_core_blocking_set_is_the_indexed_one);
-    suite_add_tcase(s, tc);
-    return s;
-}
+static SL_TEST_TCASE(tcase_fallbacks, "fallbacks", NULL, NULL, 120, test_each_may_method_falls_back,
+                     test_no_may_method_at_all, test_must_methods_still_checked, test_version_1_store_keeps_working,
+                     test_version_2_store_keeps_working, test_override_found_by_id_without_a_scan,
+                     test_scan_applies_the_status_set_given, test_core_blocking_set_is_the_indexed_one)
+
+SL_TEST_SUITE(suite_store_may, "store_may", tcase_fallbacks)

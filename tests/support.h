@@ -104,4 +104,15 @@ void sl_test_wait_child_ok(pid_t pid);
                       sl_errmsg(db));                                                  \
     } while (0)
 
+/* ---- suite registration: one line per suite file ---- */
+/* Defines Suite *fn(void) (with its prototype): the suite name of the test
+ * cases the constructors listed after name make, in order. */
+#define SL_TEST_SUITE(fn, name, ...)                                                   \
+    Suite *fn(void);                                                                   \
+    Suite *fn(void)                                                                    \
+    {                                                                                  \
+        static TCase *(*const cases_[])(void) = {__VA_ARGS__, NULL};                   \
+        return sl_test_suite(name, cases_);                                            \
+    }
+
 #endif

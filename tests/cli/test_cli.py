@@ -18,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import ics_reader  # noqa: E402  (tests/ics_reader.py)
+
 EXE = os.path.abspath(sys.argv[1])
 PG = "--postgres" in sys.argv[2:]
 WRAP = []
@@ -283,30 +286,7 @@ def outbox_flow(db):
 
 
 def ics_parse(text):
-    """A reader independent of the library's writer (RFC 5545 3.1): CRLF
-    line ends only, physical lines of at most 75 octets, unfolded; returns
-    (logical lines, VEVENTs as dicts, the offending physical lines)."""
-    raw = text.encode("utf-8")
-    phys = raw[:-2].split(b"\r\n") if raw.endswith(b"\r\n") else [raw]
-    bad = [x for x in phys if len(x) > 75 or b"\n" in x or b"\r" in x]
-    logical = []
-    for x in phys:
-        if x[:1] in (b" ", b"\t") and logical:
-            logical[-1] += x[1:]
-        else:
-            logical.append(x)
-    lines = [x.decode("utf-8") for x in logical]
-    events, cur = [], None
-    for line in lines:
-        name, _, value = line.partition(":")
-        if line == "BEGIN:VEVENT":
-            cur = {}
-        elif line == "END:VEVENT":
-            events.append(cur)
-            cur = None
-        elif cur is not None:
-            cur[name] = value
-    return lines, events, bad
+    return ics_reader.ics_parse(text.encode("utf-8"))
 
 
 def ics_text(value):

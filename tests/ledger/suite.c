@@ -5,11 +5,5 @@
  */
 #include "ledger_test.h"
 
-Suite *suite_ledger(void);
-Suite *suite_ledger(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_ledger_posts, tcase_ledger_holds, tcase_ledger_bookings,
-                                            tcase_ledger_tamper, tcase_ledger_webhooks, tcase_ledger_soak,
-                                            tcase_ledger_mutants, NULL};
-    return sl_test_suite("ledger", cases);
-}
+SL_TEST_SUITE(suite_ledger, "ledger", tcase_ledger_posts, tcase_ledger_holds, tcase_ledger_bookings,
+              tcase_ledger_tamper, tcase_ledger_webhooks, tcase_ledger_soak, tcase_ledger_mutants)

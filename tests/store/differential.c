@@ -48,6 +48,18 @@ static void pair_close(pair *p)
 /* The largest hold id handed out so far by the differential test. */
 static sl_id diff_max_hold;
 
+/* The answers r0, r1 of one keyed lookup on both stores: where both found
+ * a record (x, y: size bytes each), the records are the same; not found
+ * counts as SL_OK. */
+static void same_keyed(int *r0, int *r1, const void *x, const void *y, size_t size, long step, const char *what,
+                       const char *key)
+{
+    if (*r0 == SL_OK && *r1 == SL_OK)
+        ck_assert_msg(memcmp(x, y, size) == 0, "step %ld: %s %s differs", step, what, key);
+    *r0 = *r0 == SL_ENOTFOUND ? SL_OK : *r0;
+    *r1 = *r1 == SL_ENOTFOUND ? SL_OK : *r1;
+}
+
 /* The ledger side of compare_scans: keyed lookups, filtered and paged
  * entry scans, lapsed-hold scans (compared as sets: any order), and every
  * row of both stores byte for byte. */
@@ -79,21 +91,13 @@ static void compare_ledger(pair *p, uint64_t *rng, long step)
             snprintf(key, sizeof(key), "e%u", (unsigned)(sl_test_rand(rng) % 40));
             r0 = p->st[0]->entry_by_key(p->st[0], &a.entries[0], tenant, key);
             r1 = p->st[1]->entry_by_key(p->st[1], &b.entries[0], tenant, key);
-            if (r0 == SL_OK && r1 == SL_OK)
-                ck_assert_msg(memcmp(&a.entries[0], &b.entries[0], sizeof(sl_entry)) == 0,
-                              "step %ld: entry_by_key %s differs", step, key);
-            r0 = r0 == SL_ENOTFOUND ? SL_OK : r0;
-            r1 = r1 == SL_ENOTFOUND ? SL_OK : r1;
+            same_keyed(&r0, &r1, &a.entries[0], &b.entries[0], sizeof(sl_entry), step, "entry_by_key", key);
             break;
         default:
             snprintf(key, sizeof(key), "h%u", (unsigned)(sl_test_rand(rng) % 8));
             r0 = p->st[0]->hold_by_key(p->st[0], &a.holds[0], tenant, key);
             r1 = p->st[1]->hold_by_key(p->st[1], &b.holds[0], tenant, key);
-            if (r0 == SL_OK && r1 == SL_OK)
-                ck_assert_msg(memcmp(&a.holds[0], &b.holds[0], sizeof(sl_credit_hold)) == 0,
-                              "step %ld: hold_by_key %s differs", step, key);
-            r0 = r0 == SL_ENOTFOUND ? SL_OK : r0;
-            r1 = r1 == SL_ENOTFOUND ? SL_OK : r1;
+            same_keyed(&r0, &r1, &a.holds[0], &b.holds[0], sizeof(sl_credit_hold), step, "hold_by_key", key);
             break;
         }
         ck_assert_int_eq(r0, SL_OK);

@@ -16,32 +16,21 @@ typedef struct rows {
     sl_id tenant[MAXROWS];
 } rows;
 
-static int take_s(void *ctx, const sl_session *x)
-{
-    rows *r = ctx;
-    ck_assert_uint_lt(r->c.n, MAXROWS);
-    r->tenant[r->c.n] = x->tenant;
-    r->c.sessions[r->c.n++] = *x;
-    return 0;
-}
+/* Defines int fn(void *ctx, const T *x), the scan callback that appends x
+ * and its tenant to the rows at ctx (r->c.field, within its capacity). */
+#define TAKE_FN(fn, T, field)                                                                  \
+    static int fn(void *ctx, const T *x)                                                       \
+    {                                                                                          \
+        rows *r = ctx;                                                                         \
+        ck_assert_uint_lt(r->c.n, sizeof(r->c.field) / sizeof(r->c.field[0]));                 \
+        r->tenant[r->c.n] = x->tenant;                                                         \
+        r->c.field[r->c.n++] = *x;                                                             \
+        return 0;                                                                              \
+    }
 
-static int take_r(void *ctx, const sl_rule *x)
-{
-    rows *r = ctx;
-    ck_assert_uint_lt(r->c.n, MAXROWS);
-    r->tenant[r->c.n] = x->tenant;
-    r->c.rules[r->c.n++] = *x;
-    return 0;
-}
-
-static int take_o(void *ctx, const sl_override *x)
-{
-    rows *r = ctx;
-    ck_assert_uint_lt(r->c.n, 64);
-    r->tenant[r->c.n] = x->tenant;
-    r->c.overrides[r->c.n++] = *x;
-    return 0;
-}
+TAKE_FN(take_s, sl_session, sessions)
+TAKE_FN(take_r, sl_rule, rules)
+TAKE_FN(take_o, sl_override, overrides)
 
 static int take_t(void *ctx, const sl_tenant *x)
 {

@@ -5,12 +5,6 @@
  */
 #include "store_test.h"
 
-Suite *suite_store(void);
-Suite *suite_store(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_store_transactions, tcase_store_rules, tcase_store_sessions,
-                                            tcase_store_contract, tcase_store_accounts, tcase_store_holds,
-                                            tcase_store_differential, tcase_store_validate, tcase_store_many,
-                                            NULL};
-    return sl_test_suite("store", cases);
-}
+SL_TEST_SUITE(suite_store, "store", tcase_store_transactions, tcase_store_rules, tcase_store_sessions,
+              tcase_store_contract, tcase_store_accounts, tcase_store_holds, tcase_store_differential,
+              tcase_store_validate, tcase_store_many)

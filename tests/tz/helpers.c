@@ -113,6 +113,17 @@ int parse(const tzbuf *t, sl__zone **z, char *err, size_t errlen)
     return sl__tzif_parse(z, t->b, t->n, err, errlen);
 }
 
+sl__zone *zone_of(const tzspec *s)
+{
+    static tzbuf t;
+    sl__zone *z = NULL;
+    char err[256];
+    build(&t, s);
+    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "parse (footer \"%s\"): %s",
+                  s->version > 1 ? s->footer : "", err);
+    return z;
+}
+
 void expect_corrupt(const tzbuf *t, const char *what)
 {
     char err[256];

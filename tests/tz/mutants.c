@@ -19,17 +19,6 @@ static sl__tzrule eu_rule(void)
     return r;
 }
 
-/* The zone of s's TZif bytes, which must parse. */
-static sl__zone *zone_of(const tzspec *s)
-{
-    static tzbuf t;
-    sl__zone *z = NULL;
-    char err[256];
-    build(&t, s);
-    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "parse: %s", err);
-    return z;
-}
-
 /* posix.c:320 (`at > lo && at <= hi` -> `>=` / `<`): the changes
  * sl__tzrule_changes returns are those with after < at <= upto
  * (tz_private.h): a change exactly at `after` is not one, a change exactly

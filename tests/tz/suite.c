@@ -6,10 +6,5 @@
  */
 #include "tz_test.h"
 
-Suite *suite_tz(void);
-Suite *suite_tz(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_tz_names, tcase_tz_convert, tcase_tz_tzif, tcase_tz_load,
-                                            tcase_tz_cache, tcase_tz_mutants, NULL};
-    return sl_test_suite("tz", cases);
-}
+SL_TEST_SUITE(suite_tz, "tz", tcase_tz_names, tcase_tz_convert, tcase_tz_tzif, tcase_tz_load, tcase_tz_cache,
+              tcase_tz_mutants)

@@ -53,6 +53,8 @@ void put8(tzbuf *t, unsigned v);
 void build(tzbuf *t, const tzspec *s);
 /* sl__tzif_parse of t's bytes. */
 int parse(const tzbuf *t, sl__zone **z, char *err, size_t errlen);
+/* The zone of s's TZif bytes (build), which must parse. */
+sl__zone *zone_of(const tzspec *s);
 /* t's bytes are refused as SL_ETZ with a message. */
 void expect_corrupt(const tzbuf *t, const char *what);
 /* A Central-European-like zone: LMT, then CET/CEST switches, then footer. */

@@ -9,13 +9,10 @@ START_TEST(test_parse_v1_only)
     static const int32_t of[] = {1234, 3600, 7200};
     static const uint8_t ds[] = {0, 0, 1};
     tzspec s = {1, 3, tr, ix, 3, of, ds, NULL, 0};
-    tzbuf t;
     sl__zone *z;
-    char err[256];
     int kind;
 
-    build(&t, &s);
-    ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
+    z = zone_of(&s);
     ck_assert_int_eq(sl__zone_offset(z, -1), 1234);
     ck_assert_int_eq(sl__zone_offset(z, INT64_MIN), 1234);
     ck_assert_int_eq(sl__zone_offset(z, 0), 3600);
@@ -35,8 +32,7 @@ START_TEST(test_parse_v1_only)
 
     /* Also with indicator arrays and a leap-second record to skip. */
     s.indicators = 1;
-    build(&t, &s);
-    ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
+    z = zone_of(&s);
     ck_assert_int_eq(sl__zone_offset(z, 1500000), 7200);
     sl__zone_free(z);
 }
@@ -46,13 +42,10 @@ START_TEST(test_parse_slim_footer_only)
 {
     static const int32_t of[] = {-18000};
     tzspec s = {2, 0, NULL, NULL, 1, of, NULL, "EST5EDT,M3.2.0,M11.1.0", 0};
-    tzbuf t;
     sl__zone *z;
-    char err[256];
     int kind;
 
-    build(&t, &s);
-    ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
+    z = zone_of(&s);
     ck_assert_int_eq(sl__zone_offset(z, at(2024, 1, 15, 12, 0)), -18000);
     ck_assert_int_eq(sl__zone_offset(z, at(2024, 7, 1, 12, 0)), -14400);
     ck_assert_int_eq(sl__zone_offset(z, at(1850, 7, 1, 12, 0)), -14400);
@@ -69,8 +62,7 @@ START_TEST(test_parse_slim_footer_only)
 
     /* An empty footer after a table: the last type stays in force. */
     s.footer = "";
-    build(&t, &s);
-    ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
+    z = zone_of(&s);
     ck_assert_int_eq(sl__zone_offset(z, at(2024, 7, 1, 12, 0)), -18000);
     sl__zone_free(z);
 }
@@ -79,13 +71,10 @@ END_TEST
 START_TEST(test_parse_slim_table_and_footer)
 {
     tzspec s = cet_spec(2);
-    tzbuf t;
     sl__zone *z;
-    char err[256];
     int kind;
 
-    build(&t, &s);
-    ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
+    z = zone_of(&s);
     ck_assert_int_eq(sl__zone_offset(z, -3000000000LL), 3208);      /* LMT */
     ck_assert_int_eq(sl__zone_offset(z, at(2000, 7, 1, 0, 0)), 3600); /* table: no DST */
     ck_assert_int_eq(sl__zone_offset(z, at(2019, 7, 1, 0, 0)), 7200);
@@ -103,8 +92,7 @@ START_TEST(test_parse_slim_table_and_footer)
 
     s.version = 3;
     s.indicators = 1;
-    build(&t, &s);
-    ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_OK);
+    z = zone_of(&s);
     ck_assert_int_eq(sl__zone_offset(z, at(2090, 1, 1, 0, 0)), 3600);
     sl__zone_free(z);
 }
@@ -366,13 +354,8 @@ START_TEST(test_parse_good_footers)
 
     for (i = 0; i < sizeof good / sizeof good[0]; i++) {
         tzspec s = cet_spec(3);
-        tzbuf t;
-        sl__zone *z = NULL;
-        char err[256];
         s.footer = good[i];
-        build(&t, &s);
-        ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "%s: %s", good[i], err);
-        sl__zone_free(z);
+        sl__zone_free(zone_of(&s));
     }
 }
 END_TEST
@@ -381,13 +364,7 @@ static sl__zone *footer_zone(const char *footer)
 {
     static const int32_t of[] = {0};
     tzspec s = {3, 0, NULL, NULL, 1, of, NULL, footer, 0};
-    tzbuf t;
-    sl__zone *z = NULL;
-    char err[256];
-
-    build(&t, &s);
-    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "%s: %s", footer, err);
-    return z;
+    return zone_of(&s);
 }
 
 START_TEST(test_footer_rules)
@@ -599,13 +576,9 @@ START_TEST(test_isdst_only_changes_do_not_crowd_out_real_ones)
     tr[FLIPS] = change;
     ix[FLIPS] = 2;
     tzspec s = {2, FLIPS + 1, tr, ix, 3, of, ds, "", 0};
-    tzbuf t;
-    sl__zone *z;
-    char err[256];
+    sl__zone *z = zone_of(&s);
     int kind;
 
-    build(&t, &s);
-    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "%s", err);
     ck_assert_int_eq(sl__zone_offset(z, change - 1), 3600);
     ck_assert_int_eq(sl__zone_offset(z, change), 7200);
     ck_assert_int_eq(sl__zone_to_utc(z, change + 7200 + 600, &kind), change + 600);
@@ -629,14 +602,10 @@ START_TEST(test_footer_governs_right_after_the_table)
     static const uint8_t ix[] = {1};
     static const int32_t of[] = {3600, 7200};
     tzspec s = {2, 1, tr, ix, 2, of, NULL, "UTC0", 0};
-    tzbuf t;
-    sl__zone *z;
-    char err[256];
+    sl__zone *z = zone_of(&s);
     int kind;
     const int64_t last = tr[0];
 
-    build(&t, &s);
-    ck_assert_msg(parse(&t, &z, err, sizeof err) == SL_OK, "%s", err);
     ck_assert_int_eq(sl__zone_offset(z, last), 7200);
     ck_assert_int_eq(sl__zone_offset(z, last + 1), 0);
     const int64_t locals[] = {last + 86400, last + 2 * 86400 - 1, last + 2 * 86400, last + 2 * 86400 + 1,
