@@ -55,22 +55,23 @@ int sl__outbox_emit(sl_db *db, const sl_session *after, int32_t kind, sl_time no
     if (kind != SL_EVENT_BOOKED && (rc = sl__st_outbox_last(db, &last, after->tenant, after->id)) != SL_OK &&
         rc != SL_ENOTFOUND)
         return rc;
-    memset(&e, 0, sizeof(e));
-    e.version = SL_OUTBOX_EVENT_VERSION;
-    e.kind = kind;
-    e.tenant = after->tenant;
-    e.session = after->id;
-    e.seq = rc == SL_OK ? last.seq + 1 : 1;
-    e.status = after->status;
-    e.session_kind = after->kind;
-    e.student = after->student;
-    e.start = after->start;
-    e.end = after->end;
-    e.credits = after->credits;
-    e.deleted_at = after->deleted_at;
-    e.created_at = now;
-    e.state = SL_OUTBOX_PENDING;
-    e.available_at = now;
+    e = (sl_outbox_event){
+        .version = SL_OUTBOX_EVENT_VERSION,
+        .kind = kind,
+        .tenant = after->tenant,
+        .session = after->id,
+        .seq = rc == SL_OK ? last.seq + 1 : 1,
+        .status = after->status,
+        .session_kind = after->kind,
+        .student = after->student,
+        .start = after->start,
+        .end = after->end,
+        .credits = after->credits,
+        .deleted_at = after->deleted_at,
+        .created_at = now,
+        .state = SL_OUTBOX_PENDING,
+        .available_at = now,
+    };
     return sl__st_outbox_append(db, &e);
 }
 

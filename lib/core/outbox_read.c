@@ -96,22 +96,26 @@ typedef struct count_ctx {
     sl_time now, oldest;
 } count_ctx;
 
+/* An event that waits for a time (available_at when pending, lease_until
+ * when leased) is due once that time has come, else counted in *later. */
+static void count_timed(sl_time at, sl_time now, int64_t *due, int64_t *later)
+{
+    if (at <= now)
+        (*due)++;
+    else
+        (*later)++;
+}
+
 static int count_event(void *p, const sl_outbox_event *e)
 {
     count_ctx *k = p;
     sl_outbox_counts *c = k->c;
     switch (e->state) {
     case SL_OUTBOX_PENDING:
-        if (e->available_at <= k->now)
-            c->due++;
-        else
-            c->waiting++;
+        count_timed(e->available_at, k->now, &c->due, &c->waiting);
         break;
     case SL_OUTBOX_LEASED:
-        if (e->lease_until <= k->now)
-            c->due++;
-        else
-            c->leased++;
+        count_timed(e->lease_until, k->now, &c->due, &c->leased);
         break;
     case SL_OUTBOX_ACKED:
         c->acked++;

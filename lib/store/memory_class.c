@@ -167,9 +167,5 @@ int sl__mem_class_drop(mem_store *m, sl_id tenant, sl_id id)
 
 void sl__memory_class_methods(sl_store *st)
 {
-    st->class_put = mem_class_put;
-    st->class_get = mem_class_get;
-    st->seat_put = mem_seat_put;
-    st->seats_scan = mem_seats_scan;
-    st->seat_by_key = mem_seat_by_key;
+    SL__SET_METHODS(st, SL__CLASS_METHODS, mem);
 }

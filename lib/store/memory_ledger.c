@@ -66,6 +66,22 @@ static int64_t key_lookup(const sl__mt *t, sl_id tenant, const char *key)
     return found ? ((const key_row *)sl__mt_at(t, i))->target : -1;
 }
 
+/* The start of a read by key: SL_EINVAL (naming method) when out or key
+ * is NULL, SL_ENOTFOUND when key index t holds no (tenant, key), else
+ * SL_OK with the key's target in *target. */
+static int key_target(sl_store *st, const sl__mt *t, const void *out, sl_id tenant, const char *key,
+                      const char *method, int64_t *target)
+{
+    char msg[SL__MEM_MSG_SIZE];
+    *target = -1;
+    if (!out || !key) {
+        snprintf(msg, sizeof(msg), "memory store: %s: out or key is NULL", method);
+        return invalid(st, msg);
+    }
+    *target = key_lookup(t, tenant, key);
+    return *target < 0 ? SL_ENOTFOUND : SL_OK;
+}
+
 /* Index of the first entry not less than (tenant, seq). */
 static size_t entries_lower(const mem_store *m, sl_id tenant, int64_t seq)
 {
@@ -112,11 +128,10 @@ static int mem_entry_append(sl_store *st, sl_entry *e)
 static int mem_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char *key)
 {
     mem_store *m = M(st);
-    if (!out || !key)
-        return invalid(st, "memory store: entry_by_key: out or key is NULL");
-    int64_t seq = key_lookup(&m->entry_keys, tenant, key);
-    if (seq < 0)
-        return SL_ENOTFOUND;
+    int64_t seq;
+    int rc = key_target(st, &m->entry_keys, out, tenant, key, "entry_by_key", &seq);
+    if (rc != SL_OK)
+        return rc;
     size_t i = entries_lower(m, tenant, seq);
     if (i >= m->entries.n || entry_at(m, i)->tenant != tenant || entry_at(m, i)->seq != seq)
         return sl_store_error(st, SL_ESTORE, "memory store: the entry key index is inconsistent");
@@ -239,13 +254,11 @@ static int mem_hold_get(sl_store *st, sl_credit_hold *out, sl_id tenant, sl_id i
 
 static int mem_hold_by_key(sl_store *st, sl_credit_hold *out, sl_id tenant, const char *key)
 {
-    mem_store *m = M(st);
-    if (!out || !key)
-        return invalid(st, "memory store: hold_by_key: out or key is NULL");
-    int64_t id = key_lookup(&m->hold_keys, tenant, key);
-    if (id < 0)
-        return SL_ENOTFOUND;
-    int rc = mem_hold_get(st, out, tenant, id);
+    int64_t id;
+    int rc = key_target(st, &M(st)->hold_keys, out, tenant, key, "hold_by_key", &id);
+    if (rc != SL_OK)
+        return rc;
+    rc = mem_hold_get(st, out, tenant, id);
     return rc == SL_ENOTFOUND ? sl_store_error(st, SL_ESTORE, "memory store: the hold key index is inconsistent")
                               : rc;
 }

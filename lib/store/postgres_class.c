@@ -123,9 +123,5 @@ int sl__pg_class_purge(sl_store *st, sl_time before)
 
 void sl__pg_class_methods(sl_store *st)
 {
-    st->class_put = pg_class_put;
-    st->class_get = pg_class_get;
-    st->seat_put = pg_seat_put;
-    st->seats_scan = pg_seats_scan;
-    st->seat_by_key = pg_seat_by_key;
+    SL__SET_METHODS(st, SL__CLASS_METHODS, pg);
 }

@@ -93,8 +93,5 @@ static int pg_sessions_scan_many(sl_store *st, const sl_id *tenants, size_t n, s
 
 void sl__pg_many_methods(sl_store *st)
 {
-    st->tenants_get_many = pg_tenants_get_many;
-    st->rules_scan_many = pg_rules_scan_many;
-    st->overrides_scan_many = pg_overrides_scan_many;
-    st->sessions_scan_many = pg_sessions_scan_many;
+    SL__SET_METHODS(st, SL__MANY_METHODS, pg);
 }

@@ -35,8 +35,9 @@ SL__ROWCALL(sl__call_hold, sl_credit_hold)
 /* ---- the method tables ----
  * The store methods every built-in backend defines, named
  * <prefix>_<method>: its main file's (transactions, tenants), its
- * scheduling file's and its ledger file's. A backend fills each group
- * with SL__SET_METHODS, one list for all backends. */
+ * scheduling file's, its ledger file's, its outbox file's, its group
+ * classes file's and (SQL stores) its reads over many tenants. A backend
+ * fills each group with SL__SET_METHODS, one list for all backends. */
 #define SL__MAIN_METHODS(X, P) X(P, begin) X(P, commit) X(P, rollback) X(P, free) X(P, group_begin) \
     X(P, group_commit) X(P, group_rollback) X(P, savepoint_begin) X(P, savepoint_end) X(P, tenant_get) \
     X(P, tenant_put)
@@ -50,6 +51,9 @@ SL__ROWCALL(sl__call_hold, sl_credit_hold)
     X(P, holds_scan)
 #define SL__OUTBOX_METHODS(X, P) X(P, outbox_append) X(P, outbox_get) X(P, outbox_update) X(P, outbox_last) \
     X(P, outbox_scan) X(P, outbox_heads) X(P, outbox_purge)
+#define SL__CLASS_METHODS(X, P) X(P, class_put) X(P, class_get) X(P, seat_put) X(P, seats_scan) X(P, seat_by_key)
+#define SL__MANY_METHODS(X, P) X(P, tenants_get_many) X(P, rules_scan_many) X(P, overrides_scan_many) \
+    X(P, sessions_scan_many)
 #define SL__SET_METHOD(P, m) sl__st->m = P##_##m;
 /* Sets each method m of group LIST of store st to the function PREFIX_m. */
 #define SL__SET_METHODS(st, LIST, PREFIX) \

@@ -213,9 +213,5 @@ int sl__sq_class_purge(sl_store *st, sl_time before)
 
 void sl__sqlite_class_methods(sl_store *st)
 {
-    st->class_put = sq_class_put;
-    st->class_get = sq_class_get;
-    st->seat_put = sq_seat_put;
-    st->seats_scan = sq_seats_scan;
-    st->seat_by_key = sq_seat_by_key;
+    SL__SET_METHODS(st, SL__CLASS_METHODS, sq);
 }

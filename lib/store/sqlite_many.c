@@ -174,8 +174,5 @@ static int sq_data_version(sl_store *st, uint64_t *out)
 void sl__sqlite_many_methods(sl_store *st)
 {
     st->data_version = sq_data_version;
-    st->tenants_get_many = sq_tenants_get_many;
-    st->rules_scan_many = sq_rules_scan_many;
-    st->overrides_scan_many = sq_overrides_scan_many;
-    st->sessions_scan_many = sq_sessions_scan_many;
+    SL__SET_METHODS(st, SL__MANY_METHODS, sq);
 }
