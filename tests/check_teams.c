@@ -253,43 +253,63 @@ static sl_interval *single(sl_db *db, size_t *n, int *rc, sl_id id, const team_q
     return v;
 }
 
-START_TEST(test_prop_many_equals_single)
+/* The loop of the property tests: iters (scaled) random teams, their
+ * tenants numbered on from 1 in one store, each handed to check with the
+ * PRNG; prints "# what: N teams, T counted", T the sum of check's answers. */
+typedef long (*team_check)(sl_db *db, const team_query *q, uint64_t *st, uint64_t seed, long it);
+
+static void each_team(const char *what, long iters, team_check check, const char *counted)
 {
-    uint64_t seed = sl_test_seed("slots_many vs single"), st = seed;
-    long iters = sl_test_scale(40), total = 0;
+    uint64_t seed = sl_test_seed(what), st = seed;
+    long total = 0;
+    iters = sl_test_scale(iters);
     sl_db *db = sl_test_open();
     sl_id next = 1;
     for (long it = 0; it < iters; it++) {
         team_query q;
         random_team(db, &st, &q, &next, 1);
-        sl_many_slots *m = NULL;
-        ck_assert_ok_db(db, sl_slots_many(db, &m, q.ids, q.n, q.from, q.to, q.dur, q.now));
-        ck_assert_uint_eq(m->n_tenants, q.n);
-        ck_assert_uint_eq(m->flags, q.to - q.from > SL_MAX_RANGE_DAYS * DAY ? SL_SLOTS_CLAMPED : 0);
-        ck_assert_uint_eq(m->offsets[0], 0);
-        ck_assert_uint_eq(m->offsets[q.n], m->n_slots);
-        for (size_t i = 0; i < q.n; i++) {
-            size_t n;
-            int rc;
-            sl_interval *v = single(db, &n, &rc, q.ids[i], &q);
-            ck_assert_int_eq(m->tenants[i], q.ids[i]);
-            ck_assert_msg(m->status[i] == rc, "seed %llu it %ld: tenant %lld status %d, single %d",
-                          (unsigned long long)seed, it, (long long)q.ids[i], m->status[i], rc);
-            ck_assert_msg(m->offsets[i + 1] - m->offsets[i] == n, "seed %llu it %ld: tenant %lld: %zu slots, single %zu",
-                          (unsigned long long)seed, it, (long long)q.ids[i],
-                          (size_t)(m->offsets[i + 1] - m->offsets[i]), n);
-            for (size_t k = 0; k < n; k++)
-                ck_assert_msg(m->slots[m->offsets[i] + k].start == v[k].start &&
-                                  m->slots[m->offsets[i] + k].end == v[k].end,
-                              "seed %llu it %ld: tenant %lld slot %zu differs", (unsigned long long)seed, it,
-                              (long long)q.ids[i], k);
-            total += (long)n;
-            sl_free(v);
-        }
-        sl_free(m);
+        total += check(db, &q, &st, seed, it);
     }
-    fprintf(stderr, "# slots_many vs single: %ld teams, %ld slots compared\n", iters, total);
+    fprintf(stderr, "# %s: %ld teams, %ld %s\n", what, iters, total, counted);
     sl_close(db);
+}
+
+/* sl_slots_many equals one sl_slots call per tenant; answers the slots compared. */
+static long many_vs_single(sl_db *db, const team_query *q, uint64_t *st, uint64_t seed, long it)
+{
+    (void)st;
+    long total = 0;
+    sl_many_slots *m = NULL;
+    ck_assert_ok_db(db, sl_slots_many(db, &m, q->ids, q->n, q->from, q->to, q->dur, q->now));
+    ck_assert_uint_eq(m->n_tenants, q->n);
+    ck_assert_uint_eq(m->flags, q->to - q->from > SL_MAX_RANGE_DAYS * DAY ? SL_SLOTS_CLAMPED : 0);
+    ck_assert_uint_eq(m->offsets[0], 0);
+    ck_assert_uint_eq(m->offsets[q->n], m->n_slots);
+    for (size_t i = 0; i < q->n; i++) {
+        size_t n;
+        int rc;
+        sl_interval *v = single(db, &n, &rc, q->ids[i], q);
+        ck_assert_int_eq(m->tenants[i], q->ids[i]);
+        ck_assert_msg(m->status[i] == rc, "seed %llu it %ld: tenant %lld status %d, single %d",
+                      (unsigned long long)seed, it, (long long)q->ids[i], m->status[i], rc);
+        ck_assert_msg(m->offsets[i + 1] - m->offsets[i] == n, "seed %llu it %ld: tenant %lld: %zu slots, single %zu",
+                      (unsigned long long)seed, it, (long long)q->ids[i],
+                      (size_t)(m->offsets[i + 1] - m->offsets[i]), n);
+        for (size_t k = 0; k < n; k++)
+            ck_assert_msg(m->slots[m->offsets[i] + k].start == v[k].start &&
+                              m->slots[m->offsets[i] + k].end == v[k].end,
+                          "seed %llu it %ld: tenant %lld slot %zu differs", (unsigned long long)seed, it,
+                          (long long)q->ids[i], k);
+        total += (long)n;
+        sl_free(v);
+    }
+    sl_free(m);
+    return total;
+}
+
+START_TEST(test_prop_many_equals_single)
+{
+    each_team("slots_many vs single", 40, many_vs_single, "slots compared");
 }
 END_TEST
 
@@ -303,8 +323,9 @@ static int has_start(const sl_interval *v, size_t n, sl_time s)
 }
 
 /* Team answers against the brute-force combination of single answers:
- * every start of any tenant, in order; who = the tenants listing it. */
-static void check_team(sl_db *db, const team_query *q, int32_t mode, uint64_t seed, long it)
+ * every start of any tenant, in order; who = the tenants listing it.
+ * Answers the starts compared. */
+static long check_team(sl_db *db, const team_query *q, int32_t mode, uint64_t seed, long it)
 {
     sl_interval *v[12];
     size_t nv[12];
@@ -350,25 +371,22 @@ static void check_team(sl_db *db, const team_query *q, int32_t mode, uint64_t se
     sl_free(t);
     for (size_t i = 0; i < q->n; i++)
         sl_free(v[i]);
+    return (long)at;
+}
+
+static long team_vs_brute_force(sl_db *db, const team_query *q, uint64_t *st, uint64_t seed, long it)
+{
+    (void)st;
+    /* Short ranges so that grids meet often enough for all-of. A team of
+     * one tenant listed twice over is refused elsewhere; here, the same
+     * tenants with equal grids: all-of = each. */
+    long starts = check_team(db, q, SL_TEAM_ANY, seed, it);
+    return starts + check_team(db, q, SL_TEAM_ALL, seed, it);
 }
 
 START_TEST(test_prop_team_equals_brute_force)
 {
-    uint64_t seed = sl_test_seed("team any/all vs brute force"), st = seed;
-    long iters = sl_test_scale(40);
-    sl_db *db = sl_test_open();
-    sl_id next = 1;
-    for (long it = 0; it < iters; it++) {
-        team_query q;
-        random_team(db, &st, &q, &next, 1);
-        /* Short ranges so that grids meet often enough for all-of. */
-        check_team(db, &q, SL_TEAM_ANY, seed, it);
-        check_team(db, &q, SL_TEAM_ALL, seed, it);
-        /* A team of one tenant listed twice over is refused elsewhere;
-         * here, the same tenants with equal grids: all-of = each. */
-    }
-    fprintf(stderr, "# team vs brute force: %ld teams\n", iters);
-    sl_close(db);
+    each_team("team any/all vs brute force", 40, team_vs_brute_force, "starts compared");
 }
 END_TEST
 
@@ -381,41 +399,39 @@ static int would_book(sl_db *db, sl_id tenant, sl_time start, int64_t dur, sl_ti
     return rc;
 }
 
+/* Six probes of sl_free_at against would_book; answers the probes. */
+static long free_at_vs_book(sl_db *db, const team_query *q, uint64_t *st, uint64_t seed, long it)
+{
+    long probes = 0;
+    for (int k = 0; k < 6; k++, probes++) {
+        /* A listed start of one tenant (when there is one), else any minute. */
+        sl_time s = q->from + (sl_time)rnd(st, (uint64_t)(q->to - q->from) / MINUTE) * MINUTE;
+        size_t n;
+        int rc;
+        sl_interval *v = single(db, &n, &rc, q->ids[rnd(st, q->n)], q);
+        if (n && k % 2 == 0)
+            s = v[rnd(st, n)].start;
+        sl_free(v);
+        sl_free_at_result *f = NULL;
+        ck_assert_ok_db(db, sl_free_at(db, &f, q->ids, q->n, s, q->dur, q->now));
+        size_t nfree = 0;
+        for (size_t i = 0; i < q->n; i++) {
+            int want = would_book(db, q->ids[i], s, q->dur, q->now);
+            ck_assert_msg(f->status[i] == want, "seed %llu it %ld: tenant %lld at %s: free_at %s, sl_book %s",
+                          (unsigned long long)seed, it, (long long)q->ids[i], fmt(s), sl_strerror(f->status[i]),
+                          sl_strerror(want));
+            if (want == SL_OK)
+                ck_assert_int_eq(f->free[nfree++], q->ids[i]);
+        }
+        ck_assert_uint_eq(f->n_free, nfree);
+        sl_free(f);
+    }
+    return probes;
+}
+
 START_TEST(test_prop_free_at_equals_book)
 {
-    uint64_t seed = sl_test_seed("free_at vs sl_book"), st = seed;
-    long iters = sl_test_scale(25), probes = 0;
-    sl_db *db = sl_test_open();
-    sl_id next = 1;
-    for (long it = 0; it < iters; it++) {
-        team_query q;
-        random_team(db, &st, &q, &next, 1);
-        for (int k = 0; k < 6; k++, probes++) {
-            /* A listed start of one tenant (when there is one), else any minute. */
-            sl_time s = q.from + (sl_time)rnd(&st, (uint64_t)(q.to - q.from) / MINUTE) * MINUTE;
-            size_t n;
-            int rc;
-            sl_interval *v = single(db, &n, &rc, q.ids[rnd(&st, q.n)], &q);
-            if (n && k % 2 == 0)
-                s = v[rnd(&st, n)].start;
-            sl_free(v);
-            sl_free_at_result *f = NULL;
-            ck_assert_ok_db(db, sl_free_at(db, &f, q.ids, q.n, s, q.dur, q.now));
-            size_t nfree = 0;
-            for (size_t i = 0; i < q.n; i++) {
-                int want = would_book(db, q.ids[i], s, q.dur, q.now);
-                ck_assert_msg(f->status[i] == want, "seed %llu it %ld: tenant %lld at %s: free_at %s, sl_book %s",
-                              (unsigned long long)seed, it, (long long)q.ids[i], fmt(s), sl_strerror(f->status[i]),
-                              sl_strerror(want));
-                if (want == SL_OK)
-                    ck_assert_int_eq(f->free[nfree++], q.ids[i]);
-            }
-            ck_assert_uint_eq(f->n_free, nfree);
-            sl_free(f);
-        }
-    }
-    fprintf(stderr, "# free_at vs sl_book: %ld probes\n", probes);
-    sl_close(db);
+    each_team("free_at vs sl_book", 25, free_at_vs_book, "probes");
 }
 END_TEST
 
