@@ -438,13 +438,18 @@ END_TEST
 /* ---- sl_book_any --------------------------------------------------------------- */
 
 /* Tenants 1..4, UTC, every day 08:00-20:00, hourly grid. */
-static sl_db *book_db(void)
+static void put_team(sl_db *db)
 {
-    sl_db *db = sl_test_open();
     for (sl_id t = 1; t <= 4; t++) {
         put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
         add_rule_every_day(db, t, 8 * 60, 20 * 60);
     }
+}
+
+static sl_db *book_db(void)
+{
+    sl_db *db = sl_test_open();
+    put_team(db);
     return db;
 }
 
@@ -648,26 +653,38 @@ END_TEST
 #define PROCS 8
 #define TEAM 4
 
-static const char *shared_target(void)
-{
-    static char buf[1024];
-    if (strcmp(sl_test_backend, "sqlite-file") == 0)
-        snprintf(buf, sizeof(buf), "%s", sl_test_path("teams.db"));
-    else if (strcmp(sl_test_backend, "postgres") == 0)
-        snprintf(buf, sizeof(buf), "%s", sl_test_pg_conninfo());
-    else
-        return NULL;
-    return buf;
-}
-
-static sl_db *open_target(const char *target)
+/* A handle on target that waits up to 30 s for a lock; NULL when it
+ * cannot open (a child reports that by its exit status). */
+static sl_db *try_open(const char *target)
 {
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 30000;
     sl_db *db = NULL;
-    int rc = sl_open(&db, target, &o);
-    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", target, sl_errmsg(NULL));
+    return sl_open(&db, target, &o) == SL_OK ? db : NULL;
+}
+
+static sl_db *open_target(const char *target)
+{
+    sl_db *db = try_open(target);
+    ck_assert_msg(db != NULL, "sl_open %s: %s", target, sl_errmsg(NULL));
     return db;
+}
+
+/* The store every process of a test opens, a file or a connection string
+ * with a fixed schema (NULL for the private backends), holding put_team's
+ * tenants; *db is a handle on it. */
+static char *shared_team(sl_db **db)
+{
+    static char target[1024];
+    if (strcmp(sl_test_backend, "sqlite-file") == 0)
+        snprintf(target, sizeof(target), "%s", sl_test_path("teams.db"));
+    else if (strcmp(sl_test_backend, "postgres") == 0)
+        snprintf(target, sizeof(target), "%s", sl_test_pg_conninfo());
+    else
+        return NULL;
+    *db = open_target(target);
+    put_team(*db);
+    return target;
 }
 
 typedef struct proc_report {
@@ -679,15 +696,20 @@ typedef struct proc_report {
 
 #define ROUNDS 3 /* starts s, s + 1h, s + 2h */
 
+/* Keeps the first message of a call that neither succeeded nor conflicted. */
+static void note_unexpected(proc_report *r, int k, sl_db *db)
+{
+    if (r->rc[k] != SL_OK && r->rc[k] != SL_ECONFLICT && !r->msg[0])
+        snprintf(r->msg, sizeof(r->msg), "%s: %s", sl_strerror(r->rc[k]), sl_errmsg(db));
+}
+
 /* Child idx books the team at three starts (student 100 + idx); the last
  * call uses the key "shared", the same in every child. */
 static int any_child(int idx, int go, void *ctx, void *report)
 {
     proc_report *r = report;
-    sl_db *db = NULL;
-    sl_options o = SL_OPTIONS_INIT;
-    o.busy_timeout_ms = 30000;
-    if (sl_open(&db, ctx, &o) != SL_OK)
+    sl_db *db = try_open(ctx);
+    if (!db)
         return 1;
     const sl_id ids[TEAM] = {4, 2, 3, 1};
     sl_test_wait_go(go);
@@ -698,8 +720,7 @@ static int any_child(int idx, int go, void *ctx, void *report)
         r->rc[k] = sl_book_any(db, &s, ids, TEAM, 100 + idx, start, HOUR, 0, k == ROUNDS ? "shared" : NULL, TNOW);
         r->tenant[k] = s.tenant;
         r->session[k] = s.id;
-        if (r->rc[k] != SL_OK && r->rc[k] != SL_ECONFLICT && !r->msg[0])
-            snprintf(r->msg, sizeof(r->msg), "%s: %s", sl_strerror(r->rc[k]), sl_errmsg(db));
+        note_unexpected(r, k, db);
     }
     sl_close(db);
     return 0;
@@ -707,16 +728,10 @@ static int any_child(int idx, int go, void *ctx, void *report)
 
 START_TEST(test_processes_book_any)
 {
-    const char *target = shared_target();
-    if (!target)
+    sl_db *db = NULL;
+    char *path = shared_team(&db);
+    if (!path)
         return;
-    static char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path);
-    for (sl_id t = 1; t <= TEAM; t++) {
-        put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
-        add_rule_every_day(db, t, 8 * 60, 20 * 60);
-    }
     /* Fairness: tenant 3 has one session already, the others none. */
     ck_assert_ok_db(db, sl_book(db, NULL, 3, 1, TMON + 8 * HOUR, HOUR, 0, NULL, TNOW));
     sl_close(db);
@@ -772,10 +787,8 @@ static int all_child(int idx, int go, void *ctx, void *report)
     static const sl_id teams[4][3] = {{1, 2, 3}, {3, 4, 0}, {2, 4, 0}, {4, 3, 1}};
     static const size_t sizes[4] = {3, 2, 2, 3};
     proc_report *r = report;
-    sl_db *db = NULL;
-    sl_options o = SL_OPTIONS_INIT;
-    o.busy_timeout_ms = 30000;
-    if (sl_open(&db, ctx, &o) != SL_OK)
+    sl_db *db = try_open(ctx);
+    if (!db)
         return 1;
     sl_test_wait_go(go);
     sl_session out[3];
@@ -785,26 +798,23 @@ static int all_child(int idx, int go, void *ctx, void *report)
                                NULL, TNOW);
         r->tenant[k] = which;
         r->session[k] = r->rc[k] == SL_OK ? out[0].series_id : 0;
-        if (r->rc[k] != SL_OK && r->rc[k] != SL_ECONFLICT && !r->msg[0])
-            snprintf(r->msg, sizeof(r->msg), "%s: %s", sl_strerror(r->rc[k]), sl_errmsg(db));
+        note_unexpected(r, k, db);
     }
     sl_close(db);
     return 0;
 }
 
+/* The live sessions of one start, counted per series. */
 typedef struct series_count {
     sl_id series[64];
     int n[64];
     size_t k;
-    int overlap;
-    sl_time last_start;
 } series_count;
 
-static int count_series(void *ctx, const sl_session *s)
+static void count_series(series_count *c, const sl_session *s)
 {
-    series_count *c = ctx;
     if (s->status == SL_STATUS_CANCELLED || s->deleted_at)
-        return 0;
+        return;
     size_t i = 0;
     while (i < c->k && c->series[i] != s->series_id)
         i++;
@@ -812,21 +822,14 @@ static int count_series(void *ctx, const sl_session *s)
         c->series[c->k++] = s->series_id;
     if (i < 64)
         c->n[i]++;
-    return 0;
 }
 
 START_TEST(test_processes_book_all)
 {
-    const char *target = shared_target();
-    if (!target)
+    sl_db *db = NULL;
+    char *path = shared_team(&db);
+    if (!path)
         return;
-    static char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path);
-    for (sl_id t = 1; t <= 4; t++) {
-        put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
-        add_rule_every_day(db, t, 8 * 60, 20 * 60);
-    }
     sl_close(db);
 
     proc_report reps[PROCS];
