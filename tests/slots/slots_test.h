@@ -154,6 +154,28 @@ int ref_classify(const ref *r, const model *m, sl_time t);
 /* The slots of m's range equal the reference's; returns how many. */
 size_t check_reference(sl_db *db, sl_id tenant, const model *m, uint64_t seed, long iter, const char *what);
 
+/* One random tenant of a property test, as each_model hands it on. */
+typedef struct prop_tenant {
+    sl_db *db;
+    sl_id tenant; /* 1 + it, written from m */
+    model m;
+    uint64_t *st; /* the PRNG, carried on from tenant to tenant */
+    uint64_t seed;
+    long it;
+    const char *what;
+} prop_tenant;
+
+/* The loop of the property tests: iters (scaled) random tenants made by
+ * gen (the seed printed under `what`), each written as tenant 1 + it of
+ * one store and handed to check, which adds to counts[i]; then prints
+ * "# what: N tenants, counts[0] counted[0], ..." (counted: NULL-terminated,
+ * at most 4 names). */
+void each_model(const char *what, long iters, void (*gen)(uint64_t *st, model *m),
+                void (*check)(prop_tenant *p, long *counts), const char *const *counted);
+#define COUNTED(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* A check for each_model: check_reference; counts[0] += the slots compared. */
+void check_reference_of(prop_tenant *p, long *counts);
+
 /* One test case per file. */
 TCase *tcase_slots_cases(void);        /* cases.c: the data cases (tests/cases_slots.json) */
 TCase *tcase_slots_zones(void);        /* zones.c: DST and zones */
