@@ -148,11 +148,16 @@ int listed(sl_db *db, sl_id tenant, sl_time start, int64_t duration, sl_time now
     return n == 1 && buf[0].start == start;
 }
 
+void put_fixture_tenant(sl_db *db, sl_id id)
+{
+    put_tenant(db, id, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
+    add_rule_every_day(db, id, 480, 1200);
+}
+
 sl_db *fixture(void)
 {
     sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
-    add_rule_every_day(db, 1, 480, 1200);
+    put_fixture_tenant(db, 1);
     return db;
 }
 

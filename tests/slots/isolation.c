@@ -22,8 +22,7 @@ static void every_write_fails(sl_db *db, sl_id tenant, sl_time start, int64_t du
 START_TEST(test_tenant_isolation)
 {
     sl_db *db = fixture(); /* tenant 1 = A */
-    put_tenant(db, 2, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
-    add_rule_every_day(db, 2, 480, 1200);
+    put_fixture_tenant(db, 2);
     sl_session sa, gone, got;
     sl_id ra = 0, oa = 0;
     sl_date odate = D("2026-03-04");
