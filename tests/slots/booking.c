@@ -254,6 +254,15 @@ START_TEST(test_reschedule)
 }
 END_TEST
 
+/* The series tests' tenant 1: Europe/Berlin, Mondays 09:00-12:00. */
+static sl_db *berlin_mondays(void)
+{
+    sl_db *db = sl_test_open();
+    put_tenant(db, 1, (settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
+    add_rule(db, 1, 1, 540, 720);
+    return db;
+}
+
 /*
  * Weekly at the same local wall time: Europe/Berlin Mondays 09:00-12:00.
  * 10:00 CET on 2026-03-23 is 09:00Z; Europe changes on 2026-03-29, so
@@ -262,9 +271,7 @@ END_TEST
  */
 START_TEST(test_recurring_across_dst)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
-    add_rule(db, 1, 1, 540, 720);
+    sl_db *db = berlin_mondays();
     sl_session out[SL_MAX_RECURRING];
     sl_time skipped[4];
     size_t nb = 0, ns = 9;
@@ -307,9 +314,7 @@ END_TEST
 
 START_TEST(test_recurring_policies)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
-    add_rule(db, 1, 1, 540, 720);
+    sl_db *db = berlin_mondays();
     sl_session out[SL_MAX_RECURRING], blocker;
     sl_time skipped[4] = {0};
     size_t nb = 9, ns = 9;
