@@ -175,9 +175,8 @@ END_TEST
 
 START_TEST(test_schedule_manual)
 {
-    sl_db *db = fixture();
     sl_session a, m1, m2;
-    ck_assert_ok_db(db, sl_book(db, &a, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&a);
     fund(db, 1, 8, 2);
     /* Outside availability, off the grid, in the past: all fine. */
     ck_assert_ok_db(db, sl_schedule_manual(db, &m1, 1, 8, at(0, 3, 17), 45 * MINUTE, 2, NULL, at(1, 0, 0)));
@@ -517,9 +516,8 @@ END_TEST
 
 START_TEST(test_queries)
 {
-    sl_db *db = fixture();
     sl_session a, b, c, d;
-    ck_assert_ok_db(db, sl_book(db, &a, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&a);
     ck_assert_ok_db(db, sl_book(db, &b, 1, 8, at(0, 12, 0), HOUR, 0, NULL, NOW));
     ck_assert_ok_db(db, sl_schedule_manual(db, &c, 1, 7, at(0, 12, 0), HOUR, 0, NULL, NOW));
     ck_assert_ok_db(db, sl_book(db, &d, 1, 7, at(2, 9, 0), HOUR, 0, NULL, NOW));

@@ -161,6 +161,13 @@ sl_db *fixture(void)
     return db;
 }
 
+sl_db *fixture_booked(sl_session *s)
+{
+    sl_db *db = fixture();
+    ck_assert_ok_db(db, sl_book(db, s, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    return db;
+}
+
 sl_time at(int day, int hour, int minute)
 {
     return MON + (sl_time)day * DAY + hour * HOUR + minute * MINUTE;

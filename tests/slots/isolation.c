@@ -119,9 +119,8 @@ END_TEST
 
 START_TEST(test_bad_input)
 {
-    sl_db *db = fixture();
     sl_session a;
-    ck_assert_ok_db(db, sl_book(db, &a, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&a);
     size_t s0 = n_sessions(db, 1, MON), r0 = n_rules(db, 1), o0 = n_overrides(db, 1);
     sl_interval buf[8];
     size_t n = 0, nb = 0;

@@ -473,9 +473,8 @@ END_TEST
  * and the session stays where it was. */
 START_TEST(test_mutant_reschedule_end_past_time_max)
 {
-    sl_db *db = fixture();
     sl_session s, got;
-    ck_assert_ok_db(db, sl_book(db, &s, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&s);
     ck_assert_fails(db, sl_reschedule(db, NULL, 1, s.id, SL_TIME_MAX - 60, NOW), SL_EINVAL);
     ck_assert_msg_has(db, "the new end");
     ck_assert_ok_db(db, sl_session_get(db, &got, 1, s.id, 0));

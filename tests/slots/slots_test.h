@@ -76,6 +76,9 @@ int listed(sl_db *db, sl_id tenant, sl_time start, int64_t duration, sl_time now
 #define MON T("2026-03-02T00:00:00Z")
 #define NOW T("2026-01-01T00:00:00Z")
 sl_db *fixture(void);
+/* The fixture with one session in *s: student 7, MON 10:00-11:00Z, booked
+ * at NOW without credits or key. */
+sl_db *fixture_booked(sl_session *s);
 /* Puts tenant id as the fixture's tenant 1 (into any store). */
 void put_fixture_tenant(sl_db *db, sl_id id);
 /* MON + day days, at hour:minute UTC. */
