@@ -70,8 +70,7 @@ static size_t count_all(sl_db *db, const sl_id *ids, size_t n, sl_time around)
  * (Europe/Berlin, Mon 10:30-13:00 local = 09:30Z-12:00Z), 60 minutes. */
 static sl_db *example_db(void)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"UTC", 0, 0, 0, 0, 0, 0});
     add_rule(db, 1, 1, 9 * 60, 12 * 60);
     put_tenant(db, 2, (settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
     add_rule(db, 2, 1, 10 * 60 + 30, 13 * 60);
@@ -157,8 +156,7 @@ END_TEST
  * (GMT), London's 09:00 is 09:00Z: only 09:00Z is shared. */
 START_TEST(test_example_dst)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/London", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"Europe/London", 0, 0, 0, 0, 0, 0});
     add_rule(db, 1, 7, 9 * 60, 11 * 60);
     put_tenant(db, 2, (settings){"UTC", 0, 0, 0, 0, 0, 0});
     add_rule(db, 2, 7, 8 * 60, 10 * 60);

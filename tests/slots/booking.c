@@ -256,8 +256,7 @@ END_TEST
 /* The series tests' tenant 1: Europe/Berlin, Mondays 09:00-12:00. */
 static sl_db *berlin_mondays(void)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
     add_rule(db, 1, 1, 540, 720);
     return db;
 }

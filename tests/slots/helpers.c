@@ -40,6 +40,13 @@ void put_tenant(sl_db *db, sl_id id, settings s)
     ck_assert_ok_db(db, sl_tenant_put(db, &t, 1));
 }
 
+sl_db *open_tenant(settings s)
+{
+    sl_db *db = sl_test_open();
+    put_tenant(db, 1, s);
+    return db;
+}
+
 sl_id add_rule(sl_db *db, sl_id tenant, int32_t wd, int32_t start, int32_t end)
 {
     sl_id id = 0;

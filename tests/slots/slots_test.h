@@ -34,6 +34,8 @@ typedef struct settings {
 } settings;
 
 void put_tenant(sl_db *db, sl_id id, settings s);
+/* A fresh store (sl_test_open) holding tenant 1 with settings s. */
+sl_db *open_tenant(settings s);
 sl_id add_rule(sl_db *db, sl_id tenant, int32_t wd, int32_t start, int32_t end);
 void add_rule_every_day(sl_db *db, sl_id tenant, int32_t start, int32_t end);
 

@@ -3,8 +3,7 @@
 
 START_TEST(test_softdelete_rules)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"UTC", 0, 0, 0, 0, 0, 0});
     sl_id r = add_rule(db, 1, 1, 600, 720);
     sl_rule got, *l = NULL;
     size_t n = 0;
