@@ -54,6 +54,33 @@ static void expect_start(const sl_team_avail *t, size_t i, const char *iso, cons
 
 #define WHO(...) ((const sl_id[]){__VA_ARGS__, 0})
 
+/* An expected team start: the instant and who is free then (WHO). */
+typedef struct team_start {
+    const char *iso;
+    const sl_id *who;
+} team_start;
+
+#define STARTS(...) ((const team_start[]){__VA_ARGS__, {NULL, NULL}})
+#define NO_STARTS ((const team_start[]){{NULL, NULL}})
+
+/* sl_team_slots of the two tenants ids, one hour, over the day from
+ * `from` at now, in mode: exactly the starts of the NULL-terminated
+ * list want (none: a NULL array). */
+static void expect_team(sl_db *db, const sl_id ids[2], int32_t mode, sl_time from, sl_time now,
+                        const team_start *want)
+{
+    size_t n = 0;
+    while (want[n].iso)
+        n++;
+    sl_team_avail *t = team(db, ids, 2, from, from + DAY, HOUR, mode, now);
+    ck_assert_uint_eq(t->n_starts, n);
+    for (size_t i = 0; i < n; i++)
+        expect_start(t, i, want[i].iso, want[i].who);
+    if (n == 0)
+        ck_assert_ptr_null(t->starts);
+    sl_free(t);
+}
+
 /* Sessions of tenant around `around` (deleted or not): the "nothing was
  * written" probe. */
 static size_t count_all(sl_db *db, const sl_id *ids, size_t n, sl_time around)
@@ -83,20 +110,13 @@ START_TEST(test_example_grids_stay_their_own)
 {
     sl_db *db = example_db();
     const sl_id ids[] = {1, 2};
-    sl_team_avail *t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ANY, TNOW);
-    ck_assert_uint_eq(t->n_starts, 5);
-    expect_start(t, 0, "2026-01-05T09:00:00Z", WHO(1));
-    expect_start(t, 1, "2026-01-05T09:30:00Z", WHO(2));
-    expect_start(t, 2, "2026-01-05T10:00:00Z", WHO(1));
-    expect_start(t, 3, "2026-01-05T10:30:00Z", WHO(2));
-    expect_start(t, 4, "2026-01-05T11:00:00Z", WHO(1));
-    sl_free(t);
+    expect_team(db, ids, SL_TEAM_ANY, TMON, TNOW,
+                STARTS({"2026-01-05T09:00:00Z", WHO(1)}, {"2026-01-05T09:30:00Z", WHO(2)},
+                       {"2026-01-05T10:00:00Z", WHO(1)}, {"2026-01-05T10:30:00Z", WHO(2)},
+                       {"2026-01-05T11:00:00Z", WHO(1)}));
     /* Their grids never meet: no collective start, though both are
      * available 09:30Z-12:00Z. */
-    t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ALL, TNOW);
-    ck_assert_uint_eq(t->n_starts, 0);
-    ck_assert_ptr_null(t->starts);
-    sl_free(t);
+    expect_team(db, ids, SL_TEAM_ALL, TMON, TNOW, NO_STARTS);
     sl_close(db);
 }
 END_TEST
@@ -106,33 +126,19 @@ START_TEST(test_example_any_and_all)
 {
     sl_db *db = example_db();
     const sl_id ids[] = {3, 1};
-    sl_team_avail *t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ANY, TNOW);
-    ck_assert_uint_eq(t->n_starts, 4);
-    expect_start(t, 0, "2026-01-05T09:00:00Z", WHO(1));
-    expect_start(t, 1, "2026-01-05T10:00:00Z", WHO(3, 1)); /* list order */
-    expect_start(t, 2, "2026-01-05T10:30:00Z", WHO(3));
-    expect_start(t, 3, "2026-01-05T11:00:00Z", WHO(3, 1));
-    sl_free(t);
-    t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ALL, TNOW);
-    ck_assert_uint_eq(t->n_starts, 2);
-    expect_start(t, 0, "2026-01-05T10:00:00Z", WHO(3, 1));
-    expect_start(t, 1, "2026-01-05T11:00:00Z", WHO(3, 1));
-    sl_free(t);
+    expect_team(db, ids, SL_TEAM_ANY, TMON, TNOW,
+                STARTS({"2026-01-05T09:00:00Z", WHO(1)}, {"2026-01-05T10:00:00Z", WHO(3, 1)}, /* list order */
+                       {"2026-01-05T10:30:00Z", WHO(3)}, {"2026-01-05T11:00:00Z", WHO(3, 1)}));
+    expect_team(db, ids, SL_TEAM_ALL, TMON, TNOW,
+                STARTS({"2026-01-05T10:00:00Z", WHO(3, 1)}, {"2026-01-05T11:00:00Z", WHO(3, 1)}));
 
     /* Example 3: a session of tenant 3 at 10:00-11:00 takes 10:00 and
      * 10:30 from it (and from the collective). */
     ck_assert_ok_db(db, sl_book(db, NULL, 3, 77, T("2026-01-05T10:00:00Z"), HOUR, 0, NULL, TNOW));
-    t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ANY, TNOW);
-    ck_assert_uint_eq(t->n_starts, 3);
-    expect_start(t, 0, "2026-01-05T09:00:00Z", WHO(1));
-    expect_start(t, 1, "2026-01-05T10:00:00Z", WHO(1));
-    expect_start(t, 2, "2026-01-05T11:00:00Z", WHO(3, 1));
-    sl_free(t);
-    t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ALL, TNOW);
-    ck_assert_uint_eq(t->n_starts, 1);
-    expect_start(t, 0, "2026-01-05T11:00:00Z", WHO(3, 1));
-    sl_free(t);
-
+    expect_team(db, ids, SL_TEAM_ANY, TMON, TNOW,
+                STARTS({"2026-01-05T09:00:00Z", WHO(1)}, {"2026-01-05T10:00:00Z", WHO(1)},
+                       {"2026-01-05T11:00:00Z", WHO(3, 1)}));
+    expect_team(db, ids, SL_TEAM_ALL, TMON, TNOW, STARTS({"2026-01-05T11:00:00Z", WHO(3, 1)}));
     /* Example 4: who can teach Monday 10:00Z for an hour? Tenant 1; tenant
      * 3 is taken; tenant 2's grid has no 10:00Z; tenant 9 does not exist. */
     const sl_id all[] = {1, 2, 3, 9};
@@ -162,21 +168,12 @@ START_TEST(test_example_dst)
     add_rule(db, 2, 7, 8 * 60, 10 * 60);
     const sl_id ids[] = {1, 2};
     sl_time now = T("2024-03-01T00:00:00Z");
-    sl_team_avail *t = team(db, ids, 2, T("2024-03-31T00:00:00Z"), T("2024-04-01T00:00:00Z"), HOUR, SL_TEAM_ALL, now);
-    ck_assert_uint_eq(t->n_starts, 2);
-    expect_start(t, 0, "2024-03-31T08:00:00Z", WHO(1, 2));
-    expect_start(t, 1, "2024-03-31T09:00:00Z", WHO(1, 2));
-    sl_free(t);
-    t = team(db, ids, 2, T("2024-03-24T00:00:00Z"), T("2024-03-25T00:00:00Z"), HOUR, SL_TEAM_ALL, now);
-    ck_assert_uint_eq(t->n_starts, 1);
-    expect_start(t, 0, "2024-03-24T09:00:00Z", WHO(1, 2));
-    sl_free(t);
-    t = team(db, ids, 2, T("2024-03-24T00:00:00Z"), T("2024-03-25T00:00:00Z"), HOUR, SL_TEAM_ANY, now);
-    ck_assert_uint_eq(t->n_starts, 3);
-    expect_start(t, 0, "2024-03-24T08:00:00Z", WHO(2));
-    expect_start(t, 1, "2024-03-24T09:00:00Z", WHO(1, 2));
-    expect_start(t, 2, "2024-03-24T10:00:00Z", WHO(1));
-    sl_free(t);
+    expect_team(db, ids, SL_TEAM_ALL, T("2024-03-31T00:00:00Z"), now,
+                STARTS({"2024-03-31T08:00:00Z", WHO(1, 2)}, {"2024-03-31T09:00:00Z", WHO(1, 2)}));
+    expect_team(db, ids, SL_TEAM_ALL, T("2024-03-24T00:00:00Z"), now, STARTS({"2024-03-24T09:00:00Z", WHO(1, 2)}));
+    expect_team(db, ids, SL_TEAM_ANY, T("2024-03-24T00:00:00Z"), now,
+                STARTS({"2024-03-24T08:00:00Z", WHO(2)}, {"2024-03-24T09:00:00Z", WHO(1, 2)},
+                       {"2024-03-24T10:00:00Z", WHO(1)}));
     sl_close(db);
 }
 END_TEST
