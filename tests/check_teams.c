@@ -665,17 +665,13 @@ static sl_db *open_target(const char *target)
     return db;
 }
 
-/* The store every process of a test opens, a file or a connection string
- * with a fixed schema (NULL for the private backends), holding put_team's
- * tenants; *db is a handle on it. */
+/* The store every process of a test opens (sl_test_shared_target: NULL
+ * for the private backends), holding put_team's tenants; *db is a handle
+ * on it. */
 static char *shared_team(sl_db **db)
 {
-    static char target[1024];
-    if (strcmp(sl_test_backend, "sqlite-file") == 0)
-        snprintf(target, sizeof(target), "%s", sl_test_path("teams.db"));
-    else if (strcmp(sl_test_backend, "postgres") == 0)
-        snprintf(target, sizeof(target), "%s", sl_test_pg_conninfo());
-    else
+    char *target = sl_test_shared_target("teams.db");
+    if (!target)
         return NULL;
     *db = open_target(target);
     put_team(*db);
