@@ -441,6 +441,7 @@ static void put_team(sl_db *db)
     }
 }
 
+/* A fresh store with put_team's tenants. */
 static sl_db *book_db(void)
 {
     sl_db *db = sl_test_open();
