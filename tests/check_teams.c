@@ -54,6 +54,33 @@ static void expect_start(const sl_team_avail *t, size_t i, const char *iso, cons
 
 #define WHO(...) ((const sl_id[]){__VA_ARGS__, 0})
 
+/* An expected team start: the instant and who is free then (WHO). */
+typedef struct team_start {
+    const char *iso;
+    const sl_id *who;
+} team_start;
+
+#define STARTS(...) ((const team_start[]){__VA_ARGS__, {NULL, NULL}})
+#define NO_STARTS ((const team_start[]){{NULL, NULL}})
+
+/* sl_team_slots of the two tenants ids, one hour, over the day from
+ * `from` at now, in mode: exactly the starts of the NULL-terminated
+ * list want (none: a NULL array). */
+static void expect_team(sl_db *db, const sl_id ids[2], int32_t mode, sl_time from, sl_time now,
+                        const team_start *want)
+{
+    size_t n = 0;
+    while (want[n].iso)
+        n++;
+    sl_team_avail *t = team(db, ids, 2, from, from + DAY, HOUR, mode, now);
+    ck_assert_uint_eq(t->n_starts, n);
+    for (size_t i = 0; i < n; i++)
+        expect_start(t, i, want[i].iso, want[i].who);
+    if (n == 0)
+        ck_assert_ptr_null(t->starts);
+    sl_free(t);
+}
+
 /* Sessions of tenant around `around` (deleted or not): the "nothing was
  * written" probe. */
 static size_t count_all(sl_db *db, const sl_id *ids, size_t n, sl_time around)
@@ -70,8 +97,7 @@ static size_t count_all(sl_db *db, const sl_id *ids, size_t n, sl_time around)
  * (Europe/Berlin, Mon 10:30-13:00 local = 09:30Z-12:00Z), 60 minutes. */
 static sl_db *example_db(void)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"UTC", 0, 0, 0, 0, 0, 0});
     add_rule(db, 1, 1, 9 * 60, 12 * 60);
     put_tenant(db, 2, (settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
     add_rule(db, 2, 1, 10 * 60 + 30, 13 * 60);
@@ -84,20 +110,13 @@ START_TEST(test_example_grids_stay_their_own)
 {
     sl_db *db = example_db();
     const sl_id ids[] = {1, 2};
-    sl_team_avail *t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ANY, TNOW);
-    ck_assert_uint_eq(t->n_starts, 5);
-    expect_start(t, 0, "2026-01-05T09:00:00Z", WHO(1));
-    expect_start(t, 1, "2026-01-05T09:30:00Z", WHO(2));
-    expect_start(t, 2, "2026-01-05T10:00:00Z", WHO(1));
-    expect_start(t, 3, "2026-01-05T10:30:00Z", WHO(2));
-    expect_start(t, 4, "2026-01-05T11:00:00Z", WHO(1));
-    sl_free(t);
+    expect_team(db, ids, SL_TEAM_ANY, TMON, TNOW,
+                STARTS({"2026-01-05T09:00:00Z", WHO(1)}, {"2026-01-05T09:30:00Z", WHO(2)},
+                       {"2026-01-05T10:00:00Z", WHO(1)}, {"2026-01-05T10:30:00Z", WHO(2)},
+                       {"2026-01-05T11:00:00Z", WHO(1)}));
     /* Their grids never meet: no collective start, though both are
      * available 09:30Z-12:00Z. */
-    t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ALL, TNOW);
-    ck_assert_uint_eq(t->n_starts, 0);
-    ck_assert_ptr_null(t->starts);
-    sl_free(t);
+    expect_team(db, ids, SL_TEAM_ALL, TMON, TNOW, NO_STARTS);
     sl_close(db);
 }
 END_TEST
@@ -107,33 +126,19 @@ START_TEST(test_example_any_and_all)
 {
     sl_db *db = example_db();
     const sl_id ids[] = {3, 1};
-    sl_team_avail *t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ANY, TNOW);
-    ck_assert_uint_eq(t->n_starts, 4);
-    expect_start(t, 0, "2026-01-05T09:00:00Z", WHO(1));
-    expect_start(t, 1, "2026-01-05T10:00:00Z", WHO(3, 1)); /* list order */
-    expect_start(t, 2, "2026-01-05T10:30:00Z", WHO(3));
-    expect_start(t, 3, "2026-01-05T11:00:00Z", WHO(3, 1));
-    sl_free(t);
-    t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ALL, TNOW);
-    ck_assert_uint_eq(t->n_starts, 2);
-    expect_start(t, 0, "2026-01-05T10:00:00Z", WHO(3, 1));
-    expect_start(t, 1, "2026-01-05T11:00:00Z", WHO(3, 1));
-    sl_free(t);
+    expect_team(db, ids, SL_TEAM_ANY, TMON, TNOW,
+                STARTS({"2026-01-05T09:00:00Z", WHO(1)}, {"2026-01-05T10:00:00Z", WHO(3, 1)}, /* list order */
+                       {"2026-01-05T10:30:00Z", WHO(3)}, {"2026-01-05T11:00:00Z", WHO(3, 1)}));
+    expect_team(db, ids, SL_TEAM_ALL, TMON, TNOW,
+                STARTS({"2026-01-05T10:00:00Z", WHO(3, 1)}, {"2026-01-05T11:00:00Z", WHO(3, 1)}));
 
     /* Example 3: a session of tenant 3 at 10:00-11:00 takes 10:00 and
      * 10:30 from it (and from the collective). */
     ck_assert_ok_db(db, sl_book(db, NULL, 3, 77, T("2026-01-05T10:00:00Z"), HOUR, 0, NULL, TNOW));
-    t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ANY, TNOW);
-    ck_assert_uint_eq(t->n_starts, 3);
-    expect_start(t, 0, "2026-01-05T09:00:00Z", WHO(1));
-    expect_start(t, 1, "2026-01-05T10:00:00Z", WHO(1));
-    expect_start(t, 2, "2026-01-05T11:00:00Z", WHO(3, 1));
-    sl_free(t);
-    t = team(db, ids, 2, TMON, TMON + DAY, HOUR, SL_TEAM_ALL, TNOW);
-    ck_assert_uint_eq(t->n_starts, 1);
-    expect_start(t, 0, "2026-01-05T11:00:00Z", WHO(3, 1));
-    sl_free(t);
-
+    expect_team(db, ids, SL_TEAM_ANY, TMON, TNOW,
+                STARTS({"2026-01-05T09:00:00Z", WHO(1)}, {"2026-01-05T10:00:00Z", WHO(1)},
+                       {"2026-01-05T11:00:00Z", WHO(3, 1)}));
+    expect_team(db, ids, SL_TEAM_ALL, TMON, TNOW, STARTS({"2026-01-05T11:00:00Z", WHO(3, 1)}));
     /* Example 4: who can teach Monday 10:00Z for an hour? Tenant 1; tenant
      * 3 is taken; tenant 2's grid has no 10:00Z; tenant 9 does not exist. */
     const sl_id all[] = {1, 2, 3, 9};
@@ -157,28 +162,18 @@ END_TEST
  * (GMT), London's 09:00 is 09:00Z: only 09:00Z is shared. */
 START_TEST(test_example_dst)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/London", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"Europe/London", 0, 0, 0, 0, 0, 0});
     add_rule(db, 1, 7, 9 * 60, 11 * 60);
     put_tenant(db, 2, (settings){"UTC", 0, 0, 0, 0, 0, 0});
     add_rule(db, 2, 7, 8 * 60, 10 * 60);
     const sl_id ids[] = {1, 2};
     sl_time now = T("2024-03-01T00:00:00Z");
-    sl_team_avail *t = team(db, ids, 2, T("2024-03-31T00:00:00Z"), T("2024-04-01T00:00:00Z"), HOUR, SL_TEAM_ALL, now);
-    ck_assert_uint_eq(t->n_starts, 2);
-    expect_start(t, 0, "2024-03-31T08:00:00Z", WHO(1, 2));
-    expect_start(t, 1, "2024-03-31T09:00:00Z", WHO(1, 2));
-    sl_free(t);
-    t = team(db, ids, 2, T("2024-03-24T00:00:00Z"), T("2024-03-25T00:00:00Z"), HOUR, SL_TEAM_ALL, now);
-    ck_assert_uint_eq(t->n_starts, 1);
-    expect_start(t, 0, "2024-03-24T09:00:00Z", WHO(1, 2));
-    sl_free(t);
-    t = team(db, ids, 2, T("2024-03-24T00:00:00Z"), T("2024-03-25T00:00:00Z"), HOUR, SL_TEAM_ANY, now);
-    ck_assert_uint_eq(t->n_starts, 3);
-    expect_start(t, 0, "2024-03-24T08:00:00Z", WHO(2));
-    expect_start(t, 1, "2024-03-24T09:00:00Z", WHO(1, 2));
-    expect_start(t, 2, "2024-03-24T10:00:00Z", WHO(1));
-    sl_free(t);
+    expect_team(db, ids, SL_TEAM_ALL, T("2024-03-31T00:00:00Z"), now,
+                STARTS({"2024-03-31T08:00:00Z", WHO(1, 2)}, {"2024-03-31T09:00:00Z", WHO(1, 2)}));
+    expect_team(db, ids, SL_TEAM_ALL, T("2024-03-24T00:00:00Z"), now, STARTS({"2024-03-24T09:00:00Z", WHO(1, 2)}));
+    expect_team(db, ids, SL_TEAM_ANY, T("2024-03-24T00:00:00Z"), now,
+                STARTS({"2024-03-24T08:00:00Z", WHO(2)}, {"2024-03-24T09:00:00Z", WHO(1, 2)},
+                       {"2024-03-24T10:00:00Z", WHO(1)}));
     sl_close(db);
 }
 END_TEST
@@ -253,43 +248,63 @@ static sl_interval *single(sl_db *db, size_t *n, int *rc, sl_id id, const team_q
     return v;
 }
 
-START_TEST(test_prop_many_equals_single)
+/* The loop of the property tests: iters (scaled) random teams, their
+ * tenants numbered on from 1 in one store, each handed to check with the
+ * PRNG; prints "# what: N teams, T counted", T the sum of check's answers. */
+typedef long (*team_check)(sl_db *db, const team_query *q, uint64_t *st, uint64_t seed, long it);
+
+static void each_team(const char *what, long iters, team_check check, const char *counted)
 {
-    uint64_t seed = sl_test_seed("slots_many vs single"), st = seed;
-    long iters = sl_test_scale(40), total = 0;
+    uint64_t seed = sl_test_seed(what), st = seed;
+    long total = 0;
+    iters = sl_test_scale(iters);
     sl_db *db = sl_test_open();
     sl_id next = 1;
     for (long it = 0; it < iters; it++) {
         team_query q;
         random_team(db, &st, &q, &next, 1);
-        sl_many_slots *m = NULL;
-        ck_assert_ok_db(db, sl_slots_many(db, &m, q.ids, q.n, q.from, q.to, q.dur, q.now));
-        ck_assert_uint_eq(m->n_tenants, q.n);
-        ck_assert_uint_eq(m->flags, q.to - q.from > SL_MAX_RANGE_DAYS * DAY ? SL_SLOTS_CLAMPED : 0);
-        ck_assert_uint_eq(m->offsets[0], 0);
-        ck_assert_uint_eq(m->offsets[q.n], m->n_slots);
-        for (size_t i = 0; i < q.n; i++) {
-            size_t n;
-            int rc;
-            sl_interval *v = single(db, &n, &rc, q.ids[i], &q);
-            ck_assert_int_eq(m->tenants[i], q.ids[i]);
-            ck_assert_msg(m->status[i] == rc, "seed %llu it %ld: tenant %lld status %d, single %d",
-                          (unsigned long long)seed, it, (long long)q.ids[i], m->status[i], rc);
-            ck_assert_msg(m->offsets[i + 1] - m->offsets[i] == n, "seed %llu it %ld: tenant %lld: %zu slots, single %zu",
-                          (unsigned long long)seed, it, (long long)q.ids[i],
-                          (size_t)(m->offsets[i + 1] - m->offsets[i]), n);
-            for (size_t k = 0; k < n; k++)
-                ck_assert_msg(m->slots[m->offsets[i] + k].start == v[k].start &&
-                                  m->slots[m->offsets[i] + k].end == v[k].end,
-                              "seed %llu it %ld: tenant %lld slot %zu differs", (unsigned long long)seed, it,
-                              (long long)q.ids[i], k);
-            total += (long)n;
-            sl_free(v);
-        }
-        sl_free(m);
+        total += check(db, &q, &st, seed, it);
     }
-    fprintf(stderr, "# slots_many vs single: %ld teams, %ld slots compared\n", iters, total);
+    fprintf(stderr, "# %s: %ld teams, %ld %s\n", what, iters, total, counted);
     sl_close(db);
+}
+
+/* sl_slots_many equals one sl_slots call per tenant; answers the slots compared. */
+static long many_vs_single(sl_db *db, const team_query *q, uint64_t *st, uint64_t seed, long it)
+{
+    (void)st;
+    long total = 0;
+    sl_many_slots *m = NULL;
+    ck_assert_ok_db(db, sl_slots_many(db, &m, q->ids, q->n, q->from, q->to, q->dur, q->now));
+    ck_assert_uint_eq(m->n_tenants, q->n);
+    ck_assert_uint_eq(m->flags, q->to - q->from > SL_MAX_RANGE_DAYS * DAY ? SL_SLOTS_CLAMPED : 0);
+    ck_assert_uint_eq(m->offsets[0], 0);
+    ck_assert_uint_eq(m->offsets[q->n], m->n_slots);
+    for (size_t i = 0; i < q->n; i++) {
+        size_t n;
+        int rc;
+        sl_interval *v = single(db, &n, &rc, q->ids[i], q);
+        ck_assert_int_eq(m->tenants[i], q->ids[i]);
+        ck_assert_msg(m->status[i] == rc, "seed %llu it %ld: tenant %lld status %d, single %d",
+                      (unsigned long long)seed, it, (long long)q->ids[i], m->status[i], rc);
+        ck_assert_msg(m->offsets[i + 1] - m->offsets[i] == n, "seed %llu it %ld: tenant %lld: %zu slots, single %zu",
+                      (unsigned long long)seed, it, (long long)q->ids[i],
+                      (size_t)(m->offsets[i + 1] - m->offsets[i]), n);
+        for (size_t k = 0; k < n; k++)
+            ck_assert_msg(m->slots[m->offsets[i] + k].start == v[k].start &&
+                              m->slots[m->offsets[i] + k].end == v[k].end,
+                          "seed %llu it %ld: tenant %lld slot %zu differs", (unsigned long long)seed, it,
+                          (long long)q->ids[i], k);
+        total += (long)n;
+        sl_free(v);
+    }
+    sl_free(m);
+    return total;
+}
+
+START_TEST(test_prop_many_equals_single)
+{
+    each_team("slots_many vs single", 40, many_vs_single, "slots compared");
 }
 END_TEST
 
@@ -303,8 +318,9 @@ static int has_start(const sl_interval *v, size_t n, sl_time s)
 }
 
 /* Team answers against the brute-force combination of single answers:
- * every start of any tenant, in order; who = the tenants listing it. */
-static void check_team(sl_db *db, const team_query *q, int32_t mode, uint64_t seed, long it)
+ * every start of any tenant, in order; who = the tenants listing it.
+ * Answers the starts compared. */
+static long check_team(sl_db *db, const team_query *q, int32_t mode, uint64_t seed, long it)
 {
     sl_interval *v[12];
     size_t nv[12];
@@ -350,25 +366,22 @@ static void check_team(sl_db *db, const team_query *q, int32_t mode, uint64_t se
     sl_free(t);
     for (size_t i = 0; i < q->n; i++)
         sl_free(v[i]);
+    return (long)at;
+}
+
+static long team_vs_brute_force(sl_db *db, const team_query *q, uint64_t *st, uint64_t seed, long it)
+{
+    (void)st;
+    /* Short ranges so that grids meet often enough for all-of. A team of
+     * one tenant listed twice over is refused elsewhere; here, the same
+     * tenants with equal grids: all-of = each. */
+    long starts = check_team(db, q, SL_TEAM_ANY, seed, it);
+    return starts + check_team(db, q, SL_TEAM_ALL, seed, it);
 }
 
 START_TEST(test_prop_team_equals_brute_force)
 {
-    uint64_t seed = sl_test_seed("team any/all vs brute force"), st = seed;
-    long iters = sl_test_scale(40);
-    sl_db *db = sl_test_open();
-    sl_id next = 1;
-    for (long it = 0; it < iters; it++) {
-        team_query q;
-        random_team(db, &st, &q, &next, 1);
-        /* Short ranges so that grids meet often enough for all-of. */
-        check_team(db, &q, SL_TEAM_ANY, seed, it);
-        check_team(db, &q, SL_TEAM_ALL, seed, it);
-        /* A team of one tenant listed twice over is refused elsewhere;
-         * here, the same tenants with equal grids: all-of = each. */
-    }
-    fprintf(stderr, "# team vs brute force: %ld teams\n", iters);
-    sl_close(db);
+    each_team("team any/all vs brute force", 40, team_vs_brute_force, "starts compared");
 }
 END_TEST
 
@@ -381,54 +394,58 @@ static int would_book(sl_db *db, sl_id tenant, sl_time start, int64_t dur, sl_ti
     return rc;
 }
 
+/* Six probes of sl_free_at against would_book; answers the probes. */
+static long free_at_vs_book(sl_db *db, const team_query *q, uint64_t *st, uint64_t seed, long it)
+{
+    long probes = 0;
+    for (int k = 0; k < 6; k++, probes++) {
+        /* A listed start of one tenant (when there is one), else any minute. */
+        sl_time s = q->from + (sl_time)rnd(st, (uint64_t)(q->to - q->from) / MINUTE) * MINUTE;
+        size_t n;
+        int rc;
+        sl_interval *v = single(db, &n, &rc, q->ids[rnd(st, q->n)], q);
+        if (n && k % 2 == 0)
+            s = v[rnd(st, n)].start;
+        sl_free(v);
+        sl_free_at_result *f = NULL;
+        ck_assert_ok_db(db, sl_free_at(db, &f, q->ids, q->n, s, q->dur, q->now));
+        size_t nfree = 0;
+        for (size_t i = 0; i < q->n; i++) {
+            int want = would_book(db, q->ids[i], s, q->dur, q->now);
+            ck_assert_msg(f->status[i] == want, "seed %llu it %ld: tenant %lld at %s: free_at %s, sl_book %s",
+                          (unsigned long long)seed, it, (long long)q->ids[i], fmt(s), sl_strerror(f->status[i]),
+                          sl_strerror(want));
+            if (want == SL_OK)
+                ck_assert_int_eq(f->free[nfree++], q->ids[i]);
+        }
+        ck_assert_uint_eq(f->n_free, nfree);
+        sl_free(f);
+    }
+    return probes;
+}
+
 START_TEST(test_prop_free_at_equals_book)
 {
-    uint64_t seed = sl_test_seed("free_at vs sl_book"), st = seed;
-    long iters = sl_test_scale(25), probes = 0;
-    sl_db *db = sl_test_open();
-    sl_id next = 1;
-    for (long it = 0; it < iters; it++) {
-        team_query q;
-        random_team(db, &st, &q, &next, 1);
-        for (int k = 0; k < 6; k++, probes++) {
-            /* A listed start of one tenant (when there is one), else any minute. */
-            sl_time s = q.from + (sl_time)rnd(&st, (uint64_t)(q.to - q.from) / MINUTE) * MINUTE;
-            size_t n;
-            int rc;
-            sl_interval *v = single(db, &n, &rc, q.ids[rnd(&st, q.n)], &q);
-            if (n && k % 2 == 0)
-                s = v[rnd(&st, n)].start;
-            sl_free(v);
-            sl_free_at_result *f = NULL;
-            ck_assert_ok_db(db, sl_free_at(db, &f, q.ids, q.n, s, q.dur, q.now));
-            size_t nfree = 0;
-            for (size_t i = 0; i < q.n; i++) {
-                int want = would_book(db, q.ids[i], s, q.dur, q.now);
-                ck_assert_msg(f->status[i] == want, "seed %llu it %ld: tenant %lld at %s: free_at %s, sl_book %s",
-                              (unsigned long long)seed, it, (long long)q.ids[i], fmt(s), sl_strerror(f->status[i]),
-                              sl_strerror(want));
-                if (want == SL_OK)
-                    ck_assert_int_eq(f->free[nfree++], q.ids[i]);
-            }
-            ck_assert_uint_eq(f->n_free, nfree);
-            sl_free(f);
-        }
-    }
-    fprintf(stderr, "# free_at vs sl_book: %ld probes\n", probes);
-    sl_close(db);
+    each_team("free_at vs sl_book", 25, free_at_vs_book, "probes");
 }
 END_TEST
 
 /* ---- sl_book_any --------------------------------------------------------------- */
 
 /* Tenants 1..4, UTC, every day 08:00-20:00, hourly grid. */
-static sl_db *book_db(void)
+static void put_team(sl_db *db)
 {
-    sl_db *db = sl_test_open();
     for (sl_id t = 1; t <= 4; t++) {
         put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
         add_rule_every_day(db, t, 8 * 60, 20 * 60);
     }
+}
+
+/* A fresh store with put_team's tenants. */
+static sl_db *book_db(void)
+{
+    sl_db *db = sl_test_open();
+    put_team(db);
     return db;
 }
 
@@ -632,26 +649,34 @@ END_TEST
 #define PROCS 8
 #define TEAM 4
 
-static const char *shared_target(void)
-{
-    static char buf[1024];
-    if (strcmp(sl_test_backend, "sqlite-file") == 0)
-        snprintf(buf, sizeof(buf), "%s", sl_test_path("teams.db"));
-    else if (strcmp(sl_test_backend, "postgres") == 0)
-        snprintf(buf, sizeof(buf), "%s", sl_test_pg_conninfo());
-    else
-        return NULL;
-    return buf;
-}
-
-static sl_db *open_target(const char *target)
+/* A handle on target that waits up to 30 s for a lock; NULL when it
+ * cannot open (a child reports that by its exit status). */
+static sl_db *try_open(const char *target)
 {
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 30000;
     sl_db *db = NULL;
-    int rc = sl_open(&db, target, &o);
-    ck_assert_msg(rc == SL_OK, "sl_open %s: %s", target, sl_errmsg(NULL));
+    return sl_open(&db, target, &o) == SL_OK ? db : NULL;
+}
+
+static sl_db *open_target(const char *target)
+{
+    sl_db *db = try_open(target);
+    ck_assert_msg(db != NULL, "sl_open %s: %s", target, sl_errmsg(NULL));
     return db;
+}
+
+/* The store every process of a test opens (sl_test_shared_target: NULL
+ * for the private backends), holding put_team's tenants; *db is a handle
+ * on it. */
+static char *shared_team(sl_db **db)
+{
+    char *target = sl_test_shared_target("teams.db");
+    if (!target)
+        return NULL;
+    *db = open_target(target);
+    put_team(*db);
+    return target;
 }
 
 typedef struct proc_report {
@@ -663,15 +688,20 @@ typedef struct proc_report {
 
 #define ROUNDS 3 /* starts s, s + 1h, s + 2h */
 
+/* Keeps the first message of a call that neither succeeded nor conflicted. */
+static void note_unexpected(proc_report *r, int k, sl_db *db)
+{
+    if (r->rc[k] != SL_OK && r->rc[k] != SL_ECONFLICT && !r->msg[0])
+        snprintf(r->msg, sizeof(r->msg), "%s: %s", sl_strerror(r->rc[k]), sl_errmsg(db));
+}
+
 /* Child idx books the team at three starts (student 100 + idx); the last
  * call uses the key "shared", the same in every child. */
 static int any_child(int idx, int go, void *ctx, void *report)
 {
     proc_report *r = report;
-    sl_db *db = NULL;
-    sl_options o = SL_OPTIONS_INIT;
-    o.busy_timeout_ms = 30000;
-    if (sl_open(&db, ctx, &o) != SL_OK)
+    sl_db *db = try_open(ctx);
+    if (!db)
         return 1;
     const sl_id ids[TEAM] = {4, 2, 3, 1};
     sl_test_wait_go(go);
@@ -682,8 +712,7 @@ static int any_child(int idx, int go, void *ctx, void *report)
         r->rc[k] = sl_book_any(db, &s, ids, TEAM, 100 + idx, start, HOUR, 0, k == ROUNDS ? "shared" : NULL, TNOW);
         r->tenant[k] = s.tenant;
         r->session[k] = s.id;
-        if (r->rc[k] != SL_OK && r->rc[k] != SL_ECONFLICT && !r->msg[0])
-            snprintf(r->msg, sizeof(r->msg), "%s: %s", sl_strerror(r->rc[k]), sl_errmsg(db));
+        note_unexpected(r, k, db);
     }
     sl_close(db);
     return 0;
@@ -691,16 +720,10 @@ static int any_child(int idx, int go, void *ctx, void *report)
 
 START_TEST(test_processes_book_any)
 {
-    const char *target = shared_target();
-    if (!target)
+    sl_db *db = NULL;
+    char *path = shared_team(&db);
+    if (!path)
         return;
-    static char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path);
-    for (sl_id t = 1; t <= TEAM; t++) {
-        put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
-        add_rule_every_day(db, t, 8 * 60, 20 * 60);
-    }
     /* Fairness: tenant 3 has one session already, the others none. */
     ck_assert_ok_db(db, sl_book(db, NULL, 3, 1, TMON + 8 * HOUR, HOUR, 0, NULL, TNOW));
     sl_close(db);
@@ -756,10 +779,8 @@ static int all_child(int idx, int go, void *ctx, void *report)
     static const sl_id teams[4][3] = {{1, 2, 3}, {3, 4, 0}, {2, 4, 0}, {4, 3, 1}};
     static const size_t sizes[4] = {3, 2, 2, 3};
     proc_report *r = report;
-    sl_db *db = NULL;
-    sl_options o = SL_OPTIONS_INIT;
-    o.busy_timeout_ms = 30000;
-    if (sl_open(&db, ctx, &o) != SL_OK)
+    sl_db *db = try_open(ctx);
+    if (!db)
         return 1;
     sl_test_wait_go(go);
     sl_session out[3];
@@ -769,26 +790,23 @@ static int all_child(int idx, int go, void *ctx, void *report)
                                NULL, TNOW);
         r->tenant[k] = which;
         r->session[k] = r->rc[k] == SL_OK ? out[0].series_id : 0;
-        if (r->rc[k] != SL_OK && r->rc[k] != SL_ECONFLICT && !r->msg[0])
-            snprintf(r->msg, sizeof(r->msg), "%s: %s", sl_strerror(r->rc[k]), sl_errmsg(db));
+        note_unexpected(r, k, db);
     }
     sl_close(db);
     return 0;
 }
 
+/* The live sessions of one start, counted per series. */
 typedef struct series_count {
     sl_id series[64];
     int n[64];
     size_t k;
-    int overlap;
-    sl_time last_start;
 } series_count;
 
-static int count_series(void *ctx, const sl_session *s)
+static void count_series(series_count *c, const sl_session *s)
 {
-    series_count *c = ctx;
     if (s->status == SL_STATUS_CANCELLED || s->deleted_at)
-        return 0;
+        return;
     size_t i = 0;
     while (i < c->k && c->series[i] != s->series_id)
         i++;
@@ -796,21 +814,14 @@ static int count_series(void *ctx, const sl_session *s)
         c->series[c->k++] = s->series_id;
     if (i < 64)
         c->n[i]++;
-    return 0;
 }
 
 START_TEST(test_processes_book_all)
 {
-    const char *target = shared_target();
-    if (!target)
+    sl_db *db = NULL;
+    char *path = shared_team(&db);
+    if (!path)
         return;
-    static char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path);
-    for (sl_id t = 1; t <= 4; t++) {
-        put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
-        add_rule_every_day(db, t, 8 * 60, 20 * 60);
-    }
     sl_close(db);
 
     proc_report reps[PROCS];

@@ -177,3 +177,17 @@ void sl_test_sqlite_exec(const char *path, const char *sql)
     ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
     sqlite3_close(h);
 }
+
+/* ---- a store that more than one handle or process opens (multi-process tests) ---- */
+
+char *sl_test_shared_target(const char *name)
+{
+    static char target[1024];
+    const char *t = strcmp(sl_test_backend, "sqlite-file") == 0 ? sl_test_path(name)
+                    : strcmp(sl_test_backend, "postgres") == 0  ? sl_test_pg_conninfo()
+                                                                : NULL;
+    if (!t)
+        return NULL;
+    snprintf(target, sizeof(target), "%s", t);
+    return target;
+}

@@ -115,4 +115,11 @@ void sl_test_wait_child_ok(pid_t pid);
         return sl_test_suite(name, cases_);                                            \
     }
 
+/* ---- a store that more than one handle or process opens (multi-process tests) ---- */
+/* Where a second handle or a child process can open the same store: a new
+ * file `name` in the temporary directory for "sqlite-file", a connection
+ * string with a new schema for "postgres"; NULL for the private backends
+ * (memory, sqlite :memory:). The string is static, valid until the next call. */
+char *sl_test_shared_target(const char *name);
+
 #endif

@@ -14,8 +14,7 @@
  */
 START_TEST(test_overrides)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/London", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"Europe/London", 0, 0, 0, 0, 0, 0});
     add_rule_every_day(db, 1, 540, 1020);
     sl_id off = 0, hours = 0, again = 0;
     ck_assert_ok_db(db, sl_override_set(db, &off, 1, D("2026-06-02"), NULL, 0, 1));
@@ -68,8 +67,7 @@ END_TEST
  * dates); sl_rule_update changes the hours. */
 START_TEST(test_rule_validity_and_update)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"UTC", 0, 0, 0, 0, 0, 0});
     sl_id r = 0;
     /* Mondays 10:00-11:00 from Mon Jun 8 to Mon Jun 15 2026 only. */
     ck_assert_ok_db(db, sl_rule_add(db, &r, 1, 1, 600, 660, D("2026-06-08"), D("2026-06-15"), 1));
@@ -101,8 +99,7 @@ END_TEST
  * s >= now + min_notice and s < now + max_advance_days. */
 START_TEST(test_notice_and_horizon_boundaries)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 0, 0, 0, 2 * HOUR, 0, 2});
+    sl_db *db = open_tenant((settings){"UTC", 0, 0, 0, 2 * HOUR, 0, 2});
     add_rule_every_day(db, 1, 0, 1440);
     sl_time day = T("2026-05-04T00:00:00Z");
     sl_time now = day + 8 * HOUR; /* earliest = 10:00Z, horizon = May 6 08:00Z */
@@ -134,8 +131,7 @@ END_TEST
  * 11:00). */
 START_TEST(test_step_differs_from_duration)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 15 * MINUTE, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"UTC", 15 * MINUTE, 0, 0, 0, 0, 0});
     add_rule_every_day(db, 1, 540, 660);
     expect_slots(db, 1, "2026-05-04T00:00:00Z", "2026-05-05T00:00:00Z", HOUR, 0,
                  SLOTS("2026-05-04T09:00:00Z", "2026-05-04T09:15:00Z", "2026-05-04T09:30:00Z",
@@ -157,8 +153,7 @@ END_TEST
  */
 START_TEST(test_buffers_both_sides)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 5 * MINUTE, 10 * MINUTE, 20 * MINUTE, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"UTC", 5 * MINUTE, 10 * MINUTE, 20 * MINUTE, 0, 0, 0});
     add_rule_every_day(db, 1, 600, 900);
     sl_session busy;
     ck_assert_ok_db(db, sl_schedule_manual(db, &busy, 1, 9, T("2026-05-04T12:00:00Z"), HOUR, 0, NULL, 0));

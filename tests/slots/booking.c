@@ -175,9 +175,8 @@ END_TEST
 
 START_TEST(test_schedule_manual)
 {
-    sl_db *db = fixture();
     sl_session a, m1, m2;
-    ck_assert_ok_db(db, sl_book(db, &a, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&a);
     fund(db, 1, 8, 2);
     /* Outside availability, off the grid, in the past: all fine. */
     ck_assert_ok_db(db, sl_schedule_manual(db, &m1, 1, 8, at(0, 3, 17), 45 * MINUTE, 2, NULL, at(1, 0, 0)));
@@ -254,6 +253,14 @@ START_TEST(test_reschedule)
 }
 END_TEST
 
+/* The series tests' tenant 1: Europe/Berlin, Mondays 09:00-12:00. */
+static sl_db *berlin_mondays(void)
+{
+    sl_db *db = open_tenant((settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
+    add_rule(db, 1, 1, 540, 720);
+    return db;
+}
+
 /*
  * Weekly at the same local wall time: Europe/Berlin Mondays 09:00-12:00.
  * 10:00 CET on 2026-03-23 is 09:00Z; Europe changes on 2026-03-29, so
@@ -262,9 +269,7 @@ END_TEST
  */
 START_TEST(test_recurring_across_dst)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
-    add_rule(db, 1, 1, 540, 720);
+    sl_db *db = berlin_mondays();
     sl_session out[SL_MAX_RECURRING];
     sl_time skipped[4];
     size_t nb = 0, ns = 9;
@@ -307,9 +312,7 @@ END_TEST
 
 START_TEST(test_recurring_policies)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/Berlin", 0, 0, 0, 0, 0, 0});
-    add_rule(db, 1, 1, 540, 720);
+    sl_db *db = berlin_mondays();
     sl_session out[SL_MAX_RECURRING], blocker;
     sl_time skipped[4] = {0};
     size_t nb = 9, ns = 9;
@@ -512,9 +515,8 @@ END_TEST
 
 START_TEST(test_queries)
 {
-    sl_db *db = fixture();
     sl_session a, b, c, d;
-    ck_assert_ok_db(db, sl_book(db, &a, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&a);
     ck_assert_ok_db(db, sl_book(db, &b, 1, 8, at(0, 12, 0), HOUR, 0, NULL, NOW));
     ck_assert_ok_db(db, sl_schedule_manual(db, &c, 1, 7, at(0, 12, 0), HOUR, 0, NULL, NOW));
     ck_assert_ok_db(db, sl_book(db, &d, 1, 7, at(2, 9, 0), HOUR, 0, NULL, NOW));

@@ -61,8 +61,7 @@ START_TEST(test_clamp)
         clamped_cases += slot_cases[i].to - slot_cases[i].frm > (sl_time)SL_MAX_RANGE_DAYS * DAY;
     ck_assert_int_ge(clamped_cases, 1);
 
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"UTC", 0, 0, 0, 0, 0, 0});
     add_rule_every_day(db, 1, 600, 660); /* one 60-min slot a day at 10:00Z */
     size_t n = 0;
     uint32_t flags = 0;

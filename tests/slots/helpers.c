@@ -40,6 +40,13 @@ void put_tenant(sl_db *db, sl_id id, settings s)
     ck_assert_ok_db(db, sl_tenant_put(db, &t, 1));
 }
 
+sl_db *open_tenant(settings s)
+{
+    sl_db *db = sl_test_open();
+    put_tenant(db, 1, s);
+    return db;
+}
+
 sl_id add_rule(sl_db *db, sl_id tenant, int32_t wd, int32_t start, int32_t end)
 {
     sl_id id = 0;
@@ -148,11 +155,23 @@ int listed(sl_db *db, sl_id tenant, sl_time start, int64_t duration, sl_time now
     return n == 1 && buf[0].start == start;
 }
 
+void put_fixture_tenant(sl_db *db, sl_id id)
+{
+    put_tenant(db, id, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
+    add_rule_every_day(db, id, 480, 1200);
+}
+
 sl_db *fixture(void)
 {
     sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
-    add_rule_every_day(db, 1, 480, 1200);
+    put_fixture_tenant(db, 1);
+    return db;
+}
+
+sl_db *fixture_booked(sl_session *s)
+{
+    sl_db *db = fixture();
+    ck_assert_ok_db(db, sl_book(db, s, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
     return db;
 }
 

@@ -1,11 +1,28 @@
 /* tests/slots/isolation.c - tenant isolation and bad input. */
 #include "slots_test.h"
 
+/* The slot query of MON and every way to write a session (book, trial,
+ * manual, batch, series) of `duration` at `start` for tenant fail with
+ * code and a message. */
+static void every_write_fails(sl_db *db, sl_id tenant, sl_time start, int64_t duration, int code)
+{
+    sl_interval buf[8];
+    size_t n = 0, nb = 0;
+    sl_session out[4];
+    sl_booking bk = {7, start, duration, 0};
+    ck_assert_fails(db, sl_slots(db, buf, 8, &n, NULL, tenant, MON, MON + DAY, duration, NOW), code);
+    ck_assert_fails(db, sl_book(db, NULL, tenant, 7, start, duration, 0, NULL, NOW), code);
+    ck_assert_fails(db, sl_book_trial(db, NULL, tenant, 7, start, duration, NULL, NOW), code);
+    ck_assert_fails(db, sl_schedule_manual(db, NULL, tenant, 7, start, duration, 0, NULL, NOW), code);
+    ck_assert_fails(db, sl_book_many(db, NULL, NULL, tenant, &bk, 1, NULL, NOW), code);
+    ck_assert_fails(db, sl_book_recurring(db, out, &nb, NULL, 0, NULL, tenant, 7, start, duration, 0, 2,
+                                          SL_RECUR_ALL_OR_NOTHING, NULL, NOW), code);
+}
+
 START_TEST(test_tenant_isolation)
 {
     sl_db *db = fixture(); /* tenant 1 = A */
-    put_tenant(db, 2, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
-    add_rule_every_day(db, 2, 480, 1200);
+    put_fixture_tenant(db, 2);
     sl_session sa, gone, got;
     sl_id ra = 0, oa = 0;
     sl_date odate = D("2026-03-04");
@@ -60,18 +77,7 @@ START_TEST(test_tenant_isolation)
         sl_free(ol);
     }
     /* A tenant that does not exist: every write and the slot query. */
-    sl_session out[2];
-    size_t nb = 0;
-    sl_booking bk = {7, at(0, 16, 0), HOUR, 0};
-    sl_interval buf[4];
-    size_t n = 0;
-    ck_assert_fails(db, sl_slots(db, buf, 4, &n, NULL, 99, MON, MON + DAY, HOUR, NOW), SL_ENOTFOUND);
-    ck_assert_fails(db, sl_book(db, NULL, 99, 7, at(0, 16, 0), HOUR, 0, NULL, NOW), SL_ENOTFOUND);
-    ck_assert_fails(db, sl_book_trial(db, NULL, 99, 7, at(0, 16, 0), HOUR, NULL, NOW), SL_ENOTFOUND);
-    ck_assert_fails(db, sl_schedule_manual(db, NULL, 99, 7, at(0, 16, 0), HOUR, 0, NULL, NOW), SL_ENOTFOUND);
-    ck_assert_fails(db, sl_book_many(db, NULL, NULL, 99, &bk, 1, NULL, NOW), SL_ENOTFOUND);
-    ck_assert_fails(db, sl_book_recurring(db, out, &nb, NULL, 0, NULL, 99, 7, at(0, 16, 0), HOUR, 0, 2,
-                                          SL_RECUR_ALL_OR_NOTHING, NULL, NOW), SL_ENOTFOUND);
+    every_write_fails(db, 99, at(0, 16, 0), HOUR, SL_ENOTFOUND);
     ck_assert_fails(db, sl_rule_add(db, NULL, 99, 1, 0, 60, SL_DATE_MIN, SL_DATE_MAX, 1), SL_ENOTFOUND);
     ck_assert_fails(db, sl_override_set(db, NULL, 99, odate, w, 1, 1), SL_ENOTFOUND);
 
@@ -113,9 +119,8 @@ END_TEST
 
 START_TEST(test_bad_input)
 {
-    sl_db *db = fixture();
     sl_session a;
-    ck_assert_ok_db(db, sl_book(db, &a, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&a);
     size_t s0 = n_sessions(db, 1, MON), r0 = n_rules(db, 1), o0 = n_overrides(db, 1);
     sl_interval buf[8];
     size_t n = 0, nb = 0;
@@ -124,17 +129,8 @@ START_TEST(test_bad_input)
 
     /* Durations. */
     static const int64_t bad_durations[] = {0, -60, 59, SL_MAX_DURATION_SECONDS + 1, INT64_MIN, INT64_MAX};
-    for (size_t i = 0; i < sizeof(bad_durations) / sizeof(bad_durations[0]); i++) {
-        int64_t d = bad_durations[i];
-        sl_booking bk = {7, at(1, 10, 0), d, 0};
-        ck_assert_fails(db, sl_slots(db, buf, 8, &n, NULL, 1, MON, MON + DAY, d, NOW), SL_EINVAL);
-        ck_assert_fails(db, sl_book(db, NULL, 1, 7, at(1, 10, 0), d, 0, NULL, NOW), SL_EINVAL);
-        ck_assert_fails(db, sl_book_trial(db, NULL, 1, 7, at(1, 10, 0), d, NULL, NOW), SL_EINVAL);
-        ck_assert_fails(db, sl_schedule_manual(db, NULL, 1, 7, at(1, 10, 0), d, 0, NULL, NOW), SL_EINVAL);
-        ck_assert_fails(db, sl_book_many(db, NULL, NULL, 1, &bk, 1, NULL, NOW), SL_EINVAL);
-        ck_assert_fails(db, sl_book_recurring(db, out, &nb, NULL, 0, NULL, 1, 7, at(1, 10, 0), d, 0, 2,
-                                              SL_RECUR_ALL_OR_NOTHING, NULL, NOW), SL_EINVAL);
-    }
+    for (size_t i = 0; i < sizeof(bad_durations) / sizeof(bad_durations[0]); i++)
+        every_write_fails(db, 1, at(1, 10, 0), bad_durations[i], SL_EINVAL);
     /* The bounds themselves are valid. */
     /* 1-min sessions on the 30-min grid 08:00..19:30, less 10:00 and 10:30
      * (session a): 22. */

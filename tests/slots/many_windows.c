@@ -128,20 +128,10 @@ static void gen_dense_model(uint64_t *st, model *m)
  * into the next date: the window builder's worst cases. */
 START_TEST(test_prop_many_windows)
 {
-    uint64_t seed = sl_test_seed("many windows vs reference"), st = seed;
     /* Hundreds of rule writes per tenant: fewer tenants where each is a
      * synced commit (the file store reads rules as the in-memory one does). */
-    long iters = sl_test_scale(strcmp(sl_test_backend, "sqlite-file") == 0 ? 8 : 40), total = 0;
-    sl_db *db = sl_test_open();
-    for (long it = 0; it < iters; it++) {
-        model m;
-        gen_dense_model(&st, &m);
-        sl_id tenant = 1 + it;
-        apply_model(db, tenant, &m, &st);
-        total += (long)check_reference(db, tenant, &m, seed, it, "many windows vs reference");
-    }
-    fprintf(stderr, "# many windows vs reference: %ld tenants, %ld slots compared\n", iters, total);
-    sl_close(db);
+    long iters = strcmp(sl_test_backend, "sqlite-file") == 0 ? 8 : 40;
+    each_model("many windows vs reference", iters, gen_dense_model, check_reference_of, COUNTED("slots compared"));
 }
 END_TEST
 

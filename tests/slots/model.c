@@ -372,3 +372,28 @@ size_t check_reference(sl_db *db, sl_id tenant, const model *m, uint64_t seed, l
     sl_free(v);
     return n;
 }
+
+void check_reference_of(prop_tenant *p, long *counts)
+{
+    counts[0] += (long)check_reference(p->db, p->tenant, &p->m, p->seed, p->it, p->what);
+}
+
+void each_model(const char *what, long iters, void (*gen)(uint64_t *st, model *m),
+                void (*check)(prop_tenant *p, long *counts), const char *const *counted)
+{
+    uint64_t seed = sl_test_seed(what), st = seed;
+    long counts[4] = {0, 0, 0, 0};
+    iters = sl_test_scale(iters);
+    sl_db *db = sl_test_open();
+    for (long it = 0; it < iters; it++) {
+        prop_tenant p = {db, 1 + it, {0}, &st, seed, it, what};
+        gen(&st, &p.m);
+        apply_model(db, p.tenant, &p.m, &st);
+        check(&p, counts);
+    }
+    fprintf(stderr, "# %s: %ld tenants", what, iters);
+    for (size_t i = 0; i < 4 && counted[i]; i++)
+        fprintf(stderr, ", %ld %s", counts[i], counted[i]);
+    fprintf(stderr, "\n");
+    sl_close(db);
+}

@@ -167,6 +167,17 @@ START_TEST(test_mutant_booking_appends_outbox_event)
 }
 END_TEST
 
+/* A handle on an empty memory store behind tests/faulty_store.c (*fs). */
+static sl_db *faulty_db(sl_store **fs)
+{
+    sl_store *inner = NULL;
+    sl_db *db = NULL;
+    ck_assert_int_eq(sl_store_memory_new(&inner), SL_OK);
+    ck_assert_ptr_nonnull(*fs = sl_test_faulty_new(inner));
+    ck_assert_int_eq(sl_open_store(&db, *fs, NULL), SL_OK);
+    return db;
+}
+
 /* softdelete.c:235 (return rc -> return 0 when the transaction cannot
  * begin): a soft delete or restore whose store fails to begin reports the
  * failure (SL_ESTORE, with a message) and changes nothing; it must not
@@ -174,12 +185,9 @@ END_TEST
  * tests/faulty_store.c, whose first call from the arm on (begin) fails. */
 START_TEST(test_mutant_soft_delete_reports_failed_begin)
 {
-    sl_store *inner = NULL, *fs;
-    sl_db *db = NULL;
+    sl_store *fs;
+    sl_db *db = faulty_db(&fs);
     sl_rule got;
-    ck_assert_int_eq(sl_store_memory_new(&inner), SL_OK);
-    ck_assert_ptr_nonnull(fs = sl_test_faulty_new(inner));
-    ck_assert_int_eq(sl_open_store(&db, fs, NULL), SL_OK);
     put_tenant(db, 1, (settings){"UTC", 0, 0, 0, 0, 0, 0});
     sl_id r = add_rule(db, 1, 2, 600, 720);
     sl_test_faulty_arm(fs, 1);
@@ -246,8 +254,7 @@ END_TEST
 START_TEST(test_mutant_free_at_reports_each_tenant)
 {
     sl_db *db = fixture();
-    put_tenant(db, 2, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
-    add_rule_every_day(db, 2, 480, 1200);
+    put_fixture_tenant(db, 2);
     put_tenant(db, 3, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
     add_rule_every_day(db, 3, 720, 1200);
     ck_assert_ok_db(db, sl_book(db, NULL, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
@@ -267,13 +274,8 @@ END_TEST
 /* A memory store behind tests/faulty_store.c, tenant 1 as fixture(). */
 static sl_db *faulty_fixture(sl_store **fs)
 {
-    sl_store *inner = NULL;
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_store_memory_new(&inner), SL_OK);
-    ck_assert_ptr_nonnull(*fs = sl_test_faulty_new(inner));
-    ck_assert_int_eq(sl_open_store(&db, *fs, NULL), SL_OK);
-    put_tenant(db, 1, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
-    add_rule_every_day(db, 1, 480, 1200);
+    sl_db *db = faulty_db(fs);
+    put_fixture_tenant(db, 1);
     return db;
 }
 
@@ -368,8 +370,7 @@ START_TEST(test_mutant_blocking_scan_with_no_status)
         else
             ck_assert_int_eq(sl_store_sqlite_new(&st, ":memory:", NULL), SL_OK);
         ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
-        put_tenant(db, 1, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
-        add_rule_every_day(db, 1, 480, 1200);
+        put_fixture_tenant(db, 1);
         sl_session s;
         ck_assert_ok_db(db, sl_book(db, NULL, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
         ck_assert_ok_db(db, sl_book(db, &s, 1, 8, at(0, 12, 0), HOUR, 0, NULL, NOW));
@@ -422,8 +423,7 @@ START_TEST(test_mutant_impossible_busy_row_refuses_booking)
     ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
     mem_sessions_scan = st->sessions_scan;
     ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
-    put_tenant(db, 1, (settings){"UTC", 30 * MINUTE, 0, 0, 0, 0, 0});
-    add_rule_every_day(db, 1, 480, 1200);
+    put_fixture_tenant(db, 1);
     st->sessions_scan = degenerate_sessions_scan;
     ck_assert_fails(db, sl_book(db, NULL, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW), SL_EINVAL);
     ck_assert_msg_has(db, "slot engine refused its input");
@@ -473,9 +473,8 @@ END_TEST
  * and the session stays where it was. */
 START_TEST(test_mutant_reschedule_end_past_time_max)
 {
-    sl_db *db = fixture();
     sl_session s, got;
-    ck_assert_ok_db(db, sl_book(db, &s, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&s);
     ck_assert_fails(db, sl_reschedule(db, NULL, 1, s.id, SL_TIME_MAX - 60, NOW), SL_EINVAL);
     ck_assert_msg_has(db, "the new end");
     ck_assert_ok_db(db, sl_session_get(db, &got, 1, s.id, 0));

@@ -34,6 +34,8 @@ typedef struct settings {
 } settings;
 
 void put_tenant(sl_db *db, sl_id id, settings s);
+/* A fresh store (sl_test_open) holding tenant 1 with settings s. */
+sl_db *open_tenant(settings s);
 sl_id add_rule(sl_db *db, sl_id tenant, int32_t wd, int32_t start, int32_t end);
 void add_rule_every_day(sl_db *db, sl_id tenant, int32_t start, int32_t end);
 
@@ -76,6 +78,11 @@ int listed(sl_db *db, sl_id tenant, sl_time start, int64_t duration, sl_time now
 #define MON T("2026-03-02T00:00:00Z")
 #define NOW T("2026-01-01T00:00:00Z")
 sl_db *fixture(void);
+/* The fixture with one session in *s: student 7, MON 10:00-11:00Z, booked
+ * at NOW without credits or key. */
+sl_db *fixture_booked(sl_session *s);
+/* Puts tenant id as the fixture's tenant 1 (into any store). */
+void put_fixture_tenant(sl_db *db, sl_id id);
 /* MON + day days, at hour:minute UTC. */
 sl_time at(int day, int hour, int minute);
 
@@ -153,6 +160,28 @@ enum { F_GRID = 1, F_COVER = 2, F_NOTICE = 4, F_HORIZON = 8, F_BUSY = 16 };
 int ref_classify(const ref *r, const model *m, sl_time t);
 /* The slots of m's range equal the reference's; returns how many. */
 size_t check_reference(sl_db *db, sl_id tenant, const model *m, uint64_t seed, long iter, const char *what);
+
+/* One random tenant of a property test, as each_model hands it on. */
+typedef struct prop_tenant {
+    sl_db *db;
+    sl_id tenant; /* 1 + it, written from m */
+    model m;
+    uint64_t *st; /* the PRNG, carried on from tenant to tenant */
+    uint64_t seed;
+    long it;
+    const char *what;
+} prop_tenant;
+
+/* The loop of the property tests: iters (scaled) random tenants made by
+ * gen (the seed printed under `what`), each written as tenant 1 + it of
+ * one store and handed to check, which adds to counts[i]; then prints
+ * "# what: N tenants, counts[0] counted[0], ..." (counted: NULL-terminated,
+ * at most 4 names). */
+void each_model(const char *what, long iters, void (*gen)(uint64_t *st, model *m),
+                void (*check)(prop_tenant *p, long *counts), const char *const *counted);
+#define COUNTED(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* A check for each_model: check_reference; counts[0] += the slots compared. */
+void check_reference_of(prop_tenant *p, long *counts);
 
 /* One test case per file. */
 TCase *tcase_slots_cases(void);        /* cases.c: the data cases (tests/cases_slots.json) */

@@ -3,8 +3,7 @@
 
 START_TEST(test_softdelete_rules)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"UTC", 0, 0, 0, 0, 0, 0});
     sl_id r = add_rule(db, 1, 1, 600, 720);
     sl_rule got, *l = NULL;
     size_t n = 0;
@@ -79,9 +78,8 @@ END_TEST
 
 START_TEST(test_softdelete_sessions)
 {
-    sl_db *db = fixture();
     sl_session a, b, got;
-    ck_assert_ok_db(db, sl_book(db, &a, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&a);
     ck_assert(!listed(db, 1, at(0, 10, 0), HOUR, NOW));
     ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_SESSION, a.id, 20));
     /* Deleted: hidden, no longer blocking, no transitions. */
@@ -130,9 +128,8 @@ END_TEST
 
 START_TEST(test_purge)
 {
-    sl_db *db = fixture();
     sl_session s1, s2, s3;
-    ck_assert_ok_db(db, sl_book(db, &s1, 1, 7, at(0, 10, 0), HOUR, 0, NULL, NOW));
+    sl_db *db = fixture_booked(&s1);
     ck_assert_ok_db(db, sl_book(db, &s2, 1, 7, at(0, 12, 0), HOUR, 0, NULL, NOW));
     ck_assert_ok_db(db, sl_book(db, &s3, 1, 7, at(0, 14, 0), HOUR, 0, NULL, NOW));
     ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_SESSION, s1.id, 1000));

@@ -158,8 +158,7 @@ static const zone_case zone_cases[] = {
 START_TEST(test_zone_case)
 {
     const zone_case *c = &zone_cases[_i];
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){c->tz, 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){c->tz, 0, 0, 0, 0, 0, 0});
     for (size_t i = 0; i < 2 && c->rules[i][2] != 0; i++) {
         if (c->rules[i][0] == 0)
             add_rule_every_day(db, 1, c->rules[i][1], c->rules[i][2]);
@@ -185,8 +184,7 @@ END_TEST
  */
 START_TEST(test_overnight_across_fold)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"America/New_York", HOUR, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"America/New_York", HOUR, 0, 0, 0, 0, 0});
     add_rule(db, 1, 6, 1380, 1440);
     sl_id sun = add_rule(db, 1, 7, 0, 180);
     expect_slots(db, 1, "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", 2 * HOUR, 0,
@@ -288,8 +286,7 @@ END_TEST
  */
 START_TEST(test_windows_on_dst_edges)
 {
-    sl_db *db = sl_test_open();
-    put_tenant(db, 1, (settings){"Europe/London", 0, 0, 0, 0, 0, 0});
+    sl_db *db = open_tenant((settings){"Europe/London", 0, 0, 0, 0, 0, 0});
     const sl_window around_gap[] = {{0, 60}, {120, 180}};
     ck_assert_ok_db(db, sl_override_set(db, NULL, 1, D("2026-03-29"), around_gap, 2, 1));
     expect_slots(db, 1, "2026-03-28T12:00:00Z", "2026-03-29T12:00:00Z", HOUR, 0,
