@@ -26,16 +26,8 @@
 /* Parameters with no range, notice, horizon or buffers. */
 static sl_engine_params params(int64_t duration, int64_t step)
 {
-    sl_engine_params p;
-    memset(&p, 0, sizeof p);
-    p.version = SL_ENGINE_VERSION;
-    p.duration = duration;
-    p.step = step;
-    p.from = INT64_MIN;
-    p.to = INT64_MAX;
-    p.earliest = INT64_MIN;
-    p.horizon = INT64_MAX;
-    return p;
+    return (sl_engine_params){.version = SL_ENGINE_VERSION, .duration = duration, .step = step, .from = INT64_MIN,
+                              .to = INT64_MAX, .earliest = INT64_MIN, .horizon = INT64_MAX};
 }
 
 /* Run the engine into a large buffer and compare the starts with want[];
