@@ -63,14 +63,6 @@ static sl_db *open_target(const char *target, int32_t busy_ms)
     return db;
 }
 
-static sl_db *open_with_tenants(void)
-{
-    sl_db *db = sl_test_open();
-    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
-    sl_test_put_tenant(db, T2, 0, NOW - DAY, 1);
-    return db;
-}
-
 static int64_t posted(sl_db *db, sl_id tenant, sl_id student)
 {
     sl_balance b;
@@ -106,7 +98,7 @@ static int book(sl_db *db, sl_session *s, sl_id tenant, sl_id student, int slot,
 
 START_TEST(test_api_misuse)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     ck_assert_sl(sl_group_begin(NULL), SL_EINVAL);
     ck_assert_sl(sl_group_commit(NULL), SL_EINVAL);
     ck_assert_sl(sl_group_rollback(NULL), SL_EINVAL);
@@ -140,11 +132,9 @@ END_TEST
 /* A store of version 2 (no group methods): groups are refused. */
 START_TEST(test_store_without_groups)
 {
-    sl_store *st = NULL;
-    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    sl_store *st = sl_test_memory_store();
     st->group_begin = NULL;
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_db *db = sl_test_open_on(st);
     ck_assert_sl(sl_group_begin(db), SL_EMISUSE);
     ck_assert_msg(strstr(sl_errmsg(db), "group") != NULL, "%s", sl_errmsg(db));
     ck_assert_int_eq(sl_group_active(db), 0);
@@ -156,7 +146,7 @@ END_TEST
 
 START_TEST(test_failed_call_writes_nothing_group_goes_on)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_session s;
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 3, "buy"));
@@ -191,7 +181,7 @@ END_TEST
 
 START_TEST(test_rollback_undoes_every_call)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 10, "before"));
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, post(db, NULL, T1, 1, -4, "p1"));
@@ -221,7 +211,7 @@ END_TEST
 
 START_TEST(test_replays_inside_and_across_groups)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_entry e1, e2;
     sl_session s1, s2;
     ck_assert_ok_db(db, sl_group_begin(db));
@@ -344,7 +334,7 @@ static void random_call(sl_db *db, model *m, uint64_t *rng, uint64_t seed, int s
 START_TEST(test_property_groups_against_model)
 {
     uint64_t seed = sl_test_seed("group property"), rng = seed;
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     model *committed = calloc(1, sizeof(*committed)), *work = calloc(1, sizeof(*work));
     ck_assert_ptr_nonnull(committed);
     ck_assert_ptr_nonnull(work);

@@ -177,3 +177,28 @@ void sl_test_sqlite_exec(const char *path, const char *sql)
     ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
     sqlite3_close(h);
 }
+
+/* ---- stores and handles set up in one call (the suites that book, and tests that change a store) ---- */
+sl_db *sl_test_open_two_tenants(sl_time now)
+{
+    sl_db *db = sl_test_open();
+    sl_test_put_tenant(db, 1, 0, now, 1);
+    sl_test_put_tenant(db, 2, 0, now, 1);
+    return db;
+}
+
+sl_store *sl_test_memory_store(void)
+{
+    sl_store *st = NULL;
+    int rc = sl_store_memory_new(&st);
+    ck_assert_msg(rc == SL_OK, "sl_store_memory_new: %s", sl_errmsg(NULL));
+    return st;
+}
+
+sl_db *sl_test_open_on(sl_store *st)
+{
+    sl_db *db = NULL;
+    int rc = sl_open_store(&db, st, NULL);
+    ck_assert_msg(rc == SL_OK, "sl_open_store: %s", sl_errmsg(NULL));
+    return db;
+}

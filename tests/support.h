@@ -104,4 +104,14 @@ void sl_test_wait_child_ok(pid_t pid);
                       sl_errmsg(db));                                                  \
     } while (0)
 
+/* ---- stores and handles set up in one call (the suites that book, and tests that change a store) ---- */
+/* sl_test_open() with tenants 1 and 2 put at now (late_cancel 0), open
+ * every day. */
+sl_db *sl_test_open_two_tenants(sl_time now);
+/* A new memory store, for a test to change before it opens a handle on
+ * it; fails the test on error. */
+sl_store *sl_test_memory_store(void);
+/* Opens a handle on st (ownership passes to it); fails the test on error. */
+sl_db *sl_test_open_on(sl_store *st);
+
 #endif
