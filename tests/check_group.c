@@ -38,21 +38,6 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-/* Where a second handle or a child process can open the same store:
- * a file path or a connection string with a fixed schema; NULL for the
- * private backends (memory, sqlite :memory:). */
-static const char *shared_target(void)
-{
-    static char buf[1024];
-    if (strcmp(sl_test_backend, "sqlite-file") == 0)
-        snprintf(buf, sizeof(buf), "%s", sl_test_path("group.db"));
-    else if (strcmp(sl_test_backend, "postgres") == 0)
-        snprintf(buf, sizeof(buf), "%s", sl_test_pg_conninfo());
-    else
-        return NULL;
-    return buf;
-}
-
 static sl_db *open_target(const char *target, int32_t busy_ms)
 {
     sl_options o = SL_OPTIONS_INIT;
@@ -389,19 +374,17 @@ END_TEST
 
 START_TEST(test_close_rolls_back_open_group)
 {
-    const char *target = shared_target();
+    const char *target = sl_test_shared_target("group.db");
     if (!target)
         return; /* nothing outlives a private store */
-    char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path, 0);
+    sl_db *db = open_target(target, 0);
     sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "kept"));
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "left open"));
     ck_assert_ok_db(db, book(db, NULL, T1, 1, 0, "left open too"));
     sl_close(db);
-    db = open_target(path, 0);
+    db = open_target(target, 0);
     ck_assert_int_eq(posted(db, T1, 1), 5);
     ck_assert_int_eq(live_sessions(db, T1), 0);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 1, "left open")); /* the key is free */
@@ -411,12 +394,10 @@ END_TEST
 
 START_TEST(test_killed_inside_group_leaves_nothing)
 {
-    const char *target = shared_target();
+    const char *target = sl_test_shared_target("group.db");
     if (!target)
         return;
-    char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path, 0);
+    sl_db *db = open_target(target, 0);
     sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "kept"));
     sl_close(db); /* no connection across fork */
@@ -429,7 +410,7 @@ START_TEST(test_killed_inside_group_leaves_nothing)
         close(fds[0]);
         sl_db *c = NULL;
         char ok = 'n';
-        if (sl_open(&c, path, NULL) == SL_OK && sl_group_begin(c) == SL_OK &&
+        if (sl_open(&c, target, NULL) == SL_OK && sl_group_begin(c) == SL_OK &&
             post(c, NULL, T1, 1, 7, "doomed") == SL_OK && book(c, NULL, T1, 1, 0, "doomed-b") == SL_OK &&
             post(c, NULL, T1, 2, 3, "doomed-2") == SL_OK)
             ok = 'y';
@@ -448,7 +429,7 @@ START_TEST(test_killed_inside_group_leaves_nothing)
     ck_assert_msg(ok == 'y', "the child's group calls failed");
     ck_assert(WIFSIGNALED(status));
 
-    db = open_target(path, 0);
+    db = open_target(target, 0);
     ck_assert_int_eq(posted(db, T1, 1), 5);
     ck_assert_int_eq(posted(db, T1, 2), 0);
     ck_assert_int_eq(live_sessions(db, T1), 0);
@@ -465,12 +446,10 @@ END_TEST
  * locked tenant, then SL_EBUSY gives up on its whole group. */
 START_TEST(test_lock_wait_gives_up_the_group)
 {
-    const char *target = shared_target();
+    const char *target = sl_test_shared_target("group.db");
     if (!target)
         return;
-    char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *a = open_target(path, 200), *b = open_target(path, 200);
+    sl_db *a = open_target(target, 200), *b = open_target(target, 200);
     sl_test_put_tenant(a, T1, 0, NOW - DAY, 1);
     sl_test_put_tenant(a, T2, 0, NOW - DAY, 1);
     ck_assert_ok_db(a, sl_group_begin(a));
@@ -567,12 +546,10 @@ static int stress_child(int idx, int go, void *ctx, void *rep)
 
 START_TEST(test_processes_no_double_booking_no_overdraft)
 {
-    const char *target = shared_target();
+    char *target = sl_test_shared_target("group.db"); /* static: the children's context */
     if (!target)
         return;
-    static char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path, 0);
+    sl_db *db = open_target(target, 0);
     for (sl_id t = 1; t <= 2; t++) {
         sl_test_put_tenant(db, t, 0, NOW - DAY, 1);
         for (sl_id s = 1; s <= STUDENTS; s++) {
@@ -585,7 +562,7 @@ START_TEST(test_processes_no_double_booking_no_overdraft)
 
     stress_report reps[PROCS];
     memset(reps, 0, sizeof(reps));
-    sl_test_fork_children(PROCS, stress_child, path, reps, sizeof(reps[0]));
+    sl_test_fork_children(PROCS, stress_child, target, reps, sizeof(reps[0]));
 
     long books = 0, spends = 0, busy = 0;
     for (int i = 0; i < PROCS; i++) {
@@ -594,7 +571,7 @@ START_TEST(test_processes_no_double_booking_no_overdraft)
         spends += reps[i].committed_spends;
         busy += reps[i].busy;
     }
-    db = open_target(path, 0);
+    db = open_target(target, 0);
     long sessions = 0, spent = 0;
     for (sl_id t = 1; t <= 2; t++) {
         sl_session *s = NULL;

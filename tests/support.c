@@ -202,3 +202,15 @@ sl_db *sl_test_open_on(sl_store *st)
     ck_assert_msg(rc == SL_OK, "sl_open_store: %s", sl_errmsg(NULL));
     return db;
 }
+
+char *sl_test_shared_target(const char *name)
+{
+    static char buf[1024];
+    if (strcmp(sl_test_backend, "sqlite-file") == 0)
+        snprintf(buf, sizeof(buf), "%s", sl_test_path(name));
+    else if (strcmp(sl_test_backend, "postgres") == 0)
+        snprintf(buf, sizeof(buf), "%s", sl_test_pg_conninfo());
+    else
+        return NULL;
+    return buf;
+}

@@ -113,5 +113,11 @@ sl_db *sl_test_open_two_tenants(sl_time now);
 sl_store *sl_test_memory_store(void);
 /* Opens a handle on st (ownership passes to it); fails the test on error. */
 sl_db *sl_test_open_on(sl_store *st);
+/* Where a second handle or a child process can open the same store as
+ * sl_test_backend: for "sqlite-file" the file name in the test directory,
+ * for "postgres" a connection string with a new fixed schema; NULL for the
+ * private backends (memory, sqlite :memory:). A static buffer, valid until
+ * the next call. */
+char *sl_test_shared_target(const char *name);
 
 #endif
