@@ -402,27 +402,23 @@ START_TEST(test_killed_inside_group_leaves_nothing)
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "kept"));
     sl_close(db); /* no connection across fork */
 
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
+    int fd;
+    pid_t pid = sl_test_fork_piped(&fd);
     if (pid == 0) {
-        close(fds[0]);
         sl_db *c = NULL;
         char ok = 'n';
         if (sl_open(&c, target, NULL) == SL_OK && sl_group_begin(c) == SL_OK &&
             post(c, NULL, T1, 1, 7, "doomed") == SL_OK && book(c, NULL, T1, 1, 0, "doomed-b") == SL_OK &&
             post(c, NULL, T1, 2, 3, "doomed-2") == SL_OK)
             ok = 'y';
-        if (write(fds[1], &ok, 1) != 1)
+        if (write(fd, &ok, 1) != 1)
             _exit(3);
         pause(); /* SIGKILLed here, the group open */
         _exit(4);
     }
-    close(fds[1]);
     char ok = 0;
-    ck_assert_int_eq(read(fds[0], &ok, 1), 1);
-    close(fds[0]);
+    ck_assert_int_eq(read(fd, &ok, 1), 1);
+    close(fd);
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);

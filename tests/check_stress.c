@@ -716,18 +716,13 @@ START_TEST(test_crash_keeps_database_sound)
         int32_t durability = r % 2 ? SL_FAST : SL_DURABLE;
         uint64_t wseed = sl_test_rand(&rng);
         long delay_us = 1000 + (long)(sl_test_rand(&rng) % 40000);
-        int progress[2];
-        ck_assert_int_eq(pipe(progress), 0);
-        pid_t pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-            close(progress[0]);
-            crash_writer(path, durability, r, wseed, progress[1]);
-        }
-        close(progress[1]);
+        int progress;
+        pid_t pid = sl_test_fork_piped(&progress);
+        if (pid == 0)
+            crash_writer(path, durability, r, wseed, progress);
         committed first;
         ssize_t got;
-        while ((got = read(progress[0], &first, sizeof(first))) < 0 && errno == EINTR)
+        while ((got = read(progress, &first, sizeof(first))) < 0 && errno == EINTR)
             ;
         if (got != (ssize_t)sizeof(first)) { /* the writer died before its first commit */
             sl_test_wait_child_ok(pid);
@@ -743,8 +738,8 @@ START_TEST(test_crash_keeps_database_sound)
         ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                       "round %d: the writer ended by itself (status 0x%x) before the kill", r, status);
         char *rest;
-        size_t len = sl_test_read_to_eof(progress[0], &rest);
-        close(progress[0]);
+        size_t len = sl_test_read_to_eof(progress, &rest);
+        close(progress);
         size_t n_done = 1 + len / sizeof(committed); /* a torn last report is ignored */
         committed *done = malloc(n_done * sizeof(*done));
         ck_assert_ptr_nonnull(done);

@@ -89,6 +89,11 @@ int sl_test_write_all(int fd, const void *p, size_t n);
 size_t sl_test_read_to_eof(int fd, char **buf);
 /* Reaps child pid; fails the test unless it exited 0. */
 void sl_test_wait_child_ok(pid_t pid);
+/* Forks one child that talks to the parent through a pipe: returns its
+ * pid (0 in the child), *fd being the pipe's write end in the child and
+ * its read end in the parent (each side's other end is closed). Fails
+ * the test if pipe or fork fails. */
+pid_t sl_test_fork_piped(int *fd);
 
 #define ck_assert_sl(expr, code)                                                       \
     do {                                                                               \
