@@ -658,9 +658,4 @@ static SL_TEST_TCASE(tcase_hand, "hand", NULL, NULL, 0, test_overlapping_windows
 static SL_TEST_TCASE(tcase_property, "property", NULL, NULL, 120, test_property_matches_reference,
                      test_property_matches_reference_dense, test_property_range_does_not_move_grid)
 
-Suite *suite_engine(void);
-Suite *suite_engine(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_hand, tcase_property, NULL};
-    return sl_test_suite("engine", cases);
-}
+SL_TEST_SUITE(engine, tcase_hand, tcase_property)

@@ -758,10 +758,4 @@ static TCase *tcase_ledger(void)
     return tc;
 }
 
-Suite *suite_fault(void);
-Suite *suite_fault(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_atomicity, tcase_bookings, tcase_ledger, sl_fault_tcase_classes,
-                                            NULL};
-    return sl_test_suite("fault", cases);
-}
+SL_TEST_SUITE(fault, tcase_atomicity, tcase_bookings, tcase_ledger, sl_fault_tcase_classes)

@@ -603,9 +603,4 @@ static SL_TEST_TCASE(tc_shared, "shared", NULL, NULL, 300, test_close_rolls_back
                      test_killed_inside_group_leaves_nothing, test_lock_wait_gives_up_the_group,
                      test_processes_no_double_booking_no_overdraft)
 
-Suite *suite_group(void);
-Suite *suite_group(void)
-{
-    static TCase *(*const cases[])(void) = {tc_api, tc_calls, tc_property, tc_shared, NULL};
-    return sl_test_suite("group", cases);
-}
+SL_TEST_SUITE(group, tc_api, tc_calls, tc_property, tc_shared)

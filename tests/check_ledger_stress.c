@@ -391,9 +391,4 @@ static SL_TEST_TCASE(tcase_processes, "processes", NULL, NULL, 120, test_replay_
                      test_one_credit_one_booking, test_first_spend_no_overdraft,
                      test_webhook_delivered_five_times)
 
-Suite *suite_ledger_stress(void);
-Suite *suite_ledger_stress(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_processes, NULL};
-    return sl_test_suite("ledger_stress", cases);
-}
+SL_TEST_SUITE(ledger_stress, tcase_processes)

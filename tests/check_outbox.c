@@ -646,9 +646,4 @@ static SL_TEST_TCASE(tc_bad, "bad-input", NULL, NULL, 0, test_bad_input_changes_
                      test_sqlite_store_keeps_any_event)
 static SL_TEST_TCASE(tc_property, "property", NULL, NULL, 300, test_property_events_replay_to_final_state)
 
-Suite *suite_outbox(void);
-Suite *suite_outbox(void)
-{
-    static TCase *(*const cases[])(void) = {tc_produce, tc_consume, tc_bad, tc_property, sl_outbox_tc_processes, NULL};
-    return sl_test_suite("outbox", cases);
-}
+SL_TEST_SUITE(outbox, tc_produce, tc_consume, tc_bad, tc_property, sl_outbox_tc_processes)

@@ -765,9 +765,4 @@ static SL_TEST_TCASE(tcase_concurrency, "concurrency", NULL, NULL, 100, test_pro
 
 static SL_TEST_TCASE(tcase_crash, "crash", NULL, NULL, 100, test_crash_keeps_database_sound)
 
-Suite *suite_stress(void);
-Suite *suite_stress(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_concurrency, tcase_crash, NULL};
-    return sl_test_suite("stress", cases);
-}
+SL_TEST_SUITE(stress, tcase_concurrency, tcase_crash)

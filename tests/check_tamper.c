@@ -710,9 +710,4 @@ static SL_TEST_TCASE(tcase_row_macs, "row MACs", NULL, NULL, 60, test_truncation
 static SL_TEST_TCASE(tcase_anchor, "anchor", NULL, NULL, 60, test_anchor_round_trip,
                      test_anchor_catches_truncation_without_key, test_anchor_catches_rollback_without_key)
 
-Suite *suite_tamper(void);
-Suite *suite_tamper(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_row_macs, tcase_anchor, NULL};
-    return sl_test_suite("tamper", cases);
-}
+SL_TEST_SUITE(tamper, tcase_row_macs, tcase_anchor)

@@ -125,4 +125,15 @@ sl_db *sl_test_open_on(sl_store *st);
  * the next call. */
 char *sl_test_shared_target(const char *name);
 
+/* ---- a suite's constructor in one line (the check_<name>.c files) ---- */
+/* Defines Suite *suite_<name>(void), the suite "<name>" of the test cases
+ * the constructors listed make, in order (see sl_test_suite). */
+#define SL_TEST_SUITE(name, ...)                                                                \
+    Suite *suite_##name(void);                                                                  \
+    Suite *suite_##name(void)                                                                   \
+    {                                                                                           \
+        static TCase *(*const cases_[])(void) = {__VA_ARGS__, NULL};                            \
+        return sl_test_suite(#name, cases_);                                                    \
+    }
+
 #endif
