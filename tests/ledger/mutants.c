@@ -137,11 +137,11 @@ static int record_account_put(sl_store *st, const sl_account *a)
  * given must hand sl_account_get a row with the documented version. */
 START_TEST(test_mutant_new_account_row_has_version)
 {
+    sl_account a;
     sl_store *st = sl_test_memory_store();
     mem_account_put = st->account_put;
     st->account_put = record_account_put;
     sl_db *d = sl_test_open_on(st);
-    sl_account a;
     put_tenant(d, T1, 0);
     n_puts = 0;
     post_ok(d, T1, 7, SL_ENTRY_PURCHASE, 100, "buy", NOW0);
@@ -268,10 +268,10 @@ static int reversed_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ct
  * the same ledger in order verifies. */
 START_TEST(test_mutant_verify_refuses_accounts_out_of_order)
 {
+    sl_verify_report r;
     sl_store *st = sl_test_memory_store();
     mem_accounts_scan = st->accounts_scan;
     sl_db *d = sl_test_open_on(st);
-    sl_verify_report r;
     put_tenant(d, T1, 0);
     post_ok(d, T1, 7, SL_ENTRY_PURCHASE, 100, "buy-7", NOW0);
     post_ok(d, T1, 8, SL_ENTRY_PURCHASE, 50, "buy-8", NOW0);
