@@ -89,11 +89,6 @@ int sl_test_write_all(int fd, const void *p, size_t n);
 size_t sl_test_read_to_eof(int fd, char **buf);
 /* Reaps child pid; fails the test unless it exited 0. */
 void sl_test_wait_child_ok(pid_t pid);
-/* Forks one child that talks to the parent through a pipe: returns its
- * pid (0 in the child), *fd being the pipe's write end in the child and
- * its read end in the parent (each side's other end is closed). Fails
- * the test if pipe or fork fails. */
-pid_t sl_test_fork_piped(int *fd);
 
 #define ck_assert_sl(expr, code)                                                       \
     do {                                                                               \
@@ -124,6 +119,11 @@ sl_db *sl_test_open_on(sl_store *st);
  * private backends (memory, sqlite :memory:). A static buffer, valid until
  * the next call. */
 char *sl_test_shared_target(const char *name);
+/* Forks one child that talks to the parent through a pipe
+ * (support_fork.c): returns its pid (0 in the child), *fd being the pipe's
+ * write end in the child and its read end in the parent (each side's other
+ * end is closed). Fails the test if pipe or fork fails. */
+pid_t sl_test_fork_piped(int *fd);
 
 /* ---- a suite's constructor in one line (the check_<name>.c files) ---- */
 /* Defines Suite *suite_<name>(void), the suite "<name>" of the test cases
