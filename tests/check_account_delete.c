@@ -345,4 +345,4 @@ static SL_TEST_TCASE(tcase_resolve, "resolve", setup, teardown, 30, test_cancel_
 
 static SL_TEST_TCASE(tcase_refuse, "refuse", setup, teardown, 30, test_refused_while_deleted_then_restored)
 
-SL_TEST_SUITE(suite_account_delete, "account_delete", tcase_resolve, tcase_refuse)
+SL_TEST_SUITE(account_delete, tcase_resolve, tcase_refuse)

@@ -872,4 +872,4 @@ static SL_TEST_TCASE(tcase_bad, "bad_input", setup, teardown, 60, test_bad_input
 static SL_TEST_TCASE(tcase_model, "model", setup, teardown, 300, test_model)
 static SL_TEST_TCASE(tcase_stress, "processes", NULL, NULL, 300, test_store_refuses_oversell, test_eight_processes)
 
-SL_TEST_SUITE(suite_classes, "classes", tcase_seats, tcase_sessions, tcase_idem, tcase_bad, tcase_model, tcase_stress)
+SL_TEST_SUITE(classes, tcase_seats, tcase_sessions, tcase_idem, tcase_bad, tcase_model, tcase_stress)

@@ -274,4 +274,4 @@ static SL_TEST_TCASE(tcase_errors, "errors", NULL, NULL, 0, test_strerror_names_
 static SL_TEST_TCASE(tcase_civil, "civil", NULL, NULL, 60, test_civil_known_dates, test_civil_round_trip_all_days,
                      test_time_format_and_parse, test_time_round_trip_random, test_date_format_and_parse)
 
-SL_TEST_SUITE(suite_core, "core", tcase_errors, tcase_civil)
+SL_TEST_SUITE(core, tcase_errors, tcase_civil)

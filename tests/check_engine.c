@@ -26,16 +26,8 @@
 /* Parameters with no range, notice, horizon or buffers. */
 static sl_engine_params params(int64_t duration, int64_t step)
 {
-    sl_engine_params p;
-    memset(&p, 0, sizeof p);
-    p.version = SL_ENGINE_VERSION;
-    p.duration = duration;
-    p.step = step;
-    p.from = INT64_MIN;
-    p.to = INT64_MAX;
-    p.earliest = INT64_MIN;
-    p.horizon = INT64_MAX;
-    return p;
+    return (sl_engine_params){.version = SL_ENGINE_VERSION, .duration = duration, .step = step, .from = INT64_MIN,
+                              .to = INT64_MAX, .earliest = INT64_MIN, .horizon = INT64_MAX};
 }
 
 /* Run the engine into a large buffer and compare the starts with want[];
@@ -666,9 +658,4 @@ static SL_TEST_TCASE(tcase_hand, "hand", NULL, NULL, 0, test_overlapping_windows
 static SL_TEST_TCASE(tcase_property, "property", NULL, NULL, 120, test_property_matches_reference,
                      test_property_matches_reference_dense, test_property_range_does_not_move_grid)
 
-Suite *suite_engine(void);
-Suite *suite_engine(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_hand, tcase_property, NULL};
-    return sl_test_suite("engine", cases);
-}
+SL_TEST_SUITE(engine, tcase_hand, tcase_property)

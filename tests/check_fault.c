@@ -226,10 +226,6 @@ static void print_dumps(const char *got, const char *what, const char *want)
     fprintf(stderr, "# store now:\n%s# %s:\n%s", got ? got : "(null)", what, want ? want : "(null)");
 }
 
-/* Runs op under a fault at every backend call in turn (check_atomic_op,
- * with the ledger operations below). */
-static void check_atomic(const char *name, fault_op op, int expect, int changes, long min_calls);
-
 static sl_booking booking(sl_id student, sl_time start)
 {
     sl_booking b = {student, start, FDUR, 0};
@@ -357,61 +353,6 @@ static int op_keyed_replay(sl_db *d, const fixture_ids *ids)
     }
     return rc;
 }
-
-START_TEST(test_book_many_is_atomic)
-{
-    check_atomic("sl_book_many", op_book_many, SL_OK, 1, 4);
-}
-END_TEST
-
-START_TEST(test_book_many_conflict_writes_nothing)
-{
-    check_atomic("sl_book_many (third conflicts)", op_book_many_conflict, SL_ECONFLICT, 0, 4);
-}
-END_TEST
-
-START_TEST(test_recurring_all_or_nothing_is_atomic)
-{
-    check_atomic("sl_book_recurring all-or-nothing", op_recurring_aon, SL_OK, 1, 4);
-}
-END_TEST
-
-START_TEST(test_recurring_all_or_nothing_conflict_writes_nothing)
-{
-    check_atomic("sl_book_recurring all-or-nothing (week 2 conflicts)", op_recurring_aon_conflict, SL_ECONFLICT, 0,
-                 4);
-}
-END_TEST
-
-START_TEST(test_recurring_skip_conflicts_is_atomic)
-{
-    check_atomic("sl_book_recurring skip-conflicts", op_recurring_skip, SL_OK, 1, 4);
-}
-END_TEST
-
-START_TEST(test_reschedule_is_atomic)
-{
-    check_atomic("sl_reschedule", op_reschedule, SL_OK, 1, 4);
-}
-END_TEST
-
-START_TEST(test_cancel_is_atomic)
-{
-    check_atomic("sl_cancel", op_cancel, SL_OK, 1, 4);
-}
-END_TEST
-
-START_TEST(test_keyed_book_is_atomic)
-{
-    check_atomic("sl_book with a key", op_keyed_book, SL_OK, 1, 4);
-}
-END_TEST
-
-START_TEST(test_keyed_replay_changes_nothing)
-{
-    check_atomic("sl_book replaying a key", op_keyed_replay, SL_OK, 0, 2);
-}
-END_TEST
 
 /* ---- ledger operations ------------------------------------------------------
  *
@@ -638,19 +579,6 @@ static void check_atomic_op(const atomic_op *o, int expect, int changes, long mi
     free(expected);
 }
 
-static void check_atomic(const char *name, fault_op op, int expect, int changes, long min_calls)
-{
-    atomic_op o = {name, op, NULL, NULL};
-    check_atomic_op(&o, expect, changes, min_calls);
-}
-
-/* check_atomic over the ledger fixture and dump. */
-static void check_atomic_ledger(const char *name, ledger_op op, int expect, int changes, long min_calls)
-{
-    atomic_op o = {name, NULL, op, NULL};
-    check_atomic_op(&o, expect, changes, min_calls);
-}
-
 void sl_fault_check(const sl_fault_ops *ops, int expect, int changes, long min_calls)
 {
     atomic_op o = {ops->name, NULL, NULL, ops};
@@ -761,107 +689,73 @@ static int op_cancel_credits(sl_db *d, const ledger_ids *ids)
     return sl_cancel(d, NULL, 1, ids->c, FNOW);
 }
 
-START_TEST(test_ledger_post_is_atomic)
-{
-    check_atomic_ledger("sl_ledger_post", op_ledger_post, SL_OK, 1, 6);
-}
-END_TEST
+/* ---- the cases ----------------------------------------------------------------
+ *
+ * Each operation runs under a fault at every backend call in turn
+ * (check_atomic_op): without faults it returns expect and changes the store
+ * iff changes; min_calls is the fewest backend calls it must make. */
+typedef struct atomic_case {
+    atomic_op o;
+    int expect;
+    int changes;
+    long min_calls;
+} atomic_case;
 
-START_TEST(test_ledger_post_insufficient_writes_nothing)
-{
-    check_atomic_ledger("sl_ledger_post (insufficient)", op_ledger_post_insufficient, SL_EINSUFFICIENT, 0, 4);
-}
-END_TEST
+/* The first N_BOOKING_CASES are booking operations, over fixture and dump;
+ * the rest ledger operations and the credits of bookings, over
+ * ledger_fixture and sl_fault_ledger_dump. */
+#define N_BOOKING_CASES 9
+static const atomic_case atomic_cases[] = {
+    {{"sl_book_many", op_book_many, NULL, NULL}, SL_OK, 1, 4},
+    {{"sl_book_many (third conflicts)", op_book_many_conflict, NULL, NULL}, SL_ECONFLICT, 0, 4},
+    {{"sl_book_recurring all-or-nothing", op_recurring_aon, NULL, NULL}, SL_OK, 1, 4},
+    {{"sl_book_recurring all-or-nothing (week 2 conflicts)", op_recurring_aon_conflict, NULL, NULL}, SL_ECONFLICT, 0,
+     4},
+    {{"sl_book_recurring skip-conflicts", op_recurring_skip, NULL, NULL}, SL_OK, 1, 4},
+    {{"sl_reschedule", op_reschedule, NULL, NULL}, SL_OK, 1, 4},
+    {{"sl_cancel", op_cancel, NULL, NULL}, SL_OK, 1, 4},
+    {{"sl_book with a key", op_keyed_book, NULL, NULL}, SL_OK, 1, 4},
+    {{"sl_book replaying a key", op_keyed_replay, NULL, NULL}, SL_OK, 0, 2},
+    {{"sl_ledger_post", NULL, op_ledger_post, NULL}, SL_OK, 1, 6},
+    {{"sl_ledger_post (insufficient)", NULL, op_ledger_post_insufficient, NULL}, SL_EINSUFFICIENT, 0, 4},
+    {{"sl_ledger_post replaying a key", NULL, op_ledger_replay, NULL}, SL_OK, 0, 3},
+    {{"sl_hold", NULL, op_ledger_hold, NULL}, SL_OK, 1, 5},
+    {{"sl_hold_capture", NULL, op_ledger_capture, NULL}, SL_OK, 1, 6},
+    {{"sl_hold_release", NULL, op_ledger_release, NULL}, SL_OK, 1, 4},
+    {{"sl_hold_capture (expired)", NULL, op_ledger_capture_expired, NULL}, SL_EEXPIRED, 0, 3},
+    {{"sl_ledger_post_many", NULL, op_ledger_batch, NULL}, SL_OK, 1, 8},
+    {{"sl_ledger_post_many (third insufficient)", NULL, op_ledger_batch_insufficient, NULL}, SL_EINSUFFICIENT, 0, 8},
+    {{"sl_book with credits", NULL, op_book_credits, NULL}, SL_OK, 1, 6},
+    {{"sl_book_many with credits", NULL, op_book_many_credits, NULL}, SL_OK, 1, 8},
+    {{"sl_complete capturing credits", NULL, op_complete_credits, NULL}, SL_OK, 1, 6},
+    {{"sl_cancel releasing credits", NULL, op_cancel_credits, NULL}, SL_OK, 1, 5},
+};
+#define N_ATOMIC_CASES ((int)(sizeof(atomic_cases) / sizeof(atomic_cases[0])))
 
-START_TEST(test_ledger_replay_changes_nothing)
+START_TEST(test_op_is_atomic)
 {
-    check_atomic_ledger("sl_ledger_post replaying a key", op_ledger_replay, SL_OK, 0, 3);
-}
-END_TEST
-
-START_TEST(test_hold_is_atomic)
-{
-    check_atomic_ledger("sl_hold", op_ledger_hold, SL_OK, 1, 5);
-}
-END_TEST
-
-START_TEST(test_capture_is_atomic)
-{
-    check_atomic_ledger("sl_hold_capture", op_ledger_capture, SL_OK, 1, 6);
-}
-END_TEST
-
-START_TEST(test_release_is_atomic)
-{
-    check_atomic_ledger("sl_hold_release", op_ledger_release, SL_OK, 1, 4);
-}
-END_TEST
-
-START_TEST(test_capture_expired_writes_nothing)
-{
-    check_atomic_ledger("sl_hold_capture (expired)", op_ledger_capture_expired, SL_EEXPIRED, 0, 3);
-}
-END_TEST
-
-START_TEST(test_linked_batch_is_atomic)
-{
-    check_atomic_ledger("sl_ledger_post_many", op_ledger_batch, SL_OK, 1, 8);
-}
-END_TEST
-
-START_TEST(test_linked_batch_insufficient_writes_nothing)
-{
-    check_atomic_ledger("sl_ledger_post_many (third insufficient)", op_ledger_batch_insufficient, SL_EINSUFFICIENT, 0,
-                        8);
-}
-END_TEST
-
-START_TEST(test_book_with_credits_is_atomic)
-{
-    check_atomic_ledger("sl_book with credits", op_book_credits, SL_OK, 1, 6);
-}
-END_TEST
-
-START_TEST(test_book_many_with_credits_is_atomic)
-{
-    check_atomic_ledger("sl_book_many with credits", op_book_many_credits, SL_OK, 1, 8);
-}
-END_TEST
-
-START_TEST(test_complete_with_credits_is_atomic)
-{
-    check_atomic_ledger("sl_complete capturing credits", op_complete_credits, SL_OK, 1, 6);
-}
-END_TEST
-
-START_TEST(test_cancel_with_credits_is_atomic)
-{
-    check_atomic_ledger("sl_cancel releasing credits", op_cancel_credits, SL_OK, 1, 5);
+    const atomic_case *c = &atomic_cases[_i];
+    ck_assert_msg((_i < N_BOOKING_CASES) == !c->o.lop, "case %d: %s is in the wrong part of the table", _i, c->o.name);
+    check_atomic_op(&c->o, c->expect, c->changes, c->min_calls);
 }
 END_TEST
 
 static SL_TEST_TCASE(tcase_atomicity, "atomicity", setup, teardown, 0, test_tenant_put_is_atomic)
 
 /* Booking operations: a fresh faulty store per injected call. */
-static SL_TEST_TCASE(tcase_bookings, "bookings", NULL, NULL, 60, test_book_many_is_atomic,
-                     test_book_many_conflict_writes_nothing, test_recurring_all_or_nothing_is_atomic,
-                     test_recurring_all_or_nothing_conflict_writes_nothing,
-                     test_recurring_skip_conflicts_is_atomic, test_reschedule_is_atomic,
-                     test_cancel_is_atomic, test_keyed_book_is_atomic, test_keyed_replay_changes_nothing)
+static TCase *tcase_bookings(void)
+{
+    TCase *tc = sl_test_tcase("bookings", NULL, NULL, 60, (const TTest *const[]){NULL});
+    tcase_add_loop_test(tc, test_op_is_atomic, 0, N_BOOKING_CASES);
+    return tc;
+}
 
 /* Ledger operations and the credits of bookings. */
-static SL_TEST_TCASE(tcase_ledger, "ledger", NULL, NULL, 60, test_ledger_post_is_atomic,
-                     test_ledger_post_insufficient_writes_nothing, test_ledger_replay_changes_nothing,
-                     test_hold_is_atomic, test_capture_is_atomic, test_release_is_atomic,
-                     test_capture_expired_writes_nothing, test_linked_batch_is_atomic,
-                     test_linked_batch_insufficient_writes_nothing, test_book_with_credits_is_atomic,
-                     test_book_many_with_credits_is_atomic, test_complete_with_credits_is_atomic,
-                     test_cancel_with_credits_is_atomic)
-
-Suite *suite_fault(void);
-Suite *suite_fault(void)
+static TCase *tcase_ledger(void)
 {
-    static TCase *(*const cases[])(void) = {tcase_atomicity, tcase_bookings, tcase_ledger, sl_fault_tcase_classes,
-                                            NULL};
-    return sl_test_suite("fault", cases);
+    TCase *tc = sl_test_tcase("ledger", NULL, NULL, 60, (const TTest *const[]){NULL});
+    tcase_add_loop_test(tc, test_op_is_atomic, N_BOOKING_CASES, N_ATOMIC_CASES);
+    return tc;
 }
+
+SL_TEST_SUITE(fault, tcase_atomicity, tcase_bookings, tcase_ledger, sl_fault_tcase_classes)

@@ -38,21 +38,6 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-/* Where a second handle or a child process can open the same store:
- * a file path or a connection string with a fixed schema; NULL for the
- * private backends (memory, sqlite :memory:). */
-static const char *shared_target(void)
-{
-    static char buf[1024];
-    if (strcmp(sl_test_backend, "sqlite-file") == 0)
-        snprintf(buf, sizeof(buf), "%s", sl_test_path("group.db"));
-    else if (strcmp(sl_test_backend, "postgres") == 0)
-        snprintf(buf, sizeof(buf), "%s", sl_test_pg_conninfo());
-    else
-        return NULL;
-    return buf;
-}
-
 static sl_db *open_target(const char *target, int32_t busy_ms)
 {
     sl_options o = SL_OPTIONS_INIT;
@@ -60,14 +45,6 @@ static sl_db *open_target(const char *target, int32_t busy_ms)
     sl_db *db = NULL;
     int rc = sl_open(&db, target, &o);
     ck_assert_msg(rc == SL_OK, "sl_open %s: %s", target, sl_errmsg(NULL));
-    return db;
-}
-
-static sl_db *open_with_tenants(void)
-{
-    sl_db *db = sl_test_open();
-    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
-    sl_test_put_tenant(db, T2, 0, NOW - DAY, 1);
     return db;
 }
 
@@ -106,7 +83,7 @@ static int book(sl_db *db, sl_session *s, sl_id tenant, sl_id student, int slot,
 
 START_TEST(test_api_misuse)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     ck_assert_sl(sl_group_begin(NULL), SL_EINVAL);
     ck_assert_sl(sl_group_commit(NULL), SL_EINVAL);
     ck_assert_sl(sl_group_rollback(NULL), SL_EINVAL);
@@ -140,11 +117,9 @@ END_TEST
 /* A store of version 2 (no group methods): groups are refused. */
 START_TEST(test_store_without_groups)
 {
-    sl_store *st = NULL;
-    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    sl_store *st = sl_test_memory_store();
     st->group_begin = NULL;
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_db *db = sl_test_open_on(st);
     ck_assert_sl(sl_group_begin(db), SL_EMISUSE);
     ck_assert_msg(strstr(sl_errmsg(db), "group") != NULL, "%s", sl_errmsg(db));
     ck_assert_int_eq(sl_group_active(db), 0);
@@ -156,7 +131,7 @@ END_TEST
 
 START_TEST(test_failed_call_writes_nothing_group_goes_on)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_session s;
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 3, "buy"));
@@ -191,7 +166,7 @@ END_TEST
 
 START_TEST(test_rollback_undoes_every_call)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 10, "before"));
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, post(db, NULL, T1, 1, -4, "p1"));
@@ -221,7 +196,7 @@ END_TEST
 
 START_TEST(test_replays_inside_and_across_groups)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_entry e1, e2;
     sl_session s1, s2;
     ck_assert_ok_db(db, sl_group_begin(db));
@@ -344,7 +319,7 @@ static void random_call(sl_db *db, model *m, uint64_t *rng, uint64_t seed, int s
 START_TEST(test_property_groups_against_model)
 {
     uint64_t seed = sl_test_seed("group property"), rng = seed;
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     model *committed = calloc(1, sizeof(*committed)), *work = calloc(1, sizeof(*work));
     ck_assert_ptr_nonnull(committed);
     ck_assert_ptr_nonnull(work);
@@ -399,19 +374,17 @@ END_TEST
 
 START_TEST(test_close_rolls_back_open_group)
 {
-    const char *target = shared_target();
+    const char *target = sl_test_shared_target("group.db");
     if (!target)
         return; /* nothing outlives a private store */
-    char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path, 0);
+    sl_db *db = open_target(target, 0);
     sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "kept"));
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "left open"));
     ck_assert_ok_db(db, book(db, NULL, T1, 1, 0, "left open too"));
     sl_close(db);
-    db = open_target(path, 0);
+    db = open_target(target, 0);
     ck_assert_int_eq(posted(db, T1, 1), 5);
     ck_assert_int_eq(live_sessions(db, T1), 0);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 1, "left open")); /* the key is free */
@@ -421,44 +394,38 @@ END_TEST
 
 START_TEST(test_killed_inside_group_leaves_nothing)
 {
-    const char *target = shared_target();
+    const char *target = sl_test_shared_target("group.db");
     if (!target)
         return;
-    char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path, 0);
+    sl_db *db = open_target(target, 0);
     sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "kept"));
     sl_close(db); /* no connection across fork */
 
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
+    int fd;
+    pid_t pid = sl_test_fork_piped(&fd);
     if (pid == 0) {
-        close(fds[0]);
         sl_db *c = NULL;
         char ok = 'n';
-        if (sl_open(&c, path, NULL) == SL_OK && sl_group_begin(c) == SL_OK &&
+        if (sl_open(&c, target, NULL) == SL_OK && sl_group_begin(c) == SL_OK &&
             post(c, NULL, T1, 1, 7, "doomed") == SL_OK && book(c, NULL, T1, 1, 0, "doomed-b") == SL_OK &&
             post(c, NULL, T1, 2, 3, "doomed-2") == SL_OK)
             ok = 'y';
-        if (write(fds[1], &ok, 1) != 1)
+        if (write(fd, &ok, 1) != 1)
             _exit(3);
         pause(); /* SIGKILLed here, the group open */
         _exit(4);
     }
-    close(fds[1]);
     char ok = 0;
-    ck_assert_int_eq(read(fds[0], &ok, 1), 1);
-    close(fds[0]);
+    ck_assert_int_eq(read(fd, &ok, 1), 1);
+    close(fd);
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
     ck_assert_msg(ok == 'y', "the child's group calls failed");
     ck_assert(WIFSIGNALED(status));
 
-    db = open_target(path, 0);
+    db = open_target(target, 0);
     ck_assert_int_eq(posted(db, T1, 1), 5);
     ck_assert_int_eq(posted(db, T1, 2), 0);
     ck_assert_int_eq(live_sessions(db, T1), 0);
@@ -475,12 +442,10 @@ END_TEST
  * locked tenant, then SL_EBUSY gives up on its whole group. */
 START_TEST(test_lock_wait_gives_up_the_group)
 {
-    const char *target = shared_target();
+    const char *target = sl_test_shared_target("group.db");
     if (!target)
         return;
-    char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *a = open_target(path, 200), *b = open_target(path, 200);
+    sl_db *a = open_target(target, 200), *b = open_target(target, 200);
     sl_test_put_tenant(a, T1, 0, NOW - DAY, 1);
     sl_test_put_tenant(a, T2, 0, NOW - DAY, 1);
     ck_assert_ok_db(a, sl_group_begin(a));
@@ -577,12 +542,10 @@ static int stress_child(int idx, int go, void *ctx, void *rep)
 
 START_TEST(test_processes_no_double_booking_no_overdraft)
 {
-    const char *target = shared_target();
+    char *target = sl_test_shared_target("group.db"); /* static: the children's context */
     if (!target)
         return;
-    static char path[1024];
-    snprintf(path, sizeof(path), "%s", target);
-    sl_db *db = open_target(path, 0);
+    sl_db *db = open_target(target, 0);
     for (sl_id t = 1; t <= 2; t++) {
         sl_test_put_tenant(db, t, 0, NOW - DAY, 1);
         for (sl_id s = 1; s <= STUDENTS; s++) {
@@ -595,7 +558,7 @@ START_TEST(test_processes_no_double_booking_no_overdraft)
 
     stress_report reps[PROCS];
     memset(reps, 0, sizeof(reps));
-    sl_test_fork_children(PROCS, stress_child, path, reps, sizeof(reps[0]));
+    sl_test_fork_children(PROCS, stress_child, target, reps, sizeof(reps[0]));
 
     long books = 0, spends = 0, busy = 0;
     for (int i = 0; i < PROCS; i++) {
@@ -604,7 +567,7 @@ START_TEST(test_processes_no_double_booking_no_overdraft)
         spends += reps[i].committed_spends;
         busy += reps[i].busy;
     }
-    db = open_target(path, 0);
+    db = open_target(target, 0);
     long sessions = 0, spent = 0;
     for (sl_id t = 1; t <= 2; t++) {
         sl_session *s = NULL;
@@ -640,9 +603,4 @@ static SL_TEST_TCASE(tc_shared, "shared", NULL, NULL, 300, test_close_rolls_back
                      test_killed_inside_group_leaves_nothing, test_lock_wait_gives_up_the_group,
                      test_processes_no_double_booking_no_overdraft)
 
-Suite *suite_group(void);
-Suite *suite_group(void)
-{
-    static TCase *(*const cases[])(void) = {tc_api, tc_calls, tc_property, tc_shared, NULL};
-    return sl_test_suite("group", cases);
-}
+SL_TEST_SUITE(group, tc_api, tc_calls, tc_property, tc_shared)

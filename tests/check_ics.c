@@ -624,4 +624,4 @@ static SL_TEST_TCASE(tcase_parse, "parse", setup, teardown, 120, test_parse_rand
                      test_properties_and_sequence, test_calendar_filters)
 static SL_TEST_TCASE(tcase_bad, "bad_input", setup, teardown, 30, test_bad_input)
 
-SL_TEST_SUITE(suite_ics, "ics", tcase_golden, tcase_parse, tcase_bad)
+SL_TEST_SUITE(ics, tcase_golden, tcase_parse, tcase_bad)

@@ -80,15 +80,24 @@ static int child_main(int idx, int go, void *ctx, void *rep)
     return 0;
 }
 
-/* Forks n children that start together, run fn and report; fills reps[n].
- * Every child must exit 0 and see nothing unexpected. */
-static void run_children(const char *path, int n, child_fn fn, report *reps)
+/* Forks n children that start together, run fn and report; fills reps[n]
+ * and returns their total. Every child must exit 0 and see nothing
+ * unexpected. */
+static report run_children(const char *path, int n, child_fn fn, report *reps)
 {
     child_job job = {path, fn};
     ck_assert_int_le(n, PROCS);
     sl_test_fork_children(n, child_main, &job, reps, sizeof(*reps));
-    for (int i = 0; i < n; i++)
+    report all = {0};
+    for (int i = 0; i < n; i++) {
         ck_assert_msg(reps[i].bad == 0, "child %d: %ld unexpected results; first: %s", i, reps[i].bad, reps[i].msg);
+        all.calls += reps[i].calls;
+        all.ok += reps[i].ok;
+        all.refused += reps[i].refused;
+        all.busy += reps[i].busy;
+        all.replayed += reps[i].replayed;
+    }
+    return all;
 }
 
 /* ---- one key replayed by 8 processes ------------------------------------------ */
@@ -125,18 +134,12 @@ START_TEST(test_replay_storm_one_entry)
     const char *path = new_file();
     report reps[PROCS];
     replay_calls = sl_test_scale(1000);
-    run_children(path, PROCS, child_replay, reps);
-
-    long ok = 0, replayed = 0, busy = 0;
-    for (int i = 0; i < PROCS; i++) {
-        ok += reps[i].ok;
-        replayed += reps[i].replayed;
-        busy += reps[i].busy;
+    report all = run_children(path, PROCS, child_replay, reps);
+    for (int i = 0; i < PROCS; i++)
         if (reps[i].ok)
             ck_assert_int_eq(reps[i].id, reps[0].id);
-    }
-    ck_assert_int_eq(ok, replay_calls);
-    ck_assert_int_eq(replayed, replay_calls - 1); /* exactly one call posted */
+    ck_assert_int_eq(all.ok, replay_calls);
+    ck_assert_int_eq(all.replayed, replay_calls - 1); /* exactly one call posted */
 
     sl_db *db = sl_test_open_file(path, NULL, 0);
     sl_entry e[4];
@@ -150,7 +153,7 @@ START_TEST(test_replay_storm_one_entry)
     ck_assert_ok_db(db, sl_ledger_verify(db, NULL, T));
     sl_close(db);
     fprintf(stderr, "# replay storm: %d processes, %ld calls, 1 entry, %ld SL_EBUSY retries\n", PROCS,
-            replay_calls, busy);
+            replay_calls, all.busy);
 }
 END_TEST
 
@@ -193,19 +196,13 @@ START_TEST(test_one_credit_one_booking)
     bookings_per_child = sl_test_scale(50);
     if (bookings_per_child < 2)
         bookings_per_child = 2;
-    run_children(path, PROCS, child_book, reps);
-
-    long ok = 0, refused = 0, busy = 0;
+    report all = run_children(path, PROCS, child_book, reps);
     sl_id winner = 0;
-    for (int i = 0; i < PROCS; i++) {
-        ok += reps[i].ok;
-        refused += reps[i].refused;
-        busy += reps[i].busy;
+    for (int i = 0; i < PROCS; i++)
         if (reps[i].ok)
             winner = reps[i].id;
-    }
-    ck_assert_int_eq(ok, 1);
-    ck_assert_int_eq(refused, PROCS * bookings_per_child - 1);
+    ck_assert_int_eq(all.ok, 1);
+    ck_assert_int_eq(all.refused, PROCS * bookings_per_child - 1);
 
     db = sl_test_open_file(path, NULL, 0);
     sl_session *s = NULL;
@@ -230,7 +227,7 @@ START_TEST(test_one_credit_one_booking)
     ck_assert_ok_db(db, sl_ledger_verify(db, NULL, T));
     sl_close(db);
     fprintf(stderr, "# one credit: %d processes x %ld bookings: 1 booked, %ld refused, %ld SL_EBUSY retries\n", PROCS,
-            bookings_per_child, refused, busy);
+            bookings_per_child, all.refused, all.busy);
 }
 END_TEST
 
@@ -303,15 +300,9 @@ START_TEST(test_first_spend_no_overdraft)
     }
     sl_close(db);
     report reps[PROCS];
-    run_children(path, PROCS, child_first_spend, reps);
-    long spent_one = 0, spent_floor = 0, busy = 0;
-    for (int i = 0; i < PROCS; i++) {
-        spent_one += reps[i].ok;
-        spent_floor += reps[i].replayed;
-        busy += reps[i].busy;
-    }
-    ck_assert_int_eq(spent_one, rounds);
-    ck_assert_int_eq(spent_floor, 3 * rounds);
+    report all = run_children(path, PROCS, child_first_spend, reps);
+    ck_assert_int_eq(all.ok, rounds);           /* the 1 credit spent */
+    ck_assert_int_eq(all.replayed, 3 * rounds); /* spends down to the floor */
 
     db = sl_test_open_file(path, NULL, 0);
     for (long round = 0; round < rounds; round++) {
@@ -333,7 +324,7 @@ START_TEST(test_first_spend_no_overdraft)
     sl_close(db);
     fprintf(stderr, "# first spend: %d processes x %ld rounds: the 1 credit spent once, 3 spends down to the floor"
                     " -3, %d first purchases kept, empty holds refused; %ld SL_EBUSY retries\n",
-            PROCS, rounds, PROCS, busy);
+            PROCS, rounds, PROCS, all.busy);
 }
 END_TEST
 
@@ -376,15 +367,9 @@ START_TEST(test_webhook_delivered_five_times)
     const char *path = new_file();
     report reps[PROCS];
     events = sl_test_scale(200);
-    run_children(path, DELIVERIES, child_webhook, reps);
-    long claims = 0, dupes = 0, busy = 0;
-    for (int i = 0; i < DELIVERIES; i++) {
-        claims += reps[i].ok;
-        dupes += reps[i].refused;
-        busy += reps[i].busy;
-    }
-    ck_assert_int_eq(claims, events);
-    ck_assert_int_eq(dupes, (DELIVERIES - 1) * events);
+    report all = run_children(path, DELIVERIES, child_webhook, reps);
+    ck_assert_int_eq(all.ok, events);                         /* claimed */
+    ck_assert_int_eq(all.refused, (DELIVERIES - 1) * events); /* duplicates */
 
     sl_db *db = sl_test_open_file(path, NULL, 0);
     sl_balance b;
@@ -398,7 +383,7 @@ START_TEST(test_webhook_delivered_five_times)
     ck_assert_int_eq(claimed, 0);
     sl_close(db);
     fprintf(stderr, "# webhook: %ld events x %d concurrent deliveries: %ld claimed, %ld duplicates, %ld SL_EBUSY\n",
-            events, DELIVERIES, claims, dupes, busy);
+            events, DELIVERIES, all.ok, all.refused, all.busy);
 }
 END_TEST
 
@@ -406,9 +391,4 @@ static SL_TEST_TCASE(tcase_processes, "processes", NULL, NULL, 120, test_replay_
                      test_one_credit_one_booking, test_first_spend_no_overdraft,
                      test_webhook_delivered_five_times)
 
-Suite *suite_ledger_stress(void);
-Suite *suite_ledger_stress(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_processes, NULL};
-    return sl_test_suite("ledger_stress", cases);
-}
+SL_TEST_SUITE(ledger_stress, tcase_processes)

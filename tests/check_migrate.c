@@ -486,9 +486,4 @@ static SL_TEST_TCASE(tcase_migrate, "migrate", NULL, NULL, 120, test_v5_file_upg
                      test_v6_file_keeps_session_ids_unique, test_rebuilt_entries_refuse_update_and_delete,
                      test_v9_outbox_events_survive)
 
-Suite *suite_migrate(void);
-Suite *suite_migrate(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_migrate, NULL};
-    return sl_test_suite("migrate", cases);
-}
+SL_TEST_SUITE(migrate, tcase_migrate)

@@ -357,4 +357,4 @@ static SL_TEST_TCASE(tcase_misuse, "misuse", NULL, NULL, 0, test_null_handle_eve
                      test_null_outputs_and_nonsense, test_time_arguments_range_checked,
                      test_outputs_cleared_on_failure, test_zero_ids_and_null_balance)
 
-SL_TEST_SUITE(suite_misuse, "misuse", tcase_misuse)
+SL_TEST_SUITE(misuse, tcase_misuse)

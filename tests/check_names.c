@@ -119,4 +119,4 @@ static SL_TEST_TCASE(tcase_names, "names", NULL, NULL, 0, test_every_listed_code
                      test_code_description_is_a_sentence_never_null, test_enum_names_match_the_headers,
                      test_enumeration_finds_every_listed_value, test_struct_sizes)
 
-SL_TEST_SUITE(suite_names, "names", tcase_names)
+SL_TEST_SUITE(names, tcase_names)

@@ -23,14 +23,6 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static sl_db *open_with_tenants(void)
-{
-    sl_db *db = sl_test_open();
-    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
-    sl_test_put_tenant(db, T2, 0, NOW - DAY, 1);
-    return db;
-}
-
 static sl_id book(sl_db *db, sl_id tenant, int slot)
 {
     sl_session s;
@@ -86,7 +78,7 @@ static void assert_unchanged(sl_db *db, const sl_outbox_event *before)
 
 START_TEST(test_every_change_appends_its_event)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_session s, many[2], rec[3];
     sl_id a = book(db, T1, 0);
     ck_assert_ok_db(db, sl_confirm(db, NULL, T1, a, NOW));
@@ -144,7 +136,7 @@ END_TEST
 
 START_TEST(test_failures_and_replays_append_nothing)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_session s, again;
     ck_assert_ok_db(db, sl_book(db, &s, T1, 7, BASE, HOUR, 0, "k1", NOW));
     ck_assert_ok_db(db, sl_book(db, &again, T1, 7, BASE, HOUR, 0, "k1", NOW)); /* replay */
@@ -168,7 +160,7 @@ END_TEST
 
 START_TEST(test_group_rollback_appends_nothing)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_id kept = book(db, T1, 0);
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, sl_confirm(db, NULL, T1, kept, NOW));
@@ -194,7 +186,7 @@ END_TEST
 
 START_TEST(test_claim_order_one_per_session)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_id a = book(db, T1, 0), b = book(db, T2, 1);
     ck_assert_ok_db(db, sl_confirm(db, NULL, T1, a, NOW));
     sl_outbox_event *ev = NULL;
@@ -243,7 +235,7 @@ END_TEST
 
 START_TEST(test_lease_lapses_and_stale_token)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     book(db, T1, 0);
     sl_outbox_event *ev = NULL, *again = NULL;
     ck_assert_uint_eq(claim(db, &ev, 0, 10, 30, NOW), 1);
@@ -314,7 +306,7 @@ END_TEST
 
 START_TEST(test_backoff_dead_retry_stats)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_outbox_options o = SL_OUTBOX_OPTIONS_INIT;
     o.attempts = 3;
     o.backoff_base = 10;
@@ -374,7 +366,7 @@ END_TEST
 
 START_TEST(test_purge_keeps_each_sessions_last)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_id a = book(db, T1, 0);
     ck_assert_ok_db(db, sl_confirm(db, NULL, T1, a, NOW));
     sl_outbox_event *ev = NULL;
@@ -406,7 +398,7 @@ END_TEST
 
 START_TEST(test_bad_input_changes_nothing)
 {
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     book(db, T1, 0);
     sl_outbox_event *ev = (sl_outbox_event *)1;
     size_t n = 5;
@@ -514,11 +506,9 @@ END_TEST
 
 START_TEST(test_store_without_outbox)
 {
-    sl_store *st = NULL;
-    sl_db *db = NULL;
-    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    sl_store *st = sl_test_memory_store();
     st->outbox_heads = NULL;
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_db *db = sl_test_open_on(st);
     sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
     sl_id a = book(db, T1, 0);
     ck_assert_ok_db(db, sl_cancel(db, NULL, T1, a, NOW));
@@ -598,7 +588,7 @@ static void random_op(sl_db *db, uint64_t *rng, sl_id tenant, sl_id *ids, size_t
 START_TEST(test_property_events_replay_to_final_state)
 {
     uint64_t rng = sl_test_seed("outbox property");
-    sl_db *db = open_with_tenants();
+    sl_db *db = sl_test_open_two_tenants(NOW - DAY);
     sl_id ids[2][200];
     size_t n_ids[2] = {0, 0};
     long rounds = sl_test_scale(400);
@@ -656,9 +646,4 @@ static SL_TEST_TCASE(tc_bad, "bad-input", NULL, NULL, 0, test_bad_input_changes_
                      test_sqlite_store_keeps_any_event)
 static SL_TEST_TCASE(tc_property, "property", NULL, NULL, 300, test_property_events_replay_to_final_state)
 
-Suite *suite_outbox(void);
-Suite *suite_outbox(void)
-{
-    static TCase *(*const cases[])(void) = {tc_produce, tc_consume, tc_bad, tc_property, sl_outbox_tc_processes, NULL};
-    return sl_test_suite("outbox", cases);
-}
+SL_TEST_SUITE(outbox, tc_produce, tc_consume, tc_bad, tc_property, sl_outbox_tc_processes)

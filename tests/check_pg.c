@@ -880,4 +880,4 @@ static SL_TEST_TCASE(tcase_postgres, "postgres", NULL, NULL, 300, test_round_tri
                      test_tenants_never_wait_for_ids, test_stress_eight_processes, test_stress_constraint_alone,
                      test_server_killed_during_stress)
 
-SL_TEST_SUITE(suite_pg, "pg", tcase_postgres)
+SL_TEST_SUITE(pg, tcase_postgres)

@@ -211,4 +211,4 @@ END_TEST
 static SL_TEST_TCASE(tcase_plans, "plans", setup, teardown, 120, test_query_list_is_well_formed,
                      test_no_query_scans_a_table, test_plans_survive_analyze)
 
-SL_TEST_SUITE(suite_plan, "plan", tcase_plans)
+SL_TEST_SUITE(plan, tcase_plans)

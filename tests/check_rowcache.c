@@ -379,4 +379,4 @@ static SL_TEST_TCASE(tcase_rowcache, "rowcache", NULL, NULL, 300, test_other_han
                      test_other_handle_schedule_changes, test_own_commits_and_group, test_other_process_writes,
                      test_small_cache_keeps_working, test_property_reads_equal_a_fresh_handle)
 
-SL_TEST_SUITE(suite_rowcache, "rowcache", tcase_rowcache)
+SL_TEST_SUITE(rowcache, tcase_rowcache)

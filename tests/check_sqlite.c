@@ -236,4 +236,4 @@ static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open)
 
-SL_TEST_SUITE(suite_sqlite, "sqlite", tcase_files)
+SL_TEST_SUITE(sqlite, tcase_files)

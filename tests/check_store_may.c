@@ -395,4 +395,4 @@ static SL_TEST_TCASE(tcase_fallbacks, "fallbacks", NULL, NULL, 120, test_each_ma
                      test_version_2_store_keeps_working, test_override_found_by_id_without_a_scan,
                      test_scan_applies_the_status_set_given, test_core_blocking_set_is_the_indexed_one)
 
-SL_TEST_SUITE(suite_store_may, "store_may", tcase_fallbacks)
+SL_TEST_SUITE(store_may, tcase_fallbacks)

@@ -50,8 +50,11 @@ static const int64_t buf_after[N_TENANTS + 1] = {0, 0, 900, 300};
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static void setup_file(const char *path, int32_t durability)
+/* Creates the new file name (path receives its path, 512 bytes) with
+ * tenants 1..N_TENANTS open every day. */
+static void setup_file(char *path, const char *name, int32_t durability)
 {
+    snprintf(path, 512, "%s", sl_test_path(name));
     sl_options o = SL_OPTIONS_INIT;
     o.durability = durability;
     sl_db *db = NULL;
@@ -264,12 +267,8 @@ typedef struct race_job {
 static int race_child(int w, int go, void *ctx, void *report)
 {
     const race_job *job = ctx;
-    /* Default options: SL_DURABLE (synchronous=FULL), 5 s busy timeout. */
-    sl_db *db = NULL;
-    if (sl_open(&db, job->path, NULL) != SL_OK) {
-        fprintf(stderr, "# worker %d: sl_open: %s\n", w, sl_errmsg(NULL));
-        return 2;
-    }
+    /* The default options: SL_DURABLE (synchronous=FULL), 5 s busy timeout. */
+    sl_db *db = open_or_die_child(job->path, SL_DURABLE);
     sl_test_wait_go(go);
     race_worker(db, w, job->attempts, job->seed, report);
     sl_close(db);
@@ -279,8 +278,7 @@ static int race_child(int w, int go, void *ctx, void *report)
 START_TEST(test_processes_never_double_book)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("procs.db"));
-    setup_file(path, SL_DURABLE);
+    setup_file(path, "procs.db", SL_DURABLE);
     long attempts = sl_test_scale(200);
     uint64_t seed = sl_test_seed("stress processes");
 
@@ -325,8 +323,7 @@ static void *thread_main(void *p)
 START_TEST(test_threads_never_double_book)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("threads.db"));
-    setup_file(path, SL_FAST);
+    setup_file(path, "threads.db", SL_FAST);
     long attempts = sl_test_scale(200);
     uint64_t seed = sl_test_seed("stress threads");
 
@@ -416,8 +413,7 @@ static int replay_child(int w, int go, void *ctx, void *report)
 START_TEST(test_concurrent_replays_book_once)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("replay.db"));
-    setup_file(path, SL_DURABLE);
+    setup_file(path, "replay.db", SL_DURABLE);
     int rounds = (int)sl_test_scale(10);
     if (rounds < 2)
         rounds = 2; /* one sl_book round, one sl_book_many round */
@@ -708,8 +704,7 @@ static int64_t verify_after_crash(const char *path, int round, const committed *
 START_TEST(test_crash_keeps_database_sound)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("crash.db"));
-    setup_file(path, SL_FAST);
+    setup_file(path, "crash.db", SL_FAST);
     uint64_t seed = sl_test_seed("stress crash");
     uint64_t rng = seed;
     int rounds = (int)sl_test_scale(20);
@@ -721,18 +716,13 @@ START_TEST(test_crash_keeps_database_sound)
         int32_t durability = r % 2 ? SL_FAST : SL_DURABLE;
         uint64_t wseed = sl_test_rand(&rng);
         long delay_us = 1000 + (long)(sl_test_rand(&rng) % 40000);
-        int progress[2];
-        ck_assert_int_eq(pipe(progress), 0);
-        pid_t pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-            close(progress[0]);
-            crash_writer(path, durability, r, wseed, progress[1]);
-        }
-        close(progress[1]);
+        int progress;
+        pid_t pid = sl_test_fork_piped(&progress);
+        if (pid == 0)
+            crash_writer(path, durability, r, wseed, progress);
         committed first;
         ssize_t got;
-        while ((got = read(progress[0], &first, sizeof(first))) < 0 && errno == EINTR)
+        while ((got = read(progress, &first, sizeof(first))) < 0 && errno == EINTR)
             ;
         if (got != (ssize_t)sizeof(first)) { /* the writer died before its first commit */
             sl_test_wait_child_ok(pid);
@@ -748,8 +738,8 @@ START_TEST(test_crash_keeps_database_sound)
         ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                       "round %d: the writer ended by itself (status 0x%x) before the kill", r, status);
         char *rest;
-        size_t len = sl_test_read_to_eof(progress[0], &rest);
-        close(progress[0]);
+        size_t len = sl_test_read_to_eof(progress, &rest);
+        close(progress);
         size_t n_done = 1 + len / sizeof(committed); /* a torn last report is ignored */
         committed *done = malloc(n_done * sizeof(*done));
         ck_assert_ptr_nonnull(done);
@@ -775,9 +765,4 @@ static SL_TEST_TCASE(tcase_concurrency, "concurrency", NULL, NULL, 100, test_pro
 
 static SL_TEST_TCASE(tcase_crash, "crash", NULL, NULL, 100, test_crash_keeps_database_sound)
 
-Suite *suite_stress(void);
-Suite *suite_stress(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_concurrency, tcase_crash, NULL};
-    return sl_test_suite("stress", cases);
-}
+SL_TEST_SUITE(stress, tcase_concurrency, tcase_crash)

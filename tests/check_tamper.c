@@ -61,6 +61,16 @@ static void six_entries(sl_db *d)
     sl_test_six_entries(d, T1, 1, NOW0, NULL);
 }
 
+/* Opens the new file name (keyed or not; path receives its path, 512
+ * bytes) with six_entries posted. */
+static sl_db *six_entries_file(char *path, const char *name, int keyed)
+{
+    snprintf(path, 512, "%s", sl_test_path(name));
+    sl_db *d = open_file(path, keyed);
+    six_entries(d);
+    return d;
+}
+
 static void expect_ok(sl_db *d)
 {
     sl_verify_report r;
@@ -79,9 +89,7 @@ static void expect_row_tamper(sl_db *d, const char *what, const char *why)
 static const char *keyed_file(const char *name, sl_id *hold_id)
 {
     static char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path(name));
-    sl_db *d = open_file(path, 1);
-    six_entries(d);
+    sl_db *d = six_entries_file(path, name, 1);
     if (hold_id) {
         sl_credit_hold h;
         ck_assert_ok_db(d, sl_hold(d, &h, T1, 1, 7, NEVER, "h1", NOW0 + 10));
@@ -97,9 +105,7 @@ static const char *keyed_file(const char *name, sl_id *hold_id)
 static const char *floored_file(const char *name, int64_t floor)
 {
     static char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path(name));
-    sl_db *d = open_file(path, 1);
-    six_entries(d);
+    sl_db *d = six_entries_file(path, name, 1);
     ck_assert_ok_db(d, sl_account_set_floor(d, T1, 1, floor, NOW0 + 20));
     expect_ok(d);
     sl_close(d);
@@ -204,9 +210,7 @@ START_TEST(test_macs_follow_every_write)
      * holds expired by a later post, capture, release, soft delete and
      * restore of the account. Then a forgery is still caught. */
     char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("paths.db"));
-    sl_db *d = open_file(path, 1);
-    six_entries(d);
+    sl_db *d = six_entries_file(path, "paths.db", 1);
     sl_credit_hold h1, h2, h3;
     ck_assert_ok_db(d, sl_hold(d, &h1, T1, 1, 5, NOW0 + 100, "a", NOW0 + 10));
     ck_assert_ok_db(d, sl_hold(d, &h2, T1, 1, 6, NEVER, "b", NOW0 + 11));
@@ -317,9 +321,7 @@ END_TEST
 START_TEST(test_anchor_catches_truncation_without_key)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("anchor-trunc.db"));
-    sl_db *d = open_file(path, 0);
-    six_entries(d);
+    sl_db *d = six_entries_file(path, "anchor-trunc.db", 0);
     sl_ledger_anchor h;
     ck_assert_ok_db(d, sl_ledger_head(d, &h, T1));
     sl_close(d);
@@ -338,10 +340,8 @@ END_TEST
 START_TEST(test_anchor_catches_rollback_without_key)
 {
     char path[512], copy[512];
-    snprintf(path, sizeof(path), "%s", sl_test_path("anchor-rb.db"));
+    sl_db *d = six_entries_file(path, "anchor-rb.db", 0);
     snprintf(copy, sizeof(copy), "%s", sl_test_path("anchor-rb-old.db"));
-    sl_db *d = open_file(path, 0);
-    six_entries(d);
     sl_close(d);
     sl_test_copy_file(path, copy);
     d = open_file(path, 0);
@@ -629,9 +629,7 @@ START_TEST(test_chain_hash_known_answer)
     const char *path = keyed_file("kat-keyed.db", NULL);
     rechain(path, key, sizeof(key), 1, 1);
     char plain[512];
-    snprintf(plain, sizeof(plain), "%s", sl_test_path("kat-plain.db"));
-    sl_db *d = open_file(plain, 0);
-    six_entries(d);
+    sl_db *d = six_entries_file(plain, "kat-plain.db", 0);
     sl_entry e[1];
     size_t got = 0;
     ck_assert_ok_db(d, sl_ledger_history(d, e, 1, &got, T1, 0, 0));
@@ -712,9 +710,4 @@ static SL_TEST_TCASE(tcase_row_macs, "row MACs", NULL, NULL, 60, test_truncation
 static SL_TEST_TCASE(tcase_anchor, "anchor", NULL, NULL, 60, test_anchor_round_trip,
                      test_anchor_catches_truncation_without_key, test_anchor_catches_rollback_without_key)
 
-Suite *suite_tamper(void);
-Suite *suite_tamper(void)
-{
-    static TCase *(*const cases[])(void) = {tcase_row_macs, tcase_anchor, NULL};
-    return sl_test_suite("tamper", cases);
-}
+SL_TEST_SUITE(tamper, tcase_row_macs, tcase_anchor)

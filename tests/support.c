@@ -178,16 +178,39 @@ void sl_test_sqlite_exec(const char *path, const char *sql)
     sqlite3_close(h);
 }
 
-/* ---- a store that more than one handle or process opens (multi-process tests) ---- */
+/* ---- stores and handles set up in one call (the suites that book, and tests that change a store) ---- */
+sl_db *sl_test_open_two_tenants(sl_time now)
+{
+    sl_db *db = sl_test_open();
+    sl_test_put_tenant(db, 1, 0, now, 1);
+    sl_test_put_tenant(db, 2, 0, now, 1);
+    return db;
+}
+
+sl_store *sl_test_memory_store(void)
+{
+    sl_store *st = NULL;
+    int rc = sl_store_memory_new(&st);
+    ck_assert_msg(rc == SL_OK, "sl_store_memory_new: %s", sl_errmsg(NULL));
+    return st;
+}
+
+sl_db *sl_test_open_on(sl_store *st)
+{
+    sl_db *db = NULL;
+    int rc = sl_open_store(&db, st, NULL);
+    ck_assert_msg(rc == SL_OK, "sl_open_store: %s", sl_errmsg(NULL));
+    return db;
+}
 
 char *sl_test_shared_target(const char *name)
 {
-    static char target[1024];
-    const char *t = strcmp(sl_test_backend, "sqlite-file") == 0 ? sl_test_path(name)
-                    : strcmp(sl_test_backend, "postgres") == 0  ? sl_test_pg_conninfo()
-                                                                : NULL;
-    if (!t)
+    static char buf[1024];
+    if (strcmp(sl_test_backend, "sqlite-file") == 0)
+        snprintf(buf, sizeof(buf), "%s", sl_test_path(name));
+    else if (strcmp(sl_test_backend, "postgres") == 0)
+        snprintf(buf, sizeof(buf), "%s", sl_test_pg_conninfo());
+    else
         return NULL;
-    snprintf(target, sizeof(target), "%s", t);
-    return target;
+    return buf;
 }

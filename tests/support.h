@@ -104,22 +104,36 @@ void sl_test_wait_child_ok(pid_t pid);
                       sl_errmsg(db));                                                  \
     } while (0)
 
-/* ---- suite registration: one line per suite file ---- */
-/* Defines Suite *fn(void) (with its prototype): the suite name of the test
- * cases the constructors listed after name make, in order. */
-#define SL_TEST_SUITE(fn, name, ...)                                                   \
-    Suite *fn(void);                                                                   \
-    Suite *fn(void)                                                                    \
-    {                                                                                  \
-        static TCase *(*const cases_[])(void) = {__VA_ARGS__, NULL};                   \
-        return sl_test_suite(name, cases_);                                            \
-    }
-
-/* ---- a store that more than one handle or process opens (multi-process tests) ---- */
-/* Where a second handle or a child process can open the same store: a new
- * file `name` in the temporary directory for "sqlite-file", a connection
- * string with a new schema for "postgres"; NULL for the private backends
- * (memory, sqlite :memory:). The string is static, valid until the next call. */
+/* ---- stores and handles set up in one call (the suites that book, and tests that change a store) ---- */
+/* sl_test_open() with tenants 1 and 2 put at now (late_cancel 0), open
+ * every day. */
+sl_db *sl_test_open_two_tenants(sl_time now);
+/* A new memory store, for a test to change before it opens a handle on
+ * it; fails the test on error. */
+sl_store *sl_test_memory_store(void);
+/* Opens a handle on st (ownership passes to it); fails the test on error. */
+sl_db *sl_test_open_on(sl_store *st);
+/* Where a second handle or a child process can open the same store as
+ * sl_test_backend: for "sqlite-file" the file name in the test directory,
+ * for "postgres" a connection string with a new fixed schema; NULL for the
+ * private backends (memory, sqlite :memory:). A static buffer, valid until
+ * the next call. */
 char *sl_test_shared_target(const char *name);
+/* Forks one child that talks to the parent through a pipe
+ * (support_fork.c): returns its pid (0 in the child), *fd being the pipe's
+ * write end in the child and its read end in the parent (each side's other
+ * end is closed). Fails the test if pipe or fork fails. */
+pid_t sl_test_fork_piped(int *fd);
+
+/* ---- a suite's constructor in one line (the check_<name>.c files) ---- */
+/* Defines Suite *suite_<name>(void), the suite "<name>" of the test cases
+ * the constructors listed make, in order (see sl_test_suite). */
+#define SL_TEST_SUITE(name, ...)                                                                \
+    Suite *suite_##name(void);                                                                  \
+    Suite *suite_##name(void)                                                                   \
+    {                                                                                           \
+        static TCase *(*const cases_[])(void) = {__VA_ARGS__, NULL};                            \
+        return sl_test_suite(#name, cases_);                                                    \
+    }
 
 #endif

@@ -120,3 +120,15 @@ void sl_test_fork_children(int n, sl_test_child_fn fn, void *ctx, void *reports,
     free(fds);
     free(pids);
 }
+
+pid_t sl_test_fork_piped(int *fd)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    close(p[pid == 0 ? 0 : 1]);
+    *fd = p[pid == 0 ? 1 : 0];
+    return pid;
+}

@@ -83,11 +83,9 @@ static int record_hint(sl_store *st, sl_id tenant, const char *key, sl_id accoun
  * batch names neither. */
 START_TEST(test_mutant_post_hints_its_account)
 {
-    sl_store *st = NULL;
-    sl_db *d = NULL;
-    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    sl_store *st = sl_test_memory_store();
     st->read_hint = record_hint;
-    ck_assert_int_eq(sl_open_store(&d, st, NULL), SL_OK);
+    sl_db *d = sl_test_open_on(st);
     put_tenant(d, T1, 0);
     memset(&hint, 0, sizeof(hint));
     post_ok(d, T1, 7, SL_ENTRY_PURCHASE, 100, "buy", NOW0);
@@ -139,13 +137,11 @@ static int record_account_put(sl_store *st, const sl_account *a)
  * given must hand sl_account_get a row with the documented version. */
 START_TEST(test_mutant_new_account_row_has_version)
 {
-    sl_store *st = NULL;
-    sl_db *d = NULL;
     sl_account a;
-    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    sl_store *st = sl_test_memory_store();
     mem_account_put = st->account_put;
     st->account_put = record_account_put;
-    ck_assert_int_eq(sl_open_store(&d, st, NULL), SL_OK);
+    sl_db *d = sl_test_open_on(st);
     put_tenant(d, T1, 0);
     n_puts = 0;
     post_ok(d, T1, 7, SL_ENTRY_PURCHASE, 100, "buy", NOW0);
@@ -272,12 +268,10 @@ static int reversed_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ct
  * the same ledger in order verifies. */
 START_TEST(test_mutant_verify_refuses_accounts_out_of_order)
 {
-    sl_store *st = NULL;
-    sl_db *d = NULL;
     sl_verify_report r;
-    ck_assert_int_eq(sl_store_memory_new(&st), SL_OK);
+    sl_store *st = sl_test_memory_store();
     mem_accounts_scan = st->accounts_scan;
-    ck_assert_int_eq(sl_open_store(&d, st, NULL), SL_OK);
+    sl_db *d = sl_test_open_on(st);
     put_tenant(d, T1, 0);
     post_ok(d, T1, 7, SL_ENTRY_PURCHASE, 100, "buy-7", NOW0);
     post_ok(d, T1, 8, SL_ENTRY_PURCHASE, 50, "buy-8", NOW0);

@@ -5,5 +5,5 @@
  */
 #include "ledger_test.h"
 
-SL_TEST_SUITE(suite_ledger, "ledger", tcase_ledger_posts, tcase_ledger_holds, tcase_ledger_bookings,
+SL_TEST_SUITE(ledger, tcase_ledger_posts, tcase_ledger_holds, tcase_ledger_bookings,
               tcase_ledger_tamper, tcase_ledger_webhooks, tcase_ledger_soak, tcase_ledger_mutants)

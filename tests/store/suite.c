@@ -5,6 +5,6 @@
  */
 #include "store_test.h"
 
-SL_TEST_SUITE(suite_store, "store", tcase_store_transactions, tcase_store_rules, tcase_store_sessions,
+SL_TEST_SUITE(store, tcase_store_transactions, tcase_store_rules, tcase_store_sessions,
               tcase_store_contract, tcase_store_accounts, tcase_store_holds, tcase_store_differential,
               tcase_store_validate, tcase_store_many)

@@ -6,5 +6,5 @@
  */
 #include "tz_test.h"
 
-SL_TEST_SUITE(suite_tz, "tz", tcase_tz_names, tcase_tz_convert, tcase_tz_tzif, tcase_tz_load, tcase_tz_cache,
+SL_TEST_SUITE(tz, tcase_tz_names, tcase_tz_convert, tcase_tz_tzif, tcase_tz_load, tcase_tz_cache,
               tcase_tz_mutants)
