@@ -267,6 +267,39 @@ class EpochThreadTests(unittest.TestCase):
         self.assertEqual(errors, [])
         self.assertNotEqual(want[0], want[1])
 
+    def test_threads_share_one_database(self):
+        # The call buffers are the Database's, guarded by its lock: four
+        # threads asking one Database for two tenants and two durations
+        # each get their own result, and the Database refuses calls once
+        # closed after its buffers were made.
+        db = sl.open_memory()
+        self.addCleanup(db.close)
+        daily(db, 1, "06:00", "20:00", NOW, tz="Europe/London", step=900)
+        daily(db, 2, "10:15", "20:00", NOW, tz="America/New_York", step=900)
+        start = datetime(2026, 3, 20, tzinfo=UTC)
+        cases = [(tid, dur) for tid in (1, 2) for dur in (HOUR, timedelta(minutes=45))]
+        want = [flat(db.slots(tid, start, start + timedelta(days=14), duration=dur, now=NOW)) for tid, dur in cases]
+        errors = []
+
+        def run(i):
+            tid, dur = cases[i]
+            for _ in range(150):
+                got = db.slots_epoch(tid, start, start + timedelta(days=14), duration=dur, now=NOW).tolist()
+                if got != want[i]:
+                    errors.append(i)
+                    return
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(cases))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len(set(map(tuple, want))), len(cases))
+        db.close()
+        with self.assertRaises(sl.Misuse):
+            db.slots_epoch(1, start, start + HOUR, duration=HOUR, now=NOW)
+
     def test_threads_share_the_caches_while_they_are_emptied(self):
         # slots() from 4 threads over 4 durations and shifting ranges, with
         # the caches made so small that other threads empty them while a
