@@ -60,6 +60,7 @@ _CAP_C = ctypes.c_size_t(_CAP)   # never written
 # set per argument.
 _SIZE_T = ctypes.sizeof(ctypes.c_size_t)
 _ARGS = struct.Struct("=5q" + ("Q" if _SIZE_T == 8 else "I4x") + "I4x")
+_pack_args = _ARGS.pack_into
 _COUNT_AT, _FLAGS_AT = 40, 48
 
 
@@ -67,11 +68,11 @@ class _Call:
     """The memory of one Database's sl_slots calls, used under its lock:
     the result buffer (view: its bytes; ptr: as sl_interval *), the argument
     buffer (args) with its ctypes objects (argv: tenant, from, to,
-    duration, now), the count and flags views and byref()s, and the handle
-    as c_void_p. Per Database (not per thread): the lock that guards the
+    duration, now), the count and flags views and byref()s, the handle as
+    c_void_p, and sl_slots's ten arguments as one tuple (call). Per Database (not per thread): the lock that guards the
     handle guards these too."""
 
-    __slots__ = ("view", "ptr", "args", "argv", "count", "count_ref", "flags", "flags_ref", "hv")
+    __slots__ = ("view", "ptr", "args", "argv", "count", "count_ref", "flags", "flags_ref", "hv", "call")
 
     def __init__(self, handle):
         raw = bytearray(_CAP * _ITEM)
@@ -85,11 +86,12 @@ class _Call:
             "Q" if _SIZE_T == 8 else "I"), ctypes.byref(count)
         self.flags, self.flags_ref = memoryview(args)[_FLAGS_AT:_FLAGS_AT + 4].cast("I"), ctypes.byref(flags)
         self.hv = ctypes.c_void_p(handle)
+        self.call = (self.hv, self.ptr, _CAP_C, self.count_ref, self.flags_ref) + self.argv
 
 
 def _call_of(db):
     """db's _Call, made on first use (under db's lock)."""
-    c = db.__dict__["_slots_call"] = _Call(db._h)
+    c = db._slots_call = _Call(db._h)
     return c
 
 
@@ -187,6 +189,8 @@ def slot_list(flat: SlotArray) -> SlotList:
 class EpochMixin:
     """The epoch-array variants of Database's slot calls."""
 
+    _slots_call = None   # this Database's _Call, made by its first call
+
     def slots_epoch(self, tenant: int, start: datetime, end: datetime, duration: Span,
                     now: Optional[datetime] = None) -> SlotArray:
         """The slots of slots() as one packed array and no per-slot object:
@@ -201,9 +205,9 @@ class EpochMixin:
         with self._lock:
             if self._h is None:
                 self._handle()   # raises Misuse: closed
-            c = self.__dict__.get("_slots_call") or _call_of(self)
-            _ARGS.pack_into(c.args, 0, tenant, start, end, duration, now, 0, 0)
-            rc = _sl_slots_bare(c.hv, c.ptr, _CAP_C, c.count_ref, c.flags_ref, *c.argv)
+            c = self._slots_call or _call_of(self)
+            _pack_args(c.args, 0, tenant, start, end, duration, now, 0, 0)
+            rc = _sl_slots_bare(*c.call)
             if rc >= 0:
                 out.frombytes(c.view[:c.count[0] * _ITEM])
             elif rc == _ERANGE and c.count[0] > _CAP:
