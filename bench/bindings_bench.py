@@ -107,12 +107,12 @@ def python_blocks(build, db_path, q):
     # converted to ctypes objects once, into the binding's own buffer (no
     # checks, no lock, no argtypes conversion).
     import ctypes
-    view, ptr, n, n_ref, flags, flags_ref, hv, a = epoch._buffer()
-    raw_args = (ctypes.c_void_p(db._h), ptr, epoch._CAP_C, n_ref, flags_ref) + tuple(
+    c = epoch._Call(db._h)
+    raw_args = (c.hv, c.ptr, epoch._CAP_C, c.count_ref, c.flags_ref) + tuple(
         ctypes.c_int64(q[k]) for k in ("teacher", "from", "to", "duration", "now"))
     raw = epoch._sl_slots_bare
     return {
-        "py-ctypes-call": timed(lambda: raw(*raw_args) or n.value),
+        "py-ctypes-call": timed(lambda: raw(*raw_args) or c.count[0]),
         "py-epoch": timed(lambda: len(db.slots_epoch(t, start, end, duration=dur, now=now)) // 2),
         "py-object": timed(lambda: len(db.slots(t, start, end, duration=dur, now=now))),
         "py-object-cold": timed(cold),

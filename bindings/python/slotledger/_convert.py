@@ -263,14 +263,20 @@ def _account_out(a):
                    _time_out(a.updated_at), _opt_time_out(a.deleted_at))
 
 
-def _entity_in(entity):
-    if not isinstance(entity, str):
-        raise TypeError('entity must be one of "rule", "override", "session", "account"')
+def _code_in(table, v, type_error, unknown):
+    """The code of the name v in table: TypeError(type_error) unless v is a
+    str, InvalidArgument(unknown % v) for a name not in table."""
+    if not isinstance(v, str):
+        raise TypeError(type_error)
     try:
-        return _ENTITY[entity]
+        return table[v]
     except KeyError:
-        raise InvalidArgument('entity %r is not one of "rule", "override", "session", "account"'
-                              % entity) from None
+        raise InvalidArgument(unknown % (v,)) from None
+
+
+def _entity_in(entity):
+    return _code_in(_ENTITY, entity, 'entity must be one of "rule", "override", "session", "account"',
+                    'entity %r is not one of "rule", "override", "session", "account"')
 
 
 def _take_list(ptr, count, convert):

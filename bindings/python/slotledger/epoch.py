@@ -12,7 +12,7 @@ sharing one is safe).
 from __future__ import annotations
 
 import ctypes
-import threading
+import struct
 from array import array
 from datetime import datetime, timezone
 from typing import Optional
@@ -27,8 +27,7 @@ from ._convert import _int, _now_in, _span_in, _time_in, _time_out
 __all__ = ["SlotArray", "EpochMixin"]
 
 _ITEM = ctypes.sizeof(_lib.SLInterval)      # 16: two int64
-_CAP = 1024                                 # slots in a thread's reusable buffer
-_tls = threading.local()
+_CAP = 1024                                 # slots in a Database's reusable buffer
 _ERANGE = CODES["SL_ERANGE"]
 _CLAMPED = _lib.SL_SLOTS_CLAMPED
 _UTC = timezone.utc
@@ -47,34 +46,57 @@ class SlotArray(array):
 # sl_slots twice: the hooked function (its errcheck raises the library's
 # error), and a bare one for the hot path. The bare one has no argtypes, so
 # ctypes converts nothing: every argument passed to it must already be a
-# ctypes object of the C parameter's type (they come from _buffer()).
-# Converting ten arguments through argtypes cost more than the C call's
-# own work here (bench/bindings_bench.py).
+# ctypes object of the C parameter's type (they come from _Call). Converting
+# ten arguments through argtypes cost more than the C call's own work here
+# (bench/bindings_bench.py).
 _raise_for = _L.sl_slots.errcheck
 _sl_slots_bare = _L["sl_slots"]
 _sl_slots_bare.restype = ctypes.c_int
 _CAP_C = ctypes.c_size_t(_CAP)   # never written
 
+# The five int64 arguments (tenant, from, to, duration, now), then the
+# size_t count and the uint32 flags sl_slots writes, in one buffer written
+# by one pack_into: five ctypes objects share its memory, so no .value is
+# set per argument.
+_SIZE_T = ctypes.sizeof(ctypes.c_size_t)
+_ARGS = struct.Struct("=5q" + ("Q" if _SIZE_T == 8 else "I4x") + "I4x")
+_pack_args = _ARGS.pack_into
+_COUNT_AT, _FLAGS_AT = 40, 48
 
-def _buffer():
-    """This thread's reusable result buffer and call arguments: (a
-    memoryview of the buffer's bytes, its pointer as sl_interval *, count
-    and flags and their byref()s, the handle as c_void_p, and the five
-    int64 arguments tenant, from, to, duration, now). Per thread, so that
-    two Databases used from two threads never share them."""
-    b = getattr(_tls, "slots", None)
-    if b is None:
+
+class _Call:
+    """The memory of one Database's sl_slots calls, used under its lock:
+    the result buffer (view: its bytes; ptr: as sl_interval *), the argument
+    buffer (args) with its ctypes objects (argv: tenant, from, to,
+    duration, now), the count and flags views and byref()s, the handle as
+    c_void_p, and sl_slots's ten arguments as one tuple (call). Per Database (not per thread): the lock that guards the
+    handle guards these too."""
+
+    __slots__ = ("view", "ptr", "args", "argv", "count", "count_ref", "flags", "flags_ref", "hv", "call")
+
+    def __init__(self, handle):
         raw = bytearray(_CAP * _ITEM)
-        ptr = ctypes.cast((ctypes.c_char * len(raw)).from_buffer(raw), ctypes.POINTER(_lib.SLInterval))
-        n, flags = ctypes.c_size_t(), ctypes.c_uint32()
-        args = tuple(ctypes.c_int64() for _ in range(5))
-        b = _tls.slots = (memoryview(raw), ptr, n, ctypes.byref(n), flags, ctypes.byref(flags),
-                          ctypes.c_void_p(), args)
-    return b
+        self.view = memoryview(raw)
+        self.ptr = ctypes.cast((ctypes.c_char * len(raw)).from_buffer(raw), ctypes.POINTER(_lib.SLInterval))
+        self.args = args = bytearray(_ARGS.size)
+        self.argv = tuple(ctypes.c_int64.from_buffer(args, 8 * i) for i in range(5))
+        count = ctypes.c_size_t.from_buffer(args, _COUNT_AT)
+        flags = ctypes.c_uint32.from_buffer(args, _FLAGS_AT)
+        self.count, self.count_ref = memoryview(args)[_COUNT_AT:_COUNT_AT + _SIZE_T].cast(
+            "Q" if _SIZE_T == 8 else "I"), ctypes.byref(count)
+        self.flags, self.flags_ref = memoryview(args)[_FLAGS_AT:_FLAGS_AT + 4].cast("I"), ctypes.byref(flags)
+        self.hv = ctypes.c_void_p(handle)
+        self.call = (self.hv, self.ptr, _CAP_C, self.count_ref, self.flags_ref) + self.argv
+
+
+def _call_of(db):
+    """db's _Call, made on first use (under db's lock)."""
+    c = db._slots_call = _Call(db._h)
+    return c
 
 
 def _slots_alloc_into(out, h, flags_ref, args):
-    """A result larger than the thread's buffer: sl_slots_alloc, copied
+    """A result larger than the Database's buffer: sl_slots_alloc, copied
     into out, the library's array released with sl_free."""
     ptr, n = ctypes.POINTER(_lib.SLInterval)(), ctypes.c_size_t()
     _L.sl_slots_alloc(h, ctypes.byref(ptr), ctypes.byref(n), flags_ref, *args)
@@ -167,32 +189,33 @@ def slot_list(flat: SlotArray) -> SlotList:
 class EpochMixin:
     """The epoch-array variants of Database's slot calls."""
 
+    _slots_call = None   # this Database's _Call, made by its first call
+
     def slots_epoch(self, tenant: int, start: datetime, end: datetime, duration: Span,
                     now: Optional[datetime] = None) -> SlotArray:
         """The slots of slots() as one packed array and no per-slot object:
         a SlotArray, an array('q') of Unix seconds (UTC) in flat (start, end)
         pairs ``[start0, end0, start1, end1, ...]`` (``a[0::2]`` the starts),
         with ``.clamped`` as slots() has it. Same arguments, checks and
-        errors as slots(). Into this thread's buffer when the result fits
+        errors as slots(). Into the Database's buffer when the result fits
         (one C call), else through sl_slots_alloc."""
         tenant, start, end = _int("tenant", tenant), _time_in("start", start), _time_in("end", end)
         duration, now = _span_in("duration", duration), _now_in(now)
-        view, ptr, n, n_ref, flags, flags_ref, hv, a = _buffer()
         out = SlotArray("q")
         with self._lock:
-            hv.value = self._handle()
-            a[0].value, a[1].value, a[2].value, a[3].value, a[4].value = tenant, start, end, duration, now
-            n.value = 0
-            flags.value = 0
-            rc = _sl_slots_bare(hv, ptr, _CAP_C, n_ref, flags_ref, *a)
+            if self._h is None:
+                self._handle()   # raises Misuse: closed
+            c = self._slots_call or _call_of(self)
+            _pack_args(c.args, 0, tenant, start, end, duration, now, 0, 0)
+            rc = _sl_slots_bare(*c.call)
             if rc >= 0:
-                out.frombytes(view[:n.value * _ITEM])
-            elif rc == _ERANGE and n.value > _CAP:
-                _slots_alloc_into(out, hv.value, flags_ref, (tenant, start, end, duration, now))
+                out.frombytes(c.view[:c.count[0] * _ITEM])
+            elif rc == _ERANGE and c.count[0] > _CAP:
+                _slots_alloc_into(out, c.hv.value, c.flags_ref, (tenant, start, end, duration, now))
             else:
-                _raise_for(rc, _L.sl_slots, (hv.value,))
-        if flags.value & _CLAMPED:
-            out.clamped = True
+                _raise_for(rc, _L.sl_slots, (c.hv.value,))
+            if c.flags[0] & _CLAMPED:
+                out.clamped = True
         return out
 
 

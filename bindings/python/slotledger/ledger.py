@@ -14,8 +14,8 @@ from ._lib import lib as _L
 from .errors import Error, InvalidArgument, TamperError
 from .records import Balance, Head, VerifyReport
 from .enums import _ENTRY_KIND_CODE
-from ._convert import (_account_out, _batch_in, _entry_out, _flags, _hold_out, _int, _now_in, _opt_id_in, _report_out,
-                       _text_in, _time_in)
+from ._convert import (_account_out, _batch_in, _code_in, _entry_out, _flags, _hold_out, _int, _now_in, _opt_id_in,
+                       _report_out, _text_in, _time_in)
 
 
 class LedgerMixin:
@@ -25,12 +25,8 @@ class LedgerMixin:
     # -- ledger
     @staticmethod
     def _kind_in(kind):
-        if not isinstance(kind, str):
-            raise TypeError("kind must be a str such as \"purchase\"")
-        try:
-            return _ENTRY_KIND_CODE[kind]
-        except KeyError:
-            raise InvalidArgument("entry kind %r is not one of %s" % (kind, ", ".join(_ENTRY_KIND_CODE))) from None
+        return _code_in(_ENTRY_KIND_CODE, kind, "kind must be a str such as \"purchase\"",
+                        "entry kind %r is not one of " + ", ".join(_ENTRY_KIND_CODE).replace("%", "%%"))
 
     def post(self, tenant: int, *, account: int, amount: int, kind: str = "purchase", key: str,
              reference: Optional[str] = None, now: Optional[datetime] = None) -> Entry:

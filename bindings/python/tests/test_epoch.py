@@ -239,6 +239,31 @@ class FastPathTests(Backend):
 
 
 class EpochThreadTests(unittest.TestCase):
+    START = datetime(2026, 3, 20, tzinfo=UTC)
+
+    def threads_compare(self, cases, rounds):
+        """One thread per case (db, tenant, duration) calling slots_epoch()
+        rounds times over 14 days from START, each result compared with
+        slots() asked first from this thread: (the cases whose results
+        differed, the results wanted)."""
+        start, end = self.START, self.START + timedelta(days=14)
+        want = [flat(db.slots(tid, start, end, duration=dur, now=NOW)) for db, tid, dur in cases]
+        errors = []
+
+        def run(i):
+            db, tid, dur = cases[i]
+            for _ in range(rounds):
+                if db.slots_epoch(tid, start, end, duration=dur, now=NOW).tolist() != want[i]:
+                    errors.append(i)
+                    return
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(cases))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return errors, want
+
     def test_two_threads_two_databases(self):
         # Each thread reads into its own buffer: results never mix.
         dbs = []
@@ -246,26 +271,27 @@ class EpochThreadTests(unittest.TestCase):
             db = sl.open_memory()
             self.addCleanup(db.close)
             daily(db, tid, "06:00" if tid == 1 else "10:15", "20:00", NOW, tz=zone, step=900)
-            dbs.append((db, tid))
-        start = datetime(2026, 3, 20, tzinfo=UTC)
-        want = [flat(db.slots(tid, start, start + timedelta(days=14), duration=HOUR, now=NOW)) for db, tid in dbs]
-        errors = []
-
-        def run(i):
-            db, tid = dbs[i]
-            for _ in range(200):
-                got = db.slots_epoch(tid, start, start + timedelta(days=14), duration=HOUR, now=NOW).tolist()
-                if got != want[i]:
-                    errors.append(i)
-                    return
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+            dbs.append((db, tid, HOUR))
+        errors, want = self.threads_compare(dbs, 200)
         self.assertEqual(errors, [])
         self.assertNotEqual(want[0], want[1])
+
+    def test_threads_share_one_database(self):
+        # The call buffers are the Database's, guarded by its lock: four
+        # threads asking one Database for two tenants and two durations
+        # each get their own result, and the Database refuses calls once
+        # closed after its buffers were made.
+        db = sl.open_memory()
+        self.addCleanup(db.close)
+        daily(db, 1, "06:00", "20:00", NOW, tz="Europe/London", step=900)
+        daily(db, 2, "10:15", "20:00", NOW, tz="America/New_York", step=900)
+        cases = [(db, tid, dur) for tid in (1, 2) for dur in (HOUR, timedelta(minutes=45))]
+        errors, want = self.threads_compare(cases, 150)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(set(map(tuple, want))), len(cases))
+        db.close()
+        with self.assertRaises(sl.Misuse):
+            db.slots_epoch(1, self.START, self.START + HOUR, duration=HOUR, now=NOW)
 
     def test_threads_share_the_caches_while_they_are_emptied(self):
         # slots() from 4 threads over 4 durations and shifting ranges, with
