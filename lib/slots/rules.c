@@ -218,9 +218,7 @@ int sl_override_set(sl_db *db, sl_id *out_id, sl_id tenant, sl_date date, const 
     sl_tenant t;
     int rc;
     SL__CLEAR_OUT(out_id);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+    if ((rc = sl__tenant_args(db, 1, tenant, "")) != SL_OK)
         return rc;
     if (n > 0 && !windows)
         return sl__err(db, SL_EINVAL, "sl_override_set: windows is NULL but n = %zu", n);
