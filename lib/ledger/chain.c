@@ -211,18 +211,14 @@ static int on_account(void *ctx, const sl_account *a)
         c->unsorted = 1;
         return 1;
     }
-    acct_row row;
-    memset(&row, 0, sizeof(row));
-    row.a = *a;
+    acct_row row = {.a = *a};
     return sl__grow_push(&c->accts, &row);
 }
 
 static int on_hold(void *ctx, const sl_credit_hold *h)
 {
     rows_ctx *c = ctx;
-    hold_row row;
-    memset(&row, 0, sizeof(row));
-    row.h = *h;
+    hold_row row = {.h = *h};
     return sl__grow_push(&c->holds, &row);
 }
 
