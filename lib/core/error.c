@@ -101,6 +101,12 @@ int sl__read_begin(sl_db *db, int args_ok, sl_id tenant, const char *msg)
     return rc != SL_OK ? rc : sl__tx_begin(db, tenant, 0);
 }
 
+int sl__tenant_args(sl_db *db, int args_ok, sl_id tenant, const char *msg)
+{
+    int rc = sl__args(db, args_ok, "%s", msg);
+    return rc != SL_OK ? rc : sl__check_tenant(db, tenant);
+}
+
 int sl__range_check(sl_db *db, sl_time from, sl_time to, const char *what)
 {
     int rc;

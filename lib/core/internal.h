@@ -52,6 +52,9 @@ int sl__batch_args(sl_db *db, size_t *failed_index, const void *array, size_t n,
 /* The opening of a get call: sl__args with msg, then a read transaction
  * of tenant. */
 int sl__read_begin(sl_db *db, int args_ok, sl_id tenant, const char *msg);
+/* The opening of a call on one tenant: sl__args with msg, then
+ * sl__check_tenant (msg is not read when args_ok). */
+int sl__tenant_args(sl_db *db, int args_ok, sl_id tenant, const char *msg);
 /* A listing's range [from, to]: both valid instants (sl__check_time), from
  * <= to (SL_EINVAL) and at most 366 days apart (SL_ERANGE: "<what> spans
  * at most 366 days"). */

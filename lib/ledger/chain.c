@@ -211,18 +211,14 @@ static int on_account(void *ctx, const sl_account *a)
         c->unsorted = 1;
         return 1;
     }
-    acct_row row;
-    memset(&row, 0, sizeof(row));
-    row.a = *a;
+    acct_row row = {.a = *a};
     return sl__grow_push(&c->accts, &row);
 }
 
 static int on_hold(void *ctx, const sl_credit_hold *h)
 {
     rows_ctx *c = ctx;
-    hold_row row;
-    memset(&row, 0, sizeof(row));
-    row.h = *h;
+    hold_row row = {.h = *h};
     return sl__grow_push(&c->holds, &row);
 }
 
@@ -555,9 +551,7 @@ int sl_ledger_verify(sl_db *db, sl_verify_report *out, sl_id tenant)
 {
     sl_verify_report local;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+    if ((rc = sl__tenant_args(db, 1, tenant, "")) != SL_OK)
         return rc;
     return verify_run(db, out ? out : &local, tenant, NULL, NULL);
 }
@@ -568,9 +562,7 @@ int sl_ledger_seal(sl_db *db, size_t *sealed, sl_id tenant)
     size_t n = 0;
     int rc;
     SL__CLEAR_OUT(sealed);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+    if ((rc = sl__tenant_args(db, 1, tenant, "")) != SL_OK)
         return rc;
     if (db->ledger_key_len == 0)
         return sl__err(db, SL_EINVAL, "sl_ledger_seal: the handle has no ledger key (sl_options.ledger_key)");
@@ -584,9 +576,7 @@ int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
 {
     sl_entry last;
     int rc;
-    if ((rc = sl__args(db, out != NULL, "sl_ledger_head: out is NULL")) != SL_OK)
-        return rc;
-    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+    if ((rc = sl__tenant_args(db, out != NULL, tenant, "sl_ledger_head: out is NULL")) != SL_OK)
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
@@ -607,10 +597,8 @@ int sl_ledger_head(sl_db *db, sl_ledger_anchor *out, sl_id tenant)
 int sl_ledger_verify_head(sl_db *db, sl_id tenant, const sl_ledger_anchor *head)
 {
     sl_verify_report r;
-    int rc = sl__args(db, head != NULL, "sl_ledger_verify_head: head is NULL");
+    int rc = sl__tenant_args(db, head != NULL, tenant, "sl_ledger_verify_head: head is NULL");
     if (rc != SL_OK)
-        return rc;
-    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
         return rc;
     if (head->version == 0 || head->version > SL_LEDGER_ANCHOR_VERSION)
         return sl__err(db, SL_EINVAL, "sl_ledger_anchor version %u is not supported (this library knows 1..%d)",

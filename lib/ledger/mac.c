@@ -38,32 +38,27 @@ static void put_bytes(crypto_generichash_blake2b_state *st, const void *p, size_
     crypto_generichash_blake2b_update(st, p, n);
 }
 
+/* The integer fields of a row, each as 8 bytes little-endian, in order. */
+static void put_fields(crypto_generichash_blake2b_state *st, const int64_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put_u64(st, (uint64_t)v[i]);
+}
+
 static void mac_account(crypto_generichash_blake2b_state *st, const sl_account *a)
 {
+    const int64_t v[] = {a->tenant, a->student, a->floor, a->posted, a->held, a->created_at, a->updated_at,
+                         a->deleted_at};
     put_bytes(st, "account", 7);
-    put_u64(st, (uint64_t)a->tenant);
-    put_u64(st, (uint64_t)a->student);
-    put_u64(st, (uint64_t)a->floor);
-    put_u64(st, (uint64_t)a->posted);
-    put_u64(st, (uint64_t)a->held);
-    put_u64(st, (uint64_t)a->created_at);
-    put_u64(st, (uint64_t)a->updated_at);
-    put_u64(st, (uint64_t)a->deleted_at);
+    put_fields(st, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void mac_hold(crypto_generichash_blake2b_state *st, const sl_credit_hold *h)
 {
+    const int64_t v[] = {h->tenant,   h->id,         h->account,    h->status,      h->amount,
+                         h->captured, h->expires_at, h->created_at, h->resolved_at, h->entry_id};
     put_bytes(st, "hold", 4);
-    put_u64(st, (uint64_t)h->tenant);
-    put_u64(st, (uint64_t)h->id);
-    put_u64(st, (uint64_t)h->account);
-    put_u64(st, (uint64_t)(int64_t)h->status);
-    put_u64(st, (uint64_t)h->amount);
-    put_u64(st, (uint64_t)h->captured);
-    put_u64(st, (uint64_t)h->expires_at);
-    put_u64(st, (uint64_t)h->created_at);
-    put_u64(st, (uint64_t)h->resolved_at);
-    put_u64(st, (uint64_t)h->entry_id);
+    put_fields(st, v, sizeof(v) / sizeof(v[0]));
     put_bytes(st, h->key, strnlen(h->key, sizeof(h->key)));
     put_bytes(st, h->request_hash, sizeof(h->request_hash));
 }

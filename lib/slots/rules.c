@@ -54,6 +54,17 @@ int sl__rule_cap_check(sl_db *db, sl_id tenant, int32_t weekday, sl_id skip)
     return SL_OK;
 }
 
+/* Ends the write transaction of a rule or override write the way rc says
+ * (sl__tx_end); on success hands out the written row's id. */
+static int write_end(sl_db *db, int rc, sl_id *out_id, sl_id id)
+{
+    if ((rc = sl__tx_end(db, rc)) != SL_OK)
+        return rc;
+    if (out_id)
+        *out_id = id;
+    return sl__ok(db);
+}
+
 /* Shared body of add and update (rule == 0 adds). */
 static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_t weekday, int32_t start,
                       int32_t end, sl_date from, sl_date until, sl_time now)
@@ -67,11 +78,11 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
         return rc;
     if ((rc = rule_check(db, tenant, weekday, start, end, from, until)) != SL_OK)
         return rc;
+    memset(&r, 0, sizeof(r)); /* write_end reads r.id on every path */
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
         goto out_end_tx;
-    memset(&r, 0, sizeof(r));
     if (rule) {
         rc = sl__st_rule_get(db, &r, tenant, rule);
         if (rc == SL_OK && r.deleted_at != 0)
@@ -97,11 +108,7 @@ static int rule_write(sl_db *db, sl_id *out_id, sl_id tenant, sl_id rule, int32_
     r.updated_at = now;
     rc = sl__st_rule_put(db, &r);
 out_end_tx:
-    if ((rc = sl__tx_end(db, rc)) != SL_OK)
-        return rc;
-    if (out_id)
-        *out_id = r.id;
-    return sl__ok(db);
+    return write_end(db, rc, out_id, r.id);
 }
 
 int sl_rule_add(sl_db *db, sl_id *out_id, sl_id tenant, int32_t weekday, int32_t start_min,
@@ -211,9 +218,7 @@ int sl_override_set(sl_db *db, sl_id *out_id, sl_id tenant, sl_date date, const 
     sl_tenant t;
     int rc;
     SL__CLEAR_OUT(out_id);
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
+    if ((rc = sl__tenant_args(db, 1, tenant, "")) != SL_OK)
         return rc;
     if (n > 0 && !windows)
         return sl__err(db, SL_EINVAL, "sl_override_set: windows is NULL but n = %zu", n);
@@ -247,9 +252,5 @@ int sl_override_set(sl_db *db, sl_id *out_id, sl_id tenant, sl_date date, const 
     }
     rc = sl__st_override_put(db, &o);
 out_end_tx:
-    if ((rc = sl__tx_end(db, rc)) != SL_OK)
-        return rc;
-    if (out_id)
-        *out_id = o.id;
-    return sl__ok(db);
+    return write_end(db, rc, out_id, o.id);
 }
