@@ -65,9 +65,9 @@ static int key_lookup(sl_db *db, int *found, sl_session *orig, sl_id tenant, con
     return SL_OK;
 }
 
-int sl__session_insert(sl_db *db, sl_session *s, sl_id tenant, sl_id student, sl_time start,
-                          int64_t duration, int64_t credits, int32_t kind, int32_t status, const char *key,
-                          const uint8_t hash[16], sl_time now)
+void sl__session_fill(sl_session *s, sl_id tenant, sl_id student, sl_time start, int64_t duration,
+                      int64_t credits, int32_t kind, int32_t status, const char *key, const uint8_t hash[16],
+                      sl_time now)
 {
     memset(s, 0, sizeof(*s));
     s->version = SL_SESSION_VERSION;
@@ -83,6 +83,13 @@ int sl__session_insert(sl_db *db, sl_session *s, sl_id tenant, sl_id student, sl
         snprintf(s->key, sizeof(s->key), "%s", key);
         memcpy(s->request_hash, hash, 16);
     }
+}
+
+int sl__session_insert(sl_db *db, sl_session *s, sl_id tenant, sl_id student, sl_time start,
+                          int64_t duration, int64_t credits, int32_t kind, int32_t status, const char *key,
+                          const uint8_t hash[16], sl_time now)
+{
+    sl__session_fill(s, tenant, student, start, duration, credits, kind, status, key, hash, now);
     /* The credits are reserved in the same transaction: both or neither.
      * Trials are free; the hold lasts until the session resolves it. */
     if (credits > 0 && kind != SL_KIND_TRIAL) {

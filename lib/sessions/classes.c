@@ -198,19 +198,8 @@ static int create_write(sl_db *db, sl_session *s, sl_id tenant, const create_req
                         const uint8_t fp[16], sl_time now)
 {
     int rc;
-    memset(s, 0, sizeof(*s));
-    s->version = SL_SESSION_VERSION;
-    s->tenant = tenant;
-    s->start = r->start;
-    s->end = r->start + r->duration;
-    s->kind = SL_KIND_CLASS;
-    s->status = SL_STATUS_CONFIRMED;
-    s->credits = r->credits;
-    s->created_at = s->updated_at = now;
-    if (key) {
-        snprintf(s->key, sizeof(s->key), "%s", key);
-        memcpy(s->request_hash, fp, 16);
-    }
+    sl__session_fill(s, tenant, 0, r->start, r->duration, r->credits, SL_KIND_CLASS, SL_STATUS_CONFIRMED, key, fp,
+                     now);
     if ((rc = sl__session_write(db, s, SL_EVENT_BOOKED)) != SL_OK)
         return rc;
     sl_class c = {SL_CLASS_VERSION, r->capacity, s->id, tenant, r->credits, 0, 0, 0};

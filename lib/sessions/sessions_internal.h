@@ -36,6 +36,13 @@ int sl__slot_classify_rows(sl_db *db, sl__avail *a, int *verdict, const sl__avai
 int sl__booking_check(sl_db *db, sl_id tenant, sl_id student, sl_time start, int64_t duration, int64_t credits,
                       sl_time now);
 
+/* A new session's row in *s (every other field zero): times, kind, status,
+ * credits, created_at = updated_at = now, and key (may be NULL) with its
+ * request hash (book.c). Writes nothing. */
+void sl__session_fill(sl_session *s, sl_id tenant, sl_id student, sl_time start, int64_t duration,
+                      int64_t credits, int32_t kind, int32_t status, const char *key, const uint8_t hash[16],
+                      sl_time now);
+
 /* Builds and inserts one session after its checks passed, placing the
  * credit hold on (tenant, student) first when credits > 0 and the kind is
  * not a trial; key (may be NULL) and hash are stored with it (book.c). */
