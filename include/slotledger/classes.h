@@ -160,10 +160,12 @@ SL_API int sl_class_enroll(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_i
 /**
  * Take student out of class_id. A seated student's hold is released, or
  * captured when `now` is inside the tenant's late_cancel window before the
- * class starts; then, in the same transaction, the first waitlisted student
- * (by position) whose account can cover credits_per_seat takes the freed
- * seat with a new hold (students who cannot pay keep their place). A
- * waitlisted student simply leaves the waitlist.
+ * class starts; then, in the same transaction, the waitlist fills every
+ * free seat: waitlisted students in position order whose accounts can cover
+ * credits_per_seat take one each with a new hold, until the class is full
+ * (students who cannot pay keep their place). A seat an earlier withdrawal
+ * left free, because nobody waiting could pay then, is offered again here.
+ * A waitlisted student simply leaves the waitlist.
  * Errors: SL_EINVAL, SL_ENOTFOUND (tenant, class, or the student has no
  * seat or waitlist place in it), SL_ESTATE (class cancelled or completed),
  * SL_EIDEMPOTENCY, SL_EMISUSE, SL_ESTORE, SL_EBUSY.

@@ -395,9 +395,10 @@ out_end_tx:
 
 /* ---- withdraw and promotion ------------------------------------------------------ */
 
-/* A seat freed: the first waitlisted student (by position) who can pay
- * takes it. Those who cannot (too few credits, or a deleted or missing
- * account) keep their place. */
+/* A seat freed: every free seat goes, in waitlist position order, to the
+ * first waitlisted students who can pay (a seat an earlier promotion could
+ * not fill is filled now too). Those who cannot (too few credits, or a
+ * deleted or missing account) keep their place. */
 static int promote(sl_db *db, const sl_session *s, sl_class *c, sl_time now)
 {
     sl__grow g = {NULL, 0, 0, sizeof(sl_seat), 0};

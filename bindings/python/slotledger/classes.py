@@ -1,8 +1,8 @@
 """Group-class methods of Database (the C contract is
 include/slotledger/classes.h): a class is a session of kind "class" with a
 capacity; students take seats (each holding credits_per_seat) or join a
-first-come waitlist; withdrawing promotes the first waitlisted student who
-can pay, in the same transaction. The session calls (confirm, cancel,
+first-come waitlist; withdrawing fills every free seat with the first
+waitlisted students who can pay, in the same transaction. The session calls (confirm, cancel,
 complete, reschedule, soft_delete, restore) work on a class too."""
 
 import ctypes
@@ -60,8 +60,9 @@ class ClassesMixin:
     def withdraw(self, tenant: int, class_id: int, student: int, *, key: Optional[str] = None,
                  now: Optional[datetime] = None) -> None:
         """Free the student's seat (hold released, or captured inside the
-        late-cancel window) and promote the first waitlisted student who can
-        pay, in one transaction; or leave the waitlist."""
+        late-cancel window) and fill every free seat with the first
+        waitlisted students who can pay, in one transaction; or leave the
+        waitlist."""
         self._call("sl_class_withdraw", _int("tenant", tenant), _int("class_id", class_id),
                    _int("student", student), _text_in("key", key), _now_in(now))
 

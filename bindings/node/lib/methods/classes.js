@@ -3,8 +3,8 @@
 // ../database.js). The C contract is include/slotledger/classes.h: a class
 // is a session of kind "class" with a capacity; students take seats (each
 // holding creditsPerSeat) or join a first-come waitlist; withdrawing
-// promotes the first waitlisted student who can pay, in the same
-// transaction. confirm, cancel, complete, reschedule, softDelete and
+// fills every free seat with the first waitlisted students who can pay, in
+// the same transaction. confirm, cancel, complete, reschedule, softDelete and
 // restore work on a class too.
 
 const { C, T } = require('../ffi');
@@ -48,8 +48,9 @@ class ClassMethods {
     }
 
     /** Free the student's seat (hold released, or captured inside the
-     * late-cancel window) and promote the first waitlisted student who can
-     * pay, in one transaction; or leave the waitlist. */
+     * late-cancel window) and fill every free seat with the first
+     * waitlisted students who can pay, in one transaction; or leave the
+     * waitlist. */
     withdraw(tenant, classId, student, opts) {
         const o = V.options(opts);
         const h = this[HANDLE]();
