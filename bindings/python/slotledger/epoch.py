@@ -69,8 +69,9 @@ class _Call:
     the result buffer (view: its bytes; ptr: as sl_interval *), the argument
     buffer (args) with its ctypes objects (argv: tenant, from, to,
     duration, now), the count and flags views and byref()s, the handle as
-    c_void_p, and sl_slots's ten arguments as one tuple (call). Per Database (not per thread): the lock that guards the
-    handle guards these too."""
+    c_void_p, and sl_slots's ten arguments as one tuple (call). Per
+    Database (not per thread): the lock that guards the handle guards these
+    too."""
 
     __slots__ = ("view", "ptr", "args", "argv", "count", "count_ref", "flags", "flags_ref", "hv", "call")
 
