@@ -63,6 +63,14 @@ static const char *ledger_file(const uint8_t *key, size_t key_len, sl_id ids[7])
     return path;
 }
 
+/* ledger_file, then edited behind the library's back by sql. */
+static const char *forged_ledger_file(sl_id ids[7], const char *sql)
+{
+    const char *path = ledger_file(NULL, 0, ids);
+    sl_test_forge(path, sql);
+    return path;
+}
+
 static void expect_tamper(const char *path, int64_t bad_seq, sl_id bad_entry)
 {
     sl_db *d = sl_test_open_file(path, NULL, 0);
@@ -103,8 +111,7 @@ START_TEST(test_tamper_edited_chain)
     for (size_t i = 0; i < sizeof(chain_forgeries) / sizeof(chain_forgeries[0]); i++) {
         const struct chain_forgery *f = &chain_forgeries[i];
         sl_id ids[7];
-        const char *path = ledger_file(NULL, 0, ids);
-        sl_test_forge(path, f->sql);
+        const char *path = forged_ledger_file(ids, f->sql);
         expect_tamper(path, f->bad_seq, f->bad_id_of ? ids[f->bad_id_of] : 0);
     }
 }
@@ -115,9 +122,8 @@ START_TEST(test_tamper_deleted_last_row)
     if (!is_file_backend("tamper: deleted last row"))
         return;
     sl_id ids[7];
-    const char *path = ledger_file(NULL, 0, ids);
     /* The chain before it is intact; the account's running balance is not. */
-    sl_test_forge(path, "DELETE FROM entries WHERE seq = 6");
+    const char *path = forged_ledger_file(ids, "DELETE FROM entries WHERE seq = 6");
     sl_db *d = sl_test_open_file(path, NULL, 0);
     sl_verify_report r;
     ck_assert_sl(sl_ledger_verify(d, &r, T1), SL_ETAMPER);
@@ -132,22 +138,22 @@ START_TEST(test_tamper_forged_row)
     if (!is_file_backend("tamper: forged row"))
         return;
     sl_id ids[7];
-    const char *path = ledger_file(NULL, 0, ids);
     /* A copy of entry 6 with a new id, key and seq, appended... */
-    sl_test_forge(path, "CREATE TEMP TABLE f AS SELECT * FROM entries WHERE seq = 6;"
-                        "UPDATE f SET id = (SELECT max(id) + 1000 FROM entries), seq = 7, idem_key = 'forged',"
-                        " amount = 500, balance_after = balance_after + 500;"
-                        "INSERT INTO entries SELECT * FROM f;"
-                        "UPDATE accounts SET posted = posted + 500 WHERE student = 1");
+    const char *path = forged_ledger_file(ids, "CREATE TEMP TABLE f AS SELECT * FROM entries WHERE seq = 6;"
+                                               "UPDATE f SET id = (SELECT max(id) + 1000 FROM entries), seq = 7,"
+                                               " idem_key = 'forged', amount = 500,"
+                                               " balance_after = balance_after + 500;"
+                                               "INSERT INTO entries SELECT * FROM f;"
+                                               "UPDATE accounts SET posted = posted + 500 WHERE student = 1");
     expect_tamper(path, 7, ids[6] + 1000);
 
     /* ...and one slipped into the middle, later rows renumbered. */
-    path = ledger_file(NULL, 0, ids);
-    sl_test_forge(path, "UPDATE entries SET seq = -(seq + 1) WHERE seq >= 4;"
-                        "UPDATE entries SET seq = -seq WHERE seq < 0;"
-                        "CREATE TEMP TABLE f AS SELECT * FROM entries WHERE seq = 3;"
-                        "UPDATE f SET id = (SELECT max(id) + 1000 FROM entries), seq = 4, idem_key = 'forged';"
-                        "INSERT INTO entries SELECT * FROM f");
+    path = forged_ledger_file(ids, "UPDATE entries SET seq = -(seq + 1) WHERE seq >= 4;"
+                                   "UPDATE entries SET seq = -seq WHERE seq < 0;"
+                                   "CREATE TEMP TABLE f AS SELECT * FROM entries WHERE seq = 3;"
+                                   "UPDATE f SET id = (SELECT max(id) + 1000 FROM entries), seq = 4,"
+                                   " idem_key = 'forged';"
+                                   "INSERT INTO entries SELECT * FROM f");
     expect_tamper(path, 4, ids[6] + 1000);
 }
 END_TEST
@@ -171,27 +177,22 @@ START_TEST(test_tamper_forged_account_without_entries)
         return;
     sl_id ids[7];
     /* A row with a balance and no entry behind it. */
-    const char *path = ledger_file(NULL, 0, ids);
-    sl_test_forge(path, ACCOUNT_INSERT "VALUES (1, 99, 0, 1000, 0, 1, 1, NULL)");
+    const char *path = forged_ledger_file(ids, ACCOUNT_INSERT "VALUES (1, 99, 0, 1000, 0, 1, 1, NULL)");
     expect_account_tamper(path, "account 99", "has no entries");
     /* Deleted accounts are checked too. */
-    path = ledger_file(NULL, 0, ids);
-    sl_test_forge(path, ACCOUNT_INSERT "VALUES (1, 3, 0, 1000, 0, 1, 1, 5)");
+    path = forged_ledger_file(ids, ACCOUNT_INSERT "VALUES (1, 3, 0, 1000, 0, 1, 1, 5)");
     expect_account_tamper(path, "account 3", "has no entries");
     /* Below an account with entries in student order: still found. */
-    path = ledger_file(NULL, 0, ids);
-    sl_test_forge(path, ACCOUNT_INSERT "VALUES (1, -4, 0, -1, 0, 1, 1, NULL)");
+    path = forged_ledger_file(ids, ACCOUNT_INSERT "VALUES (1, -4, 0, -1, 0, 1, 1, NULL)");
     expect_account_tamper(path, "account -4", "has no entries");
     /* An account with entries whose row is gone. */
-    path = ledger_file(NULL, 0, ids);
-    sl_test_forge(path, "DELETE FROM accounts WHERE tenant = 1 AND student = 2");
+    path = forged_ledger_file(ids, "DELETE FROM accounts WHERE tenant = 1 AND student = 2");
     expect_account_tamper(path, "account 2", "no stored account");
     /* A row with no entries and posted 0 (what sl_account_set_floor
      * makes) verifies, and is counted; another tenant's forged row is not
      * this tenant's business. */
-    path = ledger_file(NULL, 0, ids);
-    sl_test_forge(path, ACCOUNT_INSERT "VALUES (1, 99, -10, 0, 0, 1, 1, NULL);" ACCOUNT_INSERT
-                        "VALUES (2, 99, 0, 1000, 0, 1, 1, NULL)");
+    path = forged_ledger_file(ids, ACCOUNT_INSERT "VALUES (1, 99, -10, 0, 0, 1, 1, NULL);" ACCOUNT_INSERT
+                                   "VALUES (2, 99, 0, 1000, 0, 1, 1, NULL)");
     sl_db *d = sl_test_open_file(path, NULL, 0);
     sl_verify_report r;
     ck_assert_ok_db(d, sl_ledger_verify(d, &r, T1));
