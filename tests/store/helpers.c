@@ -1,5 +1,6 @@
-/* tests/store/helpers.c - the fixture, row builders and collectors: see store_test.h. */
+/* tests/store/helpers.c - the fixture, row builders and collectors: see store_test.h and readback.h. */
 #include "store_test.h"
+#include "readback.h"
 
 sl_db *db;
 sl_store *st;
@@ -318,3 +319,19 @@ EXPECT_SAME(session, sl_session, SESSION_FIELDS)
 EXPECT_SAME(account, sl_account, ACCOUNT_FIELDS)
 EXPECT_SAME(entry, sl_entry, ENTRY_FIELDS)
 EXPECT_SAME(hold, sl_credit_hold, HOLD_FIELDS)
+
+/* Reads by id (readback.h). */
+#define EXPECT_READBACK(name, type, getter)                                                            \
+    void expect_readback_##name(const type *want, sl_id foreign, const char *what)                   \
+    {                                                                                                  \
+        type got;                                                                                      \
+        ck_assert_sl(st->getter(st, &got, want->tenant, want->id), SL_OK);                             \
+        expect_same_##name(&got, want, what);                                                          \
+        ck_assert_sl(st->getter(st, &got, want->tenant + 1, want->id), SL_ENOTFOUND);                  \
+        ck_assert_sl(st->getter(st, &got, want->tenant, foreign), SL_ENOTFOUND);                       \
+        ck_assert_sl(st->getter(st, &got, want->tenant, 999999), SL_ENOTFOUND);                        \
+    }
+
+EXPECT_READBACK(rule, sl_rule, rule_get)
+EXPECT_READBACK(session, sl_session, session_get)
+EXPECT_READBACK(hold, sl_credit_hold, hold_get)

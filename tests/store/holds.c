@@ -1,5 +1,6 @@
 /* tests/store/holds.c - hold rows, webhook claims, rollback of ledger writes. */
 #include "store_test.h"
+#include "readback.h"
 
 START_TEST(test_hold_put_get_by_key)
 {
@@ -18,11 +19,7 @@ START_TEST(test_hold_put_get_by_key)
     commit();
 
     rbegin();
-    ck_assert_sl(st->hold_get(st, &out, 1, a.id), SL_OK);
-    expect_same_hold(&out, &a, "hold a");
-    ck_assert_sl(st->hold_get(st, &out, 2, a.id), SL_ENOTFOUND);
-    ck_assert_sl(st->hold_get(st, &out, 1, d.id), SL_ENOTFOUND);
-    ck_assert_sl(st->hold_get(st, &out, 1, 999999), SL_ENOTFOUND);
+    expect_readback_hold(&a, d.id, "hold a");
     ck_assert_sl(st->hold_by_key(st, &out, 1, "h1"), SL_OK);
     ck_assert_int_eq(out.id, a.id);
     ck_assert_sl(st->hold_by_key(st, &out, 2, "h1"), SL_OK);

@@ -1,5 +1,6 @@
 /* tests/store/rules.c - rule and override rows: put, get, replace, scan. */
 #include "store_test.h"
+#include "readback.h"
 
 START_TEST(test_rule_put_get_replace)
 {
@@ -14,12 +15,8 @@ START_TEST(test_rule_put_get_replace)
     commit();
 
     rbegin();
-    ck_assert_sl(st->rule_get(st, &out, 1, b.id), SL_OK);
-    expect_same_rule(&out, &b, "rule b");
     /* Another tenant's rule does not exist for this tenant. */
-    ck_assert_sl(st->rule_get(st, &out, 2, b.id), SL_ENOTFOUND);
-    ck_assert_sl(st->rule_get(st, &out, 1, c.id), SL_ENOTFOUND);
-    ck_assert_sl(st->rule_get(st, &out, 1, 999999), SL_ENOTFOUND);
+    expect_readback_rule(&b, c.id, "rule b");
     commit();
 
     wbegin();
