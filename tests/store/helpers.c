@@ -320,18 +320,36 @@ EXPECT_SAME(account, sl_account, ACCOUNT_FIELDS)
 EXPECT_SAME(entry, sl_entry, ENTRY_FIELDS)
 EXPECT_SAME(hold, sl_credit_hold, HOLD_FIELDS)
 
-/* Reads by id (readback.h). */
+/* Reads and replaces by id (readback.h). */
 #define EXPECT_READBACK(name, type, getter)                                                            \
     void expect_readback_##name(const type *want, sl_id foreign, const char *what)                   \
     {                                                                                                  \
         type got;                                                                                      \
+        rbegin();                                                                                      \
         ck_assert_sl(st->getter(st, &got, want->tenant, want->id), SL_OK);                             \
         expect_same_##name(&got, want, what);                                                          \
         ck_assert_sl(st->getter(st, &got, want->tenant + 1, want->id), SL_ENOTFOUND);                  \
         ck_assert_sl(st->getter(st, &got, want->tenant, foreign), SL_ENOTFOUND);                       \
         ck_assert_sl(st->getter(st, &got, want->tenant, 999999), SL_ENOTFOUND);                        \
+        commit();                                                                                      \
     }
 
 EXPECT_READBACK(rule, sl_rule, rule_get)
 EXPECT_READBACK(session, sl_session, session_get)
 EXPECT_READBACK(hold, sl_credit_hold, hold_get)
+
+#define EXPECT_REPLACE(name, type, putter)                                                             \
+    void expect_replace_##name(type *x, type ghost, type steal)                                        \
+    {                                                                                                  \
+        sl_id id = x->id;                                                                              \
+        ck_assert_sl(st->putter(st, x), SL_OK);                                                        \
+        ck_assert_int_eq(x->id, id);                                                                   \
+        ghost.id = 999999;                                                                             \
+        steal.tenant = x->tenant;                                                                      \
+        ck_assert_sl(st->putter(st, &ghost), SL_ENOTFOUND);                                            \
+        ck_assert_sl(st->putter(st, &steal), SL_ENOTFOUND);                                            \
+    }
+
+EXPECT_REPLACE(rule, sl_rule, rule_put)
+EXPECT_REPLACE(session, sl_session, session_put)
+EXPECT_REPLACE(hold, sl_credit_hold, hold_put)
