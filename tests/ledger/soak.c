@@ -71,11 +71,43 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
     return p;
 }
 
+/* Whether item i of the model is live: a hold neither resolved nor lapsed,
+ * a session not yet settled. */
+typedef int (*sk_is_live)(const soak *m, size_t i);
+
+static int sk_hold_live(const soak *m, size_t i)
+{
+    return !m->holds[i].done && m->holds[i].expires > m->now;
+}
+
+static int sk_session_live(const soak *m, size_t i)
+{
+    return m->sess[i].live;
+}
+
+/* How many of items 0..n-1 are live. */
+static size_t sk_count_live(const soak *m, size_t n, sk_is_live live)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += live(m, i) != 0;
+    return count;
+}
+
+/* The index of the pick-th (from 0) live item; there must be one. */
+static size_t sk_nth_live(const soak *m, sk_is_live live, size_t pick)
+{
+    size_t i = 0;
+    for (;; i++)
+        if (live(m, i) && pick-- == 0)
+            return i;
+}
+
 static int64_t sk_held(const soak *m, sl_id a)
 {
     int64_t held = 0;
     for (size_t i = 0; i < m->nh; i++)
-        if (m->holds[i].account == a && !m->holds[i].done && m->holds[i].expires > m->now)
+        if (m->holds[i].account == a && sk_hold_live(m, i))
             held += m->holds[i].amount;
     return held;
 }
@@ -278,16 +310,17 @@ static sk_hold *sk_pick_hold(soak *m)
 {
     if (!m->nh)
         return NULL;
-    size_t i = rnd(m, m->nh), live = 0;
-    for (size_t k = 0; k < m->nh; k++)
-        live += !m->holds[k].done && m->holds[k].expires > m->now;
-    if (live && rnd(m, 4)) {
-        size_t pick = rnd(m, live);
-        for (i = 0;; i++)
-            if (!m->holds[i].done && m->holds[i].expires > m->now && pick-- == 0)
-                break;
-    }
+    size_t i = rnd(m, m->nh), live = sk_count_live(m, m->nh, sk_hold_live);
+    if (live && rnd(m, 4))
+        i = sk_nth_live(m, sk_hold_live, rnd(m, live));
     return &m->holds[i];
+}
+
+/* What capture and release of h must answer: a resolved hold is final, a
+ * lapsed one expired. */
+static int sk_resolve_want(const soak *m, const sk_hold *h)
+{
+    return h->done ? SL_ESTATE : m->now >= h->expires ? SL_EEXPIRED : SL_OK;
 }
 
 static int op_capture(soak *m, long step)
@@ -295,7 +328,7 @@ static int op_capture(soak *m, long step)
     sk_hold *h = sk_pick_hold(m);
     if (!h)
         return SL_OK;
-    int want = h->done ? SL_ESTATE : m->now >= h->expires ? SL_EEXPIRED : SL_OK;
+    int want = sk_resolve_want(m, h);
     int64_t amt = 1 + (int64_t)rnd(m, (uint64_t)h->amount);
     sl_entry e;
     char key[24];
@@ -320,7 +353,7 @@ static int op_release(soak *m, long step)
     sk_hold *h = sk_pick_hold(m);
     if (!h)
         return SL_OK;
-    int want = h->done ? SL_ESTATE : m->now >= h->expires ? SL_EEXPIRED : SL_OK;
+    int want = sk_resolve_want(m, h);
     int rc = sl_hold_release(db, NULL, SK_TENANT, h->id, m->now);
     SK_CHECK(m, rc, want, "release");
     if (rc == SL_OK)
@@ -328,36 +361,43 @@ static int op_release(soak *m, long step)
     return rc;
 }
 
-static int op_capture_replay(soak *m, long step)
+/* A hold drawn at random, up to 16 draws, until one has a key: its
+ * capture's (capture) or its own; NULL if no draw had one. */
+static sk_hold *sk_draw_keyed_hold(soak *m, int capture)
 {
     for (size_t tries = 0; tries < 16 && m->nh; tries++) {
         sk_hold *h = &m->holds[rnd(m, m->nh)];
-        if (!h->ckey[0])
-            continue;
-        sl_entry e;
-        int rc = sl_hold_capture(db, &e, SK_TENANT, h->id, h->camount, h->ckey, m->now);
-        SK_CHECK(m, rc, SL_OK, "capture replay");
-        ck_assert_int_eq(e.replayed, 1);
-        ck_assert_int_eq(e.id, h->centry);
-        return rc;
+        if ((capture ? h->ckey : h->key)[0])
+            return h;
     }
-    return SL_OK;
+    return NULL;
+}
+
+/* Repeats a keyed call of a hold drawn at random, its capture (capture)
+ * or the hold itself: a replay, answering the first call's row. */
+static int sk_keyed_replay(soak *m, long step, int capture)
+{
+    sk_hold *h = sk_draw_keyed_hold(m, capture);
+    if (!h)
+        return SL_OK;
+    sl_entry e;
+    sl_credit_hold got;
+    int rc = capture ? sl_hold_capture(db, &e, SK_TENANT, h->id, h->camount, h->ckey, m->now)
+                     : sl_hold(db, &got, SK_TENANT, h->account, h->amount, h->expires, h->key, m->now);
+    SK_CHECK(m, rc, SL_OK, capture ? "capture replay" : "hold replay");
+    ck_assert_int_eq(capture ? e.replayed : got.replayed, 1);
+    ck_assert_int_eq(capture ? e.id : got.id, capture ? h->centry : h->id);
+    return rc;
+}
+
+static int op_capture_replay(soak *m, long step)
+{
+    return sk_keyed_replay(m, step, 1);
 }
 
 static int op_hold_replay(soak *m, long step)
 {
-    for (size_t tries = 0; tries < 16 && m->nh; tries++) {
-        sk_hold *h = &m->holds[rnd(m, m->nh)];
-        if (!h->key[0])
-            continue;
-        sl_credit_hold got;
-        int rc = sl_hold(db, &got, SK_TENANT, h->account, h->amount, h->expires, h->key, m->now);
-        SK_CHECK(m, rc, SL_OK, "hold replay");
-        ck_assert_int_eq(got.replayed, 1);
-        ck_assert_int_eq(got.id, h->id);
-        return rc;
-    }
-    return SL_OK;
+    return sk_keyed_replay(m, step, 0);
 }
 
 static int op_batch(soak *m, long step)
@@ -446,27 +486,24 @@ static int op_book_many(soak *m, long step)
     return rc;
 }
 
-/* A live session of the model, at random; NULL if none. */
-static sk_sess *sk_pick_session(soak *m)
+/* A live session of the model, at random, and in *hold the model's hold
+ * of its credits (NULL if it has none); NULL if there is no live session. */
+static sk_sess *sk_pick_session(soak *m, sk_hold **hold)
 {
-    size_t live = 0;
-    for (size_t i = 0; i < m->ns; i++)
-        live += m->sess[i].live;
+    size_t live = sk_count_live(m, m->ns, sk_session_live);
     if (!live)
         return NULL;
-    size_t pick = rnd(m, live), i = 0;
-    for (;; i++)
-        if (m->sess[i].live && pick-- == 0)
-            break;
-    return &m->sess[i];
+    sk_sess *x = &m->sess[sk_nth_live(m, sk_session_live, rnd(m, live))];
+    *hold = x->hold ? &m->holds[x->hold - 1] : NULL;
+    return x;
 }
 
 static int op_reschedule(soak *m, long step)
 {
-    sk_sess *x = sk_pick_session(m);
+    sk_hold *h;
+    sk_sess *x = sk_pick_session(m, &h);
     if (!x)
         return SL_OK;
-    sk_hold *h = x->hold ? &m->holds[x->hold - 1] : NULL;
     sl_session s;
     sl_time start = SK_SLOT(m->slot);
     int rc = sl_reschedule(db, &s, SK_TENANT, x->id, start, m->now);
@@ -480,10 +517,10 @@ static int op_reschedule(soak *m, long step)
 /* Cancel, complete or no-show: the session's hold is captured or released. */
 static int op_settle(soak *m, long step)
 {
-    sk_sess *x = sk_pick_session(m);
+    sk_hold *h;
+    sk_sess *x = sk_pick_session(m, &h);
     if (!x)
         return SL_OK;
-    sk_hold *h = x->hold ? &m->holds[x->hold - 1] : NULL;
     sl_session s;
     int what = (int)rnd(m, 3);
     int capture = what != 0 || (x->start - SK_LATE < m->now);
