@@ -486,24 +486,23 @@ static int op_book_many(soak *m, long step)
     return rc;
 }
 
-/* A live session of the model, at random, and in *hold the model's hold
- * of its credits (NULL if it has none); NULL if there is no live session. */
-static sk_sess *sk_pick_session(soak *m, sk_hold **hold)
+/* An operation on session x of the model and h, the model's hold of its
+ * credits (NULL if it has none). */
+typedef int (*sk_session_op)(soak *m, long step, sk_sess *x, sk_hold *h);
+
+/* Runs op on a live session of the model drawn at random; SL_OK when there
+ * is none. */
+static int sk_on_live_session(soak *m, long step, sk_session_op op)
 {
     size_t live = sk_count_live(m, m->ns, sk_session_live);
     if (!live)
-        return NULL;
+        return SL_OK;
     sk_sess *x = &m->sess[sk_nth_live(m, sk_session_live, rnd(m, live))];
-    *hold = x->hold ? &m->holds[x->hold - 1] : NULL;
-    return x;
+    return op(m, step, x, x->hold ? &m->holds[x->hold - 1] : NULL);
 }
 
-static int op_reschedule(soak *m, long step)
+static int sk_reschedule(soak *m, long step, sk_sess *x, sk_hold *h)
 {
-    sk_hold *h;
-    sk_sess *x = sk_pick_session(m, &h);
-    if (!x)
-        return SL_OK;
     sl_session s;
     sl_time start = SK_SLOT(m->slot);
     int rc = sl_reschedule(db, &s, SK_TENANT, x->id, start, m->now);
@@ -515,12 +514,8 @@ static int op_reschedule(soak *m, long step)
 }
 
 /* Cancel, complete or no-show: the session's hold is captured or released. */
-static int op_settle(soak *m, long step)
+static int sk_settle(soak *m, long step, sk_sess *x, sk_hold *h)
 {
-    sk_hold *h;
-    sk_sess *x = sk_pick_session(m, &h);
-    if (!x)
-        return SL_OK;
     sl_session s;
     int what = (int)rnd(m, 3);
     int capture = what != 0 || (x->start - SK_LATE < m->now);
@@ -543,6 +538,16 @@ static int op_settle(soak *m, long step)
         }
     }
     return rc;
+}
+
+static int op_reschedule(soak *m, long step)
+{
+    return sk_on_live_session(m, step, sk_reschedule);
+}
+
+static int op_settle(soak *m, long step)
+{
+    return sk_on_live_session(m, step, sk_settle);
 }
 
 static int op_floor(soak *m, long step)
