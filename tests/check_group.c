@@ -26,14 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "calendar_test.h"
 #include "support.h"
 
-#define T1 1
-#define T2 2
-#define HOUR 3600
-#define DAY 86400
-#define BASE ((sl_time)1893974400) /* 2030-01-07T00:00Z, a Monday */
-#define NOW (BASE - DAY)
 #define SLOTS 8 /* one-hour slots BASE + i * HOUR the tests book */
 
 /* ---- helpers ---------------------------------------------------------------- */
