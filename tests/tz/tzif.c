@@ -235,66 +235,76 @@ START_TEST(test_parse_corrupt_headers)
 }
 END_TEST
 
-START_TEST(test_parse_corrupt_data)
-{
-    static const int32_t bad_offsets[] = {INT32_MIN, INT32_MAX, 93600, -93600, 1000000};
+/* cet_spec(2) on tables of its own, for a test to spoil one entry. */
+typedef struct cet_copy {
     tzspec s;
-    tzbuf t;
     int64_t tr[5];
     uint8_t ix[5];
     int32_t of[3];
     uint8_t ds[3];
+} cet_copy;
+
+static void cet_copy_init(cet_copy *c)
+{
+    c->s = cet_spec(2);
+    memcpy(c->tr, cet_trans, sizeof c->tr);
+    memcpy(c->ix, cet_idx, sizeof c->ix);
+    memcpy(c->of, cet_off, sizeof c->of);
+    memcpy(c->ds, cet_dst, sizeof c->ds);
+    c->s.trans = c->tr;
+    c->s.idx = c->ix;
+    c->s.utoff = c->of;
+    c->s.isdst = c->ds;
+}
+
+START_TEST(test_parse_corrupt_data)
+{
+    static const int32_t bad_offsets[] = {INT32_MIN, INT32_MAX, 93600, -93600, 1000000};
+    cet_copy c;
+    tzbuf t;
     size_t i;
     char err[256];
     sl__zone *z;
 
     /* Type index out of range. */
-    s = cet_spec(2);
-    memcpy(ix, cet_idx, sizeof ix);
-    ix[3] = 3;
-    s.idx = ix;
-    build(&t, &s);
+    cet_copy_init(&c);
+    c.ix[3] = 3;
+    build(&t, &c.s);
     expect_corrupt(&t, "type index");
     ck_assert_int_eq(parse(&t, &z, err, sizeof err), SL_ETZ);
     ck_assert_ptr_nonnull(strstr(err, "index"));
-    ix[3] = 255;
-    build(&t, &s);
+    c.ix[3] = 255;
+    build(&t, &c.s);
     expect_corrupt(&t, "type index 255");
 
     /* Unsorted and duplicate transitions. */
-    s = cet_spec(2);
-    memcpy(tr, cet_trans, sizeof tr);
-    tr[2] = tr[3];
-    s.trans = tr;
-    build(&t, &s);
+    cet_copy_init(&c);
+    c.tr[2] = c.tr[3];
+    build(&t, &c.s);
     expect_corrupt(&t, "duplicate transition");
-    tr[2] = tr[3] + 1;
-    build(&t, &s);
+    c.tr[2] = c.tr[3] + 1;
+    build(&t, &c.s);
     expect_corrupt(&t, "unsorted transitions");
-    s.version = 1;
-    build(&t, &s);
+    c.s.version = 1;
+    build(&t, &c.s);
     expect_corrupt(&t, "unsorted v1 transitions");
 
     /* Offsets out of range, including -2^31. */
     for (i = 0; i < sizeof bad_offsets / sizeof bad_offsets[0]; i++) {
-        s = cet_spec(2);
-        memcpy(of, cet_off, sizeof of);
-        of[1] = bad_offsets[i];
-        s.utoff = of;
-        build(&t, &s);
+        cet_copy_init(&c);
+        c.of[1] = bad_offsets[i];
+        build(&t, &c.s);
         expect_corrupt(&t, "offset");
     }
     /* isdst other than 0/1. */
-    s = cet_spec(2);
-    memcpy(ds, cet_dst, sizeof ds);
-    ds[2] = 2;
-    s.isdst = ds;
-    build(&t, &s);
+    cet_copy_init(&c);
+    c.ds[2] = 2;
+    build(&t, &c.s);
     expect_corrupt(&t, "isdst 2");
     /* Abbreviation index past charcnt (4). */
-    s = cet_spec(2);
-    build(&t, &s);
-    t.b[t.n - strlen(s.footer) - 2 - 4 - 6 * 3 + 6 + 5] = 4;  /* type 1 desigidx */
+    cet_copy_init(&c);
+    build(&t, &c.s);
+    t.b[t.n - strlen(c.s.footer) - 2 - 4 - 6 * 3 + 6 + 5] = 4;  /* type 1 desigidx */
     expect_corrupt(&t, "desigidx");
 }
 END_TEST
