@@ -20,6 +20,7 @@
  *    committed groups remain.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,9 +113,7 @@ END_TEST
 /* A store of version 2 (no group methods): groups are refused. */
 START_TEST(test_store_without_groups)
 {
-    sl_store *st = sl_test_memory_store();
-    st->group_begin = NULL;
-    sl_db *db = sl_test_open_on(st);
+    sl_db *db = sl_test_open_memory_without(offsetof(sl_store, group_begin));
     ck_assert_sl(sl_group_begin(db), SL_EMISUSE);
     ck_assert_msg(strstr(sl_errmsg(db), "group") != NULL, "%s", sl_errmsg(db));
     ck_assert_int_eq(sl_group_active(db), 0);

@@ -15,6 +15,7 @@
  *    rollbacks; each session's events replay to exactly its final state;
  *  - sqlite-file and postgres: many processes (tests/outbox_processes.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,9 +507,7 @@ END_TEST
 
 START_TEST(test_store_without_outbox)
 {
-    sl_store *st = sl_test_memory_store();
-    st->outbox_heads = NULL;
-    sl_db *db = sl_test_open_on(st);
+    sl_db *db = sl_test_open_memory_without(offsetof(sl_store, outbox_heads));
     sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
     sl_id a = book(db, T1, 0);
     ck_assert_ok_db(db, sl_cancel(db, NULL, T1, a, NOW));
