@@ -20,20 +20,16 @@
  *    committed groups remain.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "calendar_test.h"
 #include "support.h"
 
-#define T1 1
-#define T2 2
-#define HOUR 3600
-#define DAY 86400
-#define BASE ((sl_time)1893974400) /* 2030-01-07T00:00Z, a Monday */
-#define NOW (BASE - DAY)
 #define SLOTS 8 /* one-hour slots BASE + i * HOUR the tests book */
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -117,9 +113,7 @@ END_TEST
 /* A store of version 2 (no group methods): groups are refused. */
 START_TEST(test_store_without_groups)
 {
-    sl_store *st = sl_test_memory_store();
-    st->group_begin = NULL;
-    sl_db *db = sl_test_open_on(st);
+    sl_db *db = sl_test_open_memory_without(offsetof(sl_store, group_begin));
     ck_assert_sl(sl_group_begin(db), SL_EMISUSE);
     ck_assert_msg(strstr(sl_errmsg(db), "group") != NULL, "%s", sl_errmsg(db));
     ck_assert_int_eq(sl_group_active(db), 0);
@@ -372,19 +366,36 @@ END_TEST
 
 /* ---- shared targets: close, kill, locks -------------------------------------------- */
 
-START_TEST(test_close_rolls_back_open_group)
+/* The checked fixture of these cases: where a second handle or process
+ * opens the same store (sl_test_shared_target); NULL on the private
+ * stores, where nothing outlives a handle and these cases do nothing. */
+static char *shared;
+
+static void shared_open(void)
 {
-    const char *target = sl_test_shared_target("group.db");
-    if (!target)
-        return; /* nothing outlives a private store */
-    sl_db *db = open_target(target, 0);
+    shared = sl_test_shared_target("group.db");
+}
+
+/* A handle on shared with tenant T1, whose student 1 has 5 credits (key
+ * "kept"). */
+static sl_db *open_kept(void)
+{
+    sl_db *db = open_target(shared, 0);
     sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "kept"));
+    return db;
+}
+
+START_TEST(test_close_rolls_back_open_group)
+{
+    if (!shared)
+        return; /* nothing outlives a private store */
+    sl_db *db = open_kept();
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "left open"));
     ck_assert_ok_db(db, book(db, NULL, T1, 1, 0, "left open too"));
     sl_close(db);
-    db = open_target(target, 0);
+    db = open_target(shared, 0);
     ck_assert_int_eq(posted(db, T1, 1), 5);
     ck_assert_int_eq(live_sessions(db, T1), 0);
     ck_assert_ok_db(db, post(db, NULL, T1, 1, 1, "left open")); /* the key is free */
@@ -394,12 +405,9 @@ END_TEST
 
 START_TEST(test_killed_inside_group_leaves_nothing)
 {
-    const char *target = sl_test_shared_target("group.db");
-    if (!target)
+    if (!shared)
         return;
-    sl_db *db = open_target(target, 0);
-    sl_test_put_tenant(db, T1, 0, NOW - DAY, 1);
-    ck_assert_ok_db(db, post(db, NULL, T1, 1, 5, "kept"));
+    sl_db *db = open_kept();
     sl_close(db); /* no connection across fork */
 
     int fd;
@@ -407,7 +415,7 @@ START_TEST(test_killed_inside_group_leaves_nothing)
     if (pid == 0) {
         sl_db *c = NULL;
         char ok = 'n';
-        if (sl_open(&c, target, NULL) == SL_OK && sl_group_begin(c) == SL_OK &&
+        if (sl_open(&c, shared, NULL) == SL_OK && sl_group_begin(c) == SL_OK &&
             post(c, NULL, T1, 1, 7, "doomed") == SL_OK && book(c, NULL, T1, 1, 0, "doomed-b") == SL_OK &&
             post(c, NULL, T1, 2, 3, "doomed-2") == SL_OK)
             ok = 'y';
@@ -425,7 +433,7 @@ START_TEST(test_killed_inside_group_leaves_nothing)
     ck_assert_msg(ok == 'y', "the child's group calls failed");
     ck_assert(WIFSIGNALED(status));
 
-    db = open_target(target, 0);
+    db = open_target(shared, 0);
     ck_assert_int_eq(posted(db, T1, 1), 5);
     ck_assert_int_eq(posted(db, T1, 2), 0);
     ck_assert_int_eq(live_sessions(db, T1), 0);
@@ -442,10 +450,9 @@ END_TEST
  * locked tenant, then SL_EBUSY gives up on its whole group. */
 START_TEST(test_lock_wait_gives_up_the_group)
 {
-    const char *target = sl_test_shared_target("group.db");
-    if (!target)
+    if (!shared)
         return;
-    sl_db *a = open_target(target, 200), *b = open_target(target, 200);
+    sl_db *a = open_target(shared, 200), *b = open_target(shared, 200);
     sl_test_put_tenant(a, T1, 0, NOW - DAY, 1);
     sl_test_put_tenant(a, T2, 0, NOW - DAY, 1);
     ck_assert_ok_db(a, sl_group_begin(a));
@@ -542,10 +549,9 @@ static int stress_child(int idx, int go, void *ctx, void *rep)
 
 START_TEST(test_processes_no_double_booking_no_overdraft)
 {
-    char *target = sl_test_shared_target("group.db"); /* static: the children's context */
-    if (!target)
+    if (!shared)
         return;
-    sl_db *db = open_target(target, 0);
+    sl_db *db = open_target(shared, 0);
     for (sl_id t = 1; t <= 2; t++) {
         sl_test_put_tenant(db, t, 0, NOW - DAY, 1);
         for (sl_id s = 1; s <= STUDENTS; s++) {
@@ -558,7 +564,7 @@ START_TEST(test_processes_no_double_booking_no_overdraft)
 
     stress_report reps[PROCS];
     memset(reps, 0, sizeof(reps));
-    sl_test_fork_children(PROCS, stress_child, target, reps, sizeof(reps[0]));
+    sl_test_fork_children(PROCS, stress_child, shared, reps, sizeof(reps[0]));
 
     long books = 0, spends = 0, busy = 0;
     for (int i = 0; i < PROCS; i++) {
@@ -567,7 +573,7 @@ START_TEST(test_processes_no_double_booking_no_overdraft)
         spends += reps[i].committed_spends;
         busy += reps[i].busy;
     }
-    db = open_target(target, 0);
+    db = open_target(shared, 0);
     long sessions = 0, spent = 0;
     for (sl_id t = 1; t <= 2; t++) {
         sl_session *s = NULL;
@@ -599,7 +605,7 @@ static SL_TEST_TCASE(tc_api, "api", NULL, NULL, 0, test_api_misuse, test_store_w
 static SL_TEST_TCASE(tc_calls, "calls", NULL, NULL, 0, test_failed_call_writes_nothing_group_goes_on,
                      test_rollback_undoes_every_call, test_replays_inside_and_across_groups)
 static SL_TEST_TCASE(tc_property, "property", NULL, NULL, 300, test_property_groups_against_model)
-static SL_TEST_TCASE(tc_shared, "shared", NULL, NULL, 300, test_close_rolls_back_open_group,
+static SL_TEST_TCASE(tc_shared, "shared", shared_open, NULL, 300, test_close_rolls_back_open_group,
                      test_killed_inside_group_leaves_nothing, test_lock_wait_gives_up_the_group,
                      test_processes_no_double_booking_no_overdraft)
 

@@ -100,6 +100,15 @@ static report run_children(const char *path, int n, child_fn fn, report *reps)
     return all;
 }
 
+/* The checked fixture of every case: the file the processes share, new
+ * with tenant T (new_file). */
+static const char *path;
+
+static void file_open(void)
+{
+    path = new_file();
+}
+
 /* ---- one key replayed by 8 processes ------------------------------------------ */
 
 static long replay_calls;
@@ -131,7 +140,6 @@ static void child_replay(sl_db *db, int idx, report *r)
 
 START_TEST(test_replay_storm_one_entry)
 {
-    const char *path = new_file();
     report reps[PROCS];
     replay_calls = sl_test_scale(1000);
     report all = run_children(path, PROCS, child_replay, reps);
@@ -188,7 +196,6 @@ static void child_book(sl_db *db, int idx, report *r)
 
 START_TEST(test_one_credit_one_booking)
 {
-    const char *path = new_file();
     sl_db *db = sl_test_open_file(path, NULL, 0);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, T, 42, SL_ENTRY_PURCHASE, 1, "buy-1", NULL, NOW));
     sl_close(db);
@@ -289,7 +296,6 @@ static void child_first_spend(sl_db *db, int idx, report *r)
 
 START_TEST(test_first_spend_no_overdraft)
 {
-    const char *path = new_file();
     sl_db *db = sl_test_open_file(path, NULL, 0);
     rounds = sl_test_scale(40);
     for (long round = 0; round < rounds; round++) {
@@ -364,7 +370,6 @@ static void child_webhook(sl_db *db, int idx, report *r)
 
 START_TEST(test_webhook_delivered_five_times)
 {
-    const char *path = new_file();
     report reps[PROCS];
     events = sl_test_scale(200);
     report all = run_children(path, DELIVERIES, child_webhook, reps);
@@ -387,7 +392,7 @@ START_TEST(test_webhook_delivered_five_times)
 }
 END_TEST
 
-static SL_TEST_TCASE(tcase_processes, "processes", NULL, NULL, 120, test_replay_storm_one_entry,
+static SL_TEST_TCASE(tcase_processes, "processes", file_open, NULL, 120, test_replay_storm_one_entry,
                      test_one_credit_one_booking, test_first_spend_no_overdraft,
                      test_webhook_delivered_five_times)
 

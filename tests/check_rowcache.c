@@ -112,105 +112,7 @@ static sl_id book(sl_db *db, sl_id tenant, sl_id student, sl_time start)
     return s.id;
 }
 
-/* ---- cases ----------------------------------------------------------------- */
-
-START_TEST(test_other_handle_booking_and_cancel)
-{
-    const char *path = make_file();
-    sl_db *a = sl_test_open_file(path, NULL, 0), *b = sl_test_open_file(path, NULL, 0);
-    same_all(a, path, "before any change");
-    ck_assert(listed(a, 1, at(1, 10, 0), HOUR, NOW));
-    sl_id s = book(b, 1, 1, at(1, 10, 0));
-    ck_assert_msg(!listed(a, 1, at(1, 10, 0), HOUR, NOW), "a booking by another handle is not seen");
-    same_all(a, path, "another handle booked");
-    sl_session out;
-    ck_assert_ok_db(b, sl_cancel(b, &out, 1, s, NOW));
-    ck_assert_msg(listed(a, 1, at(1, 10, 0), HOUR, NOW), "a cancel by another handle is not seen");
-    same_all(a, path, "another handle cancelled");
-    sl_close(a);
-    sl_close(b);
-}
-END_TEST
-
-START_TEST(test_other_handle_schedule_changes)
-{
-    const char *path = make_file();
-    sl_db *a = sl_test_open_file(path, NULL, 0), *b = sl_test_open_file(path, NULL, 0);
-    same_all(a, path, "before any change");
-    /* An override closing Tuesday for tenant 2. */
-    ck_assert_ok_db(b, sl_override_set(b, NULL, 2, local_date("Europe/Berlin", at(1, 12, 0)), NULL, 0, NOW));
-    same_all(a, path, "another handle closed a day");
-    /* A rule added (tenant 3 opens early), then the tenant's settings. */
-    add_rule(b, 3, 2, 6 * 60, 8 * 60);
-    same_all(a, path, "another handle added a rule");
-    put_tenant(b, 4, (settings){"Asia/Kolkata", 15 * MINUTE, 10 * MINUTE, 5 * MINUTE, 2 * DAY, 0, 30});
-    same_all(a, path, "another handle changed a tenant's step, buffers, notice and horizon");
-    put_tenant(b, 1, (settings){"Pacific/Auckland", 30 * MINUTE, 0, 0, 0, 0, 0});
-    same_all(a, path, "another handle changed a tenant's zone");
-    sl_close(a);
-    sl_close(b);
-}
-END_TEST
-
-START_TEST(test_own_commits_and_group)
-{
-    const char *path = make_file();
-    sl_db *a = sl_test_open_file(path, NULL, 0);
-    same_all(a, path, "before any change");
-    book(a, 2, 1, at(2, 9, 0));
-    ck_assert_msg(!listed(a, 2, at(2, 9, 0), HOUR, NOW), "the handle's own booking is not seen");
-    same_all(a, path, "the handle booked");
-    /* Inside a group the handle sees its own uncommitted booking. */
-    ck_assert(listed(a, 3, at(2, 14, 0), HOUR, NOW));
-    ck_assert_ok_db(a, sl_group_begin(a));
-    book(a, 3, 2, at(2, 14, 0));
-    ck_assert_msg(!listed(a, 3, at(2, 14, 0), HOUR, NOW), "a booking inside the open group is not seen by it");
-    sl_free_at_result *r = NULL;
-    ck_assert_ok_db(a, sl_free_at(a, &r, ids, NT, at(2, 14, 0), HOUR, NOW));
-    ck_assert_int_eq(r->status[2], SL_ECONFLICT);
-    sl_free(r);
-    ck_assert_ok_db(a, sl_group_rollback(a));
-    ck_assert_msg(listed(a, 3, at(2, 14, 0), HOUR, NOW), "a rolled back booking is still seen");
-    same_all(a, path, "a group was rolled back");
-    sl_close(a);
-}
-END_TEST
-
-/* A cache with room for two tenants' rows, reading the pairs {1, 2} and
- * {3, 4} in turn with a booking between reads: each pair's second read
- * reuses rows (the stale rows of the other pair are dropped, not left to
- * keep fresh ones out), and every answer is a fresh handle's. */
-START_TEST(test_small_cache_keeps_working)
-{
-    const char *path = make_file();
-    sl_db *a = sl_test_open_file(path, NULL, 0), *b = sl_test_open_file(path, NULL, 0);
-    sl_many_slots *m = NULL;
-    ck_assert_ok_db(a, sl_slots_many(a, &m, ids, 2, MON, MON + 14 * DAY, HOUR, NOW));
-    sl_free(m);
-    size_t two = sl__rowcache_bytes(a);
-    ck_assert_uint_gt(two, 0);
-    ck_assert_int_eq(sl__rowcache_limit(a, two + two / 3), SL_OK);
-    for (int i = 0; i < 16; i++) {
-        char why[64];
-        const sl_id *pair = ids + 2 * (i % 2);
-        snprintf(why, sizeof(why), "round %d of a small cache", i);
-        book(b, ids[i % NT], 1 + i % 8, at(i / NT, 13, 0)); /* 13:00Z is open in every zone here */
-        unsigned long before = sl__rowcache_kept(a);
-        for (int k = 0; k < 2; k++) {
-            ck_assert_ok_db(a, sl_slots_many(a, &m, pair, 2, MON, MON + 14 * DAY, HOUR, NOW));
-            sl_free(m);
-        }
-        ck_assert_msg(sl__rowcache_kept(a) >= before + 2, "%s: the second read did not reuse both tenants' rows",
-                      why);
-        ck_assert_uint_le(sl__rowcache_bytes(a), two + two / 3);
-        same_many(a, path, MON, MON + 14 * DAY, HOUR, NOW, why);
-    }
-    sl_close(a);
-    sl_close(b);
-}
-END_TEST
-
-/* ---- property test ---------------------------------------------------------- */
+/* ---- another process, and the property test -------------------------------- */
 
 typedef struct live {
     sl_id tenant, id;
@@ -375,8 +277,111 @@ START_TEST(test_property_reads_equal_a_fresh_handle)
 }
 END_TEST
 
-static SL_TEST_TCASE(tcase_rowcache, "rowcache", NULL, NULL, 300, test_other_handle_booking_and_cancel,
-                     test_other_handle_schedule_changes, test_own_commits_and_group, test_other_process_writes,
-                     test_small_cache_keeps_working, test_property_reads_equal_a_fresh_handle)
+/* ---- two handles on one file ----------------------------------------------- */
 
-SL_TEST_SUITE(rowcache, tcase_rowcache)
+/* The checked fixture of these cases: a new file (make_file) and two
+ * handles on it, a and b. */
+static const char *path;
+static sl_db *a, *b;
+
+static void two_handles_open(void)
+{
+    path = make_file();
+    a = sl_test_open_file(path, NULL, 0);
+    b = sl_test_open_file(path, NULL, 0);
+}
+
+static void two_handles_close(void)
+{
+    sl_close(a);
+    sl_close(b);
+}
+
+START_TEST(test_other_handle_booking_and_cancel)
+{
+    same_all(a, path, "before any change");
+    ck_assert(listed(a, 1, at(1, 10, 0), HOUR, NOW));
+    sl_id s = book(b, 1, 1, at(1, 10, 0));
+    ck_assert_msg(!listed(a, 1, at(1, 10, 0), HOUR, NOW), "a booking by another handle is not seen");
+    same_all(a, path, "another handle booked");
+    sl_session out;
+    ck_assert_ok_db(b, sl_cancel(b, &out, 1, s, NOW));
+    ck_assert_msg(listed(a, 1, at(1, 10, 0), HOUR, NOW), "a cancel by another handle is not seen");
+    same_all(a, path, "another handle cancelled");
+}
+END_TEST
+
+START_TEST(test_other_handle_schedule_changes)
+{
+    same_all(a, path, "before any change");
+    /* An override closing Tuesday for tenant 2. */
+    ck_assert_ok_db(b, sl_override_set(b, NULL, 2, local_date("Europe/Berlin", at(1, 12, 0)), NULL, 0, NOW));
+    same_all(a, path, "another handle closed a day");
+    /* A rule added (tenant 3 opens early), then the tenant's settings. */
+    add_rule(b, 3, 2, 6 * 60, 8 * 60);
+    same_all(a, path, "another handle added a rule");
+    put_tenant(b, 4, (settings){"Asia/Kolkata", 15 * MINUTE, 10 * MINUTE, 5 * MINUTE, 2 * DAY, 0, 30});
+    same_all(a, path, "another handle changed a tenant's step, buffers, notice and horizon");
+    put_tenant(b, 1, (settings){"Pacific/Auckland", 30 * MINUTE, 0, 0, 0, 0, 0});
+    same_all(a, path, "another handle changed a tenant's zone");
+}
+END_TEST
+
+START_TEST(test_own_commits_and_group)
+{
+    same_all(a, path, "before any change");
+    book(a, 2, 1, at(2, 9, 0));
+    ck_assert_msg(!listed(a, 2, at(2, 9, 0), HOUR, NOW), "the handle's own booking is not seen");
+    same_all(a, path, "the handle booked");
+    /* Inside a group the handle sees its own uncommitted booking. */
+    ck_assert(listed(a, 3, at(2, 14, 0), HOUR, NOW));
+    ck_assert_ok_db(a, sl_group_begin(a));
+    book(a, 3, 2, at(2, 14, 0));
+    ck_assert_msg(!listed(a, 3, at(2, 14, 0), HOUR, NOW), "a booking inside the open group is not seen by it");
+    sl_free_at_result *r = NULL;
+    ck_assert_ok_db(a, sl_free_at(a, &r, ids, NT, at(2, 14, 0), HOUR, NOW));
+    ck_assert_int_eq(r->status[2], SL_ECONFLICT);
+    sl_free(r);
+    ck_assert_ok_db(a, sl_group_rollback(a));
+    ck_assert_msg(listed(a, 3, at(2, 14, 0), HOUR, NOW), "a rolled back booking is still seen");
+    same_all(a, path, "a group was rolled back");
+}
+END_TEST
+
+/* A cache with room for two tenants' rows, reading the pairs {1, 2} and
+ * {3, 4} in turn with a booking between reads: each pair's second read
+ * reuses rows (the stale rows of the other pair are dropped, not left to
+ * keep fresh ones out), and every answer is a fresh handle's. */
+START_TEST(test_small_cache_keeps_working)
+{
+    sl_many_slots *m = NULL;
+    ck_assert_ok_db(a, sl_slots_many(a, &m, ids, 2, MON, MON + 14 * DAY, HOUR, NOW));
+    sl_free(m);
+    size_t two = sl__rowcache_bytes(a);
+    ck_assert_uint_gt(two, 0);
+    ck_assert_int_eq(sl__rowcache_limit(a, two + two / 3), SL_OK);
+    for (int i = 0; i < 16; i++) {
+        char why[64];
+        const sl_id *pair = ids + 2 * (i % 2);
+        snprintf(why, sizeof(why), "round %d of a small cache", i);
+        book(b, ids[i % NT], 1 + i % 8, at(i / NT, 13, 0)); /* 13:00Z is open in every zone here */
+        unsigned long before = sl__rowcache_kept(a);
+        for (int k = 0; k < 2; k++) {
+            ck_assert_ok_db(a, sl_slots_many(a, &m, pair, 2, MON, MON + 14 * DAY, HOUR, NOW));
+            sl_free(m);
+        }
+        ck_assert_msg(sl__rowcache_kept(a) >= before + 2, "%s: the second read did not reuse both tenants' rows",
+                      why);
+        ck_assert_uint_le(sl__rowcache_bytes(a), two + two / 3);
+        same_many(a, path, MON, MON + 14 * DAY, HOUR, NOW, why);
+    }
+}
+END_TEST
+
+static SL_TEST_TCASE(tcase_handles, "handles", two_handles_open, two_handles_close, 300,
+                     test_other_handle_booking_and_cancel, test_other_handle_schedule_changes,
+                     test_own_commits_and_group, test_small_cache_keeps_working)
+static SL_TEST_TCASE(tcase_rowcache, "rowcache", NULL, NULL, 300, test_other_process_writes,
+                     test_property_reads_equal_a_fresh_handle)
+
+SL_TEST_SUITE(rowcache, tcase_handles, tcase_rowcache)

@@ -441,88 +441,91 @@ static void put_team(sl_db *db)
     }
 }
 
-/* A fresh store with put_team's tenants. */
-static sl_db *book_db(void)
+/* The booking tests' store (a checked fixture): a fresh store with
+ * put_team's tenants. */
+static sl_db *tdb;
+
+static void book_db_open(void)
 {
-    sl_db *db = sl_test_open();
-    put_team(db);
-    return db;
+    tdb = sl_test_open();
+    put_team(tdb);
+}
+
+static void book_db_close(void)
+{
+    sl_close(tdb);
 }
 
 START_TEST(test_book_any_fairness)
 {
-    sl_db *db = book_db();
     sl_time s = TMON + 7 * DAY + 12 * HOUR;
     /* Blocking sessions within 7 days of s: tenant 1 two, tenant 2 one,
      * tenant 3 one (and one cancelled, which does not count), tenant 4
      * three (one 8 days away, which does not count). */
-    ck_assert_ok_db(db, sl_book(db, NULL, 1, 50, s - 2 * DAY, HOUR, 0, NULL, TNOW));
-    ck_assert_ok_db(db, sl_book(db, NULL, 1, 50, s + 3 * DAY, HOUR, 0, NULL, TNOW));
-    ck_assert_ok_db(db, sl_book(db, NULL, 2, 50, s + 6 * DAY, HOUR, 0, NULL, TNOW));
-    ck_assert_ok_db(db, sl_book(db, NULL, 3, 50, s - 6 * DAY, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book(tdb, NULL, 1, 50, s - 2 * DAY, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book(tdb, NULL, 1, 50, s + 3 * DAY, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book(tdb, NULL, 2, 50, s + 6 * DAY, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book(tdb, NULL, 3, 50, s - 6 * DAY, HOUR, 0, NULL, TNOW));
     sl_session c;
-    ck_assert_ok_db(db, sl_book(db, &c, 3, 50, s + DAY, HOUR, 0, NULL, TNOW));
-    ck_assert_ok_db(db, sl_cancel(db, NULL, 3, c.id, TNOW));
-    ck_assert_ok_db(db, sl_book(db, NULL, 4, 50, s + 8 * DAY, HOUR, 0, NULL, TNOW));
-    ck_assert_ok_db(db, sl_book(db, NULL, 4, 50, s - HOUR, HOUR, 0, NULL, TNOW));
-    ck_assert_ok_db(db, sl_book(db, NULL, 4, 50, s + HOUR, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book(tdb, &c, 3, 50, s + DAY, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_cancel(tdb, NULL, 3, c.id, TNOW));
+    ck_assert_ok_db(tdb, sl_book(tdb, NULL, 4, 50, s + 8 * DAY, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book(tdb, NULL, 4, 50, s - HOUR, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book(tdb, NULL, 4, 50, s + HOUR, HOUR, 0, NULL, TNOW));
 
     const sl_id ids[] = {4, 3, 1, 2};
     sl_session out;
     /* Tenants 2 and 3 tie at one session: the lower id, 2. */
-    ck_assert_ok_db(db, sl_book_any(db, &out, ids, 4, 7, s, HOUR, 0, "any-1", TNOW));
+    ck_assert_ok_db(tdb, sl_book_any(tdb, &out, ids, 4, 7, s, HOUR, 0, "any-1", TNOW));
     ck_assert_int_eq(out.tenant, 2);
     ck_assert_int_eq(out.start, s);
     ck_assert_int_eq(out.replayed, 0);
     /* Now 2 has two sessions and is busy at s: 3 (one session). */
-    ck_assert_ok_db(db, sl_book_any(db, &out, ids, 4, 8, s, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book_any(tdb, &out, ids, 4, 8, s, HOUR, 0, NULL, TNOW));
     ck_assert_int_eq(out.tenant, 3);
     /* Then 1 (two sessions against 4's two: the lower id), then 4. */
-    ck_assert_ok_db(db, sl_book_any(db, &out, ids, 4, 9, s, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book_any(tdb, &out, ids, 4, 9, s, HOUR, 0, NULL, TNOW));
     ck_assert_int_eq(out.tenant, 1);
-    ck_assert_ok_db(db, sl_book_any(db, &out, ids, 4, 10, s, HOUR, 0, NULL, TNOW));
+    ck_assert_ok_db(tdb, sl_book_any(tdb, &out, ids, 4, 10, s, HOUR, 0, NULL, TNOW));
     ck_assert_int_eq(out.tenant, 4);
     /* Everyone is taken: SL_ECONFLICT, nothing written. */
-    size_t before = count_all(db, ids, 4, s);
-    ck_assert_fails(db, sl_book_any(db, &out, ids, 4, 11, s, HOUR, 0, NULL, TNOW), SL_ECONFLICT);
+    size_t before = count_all(tdb, ids, 4, s);
+    ck_assert_fails(tdb, sl_book_any(tdb, &out, ids, 4, 11, s, HOUR, 0, NULL, TNOW), SL_ECONFLICT);
     /* Off every grid: SL_EUNAVAILABLE. */
-    ck_assert_fails(db, sl_book_any(db, &out, ids, 4, 11, s + 30 * MINUTE, HOUR, 0, NULL, TNOW), SL_EUNAVAILABLE);
-    ck_assert_uint_eq(count_all(db, ids, 4, s), before);
+    ck_assert_fails(tdb, sl_book_any(tdb, &out, ids, 4, 11, s + 30 * MINUTE, HOUR, 0, NULL, TNOW), SL_EUNAVAILABLE);
+    ck_assert_uint_eq(count_all(tdb, ids, 4, s), before);
 
     /* The key replays to the tenant chosen first, though it is busy now. */
-    ck_assert_ok_db(db, sl_book_any(db, &out, ids, 4, 7, s, HOUR, 0, "any-1", TNOW));
+    ck_assert_ok_db(tdb, sl_book_any(tdb, &out, ids, 4, 7, s, HOUR, 0, "any-1", TNOW));
     ck_assert_int_eq(out.tenant, 2);
     ck_assert_int_eq(out.replayed, 1);
     /* The same key for another request: SL_EIDEMPOTENCY. */
-    ck_assert_fails(db, sl_book_any(db, &out, ids, 4, 7, s + HOUR, HOUR, 0, "any-1", TNOW), SL_EIDEMPOTENCY);
+    ck_assert_fails(tdb, sl_book_any(tdb, &out, ids, 4, 7, s + HOUR, HOUR, 0, "any-1", TNOW), SL_EIDEMPOTENCY);
     const sl_id other[] = {4, 3, 2};
-    ck_assert_fails(db, sl_book_any(db, &out, other, 3, 7, s, HOUR, 0, "any-1", TNOW), SL_EIDEMPOTENCY);
-    ck_assert_uint_eq(count_all(db, ids, 4, s), before);
-    sl_close(db);
+    ck_assert_fails(tdb, sl_book_any(tdb, &out, other, 3, 7, s, HOUR, 0, "any-1", TNOW), SL_EIDEMPOTENCY);
+    ck_assert_uint_eq(count_all(tdb, ids, 4, s), before);
 }
 END_TEST
 
 START_TEST(test_book_any_credits_and_refusals)
 {
-    sl_db *db = book_db();
     sl_time s = TMON + 10 * HOUR;
     const sl_id ids[] = {2, 1};
     sl_session out;
     /* No credits on the chosen tenant's account (1: fewest, lowest):
      * SL_EINSUFFICIENT, nothing written; funded, the hold is on tenant 1. */
-    ck_assert_fails(db, sl_book_any(db, &out, ids, 2, 5, s, HOUR, 2, NULL, TNOW), SL_EINSUFFICIENT);
-    ck_assert_uint_eq(count_all(db, ids, 2, s), 0);
-    fund(db, 1, 5, 3);
-    ck_assert_ok_db(db, sl_book_any(db, &out, ids, 2, 5, s, HOUR, 2, NULL, TNOW));
+    ck_assert_fails(tdb, sl_book_any(tdb, &out, ids, 2, 5, s, HOUR, 2, NULL, TNOW), SL_EINSUFFICIENT);
+    ck_assert_uint_eq(count_all(tdb, ids, 2, s), 0);
+    fund(tdb, 1, 5, 3);
+    ck_assert_ok_db(tdb, sl_book_any(tdb, &out, ids, 2, 5, s, HOUR, 2, NULL, TNOW));
     ck_assert_int_eq(out.tenant, 1);
-    ck_assert_int_eq(held(db, 1, 5), 2);
+    ck_assert_int_eq(held(tdb, 1, 5), 2);
     ck_assert_int_gt(out.hold_id, 0);
     /* An unknown tenant anywhere in the list: SL_ENOTFOUND, nothing written. */
     const sl_id with_unknown[] = {2, 99, 1};
-    ck_assert_fails(db, sl_book_any(db, &out, with_unknown, 3, 6, s + HOUR, HOUR, 0, NULL, TNOW), SL_ENOTFOUND);
-    ck_assert_msg_has(db, "99");
-    ck_assert_uint_eq(count_all(db, ids, 2, s), 1);
-    sl_close(db);
+    ck_assert_fails(tdb, sl_book_any(tdb, &out, with_unknown, 3, 6, s + HOUR, HOUR, 0, NULL, TNOW), SL_ENOTFOUND);
+    ck_assert_msg_has(tdb, "99");
+    ck_assert_uint_eq(count_all(tdb, ids, 2, s), 1);
 }
 END_TEST
 
@@ -530,13 +533,12 @@ END_TEST
 
 START_TEST(test_book_all)
 {
-    sl_db *db = book_db();
     sl_time s = TMON + 14 * HOUR;
     const sl_id ids[] = {3, 1, 2};
     sl_session out[3];
     size_t failed = 0;
-    fund(db, 3, 5, 10);
-    ck_assert_ok_db(db, sl_book_all(db, out, &failed, ids, 3, 5, s, HOUR, 4, "all-1", TNOW));
+    fund(tdb, 3, 5, 10);
+    ck_assert_ok_db(tdb, sl_book_all(tdb, out, &failed, ids, 3, 5, s, HOUR, 4, "all-1", TNOW));
     ck_assert_uint_eq(failed, 3);
     for (size_t i = 0; i < 3; i++) {
         ck_assert_int_eq(out[i].tenant, ids[i]);
@@ -546,39 +548,39 @@ START_TEST(test_book_all)
         ck_assert_int_eq(out[i].hold_id != 0, i == 0);
     }
     /* One hold, on the first tenant's account. */
-    ck_assert_int_eq(held(db, 3, 5), 4);
-    ck_assert_int_eq(held(db, 1, 5), 0);
+    ck_assert_int_eq(held(tdb, 3, 5), 4);
+    ck_assert_int_eq(held(tdb, 1, 5), 0);
     /* Replay: the same sessions. */
     sl_session again[3];
-    ck_assert_ok_db(db, sl_book_all(db, again, NULL, ids, 3, 5, s, HOUR, 4, "all-1", TNOW));
+    ck_assert_ok_db(tdb, sl_book_all(tdb, again, NULL, ids, 3, 5, s, HOUR, 4, "all-1", TNOW));
     for (size_t i = 0; i < 3; i++) {
         ck_assert_int_eq(again[i].id, out[i].id);
         ck_assert_int_eq(again[i].replayed, 1);
     }
-    ck_assert_int_eq(held(db, 3, 5), 4);
-    ck_assert_fails(db, sl_book_all(db, again, NULL, ids, 3, 5, s + HOUR, HOUR, 4, "all-1", TNOW), SL_EIDEMPOTENCY);
+    ck_assert_int_eq(held(tdb, 3, 5), 4);
+    ck_assert_fails(tdb, sl_book_all(tdb, again, NULL, ids, 3, 5, s + HOUR, HOUR, 4, "all-1", TNOW), SL_EIDEMPOTENCY);
 
     /* Tenant 2 taken at s + 2h: nothing is written for 4 and 1 either. */
     const sl_id team2[] = {4, 1, 2};
-    ck_assert_ok_db(db, sl_book(db, NULL, 2, 60, s + 2 * HOUR, HOUR, 0, NULL, TNOW));
-    size_t before = count_all(db, team2, 3, s);
-    ck_assert_fails(db, sl_book_all(db, out, &failed, team2, 3, 6, s + 2 * HOUR, HOUR, 0, NULL, TNOW), SL_ECONFLICT);
+    ck_assert_ok_db(tdb, sl_book(tdb, NULL, 2, 60, s + 2 * HOUR, HOUR, 0, NULL, TNOW));
+    size_t before = count_all(tdb, team2, 3, s);
+    ck_assert_fails(tdb, sl_book_all(tdb, out, &failed, team2, 3, 6, s + 2 * HOUR, HOUR, 0, NULL, TNOW), SL_ECONFLICT);
     ck_assert_uint_eq(failed, 2);
-    ck_assert_uint_eq(count_all(db, team2, 3, s), before);
+    ck_assert_uint_eq(count_all(tdb, team2, 3, s), before);
     /* Off the grid for all: SL_EUNAVAILABLE at index 0. */
-    ck_assert_fails(db, sl_book_all(db, out, &failed, team2, 3, 6, s + 90 * MINUTE, HOUR, 0, NULL, TNOW),
+    ck_assert_fails(tdb, sl_book_all(tdb, out, &failed, team2, 3, 6, s + 90 * MINUTE, HOUR, 0, NULL, TNOW),
                     SL_EUNAVAILABLE);
     ck_assert_uint_eq(failed, 0);
     /* The hold cannot be placed: nothing written. */
-    ck_assert_fails(db, sl_book_all(db, out, &failed, team2, 3, 6, s + 3 * HOUR, HOUR, 5, NULL, TNOW),
+    ck_assert_fails(tdb, sl_book_all(tdb, out, &failed, team2, 3, 6, s + 3 * HOUR, HOUR, 5, NULL, TNOW),
                     SL_EINSUFFICIENT);
-    ck_assert_uint_eq(count_all(db, team2, 3, s), before);
+    ck_assert_uint_eq(count_all(tdb, team2, 3, s), before);
     /* Unknown tenant: SL_ENOTFOUND at its index. */
     const sl_id unknown[] = {1, 77};
-    ck_assert_fails(db, sl_book_all(db, out, &failed, unknown, 2, 6, s + 3 * HOUR, HOUR, 0, NULL, TNOW), SL_ENOTFOUND);
+    ck_assert_fails(tdb, sl_book_all(tdb, out, &failed, unknown, 2, 6, s + 3 * HOUR, HOUR, 0, NULL, TNOW),
+                    SL_ENOTFOUND);
     ck_assert_uint_eq(failed, 1);
-    ck_assert_uint_eq(count_all(db, team2, 3, s), before);
-    sl_close(db);
+    ck_assert_uint_eq(count_all(tdb, team2, 3, s), before);
 }
 END_TEST
 
@@ -586,7 +588,6 @@ END_TEST
 
 START_TEST(test_bad_lists)
 {
-    sl_db *db = book_db();
     sl_time s = TMON + 10 * HOUR;
     sl_many_slots *m = (sl_many_slots *)(void *)&m;
     sl_team_avail *t = (sl_team_avail *)(void *)&t;
@@ -604,43 +605,43 @@ START_TEST(test_bad_lists)
     } bad[] = {{dup, 0, "1..10000"}, {NULL, 3, "NULL"}, {dup, 4, "listed twice (indices 1 and 3)"},
                {neg, 2, "index 1"}, {big, SL_MAX_TEAM + 1, "1..10000"}};
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-        ck_assert_fails(db, sl_slots_many(db, &m, bad[k].ids, bad[k].n, s, s + DAY, HOUR, TNOW), SL_EINVAL);
-        ck_assert_msg_has(db, bad[k].needle);
+        ck_assert_fails(tdb, sl_slots_many(tdb, &m, bad[k].ids, bad[k].n, s, s + DAY, HOUR, TNOW), SL_EINVAL);
+        ck_assert_msg_has(tdb, bad[k].needle);
         ck_assert_ptr_null(m);
-        ck_assert_fails(db, sl_team_slots(db, &t, bad[k].ids, bad[k].n, s, s + DAY, HOUR, SL_TEAM_ANY, TNOW), SL_EINVAL);
+        ck_assert_fails(tdb, sl_team_slots(tdb, &t, bad[k].ids, bad[k].n, s, s + DAY, HOUR, SL_TEAM_ANY, TNOW),
+                        SL_EINVAL);
         ck_assert_ptr_null(t);
-        ck_assert_fails(db, sl_free_at(db, &f, bad[k].ids, bad[k].n, s, HOUR, TNOW), SL_EINVAL);
-        ck_assert_msg_has(db, bad[k].needle);
+        ck_assert_fails(tdb, sl_free_at(tdb, &f, bad[k].ids, bad[k].n, s, HOUR, TNOW), SL_EINVAL);
+        ck_assert_msg_has(tdb, bad[k].needle);
         ck_assert_ptr_null(f);
-        ck_assert_fails(db, sl_book_any(db, out, bad[k].ids, bad[k].n, 5, s, HOUR, 0, NULL, TNOW), SL_EINVAL);
-        ck_assert_fails(db, sl_book_all(db, out, NULL, bad[k].ids, bad[k].n, 5, s, HOUR, 0, NULL, TNOW), SL_EINVAL);
+        ck_assert_fails(tdb, sl_book_any(tdb, out, bad[k].ids, bad[k].n, 5, s, HOUR, 0, NULL, TNOW), SL_EINVAL);
+        ck_assert_fails(tdb, sl_book_all(tdb, out, NULL, bad[k].ids, bad[k].n, 5, s, HOUR, 0, NULL, TNOW), SL_EINVAL);
     }
     /* sl_book_all takes at most SL_MAX_TEAM_BOOK tenants. */
-    ck_assert_fails(db, sl_book_all(db, out, NULL, big, SL_MAX_TEAM_BOOK + 1, 5, s, HOUR, 0, NULL, TNOW), SL_EINVAL);
+    ck_assert_fails(tdb, sl_book_all(tdb, out, NULL, big, SL_MAX_TEAM_BOOK + 1, 5, s, HOUR, 0, NULL, TNOW), SL_EINVAL);
     /* Other arguments. */
     const sl_id ok[] = {1, 2};
     ck_assert_sl(sl_slots_many(NULL, &m, ok, 2, s, s + DAY, HOUR, TNOW), SL_EINVAL);
-    ck_assert_fails(db, sl_slots_many(db, NULL, ok, 2, s, s + DAY, HOUR, TNOW), SL_EINVAL);
-    ck_assert_fails(db, sl_slots_many(db, &m, ok, 2, s + DAY, s, HOUR, TNOW), SL_EINVAL);
-    ck_assert_fails(db, sl_slots_many(db, &m, ok, 2, s, s + DAY, 10, TNOW), SL_EINVAL);
-    ck_assert_fails(db, sl_team_slots(db, &t, ok, 2, s, s + DAY, HOUR, 3, TNOW), SL_EINVAL);
-    ck_assert_fails(db, sl_free_at(db, &f, ok, 2, s, -HOUR, TNOW), SL_EINVAL);
-    ck_assert_fails(db, sl_book_any(db, out, ok, 2, 0, s, HOUR, 0, NULL, TNOW), SL_EINVAL);
-    ck_assert_fails(db, sl_book_any(db, out, ok, 2, 5, s, HOUR, -1, NULL, TNOW), SL_EINVAL);
-    ck_assert_fails(db, sl_book_all(db, out, NULL, ok, 2, 5, s, HOUR, 0, "", TNOW), SL_EINVAL);
-    ck_assert_uint_eq(count_all(db, ok, 2, s), 0);
+    ck_assert_fails(tdb, sl_slots_many(tdb, NULL, ok, 2, s, s + DAY, HOUR, TNOW), SL_EINVAL);
+    ck_assert_fails(tdb, sl_slots_many(tdb, &m, ok, 2, s + DAY, s, HOUR, TNOW), SL_EINVAL);
+    ck_assert_fails(tdb, sl_slots_many(tdb, &m, ok, 2, s, s + DAY, 10, TNOW), SL_EINVAL);
+    ck_assert_fails(tdb, sl_team_slots(tdb, &t, ok, 2, s, s + DAY, HOUR, 3, TNOW), SL_EINVAL);
+    ck_assert_fails(tdb, sl_free_at(tdb, &f, ok, 2, s, -HOUR, TNOW), SL_EINVAL);
+    ck_assert_fails(tdb, sl_book_any(tdb, out, ok, 2, 0, s, HOUR, 0, NULL, TNOW), SL_EINVAL);
+    ck_assert_fails(tdb, sl_book_any(tdb, out, ok, 2, 5, s, HOUR, -1, NULL, TNOW), SL_EINVAL);
+    ck_assert_fails(tdb, sl_book_all(tdb, out, NULL, ok, 2, 5, s, HOUR, 0, "", TNOW), SL_EINVAL);
+    ck_assert_uint_eq(count_all(tdb, ok, 2, s), 0);
     /* Unknown tenants in the read calls: their status, nothing about them. */
     const sl_id some[] = {2, 404};
-    ck_assert_ok_db(db, sl_slots_many(db, &m, some, 2, s, s + DAY, HOUR, TNOW));
+    ck_assert_ok_db(tdb, sl_slots_many(tdb, &m, some, 2, s, s + DAY, HOUR, TNOW));
     ck_assert_int_eq(m->status[0], SL_OK);
     ck_assert_int_eq(m->status[1], SL_ENOTFOUND);
     ck_assert_uint_eq(m->offsets[2] - m->offsets[1], 0);
     ck_assert_uint_gt(m->n_slots, 0);
     sl_free(m);
-    ck_assert_ok_db(db, sl_team_slots(db, &t, some, 2, s, s + DAY, HOUR, SL_TEAM_ALL, TNOW));
+    ck_assert_ok_db(tdb, sl_team_slots(tdb, &t, some, 2, s, s + DAY, HOUR, SL_TEAM_ALL, TNOW));
     ck_assert_uint_eq(t->n_starts, 0);
     sl_free(t);
-    sl_close(db);
 }
 END_TEST
 
@@ -868,7 +869,7 @@ static SL_TEST_TCASE(tcase_examples, "examples", NULL, NULL, 60, test_example_gr
                      test_example_any_and_all, test_example_dst)
 static SL_TEST_TCASE(tcase_properties, "properties", NULL, NULL, 600, test_prop_many_equals_single,
                      test_prop_team_equals_brute_force, test_prop_free_at_equals_book)
-static SL_TEST_TCASE(tcase_booking, "booking", NULL, NULL, 60, test_book_any_fairness,
+static SL_TEST_TCASE(tcase_booking, "booking", book_db_open, book_db_close, 60, test_book_any_fairness,
                      test_book_any_credits_and_refusals, test_book_all, test_bad_lists)
 static SL_TEST_TCASE(tcase_processes, "processes", NULL, NULL, 300, test_processes_book_any,
                      test_processes_book_all)

@@ -214,3 +214,14 @@ char *sl_test_shared_target(const char *name)
         return NULL;
     return buf;
 }
+
+/* ---- a store without one method (the suites of optional store features) ---- */
+
+sl_db *sl_test_open_memory_without(size_t method)
+{
+    sl_store *st = sl_test_memory_store();
+    void (*none)(void) = NULL;
+    ck_assert_uint_le(method + sizeof(none), sizeof(*st));
+    memcpy((unsigned char *)st + method, &none, sizeof(none));
+    return sl_test_open_on(st);
+}

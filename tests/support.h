@@ -136,4 +136,10 @@ pid_t sl_test_fork_piped(int *fd);
         return sl_test_suite(#name, cases_);                                                    \
     }
 
+/* ---- a store without one method (the suites of optional store features) ---- */
+/* A handle on a new memory store whose method at offset method
+ * (offsetof(sl_store, m)) is NULL, as a store without that feature looks
+ * to the core. Fails the test on error. */
+sl_db *sl_test_open_memory_without(size_t method);
+
 #endif
