@@ -6,8 +6,9 @@
 
 #include <string.h>
 
-static void print_seat(cli *c, const sl_seat *s)
+static void print_seat(cli *c, const void *seat)
 {
+    const sl_seat *s = seat;
     char at[SL_TIME_TEXT_SIZE];
     const char *status = sl_seat_status_name(s->status);
 
@@ -43,21 +44,18 @@ static int print_class(cli *c, sl_id id)
     return CLI_OK;
 }
 
+static int seats(cli *c, sl_id id)
+{
+    sl_seat *list = NULL;
+    size_t n = 0;
+    int rc = sl_class_seats(c->db, &list, &n, c->tenant, id);
+
+    return cli_show_list(c, rc, print_seat, list, n, sizeof *list, NULL);
+}
+
 int cmd_seats(cli *c, int argc, char **argv)
 {
-    int64_t id;
-    sl_seat *seats = NULL;
-    size_t n = 0;
-    int rc = cli_one_id(c, &id, argc, argv, "class");
-
-    if (rc)
-        return rc;
-    if ((rc = sl_class_seats(c->db, &seats, &n, c->tenant, id)))
-        return cli_fail(c, rc);
-    for (size_t i = 0; i < n; i++)
-        print_seat(c, &seats[i]);
-    sl_free(seats);
-    return CLI_OK;
+    return cli_by_id(c, argc, argv, "class", seats);
 }
 
 static int class_create(cli *c, const cli_args *a)
@@ -78,11 +76,9 @@ static int class_create(cli *c, const cli_args *a)
         return rc;
     if ((rc = cli_time(c, &start, NULL, a->pos[1], "start")))
         return rc;
-    if ((rc = sl_class_create(c->db, &s, c->tenant, start, duration, (int32_t)capacity, credits,
-                              cli_opt_get(a, "key"), c->now)))
-        return cli_fail(c, rc);
-    cli_print_session(c, &s);
-    return CLI_OK;
+    rc = sl_class_create(c->db, &s, c->tenant, start, duration, (int32_t)capacity, credits,
+                         cli_opt_get(a, "key"), c->now);
+    return cli_show(c, rc, cli_print_session, &s);
 }
 
 /* enroll, withdraw, no-show: CLASS_ID STUDENT. */
@@ -102,10 +98,7 @@ static int class_seat_op(cli *c, const cli_args *a, const char *sub)
         rc = sl_class_no_show(c->db, &seat, c->tenant, id, student, c->now);
     else if ((rc = sl_class_withdraw(c->db, c->tenant, id, student, cli_opt_get(a, "key"), c->now)) == 0)
         return print_class(c, id);
-    if (rc)
-        return cli_fail(c, rc);
-    print_seat(c, &seat);
-    return CLI_OK;
+    return cli_show(c, rc, print_seat, &seat);
 }
 
 int cmd_classes(cli *c, int argc, char **argv)

@@ -139,8 +139,9 @@ static void when(cli *c, char *buf, size_t cap, sl_time t, int utc)
     }
 }
 
-void cli_print_session(cli *c, const sl_session *s)
+void cli_print_session(cli *c, const void *session)
 {
+    const sl_session *s = session;
     char start[96], end[SL_TIME_TEXT_SIZE], st[SL_TIME_TEXT_SIZE];
     const char *status = sl_status_name(s->status), *kind = sl_kind_name(s->kind);
 
@@ -195,4 +196,25 @@ void cli_print_entry(cli *c, const sl_entry *e)
 void cli_when(cli *c, char *buf, size_t cap, sl_time t, int utc)
 {
     when(c, buf, cap, t, utc);
+}
+
+int cli_show(cli *c, int rc, cli_print_fn print, const void *record)
+{
+    if (rc)
+        return cli_fail(c, rc);
+    print(c, record);
+    return CLI_OK;
+}
+
+int cli_show_list(cli *c, int rc, cli_print_fn print, void *list, size_t n, size_t size,
+                  const char *none)
+{
+    if (rc)
+        return cli_fail(c, rc);
+    for (size_t i = 0; i < n; i++)
+        print(c, (const char *)list + i * size);
+    if (none && !c->json && n == 0)
+        printf("no %s\n", none);
+    sl_free(list);
+    return CLI_OK;
 }

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_tenant(cli *c, const sl_tenant *t)
+static void print_tenant(cli *c, const void *tenant)
 {
+    const sl_tenant *t = tenant;
+
     if (c->json) {
         printf("{\"tenant\":%lld,\"tz\":", (long long)t->id);
         cli_json_str(t->tz);
@@ -70,10 +72,8 @@ static int tenant_set(cli *c, const cli_args *a)
         return rc;
     if ((rc = sl_tenant_put(c->db, &t, c->now)))
         return cli_fail(c, rc);
-    if ((rc = sl_tenant_get(c->db, &t, c->tenant)))
-        return cli_fail(c, rc);
-    print_tenant(c, &t);
-    return CLI_OK;
+    rc = sl_tenant_get(c->db, &t, c->tenant);
+    return cli_show(c, rc, print_tenant, &t);
 }
 
 int cmd_init(cli *c, int argc, char **argv)
@@ -113,14 +113,13 @@ int cmd_tenant(cli *c, int argc, char **argv)
     for (size_t i = 0; i < a.n_opts; i++)
         if (opts[i].value)
             return cli_usage(c, "'--%s' goes with 'tenant set'", opts[i].name);
-    if ((rc = sl_tenant_get(c->db, &t, c->tenant)))
-        return cli_fail(c, rc);
-    print_tenant(c, &t);
-    return CLI_OK;
+    rc = sl_tenant_get(c->db, &t, c->tenant);
+    return cli_show(c, rc, print_tenant, &t);
 }
 
-static void print_rule(cli *c, const sl_rule *r)
+static void print_rule(cli *c, const void *rule)
 {
+    const sl_rule *r = rule;
     static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
     char from[SL_DATE_TEXT_SIZE] = "", until[SL_DATE_TEXT_SIZE] = "";
 
@@ -165,10 +164,8 @@ static int rules_add(cli *c, const cli_args *a)
         return rc;
     if ((rc = sl_rule_add(c->db, &id, c->tenant, wd, w.start_min, w.end_min, from, until, c->now)))
         return cli_fail(c, rc);
-    if ((rc = sl_rule_get(c->db, &r, c->tenant, id, 0)))
-        return cli_fail(c, rc);
-    print_rule(c, &r);
-    return CLI_OK;
+    rc = sl_rule_get(c->db, &r, c->tenant, id, 0);
+    return cli_show(c, rc, print_rule, &r);
 }
 
 int cmd_rules(cli *c, int argc, char **argv)
@@ -199,18 +196,12 @@ int cmd_rules(cli *c, int argc, char **argv)
         return cli_usage(c, "unknown subcommand '%s' (list, add, remove)", sub);
     rc = sl_rules_list(c->db, &rules, &n, c->tenant,
                        cli_opt_get(&a, "deleted") ? SL_INCLUDE_DELETED : 0);
-    if (rc)
-        return cli_fail(c, rc);
-    for (size_t i = 0; i < n; i++)
-        print_rule(c, &rules[i]);
-    if (!c->json && n == 0)
-        printf("no rules\n");
-    sl_free(rules);
-    return CLI_OK;
+    return cli_show_list(c, rc, print_rule, rules, n, sizeof *rules, "rules");
 }
 
-static void print_override(cli *c, const sl_override *o)
+static void print_override(cli *c, const void *override)
 {
+    const sl_override *o = override;
     char date[SL_DATE_TEXT_SIZE];
 
     sl_date_format(date, sizeof date, o->date);
@@ -284,14 +275,7 @@ static int override_list(cli *c, const cli_args *a)
         return rc;
     rc = sl_overrides_list(c->db, &list, &n, c->tenant, from, to,
                            cli_opt_get(a, "deleted") ? SL_INCLUDE_DELETED : 0);
-    if (rc)
-        return cli_fail(c, rc);
-    for (size_t i = 0; i < n; i++)
-        print_override(c, &list[i]);
-    if (!c->json && n == 0)
-        printf("no overrides\n");
-    sl_free(list);
-    return CLI_OK;
+    return cli_show_list(c, rc, print_override, list, n, sizeof *list, "overrides");
 }
 
 int cmd_override(cli *c, int argc, char **argv)
