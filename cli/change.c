@@ -52,12 +52,10 @@ static void print_hold(cli *c, const void *hold)
     cli_utc(exp, sizeof exp, h->expires_at);
     if (c->json) {
         printf("{\"id\":%lld,\"student\":%lld,\"amount\":%lld,\"captured\":%lld,\"status\":\"%s\","
-               "\"expires_at\":\"%s\",\"entry\":%lld,\"replayed\":%s,\"key\":",
+               "\"expires_at\":\"%s\",\"entry\":%lld,",
                (long long)h->id, (long long)h->account, (long long)h->amount,
-               (long long)h->captured, status ? status : "?", exp, (long long)h->entry_id,
-               h->replayed ? "true" : "false");
-        cli_json_str(h->key);
-        printf("}\n");
+               (long long)h->captured, status ? status : "?", exp, (long long)h->entry_id);
+        cli_json_keyed(h->replayed, h->key, NULL, NULL);
         return;
     }
     printf("hold %lld  student %lld  amount %lld  %s  expires %s%s%s%s\n", (long long)h->id,

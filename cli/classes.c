@@ -15,11 +15,10 @@ static void print_seat(cli *c, const void *seat)
     cli_utc(at, sizeof at, s->created_at);
     if (c->json) {
         printf("{\"id\":%lld,\"class\":%lld,\"student\":%lld,\"status\":\"%s\",\"position\":%lld,"
-               "\"hold\":%lld,\"created_at\":\"%s\",\"replayed\":%s,\"key\":",
+               "\"hold\":%lld,\"created_at\":\"%s\",",
                (long long)s->id, (long long)s->class_id, (long long)s->student, status ? status : "?",
-               (long long)s->position, (long long)s->hold_id, at, s->replayed ? "true" : "false");
-        cli_json_str(s->key);
-        printf("}\n");
+               (long long)s->position, (long long)s->hold_id, at);
+        cli_json_keyed(s->replayed, s->key, NULL, NULL);
         return;
     }
     printf("#%lld  student %lld  %-10s  class %lld  hold %lld%s\n", (long long)s->position,

@@ -90,6 +90,9 @@ int cli_error(cli *c, int status, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cli_json_str(const char *s);
 void cli_json_fstr(FILE *f, const char *s);
+/* The end of the JSON object of a keyed record: "replayed":..,"key":"..",
+ * then ,"name":"value" when name is not NULL, then }, newline. */
+void cli_json_keyed(int replayed, const char *key, const char *name, const char *value);
 void cli_when(cli *c, char *buf, size_t cap, sl_time t, int utc);
 void cli_utc(char *buf, size_t cap, sl_time t);
 int cli_local(cli *c, char *buf, size_t cap, sl_time t, int iso);

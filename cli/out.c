@@ -69,6 +69,17 @@ void cli_json_str(const char *s)
     cli_json_fstr(stdout, s);
 }
 
+void cli_json_keyed(int replayed, const char *key, const char *name, const char *value)
+{
+    printf("\"replayed\":%s,\"key\":", replayed ? "true" : "false");
+    cli_json_str(key);
+    if (name) {
+        printf(",\"%s\":", name);
+        cli_json_str(value);
+    }
+    printf("}\n");
+}
+
 /* The library's message and code name on stderr (with --json, as one JSON
  * object); exit status 1, or 3 for a ledger that does not verify. */
 int cli_fail(cli *c, int rc)
@@ -154,12 +165,10 @@ void cli_print_session(cli *c, const void *session)
         if (cli_local(c, local, sizeof local, s->start, 1) == CLI_OK)
             printf("\"local_start\":\"%s\",\"tz\":", local), cli_json_str(c->tz), putchar(',');
         printf("\"status\":\"%s\",\"kind\":\"%s\",\"credits\":%lld,\"hold\":%lld,"
-               "\"series\":%lld,\"deleted\":%s,\"replayed\":%s,\"key\":",
+               "\"series\":%lld,\"deleted\":%s,",
                status ? status : "?", kind ? kind : "?", (long long)s->credits,
-               (long long)s->hold_id, (long long)s->series_id, s->deleted_at ? "true" : "false",
-               s->replayed ? "true" : "false");
-        cli_json_str(s->key);
-        printf("}\n");
+               (long long)s->hold_id, (long long)s->series_id, s->deleted_at ? "true" : "false");
+        cli_json_keyed(s->replayed, s->key, NULL, NULL);
         return;
     }
     when(c, start, sizeof start, s->start, c->utc);
@@ -177,14 +186,10 @@ void cli_print_entry(cli *c, const sl_entry *e)
     cli_utc(at, sizeof at, e->created_at);
     if (c->json) {
         printf("{\"id\":%lld,\"seq\":%lld,\"account\":%lld,\"kind\":\"%s\",\"amount\":%lld,"
-               "\"balance_after\":%lld,\"hold\":%lld,\"created_at\":\"%s\",\"replayed\":%s,\"key\":",
+               "\"balance_after\":%lld,\"hold\":%lld,\"created_at\":\"%s\",",
                (long long)e->id, (long long)e->seq, (long long)e->account, kind ? kind : "?",
-               (long long)e->amount, (long long)e->balance_after, (long long)e->hold_id, at,
-               e->replayed ? "true" : "false");
-        cli_json_str(e->key);
-        printf(",\"reference\":");
-        cli_json_str(e->reference);
-        printf("}\n");
+               (long long)e->amount, (long long)e->balance_after, (long long)e->hold_id, at);
+        cli_json_keyed(e->replayed, e->key, "reference", e->reference);
         return;
     }
     printf("#%lld  %s  student %lld  %-8s %+lld  balance %lld  key %s%s%s%s\n", (long long)e->seq,
