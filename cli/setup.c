@@ -168,13 +168,27 @@ static int rules_add(cli *c, const cli_args *a)
     return cli_show(c, rc, print_rule, &r);
 }
 
+static int rules_remove(cli *c, const cli_args *a)
+{
+    int64_t id;
+    int rc;
+
+    if (a->n_pos != 2)
+        return cli_usage(c, "rules remove RULE_ID");
+    if ((rc = cli_int(c, &id, a->pos[1], "rule id", 1, INT64_MAX)))
+        return rc;
+    if ((rc = sl_soft_delete(c->db, c->tenant, SL_ENTITY_RULE, id, c->now)))
+        return cli_fail(c, rc);
+    printf(c->json ? "{\"removed\":%lld}\n" : "rule %lld removed\n", (long long)id);
+    return CLI_OK;
+}
+
 int cmd_rules(cli *c, int argc, char **argv)
 {
     cli_opt opts[] = { { "from", 1, NULL }, { "until", 1, NULL }, { "deleted", 0, NULL } };
     cli_args a;
     sl_rule *rules = NULL;
     size_t n = 0;
-    int64_t id;
     int rc = cli_parse(c, &a, opts, 3, argc, argv, 0, 3);
 
     if (rc)
@@ -182,16 +196,8 @@ int cmd_rules(cli *c, int argc, char **argv)
     const char *sub = a.n_pos ? a.pos[0] : "list";
     if (strcmp(sub, "add") == 0)
         return rules_add(c, &a);
-    if (strcmp(sub, "remove") == 0) {
-        if (a.n_pos != 2)
-            return cli_usage(c, "rules remove RULE_ID");
-        if ((rc = cli_int(c, &id, a.pos[1], "rule id", 1, INT64_MAX)))
-            return rc;
-        if ((rc = sl_soft_delete(c->db, c->tenant, SL_ENTITY_RULE, id, c->now)))
-            return cli_fail(c, rc);
-        printf(c->json ? "{\"removed\":%lld}\n" : "rule %lld removed\n", (long long)id);
-        return CLI_OK;
-    }
+    if (strcmp(sub, "remove") == 0)
+        return rules_remove(c, &a);
     if (strcmp(sub, "list") != 0 || a.n_pos > 1)
         return cli_usage(c, "unknown subcommand '%s' (list, add, remove)", sub);
     rc = sl_rules_list(c->db, &rules, &n, c->tenant,
