@@ -9,11 +9,11 @@
 static void print_seat(cli *c, const void *seat)
 {
     const sl_seat *s = seat;
-    char at[SL_TIME_TEXT_SIZE];
     const char *status = sl_seat_status_name(s->status);
 
-    cli_utc(at, sizeof at, s->created_at);
     if (c->json) {
+        char at[SL_TIME_TEXT_SIZE]; /* the text form has no time */
+        cli_utc(at, sizeof at, s->created_at);
         printf("{\"id\":%lld,\"class\":%lld,\"student\":%lld,\"status\":\"%s\",\"position\":%lld,"
                "\"hold\":%lld,\"created_at\":\"%s\",",
                (long long)s->id, (long long)s->class_id, (long long)s->student, status ? status : "?",
