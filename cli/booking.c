@@ -166,13 +166,14 @@ static const struct {
 static int transition(cli *c, sl_id id)
 {
     sl_session s;
-    size_t i = 0;
-    int rc;
 
-    while (strcmp(transitions[i].cmd, c->cmd) != 0)
-        i++;
-    rc = transitions[i].fn(c->db, &s, c->tenant, id, c->now);
-    return cli_show(c, rc, cli_print_session, &s);
+    for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++) {
+        if (strcmp(transitions[i].cmd, c->cmd) == 0) {
+            int rc = transitions[i].fn(c->db, &s, c->tenant, id, c->now);
+            return cli_show(c, rc, cli_print_session, &s);
+        }
+    }
+    return cli_fail(c, SL_EMISUSE); /* main.c maps no other command here */
 }
 
 int cmd_transition(cli *c, int argc, char **argv)
