@@ -1,6 +1,7 @@
 /*
  * cli/out.c - printing: errors (text, or JSON with --json), JSON strings,
- * instants in UTC and in the tenant's local time, sessions and entries.
+ * instants in UTC and in the tenant's local time, sessions and entries, and
+ * the end of a command that prints what the library returned (cli_show).
  */
 #include "cli.h"
 
