@@ -94,12 +94,15 @@ int cli_int(cli *c, int64_t *out, const char *text, const char *what, int64_t mi
     return CLI_OK;
 }
 
-int cli_one_id(cli *c, int64_t *id, int argc, char **argv, const char *what)
+int cli_by_id(cli *c, int argc, char **argv, const char *what, int (*run)(cli *c, sl_id id))
 {
     cli_args a;
+    int64_t id;
     int rc = cli_parse(c, &a, NULL, 0, argc, argv, 1, 1);
 
-    return rc ? rc : cli_int(c, id, a.pos[0], what, 1, INT64_MAX);
+    if (rc || (rc = cli_int(c, &id, a.pos[0], what, 1, INT64_MAX)))
+        return rc;
+    return run(c, id);
 }
 
 /* "90", "90s", "30m", "1h", "2d": seconds. */

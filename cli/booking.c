@@ -1,5 +1,5 @@
 /*
- * cli/booking.c - slots, book, sessions, confirm, cancel, complete.
+ * cli/booking.c - slots, book, sessions, confirm, cancel, complete, no-show.
  */
 #include "cli.h"
 
@@ -119,10 +119,7 @@ int cmd_book(cli *c, int argc, char **argv)
     } else {
         rc = sl_book(c->db, &s, c->tenant, student, start, duration, credits, key, c->now);
     }
-    if (rc)
-        return cli_fail(c, rc);
-    cli_print_session(c, &s);
-    return CLI_OK;
+    return cli_show(c, rc, cli_print_session, &s);
 }
 
 int cmd_sessions(cli *c, int argc, char **argv)
@@ -153,42 +150,33 @@ int cmd_sessions(cli *c, int argc, char **argv)
             return rc;
         rc = sl_sessions_list(c->db, &list, &n, c->tenant, from, to, flags);
     }
-    if (rc)
-        return cli_fail(c, rc);
     c->utc = cli_opt_get(&a, "utc") != NULL;
-    for (size_t i = 0; i < n; i++)
-        cli_print_session(c, &list[i]);
-    if (!c->json && n == 0)
-        printf("no sessions\n");
-    sl_free(list);
-    return CLI_OK;
+    return cli_show_list(c, rc, cli_print_session, list, n, sizeof *list, "sessions");
 }
 
-int cli_transition(cli *c, int argc, char **argv, cli_transition_fn fn)
+/* The library's transition of each command of cmd_transition. */
+static const struct {
+    const char *cmd;
+    int (*fn)(sl_db *, sl_session *, sl_id, sl_id, sl_time);
+} transitions[] = {
+    { "confirm", sl_confirm }, { "cancel", sl_cancel }, { "complete", sl_complete },
+    { "no-show", sl_mark_no_show },
+};
+
+static int transition(cli *c, sl_id id)
 {
-    int64_t id;
     sl_session s;
-    int rc = cli_one_id(c, &id, argc, argv, "session id");
 
-    if (rc)
-        return rc;
-    if ((rc = fn(c->db, &s, c->tenant, id, c->now)))
-        return cli_fail(c, rc);
-    cli_print_session(c, &s);
-    return CLI_OK;
+    for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++) {
+        if (strcmp(transitions[i].cmd, c->cmd) == 0) {
+            int rc = transitions[i].fn(c->db, &s, c->tenant, id, c->now);
+            return cli_show(c, rc, cli_print_session, &s);
+        }
+    }
+    return cli_fail(c, SL_EMISUSE); /* main.c maps no other command here */
 }
 
-int cmd_confirm(cli *c, int argc, char **argv)
+int cmd_transition(cli *c, int argc, char **argv)
 {
-    return cli_transition(c, argc, argv, sl_confirm);
-}
-
-int cmd_cancel(cli *c, int argc, char **argv)
-{
-    return cli_transition(c, argc, argv, sl_cancel);
-}
-
-int cmd_complete(cli *c, int argc, char **argv)
-{
-    return cli_transition(c, argc, argv, sl_complete);
+    return cli_by_id(c, argc, argv, "session id", transition);
 }

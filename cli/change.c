@@ -1,8 +1,10 @@
 /*
- * cli/change.c - reschedule, no-show, delete and restore of sessions, and
+ * cli/change.c - reschedule, delete and restore of sessions, and
  * credit holds (hold, capture, release).
  */
 #include "cli.h"
+
+#include <string.h>
 
 int cmd_reschedule(cli *c, int argc, char **argv)
 {
@@ -17,59 +19,43 @@ int cmd_reschedule(cli *c, int argc, char **argv)
     if ((rc = cli_int(c, &id, a.pos[0], "session id", 1, INT64_MAX)) ||
         (rc = cli_time(c, &start, NULL, a.pos[1], "start")))
         return rc;
-    if ((rc = sl_reschedule(c->db, &s, c->tenant, id, start, c->now)))
-        return cli_fail(c, rc);
-    cli_print_session(c, &s);
-    return CLI_OK;
+    rc = sl_reschedule(c->db, &s, c->tenant, id, start, c->now);
+    return cli_show(c, rc, cli_print_session, &s);
 }
 
-int cmd_no_show(cli *c, int argc, char **argv)
-{
-    return cli_transition(c, argc, argv, sl_mark_no_show);
-}
 
-/* delete / restore SESSION_ID: the soft delete and its undo; prints the
- * session as it now is. */
-static int soft(cli *c, int argc, char **argv, int restore)
+/* delete / restore SESSION_ID (the command's name says which): the soft
+ * delete and its undo; prints the session as it now is. */
+static int soft(cli *c, sl_id id)
 {
-    int64_t id;
     sl_session s;
-    int rc = cli_one_id(c, &id, argc, argv, "session id");
-
-    if (rc)
-        return rc;
-    rc = restore ? sl_restore(c->db, c->tenant, SL_ENTITY_SESSION, id, c->now)
+    int rc = strcmp(c->cmd, "restore") == 0
+                 ? sl_restore(c->db, c->tenant, SL_ENTITY_SESSION, id, c->now)
                  : sl_soft_delete(c->db, c->tenant, SL_ENTITY_SESSION, id, c->now);
-    if (rc || (rc = sl_session_get(c->db, &s, c->tenant, id, SL_INCLUDE_DELETED)))
-        return cli_fail(c, rc);
-    cli_print_session(c, &s);
-    return CLI_OK;
+
+    if (rc == SL_OK)
+        rc = sl_session_get(c->db, &s, c->tenant, id, SL_INCLUDE_DELETED);
+    return cli_show(c, rc, cli_print_session, &s);
 }
 
-int cmd_delete(cli *c, int argc, char **argv)
+int cmd_delete_restore(cli *c, int argc, char **argv)
 {
-    return soft(c, argc, argv, 0);
+    return cli_by_id(c, argc, argv, "session id", soft);
 }
 
-int cmd_restore(cli *c, int argc, char **argv)
+static void print_hold(cli *c, const void *hold)
 {
-    return soft(c, argc, argv, 1);
-}
-
-static void print_hold(cli *c, const sl_credit_hold *h)
-{
+    const sl_credit_hold *h = hold;
     char exp[SL_TIME_TEXT_SIZE];
     const char *status = sl_hold_status_name(h->status);
 
     cli_utc(exp, sizeof exp, h->expires_at);
     if (c->json) {
         printf("{\"id\":%lld,\"student\":%lld,\"amount\":%lld,\"captured\":%lld,\"status\":\"%s\","
-               "\"expires_at\":\"%s\",\"entry\":%lld,\"replayed\":%s,\"key\":",
+               "\"expires_at\":\"%s\",\"entry\":%lld,",
                (long long)h->id, (long long)h->account, (long long)h->amount,
-               (long long)h->captured, status ? status : "?", exp, (long long)h->entry_id,
-               h->replayed ? "true" : "false");
-        cli_json_str(h->key);
-        printf("}\n");
+               (long long)h->captured, status ? status : "?", exp, (long long)h->entry_id);
+        cli_json_keyed(h->replayed, h->key, NULL, NULL);
         return;
     }
     printf("hold %lld  student %lld  amount %lld  %s  expires %s%s%s%s\n", (long long)h->id,
@@ -101,10 +87,8 @@ int cmd_hold(cli *c, int argc, char **argv)
     expires = c->now + span;
     if ((v = cli_opt_get(&a, "expires")) && (rc = cli_time(c, &expires, NULL, v, "--expires")))
         return rc;
-    if ((rc = sl_hold(c->db, &h, c->tenant, student, amount, expires, key, c->now)))
-        return cli_fail(c, rc);
-    print_hold(c, &h);
-    return CLI_OK;
+    rc = sl_hold(c->db, &h, c->tenant, student, amount, expires, key, c->now);
+    return cli_show(c, rc, print_hold, &h);
 }
 
 int cmd_capture(cli *c, int argc, char **argv)
@@ -137,16 +121,15 @@ int cmd_capture(cli *c, int argc, char **argv)
     return CLI_OK;
 }
 
+static int release(cli *c, sl_id id)
+{
+    sl_credit_hold h;
+    int rc = sl_hold_release(c->db, &h, c->tenant, id, c->now);
+
+    return cli_show(c, rc, print_hold, &h);
+}
+
 int cmd_release(cli *c, int argc, char **argv)
 {
-    int64_t id;
-    sl_credit_hold h;
-    int rc = cli_one_id(c, &id, argc, argv, "hold id");
-
-    if (rc)
-        return rc;
-    if ((rc = sl_hold_release(c->db, &h, c->tenant, id, c->now)))
-        return cli_fail(c, rc);
-    print_hold(c, &h);
-    return CLI_OK;
+    return cli_by_id(c, argc, argv, "hold id", release);
 }

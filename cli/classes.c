@@ -6,19 +6,19 @@
 
 #include <string.h>
 
-static void print_seat(cli *c, const sl_seat *s)
+static void print_seat(cli *c, const void *seat)
 {
-    char at[SL_TIME_TEXT_SIZE];
+    const sl_seat *s = seat;
     const char *status = sl_seat_status_name(s->status);
 
-    cli_utc(at, sizeof at, s->created_at);
     if (c->json) {
+        char at[SL_TIME_TEXT_SIZE]; /* the text form has no time */
+        cli_utc(at, sizeof at, s->created_at);
         printf("{\"id\":%lld,\"class\":%lld,\"student\":%lld,\"status\":\"%s\",\"position\":%lld,"
-               "\"hold\":%lld,\"created_at\":\"%s\",\"replayed\":%s,\"key\":",
+               "\"hold\":%lld,\"created_at\":\"%s\",",
                (long long)s->id, (long long)s->class_id, (long long)s->student, status ? status : "?",
-               (long long)s->position, (long long)s->hold_id, at, s->replayed ? "true" : "false");
-        cli_json_str(s->key);
-        printf("}\n");
+               (long long)s->position, (long long)s->hold_id, at);
+        cli_json_keyed(s->replayed, s->key, NULL, NULL);
         return;
     }
     printf("#%lld  student %lld  %-10s  class %lld  hold %lld%s\n", (long long)s->position,
@@ -43,21 +43,18 @@ static int print_class(cli *c, sl_id id)
     return CLI_OK;
 }
 
+static int seats(cli *c, sl_id id)
+{
+    sl_seat *list = NULL;
+    size_t n = 0;
+    int rc = sl_class_seats(c->db, &list, &n, c->tenant, id);
+
+    return cli_show_list(c, rc, print_seat, list, n, sizeof *list, NULL);
+}
+
 int cmd_seats(cli *c, int argc, char **argv)
 {
-    int64_t id;
-    sl_seat *seats = NULL;
-    size_t n = 0;
-    int rc = cli_one_id(c, &id, argc, argv, "class");
-
-    if (rc)
-        return rc;
-    if ((rc = sl_class_seats(c->db, &seats, &n, c->tenant, id)))
-        return cli_fail(c, rc);
-    for (size_t i = 0; i < n; i++)
-        print_seat(c, &seats[i]);
-    sl_free(seats);
-    return CLI_OK;
+    return cli_by_id(c, argc, argv, "class", seats);
 }
 
 static int class_create(cli *c, const cli_args *a)
@@ -78,11 +75,9 @@ static int class_create(cli *c, const cli_args *a)
         return rc;
     if ((rc = cli_time(c, &start, NULL, a->pos[1], "start")))
         return rc;
-    if ((rc = sl_class_create(c->db, &s, c->tenant, start, duration, (int32_t)capacity, credits,
-                              cli_opt_get(a, "key"), c->now)))
-        return cli_fail(c, rc);
-    cli_print_session(c, &s);
-    return CLI_OK;
+    rc = sl_class_create(c->db, &s, c->tenant, start, duration, (int32_t)capacity, credits,
+                         cli_opt_get(a, "key"), c->now);
+    return cli_show(c, rc, cli_print_session, &s);
 }
 
 /* enroll, withdraw, no-show: CLASS_ID STUDENT. */
@@ -102,10 +97,7 @@ static int class_seat_op(cli *c, const cli_args *a, const char *sub)
         rc = sl_class_no_show(c->db, &seat, c->tenant, id, student, c->now);
     else if ((rc = sl_class_withdraw(c->db, c->tenant, id, student, cli_opt_get(a, "key"), c->now)) == 0)
         return print_class(c, id);
-    if (rc)
-        return cli_fail(c, rc);
-    print_seat(c, &seat);
-    return CLI_OK;
+    return cli_show(c, rc, print_seat, &seat);
 }
 
 int cmd_classes(cli *c, int argc, char **argv)

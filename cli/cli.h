@@ -5,7 +5,7 @@
  * host would be. One file per command group: setup.c (init, tenant, rules,
  * override), booking.c (slots, book, sessions, cancel, ...), ledger.c
  * (balance, history, post, verify), export.c (export), ics.c
- * (export --ics, session-ics), change.c (reschedule, no-show, delete,
+ * (export --ics, session-ics), change.c (reschedule, delete,
  * restore, hold, capture, release), outbox.c (outbox), classes.c (classes, seats),
  * team.c (slots --teachers, free-at); args.c parses
  * options, numbers and times; out.c prints text, JSON and errors.
@@ -72,9 +72,9 @@ int cli_parse(cli *c, cli_args *a, cli_opt *opts, size_t n_opts, int argc, char 
 const char *cli_opt_get(const cli_args *a, const char *name);
 int cli_int(cli *c, int64_t *out, const char *text, const char *what, int64_t min, int64_t max);
 /* The whole command line of a command that takes one id and no options
- * (balance, release, seats, confirm, ...): the id, 1..INT64_MAX; usage
- * errors name it what. */
-int cli_one_id(cli *c, int64_t *id, int argc, char **argv, const char *what);
+ * (balance, release, seats, confirm, ...): the id, 1..INT64_MAX (usage
+ * errors name it what), then run(c, id); its exit status. */
+int cli_by_id(cli *c, int argc, char **argv, const char *what, int (*run)(cli *c, sl_id id));
 int cli_seconds(cli *c, int64_t *out, const char *text, const char *what);
 int cli_weekday(cli *c, int32_t *out, const char *text);
 int cli_date(cli *c, sl_date *out, const char *text, const char *what);
@@ -90,11 +90,24 @@ int cli_error(cli *c, int status, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cli_json_str(const char *s);
 void cli_json_fstr(FILE *f, const char *s);
+/* The end of the JSON object of a keyed record: "replayed":..,"key":"..",
+ * then ,"name":"value" when name is not NULL, then }, newline. */
+void cli_json_keyed(int replayed, const char *key, const char *name, const char *value);
 void cli_when(cli *c, char *buf, size_t cap, sl_time t, int utc);
 void cli_utc(char *buf, size_t cap, sl_time t);
 int cli_local(cli *c, char *buf, size_t cap, sl_time t, int iso);
-void cli_print_session(cli *c, const sl_session *s);
+void cli_print_session(cli *c, const void *session);
 void cli_print_entry(cli *c, const sl_entry *e);
+/* A record printer: print(c, record) for the record kind it knows. */
+typedef void (*cli_print_fn)(cli *c, const void *record);
+/* The end of a command that prints what the library returned: rc != 0 is
+ * reported (cli_fail), else the record printed; the exit status. */
+int cli_show(cli *c, int rc, cli_print_fn print, const void *record);
+/* The same for a list the library allocated (n records of size bytes):
+ * each printed, "no <none>" in text mode when the list is empty (none
+ * NULL: nothing), the list freed (sl_free). */
+int cli_show_list(cli *c, int rc, cli_print_fn print, void *list, size_t n, size_t size,
+                  const char *none);
 
 /* ledger.c: every entry of account (0 = all) after after_seq, at most limit
  * (0 = no limit), a page at a time (keyset pagination). */
@@ -109,9 +122,9 @@ int cmd_override(cli *c, int argc, char **argv);
 int cmd_slots(cli *c, int argc, char **argv);
 int cmd_book(cli *c, int argc, char **argv);
 int cmd_sessions(cli *c, int argc, char **argv);
-int cmd_cancel(cli *c, int argc, char **argv);
-int cmd_complete(cli *c, int argc, char **argv);
-int cmd_confirm(cli *c, int argc, char **argv);
+/* confirm, cancel, complete, no-show SESSION_ID: the library's transition
+ * of the command's name (c->cmd), then the session printed (booking.c). */
+int cmd_transition(cli *c, int argc, char **argv);
 int cmd_balance(cli *c, int argc, char **argv);
 int cmd_history(cli *c, int argc, char **argv);
 int cmd_post(cli *c, int argc, char **argv);
@@ -120,7 +133,6 @@ int cmd_export(cli *c, int argc, char **argv);
 int cmd_outbox(cli *c, int argc, char **argv);
 int cmd_session_ics(cli *c, int argc, char **argv);
 int cmd_reschedule(cli *c, int argc, char **argv);
-int cmd_no_show(cli *c, int argc, char **argv);
 int cmd_classes(cli *c, int argc, char **argv);
 int cmd_seats(cli *c, int argc, char **argv);
 int cmd_free_at(cli *c, int argc, char **argv);
@@ -129,12 +141,8 @@ int cmd_free_at(cli *c, int argc, char **argv);
 int cli_team_slots(cli *c, const cli_args *a, sl_time from, sl_time to, int64_t duration);
 int cli_teachers(cli *c, sl_id **ids, size_t *n, const char *text);
 
-/* SESSION_ID -> fn(db, &s, tenant, id, now) -> the session printed: the one
- * shape of confirm, cancel, complete and no-show (booking.c). */
-typedef int (*cli_transition_fn)(sl_db *, sl_session *, sl_id, sl_id, sl_time);
-int cli_transition(cli *c, int argc, char **argv, cli_transition_fn fn);
-int cmd_delete(cli *c, int argc, char **argv);
-int cmd_restore(cli *c, int argc, char **argv);
+/* delete and restore SESSION_ID (the command's name says which). */
+int cmd_delete_restore(cli *c, int argc, char **argv);
 int cmd_hold(cli *c, int argc, char **argv);
 int cmd_capture(cli *c, int argc, char **argv);
 int cmd_release(cli *c, int argc, char **argv);

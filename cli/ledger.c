@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_balance(cli *c, int argc, char **argv)
+static int balance(cli *c, sl_id student)
 {
-    int64_t student;
     sl_balance b;
-    int rc = cli_one_id(c, &student, argc, argv, "student");
+    int rc = sl_ledger_balance(c->db, &b, c->tenant, student, c->now);
 
     if (rc)
-        return rc;
-    if ((rc = sl_ledger_balance(c->db, &b, c->tenant, student, c->now)))
         return cli_fail(c, rc);
     if (c->json)
         printf("{\"student\":%lld,\"posted\":%lld,\"held\":%lld,\"available\":%lld,\"floor\":%lld}\n",
@@ -25,6 +22,11 @@ int cmd_balance(cli *c, int argc, char **argv)
                (long long)student, (long long)b.available, (long long)b.posted,
                (long long)b.held, (long long)b.floor);
     return CLI_OK;
+}
+
+int cmd_balance(cli *c, int argc, char **argv)
+{
+    return cli_by_id(c, argc, argv, "student", balance);
 }
 
 #define PAGE 256

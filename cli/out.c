@@ -1,6 +1,7 @@
 /*
  * cli/out.c - printing: errors (text, or JSON with --json), JSON strings,
- * instants in UTC and in the tenant's local time, sessions and entries.
+ * instants in UTC and in the tenant's local time, sessions and entries, and
+ * the end of a command that prints what the library returned (cli_show).
  */
 #include "cli.h"
 
@@ -67,6 +68,17 @@ void cli_json_fstr(FILE *f, const char *s)
 void cli_json_str(const char *s)
 {
     cli_json_fstr(stdout, s);
+}
+
+void cli_json_keyed(int replayed, const char *key, const char *name, const char *value)
+{
+    printf("\"replayed\":%s,\"key\":", replayed ? "true" : "false");
+    cli_json_str(key);
+    if (name) {
+        printf(",\"%s\":", name);
+        cli_json_str(value);
+    }
+    printf("}\n");
 }
 
 /* The library's message and code name on stderr (with --json, as one JSON
@@ -139,8 +151,9 @@ static void when(cli *c, char *buf, size_t cap, sl_time t, int utc)
     }
 }
 
-void cli_print_session(cli *c, const sl_session *s)
+void cli_print_session(cli *c, const void *session)
 {
+    const sl_session *s = session;
     char start[96], end[SL_TIME_TEXT_SIZE], st[SL_TIME_TEXT_SIZE];
     const char *status = sl_status_name(s->status), *kind = sl_kind_name(s->kind);
 
@@ -153,12 +166,10 @@ void cli_print_session(cli *c, const sl_session *s)
         if (cli_local(c, local, sizeof local, s->start, 1) == CLI_OK)
             printf("\"local_start\":\"%s\",\"tz\":", local), cli_json_str(c->tz), putchar(',');
         printf("\"status\":\"%s\",\"kind\":\"%s\",\"credits\":%lld,\"hold\":%lld,"
-               "\"series\":%lld,\"deleted\":%s,\"replayed\":%s,\"key\":",
+               "\"series\":%lld,\"deleted\":%s,",
                status ? status : "?", kind ? kind : "?", (long long)s->credits,
-               (long long)s->hold_id, (long long)s->series_id, s->deleted_at ? "true" : "false",
-               s->replayed ? "true" : "false");
-        cli_json_str(s->key);
-        printf("}\n");
+               (long long)s->hold_id, (long long)s->series_id, s->deleted_at ? "true" : "false");
+        cli_json_keyed(s->replayed, s->key, NULL, NULL);
         return;
     }
     when(c, start, sizeof start, s->start, c->utc);
@@ -176,14 +187,10 @@ void cli_print_entry(cli *c, const sl_entry *e)
     cli_utc(at, sizeof at, e->created_at);
     if (c->json) {
         printf("{\"id\":%lld,\"seq\":%lld,\"account\":%lld,\"kind\":\"%s\",\"amount\":%lld,"
-               "\"balance_after\":%lld,\"hold\":%lld,\"created_at\":\"%s\",\"replayed\":%s,\"key\":",
+               "\"balance_after\":%lld,\"hold\":%lld,\"created_at\":\"%s\",",
                (long long)e->id, (long long)e->seq, (long long)e->account, kind ? kind : "?",
-               (long long)e->amount, (long long)e->balance_after, (long long)e->hold_id, at,
-               e->replayed ? "true" : "false");
-        cli_json_str(e->key);
-        printf(",\"reference\":");
-        cli_json_str(e->reference);
-        printf("}\n");
+               (long long)e->amount, (long long)e->balance_after, (long long)e->hold_id, at);
+        cli_json_keyed(e->replayed, e->key, "reference", e->reference);
         return;
     }
     printf("#%lld  %s  student %lld  %-8s %+lld  balance %lld  key %s%s%s%s\n", (long long)e->seq,
@@ -195,4 +202,25 @@ void cli_print_entry(cli *c, const sl_entry *e)
 void cli_when(cli *c, char *buf, size_t cap, sl_time t, int utc)
 {
     when(c, buf, cap, t, utc);
+}
+
+int cli_show(cli *c, int rc, cli_print_fn print, const void *record)
+{
+    if (rc)
+        return cli_fail(c, rc);
+    print(c, record);
+    return CLI_OK;
+}
+
+int cli_show_list(cli *c, int rc, cli_print_fn print, void *list, size_t n, size_t size,
+                  const char *none)
+{
+    if (rc)
+        return cli_fail(c, rc);
+    for (size_t i = 0; i < n; i++)
+        print(c, (const char *)list + i * size);
+    if (none && !c->json && n == 0)
+        printf("no %s\n", none);
+    sl_free(list);
+    return CLI_OK;
 }

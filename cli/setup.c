@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_tenant(cli *c, const sl_tenant *t)
+static void print_tenant(cli *c, const void *tenant)
 {
+    const sl_tenant *t = tenant;
+
     if (c->json) {
         printf("{\"tenant\":%lld,\"tz\":", (long long)t->id);
         cli_json_str(t->tz);
@@ -70,10 +72,8 @@ static int tenant_set(cli *c, const cli_args *a)
         return rc;
     if ((rc = sl_tenant_put(c->db, &t, c->now)))
         return cli_fail(c, rc);
-    if ((rc = sl_tenant_get(c->db, &t, c->tenant)))
-        return cli_fail(c, rc);
-    print_tenant(c, &t);
-    return CLI_OK;
+    rc = sl_tenant_get(c->db, &t, c->tenant);
+    return cli_show(c, rc, print_tenant, &t);
 }
 
 int cmd_init(cli *c, int argc, char **argv)
@@ -113,14 +113,13 @@ int cmd_tenant(cli *c, int argc, char **argv)
     for (size_t i = 0; i < a.n_opts; i++)
         if (opts[i].value)
             return cli_usage(c, "'--%s' goes with 'tenant set'", opts[i].name);
-    if ((rc = sl_tenant_get(c->db, &t, c->tenant)))
-        return cli_fail(c, rc);
-    print_tenant(c, &t);
-    return CLI_OK;
+    rc = sl_tenant_get(c->db, &t, c->tenant);
+    return cli_show(c, rc, print_tenant, &t);
 }
 
-static void print_rule(cli *c, const sl_rule *r)
+static void print_rule(cli *c, const void *rule)
 {
+    const sl_rule *r = rule;
     static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
     char from[SL_DATE_TEXT_SIZE] = "", until[SL_DATE_TEXT_SIZE] = "";
 
@@ -165,9 +164,22 @@ static int rules_add(cli *c, const cli_args *a)
         return rc;
     if ((rc = sl_rule_add(c->db, &id, c->tenant, wd, w.start_min, w.end_min, from, until, c->now)))
         return cli_fail(c, rc);
-    if ((rc = sl_rule_get(c->db, &r, c->tenant, id, 0)))
+    rc = sl_rule_get(c->db, &r, c->tenant, id, 0);
+    return cli_show(c, rc, print_rule, &r);
+}
+
+static int rules_remove(cli *c, const cli_args *a)
+{
+    int64_t id;
+    int rc;
+
+    if (a->n_pos != 2)
+        return cli_usage(c, "rules remove RULE_ID");
+    if ((rc = cli_int(c, &id, a->pos[1], "rule id", 1, INT64_MAX)))
+        return rc;
+    if ((rc = sl_soft_delete(c->db, c->tenant, SL_ENTITY_RULE, id, c->now)))
         return cli_fail(c, rc);
-    print_rule(c, &r);
+    printf(c->json ? "{\"removed\":%lld}\n" : "rule %lld removed\n", (long long)id);
     return CLI_OK;
 }
 
@@ -177,7 +189,6 @@ int cmd_rules(cli *c, int argc, char **argv)
     cli_args a;
     sl_rule *rules = NULL;
     size_t n = 0;
-    int64_t id;
     int rc = cli_parse(c, &a, opts, 3, argc, argv, 0, 3);
 
     if (rc)
@@ -185,32 +196,18 @@ int cmd_rules(cli *c, int argc, char **argv)
     const char *sub = a.n_pos ? a.pos[0] : "list";
     if (strcmp(sub, "add") == 0)
         return rules_add(c, &a);
-    if (strcmp(sub, "remove") == 0) {
-        if (a.n_pos != 2)
-            return cli_usage(c, "rules remove RULE_ID");
-        if ((rc = cli_int(c, &id, a.pos[1], "rule id", 1, INT64_MAX)))
-            return rc;
-        if ((rc = sl_soft_delete(c->db, c->tenant, SL_ENTITY_RULE, id, c->now)))
-            return cli_fail(c, rc);
-        printf(c->json ? "{\"removed\":%lld}\n" : "rule %lld removed\n", (long long)id);
-        return CLI_OK;
-    }
+    if (strcmp(sub, "remove") == 0)
+        return rules_remove(c, &a);
     if (strcmp(sub, "list") != 0 || a.n_pos > 1)
         return cli_usage(c, "unknown subcommand '%s' (list, add, remove)", sub);
     rc = sl_rules_list(c->db, &rules, &n, c->tenant,
                        cli_opt_get(&a, "deleted") ? SL_INCLUDE_DELETED : 0);
-    if (rc)
-        return cli_fail(c, rc);
-    for (size_t i = 0; i < n; i++)
-        print_rule(c, &rules[i]);
-    if (!c->json && n == 0)
-        printf("no rules\n");
-    sl_free(rules);
-    return CLI_OK;
+    return cli_show_list(c, rc, print_rule, rules, n, sizeof *rules, "rules");
 }
 
-static void print_override(cli *c, const sl_override *o)
+static void print_override(cli *c, const void *override)
 {
+    const sl_override *o = override;
     char date[SL_DATE_TEXT_SIZE];
 
     sl_date_format(date, sizeof date, o->date);
@@ -284,14 +281,7 @@ static int override_list(cli *c, const cli_args *a)
         return rc;
     rc = sl_overrides_list(c->db, &list, &n, c->tenant, from, to,
                            cli_opt_get(a, "deleted") ? SL_INCLUDE_DELETED : 0);
-    if (rc)
-        return cli_fail(c, rc);
-    for (size_t i = 0; i < n; i++)
-        print_override(c, &list[i]);
-    if (!c->json && n == 0)
-        printf("no overrides\n");
-    sl_free(list);
-    return CLI_OK;
+    return cli_show_list(c, rc, print_override, list, n, sizeof *list, "overrides");
 }
 
 int cmd_override(cli *c, int argc, char **argv)

@@ -39,6 +39,13 @@ function filled(h, call) {
     return out;
 }
 
+/** The record a call on db's handle fills, as a Cls: call(h, out); the
+ * handle is taken (and checked open) before call converts its arguments. */
+function made(db, Cls, call) {
+    const h = db[HANDLE]();
+    return new Cls(filled(h, (out) => call(h, out)));
+}
+
 /** The records of a call on handle h that returns a library-owned array:
  * call(out, count) sets out[0] and count[0]; decoded as type, then freed. */
 function listed(h, type, call) {
@@ -69,4 +76,4 @@ function batch(h, type, size, n, call) {
     return decodeBuffer(buf, type, n);
 }
 
-module.exports = { HANDLE, check, checkPure, takeArray, decodeBuffer, filled, listed, batch };
+module.exports = { HANDLE, check, checkPure, takeArray, decodeBuffer, filled, made, listed, batch };

@@ -81,37 +81,41 @@ class Error(Exception):
         return "%s(%r, code=%s)" % (type(self).__name__, self.message, self.code)
 
 
-# (class name, code name, extra base, docstring): the classes the known
-# codes get, built below. The extra bases let callers catch the builtin too.
+# (class name, code name, extra base, note): the classes the known codes
+# get, built below. The docstring is the code's name and the library's
+# description of it (sl_code_description), then the note. The extra bases
+# let callers catch the builtin too.
 _CLASSES = (
-    ("InvalidArgument", "SL_EINVAL", ValueError,
-     "SL_EINVAL: NULL, out of range or malformed input (also a ValueError)."),
-    ("NoMemory", "SL_ENOMEM", MemoryError, "SL_ENOMEM."),
-    ("NotFound", "SL_ENOTFOUND", LookupError, "SL_ENOTFOUND: no such row for this tenant."),
-    ("Conflict", "SL_ECONFLICT", None, "SL_ECONFLICT: the time is taken by another session."),
-    ("Unavailable", "SL_EUNAVAILABLE", None, "SL_EUNAVAILABLE: outside availability, notice, grid or horizon."),
-    ("RangeError", "SL_ERANGE", None,
-     "SL_ERANGE: value or range too large, or arithmetic overflow. Also\n"
-     "    available as OutOfRange, the name the Node binding uses."),
-    ("TimeZoneError", "SL_ETZ", None, "SL_ETZ: unknown, malicious or unreadable time zone."),
-    ("IdempotencyMismatch", "SL_EIDEMPOTENCY", None,
-     "SL_EIDEMPOTENCY: idempotency key reused with a different request."),
-    ("InsufficientCredits", "SL_EINSUFFICIENT", None, "SL_EINSUFFICIENT: not enough credits."),
-    ("StateError", "SL_ESTATE", None, "SL_ESTATE: illegal state transition."),
-    ("Expired", "SL_EEXPIRED", None, "SL_EEXPIRED: the hold (or a webhook timestamp) has expired."),
-    ("Busy", "SL_EBUSY", None, "SL_EBUSY: lock contention outlasted the busy timeout; retry."),
-    ("StoreError", "SL_ESTORE", None, "SL_ESTORE: storage backend failure."),
-    ("TamperError", "SL_ETAMPER", None, "SL_ETAMPER: ledger chain or a webhook signature does not verify."),
-    ("AlreadyExists", "SL_EEXISTS", None, "SL_EEXISTS: the row already exists."),
-    ("Misuse", "SL_EMISUSE", None,
-     "SL_EMISUSE: the API was used against its contract (e.g. a closed\n    Database)."),
-    ("ClassFull", "SL_EFULL", None, "SL_EFULL: the class has no free seat (enroll with waitlist=True to queue)."),
+    ("InvalidArgument", "SL_EINVAL", ValueError, "Also a ValueError."),
+    ("NoMemory", "SL_ENOMEM", MemoryError, "Also a MemoryError."),
+    ("NotFound", "SL_ENOTFOUND", LookupError, "Also a LookupError."),
+    ("Conflict", "SL_ECONFLICT", None, None),
+    ("Unavailable", "SL_EUNAVAILABLE", None, None),
+    ("RangeError", "SL_ERANGE", None, "Also available as OutOfRange, the name the Node binding uses."),
+    ("TimeZoneError", "SL_ETZ", None, None),
+    ("IdempotencyMismatch", "SL_EIDEMPOTENCY", None, None),
+    ("InsufficientCredits", "SL_EINSUFFICIENT", None, None),
+    ("StateError", "SL_ESTATE", None, None),
+    ("Expired", "SL_EEXPIRED", None, "Also raised for an expired webhook timestamp."),
+    ("Busy", "SL_EBUSY", None, None),
+    ("StoreError", "SL_ESTORE", None, None),
+    ("TamperError", "SL_ETAMPER", None, "Also raised for a webhook signature that does not verify."),
+    ("AlreadyExists", "SL_EEXISTS", None, None),
+    ("Misuse", "SL_EMISUSE", None, "For example a call on a closed Database."),
+    ("ClassFull", "SL_EFULL", None, "Enroll with waitlist=True to queue."),
 )
 
 
-def _make_class(name, code_name, extra, doc):
+def _doc(code, note=None):
+    """A code's docstring: "SL_ECONFLICT: the time is taken by another session." and the note."""
+    doc = "%s: %s." % (CODE_NAMES[code], DESCRIPTIONS[code])
+    return doc if note is None else "%s %s" % (doc, note)
+
+
+def _make_class(name, code_name, extra, note):
     bases = (Error,) if extra is None else (Error, extra)
-    return type(name, bases, {"code": _code(code_name), "__doc__": doc})
+    code = _code(code_name)
+    return type(name, bases, {"code": code, "__doc__": _doc(code, note)})
 
 
 _NAMED = tuple(_make_class(*row) for row in _CLASSES)
@@ -129,7 +133,7 @@ def _build_by_code(named):
     for code, cname in CODE_NAMES.items():
         cls = known.get(code)
         if cls is None:
-            cls = type(cname, (Error,), {"code": code, "__doc__": "%s: %s." % (cname, DESCRIPTIONS[code])})
+            cls = type(cname, (Error,), {"code": code, "__doc__": _doc(code)})
         table[code] = cls
     return table
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import unittest
+from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
 
@@ -48,6 +49,29 @@ class Backend:
         self.path = os.path.join(self.tmp, "test.db")
         self.db = self.open_db()
         self.addCleanup(self.db.close)
+
+
+# The clock and the tenant of the store tests that set up one tenant.
+UTC = timezone.utc
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+T = 7
+
+
+class TenantBackend(Backend):
+    """Backend whose handle has tenant T, created at NOW."""
+    def setUp(self):
+        super().setUp()
+        self.db.set_tenant(T, now=NOW)
+
+
+def not_found(test):
+    """The error a fresh memory handle raises for a tenant it does not have
+    (asserted to be sl.NotFound)."""
+    with sl.open_memory() as db:
+        with test.assertRaises(sl.NotFound) as cm:
+            db.tenant(12345)
+    return cm.exception
 
 
 def register(namespace, base, name=None, backends=BACKENDS):

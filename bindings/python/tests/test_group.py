@@ -2,22 +2,17 @@
 memory store, SQLite in memory and a file."""
 
 import unittest
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import slotledger as sl
-from backends import LOCAL, Backend, register
+from backends import HOUR, LOCAL, NOW, T, UTC, TenantBackend, register
 
-UTC = timezone.utc
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)   # a Monday
-HOUR = timedelta(hours=1)
-T = 7
 
 
-class GroupBackend(Backend):
+class GroupBackend(TenantBackend):
     def setUp(self):
         super().setUp()
-        self.db.set_tenant(T, now=NOW)
         self.db.add_rule(T, weekday=1, start="00:00", end="24:00", now=NOW)
 
     def posted(self, account):

@@ -6,22 +6,13 @@ import shutil
 import sqlite3
 import tempfile
 import unittest
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import slotledger as sl
-from backends import Backend, register
-
-UTC = timezone.utc
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-HOUR = timedelta(hours=1)
-T = 7
+from backends import HOUR, NOW, T, TenantBackend, register
 
 
-class LedgerTests(Backend):
-    def setUp(self):
-        super().setUp()
-        self.db.set_tenant(T, now=NOW)
-
+class LedgerTests(TenantBackend):
     def test_post_and_replay(self):
         e = self.db.post(T, account=42, amount=10, kind="purchase", key="pi_123", reference="order 1", now=NOW)
         self.assertIsInstance(e, sl.Entry)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
 from slotledger import _lib, errors
+from backends import not_found
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 MAP = os.path.join(ROOT, "lib", "slotledger.map")
@@ -152,11 +153,9 @@ class ErrorClassTests(unittest.TestCase):
         self.assertIn("No/Such_Zone", cm.exception.message)
 
     def test_errcheck_on_handle_messages(self):
-        with sl.open_memory() as db:
-            with self.assertRaises(sl.NotFound) as cm:
-                db.tenant(12345)
-            self.assertNotEqual(cm.exception.message, "")
-            self.assertNotEqual(cm.exception.message, "SL_ENOTFOUND")
+        e = not_found(self)
+        self.assertNotEqual(e.message, "")
+        self.assertNotEqual(e.message, "SL_ENOTFOUND")
 
 
 # -------------------------------------------------------- struct layouts

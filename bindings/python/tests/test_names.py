@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import slotledger as sl
 from slotledger import _lib, errors
+from backends import not_found
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 PYTHONPATH = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -114,11 +115,9 @@ class SharedNamesTests(unittest.TestCase):
         self.assertIsInstance(cm.exception, sl.RangeError)
 
     def test_code_name(self):
-        with sl.open_memory() as db:
-            with self.assertRaises(sl.NotFound) as cm:
-                db.tenant(1)
-        self.assertEqual(cm.exception.code_name, "SL_ENOTFOUND")
-        self.assertEqual(cm.exception.name, "SL_ENOTFOUND")
+        e = not_found(self)
+        self.assertEqual(e.code_name, "SL_ENOTFOUND")
+        self.assertEqual(e.name, "SL_ENOTFOUND")
 
     def test_library_path(self):
         self.assertEqual(sl.library_path, _lib.path)

@@ -5,7 +5,7 @@
 const { C, T } = require('../ffi');
 const V = require('../convert');
 const { DATE_MIN, DATE_MAX } = require('../enums');
-const { HANDLE, check, filled, listed } = require('../util');
+const { HANDLE, check, listed, made } = require('../util');
 const { civilDate } = require('../civil');
 const { Rule, Override } = require('../records');
 const { slotQuery, readSlots, objectResult } = require('../packed');
@@ -45,9 +45,8 @@ class AvailabilityMethods {
     }
 
     rule(tenant, id, opts) {
-        const h = this[HANDLE]();
-        return new Rule(filled(h, (out) =>
-            C.sl_rule_get(h, out, V.int64(tenant, 'tenant'), V.int64(id, 'rule id'), V.readFlags(opts))));
+        return made(this, Rule, (h, out) =>
+            C.sl_rule_get(h, out, V.int64(tenant, 'tenant'), V.int64(id, 'rule id'), V.readFlags(opts)));
     }
 
     rules(tenant, opts) {
@@ -75,9 +74,8 @@ class AvailabilityMethods {
     }
 
     override(tenant, date, opts) {
-        const h = this[HANDLE]();
-        return new Override(filled(h, (out) =>
-            C.sl_override_get(h, out, V.int64(tenant, 'tenant'), civilDate(date, 'date'), V.readFlags(opts))));
+        return made(this, Override, (h, out) =>
+            C.sl_override_get(h, out, V.int64(tenant, 'tenant'), civilDate(date, 'date'), V.readFlags(opts)));
     }
 
     /** Overrides of dates from..to (inclusive). */

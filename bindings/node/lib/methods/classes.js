@@ -9,7 +9,7 @@
 
 const { C, T } = require('../ffi');
 const V = require('../convert');
-const { HANDLE, check, filled, listed } = require('../util');
+const { HANDLE, check, filled, listed, made } = require('../util');
 const { Session, Seat, classOf } = require('../records');
 
 const WAITLIST = 0x1; // SL_WAITLIST
@@ -21,12 +21,11 @@ class ClassMethods {
      * duration, capacity (1..1000), creditsPerSeat (default 0), key, now }. */
     createClass(tenant, req) {
         const r = V.options(req, 'request');
-        const h = this[HANDLE]();
-        return new Session(filled(h, (out) =>
+        return made(this, Session, (h, out) =>
             C.sl_class_create(h, out, V.int64(tenant, 'tenant'), V.time(r.start, 'start'),
                 V.duration(r.duration, 'duration'), V.int32(r.capacity, 'capacity'),
                 r.creditsPerSeat === undefined ? 0 : V.int64(r.creditsPerSeat, 'creditsPerSeat'),
-                V.optStr(r.key, 'key'), V.now(r))));
+                V.optStr(r.key, 'key'), V.now(r)));
     }
 
     /** { id, tenant, capacity, creditsPerSeat, taken, waitlisted }. */
@@ -41,10 +40,9 @@ class ClassMethods {
     enroll(tenant, classId, student, opts) {
         const o = V.options(opts);
         if (o.waitlist !== undefined && typeof o.waitlist !== 'boolean') throw new TypeError('waitlist must be a boolean');
-        const h = this[HANDLE]();
-        return new Seat(filled(h, (out) =>
+        return made(this, Seat, (h, out) =>
             C.sl_class_enroll(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
-                V.int64(student, 'student'), o.waitlist ? WAITLIST : 0, V.optStr(o.key, 'key'), V.now(o))));
+                V.int64(student, 'student'), o.waitlist ? WAITLIST : 0, V.optStr(o.key, 'key'), V.now(o)));
     }
 
     /** Free the student's seat (hold released, or captured inside the
@@ -60,10 +58,9 @@ class ClassMethods {
 
     /** Mark a seated student a no-show: the seat's hold is captured. */
     classNoShow(tenant, classId, student, opts) {
-        const h = this[HANDLE]();
-        return new Seat(filled(h, (out) =>
+        return made(this, Seat, (h, out) =>
             C.sl_class_no_show(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
-                V.int64(student, 'student'), V.now(opts))));
+                V.int64(student, 'student'), V.now(opts)));
     }
 
     /** Taken seats by position, then the waitlist in promotion order, then

@@ -6,7 +6,7 @@ const { C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { ENTRY_KIND, MAX_LINKED, HISTORY_MAX_LIMIT, SIZE } = require('../enums');
-const { HANDLE, check, decodeBuffer, filled, batch } = require('../util');
+const { HANDLE, check, decodeBuffer, filled, batch, made } = require('../util');
 const { Entry, Hold, Account, balanceOf, reportOf } = require('../records');
 
 const { errorFor } = E;
@@ -63,9 +63,8 @@ class LedgerMethods {
     }
 
     account(tenant, account, opts) {
-        const h = this[HANDLE]();
-        return new Account(filled(h, (out) =>
-            C.sl_account_get(h, out, V.int64(tenant, 'tenant'), V.int64(account, 'account'), V.readFlags(opts))));
+        return made(this, Account, (h, out) =>
+            C.sl_account_get(h, out, V.int64(tenant, 'tenant'), V.int64(account, 'account'), V.readFlags(opts)));
     }
 
     /** Reserve credits until expiresAt (a Date) or for ttl (a duration);
@@ -102,15 +101,13 @@ class LedgerMethods {
     }
 
     release(tenant, holdId, opts) {
-        const h = this[HANDLE]();
-        return new Hold(filled(h, (out) =>
-            C.sl_hold_release(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'), V.now(V.options(opts)))));
+        return made(this, Hold, (h, out) =>
+            C.sl_hold_release(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'), V.now(V.options(opts))));
     }
 
     holdGet(tenant, holdId) {
-        const h = this[HANDLE]();
-        return new Hold(filled(h, (out) =>
-            C.sl_hold_get(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'))));
+        return made(this, Hold, (h, out) =>
+            C.sl_hold_get(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId')));
     }
 
     /** Entries with seq > afterSeq, ascending, at most `limit` (default 100;

@@ -10,7 +10,7 @@ const { koffi, C, T } = require('../ffi');
 const V = require('../convert');
 const { OutboxEvent } = require('../records');
 const { StateError } = require('../errors');
-const { HANDLE, check, filled } = require('../util');
+const { HANDLE, check, made } = require('../util');
 
 /** Decode a library-owned event array and release it, always. */
 function takeEvents(ptr, count) {
@@ -128,9 +128,8 @@ class OutboxMethods {
 
     /** One event. */
     outboxEvent(tenant, event) {
-        const h = this[HANDLE]();
-        return new OutboxEvent(filled(h, (out) =>
-            C.sl_outbox_get(h, out, V.int64(tenant, 'tenant'), V.int64(event, 'event'))));
+        return made(this, OutboxEvent, (h, out) =>
+            C.sl_outbox_get(h, out, V.int64(tenant, 'tenant'), V.int64(event, 'event')));
     }
 
     /** A session's events still in the outbox, in seq order. */

@@ -8,7 +8,7 @@
 const { koffi, C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
-const { HANDLE, check, decodeBuffer, filled, batch } = require('../util');
+const { HANDLE, check, decodeBuffer, batch, made } = require('../util');
 const { Session } = require('../records');
 const { SIZE } = require('../enums');
 
@@ -151,11 +151,10 @@ class TeamMethods {
     bookAny(tenants, req) {
         const r = V.options(req, 'request');
         const ids = tenantList(tenants);
-        const h = this[HANDLE]();
-        return new Session(filled(h, (out) =>
+        return made(this, Session, (h, out) =>
             C.sl_book_any(h, out, ids, ids.length, V.int64(r.student, 'student'), V.time(r.start, 'start'),
                 V.duration(r.duration, 'duration'), r.credits === undefined ? 0 : V.int64(r.credits, 'credits'),
-                V.optStr(r.key, 'key'), V.now(r))));
+                V.optStr(r.key, 'key'), V.now(r)));
     }
 
     /** Book the start with every tenant (1..100), all or nothing: a

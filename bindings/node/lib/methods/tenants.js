@@ -5,7 +5,7 @@ const { C } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { TZ_NAME_MAX } = require('../enums');
-const { HANDLE, check, filled } = require('../util');
+const { HANDLE, check, made } = require('../util');
 const { Tenant } = require('../records');
 
 class TenantMethods {
@@ -39,8 +39,7 @@ class TenantMethods {
     }
 
     tenant(id) {
-        const h = this[HANDLE]();
-        return new Tenant(filled(h, (out) => C.sl_tenant_get(h, out, V.int64(id, 'tenant id'))));
+        return made(this, Tenant, (h, out) => C.sl_tenant_get(h, out, V.int64(id, 'tenant id')));
     }
 }
 
