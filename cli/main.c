@@ -87,8 +87,6 @@ static const cli_command commands[] = {
       "classes no-show CLASS_ID STUDENT\n"
       "classes show CLASS_ID", cmd_classes },
     { "seats", "a class's seats, then its waitlist in order", "seats CLASS_ID", cmd_seats },
-    { "outbox", "calendar-sync outbox (not available in this build)", "outbox ...",
-      cmd_outbox },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -79,6 +79,8 @@ def main_flow(db, sqlite_file):
     check("--json --version parses", p.returncode == 0 and "version" in json.loads(p.stdout), p)
     p = run("--help", now=None)
     expect("--help lists the commands", p, 0, out="verify")
+    listed = [line.split()[0] for line in p.stdout.splitlines() if line.startswith("  ")]
+    check("--help lists each command once", len(listed) == len(set(listed)) and "outbox" in listed, p)
     for cmd in ("init", "tenant", "rules", "override", "slots", "book", "sessions", "confirm",
                 "cancel", "complete", "balance", "history", "post", "verify", "export", "outbox",
                 "session-ics", "reschedule", "no-show", "delete", "restore", "hold", "capture",
