@@ -6,9 +6,10 @@
 -- header; KIND is control (BEGIN, COMMIT, ...: no plan), hot (must search an
 -- index, never scan a table or sort: tests/check_plan.c runs EXPLAIN QUERY
 -- PLAN on each by name) or admin (purge: may walk the deleted_at index).
--- {X_COLS} splices a column list of rowcall.h (shared with the other SQL
--- files of the stores, in the order of columns.c); {SESSION_RANGE} the
--- fragment defined below. Parameters are ?1, ?2, ...
+-- {X_COLS} splices a column list of rowcall.h (shared with sqlite_many.c
+-- and the PostgreSQL store, in the order of columns.c),
+-- {SL__SQ_NEXT_SESSION_ID} sqlite_internal.h's id expression, and
+-- {SESSION_RANGE} the fragment defined below. Parameters are ?1, ?2, ...
 
 -- The time-range condition of session scans: ?2 = from - 86400 (sessions
 -- last at most a day, which bounds the index range), ?3 = to, ?4 = from.
