@@ -1,7 +1,7 @@
 /*
  * lib/store/postgres_class.c - group classes in the PostgreSQL store
  * (tables classes and seats, migration 4 in postgres_schema.c; statements
- * PQ_CLASS_* and PQ_SEAT* in postgres.c). The server enforces the seat
+ * PQ_CLASS_* and PQ_SEAT* in postgres_queries.sql). The server enforces the seat
  * count by itself (classes_taken, sl_seats_capacity): SL_EFULL. A seat's
  * key is read with the other tables' in one pipelined round trip
  * (sl__pg_key_result), so the one key space costs keyed bookings nothing.

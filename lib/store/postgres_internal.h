@@ -1,8 +1,8 @@
 /*
  * lib/store/postgres_internal.h - what the files of the PostgreSQL store
- * share: statement indexes (their SQL is in postgres.c), the store struct,
- * parameter and result helpers. postgres.c holds the connection,
- * transactions, tenants, errors and the constructor; postgres_schema.c the
+ * share: statement indexes (their SQL is in postgres_queries.sql), the
+ * store struct, parameter and result helpers. postgres.c holds the
+ * connection, transactions, tenants, errors and the constructor; postgres_schema.c the
  * schema and its migrations; postgres_schedule.c rules, overrides,
  * sessions, soft delete and purge; postgres_ledger.c accounts, entries,
  * holds and webhook events; postgres_hint.c the reads a call announces
@@ -29,93 +29,8 @@
 /* Longest schema name (PostgreSQL's NAMEDATALEN - 1). */
 #define PG_SCHEMA_MAX 63
 
-enum {
-    PQ_TENANT_GET,
-    PQ_TENANT_PUT,
-    PQ_RULE_INSERT,
-    PQ_RULE_UPDATE,
-    PQ_RULE_GET,
-    PQ_RULES_LIVE,
-    PQ_RULES_ALL,
-    PQ_OVERRIDE_INSERT,
-    PQ_OVERRIDE_UPDATE,
-    PQ_OVERRIDE_GET,
-    PQ_OVERRIDE_BY_ID,
-    PQ_OVERRIDES_LIVE,
-    PQ_OVERRIDES_ALL,
-    PQ_SESSION_INSERT,
-    PQ_SESSION_UPDATE,
-    PQ_SESSION_GET,
-    PQ_SESSION_BY_KEY,
-    PQ_SESSIONS_BLOCKING,
-    PQ_SESSIONS_BUSY,
-    PQ_SESSIONS_LIVE,
-    PQ_SESSIONS_ALL,
-    PQ_STUDENT_LIVE,
-    PQ_STUDENT_ALL,
-    PQ_SERIES,
-    PQ_RULE_SOFT_DELETE,
-    PQ_OVERRIDE_SOFT_DELETE,
-    PQ_SESSION_SOFT_DELETE,
-    PQ_ACCOUNT_SOFT_DELETE,
-    PQ_RULE_PURGE,
-    PQ_OVERRIDE_PURGE,
-    PQ_SESSION_PURGE,
-    PQ_ACCOUNT_GET,
-    PQ_ACCOUNT_PUT,
-    PQ_ACCOUNTS_TENANT,
-    PQ_ENTRY_INSERT,
-    PQ_ENTRY_BY_KEY,
-    PQ_ENTRY_LAST,
-    PQ_ENTRIES_TENANT,
-    PQ_ENTRIES_ACCOUNT,
-    PQ_HOLD_INSERT,
-    PQ_HOLD_UPDATE,
-    PQ_HOLD_GET,
-    PQ_HOLD_BY_KEY,
-    PQ_HOLDS_EXPIRED,
-    PQ_WEBHOOK_CLAIM,
-    PQ_ACCOUNT_MAC_PUT,
-    PQ_ACCOUNT_MAC_GET,
-    PQ_HOLD_MAC_PUT,
-    PQ_HOLD_MAC_GET,
-    PQ_HOLDS_TENANT,
-    PQ_IDS,
-    PQ_HOLDS_ACTIVE,
-    PQ_LOCK_TENANT,
-    /* group classes (postgres_class.c) */
-    PQ_CLASS_PUT,
-    PQ_CLASS_GET,
-    PQ_SEAT_INSERT,
-    PQ_SEAT_UPDATE,
-    PQ_SEATS,
-    PQ_SEAT_BY_KEY,
-    PQ_CLASS_PURGE,
-    /* the outbox (postgres_outbox.c) */
-    PQ_OUTBOX_INSERT,
-    PQ_OUTBOX_INSERT_HELD,
-    PQ_OUTBOX_GET,
-    PQ_OUTBOX_GET_LOCKED,
-    PQ_OUTBOX_UPDATE,
-    PQ_OUTBOX_LAST,
-    PQ_OUTBOX_SCAN_SESSION,
-    PQ_OUTBOX_SCAN_TENANT,
-    PQ_OUTBOX_SCAN_ALL,
-    PQ_OUTBOX_HEADS_ALL,
-    PQ_OUTBOX_HEADS_TENANT,
-    PQ_OUTBOX_PURGE,
-    /* reads over many tenants (postgres_many.c) */
-    PQ_MANY_TENANTS,
-    PQ_MANY_RULES_LIVE,
-    PQ_MANY_RULES_ALL,
-    PQ_MANY_OV_LIVE,
-    PQ_MANY_OV_ALL,
-    PQ_MANY_BUSY,
-    PQ_MANY_BLOCKING,
-    PQ_MANY_LIVE,
-    PQ_MANY_ALL,
-    PQ_COUNT
-};
+/* enum PQ_*: the statements of postgres_queries.sql, in order (generated). */
+#include "postgres_queries_gen.h"
 
 /* Tables whose ids come from a sequence, sl_ids_<n> (postgres_schema.c). */
 enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_OUTBOX = 7 /* 6: seats */,

@@ -1,7 +1,7 @@
 /*
  * lib/store/postgres_ledger.c - the ledger tables of the PostgreSQL store:
  * accounts, entries, holds and webhook events. Shared declarations are in
- * postgres_internal.h; the SQL is in postgres.c. Scans read the whole
+ * postgres_internal.h; the SQL is in postgres_queries.sql. Scans read the whole
  * result, then call back once per row (so holds_expired_scan's callback
  * may write the hold it was given).
  */

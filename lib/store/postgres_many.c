@@ -1,7 +1,7 @@
 /*
  * lib/store/postgres_many.c - the PostgreSQL store's reads over many
  * tenants (sys/store.h *_many): one statement per kind of row for a whole
- * list of tenants (postgres.c, PQ_MANY_*: `tenant = ANY($1::bigint[])`,
+ * list of tenants (postgres_queries.sql, PQ_MANY_*: `tenant = ANY($1::bigint[])`,
  * ordered by tenant first), so that sl_slots_many over 1,000 teachers costs
  * a few round trips per chunk of SL_STORE_MANY_MAX instead of four per
  * teacher.

@@ -1,7 +1,7 @@
 /*
  * lib/store/postgres_outbox.c - the outbox of the PostgreSQL store (table
  * outbox, migration 3 in postgres_schema.c; statements PQ_OUTBOX_* in
- * postgres.c). Every method runs inside the core's transaction, so events
+ * postgres_queries.sql). Every method runs inside the core's transaction, so events
  * are written with the change they describe. A claim (outbox_heads, then
  * the core's updates) locks the heads it returns with FOR UPDATE SKIP
  * LOCKED and takes only the shared all-tenants advisory lock

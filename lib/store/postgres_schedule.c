@@ -1,7 +1,7 @@
 /*
  * lib/store/postgres_schedule.c - the scheduling tables of the PostgreSQL
  * store: rules, overrides, sessions, soft delete and purge. Shared
- * declarations are in postgres_internal.h; the SQL is in postgres.c.
+ * declarations are in postgres_internal.h; the SQL is in postgres_queries.sql.
  * Scans read the whole result, then call back once per row.
  */
 #include <stdio.h>

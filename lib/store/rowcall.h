@@ -99,8 +99,9 @@ extern const sl__entity sl__ent_tenant, sl__ent_rule, sl__ent_override, sl__ent_
  * is NULL. */
 extern const sl__entity sl__ent_outbox, sl__ent_seat;
 
-/* The entities' columns as the SQL stores (sqlite.c, postgres.c) select
- * them: the same order as the column descriptions in columns.c. */
+/* The entities' columns as the SQL stores select them ({ENTRY_COLS}
+ * etc. in sqlite_queries.sql and postgres_queries.sql): the same order
+ * as the column descriptions in columns.c. */
 #define TENANT_COLS "id, tz, buffer_before, buffer_after, min_notice, step, max_advance_days," \
                     " late_cancel, created_at, updated_at"
 #define RULE_COLS "id, tenant, weekday, start_min, end_min, valid_from, valid_until," \

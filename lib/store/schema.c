@@ -407,7 +407,7 @@ static const migration migrations[] = {
      *    fewer per commit). Sessions can be purged, so "an id is never
      *    reused" is kept by id_floors instead: a purge first records the
      *    largest session id there, and a new session takes
-     *    max(largest id, floor) + 1 (Q_SESSION_INSERT, sqlite.c), which
+     *    max(largest id, floor) + 1 (Q_SESSION_INSERT, sqlite_queries.sql), which
      *    only reads id_floors. The floor starts at the sequence value
      *    AUTOINCREMENT had reached, so ids purged before the upgrade stay
      *    unused too. The keyword is dropped from the stored CREATE TABLE

@@ -24,7 +24,7 @@ enum {
     CQ_CLASSES_PURGE
 };
 
-/* The sessions a purge deletes (Q_SESSION_PURGE, sqlite.c), ?1 before. */
+/* The sessions a purge deletes (Q_SESSION_PURGE, sqlite_queries.sql), ?1 before. */
 #define PURGED_SESSIONS                                                                                            \
     "SELECT tenant, id FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at > 0 AND deleted_at < ?1"
 

@@ -1,10 +1,10 @@
 /*
  * lib/store/sqlite_internal.h - what the three files of the SQLite store
- * share: the indexes of the prepared statements (their SQL is queries[] in
- * sqlite.c), the store struct, and the helpers every table uses. sqlite.c
- * holds transactions, tenants, open and close; sqlite_schedule.c rules,
- * overrides, sessions, soft delete and purge; sqlite_ledger.c accounts,
- * entries, holds and webhook events. Internal: not exported.
+ * share: the indexes of the prepared statements (their SQL is in
+ * sqlite_queries.sql), the store struct, and the helpers every table uses.
+ * sqlite.c holds transactions, tenants, open and close; sqlite_schedule.c
+ * rules, overrides, sessions, soft delete and purge; sqlite_ledger.c
+ * accounts, entries, holds and webhook events. Internal: not exported.
  */
 #ifndef SL_STORE_SQLITE_INTERNAL_H
 #define SL_STORE_SQLITE_INTERNAL_H
@@ -31,69 +31,8 @@
 /* Room for a message handed to sl_store_error. */
 #define SL__SQ_MSG_SIZE 512
 
-
-enum {
-    Q_BEGIN_READ,
-    Q_BEGIN_WRITE,
-    Q_COMMIT,
-    Q_ROLLBACK,
-    Q_SAVEPOINT,
-    Q_RELEASE,
-    Q_ROLLBACK_TO,
-    Q_TENANT_GET,
-    Q_TENANT_PUT,
-    Q_RULE_INSERT,
-    Q_RULE_UPDATE,
-    Q_RULE_GET,
-    Q_RULES_LIVE,
-    Q_RULES_ALL,
-    Q_OVERRIDE_INSERT,
-    Q_OVERRIDE_UPDATE,
-    Q_OVERRIDE_GET,
-    Q_OVERRIDE_BY_ID,
-    Q_OVERRIDES_LIVE,
-    Q_OVERRIDES_ALL,
-    Q_SESSION_INSERT,
-    Q_SESSION_UPDATE,
-    Q_SESSION_GET,
-    Q_SESSION_BY_KEY,
-    Q_SESSIONS_BLOCKING,
-    Q_SESSIONS_BUSY,
-    Q_SESSIONS_LIVE,
-    Q_SESSIONS_ALL,
-    Q_STUDENT_LIVE,
-    Q_STUDENT_ALL,
-    Q_SERIES,
-    Q_RULE_SOFT_DELETE,
-    Q_OVERRIDE_SOFT_DELETE,
-    Q_SESSION_SOFT_DELETE,
-    Q_RULE_PURGE,
-    Q_OVERRIDE_PURGE,
-    Q_SESSION_PURGE,
-    Q_SESSION_FLOOR,
-    Q_ACCOUNT_GET,
-    Q_ACCOUNT_PUT,
-    Q_ACCOUNT_UPDATE,
-    Q_ACCOUNT_SOFT_DELETE,
-    Q_ACCOUNTS_TENANT,
-    Q_ENTRY_INSERT,
-    Q_ENTRY_BY_KEY,
-    Q_ENTRY_LAST,
-    Q_ENTRIES_TENANT,
-    Q_ENTRIES_ACCOUNT,
-    Q_HOLD_INSERT,
-    Q_HOLD_UPDATE,
-    Q_HOLD_GET,
-    Q_HOLD_BY_KEY,
-    Q_HOLDS_EXPIRED,
-    Q_WEBHOOK_CLAIM,
-    Q_ACCOUNT_MAC_PUT,
-    Q_ACCOUNT_MAC_GET,
-    Q_HOLD_MAC_PUT,
-    Q_HOLD_MAC_GET,
-    Q_HOLDS_TENANT,
-    Q_COUNT
-};
+/* enum Q_*: the statements of sqlite_queries.sql, in order (generated). */
+#include "sqlite_queries_gen.h"
 
 /* The outbox's statements (sqlite_outbox.c), prepared on first use. */
 enum {
@@ -190,8 +129,8 @@ int sl__sq_class_purge(sl_store *st, sl_time before);
 
 /* The status set the partial index sessions_blocking encodes (schema.c:
  * "deleted_at IS NULL AND status <> 3", status being CHECKed to 1..5, and
- * the same literal in the conflict queries of sqlite.c): every status but
- * cancelled. The rule itself is the core's (sl__status_blocking in
+ * the same literal in the conflict queries of sqlite_queries.sql): every
+ * status but cancelled. The rule itself is the core's (sl__status_blocking in
  * lib/sessions/check.c, passed as SL_SCAN_STATUS bits); the index serves a
  * scan only when its set equals this one, and tests/check_store_may.c
  * asserts that the core's set does. */

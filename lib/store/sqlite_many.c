@@ -28,7 +28,7 @@ static const char *const many_sql[SL__SQ_MANY_QUERIES] = {
     [MQ_OV_ALL] = "SELECT " OVERRIDE_COLS " FROM overrides WHERE " IN_IDS("tenant")
                   " AND date >= ?2 AND date <= ?3 ORDER BY tenant, date",
     /* deleted_at IS NULL AND status <> 3: the indexed blocking set, as in
-     * sqlite.c's one-tenant scans (SL__SQ_INDEXED_STATUSES). */
+     * sqlite_queries.sql's one-tenant scans (SL__SQ_INDEXED_STATUSES). */
     [MQ_BUSY] = "SELECT id, tenant, start_at, end_at FROM sessions INDEXED BY sessions_time WHERE " IN_IDS("tenant")
                 " AND deleted_at IS NULL AND status <> 3 AND " RANGE " ORDER BY tenant, start_at, id",
     [MQ_BLOCKING] = "SELECT " SESSION_COLS " FROM sessions INDEXED BY sessions_time WHERE " IN_IDS("tenant")
