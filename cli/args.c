@@ -240,7 +240,7 @@ static int parse_local(const char *text, int64_t *local, const char **rest, int 
 int cli_time(cli *c, sl_time *out, int *date_only, const char *text, const char *what)
 {
     int64_t local;
-    const char *rest, *zone;
+    const char *rest, *zone = NULL;
     int only = 0;
 
     if (parse_local(text, &local, &rest, &only))
