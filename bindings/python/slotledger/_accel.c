@@ -216,8 +216,14 @@ static PyObject *accel_slots(PyObject *module, PyObject *const *args, Py_ssize_t
     if (arguments_in(args, a) < 0)
         return NULL;
     PyObject *handle = args[1];
-    if (handle == Py_None)
-        return PyObject_CallMethodNoArgs(args[0], s_handle);   /* raises Misuse: closed */
+    if (handle == Py_None) {   /* closed: db._handle() raises Misuse */
+        PyObject *r = PyObject_CallMethodNoArgs(args[0], s_handle);
+        if (r == NULL)
+            return NULL;
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_SystemError, "slots(): handle None for an open Database");
+        return NULL;
+    }
     void *db = PyLong_AsVoidPtr(handle);
     if (db == NULL && PyErr_Occurred())
         return NULL;
