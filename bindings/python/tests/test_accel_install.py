@@ -11,6 +11,7 @@ import sys
 import sysconfig
 import tempfile
 import unittest
+import venv
 
 PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,9 +35,9 @@ def can_compile():
 
 
 class AccelInstallTests(unittest.TestCase):
-    def install(self, tmp, venv, name, **env):
+    def install(self, tmp, env_dir, name, **env):
         target = os.path.join(tmp, name)
-        r = subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q", "--no-build-isolation",
+        r = subprocess.run([os.path.join(env_dir, "bin", "python"), "-m", "pip", "install", "-q", "--no-build-isolation",
                             "--no-deps", "--no-index", "--target", target, PKG],
                            capture_output=True, text=True, env=dict(os.environ, **env))
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -52,17 +53,18 @@ class AccelInstallTests(unittest.TestCase):
 
     def test_with_and_without_a_compiler(self):
         with tempfile.TemporaryDirectory() as tmp:
-            venv = os.path.join(tmp, "venv")
-            r = subprocess.run([sys.executable, "-m", "venv", venv], capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, "python3 -m venv failed (Debian: apt-get install python3-venv): "
-                             + r.stderr)
-            live, plain, files = self.install(tmp, venv, "nocc", CC="/nonexistent/cc")
+            env_dir = os.path.join(tmp, "venv")
+            try:
+                venv.create(env_dir, with_pip=True)
+            except (OSError, subprocess.CalledProcessError) as exc:
+                self.fail("no venv with pip (Debian: apt-get install python3-venv): %s" % exc)
+            live, plain, files = self.install(tmp, env_dir, "nocc", CC="/nonexistent/cc")
             self.assertEqual(live, "False")
             self.assertFalse([f for f in files if f.startswith("_accel")], files)
             self.assertEqual(len(ast.literal_eval(plain)), 6)    # 3 one-hour slots, Monday 09:00-12:00
             if not can_compile():
                 self.skipTest("no C compiler or no Python.h here: only the pure-ctypes install was checked")
-            live, accel, files = self.install(tmp, venv, "cc")
+            live, accel, files = self.install(tmp, env_dir, "cc")
             self.assertEqual(live, "True")
             self.assertIn("_accel" + __import__("importlib.machinery").machinery.EXTENSION_SUFFIXES[0], files)
             self.assertEqual(accel, plain)
