@@ -4,6 +4,7 @@ the C call they wrap (issue 16, "Measure"), measured interleaved in one run.
 
     python3 bench/bindings_bench.py BUILDDIR [--db FILE] [--teacher T]
         [--minutes M] [--rounds R] [--block N] [--no-node] [--json FILE]
+    python3 bench/bindings_bench.py BUILDDIR --db FILE --calls VARIANT N
 
 Without --db it builds the scale-10 data set of bench_slots (--keep) in a
 temporary directory inside BUILDDIR. The query: one teacher, 14 days from
@@ -17,7 +18,12 @@ rotates from round to round:
                   the bindings call it (bench_bindings_c, a child process)
   py-ctypes-call  the bare sl_slots call through ctypes, arguments converted
                   once, no checks (the floor of any ctypes binding; no target)
-  py-epoch        db.slots_epoch()  (Python, ctypes; in this process)
+  py-epoch        db.slots_epoch()  (Python, in this process): through the
+                  C accelerator slotledger._accel when BUILDDIR has it (meson
+                  builds it when the Python headers exist) and
+                  SLOTLEDGER_NO_ACCEL is not 1, else through ctypes
+  py-epoch-ctypes db.slots_epoch()'s ctypes path beside it (only when
+                  py-epoch is accelerated)
   py-object       db.slots()
   py-object-cold  db.slots() with the binding's caches of recent results
                   and slots emptied before every call (every datetime
@@ -33,9 +39,13 @@ block of the same round, median over the rounds. Targets (issue 16):
 epoch <= 1.5x the C call, object <= 3x. The load average is printed before
 and after: on this shared machine the CPU ratios are the figures to read.
 No timing is asserted; the exit status is non-zero only if something fails.
+
+--calls VARIANT N makes N calls of one Python variant and nothing else, for
+callgrind (instructions per call = (N calls - 0 calls) / N; bench/README.md).
 """
 
 import argparse
+import glob
 import json
 import os
 import shutil
@@ -78,9 +88,20 @@ class Worker:
         self.p.wait(timeout=30)
 
 
+def accel_module(build):
+    """The accelerator meson built in build for this interpreter, or None."""
+    import importlib.machinery
+    found = glob.glob(os.path.join(build, "bindings", "python",
+                                   "_accel" + importlib.machinery.EXTENSION_SUFFIXES[0]))
+    return found[0] if found else None
+
+
 def python_blocks(build, db_path, q):
     """The Python variants: name -> function(n) -> (cpu_ns, wall_ns, slots)."""
     os.environ["SLOTLEDGER_LIB"] = os.path.join(build, "libslotledger.so")
+    accel = accel_module(build)
+    if accel and "SLOTLEDGER_ACCEL" not in os.environ:
+        os.environ["SLOTLEDGER_ACCEL"] = accel
     sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
     from datetime import datetime, timedelta, timezone
     import slotledger as sl
@@ -111,12 +132,21 @@ def python_blocks(build, db_path, q):
     raw_args = (c.hv, c.ptr, epoch._CAP_C, c.count_ref, c.flags_ref) + tuple(
         ctypes.c_int64(q[k]) for k in ("teacher", "from", "to", "duration", "now"))
     raw = epoch._sl_slots_bare
-    return {
+    by_ctypes = epoch._slots_ctypes
+    print("python: slots_epoch() through %s" % (
+        "the accelerator (%s)" % epoch._accel.__file__ if epoch.accelerated() else
+        "ctypes (accelerator %s)" % ("off: SLOTLEDGER_NO_ACCEL=1" if os.environ.get("SLOTLEDGER_NO_ACCEL") == "1"
+                                     else "not built in %s" % build)))
+    variants = {
         "py-ctypes-call": timed(lambda: raw(*raw_args) or c.count[0]),
         "py-epoch": timed(lambda: len(db.slots_epoch(t, start, end, duration=dur, now=now)) // 2),
+        "py-epoch-ctypes": timed(lambda: len(by_ctypes(db, t, start, end, duration=dur, now=now)) // 2),
         "py-object": timed(lambda: len(db.slots(t, start, end, duration=dur, now=now))),
         "py-object-cold": timed(cold),
     }
+    if not epoch.accelerated():
+        del variants["py-epoch-ctypes"]   # the same as py-epoch
+    return variants
 
 
 def dataset(build, tmp):
@@ -178,8 +208,7 @@ def report(q, per, load_before, load_after, a):
                                                  "x C wall", "target"))
     out = []
     for k, d in per.items():
-        kind = k.split("-")[1] if k.count("-") == 1 else None
-        target = TARGETS.get(kind)
+        target = TARGETS.get((k.split("-") + [""])[1])
         rc, rw = med(d["rcpu"]), med(d["rwall"])
         met = "" if target is None else (
             "<= %.1fx %s" % (target, "met" if rc <= target else "NOT MET"))
@@ -192,6 +221,20 @@ def report(q, per, load_before, load_after, a):
     return out
 
 
+def calls_only(build, a):
+    """--calls VARIANT N: N calls of one Python variant, untimed."""
+    if not a.db:
+        raise SystemExit("--calls needs --db (a kept bench_slots file)")
+    q = {"teacher": a.teacher, "from": BENCH_NOW, "to": BENCH_NOW + 14 * DAY, "duration": a.minutes * 60,
+         "now": BENCH_NOW}
+    variants = python_blocks(build, a.db, q)
+    if a.calls[0] not in variants:
+        raise SystemExit("--calls: no variant %r here (%s)" % (a.calls[0], ", ".join(variants)))
+    _, _, slots = variants[a.calls[0]](int(a.calls[1]))
+    print("%s: %s calls, %d slots" % (a.calls[0], a.calls[1], slots))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("build")
@@ -202,8 +245,12 @@ def main():
     ap.add_argument("--block", type=int, default=300)
     ap.add_argument("--no-node", action="store_true")
     ap.add_argument("--json", help="write the figures to this file")
+    ap.add_argument("--calls", nargs=2, metavar=("VARIANT", "N"),
+                    help="only N calls of one Python variant (for callgrind); needs --db")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
+    if a.calls:
+        return calls_only(build, a)
     tmp = None
     try:
         if a.db:

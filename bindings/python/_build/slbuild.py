@@ -11,12 +11,29 @@ or SLOTLEDGER_WHEEL_LIB=PATH) the wheel carries it as
 slotledger/libslotledger.so, which the loader tries first, and is tagged for
 this platform (py3-none-linux_x86_64); without one it is pure Python and the
 loader looks for the library elsewhere (SLOTLEDGER_LIB, the system).
+
+The optional C accelerator of Database.slots_epoch() (slotledger/_accel.c,
+module slotledger._accel) is compiled for the building interpreter when the
+config setting accel (`-C accel=...`) is "auto" and a C compiler (CC, else
+the interpreter's own) and the interpreter's headers (Python.h; Debian:
+python3-dev) are there, Python >= 3.10; if anything is missing or the
+compile fails, the wheel is pure ctypes, exactly as before (`pip install`
+works offline with no compiler). A wheel with the accelerator is tagged for
+this interpreter (e.g. cp311-cp311-linux_x86_64). accel defaults to "auto",
+and to "no" for a wheel that bundles the library (tools/dist.py: a wheel
+meant for other machines stays py3-none-<platform>); "yes" fails the build
+when it cannot compile; "no" never compiles.
 """
 import base64
 import hashlib
+import importlib.machinery
 import os
+import shlex
+import subprocess
+import sys
 import sysconfig
 import tarfile
+import tempfile
 import zipfile
 
 NAME = "slotledger"
@@ -25,6 +42,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIST_INFO = "%s-%s.dist-info" % (NAME, VERSION)
 TAG = "py3-none-any"
 BUNDLED = "libslotledger.so"
+ACCEL_SRC = "_accel.c"
 
 
 def _bundled_lib(config_settings):
@@ -38,8 +56,54 @@ def _bundled_lib(config_settings):
     return lib
 
 
-def _platform_tag():
-    return "py3-none-" + sysconfig.get_platform().replace("-", "_").replace(".", "_")
+def _platform_tag(python="py3-none"):
+    return python + "-" + sysconfig.get_platform().replace("-", "_").replace(".", "_")
+
+
+def _accel_mode(config_settings, lib):
+    mode = (config_settings or {}).get("accel") or ("no" if lib else "auto")
+    if mode not in ("auto", "yes", "no"):
+        raise ValueError("slbuild: accel=%s: not auto, yes or no" % mode)
+    return mode
+
+
+def _accel_obstacle(include):
+    """Why slotledger._accel cannot be compiled here, or None."""
+    if sys.implementation.name != "cpython":
+        return "not CPython"
+    if sys.version_info < (3, 10):
+        return "Python < 3.10"
+    if not os.path.isfile(os.path.join(include, "Python.h")):
+        return "no %s/Python.h (Debian: python3-dev)" % include
+    return None
+
+
+def _compile_accel(mode):
+    """(arcname, bytes) of slotledger._accel compiled for this interpreter,
+    or None when it cannot be (see the module's docstring)."""
+    if mode == "no":
+        return None
+    include = sysconfig.get_paths()["include"]
+    name = "_accel" + importlib.machinery.EXTENSION_SUFFIXES[0]
+    cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    why = _accel_obstacle(include)
+    with tempfile.TemporaryDirectory(prefix="slbuild-") as tmp:
+        out = os.path.join(tmp, name)
+        if why is None:
+            cmd = cc + ["-shared", "-fPIC", "-O2", "-I" + include, os.path.join(HERE, NAME, ACCEL_SRC), "-o", out]
+            try:
+                r = subprocess.run(cmd, capture_output=True, text=True)
+                if r.returncode != 0:
+                    why = "%s failed: %s" % (" ".join(cmd), r.stderr.strip()[-500:])
+            except OSError as exc:
+                why = "no C compiler (%s)" % exc
+        if why is not None:
+            if mode == "yes":
+                raise RuntimeError("slbuild: accel=yes: cannot build slotledger._accel: %s" % why)
+            print("slbuild: slotledger._accel not built (%s): the binding is pure ctypes" % why, file=sys.stderr)
+            return None
+        with open(out, "rb") as f:
+            return "%s/%s" % (NAME, name), f.read()
 
 
 def _metadata():
@@ -108,11 +172,16 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         with open(path, "rb") as f:
             files.append((arcname, f.read()))
     lib = _bundled_lib(config_settings)
-    if lib is None:
-        return _write_wheel(wheel_directory, files)
-    with open(lib, "rb") as f:
-        files.append(("%s/%s" % (NAME, BUNDLED), f.read()))
-    return _write_wheel(wheel_directory, files, _platform_tag())
+    accel = _compile_accel(_accel_mode(config_settings, lib))
+    if accel:
+        files.append(accel)
+    if lib is not None:
+        with open(lib, "rb") as f:
+            files.append(("%s/%s" % (NAME, BUNDLED), f.read()))
+    if accel:
+        cp = "cp%d%d" % sys.version_info[:2]
+        return _write_wheel(wheel_directory, files, _platform_tag("%s-%s%s" % (cp, cp, sys.abiflags)))
+    return _write_wheel(wheel_directory, files, TAG if lib is None else _platform_tag())
 
 
 def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
@@ -124,7 +193,7 @@ def build_sdist(sdist_directory, config_settings=None):
     base = "%s-%s" % (NAME, VERSION)
     name = base + ".tar.gz"
     with tarfile.open(os.path.join(sdist_directory, name), "w:gz") as t:
-        for rel in ["pyproject.toml", "README.md", "_build/slbuild.py"]:
+        for rel in ["pyproject.toml", "README.md", "_build/slbuild.py", "%s/%s" % (NAME, ACCEL_SRC)]:
             t.add(os.path.join(HERE, rel), arcname="%s/%s" % (base, rel))
         for path, arcname in _package_files():
             t.add(path, arcname="%s/%s" % (base, arcname))

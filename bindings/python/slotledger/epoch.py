@@ -7,12 +7,21 @@ Python int is made per slot. Database.slots then builds its (start, end)
 pairs from that array; a slot seen recently is taken from a small cache
 instead of being built again (datetimes and tuples are immutable, so
 sharing one is safe).
+
+Database.slots_epoch (and so slots) has two implementations with one
+behaviour: the ctypes path below, and the optional C accelerator
+slotledger._accel (_accel.c), used when it was built and imports and
+SLOTLEDGER_NO_ACCEL is not 1; accelerated() says which one is live.
 """
 
 from __future__ import annotations
 
 import ctypes
+import importlib.machinery
+import importlib.util
+import os
 import struct
+import sys
 from array import array
 from datetime import datetime, timezone
 from typing import Optional
@@ -24,7 +33,7 @@ from .errors import CODES
 from .records import SlotList
 from ._convert import _int, _now_in, _span_in, _time_in, _time_out
 
-__all__ = ["SlotArray", "EpochMixin"]
+__all__ = ["SlotArray", "EpochMixin", "accelerated"]
 
 _ITEM = ctypes.sizeof(_lib.SLInterval)      # 16: two int64
 _CAP = 1024                                 # slots in a Database's reusable buffer
@@ -219,6 +228,74 @@ class EpochMixin:
                 out.clamped = True
         return out
 
+
+# ------------------------------------------------------------ accelerator
+def _accel_fail(db, h, rc, count, tenant, start, end, duration, now):
+    """The accelerator's sl_slots call returned rc < 0 (db's lock held): a
+    result larger than its buffer is read through sl_slots_alloc, as the
+    ctypes path reads it; any other code raises as the ctypes path raises."""
+    if rc == _ERANGE and count > _CAP:
+        out, flags = SlotArray("q"), ctypes.c_uint32()
+        _slots_alloc_into(out, h, ctypes.byref(flags), (tenant, start, end, duration, now))
+        if flags.value & _CLAMPED:
+            out.clamped = True
+        return out
+    _raise_for(rc, _L.sl_slots, (h,))
+    raise AssertionError("sl_slots returned %d" % rc)   # _raise_for raises for every rc < 0
+
+
+def _load_accel():
+    """slotledger._accel set up on this library, or None: SLOTLEDGER_NO_ACCEL
+    is 1, or the module is not there (not built: no compiler or no Python
+    headers) or does not load. SLOTLEDGER_ACCEL names the module's file
+    (meson's build dir: the tests and the bench); without it, the package's
+    own (built by pip install). A file must carry this interpreter's
+    extension suffix (e.g. .cpython-311-x86_64-linux-gnu.so)."""
+    if os.environ.get("SLOTLEDGER_NO_ACCEL") == "1":
+        return None
+    name = __package__ + "._accel"
+    path = os.environ.get("SLOTLEDGER_ACCEL")
+    try:
+        if path:
+            if not path.endswith(importlib.machinery.EXTENSION_SUFFIXES[0]):
+                return None
+            spec = importlib.util.spec_from_file_location(name, path)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            sys.modules[name] = mod
+        else:
+            from . import _accel as mod
+    except ImportError:
+        return None
+    mod.setup(ctypes.cast(_L.sl_slots, ctypes.c_void_p).value, SlotArray, _int, _time_in, _span_in, _now_in,
+              _accel_fail)
+    return mod
+
+
+_accel = _load_accel()
+
+
+def accelerated() -> bool:
+    """True when Database.slots_epoch() and slots() make their C call
+    through the compiled accelerator (slotledger._accel), False when through
+    ctypes. Same results and errors either way."""
+    return _accel is not None
+
+
+_slots_ctypes = EpochMixin.slots_epoch
+
+
+if _accel is not None:
+    _accel_slots = _accel.slots
+
+    def _slots_accel(self, tenant: int, start: datetime, end: datetime, duration: Span,
+                     now: Optional[datetime] = None) -> SlotArray:
+        with self._lock:
+            return _accel_slots(self, self._h, tenant, start, end, duration, now)
+
+    _slots_accel.__doc__ = _slots_ctypes.__doc__
+    _slots_accel.__name__, _slots_accel.__qualname__ = "slots_epoch", "EpochMixin.slots_epoch"
+    EpochMixin.slots_epoch = _slots_accel
 
 _slots_packed = EpochMixin.slots_epoch
 
