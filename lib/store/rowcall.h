@@ -30,6 +30,7 @@ SL__ROWCALL(sl__call_session, sl_session)
 SL__ROWCALL(sl__call_account, sl_account)
 SL__ROWCALL(sl__call_entry, sl_entry)
 SL__ROWCALL(sl__call_hold, sl_credit_hold)
+SL__ROWCALL(sl__call_seat, sl_seat)
 #undef SL__ROWCALL
 
 /* ---- the method tables ----
