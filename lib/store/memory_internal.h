@@ -146,7 +146,6 @@ typedef union sl__mem_row {
     sl_account a;
     sl_credit_hold h;
     sl_session s;
-    sl_entry e;
     sl_seat seat;
 } sl__mem_row;
 

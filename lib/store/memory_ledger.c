@@ -147,31 +147,28 @@ static int mem_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
     return SL_OK;
 }
 
-/* entries_scan's callback behind its account filter (account 0: all). */
-typedef struct account_filter {
-    sl_id account;
-    int (*cb)(void *ctx, const sl_entry *e);
-    void *ctx;
-} account_filter;
-
-static int of_account(void *p, const sl_entry *e)
-{
-    const account_filter *f = p;
-    return f->account == 0 || e->account == f->account ? f->cb(f->ctx, e) : 0;
-}
-
 static int mem_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,
                             int (*cb)(void *ctx, const sl_entry *e), void *ctx)
 {
-    account_filter f = {account, cb, ctx};
+    mem_store *m = M(st);
     if (!cb)
         return invalid(st, "memory store: entries_scan: callback is NULL");
     if (after_seq == INT64_MAX)
         return SL_OK;
     /* A binary search to seq > after_seq; with an account, the walk skips
      * the other accounts' entries of the tenant. */
-    return sl__mem_scan(st, &M(st)->entries, tenant, after_seq + 1, INT64_MAX, 0, 0, sl__call_entry,
-                        SL__CB(of_account), &f, "entries_scan");
+    for (size_t i = entries_lower(m, tenant, after_seq + 1); i < m->entries.n; i++) {
+        const sl_entry *e = entry_at(m, i);
+        if (e->tenant != tenant)
+            break;
+        if (account != 0 && e->account != account)
+            continue;
+        sl_entry row = *e;
+        int rc = cb(ctx, &row);
+        if (rc != 0)
+            return rc;
+    }
+    return SL_OK;
 }
 
 /* ---- ledger: holds ------------------------------------------------------------ */
