@@ -140,13 +140,26 @@ static int seat_hold(sl_db *db, sl_seat *seat, const sl_class *c, sl_time now)
     return rc;
 }
 
-/* Opens the write transaction of a keyed class call and looks key up for
- * q's op and fingerprint: SL_OK with the transaction open (q->found set on
- * a replay), or an error with nothing open. */
-static int class_begin(sl_db *db, sl__idem *q, sl_id tenant, const char *key,
+/* The start of a keyed class call (create, enroll, withdraw): checks db
+ * and key, fingerprints the request (op, then its fields f[0..n)) into q,
+ * opens the write transaction and looks key up for q's op and
+ * fingerprint: SL_OK with the transaction open (q->found set on a
+ * replay), or an error with nothing open. */
+static int class_begin(sl_db *db, sl__idem *q, sl__op op, sl_id tenant, const char *key, const int64_t *f, size_t n,
                        const char *(*differs)(const void *, const void *), const void *req)
 {
+    sl__fp fp;
     int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+        return rc;
+    memset(q, 0, sizeof(*q));
+    q->op = op;
+    sl__fp_begin(&fp, op);
+    for (size_t i = 0; i < n; i++)
+        sl__fp_i64(&fp, f[i]);
+    sl__fp_end(&fp, q->fp);
     if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
         return rc;
     if (tenant <= 0 || !key)
@@ -210,23 +223,11 @@ int sl_class_create(sl_db *db, sl_session *out, sl_id tenant, sl_time start, int
                     int64_t credits_per_seat, const char *key, sl_time now)
 {
     create_req r = {start, duration, credits_per_seat, capacity};
+    const int64_t f[] = {start, duration, capacity, credits_per_seat};
     sl__idem q;
-    sl__fp fp;
     sl_session s;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
-        return rc;
-    memset(&q, 0, sizeof(q));
-    q.op = SL__OP_CLASS_CREATE;
-    sl__fp_begin(&fp, q.op);
-    sl__fp_i64(&fp, start);
-    sl__fp_i64(&fp, duration);
-    sl__fp_i64(&fp, capacity);
-    sl__fp_i64(&fp, credits_per_seat);
-    sl__fp_end(&fp, q.fp);
-    if ((rc = class_begin(db, &q, tenant, key, create_differs, &r)) != SL_OK)
+    if ((rc = class_begin(db, &q, SL__OP_CLASS_CREATE, tenant, key, f, 4, create_differs, &r)) != SL_OK)
         return rc;
     if (q.found) {
         s = q.session;
@@ -283,24 +284,11 @@ static const char *seat_differs(const void *req, const void *row)
     return s->class_id != r->class_id ? "class" : s->student != r->student ? "student" : "flags";
 }
 
-/* The start of a keyed seat call (enroll, withdraw): checks db and key,
- * fingerprints the request for op, then class_begin. */
+/* class_begin for a seat call (enroll, withdraw). */
 static int seat_begin(sl_db *db, sl__idem *q, sl__op op, sl_id tenant, const char *key, const seat_req *r)
 {
-    sl__fp fp;
-    int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
-        return rc;
-    memset(q, 0, sizeof(*q));
-    q->op = op;
-    sl__fp_begin(&fp, op);
-    sl__fp_i64(&fp, r->class_id);
-    sl__fp_i64(&fp, r->student);
-    sl__fp_i64(&fp, r->flags);
-    sl__fp_end(&fp, q->fp);
-    return class_begin(db, q, tenant, key, seat_differs, r);
+    const int64_t f[] = {r->class_id, r->student, r->flags};
+    return class_begin(db, q, op, tenant, key, f, 3, seat_differs, r);
 }
 
 /* The checks every seat call starts with: its arguments, then a live
