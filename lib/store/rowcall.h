@@ -1,7 +1,8 @@
 /*
  * lib/store/rowcall.h - what the built-in backends' table-driven code
  * shares: one column description per entity (columns.c), the override
- * windows' byte form, the session time-range scan plan, and a scan's
+ * windows' byte form, the one start of the session time-range scans (and
+ * the methods the SQL backends define from their statements), and a scan's
  * callback kept as void (*)(void) and called through an adaptor of its own
  * type (ISO C calls a function only through its own type). Internal: not
  * exported; includes only public headers.
