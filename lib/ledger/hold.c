@@ -127,30 +127,31 @@ int sl__hold_release(sl_db *db, sl_credit_hold *h, sl_time now)
     return hold_resolve(db, h, &a, SL_HOLD_RELEASED, now);
 }
 
+/* A hold request (op SL__OP_HOLD: an account) or a capture request
+ * (SL__OP_CAPTURE: a hold; expires_at unused). */
 typedef struct hold_req {
+    sl__op op;
     sl_id account_or_hold;
     int64_t amount;
     sl_time expires_at;
 } hold_req;
 
+/* The field in which the stored row of r's kind (a hold, or a capture's
+ * entry) differs from r. */
 static const char *hold_differs(const void *req, const void *row)
 {
     const hold_req *r = req;
+    if (r->op == SL__OP_CAPTURE)
+        return ((const sl_entry *)row)->hold_id != r->account_or_hold ? "hold" : "amount";
     const sl_credit_hold *orig = row;
     return orig->account != r->account_or_hold ? "account" : orig->amount != r->amount ? "amount" : "expiry";
 }
 
-static const char *capture_differs(const void *req, const void *row)
-{
-    const hold_req *r = req;
-    const sl_entry *orig = row;
-    return orig->hold_id != r->account_or_hold ? "hold" : "amount";
-}
-
 /* Fingerprints of a hold or a capture request in q, and the key lookup. */
-static int hold_key_lookup(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, const char *key, const hold_req *r)
+static int hold_key_lookup(sl_db *db, sl__idem *q, sl_id tenant, const char *key, const hold_req *r)
 {
     sl__fp fp;
+    sl__op op = r->op;
     memset(q, 0, sizeof(*q));
     sl__fp_begin(&fp, op);
     sl__fp_i64(&fp, r->account_or_hold);
@@ -164,7 +165,7 @@ static int hold_key_lookup(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, cons
     sl__fp_end(&fp, q->fp);
     q->op = op;
     q->key = key;
-    q->differs = op == SL__OP_HOLD ? hold_differs : capture_differs;
+    q->differs = hold_differs;
     q->req = r;
     return sl__idem_lookup(db, q, tenant);
 }
@@ -174,7 +175,7 @@ static int hold_key_lookup(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, cons
  * request's account (hold) or hold (capture) id checked. SL_OK leaves the
  * transaction open for the caller; 1 is a replay (q->found: the
  * transaction already ended); any other result ended it. */
-static int hold_call_begin(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, const char *key, const hold_req *r)
+static int hold_call_begin(sl_db *db, sl__idem *q, sl_id tenant, const char *key, const hold_req *r)
 {
     int rc;
     if (!db)
@@ -185,15 +186,15 @@ static int hold_call_begin(sl_db *db, sl__idem *q, sl_id tenant, sl__op op, cons
         return rc;
     if ((rc = sl__tx_begin(db, tenant, 1)) != SL_OK)
         return rc;
-    if ((rc = hold_key_lookup(db, q, tenant, op, key, r)) != SL_OK)
+    if ((rc = hold_key_lookup(db, q, tenant, key, r)) != SL_OK)
         return sl__tx_end(db, rc);
     if (q->found) {
         sl__tx_rollback(db);
         return 1;
     }
     if (r->account_or_hold <= 0)
-        return sl__tx_end(db, sl__err(db, SL_EINVAL, op == SL__OP_HOLD ? "account id must be positive"
-                                                                       : "hold id must be positive"));
+        return sl__tx_end(db, sl__err(db, SL_EINVAL, r->op == SL__OP_HOLD ? "account id must be positive"
+                                                                          : "hold id must be positive"));
     return SL_OK;
 }
 
@@ -211,8 +212,8 @@ int sl_hold(sl_db *db, sl_credit_hold *out, sl_id tenant, sl_id account, int64_t
     sl_credit_hold h;
     sl_tenant t;
     sl__idem q;
-    hold_req r = {account, amount, expires_at};
-    int rc = hold_call_begin(db, &q, tenant, SL__OP_HOLD, key, &r);
+    hold_req r = {SL__OP_HOLD, account, amount, expires_at};
+    int rc = hold_call_begin(db, &q, tenant, key, &r);
     if (rc != SL_OK)
         return rc == 1 ? answer(db, out, &q.hold, sizeof(q.hold)) : rc;
     if ((rc = sl__check_time(db, "now", now)) == SL_OK &&
@@ -228,8 +229,8 @@ int sl_hold_capture(sl_db *db, sl_entry *out, sl_id tenant, sl_id hold, int64_t 
     sl_credit_hold h;
     sl_entry e;
     sl__idem q;
-    hold_req r = {hold, amount, 0};
-    int rc = hold_call_begin(db, &q, tenant, SL__OP_CAPTURE, key, &r);
+    hold_req r = {SL__OP_CAPTURE, hold, amount, 0};
+    int rc = hold_call_begin(db, &q, tenant, key, &r);
     if (rc != SL_OK)
         return rc == 1 ? answer(db, out, &q.entry, sizeof(q.entry)) : rc;
     if ((rc = sl__check_time(db, "now", now)) == SL_OK && (rc = sl__hold_load(db, &h, tenant, hold)) == SL_OK)

@@ -76,7 +76,7 @@ int sl__slot_classify(sl_db *db, sl__avail *a, int *verdict, sl_id tenant, sl_ti
 {
     int rc = sl__avail_load(db, a, tenant, start, start + 1, duration, now, exclude);
     if (rc == SL_OK)
-        *verdict = sl__engine_check(a->days, a->n_days, a->busy, a->n_busy, &a->params, start);
+        *verdict = sl__engine_check(a->days.v, a->days.n, a->busy.v, a->busy.n, &a->params, start);
     return rc;
 }
 
@@ -85,7 +85,7 @@ int sl__slot_classify_rows(sl_db *db, sl__avail *a, int *verdict, const sl__avai
 {
     int rc = sl__avail_build(db, a, rows, start, start + 1, duration, now);
     if (rc == SL_OK)
-        *verdict = sl__engine_check(a->days, a->n_days, a->busy, a->n_busy, &a->params, start);
+        *verdict = sl__engine_check(a->days.v, a->days.n, a->busy.v, a->busy.n, &a->params, start);
     return rc;
 }
 
@@ -125,7 +125,7 @@ int sl__footprint_check(sl_db *db, sl_id tenant, sl_time start, int64_t duration
     p.step = duration;
     p.earliest = SL__TIME_MIN;
     p.horizon = INT64_MAX;
-    rc = sl__engine_check(&own, 1, a.busy, a.n_busy, &p, start);
+    rc = sl__engine_check(&own, 1, a.busy.v, a.busy.n, &p, start);
     if (rc == SL_ECONFLICT)
         return conflict_message(db, &a, tenant, start, duration, exclude);
     if (rc != SL_OK)

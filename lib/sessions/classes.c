@@ -140,13 +140,26 @@ static int seat_hold(sl_db *db, sl_seat *seat, const sl_class *c, sl_time now)
     return rc;
 }
 
-/* Opens the write transaction of a keyed class call and looks key up for
- * q's op and fingerprint: SL_OK with the transaction open (q->found set on
- * a replay), or an error with nothing open. */
-static int class_begin(sl_db *db, sl__idem *q, sl_id tenant, const char *key,
+/* The start of a keyed class call (create, enroll, withdraw): checks db
+ * and key, fingerprints the request (op, then its fields f[0..n)) into q,
+ * opens the write transaction and looks key up for q's op and
+ * fingerprint: SL_OK with the transaction open (q->found set on a
+ * replay), or an error with nothing open. */
+static int class_begin(sl_db *db, sl__idem *q, sl__op op, sl_id tenant, const char *key, const int64_t *f, size_t n,
                        const char *(*differs)(const void *, const void *), const void *req)
 {
+    sl__fp fp;
     int rc;
+    if (!db)
+        return sl__err(NULL, SL_EINVAL, "db is NULL");
+    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
+        return rc;
+    memset(q, 0, sizeof(*q));
+    q->op = op;
+    sl__fp_begin(&fp, op);
+    for (size_t i = 0; i < n; i++)
+        sl__fp_i64(&fp, f[i]);
+    sl__fp_end(&fp, q->fp);
     if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
         return rc;
     if (tenant <= 0 || !key)
@@ -161,33 +174,36 @@ static int class_begin(sl_db *db, sl__idem *q, sl_id tenant, const char *key,
 
 /* ---- create --------------------------------------------------------------------- */
 
+/* A class's request: its session as a booking of no student would ask for
+ * it (sessions_internal.h), and its capacity. */
 typedef struct create_req {
-    sl_time start;
-    int64_t duration, credits;
+    book_req session;
     int32_t capacity;
 } create_req;
 
+/* A class session differs where a booking would (sl__session_differs),
+ * named as sl_class_create names its arguments; capacity, which no
+ * session field holds, is what is left. */
 static const char *create_differs(const void *req, const void *row)
 {
     const create_req *r = req;
-    const sl_session *s = row;
-    return s->end - s->start != r->duration ? "duration" : s->credits != r->credits ? "credits_per_seat"
-           : s->start != r->start          ? "start"
-                                           : "capacity";
+    const char *field = sl__session_differs(&r->session, row);
+    return strcmp(field, "credits") == 0 ? "credits_per_seat" : strcmp(field, "request") == 0 ? "capacity" : field;
 }
 
 static int create_check(sl_db *db, sl_id tenant, const create_req *r, sl_time now)
 {
+    const book_req *b = &r->session;
     int rc;
     if ((rc = sl__check_tenant(db, tenant)) != SL_OK)
         return rc;
-    if ((rc = sl__check_duration(db, r->duration)) != SL_OK || (rc = sl__check_time(db, "start", r->start)) != SL_OK ||
-        (rc = sl__check_time(db, "end", r->start + r->duration)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
+    if ((rc = sl__check_duration(db, b->duration)) != SL_OK || (rc = sl__check_time(db, "start", b->start)) != SL_OK ||
+        (rc = sl__check_time(db, "end", b->start + b->duration)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;
     if (r->capacity < 1 || r->capacity > SL_CLASS_CAPACITY_MAX)
         return sl__err(db, SL_EINVAL, "capacity %d must be 1..%d", (int)r->capacity, SL_CLASS_CAPACITY_MAX);
-    if (r->credits < 0 || r->credits > INT32_MAX)
-        return sl__err(db, SL_EINVAL, "credits_per_seat %lld must be 0..%d", (long long)r->credits, INT32_MAX);
+    if (b->credits < 0 || b->credits > INT32_MAX)
+        return sl__err(db, SL_EINVAL, "credits_per_seat %lld must be 0..%d", (long long)b->credits, INT32_MAX);
     if (!sl__st_has_classes(db))
         return sl__err(db, SL_EMISUSE, "the store has no group classes (version-3 class methods)");
     return SL_OK;
@@ -197,36 +213,24 @@ static int create_check(sl_db *db, sl_id tenant, const create_req *r, sl_time no
 static int create_write(sl_db *db, sl_session *s, sl_id tenant, const create_req *r, const char *key,
                         const uint8_t fp[16], sl_time now)
 {
+    const book_req *b = &r->session;
     int rc;
-    sl__session_fill(s, tenant, 0, r->start, r->duration, r->credits, SL_KIND_CLASS, SL_STATUS_CONFIRMED, key, fp,
-                     now);
+    sl__session_fill(s, tenant, 0, b->start, b->duration, b->credits, SL_KIND_CLASS, SL_STATUS_CONFIRMED, key, fp, now);
     if ((rc = sl__session_write(db, s, SL_EVENT_BOOKED)) != SL_OK)
         return rc;
-    sl_class c = {SL_CLASS_VERSION, r->capacity, s->id, tenant, r->credits, 0, 0, 0};
+    sl_class c = {SL_CLASS_VERSION, r->capacity, s->id, tenant, b->credits, 0, 0, 0};
     return sl__st_class_put(db, &c);
 }
 
 int sl_class_create(sl_db *db, sl_session *out, sl_id tenant, sl_time start, int64_t duration, int32_t capacity,
                     int64_t credits_per_seat, const char *key, sl_time now)
 {
-    create_req r = {start, duration, credits_per_seat, capacity};
+    create_req r = {{0, start, duration, credits_per_seat}, capacity};
+    const int64_t f[] = {start, duration, capacity, credits_per_seat};
     sl__idem q;
-    sl__fp fp;
     sl_session s;
     int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
-        return rc;
-    memset(&q, 0, sizeof(q));
-    q.op = SL__OP_CLASS_CREATE;
-    sl__fp_begin(&fp, q.op);
-    sl__fp_i64(&fp, start);
-    sl__fp_i64(&fp, duration);
-    sl__fp_i64(&fp, capacity);
-    sl__fp_i64(&fp, credits_per_seat);
-    sl__fp_end(&fp, q.fp);
-    if ((rc = class_begin(db, &q, tenant, key, create_differs, &r)) != SL_OK)
+    if ((rc = class_begin(db, &q, SL__OP_CLASS_CREATE, tenant, key, f, 4, create_differs, &r)) != SL_OK)
         return rc;
     if (q.found) {
         s = q.session;
@@ -283,24 +287,11 @@ static const char *seat_differs(const void *req, const void *row)
     return s->class_id != r->class_id ? "class" : s->student != r->student ? "student" : "flags";
 }
 
-/* The start of a keyed seat call (enroll, withdraw): checks db and key,
- * fingerprints the request for op, then class_begin. */
+/* class_begin for a seat call (enroll, withdraw). */
 static int seat_begin(sl_db *db, sl__idem *q, sl__op op, sl_id tenant, const char *key, const seat_req *r)
 {
-    sl__fp fp;
-    int rc;
-    if (!db)
-        return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if ((rc = sl__key_check(db, key, 0)) != SL_OK)
-        return rc;
-    memset(q, 0, sizeof(*q));
-    q->op = op;
-    sl__fp_begin(&fp, op);
-    sl__fp_i64(&fp, r->class_id);
-    sl__fp_i64(&fp, r->student);
-    sl__fp_i64(&fp, r->flags);
-    sl__fp_end(&fp, q->fp);
-    return class_begin(db, q, tenant, key, seat_differs, r);
+    const int64_t f[] = {r->class_id, r->student, r->flags};
+    return class_begin(db, q, op, tenant, key, f, 3, seat_differs, r);
 }
 
 /* The checks every seat call starts with: its arguments, then a live
@@ -560,6 +551,13 @@ int sl_class_seats(sl_db *db, sl_seat **seats, size_t *n, sl_id tenant, sl_id cl
 
 /* ---- the session calls on a class ------------------------------------------------ */
 
+/* The row of class session cls into c and its seats into g. */
+static int class_seats(sl_db *db, const sl_session *cls, sl_class *c, sl__grow *g)
+{
+    int rc = sl__st_class_get(db, c, cls->tenant, cls->id);
+    return rc == SL_OK ? seats_load(db, g, cls->tenant, cls->id) : rc;
+}
+
 /* Ends every seat as the class ends: completing captures each seated
  * student's hold (present), cancelling releases it; waitlist places end
  * as cancelled either way. */
@@ -567,9 +565,7 @@ static int class_end(sl_db *db, const sl_session *cls, int complete, sl_time now
 {
     sl__grow g = {NULL, 0, 0, sizeof(sl_seat), 0};
     sl_class c;
-    int rc = sl__st_class_get(db, &c, cls->tenant, cls->id);
-    if (rc == SL_OK)
-        rc = seats_load(db, &g, cls->tenant, cls->id);
+    int rc = class_seats(db, cls, &c, &g);
     for (size_t i = 0; rc == SL_OK && i < g.n; i++) {
         sl_seat *seat = (sl_seat *)g.p + i;
         if (seat->status != SL_SEAT_SEATED && seat->status != SL_SEAT_WAITLISTED)
@@ -606,9 +602,7 @@ int sl__class_soft_delete(sl_db *db, const sl_session *cls, int restore, sl_time
     sl__grow g = {NULL, 0, 0, sizeof(sl_seat), 0};
     sl_class c;
     sl_credit_hold h;
-    int rc = sl__st_class_get(db, &c, cls->tenant, cls->id);
-    if (rc == SL_OK)
-        rc = seats_load(db, &g, cls->tenant, cls->id);
+    int rc = class_seats(db, cls, &c, &g);
     for (size_t i = 0; rc == SL_OK && i < g.n; i++) {
         sl_seat *seat = (sl_seat *)g.p + i;
         if (seat->status != SL_SEAT_SEATED)

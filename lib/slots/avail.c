@@ -327,8 +327,7 @@ static int load_days(sl_db *db, sl__avail *a, const avail_src *src, sl_date firs
     /* Dates are in order, but intervals of neighbouring dates can interleave
      * around a fold: the engine wants one order by start. */
     sort_intervals(days, n_days);
-    a->days = days;
-    a->n_days = n_days;
+    a->days = (sl__ivspan){days, n_days};
     rc = SL_OK;
 out_free_windows:
     free(dw);
@@ -375,8 +374,7 @@ static int avail_fill(sl_db *db, sl__avail *a, const avail_src *src, sl_time fro
     sl__avail_busy_range(&a->tenant, from, to, duration, &lo, &hi);
     if ((rc = feed_busy(db, src, &bc, lo, hi)) != SL_OK)
         return rc;
-    a->busy = bc.buf->v;
-    a->n_busy = bc.n;
+    a->busy = (sl__ivspan){bc.buf->v, bc.n};
 
     sl_engine_params *p = &a->params;
     p->version = SL_ENGINE_VERSION;

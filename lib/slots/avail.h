@@ -39,14 +39,19 @@ int sl__scratch_get(sl_db *db);
 /* Frees what sl__scratch_get allocated (NULL is fine). */
 void sl__scratch_free(sl__scratch *s);
 
+/* n intervals at v, read-only. */
+typedef struct sl__ivspan {
+    const sl_interval *v;
+    size_t n;
+} sl__ivspan;
+
+/* The engine's inputs for one query: the day intervals and the merged
+ * busy intervals (each sorted), and the parameters. */
 typedef struct sl__avail {
     sl_tenant tenant;
     const sl__zone *zone;
     sl_engine_params params;
-    const sl_interval *days;
-    size_t n_days;
-    const sl_interval *busy;
-    size_t n_busy;
+    sl__ivspan days, busy;
 } sl__avail;
 
 /*
@@ -55,7 +60,7 @@ typedef struct sl__avail {
  * of `duration` (with its coverage), and the merged blocking sessions whose
  * footprints can touch those slots (session `exclude` left out: a session
  * does not conflict with itself). Fills a->params for [from, to) at `now`.
- * a->days and a->busy point into the handle's scratch arrays: valid until
+ * a->days and a->busy are views of the handle's scratch arrays: valid until
  * the next query on db. `to - from` must be at most SL_MAX_RANGE_DAYS.
  * Errors: SL_ENOTFOUND (tenant), SL_ETZ, SL_ENOMEM, SL_ERANGE (internal
  * bounds, unreachable by valid input), SL_ESTORE (a store

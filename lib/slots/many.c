@@ -143,13 +143,13 @@ static int many_one(void *ctx, size_t i, int st, const sl__avail_rows *rows)
     if (rc != SL_OK)
         return rc;
     if (st == SL_OK) {
-        rc = sl_engine_slots(build_slots(b) + b->n_slots, b->cap - b->n_slots, &cnt, a.days, a.n_days, a.busy,
-                             a.n_busy, &a.params);
+        rc = sl_engine_slots(build_slots(b) + b->n_slots, b->cap - b->n_slots, &cnt, a.days.v, a.days.n, a.busy.v,
+                             a.busy.n, &a.params);
         if (rc == SL_ERANGE) { /* grow, then run the same engine over the same inputs again */
             if ((rc = build_reserve(db, b, b->n_slots + cnt)) != SL_OK)
                 return rc;
-            rc = sl_engine_slots(build_slots(b) + b->n_slots, b->cap - b->n_slots, &cnt, a.days, a.n_days,
-                                 a.busy, a.n_busy, &a.params);
+            rc = sl_engine_slots(build_slots(b) + b->n_slots, b->cap - b->n_slots, &cnt, a.days.v, a.days.n,
+                                 a.busy.v, a.busy.n, &a.params);
         }
         if (rc != SL_OK)
             return sl__err(db, rc, "slot engine refused the input of tenant %lld (%s)", (long long)rows->tenant->id,

@@ -83,7 +83,7 @@ static int slots_load(sl_db *db, sl__avail *a, uint32_t *flags_out, sl_id tenant
 /* The engine over loaded inputs, into buf (cap may be 0 to count only). */
 static int slots_run(sl_db *db, const sl__avail *a, sl_interval *buf, size_t cap, size_t *count)
 {
-    int rc = sl_engine_slots(buf, cap, count, a->days, a->n_days, a->busy, a->n_busy, &a->params);
+    int rc = sl_engine_slots(buf, cap, count, a->days.v, a->days.n, a->busy.v, a->busy.n, &a->params);
     if (rc == SL_ERANGE)
         return sl__err(db, rc, "%zu slots do not fit in a buffer of %zu", *count, cap);
     if (rc != SL_OK)
@@ -121,7 +121,7 @@ int sl_slots_alloc(sl_db *db, sl_interval **out, size_t *count, uint32_t *flags,
      * the same answer twice over the same inputs. */
     if ((rc = slots_load(db, &a, flags, tenant, from, to, duration, now)) != SL_OK)
         return rc;
-    rc = sl_engine_slots(NULL, 0, &n, a.days, a.n_days, a.busy, a.n_busy, &a.params);
+    rc = sl_engine_slots(NULL, 0, &n, a.days.v, a.days.n, a.busy.v, a.busy.n, &a.params);
     if (rc != SL_OK && rc != SL_ERANGE)
         return slots_run(db, &a, NULL, 0, &n);
     if (n == 0)

@@ -161,37 +161,43 @@ static int sessions_plan(uint32_t flags, uint32_t indexed, int *filter)
     return !blocking && flags & SL_INCLUDE_DELETED ? SL__SCAN_ALL : SL__SCAN_LIVE;
 }
 
-int sl__sessions_start(sl_store *st, const char *backend, uint32_t flags, uint32_t indexed, sl__status_filter *f,
-                       int (**cb)(void *ctx, const sl_session *x), void **ctx, int *plan)
-{
-    char msg[128];
-    int filter = 0;
-    if (!*cb) {
-        snprintf(msg, sizeof(msg), "%s: sessions_scan: callback is NULL", backend);
-        return sl_store_error(st, SL_EINVAL, msg);
-    }
-    *plan = sessions_plan(flags, indexed, &filter);
-    if (filter) {
-        f->statuses = flags & SL_SCAN_STATUS_MASK, f->cb = *cb, f->ctx = *ctx;
-        *cb = sl__status_filtered, *ctx = f;
-    }
-    return SL_OK;
-}
+/* The filter of a scan whose status set is not the indexed one: passes on
+ * to cb the sessions whose status is in statuses. */
+typedef struct status_filter {
+    uint32_t statuses;
+    int (*cb)(void *ctx, const sl_session *x);
+    void *ctx;
+} status_filter;
 
-sl_time sl__range_lo(sl_time from)
+static int status_filtered(void *ctx, const sl_session *x)
 {
-    return from > INT64_MIN + SL_MAX_DURATION_SECONDS ? from - SL_MAX_DURATION_SECONDS : INT64_MIN;
-}
-
-int sl__status_filtered(void *ctx, const sl_session *x)
-{
-    const sl__status_filter *f = ctx;
+    const status_filter *f = ctx;
     if (!(x->status >= 1 && x->status <= 15 && (f->statuses & SL_SCAN_STATUS(x->status))))
         return 0;
     return f->cb(f->ctx, x);
 }
 
-int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, const int queries[4], int *which)
+int sl__sessions_scan(sl_store *st, const char *backend, uint32_t indexed, sl_time from, sl_time to, uint32_t flags,
+                      int (*cb)(void *ctx, const sl_session *x), void *ctx, sl__scan_run run, const void *arg)
+{
+    char msg[128];
+    int filter = 0;
+    if (!cb) {
+        snprintf(msg, sizeof(msg), "%s: sessions_scan: callback is NULL", backend);
+        return sl_store_error(st, SL_EINVAL, msg);
+    }
+    int plan = sessions_plan(flags, indexed, &filter);
+    if (plan == SL__SCAN_NOTHING)
+        return SL_OK;
+    status_filter f = {flags & SL_SCAN_STATUS_MASK, cb, ctx};
+    if (filter)
+        cb = status_filtered, ctx = &f;
+    sl_time lo = from > INT64_MIN + SL_MAX_DURATION_SECONDS ? from - SL_MAX_DURATION_SECONDS : INT64_MIN;
+    const int64_t args[3] = {lo, to, from};
+    return run(st, plan, args, plan == SL__SCAN_BUSY ? &sl__ent_busy : &sl__ent_session, SL__CB(cb), ctx, arg);
+}
+
+int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, const int queries[4])
 {
     static const int32_t order[] = {SL_ENTITY_RULE, SL_ENTITY_OVERRIDE, SL_ENTITY_SESSION, SL_ENTITY_ACCOUNT};
     char msg[128];
@@ -202,8 +208,7 @@ int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, const int
             snprintf(msg, sizeof(msg), "%s: this entity has no purge", backend);
             return sl_store_error(st, SL_EINVAL, msg);
         }
-        *which = queries[i];
-        return SL_OK;
+        return queries[i];
     }
     snprintf(msg, sizeof(msg), "%s: entity %d is not a soft-deletable entity of this store", backend, (int)entity);
     return sl_store_error(st, SL_EINVAL, msg);

@@ -191,6 +191,14 @@ int sl__mem_need_write(sl_store *st, const char *what)
     return sl_store_error(st, SL_EMISUSE, msg);
 }
 
+mem_store *sl__mem_writer(sl_store *st, const char *what, const sl__entity *e, void *row, const void *src)
+{
+    if (sl__mem_need_write(st, what) != SL_OK)
+        return NULL;
+    sl__row_copy(e, row, src);
+    return M(st);
+}
+
 int sl__mem_oom(sl_store *st, size_t mark, const char *what)
 {
     char msg[128];
@@ -211,7 +219,7 @@ int sl__mem_put_indexed(sl_store *st, sl__mt *t, const void *row, sl__mt *ids, c
                         const char *what, sl_id *id, sl_id new_id)
 {
     mem_store *m = M(st);
-    if (sl__mt_put(t, &m->journal, row) != 0 || sl__mt_put(ids, &m->journal, idrow) != 0)
+    if (sl__mt_put(t, &m->journal, row) != 0 || (ids && sl__mt_put(ids, &m->journal, idrow) != 0))
         return sl__mem_oom(st, mark, what);
     *id = new_id;
     return SL_OK;

@@ -85,19 +85,19 @@ static int seat_unique(sl_store *st, const mem_store *m, const sl_seat *row)
 
 static int mem_seat_put(sl_store *st, sl_seat *s)
 {
-    mem_store *m = M(st);
-    int rc, found;
-    if ((rc = sl__mem_need_write(st, "writing a seat")) != SL_OK)
-        return rc;
     sl_seat row;
-    sl__row_copy(&sl__ent_seat, &row, s);
+    mem_store *m = sl__mem_writer(st, "writing a seat", &sl__ent_seat, &row, s);
+    if (!m)
+        return SL_EMISUSE;
     if (row.id != 0) {
         /* A seat never moves: the one at its position must be it. */
+        int found;
         size_t i = sl__mt_find(&m->seats, &row, &found);
         if (!found || ((const sl_seat *)sl__mt_at(&m->seats, i))->id != row.id)
             return SL_ENOTFOUND;
     }
-    if ((rc = seat_unique(st, m, &row)) != SL_OK)
+    int rc = seat_unique(st, m, &row);
+    if (rc != SL_OK)
         return rc;
     size_t mark = sl__mt_journal_mark(&m->journal);
     if (row.id == 0) {
@@ -117,18 +117,14 @@ static int mem_seat_put(sl_store *st, sl_seat *s)
 static int mem_seats_scan(sl_store *st, sl_id tenant, sl_id class_id, int (*cb)(void *ctx, const sl_seat *s),
                           void *ctx)
 {
-    mem_store *m = M(st);
+    sl_seat from, to;
     if (!cb)
         return invalid(st, "memory store: seats_scan: callback is NULL");
-    for (size_t i = seats_from(m, tenant, class_id); i < m->seats.n; i++) {
-        sl_seat row = *(const sl_seat *)sl__mt_at(&m->seats, i);
-        if (row.tenant != tenant || row.class_id != class_id)
-            break;
-        int rc = cb(ctx, &row);
-        if (rc != 0)
-            return rc;
-    }
-    return SL_OK;
+    from.tenant = to.tenant = tenant;
+    from.class_id = to.class_id = class_id;
+    from.position = INT64_MIN;
+    to.position = INT64_MAX;
+    return sl__mem_walk(&M(st)->seats, &from, &to, 0, 0, sl__call_seat, SL__CB(cb), ctx);
 }
 
 static int mem_seat_by_key(sl_store *st, sl_seat *out, sl_id tenant, const char *key)

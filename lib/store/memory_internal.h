@@ -116,20 +116,25 @@ static inline int invalid(sl_store *st, const char *msg)
 
 /* Shared helpers, defined in memory.c (each is described there). */
 int sl__mem_need_write(sl_store *st, const char *what);
+/* The opening of a write method that stores a clean copy of record src
+ * (sl__row_copy of entity e into row): the store, or NULL (SL_EMISUSE
+ * recorded, row untouched) outside a write transaction. */
+mem_store *sl__mem_writer(sl_store *st, const char *what, const sl__entity *e, void *row, const void *src);
 int sl__mem_oom(sl_store *st, size_t mark, const char *what);
 int sl__mem_next_id(mem_store *m, int table, sl_id *out);
 /* SL_EEXISTS with a message naming the (tenant, key) a noun ("a hold")
  * already holds. */
 int sl__mem_key_taken(sl_store *st, sl_id tenant, const char *noun, const char *key);
-/* Puts row into t and idrow into t's id index ids (journalled; out of
- * memory: back to mark, SL_ENOMEM naming what), then *id = new_id. */
+/* Puts row into t and, when ids is set, idrow into t's id index ids
+ * (journalled; out of memory: back to mark, SL_ENOMEM naming what), then
+ * *id = new_id. */
 int sl__mem_put_indexed(sl_store *st, sl__mt *t, const void *row, sl__mt *ids, const void *idrow, size_t mark,
                         const char *what, sl_id *id, sl_id new_id);
 /* The one walk of the tables whose scans are plain ranges: calls cb
  * (through call) on a copy of each row of t from the first >= from to the
  * last <= to; with deleted_off (the offset of a deleted_at field; 0: none),
  * soft-deleted rows only under SL_INCLUDE_DELETED. Stops at the first
- * non-zero value cb returns and returns it. Rows up to sizeof(sl_override). */
+ * non-zero value cb returns and returns it. Rows up to sizeof(sl__mem_row). */
 int sl__mem_walk(const sl__mt *t, const void *from, const void *to, size_t deleted_off, uint32_t flags,
                  sl__rowcall call, void (*cb)(void), void *ctx);
 
@@ -141,6 +146,7 @@ typedef union sl__mem_row {
     sl_account a;
     sl_credit_hold h;
     sl_session s;
+    sl_seat seat;
 } sl__mem_row;
 
 /* The one get of the tables sorted by (tenant, second field): copies the

@@ -98,18 +98,16 @@ static const sl_entry *entry_at(const mem_store *m, size_t i)
 
 static int mem_entry_append(sl_store *st, sl_entry *e)
 {
-    mem_store *m = M(st);
-    int rc, found;
-    if ((rc = sl__mem_need_write(st, "appending an entry")) != SL_OK)
-        return rc;
-    sl_entry row;
-    sl__row_copy(&sl__ent_entry, &row, e); /* the id is the store's (below) */
-
-    char msg[SL__MEM_MSG_SIZE];
+    sl_entry row; /* the id is the store's (below) */
+    mem_store *m = sl__mem_writer(st, "appending an entry", &sl__ent_entry, &row, e);
+    if (!m)
+        return SL_EMISUSE;
     if (key_lookup(&m->entry_keys, row.tenant, row.key) >= 0)
         return sl__mem_key_taken(st, row.tenant, "an entry", row.key);
+    int found;
     sl__mt_find(&m->entries, &row, &found);
     if (found) {
+        char msg[SL__MEM_MSG_SIZE];
         snprintf(msg, sizeof(msg), "memory store: tenant %lld already has an entry with seq %lld",
                  (long long)row.tenant, (long long)row.seq);
         return sl_store_error(st, SL_EEXISTS, msg);
@@ -119,10 +117,7 @@ static int mem_entry_append(sl_store *st, sl_entry *e)
     if (sl__mem_next_id(m, SEQ_ENTRY, &row.id) != 0)
         return sl__mem_oom(st, mark, "allocating an entry id");
     key_row k = key_of(row.tenant, row.key, row.seq);
-    if (sl__mt_put(&m->entries, &m->journal, &row) != 0 || sl__mt_put(&m->entry_keys, &m->journal, &k) != 0)
-        return sl__mem_oom(st, mark, "appending an entry");
-    e->id = row.id;
-    return SL_OK;
+    return sl__mem_put_indexed(st, &m->entries, &row, &m->entry_keys, &k, mark, "appending an entry", &e->id, row.id);
 }
 
 static int mem_entry_by_key(sl_store *st, sl_entry *out, sl_id tenant, const char *key)
@@ -156,7 +151,6 @@ static int mem_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t a
                             int (*cb)(void *ctx, const sl_entry *e), void *ctx)
 {
     mem_store *m = M(st);
-    sl_entry row;
     if (!cb)
         return invalid(st, "memory store: entries_scan: callback is NULL");
     if (after_seq == INT64_MAX)
@@ -169,7 +163,7 @@ static int mem_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t a
             break;
         if (account != 0 && e->account != account)
             continue;
-        row = *e;
+        sl_entry row = *e;
         int rc = cb(ctx, &row);
         if (rc != 0)
             return rc;
@@ -181,22 +175,18 @@ static int mem_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t a
 
 static active_row active_of(const sl_credit_hold *h)
 {
-    active_row a = {h->tenant, h->account, h->expires_at, h->id}; /* four int64: no padding */
-    return a;
+    return (active_row){h->tenant, h->account, h->expires_at, h->id}; /* four int64: no padding */
 }
 
 static int mem_hold_put(sl_store *st, sl_credit_hold *h)
 {
-    mem_store *m = M(st);
-    int rc, found;
-    if ((rc = sl__mem_need_write(st, "writing a hold")) != SL_OK)
-        return rc;
-    sl_credit_hold row;
-    sl__row_copy(&sl__ent_hold, &row, h);
-
+    sl_credit_hold row, old;
+    mem_store *m = sl__mem_writer(st, "writing a hold", &sl__ent_hold, &row, h);
+    if (!m)
+        return SL_EMISUSE;
     /* A replaced row must exist in this tenant (checked first, as the
      * SQLite store's UPDATE ... WHERE id AND tenant does). */
-    sl_credit_hold old;
+    int found;
     memset(&old, 0, sizeof(old));
     if (row.id != 0) {
         size_t i = sl__mt_find(&m->holds, &row, &found);

@@ -103,10 +103,7 @@ static int mem_outbox_last(sl_store *st, sl_outbox_event *out, sl_id tenant, sl_
     mem_store *m = M(st);
     size_t i = seq_find(m, tenant, session, INT64_MAX);
     const outbox_seq_row *r = i > 0 ? seq_at(m, i - 1) : NULL;
-    if (!r || r->tenant != tenant || r->session != session)
-        return SL_ENOTFOUND;
-    *out = *event_at(m, r->id);
-    return SL_OK;
+    return r && r->tenant == tenant && r->session == session ? mem_outbox_get(st, out, tenant, r->id) : SL_ENOTFOUND;
 }
 
 static int mem_outbox_scan(sl_store *st, sl_id tenant, sl_id session, uint32_t states,

@@ -89,10 +89,7 @@ static int mem_rule_put(sl_store *st, sl_rule *r)
         if (!found)
             return SL_ENOTFOUND; /* unknown id, or another tenant's */
     }
-    if (sl__mt_put(&m->rules, &m->journal, &row) != 0)
-        return sl__mem_oom(st, mark, "writing a rule");
-    r->id = row.id;
-    return SL_OK;
+    return sl__mem_put_indexed(st, &m->rules, &row, NULL, NULL, mark, "writing a rule", &r->id, row.id);
 }
 
 static int mem_rule_get(sl_store *st, sl_rule *out, sl_id tenant, sl_id id)
@@ -211,14 +208,11 @@ static const sl_session *session_with_key(const mem_store *m, sl_id tenant, cons
 
 static int mem_session_put(sl_store *st, sl_session *s)
 {
-    mem_store *m = M(st);
-    int rc;
-    if ((rc = sl__mem_need_write(st, "writing a session")) != SL_OK)
-        return rc;
     sl_session row;
-    sl__row_copy(&sl__ent_session, &row, s);
-
-    size_t old = SIZE_MAX;
+    size_t old = SIZE_MAX; /* the replaced row's index */
+    mem_store *m = sl__mem_writer(st, "writing a session", &sl__ent_session, &row, s);
+    if (!m)
+        return SL_EMISUSE;
     if (row.id != 0 && (old = session_index(m, row.tenant, row.id)) == SIZE_MAX)
         return SL_ENOTFOUND;
     if (row.key[0] && session_with_key(m, row.tenant, row.key, row.id))

@@ -249,6 +249,10 @@ PGresult *sl__pg_ahead_take(sl_store *st, int which, sl_id a, sl_id b);
  * when their range covers the one asked for, or NULL: the caller filters
  * the rows to its range and PQclear()s the result. */
 PGresult *sl__pg_ahead_range(sl_store *st, int which, sl_id tenant, int64_t from, int64_t to);
+/* The statements of the session time-range scans by plan (SL__SCAN_*,
+ * sl__sessions_scan): [plan][0] one tenant's, [plan][1] many tenants'
+ * (postgres_schedule.c). */
+extern const int sl__pg_range_queries[SL__SCAN_NOTHING][2];
 /* Keeps r, the result of statement which with p (int8 parameters), to
  * answer a later read (sl__pg_run, sl__pg_ahead_*); takes r. */
 void sl__pg_ahead_put(sl_store *st, int which, const pg_params *p, PGresult *r);

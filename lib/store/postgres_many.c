@@ -69,26 +69,21 @@ static int pg_overrides_scan_many(sl_store *st, const sl_id *tenants, size_t n, 
                      &sl__ent_override, PG_CB(cb), ctx, "reading the overrides of many tenants");
 }
 
-/* Statements by plan (sl__sessions_start), as postgres_schedule.c's. */
-static const int plan_queries[] = {
-    [SL__SCAN_BUSY] = PQ_MANY_BUSY,
-    [SL__SCAN_BLOCKING] = PQ_MANY_BLOCKING,
-    [SL__SCAN_ALL] = PQ_MANY_ALL,
-    [SL__SCAN_LIVE] = PQ_MANY_LIVE,
-};
+/* The rows of many tenants (arg: an sl__tenant_list) for a plan of
+ * sl__sessions_scan. */
+static int many_run(sl_store *st, int plan, const int64_t args[3], const sl__entity *e, void (*cb)(void), void *ctx,
+                    const void *arg)
+{
+    const sl__tenant_list *list = arg;
+    return many_scan(st, sl__pg_range_queries[plan][1], list->ids, list->n, args, 3, e, cb, ctx,
+                     "reading the sessions of many tenants");
+}
 
 static int pg_sessions_scan_many(sl_store *st, const sl_id *tenants, size_t n, sl_time from, sl_time to,
                                  uint32_t flags, int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    sl__status_filter f;
-    int plan = SL__SCAN_NOTHING;
-    int rc = sl__sessions_start(st, "postgres", flags, PG_INDEXED_STATUSES, &f, &cb, &ctx, &plan);
-    if (rc != SL_OK || plan == SL__SCAN_NOTHING)
-        return rc; /* a NULL callback, or an empty status set */
-    const int64_t args[3] = {sl__range_lo(from), to, from};
-    return many_scan(st, plan_queries[plan], tenants, n, args, 3, plan == SL__SCAN_BUSY ? &sl__ent_busy
-                                                                                         : &sl__ent_session,
-                     PG_CB(cb), ctx, "reading the sessions of many tenants");
+    const sl__tenant_list list = {tenants, n};
+    return sl__sessions_scan(st, "postgres", PG_INDEXED_STATUSES, from, to, flags, cb, ctx, many_run, &list);
 }
 
 void sl__pg_many_methods(sl_store *st)

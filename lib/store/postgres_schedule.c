@@ -91,12 +91,11 @@ SL__BY_KEY_METHOD(pg, "postgres", session, sl_session, PQ_SESSION_BY_KEY, sl__en
                   "looking a session up by key")
 
 
-/* Statements of the time-range scans, by plan (sl__sessions_start). */
-static const int range_queries[] = {
-    [SL__SCAN_BUSY] = PQ_SESSIONS_BUSY,
-    [SL__SCAN_BLOCKING] = PQ_SESSIONS_BLOCKING,
-    [SL__SCAN_ALL] = PQ_SESSIONS_ALL,
-    [SL__SCAN_LIVE] = PQ_SESSIONS_LIVE,
+const int sl__pg_range_queries[SL__SCAN_NOTHING][2] = {
+    [SL__SCAN_BUSY] = {PQ_SESSIONS_BUSY, PQ_MANY_BUSY},
+    [SL__SCAN_BLOCKING] = {PQ_SESSIONS_BLOCKING, PQ_MANY_BLOCKING},
+    [SL__SCAN_ALL] = {PQ_SESSIONS_ALL, PQ_MANY_ALL},
+    [SL__SCAN_LIVE] = {PQ_SESSIONS_LIVE, PQ_MANY_LIVE},
 };
 
 /* Rows read ahead over a wider range: a scan keeps those of its own,
@@ -104,40 +103,25 @@ static const int range_queries[] = {
 static int in_range(const void *row, const void *arg)
 {
     const sl_session *x = row;
-    const sl_time *r = arg;
+    const int64_t *r = arg;
     return x->start > r[0] && x->start < r[1] && x->end > r[2];
 }
 
-static int pg_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
-                            int (*cb)(void *ctx, const sl_session *x), void *ctx)
+/* The rows of one tenant (*arg) for a plan of sl__sessions_scan: busy
+ * times from the rows read ahead when they cover the range. */
+static int range_run(sl_store *st, int plan, const int64_t args[3], const sl__entity *e, void (*cb)(void),
+                     void *ctx, const void *arg)
 {
-    const sl_time range[3] = {sl__range_lo(from), to, from};
-    sl__status_filter f;
-    int plan = SL__SCAN_NOTHING;
-    int rc = sl__sessions_start(st, "postgres", flags, PG_INDEXED_STATUSES, &f, &cb, &ctx, &plan);
-    if (rc != SL_OK || plan == SL__SCAN_NOTHING)
-        return rc;
-    const sl__entity *e = plan == SL__SCAN_BUSY ? &sl__ent_busy : &sl__ent_session;
-    PGresult *r = plan == SL__SCAN_BUSY ? sl__pg_ahead_range(st, PQ_SESSIONS_BUSY, tenant, from, to) : NULL;
+    sl_id tenant = *(const sl_id *)arg;
+    PGresult *r = plan == SL__SCAN_BUSY ? sl__pg_ahead_range(st, PQ_SESSIONS_BUSY, tenant, args[2], args[1]) : NULL;
     if (r)
-        return sl__pg_rows(r, e, in_range, range, PG_CB(cb), ctx);
+        return sl__pg_rows(r, e, in_range, args, cb, ctx);
     pg_params p = {0};
-    PG_P_I64S(&p, tenant, range[0], range[1], range[2]);
-    return sl__pg_scan(st, range_queries[plan], &p, e, PG_CB(cb), ctx, "scanning sessions by time");
+    PG_P_I64S(&p, tenant, args[0], args[1], args[2]);
+    return sl__pg_scan(st, sl__pg_range_queries[plan][0], &p, e, cb, ctx, "scanning sessions by time");
 }
 
-static int pg_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
-                                  int (*cb)(void *ctx, const sl_session *x), void *ctx)
-{
-    return PG_SCAN(st, flags & SL_INCLUDE_DELETED ? PQ_STUDENT_ALL : PQ_STUDENT_LIVE, &sl__ent_session,
-                  cb, ctx, "scanning a student's sessions", tenant, student);
-}
-
-static int pg_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
-                                 int (*cb)(void *ctx, const sl_session *x), void *ctx)
-{
-    return PG_SCAN(st, PQ_SERIES, &sl__ent_session, cb, ctx, "scanning a series", tenant, series);
-}
+SL__SESSION_SCAN_METHODS(pg, "postgres", PG_INDEXED_STATUSES, PQ_STUDENT_LIVE, PQ_STUDENT_ALL, PQ_SERIES)
 
 /* ---- soft delete and purge ------------------------------------------------ */
 
@@ -148,29 +132,29 @@ static const int purge_queries[] = {PQ_RULE_PURGE, PQ_OVERRIDE_PURGE, PQ_SESSION
 
 static int pg_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    int soft = 0;
     int64_t n = 0;
     pg_params p = {0};
-    int rc = sl__soft_entity(st, "postgres", entity, soft_queries, &soft);
-    if (rc != SL_OK)
-        return rc;
+    int soft = sl__soft_entity(st, "postgres", entity, soft_queries);
+    if (soft < 0)
+        return soft;
     PG_P_I64S(&p, id, tenant);
     sl__pg_p_deleted(&p, deleted_at);
-    if ((rc = sl__pg_write(st, soft, &p, deleted_at ? "soft-deleting a row" : "restoring a row", &n)) != SL_OK)
+    int rc = sl__pg_write(st, soft, &p, deleted_at ? "soft-deleting a row" : "restoring a row", &n);
+    if (rc != SL_OK)
         return rc;
     return n == 0 ? SL_ENOTFOUND : SL_OK;
 }
 
 static int pg_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
-    int purge = 0;
+    int rc;
     int64_t n = 0;
     pg_params p = {0};
     if (!purged)
         return pg_invalid(st, "postgres: purge: purged is NULL");
-    int rc = sl__soft_entity(st, "postgres", entity, purge_queries, &purge);
-    if (rc != SL_OK)
-        return rc;
+    int purge = sl__soft_entity(st, "postgres", entity, purge_queries);
+    if (purge < 0)
+        return purge;
     /* A class's row and seats go with its session (sys/store.h). */
     if (purge == PQ_SESSION_PURGE && (rc = sl__pg_class_purge(st, before)) != SL_OK)
         return rc;

@@ -1,7 +1,8 @@
 /*
  * lib/store/rowcall.h - what the built-in backends' table-driven code
  * shares: one column description per entity (columns.c), the override
- * windows' byte form, the session time-range scan plan, and a scan's
+ * windows' byte form, the one start of the session time-range scans (and
+ * the methods the SQL backends define from their statements), and a scan's
  * callback kept as void (*)(void) and called through an adaptor of its own
  * type (ISO C calls a function only through its own type). Internal: not
  * exported; includes only public headers.
@@ -30,6 +31,7 @@ SL__ROWCALL(sl__call_session, sl_session)
 SL__ROWCALL(sl__call_account, sl_account)
 SL__ROWCALL(sl__call_entry, sl_entry)
 SL__ROWCALL(sl__call_hold, sl_credit_hold)
+SL__ROWCALL(sl__call_seat, sl_seat)
 #undef SL__ROWCALL
 
 /* ---- the method tables ----
@@ -144,36 +146,36 @@ size_t sl__windows_encode(unsigned char *blob, const sl_override *o);
  * (at most SL_MAX_WINDOWS_PER_DAY: the CHECK constraints forbid more). */
 void sl__windows_decode(sl_override *o, const unsigned char *w, int bytes);
 
-/* ---- session time-range scans ---- */
+/* ---- session time-range scans ----
+ * The one start of a SQL store's sessions_scan and sessions_scan_many:
+ * SL_EINVAL naming backend when cb is NULL; else the plan (SL__SCAN_*) a
+ * scan with flags runs. The store's statements were written for the
+ * blocking status set `indexed`; any other set is filtered from the live
+ * rows, an empty one finds nothing (SL_OK without a statement). run then
+ * reads the rows of the plan's statement, with its range parameters args =
+ * {from - 86400 (saturating: a session overlapping [from, to) starts after
+ * it, since none lasts longer than a day), to, from}, as entity e
+ * (sl__ent_busy for SL__SCAN_BUSY, else sl__ent_session), passing each to
+ * cb with ctx; arg is the caller's, handed on. */
 enum { SL__SCAN_BUSY, SL__SCAN_BLOCKING, SL__SCAN_ALL, SL__SCAN_LIVE, SL__SCAN_NOTHING };
-/* Saturating from - 86400: a session overlapping [from, to) starts after
- * it, since no session lasts longer than a day. */
-sl_time sl__range_lo(sl_time from);
+typedef int (*sl__scan_run)(sl_store *st, int plan, const int64_t args[3], const sl__entity *e, void (*cb)(void),
+                            void *ctx, const void *arg);
+int sl__sessions_scan(sl_store *st, const char *backend, uint32_t indexed, sl_time from, sl_time to, uint32_t flags,
+                      int (*cb)(void *ctx, const sl_session *x), void *ctx, sl__scan_run run, const void *arg);
 
-/* The filter of a scan whose status set is not the indexed one: passes on
- * to cb the sessions whose status is in statuses. */
-typedef struct sl__status_filter {
-    uint32_t statuses;
-    int (*cb)(void *ctx, const sl_session *x);
-    void *ctx;
-} sl__status_filter;
-int sl__status_filtered(void *ctx, const sl_session *x);
-
-/* The start of a SQL store's sessions_scan: SL_EINVAL naming backend when
- * *cb is NULL; else in *plan the statement (SL__SCAN_*) a scan with flags
- * runs. The store's statements were written for the blocking status set
- * `indexed`; any other set is filtered from the live rows (f, filled in,
- * then replaces *cb and *ctx), an empty one finds nothing
- * (SL__SCAN_NOTHING). */
-int sl__sessions_start(sl_store *st, const char *backend, uint32_t flags, uint32_t indexed, sl__status_filter *f,
-                       int (**cb)(void *ctx, const sl_session *x), void **ctx, int *plan);
+/* A list of tenants, the arg of a run over many (sessions_scan_many). */
+typedef struct sl__tenant_list {
+    const sl_id *ids;
+    size_t n;
+} sl__tenant_list;
 
 /* ---- soft delete and purge ----
  * The statement of a soft-deletable entity in a backend's table queries[4]
  * (rule, override, session, account; an account is soft-deleted by student
- * and never purged: -1 in a purge table) into *which. SL_EINVAL with a
- * message naming backend for any other entity, or for a -1 entry. */
-int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, const int queries[4], int *which);
+ * and never purged: -1 in a purge table): the statement (>= 0), or
+ * SL_EINVAL (< 0) with a message naming backend for any other entity, or
+ * for a -1 entry. */
+int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, const int queries[4]);
 
 /* ---- the get and by-key methods of a SQL backend ----
  * Backend P (sq, pg) reads one row by two int8 parameters with sl__P_get
@@ -192,6 +194,35 @@ int sl__soft_entity(sl_store *st, const char *backend, int32_t entity, const int
         if (!out || !key)                                                                        \
             return sl_store_error(st, SL_EINVAL, backend ": " #NAME "_by_key: out or key is NULL"); \
         return sl__##P##_row_by_key(st, Q, tenant, key, &E, out, what);                          \
+    }
+
+/* ---- a SQL backend's session scans ----
+ * Backend P's P_sessions_scan (sl__sessions_scan naming backend, with the
+ * blocking status set INDEXED and the backend's static range_run, whose
+ * arg is the tenant), P_sessions_by_student (statement LIVE, or ALL under
+ * SL_INCLUDE_DELETED) and P_sessions_by_series (statement SERIES: a series
+ * whole, deleted and cancelled members included, as the method takes no
+ * flags; series 0, "none", matches nothing); the last two with ?1/$1
+ * tenant and ?2/$2 the student or series, through sl__P_scan_by (SL_EINVAL
+ * when cb is NULL). */
+#define SL__SESSION_SCAN_METHODS(P, backend, INDEXED, LIVE, ALL, SERIES)                                  \
+    static int P##_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,  \
+                                 int (*cb)(void *ctx, const sl_session *x), void *ctx)                  \
+    {                                                                                                    \
+        return sl__sessions_scan(st, backend, INDEXED, from, to, flags, cb, ctx, range_run, &tenant);    \
+    }                                                                                                    \
+    static int P##_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,       \
+                                       int (*cb)(void *ctx, const sl_session *x), void *ctx)            \
+    {                                                                                                    \
+        const int64_t args[2] = {tenant, student};                                                       \
+        return sl__##P##_scan_by(st, flags & SL_INCLUDE_DELETED ? ALL : LIVE, &sl__ent_session, SL__CB(cb), \
+                                 ctx, "scanning a student's sessions", 2, args);                          \
+    }                                                                                                    \
+    static int P##_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,                         \
+                                      int (*cb)(void *ctx, const sl_session *x), void *ctx)             \
+    {                                                                                                    \
+        const int64_t args[2] = {tenant, series};                                                        \
+        return sl__##P##_scan_by(st, SERIES, &sl__ent_session, SL__CB(cb), ctx, "scanning a series", 2, args); \
     }
 
 #endif

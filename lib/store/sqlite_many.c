@@ -16,7 +16,10 @@
 #define IN_IDS(col) col " IN (SELECT value FROM json_each(?1))"
 #define RANGE "start_at > ?2 AND start_at < ?3 AND end_at > ?4"
 
-enum { MQ_TENANTS, MQ_RULES_LIVE, MQ_RULES_ALL, MQ_OV_LIVE, MQ_OV_ALL, MQ_BUSY, MQ_BLOCKING, MQ_LIVE, MQ_ALL, MQ_VERSION };
+/* The session statements are MQ_SESSIONS + plan (sl__sessions_scan). */
+enum { MQ_TENANTS, MQ_RULES_LIVE, MQ_RULES_ALL, MQ_OV_LIVE, MQ_OV_ALL, MQ_SESSIONS,
+       MQ_VERSION = MQ_SESSIONS + SL__SCAN_NOTHING };
+_Static_assert(MQ_VERSION + 1 == SL__SQ_MANY_QUERIES, "SL__SQ_MANY_QUERIES counts the statements");
 
 static const char *const many_sql[SL__SQ_MANY_QUERIES] = {
     [MQ_TENANTS] = "SELECT " TENANT_COLS " FROM tenants WHERE " IN_IDS("id") " ORDER BY id",
@@ -29,14 +32,16 @@ static const char *const many_sql[SL__SQ_MANY_QUERIES] = {
                   " AND date >= ?2 AND date <= ?3 ORDER BY tenant, date",
     /* deleted_at IS NULL AND status <> 3: the indexed blocking set, as in
      * sqlite_queries.sql's one-tenant scans (SL__SQ_INDEXED_STATUSES). */
-    [MQ_BUSY] = "SELECT id, tenant, start_at, end_at FROM sessions INDEXED BY sessions_time WHERE " IN_IDS("tenant")
-                " AND deleted_at IS NULL AND status <> 3 AND " RANGE " ORDER BY tenant, start_at, id",
-    [MQ_BLOCKING] = "SELECT " SESSION_COLS " FROM sessions INDEXED BY sessions_time WHERE " IN_IDS("tenant")
-                    " AND deleted_at IS NULL AND status <> 3 AND " RANGE " ORDER BY tenant, start_at, id",
-    [MQ_LIVE] = "SELECT " SESSION_COLS " FROM sessions WHERE " IN_IDS("tenant") " AND deleted_at IS NULL AND " RANGE
-                " ORDER BY tenant, start_at, id",
-    [MQ_ALL] = "SELECT " SESSION_COLS " FROM sessions WHERE " IN_IDS("tenant") " AND " RANGE
-               " ORDER BY tenant, start_at, id",
+    [MQ_SESSIONS + SL__SCAN_BUSY] = "SELECT id, tenant, start_at, end_at FROM sessions INDEXED BY sessions_time"
+                                    " WHERE " IN_IDS("tenant") " AND deleted_at IS NULL AND status <> 3 AND " RANGE
+                                    " ORDER BY tenant, start_at, id",
+    [MQ_SESSIONS + SL__SCAN_BLOCKING] = "SELECT " SESSION_COLS " FROM sessions INDEXED BY sessions_time"
+                                        " WHERE " IN_IDS("tenant") " AND deleted_at IS NULL AND status <> 3 AND " RANGE
+                                        " ORDER BY tenant, start_at, id",
+    [MQ_SESSIONS + SL__SCAN_LIVE] = "SELECT " SESSION_COLS " FROM sessions WHERE " IN_IDS("tenant")
+                                    " AND deleted_at IS NULL AND " RANGE " ORDER BY tenant, start_at, id",
+    [MQ_SESSIONS + SL__SCAN_ALL] = "SELECT " SESSION_COLS " FROM sessions WHERE " IN_IDS("tenant") " AND " RANGE
+                                   " ORDER BY tenant, start_at, id",
     [MQ_VERSION] = "PRAGMA data_version",
 };
 
@@ -116,30 +121,26 @@ static int sq_overrides_scan_many(sl_store *st, const sl_id *tenants, size_t n, 
     return sl__sq_scan(st, s, &sl__ent_override, SQ_CB(cb), ctx, "reading the overrides of many tenants");
 }
 
-/* Statements by plan (sl__sessions_start), as sqlite_schedule.c's. */
-static const int plan_queries[] = {
-    [SL__SCAN_BUSY] = MQ_BUSY,
-    [SL__SCAN_BLOCKING] = MQ_BLOCKING,
-    [SL__SCAN_ALL] = MQ_ALL,
-    [SL__SCAN_LIVE] = MQ_LIVE,
-};
+/* The rows of many tenants (arg: an sl__tenant_list) for a plan of
+ * sl__sessions_scan. */
+static int many_run(sl_store *st, int plan, const int64_t args[3], const sl__entity *e, void (*cb)(void), void *ctx,
+                    const void *arg)
+{
+    const sl__tenant_list *list = arg;
+    sqlite3_stmt *s = NULL;
+    int rc = stmt_ids(st, MQ_SESSIONS + plan, list->ids, list->n, &s);
+    if (rc != SL_OK)
+        return rc;
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_int64(s, i + 2, args[i]);
+    return sl__sq_scan(st, s, e, cb, ctx, "reading the sessions of many tenants");
+}
 
 static int sq_sessions_scan_many(sl_store *st, const sl_id *tenants, size_t n, sl_time from, sl_time to,
                                  uint32_t flags, int (*cb)(void *ctx, const sl_session *x), void *ctx)
 {
-    sl__status_filter f;
-    int plan = SL__SCAN_NOTHING;
-    int rc = sl__sessions_start(st, "sqlite", flags, SL__SQ_INDEXED_STATUSES, &f, &cb, &ctx, &plan);
-    if (rc != SL_OK || plan == SL__SCAN_NOTHING)
-        return rc; /* a NULL callback, or an empty status set */
-    sqlite3_stmt *s = NULL;
-    if ((rc = stmt_ids(st, plan_queries[plan], tenants, n, &s)) != SL_OK)
-        return rc;
-    sqlite3_bind_int64(s, 2, sl__range_lo(from));
-    sqlite3_bind_int64(s, 3, to);
-    sqlite3_bind_int64(s, 4, from);
-    return sl__sq_scan(st, s, plan == SL__SCAN_BUSY ? &sl__ent_busy : &sl__ent_session, SQ_CB(cb), ctx,
-                       "reading the sessions of many tenants");
+    const sl__tenant_list list = {tenants, n};
+    return sl__sessions_scan(st, "sqlite", SL__SQ_INDEXED_STATUSES, from, to, flags, cb, ctx, many_run, &list);
 }
 
 /* PRAGMA data_version takes the transaction's snapshot (it reads the

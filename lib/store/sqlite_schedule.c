@@ -64,7 +64,7 @@ static int sq_session_put(sl_store *st, sl_session *x)
 SL__GET_METHOD(sq, session, sl_session, Q_SESSION_GET, sl__ent_session, "reading a session")
 SL__BY_KEY_METHOD(sq, "sqlite", session, sl_session, Q_SESSION_BY_KEY, sl__ent_session, "looking a session up by key")
 
-/* Statements of the time-range scans, by plan (sl__sessions_start). */
+/* Statements of the time-range scans, by plan (sl__sessions_scan). */
 static const int range_queries[] = {
     [SL__SCAN_BUSY] = Q_SESSIONS_BUSY,
     [SL__SCAN_BLOCKING] = Q_SESSIONS_BLOCKING,
@@ -72,45 +72,20 @@ static const int range_queries[] = {
     [SL__SCAN_LIVE] = Q_SESSIONS_LIVE,
 };
 
-static int sq_sessions_scan(sl_store *st, sl_id tenant, sl_time from, sl_time to, uint32_t flags,
-                            int (*cb)(void *ctx, const sl_session *x), void *ctx)
+/* The rows of one tenant (*arg) for a plan of sl__sessions_scan. */
+static int range_run(sl_store *st, int plan, const int64_t args[3], const sl__entity *e, void (*cb)(void),
+                     void *ctx, const void *arg)
 {
-    /* The partial index serves the status set it was built for; any
-     * other set is filtered from the live rows. */
-    sl__status_filter f;
-    int plan = SL__SCAN_NOTHING;
-    int rc = sl__sessions_start(st, "sqlite", flags, SL__SQ_INDEXED_STATUSES, &f, &cb, &ctx, &plan);
-    if (rc != SL_OK || plan == SL__SCAN_NOTHING)
-        return rc; /* a NULL callback, or an empty status set */
     sqlite3_stmt *s = Q(st)->q[range_queries[plan]];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, sl__range_lo(from));
-    sqlite3_bind_int64(s, 3, to);
-    sqlite3_bind_int64(s, 4, from);
-    if (plan == SL__SCAN_BUSY)
-        return sl__sq_scan(st, s, &sl__ent_busy, SQ_CB(cb), ctx, "scanning busy times");
-    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, "scanning sessions by time");
+    sqlite3_bind_int64(s, 1, *(const sl_id *)arg);
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_int64(s, i + 2, args[i]);
+    return sl__sq_scan(st, s, e, cb, ctx, plan == SL__SCAN_BUSY ? "scanning busy times" : "scanning sessions by time");
 }
 
-static int sq_sessions_by_student(sl_store *st, sl_id tenant, sl_id student, uint32_t flags,
-                                  int (*cb)(void *ctx, const sl_session *x), void *ctx)
-{
-    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_STUDENT_ALL : Q_STUDENT_LIVE, &sl__ent_session,
-                   cb, ctx, "scanning a student's sessions", tenant, student);
-}
-
-static int sq_sessions_by_series(sl_store *st, sl_id tenant, sl_id series,
-                                 int (*cb)(void *ctx, const sl_session *x), void *ctx)
-{
-    if (!cb)
-        return invalid(st, "sqlite: sessions_by_series: callback is NULL");
-    /* A series is reported whole, deleted and cancelled members included
-     * (the method takes no flags); series 0 ("none") matches nothing. */
-    sqlite3_stmt *s = Q(st)->q[Q_SERIES];
-    sqlite3_bind_int64(s, 1, tenant);
-    sqlite3_bind_int64(s, 2, series);
-    return sl__sq_scan(st, s, &sl__ent_session, SQ_CB(cb), ctx, "scanning a series");
-}
+/* The partial index serves the status set it was built for; any other set
+ * is filtered from the live rows. */
+SL__SESSION_SCAN_METHODS(sq, "sqlite", SL__SQ_INDEXED_STATUSES, Q_STUDENT_LIVE, Q_STUDENT_ALL, Q_SERIES)
 
 /* ---- soft delete and purge ---------------------------------------------- */
 
@@ -121,27 +96,27 @@ static const int purge_queries[] = {Q_RULE_PURGE, Q_OVERRIDE_PURGE, Q_SESSION_PU
 
 static int sq_soft_delete(sl_store *st, int32_t entity, sl_id tenant, sl_id id, sl_time deleted_at)
 {
-    int soft = 0;
-    int rc = sl__soft_entity(st, "sqlite", entity, soft_queries, &soft);
-    if (rc != SL_OK)
-        return rc;
+    int soft = sl__soft_entity(st, "sqlite", entity, soft_queries);
+    if (soft < 0)
+        return soft;
     sqlite3_stmt *s = Q(st)->q[soft];
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, tenant);
     bind_deleted(s, 3, deleted_at);
-    if ((rc = sl__sq_write_q(st, soft, deleted_at ? "soft-deleting a row" : "restoring a row")) != SL_OK)
+    int rc = sl__sq_write_q(st, soft, deleted_at ? "soft-deleting a row" : "restoring a row");
+    if (rc != SL_OK)
         return rc;
     return sqlite3_changes(Q(st)->h) == 0 ? SL_ENOTFOUND : SL_OK;
 }
 
 static int sq_purge(sl_store *st, int32_t entity, sl_time before, size_t *purged)
 {
-    int purge = 0;
+    int rc;
     if (!purged)
         return invalid(st, "sqlite: purge: purged is NULL");
-    int rc = sl__soft_entity(st, "sqlite", entity, purge_queries, &purge);
-    if (rc != SL_OK)
-        return rc;
+    int purge = sl__soft_entity(st, "sqlite", entity, purge_queries);
+    if (purge < 0)
+        return purge;
     /* Sessions have no AUTOINCREMENT (schema migration 9): record their
      * largest id before it may go, so that a new session never takes it. */
     if (purge == Q_SESSION_PURGE && (rc = sl__sq_write_q(st, Q_SESSION_FLOOR, "recording the id floor")) != SL_OK)

@@ -64,6 +64,11 @@ typedef struct collected {
     int stop_value;
 } collected;
 
+/* Scan callbacks that add each row to the collected at ctx. */
+int collect_session(void *ctx, const sl_session *x);
+int collect_rule(void *ctx, const sl_rule *r);
+int collect_override(void *ctx, const sl_override *o);
+
 /* What a ledger scan delivered; ids[] holds entry seqs or hold ids. */
 typedef struct lcollected {
     size_t n;
@@ -77,9 +82,7 @@ typedef struct lcollected {
     sl_store *store;
 } lcollected;
 
-int collect_session(void *ctx, const sl_session *x);
-int collect_rule(void *ctx, const sl_rule *r);
-int collect_override(void *ctx, const sl_override *o);
+/* Scan callbacks that add each row to the lcollected at ctx. */
 int collect_entry(void *ctx, const sl_entry *e);
 int collect_hold(void *ctx, const sl_credit_hold *h);
 int collect_account(void *ctx, const sl_account *a);
