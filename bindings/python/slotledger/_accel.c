@@ -56,7 +56,7 @@ typedef int (*slots_fn)(void *db, interval *buf, size_t cap, size_t *count, uint
 enum {
     CAP = 1024,          /* slots on the stack: epoch._CAP, the ctypes path's buffer */
     SLOTS_CLAMPED = 0x1, /* SL_SLOTS_CLAMPED */
-    NARGS = 7            /* slots(db, handle, tenant, start, end, duration, now) */
+    NARGS = 6            /* slots(db, tenant, start, end, duration, now) */
 };
 
 /* What setup() was given (one interpreter; set once at import). */
@@ -67,7 +67,7 @@ static PyObject *now_in;                       /* _convert._now_in */
 static PyObject *fail;                         /* epoch._accel_fail */
 
 /* Interned names. */
-static PyObject *s_q, *s_frombytes, *s_clamped, *s_handle;
+static PyObject *s_q, *s_frombytes, *s_clamped, *s_h, *s_handle;
 static PyObject *s_tenant, *s_start, *s_end, *s_duration;
 
 /* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (y >= 1). */
@@ -133,20 +133,20 @@ static int exact_span(PyObject *v, int64_t *out)
     return 1;
 }
 
-/* The five int64 arguments of sl_slots from args[2..6], in the ctypes
+/* The five int64 arguments of sl_slots from args[1..5], in the ctypes
  * path's order; -1 with the conversion's exception set. */
 static int arguments_in(PyObject *const *args, int64_t a[5])
 {
-    if (!exact_int(args[2], &a[0]) && by_python(int_in, s_tenant, args[2], &a[0]) < 0)
+    if (!exact_int(args[1], &a[0]) && by_python(int_in, s_tenant, args[1], &a[0]) < 0)
         return -1;
-    if (!exact_utc(args[3], &a[1]) && by_python(time_in, s_start, args[3], &a[1]) < 0)
+    if (!exact_utc(args[2], &a[1]) && by_python(time_in, s_start, args[2], &a[1]) < 0)
         return -1;
-    if (!exact_utc(args[4], &a[2]) && by_python(time_in, s_end, args[4], &a[2]) < 0)
+    if (!exact_utc(args[3], &a[2]) && by_python(time_in, s_end, args[3], &a[2]) < 0)
         return -1;
-    if (!exact_span(args[5], &a[3]) && !exact_int(args[5], &a[3]) &&
-        by_python(span_in, s_duration, args[5], &a[3]) < 0)
+    if (!exact_span(args[4], &a[3]) && !exact_int(args[4], &a[3]) &&
+        by_python(span_in, s_duration, args[4], &a[3]) < 0)
         return -1;
-    if ((args[6] == Py_None || !exact_utc(args[6], &a[4])) && by_python(now_in, NULL, args[6], &a[4]) < 0)
+    if ((args[5] == Py_None || !exact_utc(args[5], &a[4])) && by_python(now_in, NULL, args[5], &a[4]) < 0)
         return -1;
     return 0;
 }
@@ -196,10 +196,11 @@ out_release_ints:
 }
 
 PyDoc_STRVAR(slots_doc,
-             "slots(db, handle, tenant, start, end, duration, now) -> SlotArray\n\n"
-             "Database.slots_epoch()'s work, called by epoch.py with db's lock held and\n"
-             "handle = db._h (None when db is closed: db._handle() raises Misuse once the\n"
-             "arguments are checked).");
+             "slots(db, tenant, start, end, duration, now) -> SlotArray\n\n"
+             "Database.slots_epoch()'s work, called by epoch.py with db's lock held. The\n"
+             "handle, db._h, is read once the arguments are converted (a conversion runs\n"
+             "Python, e.g. a tzinfo's utcoffset(), which may close db): None is closed,\n"
+             "and db._handle() raises Misuse.");
 
 static PyObject *accel_slots(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -215,8 +216,13 @@ static PyObject *accel_slots(PyObject *module, PyObject *const *args, Py_ssize_t
     int64_t a[5];
     if (arguments_in(args, a) < 0)
         return NULL;
-    PyObject *handle = args[1];
+    /* After the conversions, which may have closed db (the lock is
+     * reentrant): the handle as it is now. */
+    PyObject *handle = PyObject_GetAttr(args[0], s_h);
+    if (handle == NULL)
+        return NULL;
     if (handle == Py_None) {   /* closed: db._handle() raises Misuse */
+        Py_DECREF(handle);
         PyObject *r = PyObject_CallMethodNoArgs(args[0], s_handle);
         if (r == NULL)
             return NULL;
@@ -224,9 +230,10 @@ static PyObject *accel_slots(PyObject *module, PyObject *const *args, Py_ssize_t
         PyErr_SetString(PyExc_SystemError, "slots(): handle None for an open Database");
         return NULL;
     }
+    PyObject *out = NULL;
     void *db = PyLong_AsVoidPtr(handle);
     if (db == NULL && PyErr_Occurred())
-        return NULL;
+        goto out_release_handle;
 
     interval buf[CAP];
     size_t count = 0;
@@ -236,12 +243,15 @@ static PyObject *accel_slots(PyObject *module, PyObject *const *args, Py_ssize_t
     rc = sl_slots_fn(db, buf, CAP, &count, &flags, a[0], a[1], a[2], a[3], a[4]);
     Py_END_ALLOW_THREADS
     if (rc < 0)
-        return failed(args[0], handle, rc, count, a);
-    if (count > CAP) {
+        out = failed(args[0], handle, rc, count, a);
+    else if (count > CAP)
         PyErr_Format(PyExc_SystemError, "sl_slots reported %zu slots into a buffer of %d", count, CAP);
-        return NULL;
-    }
-    return slot_array_of(buf, count, flags);
+    else
+        out = slot_array_of(buf, count, flags);
+
+out_release_handle:
+    Py_DECREF(handle);
+    return out;
 }
 
 PyDoc_STRVAR(setup_doc,
@@ -299,7 +309,8 @@ PyMODINIT_FUNC PyInit__accel(void)
         PyObject **name;
         const char *text;
     } names[] = {
-        {&s_q, "q"},           {&s_frombytes, "frombytes"}, {&s_clamped, "clamped"}, {&s_handle, "_handle"},
+        {&s_q, "q"},           {&s_frombytes, "frombytes"}, {&s_clamped, "clamped"},
+        {&s_h, "_h"},          {&s_handle, "_handle"},
         {&s_tenant, "tenant"}, {&s_start, "start"},         {&s_end, "end"},         {&s_duration, "duration"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

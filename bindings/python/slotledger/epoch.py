@@ -291,7 +291,7 @@ if _accel is not None:
     def _slots_accel(self, tenant: int, start: datetime, end: datetime, duration: Span,
                      now: Optional[datetime] = None) -> SlotArray:
         with self._lock:
-            return _accel_slots(self, self._h, tenant, start, end, duration, now)
+            return _accel_slots(self, tenant, start, end, duration, now)
 
     _slots_accel.__doc__ = _slots_ctypes.__doc__
     _slots_accel.__name__, _slots_accel.__qualname__ = "slots_epoch", "EpochMixin.slots_epoch"

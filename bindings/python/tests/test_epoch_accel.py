@@ -142,6 +142,25 @@ class AccelTests(Backend):
         got = self.both("7", mon, mon + HOUR, HOUR, NOW)
         self.assertEqual(got[0], TypeError)
 
+    def test_a_conversion_that_closes_the_database_is_misuse(self):
+        # start's tzinfo closes the Database while the arguments are
+        # converted: Misuse on both paths (the accelerator used the handle
+        # it was given before the conversions, already freed: a crash).
+        got = []
+        for call in (epoch._slots_ctypes, epoch._slots_accel):
+            db = self.open_db()
+
+            class Closer(tzinfo):
+                def utcoffset(self, dt):
+                    db.close()
+                    return timedelta(0)
+
+            start = datetime(2026, 11, 30, tzinfo=Closer())
+            got.append(outcome(call, db, 7, start, datetime(2026, 12, 1, tzinfo=UTC), HOUR, NOW))
+            self.assertTrue(db.closed)
+        self.assertEqual(got[1], got[0])
+        self.assertEqual(got[0][:2], (sl.Misuse, "this Database is closed"))
+
     def test_four_threads_on_one_database(self):
         # The accelerator keeps nothing between calls: four threads asking
         # one Database (its lock around each call) for two tenants and two
