@@ -49,6 +49,9 @@ check("a statement: enum, name, kind and text, ';' dropped",
 check("lines joined by one space, a fragment spliced in, a C macro spliced as itself, quotes escaped",
       h and 'X(Q_SECOND, "second", SL__QUERY_HOT, "SELECT " ENTRY_COLS '
             '" FROM t WHERE a > ?1 AND b < ?2 AND c = \'x\\"y\\\\\\\\z\'") \\' in h)
+rc, err, h = run("sqlite", "-- name: dashes hot\nSELECT '--', \"a--b\", 'it''s -- x' FROM t;\n")
+check("'--' inside a string or a quoted name is SQL, not a comment",
+      rc == 0 and h and 'SELECT \'--\', \\"a--b\\", \'it\'\'s -- x\' FROM t")' in h)
 rc, err, h = run("postgres", "-- name: get IB\nSELECT $1, $2;\n")
 check("postgres: PQ_ enum, the types as the kind", rc == 0 and h and 'X(PQ_GET, "get", "IB", "SELECT $1, $2")' in h)
 
@@ -63,6 +66,10 @@ BAD = [
     ("sqlite", "-- name: a\nSELECT 1;\n", ":1: expected '-- name: NAME KIND'"),
     ("sqlite", "-- define: X\na\n-- define: X\nb\n-- name: a hot\nSELECT 1;\n", ":3: fragment X defined twice"),
     ("sqlite", "-- only comments\n", ": no statement"),
+    # Joined into one line, a trailing comment would comment out the rest
+    # of the statement (here its FROM): the SQL would change silently.
+    ("sqlite", "-- name: a hot\nSELECT a -- the id\n    FROM t;\n",
+     ":2: statement a: a '--' comment after SQL text"),
 ]
 for backend, text, want in BAD:
     rc, err, h = run(backend, text)

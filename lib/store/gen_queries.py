@@ -33,9 +33,10 @@ The header declares enum {PREFIX_NAME..., PREFIX_COUNT} in file order and
 the X-macro MACRO(X), which calls X(PREFIX_NAME, "name", kind, sql) once
 per statement; the C file defines X to build its table. A malformed file
 (a duplicate name, an unknown kind, an empty statement or two under one
-header, text before the first header) fails the build with FILE:LINE and
-what is wrong; a {NAME} that is neither a fragment above it nor a C macro
-fails the C compile, naming it.
+header, text before the first header, a '--' comment after SQL text on
+its line, which the joined text would extend to the statement's end)
+fails the build with FILE:LINE and what is wrong; a {NAME} that is
+neither a fragment above it nor a C macro fails the C compile, naming it.
 """
 import re
 import sys
@@ -51,6 +52,7 @@ HEADER = re.compile(r"--\s*(name|define):\s*(.*)$")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 FRAGMENT = re.compile(r"[A-Z][A-Z0-9_]*")
 SPLICE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")   # a string literal or a quoted name
 
 
 class Malformed(Exception):
@@ -90,6 +92,10 @@ def parse(path, backend):
                 continue
             elif current is None:
                 raise Malformed("%s:%d: SQL text before the first '-- name:' header" % (path, n))
+            elif "--" in QUOTED.sub("", line):
+                raise Malformed("%s:%d: statement %s: a '--' comment after SQL text (the lines are joined "
+                                "into one: it would comment out the rest); put it on a line of its own"
+                                % (path, n, current[1]))
             else:
                 current[4].append(line)
     close()
