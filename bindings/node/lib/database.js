@@ -43,6 +43,7 @@ const registry = new FinalizationRegistry((h) => {
     C.sl_close(h);
 });
 const RUN_ASYNC = Symbol('slotledger.runAsync');
+const GUARD = Symbol('slotledger.guard');
 // Only open() and openMemory() may make a Database: a forged pointer would
 // crash the process.
 const TOKEN = Symbol('slotledger.handle');
@@ -102,6 +103,7 @@ class Database {
     #name;
     #queue = Promise.resolve(); // this handle's async calls, one after another
     #pending = 0;               // async calls queued or running
+    #depth = 0;                 // synchronous method calls running (nested ones count)
 
     /** Use sl.open() or sl.openMemory(). */
     constructor(token, handle, name) {
@@ -124,9 +126,27 @@ class Database {
             throw new E.Misuse(`database ${this.#name}: ${this.#pending} async call(s) pending; ` +
                 'await them before close(), or use closeAsync()');
         }
+        // From code a method runs (a getter or toString of an argument being
+        // converted, a group() callback), closing would free the handle the
+        // method is about to use.
+        if (this.#depth > 0) {
+            throw new E.Misuse(`database ${this.#name}: close() inside a call on this handle ` +
+                '(from an argument\'s getter or conversion, or a callback); close it after the call returns');
+        }
         this.#h = null;
         registry.unregister(this);
         C.sl_close(h);
+    }
+
+    /** Run method with args as a call on this handle: close() refuses
+     * until it returns. */
+    [GUARD](method, args) {
+        this.#depth++;
+        try {
+            return method.apply(this, args);
+        } finally {
+            this.#depth--;
+        }
     }
 
     /** The raw handle, for the methods of lib/methods (throws Misuse once closed). */
@@ -193,6 +213,18 @@ attach(Database, require('./methods/groups'));
 attach(Database, require('./methods/outbox'));
 attach(Database, require('./methods/classes'));
 attach(Database, require('./methods/teams'));
+
+// Every database method runs guarded: close() from code it runs (an
+// argument's getter, a callback) is Misuse rather than a freed handle.
+const UNGUARDED = new Set(['constructor', 'close', 'closeAsync']);
+for (const key of Reflect.ownKeys(Database.prototype)) {
+    const d = Object.getOwnPropertyDescriptor(Database.prototype, key);
+    if (UNGUARDED.has(key) || typeof key === 'symbol' || typeof d.value !== 'function') continue;
+    const method = d.value;
+    Object.defineProperty(Database.prototype, key, {
+        ...d, value: { [key](...args) { return this[GUARD](method, args); } }[key],
+    });
+}
 
 // The Promise API: every database method m also as mAsync, returning a
 // Promise of m's result; its database calls run on a worker thread, one

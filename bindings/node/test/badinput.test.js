@@ -241,3 +241,22 @@ con.execute('ROLLBACK')
     assert.equal(db.setTenant(7, { now: NOW }).id, 7);
     db.close();
 });
+
+test('close() from code a call runs is Misuse, never a freed handle', () => {
+    const db = sl.openMemory();
+    db.setTenant(1, { now: NOW });
+    const start = at('2026-11-30T09:00:00Z');
+    // getters of two methods' arguments, then a callback
+    const calls = [
+        () => db.createClass(1, { get start() { db.close(); return start; }, duration: 3600, capacity: 2, now: NOW }),
+        () => db.setTenant(1, { get tz() { db.close(); return 'UTC'; }, now: NOW }),
+        () => db.group(() => { db.close(); }),
+    ];
+    for (const call of calls) {
+        assert.throws(call, (err) => err instanceof sl.Misuse && /close\(\) inside a call/.test(err.message));
+        assert.equal(db.closed, false);
+    }
+    db.createClass(1, { start, duration: 3600, capacity: 2, now: NOW }); // the handle still works
+    db.close();
+    assert.equal(db.closed, true);
+});
