@@ -143,7 +143,9 @@ export class Database {
     private constructor();
     readonly name: string;
     readonly closed: boolean;
-    /** Close the handle (idempotent); throws Misuse while async calls are pending. */
+    /** Close the handle (idempotent); throws Misuse while async calls are
+     * pending, and from code a call on this handle runs (an argument's
+     * getter, a group() callback), leaving the handle open. */
     close(): void;
     /** close() once the handle's pending async calls have finished. */
     closeAsync(): Promise<void>;
