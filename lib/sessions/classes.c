@@ -230,7 +230,8 @@ int sl_class_create(sl_db *db, sl_session *out, sl_id tenant, sl_time start, int
     sl__idem q;
     sl_session s;
     int rc;
-    if ((rc = class_begin(db, &q, SL__OP_CLASS_CREATE, tenant, key, f, 4, create_differs, &r)) != SL_OK)
+    rc = class_begin(db, &q, SL__OP_CLASS_CREATE, tenant, key, f, sizeof f / sizeof f[0], create_differs, &r);
+    if (rc != SL_OK)
         return rc;
     if (q.found) {
         s = q.session;
@@ -291,7 +292,7 @@ static const char *seat_differs(const void *req, const void *row)
 static int seat_begin(sl_db *db, sl__idem *q, sl__op op, sl_id tenant, const char *key, const seat_req *r)
 {
     const int64_t f[] = {r->class_id, r->student, r->flags};
-    return class_begin(db, q, op, tenant, key, f, 3, seat_differs, r);
+    return class_begin(db, q, op, tenant, key, f, sizeof f / sizeof f[0], seat_differs, r);
 }
 
 /* The checks every seat call starts with: its arguments, then a live
