@@ -154,26 +154,13 @@ int cmd_sessions(cli *c, int argc, char **argv)
     return cli_show_list(c, rc, cli_print_session, list, n, sizeof *list, "sessions");
 }
 
-/* The library's transition of each command of cmd_transition. */
-static const struct {
-    const char *cmd;
-    int (*fn)(sl_db *, sl_session *, sl_id, sl_id, sl_time);
-} transitions[] = {
-    { "confirm", sl_confirm }, { "cancel", sl_cancel }, { "complete", sl_complete },
-    { "no-show", sl_mark_no_show },
-};
-
+/* The command's transition (main.c's table names it) on session id. */
 static int transition(cli *c, sl_id id)
 {
     sl_session s;
+    int rc = c->command->transition(c->db, &s, c->tenant, id, c->now);
 
-    for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++) {
-        if (strcmp(transitions[i].cmd, c->cmd) == 0) {
-            int rc = transitions[i].fn(c->db, &s, c->tenant, id, c->now);
-            return cli_show(c, rc, cli_print_session, &s);
-        }
-    }
-    return cli_fail(c, SL_EMISUSE); /* main.c maps no other command here */
+    return cli_show(c, rc, cli_print_session, &s);
 }
 
 int cmd_transition(cli *c, int argc, char **argv)

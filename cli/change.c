@@ -4,7 +4,6 @@
  */
 #include "cli.h"
 
-#include <string.h>
 
 int cmd_reschedule(cli *c, int argc, char **argv)
 {
@@ -24,14 +23,12 @@ int cmd_reschedule(cli *c, int argc, char **argv)
 }
 
 
-/* delete / restore SESSION_ID (the command's name says which): the soft
+/* delete / restore SESSION_ID (main.c's table names the call): the soft
  * delete and its undo; prints the session as it now is. */
 static int soft(cli *c, sl_id id)
 {
     sl_session s;
-    int rc = strcmp(c->cmd, "restore") == 0
-                 ? sl_restore(c->db, c->tenant, SL_ENTITY_SESSION, id, c->now)
-                 : sl_soft_delete(c->db, c->tenant, SL_ENTITY_SESSION, id, c->now);
+    int rc = c->command->soft(c->db, c->tenant, SL_ENTITY_SESSION, id, c->now);
 
     if (rc == SL_OK)
         rc = sl_session_get(c->db, &s, c->tenant, id, SL_INCLUDE_DELETED);

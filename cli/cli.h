@@ -29,6 +29,7 @@ typedef struct cli {
     sl_db *db;
     const char *path;     /* SQLite path or PostgreSQL connection string */
     const char *cmd;      /* the command's name, for messages */
+    const struct cli_command *command; /* the command being run (its library call, where it names one) */
     sl_id tenant;         /* -t/--tenant, default 1 */
     int json;             /* --json */
     int utc;              /* print instants in UTC (--utc of sessions) */
@@ -55,12 +56,17 @@ typedef struct cli_args {
     size_t n_pos;
 } cli_args;
 
-/* A command: name, one-line summary, usage text and the function. */
+/* A command: name, one-line summary, usage text and the function; for the
+ * commands that are one library call on one session, that call: a
+ * transition (confirm, cancel, complete, no-show: cmd_transition) or a
+ * soft-delete/restore (cmd_delete_restore). */
 typedef struct cli_command {
     const char *name;
     const char *summary;
     const char *usage;
     int (*run)(cli *c, int argc, char **argv);
+    int (*transition)(sl_db *db, sl_session *out, sl_id tenant, sl_id session, sl_time now);
+    int (*soft)(sl_db *db, sl_id tenant, int32_t entity, sl_id id, sl_time now);
 } cli_command;
 
 /* main.c: open c->path (called by cli_parse once the arguments parse). */

@@ -11,66 +11,67 @@
 
 static const cli_command commands[] = {
     { "init", "create the database (and with --tz, the tenant)",
-      "init [--tz ZONE]", cmd_init },
+      "init [--tz ZONE]", .run = cmd_init },
     { "tenant", "show or set the tenant's zone and booking settings",
       "tenant [show]\n"
       "tenant set [--tz ZONE] [--buffer-before DUR] [--buffer-after DUR] [--min-notice DUR]\n"
-      "           [--step DUR] [--max-advance-days N] [--late-cancel DUR]", cmd_tenant },
+      "           [--step DUR] [--max-advance-days N] [--late-cancel DUR]", .run = cmd_tenant },
     { "rules", "list, add or remove weekly availability rules",
       "rules [list] [--deleted]\n"
       "rules add WEEKDAY HH:MM-HH:MM [--from DATE] [--until DATE]\n"
-      "rules remove RULE_ID", cmd_rules },
+      "rules remove RULE_ID", .run = cmd_rules },
     { "override", "set, clear or list the windows of one local date",
       "override list [FROM_DATE [TO_DATE]]\n"
       "override set DATE [HH:MM-HH:MM ...]     (no window: a day off)\n"
-      "override clear DATE", cmd_override },
+      "override clear DATE", .run = cmd_override },
     { "slots", "bookable starts, in the tenant's local time (or UTC)",
       "slots FROM [TO] [--duration DUR] [--utc]\n"
-      "slots FROM [TO] --teachers 1,2,3 [--any | --all] [--duration DUR]   (UTC)", cmd_slots },
+      "slots FROM [TO] --teachers 1,2,3 [--any | --all] [--duration DUR]   (UTC)", .run = cmd_slots },
     { "free-at", "which of several teachers could take one start (UTC)",
-      "free-at START --teachers 1,2,3 [--duration DUR]", cmd_free_at },
+      "free-at START --teachers 1,2,3 [--duration DUR]", .run = cmd_free_at },
     { "book", "book a session for a student",
       "book STUDENT START [--duration DUR] [--credits N] [--key KEY] [--trial | --manual]",
-      cmd_book },
+      .run = cmd_book },
     { "sessions", "sessions in a range, or of one student",
       "sessions FROM [TO] [--deleted] [--utc]\nsessions --student ID [--deleted] [--utc]",
-      cmd_sessions },
-    { "confirm", "confirm a pending session", "confirm SESSION_ID", cmd_transition },
+      .run = cmd_sessions },
+    { "confirm", "confirm a pending session", "confirm SESSION_ID",
+      .run = cmd_transition, .transition = sl_confirm },
     { "cancel", "cancel a session (releases or, late, captures its credits)",
-      "cancel SESSION_ID", cmd_transition },
+      "cancel SESSION_ID", .run = cmd_transition, .transition = sl_cancel },
     { "complete", "mark a session completed (captures its credits)", "complete SESSION_ID",
-      cmd_transition },
+      .run = cmd_transition, .transition = sl_complete },
     { "no-show", "mark a session no-show (captures its credits)", "no-show SESSION_ID",
-      cmd_transition },
+      .run = cmd_transition, .transition = sl_mark_no_show },
     { "reschedule", "move a session to a new start (same duration and hold)",
-      "reschedule SESSION_ID START", cmd_reschedule },
+      "reschedule SESSION_ID START", .run = cmd_reschedule },
     { "delete", "soft-delete a session (frees its time, releases its hold)",
-      "delete SESSION_ID", cmd_delete_restore },
+      "delete SESSION_ID", .run = cmd_delete_restore, .soft = sl_soft_delete },
     { "restore", "undo a session's soft delete (re-checks conflicts and credits)",
-      "restore SESSION_ID", cmd_delete_restore },
-    { "balance", "a student's credit balance", "balance STUDENT", cmd_balance },
+      "restore SESSION_ID", .run = cmd_delete_restore, .soft = sl_restore },
+    { "balance", "a student's credit balance", "balance STUDENT", .run = cmd_balance },
     { "history", "ledger entries, oldest first",
-      "history [STUDENT] [--after SEQ] [--limit N]", cmd_history },
+      "history [STUDENT] [--after SEQ] [--limit N]", .run = cmd_history },
     { "post", "post a ledger entry (idempotent by key)",
       "post STUDENT KIND AMOUNT --key KEY [--ref TEXT]\n"
-      "     KIND: purchase grant refund (AMOUNT > 0), consume expire (< 0), adjust", cmd_post },
+      "     KIND: purchase grant refund (AMOUNT > 0), consume expire (< 0), adjust", .run = cmd_post },
     { "hold", "reserve a student's credits until a time (idempotent by key)",
       "hold STUDENT AMOUNT --key KEY [--expires TIME | --for DUR]   (default --for 1d)",
-      cmd_hold },
+      .run = cmd_hold },
     { "capture", "capture a hold: post its consume entry, release the rest",
-      "capture HOLD_ID [AMOUNT] --key KEY   (AMOUNT default: the whole hold)", cmd_capture },
-    { "release", "release (void) an active hold", "release HOLD_ID", cmd_release },
+      "capture HOLD_ID [AMOUNT] --key KEY   (AMOUNT default: the whole hold)", .run = cmd_capture },
+    { "release", "release (void) an active hold", "release HOLD_ID", .run = cmd_release },
     { "verify", "verify ledgers: exit 0 intact, 3 tampered (the first bad entry named)",
-      "verify [TENANT ...]", cmd_verify },
+      "verify [TENANT ...]", .run = cmd_verify },
     { "export", "export sessions or ledger entries as CSV, JSON lines or iCalendar",
       "export sessions FROM [TO] [--format csv|jsonl] [--deleted]\n"
       "export entries [STUDENT] [--format csv|jsonl]\n"
       "export --ics [--from TIME] [--to TIME] [--student ID] [--domain D] [--summary T] [--deleted]\n"
       "export --ics sessions FROM [TO] [...]\n"
-      "export --ics --session ID [--domain D] [--summary T] [--deleted]", cmd_export },
+      "export --ics --session ID [--domain D] [--summary T] [--deleted]", .run = cmd_export },
     { "session-ics", "one session as iCalendar (as export --ics --session)",
       "session-ics SESSION_ID [--domain D] [--summary TEMPLATE] [--deleted]",
-      cmd_session_ics },
+      .run = cmd_session_ics },
     { "outbox", "calendar-sync outbox: stats, claim, ack, fail, dead, retry, events, purge",
       "outbox stats [--all]\n"
       "outbox claim [--consumer NAME] [--max N] [--lease 60s] [--all]\n"
@@ -79,14 +80,14 @@ static const cli_command commands[] = {
       "outbox dead [--max N] [--all]\n"
       "outbox retry EVENT\n"
       "outbox events SESSION_ID\n"
-      "outbox purge [--before TIME]", cmd_outbox },
+      "outbox purge [--before TIME]", .run = cmd_outbox },
     { "classes", "group classes: create, enroll (or waitlist), withdraw, no-show, show",
       "classes create START --capacity N [--duration 1h] [--credits N] [--key K]\n"
       "classes enroll CLASS_ID STUDENT [--waitlist] [--key K]\n"
       "classes withdraw CLASS_ID STUDENT [--key K]\n"
       "classes no-show CLASS_ID STUDENT\n"
-      "classes show CLASS_ID", cmd_classes },
-    { "seats", "a class's seats, then its waitlist in order", "seats CLASS_ID", cmd_seats },
+      "classes show CLASS_ID", .run = cmd_classes },
+    { "seats", "a class's seats, then its waitlist in order", "seats CLASS_ID", .run = cmd_seats },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -295,6 +296,7 @@ int main(int argc, char **argv)
     if (!cmd)
         return cli_usage(&c, "unknown command '%s'", g.pos[1]);
     c.cmd = cmd->name;
+    c.command = cmd;
     c.now_text = g.now;
     c.tzdir = g.tzdir;
     c.key_file = g.key_file;
