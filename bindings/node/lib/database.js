@@ -228,8 +228,12 @@ for (const key of Reflect.ownKeys(Database.prototype)) {
 
 // The Promise API: every database method m also as mAsync, returning a
 // Promise of m's result; its database calls run on a worker thread, one
-// async call at a time per handle, in the order they were made.
-const NOT_ASYNC = new Set(['constructor', 'close', 'closeAsync', 'errcode', 'errmsg']);
+// async call at a time per handle, in the order they were made. Not
+// group(): an async run is rerun from the start after each C call, so its
+// callback would run again each time (and group() would take the rerun's
+// signal for a failure of the callback and roll back); groupBeginAsync,
+// groupCommitAsync and groupRollbackAsync are there for awaited work.
+const NOT_ASYNC = new Set(['constructor', 'close', 'closeAsync', 'errcode', 'errmsg', 'group']);
 for (const key of Object.getOwnPropertyNames(Database.prototype)) {
     const d = Object.getOwnPropertyDescriptor(Database.prototype, key);
     if (NOT_ASYNC.has(key) || typeof d.value !== 'function') continue;

@@ -17,7 +17,7 @@ function seed(db) {
 }
 
 test('every database method has an Async twin, and open/openMemory too', () => {
-    const skip = new Set(['constructor', 'close', 'closeAsync', 'errcode', 'errmsg']);
+    const skip = new Set(['constructor', 'close', 'closeAsync', 'errcode', 'errmsg', 'group']);
     const names = Object.getOwnPropertyNames(sl.Database.prototype)
         .filter((k) => !k.endsWith('Async') && !skip.has(k) &&
             typeof Object.getOwnPropertyDescriptor(sl.Database.prototype, k).value === 'function');
@@ -103,5 +103,37 @@ con.execute('ROLLBACK')
         clearInterval(timer);
         await exited;
     }
+    db.close();
+});
+
+test('group() has no Async twin: its callback would run once per rerun; the group calls have them', async () => {
+    assert.equal(sl.Database.prototype.groupAsync, undefined);
+    const db = sl.openMemory();
+    seed(db);
+    await db.groupBeginAsync();
+    await db.postAsync(7, { account: 42, amount: 3, kind: 'purchase', key: 'g-1', now: NOW });
+    await db.postAsync(7, { account: 42, amount: 4, kind: 'purchase', key: 'g-2', now: NOW });
+    await db.groupCommitAsync();
+    assert.equal(db.inGroup, false);
+    assert.equal(db.balance(7, 42, { now: NOW }).posted, 12);
+    db.close();
+});
+
+test('sessionIcsAsync / calendarIcsAsync: a summary function is Misuse (it aborted the process); a template works', async () => {
+    const db = sl.openMemory();
+    seed(db);
+    const s = db.book(7, { student: 42, start: MONDAY, duration: 3600, now: NOW });
+    let ran = 0;
+    const summary = () => { ran++; return 'Lesson'; };
+    const end = at('2030-01-08T00:00:00Z');
+    await assert.rejects(db.sessionIcsAsync(7, s.id, { domain: 'example.com', summary }),
+        (err) => err instanceof sl.Misuse && /summary function/.test(err.message));
+    await assert.rejects(db.calendarIcsAsync(7, MONDAY, end, { domain: 'example.com', summary }),
+        (err) => err instanceof sl.Misuse);
+    assert.equal(ran, 0);
+    const text = await db.calendarIcsAsync(7, MONDAY, end, { domain: 'example.com', summary: 'Lesson {id}' });
+    assert.ok(text.includes(`SUMMARY:Lesson ${s.id}`), text);
+    assert.ok(db.sessionIcs(7, s.id, { domain: 'example.com', summary }).includes('SUMMARY:Lesson'));
+    assert.equal(ran, 1);
     db.close();
 });

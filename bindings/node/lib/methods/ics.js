@@ -7,6 +7,7 @@ const { koffi, C, T, ICS_SUMMARY_FN } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { HANDLE, check } = require('../util');
+const { replaying } = require('../async');
 const { Session } = require('../records');
 
 const TEXT_MAX = 1024; // SL_ICS_TEXT_MAX
@@ -27,6 +28,13 @@ function icsOptions(opts, failures, withStudent) {
     o.summary_ctx = null;
     let cb = null;
     if (typeof r.summary === 'function') {
+        // The Async twins rerun the method and make the C call on a worker
+        // thread, after this run has unregistered the callback: the library
+        // would call a freed trampoline (a V8 abort), and the function would
+        // run once per rerun.
+        if (replaying())
+            throw new E.Misuse('a summary function runs only in the synchronous sessionIcs / calendarIcs; '
+                + 'the Async variants take a summary template (a string)');
         const fn = r.summary;
         cb = koffi.register((ctx, s, buf, cap) => {
             try {
