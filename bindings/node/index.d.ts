@@ -132,7 +132,10 @@ export class Account {
  * arguments and returning a Promise of the same result: its C calls run on a
  * worker thread (koffi's async calls), one async call at a time per handle,
  * in the order they were made. While one is pending, the synchronous
- * methods and close() of that handle throw Misuse. */
+ * methods and close() of that handle throw Misuse. The method's JavaScript
+ * runs again after each C call, so no user callback runs in one: group()
+ * has no Async twin, and a summary function of sessionIcsAsync /
+ * calendarIcsAsync is Misuse (a template string works). */
 export type AsyncVariants<T> = {
     [K in keyof T as T[K] extends (...args: any[]) => any ? `${K & string}Async` : never]:
         T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
