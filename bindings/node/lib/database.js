@@ -48,6 +48,17 @@ const GUARD = Symbol('slotledger.guard');
 // crash the process.
 const TOKEN = Symbol('slotledger.handle');
 
+/** A connection string's name for messages: any password replaced by ***
+ * (the URI's user:password@, its ?password= parameter, the keyword
+ * password=...), as the library's own messages never carry one. */
+function redacted(name) {
+    if (!name.includes('://'))
+        return name.replace(/(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/g, '$1***');
+    const key = (k) => { try { return decodeURIComponent(k); } catch (_) { return k; } };
+    return name.replace(/(:\/\/[^/@:]*):[^/@]*@/, '$1:***@')
+        .replace(/([?&])([^=&]*)=[^&]*/g, (m, sep, k) => (key(k) === 'password' ? `${sep}${k}=***` : m));
+}
+
 function openWith(fn, label) {
     const out = [null];
     let rc;
@@ -110,7 +121,7 @@ class Database {
         if (token !== TOKEN || typeof handle !== 'bigint' || !handle)
             throw new TypeError('use slotledger.open() or slotledger.openMemory()');
         this.#h = handle;
-        this.#name = name;
+        this.#name = redacted(name);
         registry.register(this, handle, this);
     }
 

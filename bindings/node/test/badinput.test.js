@@ -260,3 +260,34 @@ test('close() from code a call runs is Misuse, never a freed handle', () => {
     db.close();
     assert.equal(db.closed, true);
 });
+
+test('a Database\'s name and messages never carry a password', () => {
+    // A file whose name looks like a keyword connection string: the name a
+    // Database keeps for its messages is redacted as a connection string's.
+    const dir = path.join(tmpRoot, 'password=hunter2');
+    fs.mkdirSync(dir, { recursive: true });
+    const db = sl.open(path.join(dir, 'x.db'));
+    db.close();
+    assert.equal(db.name.includes('hunter2'), false, db.name);
+    assert.throws(() => db.tenant(1), (err) => err instanceof sl.Misuse && !err.message.includes('hunter2')
+        && /password=\*\*\*/.test(err.message));
+});
+
+if (process.env.SL_TEST_PG) {
+    test('PostgreSQL: no password of a URI or keyword connection string in a Database\'s messages', () => {
+        const kv = Object.fromEntries(process.env.SL_TEST_PG.split(' ').map((w) => w.split('=')));
+        const q = `host=${encodeURIComponent(kv.host)}&port=${kv.port}&schema=node_pw_${process.pid}`;
+        const strings = [
+            `${process.env.SL_TEST_PG} password='hun ter2' schema=node_pw_${process.pid}`,
+            `postgresql://${kv.user}:hunter2@/${kv.dbname}?${q}`,
+            `postgresql://${kv.user}@/${kv.dbname}?password=hunter2&${q}`,
+            `postgresql://${kv.user}@/${kv.dbname}?%70assword=hunter2&${q}`,
+        ];
+        for (const conninfo of strings) {
+            const db = sl.open(conninfo); // trust authentication: the password is ignored
+            db.close();
+            assert.equal(/hunter2|ter2/.test(db.name), false, db.name);
+            assert.throws(() => db.tenant(1), (err) => err instanceof sl.Misuse && !/hunter2|ter2/.test(err.message));
+        }
+    });
+}
