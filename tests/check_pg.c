@@ -435,6 +435,14 @@ START_TEST(test_connection_loss_and_recovery)
     ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
     ck_assert_int_eq(bal.posted, 49);
     ck_assert_int_eq(bal.held, 4);
+
+    /* Idle, then a group: its first call reconnects and goes on too. */
+    terminate(c, app);
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 5, "g1", NULL, NOW));
+    ck_assert_ok_db(db, sl_group_commit(db));
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 54);
     sl_close(db);
     PQfinish(c);
 }

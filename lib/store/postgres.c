@@ -584,7 +584,8 @@ int sl__pg_run_calls(sl_store *st, pg_call *calls, int n, const char *what)
 
 /* Runs calls[0..n): one round trip, whatever n. On failure every result
  * is NULL. A connection found dead by the transaction's first statements
- * (a server restart while the store was idle) is reset and the statements
+ * (a server restart while the store was idle; a group's first call too)
+ * is reset and the statements
  * sent once more when they only read: nothing had been done, so that is
  * safe. Writes and COMMIT are never sent twice (the first sending may have
  * committed before the connection dropped). */
@@ -595,6 +596,7 @@ static int run_now(pg_store *s, pg_call *calls, int n, const char *what)
         writes |= calls[i].which == PG_COMMIT || is_write(calls[i].which);
     for (int attempt = 0;; attempt++) {
         int first = s->begin_pending, rc;
+        int opens_group = first && s->group && !s->group_sent; /* carries the group's BEGIN */
         if (n == 1 && !first && calls[0].which != PG_COMMIT) {
             char name[16];
             const pg_params *p = calls[0].p;
@@ -618,11 +620,16 @@ static int run_now(pg_store *s, pg_call *calls, int n, const char *what)
             PQclear(calls[i].r);
             calls[i].r = NULL;
         }
-        if (!first || writes || !s->broken || attempt > 0 || s->group) /* a group's transaction is gone */
+        /* A group's transaction is gone, unless this was its first sending */
+        if (!first || writes || !s->broken || attempt > 0 || (s->group && !opens_group))
             return rc;
         if (conn_ensure(s) != SL_OK)
             return rc;
         s->begin_pending = 1;
+        if (opens_group) { /* the group's BEGIN and the call's savepoint again */
+            s->group_sent = s->sp_open = s->sp_release = 0;
+            s->sp_pending = 1;
+        }
     }
 }
 
