@@ -125,10 +125,17 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
         self._lock = threading.RLock()
         self._fin = weakref.finalize(self, _L.sl_close, handle)
 
+    _calling = 0   # C calls on the handle that run Python (a summary callable) in progress
+
     # -- lifecycle
     def close(self) -> None:
-        """Close the handle (idempotent)."""
+        """Close the handle (idempotent). From a summary callable of
+        session_ics / calendar_ics it raises Misuse: the call in progress
+        uses the handle."""
         with self._lock:
+            if self._calling:
+                raise Misuse("close() inside a call on this Database (from a summary callable); "
+                             "close it after the call returns")
             self._h = None
             self._fin()
 

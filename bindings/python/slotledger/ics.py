@@ -54,12 +54,15 @@ class IcsMixin:
     def _ics_call(self, fname, args, opts, failures):
         out, n = ctypes.c_void_p(), ctypes.c_size_t()
         with self._lock:
+            self._calling += 1   # the summary callable runs in this call: close() refuses
             try:
                 getattr(_L, fname)(self._handle(), ctypes.byref(out), ctypes.byref(n), *args, ctypes.byref(opts))
             except Exception as exc:
                 if failures:
                     raise failures[0] from exc
                 raise
+            finally:
+                self._calling -= 1
         try:
             return ctypes.string_at(out.value, n.value).decode("utf-8")
         finally:

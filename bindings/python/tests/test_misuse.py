@@ -159,6 +159,28 @@ class ClosedTests(unittest.TestCase):
         self.assertIsNone(ref())
         self.assertFalse(fin.alive)
 
+    def test_close_from_a_summary_callable_is_misuse(self):
+        # It freed the handle the ics call then wrote to (valgrind: invalid
+        # write in sl__ok from render); now Misuse, and the handle stays open.
+        db = sl.open(":memory:")
+        db.set_tenant(1, tz="UTC", now=NOW)
+        db.add_rule(1, weekday=1, start="08:00", end="12:00", now=NOW)
+        s = db.book(1, student=2, start=MON, duration=HOUR, now=NOW)
+
+        def closing(session):
+            db.close()
+            return "x"
+
+        for call in (lambda: db.session_ics(1, s.id, domain="example.com", summary=closing),
+                     lambda: db.calendar_ics(1, MON, MON + HOUR, domain="example.com", summary=closing)):
+            with self.assertRaises(sl.Misuse) as cm:
+                call()
+            self.assertIn("close() inside a call", cm.exception.message)
+            self.assertFalse(db.closed)
+        self.assertIn("SUMMARY:Lesson", db.session_ics(1, s.id, domain="example.com", summary="Lesson"))
+        db.close()
+        self.assertTrue(db.closed)
+
     def test_close_detaches_finalizer(self):
         db = sl.open_memory()
         db.close()
