@@ -150,7 +150,8 @@ export class Database {
      * pending, and from code a call on this handle runs (an argument's
      * getter, a group() callback), leaving the handle open. */
     close(): void;
-    /** close() once the handle's pending async calls have finished. */
+    /** close() once the handle's pending async calls have finished; an
+     * async call made after it rejects with Misuse. */
     closeAsync(): Promise<void>;
     /** `using db = sl.open(...)` closes it at the end of the scope. */
     [Symbol.dispose](): void;

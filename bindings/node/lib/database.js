@@ -115,6 +115,7 @@ class Database {
     #queue = Promise.resolve(); // this handle's async calls, one after another
     #pending = 0;               // async calls queued or running
     #depth = 0;                 // synchronous method calls running (nested ones count)
+    #closing = false;           // closeAsync() was called: no more async calls
 
     /** Use sl.open() or sl.openMemory(). */
     constructor(token, handle, name) {
@@ -177,7 +178,8 @@ class Database {
     /** Run call() (a synchronous method call on this handle) with its database
      * calls on a worker thread, after this handle's earlier async calls. */
     [RUN_ASYNC](call) {
-        if (this.#h === null) return Promise.reject(new E.Misuse(`database ${this.#name} is closed`));
+        if (this.#h === null || this.#closing)
+            return Promise.reject(new E.Misuse(`database ${this.#name} ${this.#h ? 'is closing (closeAsync)' : 'is closed'}`));
         this.#pending++;
         const done = () => { this.#pending--; };
         const p = this.#queue.then(() => runAsync(call));
@@ -185,8 +187,11 @@ class Database {
         return p;
     }
 
-    /** close() once this handle's pending async calls have finished. */
+    /** close() once this handle's pending async calls have finished; an
+     * async call made after closeAsync() is Misuse (it would have kept the
+     * handle open and made closeAsync fail). */
     closeAsync() {
+        this.#closing = true;
         const p = this.#queue.then(() => this.close());
         this.#queue = p.catch(() => {});
         return p;

@@ -137,3 +137,16 @@ test('sessionIcsAsync / calendarIcsAsync: a summary function is Misuse (it abort
     assert.equal(ran, 1);
     db.close();
 });
+
+test('closeAsync() closes after the calls made before it; one made after it is Misuse', async () => {
+    const db = sl.openMemory();
+    seed(db);
+    const before = [1, 2, 3].map((i) => db.postAsync(7, { account: 42, amount: 1, kind: 'purchase', key: `c-${i}`, now: NOW }));
+    const closing = db.closeAsync();
+    const after = assert.rejects(db.postAsync(7, { account: 42, amount: 1, kind: 'purchase', key: 'c-late', now: NOW }),
+        (err) => err instanceof sl.Misuse && /closing/.test(err.message));
+    for (const p of before) assert.equal((await p).amount, 1);
+    await closing; // it failed with "1 async call(s) pending" and left the handle open
+    assert.equal(db.closed, true);
+    await after;
+});
