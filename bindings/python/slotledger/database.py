@@ -10,6 +10,7 @@ import ctypes
 import os
 import threading
 import weakref
+from urllib.parse import unquote
 
 from datetime import datetime, timedelta
 from typing import Any, Iterator, Optional, Tuple, Union
@@ -87,7 +88,10 @@ def _redacted(path):
         return path
     if "://" in path:
         path = re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", path)
-        return re.sub(r"([?&]password=)[^&]*", r"\1***", path)
+        # libpq decodes the parameter names too: ?%70assword= is password
+        return re.sub(r"([?&])([^=&]*)=[^&]*",
+                      lambda m: m.group(1) + m.group(2) + "=***" if unquote(m.group(2)) == "password" else m.group(0),
+                      path)
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
 class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, ClassesMixin, TeamsMixin):

@@ -74,6 +74,7 @@ class OpenTests(unittest.TestCase):
         try:
             for path, shown in (("postgresql://bob:s3cret@db.example/app", "postgresql://bob:***@db.example/app"),
                                 ("postgres://bob@h/app?password=s3cret&schema=x", "password=***&schema=x"),
+                                ("postgres://bob@h/app?schema=x&%70assword=s3cret", "schema=x&%70assword=***"),
                                 ("host=h password=s3cret dbname=app", "host=h password=*** dbname=app"),
                                 ("host=h password='s 3cret' dbname=app", "password=*** dbname=app")):
                 db.path = path
