@@ -178,8 +178,10 @@ class Database {
     /** Run call() (a synchronous method call on this handle) with its database
      * calls on a worker thread, after this handle's earlier async calls. */
     [RUN_ASYNC](call) {
-        if (this.#h === null || this.#closing)
-            return Promise.reject(new E.Misuse(`database ${this.#name} ${this.#h ? 'is closing (closeAsync)' : 'is closed'}`));
+        if (this.#h === null || this.#closing) {
+            const state = this.#h ? 'is closing (closeAsync)' : 'is closed';
+            return Promise.reject(new E.Misuse(`database ${this.#name} ${state}`));
+        }
         this.#pending++;
         const done = () => { this.#pending--; };
         const p = this.#queue.then(() => runAsync(call));

@@ -119,7 +119,8 @@ test('group() has no Async twin: its callback would run once per rerun; the grou
     db.close();
 });
 
-test('sessionIcsAsync / calendarIcsAsync: a summary function is Misuse (it aborted the process); a template works', async () => {
+test('sessionIcsAsync / calendarIcsAsync: a summary function is Misuse (it aborted the process); a template works',
+    async () => {
     const db = sl.openMemory();
     seed(db);
     const s = db.book(7, { student: 42, start: MONDAY, duration: 3600, now: NOW });
@@ -141,7 +142,8 @@ test('sessionIcsAsync / calendarIcsAsync: a summary function is Misuse (it abort
 test('closeAsync() closes after the calls made before it; one made after it is Misuse', async () => {
     const db = sl.openMemory();
     seed(db);
-    const before = [1, 2, 3].map((i) => db.postAsync(7, { account: 42, amount: 1, kind: 'purchase', key: `c-${i}`, now: NOW }));
+    const before = [1, 2, 3].map((i) =>
+        db.postAsync(7, { account: 42, amount: 1, kind: 'purchase', key: `c-${i}`, now: NOW }));
     const closing = db.closeAsync();
     const after = assert.rejects(db.postAsync(7, { account: 42, amount: 1, kind: 'purchase', key: 'c-late', now: NOW }),
         (err) => err instanceof sl.Misuse && /closing/.test(err.message));
