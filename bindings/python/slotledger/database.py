@@ -66,7 +66,7 @@ def open(path: PathLike, *, durability: str = "durable", tzdir: Optional[PathLik
     h = ctypes.c_void_p()
     _L.sl_open(ctypes.byref(h), raw, ctypes.byref(opts))
     del keep
-    return Database(h.value, os.fsdecode(raw))
+    return Database(h.value, os.fsdecode(raw), _token=_TOKEN)
 
 
 def open_memory(*, tzdir: Optional[PathLike] = None,
@@ -76,10 +76,14 @@ def open_memory(*, tzdir: Optional[PathLike] = None,
     h = ctypes.c_void_p()
     _L.sl_open_memory(ctypes.byref(h), ctypes.byref(opts))
     del keep
-    return Database(h.value, None)
+    return Database(h.value, None, _token=_TOKEN)
 
 
 # -------------------------------------------------------------- Database
+
+# What only open() and open_memory() pass to Database(): a handle made up
+# by the caller (an int) would crash the process at its first call.
+_TOKEN = object()
 
 def _redacted(path):
     """path with any password of a PostgreSQL connection string replaced by
@@ -120,9 +124,9 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
     Time zones: tz_check, utc_offset, utc_to_local, local_to_utc
     """
 
-    def __init__(self, handle: int, path: Optional[str] = None) -> None:
+    def __init__(self, handle: int, path: Optional[str] = None, *, _token: Any = None) -> None:
         """Internal: use slotledger.open() or slotledger.open_memory()."""
-        if not handle:
+        if not handle or _token is not _TOKEN:
             raise Misuse("Database() takes a handle from sl.open() or sl.open_memory()")
         self._h = handle
         self.path = path

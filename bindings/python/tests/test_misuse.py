@@ -190,6 +190,11 @@ class ClosedTests(unittest.TestCase):
     def test_database_requires_a_handle(self):
         with self.assertRaises(sl.Misuse):
             sl.Database(None)
+        # Any other handle (it segfaulted at the first call, or at exit in
+        # the finalizer's sl_close): only open() and open_memory() make one.
+        for handle in (12345, sl.open_memory()._h):
+            with self.assertRaises(sl.Misuse):
+                sl.Database(handle)
 
     def test_threads_share_a_handle_safely(self):
         db = sl.open_memory()
