@@ -13,7 +13,7 @@ import weakref
 from urllib.parse import unquote
 
 from datetime import datetime, timedelta
-from typing import Any, Iterator, Optional, Tuple, Union
+from typing import Any, Iterator, Optional, Tuple
 
 from ._types import BytesLike, PathLike, Span
 from .records import Tenant
@@ -239,7 +239,7 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
             return utc_offset(zone, when, _db=self._handle())
 
     def local_to_utc(self, zone: str,
-                     local: Union[datetime, Tuple[int, ...]]) -> Tuple[datetime, str]:
+                     local: datetime) -> Tuple[datetime, str]:
         """The UTC instant of a local time in `zone` and its kind ("unique", "gap" or "fold"),
         with this handle's tzdir."""
         with self._lock:

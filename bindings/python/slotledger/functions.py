@@ -6,7 +6,7 @@ from __future__ import annotations
 import ctypes
 from datetime import datetime, timedelta
 
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, Iterable, List, Optional, Tuple
 
 from ._types import BytesLike, Span
 from . import _lib
@@ -55,7 +55,7 @@ def utc_offset(zone: str, when: datetime, _db: Any = None) -> timedelta:
     return timedelta(seconds=off.value)
 
 
-def local_to_utc(zone: str, local: Union[datetime, Tuple[int, ...]],
+def local_to_utc(zone: str, local: datetime,
                  _db: Any = None) -> Tuple[datetime, str]:
     """(aware UTC datetime, "unique" | "gap" | "fold") of the naive wall time
     `local` in zone, by the compatible rule (gap: moved forward; fold: the
