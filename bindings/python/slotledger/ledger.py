@@ -158,7 +158,10 @@ class LedgerMixin:
         `head` (a Head from ledger_head, possibly long ago). Returns None;
         raises TamperError when the ledger was truncated below the anchor
         or rolled back or rewritten up to it."""
-        seq, digest = head
+        try:
+            seq, digest = head
+        except (TypeError, ValueError):   # not a pair: a wrong argument, not a failed unpacking
+            raise TypeError("head must be a Head (seq, hash) from ledger_head, not %s" % type(head).__name__) from None
         if not isinstance(digest, (bytes, bytearray)) or len(digest) != _lib.SL_HASH_BYTES:
             raise InvalidArgument("head.hash must be %d bytes" % _lib.SL_HASH_BYTES)
         h = _lib.SLLedgerAnchor()

@@ -357,6 +357,9 @@ class AnchorTests(unittest.TestCase):
                 db.verify_head(T, sl.Head(head.seq, b"short"))
             with self.assertRaises(sl.InvalidArgument):
                 db.verify_head(T, sl.Head(-1, bytes(32)))
+            for bad in (None, 3, (), (3,), (3, bytes(32), 0), iter([3])):   # ValueError before
+                with self.assertRaises(TypeError):
+                    db.verify_head(T, bad)
 
     def test_truncation_detected(self):
         with sl.open(self.path) as db:
