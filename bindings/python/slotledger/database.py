@@ -162,6 +162,11 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
         self.close()
         return False
 
+    def __reduce__(self):
+        # copy.copy would share the handle and its finalizer: closing the
+        # copy freed the handle the original still used (a segfault).
+        raise TypeError("a Database (a library handle) cannot be copied or pickled; open another one")
+
     def __repr__(self):
         state = "closed" if self._h is None else "open"
         return "<slotledger.Database %s %s>" % (_redacted(self.path) or "memory", state)

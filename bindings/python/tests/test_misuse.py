@@ -182,6 +182,19 @@ class ClosedTests(unittest.TestCase):
         db.close()
         self.assertTrue(db.closed)
 
+    def test_a_database_cannot_be_copied_or_pickled(self):
+        # copy.copy shared the handle: closing the copy, then a call on the
+        # original, was a segfault.
+        import copy
+        import pickle
+        db = sl.open_memory()
+        db.set_tenant(1, now=NOW)
+        for dup in (copy.copy, copy.deepcopy, pickle.dumps):
+            with self.assertRaises(TypeError):
+                dup(db)
+        self.assertEqual(db.tenant(1).id, 1)
+        db.close()
+
     def test_close_detaches_finalizer(self):
         db = sl.open_memory()
         db.close()
