@@ -11,6 +11,7 @@
 
 #include "support.h"
 #include "store/schema.h"
+#include "store/sqlite_internal.h"
 
 static void write_file(const char *path, const void *data, size_t n)
 {
@@ -231,9 +232,67 @@ START_TEST(test_fast_and_durable_modes_open)
 }
 END_TEST
 
+/* Counts the statements that look an idempotency key up (any of the four
+ * tables, or all at once), as SQLite starts them. */
+static int count_key_reads(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)p;
+    if (strstr((const char *)x, "_key = ?2") != NULL)
+        ++*(int *)ctx;
+    return 0;
+}
+
+/* A new key is one statement over sessions, entries, holds and seats
+ * (key_probe), not one per table; its answer never outlives a write, a
+ * savepoint or the transaction: keys written or freed since are seen. */
+START_TEST(test_new_key_is_one_probe)
+{
+    const sl_time now = 1699999200; /* on the hour */
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    sl_entry e;
+    sl_session s;
+    int reads = 0;
+    ck_assert_int_eq(sl_store_sqlite_new(&st, sl_test_path("probe.db"), NULL), SL_OK);
+    sqlite3 *h = ((sq_store *)st)->h;
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, now, 1);
+    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_key_reads, &reads);
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "k1", NULL, now));
+    ck_assert_int_eq(reads, 1);
+    ck_assert_ok_db(db, sl_book(db, &s, 1, 7, now + 86400, 3600, 1, "b1", now));
+    ck_assert_int_eq(reads, 2);
+    /* A replay reads the row it finds (the probe, then the entry). */
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "k1", NULL, now));
+    ck_assert_int_eq(e.replayed, 1);
+    ck_assert_int_eq(reads, 4);
+    sqlite3_trace_v2(h, 0, NULL, NULL);
+
+    /* In a group: a key one call wrote is taken for the next call; a key
+     * of a call that failed (its savepoint rolled back) is free again. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_GRANT, 1, "k2", NULL, now));
+    ck_assert_sl(sl_book(db, &s, 1, 7, now + 2 * 86400, 3600, 0, "k2", now), SL_EIDEMPOTENCY);
+    ck_assert_sl(sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -100, "k3", NULL, now), SL_EINSUFFICIENT);
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -1, "k3", NULL, now));
+    ck_assert_int_eq(e.replayed, 0);
+    ck_assert_ok_db(db, sl_group_commit(db));
+    /* Rolled back: the key the group wrote is free again. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_GRANT, 1, "k4", NULL, now));
+    ck_assert_ok_db(db, sl_group_rollback(db));
+    ck_assert_ok_db(db, sl_book(db, &s, 1, 7, now + 3 * 86400, 3600, 0, "k4", now));
+    ck_assert_int_eq(s.replayed, 0);
+    ck_assert_sl(sl_ledger_post(db, &e, 1, 7, SL_ENTRY_GRANT, 1, "k4", NULL, now), SL_EIDEMPOTENCY);
+    sl_close(db);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded_and_wal,
                      test_newer_schema_is_refused, test_foreign_databases_are_refused,
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
-                     test_lock_timeout_is_busy, test_fast_and_durable_modes_open)
+                     test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
+                     test_new_key_is_one_probe)
 
 SL_TEST_SUITE(sqlite, tcase_files)

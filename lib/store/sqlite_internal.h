@@ -51,6 +51,13 @@ typedef struct sq_store {
     sqlite3_stmt *outbox_q[SL__SQ_OUTBOX_QUERIES];
     sqlite3_stmt *cq[SL__SQ_CLASS_QUERIES];
     sqlite3_stmt *many_q[SL__SQ_MANY_QUERIES];
+    /* The answer of the last key probe (sl__sq_key_maybe): true while the
+     * transaction that asked is open and has changed no row since. */
+    struct {
+        int valid, changes, found;
+        sl_id tenant;
+        char key[SL_KEY_MAX + 1];
+    } probe;
 } sq_store;
 
 static inline sq_store *Q(sl_store *st)
@@ -104,6 +111,20 @@ int sl__sq_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void
  * key, read into out; SL_ENOTFOUND when there is none. */
 int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
                       const char *what);
+/* The tables an idempotency key can be in (bits of the key_probe query). */
+#define SL__SQ_KEY_SESSION 1
+#define SL__SQ_KEY_ENTRY 2
+#define SL__SQ_KEY_HOLD 4
+#define SL__SQ_KEY_SEAT 8
+/* 0 when table (SL__SQ_KEY_*) of tenant certainly holds no row with key,
+ * 1 when its row must be read. The first lookup of a key in a transaction
+ * asks all four tables at once (key_probe: four index searches, no row
+ * read) and the answer serves the other lookups of the same key until the
+ * transaction writes a row or ends (any control statement); outside a
+ * transaction, or when the probe fails, 1 (the caller's own read then
+ * answers, or reports the error). A new key's four lookups are one
+ * statement. */
+int sl__sq_key_maybe(sl_store *st, int table, sl_id tenant, const char *key);
 /* Writes row (an insert when *id == 0, else a replace) with statement
  * `which`, parameters from column 0 on; then as sl__sq_put_done. */
 int sl__sq_put(sl_store *st, int which, const sl__entity *e, const void *row, sl_id *id, const char *what);
