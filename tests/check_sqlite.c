@@ -289,10 +289,53 @@ START_TEST(test_new_key_is_one_probe)
 }
 END_TEST
 
+/* Counts the statements that look for an account's lapsed holds. */
+static int count_lapsed_scans(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)p;
+    if (strstr((const char *)x, "expires_at <= ?3") != NULL)
+        ++*(int *)ctx;
+    return 0;
+}
+
+/* An account holding nothing has no lapsed hold to look for; one that
+ * holds credits still has its lapsed holds expired by the next write. */
+START_TEST(test_no_hold_scan_without_holds)
+{
+    const sl_time now = 1699999200;
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    sl_entry e;
+    sl_credit_hold h;
+    sl_balance b;
+    int scans = 0;
+    ck_assert_int_eq(sl_store_sqlite_new(&st, sl_test_path("lapsed.db"), NULL), SL_OK);
+    sqlite3 *raw = ((sq_store *)st)->h;
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, now, 0);
+    sqlite3_trace_v2(raw, SQLITE_TRACE_STMT, count_lapsed_scans, &scans);
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 10, "p1", NULL, now));
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -1, "p2", NULL, now));
+    ck_assert_int_eq(scans, 0);
+    ck_assert_ok_db(db, sl_hold(db, &h, 1, 7, 4, now + 60, "h1", now));
+    /* The hold lapsed: the next post scans, expires it and frees its 4. */
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -9, "p3", NULL, now + 120));
+    ck_assert_int_eq(scans, 1);
+    sqlite3_trace_v2(raw, 0, NULL, NULL);
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, 1, 7, now + 120));
+    ck_assert_int_eq(b.held, 0);
+    ck_assert_int_eq(b.posted, 0);
+    ck_assert_ok_db(db, sl_hold_get(db, &h, 1, h.id));
+    ck_assert_int_eq(h.status, SL_HOLD_EXPIRED);
+    sl_close(db);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded_and_wal,
                      test_newer_schema_is_refused, test_foreign_databases_are_refused,
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
-                     test_new_key_is_one_probe)
+                     test_new_key_is_one_probe, test_no_hold_scan_without_holds)
 
 SL_TEST_SUITE(sqlite, tcase_files)
