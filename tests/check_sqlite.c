@@ -332,10 +332,102 @@ START_TEST(test_no_hold_scan_without_holds)
 }
 END_TEST
 
+/* Counts the reads of a ledger head from the entries table. */
+static int count_head_reads(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)p;
+    if (strstr((const char *)x, "ORDER BY seq DESC LIMIT 1") != NULL)
+        ++*(int *)ctx;
+    return 0;
+}
+
+static void post_ok(sl_db *db, const char *key, int64_t seq)
+{
+    sl_entry e;
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_GRANT, 1, key, NULL, 1699999200));
+    ck_assert_int_eq(e.seq, seq);
+}
+
+static void verify_ok(sl_db *db, int64_t entries)
+{
+    sl_verify_report r;
+    ck_assert_ok_db(db, sl_ledger_verify(db, &r, 1));
+    ck_assert_int_eq(r.first_bad_seq, 0);
+    ck_assert_int_eq(r.entries, entries);
+}
+
+/* The ledger head a connection appended is kept past its commit while no
+ * other connection commits (PRAGMA data_version), and never past a
+ * rollback: every post still chains onto the true last entry. */
+START_TEST(test_ledger_head_kept_while_file_unchanged)
+{
+    const char *path = sl_test_path("heads.db");
+    sl_store *st = NULL;
+    sl_db *db = NULL, *other = NULL;
+    sl_entry e;
+    int reads = 0;
+    ck_assert_int_eq(sl_store_sqlite_new(&st, path, NULL), SL_OK);
+    sqlite3 *h = ((sq_store *)st)->h;
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    ck_assert_int_eq(sl_open(&other, path, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, 1699999200, 0);
+    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_head_reads, &reads);
+    post_ok(db, "a1", 1); /* no entry yet: nothing to keep */
+    post_ok(db, "a2", 2);
+    post_ok(db, "a3", 3);
+    ck_assert_int_eq(reads, 2); /* the third post chains onto the kept head */
+    /* Another connection appends: this one reads the head again. */
+    post_ok(other, "b1", 4);
+    post_ok(db, "a4", 5);
+    ck_assert_int_eq(reads, 3);
+    /* A rolled-back group and a failed call in a group keep nothing. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    post_ok(db, "g1", 6);
+    post_ok(db, "g2", 7);
+    ck_assert_ok_db(db, sl_group_rollback(db));
+    post_ok(db, "a5", 6);
+    ck_assert_ok_db(db, sl_group_begin(db));
+    post_ok(db, "g3", 7);
+    ck_assert_sl(sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -1000, "g4", NULL, 1699999200), SL_EINSUFFICIENT);
+    post_ok(db, "g5", 8);
+    ck_assert_ok_db(db, sl_group_commit(db));
+    post_ok(other, "b2", 9);
+    post_ok(db, "a6", 10);
+    sqlite3_trace_v2(h, 0, NULL, NULL);
+    verify_ok(db, 10);
+    verify_ok(other, 10);
+    /* The store takes any free seq: an append below the head (filling a
+     * gap) leaves the head where it is. */
+    sl_entry x, last;
+    memset(&x, 0, sizeof(x));
+    x.version = SL_ENTRY_VERSION;
+    x.tenant = 2, x.account = 1, x.kind = SL_ENTRY_GRANT, x.amount = 1;
+    const int64_t seqs[] = {1, 3, 2};
+    ck_assert_int_eq(st->begin(st, 2, 1), SL_OK);
+    for (int i = 0; i < 3; i++) {
+        x.seq = seqs[i];
+        snprintf(x.key, sizeof(x.key), "gap%d", i);
+        ck_assert_int_eq(st->entry_last(st, &last, 2), i == 0 ? SL_ENOTFOUND : SL_OK);
+        ck_assert_int_eq(st->entry_append(st, &x), SL_OK);
+    }
+    ck_assert_int_eq(st->entry_last(st, &last, 2), SL_OK);
+    ck_assert_int_eq(last.seq, 3);
+    ck_assert_int_eq(st->commit(st), SL_OK);
+    ck_assert_int_eq(st->begin(st, 2, 1), SL_OK);
+    ck_assert_int_eq(st->entry_last(st, &last, 2), SL_OK);
+    ck_assert_int_eq(last.seq, 3);
+    ck_assert_int_eq(st->rollback(st), SL_OK);
+    sl_close(other);
+    sl_close(db);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded_and_wal,
                      test_newer_schema_is_refused, test_foreign_databases_are_refused,
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
-                     test_new_key_is_one_probe, test_no_hold_scan_without_holds)
+                     test_new_key_is_one_probe, test_no_hold_scan_without_holds,
+                     test_ledger_head_kept_while_file_unchanged)
 
 SL_TEST_SUITE(sqlite, tcase_files)

@@ -121,6 +121,7 @@ static int exec_q(sl_store *st, int which, const char *what)
     Q(st)->probe.valid = 0; /* a transaction or savepoint begins or ends */
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
+    sl__sq_heads_after(st, which, rc == SQLITE_DONE);
     return rc == SQLITE_DONE ? SL_OK : sq_fail(st, rc, what);
 }
 
@@ -137,8 +138,10 @@ static int sq_commit(sl_store *st)
 
 static int sq_rollback(sl_store *st)
 {
-    if (sqlite3_get_autocommit(Q(st)->h))
+    if (sqlite3_get_autocommit(Q(st)->h)) {
+        sl__sq_heads_after(st, Q_ROLLBACK, 1);
         return SL_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+    }
     return exec_q(st, Q_ROLLBACK, "rollback");
 }
 
@@ -169,8 +172,10 @@ static int sq_savepoint_begin(sl_store *st, sl_id tenant, int write)
 
 static int sq_savepoint_end(sl_store *st, int keep)
 {
-    if (sqlite3_get_autocommit(Q(st)->h)) /* SQLite rolled the whole group back (e.g. SQLITE_FULL) */
+    if (sqlite3_get_autocommit(Q(st)->h)) { /* SQLite rolled the whole group back (e.g. SQLITE_FULL) */
+        sl__sq_heads_after(st, Q_ROLLBACK, 1);
         return sl_store_error(st, SL_ESTORE, "sqlite: the group's transaction was rolled back by SQLite");
+    }
     int rc = keep ? SL_OK : exec_q(st, Q_ROLLBACK_TO, "rolling back to a savepoint");
     return rc != SL_OK ? rc : exec_q(st, Q_RELEASE, "releasing a savepoint");
 }
@@ -410,6 +415,7 @@ int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts
     if (!(s = calloc(1, sizeof(*s))))
         return sl_store_error(NULL, SL_ENOMEM, "out of memory");
     sl_store_init(&s->base, SL_STORE_VERSION);
+    s->tx_dv = -1;
 
     rc = sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {

@@ -38,6 +38,12 @@ RELEASE sl_call;
 -- name: rollback_to control
 ROLLBACK TO sl_call;
 
+-- Changes when another connection commits, never with this one's own
+-- commits: ledger heads kept from an earlier transaction (sqlite_ledger.c)
+-- are true while it has not moved.
+-- name: data_version control
+PRAGMA data_version;
+
 -- name: tenant_get hot
 SELECT {TENANT_COLS} FROM tenants WHERE id = ?1;
 
