@@ -11,6 +11,7 @@
 
 #include "support.h"
 #include "store/schema.h"
+#include "store/sqlite_internal.h"
 
 static void write_file(const char *path, const void *data, size_t n)
 {
@@ -231,9 +232,202 @@ START_TEST(test_fast_and_durable_modes_open)
 }
 END_TEST
 
+/* Counts the statements that look an idempotency key up (any of the four
+ * tables, or all at once), as SQLite starts them. */
+static int count_key_reads(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)p;
+    if (strstr((const char *)x, "_key = ?2") != NULL)
+        ++*(int *)ctx;
+    return 0;
+}
+
+/* A new key is one statement over sessions, entries, holds and seats
+ * (key_probe), not one per table; its answer never outlives a write, a
+ * savepoint or the transaction: keys written or freed since are seen. */
+START_TEST(test_new_key_is_one_probe)
+{
+    const sl_time now = 1699999200; /* on the hour */
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    sl_entry e;
+    sl_session s;
+    int reads = 0;
+    ck_assert_int_eq(sl_store_sqlite_new(&st, sl_test_path("probe.db"), NULL), SL_OK);
+    sqlite3 *h = ((sq_store *)st)->h;
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, now, 1);
+    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_key_reads, &reads);
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "k1", NULL, now));
+    ck_assert_int_eq(reads, 1);
+    ck_assert_ok_db(db, sl_book(db, &s, 1, 7, now + 86400, 3600, 1, "b1", now));
+    ck_assert_int_eq(reads, 2);
+    /* A replay reads the row it finds (the probe, then the entry). */
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "k1", NULL, now));
+    ck_assert_int_eq(e.replayed, 1);
+    ck_assert_int_eq(reads, 4);
+    sqlite3_trace_v2(h, 0, NULL, NULL);
+
+    /* In a group: a key one call wrote is taken for the next call; a key
+     * of a call that failed (its savepoint rolled back) is free again. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_GRANT, 1, "k2", NULL, now));
+    ck_assert_sl(sl_book(db, &s, 1, 7, now + 2 * 86400, 3600, 0, "k2", now), SL_EIDEMPOTENCY);
+    ck_assert_sl(sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -100, "k3", NULL, now), SL_EINSUFFICIENT);
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -1, "k3", NULL, now));
+    ck_assert_int_eq(e.replayed, 0);
+    ck_assert_ok_db(db, sl_group_commit(db));
+    /* Rolled back: the key the group wrote is free again. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_GRANT, 1, "k4", NULL, now));
+    ck_assert_ok_db(db, sl_group_rollback(db));
+    ck_assert_ok_db(db, sl_book(db, &s, 1, 7, now + 3 * 86400, 3600, 0, "k4", now));
+    ck_assert_int_eq(s.replayed, 0);
+    ck_assert_sl(sl_ledger_post(db, &e, 1, 7, SL_ENTRY_GRANT, 1, "k4", NULL, now), SL_EIDEMPOTENCY);
+    sl_close(db);
+}
+END_TEST
+
+/* Counts the statements that look for an account's lapsed holds. */
+static int count_lapsed_scans(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)p;
+    if (strstr((const char *)x, "expires_at <= ?3") != NULL)
+        ++*(int *)ctx;
+    return 0;
+}
+
+/* An account holding nothing has no lapsed hold to look for; one that
+ * holds credits still has its lapsed holds expired by the next write. */
+START_TEST(test_no_hold_scan_without_holds)
+{
+    const sl_time now = 1699999200;
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    sl_entry e;
+    sl_credit_hold h;
+    sl_balance b;
+    int scans = 0;
+    ck_assert_int_eq(sl_store_sqlite_new(&st, sl_test_path("lapsed.db"), NULL), SL_OK);
+    sqlite3 *raw = ((sq_store *)st)->h;
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, now, 0);
+    sqlite3_trace_v2(raw, SQLITE_TRACE_STMT, count_lapsed_scans, &scans);
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 10, "p1", NULL, now));
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -1, "p2", NULL, now));
+    ck_assert_int_eq(scans, 0);
+    ck_assert_ok_db(db, sl_hold(db, &h, 1, 7, 4, now + 60, "h1", now));
+    /* The hold lapsed: the next post scans, expires it and frees its 4. */
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -9, "p3", NULL, now + 120));
+    ck_assert_int_eq(scans, 1);
+    sqlite3_trace_v2(raw, 0, NULL, NULL);
+    ck_assert_ok_db(db, sl_ledger_balance(db, &b, 1, 7, now + 120));
+    ck_assert_int_eq(b.held, 0);
+    ck_assert_int_eq(b.posted, 0);
+    ck_assert_ok_db(db, sl_hold_get(db, &h, 1, h.id));
+    ck_assert_int_eq(h.status, SL_HOLD_EXPIRED);
+    sl_close(db);
+}
+END_TEST
+
+/* Counts the reads of a ledger head from the entries table. */
+static int count_head_reads(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)p;
+    if (strstr((const char *)x, "ORDER BY seq DESC LIMIT 1") != NULL)
+        ++*(int *)ctx;
+    return 0;
+}
+
+static void post_ok(sl_db *db, const char *key, int64_t seq)
+{
+    sl_entry e;
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_GRANT, 1, key, NULL, 1699999200));
+    ck_assert_int_eq(e.seq, seq);
+}
+
+static void verify_ok(sl_db *db, int64_t entries)
+{
+    sl_verify_report r;
+    ck_assert_ok_db(db, sl_ledger_verify(db, &r, 1));
+    ck_assert_int_eq(r.first_bad_seq, 0);
+    ck_assert_int_eq(r.entries, entries);
+}
+
+/* The ledger head a connection appended is kept past its commit while no
+ * other connection commits (PRAGMA data_version), and never past a
+ * rollback: every post still chains onto the true last entry. */
+START_TEST(test_ledger_head_kept_while_file_unchanged)
+{
+    const char *path = sl_test_path("heads.db");
+    sl_store *st = NULL;
+    sl_db *db = NULL, *other = NULL;
+    sl_entry e;
+    int reads = 0;
+    ck_assert_int_eq(sl_store_sqlite_new(&st, path, NULL), SL_OK);
+    sqlite3 *h = ((sq_store *)st)->h;
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    ck_assert_int_eq(sl_open(&other, path, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, 1699999200, 0);
+    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_head_reads, &reads);
+    post_ok(db, "a1", 1); /* no entry yet: nothing to keep */
+    post_ok(db, "a2", 2);
+    post_ok(db, "a3", 3);
+    ck_assert_int_eq(reads, 2); /* the third post chains onto the kept head */
+    /* Another connection appends: this one reads the head again. */
+    post_ok(other, "b1", 4);
+    post_ok(db, "a4", 5);
+    ck_assert_int_eq(reads, 3);
+    /* A rolled-back group and a failed call in a group keep nothing. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    post_ok(db, "g1", 6);
+    post_ok(db, "g2", 7);
+    ck_assert_ok_db(db, sl_group_rollback(db));
+    post_ok(db, "a5", 6);
+    ck_assert_ok_db(db, sl_group_begin(db));
+    post_ok(db, "g3", 7);
+    ck_assert_sl(sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -1000, "g4", NULL, 1699999200), SL_EINSUFFICIENT);
+    post_ok(db, "g5", 8);
+    ck_assert_ok_db(db, sl_group_commit(db));
+    post_ok(other, "b2", 9);
+    post_ok(db, "a6", 10);
+    sqlite3_trace_v2(h, 0, NULL, NULL);
+    verify_ok(db, 10);
+    verify_ok(other, 10);
+    /* The store takes any free seq: an append below the head (filling a
+     * gap) leaves the head where it is. */
+    sl_entry x, last;
+    memset(&x, 0, sizeof(x));
+    x.version = SL_ENTRY_VERSION;
+    x.tenant = 2, x.account = 1, x.kind = SL_ENTRY_GRANT, x.amount = 1;
+    const int64_t seqs[] = {1, 3, 2};
+    ck_assert_int_eq(st->begin(st, 2, 1), SL_OK);
+    for (int i = 0; i < 3; i++) {
+        x.seq = seqs[i];
+        snprintf(x.key, sizeof(x.key), "gap%d", i);
+        ck_assert_int_eq(st->entry_last(st, &last, 2), i == 0 ? SL_ENOTFOUND : SL_OK);
+        ck_assert_int_eq(st->entry_append(st, &x), SL_OK);
+    }
+    ck_assert_int_eq(st->entry_last(st, &last, 2), SL_OK);
+    ck_assert_int_eq(last.seq, 3);
+    ck_assert_int_eq(st->commit(st), SL_OK);
+    ck_assert_int_eq(st->begin(st, 2, 1), SL_OK);
+    ck_assert_int_eq(st->entry_last(st, &last, 2), SL_OK);
+    ck_assert_int_eq(last.seq, 3);
+    ck_assert_int_eq(st->rollback(st), SL_OK);
+    sl_close(other);
+    sl_close(db);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded_and_wal,
                      test_newer_schema_is_refused, test_foreign_databases_are_refused,
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
-                     test_lock_timeout_is_busy, test_fast_and_durable_modes_open)
+                     test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
+                     test_new_key_is_one_probe, test_no_hold_scan_without_holds,
+                     test_ledger_head_kept_while_file_unchanged)
 
 SL_TEST_SUITE(sqlite, tcase_files)

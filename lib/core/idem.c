@@ -113,6 +113,10 @@ static int judge(sl_db *db, sl__idem *q, sl__idem_table t, const void *row)
     const char *what;
     const uint8_t *hash = row_hash(t, row, q->key, &id, &what);
     int owner = owner_of(t, row, q->key);
+    if (t == table_of(q->op) && memcmp(hash, q->fp, 16) != 0 && q->legacy_fill) {
+        q->legacy_fill(q->legacy, q->op, q->req);
+        q->legacy_fill = NULL;
+    }
     if (t == table_of(q->op) &&
         (memcmp(hash, q->fp, 16) == 0 || (memcmp(hash, q->legacy, 16) == 0 && family(owner) == family(q->op)))) {
         q->found = t;

@@ -33,6 +33,11 @@ typedef struct sl__idem {
     const char *key;            /* checked by sl__key_check, not NULL */
     uint8_t fp[16];             /* sl__fp_end of the request */
     uint8_t legacy[16];         /* its legacy encoding (fingerprint.h) */
+    /* When not NULL, fills legacy from req: called only when a row of the
+     * op's table is found whose tagged fingerprint differs (a new key, the
+     * common case, never pays for the legacy encoding). NULL: the caller
+     * set legacy. */
+    void (*legacy_fill)(uint8_t legacy[16], sl__op op, const void *req);
     /* For a row of the same kind that does not match: the name of the
      * field that differs ("amount"), or "request". row is an sl_session,
      * sl_entry or sl_credit_hold, as the op's table says. */

@@ -94,10 +94,17 @@ static int on_lapsed(void *ctx, const sl_credit_hold *h)
     return 0;
 }
 
-/* Sum (and optionally expire) the account's active holds lapsed by now. */
+/* Sum (and optionally expire) the account's active holds lapsed by now.
+ * held is the sum of the active holds, each of a positive amount
+ * (sl_ledger_verify checks both): an account holding nothing has none to
+ * scan, the common case of a ledger post. */
 static int lapsed_holds(sl_db *db, const sl_account *a, sl_time now, int write, int64_t *sum)
 {
     lapsed_ctx c = {db, 0, write, now, SL_OK};
+    if (a->held == 0) {
+        *sum = 0;
+        return SL_OK;
+    }
     int rc = sl__st_holds_expired_scan(db, a->tenant, a->student, now, on_lapsed, &c);
     if (c.rc != SL_OK)
         return c.rc;

@@ -119,6 +119,15 @@ static const char *post_differs(const void *req, const void *row)
                                                                              : "request";
 }
 
+/* The legacy encoding of post p, only when a stored entry needs it. */
+static void post_legacy(uint8_t legacy[16], sl__op op, const void *req)
+{
+    (void)op; /* a post's legacy encoding was the same for both ops */
+    const sl_post *p = req;
+    size_t ref_len = p->reference ? strnlen(p->reference, SL_REF_MAX + 1) : 0;
+    sl__fp_legacy_post(legacy, p->account, p->kind, p->amount, p->reference, ref_len);
+}
+
 /*
  * The key check: SL_OK with *found = 0 (unused), *found = 1 and the
  * original in *orig (identical request), or SL_EIDEMPOTENCY naming the
@@ -141,7 +150,7 @@ static int post_key_lookup(sl_db *db, int *found, sl_entry *orig, uint8_t hash[1
     sl__fp_i64(&fp, p->amount);
     sl__fp_str(&fp, p->reference, ref_len);
     sl__fp_end(&fp, q.fp);
-    sl__fp_legacy_post(q.legacy, p->account, p->kind, p->amount, p->reference, ref_len);
+    q.legacy_fill = post_legacy;
     q.op = op;
     q.key = p->key;
     q.differs = post_differs;

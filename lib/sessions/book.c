@@ -40,8 +40,16 @@ const char *sl__session_differs(const void *req, const void *row)
                                                      : "request";
 }
 
+/* The legacy encoding of a single booking, only when a stored session
+ * needs it (sl__idem legacy_fill). */
+static void book_legacy(uint8_t legacy[16], sl__op op, const void *req)
+{
+    const book_req *r = req;
+    sl__fp_legacy_session(legacy, op, r->student, r->start, r->duration, r->credits);
+}
+
 /*
- * Looks the key up (q->fp and q->legacy set by the caller): SL_OK with
+ * Looks the key up (q->fp and q->legacy or q->legacy_fill set by the caller): SL_OK with
  * *found = 0 when unused or NULL; *found = 1 and the original session in
  * *orig on a replay; SL_EIDEMPOTENCY when the key belongs to another
  * request (sl__idem_lookup).
@@ -123,7 +131,7 @@ static int book_single(sl_db *db, sl_session *out, sl__op op, sl_id tenant, sl_i
     sl__fp_begin(&fp, op);
     sl__fp_i64s(&fp, sizeof(v) / sizeof(v[0]), v);
     sl__fp_end(&fp, q.fp);
-    sl__fp_legacy_session(q.legacy, op, student, start, duration, credits);
+    q.legacy_fill = book_legacy;
 
     if ((rc = sl__tx_begin(db, tenant > 0 ? tenant : 0, 1)) != SL_OK)
         return rc;

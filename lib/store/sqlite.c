@@ -118,8 +118,10 @@ static int sq_fail(sl_store *st, int rc, const char *what)
 static int exec_q(sl_store *st, int which, const char *what)
 {
     sqlite3_stmt *s = Q(st)->q[which];
+    Q(st)->probe.valid = 0; /* a transaction or savepoint begins or ends */
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
+    sl__sq_heads_after(st, which, rc == SQLITE_DONE);
     return rc == SQLITE_DONE ? SL_OK : sq_fail(st, rc, what);
 }
 
@@ -136,8 +138,10 @@ static int sq_commit(sl_store *st)
 
 static int sq_rollback(sl_store *st)
 {
-    if (sqlite3_get_autocommit(Q(st)->h))
+    if (sqlite3_get_autocommit(Q(st)->h)) {
+        sl__sq_heads_after(st, Q_ROLLBACK, 1);
         return SL_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+    }
     return exec_q(st, Q_ROLLBACK, "rollback");
 }
 
@@ -168,8 +172,10 @@ static int sq_savepoint_begin(sl_store *st, sl_id tenant, int write)
 
 static int sq_savepoint_end(sl_store *st, int keep)
 {
-    if (sqlite3_get_autocommit(Q(st)->h)) /* SQLite rolled the whole group back (e.g. SQLITE_FULL) */
+    if (sqlite3_get_autocommit(Q(st)->h)) { /* SQLite rolled the whole group back (e.g. SQLITE_FULL) */
+        sl__sq_heads_after(st, Q_ROLLBACK, 1);
         return sl_store_error(st, SL_ESTORE, "sqlite: the group's transaction was rolled back by SQLite");
+    }
     int rc = keep ? SL_OK : exec_q(st, Q_ROLLBACK_TO, "rolling back to a savepoint");
     return rc != SL_OK ? rc : exec_q(st, Q_RELEASE, "releasing a savepoint");
 }
@@ -291,9 +297,39 @@ int sl__sq_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void
     return sl__sq_scan(st, s, e, cb, ctx, what);
 }
 
+int sl__sq_key_maybe(sl_store *st, int table, sl_id tenant, const char *key)
+{
+    sq_store *q = Q(st);
+    size_t n = strnlen(key, SL_KEY_MAX + 1);
+    if (sqlite3_get_autocommit(q->h) || n == 0 || n > SL_KEY_MAX)
+        return 1;
+    int changes = sqlite3_total_changes(q->h);
+    if (!q->probe.valid || q->probe.changes != changes || q->probe.tenant != tenant ||
+        strcmp(q->probe.key, key) != 0) {
+        sqlite3_stmt *s = q->q[Q_KEY_PROBE];
+        sqlite3_bind_int64(s, 1, tenant);
+        sqlite3_bind_text(s, 2, key, (int)n, SQLITE_STATIC);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            q->probe.found = (int)sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW)
+            return 1;
+        memcpy(q->probe.key, key, n + 1);
+        q->probe.tenant = tenant;
+        q->probe.changes = changes;
+        q->probe.valid = 1;
+    }
+    return (q->probe.found & table) != 0;
+}
+
 int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
                       const char *what)
 {
+    int table = which == Q_SESSION_BY_KEY ? SL__SQ_KEY_SESSION : which == Q_ENTRY_BY_KEY ? SL__SQ_KEY_ENTRY
+                                                                                         : SL__SQ_KEY_HOLD;
+    if (!sl__sq_key_maybe(st, table, tenant, key))
+        return SL_ENOTFOUND;
     sqlite3_stmt *s = Q(st)->q[which];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
@@ -379,6 +415,7 @@ int sl_store_sqlite_new(sl_store **out, const char *path, const sl_options *opts
     if (!(s = calloc(1, sizeof(*s))))
         return sl_store_error(NULL, SL_ENOMEM, "out of memory");
     sl_store_init(&s->base, SL_STORE_VERSION);
+    s->tx_dv = -1;
 
     rc = sqlite3_open_v2(path, &s->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {

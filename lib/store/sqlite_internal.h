@@ -44,6 +44,12 @@ enum {
 /* Statements of the reads over many tenants (sqlite_many.c). */
 #define SL__SQ_MANY_QUERIES 10
 
+/* Ledger heads kept per connection: about 50 KB; tenants share a slot
+ * when they are congruent modulo this. */
+#define SL__SQ_HEADS 128
+#define SL__SQ_PENDING_LIST 16
+enum { SL__SQ_HEAD_NONE, SL__SQ_HEAD_PENDING, SL__SQ_HEAD_KEPT };
+
 typedef struct sq_store {
     sl_store base; /* first member */
     sqlite3 *h;
@@ -51,6 +57,27 @@ typedef struct sq_store {
     sqlite3_stmt *outbox_q[SL__SQ_OUTBOX_QUERIES];
     sqlite3_stmt *cq[SL__SQ_CLASS_QUERIES];
     sqlite3_stmt *many_q[SL__SQ_MANY_QUERIES];
+    /* The answer of the last key probe (sl__sq_key_maybe): true while the
+     * transaction that asked is open and has changed no row since. */
+    struct {
+        int valid, changes, found;
+        sl_id tenant;
+        char key[SL_KEY_MAX + 1];
+    } probe;
+    /* Ledger heads (sqlite_ledger.c): the last entry of a tenant, in slot
+     * tenant % SL__SQ_HEADS. PENDING: read or appended by the open
+     * transaction, promoted to KEPT by its COMMIT, dropped by any rollback
+     * or failure; KEPT: true while data_version is dv. */
+    struct {
+        int state;
+        int64_t dv;
+        sl_entry e;
+    } head[SL__SQ_HEADS];
+    int64_t tx_dv; /* data_version of the open transaction, -1: not read yet */
+    /* The slots made PENDING since the transaction began (n_pending past
+     * SL__SQ_PENDING_LIST: more than the list holds). */
+    unsigned char pending[SL__SQ_PENDING_LIST];
+    int n_pending;
 } sq_store;
 
 static inline sq_store *Q(sl_store *st)
@@ -104,6 +131,24 @@ int sl__sq_scan_by(sl_store *st, int which, const sl__entity *e, void (*cb)(void
  * key, read into out; SL_ENOTFOUND when there is none. */
 int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, const sl__entity *e, void *out,
                       const char *what);
+/* The tables an idempotency key can be in (bits of the key_probe query). */
+#define SL__SQ_KEY_SESSION 1
+#define SL__SQ_KEY_ENTRY 2
+#define SL__SQ_KEY_HOLD 4
+#define SL__SQ_KEY_SEAT 8
+/* 0 when table (SL__SQ_KEY_*) of tenant certainly holds no row with key,
+ * 1 when its row must be read. The first lookup of a key in a transaction
+ * asks all four tables at once (key_probe: four index searches, no row
+ * read) and the answer serves the other lookups of the same key until the
+ * transaction writes a row or ends (any control statement); outside a
+ * transaction, or when the probe fails, 1 (the caller's own read then
+ * answers, or reports the error). A new key's four lookups are one
+ * statement. */
+int sl__sq_key_maybe(sl_store *st, int table, sl_id tenant, const char *key);
+/* After control statement `which` ran (ok: it succeeded): a COMMIT keeps
+ * the heads its transaction appended, anything else but a savepoint or its
+ * release drops them (sqlite_ledger.c). */
+void sl__sq_heads_after(sl_store *st, int which, int ok);
 /* Writes row (an insert when *id == 0, else a replace) with statement
  * `which`, parameters from column 0 on; then as sl__sq_put_done. */
 int sl__sq_put(sl_store *st, int which, const sl__entity *e, const void *row, sl_id *id, const char *what);

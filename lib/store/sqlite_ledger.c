@@ -37,10 +37,88 @@ static int sq_accounts_scan(sl_store *st, sl_id tenant, int (*cb)(void *ctx, con
 
 /* ---- ledger: entries ---------------------------------------------------- */
 
+/*
+ * Ledger heads. Every post reads its tenant's last entry (the chain's
+ * seq and hash) right after the previous post of that tenant wrote it.
+ * The store keeps the head each transaction read or appended and, once that
+ * transaction commits, answers entry_last from it for as long as PRAGMA
+ * data_version says no other connection has committed (this connection's
+ * own commits leave data_version as it is, and only they append through
+ * here). Entries are append-only (triggers refuse UPDATE and DELETE), so
+ * nothing else moves a head. Heads are used inside transactions only; a
+ * head the open transaction appended answers at once (a ROLLBACK TO drops
+ * it with the rest of the transaction's heads).
+ */
+void sl__sq_heads_after(sl_store *st, int which, int ok)
+{
+    sq_store *q = Q(st);
+    if (ok && (which == Q_SAVEPOINT || which == Q_RELEASE))
+        return; /* the transaction goes on: what it appended stays pending */
+    int keep = ok && which == Q_COMMIT;
+    /* The slots made pending, listed while they fit (a transaction that
+     * touched more tenants walks every slot). */
+    int all = q->n_pending > SL__SQ_PENDING_LIST;
+    for (int k = 0; k < (all ? SL__SQ_HEADS : q->n_pending); k++) {
+        int i = all ? k : q->pending[k];
+        if (q->head[i].state == SL__SQ_HEAD_PENDING)
+            q->head[i].state = keep ? SL__SQ_HEAD_KEPT : SL__SQ_HEAD_NONE;
+    }
+    q->n_pending = 0;
+    q->tx_dv = -1;
+}
+
+/* The data_version of the open transaction (read once per transaction);
+ * -1 when it cannot be read (the heads are then not used). */
+static int64_t tx_data_version(sq_store *q)
+{
+    if (q->tx_dv >= 0)
+        return q->tx_dv;
+    sqlite3_stmt *s = q->q[Q_DATA_VERSION];
+    if (sqlite3_step(s) == SQLITE_ROW)
+        q->tx_dv = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return q->tx_dv;
+}
+
+/* The slot of tenant's head when it holds that head, true in the open
+ * transaction: read or appended by it (PENDING), or kept from an earlier
+ * one while data_version has not moved; else NULL. */
+static sl_entry *head_of(sq_store *q, sl_id tenant)
+{
+    int i = (int)((uint64_t)tenant % SL__SQ_HEADS);
+    if (q->head[i].state == SL__SQ_HEAD_NONE || q->head[i].e.tenant != tenant || sqlite3_get_autocommit(q->h))
+        return NULL;
+    if (q->head[i].state == SL__SQ_HEAD_PENDING || tx_data_version(q) == q->head[i].dv)
+        return &q->head[i].e;
+    return NULL;
+}
+
+/* Holds e (a copy as a read gives it back) as tenant's head for the open
+ * transaction; forgets the slot when the data version cannot be read. */
+static void head_set(sq_store *q, const sl_entry *e)
+{
+    int i = (int)((uint64_t)e->tenant % SL__SQ_HEADS);
+    q->head[i].state = SL__SQ_HEAD_NONE;
+    if (sqlite3_get_autocommit(q->h) || (q->head[i].dv = tx_data_version(q)) < 0)
+        return;
+    sl__row_copy(&sl__ent_entry, &q->head[i].e, e);
+    q->head[i].state = SL__SQ_HEAD_PENDING;
+    if (q->n_pending < SL__SQ_PENDING_LIST)
+        q->pending[q->n_pending] = (unsigned char)i;
+    if (q->n_pending <= SL__SQ_PENDING_LIST)
+        q->n_pending++;
+}
+
 static int sq_entry_append(sl_store *st, sl_entry *e)
 {
+    sq_store *q = Q(st);
+    /* The head before the append, when known: e stays the head only when
+     * it follows it (the store accepts any free seq). */
+    const sl_entry *h = head_of(q, e->tenant);
+    int follows = h && e->seq > h->seq;
+    q->head[(uint64_t)e->tenant % SL__SQ_HEADS].state = SL__SQ_HEAD_NONE;
     /* Every column but the id, which SQLite assigns. */
-    sl__sq_bind(Q(st)->q[Q_ENTRY_INSERT], &sl__ent_entry, e, 1);
+    sl__sq_bind(q->q[Q_ENTRY_INSERT], &sl__ent_entry, e, 1);
     int rc = sl__sq_write_q(st, Q_ENTRY_INSERT, "appending an entry");
     if (rc == SL_EEXISTS) {
         char msg[SL__SQ_MSG_SIZE];
@@ -50,7 +128,9 @@ static int sq_entry_append(sl_store *st, sl_entry *e)
     }
     if (rc != SL_OK)
         return rc;
-    e->id = sqlite3_last_insert_rowid(Q(st)->h);
+    e->id = sqlite3_last_insert_rowid(q->h);
+    if (follows)
+        head_set(q, e);
     return SL_OK;
 }
 
@@ -60,8 +140,17 @@ static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
 {
     if (!out)
         return invalid(st, "sqlite: entry_last: out is NULL");
-    sqlite3_bind_int64(Q(st)->q[Q_ENTRY_LAST], 1, tenant);
-    return sl__sq_row_one(st, Q(st)->q[Q_ENTRY_LAST], &sl__ent_entry, out, "reading the ledger head");
+    sq_store *q = Q(st);
+    const sl_entry *h = head_of(q, tenant);
+    if (h) {
+        *out = *h;
+        return SL_OK;
+    }
+    sqlite3_bind_int64(q->q[Q_ENTRY_LAST], 1, tenant);
+    int rc = sl__sq_row_one(st, q->q[Q_ENTRY_LAST], &sl__ent_entry, out, "reading the ledger head");
+    if (rc == SL_OK)
+        head_set(q, out);
+    return rc;
 }
 
 static int sq_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,

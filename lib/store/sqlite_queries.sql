@@ -38,6 +38,12 @@ RELEASE sl_call;
 -- name: rollback_to control
 ROLLBACK TO sl_call;
 
+-- Changes when another connection commits, never with this one's own
+-- commits: ledger heads kept from an earlier transaction (sqlite_ledger.c)
+-- are true while it has not moved.
+-- name: data_version control
+PRAGMA data_version;
+
 -- name: tenant_get hot
 SELECT {TENANT_COLS} FROM tenants WHERE id = ?1;
 
@@ -251,6 +257,17 @@ SELECT {HOLD_COLS} FROM holds WHERE id = ?1 AND tenant = ?2;
 -- idem_key <> '' repeats the partial index's condition so it is usable.
 -- name: hold_by_key hot
 SELECT {HOLD_COLS} FROM holds WHERE tenant = ?1 AND idem_key = ?2 AND idem_key <> '';
+
+-- The one question a new idempotency key asks (sqlite.c
+-- sl__sq_key_maybe): which of the four tables holding keys has it? Each
+-- EXISTS searches a key index alone (no table row is read); the bits are
+-- 1 sessions, 2 entries, 4 holds, 8 seats (enroll or withdraw key).
+-- name: key_probe hot
+SELECT EXISTS (SELECT 1 FROM sessions WHERE tenant = ?1 AND idem_key = ?2 AND idem_key <> '')
+    + 2 * EXISTS (SELECT 1 FROM entries WHERE tenant = ?1 AND idem_key = ?2)
+    + 4 * EXISTS (SELECT 1 FROM holds WHERE tenant = ?1 AND idem_key = ?2 AND idem_key <> '')
+    + 8 * (EXISTS (SELECT 1 FROM seats WHERE tenant = ?1 AND idem_key = ?2 AND idem_key <> '')
+           OR EXISTS (SELECT 1 FROM seats WHERE tenant = ?1 AND withdraw_key = ?2 AND withdraw_key <> ''));
 
 -- status = 1 repeats holds_active's condition: only active holds are
 -- in that index, so resolved history never slows this scan down.
