@@ -232,15 +232,32 @@ START_TEST(test_fast_and_durable_modes_open)
 }
 END_TEST
 
-/* Counts the statements that look an idempotency key up (any of the four
- * tables, or all at once), as SQLite starts them. */
-static int count_key_reads(unsigned type, void *ctx, void *p, void *x)
+/* The statements SQLite starts whose text holds needle (a trace callback
+ * counting into n). */
+typedef struct stmt_count {
+    const char *needle;
+    int n;
+} stmt_count;
+
+static int count_statements(unsigned type, void *ctx, void *p, void *x)
 {
+    stmt_count *c = ctx;
     (void)type;
     (void)p;
-    if (strstr((const char *)x, "_key = ?2") != NULL)
-        ++*(int *)ctx;
+    if (strstr((const char *)x, c->needle) != NULL)
+        c->n++;
     return 0;
+}
+
+/* Opens db on a new SQLite store at path; returns the store's own sqlite3
+ * handle, for a trace of its statements. */
+static sqlite3 *open_raw(sl_db **db, const char *path)
+{
+    sl_store *st = NULL;
+    ck_assert_int_eq(sl_store_sqlite_new(&st, path, NULL), SL_OK);
+    sqlite3 *raw = ((sq_store *)st)->h;
+    ck_assert_int_eq(sl_open_store(db, st, NULL), SL_OK);
+    return raw;
 }
 
 /* A new key is one statement over sessions, entries, holds and seats
@@ -249,24 +266,21 @@ static int count_key_reads(unsigned type, void *ctx, void *p, void *x)
 START_TEST(test_new_key_is_one_probe)
 {
     const sl_time now = 1699999200; /* on the hour */
-    sl_store *st = NULL;
     sl_db *db = NULL;
     sl_entry e;
     sl_session s;
-    int reads = 0;
-    ck_assert_int_eq(sl_store_sqlite_new(&st, sl_test_path("probe.db"), NULL), SL_OK);
-    sqlite3 *h = ((sq_store *)st)->h;
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    stmt_count reads = {"_key = ?2", 0}; /* a key lookup in any table, or all at once */
+    sqlite3 *h = open_raw(&db, sl_test_path("probe.db"));
     sl_test_put_tenant(db, 1, 0, now, 1);
-    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_key_reads, &reads);
+    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_statements, &reads);
     ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "k1", NULL, now));
-    ck_assert_int_eq(reads, 1);
+    ck_assert_int_eq(reads.n, 1);
     ck_assert_ok_db(db, sl_book(db, &s, 1, 7, now + 86400, 3600, 1, "b1", now));
-    ck_assert_int_eq(reads, 2);
+    ck_assert_int_eq(reads.n, 2);
     /* A replay reads the row it finds (the probe, then the entry). */
     ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "k1", NULL, now));
     ck_assert_int_eq(e.replayed, 1);
-    ck_assert_int_eq(reads, 4);
+    ck_assert_int_eq(reads.n, 4);
     sqlite3_trace_v2(h, 0, NULL, NULL);
 
     /* In a group: a key one call wrote is taken for the next call; a key
@@ -289,39 +303,26 @@ START_TEST(test_new_key_is_one_probe)
 }
 END_TEST
 
-/* Counts the statements that look for an account's lapsed holds. */
-static int count_lapsed_scans(unsigned type, void *ctx, void *p, void *x)
-{
-    (void)type;
-    (void)p;
-    if (strstr((const char *)x, "expires_at <= ?3") != NULL)
-        ++*(int *)ctx;
-    return 0;
-}
-
 /* An account holding nothing has no lapsed hold to look for; one that
  * holds credits still has its lapsed holds expired by the next write. */
 START_TEST(test_no_hold_scan_without_holds)
 {
     const sl_time now = 1699999200;
-    sl_store *st = NULL;
     sl_db *db = NULL;
     sl_entry e;
     sl_credit_hold h;
     sl_balance b;
-    int scans = 0;
-    ck_assert_int_eq(sl_store_sqlite_new(&st, sl_test_path("lapsed.db"), NULL), SL_OK);
-    sqlite3 *raw = ((sq_store *)st)->h;
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    stmt_count scans = {"expires_at <= ?3", 0}; /* the lapsed-holds scan */
+    sqlite3 *raw = open_raw(&db, sl_test_path("lapsed.db"));
     sl_test_put_tenant(db, 1, 0, now, 0);
-    sqlite3_trace_v2(raw, SQLITE_TRACE_STMT, count_lapsed_scans, &scans);
+    sqlite3_trace_v2(raw, SQLITE_TRACE_STMT, count_statements, &scans);
     ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 10, "p1", NULL, now));
     ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -1, "p2", NULL, now));
-    ck_assert_int_eq(scans, 0);
+    ck_assert_int_eq(scans.n, 0);
     ck_assert_ok_db(db, sl_hold(db, &h, 1, 7, 4, now + 60, "h1", now));
     /* The hold lapsed: the next post scans, expires it and frees its 4. */
     ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_CONSUME, -9, "p3", NULL, now + 120));
-    ck_assert_int_eq(scans, 1);
+    ck_assert_int_eq(scans.n, 1);
     sqlite3_trace_v2(raw, 0, NULL, NULL);
     ck_assert_ok_db(db, sl_ledger_balance(db, &b, 1, 7, now + 120));
     ck_assert_int_eq(b.held, 0);
@@ -331,16 +332,6 @@ START_TEST(test_no_hold_scan_without_holds)
     sl_close(db);
 }
 END_TEST
-
-/* Counts the reads of a ledger head from the entries table. */
-static int count_head_reads(unsigned type, void *ctx, void *p, void *x)
-{
-    (void)type;
-    (void)p;
-    if (strstr((const char *)x, "ORDER BY seq DESC LIMIT 1") != NULL)
-        ++*(int *)ctx;
-    return 0;
-}
 
 static void post_ok(sl_db *db, const char *key, int64_t seq)
 {
@@ -366,21 +357,21 @@ START_TEST(test_ledger_head_kept_while_file_unchanged)
     sl_store *st = NULL;
     sl_db *db = NULL, *other = NULL;
     sl_entry e;
-    int reads = 0;
+    stmt_count reads = {"ORDER BY seq DESC LIMIT 1", 0}; /* a ledger head read from the entries table */
     ck_assert_int_eq(sl_store_sqlite_new(&st, path, NULL), SL_OK);
     sqlite3 *h = ((sq_store *)st)->h;
     ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
     ck_assert_int_eq(sl_open(&other, path, NULL), SL_OK);
     sl_test_put_tenant(db, 1, 0, 1699999200, 0);
-    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_head_reads, &reads);
+    sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_statements, &reads);
     post_ok(db, "a1", 1); /* no entry yet: nothing to keep */
     post_ok(db, "a2", 2);
     post_ok(db, "a3", 3);
-    ck_assert_int_eq(reads, 2); /* the third post chains onto the kept head */
+    ck_assert_int_eq(reads.n, 2); /* the third post chains onto the kept head */
     /* Another connection appends: this one reads the head again. */
     post_ok(other, "b1", 4);
     post_ok(db, "a4", 5);
-    ck_assert_int_eq(reads, 3);
+    ck_assert_int_eq(reads.n, 3);
     /* A rolled-back group and a failed call in a group keep nothing. */
     ck_assert_ok_db(db, sl_group_begin(db));
     post_ok(db, "g1", 6);
