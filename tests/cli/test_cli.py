@@ -534,6 +534,22 @@ def keyed_flow(tmp):
     check("a failed init leaves no file (gone)", not os.path.exists(os.path.join(tmp, "new.db")))
 
 
+def json_utf8_flow(db):
+    # --json errors are JSON, so UTF-8, whatever bytes the user typed: an
+    # argument with stray bytes echoed in a usage message, and one long
+    # enough that the 512-byte message is cut inside a UTF-8 sequence.
+    for name, arg in (("stray bytes", b"2026\x01\xff\xc3\""), ("cut message", "\u00e9".encode() * 300)):
+        p = subprocess.run(WRAP + [EXE, "--json", os.fsencode(db), "book", b"1", arg], capture_output=True,
+                           timeout=300)
+        try:
+            err = json.loads(p.stderr.decode("utf-8"))
+        except ValueError as e:
+            err = {"decode": str(e)}
+        p.stdout, p.stderr = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+        check(f"--json usage error with {name} is UTF-8 JSON", p.returncode == 2 and err.get("error") == "usage",
+              p)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         if PG:
@@ -547,6 +563,7 @@ def main():
             main_flow(db, True)
             tamper_flow(db)
             keyed_flow(tmp)
+            json_utf8_flow(db)
     print(f"1..{count}")
     return 1 if failed else 0
 
