@@ -108,6 +108,10 @@ def main_flow(db, sqlite_file):
     expect("init --tz", run(db, "init", "--tz", "Europe/Berlin"), 0, out="Europe/Berlin")
     p = run("--json", db, "tenant")
     check("tenant --json", p.returncode == 0 and json.loads(p.stdout)["tz"] == "Europe/Berlin", p)
+    # global options take "--name=value" as commands' options do
+    expect("--tenant=N", run(db, "--tenant=77", "tenant"), 1, err="tenant 77 not found")
+    expect("--now=TIME", run(db, "--now=2026-03-27", "--json", "tenant"), 0, out="Europe/Berlin")
+    expect("an unknown option before the command", run(db, "--colour", "tenant"), 2, err="unknown option '--colour'")
     expect("tenant set: unknown zone", run(db, "tenant", "set", "--tz", "Mars/Olympus"), 1,
            err="Mars/Olympus")
     expect("tenant set: malicious zone", run(db, "tenant", "set", "--tz", "../../etc/passwd"), 1,
