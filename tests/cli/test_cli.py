@@ -498,6 +498,7 @@ def team_flow(db):
     expect("free-at: duplicate teachers", run(db, "free-at", "2026-04-06T09:00Z", "--teachers", "2,2"), 1,
            err="SL_EINVAL")
     expect("free-at: no list", run(db, "free-at", "2026-04-06T09:00Z"), 2)
+    expect("slots on the last day: a TO is needed", run(db, "slots", "9999-12-31"), 2, err="past year 9999")
     for bad in ("1,,2", "1,2,", ",1"):  # an empty id is a typo, not an id to skip
         expect(f"free-at: --teachers {bad} refused", run(db, "free-at", "2026-04-06T09:00Z", "--teachers", bad), 2,
                err="is empty")
