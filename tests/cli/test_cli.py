@@ -120,6 +120,9 @@ def main_flow(db, sqlite_file):
     check("a refused zone changes nothing", json.loads(p.stdout)["tz"] == "Europe/Berlin", p)
     expect("tenant set: bad duration", run(db, "tenant", "set", "--min-notice", "soon"), 2,
            err="min-notice")
+    for bad in ("1hh", "1 h", "1.5h"):  # the message quotes what was typed, not a part of it
+        expect(f"tenant set: bad duration {bad!r}", run(db, "tenant", "set", "--min-notice", bad), 2,
+               err=f"'{bad}' is not a duration")
     p = run("--json", db, "tenant", "set", "--min-notice", "1h", "--buffer-after", "10m")
     t = json.loads(p.stdout) if p.returncode == 0 else {}
     check("tenant set: durations", t.get("min_notice") == 3600 and t.get("buffer_after") == 600, p)
