@@ -122,7 +122,7 @@ int cli_seconds(cli *c, int64_t *out, const char *text, const char *what)
     case 'd': unit = 86400; num[--len] = '\0'; break;
     default: break;
     }
-    if (len == 0 || !isdigit((unsigned char)num[0]))
+    if (len == 0 || strspn(num, "0123456789") != len) /* "1hh", "1 h", "1.5h": quote all of it */
         return cli_usage(c, "%s: '%s' is not a duration (e.g. 90, 30m, 1h, 2d)", what, text);
     int rc = cli_int(c, &v, num, what, 0, INT64_C(1) << 40);
     if (rc)

@@ -18,8 +18,10 @@ static int default_end(cli *c, sl_time *to, const char *from_text, int date_only
     }
     memcpy(next, from_text, 10);
     next[10] = '\0';
-    if (sl_date_parse(&d, next) != SL_OK || sl_date_format(next, sizeof next, d + 1) != SL_OK)
+    if (sl_date_parse(&d, next) != SL_OK)
         return cli_usage(c, "from: '%s' is not a date", from_text);
+    if (sl_date_format(next, sizeof next, d + 1) != SL_OK) /* 9999-12-31: no next midnight to end at */
+        return cli_usage(c, "from: the day after '%s' is past year 9999: give the range's end (TO)", from_text);
     return cli_time(c, to, NULL, next, "to");
 }
 

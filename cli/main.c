@@ -157,8 +157,21 @@ static int take_globals(cli *c, globals *g, int argc, char **argv)
     int rest = 0;
 
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *eq = strchr(a, '=');
         const char **val = NULL;
+        char name[32];
+        /* "--now=TIME" as commands' options take it: split at the '='. */
+        if (!rest && eq && strncmp(a, "--", 2) == 0 && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            if (strcmp(name, "--tenant") == 0 || strcmp(name, "--now") == 0 || strcmp(name, "--tzdir") == 0 ||
+                strcmp(name, "--ledger-key-file") == 0)
+                a = name;
+            else
+                eq = NULL;
+        } else {
+            eq = NULL;
+        }
         if (rest || strcmp(a, "--") == 0)
             rest = 1;
         else if (strcmp(a, "--json") == 0)
@@ -176,6 +189,10 @@ static int take_globals(cli *c, globals *g, int argc, char **argv)
         else if (strcmp(a, "--ledger-key-file") == 0)
             val = &g->key_file;
         if (val) {
+            if (eq) {
+                *val = eq + 1;
+                continue;
+            }
             if (i + 1 >= argc)
                 return cli_usage(c, "option '%s' needs a value", a);
             *val = argv[++i];
@@ -294,7 +311,11 @@ int main(int argc, char **argv)
     if (!cmd && find_command(g.pos[0]))
         return cli_usage(&c, "the database comes first: slotledger %s %s ...", g.pos[1], g.pos[0]);
     if (!cmd)
-        return cli_usage(&c, "unknown command '%s'", g.pos[1]);
+        return cli_usage(&c, g.pos[1][0] == '-' && g.pos[1][1] && strcmp(g.pos[1], "--") != 0
+                                 ? "unknown option '%s' (before the command: only --json, -t/--tenant, --now, "
+                                   "--tzdir, --ledger-key-file)"
+                                 : "unknown command '%s'",
+                         g.pos[1]);
     c.cmd = cmd->name;
     c.command = cmd;
     c.now_text = g.now;

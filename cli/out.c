@@ -49,18 +49,44 @@ int cli_error(cli *c, int status, const char *name, const char *fmt, ...)
     return status;
 }
 
+/* Octets of the valid UTF-8 sequence at p (a lead byte >= 0x80), or 0
+ * when it is not one (a stray or cut sequence, an overlong form, a
+ * surrogate, past U+10FFFF). */
+static size_t utf8_seq(const unsigned char *p)
+{
+    size_t n = p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+             : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+    for (size_t k = 1; k < n; k++)
+        if ((p[k] & 0xC0) != 0x80)
+            return 0;
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) || (p[0] == 0xF0 && p[1] < 0x90) ||
+        (p[0] == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* A JSON string: always valid UTF-8, so a byte that is not part of a valid
+ * sequence (a user's argument echoed in a usage message, a message cut at
+ * its buffer's end) is written as U+FFFD. */
 void cli_json_fstr(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
+        size_t n = *p >= 0x80 ? utf8_seq(p) : 1;
+        if (n == 0) {
+            fputs("\\ufffd", f);
+        } else if (n > 1) {
+            fwrite(p, 1, n, f);
+            p += n - 1;
+        } else if (*p == '"' || *p == '\\') {
             fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
+        } else if (*p == '\n') {
             fputs("\\n", f);
-        else if (*p < 0x20)
+        } else if (*p < 0x20) {
             fprintf(f, "\\u%04x", *p);
-        else
+        } else {
             fputc(*p, f);
+        }
     }
     fputc('"', f);
 }

@@ -17,7 +17,7 @@ int cli_teachers(cli *c, sl_id **ids, size_t *n, const char *text)
     if (cap > SL_MAX_TEAM)
         return cli_usage(c, "--teachers: %zu ids; at most %d", cap, SL_MAX_TEAM);
     sl_id *out = malloc(cap * sizeof *out);
-    char *copy = strdup(text), *save = NULL;
+    char *copy = strdup(text);
     int rc = CLI_OK;
 
     if (!out || !copy) {
@@ -26,14 +26,18 @@ int cli_teachers(cli *c, sl_id **ids, size_t *n, const char *text)
         return cli_fail(c, SL_ENOMEM);
     }
     *n = 0;
-    for (char *tok = strtok_r(copy, ",", &save); tok && rc == CLI_OK; tok = strtok_r(NULL, ",", &save)) {
+    /* Every comma separates two ids: "1,,2", ",1" and "1," are refused
+     * (strtok would skip the empty ids and take a list that was mistyped). */
+    for (char *tok = copy, *end; tok && rc == CLI_OK; tok = end ? end + 1 : NULL) {
         int64_t v;
-        if ((rc = cli_int(c, &v, tok, "--teachers", 1, INT64_MAX)) == CLI_OK)
+        if ((end = strchr(tok, ',')) != NULL)
+            *end = '\0';
+        if (*tok == '\0')
+            rc = cli_usage(c, "--teachers: give a comma-separated list of teacher ids (id %zu is empty)", *n + 1);
+        else if ((rc = cli_int(c, &v, tok, "--teachers", 1, INT64_MAX)) == CLI_OK)
             out[(*n)++] = v;
     }
     free(copy);
-    if (rc == CLI_OK && *n == 0)
-        rc = cli_usage(c, "--teachers: give a comma-separated list of teacher ids");
     if (rc != CLI_OK) {
         free(out);
         return rc;

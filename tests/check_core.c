@@ -91,6 +91,46 @@ START_TEST(test_open_success_clears_thread_error)
 }
 END_TEST
 
+/* Whether s is valid UTF-8 (shortest forms, no surrogates, <= U+10FFFF). */
+static int utf8_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = *p < 0x80 ? 0 : *p >= 0xC2 && *p <= 0xDF ? 1 : *p >= 0xE0 && *p <= 0xEF ? 2
+                 : *p >= 0xF0 && *p <= 0xF4 ? 3 : 9;
+        if (n == 9 || (*p == 0xE0 && p[1] < 0xA0) || (*p == 0xED && p[1] > 0x9F) || (*p == 0xF0 && p[1] < 0x90) ||
+            (*p == 0xF4 && p[1] > 0x8F))
+            return 0;
+        for (size_t k = 1; k <= n; k++)
+            if ((p[k] & 0xC0) != 0x80)
+                return 0;
+        p += n + 1;
+    }
+    return 1;
+}
+
+/* A message that carries host text cut at a buffer's end inside a UTF-8
+ * sequence (a long tzdir of "é"s) is still UTF-8: bindings decode it. */
+START_TEST(test_errmsg_is_utf8)
+{
+    for (int odd = 0; odd < 2; odd++) {
+        char dir[2048] = "/nonexistent/";
+        if (odd)
+            strcat(dir, "x");
+        for (int i = 0; i < 600; i++)
+            strcat(dir, "\xC3\xA9");
+        sl_options o = SL_OPTIONS_INIT;
+        o.tzdir = dir;
+        sl_db *db = NULL;
+        ck_assert_sl(sl_open_memory(&db, &o), SL_OK);
+        ck_assert_sl(sl_tz_check(db, "Europe/Berlin"), SL_ETZ);
+        ck_assert_msg(utf8_ok(sl_errmsg(db)), "not UTF-8: %s", sl_errmsg(db));
+        ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "Europe/Berlin"));
+        sl_close(db);
+    }
+}
+END_TEST
+
 static int dummy_begin(sl_store *st, sl_id t, int w) { (void)st; (void)t; (void)w; return SL_OK; }
 static int freed;
 static void dummy_free(sl_store *st) { (void)st; freed++; }
@@ -270,7 +310,7 @@ END_TEST
 
 static SL_TEST_TCASE(tcase_errors, "errors", NULL, NULL, 0, test_strerror_names_every_code, test_version_matches_header,
                      test_open_misuse, test_open_success_clears_thread_error,
-                     test_open_store_checks_version_and_methods)
+                     test_open_store_checks_version_and_methods, test_errmsg_is_utf8)
 static SL_TEST_TCASE(tcase_civil, "civil", NULL, NULL, 60, test_civil_known_dates, test_civil_round_trip_all_days,
                      test_time_format_and_parse, test_time_round_trip_random, test_date_format_and_parse)
 

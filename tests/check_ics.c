@@ -550,7 +550,9 @@ START_TEST(test_bad_input)
         const char *tmpl, *msg;
     } bad[] = {{"Lesson {id", "never closed"},   {"Lesson }", "lone '}'"},
                {"Lesson {name}", "unknown placeholder {name}"}, {"caf\xC3(", "not valid UTF-8"},
-               {"bell\a", "control character 0x07"}, {"{}", "unknown placeholder {}"}};
+               {"bell\a", "control character 0x07"}, {"{}", "unknown placeholder {}"},
+               /* a long name is cut for the message before the \xC3\xA9, not inside it */
+               {"{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xC3\xA9}", "{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa} at byte 0"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         opts.summary = bad[i].tmpl;
         REFUSED(sl_session_ics(db, &out_, &len_, T1, s.id, &opts), SL_EINVAL, bad[i].msg);

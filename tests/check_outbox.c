@@ -247,6 +247,12 @@ START_TEST(test_lease_lapses_and_stale_token)
     ck_assert_uint_eq(claim(odb, &ev, 0, 10, 30, NOW), 1);
     sl_outbox_event old = ev[0];
     sl_outbox_free(ev);
+    /* A token that was never this lease's, inside the lease: refused, and
+     * the message does not claim that the lease lapsed. */
+    int64_t wrong = old.token == SL_OUTBOX_TOKEN_MAX ? 1 : old.token + 1;
+    ck_assert_sl(sl_outbox_ack(odb, T1, old.id, wrong, NOW + 1), SL_ESTATE);
+    ck_assert_ptr_nonnull(strstr(sl_errmsg(odb), "is not the current lease"));
+    assert_unchanged(odb, &old);
     /* The lease lapses: acking with its token is refused, nothing changes. */
     ck_assert_sl(sl_outbox_ack(odb, T1, old.id, old.token, NOW + 30), SL_ESTATE);
     ck_assert_ptr_nonnull(strstr(sl_errmsg(odb), "lapsed"));

@@ -134,7 +134,9 @@ SL_API int sl_group_active(sl_db *db);
  * ("not an error" when there was never a failure). With db == NULL: the last
  * failure of a handle-less call (sl_open*, sl_tz_* with NULL) on this
  * thread. The string belongs to the handle (or thread) and is valid until
- * the next call on it. Never NULL.
+ * the next call on it. Never NULL. Always valid UTF-8: a byte of host text
+ * quoted in it (a tzdir path) that is not, or a sequence cut at the
+ * message's length limit, shows as '?'.
  */
 SL_API const char *sl_errmsg(sl_db *db);
 

@@ -14,10 +14,26 @@
 static _Thread_local int tl_code;
 static _Thread_local char tl_msg[SL__ERRMSG_SIZE];
 
+/* Messages carry host text (a tzdir path, a template) and are cut at a
+ * buffer's end, here or where a part was formatted: a byte that does not
+ * start a whole valid UTF-8 sequence becomes '?', so that sl_errmsg is
+ * always UTF-8 (bindings decode it). */
+static void utf8_repair(char *s)
+{
+    for (unsigned char *p = (unsigned char *)s; *p;) {
+        size_t n = *p < 0x80 ? 1 : *p >= 0xC2 && *p <= 0xDF ? 2 : *p >= 0xE0 && *p <= 0xEF ? 3 : 4;
+        if (strnlen((const char *)p, n) == n && sl__utf8_valid(p, n))
+            p += n;
+        else
+            *p++ = '?';
+    }
+}
+
 int sl__verr(sl_db *db, int code, const char *fmt, va_list ap)
 {
     char *buf = db ? db->errmsg : tl_msg;
     vsnprintf(buf, SL__ERRMSG_SIZE, fmt, ap);
+    utf8_repair(buf);
     if (db) {
         db->errcode = code;
         db->err_seq++;

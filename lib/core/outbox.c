@@ -229,8 +229,9 @@ static int lease_check(sl_db *db, const sl_outbox_event *e, int64_t token, sl_ti
         return sl__err(db, SL_ESTATE, "outbox event %lld is %s, not leased", (long long)e->id,
                        state_name(e->state));
     if (e->token != token)
-        return sl__err(db, SL_ESTATE, "stale lease token for outbox event %lld: its lease lapsed and \"%s\" "
-                       "claimed it again", (long long)e->id, e->consumer);
+        return sl__err(db, SL_ESTATE, "lease token %lld is not the current lease of outbox event %lld (leased to "
+                       "\"%s\"): a stale token (its lease lapsed and the event was claimed again) or a wrong one",
+                       (long long)token, (long long)e->id, e->consumer);
     if (now >= e->lease_until)
         return sl__err(db, SL_ESTATE, "the lease of outbox event %lld lapsed at %lld (now %lld); claim it again",
                        (long long)e->id, (long long)e->lease_until, (long long)now);

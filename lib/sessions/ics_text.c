@@ -177,12 +177,16 @@ int sl__ics_template(sl_db *db, const char *t, size_t n, const sl_session *s, sl
             const char *close = memchr(t + i + 1, '}', n - i - 1);
             if (!close)
                 return sl__err(db, SL_EINVAL, "summary template: '{' at byte %zu is never closed", i);
-            size_t len = (size_t)(close - (t + i + 1));
+            size_t len = (size_t)(close - (t + i + 1)), shown = len > 32 ? 32 : len;
+            /* The message shows at most 32 bytes of the name, cut before a
+             * UTF-8 sequence (the text is valid UTF-8), never inside one. */
+            while (shown < len && ((unsigned char)t[i + 1 + shown] & 0xC0) == 0x80)
+                shown--;
             if (placeholder(b, t + i + 1, len, s) != 0)
                 return sl__err(db, SL_EINVAL,
                                "summary template: unknown placeholder {%.*s} at byte %zu (known: {id} {tenant} "
                                "{student} {status} {kind} {start} {end})",
-                               (int)(len > 32 ? 32 : len), t + i + 1, i);
+                               (int)shown, t + i + 1, i);
             i += len + 2;
         } else {
             if (s)

@@ -108,6 +108,10 @@ def main_flow(db, sqlite_file):
     expect("init --tz", run(db, "init", "--tz", "Europe/Berlin"), 0, out="Europe/Berlin")
     p = run("--json", db, "tenant")
     check("tenant --json", p.returncode == 0 and json.loads(p.stdout)["tz"] == "Europe/Berlin", p)
+    # global options take "--name=value" as commands' options do
+    expect("--tenant=N", run(db, "--tenant=77", "tenant"), 1, err="tenant 77 not found")
+    expect("--now=TIME", run(db, "--now=2026-03-27", "--json", "tenant"), 0, out="Europe/Berlin")
+    expect("an unknown option before the command", run(db, "--colour", "tenant"), 2, err="unknown option '--colour'")
     expect("tenant set: unknown zone", run(db, "tenant", "set", "--tz", "Mars/Olympus"), 1,
            err="Mars/Olympus")
     expect("tenant set: malicious zone", run(db, "tenant", "set", "--tz", "../../etc/passwd"), 1,
@@ -116,6 +120,9 @@ def main_flow(db, sqlite_file):
     check("a refused zone changes nothing", json.loads(p.stdout)["tz"] == "Europe/Berlin", p)
     expect("tenant set: bad duration", run(db, "tenant", "set", "--min-notice", "soon"), 2,
            err="min-notice")
+    for bad in ("1hh", "1 h", "1.5h"):  # the message quotes what was typed, not a part of it
+        expect(f"tenant set: bad duration {bad!r}", run(db, "tenant", "set", "--min-notice", bad), 2,
+               err=f"'{bad}' is not a duration")
     p = run("--json", db, "tenant", "set", "--min-notice", "1h", "--buffer-after", "10m")
     t = json.loads(p.stdout) if p.returncode == 0 else {}
     check("tenant set: durations", t.get("min_notice") == 3600 and t.get("buffer_after") == 600, p)
@@ -494,6 +501,10 @@ def team_flow(db):
     expect("free-at: duplicate teachers", run(db, "free-at", "2026-04-06T09:00Z", "--teachers", "2,2"), 1,
            err="SL_EINVAL")
     expect("free-at: no list", run(db, "free-at", "2026-04-06T09:00Z"), 2)
+    expect("slots on the last day: a TO is needed", run(db, "slots", "9999-12-31"), 2, err="past year 9999")
+    for bad in ("1,,2", "1,2,", ",1"):  # an empty id is a typo, not an id to skip
+        expect(f"free-at: --teachers {bad} refused", run(db, "free-at", "2026-04-06T09:00Z", "--teachers", bad), 2,
+               err="is empty")
     expect("slots --all without --teachers", run(db, "slots", "2026-04-06", "--all"), 2)
 
 
@@ -534,6 +545,22 @@ def keyed_flow(tmp):
     check("a failed init leaves no file (gone)", not os.path.exists(os.path.join(tmp, "new.db")))
 
 
+def json_utf8_flow(db):
+    # --json errors are JSON, so UTF-8, whatever bytes the user typed: an
+    # argument with stray bytes echoed in a usage message, and one long
+    # enough that the 512-byte message is cut inside a UTF-8 sequence.
+    for name, arg in (("stray bytes", b"2026\x01\xff\xc3\""), ("cut message", "\u00e9".encode() * 300)):
+        p = subprocess.run(WRAP + [EXE, "--json", os.fsencode(db), "book", b"1", arg], capture_output=True,
+                           timeout=300)
+        try:
+            err = json.loads(p.stderr.decode("utf-8"))
+        except ValueError as e:
+            err = {"decode": str(e)}
+        p.stdout, p.stderr = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+        check(f"--json usage error with {name} is UTF-8 JSON", p.returncode == 2 and err.get("error") == "usage",
+              p)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         if PG:
@@ -547,6 +574,7 @@ def main():
             main_flow(db, True)
             tamper_flow(db)
             keyed_flow(tmp)
+            json_utf8_flow(db)
     print(f"1..{count}")
     return 1 if failed else 0
 
