@@ -353,8 +353,44 @@ START_TEST(test_zero_ids_and_null_balance)
 }
 END_TEST
 
+/* A read's flags are SL_INCLUDE_DELETED or none: any other bit (a flag of a
+ * later version, a typo) is refused, never silently ignored. */
+START_TEST(test_unknown_read_flags_refused)
+{
+    sl_db *db = open_with_tenant(1);
+    sl_id rule = 0;
+    ck_assert_ok_db(db, sl_rule_add(db, &rule, 1, 1, 540, 600, SL_DATE_MIN, SL_DATE_MAX, 1000));
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 1, SL_ENTRY_PURCHASE, 10, "p", NULL, 1000));
+    sl_rule *rules = NULL;
+    sl_override *ovs = NULL;
+    sl_session s, *list = NULL;
+    sl_account a;
+    sl_class c;
+    size_t n = 7;
+    for (uint32_t bad = 0x2u; bad; bad = bad == 0x2u ? 0x80000001u : 0) {
+        BAD(db, sl_rules_list(db, &rules, &n, 1, bad), SL_EINVAL);
+        BAD(db, sl_overrides_list(db, &ovs, &n, 1, 0, 10, bad), SL_EINVAL);
+        BAD(db, sl_session_get(db, &s, 1, 1, bad), SL_EINVAL);
+        BAD(db, sl_sessions_list(db, &list, &n, 1, 0, 86400, bad), SL_EINVAL);
+        BAD(db, sl_sessions_by_student(db, &list, &n, 1, 1, bad), SL_EINVAL);
+        BAD(db, sl_account_get(db, &a, 1, 1, bad), SL_EINVAL);
+        BAD(db, sl_class_get(db, &c, 1, 1, bad), SL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(sl_errmsg(db), "unknown flags"));
+    }
+    ck_assert_ptr_null(rules);
+    ck_assert_ptr_null(list);
+    /* The known flag still reads. */
+    ck_assert_ok_db(db, sl_rules_list(db, &rules, &n, 1, SL_INCLUDE_DELETED));
+    ck_assert_uint_eq(n, 1);
+    sl_free(rules);
+    ck_assert_ok_db(db, sl_account_get(db, &a, 1, 1, SL_INCLUDE_DELETED));
+    sl_close(db);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_misuse, "misuse", NULL, NULL, 0, test_null_handle_everywhere,
                      test_null_outputs_and_nonsense, test_time_arguments_range_checked,
-                     test_outputs_cleared_on_failure, test_zero_ids_and_null_balance)
+                     test_outputs_cleared_on_failure, test_zero_ids_and_null_balance,
+                     test_unknown_read_flags_refused)
 
 SL_TEST_SUITE(misuse, tcase_misuse)

@@ -58,7 +58,9 @@ typedef int32_t sl_date;
 
 /** Longest idempotency key (and webhook source / event id), bytes. */
 #define SL_KEY_MAX 128
-/** Flag for reads of every module: include soft-deleted rows. */
+/** Flag for reads of every module: include soft-deleted rows. A read's
+ * flags are this or 0: any other bit is SL_EINVAL ("unknown flags"), so a
+ * flag of a later version is never silently ignored. */
 #define SL_INCLUDE_DELETED 0x1u
 
 /** Opaque library handle. See slotledger/db.h. */

@@ -44,6 +44,10 @@ int sl__ok(sl_db *db);
  * NULL" (in this thread's slot) when db is NULL, SL_EINVAL with the
  * printf-style message when args_ok is 0; else SL_OK. */
 int sl__args(sl_db *db, int args_ok, const char *fmt, ...) SL__PRINTF(3, 4);
+/* The flags of a read that may include soft-deleted rows: SL_INCLUDE_DELETED
+ * or none; any other bit is refused (SL_EINVAL), so a flag of a later
+ * version is never silently ignored. */
+#define SL__READ_FLAGS_OK(flags) (((flags) & ~(uint32_t)SL_INCLUDE_DELETED) == 0)
 /* The opening of a batch call of n items of array (at most max):
  * *failed_index = n (none failed) when not NULL, then sl__args with
  * "<what> needs 1..<max> <items> (got n[, NULL array])", then tenant > 0. */

@@ -171,7 +171,8 @@ int sl_ledger_balance(sl_db *db, sl_balance *out, sl_id tenant, sl_id account, s
 int sl_account_get(sl_db *db, sl_account *out, sl_id tenant, sl_id account, uint32_t flags)
 {
     int rc;
-    if ((rc = sl__args(db, out != NULL, "sl_account_get: out is NULL")) != SL_OK)
+    if ((rc = sl__args(db, out != NULL && SL__READ_FLAGS_OK(flags), "sl_account_get: out is NULL or unknown flags")) !=
+        SL_OK)
         return rc;
     if ((rc = ids_check(db, tenant, account)) != SL_OK)
         return rc;

@@ -262,8 +262,8 @@ int sl_class_get(sl_db *db, sl_class *out, sl_id tenant, sl_id class_id, uint32_
     int rc;
     if (!db)
         return sl__err(NULL, SL_EINVAL, "db is NULL");
-    if (!out || tenant <= 0 || class_id <= 0)
-        return sl__err(db, SL_EINVAL, "sl_class_get: NULL out or non-positive id");
+    if (!out || tenant <= 0 || class_id <= 0 || !SL__READ_FLAGS_OK(flags))
+        return sl__err(db, SL_EINVAL, "sl_class_get: NULL out, non-positive id or unknown flags");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = class_load(db, &s, &c, tenant, class_id, (flags & SL_INCLUDE_DELETED) != 0);

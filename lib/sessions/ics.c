@@ -43,7 +43,7 @@ static int opts_check(sl_db *db, const sl_ics_options *o)
         return sl__err(db, SL_EINVAL, "opts is NULL (sl_ics_options_init, then set the domain)");
     if (o->version == 0 || o->version > SL_ICS_OPTIONS_VERSION)
         return sl__err(db, SL_EINVAL, "sl_ics_options.version %u is not supported", o->version);
-    if (o->flags & ~SL_INCLUDE_DELETED)
+    if (!SL__READ_FLAGS_OK(o->flags))
         return sl__err(db, SL_EINVAL, "sl_ics_options.flags 0x%x has unknown bits", (unsigned)o->flags);
     if (o->student < 0)
         return sl__err(db, SL_EINVAL, "sl_ics_options.student must be 0 (all) or a student id");

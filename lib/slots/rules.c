@@ -180,8 +180,8 @@ int sl_rules_list(sl_db *db, sl_rule **out, size_t *count, sl_id tenant, uint32_
 {
     sl__grow g;
     int rc;
-    if ((rc = sl__list_begin(db, &g, sizeof(sl_rule), (void **)out, count, tenant > 0,
-                             "sl_rules_list: NULL out/count or non-positive tenant")) != SL_OK ||
+    if ((rc = sl__list_begin(db, &g, sizeof(sl_rule), (void **)out, count, tenant > 0 && SL__READ_FLAGS_OK(flags),
+                             "sl_rules_list: NULL out/count, non-positive tenant or unknown flags")) != SL_OK ||
         (rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_rules_scan(db, tenant, flags & SL_INCLUDE_DELETED, push_rule, &g);
@@ -195,8 +195,10 @@ int sl_overrides_list(sl_db *db, sl_override **out, size_t *count, sl_id tenant,
 {
     sl__grow g;
     int rc;
-    if ((rc = sl__list_begin(db, &g, sizeof(sl_override), (void **)out, count, tenant > 0 && from <= to,
-                             "sl_overrides_list: NULL out/count, non-positive tenant or from > to")) != SL_OK ||
+    if ((rc = sl__list_begin(db, &g, sizeof(sl_override), (void **)out, count,
+                             tenant > 0 && from <= to && SL__READ_FLAGS_OK(flags),
+                             "sl_overrides_list: NULL out/count, non-positive tenant, from > to or unknown flags")) !=
+            SL_OK ||
         (rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_overrides_scan(db, tenant, from, to, flags & SL_INCLUDE_DELETED, push_override, &g);
