@@ -274,6 +274,16 @@ START_TEST(test_time_format_and_parse)
     }
     ck_assert_sl(sl_time_parse(NULL, "2026-12-01T09:00:00Z"), SL_EINVAL);
     ck_assert_sl(sl_time_parse(&t, NULL), SL_EINVAL);
+    /* Well formed, but the offset takes the instant past year 9999 or
+     * before year 0000 in UTC: out of range, *out untouched. */
+    ck_assert_sl(sl_time_parse(&t, "9999-12-31T23:59:59-00:01"), SL_ERANGE);
+    ck_assert_sl(sl_time_parse(&t, "9999-12-31T23:59:59-23:59"), SL_ERANGE);
+    ck_assert_sl(sl_time_parse(&t, "0000-01-01T00:00:00+00:01"), SL_ERANGE);
+    ck_assert_int_eq(t, 42);
+    ck_assert_sl(sl_time_parse(&t, "9999-12-31T23:59:59+00:00"), SL_OK);
+    ck_assert_int_eq(t, SL_TIME_MAX);
+    ck_assert_sl(sl_time_parse(&t, "0000-01-01T00:00:00-00:00"), SL_OK);
+    ck_assert_int_eq(t, SL_TIME_MIN);
 }
 END_TEST
 

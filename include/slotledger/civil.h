@@ -49,7 +49,10 @@ SL_API int sl_time_format(char *buf, size_t cap, sl_time t);
  * "Z" or a numeric offset "+HH:MM" / "-HH:MM" (offset up to 23:59).
  * Nothing else is accepted: no lowercase, no spaces, no fractions, no
  * leap seconds, no trailing text, years 0000..9999 only.
- * Errors: SL_EINVAL (NULL or malformed text). *out is written only on success.
+ * Errors: SL_EINVAL (NULL or malformed text); SL_ERANGE when the offset
+ * takes the instant outside years 0000..9999 in UTC (SL_TIME_MIN ..
+ * SL_TIME_MAX: "9999-12-31T23:59:59-01:00", "0000-01-01T00:00:00+01:00").
+ * *out is written only on success.
  */
 SL_API int sl_time_parse(sl_time *out, const char *text);
 

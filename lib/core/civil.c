@@ -212,6 +212,9 @@ int sl_time_parse(sl_time *out, const char *text)
             return SL_EINVAL;
         offset = (oh * 3600 + om * 60) * (text[19] == '-' ? -1 : 1);
     }
-    *out = days * SL_DAY_SECONDS + hh * 3600 + mi * 60 + ss - offset;
+    int64_t t = days * SL_DAY_SECONDS + hh * 3600 + mi * 60 + ss - offset;
+    if (t < SL_TIME_MIN || t > SL_TIME_MAX) /* an offset past 0000-01-01 or 9999-12-31 UTC */
+        return SL_ERANGE;
+    *out = t;
     return SL_OK;
 }
