@@ -125,7 +125,7 @@ typedef struct sl_balance {
 typedef struct sl_post {
     sl_id account;
     int32_t kind;
-    int32_t reserved;
+    int32_t reserved;           /**< padding: not read (any value is accepted) */
     int64_t amount;
     const char *key;            /**< required */
     const char *reference;      /**< may be NULL */
