@@ -66,7 +66,10 @@ typedef int (*sl_ics_summary_fn)(void *ctx, const sl_session *s, char *buf, size
 typedef struct sl_ics_options {
     unsigned int version;          /**< SL_ICS_OPTIONS_VERSION */
     uint32_t flags;                /**< SL_INCLUDE_DELETED: deleted sessions too (as CANCELLED) */
-    sl_id student;                 /**< sl_calendar_ics: only this student's sessions; 0 = all */
+    sl_id student;                 /**< sl_calendar_ics: only the sessions booked for this student (their
+                                        student field); 0 = all. Group classes hold students in seats, not
+                                        in the session, so a class the student is seated in is not among
+                                        them: list it with sl_class_seats. */
     const char *domain;            /**< required: UID domain, 1..SL_ICS_DOMAIN_MAX bytes of
                                         [A-Za-z0-9.-] ("lessons.example.com") */
     const char *prodid;            /**< PRODID text; NULL = "-//slotledger//slotledger//EN" */

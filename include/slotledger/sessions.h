@@ -177,7 +177,9 @@ SL_API int sl_sessions_list(sl_db *db, sl_session **out, size_t *count, sl_id te
                             sl_time from, sl_time to, uint32_t flags);
 
 /** A student's sessions sorted by (start, id), in a new array freed with
- * sl_free. */
+ * sl_free: those booked for the student (sl_session.student). A group
+ * class holds its students in seats (slotledger/classes.h), not in its
+ * session, so the classes a student is seated in are not listed here. */
 SL_API int sl_sessions_by_student(sl_db *db, sl_session **out, size_t *count, sl_id tenant,
                                   sl_id student, uint32_t flags);
 
