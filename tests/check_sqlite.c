@@ -414,11 +414,100 @@ START_TEST(test_ledger_head_kept_while_file_unchanged)
 }
 END_TEST
 
+/* SQLite's allocator, made to fail the first allocation after `arm`
+ * (SQLITE_NOMEM, after which SQLite may roll the transaction back). */
+static sqlite3_mem_methods real_mem;
+static int oom_armed, oom_fired;
+
+static void *oom_malloc(int n)
+{
+    if (oom_armed && !oom_fired) {
+        oom_fired = 1;
+        return NULL;
+    }
+    return real_mem.xMalloc(n);
+}
+
+static void *oom_realloc(void *p, int n)
+{
+    if (oom_armed && !oom_fired) {
+        oom_fired = 1;
+        return NULL;
+    }
+    return real_mem.xRealloc(p, n);
+}
+
+/* Arms the failure when the key probe (the first lookup of a new key)
+ * starts. */
+static int arm_at_probe(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)ctx;
+    (void)p;
+    if (strstr((const char *)x, "+ 2 * EXISTS") != NULL)
+        oom_armed = 1;
+    return 0;
+}
+
+static int64_t count_entries(const char *path)
+{
+    sqlite3 *h;
+    sqlite3_stmt *s;
+    int64_t n = -1;
+    ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT count(*) FROM entries", -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return n;
+}
+
+/* A key probe that fails (out of memory: SQLite rolls the transaction
+ * back) fails the call, which writes nothing: the call's later statements
+ * must not run, each committing on its own, outside the transaction. */
+START_TEST(test_failed_key_probe_writes_nothing)
+{
+    const char *path = sl_test_path("probe_oom.db");
+    sqlite3_mem_methods m;
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    sl_entry e;
+    ck_assert_int_eq(sqlite3_shutdown(), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem), SQLITE_OK);
+    m = real_mem;
+    m.xMalloc = oom_malloc;
+    m.xRealloc = oom_realloc;
+    ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_initialize(), SQLITE_OK);
+    ck_assert_int_eq(sl_store_sqlite_new(&st, path, NULL), SL_OK);
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, 1699999200, 0);
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "p1", NULL, 1699999200));
+    sqlite3_trace_v2(((sq_store *)st)->h, SQLITE_TRACE_STMT, arm_at_probe, NULL);
+    int rc = sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "p2", NULL, 1699999200);
+    oom_armed = 0;
+    sqlite3_trace_v2(((sq_store *)st)->h, 0, NULL, NULL);
+    ck_assert_int_eq(oom_fired, 1);
+    ck_assert_int_ne(rc, SL_OK);
+    ck_assert_int_eq(count_entries(path), 1);
+    /* The key is still free; the chain goes on from the first entry. */
+    ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "p2", NULL, 1699999200));
+    ck_assert_int_eq(e.replayed, 0);
+    ck_assert_int_eq(e.seq, 2);
+    verify_ok(db, 2);
+    sl_close(db);
+    ck_assert_int_eq(sqlite3_shutdown(), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_MALLOC, &real_mem), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_initialize(), SQLITE_OK);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded_and_wal,
                      test_newer_schema_is_refused, test_foreign_databases_are_refused,
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
                      test_new_key_is_one_probe, test_no_hold_scan_without_holds,
-                     test_ledger_head_kept_while_file_unchanged)
+                     test_ledger_head_kept_while_file_unchanged, test_failed_key_probe_writes_nothing)
 
 SL_TEST_SUITE(sqlite, tcase_files)

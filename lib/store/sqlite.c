@@ -313,8 +313,8 @@ int sl__sq_key_maybe(sl_store *st, int table, sl_id tenant, const char *key)
         if (rc == SQLITE_ROW)
             q->probe.found = (int)sqlite3_column_int64(s, 0);
         sqlite3_reset(s);
-        if (rc != SQLITE_ROW)
-            return 1;
+        if (rc != SQLITE_ROW) /* SQLite may have rolled the transaction back (SQLITE_NOMEM, IOERR) */
+            return sq_fail(st, rc, "probing an idempotency key");
         memcpy(q->probe.key, key, n + 1);
         q->probe.tenant = tenant;
         q->probe.changes = changes;
@@ -328,8 +328,9 @@ int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, co
 {
     int table = which == Q_SESSION_BY_KEY ? SL__SQ_KEY_SESSION : which == Q_ENTRY_BY_KEY ? SL__SQ_KEY_ENTRY
                                                                                          : SL__SQ_KEY_HOLD;
-    if (!sl__sq_key_maybe(st, table, tenant, key))
-        return SL_ENOTFOUND;
+    int maybe = sl__sq_key_maybe(st, table, tenant, key);
+    if (maybe <= 0)
+        return maybe < 0 ? maybe : SL_ENOTFOUND;
     sqlite3_stmt *s = Q(st)->q[which];
     sqlite3_bind_int64(s, 1, tenant);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);

@@ -182,9 +182,9 @@ static int sq_seats_scan(sl_store *st, sl_id tenant, sl_id class_id, int (*cb)(v
 
 static int sq_seat_by_key(sl_store *st, sl_seat *out, sl_id tenant, const char *key)
 {
-    int rc;
-    if (key && !sl__sq_key_maybe(st, SL__SQ_KEY_SEAT, tenant, key))
-        return SL_ENOTFOUND;
+    int rc, maybe = key ? sl__sq_key_maybe(st, SL__SQ_KEY_SEAT, tenant, key) : 1;
+    if (maybe <= 0)
+        return maybe < 0 ? maybe : SL_ENOTFOUND;
     sqlite3_stmt *q = stmt(st, CQ_SEAT_BY_KEY, &rc);
     if (!q)
         return rc;

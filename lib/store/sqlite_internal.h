@@ -141,9 +141,11 @@ int sl__sq_row_by_key(sl_store *st, int which, sl_id tenant, const char *key, co
  * asks all four tables at once (key_probe: four index searches, no row
  * read) and the answer serves the other lookups of the same key until the
  * transaction writes a row or ends (any control statement); outside a
- * transaction, or when the probe fails, 1 (the caller's own read then
- * answers, or reports the error). A new key's four lookups are one
- * statement. */
+ * transaction 1 (the caller's own read then answers). When the probe
+ * fails, its error (< 0, recorded on the store) is the lookup's: SQLite
+ * may have rolled the transaction back (SQLITE_NOMEM, IOERR), and the
+ * call's next statements would run outside it. A new key's four lookups
+ * are one statement. */
 int sl__sq_key_maybe(sl_store *st, int table, sl_id tenant, const char *key);
 /* After control statement `which` ran (ok: it succeeded): a COMMIT keeps
  * the heads its transaction appended, anything else but a savepoint or its
