@@ -27,6 +27,9 @@ export interface IcsOptions {
     includeDeleted?: boolean;
 }
 
+// Every options / settings / request object is checked at run time: an own
+// enumerable key the method does not read is a TypeError naming it and the
+// accepted names (a known key whose value is undefined is fine).
 export interface Clock { now?: Date }
 export interface ReadOptions { includeDeleted?: boolean }
 
@@ -207,10 +210,10 @@ export interface DatabaseMethods {
 
     /** The calendar-sync outbox (include/slotledger/outbox.h). */
     outboxConfigure(opts?: { attempts?: number; backoffBase?: Duration; backoffCap?: Duration }): void;
-    outboxClaim(consumer: string, opts?: Clock & { tenant?: Int | null; max?: number; lease?: Duration }): OutboxEvent[];
+    outboxClaim(consumer: string, opts?: Clock & { tenant?: Int | null; max?: Int; lease?: Duration }): OutboxEvent[];
     outboxAck(event: OutboxEvent | Int, opts?: Clock & { tenant?: Int; token?: Int }): void;
     outboxFail(event: OutboxEvent | Int, message?: string | null, opts?: Clock & { tenant?: Int; token?: Int }): void;
-    outboxDead(opts?: { tenant?: Int | null; max?: number }): OutboxEvent[];
+    outboxDead(opts?: { tenant?: Int | null; max?: Int }): OutboxEvent[];
     outboxRetry(tenant: Int, event: Int, opts?: Clock): void;
     outboxStats(opts?: Clock & { tenant?: Int | null }): OutboxStats;
     outboxPurge(before: Date): number;

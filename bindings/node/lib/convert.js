@@ -158,15 +158,41 @@ function hhmm(min) {
 }
 
 const FLAG_INCLUDE_DELETED = 1;
-function readFlags(opts) {
-    if (opts === undefined || opts === null) return 0;
-    if (typeof opts !== 'object') throw new TypeError('options must be an object');
-    return opts.includeDeleted ? FLAG_INCLUDE_DELETED : 0;
+
+/** includeDeleted: a boolean or undefined (as Python requires a bool). */
+function includeDeleted(v) {
+    if (v === undefined) return false;
+    if (typeof v !== 'boolean') throw new TypeError(`includeDeleted must be a boolean, got ${describe(v)} ${String(v)}`);
+    return v;
 }
 
-function options(v, what = 'options') {
+function readFlags(opts) {
+    const o = options(opts, 'options', ['includeDeleted']);
+    return includeDeleted(o.includeDeleted) ? FLAG_INCLUDE_DELETED : 0;
+}
+
+/** An options object: undefined/null mean {}. `known` lists the names the
+ * caller reads; any other own enumerable key is a TypeError (a typo such as
+ * {minNotise: 3600} would otherwise do nothing). */
+function options(v, what = 'options', known = undefined) {
     if (v === undefined || v === null) return {};
     if (typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${what} must be an object`);
+    if (known !== undefined) {
+        for (const k of Object.keys(v)) {
+            if (!known.includes(k))
+                throw new TypeError(`${what}: unknown option "${k}" (accepted: ${known.join(', ') || 'none'})`);
+        }
+    }
+    return v;
+}
+
+/** An array argument with no holes or undefined elements (koffi would
+ * otherwise fail with an unclear "Unexpected Undefined value"). */
+function denseArray(v, what) {
+    if (!Array.isArray(v)) throw new TypeError(`${what} must be an array, got ${describe(v)}`);
+    for (let i = 0; i < v.length; i++) {
+        if (v[i] === undefined) throw new TypeError(`${what}[${i}] is missing (undefined or a hole)`);
+    }
     return v;
 }
 
@@ -183,5 +209,6 @@ function reverse(map) {
 module.exports = {
     INT32_MIN, INT32_MAX, INT64_MAX, int64, int32, uint32, num, time, now, date, dateOrNull,
     duration, optDuration, wellFormed, str, optStr, bytes, minuteOfDay, hhmm, readFlags, options,
+    includeDeleted, denseArray,
     lookup, reverse, describe,
 };

@@ -17,7 +17,7 @@ const { errorFor } = E;
 // ---- options --------------------------------------------------------------
 
 function openOptions(opts) {
-    opts = V.options(opts);
+    opts = V.options(opts, 'options', ['durability', 'tzdir', 'busyTimeoutMs', 'ledgerKey']);
     const o = {};
     if (C.sl_options_init(o, 1) !== 0) throw new E.Misuse('sl_options_init refused version 1');
     if (opts.durability !== undefined) o.durability = V.lookup(DURABILITY, opts.durability, 'durability');

@@ -15,7 +15,7 @@ const { errorFor, CODES } = E;
  * payload. Returns true; throws TamperError (no signature matches), Expired
  * (timestamp outside tolerance seconds, default 300) or InvalidArgument. */
 function webhookVerify(secret, header, payload, opts) {
-    const o = V.options(opts);
+    const o = V.options(opts, 'options', ['tolerance', 'now']);
     const s = V.bytes(secret, 'secret');
     const p = V.bytes(payload, 'payload');
     const tolerance = o.tolerance === undefined ? 300 : V.duration(o.tolerance, 'tolerance');
@@ -35,10 +35,11 @@ function webhookVerify(secret, header, payload, opts) {
 /** sl_engine_slots over checked arguments: the Float64Array of (start,
  * end) ms pairs it returned. */
 function engineRun(avail, busy, params) {
-    const p = V.options(params, 'params');
+    const p = V.options(params, 'params',
+        ['duration', 'step', 'bufferBefore', 'bufferAfter', 'from', 'to', 'earliest', 'horizon', 'limit']);
     const iv = (list, what) => {
         if (!Array.isArray(list)) throw new TypeError(`${what} must be an array of {start, end}`);
-        return list.map((x, i) => ({ start: V.time(x && x.start, `${what}[${i}].start`), end: V.time(x && x.end, `${what}[${i}].end`) }));
+        return V.denseArray(list, what).map((x, i) => ({ start: V.time(x && x.start, `${what}[${i}].start`), end: V.time(x && x.end, `${what}[${i}].end`) }));
     };
     const a = iv(avail, 'avail');
     const b = iv(busy, 'busy');

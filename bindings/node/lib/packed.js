@@ -108,7 +108,7 @@ function slotObjectsOfWords(words, n) {
  * slotsEpoch): sl_slots's arguments after the handle (tenant, from, to,
  * duration, now) and limit (undefined: none). */
 function slotQuery(tenant, start, end, opts) {
-    const o = V.options(opts);
+    const o = V.options(opts, 'options', ['duration', 'now', 'limit']);
     if (o.duration === undefined) throw new TypeError('slots: options.duration is required');
     const q = {
         tenant: V.int64(tenant, 'tenant'), from: V.time(start, 'start'), to: V.time(end, 'end'),

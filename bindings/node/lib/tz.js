@@ -40,7 +40,7 @@ function tzToLocal(h, zone, date) {
 }
 
 function tzToUtc(h, zone, local) {
-    const l = V.options(local, 'local');
+    const l = V.options(local, 'local', ['year', 'month', 'day', 'hour', 'minute', 'second']);
     const part = (k, lo, hi, dflt) => {
         if (l[k] === undefined) {
             if (dflt === undefined) throw new TypeError(`local.${k} is required`);

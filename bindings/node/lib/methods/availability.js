@@ -15,7 +15,7 @@ class AvailabilityMethods {
     /** Add a weekly rule; returns its id. */
     addRule(tenant, rule) {
         const h = this[HANDLE]();
-        const r = V.options(rule, 'rule');
+        const r = V.options(rule, 'rule', ['weekday', 'start', 'end', 'validFrom', 'validUntil', 'now']);
         const out = [0];
         check(C.sl_rule_add(h, out, V.int64(tenant, 'tenant'), V.int32(r.weekday, 'weekday'),
             V.minuteOfDay(r.start, 'start'), V.minuteOfDay(r.end, 'end'),
@@ -28,7 +28,7 @@ class AvailabilityMethods {
      * (validFrom / validUntil: null means open-ended). Returns the Rule. */
     updateRule(tenant, id, changes) {
         const h = this[HANDLE]();
-        const c = V.options(changes, 'changes');
+        const c = V.options(changes, 'changes', ['weekday', 'start', 'end', 'validFrom', 'validUntil', 'now']);
         const cur = {};
         const t = V.int64(tenant, 'tenant');
         const rid = V.int64(id, 'rule id');
@@ -60,7 +60,7 @@ class AvailabilityMethods {
     setOverride(tenant, date, windows, opts) {
         const h = this[HANDLE]();
         if (!Array.isArray(windows)) throw new TypeError('windows must be an array of [start, end] pairs');
-        const ws = windows.map((w, i) => {
+        const ws = V.denseArray(windows, 'windows').map((w, i) => {
             if (Array.isArray(w) && w.length === 2)
                 return { start_min: V.minuteOfDay(w[0], `windows[${i}][0]`), end_min: V.minuteOfDay(w[1], `windows[${i}][1]`) };
             if (w && typeof w === 'object' && !Array.isArray(w))
@@ -69,7 +69,7 @@ class AvailabilityMethods {
         });
         const out = [0];
         check(C.sl_override_set(h, out, V.int64(tenant, 'tenant'), civilDate(date, 'date'),
-            ws.length ? ws : null, ws.length, V.now(V.options(opts))), h);
+            ws.length ? ws : null, ws.length, V.now(V.options(opts, 'options', ['now']))), h);
         return V.num(out[0]);
     }
 

@@ -20,7 +20,7 @@ class ClassMethods {
      * overlapping another blocking session: sl.Conflict). req: { start,
      * duration, capacity (1..1000), creditsPerSeat (default 0), key, now }. */
     createClass(tenant, req) {
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['start', 'duration', 'capacity', 'creditsPerSeat', 'key', 'now']);
         return made(this, Session, (h, out) =>
             C.sl_class_create(h, out, V.int64(tenant, 'tenant'), V.time(r.start, 'start'),
                 V.duration(r.duration, 'duration'), V.int32(r.capacity, 'capacity'),
@@ -38,7 +38,7 @@ class ClassMethods {
     /** A seat holding creditsPerSeat, in one transaction; a full class
      * throws sl.ClassFull, or with { waitlist: true } joins the waitlist. */
     enroll(tenant, classId, student, opts) {
-        const o = V.options(opts);
+        const o = V.options(opts, 'options', ['waitlist', 'key', 'now']);
         if (o.waitlist !== undefined && typeof o.waitlist !== 'boolean') throw new TypeError('waitlist must be a boolean');
         return made(this, Seat, (h, out) =>
             C.sl_class_enroll(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
@@ -50,7 +50,7 @@ class ClassMethods {
      * waitlisted students who can pay, in one transaction; or leave the
      * waitlist. */
     withdraw(tenant, classId, student, opts) {
-        const o = V.options(opts);
+        const o = V.options(opts, 'options', ['key', 'now']);
         const h = this[HANDLE]();
         check(C.sl_class_withdraw(h, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
             V.int64(student, 'student'), V.optStr(o.key, 'key'), V.now(o)), h);
@@ -60,7 +60,7 @@ class ClassMethods {
     classNoShow(tenant, classId, student, opts) {
         return made(this, Seat, (h, out) =>
             C.sl_class_no_show(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
-                V.int64(student, 'student'), V.now(opts)));
+                V.int64(student, 'student'), V.now(V.options(opts, 'options', ['now']))));
     }
 
     /** Taken seats by position, then the waitlist in promotion order, then

@@ -15,13 +15,15 @@ const TEXT_MAX = 1024; // SL_ICS_TEXT_MAX
 /** The C options of `opts`; a function summary becomes a registered
  * callback (returned as `cb`, unregistered by the caller) whose exception
  * lands in failures and fails the call. */
+const ICS_KEYS = ['domain', 'prodid', 'includeDeleted', 'summary'];
+
 function icsOptions(opts, failures, withStudent) {
-    const r = V.options(opts);
+    const r = V.options(opts, 'options', withStudent ? ICS_KEYS.concat('student') : ICS_KEYS);
     const o = {};
     check(C.sl_ics_options_init(o, 1), null);
     o.domain = V.str(r.domain, 'domain');
     o.prodid = V.optStr(r.prodid, 'prodid');
-    o.flags = r.includeDeleted ? 1 : 0;
+    o.flags = V.includeDeleted(r.includeDeleted) ? 1 : 0;
     o.student = withStudent && r.student !== undefined && r.student !== null ? V.int64(r.student, 'student') : 0;
     o.summary = null;
     o.summary_fn = null;

@@ -18,7 +18,7 @@ class LedgerMethods {
      * entry with .replayed = true. */
     post(tenant, req) {
         const h = this[HANDLE]();
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['account', 'kind', 'amount', 'key', 'reference', 'now']);
         return new Entry(filled(h, (out) =>
             C.sl_ledger_post(h, out, V.int64(tenant, 'tenant'), V.int64(r.account, 'account'),
                 V.lookup(ENTRY_KIND, r.kind, 'kind'), V.int64(r.amount, 'amount'), V.str(r.key, 'key'),
@@ -30,8 +30,8 @@ class LedgerMethods {
     postMany(tenant, posts, opts) {
         const h = this[HANDLE]();
         if (!Array.isArray(posts)) throw new TypeError('posts must be an array');
-        const list = posts.map((p, i) => {
-            const r = V.options(p, `posts[${i}]`);
+        const list = V.denseArray(posts, 'posts').map((p, i) => {
+            const r = V.options(p, `posts[${i}]`, ['account', 'kind', 'amount', 'key', 'reference']);
             return {
                 account: V.int64(r.account, `posts[${i}].account`),
                 kind: V.lookup(ENTRY_KIND, r.kind, `posts[${i}].kind`),
@@ -45,7 +45,7 @@ class LedgerMethods {
         if (n > MAX_LINKED) throw new E.InvalidArgument(`postMany takes at most ${MAX_LINKED} entries (got ${n})`);
         return batch(h, T.sl_entry, SIZE.entry, n, (buf, failed) =>
             C.sl_ledger_post_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n,
-                V.now(V.options(opts)))).map((e) => new Entry(e));
+                V.now(V.options(opts, 'options', ['now'])))).map((e) => new Entry(e));
     }
 
     /** { posted, held, available, floor } of an account at `now`. */
@@ -53,13 +53,13 @@ class LedgerMethods {
         const h = this[HANDLE]();
         return balanceOf(filled(h, (out) =>
             C.sl_ledger_balance(h, out, V.int64(tenant, 'tenant'), V.int64(account, 'account'),
-                V.now(V.options(opts)))));
+                V.now(V.options(opts, 'options', ['now'])))));
     }
 
     setFloor(tenant, account, floor, opts) {
         const h = this[HANDLE]();
         check(C.sl_account_set_floor(h, V.int64(tenant, 'tenant'), V.int64(account, 'account'),
-            V.int64(floor, 'floor'), V.now(V.options(opts))), h);
+            V.int64(floor, 'floor'), V.now(V.options(opts, 'options', ['now']))), h);
     }
 
     account(tenant, account, opts) {
@@ -71,7 +71,7 @@ class LedgerMethods {
      * key (the idempotency key) is required, as for post. */
     hold(tenant, req) {
         const h = this[HANDLE]();
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['account', 'amount', 'expiresAt', 'ttl', 'key', 'now']);
         const at = V.now(r);
         let expires;
         if (r.expiresAt !== undefined) expires = V.time(r.expiresAt, 'expiresAt');
@@ -86,7 +86,7 @@ class LedgerMethods {
      * "hold:<id>:capture" (so a retried capture replays). Returns the Entry. */
     capture(tenant, holdId, opts) {
         const h = this[HANDLE]();
-        const o = V.options(opts);
+        const o = V.options(opts, 'options', ['amount', 'key', 'now']);
         const t = V.int64(tenant, 'tenant');
         const id = V.int64(holdId, 'holdId');
         let amount;
@@ -102,7 +102,7 @@ class LedgerMethods {
 
     release(tenant, holdId, opts) {
         return made(this, Hold, (h, out) =>
-            C.sl_hold_release(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'), V.now(V.options(opts))));
+            C.sl_hold_release(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'), V.now(V.options(opts, 'options', ['now']))));
     }
 
     holdGet(tenant, holdId) {
@@ -115,7 +115,7 @@ class LedgerMethods {
      * null or 0 = every account of the tenant. */
     history(tenant, opts) {
         const h = this[HANDLE]();
-        const o = V.options(opts);
+        const o = V.options(opts, 'options', ['limit', 'account', 'afterSeq']);
         const limit = o.limit === undefined ? 100 : V.int32(o.limit, 'limit');
         if (limit < 0 || limit > HISTORY_MAX_LIMIT) throw new E.InvalidArgument(`limit must be 0..${HISTORY_MAX_LIMIT}`);
         const buf = Buffer.alloc(Math.max(limit, 1) * SIZE.entry);
@@ -180,7 +180,7 @@ class LedgerMethods {
         const h = this[HANDLE]();
         const out = [0];
         check(C.sl_webhook_claim(h, out, V.int64(tenant, 'tenant'), V.str(source, 'source'),
-            V.str(eventId, 'eventId'), V.now(V.options(opts))), h);
+            V.str(eventId, 'eventId'), V.now(V.options(opts, 'options', ['now']))), h);
         return out[0] === 1;
     }
 }

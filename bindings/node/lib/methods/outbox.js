@@ -35,12 +35,16 @@ function leaseArgs(event, opts) {
     return [V.int64(opts.tenant, 'tenant'), V.int64(event, 'event'), V.int64(opts.token, 'token')];
 }
 
+const LEASE_KEYS = ['tenant', 'token', 'now'];
+
 function optTenant(opts) {
     return opts && opts.tenant !== undefined && opts.tenant !== null ? V.int64(opts.tenant, 'tenant') : 0;
 }
 
 function count(v, what, dflt) {
     if (v === undefined || v === null) return dflt;
+    // A BigInt is accepted as by every other integer argument (V.int32).
+    if (typeof v === 'bigint') v = V.int32(v, what);
     if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`${what} must be a non-negative integer`);
     return v;
 }
@@ -52,6 +56,7 @@ class OutboxMethods {
      * default 3600) }. After failure k an event waits a random time in
      * [d/2, d], d = min(backoffCap, backoffBase * 2^(k-1)). */
     outboxConfigure(opts = {}) {
+        opts = V.options(opts, 'options', ['attempts', 'backoffBase', 'backoffCap']);
         const h = this[HANDLE]();
         const o = {};
         check(C.sl_outbox_options_init(o, 1), h);
@@ -66,6 +71,7 @@ class OutboxMethods {
      * per session, never one behind an unacknowledged earlier event of its
      * session. { tenant } limits the claim to one tenant (default: all). */
     outboxClaim(consumer, opts = {}) {
+        opts = V.options(opts, 'options', ['tenant', 'max', 'lease', 'now']);
         const h = this[HANDLE]();
         const out = [null];
         const n = [0];
@@ -79,6 +85,7 @@ class OutboxMethods {
     /** Acknowledge a leased event (an OutboxEvent, or its id with { tenant,
      * token }). sl.StateError when the lease lapsed or was taken again. */
     outboxAck(event, opts = {}) {
+        opts = V.options(opts, 'options', LEASE_KEYS);
         const h = this[HANDLE]();
         check(C.sl_outbox_ack(h, ...leaseArgs(event, opts), V.now(opts)), h);
     }
@@ -86,12 +93,14 @@ class OutboxMethods {
     /** Report a failed delivery: retried after a backoff, dead after the
      * handle's attempts; message (optional) is kept, cut to 255 bytes. */
     outboxFail(event, message, opts = {}) {
+        opts = V.options(opts, 'options', LEASE_KEYS);
         const h = this[HANDLE]();
         check(C.sl_outbox_fail(h, ...leaseArgs(event, opts), V.optStr(message, 'message'), V.now(opts)), h);
     }
 
     /** Dead events ({ tenant } or all), oldest first, at most { max }. */
     outboxDead(opts = {}) {
+        opts = V.options(opts, 'options', ['tenant', 'max']);
         const h = this[HANDLE]();
         const out = [null];
         const n = [0];
@@ -101,6 +110,7 @@ class OutboxMethods {
 
     /** Re-queue a dead event: pending, due now, attempts 0. */
     outboxRetry(tenant, event, opts = {}) {
+        opts = V.options(opts, 'options', ['now']);
         const h = this[HANDLE]();
         check(C.sl_outbox_retry(h, V.int64(tenant, 'tenant'), V.int64(event, 'event'), V.now(opts)), h);
     }
@@ -108,6 +118,7 @@ class OutboxMethods {
     /** Counts by delivery state: { due, waiting, leased, dead, acked,
      * oldestAge (seconds) } for { tenant } or all (monitoring). */
     outboxStats(opts = {}) {
+        opts = V.options(opts, 'options', ['tenant', 'now']);
         const h = this[HANDLE]();
         const c = {};
         check(C.sl_outbox_stats(h, c, optTenant(opts), V.now(opts)), h);

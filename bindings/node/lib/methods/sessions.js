@@ -25,7 +25,7 @@ class SessionMethods {
 
     /** Book a regular session; with credits > 0 a credit hold is placed. */
     book(tenant, req) {
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['student', 'start', 'duration', 'credits', 'key', 'now']);
         return this[SESSION](C.sl_book, V.int64(tenant, 'tenant'), V.int64(r.student, 'student'),
             V.time(r.start, 'start'), V.duration(r.duration, 'duration'),
             r.credits === undefined ? 0 : V.int64(r.credits, 'credits'), V.optStr(r.key, 'key'), V.now(r));
@@ -36,9 +36,9 @@ class SessionMethods {
     bookMany(tenant, bookings, opts) {
         const h = this[HANDLE]();
         if (!Array.isArray(bookings)) throw new TypeError('bookings must be an array');
-        const o = V.options(opts);
-        const list = bookings.map((b, i) => {
-            const r = V.options(b, `bookings[${i}]`);
+        const o = V.options(opts, 'options', ['key', 'now']);
+        const list = V.denseArray(bookings, 'bookings').map((b, i) => {
+            const r = V.options(b, `bookings[${i}]`, ['student', 'start', 'duration', 'credits']);
             return {
                 student: V.int64(r.student, `bookings[${i}].student`),
                 start: V.time(r.start, `bookings[${i}].start`),
@@ -54,13 +54,13 @@ class SessionMethods {
     }
 
     bookTrial(tenant, req) {
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['student', 'start', 'duration', 'key', 'now']);
         return this[SESSION](C.sl_book_trial, V.int64(tenant, 'tenant'), V.int64(r.student, 'student'),
             V.time(r.start, 'start'), V.duration(r.duration, 'duration'), V.optStr(r.key, 'key'), V.now(r));
     }
 
     scheduleManual(tenant, req) {
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['student', 'start', 'duration', 'credits', 'key', 'now']);
         return this[SESSION](C.sl_schedule_manual, V.int64(tenant, 'tenant'), V.int64(r.student, 'student'),
             V.time(r.start, 'start'), V.duration(r.duration, 'duration'),
             r.credits === undefined ? 0 : V.int64(r.credits, 'credits'), V.optStr(r.key, 'key'), V.now(r));
@@ -68,14 +68,14 @@ class SessionMethods {
 
     reschedule(tenant, sessionId, newStart, opts) {
         return this[SESSION](C.sl_reschedule, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'),
-            V.time(newStart, 'newStart'), V.now(V.options(opts)));
+            V.time(newStart, 'newStart'), V.now(V.options(opts, 'options', ['now'])));
     }
 
     /** Weekly sessions at the same local wall time. policy: "all-or-nothing"
      * (default) or "skip-conflicts". Returns { sessions, skipped: [Date] }. */
     bookRecurring(tenant, req) {
         const h = this[HANDLE]();
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['student', 'start', 'duration', 'credits', 'count', 'policy', 'key', 'now']);
         const count = V.uint32(r.count, 'count');
         const policy = r.policy === undefined ? 0 : V.lookup(RECUR_POLICY, r.policy, 'policy');
         // Room for what the library may write; it checks count itself.
@@ -105,19 +105,19 @@ class SessionMethods {
     }
 
     confirm(tenant, sessionId, opts) {
-        return this[SESSION](C.sl_confirm, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts)));
+        return this[SESSION](C.sl_confirm, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts, 'options', ['now'])));
     }
 
     cancel(tenant, sessionId, opts) {
-        return this[SESSION](C.sl_cancel, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts)));
+        return this[SESSION](C.sl_cancel, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts, 'options', ['now'])));
     }
 
     complete(tenant, sessionId, opts) {
-        return this[SESSION](C.sl_complete, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts)));
+        return this[SESSION](C.sl_complete, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts, 'options', ['now'])));
     }
 
     markNoShow(tenant, sessionId, opts) {
-        return this[SESSION](C.sl_mark_no_show, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts)));
+        return this[SESSION](C.sl_mark_no_show, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts, 'options', ['now'])));
     }
 
     session(tenant, id, opts) {
@@ -145,13 +145,13 @@ class SessionMethods {
     softDelete(tenant, entity, id, opts) {
         const h = this[HANDLE]();
         check(C.sl_soft_delete(h, V.int64(tenant, 'tenant'), entityOf(entity), V.int64(id, 'id'),
-            V.now(V.options(opts))), h);
+            V.now(V.options(opts, 'options', ['now']))), h);
     }
 
     restore(tenant, entity, id, opts) {
         const h = this[HANDLE]();
         check(C.sl_restore(h, V.int64(tenant, 'tenant'), entityOf(entity), V.int64(id, 'id'),
-            V.now(V.options(opts))), h);
+            V.now(V.options(opts, 'options', ['now']))), h);
     }
 
     /** Hard-delete rows of `entity` soft-deleted before `before` (all

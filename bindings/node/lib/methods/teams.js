@@ -20,7 +20,7 @@ function tenantList(tenants, most = MAX_TEAM) {
     if (!Array.isArray(tenants)) throw new TypeError('tenants must be an array of ids');
     if (tenants.length < 1 || tenants.length > most)
         throw new E.InvalidArgument(`tenants: ${tenants.length} ids; give 1..${most}`);
-    return tenants.map((t, i) => V.int64(t, `tenants[${i}]`));
+    return V.denseArray(tenants, 'tenants').map((t, i) => V.int64(t, `tenants[${i}]`));
 }
 
 /** A copy of `count` values of a typed-array class at a library pointer. */
@@ -46,7 +46,7 @@ function readResult(h, type, call, read) {
 /** The raw slots of many tenants: { tenants, status (Int32Array), offsets
  * (BigUint64Array), flat (BigInt64Array of (start, end) seconds), clamped }. */
 function slotsManyRaw(db, tenants, start, end, opts) {
-    const o = V.options(opts);
+    const o = V.options(opts, 'options', ['duration', 'now']);
     if (o.duration === undefined) throw new TypeError('slotsMany: options.duration is required');
     const ids = tenantList(tenants);
     const h = db[HANDLE]();
@@ -103,7 +103,7 @@ class TeamMethods {
      * least one tenant is free, { mode: 'all' } each start at which every
      * one is; as [{ start, end, who: [tenant ids, in the order given] }]. */
     teamSlots(tenants, start, end, opts) {
-        const o = V.options(opts);
+        const o = V.options(opts, 'options', ['duration', 'mode', 'now']);
         if (o.duration === undefined) throw new TypeError('teamSlots: options.duration is required');
         const mode = o.mode === undefined ? 'any' : o.mode;
         if (!Object.hasOwn(MODES, mode)) throw new E.InvalidArgument(`mode must be "any" or "all", not ${String(mode)}`);
@@ -131,7 +131,7 @@ class TeamMethods {
      * would say for each): the free ids in the order given, or with
      * { detail: true } a Map tenant -> 'ok' or the refusing code's name. */
     freeAt(tenants, start, opts) {
-        const o = V.options(opts);
+        const o = V.options(opts, 'options', ['duration', 'detail', 'now']);
         if (o.duration === undefined) throw new TypeError('freeAt: options.duration is required');
         const ids = tenantList(tenants);
         const h = this[HANDLE]();
@@ -149,7 +149,7 @@ class TeamMethods {
      * blocking sessions within 7 days of the start, then lowest id); the
      * session's tenant names the choice; a key replays to the first choice. */
     bookAny(tenants, req) {
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['student', 'start', 'duration', 'credits', 'key', 'now']);
         const ids = tenantList(tenants);
         return made(this, Session, (h, out) =>
             C.sl_book_any(h, out, ids, ids.length, V.int64(r.student, 'student'), V.time(r.start, 'start'),
@@ -162,7 +162,7 @@ class TeamMethods {
      * on the first tenant's account. A failure carries .failedIndex (the
      * tenant that refused, or null). */
     bookAll(tenants, req) {
-        const r = V.options(req, 'request');
+        const r = V.options(req, 'request', ['student', 'start', 'duration', 'credits', 'key', 'now']);
         const ids = tenantList(tenants, MAX_TEAM_BOOK);
         const h = this[HANDLE]();
         return batch(h, T.sl_session, SIZE.session, ids.length, (buf, failed) =>

@@ -14,7 +14,8 @@ class TenantMethods {
      * defaults: tz "UTC", everything else 0). Returns the stored Tenant. */
     setTenant(id, settings) {
         const h = this[HANDLE]();
-        const s = V.options(settings, 'settings');
+        const s = V.options(settings, 'settings',
+            ['tz', 'bufferBefore', 'bufferAfter', 'minNotice', 'step', 'lateCancel', 'maxAdvanceDays', 'now']);
         const t = {};
         check(C.sl_tenant_init(t, 1), h);
         t.id = V.int64(id, 'tenant id');
