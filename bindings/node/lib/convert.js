@@ -73,6 +73,11 @@ function now(opts) {
     return opts && opts.now !== undefined ? time(opts.now, 'now') : Math.floor(Date.now() / 1000);
 }
 
+/** The `now` of an options object that may hold nothing else. */
+function nowOnly(opts) {
+    return now(options(opts, 'options', ['now']));
+}
+
 function date(sec) {
     return new Date(num(sec) * 1000);
 }
@@ -162,7 +167,8 @@ const FLAG_INCLUDE_DELETED = 1;
 /** includeDeleted: a boolean or undefined (as Python requires a bool). */
 function includeDeleted(v) {
     if (v === undefined) return false;
-    if (typeof v !== 'boolean') throw new TypeError(`includeDeleted must be a boolean, got ${describe(v)} ${String(v)}`);
+    if (typeof v !== 'boolean')
+        throw new TypeError(`includeDeleted must be a boolean, got ${describe(v)} ${String(v)}`);
     return v;
 }
 
@@ -207,7 +213,7 @@ function reverse(map) {
 }
 
 module.exports = {
-    INT32_MIN, INT32_MAX, INT64_MAX, int64, int32, uint32, num, time, now, date, dateOrNull,
+    INT32_MIN, INT32_MAX, INT64_MAX, int64, int32, uint32, num, time, now, nowOnly, date, dateOrNull,
     duration, optDuration, wellFormed, str, optStr, bytes, minuteOfDay, hhmm, readFlags, options,
     includeDeleted, denseArray,
     lookup, reverse, describe,

@@ -39,7 +39,9 @@ function engineRun(avail, busy, params) {
         ['duration', 'step', 'bufferBefore', 'bufferAfter', 'from', 'to', 'earliest', 'horizon', 'limit']);
     const iv = (list, what) => {
         if (!Array.isArray(list)) throw new TypeError(`${what} must be an array of {start, end}`);
-        return V.denseArray(list, what).map((x, i) => ({ start: V.time(x && x.start, `${what}[${i}].start`), end: V.time(x && x.end, `${what}[${i}].end`) }));
+        return V.denseArray(list, what).map((x, i) => ({
+            start: V.time(x && x.start, `${what}[${i}].start`), end: V.time(x && x.end, `${what}[${i}].end`),
+        }));
     };
     const a = iv(avail, 'avail');
     const b = iv(busy, 'busy');

@@ -69,7 +69,7 @@ class AvailabilityMethods {
         });
         const out = [0];
         check(C.sl_override_set(h, out, V.int64(tenant, 'tenant'), civilDate(date, 'date'),
-            ws.length ? ws : null, ws.length, V.now(V.options(opts, 'options', ['now']))), h);
+            ws.length ? ws : null, ws.length, V.nowOnly(opts)), h);
         return V.num(out[0]);
     }
 

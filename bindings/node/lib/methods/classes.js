@@ -60,7 +60,7 @@ class ClassMethods {
     classNoShow(tenant, classId, student, opts) {
         return made(this, Seat, (h, out) =>
             C.sl_class_no_show(h, out, V.int64(tenant, 'tenant'), V.int64(classId, 'classId'),
-                V.int64(student, 'student'), V.now(V.options(opts, 'options', ['now']))));
+                V.int64(student, 'student'), V.nowOnly(opts)));
     }
 
     /** Taken seats by position, then the waitlist in promotion order, then

@@ -45,7 +45,7 @@ class LedgerMethods {
         if (n > MAX_LINKED) throw new E.InvalidArgument(`postMany takes at most ${MAX_LINKED} entries (got ${n})`);
         return batch(h, T.sl_entry, SIZE.entry, n, (buf, failed) =>
             C.sl_ledger_post_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n,
-                V.now(V.options(opts, 'options', ['now'])))).map((e) => new Entry(e));
+                V.nowOnly(opts))).map((e) => new Entry(e));
     }
 
     /** { posted, held, available, floor } of an account at `now`. */
@@ -53,13 +53,13 @@ class LedgerMethods {
         const h = this[HANDLE]();
         return balanceOf(filled(h, (out) =>
             C.sl_ledger_balance(h, out, V.int64(tenant, 'tenant'), V.int64(account, 'account'),
-                V.now(V.options(opts, 'options', ['now'])))));
+                V.nowOnly(opts))));
     }
 
     setFloor(tenant, account, floor, opts) {
         const h = this[HANDLE]();
         check(C.sl_account_set_floor(h, V.int64(tenant, 'tenant'), V.int64(account, 'account'),
-            V.int64(floor, 'floor'), V.now(V.options(opts, 'options', ['now']))), h);
+            V.int64(floor, 'floor'), V.nowOnly(opts)), h);
     }
 
     account(tenant, account, opts) {
@@ -102,7 +102,7 @@ class LedgerMethods {
 
     release(tenant, holdId, opts) {
         return made(this, Hold, (h, out) =>
-            C.sl_hold_release(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'), V.now(V.options(opts, 'options', ['now']))));
+            C.sl_hold_release(h, out, V.int64(tenant, 'tenant'), V.int64(holdId, 'holdId'), V.nowOnly(opts)));
     }
 
     holdGet(tenant, holdId) {
@@ -180,7 +180,7 @@ class LedgerMethods {
         const h = this[HANDLE]();
         const out = [0];
         check(C.sl_webhook_claim(h, out, V.int64(tenant, 'tenant'), V.str(source, 'source'),
-            V.str(eventId, 'eventId'), V.now(V.options(opts, 'options', ['now']))), h);
+            V.str(eventId, 'eventId'), V.nowOnly(opts)), h);
         return out[0] === 1;
     }
 }

@@ -68,14 +68,15 @@ class SessionMethods {
 
     reschedule(tenant, sessionId, newStart, opts) {
         return this[SESSION](C.sl_reschedule, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'),
-            V.time(newStart, 'newStart'), V.now(V.options(opts, 'options', ['now'])));
+            V.time(newStart, 'newStart'), V.nowOnly(opts));
     }
 
     /** Weekly sessions at the same local wall time. policy: "all-or-nothing"
      * (default) or "skip-conflicts". Returns { sessions, skipped: [Date] }. */
     bookRecurring(tenant, req) {
         const h = this[HANDLE]();
-        const r = V.options(req, 'request', ['student', 'start', 'duration', 'credits', 'count', 'policy', 'key', 'now']);
+        const r = V.options(req, 'request',
+            ['student', 'start', 'duration', 'credits', 'count', 'policy', 'key', 'now']);
         const count = V.uint32(r.count, 'count');
         const policy = r.policy === undefined ? 0 : V.lookup(RECUR_POLICY, r.policy, 'policy');
         // Room for what the library may write; it checks count itself.
@@ -105,19 +106,21 @@ class SessionMethods {
     }
 
     confirm(tenant, sessionId, opts) {
-        return this[SESSION](C.sl_confirm, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts, 'options', ['now'])));
+        return this[SESSION](C.sl_confirm, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.nowOnly(opts));
     }
 
     cancel(tenant, sessionId, opts) {
-        return this[SESSION](C.sl_cancel, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts, 'options', ['now'])));
+        return this[SESSION](C.sl_cancel, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.nowOnly(opts));
     }
 
     complete(tenant, sessionId, opts) {
-        return this[SESSION](C.sl_complete, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts, 'options', ['now'])));
+        return this[SESSION](C.sl_complete, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'),
+            V.nowOnly(opts));
     }
 
     markNoShow(tenant, sessionId, opts) {
-        return this[SESSION](C.sl_mark_no_show, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'), V.now(V.options(opts, 'options', ['now'])));
+        return this[SESSION](C.sl_mark_no_show, V.int64(tenant, 'tenant'), V.int64(sessionId, 'sessionId'),
+            V.nowOnly(opts));
     }
 
     session(tenant, id, opts) {
@@ -145,13 +148,13 @@ class SessionMethods {
     softDelete(tenant, entity, id, opts) {
         const h = this[HANDLE]();
         check(C.sl_soft_delete(h, V.int64(tenant, 'tenant'), entityOf(entity), V.int64(id, 'id'),
-            V.now(V.options(opts, 'options', ['now']))), h);
+            V.nowOnly(opts)), h);
     }
 
     restore(tenant, entity, id, opts) {
         const h = this[HANDLE]();
         check(C.sl_restore(h, V.int64(tenant, 'tenant'), entityOf(entity), V.int64(id, 'id'),
-            V.now(V.options(opts, 'options', ['now']))), h);
+            V.nowOnly(opts)), h);
     }
 
     /** Hard-delete rows of `entity` soft-deleted before `before` (all
