@@ -437,15 +437,24 @@ static void *oom_realloc(void *p, int n)
     return real_mem.xRealloc(p, n);
 }
 
-/* Arms the failure when the key probe (the first lookup of a new key)
- * starts. */
-static int arm_at_probe(unsigned type, void *ctx, void *p, void *x)
+/* Arms the failure when a statement whose SQL holds the marker (ctx)
+ * starts; oom_during is then that statement until the next one starts.
+ * With oom_interrupt the failure is sqlite3_interrupt instead (for a
+ * statement that allocates nothing). */
+static int oom_during, oom_interrupt;
+
+static int arm_at(unsigned type, void *ctx, void *p, void *x)
 {
     (void)type;
-    (void)ctx;
-    (void)p;
-    if (strstr((const char *)x, "+ 2 * EXISTS") != NULL)
-        oom_armed = 1;
+    if (oom_armed && !oom_fired)
+        oom_during = 0;
+    if (strstr((const char *)x, (const char *)ctx) != NULL && !oom_armed) {
+        oom_armed = oom_during = 1;
+        if (oom_interrupt) {
+            oom_fired = 1;
+            sqlite3_interrupt(sqlite3_db_handle((sqlite3_stmt *)p));
+        }
+    }
     return 0;
 }
 
@@ -463,16 +472,19 @@ static int64_t count_entries(const char *path)
     return n;
 }
 
-/* A key probe that fails (out of memory: SQLite rolls the transaction
- * back) fails the call, which writes nothing: the call's later statements
- * must not run, each committing on its own, outside the transaction. */
-START_TEST(test_failed_key_probe_writes_nothing)
+/* A post whose statement marked by `marker` runs out of memory: the call
+ * fails and writes nothing (SQLite may roll the transaction back there, and
+ * the call's later statements must not run, each committing on its own,
+ * outside the transaction); the key stays free and the chain goes on. */
+static void oom_post_writes_nothing(const char *name, const char *marker, int interrupt)
 {
-    const char *path = sl_test_path("probe_oom.db");
+    const char *path = sl_test_path(name);
     sqlite3_mem_methods m;
     sl_store *st = NULL;
     sl_db *db = NULL;
     sl_entry e;
+    oom_armed = oom_fired = oom_during = 0;
+    oom_interrupt = interrupt;
     ck_assert_int_eq(sqlite3_shutdown(), SQLITE_OK);
     ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem), SQLITE_OK);
     m = real_mem;
@@ -484,14 +496,14 @@ START_TEST(test_failed_key_probe_writes_nothing)
     ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
     sl_test_put_tenant(db, 1, 0, 1699999200, 0);
     ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "p1", NULL, 1699999200));
-    sqlite3_trace_v2(((sq_store *)st)->h, SQLITE_TRACE_STMT, arm_at_probe, NULL);
+    sqlite3_trace_v2(((sq_store *)st)->h, SQLITE_TRACE_STMT, arm_at, (void *)marker);
     int rc = sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "p2", NULL, 1699999200);
     oom_armed = 0;
     sqlite3_trace_v2(((sq_store *)st)->h, 0, NULL, NULL);
-    ck_assert_int_eq(oom_fired, 1);
+    ck_assert_msg(oom_fired && oom_during, "%s: the allocation failure did not happen inside the marked statement",
+                  marker);
     ck_assert_int_ne(rc, SL_OK);
     ck_assert_int_eq(count_entries(path), 1);
-    /* The key is still free; the chain goes on from the first entry. */
     ck_assert_ok_db(db, sl_ledger_post(db, &e, 1, 7, SL_ENTRY_PURCHASE, 5, "p2", NULL, 1699999200));
     ck_assert_int_eq(e.replayed, 0);
     ck_assert_int_eq(e.seq, 2);
@@ -501,6 +513,21 @@ START_TEST(test_failed_key_probe_writes_nothing)
     ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_MALLOC, &real_mem), SQLITE_OK);
     ck_assert_int_eq(sqlite3_initialize(), SQLITE_OK);
 }
+
+/* The key probe: the first lookup of a new key. */
+START_TEST(test_failed_key_probe_writes_nothing)
+{
+    oom_post_writes_nothing("probe_oom.db", "+ 2 * EXISTS", 0);
+}
+END_TEST
+
+/* The data version read that decides whether a kept ledger head is still
+ * true (the second post of a tenant reads it). It allocates nothing, so it
+ * is interrupted instead. */
+START_TEST(test_failed_data_version_writes_nothing)
+{
+    oom_post_writes_nothing("dv_fail.db", "PRAGMA data_version", 1);
+}
 END_TEST
 
 static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded_and_wal,
@@ -508,6 +535,7 @@ static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
                      test_new_key_is_one_probe, test_no_hold_scan_without_holds,
-                     test_ledger_head_kept_while_file_unchanged, test_failed_key_probe_writes_nothing)
+                     test_ledger_head_kept_while_file_unchanged, test_failed_key_probe_writes_nothing,
+                     test_failed_data_version_writes_nothing)
 
 SL_TEST_SUITE(sqlite, tcase_files)

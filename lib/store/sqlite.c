@@ -114,14 +114,24 @@ static int sq_fail(sl_store *st, int rc, const char *what)
     return sl_store_error(st, code, msg);
 }
 
+/* After control statement `which` ran (ok: it succeeded), or with
+ * Q_ROLLBACK when SQLite ended the transaction by itself (it rolls back
+ * after SQLITE_FULL, IOERR, NOMEM): the one place where the caches of a
+ * transaction (the key probe, the ledger heads) learn that it began or
+ * ended. */
+static void tx_control(sl_store *st, int which, int ok)
+{
+    Q(st)->probe.valid = 0;
+    sl__sq_heads_after(st, which, ok);
+}
+
 /* Step a statement that returns no row, then reset it. */
 static int exec_q(sl_store *st, int which, const char *what)
 {
     sqlite3_stmt *s = Q(st)->q[which];
-    Q(st)->probe.valid = 0; /* a transaction or savepoint begins or ends */
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
-    sl__sq_heads_after(st, which, rc == SQLITE_DONE);
+    tx_control(st, which, rc == SQLITE_DONE);
     return rc == SQLITE_DONE ? SL_OK : sq_fail(st, rc, what);
 }
 
@@ -139,7 +149,7 @@ static int sq_commit(sl_store *st)
 static int sq_rollback(sl_store *st)
 {
     if (sqlite3_get_autocommit(Q(st)->h)) {
-        sl__sq_heads_after(st, Q_ROLLBACK, 1);
+        tx_control(st, Q_ROLLBACK, 1);
         return SL_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
     }
     return exec_q(st, Q_ROLLBACK, "rollback");
@@ -173,7 +183,7 @@ static int sq_savepoint_begin(sl_store *st, sl_id tenant, int write)
 static int sq_savepoint_end(sl_store *st, int keep)
 {
     if (sqlite3_get_autocommit(Q(st)->h)) { /* SQLite rolled the whole group back (e.g. SQLITE_FULL) */
-        sl__sq_heads_after(st, Q_ROLLBACK, 1);
+        tx_control(st, Q_ROLLBACK, 1);
         return sl_store_error(st, SL_ESTORE, "sqlite: the group's transaction was rolled back by SQLite");
     }
     int rc = keep ? SL_OK : exec_q(st, Q_ROLLBACK_TO, "rolling back to a savepoint");

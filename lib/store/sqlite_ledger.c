@@ -67,46 +67,65 @@ void sl__sq_heads_after(sl_store *st, int which, int ok)
     q->tx_dv = -1;
 }
 
-/* The data_version of the open transaction (read once per transaction);
- * -1 when it cannot be read (the heads are then not used). */
-static int64_t tx_data_version(sq_store *q)
+/* The data_version of the open transaction (read once per transaction)
+ * into *dv. A failed read is the caller's error, never skipped: SQLite may
+ * have rolled the transaction back (SQLITE_NOMEM, IOERR), and the call's
+ * next statements would then run outside it, each committing on its own. */
+static int tx_data_version(sl_store *st, int64_t *dv)
 {
-    if (q->tx_dv >= 0)
-        return q->tx_dv;
-    sqlite3_stmt *s = q->q[Q_DATA_VERSION];
-    if (sqlite3_step(s) == SQLITE_ROW)
-        q->tx_dv = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return q->tx_dv;
+    sq_store *q = Q(st);
+    if (q->tx_dv < 0) {
+        sqlite3_stmt *s = q->q[Q_DATA_VERSION];
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            q->tx_dv = sqlite3_column_int64(s, 0);
+        rc = sl__sq_finish_q(st, s, rc, "reading the data version");
+        if (rc != SL_OK)
+            return rc;
+    }
+    *dv = q->tx_dv;
+    return SL_OK;
 }
 
-/* The slot of tenant's head when it holds that head, true in the open
- * transaction: read or appended by it (PENDING), or kept from an earlier
- * one while data_version has not moved; else NULL. */
-static sl_entry *head_of(sq_store *q, sl_id tenant)
+/* *out: the slot of tenant's head when it holds that head, true in the
+ * open transaction (read or appended by it: PENDING; or kept from an
+ * earlier one while data_version has not moved), else NULL. */
+static int head_of(sl_store *st, sl_id tenant, const sl_entry **out)
 {
+    sq_store *q = Q(st);
     int i = (int)((uint64_t)tenant % SL__SQ_HEADS);
+    int64_t dv = -1;
+    *out = NULL;
     if (q->head[i].state == SL__SQ_HEAD_NONE || q->head[i].e.tenant != tenant || sqlite3_get_autocommit(q->h))
-        return NULL;
-    if (q->head[i].state == SL__SQ_HEAD_PENDING || tx_data_version(q) == q->head[i].dv)
-        return &q->head[i].e;
-    return NULL;
+        return SL_OK;
+    if (q->head[i].state == SL__SQ_HEAD_KEPT) {
+        int rc = tx_data_version(st, &dv);
+        if (rc != SL_OK || dv < 0 || dv != q->head[i].dv)
+            return rc;
+    }
+    *out = &q->head[i].e;
+    return SL_OK;
 }
 
 /* Holds e (a copy as a read gives it back) as tenant's head for the open
- * transaction; forgets the slot when the data version cannot be read. */
-static void head_set(sq_store *q, const sl_entry *e)
+ * transaction. */
+static int head_set(sl_store *st, const sl_entry *e)
 {
+    sq_store *q = Q(st);
     int i = (int)((uint64_t)e->tenant % SL__SQ_HEADS);
     q->head[i].state = SL__SQ_HEAD_NONE;
-    if (sqlite3_get_autocommit(q->h) || (q->head[i].dv = tx_data_version(q)) < 0)
-        return;
+    if (sqlite3_get_autocommit(q->h))
+        return SL_OK;
+    int rc = tx_data_version(st, &q->head[i].dv);
+    if (rc != SL_OK || q->head[i].dv < 0)
+        return rc;
     sl__row_copy(&sl__ent_entry, &q->head[i].e, e);
     q->head[i].state = SL__SQ_HEAD_PENDING;
     if (q->n_pending < SL__SQ_PENDING_LIST)
         q->pending[q->n_pending] = (unsigned char)i;
     if (q->n_pending <= SL__SQ_PENDING_LIST)
         q->n_pending++;
+    return SL_OK;
 }
 
 static int sq_entry_append(sl_store *st, sl_entry *e)
@@ -114,12 +133,15 @@ static int sq_entry_append(sl_store *st, sl_entry *e)
     sq_store *q = Q(st);
     /* The head before the append, when known: e stays the head only when
      * it follows it (the store accepts any free seq). */
-    const sl_entry *h = head_of(q, e->tenant);
+    const sl_entry *h;
+    int rc = head_of(st, e->tenant, &h);
+    if (rc != SL_OK)
+        return rc;
     int follows = h && e->seq > h->seq;
     q->head[(uint64_t)e->tenant % SL__SQ_HEADS].state = SL__SQ_HEAD_NONE;
     /* Every column but the id, which SQLite assigns. */
     sl__sq_bind(q->q[Q_ENTRY_INSERT], &sl__ent_entry, e, 1);
-    int rc = sl__sq_write_q(st, Q_ENTRY_INSERT, "appending an entry");
+    rc = sl__sq_write_q(st, Q_ENTRY_INSERT, "appending an entry");
     if (rc == SL_EEXISTS) {
         char msg[SL__SQ_MSG_SIZE];
         snprintf(msg, sizeof(msg), "sqlite: tenant %lld already has an entry with key \"%s\" or seq %lld",
@@ -129,9 +151,7 @@ static int sq_entry_append(sl_store *st, sl_entry *e)
     if (rc != SL_OK)
         return rc;
     e->id = sqlite3_last_insert_rowid(q->h);
-    if (follows)
-        head_set(q, e);
-    return SL_OK;
+    return follows ? head_set(st, e) : SL_OK;
 }
 
 SL__BY_KEY_METHOD(sq, "sqlite", entry, sl_entry, Q_ENTRY_BY_KEY, sl__ent_entry, "looking an entry up by key")
@@ -141,16 +161,16 @@ static int sq_entry_last(sl_store *st, sl_entry *out, sl_id tenant)
     if (!out)
         return invalid(st, "sqlite: entry_last: out is NULL");
     sq_store *q = Q(st);
-    const sl_entry *h = head_of(q, tenant);
-    if (h) {
-        *out = *h;
-        return SL_OK;
+    const sl_entry *h;
+    int rc = head_of(st, tenant, &h);
+    if (rc != SL_OK || h) {
+        if (h)
+            *out = *h;
+        return rc;
     }
     sqlite3_bind_int64(q->q[Q_ENTRY_LAST], 1, tenant);
-    int rc = sl__sq_row_one(st, q->q[Q_ENTRY_LAST], &sl__ent_entry, out, "reading the ledger head");
-    if (rc == SL_OK)
-        head_set(q, out);
-    return rc;
+    rc = sl__sq_row_one(st, q->q[Q_ENTRY_LAST], &sl__ent_entry, out, "reading the ledger head");
+    return rc == SL_OK ? head_set(st, out) : rc;
 }
 
 static int sq_entries_scan(sl_store *st, sl_id tenant, sl_id account, int64_t after_seq,
