@@ -144,8 +144,10 @@ SL_API int sl_reschedule(sl_db *db, sl_session *out, sl_id tenant, sl_id session
  * skipped (cap skipped_cap; may be NULL when 0), the rest booked.
  * out receives the booked sessions (room for count). All booked sessions
  * share series_id = the first booked session's id.
- * Errors: SL_EINVAL (count 0 or > SL_MAX_RECURRING, bad policy), and those
- * of sl_book. An idempotency key covers the whole series.
+ * Errors: SL_EINVAL (count 0 or > SL_MAX_RECURRING, bad policy), SL_ERANGE
+ * (an occurrence would end past SL_TIME_MAX, 9999-12-31T23:59:59Z: the whole
+ * call is refused whatever the policy, nothing booked), and those of
+ * sl_book. An idempotency key covers the whole series.
  */
 SL_API int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked,
                              sl_time *skipped, size_t skipped_cap, size_t *n_skipped,

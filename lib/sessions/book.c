@@ -328,6 +328,19 @@ static int series_starts(sl_db *db, sl_time *starts, const sl_tenant *t, sl_time
     return SL_OK;
 }
 
+/* A new series must end by SL_TIME_MAX: SL_ERANGE naming the first
+ * occurrence that would not (the starts ascend, so the last decides). */
+static int series_range(sl_db *db, const sl_time *starts, uint32_t count, int64_t duration)
+{
+    if (starts[count - 1] <= SL__TIME_MAX - duration)
+        return SL_OK;
+    uint32_t k = 0;
+    while (starts[k] <= SL__TIME_MAX - duration)
+        k++;
+    return sl__err(db, SL_ERANGE, "occurrence %u of %u would end past 9999-12-31T23:59:59Z; nothing was booked",
+                   k + 1, count);
+}
+
 /* The starts a replayed series lacks (those refused when it was booked):
  * copies up to cap into skipped, returns how many there are. */
 static size_t series_missing(const sl_session *booked, size_t n, const sl_time *starts, uint32_t count,
@@ -392,7 +405,8 @@ int sl_book_recurring(sl_db *db, sl_session *out, size_t *n_booked, sl_time *ski
         goto out_end_tx;
     if ((rc = sl__tenant_load(db, &t, tenant)) != SL_OK)
         goto out_end_tx;
-    if ((rc = series_starts(db, starts, &t, first_start, count)) != SL_OK)
+    if ((rc = series_starts(db, starts, &t, first_start, count)) != SL_OK ||
+        (!found && (rc = series_range(db, starts, count, duration)) != SL_OK))
         goto out_end_tx;
     if (found) {
         /* Replay: the series as stored; skipped = the starts it lacks. */

@@ -193,5 +193,6 @@ TCase *tcase_slots_booking(void);      /* booking.c: booking operations */
 TCase *tcase_slots_softdelete(void);   /* softdelete.c: soft delete, restore, purge */
 TCase *tcase_slots_isolation(void);    /* isolation.c: tenant isolation and bad input */
 TCase *tcase_slots_mutants(void);      /* mutants.c: what the mutation sample found unpinned */
+TCase *tcase_slots_upper_bound(void);  /* upper_bound.c: slots, bookings and series next to SL_TIME_MAX */
 
 #endif

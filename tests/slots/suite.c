@@ -14,6 +14,7 @@ Suite *suite_slots(void)
     static TCase *(*const cases[])(void) = {tcase_slots_cases, tcase_slots_zones, tcase_slots_availability,
                                             tcase_slots_properties, tcase_slots_many_windows,
                                             tcase_slots_booking, tcase_slots_softdelete,
-                                            tcase_slots_isolation, tcase_slots_mutants, NULL};
+                                            tcase_slots_isolation, tcase_slots_mutants,
+                                            tcase_slots_upper_bound, NULL};
     return sl_test_suite("slots", cases);
 }

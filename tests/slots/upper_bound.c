@@ -1,0 +1,57 @@
+/* tests/slots/upper_bound.c - scheduling next to SL_TIME_MAX (9999-12-31T23:59:59Z): no series ends
+ * past it. */
+#include "slots_test.h"
+
+/* Tenant 1 in UTC, open all day every day, slots every 30 minutes. */
+static sl_db *open_all_day(void)
+{
+    sl_db *db = open_tenant((settings){.step = 30 * MINUTE});
+    add_rule_every_day(db, 1, 0, 1440);
+    return db;
+}
+
+/* Sessions of tenant 1 in the last half year before SL_TIME_MAX. */
+static size_t n_late_sessions(sl_db *db)
+{
+    sl_session *list = NULL;
+    size_t n = 99;
+    ck_assert_ok_db(db, sl_sessions_list(db, &list, &n, 1, T("9999-07-01T00:00:00Z"), SL_TIME_MAX,
+                                         SL_INCLUDE_DELETED));
+    sl_free(list);
+    return n;
+}
+
+/* A weekly series whose last occurrence would end in year 10000 is
+ * SL_ERANGE under either policy and books nothing; one that ends inside
+ * 9999 is booked. */
+START_TEST(test_recurring_past_time_max)
+{
+    sl_db *db = open_all_day();
+    sl_session out[SL_MAX_RECURRING];
+    sl_time skipped[8];
+    size_t nb = 9, ns = 9;
+    const int32_t policies[] = {SL_RECUR_ALL_OR_NOTHING, SL_RECUR_SKIP_CONFLICTS};
+    for (int p = 0; p < 2; p++) {
+        /* 12-10, 12-17, 12-24, 12-31, then 10000-01-07. */
+        ck_assert_fails(db, sl_book_recurring(db, out, &nb, skipped, 8, &ns, 1, 7, T("9999-12-10T10:00:00Z"), HOUR,
+                                              0, 5, policies[p], "k", NOW), SL_ERANGE);
+        ck_assert_msg_has(db, "occurrence 5 of 5");
+        ck_assert_uint_eq(nb, 0);
+        ck_assert_uint_eq(ns, 0);
+        /* The last start is on 9999-12-31, its end in year 10000. */
+        ck_assert_fails(db, sl_book_recurring(db, out, &nb, skipped, 8, &ns, 1, 7, T("9999-12-03T23:30:00Z"), HOUR,
+                                              0, 5, policies[p], "k", NOW), SL_ERANGE);
+        ck_assert_msg_has(db, "occurrence 5 of 5");
+        ck_assert_uint_eq(n_late_sessions(db), 0);
+    }
+    /* The key was not spent: the series that fits is booked under it. */
+    ck_assert_ok_db(db, sl_book_recurring(db, out, &nb, skipped, 8, &ns, 1, 7, T("9999-12-10T10:00:00Z"), HOUR, 0, 4,
+                                          SL_RECUR_ALL_OR_NOTHING, "k", NOW));
+    ck_assert_uint_eq(nb, 4);
+    ck_assert_int_eq(out[3].start, T("9999-12-31T10:00:00Z"));
+    ck_assert_uint_eq(n_late_sessions(db), 4);
+    sl_close(db);
+}
+END_TEST
+
+SL_TEST_TCASE(tcase_slots_upper_bound, "upper_bound", NULL, NULL, 0, test_recurring_past_time_max)
