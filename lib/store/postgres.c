@@ -468,6 +468,26 @@ void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq)
 
 static int ids_take(pg_store *s, int t, sl_id *out);
 
+/* The form of insert `which` that is held back: without the guard of the
+ * direct form (which answers a taken key with no row, and the COMMIT sent
+ * behind it would then commit the call's other writes), so that a key or
+ * seq taken meanwhile fails the pipeline and the COMMIT in it never runs. */
+static int held_form(int which)
+{
+    switch (which) {
+    case PQ_SESSION_INSERT:
+        return PQ_SESSION_INSERT_HELD;
+    case PQ_HOLD_INSERT:
+        return PQ_HOLD_INSERT_HELD;
+    case PQ_ENTRY_INSERT:
+        return PQ_ENTRY_INSERT_HELD;
+    case PQ_OUTBOX_INSERT:
+        return PQ_OUTBOX_INSERT_HELD;
+    default:
+        return which;
+    }
+}
+
 int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, int kt,
                  const char *key)
 {
@@ -503,7 +523,7 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
     pg_deferred *d = &s->dq[s->ndq];
     if (!(d->data = malloc(total)))
         return sl_store_error(st, SL_ENOMEM, "out of memory"); /* the id stays taken: a rollback returns it */
-    d->which = which;
+    d->which = held_form(which);
     d->p = *p;
     d->i8s = 0;
     for (int i = 0; i < p->n; i++) {
@@ -530,8 +550,11 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
 static int run_now(pg_store *s, pg_call *calls, int n, const char *what);
 
 /* Runs calls[0..n) after the held-back writes, in one pipeline. A held
- * insert that the server answered with no row (a key taken meanwhile: only
- * possible without the tenant's lock) fails the call with SL_EBUSY. */
+ * insert whose key or seq was taken meanwhile (by a writer that does not
+ * take the tenant's lock) fails with 23505 (SL_EBUSY): the server skips
+ * the rest of the pipeline, COMMIT included, and the core rolls back. A
+ * held write that answered with no row (an update that matched none)
+ * fails the call with SL_EBUSY too. */
 static int run_with_held(pg_store *s, pg_call *calls, int n, const char *what)
 {
     int nd = s->ndq, rc;
