@@ -1325,11 +1325,17 @@ static int hexval(int c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Appends byte c to schema (cap PG_SCHEMA_MAX + 1); *over when too long. */
+/* Appends byte c to schema (cap PG_SCHEMA_MAX + 1); *over is 1 when too
+ * long, 2 for a NUL byte (a decoded "%00", which would end the name
+ * early: "abc%00def" must not become "abc"). */
 static void schema_add(char *schema, size_t *n, int c, int *over)
 {
+    if (c == '\0') {
+        *over = 2;
+        return;
+    }
     if (*n >= PG_SCHEMA_MAX) {
-        *over = 1;
+        *over = *over ? *over : 1;
         return;
     }
     schema[(*n)++] = (char)c;
@@ -1439,7 +1445,7 @@ static int take_schema(const char *conninfo, char **rest, char *schema, char *er
     if (over || !schema_ok(schema)) {
         snprintf(err, errlen,
                  "the schema option must be 1..63 letters, digits or '_', not starting with a digit or \"pg_\"%s",
-                 over ? " (it is too long)" : "");
+                 over == 2 ? " (it holds a NUL byte, %00)" : over ? " (it is too long)" : "");
         free(out);
         return SL_EINVAL;
     }
