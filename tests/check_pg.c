@@ -210,6 +210,10 @@ START_TEST(test_conninfo_forms_and_hostile_strings)
     expect_open_fails(conninfo_with("schema=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), SL_EINVAL,
                       "too long");
     expect_open_fails(conninfo_with("password=s3cret schema=ok dbname=no_such_db"), SL_ESTORE, "no_such_db");
+    snprintf(uri, sizeof(uri), "postgresql:///postgres?host=%s&port=%s&schema=abc%%00def", host, port);
+    expect_open_fails(uri, SL_EINVAL, "NUL byte"); /* not schema "abc" */
+    snprintf(uri, sizeof(uri), "postgresql:///postgres?host=%s&port=%s&application_name=a%%00b", host, port);
+    expect_open_fails(uri, SL_EINVAL, "%00"); /* libpq's own parameters too */
 }
 END_TEST
 

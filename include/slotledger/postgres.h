@@ -13,7 +13,8 @@
  * plus one option of ours, "schema": the URI query parameter
  * "?schema=name" or the keyword "schema=name". The store keeps its tables
  * in that PostgreSQL schema (default "slotledger"; 1..63 letters, digits
- * or '_', not starting with a digit), creates and migrates it under an
+ * or '_', not starting with a digit; in a URI percent-decoded, and a
+ * decoded NUL byte, "%00", is SL_EINVAL), creates and migrates it under an
  * advisory lock (concurrent first opens are safe), refuses a schema
  * written by a newer library or one holding tables that are not ours, and
  * leaves every other schema alone. It creates the extension btree_gist

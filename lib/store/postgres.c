@@ -468,6 +468,26 @@ void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq)
 
 static int ids_take(pg_store *s, int t, sl_id *out);
 
+/* The form of insert `which` that is held back: without the guard of the
+ * direct form (which answers a taken key with no row, and the COMMIT sent
+ * behind it would then commit the call's other writes), so that a key or
+ * seq taken meanwhile fails the pipeline and the COMMIT in it never runs. */
+static int held_form(int which)
+{
+    switch (which) {
+    case PQ_SESSION_INSERT:
+        return PQ_SESSION_INSERT_HELD;
+    case PQ_HOLD_INSERT:
+        return PQ_HOLD_INSERT_HELD;
+    case PQ_ENTRY_INSERT:
+        return PQ_ENTRY_INSERT_HELD;
+    case PQ_OUTBOX_INSERT:
+        return PQ_OUTBOX_INSERT_HELD;
+    default:
+        return which;
+    }
+}
+
 int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, int kt,
                  const char *key)
 {
@@ -503,7 +523,7 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
     pg_deferred *d = &s->dq[s->ndq];
     if (!(d->data = malloc(total)))
         return sl_store_error(st, SL_ENOMEM, "out of memory"); /* the id stays taken: a rollback returns it */
-    d->which = which;
+    d->which = held_form(which);
     d->p = *p;
     d->i8s = 0;
     for (int i = 0; i < p->n; i++) {
@@ -530,8 +550,11 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
 static int run_now(pg_store *s, pg_call *calls, int n, const char *what);
 
 /* Runs calls[0..n) after the held-back writes, in one pipeline. A held
- * insert that the server answered with no row (a key taken meanwhile: only
- * possible without the tenant's lock) fails the call with SL_EBUSY. */
+ * insert whose key or seq was taken meanwhile (by a writer that does not
+ * take the tenant's lock) fails with 23505 (SL_EBUSY): the server skips
+ * the rest of the pipeline, COMMIT included, and the core rolls back. A
+ * held write that answered with no row (an update that matched none)
+ * fails the call with SL_EBUSY too. */
 static int run_with_held(pg_store *s, pg_call *calls, int n, const char *what)
 {
     int nd = s->ndq, rc;
@@ -1302,11 +1325,17 @@ static int hexval(int c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Appends byte c to schema (cap PG_SCHEMA_MAX + 1); *over when too long. */
+/* Appends byte c to schema (cap PG_SCHEMA_MAX + 1); *over is 1 when too
+ * long, 2 for a NUL byte (a decoded "%00", which would end the name
+ * early: "abc%00def" must not become "abc"). */
 static void schema_add(char *schema, size_t *n, int c, int *over)
 {
+    if (c == '\0') {
+        *over = 2;
+        return;
+    }
     if (*n >= PG_SCHEMA_MAX) {
-        *over = 1;
+        *over = *over ? *over : 1;
         return;
     }
     schema[(*n)++] = (char)c;
@@ -1416,7 +1445,7 @@ static int take_schema(const char *conninfo, char **rest, char *schema, char *er
     if (over || !schema_ok(schema)) {
         snprintf(err, errlen,
                  "the schema option must be 1..63 letters, digits or '_', not starting with a digit or \"pg_\"%s",
-                 over ? " (it is too long)" : "");
+                 over == 2 ? " (it holds a NUL byte, %00)" : over ? " (it is too long)" : "");
         free(out);
         return SL_EINVAL;
     }

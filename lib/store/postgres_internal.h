@@ -238,7 +238,9 @@ int sl__pg_seq_free(sl_store *st, sl_id tenant, int64_t seq);
 void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq);
 /* Holds back statement which with p; an insert (table != 0) takes its id
  * from the pool into parameter id_param and writes it to *id. Marks key
- * (kt) as written. */
+ * (kt) as written. A keyed insert goes out in its held form (no guard: a
+ * key or seq taken meanwhile fails the pipeline, so the COMMIT sent with
+ * it never runs). */
 int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, int kt,
                  const char *key);
 /* The result of statement `which` read ahead with int8 arguments (a) or

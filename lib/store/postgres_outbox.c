@@ -28,7 +28,7 @@ static int pg_outbox_append(sl_store *st, sl_outbox_event *e)
     sl_id id = 0;
     sl__pg_bind(&p, &sl__ent_outbox, e, 0, NULL); /* $1, the id, is rewritten */
     if (sl__pg_may_defer(st, e->tenant))
-        rc = sl__pg_defer(st, PQ_OUTBOX_INSERT_HELD, &p, PG_ID_OUTBOX, 0, &id, 0, NULL);
+        rc = sl__pg_defer(st, PQ_OUTBOX_INSERT, &p, PG_ID_OUTBOX, 0, &id, 0, NULL);
     else
         rc = sl__pg_put(st, PQ_OUTBOX_INSERT, &p, PG_ID_OUTBOX, 0, &id, "appending an outbox event");
     if (rc == SL_EEXISTS)

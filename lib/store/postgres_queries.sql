@@ -106,6 +106,15 @@ INSERT INTO sessions (tenant, id, student, start_at, end_at, status, kind, credi
     WHERE NOT ($14 <> ''::bytea AND EXISTS (SELECT 1 FROM sessions
     WHERE tenant = $2 AND idem_key = $14 AND idem_key <> ''::bytea)) RETURNING id;
 
+-- The held forms of the keyed inserts (sl__pg_defer sends them with a
+-- later statement or the COMMIT): no guard, so a key or seq taken
+-- meanwhile fails the statement (23505) and with it the pipeline: the
+-- COMMIT behind it is never run and the call writes nothing.
+-- name: session_insert_held IIIIIIIIIIIIIBB
+INSERT INTO sessions (tenant, id, student, start_at, end_at, status, kind, credits,
+    hold_id, series_id, created_at, updated_at, deleted_at, idem_key, request_hash)
+    VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
+
 -- name: session_update IIIIIIIIIIIIIBB
 WITH upd AS (UPDATE sessions SET student = $3, start_at = $4, end_at = $5, status = $6,
     kind = $7, credits = $8, hold_id = $9, series_id = $10, created_at = $11, updated_at = $12,
@@ -195,6 +204,11 @@ INSERT INTO entries (tenant, id, seq, account, kind, amount, balance_after, hold
     WHERE NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND seq = $2)
     AND NOT EXISTS (SELECT 1 FROM entries WHERE tenant = $1 AND idem_key = $9) RETURNING id;
 
+-- name: entry_insert_held IIIIIIIIBBBBI
+INSERT INTO entries (tenant, id, seq, account, kind, amount, balance_after, hold_id,
+    created_at, idem_key, reference, request_hash, hash)
+    VALUES ($1, $13, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
+
 -- name: entry_by_key IB
 SELECT {ENTRY_COLS} FROM entries WHERE tenant = $1 AND idem_key = $2;
 
@@ -216,6 +230,11 @@ INSERT INTO holds (tenant, id, account, status, amount, captured, expires_at, cr
     SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
     WHERE NOT ($11 <> ''::bytea AND EXISTS (SELECT 1 FROM holds
     WHERE tenant = $2 AND idem_key = $11 AND idem_key <> ''::bytea)) RETURNING id;
+
+-- name: hold_insert_held IIIIIIIIIIBB
+INSERT INTO holds (tenant, id, account, status, amount, captured, expires_at, created_at,
+    resolved_at, entry_id, idem_key, request_hash)
+    VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
 
 -- name: hold_update IIIIIIIIIIBB
 WITH upd AS (UPDATE holds SET account = $3, status = $4, amount = $5, captured = $6,
