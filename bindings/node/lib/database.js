@@ -10,6 +10,7 @@ const V = require('./convert');
 const { DURABILITY } = require('./enums');
 const { HANDLE } = require('./util');
 const { runAsync, replaying } = require('./async');
+const { snapshotArgs } = require('./snapshot');
 const { tzCheck, tzOffset, tzToLocal, tzToUtc } = require('./tz');
 
 const { errorFor } = E;
@@ -93,7 +94,13 @@ function openMemory(opts) {
 
 // A failed open keeps its message per thread, and the async open ran on a
 // worker thread: the failure is rerun here to report the library's sentence.
-function openAsyncWith(sync, args) {
+function openAsyncWith(sync, given) {
+    let args;
+    try {
+        args = snapshotArgs(given);
+    } catch (err) {
+        return Promise.reject(err);
+    }
     return runAsync(() => sync(...args)).catch((err) => {
         if (!(err instanceof E.SlotledgerError)) throw err;
         sync(...args).close(); // a failure that has gone away meanwhile: still report the first
@@ -257,7 +264,17 @@ for (const key of Object.getOwnPropertyNames(Database.prototype)) {
     if (NOT_ASYNC.has(key) || typeof d.value !== 'function') continue;
     const method = d.value;
     Object.defineProperty(Database.prototype, `${key}Async`, {
-        value: { [`${key}Async`](...args) { return this[RUN_ASYNC](() => method.apply(this, args)); } }[`${key}Async`],
+        value: {
+            [`${key}Async`](...given) {
+                let args;
+                try {
+                    args = snapshotArgs(given);
+                } catch (err) {
+                    return Promise.reject(err);
+                }
+                return this[RUN_ASYNC](() => method.apply(this, args));
+            },
+        }[`${key}Async`],
         writable: true, configurable: true, enumerable: false,
     });
 }
