@@ -9,7 +9,7 @@ const E = require('./errors');
 const V = require('./convert');
 const { DURABILITY } = require('./enums');
 const { HANDLE } = require('./util');
-const { runAsync, replaying } = require('./async');
+const { runAsync, replaying, runOwner } = require('./async');
 const { snapshotArgs } = require('./snapshot');
 const { tzCheck, tzOffset, tzToLocal, tzToUtc } = require('./tz');
 
@@ -141,7 +141,7 @@ class Database {
     close() {
         const h = this.#h;
         if (h === null) return;
-        if (this.#pending > 0 && !replaying()) {
+        if (this.#pending > 0 && !replaying(this)) {
             throw new E.Misuse(`database ${this.#name}: ${this.#pending} async call(s) pending; ` +
                 'await them before close(), or use closeAsync()');
         }
@@ -173,9 +173,16 @@ class Database {
 
     #handle() {
         if (this.#h === null) throw new E.Misuse(`database ${this.#name} is closed`);
+        // Only the Database whose async call is running may make C calls in
+        // it: another handle's call would be recorded in this run and made
+        // on its worker thread.
+        if (replaying() && runOwner() !== this && runOwner() !== null) {
+            throw new E.Misuse(`database ${this.#name}: a call on it from inside another handle's async call; ` +
+                'make it outside');
+        }
         // A synchronous call while an async one runs on a worker thread would
         // use the handle from two threads at once.
-        if (this.#pending > 0 && !replaying()) {
+        if (this.#pending > 0 && !replaying(this)) {
             throw new E.Misuse(`database ${this.#name}: an async call is running on this handle; ` +
                 'await it first (or use the ...Async variants throughout)');
         }
@@ -191,7 +198,7 @@ class Database {
         }
         this.#pending++;
         const done = () => { this.#pending--; };
-        const p = this.#queue.then(() => runAsync(call));
+        const p = this.#queue.then(() => runAsync(call, this));
         this.#queue = p.then(done, done);
         return p;
     }

@@ -2,9 +2,13 @@
 // The Async variants work on a copy of their arguments taken when they are
 // called: what the caller changes afterwards (a Date, an array, an options
 // object, a Buffer, a getter's answer) changes neither what is written nor
-// what is read back.
+// what is read back; and a call whose reruns would see other arguments
+// never pairs one run's buffers with another run's results (checked in a
+// child process, so that a crash fails the test instead of the runner).
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { sl, at } = require('./helpers');
 
 const NOW = at('2030-01-01T00:00:00Z');
@@ -93,4 +97,12 @@ test('records passed to an Async call stay records (an OutboxEvent acknowledged 
     await p;
     assert.equal(db.outboxEvent(ev.tenant, ev.id).state, 'acked');
     db.close();
+});
+
+test('an Async call rerun with other arguments: right results, no crash (child process)', () => {
+    const script = path.join(__dirname, 'asyncargs-child.js');
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', env: process.env, timeout: 120000 });
+    assert.equal(r.signal, null, `the child died of ${r.signal}: ${r.stderr}`);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /^all reruns ok$/m);
 });
