@@ -8,7 +8,7 @@ const { C } = require('./ffi');
 const E = require('./errors');
 const V = require('./convert');
 const { DURABILITY } = require('./enums');
-const { HANDLE } = require('./util');
+const { HANDLE, GROUP_BODY } = require('./util');
 const { runAsync, replaying, runOwner } = require('./async');
 const { snapshotArgs } = require('./snapshot');
 const { tzCheck, tzOffset, tzToLocal, tzToUtc } = require('./tz');
@@ -123,6 +123,7 @@ class Database {
     #pending = 0;               // async calls queued or running
     #depth = 0;                 // synchronous method calls running (nested ones count)
     #closing = false;           // closeAsync() was called: no more async calls
+    #groupBody = null;          // group(fn) runs fn: { refused: the Misuse of an Async call made in it }
 
     /** Use sl.open() or sl.openMemory(). */
     constructor(token, handle, name) {
@@ -168,6 +169,24 @@ class Database {
         }
     }
 
+    /** Run fn(this) as the body of group(fn): an Async call on this handle
+     * made meanwhile is refused (it would run after the group's commit, or
+     * its rollback, outside the group); that refusal is thrown when fn
+     * returns, so that group() rolls the group back. */
+    [GROUP_BODY](fn) {
+        const outer = this.#groupBody;
+        const body = { refused: null };
+        this.#groupBody = body;
+        let result;
+        try {
+            result = fn(this);
+        } finally {
+            this.#groupBody = outer;
+        }
+        if (body.refused) throw body.refused;
+        return result;
+    }
+
     /** The raw handle, for the methods of lib/methods (throws Misuse once closed). */
     [HANDLE]() { return this.#handle(); }
 
@@ -195,6 +214,15 @@ class Database {
         if (this.#h === null || this.#closing) {
             const state = this.#h ? 'is closing (closeAsync)' : 'is closed';
             return Promise.reject(new E.Misuse(`database ${this.#name} ${state}`));
+        }
+        if (this.#groupBody !== null) {
+            const err = new E.Misuse(`database ${this.#name}: an Async call inside db.group(fn) is refused (it ` +
+                'would run after the group ended, outside it) and the group is rolled back; make synchronous ' +
+                'calls in fn, or await groupBeginAsync(), the Async calls, then groupCommitAsync()');
+            if (this.#groupBody.refused === null) this.#groupBody.refused = err;
+            const p = Promise.reject(err);
+            p.catch(() => {}); // group() throws it too: not an unhandled rejection when the promise is dropped
+            return p;
         }
         this.#pending++;
         const done = () => { this.#pending--; };
