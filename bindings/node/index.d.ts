@@ -164,7 +164,9 @@ export class Database {
     errmsg(): string;
     /** Run fn's calls as one group: committed when fn returns (acknowledge
      * clients only after group() returns), rolled back when it throws.
-     * fn must be synchronous. Returns fn's result. */
+     * fn must be synchronous. Returns fn's result. An Async call on this
+     * handle inside fn rejects with Misuse, and group() then rolls the
+     * whole group back and throws that Misuse. */
     group<R>(fn: (db: Database) => R): R;
     groupBegin(): void;
     groupCommit(): void;

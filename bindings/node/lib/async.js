@@ -14,6 +14,13 @@
 // (argument checks, conversions) is pure, so running it again changes
 // nothing; only the C calls have effects, and each is made exactly once.
 // JavaScript runs one thing at a time, so the one `current` run is enough.
+//
+// What keeps the reruns equal: the Async methods run on a copy of their
+// arguments taken when they are called (lib/snapshot.js), the default `now`
+// is read once per run (runClock), and a replayed call must be made with the
+// arguments it was made with (sameArgs): a rerun that differs (code reading
+// state that changed meanwhile) stops with an Error instead of pairing one
+// call's results with another call's buffers.
 
 let current = null;
 
@@ -45,6 +52,23 @@ function copyOut(from, to) {
     }
 }
 
+/** Whether a rerun's arguments `b` are those the call was made with (`a`):
+ * the same numbers, BigInts, strings and nulls, buffers and arrays of the
+ * same lengths (their contents are out-parameters, copied by copyOut). */
+function sameArgs(a, b) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        const y = b[i];
+        if (x === y) continue;
+        if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false;
+        if (ArrayBuffer.isView(x) !== ArrayBuffer.isView(y) || Array.isArray(x) !== Array.isArray(y)) return false;
+        if (ArrayBuffer.isView(x) ? x.byteLength !== y.byteLength : Array.isArray(x) && x.length !== y.length)
+            return false;
+    }
+    return true;
+}
+
 /** Wrap the koffi function `fn` (named `name`) so that runAsync can move
  * its calls to a worker thread. Outside runAsync it is `fn` itself. */
 function replayable(name, fn) {
@@ -55,6 +79,8 @@ function replayable(name, fn) {
         if (i < run.done.length) {
             const d = run.done[i];
             if (d.name !== name) throw new Error(`slotledger: async rerun diverged (${d.name}, then ${name})`);
+            if (!sameArgs(d.args, args))
+                throw new Error(`slotledger: async rerun diverged (${name} again with other arguments)`);
             copyOut(d.args, args);
             return d.rc;
         }
@@ -62,8 +88,20 @@ function replayable(name, fn) {
     };
 }
 
-/** True while runAsync is (re)running a call synchronously. */
-function replaying() { return current !== null; }
+/** True while runAsync is (re)running a call synchronously; with `owner`,
+ * only while it runs a call of that owner (a Database). */
+function replaying(owner) { return current !== null && (owner === undefined || current.owner === owner); }
+
+/** The owner of the call runAsync is running (null: none, or an open). */
+function runOwner() { return current === null ? null : current.owner; }
+
+/** Date.now() in milliseconds, read once per async call: every rerun of
+ * the call sees the same default `now`. */
+function runClock() {
+    if (current === null) return Date.now();
+    if (current.clock === null) current.clock = Date.now();
+    return current.clock;
+}
 
 function callOnWorker(s) {
     return new Promise((resolve, reject) => {
@@ -75,9 +113,10 @@ function callOnWorker(s) {
     });
 }
 
-/** A Promise of fn()'s result, fn's database calls made on worker threads. */
-async function runAsync(fn) {
-    const run = { done: [], next: 0 };
+/** A Promise of fn()'s result, fn's database calls made on worker threads;
+ * owner is the Database whose call it is (null for an open). */
+async function runAsync(fn, owner = null) {
+    const run = { done: [], next: 0, owner, clock: null };
     for (;;) {
         let suspended = null;
         let result;
@@ -97,4 +136,4 @@ async function runAsync(fn) {
     }
 }
 
-module.exports = { replayable, replaying, runAsync };
+module.exports = { replayable, replaying, runOwner, runClock, runAsync, sameArgs };

@@ -6,6 +6,7 @@
 // into a silently truncated char array.
 
 const { InvalidArgument } = require('./errors');
+const { runClock } = require('./async');
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -70,7 +71,7 @@ function time(v, what) {
 }
 
 function now(opts) {
-    return opts && opts.now !== undefined ? time(opts.now, 'now') : Math.floor(Date.now() / 1000);
+    return opts && opts.now !== undefined ? time(opts.now, 'now') : Math.floor(runClock() / 1000);
 }
 
 /** The `now` of an options object that may hold nothing else. */

@@ -8,8 +8,9 @@ const { C } = require('./ffi');
 const E = require('./errors');
 const V = require('./convert');
 const { DURABILITY } = require('./enums');
-const { HANDLE } = require('./util');
-const { runAsync, replaying } = require('./async');
+const { HANDLE, GROUP_BODY } = require('./util');
+const { runAsync, replaying, runOwner } = require('./async');
+const { snapshotArgs } = require('./snapshot');
 const { tzCheck, tzOffset, tzToLocal, tzToUtc } = require('./tz');
 
 const { errorFor } = E;
@@ -93,7 +94,13 @@ function openMemory(opts) {
 
 // A failed open keeps its message per thread, and the async open ran on a
 // worker thread: the failure is rerun here to report the library's sentence.
-function openAsyncWith(sync, args) {
+function openAsyncWith(sync, given) {
+    let args;
+    try {
+        args = snapshotArgs(given);
+    } catch (err) {
+        return Promise.reject(err);
+    }
     return runAsync(() => sync(...args)).catch((err) => {
         if (!(err instanceof E.SlotledgerError)) throw err;
         sync(...args).close(); // a failure that has gone away meanwhile: still report the first
@@ -116,6 +123,7 @@ class Database {
     #pending = 0;               // async calls queued or running
     #depth = 0;                 // synchronous method calls running (nested ones count)
     #closing = false;           // closeAsync() was called: no more async calls
+    #groupBody = null;          // group(fn) runs fn: { refused: the Misuse of an Async call made in it }
 
     /** Use sl.open() or sl.openMemory(). */
     constructor(token, handle, name) {
@@ -134,7 +142,7 @@ class Database {
     close() {
         const h = this.#h;
         if (h === null) return;
-        if (this.#pending > 0 && !replaying()) {
+        if (this.#pending > 0 && !replaying(this)) {
             throw new E.Misuse(`database ${this.#name}: ${this.#pending} async call(s) pending; ` +
                 'await them before close(), or use closeAsync()');
         }
@@ -161,14 +169,39 @@ class Database {
         }
     }
 
+    /** Run fn(this) as the body of group(fn): an Async call on this handle
+     * made meanwhile is refused (it would run after the group's commit, or
+     * its rollback, outside the group); that refusal is thrown when fn
+     * returns, so that group() rolls the group back. */
+    [GROUP_BODY](fn) {
+        const outer = this.#groupBody;
+        const body = { refused: null };
+        this.#groupBody = body;
+        let result;
+        try {
+            result = fn(this);
+        } finally {
+            this.#groupBody = outer;
+        }
+        if (body.refused) throw body.refused;
+        return result;
+    }
+
     /** The raw handle, for the methods of lib/methods (throws Misuse once closed). */
     [HANDLE]() { return this.#handle(); }
 
     #handle() {
         if (this.#h === null) throw new E.Misuse(`database ${this.#name} is closed`);
+        // Only the Database whose async call is running may make C calls in
+        // it: another handle's call would be recorded in this run and made
+        // on its worker thread.
+        if (replaying() && runOwner() !== this && runOwner() !== null) {
+            throw new E.Misuse(`database ${this.#name}: a call on it from inside another handle's async call; ` +
+                'make it outside');
+        }
         // A synchronous call while an async one runs on a worker thread would
         // use the handle from two threads at once.
-        if (this.#pending > 0 && !replaying()) {
+        if (this.#pending > 0 && !replaying(this)) {
             throw new E.Misuse(`database ${this.#name}: an async call is running on this handle; ` +
                 'await it first (or use the ...Async variants throughout)');
         }
@@ -182,9 +215,18 @@ class Database {
             const state = this.#h ? 'is closing (closeAsync)' : 'is closed';
             return Promise.reject(new E.Misuse(`database ${this.#name} ${state}`));
         }
+        if (this.#groupBody !== null) {
+            const err = new E.Misuse(`database ${this.#name}: an Async call inside db.group(fn) is refused (it ` +
+                'would run after the group ended, outside it) and the group is rolled back; make synchronous ' +
+                'calls in fn, or await groupBeginAsync(), the Async calls, then groupCommitAsync()');
+            if (this.#groupBody.refused === null) this.#groupBody.refused = err;
+            const p = Promise.reject(err);
+            p.catch(() => {}); // group() throws it too: not an unhandled rejection when the promise is dropped
+            return p;
+        }
         this.#pending++;
         const done = () => { this.#pending--; };
-        const p = this.#queue.then(() => runAsync(call));
+        const p = this.#queue.then(() => runAsync(call, this));
         this.#queue = p.then(done, done);
         return p;
     }
@@ -257,7 +299,17 @@ for (const key of Object.getOwnPropertyNames(Database.prototype)) {
     if (NOT_ASYNC.has(key) || typeof d.value !== 'function') continue;
     const method = d.value;
     Object.defineProperty(Database.prototype, `${key}Async`, {
-        value: { [`${key}Async`](...args) { return this[RUN_ASYNC](() => method.apply(this, args)); } }[`${key}Async`],
+        value: {
+            [`${key}Async`](...given) {
+                let args;
+                try {
+                    args = snapshotArgs(given);
+                } catch (err) {
+                    return Promise.reject(err);
+                }
+                return this[RUN_ASYNC](() => method.apply(this, args));
+            },
+        }[`${key}Async`],
         writable: true, configurable: true, enumerable: false,
     });
 }

@@ -8,6 +8,8 @@ const V = require('./convert');
 // The key of Database's handle accessor, shared with lib/methods/*.js only
 // (it reads the handle; it cannot make a Database from a forged pointer).
 const HANDLE = Symbol('slotledger.handleOf');
+// The key of Database's runner of a group(fn) callback (lib/methods/groups.js).
+const GROUP_BODY = Symbol('slotledger.groupBody');
 
 /** Throw the Error of a failed call on handle h (null: a handle-less call). */
 function check(rc, h) {
@@ -76,4 +78,4 @@ function batch(h, type, size, n, call) {
     return decodeBuffer(buf, type, n);
 }
 
-module.exports = { HANDLE, check, checkPure, takeArray, decodeBuffer, filled, made, listed, batch };
+module.exports = { HANDLE, GROUP_BODY, check, checkPure, takeArray, decodeBuffer, filled, made, listed, batch };

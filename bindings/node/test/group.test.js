@@ -95,6 +95,33 @@ for (const [backend, openDb] of BACKENDS) {
             db.groupCommit();
             assert.equal(posted(1), 5);
         });
+
+        it('an Async call inside group(fn) is refused and the whole group rolled back', async () => {
+            let p;
+            let q;
+            assert.throws(() => db.group(() => {
+                db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'in-1', now: NOW });
+                p = db.postAsync(T, { account: 1, amount: 7, kind: 'purchase', key: 'in-2', now: NOW });
+                q = db.groupCommitAsync(); // dropped by the caller: no unhandled rejection either
+                db.post(T, { account: 1, amount: 11, kind: 'purchase', key: 'in-3', now: NOW });
+            }), (e) => e instanceof sl.Misuse && /Async call inside db\.group\(fn\)/.test(e.message)
+                && /groupBeginAsync/.test(e.message));
+            await assert.rejects(p, sl.Misuse);
+            await assert.rejects(q, sl.Misuse);
+            // Nothing of the group was kept, no group is left open, the
+            // handle takes sync and async calls again (no call pending).
+            assert.equal(db.inGroup, false);
+            assert.equal(posted(1), 0);
+            assert.equal(db.history(T, { account: 1 }).length, 0);
+            await db.postAsync(T, { account: 1, amount: 2, kind: 'purchase', key: 'after', now: NOW });
+            db.group(() => db.post(T, { account: 1, amount: 3, kind: 'purchase', key: 'sync', now: NOW }));
+            assert.equal(posted(1), 5);
+            // The awaited form is the one for async work.
+            await db.groupBeginAsync();
+            await db.postAsync(T, { account: 1, amount: 4, kind: 'purchase', key: 'awaited', now: NOW });
+            await db.groupCommitAsync();
+            assert.equal(posted(1), 9);
+        });
     });
 }
 

@@ -107,6 +107,8 @@ class TeamsMixin:
         return {t: flat[2 * offsets[i]:2 * offsets[i + 1]] for i, t in enumerate(ids) if not status[i]}
 
     def _team(self, tenants, start, end, duration, mode, now):
+        if not isinstance(mode, str):
+            raise TypeError('mode must be the str "any" or "all", not %s' % type(mode).__name__)
         if mode not in _MODES:
             raise InvalidArgument('mode must be "any" or "all", not %r' % (mode,))
         arr, n = _tenant_list(tenants)
@@ -144,7 +146,10 @@ class TeamsMixin:
         """Which tenants could take [start, start + duration) now (what book
         would say for each): the free ones in the order given, or with
         detail=True a dict tenant -> "ok" or the refusing code's name
-        ("SL_ECONFLICT", "SL_EUNAVAILABLE", "SL_ENOTFOUND", ...)."""
+        ("SL_ECONFLICT", "SL_EUNAVAILABLE", "SL_ENOTFOUND", ...). detail
+        must be a bool (TypeError otherwise), as team_slots' mode a str."""
+        if not isinstance(detail, bool):
+            raise TypeError("detail must be a bool, not %s" % type(detail).__name__)
         arr, n = _tenant_list(tenants)
         ptr = self._read("sl_free_at", _lib.SLFreeAtResult, arr, n, _time_in("start", start),
                          _span_in("duration", duration), _now_in(now))

@@ -144,6 +144,15 @@ class TeamTests(Backend):
         with self.assertRaises(sl.InvalidArgument):
             self.db.book_all(list(range(1, 102)), student=1, start=at, duration=3600, now=NOW)
         self.assertEqual(self.db.free_at([999], at, 3600, now=NOW, detail=True), {999: "SL_ENOTFOUND"})
+        # detail is a bool, mode a str: a truthy "no" or 1 is a TypeError, not a guess
+        for detail in ("no", 1, 0, None, [True]):
+            with self.assertRaisesRegex(TypeError, "detail must be a bool"):
+                self.db.free_at([999], at, 3600, now=NOW, detail=detail)
+        for mode in (b"any", ["all"], 1, None):
+            with self.assertRaisesRegex(TypeError, "mode must be"):
+                self.db.team_slots([1, 2], START, START + timedelta(days=1), 3600, mode=mode, now=NOW)
+            with self.assertRaisesRegex(TypeError, "mode must be"):
+                self.db.team_slots_epoch([1, 2], START, START + timedelta(days=1), 3600, mode=mode, now=NOW)
 
 
 register(globals(), TeamTests)

@@ -3,7 +3,7 @@
 // Database.prototype by ../database.js). See DESIGN.md "Groups".
 
 const { C } = require('../ffi');
-const { HANDLE, check } = require('../util');
+const { HANDLE, GROUP_BODY, check } = require('../util');
 
 class GroupMethods {
 
@@ -38,13 +38,16 @@ class GroupMethods {
      * when it throws. Returns fn's result, after the commit: acknowledge
      * clients only then. fn must be synchronous: a promise would let other
      * code join the group while it waits, so a returned promise rolls the
-     * group back and throws TypeError. */
+     * group back and throws TypeError. An Async call on this handle inside
+     * fn is refused (its promise rejects with sl.Misuse) and the group is
+     * rolled back, group() throwing that Misuse: it would have run after
+     * the commit, outside the group. */
     group(fn) {
         if (typeof fn !== 'function') throw new TypeError('group() takes a function');
         this.groupBegin();
         let result;
         try {
-            result = fn(this);
+            result = this[GROUP_BODY](fn);
             if (result !== null && typeof result === 'object' && typeof result.then === 'function')
                 throw new TypeError('group() takes a synchronous function (it returned a promise); '
                     + 'use groupBegin() / groupCommit() around awaited work instead');

@@ -106,6 +106,8 @@ class TeamMethods {
         const o = V.options(opts, 'options', ['duration', 'mode', 'now']);
         if (o.duration === undefined) throw new TypeError('teamSlots: options.duration is required');
         const mode = o.mode === undefined ? 'any' : o.mode;
+        if (typeof mode !== 'string')
+            throw new TypeError(`mode must be the string "any" or "all", got ${V.describe(mode)}`);
         if (!Object.hasOwn(MODES, mode)) throw new E.InvalidArgument(`mode must be "any" or "all", not ${String(mode)}`);
         const ids = tenantList(tenants);
         const dur = V.duration(o.duration, 'duration');
@@ -133,6 +135,8 @@ class TeamMethods {
     freeAt(tenants, start, opts) {
         const o = V.options(opts, 'options', ['duration', 'detail', 'now']);
         if (o.duration === undefined) throw new TypeError('freeAt: options.duration is required');
+        if (o.detail !== undefined && typeof o.detail !== 'boolean')
+            throw new TypeError(`freeAt: options.detail must be a boolean, got ${V.describe(o.detail)}`);
         const ids = tenantList(tenants);
         const h = this[HANDLE]();
         return readResult(h, T.sl_free_at_result, (out) => C.sl_free_at(h, out, ids, ids.length,
