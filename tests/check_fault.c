@@ -758,4 +758,4 @@ static TCase *tcase_ledger(void)
     return tc;
 }
 
-SL_TEST_SUITE(fault, tcase_atomicity, tcase_bookings, tcase_ledger, sl_fault_tcase_classes)
+SL_TEST_SUITE(fault, tcase_atomicity, tcase_bookings, tcase_ledger, sl_fault_tcase_classes, sl_fault_tcase_teams)

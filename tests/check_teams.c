@@ -874,9 +874,11 @@ static SL_TEST_TCASE(tcase_booking, "booking", book_db_open, book_db_close, 60, 
 static SL_TEST_TCASE(tcase_processes, "processes", NULL, NULL, 300, test_processes_book_any,
                      test_processes_book_all)
 
+TCase *tcase_teams_idem(void); /* teams_idem.c: the idempotency messages */
 Suite *suite_teams(void);
 Suite *suite_teams(void)
 {
-    static TCase *(*const cases[])(void) = {tcase_examples, tcase_properties, tcase_booking, tcase_processes, NULL};
+    static TCase *(*const cases[])(void) = {tcase_examples, tcase_properties, tcase_booking, tcase_teams_idem,
+                                            tcase_processes, NULL};
     return sl_test_suite("teams", cases);
 }

@@ -51,5 +51,7 @@ char *sl_fault_ledger_dump(sl_db *d);
 
 /* The group classes' operations (fault_classes.c). */
 TCase *sl_fault_tcase_classes(void);
+/* The team bookings (fault_teams.c). */
+TCase *sl_fault_tcase_teams(void);
 
 #endif

@@ -10,7 +10,9 @@
  *
  * The guarantees, under any concurrency (threads, processes, servers):
  *  - never more taken seats (seated, present, no-show) than the capacity;
- *  - at most one live seat (seated or waitlisted) per student per class;
+ *  - at most one place (seated, waitlisted or no-show) per student per
+ *    class: a no-show keeps the place, its seat stays taken and stays the
+ *    student's (the class is not re-opened for it);
  *  - a seated student holds exactly credits_per_seat (one credit hold per
  *    seat, placed in the same transaction as the seat), a waitlisted one
  *    holds nothing;
@@ -151,7 +153,7 @@ SL_API int sl_class_get(sl_db *db, sl_class *out, sl_id tenant, sl_id class_id, 
  * that is not a class), SL_ENOTFOUND (tenant, class, deleted class, or a
  * deleted account when a hold is needed), SL_ESTATE (class cancelled or
  * completed), SL_EEXISTS (the student already has a seat or waitlist place
- * in this class), SL_EFULL, SL_EINSUFFICIENT (the account's floor),
+ * in this class, or was marked a no-show in it), SL_EFULL, SL_EINSUFFICIENT (the account's floor),
  * SL_EIDEMPOTENCY, SL_EMISUSE, SL_ESTORE, SL_EBUSY.
  */
 SL_API int sl_class_enroll(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_id, sl_id student, uint32_t flags,
@@ -167,18 +169,21 @@ SL_API int sl_class_enroll(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_i
  * left free, because nobody waiting could pay then, is offered again here.
  * A waitlisted student simply leaves the waitlist.
  * Errors: SL_EINVAL, SL_ENOTFOUND (tenant, class, or the student has no
- * seat or waitlist place in it), SL_ESTATE (class cancelled or completed),
+ * seat or waitlist place in it), SL_ESTATE (class cancelled or completed,
+ * or the student was marked a no-show: that seat stays taken),
  * SL_EIDEMPOTENCY, SL_EMISUSE, SL_ESTORE, SL_EBUSY.
  */
 SL_API int sl_class_withdraw(sl_db *db, sl_id tenant, sl_id class_id, sl_id student, const char *key, sl_time now);
 
 /**
  * Mark a seated student of a pending or confirmed class as a no-show:
- * the seat becomes SL_SEAT_NO_SHOW and its hold is captured (the seat stays
- * taken). seat (may be NULL) receives it. Takes no key: a second call is
+ * the seat becomes SL_SEAT_NO_SHOW and its hold is captured. The seat stays
+ * taken and the student's: it is not offered to the waitlist, and
+ * enrolling the student again is SL_EEXISTS, withdrawing SL_ESTATE.
+ * seat (may be NULL) receives it. Takes no key: a second call is
  * SL_ESTATE.
- * Errors: SL_EINVAL, SL_ENOTFOUND (class, or no seat of the student),
- * SL_ESTATE (not seated, or class not pending/confirmed), SL_EMISUSE,
+ * Errors: SL_EINVAL, SL_ENOTFOUND (class, or no place of the student),
+ * SL_ESTATE (waitlisted, already a no-show, or class not pending/confirmed), SL_EMISUSE,
  * SL_ESTORE, SL_EBUSY.
  */
 SL_API int sl_class_no_show(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_id, sl_id student, sl_time now);

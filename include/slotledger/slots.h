@@ -157,7 +157,8 @@ SL_API int sl_overrides_list(sl_db *db, sl_override **out, size_t *count, sl_id 
  * of SL_MAX_SLOTS always suffices). *count receives the number of slots; if
  * that exceeds cap, the first cap are written and SL_ERANGE is returned.
  * *flags (may be NULL) receives SL_SLOTS_CLAMPED when the range was cut to
- * 14 days. Each slot's end is start + duration.
+ * 14 days. Each slot's end is start + duration, never past SL_TIME_MAX: a
+ * start whose end would pass it is not a slot (nor bookable).
  * Errors: SL_EINVAL (NULL, duration outside SL_MIN..SL_MAX_DURATION_SECONDS,
  * from > to), SL_ENOTFOUND (tenant), SL_ETZ, SL_ESTORE, SL_EBUSY.
  * Reads only; consistent with concurrent writers (one read snapshot).

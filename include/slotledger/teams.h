@@ -156,7 +156,10 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * first: a replay returns the session booked the first time (replayed =
  * 1), with the tenant chosen then, even if that tenant is busy now; the
  * same key with another request (student, start, duration, credits or the
- * list) is SL_EIDEMPOTENCY. *out receives the session (its tenant field
+ * list) is SL_EIDEMPOTENCY, the message naming what differs ("... was
+ * used for a different team booking (any) (session 12): the tenant list
+ * differs"), and a key of another operation names its owner, as for the
+ * keys of slotledger/sessions.h. *out receives the session (its tenant field
  * names the tenant chosen).
  * Errors: SL_EINVAL (bad list, student, duration, credits, key),
  * SL_ENOTFOUND (a listed tenant does not exist; nothing booked),
@@ -182,7 +185,8 @@ SL_API int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t 
  * NULL) receives the sessions in the order of the list.
  * An idempotency key (optional) is stored on every session of the lesson
  * (keys are per tenant): a replay returns the same sessions (replayed =
- * 1); another request under the key is SL_EIDEMPOTENCY.
+ * 1); another request under the key is SL_EIDEMPOTENCY, named as for
+ * sl_book_any ("a different collective booking ...: the start differs").
  * *failed_index (may be NULL) receives the index of the tenant that
  * refused (n when none did, or when the failure is not one tenant's).
  * Errors: as sl_book_any (SL_ECONFLICT / SL_EUNAVAILABLE when any one

@@ -85,16 +85,26 @@ typedef struct live_ctx {
     sl_seat *out;
 } live_ctx;
 
+/* A student's place in a class still to happen: a seat, a waitlist
+ * place, or a no-show's seat, which stays taken and stays the student's
+ * (it is not given up, re-taken or marked again). */
 static int find_live(void *ctx, const sl_seat *s)
 {
     live_ctx *l = ctx;
-    if (s->student != l->student || (s->status != SL_SEAT_SEATED && s->status != SL_SEAT_WAITLISTED))
+    if (s->student != l->student ||
+        (s->status != SL_SEAT_SEATED && s->status != SL_SEAT_WAITLISTED && s->status != SL_SEAT_NO_SHOW))
         return 0;
     *l->out = *s;
     return 1;
 }
 
-/* The student's seat or waitlist place in the class: 1, 0 (none) or an error. */
+static const char *place_name(int32_t status)
+{
+    return status == SL_SEAT_SEATED ? "seated" : status == SL_SEAT_WAITLISTED ? "on the waitlist"
+                                                                             : "marked a no-show";
+}
+
+/* The student's place in the class (find_live): 1, 0 (none) or an error. */
 static int live_seat(sl_db *db, sl_seat *out, sl_id tenant, sl_id class_id, sl_id student)
 {
     live_ctx l = {student, out};
@@ -372,8 +382,7 @@ int sl_class_enroll(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_id, sl_i
     if ((rc = live_seat(db, &other, tenant, class_id, student)) != 0) {
         if (rc == 1)
             rc = sl__err(db, SL_EEXISTS, "student %lld is already %s in class %lld (seat %lld)", (long long)student,
-                         other.status == SL_SEAT_SEATED ? "seated" : "on the waitlist", (long long)class_id,
-                         (long long)other.id);
+                         place_name(other.status), (long long)class_id, (long long)other.id);
         goto out_end_tx;
     }
     rc = enroll_place(db, &made, &s, &c, &r, key, q.fp, now);
@@ -467,7 +476,11 @@ int sl_class_withdraw(sl_db *db, sl_id tenant, sl_id class_id, sl_id student, co
         goto out_end_tx;
     if ((rc = place_of(db, &seat, tenant, &r)) != SL_OK)
         goto out_end_tx;
-    rc = withdraw_place(db, &seat, &s, &c, key, q.fp, now);
+    if (seat.status == SL_SEAT_NO_SHOW)
+        rc = sl__err(db, SL_ESTATE, "student %lld is marked a no-show in class %lld: the seat stays taken",
+                     (long long)student, (long long)class_id);
+    else
+        rc = withdraw_place(db, &seat, &s, &c, key, q.fp, now);
 out_end_tx:
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
@@ -492,7 +505,8 @@ int sl_class_no_show(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_id, sl_
     if ((rc = place_of(db, &got, tenant, &r)) != SL_OK)
         goto out_end_tx;
     if (got.status != SL_SEAT_SEATED) {
-        rc = sl__err(db, SL_ESTATE, "student %lld is on the waitlist of class %lld, not seated", (long long)student,
+        rc = sl__err(db, SL_ESTATE, got.status == SL_SEAT_NO_SHOW ? "student %lld is already marked a no-show in "
+                     "class %lld" : "student %lld is on the waitlist of class %lld, not seated", (long long)student,
                      (long long)class_id);
         goto out_end_tx;
     }

@@ -112,6 +112,19 @@ out_free_block:
 
 /* ---- booking a team -------------------------------------------------------- */
 
+/* What differs between a team request and the session its key names:
+ * a field of the booking, else the list (which the fingerprint holds).
+ * Only the first session of a collective booking carries its credits. */
+static const char *team_differs(const void *req, const void *row)
+{
+    const sl_session *s = row;
+    book_req r = *(const book_req *)req;
+    if (s->series_id && s->id != s->series_id)
+        r.credits = s->credits;
+    const char *field = sl__session_differs(&r, row);
+    return strcmp(field, "request") == 0 ? "tenant list" : field;
+}
+
 /* The fingerprint of a team booking: the list (in its order), then the
  * booking's fields. */
 static void team_fingerprint(sl__idem *q, sl__op op, const sl_id *tenants, size_t n, const book_req *r,
@@ -121,7 +134,7 @@ static void team_fingerprint(sl__idem *q, sl__op op, const sl_id *tenants, size_
     memset(q, 0, sizeof(*q));
     q->op = op;
     q->key = key;
-    q->differs = sl__session_differs;
+    q->differs = team_differs;
     q->req = r;
     sl__fp_begin(&fp, op);
     sl__fp_i64(&fp, (int64_t)n);

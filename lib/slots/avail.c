@@ -383,7 +383,8 @@ static int avail_fill(sl_db *db, sl__avail *a, const avail_src *src, sl_time fro
     p->buffer_before = a->tenant.buffer_before;
     p->buffer_after = a->tenant.buffer_after;
     p->from = from;
-    p->to = to;
+    /* No slot ends past SL_TIME_MAX: its start stays below MAX - duration + 1. */
+    p->to = to < SL__TIME_MAX - duration + 1 ? to : SL__TIME_MAX - duration + 1;
     p->earliest = now + a->tenant.min_notice;
     p->horizon = a->tenant.max_advance_days ? now + (int64_t)a->tenant.max_advance_days * 86400 : INT64_MAX;
     return SL_OK;

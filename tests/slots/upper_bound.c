@@ -1,5 +1,5 @@
-/* tests/slots/upper_bound.c - scheduling next to SL_TIME_MAX (9999-12-31T23:59:59Z): no series ends
- * past it. */
+/* tests/slots/upper_bound.c - scheduling next to SL_TIME_MAX (9999-12-31T23:59:59Z): no slot, booking or
+ * series ends past it. */
 #include "slots_test.h"
 
 /* Tenant 1 in UTC, open all day every day, slots every 30 minutes. */
@@ -54,4 +54,44 @@ START_TEST(test_recurring_past_time_max)
 }
 END_TEST
 
-SL_TEST_TCASE(tcase_slots_upper_bound, "upper_bound", NULL, NULL, 0, test_recurring_past_time_max)
+/* The slots of the last day end by SL_TIME_MAX: a slot starting at
+ * 23:00 would end at 10000-01-01T00:00Z and is not listed, in any of the
+ * listing calls; booking it is refused and writes nothing. */
+START_TEST(test_slots_end_by_time_max)
+{
+    sl_db *db = open_all_day();
+    expect_slots(db, 1, "9999-12-31T21:00:00Z", "9999-12-31T23:59:59Z", HOUR, NOW,
+                 SLOTS("9999-12-31T21:00:00Z", "9999-12-31T21:30:00Z", "9999-12-31T22:00:00Z",
+                       "9999-12-31T22:30:00Z"));
+    expect_slots(db, 1, "9999-12-31T22:00:00Z", "9999-12-31T23:59:59Z", 30 * MINUTE, NOW,
+                 SLOTS("9999-12-31T22:00:00Z", "9999-12-31T22:30:00Z", "9999-12-31T23:00:00Z"));
+    expect_slots(db, 1, "9999-12-31T23:30:00Z", "9999-12-31T23:59:59Z", 30 * MINUTE, NOW, NO_SLOTS);
+    /* The team calls list what sl_slots lists. */
+    const sl_id team[] = {1};
+    sl_many_slots *many = NULL;
+    ck_assert_ok_db(db, sl_slots_many(db, &many, team, 1, T("9999-12-31T21:00:00Z"), SL_TIME_MAX, HOUR, NOW));
+    ck_assert_uint_eq(many->n_slots, 4);
+    ck_assert_int_eq(many->slots[3].start, T("9999-12-31T22:30:00Z"));
+    sl_free(many);
+    sl_team_avail *ta = NULL;
+    ck_assert_ok_db(db, sl_team_slots(db, &ta, team, 1, T("9999-12-31T21:00:00Z"), SL_TIME_MAX, HOUR, SL_TEAM_ANY,
+                                      NOW));
+    ck_assert_uint_eq(ta->n_starts, 4);
+    ck_assert_int_eq(ta->starts[3], T("9999-12-31T22:30:00Z"));
+    sl_free(ta);
+    /* A listed slot books; the first start not listed does not, by any call. */
+    sl_session s;
+    ck_assert_ok_db(db, sl_book(db, &s, 1, 7, T("9999-12-31T21:00:00Z"), HOUR, 0, NULL, NOW));
+    ck_assert_int_eq(s.end, T("9999-12-31T22:00:00Z"));
+    const sl_time first_out = T("9999-12-31T23:00:00Z");
+    ck_assert_fails(db, sl_book(db, NULL, 1, 8, first_out, HOUR, 0, NULL, NOW), SL_EINVAL);
+    ck_assert_fails(db, sl_book_any(db, NULL, team, 1, 8, first_out, HOUR, 0, NULL, NOW), SL_EINVAL);
+    ck_assert_fails(db, sl_book_all(db, NULL, NULL, team, 1, 8, first_out, HOUR, 0, NULL, NOW), SL_EINVAL);
+    ck_assert_fails(db, sl_reschedule(db, NULL, 1, s.id, first_out, NOW), SL_EINVAL);
+    ck_assert_uint_eq(n_late_sessions(db), 1);
+    sl_close(db);
+}
+END_TEST
+
+SL_TEST_TCASE(tcase_slots_upper_bound, "upper_bound", NULL, NULL, 0, test_recurring_past_time_max,
+              test_slots_end_by_time_max)
