@@ -6,6 +6,9 @@
  *  - held-back writes: a key written by a client that does not take the
  *    tenant's lock, between the store's key lookup and its COMMIT: the
  *    call fails and writes nothing (the COMMIT never runs);
+ *  - a server that accepts no writes (default_transaction_read_only):
+ *    reads work, writes are SL_ESTORE and write nothing, a schema still
+ *    to create is refused at open with a clear message;
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -199,7 +202,57 @@ START_TEST(test_held_entry_seq_taken_writes_nothing)
 }
 END_TEST
 
+/* ---- a server that accepts no writes ------------------------------------------ */
+
+/* The connection's default_transaction_read_only (as a standby or an
+ * ALTER DATABASE / ALTER ROLE would set it): an up-to-date schema opens
+ * and reads; a write is SL_ESTORE naming the cause, not SL_EMISUSE, and
+ * writes nothing; a schema still to create is SL_ESTORE at open. */
+START_TEST(test_read_only_server)
+{
+    char schema[64], fresh[64], extra[256];
+    new_schema(schema, "ro");
+    sl_db *dw = NULL, *db = NULL;
+    open_store(&dw, schema, NULL);
+    teacher(dw, 1);
+    ck_assert_ok_db(dw, sl_ledger_post(dw, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
+    sl_close(dw);
+    PGconn *c = admin();
+    long long sessions = rows(c, schema, "sessions"), entries = rows(c, schema, "entries");
+
+    snprintf(extra, sizeof(extra), "schema=%s options='-c default_transaction_read_only=on'", schema);
+    ck_assert_msg(sl_open(&db, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
+    sl_tenant t;
+    ck_assert_ok_db(db, sl_tenant_get(db, &t, 1));
+    sl_balance bal;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 10);
+    ck_assert_sl(sl_book(db, NULL, 1, 7, BASE + 9 * 3600, 3600, 2, "b1", NOW), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(db), "accepts no writes") != NULL, "%s", sl_errmsg(db));
+    ck_assert_sl(sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_CONSUME, -1, "p1", NULL, NOW), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(db), "accepts no writes") != NULL, "%s", sl_errmsg(db));
+    ck_assert_sl(sl_tenant_put(db, &t, NOW), SL_ESTORE);
+    ck_assert_int_eq(rows(c, schema, "sessions"), sessions);
+    ck_assert_int_eq(rows(c, schema, "entries"), entries);
+    ck_assert_ok_db(db, sl_tenant_get(db, &t, 1)); /* reads still work */
+    sl_close(db);
+
+    snprintf(extra, sizeof(extra), "schema=%s options='-c default_transaction_read_only=on'",
+             new_schema(fresh, "ro_new"));
+    db = NULL;
+    ck_assert_sl(sl_open(&db, conninfo_with(extra), NULL), SL_ESTORE);
+    ck_assert_ptr_null(db);
+    ck_assert_msg(strstr(sl_errmsg(NULL), "not created yet") && strstr(sl_errmsg(NULL), "accepts no writes"), "%s",
+                  sl_errmsg(NULL));
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_namespace WHERE nspname = '%s'", fresh);
+    ck_assert_int_eq(admin_int(c, sql), 0);
+    PQfinish(c);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_held, "held", NULL, NULL, 300, test_held_insert_key_taken_writes_nothing,
                      test_held_entry_seq_taken_writes_nothing)
+static SL_TEST_TCASE(tcase_read_only, "read_only", NULL, NULL, 300, test_read_only_server)
 
-SL_TEST_SUITE(pg_faults, tcase_held)
+SL_TEST_SUITE(pg_faults, tcase_held, tcase_read_only)

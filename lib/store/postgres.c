@@ -26,7 +26,8 @@
  * a concurrent transaction: a retry answers exactly, as a replay or
  * SL_EIDEMPOTENCY; duplicates already there are SL_EEXISTS from the
  * guards); 40001 / 40P01 / 55P03 / 57014 SL_EBUSY; 25006 SL_EMISUSE (a write in a read
- * transaction), a lost connection (or 08xxx, 57P0x) SL_ESTORE and the next
+ * transaction) or SL_ESTORE (a write transaction on a server that accepts
+ * no writes: a standby, default_transaction_read_only on), a lost connection (or 08xxx, 57P0x) SL_ESTORE and the next
  * begin reconnects; anything else SL_ESTORE. Messages name the host,
  * database and user (PQhost, PQdb, PQuser), never the connection string:
  * a password never reaches a message.
@@ -225,9 +226,14 @@ int sl__pg_fail(sl_store *st, const PGresult *r, const char *what)
                state_is(state, "57014")) {
         code = SL_EBUSY;
         snprintf(msg, sizeof(msg), "postgres: %s: busy (%s: %s); retry", what, state, server);
-    } else if (state_is(state, "25006")) {
+    } else if (state_is(state, "25006") && s->read_only) {
         code = SL_EMISUSE;
         snprintf(msg, sizeof(msg), "postgres: %s outside a write transaction (%s)", what, server);
+    } else if (state_is(state, "25006")) { /* a write transaction the server made read-only */
+        snprintf(msg, sizeof(msg),
+                 "postgres: %s: the server accepts no writes (%s); a standby, or default_transaction_read_only "
+                 "set for the database, the role or the connection",
+                 what, server);
     } else {
         snprintf(msg, sizeof(msg), "postgres: %s: %s%s%s", what, server, state ? " SQLSTATE " : "",
                  state ? state : "");
@@ -1213,6 +1219,7 @@ static int pg_group_begin(sl_store *st)
         return rc;
     key_cache_clear(s);
     s->group = 1;
+    s->read_only = 0; /* the group's transaction is a write transaction */
     s->group_sent = s->sp_open = s->sp_release = s->sp_pending = s->begin_pending = 0;
     return SL_OK;
 }

@@ -298,7 +298,9 @@ const char *sl__pg_query(int i, const char **types);
 
 /* Create or migrate the schema of the connected store (postgres_schema.c):
  * under an advisory lock, in one transaction. SL_ESTORE with a message
- * in err for a newer schema or a schema holding other tables. */
+ * in err for a newer schema, a schema holding other tables, or a schema
+ * to create or migrate on a server that accepts no writes (an up-to-date
+ * schema opens there: reads work, writes fail with SL_ESTORE). */
 int sl__pg_migrate(PGconn *conn, const char *schema, char *err, size_t errlen);
 /* The schema version this library writes. */
 int sl__pg_schema_latest(void);
