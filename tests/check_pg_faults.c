@@ -215,6 +215,32 @@ START_TEST(test_held_entry_seq_taken_writes_nothing)
 }
 END_TEST
 
+/* A held update of an outbox event that is not there (the core updates
+ * only events it locked, so only a fault gets here) fails the COMMIT it
+ * goes out with: the call's other writes are not committed. */
+START_TEST(test_held_update_of_a_missing_event_writes_nothing)
+{
+    char schema[64];
+    sl_db *da = NULL;
+    sl_store *a = open_store(&da, new_schema(schema, "upd"), NULL);
+    teacher(da, 1);
+    PGconn *c = admin();
+    ck_assert_sl(a->begin(a, 1, 1), SL_OK);
+    sl_account acc = {.version = SL_ACCOUNT_VERSION, .tenant = 1, .student = 7, .posted = 5, .created_at = NOW};
+    ck_assert_sl(a->account_put(a, &acc), SL_OK);
+    sl_outbox_event e = {.id = 999999, .tenant = 1, .state = 3, .acked_at = NOW};
+    ck_assert_sl(a->outbox_update(a, &e), SL_OK);
+    ck_assert_int_eq(P(a)->ndq, 2); /* both held back for the COMMIT */
+    ck_assert_sl(a->commit(a), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(da), "is gone") != NULL, "%s", sl_errmsg(da));
+    ck_assert_sl(a->rollback(a), SL_OK);
+    ck_assert_int_eq(rows(c, schema, "accounts"), 0);
+    ck_assert_ok_db(da, sl_ledger_post(da, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, "next", NULL, NOW));
+    sl_close(da);
+    PQfinish(c);
+}
+END_TEST
+
 /* ---- a server that accepts no writes ------------------------------------------ */
 
 /* The connection's default_transaction_read_only (as a standby or an
@@ -499,7 +525,7 @@ START_TEST(test_connection_ended_at_each_row)
 END_TEST
 
 static SL_TEST_TCASE(tcase_held, "held", NULL, NULL, 300, test_held_insert_key_taken_writes_nothing,
-                     test_held_entry_seq_taken_writes_nothing)
+                     test_held_entry_seq_taken_writes_nothing, test_held_update_of_a_missing_event_writes_nothing)
 static SL_TEST_TCASE(tcase_read_only, "read_only", NULL, NULL, 300, test_read_only_server)
 static SL_TEST_TCASE(tcase_ended, "ended", NULL, NULL, 600, test_connection_ended_before_each_call,
                      test_connection_ended_at_each_row)

@@ -474,10 +474,11 @@ void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq)
 
 static int ids_take(pg_store *s, int t, sl_id *out);
 
-/* The form of insert `which` that is held back: without the guard of the
- * direct form (which answers a taken key with no row, and the COMMIT sent
- * behind it would then commit the call's other writes), so that a key or
- * seq taken meanwhile fails the pipeline and the COMMIT in it never runs. */
+/* The form of write `which` that is held back: an insert without the
+ * guard of the direct form (which answers a taken key with no row, and
+ * the COMMIT sent behind it would then commit the call's other writes),
+ * an update that fails when it matches no row; so that a key or seq taken
+ * meanwhile fails the pipeline and the COMMIT in it never runs. */
 static int held_form(int which)
 {
     switch (which) {
@@ -489,6 +490,8 @@ static int held_form(int which)
         return PQ_ENTRY_INSERT_HELD;
     case PQ_OUTBOX_INSERT:
         return PQ_OUTBOX_INSERT_HELD;
+    case PQ_OUTBOX_UPDATE:
+        return PQ_OUTBOX_UPDATE_HELD;
     default:
         return which;
     }
@@ -555,12 +558,12 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
 
 static int run_now(pg_store *s, pg_call *calls, int n, const char *what);
 
-/* Runs calls[0..n) after the held-back writes, in one pipeline. A held
- * insert whose key or seq was taken meanwhile (by a writer that does not
- * take the tenant's lock) fails with 23505 (SL_EBUSY): the server skips
- * the rest of the pipeline, COMMIT included, and the core rolls back. A
- * held write that answered with no row (an update that matched none)
- * fails the call with SL_EBUSY too. */
+/* Runs calls[0..n) after the held-back writes (their held forms), in one
+ * pipeline. A held insert whose key or seq was taken meanwhile (by a
+ * writer that does not take the tenant's lock) fails with 23505
+ * (SL_EBUSY), a held update that matches no row fails too: the server
+ * skips the rest of the pipeline, COMMIT included, and the core rolls
+ * back. */
 static int run_with_held(pg_store *s, pg_call *calls, int n, const char *what)
 {
     int nd = s->ndq, rc;
@@ -571,12 +574,8 @@ static int run_with_held(pg_store *s, pg_call *calls, int n, const char *what)
         all[i] = (pg_call){s->dq[i].which, &s->dq[i].p, NULL};
     memcpy(all + nd, calls, (size_t)n * sizeof(*all));
     rc = run_now(s, all, nd + n, what);
-    for (int i = 0; i < nd; i++) {
-        if (rc == SL_OK && strstr(queries[all[i].which].sql, "RETURNING") && PQntuples(all[i].r) != 1)
-            rc = sl_store_error(&s->base, SL_EBUSY,
-                                "postgres: a concurrent transaction wrote the same key; retry");
+    for (int i = 0; i < nd; i++)
         PQclear(all[i].r);
-    }
     for (int i = 0; i < n; i++) {
         calls[i].r = all[nd + i].r;
         if (rc != SL_OK) {
