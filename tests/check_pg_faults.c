@@ -160,6 +160,37 @@ START_TEST(test_held_insert_key_taken_writes_nothing)
 }
 END_TEST
 
+/* As above, but the other client books an overlapping time under another
+ * key: the held insert meets the no-overlap constraint, SL_ECONFLICT. */
+START_TEST(test_held_insert_overlap_taken_writes_nothing)
+{
+    char schema[64];
+    sl_db *da = NULL, *dbb = NULL;
+    sl_store *a = open_store(&da, new_schema(schema, "olap"), NULL);
+    teacher(da, 1);
+    setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
+    open_store(&dbb, schema, NULL);
+    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
+    PGconn *c = admin();
+
+    ck_assert_sl(a->begin(a, 1, 1), SL_OK);
+    sl_session got, s = a_session(1, BASE + 9 * 3600, "mine");
+    ck_assert_sl(a->session_by_key(a, &got, 1, "mine"), SL_ENOTFOUND);
+    ck_assert_sl(a->session_put(a, &s), SL_OK);
+    sl_account acc = {.version = SL_ACCOUNT_VERSION, .tenant = 1, .student = 7, .posted = 5, .created_at = NOW};
+    ck_assert_sl(a->account_put(a, &acc), SL_OK);
+    ck_assert_ok_db(dbb, sl_book(dbb, NULL, 1, 8, BASE + 9 * 3600 + 1800, 3600, 0, "theirs", NOW));
+    ck_assert_sl(a->commit(a), SL_ECONFLICT);
+    ck_assert_sl(a->rollback(a), SL_OK);
+    ck_assert_int_eq(rows(c, schema, "sessions"), 1); /* theirs */
+    ck_assert_int_eq(rows(c, schema, "accounts"), 0);
+    ck_assert_sl(sl_book(da, NULL, 1, 7, BASE + 9 * 3600, 3600, 0, "mine", NOW), SL_ECONFLICT);
+    sl_close(dbb);
+    sl_close(da);
+    PQfinish(c);
+}
+END_TEST
+
 /* The same for a ledger entry: its seq taken meanwhile by a writer
  * without the lock. */
 START_TEST(test_held_entry_seq_taken_writes_nothing)
@@ -525,7 +556,8 @@ START_TEST(test_connection_ended_at_each_row)
 END_TEST
 
 static SL_TEST_TCASE(tcase_held, "held", NULL, NULL, 300, test_held_insert_key_taken_writes_nothing,
-                     test_held_entry_seq_taken_writes_nothing, test_held_update_of_a_missing_event_writes_nothing)
+                     test_held_insert_overlap_taken_writes_nothing, test_held_entry_seq_taken_writes_nothing,
+                     test_held_update_of_a_missing_event_writes_nothing)
 static SL_TEST_TCASE(tcase_read_only, "read_only", NULL, NULL, 300, test_read_only_server)
 static SL_TEST_TCASE(tcase_ended, "ended", NULL, NULL, 600, test_connection_ended_before_each_call,
                      test_connection_ended_at_each_row)
