@@ -474,6 +474,45 @@ START_TEST(test_connection_ended_before_each_call)
 }
 END_TEST
 
+/* The database turns read-only under a connected store (ALTER DATABASE, as
+ * when a primary is demoted; the store reconnects into it): writes fail
+ * with SL_ESTORE, reads go on; writable again, writes work again. */
+START_TEST(test_database_turns_read_only)
+{
+    char dbname[64], app[64], extra[256], sql[256];
+    snprintf(dbname, sizeof(dbname), "ro_%d", (int)getpid());
+    snprintf(app, sizeof(app), "victim_ro_%d", (int)getpid());
+    PGconn *c = admin();
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
+    admin_exec(c, sql);
+    snprintf(extra, sizeof(extra), "dbname=%s application_name=%s schema=ro", dbname, app);
+    sl_db *db = NULL;
+    ck_assert_msg(sl_open(&db, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
+    teacher(db, 1);
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
+
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET default_transaction_read_only = on", dbname);
+    admin_exec(c, sql);
+    terminate(c, app);
+    ck_assert_sl(sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 5, "p1", NULL, NOW), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(db), "accepts no writes") != NULL, "%s", sl_errmsg(db));
+    sl_balance bal;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 10);
+
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s RESET default_transaction_read_only", dbname);
+    admin_exec(c, sql);
+    terminate(c, app);
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 5, "p1", NULL, NOW));
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 15);
+    sl_close(db);
+    snprintf(sql, sizeof(sql), "DROP DATABASE %s", dbname);
+    admin_exec(c, sql);
+    PQfinish(c);
+}
+END_TEST
+
 /* A trigger on every table that ends the session (pg_terminate_backend of
  * its own backend) when connection app writes its target-th row of a
  * transaction (fault_ctl.target; 0: never). */
@@ -558,7 +597,8 @@ END_TEST
 static SL_TEST_TCASE(tcase_held, "held", NULL, NULL, 300, test_held_insert_key_taken_writes_nothing,
                      test_held_insert_overlap_taken_writes_nothing, test_held_entry_seq_taken_writes_nothing,
                      test_held_update_of_a_missing_event_writes_nothing)
-static SL_TEST_TCASE(tcase_read_only, "read_only", NULL, NULL, 300, test_read_only_server)
+static SL_TEST_TCASE(tcase_read_only, "read_only", NULL, NULL, 300, test_read_only_server,
+                     test_database_turns_read_only)
 static SL_TEST_TCASE(tcase_ended, "ended", NULL, NULL, 600, test_connection_ended_before_each_call,
                      test_connection_ended_at_each_row)
 
