@@ -25,12 +25,13 @@
  * Errors (SQLSTATE): 23P01 SL_ECONFLICT; 23505 SL_EBUSY (a key written by
  * a concurrent transaction: a retry answers exactly, as a replay or
  * SL_EIDEMPOTENCY; duplicates already there are SL_EEXISTS from the
- * guards); 40001 / 40P01 / 55P03 / 57014 SL_EBUSY; 25006 SL_EMISUSE (a write in a read
- * transaction) or SL_ESTORE (a write transaction on a server that accepts
- * no writes: a standby, default_transaction_read_only on), a lost connection (or 08xxx, 57P0x) SL_ESTORE and the next
- * begin reconnects; anything else SL_ESTORE. Messages name the host,
- * database and user (PQhost, PQdb, PQuser), never the connection string:
- * a password never reaches a message.
+ * guards); 40001 / 40P01 / 55P03 / 57014 SL_EBUSY; 25006 SL_EMISUSE (a
+ * write in a read transaction) or SL_ESTORE (a write transaction on a
+ * server that accepts no writes: a standby, default_transaction_read_only
+ * on); a lost connection (or 08xxx, 57P0x) SL_ESTORE and the next begin
+ * reconnects; anything else SL_ESTORE. Messages name the host, database
+ * and user (PQhost, PQdb, PQuser), never the connection string: a
+ * password never reaches a message.
  *
  * Groups (sl_group_*): one READ COMMITTED transaction whose BEGIN rides on
  * its first statement; each call is savepoint sl_call, whose SAVEPOINT

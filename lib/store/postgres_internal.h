@@ -240,7 +240,7 @@ void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq);
  * from the pool into parameter id_param and writes it to *id. Marks key
  * (kt) as written. A keyed insert goes out in its held form (no guard: a
  * key or seq taken meanwhile fails the pipeline, so the COMMIT sent with
- * it never runs). */
+ * it never runs), an outbox update in one that fails when no row matches. */
 int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, int kt,
                  const char *key);
 /* The result of statement `which` read ahead with int8 arguments (a) or
