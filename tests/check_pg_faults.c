@@ -6,6 +6,14 @@
  *  - held-back writes: a key written by a client that does not take the
  *    tenant's lock, between the store's key lookup and its COMMIT: the
  *    call fails and writes nothing (the COMMIT never runs);
+ *  - a server that accepts no writes (default_transaction_read_only):
+ *    reads work, writes are SL_ESTORE and write nothing, a schema still
+ *    to create is refused at open with a clear message;
+ *  - the connection ended (pg_terminate_backend) right before each public
+ *    call that writes, and by a trigger at the n-th row a booking, a post
+ *    or a class enrolment writes, for every n: the call fails with
+ *    SL_ESTORE (or reconnects and succeeds, when its first statements only
+ *    read), nothing is written, the ledger verifies, the next call works.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -27,6 +35,14 @@ static PGconn *admin(void)
     PGconn *c = PQconnectdb(getenv("SL_TEST_PG"));
     ck_assert_msg(PQstatus(c) == CONNECTION_OK, "admin connection: %s", PQerrorMessage(c));
     return c;
+}
+
+static void admin_exec(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+                  PQerrorMessage(c));
+    PQclear(r);
 }
 
 static long long admin_int(PGconn *c, const char *sql)
@@ -144,6 +160,37 @@ START_TEST(test_held_insert_key_taken_writes_nothing)
 }
 END_TEST
 
+/* As above, but the other client books an overlapping time under another
+ * key: the held insert meets the no-overlap constraint, SL_ECONFLICT. */
+START_TEST(test_held_insert_overlap_taken_writes_nothing)
+{
+    char schema[64];
+    sl_db *da = NULL, *dbb = NULL;
+    sl_store *a = open_store(&da, new_schema(schema, "olap"), NULL);
+    teacher(da, 1);
+    setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
+    open_store(&dbb, schema, NULL);
+    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
+    PGconn *c = admin();
+
+    ck_assert_sl(a->begin(a, 1, 1), SL_OK);
+    sl_session got, s = a_session(1, BASE + 9 * 3600, "mine");
+    ck_assert_sl(a->session_by_key(a, &got, 1, "mine"), SL_ENOTFOUND);
+    ck_assert_sl(a->session_put(a, &s), SL_OK);
+    sl_account acc = {.version = SL_ACCOUNT_VERSION, .tenant = 1, .student = 7, .posted = 5, .created_at = NOW};
+    ck_assert_sl(a->account_put(a, &acc), SL_OK);
+    ck_assert_ok_db(dbb, sl_book(dbb, NULL, 1, 8, BASE + 9 * 3600 + 1800, 3600, 0, "theirs", NOW));
+    ck_assert_sl(a->commit(a), SL_ECONFLICT);
+    ck_assert_sl(a->rollback(a), SL_OK);
+    ck_assert_int_eq(rows(c, schema, "sessions"), 1); /* theirs */
+    ck_assert_int_eq(rows(c, schema, "accounts"), 0);
+    ck_assert_sl(sl_book(da, NULL, 1, 7, BASE + 9 * 3600, 3600, 0, "mine", NOW), SL_ECONFLICT);
+    sl_close(dbb);
+    sl_close(da);
+    PQfinish(c);
+}
+END_TEST
+
 /* The same for a ledger entry: its seq taken meanwhile by a writer
  * without the lock. */
 START_TEST(test_held_entry_seq_taken_writes_nothing)
@@ -199,7 +246,360 @@ START_TEST(test_held_entry_seq_taken_writes_nothing)
 }
 END_TEST
 
-static SL_TEST_TCASE(tcase_held, "held", NULL, NULL, 300, test_held_insert_key_taken_writes_nothing,
-                     test_held_entry_seq_taken_writes_nothing)
+/* A held update of an outbox event that is not there (the core updates
+ * only events it locked, so only a fault gets here) fails the COMMIT it
+ * goes out with: the call's other writes are not committed. */
+START_TEST(test_held_update_of_a_missing_event_writes_nothing)
+{
+    char schema[64];
+    sl_db *da = NULL;
+    sl_store *a = open_store(&da, new_schema(schema, "upd"), NULL);
+    teacher(da, 1);
+    PGconn *c = admin();
+    ck_assert_sl(a->begin(a, 1, 1), SL_OK);
+    sl_account acc = {.version = SL_ACCOUNT_VERSION, .tenant = 1, .student = 7, .posted = 5, .created_at = NOW};
+    ck_assert_sl(a->account_put(a, &acc), SL_OK);
+    sl_outbox_event e = {.id = 999999, .tenant = 1, .state = 3, .acked_at = NOW};
+    ck_assert_sl(a->outbox_update(a, &e), SL_OK);
+    ck_assert_int_eq(P(a)->ndq, 2); /* both held back for the COMMIT */
+    ck_assert_sl(a->commit(a), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(da), "is gone") != NULL, "%s", sl_errmsg(da));
+    ck_assert_sl(a->rollback(a), SL_OK);
+    ck_assert_int_eq(rows(c, schema, "accounts"), 0);
+    ck_assert_ok_db(da, sl_ledger_post(da, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, "next", NULL, NOW));
+    sl_close(da);
+    PQfinish(c);
+}
+END_TEST
 
-SL_TEST_SUITE(pg_faults, tcase_held)
+/* ---- a server that accepts no writes ------------------------------------------ */
+
+/* The connection's default_transaction_read_only (as a standby or an
+ * ALTER DATABASE / ALTER ROLE would set it): an up-to-date schema opens
+ * and reads; a write is SL_ESTORE naming the cause, not SL_EMISUSE, and
+ * writes nothing; a schema still to create is SL_ESTORE at open. */
+START_TEST(test_read_only_server)
+{
+    char schema[64], fresh[64], extra[256];
+    new_schema(schema, "ro");
+    sl_db *dw = NULL, *db = NULL;
+    open_store(&dw, schema, NULL);
+    teacher(dw, 1);
+    ck_assert_ok_db(dw, sl_ledger_post(dw, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
+    sl_close(dw);
+    PGconn *c = admin();
+    long long sessions = rows(c, schema, "sessions"), entries = rows(c, schema, "entries");
+
+    snprintf(extra, sizeof(extra), "schema=%s options='-c default_transaction_read_only=on'", schema);
+    ck_assert_msg(sl_open(&db, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
+    sl_tenant t;
+    ck_assert_ok_db(db, sl_tenant_get(db, &t, 1));
+    sl_balance bal;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 10);
+    ck_assert_sl(sl_book(db, NULL, 1, 7, BASE + 9 * 3600, 3600, 2, "b1", NOW), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(db), "accepts no writes") != NULL, "%s", sl_errmsg(db));
+    ck_assert_sl(sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_CONSUME, -1, "p1", NULL, NOW), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(db), "accepts no writes") != NULL, "%s", sl_errmsg(db));
+    ck_assert_sl(sl_tenant_put(db, &t, NOW), SL_ESTORE);
+    ck_assert_int_eq(rows(c, schema, "sessions"), sessions);
+    ck_assert_int_eq(rows(c, schema, "entries"), entries);
+    ck_assert_ok_db(db, sl_tenant_get(db, &t, 1)); /* reads still work */
+    sl_close(db);
+
+    snprintf(extra, sizeof(extra), "schema=%s options='-c default_transaction_read_only=on'",
+             new_schema(fresh, "ro_new"));
+    db = NULL;
+    ck_assert_sl(sl_open(&db, conninfo_with(extra), NULL), SL_ESTORE);
+    ck_assert_ptr_null(db);
+    ck_assert_msg(strstr(sl_errmsg(NULL), "not created yet") && strstr(sl_errmsg(NULL), "accepts no writes"), "%s",
+                  sl_errmsg(NULL));
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_namespace WHERE nspname = '%s'", fresh);
+    ck_assert_int_eq(admin_int(c, sql), 0);
+    PQfinish(c);
+}
+END_TEST
+
+/* ---- the connection ended before or during a call --------------------------- */
+
+/* The tables a call may write, and a digest of each one's rows: equal
+ * digests mean nothing was written. */
+static const char *const tables[] = {"tenants", "rules", "overrides", "sessions", "accounts", "entries",
+                                     "holds", "webhook_events", "outbox", "classes", "seats"};
+#define N_TABLES (sizeof(tables) / sizeof(tables[0]))
+
+static void digest(PGconn *c, const char *schema, char out[N_TABLES][40])
+{
+    for (size_t i = 0; i < N_TABLES; i++) {
+        char sql[256];
+        snprintf(sql, sizeof(sql),
+                 "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '-') FROM \"%s\".%s t", schema,
+                 tables[i]);
+        PGresult *r = PQexec(c, sql);
+        ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+        snprintf(out[i], 40, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+}
+
+static void assert_unchanged(PGconn *c, const char *schema, char before[N_TABLES][40], const char *what)
+{
+    char now[N_TABLES][40];
+    digest(c, schema, now);
+    for (size_t i = 0; i < N_TABLES; i++)
+        ck_assert_msg(strcmp(before[i], now[i]) == 0, "%s failed but wrote table %s", what, tables[i]);
+}
+
+/* Ends the server session of the connection named app (pg_terminate_backend
+ * from the admin connection) and waits until it is gone. */
+static void terminate(PGconn *c, const char *app)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '%s'", app);
+    ck_assert_int_eq(admin_int(c, sql), 1);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'", app);
+    for (int i = 0; i < 500 && admin_int(c, sql) != 0; i++)
+        usleep(10000);
+    ck_assert_int_eq(admin_int(c, sql), 0);
+}
+
+/* What the store-level calls below build on (ids they made). */
+typedef struct fx {
+    sl_id session, hold, hold2, class_id, event;
+    int64_t token;
+} fx;
+
+/* Public call number k (each writes): SL_OK or its error. */
+static int call_k(sl_db *db, fx *f, int k)
+{
+    sl_session s, three[3];
+    sl_time skip[3];
+    sl_credit_hold h;
+    sl_tenant t;
+    sl_window w = {600, 900};
+    sl_outbox_event *ev = NULL;
+    size_t n = 0, booked = 0, skipped = 0;
+    int rc, claimed = 0;
+    switch (k) {
+    case 0:
+        sl_tenant_init(&t, SL_TENANT_VERSION);
+        t.id = 2;
+        return sl_tenant_put(db, &t, NOW);
+    case 1: return sl_rule_add(db, NULL, 2, 1, 60, 600, SL_DATE_MIN, SL_DATE_MAX, NOW);
+    case 2: return sl_override_set(db, NULL, 1, (sl_date)(BASE / DAY + 20), &w, 1, NOW);
+    case 3: return sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 100, "post", NULL, NOW);
+    case 4:
+        rc = sl_book(db, &s, 1, 7, BASE + 9 * 3600, 3600, 2, "book", NOW);
+        f->session = s.id;
+        return rc;
+    case 5: return sl_cancel(db, NULL, 1, f->session, NOW);
+    case 6:
+        rc = sl_hold(db, &h, 1, 7, 5, NOW + DAY, "hold", NOW);
+        f->hold = h.id;
+        return rc;
+    case 7: return sl_hold_capture(db, NULL, 1, f->hold, 3, "capture", NOW);
+    case 8:
+        rc = sl_hold(db, &h, 1, 7, 4, NOW + DAY, "hold2", NOW);
+        f->hold2 = h.id;
+        return rc;
+    case 9: return sl_hold_release(db, NULL, 1, f->hold2, NOW);
+    case 10:
+        if ((rc = sl_outbox_claim(db, &ev, &n, "w", 0, 10, 60, NOW)) == SL_OK && n > 0) {
+            f->event = ev[0].id;
+            f->token = ev[0].token;
+        }
+        sl_outbox_free(ev);
+        return rc == SL_OK && n == 0 ? SL_ENOTFOUND : rc;
+    case 11: return sl_outbox_ack(db, 1, f->event, f->token, NOW);
+    case 12:
+        rc = sl_class_create(db, &s, 1, BASE + 14 * 3600, 3600, 5, 1, "class", NOW);
+        f->class_id = s.id;
+        return rc;
+    case 13: return sl_class_enroll(db, NULL, 1, f->class_id, 7, 0, "enroll", NOW);
+    case 14: return sl_class_withdraw(db, 1, f->class_id, 7, "withdraw", NOW);
+    case 15: return sl_webhook_claim(db, &claimed, 1, "psp", "evt-1", NOW);
+    case 16: return sl_account_set_floor(db, 1, 7, -10, NOW);
+    case 17:
+        return sl_book_recurring(db, three, &booked, skip, 3, &skipped, 1, 7, BASE + 2 * DAY + 9 * 3600, 3600, 1, 3,
+                                 SL_RECUR_ALL_OR_NOTHING, "recurring", NOW);
+    case 18: return sl_soft_delete(db, 1, SL_ENTITY_SESSION, f->session, NOW);
+    default: return -1000;
+    }
+}
+#define N_CALLS 19
+
+/* (a) Before each call the server ends the store's connection: the call
+ * either reconnects and succeeds (its first statements only read: sent
+ * again) or fails with SL_ESTORE having written nothing; the same call
+ * then succeeds. */
+START_TEST(test_connection_ended_before_each_call)
+{
+    char schema[64], app[64], before[N_TABLES][40];
+    snprintf(app, sizeof(app), "victim_a_%d", (int)getpid());
+    sl_db *db = NULL;
+    open_store(&db, new_schema(schema, "term"), app);
+    teacher(db, 1);
+    PGconn *c = admin();
+    fx f = {0};
+    int failed = 0;
+    for (int k = 0; k < N_CALLS; k++) {
+        digest(c, schema, before);
+        terminate(c, app);
+        int rc = call_k(db, &f, k);
+        if (rc != SL_OK) {
+            ck_assert_msg(rc == SL_ESTORE, "call %d: %s: %s", k, sl_strerror(rc), sl_errmsg(db));
+            ck_assert_msg(strstr(sl_errmsg(db), "connection") != NULL, "call %d: %s", k, sl_errmsg(db));
+            ck_assert_msg(strstr(sl_errmsg(db), "password") == NULL, "call %d: %s", k, sl_errmsg(db));
+            assert_unchanged(c, schema, before, "a call");
+            failed++;
+            rc = call_k(db, &f, k);
+            ck_assert_msg(rc == SL_OK, "call %d again: %s: %s", k, sl_strerror(rc), sl_errmsg(db));
+        }
+    }
+    fprintf(stderr, "# connection ended before each of %d calls: %d failed with SL_ESTORE, the rest reconnected\n",
+            N_CALLS, failed);
+    sl_verify_report rep;
+    ck_assert_ok_db(db, sl_ledger_verify(db, &rep, 1));
+    /* each call took effect once: 100 bought, 3 captured; the recurring
+     * sessions hold 3 (the cancelled booking, the released hold and the
+     * withdrawn seat hold nothing) */
+    sl_balance bal;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 97);
+    ck_assert_int_eq(bal.held, 3);
+    sl_close(db);
+    PQfinish(c);
+}
+END_TEST
+
+/* The database turns read-only under a connected store (ALTER DATABASE, as
+ * when a primary is demoted; the store reconnects into it): writes fail
+ * with SL_ESTORE, reads go on; writable again, writes work again. */
+START_TEST(test_database_turns_read_only)
+{
+    char dbname[64], app[64], extra[256], sql[256];
+    snprintf(dbname, sizeof(dbname), "ro_%d", (int)getpid());
+    snprintf(app, sizeof(app), "victim_ro_%d", (int)getpid());
+    PGconn *c = admin();
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
+    admin_exec(c, sql);
+    snprintf(extra, sizeof(extra), "dbname=%s application_name=%s schema=ro", dbname, app);
+    sl_db *db = NULL;
+    ck_assert_msg(sl_open(&db, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
+    teacher(db, 1);
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
+
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET default_transaction_read_only = on", dbname);
+    admin_exec(c, sql);
+    terminate(c, app);
+    ck_assert_sl(sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 5, "p1", NULL, NOW), SL_ESTORE);
+    ck_assert_msg(strstr(sl_errmsg(db), "accepts no writes") != NULL, "%s", sl_errmsg(db));
+    sl_balance bal;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 10);
+
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s RESET default_transaction_read_only", dbname);
+    admin_exec(c, sql);
+    terminate(c, app);
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 5, "p1", NULL, NOW));
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 15);
+    sl_close(db);
+    snprintf(sql, sizeof(sql), "DROP DATABASE %s", dbname);
+    admin_exec(c, sql);
+    PQfinish(c);
+}
+END_TEST
+
+/* A trigger on every table that ends the session (pg_terminate_backend of
+ * its own backend) when connection app writes its target-th row of a
+ * transaction (fault_ctl.target; 0: never). */
+static void install_killer(PGconn *c, const char *schema, const char *app)
+{
+    char sql[1400];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE \"%s\".fault_ctl (target int NOT NULL); INSERT INTO \"%s\".fault_ctl VALUES (0);"
+             "CREATE FUNCTION \"%s\".fault_row() RETURNS trigger LANGUAGE plpgsql AS $f$"
+             " DECLARE n int; BEGIN"
+             " IF current_setting('application_name') <> '%s' THEN RETURN NULL; END IF;"
+             " n := coalesce(nullif(current_setting('sl.fault_seen', true), ''), '0')::int + 1;"
+             " PERFORM set_config('sl.fault_seen', n::text, true);"
+             " IF n = (SELECT target FROM \"%s\".fault_ctl) THEN"
+             "  PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); END IF;"
+             " RETURN NULL; END $f$",
+             schema, schema, schema, app, schema);
+    admin_exec(c, sql);
+    for (size_t i = 0; i < N_TABLES; i++) {
+        snprintf(sql, sizeof(sql),
+                 "CREATE TRIGGER fault_row AFTER INSERT OR UPDATE OR DELETE ON \"%s\".%s"
+                 " FOR EACH ROW EXECUTE FUNCTION \"%s\".fault_row()",
+                 schema, tables[i], schema);
+        admin_exec(c, sql);
+    }
+}
+
+/* (b) The session ends when call k writes its n-th row, for n = 1, 2, ...
+ * until the call writes fewer rows than n (it then succeeds): each time
+ * the call fails with SL_ESTORE, nothing is written, the ledger verifies
+ * and a read works at once. Returns how many rows the call wrote. */
+static int kill_at_each_row(sl_db *db, PGconn *c, const char *schema, fx *f, int k)
+{
+    char before[N_TABLES][40], sql[160];
+    for (int n = 1; n <= 30; n++) {
+        snprintf(sql, sizeof(sql), "UPDATE \"%s\".fault_ctl SET target = %d", schema, n);
+        admin_exec(c, sql);
+        digest(c, schema, before);
+        int rc = call_k(db, f, k);
+        if (rc == SL_OK)
+            return n - 1;
+        ck_assert_msg(rc == SL_ESTORE, "call %d, row %d: %s: %s", k, n, sl_strerror(rc), sl_errmsg(db));
+        ck_assert_msg(strstr(sl_errmsg(db), "connection") != NULL, "%s", sl_errmsg(db));
+        assert_unchanged(c, schema, before, "a call ended at a row");
+        sl_verify_report rep;
+        ck_assert_ok_db(db, sl_ledger_verify(db, &rep, 1));
+        sl_balance bal;
+        ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    }
+    ck_abort_msg("call %d still failing after 30 rows", k);
+    return -1;
+}
+
+START_TEST(test_connection_ended_at_each_row)
+{
+    char schema[64], app[64];
+    snprintf(app, sizeof(app), "victim_b_%d", (int)getpid());
+    sl_db *db = NULL;
+    open_store(&db, new_schema(schema, "rows"), app);
+    teacher(db, 1);
+    PGconn *c = admin();
+    install_killer(c, schema, app);
+    fx f = {0};
+    int post = kill_at_each_row(db, c, schema, &f, 3);   /* a post */
+    int book = kill_at_each_row(db, c, schema, &f, 4);   /* a booking holding credits */
+    int create = kill_at_each_row(db, c, schema, &f, 12); /* a class */
+    int enroll = kill_at_each_row(db, c, schema, &f, 13); /* a seat holding credits */
+    fprintf(stderr, "# rows written: post %d, booking %d, class %d, enrolment %d\n", post, book, create, enroll);
+    ck_assert_int_ge(post, 2);   /* the entry and the account at least */
+    ck_assert_int_ge(book, 4);   /* session, hold, account, outbox event */
+    ck_assert_int_ge(create, 2); /* the session and its class row */
+    ck_assert_int_ge(enroll, 3);
+    sl_balance bal;
+    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
+    ck_assert_int_eq(bal.posted, 100);
+    ck_assert_int_eq(bal.held, 3);
+    sl_close(db);
+    PQfinish(c);
+}
+END_TEST
+
+static SL_TEST_TCASE(tcase_held, "held", NULL, NULL, 300, test_held_insert_key_taken_writes_nothing,
+                     test_held_insert_overlap_taken_writes_nothing, test_held_entry_seq_taken_writes_nothing,
+                     test_held_update_of_a_missing_event_writes_nothing)
+static SL_TEST_TCASE(tcase_read_only, "read_only", NULL, NULL, 300, test_read_only_server,
+                     test_database_turns_read_only)
+static SL_TEST_TCASE(tcase_ended, "ended", NULL, NULL, 600, test_connection_ended_before_each_call,
+                     test_connection_ended_at_each_row)
+
+SL_TEST_SUITE(pg_faults, tcase_held, tcase_read_only, tcase_ended)

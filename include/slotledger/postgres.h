@@ -25,6 +25,12 @@
  * busy_timeout_ms (default 5000) is the lock_timeout of every lock wait
  * (SL_EBUSY when reached).
  *
+ * A server that accepts no writes (a standby, default_transaction_read_only
+ * on for the database, the role or the connection) opens when the schema
+ * is up to date: reads work, and every write fails with SL_ESTORE naming
+ * the cause (nothing is written); a schema still to create or migrate
+ * there fails sl_store_pg_new with SL_ESTORE.
+ *
  * Messages name the host, database and user, never the connection string:
  * a password never appears in one.
  */
@@ -45,8 +51,9 @@ extern "C" {
  * time); open one per thread or process. The message of a failure is
  * available from sl_errmsg(NULL).
  * Errors: SL_EINVAL (NULL, malformed connection string, bad schema name,
- * bad options), SL_ESTORE (cannot connect, newer or foreign schema, built
- * without PostgreSQL support), SL_EBUSY (the migration lock wait timed
+ * bad options), SL_ESTORE (cannot connect, newer or foreign schema, a
+ * schema to create or migrate on a read-only server, built without
+ * PostgreSQL support), SL_EBUSY (the migration lock wait timed
  * out), SL_ENOMEM.
  */
 SL_API int sl_store_pg_new(sl_store **out, const char *conninfo, const sl_options *opts);

@@ -25,11 +25,13 @@
  * Errors (SQLSTATE): 23P01 SL_ECONFLICT; 23505 SL_EBUSY (a key written by
  * a concurrent transaction: a retry answers exactly, as a replay or
  * SL_EIDEMPOTENCY; duplicates already there are SL_EEXISTS from the
- * guards); 40001 / 40P01 / 55P03 / 57014 SL_EBUSY; 25006 SL_EMISUSE (a write in a read
- * transaction), a lost connection (or 08xxx, 57P0x) SL_ESTORE and the next
- * begin reconnects; anything else SL_ESTORE. Messages name the host,
- * database and user (PQhost, PQdb, PQuser), never the connection string:
- * a password never reaches a message.
+ * guards); 40001 / 40P01 / 55P03 / 57014 SL_EBUSY; 25006 SL_EMISUSE (a
+ * write in a read transaction) or SL_ESTORE (a write transaction on a
+ * server that accepts no writes: a standby, default_transaction_read_only
+ * on); a lost connection (or 08xxx, 57P0x) SL_ESTORE and the next begin
+ * reconnects; anything else SL_ESTORE. Messages name the host, database
+ * and user (PQhost, PQdb, PQuser), never the connection string: a
+ * password never reaches a message.
  *
  * Groups (sl_group_*): one READ COMMITTED transaction whose BEGIN rides on
  * its first statement; each call is savepoint sl_call, whose SAVEPOINT
@@ -225,9 +227,14 @@ int sl__pg_fail(sl_store *st, const PGresult *r, const char *what)
                state_is(state, "57014")) {
         code = SL_EBUSY;
         snprintf(msg, sizeof(msg), "postgres: %s: busy (%s: %s); retry", what, state, server);
-    } else if (state_is(state, "25006")) {
+    } else if (state_is(state, "25006") && s->read_only) {
         code = SL_EMISUSE;
         snprintf(msg, sizeof(msg), "postgres: %s outside a write transaction (%s)", what, server);
+    } else if (state_is(state, "25006")) { /* a write transaction the server made read-only */
+        snprintf(msg, sizeof(msg),
+                 "postgres: %s: the server accepts no writes (%s); a standby, or default_transaction_read_only "
+                 "set for the database, the role or the connection",
+                 what, server);
     } else {
         snprintf(msg, sizeof(msg), "postgres: %s: %s%s%s", what, server, state ? " SQLSTATE " : "",
                  state ? state : "");
@@ -468,10 +475,11 @@ void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq)
 
 static int ids_take(pg_store *s, int t, sl_id *out);
 
-/* The form of insert `which` that is held back: without the guard of the
- * direct form (which answers a taken key with no row, and the COMMIT sent
- * behind it would then commit the call's other writes), so that a key or
- * seq taken meanwhile fails the pipeline and the COMMIT in it never runs. */
+/* The form of write `which` that is held back: an insert without the
+ * guard of the direct form (which answers a taken key with no row, and
+ * the COMMIT sent behind it would then commit the call's other writes),
+ * an update that fails when it matches no row; so that a key or seq taken
+ * meanwhile fails the pipeline and the COMMIT in it never runs. */
 static int held_form(int which)
 {
     switch (which) {
@@ -483,6 +491,8 @@ static int held_form(int which)
         return PQ_ENTRY_INSERT_HELD;
     case PQ_OUTBOX_INSERT:
         return PQ_OUTBOX_INSERT_HELD;
+    case PQ_OUTBOX_UPDATE:
+        return PQ_OUTBOX_UPDATE_HELD;
     default:
         return which;
     }
@@ -549,12 +559,12 @@ int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param,
 
 static int run_now(pg_store *s, pg_call *calls, int n, const char *what);
 
-/* Runs calls[0..n) after the held-back writes, in one pipeline. A held
- * insert whose key or seq was taken meanwhile (by a writer that does not
- * take the tenant's lock) fails with 23505 (SL_EBUSY): the server skips
- * the rest of the pipeline, COMMIT included, and the core rolls back. A
- * held write that answered with no row (an update that matched none)
- * fails the call with SL_EBUSY too. */
+/* Runs calls[0..n) after the held-back writes (their held forms), in one
+ * pipeline. A held insert whose key or seq was taken meanwhile (by a
+ * writer that does not take the tenant's lock) fails with 23505
+ * (SL_EBUSY), a held update that matches no row fails too: the server
+ * skips the rest of the pipeline, COMMIT included, and the core rolls
+ * back. */
 static int run_with_held(pg_store *s, pg_call *calls, int n, const char *what)
 {
     int nd = s->ndq, rc;
@@ -565,12 +575,8 @@ static int run_with_held(pg_store *s, pg_call *calls, int n, const char *what)
         all[i] = (pg_call){s->dq[i].which, &s->dq[i].p, NULL};
     memcpy(all + nd, calls, (size_t)n * sizeof(*all));
     rc = run_now(s, all, nd + n, what);
-    for (int i = 0; i < nd; i++) {
-        if (rc == SL_OK && strstr(queries[all[i].which].sql, "RETURNING") && PQntuples(all[i].r) != 1)
-            rc = sl_store_error(&s->base, SL_EBUSY,
-                                "postgres: a concurrent transaction wrote the same key; retry");
+    for (int i = 0; i < nd; i++)
         PQclear(all[i].r);
-    }
     for (int i = 0; i < n; i++) {
         calls[i].r = all[nd + i].r;
         if (rc != SL_OK) {
@@ -1213,6 +1219,7 @@ static int pg_group_begin(sl_store *st)
         return rc;
     key_cache_clear(s);
     s->group = 1;
+    s->read_only = 0; /* the group's transaction is a write transaction */
     s->group_sent = s->sp_open = s->sp_release = s->sp_pending = s->begin_pending = 0;
     return SL_OK;
 }

@@ -240,7 +240,7 @@ void sl__pg_note_head(sl_store *st, sl_id tenant, int64_t seq);
  * from the pool into parameter id_param and writes it to *id. Marks key
  * (kt) as written. A keyed insert goes out in its held form (no guard: a
  * key or seq taken meanwhile fails the pipeline, so the COMMIT sent with
- * it never runs). */
+ * it never runs), an outbox update in one that fails when no row matches. */
 int sl__pg_defer(sl_store *st, int which, pg_params *p, int table, int id_param, sl_id *id, int kt,
                  const char *key);
 /* The result of statement `which` read ahead with int8 arguments (a) or
@@ -298,7 +298,9 @@ const char *sl__pg_query(int i, const char **types);
 
 /* Create or migrate the schema of the connected store (postgres_schema.c):
  * under an advisory lock, in one transaction. SL_ESTORE with a message
- * in err for a newer schema or a schema holding other tables. */
+ * in err for a newer schema, a schema holding other tables, or a schema
+ * to create or migrate on a server that accepts no writes (an up-to-date
+ * schema opens there: reads work, writes fail with SL_ESTORE). */
 int sl__pg_migrate(PGconn *conn, const char *schema, char *err, size_t errlen);
 /* The schema version this library writes. */
 int sl__pg_schema_latest(void);

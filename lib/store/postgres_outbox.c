@@ -68,9 +68,10 @@ static int pg_outbox_update(sl_store *st, const sl_outbox_event *e)
     /* The core updates an event only after reading it with its row lock in
      * this transaction (outbox_heads; outbox_get in a write transaction):
      * the row exists and nobody else can change it, so the update goes out
-     * with the commit (should it still match no row, the commit fails with
-     * SL_EBUSY). A claim of 50 is 2 round trips, not 52, and its row locks
-     * are held that much shorter. Not inside a group (savepoints). */
+     * with the commit (should it still match no row, its held form fails
+     * the pipeline before the COMMIT: SL_ESTORE, nothing written). A claim
+     * of 50 is 2 round trips, not 52, and its row locks are held that much
+     * shorter. Not inside a group (savepoints). */
     if (!P(st)->group)
         return sl__pg_defer(st, PQ_OUTBOX_UPDATE, &p, 0, 0, NULL, 0, NULL);
     PGresult *r = sl__pg_run(st, PQ_OUTBOX_UPDATE, &p, "updating an outbox event", &rc);

@@ -348,6 +348,16 @@ SELECT {OUTBOX_COLS} FROM outbox o WHERE o.id = $1 AND o.tenant = $2 FOR UPDATE;
 UPDATE outbox SET state = $3, attempts = $4, available_at = $5, lease_until = $6, token = $7,
     acked_at = $8, consumer = $9, error = $10 WHERE id = $1 AND tenant = $2 RETURNING id;
 
+-- The held form (sent with the COMMIT): an update that matches no row
+-- fails the statement (a cast of the CASE that is not a number, at run
+-- time: count(*) keeps it from being folded at plan time), so the COMMIT
+-- behind it never runs.
+-- name: outbox_update_held IIIIIIIIBB
+WITH upd AS (UPDATE outbox SET state = $3, attempts = $4, available_at = $5, lease_until = $6, token = $7,
+    acked_at = $8, consumer = $9, error = $10 WHERE id = $1 AND tenant = $2 RETURNING id)
+    SELECT (CASE count(*) WHEN 1 THEN '1' ELSE 'outbox event ' || $1 || ' of tenant ' || $2
+    || ' is gone' END)::int FROM upd;
+
 -- name: outbox_last II
 SELECT {OUTBOX_COLS} FROM outbox o WHERE o.tenant = $1 AND o.session = $2
     ORDER BY o.seq DESC LIMIT 1;

@@ -368,6 +368,14 @@ int sl__pg_migrate(PGconn *conn, const char *schema, char *err, size_t errlen)
             goto out_rollback;
         return SL_OK;
     }
+    if (query_ll(conn, "SELECT (current_setting('transaction_read_only') = 'on')::int") == 1) {
+        snprintf(err, errlen,
+                 "schema \"%s\" is %s, and the server accepts no writes (a standby, or "
+                 "default_transaction_read_only on): open it once on a writable server",
+                 schema, v == 0 ? "not created yet" : "not up to date");
+        rc = SL_ESTORE;
+        goto out_rollback;
+    }
     if ((rc = exec_ok(conn, "CREATE EXTENSION IF NOT EXISTS btree_gist", err, errlen,
                       "cannot create extension btree_gist (needed by the no-overlap constraint; "
                       "install postgresql-contrib or ask an administrator to create it)")) != SL_OK ||
