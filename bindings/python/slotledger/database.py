@@ -98,11 +98,36 @@ def _redacted(path):
                       path)
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
+# How long the finalizer run at interpreter exit waits for a thread still in
+# a call on the Database (seconds); after that the handle is left open (the
+# process is ending) rather than freed under the call.
+_EXIT_WAIT = 5.0
+
+
+def _finalize(ref, lock, handle):
+    """Close handle: the Database's finalizer, run by close(), when the
+    Database is collected, or at interpreter exit for one still open. Under
+    the Database's lock, as every call is: at exit a thread may still be in
+    a call on it, so this waits for that call to end, then marks the
+    Database closed (the thread's next call raises Misuse) and closes the
+    handle. ref: a weak reference to the Database (dead when collected)."""
+    if not lock.acquire(timeout=_EXIT_WAIT):
+        return
+    try:
+        db = ref()
+        if db is not None:
+            db._h = None
+        _L.sl_close(handle)
+    finally:
+        lock.release()
+
+
 class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, ClassesMixin, TeamsMixin):
     """A library handle: slotledger.open(path) or slotledger.open_memory().
 
     Use it as a context manager (``with sl.open("tutor.db") as db:``) or call
-    close(); a finalizer closes a forgotten handle. Calls on one Database
+    close(); a finalizer closes a forgotten handle (at interpreter exit too,
+    under the lock: after a call another thread is making has returned). Calls on one Database
     are serialised by a lock, so sharing it between threads is safe (if
     not concurrent); a closed Database raises sl.Misuse. Failures raise
     subclasses of sl.Error carrying .code and the library's .message.
@@ -131,7 +156,7 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
         self._h = handle
         self.path = path
         self._lock = threading.RLock()
-        self._fin = weakref.finalize(self, _L.sl_close, handle)
+        self._fin = weakref.finalize(self, _finalize, weakref.ref(self), self._lock, handle)
 
     _calling = 0   # C calls on the handle that run Python (a summary callable) in progress
 
