@@ -420,7 +420,7 @@ class BadInputTests(unittest.TestCase):
 # main thread ends. sl_close is wrapped to report whether another thread
 # held the Database's lock (was in a call) when the handle was closed.
 EXIT_CHILD = r"""
-import sys, threading, time
+import os, sys, threading, time
 from datetime import datetime, timezone
 import slotledger as sl
 from slotledger import _lib
@@ -428,13 +428,17 @@ from slotledger import _lib
 UTC = timezone.utc
 NOW = datetime(2030, 1, 6, tzinfo=UTC)
 held = []
+
+def say(line):   # one write: the two threads' lines never interleave
+    os.write(1, (line + "\n").encode())
+
 real_close = _lib.lib.sl_close
 
 def close(h):
     free = held[0].acquire(blocking=False)
     if free:
         held[0].release()
-    print("close: " + ("no call running" if free else "DURING A CALL"), flush=True)
+    say("close: " + ("no call running" if free else "DURING A CALL"))
     return real_close(h)
 
 _lib.lib.sl_close = close
@@ -456,11 +460,11 @@ def work():
             text = db.session_ics(1, sid, domain="x.example", summary=summary)
         except sl.Misuse:
             return
-        print("thread: call returned " + ("whole" if "SUMMARY:lesson" in text else "BROKEN"), flush=True)
+        say("thread: call returned " + ("whole" if "SUMMARY:lesson" in text else "BROKEN"))
 
 threading.Thread(target=work, daemon=True).start()
 inside.wait()
-print("main: exits", flush=True)
+say("main: exits")
 """
 
 
