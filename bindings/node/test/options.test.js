@@ -165,6 +165,7 @@ test('outbox max takes a BigInt like the other integer arguments', () => {
     assert.deepEqual(db.outboxClaim('c', { max: 5n, now: NOW }), []);
     assert.deepEqual(db.outboxDead({ max: 5n }), []);
     assert.throws(() => db.outboxClaim('c', { max: 2n ** 40n, now: NOW }), sl.InvalidArgument);
-    assert.throws(() => db.outboxDead({ max: -1n }), TypeError);
+    // A negative count is a wrong value (InvalidArgument, as in Python), not a wrong type.
+    assert.throws(() => db.outboxDead({ max: -1n }), sl.InvalidArgument);
     db.close();
 });

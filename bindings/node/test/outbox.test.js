@@ -22,7 +22,64 @@ function setup(open) {
 }
 const book = (db, hour, t = T) => db.book(t, { student: 6, start: new Date(BASE + hour * H), duration: 3600, now: NOW });
 
+// The documented properties of OutboxEvent (index.d.ts), in order, with
+// the type of their values: [name, typeof or Date, may be null].
+const FIELDS = [
+    ['id', 'number'], ['tenant', 'number'], ['session', 'number'], ['seq', 'number'], ['kind', 'string'],
+    ['status', 'string'], ['sessionKind', 'string'], ['student', 'number'], ['start', Date], ['end', Date],
+    ['credits', 'number'], ['deletedAt', Date, true], ['createdAt', Date], ['state', 'string'],
+    ['attempts', 'number'], ['availableAt', Date], ['leaseUntil', Date, true], ['token', 'number', true],
+    ['ackedAt', Date, true], ['consumer', 'string', true], ['error', 'string', true],
+];
+
+function assertEvent(e) {
+    assert.ok(e instanceof sl.OutboxEvent);
+    assert.deepEqual(Object.keys(e), FIELDS.map((f) => f[0]));
+    for (const [key, type, nullable] of FIELDS) {
+        const v = e[key];
+        if (v === null) {
+            assert.ok(nullable, `${key} is null`);
+        } else if (type === Date) {
+            assert.ok(v instanceof Date && !Number.isNaN(v.getTime()), key);
+        } else {
+            assert.equal(typeof v, type, key);
+            if (type === 'number') assert.ok(Number.isSafeInteger(v), key);
+        }
+    }
+    assert.ok(['booked', 'rescheduled', 'confirmed', 'cancelled', 'completed', 'no_show', 'deleted', 'restored',
+        'purged'].includes(e.kind), e.kind);
+    assert.ok(['pending', 'leased', 'acked', 'dead'].includes(e.state), e.state);
+}
+
 for (const [name, open] of BACKENDS) {
+    test(`${name}: events have the documented properties and types`, () => {
+        const db = setup(open);
+        try {
+            const s = book(db, 10);
+            const [pending] = db.outboxEvents(T, s.id);
+            assertEvent(pending);
+            assert.deepEqual([pending.state, pending.token, pending.leaseUntil, pending.consumer, pending.error],
+                ['pending', null, null, null, null]);
+            const [leased] = db.outboxClaim('w\u00e9', { now: NOW });
+            assertEvent(leased);
+            assert.deepEqual([leased.state, leased.consumer, leased.leaseUntil.getTime()],
+                ['leased', 'w\u00e9', NOW.getTime() + 60000]);
+            assert.ok(leased.token > 0);
+            // Kept to 255 bytes, cut at a character boundary: whole characters.
+            db.outboxFail(leased, '\u00e9'.repeat(200), { now: NOW });
+            const failed = db.outboxEvent(T, leased.id);
+            assertEvent(failed);
+            assert.deepEqual([failed.state, failed.attempts, failed.token, failed.error],
+                ['pending', 1, null, '\u00e9'.repeat(127)]);
+            const later = new Date(NOW.getTime() + 86400000);
+            const [again] = db.outboxClaim('w', { now: later });
+            db.outboxAck(again, { now: later });
+            const acked = db.outboxEvent(T, again.id);
+            assertEvent(acked);
+            assert.deepEqual([acked.state, acked.ackedAt], ['acked', later]);
+        } finally { db.close(); }
+    });
+
     test(`${name}: every change is one event carrying the new state`, () => {
         const db = setup(open);
         try {
@@ -95,9 +152,29 @@ for (const [name, open] of BACKENDS) {
                 () => db.outboxClaim('bad\ud800', { now: NOW }),
                 () => db.outboxClaim(42, { now: NOW }),
                 () => db.outboxAck(1, { now: NOW }),
+                () => db.outboxClaim('w', { max: -1, now: NOW }),
+                () => db.outboxClaim('w', { max: true, now: NOW }),
+                () => db.outboxClaim('w', { max: '3', now: NOW }),
+                () => db.outboxClaim('w', { lease: '60', now: NOW }),
+                () => db.outboxClaim('w', { tenant: '1', now: NOW }),
+                () => db.outboxClaim(Buffer.from([0xff]), { now: NOW }),
+                () => db.outboxClaim('w\0x', { now: NOW }),
+                () => db.outboxDead({ max: -5 }),
             ]) assert.throws(call, (err) => err instanceof sl.InvalidArgument || err instanceof TypeError || err instanceof sl.OutOfRange);
             assert.deepEqual(db.outboxStats({ now: NOW }), before);
+            // Each refusal says what is wrong.
+            assert.throws(() => db.outboxClaim('w', { max: -1, now: NOW }),
+                (err) => err instanceof sl.InvalidArgument && /max must not be negative \(got -1\)/.test(err.message));
+            assert.throws(() => db.outboxDead({ max: -1n }), sl.InvalidArgument);
+            assert.throws(() => db.outboxClaim('w', { max: 1.5, now: NOW }), /max must be an integer/);
+            assert.throws(() => db.outboxFail(1, 'bad\ud800', { tenant: T, token: 1, now: NOW }), sl.InvalidArgument);
+            assert.throws(() => db.outboxFail(1, Buffer.from([0xff]), { tenant: T, token: 1, now: NOW }), TypeError);
+            assert.deepEqual(db.outboxStats({ now: NOW }), before);
             const [e] = db.outboxClaim('w', { now: NOW });
+            // An event with a tenant or token beside it: which one was meant?
+            assert.throws(() => db.outboxAck(e, { tenant: T2, now: NOW }), /OutboxEvent alone/);
+            assert.throws(() => db.outboxFail(e, 'x', { token: 1, now: NOW }), /OutboxEvent alone/);
+            assert.equal(db.outboxEvent(T, e.id).state, 'leased');
             assert.throws(() => db.outboxAck(e.id + 1000, { tenant: T, token: e.token, now: NOW }), sl.NotFound);
             assert.throws(() => db.outboxRetry(T, e.id, { now: NOW }), sl.StateError);
             assert.equal(db.outboxEvent(T, e.id).state, 'leased');

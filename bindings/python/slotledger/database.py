@@ -19,7 +19,7 @@ from ._types import BytesLike, PathLike, Span
 from .records import Tenant
 from . import _lib
 from ._lib import lib as _L
-from .errors import InvalidArgument, NotFound, TimeZoneError, Misuse
+from .errors import Error, InvalidArgument, NotFound, TimeZoneError, Misuse
 from .enums import _DURABILITY
 from .functions import local_to_utc, tz_check, utc_offset, utc_to_local
 from .epoch import EpochMixin
@@ -98,11 +98,36 @@ def _redacted(path):
                       path)
     return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", path)
 
+# How long the finalizer run at interpreter exit waits for a thread still in
+# a call on the Database (seconds); after that the handle is left open (the
+# process is ending) rather than freed under the call.
+_EXIT_WAIT = 5.0
+
+
+def _finalize(ref, lock, handle):
+    """Close handle: the Database's finalizer, run by close(), when the
+    Database is collected, or at interpreter exit for one still open. Under
+    the Database's lock, as every call is: at exit a thread may still be in
+    a call on it, so this waits for that call to end, then marks the
+    Database closed (the thread's next call raises Misuse) and closes the
+    handle. ref: a weak reference to the Database (dead when collected)."""
+    if not lock.acquire(timeout=_EXIT_WAIT):
+        return
+    try:
+        db = ref()
+        if db is not None:
+            db._h = None
+        _L.sl_close(handle)
+    finally:
+        lock.release()
+
+
 class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, ClassesMixin, TeamsMixin):
     """A library handle: slotledger.open(path) or slotledger.open_memory().
 
     Use it as a context manager (``with sl.open("tutor.db") as db:``) or call
-    close(); a finalizer closes a forgotten handle. Calls on one Database
+    close(); a finalizer closes a forgotten handle (at interpreter exit too,
+    under the lock: after a call another thread is making has returned). Calls on one Database
     are serialised by a lock, so sharing it between threads is safe (if
     not concurrent); a closed Database raises sl.Misuse. Failures raise
     subclasses of sl.Error carrying .code and the library's .message.
@@ -131,7 +156,7 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
         self._h = handle
         self.path = path
         self._lock = threading.RLock()
-        self._fin = weakref.finalize(self, _L.sl_close, handle)
+        self._fin = weakref.finalize(self, _finalize, weakref.ref(self), self._lock, handle)
 
     _calling = 0   # C calls on the handle that run Python (a summary callable) in progress
 
@@ -196,21 +221,55 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
             return _take_list(ptr, n, convert)
 
     # -- groups: many calls, one commit
+    _group_end = None   # how the last group ended when its commit failed (for group_rollback's Misuse)
+
     def group_begin(self) -> None:
         """Open a group: every call until group_commit() runs in its own
         savepoint of one transaction (a failed call undoes only itself) and
         nothing is durable before group_commit() returns. Groups do not
         nest (sl.Misuse). Prefer `with db.group():`."""
-        self._call("sl_group_begin")
+        with self._lock:
+            self._call("sl_group_begin")
+            self._group_end = None
 
     def group_commit(self) -> None:
-        """Commit the open group. Raises (sl.Busy, sl.StoreError) when
-        nothing of the group was kept; the group is over either way."""
-        self._call("sl_group_commit")
+        """Commit the open group. Raises when nothing of the group was kept:
+        sl.Busy (retryable: the group was given up, e.g. its connection was
+        lost or a lock wait failed) or sl.StoreError (e.g. the connection
+        was lost during the commit); the group is over either way, so a
+        group_rollback() after it raises sl.Misuse. Retry the whole group."""
+        with self._lock:
+            self._commit_group()
+
+    def _commit_group(self):
+        """sl_group_commit (under the lock). A failure ends the group: its
+        message says so and what to do, and a following group_rollback's
+        Misuse says how the group ended."""
+        try:
+            _L.sl_group_commit(self._handle())
+        except Misuse:
+            raise   # no group was open
+        except Error as exc:
+            self._group_end = "its commit failed (%s)" % type(exc).__name__
+            if "retry" not in exc.message:
+                exc.message += "; the group is over and nothing of it was kept: retry the whole group"
+                exc.args = (exc.message,)
+            raise
 
     def group_rollback(self) -> None:
-        """Undo every call of the open group and end it."""
-        self._call("sl_group_rollback")
+        """Undo every call of the open group and end it. sl.Misuse when
+        no group is open, e.g. after a group_commit() that raised (that
+        ended the group, keeping nothing of it)."""
+        with self._lock:
+            try:
+                _L.sl_group_rollback(self._handle())
+            except Misuse as exc:
+                if self._group_end is not None:
+                    exc.message = ("group_rollback(): no group is open: the group already ended when %s, and "
+                                   "nothing of it was kept, so there is nothing to roll back; retry the whole "
+                                   "group (group_begin() and its calls again)" % self._group_end)
+                    exc.args = (exc.message,)
+                raise
 
     @property
     def in_group(self) -> bool:
@@ -222,11 +281,13 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
     def group(self) -> Iterator["Database"]:
         """`with db.group(): ...` runs the block's calls as one group:
         committed when the block ends normally (acknowledge your clients
-        only after that), rolled back when it raises. The block holds this
+        only after that), rolled back when it raises. A commit that fails
+        (sl.Busy, sl.StoreError: see group_commit) keeps nothing of the
+        group: run the whole block again. The block holds this
         Database's lock, so other threads' calls wait instead of joining
         the group."""
         with self._lock:
-            self._call("sl_group_begin")
+            self.group_begin()
             try:
                 yield self
             except BaseException:
@@ -235,7 +296,7 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
                 raise
             if self._h is None:
                 raise Misuse("the Database was closed inside its group (the group was rolled back)")
-            self._call("sl_group_commit")
+            self._commit_group()
 
     # -- time zones with this handle's tzdir
     def utc_offset(self, zone: str, when: datetime) -> timedelta:

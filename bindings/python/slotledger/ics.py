@@ -59,7 +59,14 @@ class IcsMixin:
                 getattr(_L, fname)(self._handle(), ctypes.byref(out), ctypes.byref(n), *args, ctypes.byref(opts))
             except Exception as exc:
                 if failures:
-                    raise failures[0] from exc
+                    # Taken out of the list: the callback (a ctypes object
+                    # the garbage collector cannot see through) holds the
+                    # list, and the exception's traceback holds this frame,
+                    # so a kept exception was a cycle that held the Database
+                    # (and its handle) forever.
+                    failure = failures.pop(0)
+                    failures.clear()
+                    raise failure from exc
                 raise
             finally:
                 self._calling -= 1

@@ -11,7 +11,7 @@ from typing import List, Optional, Union
 from . import _lib
 from ._lib import lib as _L
 from ._convert import _int, _now_in, _opt_time_out, _span_in, _text_in, _text_out, _time_in, _time_out
-from .errors import StateError
+from .errors import InvalidArgument, StateError
 from .enums import _EVENT_KIND, _OUTBOX_STATE, _SESSION_KIND, _STATUS
 from .records import OutboxEvent, OutboxStats
 
@@ -41,6 +41,14 @@ def _lease_args(event, tenant, token):
         raise TypeError("pass an OutboxEvent, or tenant=, the event id and token=")
     return (_int("tenant", tenant), _int("event", event),
             _int("token", token, 1, _lib.SL_OUTBOX_TOKEN_MAX))
+
+
+def _count_in(name, v):
+    """A count of events (a size_t): an int, not negative (the library
+    checks its range)."""
+    if isinstance(v, int) and not isinstance(v, bool) and v < 0:
+        raise InvalidArgument("%s must not be negative (got %d): it is a count of events" % (name, v))
+    return _int(name, v, 0, 2 ** 64 - 1)
 
 
 class OutboxMixin:
@@ -77,7 +85,7 @@ class OutboxMixin:
         tenant None claims across every tenant. [] when none are due."""
         name = _text_in("consumer", consumer, required=True)
         tid = 0 if tenant is None else _int("tenant", tenant)
-        count = _int("max", max, 0, 2 ** 64 - 1)
+        count = _count_in("max", max)
         secs = _span_in("lease", lease)
         return self._events("sl_outbox_claim", name, tid, count, secs, _now_in(now))
 
@@ -99,7 +107,7 @@ class OutboxMixin:
     def outbox_dead(self, tenant: Optional[int] = None, *, max: int = 100) -> List[OutboxEvent]:  # noqa: A002
         """Dead events (of tenant, or every tenant), oldest first."""
         tid = 0 if tenant is None else _int("tenant", tenant)
-        return self._events("sl_outbox_dead", tid, _int("max", max, 0, 2 ** 64 - 1))
+        return self._events("sl_outbox_dead", tid, _count_in("max", max))
 
     def outbox_retry(self, tenant: int, event: int, now: Optional[datetime] = None) -> None:
         """Re-queue a dead event: pending, due now, attempts 0."""

@@ -1,6 +1,9 @@
 """Groups: `with db.group():` and group_begin/commit/rollback, against the
-memory store, SQLite in memory and a file."""
+memory store, SQLite in memory and a file; a connection lost inside a group
+on the throwaway PostgreSQL cluster of tests/pg_cluster.sh."""
 
+import os
+import subprocess
 import unittest
 from datetime import datetime
 
@@ -107,3 +110,73 @@ class FileGroupTests(GroupBackend, unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+_PG = os.environ.get("SL_TEST_PG")
+_PG_CTL = os.environ.get("SL_TEST_PG_CTL")
+
+
+@unittest.skipUnless(_PG and _PG_CTL, "needs the throwaway PostgreSQL cluster of tests/pg_cluster.sh "
+                                      "(meson test python-postgres): its server is restarted")
+class GroupLostConnectionTests(unittest.TestCase):
+    """The server restarts inside a group: the group is over and nothing of
+    it is kept; group_commit raises a retryable error that says to retry
+    the group, and a group_rollback after it says the group already ended."""
+
+    def setUp(self):
+        self.db = sl.open("%s schema=py_lost_%d_%s" % (_PG, os.getpid(), self._testMethodName[-12:]))
+        self.db.set_tenant(T, tz="UTC", now=NOW)
+
+    def tearDown(self):
+        self.db.close()
+
+    def lose_connection(self):
+        r = subprocess.run(_PG_CTL + " restart -m immediate", shell=True, capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def posted(self):
+        return self.db.balance(T, 1, now=NOW).posted
+
+    def test_lost_inside_the_group(self):
+        self.db.group_begin()
+        self.db.post(T, account=1, amount=5, key="a", now=NOW)
+        self.lose_connection()
+        with self.assertRaises(sl.StoreError) as cm:
+            self.db.post(T, account=1, amount=7, key="b", now=NOW)
+        self.assertIn("the group was rolled back", str(cm.exception))
+        self.assertTrue(self.db.in_group)        # given up, not yet ended
+        with self.assertRaises(sl.Busy) as cm:
+            self.db.group_commit()
+        self.assertIn("retry the group", str(cm.exception))
+        self.assertFalse(self.db.in_group)
+        with self.assertRaises(sl.Misuse) as cm:
+            self.db.group_rollback()
+        msg = str(cm.exception)
+        self.assertIn("no group is open: the group already ended when its commit failed (Busy)", msg)
+        self.assertIn("nothing of it was kept", msg)
+        self.assertIn("retry the whole group", msg)
+        self.assertEqual(self.posted(), 0)
+        # Retried, the group is whole (the handle reconnected).
+        with self.db.group():
+            self.db.post(T, account=1, amount=5, key="a", now=NOW)
+            self.db.post(T, account=1, amount=7, key="b", now=NOW)
+        self.assertEqual(self.posted(), 12)
+        with self.assertRaises(sl.Misuse) as cm:
+            self.db.group_rollback()
+        self.assertNotIn("already ended", str(cm.exception))   # that group ended well
+
+    def test_lost_before_the_commit_of_a_with_block(self):
+        with self.assertRaises((sl.StoreError, sl.Busy)) as cm:
+            with self.db.group():
+                self.db.post(T, account=1, amount=5, key="a", now=NOW)
+                self.lose_connection()
+        self.assertIn("retry", str(cm.exception))
+        self.assertFalse(self.db.in_group)
+        with self.assertRaises(sl.Misuse) as cm:
+            self.db.group_rollback()
+        self.assertIn("the group already ended when its commit failed", str(cm.exception))
+        self.assertEqual(self.posted(), 0)
+        with self.db.group():
+            self.db.post(T, account=1, amount=5, key="a", now=NOW)
+        self.assertEqual(self.posted(), 5)

@@ -3,9 +3,11 @@ here from RFC 5545 (standard library only, sharing no code with the C
 library or its C test): physical lines, unfolding, content lines, TEXT
 unescaping, UTC DATE-TIME. Run on every backend."""
 
+import gc
 import os
 import random
 import unittest
+import weakref
 from datetime import datetime, timedelta, timezone
 
 import slotledger as sl
@@ -261,6 +263,32 @@ class IcsTests(Backend):
 
 # On the local stores only (also under tests/pg_cluster.sh), as always.
 register(globals(), IcsTests, backends=LOCAL)
+
+
+class IcsLifetimeTests(unittest.TestCase):
+    """A summary callable that fails leaves nothing holding its Database:
+    once the caller drops the Database (and the exception), the garbage
+    collector frees it and its finalizer closes the handle."""
+
+    def test_a_failing_summary_callable_does_not_keep_the_database(self):
+        def failing(db):
+            return [lambda sess: 1 // 0, lambda sess: 42, lambda sess: "x" * 2000,
+                    lambda sess: db.no_such_attribute]    # one that refers to the Database itself
+
+        for i in range(4):
+            for call in ("session_ics", "calendar_ics"):
+                db = sl.open_memory()
+                daily(db, T, "00:00", "24:00", NOW - timedelta(days=1))
+                s = db.book(T, student=STUDENT, start=BASE + 10 * HOUR, duration=HOUR, now=NOW)
+                summary = failing(db)[i]
+                args = (T, s.id) if call == "session_ics" else (T, BASE, BASE + timedelta(days=1))
+                with self.assertRaises((ZeroDivisionError, TypeError, sl.InvalidArgument, AttributeError)):
+                    getattr(db, call)(*args, domain=DOMAIN, summary=summary)
+                ref, fin = weakref.ref(db), db._fin
+                del db, summary
+                gc.collect()
+                self.assertIsNone(ref(), "%s with summary %d kept its Database" % (call, i))
+                self.assertFalse(fin.alive, "the handle was not closed")
 
 if __name__ == "__main__":
     unittest.main()

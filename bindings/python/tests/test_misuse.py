@@ -3,6 +3,8 @@
 import gc
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import unittest
@@ -411,6 +413,75 @@ class BadInputTests(unittest.TestCase):
         with self.assertRaises(sl.TimeZoneError):
             self.db.set_tenant(7, tz="No/Where", now=NOW)
         self.assertEqual(self.db.tenant(7).tz, "UTC")
+
+
+# Run in a child interpreter by ExitTests: a daemon thread is inside a call
+# (a summary callable, sleeping) on a Database that is still open when the
+# main thread ends. sl_close is wrapped to report whether another thread
+# held the Database's lock (was in a call) when the handle was closed.
+EXIT_CHILD = r"""
+import os, sys, threading, time
+from datetime import datetime, timezone
+import slotledger as sl
+from slotledger import _lib
+
+UTC = timezone.utc
+NOW = datetime(2030, 1, 6, tzinfo=UTC)
+held = []
+
+def say(line):   # one write: the two threads' lines never interleave
+    os.write(1, (line + "\n").encode())
+
+real_close = _lib.lib.sl_close
+
+def close(h):
+    free = held[0].acquire(blocking=False)
+    if free:
+        held[0].release()
+    say("close: " + ("no call running" if free else "DURING A CALL"))
+    return real_close(h)
+
+_lib.lib.sl_close = close
+db = sl.open(sys.argv[1])
+held.append(db._lock)
+db.set_tenant(1, now=NOW)
+db.add_rule(1, weekday=1, start="00:00", end="24:00", now=NOW)
+sid = db.book(1, student=6, start=datetime(2030, 1, 7, 10, tzinfo=UTC), duration=3600, now=NOW).id
+inside = threading.Event()
+
+def summary(session):
+    inside.set()
+    time.sleep(0.5)
+    return "lesson"
+
+def work():
+    while True:
+        try:
+            text = db.session_ics(1, sid, domain="x.example", summary=summary)
+        except sl.Misuse:
+            return
+        say("thread: call returned " + ("whole" if "SUMMARY:lesson" in text else "BROKEN"))
+
+threading.Thread(target=work, daemon=True).start()
+inside.wait()
+say("main: exits")
+"""
+
+
+class ExitTests(unittest.TestCase):
+    def test_the_close_at_exit_waits_for_a_call_another_thread_is_making(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = subprocess.run([sys.executable, "-c", EXIT_CHILD, os.path.join(tmp, "exit.db")],
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines.count("close: no call running"), 1, r.stdout + r.stderr)
+        self.assertNotIn("close: DURING A CALL", lines)
+        # The call that was running when the main thread ended finished
+        # before the handle was closed, with its whole result (if the thread
+        # got to say so before the interpreter stopped it).
+        self.assertNotIn("thread: call returned BROKEN", lines)
+        self.assertLess(lines.index("main: exits"), lines.index("close: no call running"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ appears as an event with the session's new state, workers claim under a
 lease, ack or fail (backoff, dead, retry), and bad input changes nothing.
 Run on every backend (PostgreSQL under tests/pg_cluster.sh)."""
 
+import dataclasses
 import os
 import random
 import unittest
@@ -15,6 +16,7 @@ UTC = timezone.utc
 NOW = datetime(2030, 1, 6, tzinfo=UTC)
 BASE = datetime(2030, 1, 7, tzinfo=UTC)            # a Monday
 HOUR = timedelta(hours=1)
+_S = timedelta(seconds=1)
 T, T2, STUDENT = 1, 2, 6
 
 
@@ -62,6 +64,60 @@ class OutboxTests(Backend):
         self.assertEqual((last.status, last.start, last.end, last.student),
                          (final.status, final.start, final.end, final.student))
         self.assertTrue(all(e.state == "pending" and e.token is None for e in evs))
+
+    # The documented fields of OutboxEvent (records.py), in order, each with
+    # the types its values take: (field, types when set, may be None).
+    FIELDS = [
+        ("id", int, False), ("tenant", int, False), ("session", int, False), ("seq", int, False),
+        ("kind", str, False), ("status", str, False), ("session_kind", str, False),
+        ("student", int, False), ("start", datetime, False), ("end", datetime, False),
+        ("credits", int, False), ("deleted_at", datetime, True), ("created_at", datetime, False),
+        ("state", str, False), ("attempts", int, False), ("available_at", datetime, False),
+        ("lease_until", datetime, True), ("token", int, True), ("acked_at", datetime, True),
+        ("consumer", str, True), ("error", str, True),
+    ]
+
+    def assert_event(self, e):
+        self.assertEqual([f.name for f in dataclasses.fields(e)], [f[0] for f in self.FIELDS])
+        for name, typ, nullable in self.FIELDS:
+            v = getattr(e, name)
+            if v is None:
+                self.assertTrue(nullable, "%s is None" % name)
+                continue
+            self.assertIsInstance(v, typ, name)
+            self.assertNotIsInstance(v, bool, name)
+            if typ is datetime:
+                self.assertEqual(v.utcoffset(), timedelta(0), name)
+        self.assertIn(e.kind, {"booked", "rescheduled", "confirmed", "cancelled", "completed", "no_show",
+                               "deleted", "restored", "purged"})
+        self.assertIn(e.state, {"pending", "leased", "acked", "dead"})
+        self.assertIn(e.status, {"pending", "confirmed", "cancelled", "completed", "no_show"})
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            e.token = 1
+
+    def test_event_fields_have_the_documented_names_and_types(self):
+        s = self.book(10)
+        [pending] = self.db.outbox_events(T, s.id)
+        self.assert_event(pending)
+        self.assertEqual((pending.state, pending.token, pending.lease_until, pending.consumer, pending.error,
+                          pending.acked_at, pending.deleted_at), ("pending", None, None, None, None, None, None))
+        [leased] = self.db.outbox_claim("wé", now=NOW)
+        self.assert_event(leased)
+        self.assertEqual((leased.state, leased.consumer, leased.lease_until), ("leased", "wé", NOW + 60 * _S))
+        self.assertGreater(leased.token, 0)
+        # A message longer than the 255 bytes kept is cut at a character
+        # boundary: the field is still a str of whole characters.
+        self.db.outbox_fail(leased, "é" * 200, now=NOW)
+        failed = self.db.outbox_event(T, leased.id)
+        self.assert_event(failed)
+        self.assertEqual((failed.state, failed.attempts, failed.token), ("pending", 1, None))
+        self.assertEqual(failed.error, "é" * 127)
+        later = NOW + timedelta(days=1)
+        [again] = self.db.outbox_claim("w", now=later)
+        self.db.outbox_ack(again, now=later)
+        acked = self.db.outbox_event(T, again.id)
+        self.assert_event(acked)
+        self.assertEqual((acked.state, acked.acked_at), ("acked", later))
 
     def test_failed_calls_and_rolled_back_groups_append_nothing(self):
         s = self.book(10)
@@ -152,12 +208,38 @@ class OutboxTests(Backend):
             lambda: self.db.outbox_claim("x" * 64, now=NOW),
             lambda: self.db.outbox_claim("bad\ud800", now=NOW),
             lambda: self.db.outbox_claim("w", tenant=-1, now=NOW),
+            lambda: self.db.outbox_claim("w", max=-1, now=NOW),
+            lambda: self.db.outbox_claim("w", max=True, now=NOW),
+            lambda: self.db.outbox_claim("w", max=2.0, now=NOW),
+            lambda: self.db.outbox_claim("w", lease="60", now=NOW),
+            lambda: self.db.outbox_claim(b"w", now=NOW),
+            lambda: self.db.outbox_claim(b"\xff", now=NOW),
+            lambda: self.db.outbox_claim("w\0x", now=NOW),
+            lambda: self.db.outbox_claim("w", tenant="1", now=NOW),
+            lambda: self.db.outbox_claim("w", now="2030-01-06"),
+            lambda: self.db.outbox_dead(max=-5),
+            lambda: self.db.outbox_dead("1"),
         ]
         for call in bad:
             with self.assertRaises((sl.InvalidArgument, sl.RangeError, ValueError, TypeError)):
                 call()
+        # Each refusal says what is wrong: a negative count is not taken for a
+        # huge size_t, a wrong type is a TypeError naming the argument.
+        with self.assertRaisesRegex(sl.InvalidArgument, r"max must not be negative \(got -1\)"):
+            self.db.outbox_claim("w", max=-1, now=NOW)
+        with self.assertRaisesRegex(sl.InvalidArgument, r"max must not be negative"):
+            self.db.outbox_dead(max=-1)
+        with self.assertRaisesRegex(TypeError, "max must be an int, not bool"):
+            self.db.outbox_claim("w", max=True, now=NOW)
+        with self.assertRaisesRegex(TypeError, "consumer must be a str, not bytes"):
+            self.db.outbox_claim(b"\xff", now=NOW)
+        with self.assertRaisesRegex(TypeError, "message must be a str"):
+            self.db.outbox_fail(1, b"\xff", tenant=T, token=1, now=NOW)
+
         self.assertEqual(self.db.outbox_stats(now=NOW), before)
         [e] = self.db.outbox_claim("w", max=1, now=NOW)
+        with self.assertRaisesRegex(TypeError, "OutboxEvent alone"):
+            self.db.outbox_ack(e, tenant=T2, now=NOW)
         with self.assertRaises(sl.NotFound):
             self.db.outbox_ack(e.id + 1000, tenant=T, token=e.token, now=NOW)
         with self.assertRaises(sl.NotFound):

@@ -9,7 +9,7 @@
 const { koffi, C, T } = require('../ffi');
 const V = require('../convert');
 const { OutboxEvent } = require('../records');
-const { StateError } = require('../errors');
+const { InvalidArgument, StateError } = require('../errors');
 const { HANDLE, check, made } = require('../util');
 
 /** Decode a library-owned event array and release it, always. */
@@ -26,6 +26,9 @@ function takeEvents(ptr, count) {
 /** [tenant, event id, token] of an OutboxEvent, or of (id, {tenant, token}). */
 function leaseArgs(event, opts) {
     if (event instanceof OutboxEvent) {
+        // Its own tenant and token are used: others beside it would be ignored.
+        if (opts && (opts.tenant !== undefined || opts.token !== undefined))
+            throw new TypeError('pass an OutboxEvent alone, or the event id with { tenant, token }');
         if (event.token === null)
             throw new StateError(`event ${event.id} is not leased (state ${event.state}): it has no token`);
         return [event.tenant, event.id, event.token];
@@ -45,7 +48,10 @@ function count(v, what, dflt) {
     if (v === undefined || v === null) return dflt;
     // A BigInt is accepted as by every other integer argument (V.int32).
     if (typeof v === 'bigint') v = V.int32(v, what);
-    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`${what} must be a non-negative integer`);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+        throw new TypeError(`${what} must be an integer (a count of events), got ${V.describe(v)} ${String(v)}`);
+    if (v < 0) throw new InvalidArgument(`${what} must not be negative (got ${v}): it is a count of events`);
+    if (!Number.isSafeInteger(v)) throw new InvalidArgument(`${what} is out of range (${v})`);
     return v;
 }
 
@@ -82,8 +88,9 @@ class OutboxMethods {
         return takeEvents(out[0], n[0]);
     }
 
-    /** Acknowledge a leased event (an OutboxEvent, or its id with { tenant,
-     * token }). sl.StateError when the lease lapsed or was taken again. */
+    /** Acknowledge a leased event (an OutboxEvent alone, or its id with {
+     * tenant, token }; an OutboxEvent with a tenant or token beside it is a
+     * TypeError). sl.StateError when the lease lapsed or was taken again. */
     outboxAck(event, opts = {}) {
         opts = V.options(opts, 'options', LEASE_KEYS);
         const h = this[HANDLE]();
