@@ -183,7 +183,13 @@ class Database {
         } finally {
             this.#groupBody = outer;
         }
-        if (body.refused) throw body.refused;
+        if (body.refused) {
+            // An async fn awaiting the refused call rejects with it too: group()
+            // throws the refusal, so that rejection is not left unhandled.
+            if (result !== null && typeof result === 'object' && typeof result.then === 'function')
+                Promise.resolve(result).catch(() => {});
+            throw body.refused;
+        }
         return result;
     }
 

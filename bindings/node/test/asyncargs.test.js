@@ -9,7 +9,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { sl, at } = require('./helpers');
+const { sl, at, tempPath } = require('./helpers');
 
 const NOW = at('2030-01-01T00:00:00Z');
 const TEN = at('2030-01-07T10:00:00Z');
@@ -62,6 +62,23 @@ test('arrays, item objects and options changed after the call are not read again
     assert.equal((await r).amount, 5);
     assert.equal(db.balance(1, 7, { now: NOW }).posted, 5);
     db.close();
+});
+
+test('a Buffer changed after openAsync is called: the handle keeps the key it was given', async () => {
+    const file = tempPath('asynckey');
+    const key = Buffer.alloc(32, 9);
+    const p = sl.openAsync(file, { ledgerKey: key });
+    key.fill(8);
+    const db = await p;
+    db.setTenant(1, { now: NOW });
+    db.post(1, { account: 1, amount: 5, kind: 'purchase', key: 'k', now: NOW });
+    db.close();
+    const given = sl.open(file, { ledgerKey: Buffer.alloc(32, 9) });
+    assert.equal(given.verify(1).entries, 1);
+    given.close();
+    const changed = sl.open(file, { ledgerKey: key });
+    assert.throws(() => changed.verify(1), sl.TamperError);
+    changed.close();
 });
 
 test('a getter of an argument is read once, when the Async call is made', async () => {

@@ -116,6 +116,15 @@ for (const [backend, openDb] of BACKENDS) {
             await db.postAsync(T, { account: 1, amount: 2, kind: 'purchase', key: 'after', now: NOW });
             db.group(() => db.post(T, { account: 1, amount: 3, kind: 'purchase', key: 'sync', now: NOW }));
             assert.equal(posted(1), 5);
+            // An async fn awaiting an Async call: refused the same way, and
+            // its promise's rejection is not left unhandled (it would end
+            // the process).
+            assert.throws(() => db.group(async () => {
+                await db.postAsync(T, { account: 1, amount: 7, kind: 'purchase', key: 'in-4', now: NOW });
+            }), sl.Misuse);
+            await new Promise((resolve) => setImmediate(resolve));
+            assert.equal(db.inGroup, false);
+            assert.equal(posted(1), 5);
             // The awaited form is the one for async work.
             await db.groupBeginAsync();
             await db.postAsync(T, { account: 1, amount: 4, kind: 'purchase', key: 'awaited', now: NOW });

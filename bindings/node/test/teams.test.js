@@ -71,7 +71,8 @@ for (const [name, open] of BACKENDS) {
             // detail is a boolean, mode a string: a truthy 'no' or an array
             // ['all'] (whose key is "all") is a TypeError, not a guess.
             for (const detail of ['no', 1, 0, null, {}])
-                assert.throws(() => db.freeAt(IDS, when, { duration: 3600, now: NOW, detail }), /detail must be a boolean/);
+                assert.throws(() => db.freeAt(IDS, when, { duration: 3600, now: NOW, detail }),
+                    /detail must be a boolean/);
             for (const mode of [['all'], 1, null, new String('any')])
                 assert.throws(() => db.teamSlots(IDS, START, END, { duration: 3600, mode, now: NOW }), TypeError);
             assert.deepEqual(db.freeAt(IDS, when, { duration: 3600, now: NOW, detail: false }),
