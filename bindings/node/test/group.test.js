@@ -197,7 +197,7 @@ describe('a connection lost inside a group', { skip: NO_RESTART }, () => {
         assert.throws(() => db.groupRollback(), (e) => e instanceof sl.Misuse && !/already ended/.test(e.message));
     });
 
-    it('the Async calls: groupCommitAsync rejects with Busy, groupRollbackAsync with that Misuse', async () => {
+    it('the Async calls: groupCommitAsync says to retry, groupRollbackAsync says how the group ended', async () => {
         await db.groupBeginAsync();
         await db.postAsync(T, { account: 1, amount: 5, kind: 'purchase', key: 'a', now: NOW });
         loseConnection();
@@ -210,6 +210,17 @@ describe('a connection lost inside a group', { skip: NO_RESTART }, () => {
         await db.groupRollbackAsync(); // a new group clears how the last one ended
         await assert.rejects(db.groupRollbackAsync(),
             (e) => e instanceof sl.Misuse && !/already ended/.test(e.message));
+        // Lost after the group's last call: the commit itself fails.
+        await db.groupBeginAsync();
+        await db.postAsync(T, { account: 1, amount: 5, kind: 'purchase', key: 'c', now: NOW });
+        loseConnection();
+        let name;
+        await assert.rejects(db.groupCommitAsync(), (e) => {
+            name = e.name;
+            return (e instanceof sl.StoreError || e instanceof sl.Busy) && /retry the (whole )?group/.test(e.message);
+        });
+        await assert.rejects(db.groupRollbackAsync(), endedWhen(name));
+        assert.equal(posted(), 0);
     });
 
     it('lost before the commit of group(fn): the commit says to retry the group', () => {
