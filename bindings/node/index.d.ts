@@ -166,10 +166,20 @@ export class Database {
      * clients only after group() returns), rolled back when it throws.
      * fn must be synchronous. Returns fn's result. An Async call on this
      * handle inside fn rejects with Misuse, and group() then rolls the
-     * whole group back and throws that Misuse. */
+     * whole group back and throws that Misuse. A commit that fails keeps
+     * nothing of the group: see groupCommit; run the whole of fn again. */
     group<R>(fn: (db: Database) => R): R;
+    /** Open a group (Misuse when one is open: groups do not nest). */
     groupBegin(): void;
+    /** Commit the open group. Throws when nothing of it was kept: Busy
+     * (retryable: the group was given up, e.g. a call of it lost the
+     * connection or a lock wait failed) or StoreError (e.g. the connection
+     * was lost during the commit), the message saying to retry the group.
+     * The group is over either way: retry the whole group. */
     groupCommit(): void;
+    /** Undo the open group's calls and end it. Misuse when no group is
+     * open; after a groupCommit() that threw, its message says the group
+     * already ended that way and kept nothing. */
     groupRollback(): void;
     readonly inGroup: boolean;
 }

@@ -3,7 +3,12 @@
 // Database.prototype by ../database.js). See DESIGN.md "Groups".
 
 const { C } = require('../ffi');
+const E = require('../errors');
 const { HANDLE, GROUP_BODY, check } = require('../util');
+
+// How each handle's last group ended when its commit failed, for the Misuse
+// of a groupRollback() after it (cleared by the next groupBegin()).
+const ended = new WeakMap();
 
 class GroupMethods {
 
@@ -14,19 +19,41 @@ class GroupMethods {
     groupBegin() {
         const h = this[HANDLE]();
         check(C.sl_group_begin(h), h);
+        ended.delete(this);
     }
 
-    /** Commit the open group; throws (sl.Busy, sl.StoreError) when nothing
-     * of it was kept. The group is over either way. */
+    /** Commit the open group. Throws when nothing of it was kept: sl.Busy
+     * (retryable: the group was given up, e.g. its connection was lost or a
+     * lock wait failed) or sl.StoreError (e.g. the connection was lost
+     * during the commit), the message saying to retry the group. The group
+     * is over either way, so a groupRollback() after it throws sl.Misuse
+     * saying how it ended. Retry the whole group. */
     groupCommit() {
         const h = this[HANDLE]();
-        check(C.sl_group_commit(h), h);
+        const rc = C.sl_group_commit(h);
+        if (rc >= 0) return;
+        const err = E.errorFor(rc, C.sl_errmsg(h));
+        if (err instanceof E.Misuse) throw err; // no group was open
+        ended.set(this, `its commit failed (${err.name})`);
+        if (!err.message.includes('retry'))
+            err.message += '; the group is over and nothing of it was kept: retry the whole group';
+        throw err;
     }
 
-    /** Undo every call of the open group and end it. */
+    /** Undo every call of the open group and end it. sl.Misuse when no
+     * group is open, e.g. after a groupCommit() that threw (that ended the
+     * group, keeping nothing of it). */
     groupRollback() {
         const h = this[HANDLE]();
-        check(C.sl_group_rollback(h), h);
+        const rc = C.sl_group_rollback(h);
+        if (rc >= 0) return;
+        const err = E.errorFor(rc, C.sl_errmsg(h));
+        if (err instanceof E.Misuse && ended.has(this)) {
+            err.message = `groupRollback(): no group is open: the group already ended when ${ended.get(this)}, ` +
+                'and nothing of it was kept, so there is nothing to roll back; retry the whole group ' +
+                '(groupBegin() and its calls again)';
+        }
+        throw err;
     }
 
     /** Whether a group is open on this handle. */
@@ -36,7 +63,9 @@ class GroupMethods {
 
     /** Run fn(db) as one group: committed when fn returns, rolled back
      * when it throws. Returns fn's result, after the commit: acknowledge
-     * clients only then. fn must be synchronous: a promise would let other
+     * clients only then. A commit that fails (sl.Busy, sl.StoreError: see
+     * groupCommit) keeps nothing of the group: run the whole of it again.
+     * fn must be synchronous: a promise would let other
      * code join the group while it waits, so a returned promise rolls the
      * group back and throws TypeError. An Async call on this handle inside
      * fn is refused (its promise rejects with sl.Misuse) and the group is
