@@ -105,7 +105,7 @@ static void print_help(void)
            "                  DB COMMAND [ARGS]\n"
            "       slotledger help [COMMAND] | --help | --version\n\n"
            "DB is a SQLite file path or a PostgreSQL URI (postgresql://...).\n\n"
-           "global options (anywhere on the line):\n"
+           "global options (anywhere on the line before --; each at most once):\n"
            "  --json          one JSON object, or JSON lines for lists\n"
            "  -t, --tenant N  the tenant (teacher) id, default 1\n"
            "  --now TIME      the current time for the call (default: the clock)\n"
