@@ -53,6 +53,8 @@ int cli_parse(cli *c, cli_args *a, cli_opt *opts, size_t n_opts, int argc, char 
         cli_opt *o = find_opt(opts, n_opts, name, len);
         if (!o)
             return cli_usage(c, "unknown option '%.*s'", (int)(len + 2), s);
+        if (o->value)
+            return cli_usage(c, "option '--%s' given twice", o->name);
         if (!o->takes_value) {
             if (eq)
                 return cli_usage(c, "option '--%s' takes no value", o->name);

@@ -57,7 +57,7 @@ static void print_hold(cli *c, const void *hold)
     }
     printf("hold %lld  student %lld  amount %lld  %s  expires %s%s%s%s\n", (long long)h->id,
            (long long)h->account, (long long)h->amount, status ? status : "?", exp,
-           h->key[0] ? "  key " : "", h->key, h->replayed ? "  (replayed)" : "");
+           h->key[0] ? "  key " : "", cli_safe(h->key), h->replayed ? "  (replayed)" : "");
 }
 
 int cmd_hold(cli *c, int argc, char **argv)

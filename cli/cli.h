@@ -96,6 +96,9 @@ int cli_error(cli *c, int status, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cli_json_str(const char *s);
 void cli_json_fstr(FILE *f, const char *s);
+/* s escaped for text output (out.c): control characters and bytes that are
+ * not UTF-8 as \\xNN or \\u{NN}; valid until 4 more calls. */
+const char *cli_safe(const char *s);
 /* The end of the JSON object of a keyed record: "replayed":..,"key":"..",
  * then ,"name":"value" when name is not NULL, then }, newline. */
 void cli_json_keyed(int replayed, const char *key, const char *name, const char *value);

@@ -138,7 +138,8 @@ static int verify_one(cli *c, sl_id tenant)
         printf("tenant %lld: ledger verifies (%lld entries, %lld accounts)\n", (long long)tenant,
                (long long)r.entries, (long long)r.accounts);
     } else {
-        printf("tenant %lld: LEDGER DOES NOT VERIFY: %s", (long long)tenant, sl_errmsg(c->db));
+        printf("tenant %lld: LEDGER DOES NOT VERIFY: %s", (long long)tenant,
+               cli_safe(sl_errmsg(c->db)));
         if (r.first_bad_seq > 0)
             printf(" (first bad entry: seq %lld, id %lld)", (long long)r.first_bad_seq,
                    (long long)r.first_bad_entry);

@@ -105,7 +105,7 @@ static void print_help(void)
            "                  DB COMMAND [ARGS]\n"
            "       slotledger help [COMMAND] | --help | --version\n\n"
            "DB is a SQLite file path or a PostgreSQL URI (postgresql://...).\n\n"
-           "global options (anywhere on the line):\n"
+           "global options (anywhere on the line before --; each at most once):\n"
            "  --json          one JSON object, or JSON lines for lists\n"
            "  -t, --tenant N  the tenant (teacher) id, default 1\n"
            "  --now TIME      the current time for the call (default: the clock)\n"
@@ -172,15 +172,23 @@ static int take_globals(cli *c, globals *g, int argc, char **argv)
         } else {
             eq = NULL;
         }
-        if (rest || strcmp(a, "--") == 0)
+        if (!rest && strcmp(a, "--") == 0) {
+            /* The end of the global options; before the command it is
+             * theirs alone, after it the command's too. */
             rest = 1;
-        else if (strcmp(a, "--json") == 0)
-            { g->json = 1; continue; }
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            { g->help = 1; continue; }
-        else if (strcmp(a, "--version") == 0)
-            { g->version = 1; continue; }
-        else if (strcmp(a, "-t") == 0 || strcmp(a, "--tenant") == 0)
+            if (g->n_pos < 2)
+                continue;
+        }
+        if (rest)
+            ;
+        else if (strcmp(a, "--json") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
+                 strcmp(a, "--version") == 0) {
+            int *flag = a[2] == 'j' ? &g->json : a[2] == 'v' ? &g->version : &g->help;
+            if (*flag)
+                return cli_usage(c, "option '%s' given twice", a);
+            *flag = 1;
+            continue;
+        } else if (strcmp(a, "-t") == 0 || strcmp(a, "--tenant") == 0)
             val = &g->tenant;
         else if (strcmp(a, "--now") == 0)
             val = &g->now;
@@ -189,6 +197,8 @@ static int take_globals(cli *c, globals *g, int argc, char **argv)
         else if (strcmp(a, "--ledger-key-file") == 0)
             val = &g->key_file;
         if (val) {
+            if (*val)
+                return cli_usage(c, "option '%s' given twice", a);
             if (eq) {
                 *val = eq + 1;
                 continue;

@@ -19,7 +19,7 @@ static void report(cli *c, const char *name, const char *msg)
         fprintf(stderr, "}\n");
         return;
     }
-    fprintf(stderr, "slotledger: %s%s%s\n", c->cmd ? c->cmd : "", c->cmd ? ": " : "", msg);
+    fprintf(stderr, "slotledger: %s%s%s\n", c->cmd ? c->cmd : "", c->cmd ? ": " : "", cli_safe(msg));
 }
 
 int cli_usage(cli *c, const char *fmt, ...)
@@ -65,9 +65,16 @@ static size_t utf8_seq(const unsigned char *p)
     return n;
 }
 
+/* Whether the valid sequence at p (n octets) is a C1 control, U+0080..U+009F. */
+static int is_c1(const unsigned char *p, size_t n)
+{
+    return n == 2 && p[0] == 0xC2 && p[1] <= 0x9F;
+}
+
 /* A JSON string: always valid UTF-8, so a byte that is not part of a valid
  * sequence (a user's argument echoed in a usage message, a message cut at
- * its buffer's end) is written as U+FFFD. */
+ * its buffer's end) is written as U+FFFD; control characters (C0, DEL, C1)
+ * are escaped, so that no terminal ever receives one raw. */
 void cli_json_fstr(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -75,6 +82,9 @@ void cli_json_fstr(FILE *f, const char *s)
         size_t n = *p >= 0x80 ? utf8_seq(p) : 1;
         if (n == 0) {
             fputs("\\ufffd", f);
+        } else if (is_c1(p, n)) {
+            fprintf(f, "\\u%04x", p[1]);
+            p++;
         } else if (n > 1) {
             fwrite(p, 1, n, f);
             p += n - 1;
@@ -82,13 +92,44 @@ void cli_json_fstr(FILE *f, const char *s)
             fprintf(f, "\\%c", *p);
         } else if (*p == '\n') {
             fputs("\\n", f);
-        } else if (*p < 0x20) {
+        } else if (*p < 0x20 || *p == 0x7F) {
             fprintf(f, "\\u%04x", *p);
         } else {
             fputc(*p, f);
         }
     }
     fputc('"', f);
+}
+
+/* s for text output, in one of 4 rotating buffers: control characters
+ * (C0 and DEL as \\xNN, C1 as \\u{NN}), bytes that are not valid UTF-8
+ * (\\xNN) and the backslash (\\\\) escaped, the rest as it is; cut (ending
+ * in "...") past 4 KiB. */
+const char *cli_safe(const char *s)
+{
+    static char bufs[4][4096];
+    static int next;
+    char *out = bufs[next++ % 4];
+    size_t k = 0, cap = sizeof bufs[0] - 4; /* room for "..." */
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p && k + 8 < cap; p++) {
+        size_t n = *p >= 0x80 ? utf8_seq(p) : 1;
+        if (n == 0 || *p < 0x20 || *p == 0x7F) {
+            k += (size_t)snprintf(out + k, cap - k, "\\x%02x", *p);
+        } else if (is_c1(p, n)) {
+            k += (size_t)snprintf(out + k, cap - k, "\\u{%02x}", p[1]);
+            p++;
+        } else if (*p == '\\') {
+            out[k++] = '\\';
+            out[k++] = '\\';
+        } else {
+            memcpy(out + k, p, n);
+            k += n;
+            p += n - 1;
+        }
+    }
+    memcpy(out + k, *p ? "..." : "", *p ? 4 : 1);
+    return out;
 }
 
 void cli_json_str(const char *s)
@@ -122,7 +163,7 @@ int cli_fail(cli *c, int rc)
         fprintf(stderr, "}\n");
     } else {
         fprintf(stderr, "slotledger: %s%s%s (%s)\n", c->cmd ? c->cmd : "", c->cmd ? ": " : "",
-                msg, sl_strerror(rc));
+                cli_safe(msg), sl_strerror(rc));
     }
     return rc == SL_ETAMPER ? CLI_ETAMPER : CLI_EFAIL;
 }
@@ -221,7 +262,8 @@ void cli_print_entry(cli *c, const sl_entry *e)
     }
     printf("#%lld  %s  student %lld  %-8s %+lld  balance %lld  key %s%s%s%s\n", (long long)e->seq,
            at, (long long)e->account, kind ? kind : "?", (long long)e->amount,
-           (long long)e->balance_after, e->key, e->reference[0] ? "  ref " : "", e->reference,
+           (long long)e->balance_after, cli_safe(e->key), e->reference[0] ? "  ref " : "",
+           cli_safe(e->reference),
            e->replayed ? "  (replayed)" : "");
 }
 

@@ -39,7 +39,7 @@ static void print_event(cli *c, const sl_outbox_event *e)
     if (e->attempts)
         printf("  attempts %d", (int)e->attempts);
     if (e->error[0])
-        printf("  error: %s", e->error);
+        printf("  error: %s", cli_safe(e->error));
     putchar('\n');
 }
 

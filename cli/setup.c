@@ -23,7 +23,7 @@ static void print_tenant(cli *c, const void *tenant)
     printf("tenant %lld\n  tz               %s\n  buffer_before    %lld s\n  buffer_after     %lld s\n"
            "  min_notice       %lld s\n  step             %lld s%s\n  max_advance_days %d%s\n"
            "  late_cancel      %lld s\n",
-           (long long)t->id, t->tz, (long long)t->buffer_before, (long long)t->buffer_after,
+           (long long)t->id, cli_safe(t->tz), (long long)t->buffer_before, (long long)t->buffer_after,
            (long long)t->min_notice, (long long)t->step, t->step ? "" : " (the duration)",
            (int)t->max_advance_days, t->max_advance_days ? "" : " (no horizon)",
            (long long)t->late_cancel);
@@ -89,7 +89,7 @@ int cmd_init(cli *c, int argc, char **argv)
     if (c->json)
         printf("{\"initialized\":true}\n");
     else
-        printf("database ready: %s\n", c->path);
+        printf("database ready: %s\n", cli_safe(c->path));
     return CLI_OK;
 }
 

@@ -110,7 +110,7 @@ def main_flow(db, sqlite_file):
     check("tenant --json", p.returncode == 0 and json.loads(p.stdout)["tz"] == "Europe/Berlin", p)
     # global options take "--name=value" as commands' options do
     expect("--tenant=N", run(db, "--tenant=77", "tenant"), 1, err="tenant 77 not found")
-    expect("--now=TIME", run(db, "--now=2026-03-27", "--json", "tenant"), 0, out="Europe/Berlin")
+    expect("--now=TIME", run(db, "--now=2026-03-27", "--json", "tenant", now=None), 0, out="Europe/Berlin")
     expect("an unknown option before the command", run(db, "--colour", "tenant"), 2, err="unknown option '--colour'")
     expect("tenant set: unknown zone", run(db, "tenant", "set", "--tz", "Mars/Olympus"), 1,
            err="Mars/Olympus")
@@ -561,6 +561,57 @@ def json_utf8_flow(db):
               p)
 
 
+def run_raw(*args):
+    """The tool on byte arguments; stdout and stderr as bytes."""
+    p = subprocess.run(WRAP + [EXE, "--now", NOW] + [os.fsencode(a) if isinstance(a, str) else a for a in args],
+                       capture_output=True, timeout=300)
+    check("no sanitizer or valgrind report", b"runtime error:" not in p.stderr and b"==ERROR" not in p.stderr
+          and b"definitely lost" not in p.stderr, p)
+    return p
+
+
+RAW_CONTROLS = [bytes([b]) for b in list(range(0x20)) + [0x7f]] + [b"\xc2" + bytes([b]) for b in range(0x80, 0xa0)]
+
+
+def no_raw_controls(data):
+    text = data.replace(b"\n", b"")
+    return not any(c in text for c in RAW_CONTROLS) and b"\xff" not in text
+
+
+def args_flow(db):
+    # "--" ends the global options: before the command it is consumed, and
+    # what follows is the command's (a global option there is unknown).
+    expect("-- before the database", run("--", db, "balance", "7"), 0, out="student 7:")
+    expect("-- between the database and the command", run(db, "--", "balance", "7"), 0, out="student 7:")
+    expect("after --, --json is no global option", run(db, "--", "balance", "7", "--json"), 2,
+           err="unknown option '--json'")
+    expect("after -- (after the command), a global option is not taken", run(db, "balance", "--", "--json"), 2)
+    # An option given twice is a usage error, nothing written.
+    for name, args in (("--json", ("--json", "--json", db, "balance", "7")),
+                       ("-t/--tenant", ("-t", "1", db, "--tenant", "2", "balance", "7")),
+                       ("--now", (db, "--now", NOW, "balance", "7")),
+                       ("--key", (db, "post", "7", "grant", "1", "--key", "a", "--key", "b")),
+                       ("--ref", (db, "post", "7", "grant", "1", "--key", "a", "--ref", "x", "--ref=y"))):
+        expect(f"option {name} twice is a usage error", run(*args), 2, err="given twice")
+    expect("a refused twice-given --key wrote nothing", run(db, "history", "7"), 0)
+    check("a refused twice-given --key wrote nothing (no entry)", " key a" not in run(db, "history", "7").stdout)
+    # Control characters and bytes that are not UTF-8 never reach a terminal raw.
+    ref = b"red\x1b[31m\x07\x7f\xc2\x9b\x01end"
+    p = run_raw(db, "post", "7", "grant", "1", "--key", b"ctl\x1b", "--ref", ref)
+    check("text output escapes C0, DEL and C1", p.returncode == 0 and no_raw_controls(p.stdout)
+          and b"red\\x1b[31m\\x07\\x7f\\u{9b}\\x01end" in p.stdout and b"ctl\\x1b" in p.stdout, p)
+    p = run_raw("--json", db, "history", "7")
+    check("JSON output escapes C0, DEL and C1", p.returncode == 0 and no_raw_controls(p.stdout)
+          and b"red\\u001b[31m\\u0007\\u007f\\u009b\\u0001end" in p.stdout, p)
+    check("JSON output with controls parses", any(e.get("reference") == ref.decode() for e in jsonl(p.stdout.decode())),
+          p)
+    p = run_raw(db, "book", "1", b"2026\xff\x1b\x9b\xc2\x85")
+    check("a usage error echoes a bad argument escaped", p.returncode == 2 and no_raw_controls(p.stderr)
+          and b"2026\\xff\\x1b\\x9b\\u{85}" in p.stderr, p)
+    p = run_raw(db, "post", "7", "grant", "1", "--key", b"k\x1b\xff")
+    check("a library error echoing a key is escaped", p.returncode != 0 and no_raw_controls(p.stderr), p)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         if PG:
@@ -575,6 +626,7 @@ def main():
             tamper_flow(db)
             keyed_flow(tmp)
             json_utf8_flow(db)
+            args_flow(db)
     print(f"1..{count}")
     return 1 if failed else 0
 
