@@ -76,12 +76,10 @@ static void two_teachers(char *extra, size_t cap, const char *tag)
 
 START_TEST(test_round_trips)
 {
-    sl_store *st = NULL;
     sl_db *db = NULL;
     char extra[128];
     snprintf(extra, sizeof(extra), "schema=%s", schema_name("rt"));
-    ck_assert_msg(sl_store_pg_new(&st, pg_conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_store *st = pg_open_store(&db, extra);
     pg_teacher(db, 1);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 100, "buy", NULL, NOW));
     /* The store fetches ids PG_ID_BLOCK at a time: one booking first, so
@@ -342,10 +340,8 @@ START_TEST(test_connection_loss_and_recovery)
     char extra[160], app[64];
     snprintf(app, sizeof(app), "victim_%d", (int)getpid());
     snprintf(extra, sizeof(extra), "application_name=%s schema=%s", app, schema_name("fault"));
-    sl_store *st = NULL;
     sl_db *db = NULL;
-    ck_assert_msg(sl_store_pg_new(&st, pg_conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_store *st = pg_open_store(&db, extra);
     pg_teacher(db, 1);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 50, "p1", NULL, NOW));
 
@@ -389,11 +385,8 @@ END_TEST
  * hand; opened as *da, which owns it. */
 static sl_store *raw_writer(char extra[128], const char *tag, sl_db **da)
 {
-    sl_store *a = NULL;
     two_teachers(extra, 128, tag);
-    ck_assert_int_eq(sl_store_pg_new(&a, pg_conninfo_with(extra), NULL), SL_OK);
-    ck_assert_int_eq(sl_open_store(da, a, NULL), SL_OK);
-    return a;
+    return pg_open_store(da, extra);
 }
 
 START_TEST(test_lock_wait_is_busy)

@@ -13,7 +13,9 @@
  *    call that writes, and by a trigger at the n-th row a booking, a post
  *    or a class enrolment writes, for every n: the call fails with
  *    SL_ESTORE (or reconnects and succeeds, when its first statements only
- *    read), nothing is written, the ledger verifies, the next call works.
+ *    read), nothing is written, the ledger verifies, the next call works;
+ *  - the one message of a lost connection ("... was lost (reason); the
+ *    next call reconnects") wherever a call meets it.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -47,11 +49,8 @@ static const char *new_schema(char buf[64], const char *tag)
 static sl_store *open_store(sl_db **db, const char *schema, const char *app)
 {
     char extra[192];
-    sl_store *st = NULL;
     snprintf(extra, sizeof(extra), "schema=%s%s%s", schema, app ? " application_name=" : "", app ? app : "");
-    ck_assert_msg(sl_store_pg_new(&st, pg_conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
-    ck_assert_int_eq(sl_open_store(db, st, NULL), SL_OK);
-    return st;
+    return pg_open_store(db, extra);
 }
 
 static sl_session a_session(sl_id tenant, sl_time start, const char *key)
@@ -521,12 +520,133 @@ START_TEST(test_connection_ended_at_each_row)
 }
 END_TEST
 
+/* ---- what a lost connection says ---------------------------------------------- */
+
+/* rc and the message of a call that met the lost connection: SL_ESTORE and
+ * the store's one message for it (what was lost, that the next call
+ * reconnects), never libpq's text alone nor the password. */
+static void assert_lost(sl_db *db, int rc, const char *what)
+{
+    const char *m = sl_errmsg(db);
+    ck_assert_msg(rc == SL_ESTORE, "%s: %s: %s", what, sl_strerror(rc), m);
+    ck_assert_msg(strncmp(m, "postgres: ", 10) == 0 && strstr(m, " was lost") != NULL &&
+                      strstr(m, "; the next call reconnects") != NULL,
+                  "%s: %s", what, m);
+    ck_assert_msg(strstr(m, "s3cret") == NULL && strchr(m, '\n') == NULL, "%s: %s", what, m);
+}
+
+/* As assert_lost, when the server ended the session (pg_terminate_backend)
+ * while the store was idle: the reason given is the server's, alone. */
+static void assert_ended(sl_db *db, int rc, const char *what)
+{
+    assert_lost(db, rc, what);
+    ck_assert_msg(strstr(sl_errmsg(db), " was lost (terminating connection due to administrator command); ") != NULL,
+                  "%s: %s", what, sl_errmsg(db));
+}
+
+/* Every way a call meets the lost connection -- a group's COMMIT, a
+ * transaction's COMMIT alone or with held-back writes, a statement sent
+ * alone or in a pipeline, a savepoint undone, a group's next call, the
+ * first statement of a write -- reports it the same way; nothing is
+ * written and the next call reconnects. */
+START_TEST(test_lost_connection_messages)
+{
+    char schema[64], app[64], extra[256];
+    snprintf(app, sizeof(app), "victim_m_%d", (int)getpid());
+    snprintf(extra, sizeof(extra), "password=s3cret schema=%s application_name=%s", new_schema(schema, "msg"), app);
+    sl_db *db = NULL;
+    sl_store *st = pg_open_store(&db, extra);
+    pg_teacher(db, 1);
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
+    PGconn *c = pg_admin();
+
+    /* a group's COMMIT */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, "g1", NULL, NOW));
+    pg_terminate(c, app);
+    assert_ended(db, sl_group_commit(db), "a group's commit");
+
+    /* a group's next call */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, "g1", NULL, NOW));
+    pg_terminate(c, app);
+    assert_ended(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, "g2", NULL, NOW), "a group's next call");
+    ck_assert_ok_db(db, sl_group_rollback(db));
+
+    /* a transaction's COMMIT alone */
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = 2;
+    ck_assert_sl(st->begin(st, 2, 1), SL_OK);
+    ck_assert_sl(st->tenant_put(st, &t), SL_OK);
+    ck_assert_int_eq(P(st)->ndq, 0);
+    pg_terminate(c, app);
+    assert_ended(db, st->commit(st), "a commit");
+    ck_assert_sl(st->rollback(st), SL_OK);
+
+    /* a COMMIT sent with held-back writes */
+    ck_assert_sl(st->begin(st, 1, 1), SL_OK);
+    sl_session got, s = a_session(1, BASE + 9 * 3600, "k1");
+    ck_assert_sl(st->session_by_key(st, &got, 1, "k1"), SL_ENOTFOUND);
+    ck_assert_sl(st->session_put(st, &s), SL_OK);
+    ck_assert_int_eq(P(st)->ndq, 1);
+    pg_terminate(c, app);
+    assert_ended(db, st->commit(st), "a commit with held-back writes");
+    ck_assert_sl(st->rollback(st), SL_OK);
+
+    /* a statement alone, then one with reads ahead (a pipeline) */
+    sl_account acc;
+    ck_assert_sl(st->begin(st, 1, 1), SL_OK);
+    ck_assert_sl(st->tenant_get(st, &t, 1), SL_OK);
+    pg_terminate(c, app);
+    assert_ended(db, st->tenant_get(st, &t, 1), "a statement");
+    ck_assert_sl(st->rollback(st), SL_OK);
+    ck_assert_sl(st->begin(st, 1, 1), SL_OK);
+    ck_assert_sl(st->tenant_get(st, &t, 1), SL_OK);
+    pg_terminate(c, app);
+    assert_ended(db, st->account_get(st, &acc, 1, 7), "a pipeline");
+    ck_assert_sl(st->rollback(st), SL_OK);
+    ck_assert_ok_db(db, sl_tenant_get(db, &t, 1)); /* reconnects */
+
+    /* a transaction's first statement, a write (never sent twice), after
+     * the server ended the idle session */
+    pg_terminate(c, app);
+    ck_assert_sl(st->begin(st, 2, 1), SL_OK);
+    assert_ended(db, st->tenant_put(st, &t), "a first statement");
+    ck_assert_sl(st->rollback(st), SL_OK);
+
+    pg_assert_ledger(db, 10, 0);
+    ck_assert_sl(sl_tenant_get(db, &t, 2), SL_ENOTFOUND);
+
+    /* a group's COMMIT racing the end of the session (not waited for):
+     * it commits, or fails the same way having written nothing */
+    char sql[256], key[16];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '%s'", app);
+    int64_t posted = 10;
+    for (int i = 0; i < 20; i++) {
+        snprintf(key, sizeof(key), "race%d", i);
+        ck_assert_ok_db(db, sl_group_begin(db));
+        ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, key, NULL, NOW));
+        pg_admin_int(c, sql);
+        int rc = sl_group_commit(db);
+        if (rc == SL_OK)
+            posted++;
+        else
+            assert_lost(db, rc, "a group's commit racing the session's end");
+        pg_assert_ledger(db, posted, 0);
+    }
+    sl_close(db);
+    PQfinish(c);
+}
+END_TEST
+
 static SL_TEST_TCASE(tcase_held, "held", NULL, NULL, 300, test_held_insert_key_taken_writes_nothing,
                      test_held_insert_overlap_taken_writes_nothing, test_held_entry_seq_taken_writes_nothing,
                      test_held_update_of_a_missing_event_writes_nothing)
 static SL_TEST_TCASE(tcase_read_only, "read_only", NULL, NULL, 300, test_read_only_server,
                      test_database_turns_read_only)
 static SL_TEST_TCASE(tcase_ended, "ended", NULL, NULL, 600, test_connection_ended_before_each_call,
-                     test_connection_ended_at_each_row)
+                     test_connection_ended_at_each_row, test_lost_connection_messages)
 
 SL_TEST_SUITE(pg_faults, tcase_held, tcase_read_only, tcase_ended)

@@ -38,6 +38,14 @@ const char *pg_conninfo_with(const char *extra)
     return buf;
 }
 
+sl_store *pg_open_store(sl_db **db, const char *extra)
+{
+    sl_store *st = NULL;
+    ck_assert_msg(sl_store_pg_new(&st, pg_conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
+    ck_assert_msg(sl_open_store(db, st, NULL) == SL_OK, "%s", sl_errmsg(NULL));
+    return st;
+}
+
 void pg_teacher(sl_db *db, sl_id id)
 {
     sl_tenant t;

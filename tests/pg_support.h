@@ -29,6 +29,10 @@ long long pg_admin_int(PGconn *c, const char *sql);
  * in a static buffer that the next call overwrites. */
 const char *pg_conninfo_with(const char *extra);
 
+/* A PostgreSQL store on $SL_TEST_PG plus extra options, opened as *db,
+ * which owns it (the test fails if either step does). */
+sl_store *pg_open_store(sl_db **db, const char *extra);
+
 /* Tenant `id` with 30-min grid and no buffers, open every day 00:00-24:00. */
 void pg_teacher(sl_db *db, sl_id id);
 
