@@ -35,46 +35,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pg_support.h"
 #include "store/postgres_internal.h"
-#include "support.h"
-
-#define DAY 86400
-#define BASE ((sl_time)1893974400) /* 2030-01-07T00:00Z, a Monday */
-#define NOW (BASE - DAY)
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static PGconn *admin(void)
-{
-    PGconn *c = PQconnectdb(getenv("SL_TEST_PG"));
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "admin connection: %s", PQerrorMessage(c));
-    return c;
-}
-
-static void admin_exec(PGconn *c, const char *sql)
-{
-    PGresult *r = PQexec(c, sql);
-    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
-                  PQerrorMessage(c));
-    PQclear(r);
-}
-
-static long long admin_int(PGconn *c, const char *sql)
-{
-    PGresult *r = PQexec(c, sql);
-    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, "%s: %s", sql, PQerrorMessage(c));
-    long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return v;
-}
-
-/* $SL_TEST_PG plus extra keyword options (a schema, an application name). */
-static const char *conninfo_with(const char *extra)
-{
-    static char buf[1024];
-    snprintf(buf, sizeof(buf), "%s %s", getenv("SL_TEST_PG"), extra);
-    return buf;
-}
 
 /* A unique schema name for this process. */
 static const char *schema_name(const char *tag)
@@ -90,21 +54,9 @@ static sl_db *open_schema(const char *schema, const sl_options *o)
     char extra[128];
     sl_db *db = NULL;
     snprintf(extra, sizeof(extra), "schema=%s", schema);
-    int rc = sl_open(&db, conninfo_with(extra), o);
+    int rc = sl_open(&db, pg_conninfo_with(extra), o);
     ck_assert_msg(rc == SL_OK, "open schema %s: %s", schema, sl_errmsg(NULL));
     return db;
-}
-
-/* Tenant `id` with 30-min grid and no buffers, open every day 00:00-24:00. */
-static void teacher(sl_db *db, sl_id id)
-{
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = id;
-    t.step = 1800;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, NOW - DAY));
-    for (int32_t wd = 1; wd <= 7; wd++)
-        ck_assert_ok_db(db, sl_rule_add(db, NULL, id, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW - DAY));
 }
 
 /* A fresh schema holding teachers 1 and 2; writes the conninfo option
@@ -114,8 +66,8 @@ static void two_teachers(char *extra, size_t cap, const char *tag)
     char schema[64];
     snprintf(schema, sizeof(schema), "%s", schema_name(tag));
     sl_db *db = open_schema(schema, NULL);
-    teacher(db, 1);
-    teacher(db, 2);
+    pg_teacher(db, 1);
+    pg_teacher(db, 2);
     sl_close(db);
     snprintf(extra, cap, "schema=%s", schema);
 }
@@ -124,13 +76,11 @@ static void two_teachers(char *extra, size_t cap, const char *tag)
 
 START_TEST(test_round_trips)
 {
-    sl_store *st = NULL;
     sl_db *db = NULL;
     char extra[128];
     snprintf(extra, sizeof(extra), "schema=%s", schema_name("rt"));
-    ck_assert_msg(sl_store_pg_new(&st, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
-    teacher(db, 1);
+    sl_store *st = pg_open_store(&db, extra);
+    pg_teacher(db, 1);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 100, "buy", NULL, NOW));
     /* The store fetches ids PG_ID_BLOCK at a time: one booking first, so
      * that the figures below are those of a warm connection. */
@@ -188,7 +138,7 @@ START_TEST(test_conninfo_forms_and_hostile_strings)
              schema_name("uri"));
     sl_db *db = NULL;
     ck_assert_msg(sl_open(&db, uri, NULL) == SL_OK, "%s: %s", uri, sl_errmsg(NULL));
-    teacher(db, 3);
+    pg_teacher(db, 3);
     sl_close(db);
     db = NULL;
     ck_assert_msg(sl_open(&db, uri, NULL) == SL_OK, "reopen %s: %s", uri, sl_errmsg(NULL));
@@ -203,13 +153,13 @@ START_TEST(test_conninfo_forms_and_hostile_strings)
     expect_open_fails("postgresql://u:s3cret@h/x?bogus=1", SL_EINVAL, NULL); /* unknown parameter */
     expect_open_fails("host=/tmp s3cret", SL_EINVAL, NULL);            /* a word without '=' */
     expect_open_fails("postgresql://u:s3cret@h:99999999/x", SL_ESTORE, "port");
-    expect_open_fails(conninfo_with("schema=1abc"), SL_EINVAL, "schema");
-    expect_open_fails(conninfo_with("schema=pg_mine"), SL_EINVAL, "schema");
-    expect_open_fails(conninfo_with("schema=a\"b"), SL_EINVAL, "schema");
-    expect_open_fails(conninfo_with("schema='a;drop table x'"), SL_EINVAL, "schema");
-    expect_open_fails(conninfo_with("schema=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), SL_EINVAL,
-                      "too long");
-    expect_open_fails(conninfo_with("password=s3cret schema=ok dbname=no_such_db"), SL_ESTORE, "no_such_db");
+    expect_open_fails(pg_conninfo_with("schema=1abc"), SL_EINVAL, "schema");
+    expect_open_fails(pg_conninfo_with("schema=pg_mine"), SL_EINVAL, "schema");
+    expect_open_fails(pg_conninfo_with("schema=a\"b"), SL_EINVAL, "schema");
+    expect_open_fails(pg_conninfo_with("schema='a;drop table x'"), SL_EINVAL, "schema");
+    const char *long_schema = "schema=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    expect_open_fails(pg_conninfo_with(long_schema), SL_EINVAL, "too long");
+    expect_open_fails(pg_conninfo_with("password=s3cret schema=ok dbname=no_such_db"), SL_ESTORE, "no_such_db");
     snprintf(uri, sizeof(uri), "postgresql:///postgres?host=%s&port=%s&schema=abc%%00def", host, port);
     expect_open_fails(uri, SL_EINVAL, "NUL byte"); /* not schema "abc" */
     snprintf(uri, sizeof(uri), "postgresql:///postgres?host=%s&port=%s&application_name=a%%00b", host, port);
@@ -221,33 +171,33 @@ END_TEST
 
 START_TEST(test_schema_isolation_and_guards)
 {
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     char a[64], b[64], sql[512];
     snprintf(a, sizeof(a), "%s", schema_name("a"));
     snprintf(b, sizeof(b), "%s", schema_name("b"));
     sl_db *da = open_schema(a, NULL), *dbb = open_schema(b, NULL);
-    teacher(da, 1);
+    pg_teacher(da, 1);
     sl_tenant t;
     ck_assert_sl(sl_tenant_get(dbb, &t, 1), SL_ENOTFOUND); /* schemas do not share rows */
     sl_close(dbb);
 
     /* Another application's schema is left alone: refused, not touched. */
     snprintf(sql, sizeof(sql), "CREATE SCHEMA %s_app; CREATE TABLE %s_app.orders (id int)", a, a);
-    admin_exec(c, sql);
+    pg_admin_exec(c, sql);
     char extra[128], foreign[80];
     snprintf(foreign, sizeof(foreign), "%s_app", a);
     snprintf(extra, sizeof(extra), "schema=%s", foreign);
     sl_db *x = NULL;
-    ck_assert_sl(sl_open(&x, conninfo_with(extra), NULL), SL_ESTORE);
+    ck_assert_sl(sl_open(&x, pg_conninfo_with(extra), NULL), SL_ESTORE);
     ck_assert_msg(strstr(sl_errmsg(NULL), "not slotledger's") != NULL, "%s", sl_errmsg(NULL));
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_tables WHERE schemaname = '%s'", foreign);
-    ck_assert_int_eq(admin_int(c, sql), 1);
+    ck_assert_int_eq(pg_admin_int(c, sql), 1);
 
     /* A schema written by a newer library is refused. */
     snprintf(sql, sizeof(sql), "INSERT INTO %s.sl_schema (version, description) VALUES (99, 'future')", a);
-    admin_exec(c, sql);
+    pg_admin_exec(c, sql);
     snprintf(extra, sizeof(extra), "schema=%s", a);
-    ck_assert_sl(sl_open(&x, conninfo_with(extra), NULL), SL_ESTORE);
+    ck_assert_sl(sl_open(&x, pg_conninfo_with(extra), NULL), SL_ESTORE);
     ck_assert_msg(strstr(sl_errmsg(NULL), "newer") != NULL, "%s", sl_errmsg(NULL));
     sl_close(da);
     PQfinish(c);
@@ -268,7 +218,7 @@ START_TEST(test_concurrent_first_open)
             char extra[128];
             sl_db *db = NULL;
             snprintf(extra, sizeof(extra), "schema=%s", schema);
-            int rc = sl_open(&db, conninfo_with(extra), NULL);
+            int rc = sl_open(&db, pg_conninfo_with(extra), NULL);
             if (rc != SL_OK)
                 fprintf(stderr, "# child %d: %s\n", i, sl_errmsg(NULL));
             sl_close(db);
@@ -280,14 +230,14 @@ START_TEST(test_concurrent_first_open)
         ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "opener %d failed", i);
     }
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     char sql[256];
     /* each migration once (versions may leave gaps: numbers are assigned
      * to features before they merge) */
     snprintf(sql, sizeof(sql), "SELECT count(*) - count(DISTINCT version) FROM %s.sl_schema", schema);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    ck_assert_int_eq(pg_admin_int(c, sql), 0);
     snprintf(sql, sizeof(sql), "SELECT max(version) FROM %s.sl_schema", schema);
-    ck_assert_int_eq(admin_int(c, sql), sl__pg_schema_latest());
+    ck_assert_int_eq(pg_admin_int(c, sql), sl__pg_schema_latest());
     PQfinish(c);
 }
 END_TEST
@@ -297,18 +247,18 @@ END_TEST
  * the next open, and the outbox works there. */
 START_TEST(test_missing_lower_version_is_applied)
 {
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     char schema[64], sql[512];
     snprintf(schema, sizeof(schema), "%s", schema_name("gap"));
     sl_close(open_schema(schema, NULL));
     snprintf(sql, sizeof(sql),
              "DROP TABLE %s.outbox; DROP SEQUENCE %s.sl_ids_7; DELETE FROM %s.sl_schema WHERE version = 3", schema,
              schema, schema);
-    admin_exec(c, sql);
+    pg_admin_exec(c, sql);
     sl_db *db = open_schema(schema, NULL);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.sl_schema WHERE version = 3", schema);
-    ck_assert_int_eq(admin_int(c, sql), 1);
-    teacher(db, 1);
+    ck_assert_int_eq(pg_admin_int(c, sql), 1);
+    pg_teacher(db, 1);
     sl_session s;
     ck_assert_ok_db(db, sl_book(db, &s, 1, 7, NOW + DAY, 3600, 0, NULL, NOW));
     sl_outbox_event *ev = NULL;
@@ -343,13 +293,13 @@ START_TEST(test_outbox_claims_skip_each_other)
 {
     char extra[128], conninfo[1024];
     snprintf(extra, sizeof(extra), "schema=%s", schema_name("skip"));
-    snprintf(conninfo, sizeof(conninfo), "%s", conninfo_with(extra));
+    snprintf(conninfo, sizeof(conninfo), "%s", pg_conninfo_with(extra));
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 2000;
     sl_db *db = NULL;
     ck_assert_ok_db(NULL, sl_open(&db, conninfo, &o));
-    teacher(db, 1);
-    teacher(db, 2);
+    pg_teacher(db, 1);
+    pg_teacher(db, 2);
     sl_id ids[3];
     for (int i = 0; i < 3; i++) {
         sl_session s;
@@ -384,37 +334,19 @@ END_TEST
 
 /* ---- faults ------------------------------------------------------------------ */
 
-/* Ends the server session of the connection named app. */
-static void terminate(PGconn *c, const char *app)
-{
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '%s'", app);
-    ck_assert_int_eq(admin_int(c, sql), 1);
-    for (int i = 0; i < 200; i++) { /* wait until the backend is gone */
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'", app);
-        if (admin_int(c, sql) == 0)
-            return;
-        usleep(10000);
-    }
-    ck_abort_msg("the terminated backend did not go away");
-}
-
 START_TEST(test_connection_loss_and_recovery)
 {
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     char extra[160], app[64];
     snprintf(app, sizeof(app), "victim_%d", (int)getpid());
     snprintf(extra, sizeof(extra), "application_name=%s schema=%s", app, schema_name("fault"));
-    sl_store *st = NULL;
     sl_db *db = NULL;
-    ck_assert_msg(sl_store_pg_new(&st, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
-    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
-    teacher(db, 1);
+    sl_store *st = pg_open_store(&db, extra);
+    pg_teacher(db, 1);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 50, "p1", NULL, NOW));
 
     /* Idle: the next call finds the dead connection and reconnects. */
-    terminate(c, app);
+    pg_terminate(c, app);
     sl_session s;
     ck_assert_ok_db(db, sl_book(db, &s, 1, 7, BASE + 9 * 3600, 3600, 4, "k1", NOW));
 
@@ -426,25 +358,21 @@ START_TEST(test_connection_loss_and_recovery)
     t.id = 2;
     t.step = 900;
     ck_assert_sl(st->tenant_put(st, &t), SL_OK);
-    terminate(c, app);
+    pg_terminate(c, app);
     sl_rule r = {.version = SL_RULE_VERSION, .tenant = 2, .weekday = 1, .end_min = 60};
     ck_assert_sl(st->rule_put(st, &r), SL_ESTORE);
     ck_assert_msg(strstr(sl_errmsg(db), "connection") != NULL, "%s", sl_errmsg(db));
     ck_assert_sl(st->rollback(st), SL_OK);
     ck_assert_sl(sl_tenant_get(db, &t, 2), SL_ENOTFOUND); /* reconnected; nothing half-made */
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_CONSUME, -1, "p2", NULL, NOW));
-    sl_verify_report rep;
-    ck_assert_ok_db(db, sl_ledger_verify(db, &rep, 1));
-    sl_balance bal;
-    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
-    ck_assert_int_eq(bal.posted, 49);
-    ck_assert_int_eq(bal.held, 4);
+    pg_assert_ledger(db, 49, 4);
 
     /* Idle, then a group: its first call reconnects and goes on too. */
-    terminate(c, app);
+    pg_terminate(c, app);
     ck_assert_ok_db(db, sl_group_begin(db));
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 5, "g1", NULL, NOW));
     ck_assert_ok_db(db, sl_group_commit(db));
+    sl_balance bal;
     ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
     ck_assert_int_eq(bal.posted, 54);
     sl_close(db);
@@ -457,11 +385,8 @@ END_TEST
  * hand; opened as *da, which owns it. */
 static sl_store *raw_writer(char extra[128], const char *tag, sl_db **da)
 {
-    sl_store *a = NULL;
     two_teachers(extra, 128, tag);
-    ck_assert_int_eq(sl_store_pg_new(&a, conninfo_with(extra), NULL), SL_OK);
-    ck_assert_int_eq(sl_open_store(da, a, NULL), SL_OK);
-    return a;
+    return pg_open_store(da, extra);
 }
 
 START_TEST(test_lock_wait_is_busy)
@@ -471,7 +396,7 @@ START_TEST(test_lock_wait_is_busy)
     sl_store *a = raw_writer(extra, "busy", &da), *b = NULL;
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 200;
-    ck_assert_int_eq(sl_store_pg_new(&b, conninfo_with(extra), &o), SL_OK);
+    ck_assert_int_eq(sl_store_pg_new(&b, pg_conninfo_with(extra), &o), SL_OK);
     ck_assert_int_eq(sl_open_store(&db, b, &o), SL_OK);
 
     ck_assert_sl(a->begin(a, 1, 1), SL_OK); /* a writer of tenant 1 holds its lock... */
@@ -500,7 +425,7 @@ START_TEST(test_tenants_never_wait_for_ids)
     sl_store *a = raw_writer(extra, "ids", &da);
     sl_options o = SL_OPTIONS_INIT;
     o.busy_timeout_ms = 300;
-    ck_assert_int_eq(sl_open(&db, conninfo_with(extra), &o), SL_OK);
+    ck_assert_int_eq(sl_open(&db, pg_conninfo_with(extra), &o), SL_OK);
 
     /* Tenant 1: a session, a hold, an entry and a rule inserted, the
      * transaction left open. */
@@ -614,7 +539,7 @@ static const char *seeded_schema(char schema[64], const char *tag, int64_t amoun
     snprintf(extra, sizeof(extra), "schema=%s", schema);
     sl_db *db = open_schema(schema, NULL);
     for (sl_id t = 1; t <= TEACHERS; t++) {
-        teacher(db, t);
+        pg_teacher(db, t);
         for (sl_id s = 1; s <= STUDENTS && amount > 0; s++) {
             if (floor != 0)
                 ck_assert_ok_db(db, sl_account_set_floor(db, t, s, floor, NOW));
@@ -624,7 +549,7 @@ static const char *seeded_schema(char schema[64], const char *tag, int64_t amoun
         }
     }
     sl_close(db);
-    return conninfo_with(extra);
+    return pg_conninfo_with(extra);
 }
 
 /* A worker process: opens conninfo, books holding `credits` and posts,
@@ -679,7 +604,7 @@ static void assert_no_overlap(PGconn *c, const char *schema)
              " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.status <> 3 AND b.status <> 3"
              " AND a.start_at < b.end_at AND b.start_at < a.end_at",
              schema, schema);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    ck_assert_int_eq(pg_admin_int(c, sql), 0);
 }
 
 /* The ledger of every teacher in schema verifies. */
@@ -723,13 +648,13 @@ static void stress(int no_lock, int credits)
     ck_assert_int_gt(counts[0], 0);
     ck_assert_int_gt(counts[1], 0);
 
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     char sql[1024];
     assert_no_overlap(c, schema);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.accounts WHERE posted - held < floor", schema);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    ck_assert_int_eq(pg_admin_int(c, sql), 0);
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.sessions", schema);
-    long long sessions = admin_int(c, sql);
+    long long sessions = pg_admin_int(c, sql);
     long distinct_ok = 0;
     for (size_t i = 0; i < n; i++) {
         int first = all[i].op == 0 && all[i].rc == SL_OK;
@@ -840,7 +765,7 @@ START_TEST(test_server_killed_during_stress)
     long ok = 0, lost = 0, last_ok[KILL_WORKERS], last_fail[KILL_WORKERS];
     for (int w = 0; w < KILL_WORKERS; w++)
         last_ok[w] = last_fail[w] = -1;
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     char sql[1024];
     for (size_t i = 0; i < n; i++) {
         int rc = all[i].rc;
@@ -858,7 +783,7 @@ START_TEST(test_server_killed_during_stress)
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.%s WHERE tenant = %lld AND idem_key = '%s-%d-%d'::bytea",
                  schema, all[i].op ? "entries" : "sessions", (long long)all[i].tenant, all[i].op ? "kp" : "kb",
                  all[i].w, all[i].i);
-        ck_assert_msg(admin_int(c, sql) == 1, "acknowledged call lost: %s", sql);
+        ck_assert_msg(pg_admin_int(c, sql) == 1, "acknowledged call lost: %s", sql);
     }
     fprintf(stderr, "# killed server: %zu calls, %ld ok, %ld failed with SL_ESTORE/SL_EBUSY\n", n, ok, lost);
     ck_assert_int_gt(lost, 0); /* the kill hit calls in flight */
@@ -874,12 +799,12 @@ START_TEST(test_server_killed_during_stress)
              " FROM %s.holds h WHERE h.tenant = a.tenant AND h.account = a.student AND h.status = 1)"
              " OR a.posted - a.held < a.floor",
              schema, schema, schema);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    ck_assert_int_eq(pg_admin_int(c, sql), 0);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM %s.sessions s WHERE s.credits > 0 AND NOT EXISTS (SELECT 1 FROM %s.holds h"
              " WHERE h.tenant = s.tenant AND h.id = s.hold_id)",
              schema, schema);
-    ck_assert_int_eq(admin_int(c, sql), 0); /* no booking without its hold */
+    ck_assert_int_eq(pg_admin_int(c, sql), 0); /* no booking without its hold */
     PQfinish(c);
     assert_ledgers_verify(schema);
 }

@@ -13,7 +13,9 @@
  *    call that writes, and by a trigger at the n-th row a booking, a post
  *    or a class enrolment writes, for every n: the call fails with
  *    SL_ESTORE (or reconnects and succeeds, when its first statements only
- *    read), nothing is written, the ledger verifies, the next call works.
+ *    read), nothing is written, the ledger verifies, the next call works;
+ *  - the one message of a lost connection ("... was lost (reason); the
+ *    next call reconnects") wherever a call meets it.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -21,53 +23,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pg_support.h"
 #include "store/postgres_internal.h"
-#include "support.h"
-
-#define DAY 86400
-#define BASE ((sl_time)1893974400) /* 2030-01-07T00:00Z, a Monday */
-#define NOW (BASE - DAY)
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static PGconn *admin(void)
-{
-    PGconn *c = PQconnectdb(getenv("SL_TEST_PG"));
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "admin connection: %s", PQerrorMessage(c));
-    return c;
-}
-
-static void admin_exec(PGconn *c, const char *sql)
-{
-    PGresult *r = PQexec(c, sql);
-    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
-                  PQerrorMessage(c));
-    PQclear(r);
-}
-
-static long long admin_int(PGconn *c, const char *sql)
-{
-    PGresult *r = PQexec(c, sql);
-    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, "%s: %s", sql, PQerrorMessage(c));
-    long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return v;
-}
 
 /* The rows of table in schema. */
 static long long rows(PGconn *c, const char *schema, const char *table)
 {
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\".%s", schema, table);
-    return admin_int(c, sql);
-}
-
-/* $SL_TEST_PG plus extra keyword options (a schema, an application name). */
-static const char *conninfo_with(const char *extra)
-{
-    static char buf[1024];
-    snprintf(buf, sizeof(buf), "%s %s", getenv("SL_TEST_PG"), extra);
-    return buf;
+    return pg_admin_int(c, sql);
 }
 
 /* A unique schema name for this process, in buf. */
@@ -83,23 +49,8 @@ static const char *new_schema(char buf[64], const char *tag)
 static sl_store *open_store(sl_db **db, const char *schema, const char *app)
 {
     char extra[192];
-    sl_store *st = NULL;
     snprintf(extra, sizeof(extra), "schema=%s%s%s", schema, app ? " application_name=" : "", app ? app : "");
-    ck_assert_msg(sl_store_pg_new(&st, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
-    ck_assert_int_eq(sl_open_store(db, st, NULL), SL_OK);
-    return st;
-}
-
-/* Tenant `id` with 30-min grid and no buffers, open every day 00:00-24:00. */
-static void teacher(sl_db *db, sl_id id)
-{
-    sl_tenant t;
-    sl_tenant_init(&t, SL_TENANT_VERSION);
-    t.id = id;
-    t.step = 1800;
-    ck_assert_ok_db(db, sl_tenant_put(db, &t, NOW - DAY));
-    for (int32_t wd = 1; wd <= 7; wd++)
-        ck_assert_ok_db(db, sl_rule_add(db, NULL, id, wd, 0, 1440, SL_DATE_MIN, SL_DATE_MAX, NOW - DAY));
+    return pg_open_store(db, extra);
 }
 
 static sl_session a_session(sl_id tenant, sl_time start, const char *key)
@@ -115,6 +66,34 @@ static sl_session a_session(sl_id tenant, sl_time start, const char *key)
 
 /* ---- held-back writes --------------------------------------------------------- */
 
+/* A fresh schema (named for tag, in schema) holding teacher 1, and two
+ * stores on it: the one returned (opened as *da) takes the tenant's lock,
+ * the other (opened as *dbb, returned in *b unless b is NULL) does not. */
+static sl_store *with_and_without_lock(char schema[64], const char *tag, sl_db **da, sl_db **dbb, sl_store **b)
+{
+    sl_store *a = open_store(da, new_schema(schema, tag), NULL);
+    pg_teacher(*da, 1);
+    setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
+    sl_store *other = open_store(dbb, schema, NULL);
+    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
+    if (b)
+        *b = other;
+    return a;
+}
+
+/* In a write transaction of a on tenant 1: a session under key at start,
+ * whose key a looked up first, and an account; both held back. */
+static void hold_session_and_account(sl_store *a, const char *key, sl_time start)
+{
+    ck_assert_sl(a->begin(a, 1, 1), SL_OK);
+    sl_session got, s = a_session(1, start, key);
+    ck_assert_sl(a->session_by_key(a, &got, 1, key), SL_ENOTFOUND);
+    ck_assert_sl(a->session_put(a, &s), SL_OK);
+    sl_account acc = {.version = SL_ACCOUNT_VERSION, .tenant = 1, .student = 7, .posted = 5, .created_at = NOW};
+    ck_assert_sl(a->account_put(a, &acc), SL_OK);
+    ck_assert_int_eq(P(a)->ndq, 2); /* both held back for the COMMIT */
+}
+
 /* The store holds back a session insert whose key it found absent, and an
  * account upsert, to send them with the COMMIT. A client that does not
  * take the tenant's lock writes the key meanwhile: the COMMIT must not
@@ -122,22 +101,10 @@ static sl_session a_session(sl_id tenant, sl_time start, const char *key)
 START_TEST(test_held_insert_key_taken_writes_nothing)
 {
     char schema[64];
-    new_schema(schema, "held");
     sl_db *da = NULL, *dbb = NULL;
-    sl_store *a = open_store(&da, schema, NULL);
-    teacher(da, 1);
-    setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
-    sl_store *b = open_store(&dbb, schema, NULL);
-    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
-    PGconn *c = admin();
-
-    ck_assert_sl(a->begin(a, 1, 1), SL_OK);
-    sl_session got, s = a_session(1, BASE + 9 * 3600, "dup");
-    ck_assert_sl(a->session_by_key(a, &got, 1, "dup"), SL_ENOTFOUND);
-    ck_assert_sl(a->session_put(a, &s), SL_OK);
-    sl_account acc = {.version = SL_ACCOUNT_VERSION, .tenant = 1, .student = 7, .posted = 5, .created_at = NOW};
-    ck_assert_sl(a->account_put(a, &acc), SL_OK);
-    ck_assert_int_eq(P(a)->ndq, 2); /* both held back for the COMMIT */
+    sl_store *b = NULL, *a = with_and_without_lock(schema, "held", &da, &dbb, &b);
+    PGconn *c = pg_admin();
+    hold_session_and_account(a, "dup", BASE + 9 * 3600);
 
     sl_session t = a_session(1, BASE + 12 * 3600, "dup");
     ck_assert_sl(b->begin(b, 1, 1), SL_OK);
@@ -166,19 +133,9 @@ START_TEST(test_held_insert_overlap_taken_writes_nothing)
 {
     char schema[64];
     sl_db *da = NULL, *dbb = NULL;
-    sl_store *a = open_store(&da, new_schema(schema, "olap"), NULL);
-    teacher(da, 1);
-    setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
-    open_store(&dbb, schema, NULL);
-    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
-    PGconn *c = admin();
-
-    ck_assert_sl(a->begin(a, 1, 1), SL_OK);
-    sl_session got, s = a_session(1, BASE + 9 * 3600, "mine");
-    ck_assert_sl(a->session_by_key(a, &got, 1, "mine"), SL_ENOTFOUND);
-    ck_assert_sl(a->session_put(a, &s), SL_OK);
-    sl_account acc = {.version = SL_ACCOUNT_VERSION, .tenant = 1, .student = 7, .posted = 5, .created_at = NOW};
-    ck_assert_sl(a->account_put(a, &acc), SL_OK);
+    sl_store *a = with_and_without_lock(schema, "olap", &da, &dbb, NULL);
+    PGconn *c = pg_admin();
+    hold_session_and_account(a, "mine", BASE + 9 * 3600);
     ck_assert_ok_db(dbb, sl_book(dbb, NULL, 1, 8, BASE + 9 * 3600 + 1800, 3600, 0, "theirs", NOW));
     ck_assert_sl(a->commit(a), SL_ECONFLICT);
     ck_assert_sl(a->rollback(a), SL_OK);
@@ -196,15 +153,10 @@ END_TEST
 START_TEST(test_held_entry_seq_taken_writes_nothing)
 {
     char schema[64];
-    new_schema(schema, "seq");
     sl_db *da = NULL, *dbb = NULL;
-    sl_store *a = open_store(&da, schema, NULL);
-    teacher(da, 1);
+    sl_store *a = with_and_without_lock(schema, "seq", &da, &dbb, NULL);
     ck_assert_ok_db(da, sl_ledger_post(da, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
-    setenv("SL_PG_TEST_NO_ADVISORY_LOCK", "1", 1);
-    open_store(&dbb, schema, NULL);
-    unsetenv("SL_PG_TEST_NO_ADVISORY_LOCK");
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     long long entries = rows(c, schema, "entries");
 
     /* a: a tenant (sent at once), the head, then an entry after it and
@@ -234,11 +186,7 @@ START_TEST(test_held_entry_seq_taken_writes_nothing)
     ck_assert_sl(a->rollback(a), SL_OK);
     ck_assert_int_eq(rows(c, schema, "entries"), entries + 1); /* b's only */
     ck_assert_int_eq(rows(c, schema, "tenants"), 1); /* no tenant 3 */
-    sl_balance bal;
-    ck_assert_ok_db(da, sl_ledger_balance(da, &bal, 1, 7, NOW));
-    ck_assert_int_eq(bal.posted, 11); /* p0 and b's post */
-    sl_verify_report rep;
-    ck_assert_ok_db(da, sl_ledger_verify(da, &rep, 1));
+    pg_assert_ledger(da, 11, 0); /* p0 and b's post */
     ck_assert_ok_db(da, sl_ledger_post(da, NULL, 1, 7, SL_ENTRY_PURCHASE, 2, "p1", NULL, NOW));
     sl_close(dbb);
     sl_close(da);
@@ -254,8 +202,8 @@ START_TEST(test_held_update_of_a_missing_event_writes_nothing)
     char schema[64];
     sl_db *da = NULL;
     sl_store *a = open_store(&da, new_schema(schema, "upd"), NULL);
-    teacher(da, 1);
-    PGconn *c = admin();
+    pg_teacher(da, 1);
+    PGconn *c = pg_admin();
     ck_assert_sl(a->begin(a, 1, 1), SL_OK);
     sl_account acc = {.version = SL_ACCOUNT_VERSION, .tenant = 1, .student = 7, .posted = 5, .created_at = NOW};
     ck_assert_sl(a->account_put(a, &acc), SL_OK);
@@ -284,14 +232,14 @@ START_TEST(test_read_only_server)
     new_schema(schema, "ro");
     sl_db *dw = NULL, *db = NULL;
     open_store(&dw, schema, NULL);
-    teacher(dw, 1);
+    pg_teacher(dw, 1);
     ck_assert_ok_db(dw, sl_ledger_post(dw, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
     sl_close(dw);
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     long long sessions = rows(c, schema, "sessions"), entries = rows(c, schema, "entries");
 
     snprintf(extra, sizeof(extra), "schema=%s options='-c default_transaction_read_only=on'", schema);
-    ck_assert_msg(sl_open(&db, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
+    ck_assert_msg(sl_open(&db, pg_conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
     sl_tenant t;
     ck_assert_ok_db(db, sl_tenant_get(db, &t, 1));
     sl_balance bal;
@@ -310,13 +258,13 @@ START_TEST(test_read_only_server)
     snprintf(extra, sizeof(extra), "schema=%s options='-c default_transaction_read_only=on'",
              new_schema(fresh, "ro_new"));
     db = NULL;
-    ck_assert_sl(sl_open(&db, conninfo_with(extra), NULL), SL_ESTORE);
+    ck_assert_sl(sl_open(&db, pg_conninfo_with(extra), NULL), SL_ESTORE);
     ck_assert_ptr_null(db);
     ck_assert_msg(strstr(sl_errmsg(NULL), "not created yet") && strstr(sl_errmsg(NULL), "accepts no writes"), "%s",
                   sl_errmsg(NULL));
     char sql[160];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_namespace WHERE nspname = '%s'", fresh);
-    ck_assert_int_eq(admin_int(c, sql), 0);
+    ck_assert_int_eq(pg_admin_int(c, sql), 0);
     PQfinish(c);
 }
 END_TEST
@@ -349,20 +297,6 @@ static void assert_unchanged(PGconn *c, const char *schema, char before[N_TABLES
     digest(c, schema, now);
     for (size_t i = 0; i < N_TABLES; i++)
         ck_assert_msg(strcmp(before[i], now[i]) == 0, "%s failed but wrote table %s", what, tables[i]);
-}
-
-/* Ends the server session of the connection named app (pg_terminate_backend
- * from the admin connection) and waits until it is gone. */
-static void terminate(PGconn *c, const char *app)
-{
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '%s'", app);
-    ck_assert_int_eq(admin_int(c, sql), 1);
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'", app);
-    for (int i = 0; i < 500 && admin_int(c, sql) != 0; i++)
-        usleep(10000);
-    ck_assert_int_eq(admin_int(c, sql), 0);
 }
 
 /* What the store-level calls below build on (ids they made). */
@@ -440,13 +374,13 @@ START_TEST(test_connection_ended_before_each_call)
     snprintf(app, sizeof(app), "victim_a_%d", (int)getpid());
     sl_db *db = NULL;
     open_store(&db, new_schema(schema, "term"), app);
-    teacher(db, 1);
-    PGconn *c = admin();
+    pg_teacher(db, 1);
+    PGconn *c = pg_admin();
     fx f = {0};
     int failed = 0;
     for (int k = 0; k < N_CALLS; k++) {
         digest(c, schema, before);
-        terminate(c, app);
+        pg_terminate(c, app);
         int rc = call_k(db, &f, k);
         if (rc != SL_OK) {
             ck_assert_msg(rc == SL_ESTORE, "call %d: %s: %s", k, sl_strerror(rc), sl_errmsg(db));
@@ -460,15 +394,10 @@ START_TEST(test_connection_ended_before_each_call)
     }
     fprintf(stderr, "# connection ended before each of %d calls: %d failed with SL_ESTORE, the rest reconnected\n",
             N_CALLS, failed);
-    sl_verify_report rep;
-    ck_assert_ok_db(db, sl_ledger_verify(db, &rep, 1));
     /* each call took effect once: 100 bought, 3 captured; the recurring
      * sessions hold 3 (the cancelled booking, the released hold and the
      * withdrawn seat hold nothing) */
-    sl_balance bal;
-    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
-    ck_assert_int_eq(bal.posted, 97);
-    ck_assert_int_eq(bal.held, 3);
+    pg_assert_ledger(db, 97, 3);
     sl_close(db);
     PQfinish(c);
 }
@@ -482,18 +411,18 @@ START_TEST(test_database_turns_read_only)
     char dbname[64], app[64], extra[256], sql[256];
     snprintf(dbname, sizeof(dbname), "ro_%d", (int)getpid());
     snprintf(app, sizeof(app), "victim_ro_%d", (int)getpid());
-    PGconn *c = admin();
+    PGconn *c = pg_admin();
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-    admin_exec(c, sql);
+    pg_admin_exec(c, sql);
     snprintf(extra, sizeof(extra), "dbname=%s application_name=%s schema=ro", dbname, app);
     sl_db *db = NULL;
-    ck_assert_msg(sl_open(&db, conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
-    teacher(db, 1);
+    ck_assert_msg(sl_open(&db, pg_conninfo_with(extra), NULL) == SL_OK, "%s", sl_errmsg(NULL));
+    pg_teacher(db, 1);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
 
     snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET default_transaction_read_only = on", dbname);
-    admin_exec(c, sql);
-    terminate(c, app);
+    pg_admin_exec(c, sql);
+    pg_terminate(c, app);
     ck_assert_sl(sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 5, "p1", NULL, NOW), SL_ESTORE);
     ck_assert_msg(strstr(sl_errmsg(db), "accepts no writes") != NULL, "%s", sl_errmsg(db));
     sl_balance bal;
@@ -501,14 +430,14 @@ START_TEST(test_database_turns_read_only)
     ck_assert_int_eq(bal.posted, 10);
 
     snprintf(sql, sizeof(sql), "ALTER DATABASE %s RESET default_transaction_read_only", dbname);
-    admin_exec(c, sql);
-    terminate(c, app);
+    pg_admin_exec(c, sql);
+    pg_terminate(c, app);
     ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 5, "p1", NULL, NOW));
     ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
     ck_assert_int_eq(bal.posted, 15);
     sl_close(db);
     snprintf(sql, sizeof(sql), "DROP DATABASE %s", dbname);
-    admin_exec(c, sql);
+    pg_admin_exec(c, sql);
     PQfinish(c);
 }
 END_TEST
@@ -530,13 +459,13 @@ static void install_killer(PGconn *c, const char *schema, const char *app)
              "  PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); END IF;"
              " RETURN NULL; END $f$",
              schema, schema, schema, app, schema);
-    admin_exec(c, sql);
+    pg_admin_exec(c, sql);
     for (size_t i = 0; i < N_TABLES; i++) {
         snprintf(sql, sizeof(sql),
                  "CREATE TRIGGER fault_row AFTER INSERT OR UPDATE OR DELETE ON \"%s\".%s"
                  " FOR EACH ROW EXECUTE FUNCTION \"%s\".fault_row()",
                  schema, tables[i], schema);
-        admin_exec(c, sql);
+        pg_admin_exec(c, sql);
     }
 }
 
@@ -549,7 +478,7 @@ static int kill_at_each_row(sl_db *db, PGconn *c, const char *schema, fx *f, int
     char before[N_TABLES][40], sql[160];
     for (int n = 1; n <= 30; n++) {
         snprintf(sql, sizeof(sql), "UPDATE \"%s\".fault_ctl SET target = %d", schema, n);
-        admin_exec(c, sql);
+        pg_admin_exec(c, sql);
         digest(c, schema, before);
         int rc = call_k(db, f, k);
         if (rc == SL_OK)
@@ -572,8 +501,8 @@ START_TEST(test_connection_ended_at_each_row)
     snprintf(app, sizeof(app), "victim_b_%d", (int)getpid());
     sl_db *db = NULL;
     open_store(&db, new_schema(schema, "rows"), app);
-    teacher(db, 1);
-    PGconn *c = admin();
+    pg_teacher(db, 1);
+    PGconn *c = pg_admin();
     install_killer(c, schema, app);
     fx f = {0};
     int post = kill_at_each_row(db, c, schema, &f, 3);   /* a post */
@@ -585,10 +514,128 @@ START_TEST(test_connection_ended_at_each_row)
     ck_assert_int_ge(book, 4);   /* session, hold, account, outbox event */
     ck_assert_int_ge(create, 2); /* the session and its class row */
     ck_assert_int_ge(enroll, 3);
-    sl_balance bal;
-    ck_assert_ok_db(db, sl_ledger_balance(db, &bal, 1, 7, NOW));
-    ck_assert_int_eq(bal.posted, 100);
-    ck_assert_int_eq(bal.held, 3);
+    pg_assert_ledger(db, 100, 3);
+    sl_close(db);
+    PQfinish(c);
+}
+END_TEST
+
+/* ---- what a lost connection says ---------------------------------------------- */
+
+/* rc and the message of a call that met the lost connection: SL_ESTORE and
+ * the store's one message for it (what was lost, that the next call
+ * reconnects), never libpq's text alone nor the password. */
+static void assert_lost(sl_db *db, int rc, const char *what)
+{
+    const char *m = sl_errmsg(db);
+    ck_assert_msg(rc == SL_ESTORE, "%s: %s: %s", what, sl_strerror(rc), m);
+    ck_assert_msg(strncmp(m, "postgres: ", 10) == 0 && strstr(m, " was lost") != NULL &&
+                      strstr(m, "; the next call reconnects") != NULL,
+                  "%s: %s", what, m);
+    ck_assert_msg(strstr(m, "s3cret") == NULL && strchr(m, '\n') == NULL, "%s: %s", what, m);
+}
+
+/* As assert_lost, when the server ended the session (pg_terminate_backend)
+ * while the store was idle: the reason given is the server's, alone. */
+static void assert_ended(sl_db *db, int rc, const char *what)
+{
+    assert_lost(db, rc, what);
+    ck_assert_msg(strstr(sl_errmsg(db), " was lost (terminating connection due to administrator command); ") != NULL,
+                  "%s: %s", what, sl_errmsg(db));
+}
+
+/* Every way a call meets the lost connection -- a group's COMMIT, a
+ * transaction's COMMIT alone or with held-back writes, a statement sent
+ * alone or in a pipeline, a savepoint undone, a group's next call, the
+ * first statement of a write -- reports it the same way; nothing is
+ * written and the next call reconnects. */
+START_TEST(test_lost_connection_messages)
+{
+    char schema[64], app[64], extra[256];
+    snprintf(app, sizeof(app), "victim_m_%d", (int)getpid());
+    snprintf(extra, sizeof(extra), "password=s3cret schema=%s application_name=%s", new_schema(schema, "msg"), app);
+    sl_db *db = NULL;
+    sl_store *st = pg_open_store(&db, extra);
+    pg_teacher(db, 1);
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 10, "p0", NULL, NOW));
+    PGconn *c = pg_admin();
+
+    /* a group's COMMIT */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, "g1", NULL, NOW));
+    pg_terminate(c, app);
+    assert_ended(db, sl_group_commit(db), "a group's commit");
+
+    /* a group's next call */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, "g1", NULL, NOW));
+    pg_terminate(c, app);
+    assert_ended(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, "g2", NULL, NOW), "a group's next call");
+    ck_assert_ok_db(db, sl_group_rollback(db));
+
+    /* a transaction's COMMIT alone */
+    sl_tenant t;
+    sl_tenant_init(&t, SL_TENANT_VERSION);
+    t.id = 2;
+    ck_assert_sl(st->begin(st, 2, 1), SL_OK);
+    ck_assert_sl(st->tenant_put(st, &t), SL_OK);
+    ck_assert_int_eq(P(st)->ndq, 0);
+    pg_terminate(c, app);
+    assert_ended(db, st->commit(st), "a commit");
+    ck_assert_sl(st->rollback(st), SL_OK);
+
+    /* a COMMIT sent with held-back writes */
+    ck_assert_sl(st->begin(st, 1, 1), SL_OK);
+    sl_session got, s = a_session(1, BASE + 9 * 3600, "k1");
+    ck_assert_sl(st->session_by_key(st, &got, 1, "k1"), SL_ENOTFOUND);
+    ck_assert_sl(st->session_put(st, &s), SL_OK);
+    ck_assert_int_eq(P(st)->ndq, 1);
+    pg_terminate(c, app);
+    assert_ended(db, st->commit(st), "a commit with held-back writes");
+    ck_assert_sl(st->rollback(st), SL_OK);
+
+    /* a statement alone, then one with reads ahead (a pipeline) */
+    sl_account acc;
+    ck_assert_sl(st->begin(st, 1, 1), SL_OK);
+    ck_assert_sl(st->tenant_get(st, &t, 1), SL_OK);
+    pg_terminate(c, app);
+    assert_ended(db, st->tenant_get(st, &t, 1), "a statement");
+    ck_assert_sl(st->rollback(st), SL_OK);
+    ck_assert_sl(st->begin(st, 1, 1), SL_OK);
+    ck_assert_sl(st->tenant_get(st, &t, 1), SL_OK);
+    pg_terminate(c, app);
+    assert_ended(db, st->account_get(st, &acc, 1, 7), "a pipeline");
+    ck_assert_sl(st->rollback(st), SL_OK);
+    ck_assert_ok_db(db, sl_tenant_get(db, &t, 1)); /* reconnects */
+
+    /* a transaction's first statement, a write (never sent twice), after
+     * the server ended the idle session */
+    pg_terminate(c, app);
+    ck_assert_sl(st->begin(st, 2, 1), SL_OK);
+    assert_ended(db, st->tenant_put(st, &t), "a first statement");
+    ck_assert_sl(st->rollback(st), SL_OK);
+
+    pg_assert_ledger(db, 10, 0);
+    ck_assert_sl(sl_tenant_get(db, &t, 2), SL_ENOTFOUND);
+
+    /* a group's COMMIT racing the end of the session (not waited for):
+     * it commits, or fails the same way having written nothing */
+    char sql[256], key[16];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '%s'", app);
+    int64_t posted = 10;
+    for (int i = 0; i < 20; i++) {
+        snprintf(key, sizeof(key), "race%d", i);
+        ck_assert_ok_db(db, sl_group_begin(db));
+        ck_assert_ok_db(db, sl_ledger_post(db, NULL, 1, 7, SL_ENTRY_PURCHASE, 1, key, NULL, NOW));
+        pg_admin_int(c, sql);
+        int rc = sl_group_commit(db);
+        if (rc == SL_OK)
+            posted++;
+        else
+            assert_lost(db, rc, "a group's commit racing the session's end");
+        pg_assert_ledger(db, posted, 0);
+    }
     sl_close(db);
     PQfinish(c);
 }
@@ -600,6 +647,6 @@ static SL_TEST_TCASE(tcase_held, "held", NULL, NULL, 300, test_held_insert_key_t
 static SL_TEST_TCASE(tcase_read_only, "read_only", NULL, NULL, 300, test_read_only_server,
                      test_database_turns_read_only)
 static SL_TEST_TCASE(tcase_ended, "ended", NULL, NULL, 600, test_connection_ended_before_each_call,
-                     test_connection_ended_at_each_row)
+                     test_connection_ended_at_each_row, test_lost_connection_messages)
 
 SL_TEST_SUITE(pg_faults, tcase_held, tcase_read_only, tcase_ended)

@@ -28,10 +28,15 @@
  * guards); 40001 / 40P01 / 55P03 / 57014 SL_EBUSY; 25006 SL_EMISUSE (a
  * write in a read transaction) or SL_ESTORE (a write transaction on a
  * server that accepts no writes: a standby, default_transaction_read_only
- * on); a lost connection (or 08xxx, 57P0x) SL_ESTORE and the next begin
- * reconnects; anything else SL_ESTORE. Messages name the host, database
- * and user (PQhost, PQdb, PQuser), never the connection string: a
- * password never reaches a message.
+ * on); a lost connection SL_ESTORE and the next begin reconnects (lost:
+ * libpq finds the connection bad, the server ended the session -- 08xxx,
+ * 57P0x -- or the failure is libpq's own, with no SQLSTATE: nothing came
+ * from the server, so the connection's state is unknown); anything else
+ * SL_ESTORE. Every lost connection says so in one message (lost_error):
+ * "postgres: <what>: the connection to <host>/<db> was lost (<reason>);
+ * the next call reconnects". Messages name the host, database and user
+ * (PQhost, PQdb, PQuser), never the connection string: a password never
+ * reaches a message.
  *
  * Groups (sl_group_*): one READ COMMITTED transaction whose BEGIN rides on
  * its first statement; each call is savepoint sl_call, whose SAVEPOINT
@@ -191,22 +196,52 @@ static void one_line(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* Why a statement failed, on one line: the server's primary message when
+ * it sent one; else the first line of libpq's message (the most specific:
+ * the server's last words or what libpq saw; the lines after it only
+ * guess), without its severity ("FATAL:  "). */
+static void failure_reason(char *dst, size_t cap, const PGresult *r, PGconn *c)
+{
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (primary) {
+        one_line(dst, cap, primary);
+        return;
+    }
+    const char *m = PQerrorMessage(c), *colon = strstr(m, ":  ");
+    size_t sev = strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    if (colon && sev > 0 && m + sev == colon)
+        m = colon + 3;
+    size_t n = strcspn(m, "\n");
+    one_line(dst, n < cap ? n + 1 : cap, m);
+}
+
+/* The one rule for a lost connection (see the top of this file). */
+static int connection_lost(PGconn *c, const char *state)
+{
+    return PQstatus(c) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0;
+}
+
+/* The one message for a lost connection; marks it broken, so that the next
+ * begin resets it. */
+static int lost_error(pg_store *s, const char *what, const char *why)
+{
+    char msg[PG_MSG_SIZE];
+    s->broken = 1;
+    const char *host = PQhost(s->conn), *db = PQdb(s->conn);
+    snprintf(msg, sizeof(msg), "postgres: %s: the connection to %s/%s was lost (%s); the next call reconnects", what,
+             host ? host : "?", db ? db : "?", why[0] ? why : "no reason given");
+    return sl_store_error(&s->base, SL_ESTORE, msg);
+}
+
 int sl__pg_fail(sl_store *st, const PGresult *r, const char *what)
 {
     pg_store *s = P(st);
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     char server[PG_MSG_SIZE / 2], msg[PG_MSG_SIZE];
-    one_line(server, sizeof(server), primary ? primary : PQerrorMessage(s->conn));
+    failure_reason(server, sizeof(server), r, s->conn);
     int code = SL_ESTORE;
-    if (PQstatus(s->conn) != CONNECTION_OK || (state && (strncmp(state, "08", 2) == 0 ||
-                                                         strncmp(state, "57P", 3) == 0))) {
-        s->broken = 1;
-        snprintf(msg, sizeof(msg),
-                 "postgres: %s: the connection to %s/%s was lost (%s); the next call reconnects", what,
-                 PQhost(s->conn) ? PQhost(s->conn) : "?", PQdb(s->conn) ? PQdb(s->conn) : "?", server);
-        return sl_store_error(st, SL_ESTORE, msg);
-    }
+    if (connection_lost(s->conn, state))
+        return lost_error(s, what, server);
     if (state_is(state, "23514") && strstr(server, "classes_taken")) {
         /* the seat counter's CHECK or the seats trigger (postgres_schema.c) */
         code = SL_EFULL;
@@ -1247,7 +1282,7 @@ static int pg_savepoint_begin(sl_store *st, sl_id tenant, int write)
 {
     pg_store *s = P(st);
     if (s->broken)
-        return sl_store_error(st, SL_ESTORE, "postgres: the connection was lost inside the group");
+        return lost_error(s, "a call of a group", "earlier in the group");
     key_cache_clear(s);
     tx_forget(s);
     s->lock_tenant = 0; /* nothing held back or read ahead: a savepoint may be undone alone */

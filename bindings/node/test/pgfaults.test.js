@@ -65,7 +65,8 @@ describe('PostgreSQL: the connection ended in the middle of use', () => {
         pg.close();
     });
     const posted = () => db.balance(1, 7, { now: NOW }).posted;
-    const lost = (err) => err instanceof sl.StoreError && err.codeName === 'SL_ESTORE' && /connection/.test(err.message)
+    const lost = (err) => err instanceof sl.StoreError && err.codeName === 'SL_ESTORE'
+        && / was lost \(.*\); the next call reconnects/.test(err.message)
         && !/s3cret|password/.test(err.message);
 
     it('a post ended by a trigger on its entry throws StoreError; the next call reconnects', { skip: SKIP }, () => {

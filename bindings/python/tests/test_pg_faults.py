@@ -71,9 +71,14 @@ class PgFaultTests(unittest.TestCase):
     def posted(self):
         return self.db.balance(1, 7, now=NOW).posted
 
+    def end_session(self):
+        """The server ends the store's session (not waited for)."""
+        self.admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                         " WHERE application_name = '%s'" % self.app)
+
     def assert_lost(self, err):
         self.assertEqual(err.code_name, "SL_ESTORE")
-        self.assertIn("connection", err.message)
+        self.assertRegex(err.message, r"^postgres: .* was lost \(.*\); the next call reconnects")
         self.assertNotIn("s3cret", err.message)
         self.assertNotIn("password", err.message)
 
@@ -100,8 +105,7 @@ class PgFaultTests(unittest.TestCase):
     def test_session_ended_inside_a_group(self):
         self.db.group_begin()
         self.db.post(1, account=7, amount=1, key="g1", now=NOW)
-        self.admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                         " WHERE application_name = '%s'" % self.app)
+        self.end_session()
         with self.assertRaises(sl.StoreError) as cm:
             self.db.post(1, account=7, amount=2, key="g2", now=NOW)
         self.assert_lost(cm.exception)
@@ -109,6 +113,17 @@ class PgFaultTests(unittest.TestCase):
         self.assertEqual(self.posted(), 10)           # the group's first call is gone too
         self.db.post(1, account=7, amount=2, key="g2", now=NOW)
         self.assertEqual(self.posted(), 12)
+
+    def test_session_ended_before_a_group_commits(self):
+        self.db.group_begin()
+        self.db.post(1, account=7, amount=1, key="g1", now=NOW)
+        self.end_session()
+        with self.assertRaises(sl.StoreError) as cm:
+            self.db.group_commit()
+        self.assert_lost(cm.exception)
+        self.assertEqual(self.posted(), 10)           # nothing of the group; reconnected
+        self.db.post(1, account=7, amount=1, key="g1", now=NOW)
+        self.assertEqual(self.posted(), 11)
 
 
 if __name__ == "__main__":
