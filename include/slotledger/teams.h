@@ -188,7 +188,13 @@ SL_API int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t 
  * 1); another request under the key is SL_EIDEMPOTENCY, named as for
  * sl_book_any ("a different collective booking ...: the start differs").
  * *failed_index (may be NULL) receives the index of the tenant that
- * refused (n when none did, or when the failure is not one tenant's).
+ * refused (n when none did, or when the failure is not one tenant's):
+ * SL_ENOTFOUND the first unknown tenant; SL_ECONFLICT / SL_EUNAVAILABLE
+ * the first tenant, in list order, whose slot check refuses;
+ * SL_EINSUFFICIENT always 0, since the one hold is on (tenants[0],
+ * student) whatever the other tenants' accounts hold; SL_EINVAL,
+ * SL_EIDEMPOTENCY n; SL_ESTORE / SL_EBUSY / SL_ENOMEM the tenant being
+ * read or written when it happened, n when none was.
  * Errors: as sl_book_any (SL_ECONFLICT / SL_EUNAVAILABLE when any one
  * tenant refuses). A failed call writes nothing.
  */
