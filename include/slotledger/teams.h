@@ -18,6 +18,12 @@
  * arrays), sized to the result, released with one sl_free; the pointers
  * inside point into that same block. Outputs are NULL/0 after a failure.
  *
+ * Arguments: db NULL is SL_EINVAL in every call. The tenant list and the
+ * key stay the caller's: read during the call, never kept. The read
+ * calls need their out (SL_EINVAL when NULL); the booking calls take out
+ * NULL (the booking is made all the same; a replay with the key returns
+ * it) and a NULL key (no idempotency).
+ *
  * Thread-safety: as every call on a handle (one thread at a time per
  * handle); many handles and processes may call these at once.
  */
@@ -159,8 +165,9 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * list) is SL_EIDEMPOTENCY, the message naming what differs ("... was
  * used for a different team booking (any) (session 12): the tenant list
  * differs"), and a key of another operation names its owner, as for the
- * keys of slotledger/sessions.h. *out receives the session (its tenant field
- * names the tenant chosen).
+ * keys of slotledger/sessions.h. *out (out may be NULL) receives the
+ * session (its tenant field names the tenant chosen); it is not written on
+ * failure.
  * Errors: SL_EINVAL (bad list, student, duration, credits, key),
  * SL_ENOTFOUND (a listed tenant does not exist; nothing booked),
  * SL_ECONFLICT (every tenant that has the start on its grid is taken),
