@@ -648,4 +648,5 @@ static SL_TEST_TCASE(tc_stores, "stores", NULL, NULL, 0, test_pg_settles_hold_th
                      test_store_without_outbox, test_sqlite_store_keeps_any_event)
 static SL_TEST_TCASE(tc_property, "property", odb_open, odb_close, 300, test_property_events_replay_to_final_state)
 
-SL_TEST_SUITE(outbox, tc_produce, tc_consume, tc_bad, tc_stores, tc_property, sl_outbox_tc_processes)
+SL_TEST_SUITE(outbox, tc_produce, tc_consume, tc_bad, tc_stores, tc_property, sl_outbox_tc_processes,
+             sl_outbox_tc_range)

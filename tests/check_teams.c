@@ -571,9 +571,14 @@ START_TEST(test_book_all)
     ck_assert_fails(tdb, sl_book_all(tdb, out, &failed, team2, 3, 6, s + 90 * MINUTE, HOUR, 0, NULL, TNOW),
                     SL_EUNAVAILABLE);
     ck_assert_uint_eq(failed, 0);
-    /* The hold cannot be placed: nothing written. */
+    /* The hold cannot be placed: nothing written. It is index 0 that
+     * refuses, even with the other tenants' accounts funded: the one hold is
+     * on (tenants[0], student). */
+    fund(tdb, 1, 6, 10);
+    fund(tdb, 2, 6, 10);
     ck_assert_fails(tdb, sl_book_all(tdb, out, &failed, team2, 3, 6, s + 3 * HOUR, HOUR, 5, NULL, TNOW),
                     SL_EINSUFFICIENT);
+    ck_assert_uint_eq(failed, 0);
     ck_assert_uint_eq(count_all(tdb, team2, 3, s), before);
     /* Unknown tenant: SL_ENOTFOUND at its index. */
     const sl_id unknown[] = {1, 77};

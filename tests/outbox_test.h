@@ -13,5 +13,7 @@ size_t events_of(sl_db *db, sl_id tenant, sl_id session, sl_outbox_event *out, s
 
 /* The test case of tests/outbox_processes.c. */
 TCase *sl_outbox_tc_processes(void);
+/* The test case of tests/outbox_range.c. */
+TCase *sl_outbox_tc_range(void);
 
 #endif

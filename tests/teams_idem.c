@@ -2,7 +2,8 @@
  * tests/teams_idem.c - the idempotency messages of the team bookings
  * (sl_book_any, sl_book_all), in the words of the single bookings': a key
  * replayed with other arguments names the argument that differs; a key
- * of another operation names its owner and this request.
+ * of another operation names its owner and this request. Bookings made
+ * with out NULL, found again by their replay.
  */
 #include "slots/slots_test.h"
 
@@ -88,6 +89,28 @@ START_TEST(test_book_all_key_other_request)
 }
 END_TEST
 
+/* out NULL (and failed_index NULL): the booking is made all the same; its
+ * replay returns it. */
+START_TEST(test_null_out_books)
+{
+    sl_db *db = open_three();
+    const sl_id ids[] = {2, 1, 3};
+    sl_session s, all[2];
+    ck_assert_ok_db(db, sl_book_any(db, NULL, ids, 3, 7, TI_AT, HOUR, 1, "any-null", TI_NOW));
+    ck_assert_ok_db(db, sl_book_any(db, &s, ids, 3, 7, TI_AT, HOUR, 1, "any-null", TI_NOW));
+    ck_assert_int_eq(s.replayed, 1);
+    ck_assert_int_eq(s.tenant, 1); /* fewest sessions, then the lowest id */
+    ck_assert_int_gt(s.hold_id, 0);
+    ck_assert_ok_db(db, sl_book_any(db, NULL, ids, 3, 8, TI_AT + HOUR, HOUR, 0, NULL, TI_NOW)); /* no key either */
+    ck_assert_fails(db, sl_book(db, NULL, 2, 9, TI_AT + HOUR, HOUR, 0, NULL, TI_NOW), SL_ECONFLICT); /* 2 chosen */
+    ck_assert_ok_db(db, sl_book_all(db, NULL, NULL, ids, 2, 7, TI_AT + 2 * HOUR, HOUR, 0, "all-null", TI_NOW));
+    ck_assert_ok_db(db, sl_book_all(db, all, NULL, ids, 2, 7, TI_AT + 2 * HOUR, HOUR, 0, "all-null", TI_NOW));
+    ck_assert_int_eq(all[0].replayed, 1);
+    ck_assert_int_eq(all[1].series_id, all[0].id);
+    sl_close(db);
+}
+END_TEST
+
 TCase *tcase_teams_idem(void);
 SL_TEST_TCASE(tcase_teams_idem, "idempotency", NULL, NULL, 60, test_book_any_key_other_request,
-              test_book_all_key_other_request)
+              test_book_all_key_other_request, test_null_out_books)

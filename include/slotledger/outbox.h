@@ -205,6 +205,7 @@ SL_API int sl_outbox_configure(sl_db *db, const sl_outbox_options *opts);
  * Errors: SL_EINVAL (db, events or n NULL; consumer NULL, "" or longer than
  * 63 bytes or not UTF-8; tenant < 0; max 0 or > SL_OUTBOX_CLAIM_MAX;
  * lease_seconds < 1 or > SL_OUTBOX_LEASE_MAX; now out of range),
+ * SL_ERANGE (now + lease_seconds past SL_TIME_MAX, 9999-12-31T23:59:59Z),
  * SL_EMISUSE (the store keeps no outbox), SL_EBUSY, SL_ESTORE, SL_ENOMEM.
  * On failure nothing is leased, *events is NULL and *n 0.
  */
@@ -229,7 +230,10 @@ SL_API int sl_outbox_ack(sl_db *db, sl_id tenant, sl_id event, int64_t token, sl
  * `error`. Below the handle's `attempts` the event waits a backoff
  * (sl_outbox_configure) and is pending again; at it, the event is dead
  * (sl_outbox_dead, sl_outbox_retry). Errors as sl_outbox_ack, plus
- * SL_EINVAL for a message that is not valid UTF-8. On failure nothing
+ * SL_EINVAL for a message that is not valid UTF-8 and SL_ERANGE when the
+ * event would wait and now + the longest wait of this failure (d above,
+ * whatever the jitter draws) is past SL_TIME_MAX (a failure that makes the
+ * event dead waits for nothing and is accepted). On failure nothing
  * changes.
  */
 SL_API int sl_outbox_fail(sl_db *db, sl_id tenant, sl_id event, int64_t token, const char *message, sl_time now);

@@ -18,6 +18,12 @@
  * arrays), sized to the result, released with one sl_free; the pointers
  * inside point into that same block. Outputs are NULL/0 after a failure.
  *
+ * Arguments: db NULL is SL_EINVAL in every call. The tenant list and the
+ * key stay the caller's: read during the call, never kept. The read
+ * calls need their out (SL_EINVAL when NULL); the booking calls take out
+ * NULL (the booking is made all the same; a replay with the key returns
+ * it) and a NULL key (no idempotency).
+ *
  * Thread-safety: as every call on a handle (one thread at a time per
  * handle); many handles and processes may call these at once.
  */
@@ -159,8 +165,9 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * list) is SL_EIDEMPOTENCY, the message naming what differs ("... was
  * used for a different team booking (any) (session 12): the tenant list
  * differs"), and a key of another operation names its owner, as for the
- * keys of slotledger/sessions.h. *out receives the session (its tenant field
- * names the tenant chosen).
+ * keys of slotledger/sessions.h. *out (out may be NULL) receives the
+ * session (its tenant field names the tenant chosen); it is not written on
+ * failure.
  * Errors: SL_EINVAL (bad list, student, duration, credits, key),
  * SL_ENOTFOUND (a listed tenant does not exist; nothing booked),
  * SL_ECONFLICT (every tenant that has the start on its grid is taken),
@@ -188,7 +195,13 @@ SL_API int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t 
  * 1); another request under the key is SL_EIDEMPOTENCY, named as for
  * sl_book_any ("a different collective booking ...: the start differs").
  * *failed_index (may be NULL) receives the index of the tenant that
- * refused (n when none did, or when the failure is not one tenant's).
+ * refused (n when none did, or when the failure is not one tenant's):
+ * SL_ENOTFOUND the first unknown tenant; SL_ECONFLICT / SL_EUNAVAILABLE
+ * the first tenant, in list order, whose slot check refuses;
+ * SL_EINSUFFICIENT always 0, since the one hold is on (tenants[0],
+ * student) whatever the other tenants' accounts hold; SL_EINVAL,
+ * SL_EIDEMPOTENCY n; SL_ESTORE / SL_EBUSY / SL_ENOMEM the tenant being
+ * read or written when it happened, n when none was.
  * Errors: as sl_book_any (SL_ECONFLICT / SL_EUNAVAILABLE when any one
  * tenant refuses). A failed call writes nothing.
  */

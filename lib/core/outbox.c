@@ -116,13 +116,17 @@ static sl_outbox_options policy(const sl_db *db)
 /* The wait after failure number k (>= 1): uniform in [d/2, d], d =
  * min(cap, base * 2^(k-1)). Jitter spreads the retries of many events
  * that failed together (a calendar outage) instead of replaying the storm. */
-static int64_t backoff(const sl_outbox_options *o, int32_t k)
+static int64_t backoff_max(const sl_outbox_options *o, int32_t k)
 {
     int64_t d = o->backoff_base;
     for (int32_t i = 1; i < k && d < o->backoff_cap; i++)
         d *= 2;
-    if (d > o->backoff_cap)
-        d = o->backoff_cap;
+    return d > o->backoff_cap ? o->backoff_cap : d;
+}
+
+static int64_t backoff(const sl_outbox_options *o, int32_t k)
+{
+    int64_t d = backoff_max(o, k);
     int64_t half = d / 2;
     return half + (int64_t)randombytes_uniform((uint32_t)(d - half + 1));
 }
@@ -167,7 +171,12 @@ static int claim_check(sl_db *db, const char *consumer, sl_id tenant, size_t max
     if (lease < 1 || lease > SL_OUTBOX_LEASE_MAX)
         return sl__err(db, SL_EINVAL, "lease_seconds must be 1..%d (got %lld)", SL_OUTBOX_LEASE_MAX,
                        (long long)lease);
-    return sl__check_time(db, "now", now);
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
+    if (now > SL_TIME_MAX - lease) /* both in range: no overflow */
+        return sl__err(db, SL_ERANGE, "a lease of %lld s from %lld would end past 9999-12-31T23:59:59Z",
+                       (long long)lease, (long long)now);
+    return SL_OK;
 }
 
 /* ---- claiming ----------------------------------------------------------------- */
@@ -293,6 +302,11 @@ static int settle_tx(sl_db *db, const settle_req *q)
     e.attempts++;
     copy_message(e.error, sizeof(e.error), q->message);
     e.state = e.attempts >= o.attempts ? SL_OUTBOX_DEAD : SL_OUTBOX_PENDING;
+    /* The longest wait decides, so that the answer does not depend on the jitter. */
+    if (e.state == SL_OUTBOX_PENDING && q->now > SL_TIME_MAX - backoff_max(&o, e.attempts))
+        return sl__err(db, SL_ERANGE, "outbox event %lld: a retry wait of up to %lld s from %lld would end past "
+                       "9999-12-31T23:59:59Z", (long long)e.id, (long long)backoff_max(&o, e.attempts),
+                       (long long)q->now);
     e.available_at = e.state == SL_OUTBOX_DEAD ? q->now : q->now + backoff(&o, e.attempts);
     return sl__st_outbox_update(db, &e);
 }

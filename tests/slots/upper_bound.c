@@ -79,7 +79,8 @@ START_TEST(test_slots_end_by_time_max)
     ck_assert_uint_eq(ta->n_starts, 4);
     ck_assert_int_eq(ta->starts[3], T("9999-12-31T22:30:00Z"));
     sl_free(ta);
-    /* A listed slot books; the first start not listed does not, by any call. */
+    /* A listed slot books; the first start not listed does not, by any call
+     * that writes a session (nothing is written, not even a batch's first). */
     sl_session s;
     ck_assert_ok_db(db, sl_book(db, &s, 1, 7, T("9999-12-31T21:00:00Z"), HOUR, 0, NULL, NOW));
     ck_assert_int_eq(s.end, T("9999-12-31T22:00:00Z"));
@@ -88,6 +89,12 @@ START_TEST(test_slots_end_by_time_max)
     ck_assert_fails(db, sl_book_any(db, NULL, team, 1, 8, first_out, HOUR, 0, NULL, NOW), SL_EINVAL);
     ck_assert_fails(db, sl_book_all(db, NULL, NULL, team, 1, 8, first_out, HOUR, 0, NULL, NOW), SL_EINVAL);
     ck_assert_fails(db, sl_reschedule(db, NULL, 1, s.id, first_out, NOW), SL_EINVAL);
+    const sl_booking b[] = {{9, T("9999-12-31T20:00:00Z"), HOUR, 0}, {8, first_out, HOUR, 0}};
+    ck_assert_fails(db, sl_book_many(db, NULL, NULL, 1, b, 2, NULL, NOW), SL_EINVAL);
+    ck_assert_fails(db, sl_book_trial(db, NULL, 1, 8, first_out, HOUR, NULL, NOW), SL_EINVAL);
+    ck_assert_fails(db, sl_schedule_manual(db, NULL, 1, 8, first_out, HOUR, 0, NULL, NOW), SL_EINVAL);
+    ck_assert_fails(db, sl_class_create(db, NULL, 1, first_out, HOUR, 3, 0, NULL, NOW), SL_EINVAL);
+    ck_assert_msg_has(db, "end");
     ck_assert_uint_eq(n_late_sessions(db), 1);
     sl_close(db);
 }
