@@ -3,8 +3,8 @@
 // connection in the middle of use: the call throws sl.StoreError with a
 // message that names the lost connection and never the password, nothing
 // of it is written, and the next call reconnects by itself. Runs under
-// tests/pg_cluster.sh (meson's node-postgres test, SL_TEST_PG); elsewhere
-// each test reports a skip. The server's side is driven through libpq
+// tests/pg_cluster.sh (meson's node-postgres test, SL_TEST_PG) only; run by
+// hand elsewhere each test reports a skip. The server's side is driven through libpq
 // (koffi), as an administrator would.
 const { describe, it, beforeEach, afterEach } = require('node:test');
 const assert = require('node:assert/strict');

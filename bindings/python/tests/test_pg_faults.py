@@ -4,7 +4,7 @@ message that names the lost connection and never the password, nothing of
 it is written, and the next call reconnects by itself.
 
 Runs only under tests/pg_cluster.sh (meson's python-postgres test, which
-sets SL_TEST_PG); elsewhere each test reports a skip. The server's side is
+sets SL_TEST_PG; the plain run does not load it). The server's side is
 driven through libpq directly (ctypes), as an administrator would."""
 
 import ctypes
@@ -124,6 +124,11 @@ class PgFaultTests(unittest.TestCase):
         self.assertEqual(self.posted(), 10)           # nothing of the group; reconnected
         self.db.post(1, account=7, amount=1, key="g1", now=NOW)
         self.assertEqual(self.posted(), 11)
+
+
+def load_tests(loader, tests, pattern):
+    """PostgreSQL only (python-postgres): the plain run has no skipped tests."""
+    return tests if _PG else unittest.TestSuite()
 
 
 if __name__ == "__main__":
