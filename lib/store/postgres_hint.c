@@ -98,7 +98,7 @@ int sl__pg_read_hint(sl_store *st, sl_id tenant, const char *key, sl_id account,
         sl__pg_p_i64(&pa, tenant);
         sl__pg_p_i64(&pa, account);
         add(calls, &n, PQ_ACCOUNT_GET, &pa);
-        add(calls, &n, PQ_HOLDS_ACTIVE, &pa);
+        add(calls, &n, PQ_HOLDS_AHEAD, &pa);
         add(calls, &n, PQ_ENTRY_LAST, &pt);
     }
     /* The ids this call will insert with: a booking a session (and a hold
