@@ -55,6 +55,7 @@ static void put_tenants(sl_db *d)
 static sl_db *open_memory(void)
 {
     sl_db *d = sl_test_open_on(sl_test_memory_store());
+    da_outbox_policy(d);
     put_tenants(d);
     return d;
 }
@@ -65,6 +66,7 @@ static sl_db *open_sqlite(void)
 {
     sl_db *d = NULL;
     ck_assert_int_eq(sl_open(&d, ":memory:", NULL), SL_OK);
+    da_outbox_policy(d);
     put_tenants(d);
     return d;
 }
@@ -75,6 +77,7 @@ static sl_db *open_postgres(void)
     sl_db *d = NULL;
     int rc = sl_open(&d, sl_test_pg_conninfo(), NULL);
     ck_assert_msg(rc == SL_OK, "open postgres: %s: %s", sl_strerror(rc), sl_errmsg(NULL));
+    da_outbox_policy(d);
     put_tenants(d);
     return d;
 }
@@ -137,13 +140,19 @@ typedef struct da_stats {
     long ok[DA_OPS], tried[DA_OPS];
 } da_stats;
 
+/* Every session's outbox events are read back every this many steps (and
+ * at the last): a round trip per session is dear on PostgreSQL. */
+#define DA_EVENTS_EVERY 8
+
 static void walk(uint64_t seed, long steps, da_stats *st)
 {
     int n = n_stores();
     sl_db *db[DA_MAX_STORES] = {open_memory(), open_sqlite(), n > 2 ? open_postgres() : NULL};
     uint64_t rng = seed;
     da_memo memo;
+    da_leases leases[DA_MAX_STORES];
     memset(&memo, 0, sizeof(memo));
+    memset(leases, 0, sizeof(leases));
     for (long i = 0; i < steps; i++) {
         da_step s;
         da_text t[DA_MAX_STORES];
@@ -151,15 +160,15 @@ static void walk(uint64_t seed, long steps, da_stats *st)
         memset(t, 0, sizeof(t));
         da_draw(&s, &rng, i, &memo);
         for (int k = 0; k < n; k++) {
-            rc[k] = da_apply(db[k], &s, &t[k], k == 0 ? &memo : NULL);
-            da_printf(&t[k], "rc %s: %s\n", sl_strerror(rc[k]), rc[k] == SL_OK ? "" : sl_errmsg(db[k]));
+            rc[k] = da_apply(db[k], &s, &t[k], k == 0 ? &memo : NULL, &leases[k]);
+            da_put_message(&t[k], db[k], rc[k]);
         }
         same("return codes, messages or out values", t, n, &s, i, seed);
         st->tried[s.op]++;
         st->ok[s.op] += rc[0] == SL_OK;
         for (int k = 0; k < n; k++) {
             t[k].n = 0;
-            da_dump(db[k], &t[k], s.now);
+            da_dump(db[k], &t[k], s.now, i % DA_EVENTS_EVERY == 0 || i == steps - 1);
         }
         same("readable state", t, n, &s, i, seed);
         for (int k = 0; k < n; k++)
