@@ -33,7 +33,7 @@
 #include "postgres_queries_gen.h"
 
 /* Tables whose ids come from a sequence, sl_ids_<n> (postgres_schema.c). */
-enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_OUTBOX = 7 /* 6: seats */,
+enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_SEAT, PG_ID_OUTBOX,
        PG_ID_TABLES = PG_ID_OUTBOX };
 /* Ids fetched per round trip when a pool runs dry. */
 #define PG_ID_BLOCK 16
