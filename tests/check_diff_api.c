@@ -55,7 +55,7 @@ static void put_tenants(sl_db *d)
 static sl_db *open_memory(void)
 {
     sl_db *d = sl_test_open_on(sl_test_memory_store());
-    da_outbox_policy(d);
+    da_outbox_policy(d, 2);
     put_tenants(d);
     return d;
 }
@@ -66,7 +66,7 @@ static sl_db *open_sqlite(void)
 {
     sl_db *d = NULL;
     ck_assert_int_eq(sl_open(&d, ":memory:", NULL), SL_OK);
-    da_outbox_policy(d);
+    da_outbox_policy(d, 2);
     put_tenants(d);
     return d;
 }
@@ -77,7 +77,7 @@ static sl_db *open_postgres(void)
     sl_db *d = NULL;
     int rc = sl_open(&d, sl_test_pg_conninfo(), NULL);
     ck_assert_msg(rc == SL_OK, "open postgres: %s: %s", sl_strerror(rc), sl_errmsg(NULL));
-    da_outbox_policy(d);
+    da_outbox_policy(d, 2);
     put_tenants(d);
     return d;
 }

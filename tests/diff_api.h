@@ -39,8 +39,8 @@ typedef struct da_step {
 /* Ids the walk made lately (filled from the memory store's out values,
  * which equal the other stores'), so that later steps act on them. */
 typedef struct da_memo {
-    sl_id session[8], cls[8], hold[8], event[8];
-    unsigned n_session, n_cls, n_hold, n_event;
+    sl_id session[8], cls[8], hold[8], event[8], event_tenant[8], dead[8], dead_tenant[8];
+    unsigned n_session, n_cls, n_hold, n_event, n_dead;
 } da_memo;
 
 /* One store's outbox leases: lease tokens are random (each store's claim
@@ -62,8 +62,9 @@ void da_put_message(da_text *out, sl_db *d, int rc);
 /* Applies s to d: returns the call's code and appends its out values; the
  * ids made go into m unless it is NULL; l is d's own outbox leases. */
 int da_apply(sl_db *d, const da_step *s, da_text *out, da_memo *m, da_leases *l);
-/* The walk's outbox policy on d: few attempts, waits shorter than a step. */
-void da_outbox_policy(sl_db *d);
+/* The walk's outbox policy on d: attempts failures until dead, waits
+ * shorter than a step. */
+void da_outbox_policy(sl_db *d, int32_t attempts);
 /* Appends everything a caller can read of d at now: sessions, slots,
  * balances, accounts, entries, holds, classes and seats, the outbox's
  * counts and dead events, and with events set every session's events. */

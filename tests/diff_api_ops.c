@@ -68,11 +68,18 @@ void da_draw(da_step *s, uint64_t *rng, long i, const da_memo *m)
     s->op = (int)pick(rng, 0, DA_OPS - 1);
     s->tenant = pick(rng, 1, 12) == 1 ? 3 : pick(rng, 1, DA_TENANTS); /* 3 does not exist */
     s->student = pick(rng, 1, DA_STUDENTS);
-    int classy = s->op >= 16 && s->op <= 18, holdy = s->op == 13 || s->op == 14, eventy = s->op >= 27 && s->op <= 29;
-    s->id = classy   ? recent(rng, m->cls, m->n_cls)
-            : holdy  ? recent(rng, m->hold, m->n_hold)
-            : eventy ? recent(rng, m->event, m->n_event)
-                     : recent(rng, m->session, m->n_session);
+    int classy = s->op >= 16 && s->op <= 18, holdy = s->op == 13 || s->op == 14, eventy = s->op == 27 || s->op == 28;
+    s->id = classy      ? recent(rng, m->cls, m->n_cls)
+            : holdy     ? recent(rng, m->hold, m->n_hold)
+            : eventy    ? recent(rng, m->event, m->n_event)
+            : s->op == 29 ? recent(rng, m->dead, m->n_dead)
+                        : recent(rng, m->session, m->n_session);
+    for (unsigned k = 0; s->op >= 27 && s->op <= 29 && s->tenant != 3 && k < 8; k++) {
+        if (s->op != 29 && k < m->n_event && m->event[k] == s->id)
+            s->tenant = m->event_tenant[k]; /* the event's own tenant, mostly */
+        if (s->op == 29 && k < m->n_dead && m->dead[k] == s->id)
+            s->tenant = m->dead_tenant[k];
+    }
     s->other = pick(rng, 1, 30);
     s->now = DA_NOW0 + i * 120;
     /* On the grid mostly, sometimes off it or in the past. */
@@ -271,10 +278,10 @@ void da_put_message(da_text *o, sl_db *d, int rc)
     da_printf(o, "rc %s: %.*sN%s\n", sl_strerror(rc), (int)(tok - msg), msg, tok + strspn(tok, "0123456789"));
 }
 
-void da_outbox_policy(sl_db *d)
+void da_outbox_policy(sl_db *d, int32_t attempts)
 {
     sl_outbox_options o = SL_OUTBOX_OPTIONS_INIT;
-    o.attempts = 2;
+    o.attempts = attempts;
     o.backoff_base = 20;
     o.backoff_cap = 60; /* every wait ends before the next step (120 s later) */
     ck_assert_ok_db(d, sl_outbox_configure(d, &o));
@@ -321,14 +328,22 @@ static int outbox_ops(sl_db *d, const da_step *s, da_text *o, da_memo *m, da_lea
 {
     if (s->op == 27)
         return sl_outbox_ack(d, s->tenant, s->id, lease_token(l, s), s->now);
-    if (s->op == 28)
-        return sl_outbox_fail(d, s->tenant, s->id, lease_token(l, s), s->amount & 1 ? "calendar down" : NULL,
-                              s->now);
+    if (s->op == 28) {
+        da_outbox_policy(d, (int32_t)s->n); /* dead at once one time in three */
+        int rc = sl_outbox_fail(d, s->tenant, s->id, lease_token(l, s), s->amount & 1 ? "calendar down" : NULL,
+                                s->now);
+        sl_outbox_event e;
+        if (rc == SL_OK && m && sl_outbox_get(d, &e, s->tenant, s->id) == SL_OK && e.state == SL_OUTBOX_DEAD) {
+            m->dead_tenant[m->n_dead % 8] = s->tenant; /* for the retries to come */
+            remember(m->dead, &m->n_dead, s->id);
+        }
+        return rc;
+    }
     if (s->op == 29)
         return sl_outbox_retry(d, s->tenant, s->id, s->now);
     sl_outbox_event *ev = NULL;
     size_t n = 0;
-    static const int64_t leases[] = {100, 300, 1000};
+    static const int64_t leases[] = {100, 1800, 7200}; /* 100: lapsed at the next step */
     sl_id tenant = s->other % 3 == 0 ? 0 : s->tenant; /* 0: every tenant */
     int rc = sl_outbox_claim(d, &ev, &n, s->key ? s->key : "worker", tenant, (size_t)(s->amount > 0 ? s->amount : 4),
                              leases[s->n - 1], s->now);
@@ -336,8 +351,10 @@ static int outbox_ops(sl_db *d, const da_step *s, da_text *o, da_memo *m, da_lea
     for (size_t k = 0; k < n; k++) {
         put_event(o, &ev[k], s->now);
         lease_put(l, ev[k].id, ev[k].token);
-        if (m)
+        if (m) {
+            m->event_tenant[m->n_event % 8] = ev[k].tenant;
             remember(m->event, &m->n_event, ev[k].id);
+        }
     }
     sl_outbox_free(ev);
     return rc;
