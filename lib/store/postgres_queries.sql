@@ -305,10 +305,10 @@ INSERT INTO classes (tenant, id, capacity, credits_per_seat, taken, waitlisted, 
 SELECT tenant, id, capacity, credits_per_seat, taken, waitlisted, last_position FROM classes
     WHERE tenant = $1 AND id = $2;
 
--- name: seat_insert IIIIIIIIBBBB
-INSERT INTO seats (tenant, class_id, student, position, status, hold_id, created_at, updated_at,
+-- name: seat_insert IIIIIIIIIBBBB
+INSERT INTO seats (id, tenant, class_id, student, position, status, hold_id, created_at, updated_at,
     idem_key, request_hash, withdraw_key, withdraw_hash)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id;
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id;
 
 -- name: seat_update IIIIIIIIIBBBB
 UPDATE seats SET status = $6, hold_id = $7, updated_at = $9, idem_key = $10, request_hash = $11,
