@@ -22,8 +22,9 @@ SL__GET_METHOD(sq, rule, sl_rule, Q_RULE_GET, sl__ent_rule, "reading a rule")
 static int sq_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                          int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_RULES_ALL : Q_RULES_LIVE, &sl__ent_rule,
-                   cb, ctx, "scanning rules", tenant);
+    if (!(flags & SL_INCLUDE_DELETED))
+        return sl__sq_kept_rules(st, tenant, cb, ctx); /* kept between transactions */
+    return SQ_SCAN(st, Q_RULES_ALL, &sl__ent_rule, cb, ctx, "scanning rules", tenant);
 }
 
 /* ---- overrides ---------------------------------------------------------- */
