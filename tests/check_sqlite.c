@@ -414,6 +414,88 @@ START_TEST(test_ledger_head_kept_while_file_unchanged)
 }
 END_TEST
 
+/* The statements a kept tenant row or rule list saves (sqlite_kept.c). */
+typedef struct kept_count {
+    stmt_count rules, tenants;
+} kept_count;
+
+static int count_kept_reads(unsigned type, void *ctx, void *p, void *x)
+{
+    kept_count *c = ctx;
+    count_statements(type, &c->rules, p, x);
+    return count_statements(type, &c->tenants, p, x);
+}
+
+static void book_at(sl_db *db, sl_time start, int want)
+{
+    sl_session s;
+    int rc = sl_book(db, &s, 1, 7, start, 3600, 0, NULL, 1699999200);
+    ck_assert_msg(rc == want, "booking %lld: %s (%s), want %s", (long long)start, sl_strerror(rc),
+                  sl_errmsg(db), sl_strerror(want));
+}
+
+/* A tenant's row and live rules are kept past the commit of the
+ * transaction that read them while no other connection commits (PRAGMA
+ * data_version), never past this connection's own write of a tenant or a
+ * rule, nor past a rollback: every booking is checked against the rows as
+ * they are. */
+START_TEST(test_schedule_rows_kept_while_file_unchanged)
+{
+    const char *path = sl_test_path("kept.db");
+    const sl_time now = 1699999200, day = 1700092800; /* 2023-11-16, a Thursday (weekday 4) */
+    sl_store *st = NULL;
+    sl_db *db = NULL, *other = NULL;
+    sl_tenant t;
+    sl_id rule = 0;
+    kept_count n = {{"FROM rules INDEXED BY rules_live", 0}, {"FROM tenants WHERE id = ?1", 0}};
+    ck_assert_int_eq(sl_store_sqlite_new(&st, path, NULL), SL_OK);
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    ck_assert_int_eq(sl_open(&other, path, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, now, 0);
+    for (int32_t wd = 1; wd <= 7; wd++)
+        ck_assert_ok_db(db, sl_rule_add(db, NULL, 1, wd, 9 * 60, 12 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    sqlite3_trace_v2(((sq_store *)st)->h, SQLITE_TRACE_STMT, count_kept_reads, &n);
+    book_at(db, day + 9 * 3600, SL_OK);
+    book_at(db, day + 10 * 3600, SL_OK);
+    ck_assert_int_eq(n.rules.n, 1); /* the second booking used the kept rows */
+    ck_assert_int_eq(n.tenants.n, 1);
+    /* Another connection adds 13:00-14:00 on Thursdays, then raises the
+     * minimum notice past that day: both are seen at once. */
+    ck_assert_ok_db(other, sl_rule_add(other, NULL, 1, 4, 13 * 60, 14 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    book_at(db, day + 13 * 3600, SL_OK);
+    ck_assert_ok_db(other, sl_tenant_get(other, &t, 1));
+    t.min_notice = 7 * 86400;
+    ck_assert_ok_db(other, sl_tenant_put(other, &t, now));
+    book_at(db, day + 11 * 3600, SL_EUNAVAILABLE);
+    /* This connection's own writes: the notice back, a rule added, one
+     * deleted. */
+    t.min_notice = 0;
+    ck_assert_ok_db(db, sl_tenant_put(db, &t, now));
+    book_at(db, day + 11 * 3600, SL_OK);
+    ck_assert_ok_db(db, sl_rule_add(db, &rule, 1, 4, 15 * 60, 17 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    book_at(db, day + 15 * 3600, SL_OK);
+    ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_RULE, rule, now));
+    book_at(db, day + 16 * 3600, SL_EUNAVAILABLE);
+    /* A group that adds a rule and books in it, then rolls back: the rule
+     * is gone, and so is what the booking read. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_rule_add(db, NULL, 1, 4, 18 * 60, 19 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    book_at(db, day + 18 * 3600, SL_OK);
+    ck_assert_ok_db(db, sl_group_rollback(db));
+    book_at(db, day + 18 * 3600, SL_EUNAVAILABLE);
+    /* More live rules than a slot keeps (SL__SQ_KEPT_RULES): read each time. */
+    for (int32_t i = 0; i < SL__SQ_KEPT_RULES; i++)
+        ck_assert_ok_db(db, sl_rule_add(db, NULL, 1, 5, 780 + 20 * i, 790 + 20 * i, SL_DATE_MIN, SL_DATE_MAX, now));
+    int before = n.rules.n;
+    book_at(db, day + 86400 + 9 * 3600, SL_OK);
+    book_at(db, day + 86400 + 10 * 3600, SL_OK);
+    ck_assert_int_eq(n.rules.n, before + 2);
+    sqlite3_trace_v2(((sq_store *)st)->h, 0, NULL, NULL);
+    sl_close(other);
+    sl_close(db);
+}
+END_TEST
+
 /* SQLite's allocator, made to fail the first allocation after `arm`
  * (SQLITE_NOMEM, after which SQLite may roll the transaction back). */
 static sqlite3_mem_methods real_mem;
@@ -535,7 +617,8 @@ static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
                      test_new_key_is_one_probe, test_no_hold_scan_without_holds,
-                     test_ledger_head_kept_while_file_unchanged, test_failed_key_probe_writes_nothing,
+                     test_ledger_head_kept_while_file_unchanged, test_schedule_rows_kept_while_file_unchanged,
+                     test_failed_key_probe_writes_nothing,
                      test_failed_data_version_writes_nothing)
 
 SL_TEST_SUITE(sqlite, tcase_files)
