@@ -99,6 +99,8 @@ typedef struct sq_store {
      * data_version is dv; every write of a tenant or a rule by this
      * connection drops them all. */
     sq_kept kept[SL__SQ_KEPT];
+    int kept_pending; /* a slot may be PENDING */
+    int kept_write;   /* a write transaction (BEGIN IMMEDIATE) is open */
 } sq_store;
 
 static inline sq_store *Q(sl_store *st)

@@ -11,11 +11,19 @@
  * tenants and rules only through tenant_put and the rule statements, and
  * each of them drops every kept row before it runs: rows read after such
  * a write in the same transaction are pending with it, so they are kept
- * only if it commits. Outside a transaction nothing is kept or answered.
+ * only if it commits. Only write transactions keep or are answered (read
+ * transactions, sl_slots', reuse rows through lib/slots/rowcache.c).
  */
 #include <stdlib.h>
 
 #include "sqlite_internal.h"
+
+/* Whether kept rows may answer or be kept: a write transaction is open
+ * (SQLite has not ended it by itself). */
+static int in_write(sq_store *q)
+{
+    return q->kept_write && !sqlite3_get_autocommit(q->h);
+}
 
 static sq_kept *slot_of(sq_store *q, sl_id tenant)
 {
@@ -33,7 +41,11 @@ void sl__sq_kept_after(sl_store *st, int which, int ok)
     sq_store *q = Q(st);
     if (ok && (which == Q_SAVEPOINT || which == Q_RELEASE))
         return; /* the transaction goes on */
+    q->kept_write = ok && which == Q_BEGIN_WRITE;
+    if (!q->kept_pending)
+        return;
     int keep = ok && which == Q_COMMIT;
+    q->kept_pending = 0;
     for (int i = 0; i < SL__SQ_KEPT; i++)
         if (q->kept[i].state == SL__SQ_HEAD_PENDING)
             q->kept[i].state = keep ? SL__SQ_HEAD_KEPT : SL__SQ_HEAD_NONE;
@@ -86,6 +98,7 @@ static int kept_claim(sl_store *st, sl_id tenant, sq_kept **out)
             return rc;
     }
     k->state = SL__SQ_HEAD_PENDING;
+    Q(st)->kept_pending = 1;
     *out = k;
     return SL_OK;
 }
@@ -94,7 +107,7 @@ int sl__sq_kept_tenant(sl_store *st, sl_tenant *out, sl_id id)
 {
     sq_store *q = Q(st);
     sq_kept *k = NULL;
-    int rc = SL_OK, in_tx = !sqlite3_get_autocommit(q->h);
+    int rc = SL_OK, in_tx = in_write(q);
     if (in_tx) {
         k = kept_of(st, id, &rc);
         if (rc != SL_OK)
@@ -136,7 +149,7 @@ int sl__sq_kept_rules(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_
 {
     sq_kept *k = NULL;
     int rc = SL_OK;
-    if (!cb || sqlite3_get_autocommit(Q(st)->h))
+    if (!cb || !in_write(Q(st)))
         return SQ_SCAN(st, Q_RULES_LIVE, &sl__ent_rule, cb, ctx, "scanning rules", tenant);
     if ((k = kept_of(st, tenant, &rc)) != NULL && k->has_rules) {
         for (size_t i = 0; i < k->n_rules; i++)
