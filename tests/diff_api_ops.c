@@ -369,9 +369,11 @@ static int other_ops(sl_db *d, const da_step *s, da_text *o)
         return sl_group_commit(d);
     if (s->op == 25)
         return sl_group_rollback(d);
-    if (s->op == 30) {
+    if (s->op == 30) { /* rows of an entity (accounts: SL_EINVAL) or acknowledged outbox events */
         size_t purged = 99;
-        int rc = sl_purge(d, &purged, (int32_t)(s->other % 4) + 1, s->now - (s->n - 1) * DA_HOUR);
+        sl_time before = s->now - (s->n - 1) * DA_HOUR;
+        int rc = s->other % 5 == 0 ? sl_outbox_purge(d, &purged, before)
+                                   : sl_purge(d, &purged, (int32_t)(s->other % 5), before);
         da_printf(o, "purged %zu\n", purged);
         return rc;
     }
