@@ -1,16 +1,19 @@
 /*
  * tests/check_diff_api.c - a differential walk over the public API: a
  * seeded random sequence of calls (bookings of every kind, the session
- * status calls, reschedules, soft delete and restore, ledger posts, holds,
- * releases and captures, classes, team bookings, on two tenants and one
- * that does not exist, with a small pool of idempotency keys so that keys
- * collide) is applied to a memory store and a SQLite store side by side,
- * and with the backend argument "postgres" (meson test diff_api_pg, under
- * tests/pg_cluster.sh) to a PostgreSQL store as a third.
- * After every step they must agree on the return code, the error
- * message, every out value, and everything a caller can read back
- * (sessions, slots, balances, accounts, entries with their hashes, holds,
- * classes and seats).
+ * status calls, reschedules, soft delete, restore and purge, ledger posts,
+ * holds, releases and captures, classes, team bookings, groups opened,
+ * committed and rolled back around the other calls, outbox claims, acks,
+ * failures and retries, on two tenants and one that does not exist, with
+ * a small pool of idempotency keys so that keys collide) is applied to a
+ * memory store and a SQLite store side by side, and with the backend
+ * argument "postgres" (meson test diff_api_pg, under tests/pg_cluster.sh)
+ * to a PostgreSQL store as a third. After every step they must agree on
+ * the return code, the error message, every out value, and everything a
+ * caller can read back (sessions, slots, balances, accounts, entries with
+ * their hashes, holds, classes and seats, outbox counts and events).
+ * Only what the library draws at random on every store is normalised:
+ * outbox lease tokens and retry waits (diff_api_ops.c).
  *
  * The seed is printed; SL_SEED=<n> (or SL_TEST_SEED) replays one walk.
  */
