@@ -414,6 +414,181 @@ START_TEST(test_ledger_head_kept_while_file_unchanged)
 }
 END_TEST
 
+/* The statements a kept tenant row or rule list saves (sqlite_kept.c). */
+typedef struct kept_count {
+    stmt_count rules, tenants;
+} kept_count;
+
+static int count_kept_reads(unsigned type, void *ctx, void *p, void *x)
+{
+    kept_count *c = ctx;
+    count_statements(type, &c->rules, p, x);
+    return count_statements(type, &c->tenants, p, x);
+}
+
+static void book_at(sl_db *db, sl_time start, int want)
+{
+    sl_session s;
+    int rc = sl_book(db, &s, 1, 7, start, 3600, 0, NULL, 1699999200);
+    ck_assert_msg(rc == want, "booking %lld: %s (%s), want %s", (long long)start, sl_strerror(rc),
+                  sl_errmsg(db), sl_strerror(want));
+}
+
+/* A tenant's row and live rules are kept past the commit of the
+ * transaction that read them while no other connection commits (PRAGMA
+ * data_version), never past this connection's own write of a tenant or a
+ * rule, nor past a rollback: every booking is checked against the rows as
+ * they are. */
+START_TEST(test_schedule_rows_kept_while_file_unchanged)
+{
+    const char *path = sl_test_path("kept.db");
+    const sl_time now = 1699999200, day = 1700092800; /* 2023-11-16, a Thursday (weekday 4) */
+    sl_store *st = NULL;
+    sl_db *db = NULL, *other = NULL;
+    sl_tenant t;
+    sl_id rule = 0;
+    kept_count n = {{"FROM rules INDEXED BY rules_live", 0}, {"FROM tenants WHERE id = ?1", 0}};
+    ck_assert_int_eq(sl_store_sqlite_new(&st, path, NULL), SL_OK);
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    ck_assert_int_eq(sl_open(&other, path, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, now, 0);
+    for (int32_t wd = 1; wd <= 7; wd++)
+        ck_assert_ok_db(db, sl_rule_add(db, NULL, 1, wd, 9 * 60, 12 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    sqlite3_trace_v2(((sq_store *)st)->h, SQLITE_TRACE_STMT, count_kept_reads, &n);
+    book_at(db, day + 9 * 3600, SL_OK);
+    book_at(db, day + 10 * 3600, SL_OK);
+    ck_assert_int_eq(n.rules.n, 1); /* the second booking used the kept rows */
+    ck_assert_int_eq(n.tenants.n, 1);
+    /* Another connection adds 13:00-14:00 on Thursdays, then raises the
+     * minimum notice past that day: both are seen at once. */
+    ck_assert_ok_db(other, sl_rule_add(other, NULL, 1, 4, 13 * 60, 14 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    book_at(db, day + 13 * 3600, SL_OK);
+    ck_assert_ok_db(other, sl_tenant_get(other, &t, 1));
+    t.min_notice = 7 * 86400;
+    ck_assert_ok_db(other, sl_tenant_put(other, &t, now));
+    book_at(db, day + 11 * 3600, SL_EUNAVAILABLE);
+    /* This connection's own writes: the notice back, a rule added, one
+     * deleted. */
+    t.min_notice = 0;
+    ck_assert_ok_db(db, sl_tenant_put(db, &t, now));
+    book_at(db, day + 11 * 3600, SL_OK);
+    ck_assert_ok_db(db, sl_rule_add(db, &rule, 1, 4, 15 * 60, 17 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    book_at(db, day + 15 * 3600, SL_OK);
+    ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_RULE, rule, now));
+    book_at(db, day + 16 * 3600, SL_EUNAVAILABLE);
+    /* A group that adds a rule and books in it, then rolls back: the rule
+     * is gone, and so is what the booking read. */
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_rule_add(db, NULL, 1, 4, 18 * 60, 19 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    book_at(db, day + 18 * 3600, SL_OK);
+    ck_assert_ok_db(db, sl_group_rollback(db));
+    book_at(db, day + 18 * 3600, SL_EUNAVAILABLE);
+    /* More live rules than a slot keeps (SL__SQ_KEPT_RULES): read each time. */
+    for (int32_t i = 0; i < SL__SQ_KEPT_RULES; i++)
+        ck_assert_ok_db(db, sl_rule_add(db, NULL, 1, 5, 780 + 20 * i, 790 + 20 * i, SL_DATE_MIN, SL_DATE_MAX, now));
+    int before = n.rules.n;
+    book_at(db, day + 86400 + 9 * 3600, SL_OK);
+    book_at(db, day + 86400 + 10 * 3600, SL_OK);
+    ck_assert_int_eq(n.rules.n, before + 2);
+    sqlite3_trace_v2(((sq_store *)st)->h, 0, NULL, NULL);
+    sl_close(other);
+    sl_close(db);
+}
+END_TEST
+
+/* What a new connection's sl_slots says of start (listed or not). */
+static int listed_fresh(const char *path, sl_time start, sl_time now)
+{
+    sl_db *f = NULL;
+    sl_interval buf[2];
+    size_t n = 0;
+    ck_assert_int_eq(sl_open(&f, path, NULL), SL_OK);
+    ck_assert_ok_db(f, sl_slots(f, buf, 2, &n, NULL, 1, start, start + 1, 3600, now));
+    sl_close(f);
+    return n == 1 && buf[0].start == start;
+}
+
+/* One random change of the schedule by db: a rule added, a rule deleted,
+ * or the tenant's notice, step and buffers. */
+static void kept_walk_change(sl_db *db, uint64_t *r, sl_time now)
+{
+    sl_tenant t;
+    sl_id id = 0;
+    switch (sl_test_rand(r) % 4) {
+    case 0:
+    case 1: {
+        int32_t from = (int32_t)(sl_test_rand(r) % 40) * 30, len = (int32_t)(1 + sl_test_rand(r) % 8) * 30;
+        int rc = sl_rule_add(db, &id, 1, (int32_t)(1 + sl_test_rand(r) % 7), from, from + len, SL_DATE_MIN,
+                             SL_DATE_MAX, now);
+        ck_assert_msg(rc == SL_OK || rc == SL_EINVAL, "rule add: %s", sl_errmsg(db));
+        break;
+    }
+    case 2: {
+        sl_rule *rules = NULL;
+        size_t n = 0;
+        ck_assert_ok_db(db, sl_rules_list(db, &rules, &n, 1, 0));
+        if (n > 0)
+            id = rules[sl_test_rand(r) % n].id;
+        sl_free(rules);
+        if (id)
+            ck_assert_ok_db(db, sl_soft_delete(db, 1, SL_ENTITY_RULE, id, now));
+        break;
+    }
+    default:
+        ck_assert_ok_db(db, sl_tenant_get(db, &t, 1));
+        t.min_notice = (int64_t)(sl_test_rand(r) % 3) * 86400;
+        t.step = sl_test_rand(r) % 2 ? 0 : 1800;
+        t.buffer_before = t.buffer_after = (int64_t)(sl_test_rand(r) % 2) * 900;
+        ck_assert_ok_db(db, sl_tenant_put(db, &t, now));
+    }
+}
+
+/* A seeded walk over two connections to one file, each keeping rows
+ * (sqlite_kept.c): at random, one changes the schedule, alone or inside a
+ * group that commits or rolls back; then a connection books a random
+ * start of the coming week (kept bookings block later ones, the others are
+ * cancelled) and it books exactly when a new connection's sl_slots lists
+ * that start. */
+START_TEST(test_kept_rows_agree_with_a_new_connection)
+{
+    uint64_t seed = sl_test_seed("kept rows walk"), r = seed;
+    const char *path = sl_test_path("kept_walk.db");
+    const sl_time now = 1699999200, day0 = 1700006400;
+    sl_db *c[2] = {NULL, NULL};
+    sl_session s;
+    ck_assert_int_eq(sl_open(&c[0], path, NULL), SL_OK);
+    ck_assert_int_eq(sl_open(&c[1], path, NULL), SL_OK);
+    sl_test_put_tenant(c[0], 1, 0, now, 0);
+    long steps = sl_test_scale(300), booked = 0, refused = 0;
+    for (long i = 0; i < steps; i++) {
+        sl_db *w = c[sl_test_rand(&r) % 2];
+        int group = sl_test_rand(&r) % 3 == 0;
+        if (group)
+            ck_assert_ok_db(w, sl_group_begin(w));
+        kept_walk_change(w, &r, now);
+        if (group && sl_test_rand(&r) % 2)
+            ck_assert_ok_db(w, sl_group_commit(w));
+        else if (group)
+            ck_assert_ok_db(w, sl_group_rollback(w));
+        for (int k = 0; k < 3; k++) {
+            sl_db *b = c[sl_test_rand(&r) % 2];
+            sl_time start = day0 + (sl_time)(sl_test_rand(&r) % 7) * 86400 + (sl_time)(sl_test_rand(&r) % 48) * 1800;
+            int want = listed_fresh(path, start, now), rc = sl_book(b, &s, 1, 7, start, 3600, 0, NULL, now);
+            ck_assert_msg((rc == SL_OK) == want, "seed %llu, step %ld: start %lld %s by a new connection, booking: %s",
+                          (unsigned long long)seed, i, (long long)start, want ? "listed" : "not listed",
+                          rc == SL_OK ? "booked" : sl_errmsg(b));
+            refused += rc != SL_OK;
+            if (rc == SL_OK && (booked++ % 4 != 0))
+                ck_assert_ok_db(b, sl_cancel(b, NULL, 1, s.id, now));
+        }
+    }
+    ck_assert_msg(booked > steps / 4 && refused > steps / 4, "seed %llu: %ld booked, %ld refused",
+                  (unsigned long long)seed, booked, refused);
+    sl_close(c[1]);
+    sl_close(c[0]);
+}
+END_TEST
+
 /* SQLite's allocator, made to fail the first allocation after `arm`
  * (SQLITE_NOMEM, after which SQLite may roll the transaction back). */
 static sqlite3_mem_methods real_mem;
@@ -535,7 +710,8 @@ static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded
                      test_non_database_files_are_refused, test_corrupt_database_never_crashes,
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
                      test_new_key_is_one_probe, test_no_hold_scan_without_holds,
-                     test_ledger_head_kept_while_file_unchanged, test_failed_key_probe_writes_nothing,
+                     test_ledger_head_kept_while_file_unchanged, test_schedule_rows_kept_while_file_unchanged,
+                     test_kept_rows_agree_with_a_new_connection, test_failed_key_probe_writes_nothing,
                      test_failed_data_version_writes_nothing)
 
 SL_TEST_SUITE(sqlite, tcase_files)

@@ -45,6 +45,7 @@ void sl__scratch_free(sl__scratch *s)
         return;
     free(s->days.v);
     free(s->busy.v);
+    free(s->windows);
     free(s);
 }
 
@@ -76,8 +77,11 @@ static void scratch_reset(sl__scratch *s)
         return;
     free(s->days.v);
     free(s->busy.v);
+    free(s->windows);
     s->days = (sl__ivbuf){NULL, 0};
     s->busy = (sl__ivbuf){NULL, 0};
+    s->windows = NULL;
+    s->windows_cap = 0;
 }
 
 int sl__check_duration(sl_db *db, int64_t duration)
@@ -277,18 +281,35 @@ static int feed_busy(sl_db *db, const avail_src *src, busy_ctx *bc, sl_time lo, 
     return SL_OK;
 }
 
+/* Room for the windows of n_dates dates in the handle's scratch: a normal
+ * build allocates for QUERY_DATES_MAX dates once, the separate build
+ * exactly n_dates (see scratch_reset). NULL without memory. */
+static day_windows *windows_get(sl__scratch *s, int n_dates)
+{
+    size_t need = sizeof(day_windows) + (size_t)n_dates * sizeof(date_windows);
+    if (need <= s->windows_cap)
+        return s->windows;
+    size_t cap = SCRATCH_SEPARATE ? need : sizeof(day_windows) + (size_t)QUERY_DATES_MAX * sizeof(date_windows);
+    void *p = realloc(s->windows, cap);
+    if (!p)
+        return NULL;
+    s->windows = p;
+    s->windows_cap = cap;
+    return p;
+}
+
 /* Day intervals of the dates [first, last] into the handle's days array,
  * sorted by start. */
 static int load_days(sl_db *db, sl__avail *a, const avail_src *src, sl_date first, sl_date last)
 {
-    day_windows *dw = NULL;
+    day_windows *dw;
     int rc;
     if (last - first + 1 > QUERY_DATES_MAX) /* see QUERY_DATES_MAX: valid queries stay within */
         return sl__err(db, SL_ERANGE, "slot query spans %lld local dates, more than %d",
                        (long long)(last - first + 1), QUERY_DATES_MAX);
     int n_dates = (int)(last - first + 1);
     /* Not zeroed: a date's windows are read only up to its count. */
-    if (!(dw = malloc(sizeof(*dw) + (size_t)n_dates * sizeof(dw->d[0]))))
+    if (!(dw = windows_get(db->scratch, n_dates)))
         return sl__err(db, SL_ENOMEM, "out of memory for the slot query buffers");
     dw->first = first;
     dw->n_dates = n_dates;
@@ -300,38 +321,31 @@ static int load_days(sl_db *db, sl__avail *a, const avail_src *src, sl_date firs
         char date[SL_DATE_TEXT_SIZE];
         if (sl_date_format(date, sizeof(date), dw->bad_date) != SL_OK)
             snprintf(date, sizeof(date), "%d", (int)dw->bad_date);
-        rc = sl__err(db, SL_ESTORE, "the store holds more than %d windows for %s (no call writes that many)",
-                     SL_MAX_WINDOWS_PER_DAY, date);
-        goto out_free_windows;
+        return sl__err(db, SL_ESTORE, "the store holds more than %d windows for %s (no call writes that many)",
+                       SL_MAX_WINDOWS_PER_DAY, date);
     }
-    if (rc != SL_OK) {
-        goto out_free_windows;
-    }
+    if (rc != SL_OK)
+        return rc;
     /* Merging only shrinks: one interval per window is the most there can be. */
     size_t room = 0, n_days = 0;
     for (int i = 0; i < n_dates; i++)
         room += (size_t)dw->d[i].n;
     if ((rc = ivbuf_reserve(db, &db->scratch->days, room, "day intervals")) != SL_OK)
-        goto out_free_windows;
+        return rc;
     sl_interval *days = db->scratch->days.v;
     sl__zone_span span; /* the zone's offsets over the dates, found once */
     sl__zone_span_init(&span, a->zone, (int64_t)first * 86400, ((int64_t)last + 1) * 86400);
     for (int i = 0; i < n_dates; i++) {
         long m = date_intervals(&span, (sl_date)(first + i), dw->d[i].w, dw->d[i].n, days + n_days, room - n_days);
-        if (m < 0) {
-            rc = sl__err(db, SL_ERANGE, "internal: day intervals exceed the %zu reserved", room);
-            goto out_free_windows;
-        }
+        if (m < 0)
+            return sl__err(db, SL_ERANGE, "internal: day intervals exceed the %zu reserved", room);
         n_days += (size_t)m;
     }
     /* Dates are in order, but intervals of neighbouring dates can interleave
      * around a fold: the engine wants one order by start. */
     sort_intervals(days, n_days);
     a->days = (sl__ivspan){days, n_days};
-    rc = SL_OK;
-out_free_windows:
-    free(dw);
-    return rc;
+    return SL_OK;
 }
 
 int sl__avail_zone(sl_db *db, const sl__zone **zone, const sl_tenant *t)

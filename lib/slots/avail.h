@@ -17,7 +17,9 @@
  *    looks at (reserved before the builder writes, checked as it writes);
  *  - busy intervals: one per merged run of blocking sessions, grown as the
  *    store delivers them;
- *  - slots: sl_slots_alloc counts first and allocates the exact result.
+ *  - slots: sl_slots_alloc counts first and allocates the exact result;
+ *  - the windows of each local date before they become day intervals:
+ *    room for the most dates a query reads (allocated once).
  * A handle keeps its arrays between queries (capacity only grows). Built
  * with -Dscratch_separate=true (SL__SCRATCH_SEPARATE), every query instead
  * allocates each array afresh at exactly the size it asks for, so that
@@ -32,6 +34,8 @@ typedef struct sl__ivbuf {
 typedef struct sl__scratch {
     sl__ivbuf days;
     sl__ivbuf busy;
+    void *windows;      /* the windows of each local date (avail.c, load_days) */
+    size_t windows_cap; /* bytes */
 } sl__scratch;
 
 /* The handle's scratch arrays, allocated on first use (SL_ENOMEM + message). */

@@ -728,7 +728,7 @@ PGresult *sl__pg_run(sl_store *st, int which, const pg_params *p, const char *wh
      * credits reads its active holds and the ledger head next. */
     if (which == PQ_ACCOUNT_GET && na == 2 && sl__pg_may_defer(st, arg[0])) {
         sl__pg_p_i64(&one, arg[0]);
-        calls[n++] = (pg_call){PQ_HOLDS_ACTIVE, p, NULL};
+        calls[n++] = (pg_call){PQ_HOLDS_AHEAD, p, NULL};
         calls[n++] = (pg_call){PQ_ENTRY_LAST, &one, NULL};
     }
     *rc = run_calls(s, calls, n, what);

@@ -80,6 +80,14 @@ _Static_assert(PG_MAX_PARAMS <= 32, "pg_deferred.i8s has a bit per parameter");
 /* A result read ahead (sent with another statement, in case the core asks
  * next): statement, its parameters (int8 only) and the result. */
 #define PG_READ_AHEAD 8
+
+/* The active holds of an account read ahead: the first this many by
+ * expiry (PQ_HOLDS_AHEAD). The lapsed ones a scan wants are a prefix of
+ * that order, so the read is complete for a scan unless it is full and its
+ * last hold has lapsed too (then the scan reads PQ_HOLDS_EXPIRED). A
+ * student with many upcoming bookings costs a booking no more rows. */
+#define PG_HOLDS_AHEAD 8
+#define PG_HOLDS_AHEAD_SQL "8"
 typedef struct pg_ahead {
     int which, n;
     int64_t arg[4];

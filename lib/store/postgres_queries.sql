@@ -281,9 +281,11 @@ SELECT {HOLD_COLS} FROM holds WHERE tenant = $1 ORDER BY id;
 -- name: ids II
 SELECT nextval(('sl_ids_' || $1)::regclass) FROM generate_series(1, $2);
 
--- read ahead with an account in a write transaction: $1 tenant, $2 account
--- name: holds_active II
-SELECT {HOLD_COLS} FROM holds WHERE tenant = $1 AND account = $2 AND status = 1;
+-- read ahead with an account in a write transaction: $1 tenant, $2 account;
+-- the first active holds by expiry (postgres_internal.h, PG_HOLDS_AHEAD)
+-- name: holds_ahead II
+SELECT {HOLD_COLS} FROM holds WHERE tenant = $1 AND account = $2 AND status = 1
+    ORDER BY expires_at LIMIT {PG_HOLDS_AHEAD_SQL};
 
 -- lock_tenants: one more tenant's writer lock ($1 the folded id).
 -- name: lock_tenant I

@@ -123,6 +123,7 @@ static void tx_control(sl_store *st, int which, int ok)
 {
     Q(st)->probe.valid = 0;
     sl__sq_heads_after(st, which, ok);
+    sl__sq_kept_after(st, which, ok);
 }
 
 /* Step a statement that returns no row, then reset it. */
@@ -199,19 +200,19 @@ static void sq_free(sl_store *st)
     sl__sqlite_many_free(st);
     for (int i = 0; i < SL__SQ_CLASS_QUERIES; i++)
         sqlite3_finalize(s->cq[i]);
+    sl__sq_kept_free(st);
     sqlite3_close_v2(s->h);
     free(s);
 }
 
 static int sq_tenant_get(sl_store *st, sl_tenant *out, sl_id id)
 {
-    sqlite3_stmt *s = Q(st)->q[Q_TENANT_GET];
-    sqlite3_bind_int64(s, 1, id);
-    return sl__sq_row_one(st, s, &sl__ent_tenant, out, "reading a tenant");
+    return sl__sq_kept_tenant(st, out, id);
 }
 
 static int sq_tenant_put(sl_store *st, const sl_tenant *t)
 {
+    sl__sq_kept_write(st, Q_TENANT_PUT);
     sl__sq_bind(Q(st)->q[Q_TENANT_PUT], &sl__ent_tenant, t, 0);
     return exec_q(st, Q_TENANT_PUT, "writing a tenant");
 }
@@ -226,6 +227,7 @@ static int sq_tenant_put(sl_store *st, const sl_tenant *t)
 int sl__sq_write_q(sl_store *st, int which, const char *what)
 {
     sqlite3_stmt *s = Q(st)->q[which];
+    sl__sq_kept_write(st, which);
     int rc = sqlite3_step(s), code = SL_OK;
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
         char msg[SL__SQ_MSG_SIZE];

@@ -50,6 +50,22 @@ enum {
 #define SL__SQ_PENDING_LIST 16
 enum { SL__SQ_HEAD_NONE, SL__SQ_HEAD_PENDING, SL__SQ_HEAD_KEPT };
 
+/* Schedule rows kept per connection (sqlite_kept.c): a tenant's row and
+ * live rules, in slot tenant % SL__SQ_KEPT; a tenant with more live rules
+ * than SL__SQ_KEPT_RULES keeps none (at most about 150 KB in all). */
+#define SL__SQ_KEPT 32
+#define SL__SQ_KEPT_RULES 32
+typedef struct sq_kept {
+    int state;           /* SL__SQ_HEAD_NONE, _PENDING or _KEPT, as a head */
+    int has_tenant;      /* t holds the tenant's row */
+    int has_rules;       /* rules[0..n_rules) are its live rules, by id */
+    int64_t dv;          /* data_version when they were read */
+    sl_id tenant;
+    sl_tenant t;
+    size_t n_rules;
+    sl_rule *rules;      /* SL__SQ_KEPT_RULES, allocated on first use */
+} sq_kept;
+
 typedef struct sq_store {
     sl_store base; /* first member */
     sqlite3 *h;
@@ -78,6 +94,13 @@ typedef struct sq_store {
      * SL__SQ_PENDING_LIST: more than the list holds). */
     unsigned char pending[SL__SQ_PENDING_LIST];
     int n_pending;
+    /* Tenant rows and live rules (sqlite_kept.c): PENDING while the
+     * transaction that read them is open, KEPT once it commits, true while
+     * data_version is dv; every write of a tenant or a rule by this
+     * connection drops them all. */
+    sq_kept kept[SL__SQ_KEPT];
+    int kept_pending; /* a slot may be PENDING */
+    int kept_write;   /* a write transaction (BEGIN IMMEDIATE) is open */
 } sq_store;
 
 static inline sq_store *Q(sl_store *st)
@@ -151,6 +174,18 @@ int sl__sq_key_maybe(sl_store *st, int table, sl_id tenant, const char *key);
  * the heads its transaction appended, anything else but a savepoint or its
  * release drops them (sqlite_ledger.c). */
 void sl__sq_heads_after(sl_store *st, int which, int ok);
+/* The data_version of the open transaction, read once per transaction
+ * (sqlite_ledger.c); its error is the caller's. */
+int sl__sq_tx_data_version(sl_store *st, int64_t *dv);
+/* Kept schedule rows (sqlite_kept.c). After control statement `which` (ok:
+ * it succeeded): as sl__sq_heads_after. Before statement `which` writes:
+ * a write of a tenant or a rule drops every kept row. The tenant_get and
+ * live rules_scan methods answer from kept rows inside a transaction. */
+void sl__sq_kept_after(sl_store *st, int which, int ok);
+void sl__sq_kept_write(sl_store *st, int which);
+int sl__sq_kept_tenant(sl_store *st, sl_tenant *out, sl_id id);
+int sl__sq_kept_rules(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_rule *r), void *ctx);
+void sl__sq_kept_free(sl_store *st);
 /* Writes row (an insert when *id == 0, else a replace) with statement
  * `which`, parameters from column 0 on; then as sl__sq_put_done. */
 int sl__sq_put(sl_store *st, int which, const sl__entity *e, const void *row, sl_id *id, const char *what);

@@ -71,7 +71,7 @@ void sl__sq_heads_after(sl_store *st, int which, int ok)
  * into *dv. A failed read is the caller's error, never skipped: SQLite may
  * have rolled the transaction back (SQLITE_NOMEM, IOERR), and the call's
  * next statements would then run outside it, each committing on its own. */
-static int tx_data_version(sl_store *st, int64_t *dv)
+int sl__sq_tx_data_version(sl_store *st, int64_t *dv)
 {
     sq_store *q = Q(st);
     if (q->tx_dv < 0) {
@@ -99,7 +99,7 @@ static int head_of(sl_store *st, sl_id tenant, const sl_entry **out)
     if (q->head[i].state == SL__SQ_HEAD_NONE || q->head[i].e.tenant != tenant || sqlite3_get_autocommit(q->h))
         return SL_OK;
     if (q->head[i].state == SL__SQ_HEAD_KEPT) {
-        int rc = tx_data_version(st, &dv);
+        int rc = sl__sq_tx_data_version(st, &dv);
         if (rc != SL_OK || dv < 0 || dv != q->head[i].dv)
             return rc;
     }
@@ -116,7 +116,7 @@ static int head_set(sl_store *st, const sl_entry *e)
     q->head[i].state = SL__SQ_HEAD_NONE;
     if (sqlite3_get_autocommit(q->h))
         return SL_OK;
-    int rc = tx_data_version(st, &q->head[i].dv);
+    int rc = sl__sq_tx_data_version(st, &q->head[i].dv);
     if (rc != SL_OK || q->head[i].dv < 0)
         return rc;
     sl__row_copy(&sl__ent_entry, &q->head[i].e, e);

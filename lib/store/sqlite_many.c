@@ -152,13 +152,23 @@ static int sq_data_version(sl_store *st, uint64_t *out)
 {
     sq_store *s = Q(st);
     char msg[SL__SQ_MSG_SIZE];
-    int rc = stmt_ready(st, MQ_VERSION);
-    if (rc != SL_OK)
-        return rc;
-    sqlite3_stmt *q = s->many_q[MQ_VERSION];
-    int step = sqlite3_step(q);
-    uint64_t pragma = step == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(q, 0) : 0;
-    sqlite3_reset(q);
+    int64_t dv = -1;
+    int step = SQLITE_ROW;
+    uint64_t pragma = 0;
+    if (!sqlite3_get_autocommit(s->h)) { /* the transaction's, read once (shared with the kept rows) */
+        int rc = sl__sq_tx_data_version(st, &dv);
+        if (rc != SL_OK)
+            return rc;
+        pragma = (uint64_t)dv;
+    } else {
+        int rc = stmt_ready(st, MQ_VERSION);
+        if (rc != SL_OK)
+            return rc;
+        sqlite3_stmt *q = s->many_q[MQ_VERSION];
+        step = sqlite3_step(q);
+        pragma = step == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(q, 0) : 0;
+        sqlite3_reset(q);
+    }
     unsigned int pager = 0;
     int fc = SQLITE_ERROR;
     if (step == SQLITE_ROW && (fc = sqlite3_file_control(s->h, "main", SQLITE_FCNTL_DATA_VERSION, &pager)) ==

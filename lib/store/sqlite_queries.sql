@@ -142,6 +142,16 @@ SELECT id, tenant, start_at, end_at FROM sessions INDEXED BY sessions_time
     WHERE tenant = ?1 AND deleted_at IS NULL AND status <> 3 AND {SESSION_RANGE}
     ORDER BY start_at, id;
 
+-- The same rows for a range shorter than the day the index range looks
+-- back (a booking's check of one start): most index entries it steps over
+-- ended before ?4, so end_at is tested first (measured: 5.6k fewer
+-- instructions per booking; on 14 days, where most entries match, the
+-- order above is cheaper). sqlite_schedule.c picks by the range's length.
+-- name: sessions_busy_narrow hot
+SELECT id, tenant, start_at, end_at FROM sessions INDEXED BY sessions_time
+    WHERE tenant = ?1 AND {SESSION_RANGE} AND deleted_at IS NULL AND status <> 3
+    ORDER BY start_at, id;
+
 -- name: sessions_live hot
 SELECT {SESSION_COLS} FROM sessions WHERE tenant = ?1 AND deleted_at IS NULL AND
     {SESSION_RANGE} ORDER BY start_at, id;

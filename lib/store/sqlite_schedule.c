@@ -22,8 +22,9 @@ SL__GET_METHOD(sq, rule, sl_rule, Q_RULE_GET, sl__ent_rule, "reading a rule")
 static int sq_rules_scan(sl_store *st, sl_id tenant, uint32_t flags,
                          int (*cb)(void *ctx, const sl_rule *r), void *ctx)
 {
-    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_RULES_ALL : Q_RULES_LIVE, &sl__ent_rule,
-                   cb, ctx, "scanning rules", tenant);
+    if (!(flags & SL_INCLUDE_DELETED))
+        return sl__sq_kept_rules(st, tenant, cb, ctx); /* kept between transactions */
+    return SQ_SCAN(st, Q_RULES_ALL, &sl__ent_rule, cb, ctx, "scanning rules", tenant);
 }
 
 /* ---- overrides ---------------------------------------------------------- */
@@ -76,7 +77,10 @@ static const int range_queries[] = {
 static int range_run(sl_store *st, int plan, const int64_t args[3], const sl__entity *e, void (*cb)(void),
                      void *ctx, const void *arg)
 {
-    sqlite3_stmt *s = Q(st)->q[range_queries[plan]];
+    /* args: {from - 86400, to, from}; a range shorter than the look-back
+     * has its own statement (sqlite_queries.sql, sessions_busy_narrow). */
+    int narrow = plan == SL__SCAN_BUSY && args[2] <= INT64_MAX - 86400 && args[1] < args[2] + 86400;
+    sqlite3_stmt *s = Q(st)->q[narrow ? Q_SESSIONS_BUSY_NARROW : range_queries[plan]];
     sqlite3_bind_int64(s, 1, *(const sl_id *)arg);
     for (int i = 0; i < 3; i++)
         sqlite3_bind_int64(s, i + 2, args[i]);
