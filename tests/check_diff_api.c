@@ -154,6 +154,7 @@ static void walk(uint64_t seed, long steps, da_stats *st)
     uint64_t rng = seed;
     da_memo memo;
     da_leases leases[DA_MAX_STORES];
+    sl_id holds = 8;
     memset(&memo, 0, sizeof(memo));
     memset(leases, 0, sizeof(leases));
     for (long i = 0; i < steps; i++) {
@@ -169,9 +170,13 @@ static void walk(uint64_t seed, long steps, da_stats *st)
         same("return codes, messages or out values", t, n, &s, i, seed);
         st->tried[s.op]++;
         st->ok[s.op] += rc[0] == SL_OK;
+        /* Holds up to a little past the highest id the walk has seen (a
+         * withdrawal's promotion makes holds the memo does not see). */
+        for (unsigned h = 0; h < 8 && h < memo.n_hold; h++)
+            holds = memo.hold[h] + 8 > holds ? memo.hold[h] + 8 : holds;
         for (int k = 0; k < n; k++) {
             t[k].n = 0;
-            da_dump(db[k], &t[k], s.now, i % DA_EVENTS_EVERY == 0 || i == steps - 1);
+            da_dump(db[k], &t[k], s.now, i % DA_EVENTS_EVERY == 0 || i == steps - 1, holds);
         }
         same("readable state", t, n, &s, i, seed);
         for (int k = 0; k < n; k++)
