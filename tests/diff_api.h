@@ -39,7 +39,8 @@ typedef struct da_step {
 /* Ids the walk made lately (filled from the memory store's out values,
  * which equal the other stores'), so that later steps act on them. */
 typedef struct da_memo {
-    sl_id session[8], cls[8], hold[8], event[8], event_tenant[8], dead[8], dead_tenant[8];
+    sl_id session[8], cls[8], hold[8], event[8], dead[8];
+    sl_id cls_tenant[8], event_tenant[8], dead_tenant[8]; /* the tenant of each */
     unsigned n_session, n_cls, n_hold, n_event, n_dead;
 } da_memo;
 
@@ -66,8 +67,9 @@ int da_apply(sl_db *d, const da_step *s, da_text *out, da_memo *m, da_leases *l)
  * shorter than a step. */
 void da_outbox_policy(sl_db *d, int32_t attempts);
 /* Appends everything a caller can read of d at now: sessions, slots,
- * balances, accounts, entries, holds, classes and seats, the outbox's
- * counts and dead events, and with events set every session's events. */
-void da_dump(sl_db *d, da_text *out, sl_time now, int events);
+ * balances, accounts, entries, holds 1..holds, classes and seats, the
+ * outbox's counts and dead events, and with events set every session's
+ * events. */
+void da_dump(sl_db *d, da_text *out, sl_time now, int events, sl_id holds);
 
 #endif

@@ -74,9 +74,12 @@ void da_draw(da_step *s, uint64_t *rng, long i, const da_memo *m)
             : eventy    ? recent(rng, m->event, m->n_event)
             : s->op == 29 ? recent(rng, m->dead, m->n_dead)
                         : recent(rng, m->session, m->n_session);
-    for (unsigned k = 0; s->op >= 27 && s->op <= 29 && s->tenant != 3 && k < 8; k++) {
-        if (s->op != 29 && k < m->n_event && m->event[k] == s->id)
-            s->tenant = m->event_tenant[k]; /* the event's own tenant, mostly */
+    /* Classes and outbox events are acted on in their own tenant, mostly. */
+    for (unsigned k = 0; s->tenant != 3 && k < 8; k++) {
+        if (classy && k < m->n_cls && m->cls[k] == s->id)
+            s->tenant = m->cls_tenant[k];
+        if (eventy && k < m->n_event && m->event[k] == s->id)
+            s->tenant = m->event_tenant[k];
         if (s->op == 29 && k < m->n_dead && m->dead[k] == s->id)
             s->tenant = m->dead_tenant[k];
     }
@@ -222,8 +225,10 @@ static int class_ops(sl_db *d, const da_step *s, da_text *o, da_memo *m)
         rc = sl_class_create(d, &c, s->tenant, s->start, s->duration, (int32_t)s->n, s->amount > 0, s->key, s->now);
         if (rc == SL_OK)
             put_session(o, &c);
-        if (rc == SL_OK && m)
+        if (rc == SL_OK && m) {
+            m->cls_tenant[m->n_cls % 8] = s->tenant;
             remember(m->cls, &m->n_cls, c.id);
+        }
         return rc;
     }
     if (s->op == 16)
@@ -369,9 +374,11 @@ static int other_ops(sl_db *d, const da_step *s, da_text *o)
         return sl_group_commit(d);
     if (s->op == 25)
         return sl_group_rollback(d);
-    if (s->op == 30) {
+    if (s->op == 30) { /* rows of an entity (accounts: SL_EINVAL) or acknowledged outbox events */
         size_t purged = 99;
-        int rc = sl_purge(d, &purged, (int32_t)(s->other % 4) + 1, s->now - (s->n - 1) * DA_HOUR);
+        sl_time before = s->now - (s->n - 1) * DA_HOUR;
+        int rc = s->other % 5 == 0 ? sl_outbox_purge(d, &purged, before)
+                                   : sl_purge(d, &purged, (int32_t)(s->other % 5), before);
         da_printf(o, "purged %zu\n", purged);
         return rc;
     }
@@ -406,7 +413,7 @@ int da_apply(sl_db *d, const da_step *s, da_text *o, da_memo *m, da_leases *l)
     return other_ops(d, s, o);
 }
 
-static void dump_ledger(sl_db *d, da_text *o, sl_id tenant, sl_time now)
+static void dump_ledger(sl_db *d, da_text *o, sl_id tenant, sl_time now, sl_id holds)
 {
     for (sl_id acc = 1; acc <= DA_STUDENTS; acc++) {
         sl_account a;
@@ -421,17 +428,17 @@ static void dump_ledger(sl_db *d, da_text *o, sl_id tenant, sl_time now)
         da_printf(o, " | %s %lld %lld %lld\n", sl_strerror(rc), (long long)b.posted, (long long)b.held,
                   (long long)b.available);
     }
-    sl_entry page[16];
+    sl_entry page[64];
     size_t got = 0;
     int64_t after = 0;
     do {
-        ck_assert_ok_db(d, sl_ledger_history(d, page, 16, &got, tenant, 0, after));
+        ck_assert_ok_db(d, sl_ledger_history(d, page, 64, &got, tenant, 0, after));
         for (size_t i = 0; i < got; i++) {
             put_entry(o, &page[i]);
             after = page[i].seq;
         }
-    } while (got == 16);
-    for (sl_id id = 1; id <= 40; id++) {
+    } while (got == 64);
+    for (sl_id id = 1; id <= holds; id++) {
         sl_credit_hold h;
         if (sl_hold_get(d, &h, tenant, id) == SL_OK)
             put_hold(o, &h);
@@ -479,7 +486,7 @@ static void dump_outbox(sl_db *d, da_text *o, sl_id tenant, const sl_session *s,
     }
 }
 
-void da_dump(sl_db *d, da_text *o, sl_time now, int events)
+void da_dump(sl_db *d, da_text *o, sl_time now, int events, sl_id holds)
 {
     da_printf(o, "group %d\n", sl_group_active(d));
     for (sl_id tenant = 1; tenant <= DA_TENANTS; tenant++) {
@@ -500,6 +507,6 @@ void da_dump(sl_db *d, da_text *o, sl_time now, int events)
         for (size_t i = 0; i < ns; i++)
             da_printf(o, " %lld", (long long)(slots[i].start - DA_BASE) / 60);
         da_printf(o, "\n");
-        dump_ledger(d, o, tenant, now);
+        dump_ledger(d, o, tenant, now, holds);
     }
 }
