@@ -190,8 +190,9 @@ int main(int argc, char **argv)
     long calls = ok + refused + failed;
     double load[1] = {0};
     getloadavg(load, 1);
-    printf("mode=%s\nprocs=%d\nops_per_s=%.1f\nrefused_per_s=%.1f\nfailures=%ld\ncpu_us_per_op=%.1f\nload1=%.2f\n",
-           book ? "book" : "post", procs, (double)ok / elapsed, (double)refused / elapsed, failed,
+    printf("mode=%s\nprocs=%d\ncalls=%ld\nops_per_s=%.1f\nrefused_per_s=%.1f\nfailures=%ld\ncpu_us_per_op=%.1f\n"
+           "load1=%.2f\n",
+           book ? "book" : "post", procs, calls, (double)ok / elapsed, (double)refused / elapsed, failed,
            calls ? cpu * 1e6 / (double)calls : 0.0, load[0]);
     return failed == 0 ? 0 : 1;
 }

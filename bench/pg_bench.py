@@ -19,8 +19,11 @@ Both sides: a random teacher among T, a random 30-min grid start in a
 calendar), 60 min; a refused booking (SL_ECONFLICT / the exclusion
 constraint) is not a success. Figures: successful bookings or posts per
 second, the client processes' CPU time (user + system) per attempted
-operation (the server's CPU is not in it: both share the server), and the
-1-minute load average at the end of the block. The peer runs pgbench -n
+operation, the server's CPU time per attempted operation (the postmaster
+and every process under it -- backends, WAL writer, checkpointer,
+autovacuum -- read from /proc when the server is local: what one
+operation costs the machine beside the client's), and the 1-minute load
+average at the end of the block. The peer runs pgbench -n
 -M prepared -c N -j N -T S; its successes are the rows its block added.
 
 Reads: sl_slots p50/p99 (wall clock and client CPU) at 10/100/1,000 teachers
@@ -68,6 +71,33 @@ def run(cmd, ok_codes=(0,)):
     return out.stdout, child_cpu() - cpu0
 
 
+def proc_ticks(pid, reaped):
+    """utime + stime of pid (and of its reaped children when reaped), in
+    clock ticks, and its parent pid; (None, 0) when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            f = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None, 0
+    ticks = int(f[11]) + int(f[12]) + (int(f[13]) + int(f[14]) if reaped else 0)
+    return ticks, int(f[1])
+
+
+def server_cpu(pid):
+    """CPU seconds of a local PostgreSQL server: the postmaster, its live
+    children (backends, WAL writer, checkpointer, autovacuum) and its
+    exited ones; 0 without a pid."""
+    if pid <= 0:
+        return 0.0
+    ticks = proc_ticks(pid, True)[0] or 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            t, ppid = proc_ticks(int(name), False)
+            if t is not None and ppid == pid:
+                ticks += t
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def kv(out):
     return dict(line.split("=", 1) for line in out.split() if "=" in line)
 
@@ -81,6 +111,7 @@ class Bench:
         self.pgbench = os.path.join(bindirs[-1], "pgbench")
         self.psql_bin = os.path.join(bindirs[-1], "psql")
         self.lib_conn = "%s schema=bench_lib_%d" % (conninfo, os.getpid())
+        self.pid = 0  # the local postmaster, for the server's CPU (main sets it)
 
     def psql(self, *args):
         out, _ = run([self.psql_bin, "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", self.conninfo] + list(args))
@@ -92,15 +123,19 @@ class Bench:
         self.psql("-v", "teachers=%d" % self.teachers, "-f", os.path.join(HERE, "pg_peer_schema.sql"))
 
     def library(self, mode, procs, durability, window):
+        s0 = server_cpu(self.pid)
         out, _ = run([os.path.join(self.build, "bench", "bench_pg"), "--conninfo", self.lib_conn, "--mode", mode,
                       "--procs", str(procs), "--seconds", str(self.seconds), "--durability", durability,
                       "--teachers", str(self.teachers), "--window", str(window)])
         fig = kv(out)
-        return float(fig["ops_per_s"]), float(fig["cpu_us_per_op"]), float(fig["load1"])
+        time.sleep(0.1)  # the block's backends exit and are reaped
+        server = (server_cpu(self.pid) - s0) * 1e6 / max(int(fig["calls"]), 1)
+        return float(fig["ops_per_s"]), float(fig["cpu_us_per_op"]), float(fig["load1"]), server
 
     def peer(self, mode, procs, durability, window):
         env_opts = "-c synchronous_commit=%s" % ("off" if durability == "fast" else "on")
         os.environ["PGOPTIONS"] = env_opts
+        s0 = server_cpu(self.pid)
         try:
             out, cpu = run([self.pgbench, "-n", "-M", "prepared", "-f",
                             os.path.join(HERE, "pg_peer_%s.sql" % mode), "-D", "teachers=%d" % self.teachers,
@@ -111,13 +146,15 @@ class Bench:
         tx = int([ln for ln in out.splitlines() if ln.startswith("number of transactions actually processed")][0]
                  .split(":")[1].split("/")[0])
         load1 = os.getloadavg()[0]
+        time.sleep(0.1)
+        server = (server_cpu(self.pid) - s0) * 1e6 / max(tx, 1)
         if mode == "book":
             lo = 1893974400 + window * 1209600
             done = int(self.psql("-c", "SELECT count(*) FROM peer.sessions WHERE lower(during) >= to_timestamp(%d)"
                                  " AND lower(during) < to_timestamp(%d)" % (lo, lo + 1209600)))
         else:
             done = int(self.psql("-c", "SELECT count(*) FROM peer.entries WHERE idem_key LIKE 'p-%d-%%'" % window))
-        return done / self.seconds, cpu * 1e6 / max(tx, 1), load1
+        return done / self.seconds, cpu * 1e6 / max(tx, 1), load1, server
 
 
 def slots(build, conninfo, scale, sessions, seconds):
@@ -184,6 +221,7 @@ def main():
 
     b = Bench(build, conninfo, teachers, seconds)
     b.setup()
+    b.pid = server_pid(b.psql)
     results, window = {}, 0
     for r in range(rounds):
         for durability in ("durable", "fast"):
@@ -195,8 +233,9 @@ def main():
                         if fig[0] <= 0:
                             sys.exit("pg_bench: %s %s: no successful operation in the block" % (side, mode))
                         results.setdefault((durability, procs, mode, side), []).append(fig)
-                        print("# round %d %s %d %s %s: %.0f/s, %.0f us CPU/op, load %.1f" % (
-                            r, durability, procs, mode, side, fig[0], fig[1], fig[2]), file=sys.stderr, flush=True)
+                        print("# round %d %s %d %s %s: %.0f/s, %.0f us CPU/op, server %.0f us CPU/op, load %.1f" % (
+                            r, durability, procs, mode, side, fig[0], fig[1], fig[3], fig[2]), file=sys.stderr,
+                            flush=True)
                         time.sleep(0.2)
     slot_figs = []
     for scale in scales:
@@ -213,8 +252,8 @@ def main():
     mean = lambda runs, i: sum(x[i] for x in runs) / len(runs)  # noqa: E731
     writes = []
     print("| durability | clients | workload | library per s | peer per s | library CPU us/op | "
-          "peer CPU us/op | load1 | library >= peer |")
-    print("|---|---:|---|---|---|---:|---:|---:|---|")
+          "peer CPU us/op | server CPU us/op library (peer) | load1 | library >= peer |")
+    print("|---|---:|---|---|---|---:|---:|---|---:|---|")
     for durability in ("durable", "fast"):
         for procs in procs_list:
             for mode in ("book", "post"):
@@ -227,11 +266,15 @@ def main():
                                "peer_per_s": [round(x[0], 1) for x in peer],
                                "library_cpu_us_per_op": round(mean(lib, 1), 1),
                                "peer_cpu_us_per_op": round(mean(peer, 1), 1),
+                               "library_server_cpu_us_per_op": round(mean(lib, 3), 1) if b.pid else None,
+                               "peer_server_cpu_us_per_op": round(mean(peer, 3), 1) if b.pid else None,
                                "load1_max": round(load, 2), "target": "library >= peer", "met": met})
-                print("| %s | %d | %s | %s | %s | %.0f | %.0f | %.1f | %s |" % (
+                print("| %s | %d | %s | %s | %s | %.0f | %.0f | %s | %.1f | %s |" % (
                     durability, procs, "bookings" if mode == "book" else "posts",
                     ", ".join("%.0f" % x[0] for x in lib), ", ".join("%.0f" % x[0] for x in peer),
-                    mean(lib, 1), mean(peer, 1), load, "yes" if met else "**no**"))
+                    mean(lib, 1), mean(peer, 1),
+                    "%.0f (%.0f)" % (mean(lib, 3), mean(peer, 3)) if b.pid else "–",
+                    load, "yes" if met else "**no**"))
     if slot_figs:
         print()
         print("| sl_slots | p50 us | p99 us | CPU p50 us | CPU p99 us | slots/call | load1 | p99 <= 1 ms |")

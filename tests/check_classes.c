@@ -1,10 +1,9 @@
 /*
- * tests/check_classes.c - group classes (issue 15), run once per store
- * backend: seats, holds and the waitlist; the session calls on a class;
- * idempotent replays and key reuse across kinds; bad input; a model-based
- * property test against a plain model of seats, waitlist and balances;
- * and 8 processes (8 connections on PostgreSQL) enrolling and withdrawing
- * at once on a shared store.
+ * tests/check_classes.c - group classes (issue 15), run once per store backend: seats, holds
+ * and the waitlist; the session calls on a class; idempotent replays and key reuse across
+ * kinds; bad input; a model-based property test against a plain model of seats, waitlist and
+ * balances; and 8 processes (8 connections on PostgreSQL) enrolling and withdrawing at once
+ * on a shared store. More cases: classes_no_show.c, classes_ids.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -894,7 +893,8 @@ static SL_TEST_TCASE(tcase_sessions, "session_calls", setup, teardown, 60, test_
                      test_purge_removes_seats)
 static SL_TEST_TCASE(tcase_idem, "idempotency", setup, teardown, 60, test_replays_and_kinds)
 static SL_TEST_TCASE(tcase_bad, "bad_input", setup, teardown, 60, test_bad_input)
+TCase *tcase_no_show(void), *tcase_seat_ids(void); /* classes_no_show.c, classes_ids.c */
 static SL_TEST_TCASE(tcase_model, "model", setup, teardown, 300, test_model)
 static SL_TEST_TCASE(tcase_stress, "processes", NULL, NULL, 300, test_store_refuses_oversell, test_eight_processes)
-TCase *tcase_no_show(void); /* classes_no_show.c */
-SL_TEST_SUITE(classes, tcase_seats, tcase_sessions, tcase_no_show, tcase_idem, tcase_bad, tcase_model, tcase_stress)
+SL_TEST_SUITE(classes, tcase_seats, tcase_sessions, tcase_no_show, tcase_seat_ids, tcase_idem, tcase_bad,
+              tcase_model, tcase_stress)

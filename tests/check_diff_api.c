@@ -4,8 +4,10 @@
  * status calls, reschedules, soft delete and restore, ledger posts, holds,
  * releases and captures, classes, team bookings, on two tenants and one
  * that does not exist, with a small pool of idempotency keys so that keys
- * collide) is applied to a memory store and a SQLite store side by side.
- * After every step the two must agree on the return code, the error
+ * collide) is applied to a memory store and a SQLite store side by side,
+ * and with the backend argument "postgres" (meson test diff_api_pg, under
+ * tests/pg_cluster.sh) to a PostgreSQL store as a third.
+ * After every step they must agree on the return code, the error
  * message, every out value, and everything a caller can read back
  * (sessions, slots, balances, accounts, entries with their hashes, holds,
  * classes and seats).
@@ -53,6 +55,7 @@ static void put_tenants(sl_db *d)
 static sl_db *open_memory(void)
 {
     sl_db *d = sl_test_open_on(sl_test_memory_store());
+    da_outbox_policy(d, 2);
     put_tenants(d);
     return d;
 }
@@ -63,12 +66,34 @@ static sl_db *open_sqlite(void)
 {
     sl_db *d = NULL;
     ck_assert_int_eq(sl_open(&d, ":memory:", NULL), SL_OK);
+    da_outbox_policy(d, 2);
     put_tenants(d);
     return d;
 }
 
+/* A PostgreSQL store in a fresh schema of $SL_TEST_PG. */
+static sl_db *open_postgres(void)
+{
+    sl_db *d = NULL;
+    int rc = sl_open(&d, sl_test_pg_conninfo(), NULL);
+    ck_assert_msg(rc == SL_OK, "open postgres: %s: %s", sl_strerror(rc), sl_errmsg(NULL));
+    da_outbox_policy(d, 2);
+    put_tenants(d);
+    return d;
+}
+
+/* The stores of one walk: memory (the reference), SQLite, and PostgreSQL
+ * when the suite runs with the backend argument "postgres". */
+enum { DA_MAX_STORES = 3 };
+static const char *const store_names[DA_MAX_STORES] = {"memory", "sqlite", "postgres"};
+
+static int n_stores(void)
+{
+    return sl_test_backend && strcmp(sl_test_backend, "postgres") == 0 ? 3 : 2;
+}
+
 /* The first line where a and b differ, for the report. */
-static void first_difference(const char *a, const char *b)
+static void first_difference(const char *a, const char *b, const char *name)
 {
     size_t line = 1;
     const char *la = a, *lb = b;
@@ -80,7 +105,7 @@ static void first_difference(const char *a, const char *b)
         }
         a++, b++;
     }
-    fprintf(stderr, "# line %zu:\n#  memory: %.*s\n#  sqlite: %.*s\n", line, (int)strcspn(la, "\n"), la,
+    fprintf(stderr, "# line %zu:\n#  memory: %.*s\n#  %s: %.*s\n", line, (int)strcspn(la, "\n"), la, name,
             (int)strcspn(lb, "\n"), lb);
 }
 
@@ -93,16 +118,20 @@ static void describe(const da_step *s, long i, uint64_t seed)
             s->key ? s->key : "(none)", (long long)s->now);
 }
 
-/* Both texts equal, else the report and a failure naming what differs. */
-static void same(const char *what, const da_text *m, const da_text *q, const da_step *s, long i, uint64_t seed)
+/* Every store's text equals the memory store's, else the report and a
+ * failure naming the store and what differs. */
+static void same(const char *what, const da_text *t, int n, const da_step *s, long i, uint64_t seed)
 {
-    const char *a = m->p ? m->p : "", *b = q->p ? q->p : "";
-    if (strcmp(a, b) == 0)
-        return;
-    describe(s, i, seed);
-    first_difference(a, b);
-    ck_abort_msg("diff_api seed %llu step %ld (%s): the stores' %s differ (see the log)", (unsigned long long)seed,
-                 i, da_op_name(s->op), what);
+    const char *a = t[0].p ? t[0].p : "";
+    for (int k = 1; k < n; k++) {
+        const char *b = t[k].p ? t[k].p : "";
+        if (strcmp(a, b) == 0)
+            continue;
+        describe(s, i, seed);
+        first_difference(a, b, store_names[k]);
+        ck_abort_msg("diff_api seed %llu step %ld (%s): the memory and %s stores' %s differ (see the log)",
+                     (unsigned long long)seed, i, da_op_name(s->op), store_names[k], what);
+    }
 }
 
 /* Counts of what the walk reached, so that a walk that stops exercising
@@ -111,31 +140,42 @@ typedef struct da_stats {
     long ok[DA_OPS], tried[DA_OPS];
 } da_stats;
 
+/* Every session's outbox events are read back every this many steps (and
+ * at the last): a round trip per session is dear on PostgreSQL. */
+#define DA_EVENTS_EVERY 8
+
 static void walk(uint64_t seed, long steps, da_stats *st)
 {
-    sl_db *mem = open_memory(), *sql = open_sqlite();
+    int n = n_stores();
+    sl_db *db[DA_MAX_STORES] = {open_memory(), open_sqlite(), n > 2 ? open_postgres() : NULL};
     uint64_t rng = seed;
     da_memo memo;
+    da_leases leases[DA_MAX_STORES];
     memset(&memo, 0, sizeof(memo));
+    memset(leases, 0, sizeof(leases));
     for (long i = 0; i < steps; i++) {
         da_step s;
-        da_text om = {NULL, 0, 0}, oq = {NULL, 0, 0};
+        da_text t[DA_MAX_STORES];
+        int rc[DA_MAX_STORES];
+        memset(t, 0, sizeof(t));
         da_draw(&s, &rng, i, &memo);
-        int rm = da_apply(mem, &s, &om, &memo), rq = da_apply(sql, &s, &oq, NULL);
-        da_printf(&om, "rc %s: %s\n", sl_strerror(rm), rm == SL_OK ? "" : sl_errmsg(mem));
-        da_printf(&oq, "rc %s: %s\n", sl_strerror(rq), rq == SL_OK ? "" : sl_errmsg(sql));
-        same("return codes, messages or out values", &om, &oq, &s, i, seed);
+        for (int k = 0; k < n; k++) {
+            rc[k] = da_apply(db[k], &s, &t[k], k == 0 ? &memo : NULL, &leases[k]);
+            da_put_message(&t[k], db[k], rc[k]);
+        }
+        same("return codes, messages or out values", t, n, &s, i, seed);
         st->tried[s.op]++;
-        st->ok[s.op] += rm == SL_OK;
-        om.n = oq.n = 0;
-        da_dump(mem, &om, s.now);
-        da_dump(sql, &oq, s.now);
-        same("readable state", &om, &oq, &s, i, seed);
-        free(om.p);
-        free(oq.p);
+        st->ok[s.op] += rc[0] == SL_OK;
+        for (int k = 0; k < n; k++) {
+            t[k].n = 0;
+            da_dump(db[k], &t[k], s.now, i % DA_EVENTS_EVERY == 0 || i == steps - 1);
+        }
+        same("readable state", t, n, &s, i, seed);
+        for (int k = 0; k < n; k++)
+            free(t[k].p);
     }
-    sl_close(mem);
-    sl_close(sql);
+    for (int k = 0; k < n; k++)
+        sl_close(db[k]);
 }
 
 static uint64_t walk_seed(void)

@@ -33,7 +33,8 @@ static const char *const op_names[DA_OPS] = {
     "book", "book_trial", "book_many", "book_recurring", "confirm", "cancel", "complete", "mark_no_show",
     "reschedule", "soft_delete session", "restore session", "ledger_post", "hold", "hold_release",
     "hold_capture", "class_create", "class_enroll", "class_withdraw", "class_no_show", "book_any", "book_all",
-    "soft_delete rule", "restore rule"};
+    "soft_delete rule", "restore rule", "group_begin", "group_commit", "group_rollback", "outbox_claim",
+    "outbox_ack", "outbox_fail", "outbox_retry", "purge", "account delete/restore"};
 
 const char *da_op_name(int op)
 {
@@ -67,9 +68,18 @@ void da_draw(da_step *s, uint64_t *rng, long i, const da_memo *m)
     s->op = (int)pick(rng, 0, DA_OPS - 1);
     s->tenant = pick(rng, 1, 12) == 1 ? 3 : pick(rng, 1, DA_TENANTS); /* 3 does not exist */
     s->student = pick(rng, 1, DA_STUDENTS);
-    int classy = s->op >= 16 && s->op <= 18, holdy = s->op == 13 || s->op == 14;
-    s->id = classy ? recent(rng, m->cls, m->n_cls) : holdy ? recent(rng, m->hold, m->n_hold)
-                                                         : recent(rng, m->session, m->n_session);
+    int classy = s->op >= 16 && s->op <= 18, holdy = s->op == 13 || s->op == 14, eventy = s->op == 27 || s->op == 28;
+    s->id = classy      ? recent(rng, m->cls, m->n_cls)
+            : holdy     ? recent(rng, m->hold, m->n_hold)
+            : eventy    ? recent(rng, m->event, m->n_event)
+            : s->op == 29 ? recent(rng, m->dead, m->n_dead)
+                        : recent(rng, m->session, m->n_session);
+    for (unsigned k = 0; s->op >= 27 && s->op <= 29 && s->tenant != 3 && k < 8; k++) {
+        if (s->op != 29 && k < m->n_event && m->event[k] == s->id)
+            s->tenant = m->event_tenant[k]; /* the event's own tenant, mostly */
+        if (s->op == 29 && k < m->n_dead && m->dead[k] == s->id)
+            s->tenant = m->dead_tenant[k];
+    }
     s->other = pick(rng, 1, 30);
     s->now = DA_NOW0 + i * 120;
     /* On the grid mostly, sometimes off it or in the past. */
@@ -256,7 +266,119 @@ static int team_ops(sl_db *d, const da_step *s, da_text *o, da_memo *m)
     return rc;
 }
 
-int da_apply(sl_db *d, const da_step *s, da_text *o, da_memo *m)
+void da_put_message(da_text *o, sl_db *d, int rc)
+{
+    const char *msg = rc == SL_OK ? "" : sl_errmsg(d);
+    const char *tok = strstr(msg, "lease token ");
+    if (!tok) {
+        da_printf(o, "rc %s: %s\n", sl_strerror(rc), msg);
+        return;
+    }
+    tok += strlen("lease token ");
+    da_printf(o, "rc %s: %.*sN%s\n", sl_strerror(rc), (int)(tok - msg), msg, tok + strspn(tok, "0123456789"));
+}
+
+void da_outbox_policy(sl_db *d, int32_t attempts)
+{
+    sl_outbox_options o = SL_OUTBOX_OPTIONS_INIT;
+    o.attempts = attempts;
+    o.backoff_base = 20;
+    o.backoff_cap = 60; /* every wait ends before the next step (120 s later) */
+    ck_assert_ok_db(d, sl_outbox_configure(d, &o));
+}
+
+/* One outbox event. The token is random (drawn by each store's claim) and
+ * so is a retry's wait: only whether there is a token, and whether a
+ * waiting event is due at now, are the same on every store. */
+static void put_event(da_text *o, const sl_outbox_event *e, sl_time now)
+{
+    da_printf(o, "O %lld t%lld s%lld seq%lld k%d st%d sk%d stu%lld %lld-%lld cr%lld del%lld %lld state%d att%d ",
+              (long long)e->id, (long long)e->tenant, (long long)e->session, (long long)e->seq, (int)e->kind,
+              (int)e->status, (int)e->session_kind, (long long)e->student, (long long)e->start, (long long)e->end,
+              (long long)e->credits, (long long)e->deleted_at, (long long)e->created_at, (int)e->state,
+              (int)e->attempts);
+    if (e->attempts > 0 && e->state == SL_OUTBOX_PENDING)
+        da_printf(o, "avail %s", e->available_at <= now ? "due" : "later");
+    else if (e->attempts == 0)
+        da_printf(o, "avail %lld", (long long)e->available_at);
+    da_printf(o, " lease%lld tok%d acked%lld '%s' '%s'\n", (long long)e->lease_until, e->token != 0,
+              (long long)e->acked_at, e->consumer, e->error);
+}
+
+static void lease_put(da_leases *l, sl_id event, int64_t token)
+{
+    l->event[l->n % 64] = event;
+    l->token[l->n % 64] = token;
+    l->n++;
+}
+
+/* The token d's latest claim of event got (1 if none), or, one step in
+ * six, a token no claim gave. */
+static int64_t lease_token(const da_leases *l, const da_step *s)
+{
+    if (s->other % 6 == 0)
+        return 12345;
+    for (unsigned k = l->n; k > 0 && k + 64 > l->n; k--)
+        if (l->event[(k - 1) % 64] == s->id)
+            return l->token[(k - 1) % 64];
+    return 1;
+}
+
+static int outbox_ops(sl_db *d, const da_step *s, da_text *o, da_memo *m, da_leases *l)
+{
+    if (s->op == 27)
+        return sl_outbox_ack(d, s->tenant, s->id, lease_token(l, s), s->now);
+    if (s->op == 28) {
+        da_outbox_policy(d, (int32_t)s->n); /* dead at once one time in three */
+        int rc = sl_outbox_fail(d, s->tenant, s->id, lease_token(l, s), s->amount & 1 ? "calendar down" : NULL,
+                                s->now);
+        sl_outbox_event e;
+        if (rc == SL_OK && m && sl_outbox_get(d, &e, s->tenant, s->id) == SL_OK && e.state == SL_OUTBOX_DEAD) {
+            m->dead_tenant[m->n_dead % 8] = s->tenant; /* for the retries to come */
+            remember(m->dead, &m->n_dead, s->id);
+        }
+        return rc;
+    }
+    if (s->op == 29)
+        return sl_outbox_retry(d, s->tenant, s->id, s->now);
+    sl_outbox_event *ev = NULL;
+    size_t n = 0;
+    static const int64_t leases[] = {100, 1800, 7200}; /* 100: lapsed at the next step */
+    sl_id tenant = s->other % 3 == 0 ? 0 : s->tenant; /* 0: every tenant */
+    int rc = sl_outbox_claim(d, &ev, &n, s->key ? s->key : "worker", tenant, (size_t)(s->amount > 0 ? s->amount : 4),
+                             leases[s->n - 1], s->now);
+    da_printf(o, "claimed %zu\n", n);
+    for (size_t k = 0; k < n; k++) {
+        put_event(o, &ev[k], s->now);
+        lease_put(l, ev[k].id, ev[k].token);
+        if (m) {
+            m->event_tenant[m->n_event % 8] = ev[k].tenant;
+            remember(m->event, &m->n_event, ev[k].id);
+        }
+    }
+    sl_outbox_free(ev);
+    return rc;
+}
+
+/* Groups, purges, and soft delete and restore of accounts. */
+static int other_ops(sl_db *d, const da_step *s, da_text *o)
+{
+    if (s->op == 23)
+        return sl_group_begin(d);
+    if (s->op == 24)
+        return sl_group_commit(d);
+    if (s->op == 25)
+        return sl_group_rollback(d);
+    if (s->op == 30) {
+        size_t purged = 99;
+        int rc = sl_purge(d, &purged, (int32_t)(s->other % 4) + 1, s->now - (s->n - 1) * DA_HOUR);
+        da_printf(o, "purged %zu\n", purged);
+        return rc;
+    }
+    return (s->amount & 1 ? sl_restore : sl_soft_delete)(d, s->tenant, SL_ENTITY_ACCOUNT, s->student, s->now);
+}
+
+int da_apply(sl_db *d, const da_step *s, da_text *o, da_memo *m, da_leases *l)
 {
     sl_session out;
     int rc;
@@ -277,7 +399,11 @@ int da_apply(sl_db *d, const da_step *s, da_text *o, da_memo *m)
         return class_ops(d, s, o, m);
     if (s->op <= 20)
         return team_ops(d, s, o, m);
-    return (s->op == 21 ? sl_soft_delete : sl_restore)(d, s->tenant, SL_ENTITY_RULE, s->id % 8 + 1, s->now);
+    if (s->op <= 22)
+        return (s->op == 21 ? sl_soft_delete : sl_restore)(d, s->tenant, SL_ENTITY_RULE, s->id % 8 + 1, s->now);
+    if (s->op >= 26 && s->op <= 29)
+        return outbox_ops(d, s, o, m, l);
+    return other_ops(d, s, o);
 }
 
 static void dump_ledger(sl_db *d, da_text *o, sl_id tenant, sl_time now)
@@ -285,6 +411,7 @@ static void dump_ledger(sl_db *d, da_text *o, sl_id tenant, sl_time now)
     for (sl_id acc = 1; acc <= DA_STUDENTS; acc++) {
         sl_account a;
         sl_balance b;
+        memset(&b, 0, sizeof(b));
         int rc = sl_account_get(d, &a, tenant, acc, SL_INCLUDE_DELETED);
         da_printf(o, "A %lld %lld %s", (long long)tenant, (long long)acc, sl_strerror(rc));
         if (rc == SL_OK)
@@ -329,8 +456,32 @@ static void dump_classes(sl_db *d, da_text *o, sl_id tenant, const sl_session *s
     }
 }
 
-void da_dump(sl_db *d, da_text *o, sl_time now)
+/* The outbox of tenant: its counts and dead events, and with events set
+ * every event of the sessions s (n of them). */
+static void dump_outbox(sl_db *d, da_text *o, sl_id tenant, const sl_session *s, size_t n, sl_time now, int events)
 {
+    sl_outbox_counts c;
+    ck_assert_ok_db(d, sl_outbox_stats(d, &c, tenant, now));
+    da_printf(o, "outbox %lld: due%lld wait%lld leased%lld dead%lld acked%lld age%lld\n", (long long)tenant,
+              (long long)c.due, (long long)c.waiting, (long long)c.leased, (long long)c.dead, (long long)c.acked,
+              (long long)c.oldest_age);
+    sl_outbox_event *ev = NULL;
+    size_t ne = 0;
+    ck_assert_ok_db(d, sl_outbox_dead(d, &ev, &ne, tenant, SL_OUTBOX_CLAIM_MAX));
+    for (size_t k = 0; k < ne; k++)
+        put_event(o, &ev[k], now);
+    sl_outbox_free(ev);
+    for (size_t i = 0; events && i < n; i++) {
+        ck_assert_ok_db(d, sl_outbox_session_events(d, &ev, &ne, tenant, s[i].id));
+        for (size_t k = 0; k < ne; k++)
+            put_event(o, &ev[k], now);
+        sl_outbox_free(ev);
+    }
+}
+
+void da_dump(sl_db *d, da_text *o, sl_time now, int events)
+{
+    da_printf(o, "group %d\n", sl_group_active(d));
     for (sl_id tenant = 1; tenant <= DA_TENANTS; tenant++) {
         sl_session *s = NULL;
         size_t n = 0;
@@ -339,6 +490,7 @@ void da_dump(sl_db *d, da_text *o, sl_time now)
         for (size_t i = 0; i < n; i++)
             put_session(o, &s[i]);
         dump_classes(d, o, tenant, s, n);
+        dump_outbox(d, o, tenant, s, n, now, events);
         sl_free(s);
         sl_interval slots[SL_MAX_SLOTS];
         size_t ns = 0;

@@ -728,7 +728,7 @@ PGresult *sl__pg_run(sl_store *st, int which, const pg_params *p, const char *wh
      * credits reads its active holds and the ledger head next. */
     if (which == PQ_ACCOUNT_GET && na == 2 && sl__pg_may_defer(st, arg[0])) {
         sl__pg_p_i64(&one, arg[0]);
-        calls[n++] = (pg_call){PQ_HOLDS_ACTIVE, p, NULL};
+        calls[n++] = (pg_call){PQ_HOLDS_AHEAD, p, NULL};
         calls[n++] = (pg_call){PQ_ENTRY_LAST, &one, NULL};
     }
     *rc = run_calls(s, calls, n, what);
@@ -920,21 +920,31 @@ static void ids_give_back(pg_store *s, int t, sl_id id)
         }
 }
 
+/* Gives taken[from..ntaken) of every table back to its free ids (when
+ * there is no memory for them, they are only forgotten: an id skipped). */
+static void ids_untake(pg_store *s, int all)
+{
+    for (int t = 1; t <= PG_ID_TABLES; t++) {
+        pg_idpool *ip = &s->ids[t];
+        size_t from = all || ip->call > ip->ntaken ? 0 : ip->call, n = ip->ntaken - from;
+        if (n > 0 && grow_ids(&ip->free, &ip->capfree, ip->nfree + n) == SL_OK) {
+            memcpy(ip->free + ip->nfree, ip->taken + from, n * sizeof(sl_id));
+            ip->nfree += n;
+            qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
+        }
+        ip->ntaken = from;
+    }
+}
+
 /* At the end of a transaction: committed (keep), rolled back cleanly
  * (reuse), or unknown after a lost connection (forget). */
 enum { IDS_COMMITTED, IDS_ROLLED_BACK, IDS_UNKNOWN };
 static void ids_end(pg_store *s, int how)
 {
-    for (int t = 1; t <= PG_ID_TABLES; t++) {
-        pg_idpool *ip = &s->ids[t];
-        if (how == IDS_ROLLED_BACK && ip->ntaken > 0 &&
-            grow_ids(&ip->free, &ip->capfree, ip->nfree + ip->ntaken) == SL_OK) {
-            memcpy(ip->free + ip->nfree, ip->taken, ip->ntaken * sizeof(sl_id));
-            ip->nfree += ip->ntaken;
-            qsort(ip->free, ip->nfree, sizeof(sl_id), desc);
-        }
-        ip->ntaken = 0;
-    }
+    if (how == IDS_ROLLED_BACK)
+        ids_untake(s, 1);
+    for (int t = 1; t <= PG_ID_TABLES; t++)
+        s->ids[t].ntaken = s->ids[t].call = 0;
 }
 
 static void ids_free(pg_store *s)
@@ -1289,6 +1299,8 @@ static int pg_savepoint_begin(sl_store *st, sl_id tenant, int write)
     snprintf(s->begin_sql, sizeof(s->begin_sql), "%s", s->group_sent ? "" : "BEGIN ISOLATION LEVEL READ COMMITTED");
     s->sp_release = s->sp_open;
     s->sp_pending = 1;
+    for (int t = 1; t <= PG_ID_TABLES; t++)
+        s->ids[t].call = s->ids[t].ntaken; /* the ids this call takes follow */
     set_lock(s, tenant, write);
     s->begin_pending = 1;
     return SL_OK;
@@ -1308,6 +1320,8 @@ static int pg_savepoint_end(sl_store *st, int keep)
     PGresult *r = exec_end(s, "ROLLBACK TO SAVEPOINT sl_call");
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? SL_OK : sl__pg_fail(st, r, "rolling back to a savepoint");
     PQclear(r);
+    if (rc == SL_OK)
+        ids_untake(s, 0); /* the call's inserts are undone: their ids are free again */
     return rc;
 }
 

@@ -59,8 +59,7 @@ static int pg_seat_put(sl_store *st, sl_seat *s)
 {
     int rc;
     pg_params p = {0};
-    if (s->id)
-        sl__pg_p_i64(&p, s->id);
+    sl__pg_p_i64(&p, s->id); /* an insert's id comes from the pool (sl__pg_put) */
     const int64_t v[] = {s->tenant, s->class_id, s->student, s->position, s->status, s->hold_id, s->created_at,
                          s->updated_at};
     for (int i = 0; i < 8; i++)
@@ -69,13 +68,16 @@ static int pg_seat_put(sl_store *st, sl_seat *s)
     sl__pg_p_bytes(&p, s->request_hash, sizeof(s->request_hash));
     sl__pg_p_str(&p, s->withdraw_key);
     sl__pg_p_bytes(&p, s->withdraw_hash, sizeof(s->withdraw_hash));
-    PGresult *r = sl__pg_run(st, s->id ? PQ_SEAT_UPDATE : PQ_SEAT_INSERT, &p, "writing a seat", &rc);
+    /* Ids from the connection's pool, as every other table's: a rolled
+     * back insert gives its id back, so one connection numbers seats as
+     * the other stores do (tests/classes_ids.c). */
+    if (!s->id)
+        return sl__pg_put(st, PQ_SEAT_INSERT, &p, PG_ID_SEAT, 0, &s->id, "writing a seat");
+    PGresult *r = sl__pg_run(st, PQ_SEAT_UPDATE, &p, "writing a seat", &rc);
     if (!r)
         return rc;
     if (PQntuples(r) == 0)
         rc = SL_ENOTFOUND; /* a replace of an unknown seat */
-    else if (!s->id)
-        s->id = sl__pg_i64(r, 0, 0);
     PQclear(r);
     return rc;
 }

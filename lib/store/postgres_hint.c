@@ -4,7 +4,8 @@
  * transaction's BEGIN (and tenant lock) in one pipeline, and their results
  * answer those reads as the core makes them (postgres.c: sl__pg_run and
  * sl__pg_ahead_* for tenant, rules, overrides, blocking sessions, account,
- * active holds and ledger head; the key cache for the idempotency key).
+ * active holds and, for a post, the ledger head; the key cache for the
+ * idempotency key).
  * Id pools that ran dry are refilled in the same round trip.
  *
  * Round trips (tests/check_pg.c counts them, the README states them): a
@@ -98,8 +99,9 @@ int sl__pg_read_hint(sl_store *st, sl_id tenant, const char *key, sl_id account,
         sl__pg_p_i64(&pa, tenant);
         sl__pg_p_i64(&pa, account);
         add(calls, &n, PQ_ACCOUNT_GET, &pa);
-        add(calls, &n, PQ_HOLDS_ACTIVE, &pa);
-        add(calls, &n, PQ_ENTRY_LAST, &pt);
+        add(calls, &n, PQ_HOLDS_AHEAD, &pa);
+        if (from >= to)
+            add(calls, &n, PQ_ENTRY_LAST, &pt);
     }
     /* The ids this call will insert with: a booking a session (and a hold
      * for credits), a post an entry; refilled here when the pool is dry. */

@@ -33,7 +33,7 @@
 #include "postgres_queries_gen.h"
 
 /* Tables whose ids come from a sequence, sl_ids_<n> (postgres_schema.c). */
-enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_OUTBOX = 7 /* 6: seats */,
+enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, PG_ID_SEAT, PG_ID_OUTBOX,
        PG_ID_TABLES = PG_ID_OUTBOX };
 /* Ids fetched per round trip when a pool runs dry. */
 #define PG_ID_BLOCK 16
@@ -43,10 +43,12 @@ enum { PG_ID_RULE = 1, PG_ID_OVERRIDE, PG_ID_SESSION, PG_ID_ENTRY, PG_ID_HOLD, P
  * by inserts of the open transaction. A clean rollback gives `taken` back
  * to `free` (nobody else can hold them), so one connection hands out ids
  * in order, as the other stores do; a commit keeps them; a lost
- * connection forgets them (the commit may have happened). */
+ * connection forgets them (the commit may have happened). In a group,
+ * `taken` from index `call` on are the current call's: undoing the call
+ * (ROLLBACK TO its savepoint) gives those back alone. */
 typedef struct pg_idpool {
     sl_id *free, *taken;
-    size_t nfree, ntaken, capfree, captaken;
+    size_t nfree, ntaken, capfree, captaken, call;
 } pg_idpool;
 
 /* Statement parameters, sent in binary: int8 big-endian, bytea raw. */
@@ -78,6 +80,14 @@ _Static_assert(PG_MAX_PARAMS <= 32, "pg_deferred.i8s has a bit per parameter");
 /* A result read ahead (sent with another statement, in case the core asks
  * next): statement, its parameters (int8 only) and the result. */
 #define PG_READ_AHEAD 8
+
+/* The active holds of an account read ahead: the first this many by
+ * expiry (PQ_HOLDS_AHEAD). The lapsed ones a scan wants are a prefix of
+ * that order, so the read is complete for a scan unless it is full and its
+ * last hold has lapsed too (then the scan reads PQ_HOLDS_EXPIRED). A
+ * student with many upcoming bookings costs a booking no more rows. */
+#define PG_HOLDS_AHEAD 8
+#define PG_HOLDS_AHEAD_SQL "8"
 typedef struct pg_ahead {
     int which, n;
     int64_t arg[4];

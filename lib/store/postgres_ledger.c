@@ -104,6 +104,18 @@ static int lapsed(const void *row, const void *before)
     return ((const sl_credit_hold *)row)->expires_at <= *(const sl_time *)before;
 }
 
+/* Whether r, the first PG_HOLDS_AHEAD active holds by expiry, holds every
+ * one lapsed by before: it is not full, or its last hold has not lapsed. */
+static int ahead_complete(const PGresult *r, sl_time before)
+{
+    int n = PQntuples(r);
+    if (n < PG_HOLDS_AHEAD)
+        return 1;
+    sl_credit_hold last;
+    sl__pg_read(r, n - 1, &sl__ent_hold, &last);
+    return last.expires_at > before;
+}
+
 static int pg_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_time before,
                                  int (*cb)(void *ctx, const sl_credit_hold *h), void *ctx)
 {
@@ -112,9 +124,13 @@ static int pg_holds_expired_scan(sl_store *st, sl_id tenant, sl_id account, sl_t
     pg_params p = {0};
     PG_P_I64S(&p, tenant, account, before);
     int rc = SL_OK;
-    /* The account's active holds, read ahead with the account, or read now
-     * (the result is ours: a callback's hold_put cannot clear it). */
-    PGresult *r = sl__pg_ahead_take(st, PQ_HOLDS_ACTIVE, tenant, account);
+    /* The account's first active holds, read ahead with the account, or
+     * read now (the result is ours: a callback's hold_put cannot clear it). */
+    PGresult *r = sl__pg_ahead_take(st, PQ_HOLDS_AHEAD, tenant, account);
+    if (r && !ahead_complete(r, before)) {
+        PQclear(r);
+        r = NULL;
+    }
     if (!r && !(r = sl__pg_run(st, PQ_HOLDS_EXPIRED, &p, "scanning lapsed holds", &rc)))
         return rc;
     return sl__pg_rows(r, &sl__ent_hold, lapsed, &before, PG_CB(cb), ctx);

@@ -281,9 +281,11 @@ SELECT {HOLD_COLS} FROM holds WHERE tenant = $1 ORDER BY id;
 -- name: ids II
 SELECT nextval(('sl_ids_' || $1)::regclass) FROM generate_series(1, $2);
 
--- read ahead with an account in a write transaction: $1 tenant, $2 account
--- name: holds_active II
-SELECT {HOLD_COLS} FROM holds WHERE tenant = $1 AND account = $2 AND status = 1;
+-- read ahead with an account in a write transaction: $1 tenant, $2 account;
+-- the first active holds by expiry (postgres_internal.h, PG_HOLDS_AHEAD)
+-- name: holds_ahead II
+SELECT {HOLD_COLS} FROM holds WHERE tenant = $1 AND account = $2 AND status = 1
+    ORDER BY expires_at LIMIT {PG_HOLDS_AHEAD_SQL};
 
 -- lock_tenants: one more tenant's writer lock ($1 the folded id).
 -- name: lock_tenant I
@@ -303,10 +305,10 @@ INSERT INTO classes (tenant, id, capacity, credits_per_seat, taken, waitlisted, 
 SELECT tenant, id, capacity, credits_per_seat, taken, waitlisted, last_position FROM classes
     WHERE tenant = $1 AND id = $2;
 
--- name: seat_insert IIIIIIIIBBBB
-INSERT INTO seats (tenant, class_id, student, position, status, hold_id, created_at, updated_at,
+-- name: seat_insert IIIIIIIIIBBBB
+INSERT INTO seats (id, tenant, class_id, student, position, status, hold_id, created_at, updated_at,
     idem_key, request_hash, withdraw_key, withdraw_hash)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id;
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id;
 
 -- name: seat_update IIIIIIIIIBBBB
 UPDATE seats SET status = $6, hold_id = $7, updated_at = $9, idem_key = $10, request_hash = $11,

@@ -180,7 +180,8 @@ static const migration migrations[] = {
      * concurrent seat writers of one class queue on it) and counts the
      * taken seats before any seat becomes taken. Both report SQLSTATE
      * 23514 naming classes_taken (postgres.c maps it to SL_EFULL). Seat ids
-     * come from sl_ids_6.
+     * come from sl_ids_6, through the connection's id pool (postgres.c);
+     * the column's default is unused.
      */
     {4, "group classes", {
      "ALTER TABLE sessions DROP CONSTRAINT sessions_kind_check;"

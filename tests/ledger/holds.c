@@ -158,6 +158,37 @@ START_TEST(test_hold_expiry)
 }
 END_TEST
 
+/* Many active holds, lapsing a few and then many at once: one write
+ * resolves every lapsed hold and no other (on PostgreSQL a post reads only
+ * the first holds by expiry ahead; more lapsed holds than that are read
+ * by the scan itself). */
+START_TEST(test_many_holds_lapse_in_one_write)
+{
+    post_ok(db, T1, 2, SL_ENTRY_PURCHASE, 40, "p", NOW0);
+    sl_credit_hold hs[30];
+    for (int i = 0; i < 30; i++) {
+        char key[8];
+        snprintf(key, sizeof(key), "h%d", i);
+        hs[i] = hold_ok(db, T1, 2, 1, i < 20 ? NOW0 + 100 + i : NOW0 + HOUR, key, NOW0 + 1);
+    }
+    post_ok(db, T1, 2, SL_ENTRY_CONSUME, -10, "c1", NOW0 + 50);
+    ck_assert_sl(sl_ledger_post(db, NULL, T1, 2, SL_ENTRY_CONSUME, -1, "x1", NULL, NOW0 + 50), SL_EINSUFFICIENT);
+    /* 6 lapsed (expiring at +100..+105) */
+    post_ok(db, T1, 2, SL_ENTRY_CONSUME, -6, "c2", NOW0 + 105);
+    ck_assert_sl(sl_ledger_post(db, NULL, T1, 2, SL_ENTRY_CONSUME, -1, "x2", NULL, NOW0 + 105), SL_EINSUFFICIENT);
+    /* the other 14 of the first 20 */
+    post_ok(db, T1, 2, SL_ENTRY_CONSUME, -14, "c3", NOW0 + 200);
+    ck_assert_sl(sl_ledger_post(db, NULL, T1, 2, SL_ENTRY_CONSUME, -1, "x3", NULL, NOW0 + 200), SL_EINSUFFICIENT);
+    sl_account a;
+    ck_assert_ok_db(db, sl_account_get(db, &a, T1, 2, 0));
+    ck_assert_int_eq(a.posted, 10);
+    ck_assert_int_eq(a.held, 10);
+    for (int i = 0; i < 30; i++)
+        ck_assert_int_eq(hold_get(db, T1, hs[i].id).status, i < 20 ? SL_HOLD_EXPIRED : SL_HOLD_ACTIVE);
+    EXPECT_BAL(db, T1, 2, NOW0 + 201, 10, 10);
+}
+END_TEST
+
 START_TEST(test_sixth_hold_of_one_is_refused)
 {
     post_ok(db, T1, 4, SL_ENTRY_PURCHASE, 5, "p", NOW0);
@@ -208,4 +239,4 @@ END_TEST
 
 SL_TEST_TCASE(tcase_ledger_holds, "holds", setup, teardown, 30, test_hold_capture_all,
               test_hold_partial_capture_releases_rest, test_hold_release, test_hold_resolves_once,
-              test_hold_expiry, test_sixth_hold_of_one_is_refused, test_hold_replay_and_validation)
+              test_hold_expiry, test_many_holds_lapse_in_one_write, test_sixth_hold_of_one_is_refused, test_hold_replay_and_validation)

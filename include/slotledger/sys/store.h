@@ -308,9 +308,10 @@ struct sl_store {
     /** may: called right after begin (never inside a group), before the
      * call reads anything: the call is about to read tenant's row, the rows
      * carrying idempotency key `key` (NULL or "": none), account `account`
-     * (0: none) with its active holds and the ledger head, and, when
-     * from < to, the tenant's rules, overrides and blocking sessions around
-     * [from, to). A networked store may fetch all of it at once (with its
+     * (0: none) with its active holds, and, when from < to (a booking), the
+     * tenant's rules, overrides and blocking sessions around [from, to),
+     * else (a post) the ledger head too. (A booking reads the ledger head
+     * only for a row MAC, with a ledger key: not worth fetching ahead.) A networked store may fetch all of it at once (with its
      * BEGIN) and answer the reads from what it fetched. It must not change
      * what any later method returns. Returns SL_OK, or the error the first
      * of those reads would have met (a lock wait that timed out: SL_EBUSY;
