@@ -79,6 +79,8 @@ static const struct {
      * covering index alone, no table rows. */
     {"sessions_busy", "USING COVERING INDEX sessions_time ",
      "the conflict scan should be answered from its index alone"},
+    {"sessions_busy_narrow", "USING COVERING INDEX sessions_time ",
+     "a booking's conflict scan should be answered from its index alone"},
     /* Every slot query and booking reads all live rules of its
      * tenant: from the index alone, in id order (schema migration 9). */
     {"rules_live", "USING COVERING INDEX rules_live ", "the rules scan should be answered from its index alone"},

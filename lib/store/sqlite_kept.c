@@ -41,7 +41,10 @@ void sl__sq_kept_after(sl_store *st, int which, int ok)
     sq_store *q = Q(st);
     if (ok && (which == Q_SAVEPOINT || which == Q_RELEASE))
         return; /* the transaction goes on */
-    q->kept_write = ok && which == Q_BEGIN_WRITE;
+    /* After ROLLBACK TO the group goes on: kept rows stay true (a write of
+     * a tenant or a rule dropped them all), pending ones are dropped. */
+    if (!ok || which != Q_ROLLBACK_TO)
+        q->kept_write = ok && which == Q_BEGIN_WRITE;
     if (!q->kept_pending)
         return;
     int keep = ok && which == Q_COMMIT;
