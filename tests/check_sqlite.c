@@ -434,10 +434,10 @@ static void book_at(sl_db *db, sl_time start, int want)
                   sl_errmsg(db), sl_strerror(want));
 }
 
-/* A tenant's row and live rules are kept past the commit of the
- * transaction that read them while no other connection commits (PRAGMA
- * data_version), never past this connection's own write of a tenant or a
- * rule, nor past a rollback: every booking is checked against the rows as
+/* A tenant's row, live rules and overrides are kept past the commit of
+ * the transaction that read them while no other connection commits
+ * (PRAGMA data_version), never past this connection's own write of a
+ * tenant, a rule or an override, nor past a rollback: every booking is checked against the rows as
  * they are. */
 START_TEST(test_schedule_rows_kept_while_file_unchanged)
 {
@@ -483,6 +483,22 @@ START_TEST(test_schedule_rows_kept_while_file_unchanged)
     book_at(db, day + 18 * 3600, SL_OK);
     ck_assert_ok_db(db, sl_group_rollback(db));
     book_at(db, day + 18 * 3600, SL_EUNAVAILABLE);
+    /* Overrides of Saturday (kept with the dates around it): another
+     * connection's day off, this connection's own window, a rolled-back
+     * day off. */
+    const sl_time sat = day + 2 * 86400;
+    const sl_date d = (sl_date)(sat / 86400);
+    const sl_window w = {10 * 60, 12 * 60};
+    book_at(db, sat + 9 * 3600, SL_OK);
+    ck_assert_ok_db(other, sl_override_set(other, NULL, 1, d, NULL, 0, now));
+    book_at(db, sat + 10 * 3600, SL_EUNAVAILABLE);
+    ck_assert_ok_db(db, sl_override_set(db, NULL, 1, d, &w, 1, now));
+    book_at(db, sat + 10 * 3600, SL_OK);
+    ck_assert_ok_db(db, sl_group_begin(db));
+    ck_assert_ok_db(db, sl_override_set(db, NULL, 1, d, NULL, 0, now));
+    book_at(db, sat + 11 * 3600, SL_EUNAVAILABLE);
+    ck_assert_ok_db(db, sl_group_rollback(db));
+    book_at(db, sat + 11 * 3600, SL_OK);
     /* More live rules than a slot keeps (SL__SQ_KEPT_RULES): read each time. */
     for (int32_t i = 0; i < SL__SQ_KEPT_RULES; i++)
         ck_assert_ok_db(db, sl_rule_add(db, NULL, 1, 5, 780 + 20 * i, 790 + 20 * i, SL_DATE_MIN, SL_DATE_MAX, now));
@@ -509,12 +525,20 @@ static int listed_fresh(const char *path, sl_time start, sl_time now)
 }
 
 /* One random change of the schedule by db: a rule added, a rule deleted,
- * or the tenant's notice, step and buffers. */
+ * an override set, or the tenant's notice, step and buffers. */
 static void kept_walk_change(sl_db *db, uint64_t *r, sl_time now)
 {
     sl_tenant t;
     sl_id id = 0;
-    switch (sl_test_rand(r) % 4) {
+    switch (sl_test_rand(r) % 5) {
+    case 4: { /* an override of a date of the coming week: a day off or one window */
+        sl_window w = {(int32_t)(sl_test_rand(r) % 40) * 30, 0};
+        w.end_min = w.start_min + (int32_t)(1 + sl_test_rand(r) % 8) * 30;
+        size_t n = sl_test_rand(r) % 2;
+        ck_assert_ok_db(db, sl_override_set(db, NULL, 1, (sl_date)(1700006400 / 86400 + sl_test_rand(r) % 7), &w, n,
+                                            now));
+        break;
+    }
     case 0:
     case 1: {
         int32_t from = (int32_t)(sl_test_rand(r) % 40) * 30, len = (int32_t)(1 + sl_test_rand(r) % 8) * 30;

@@ -50,11 +50,15 @@ enum {
 #define SL__SQ_PENDING_LIST 16
 enum { SL__SQ_HEAD_NONE, SL__SQ_HEAD_PENDING, SL__SQ_HEAD_KEPT };
 
-/* Schedule rows kept per connection (sqlite_kept.c): a tenant's row and
- * live rules, in slot tenant % SL__SQ_KEPT; a tenant with more live rules
- * than SL__SQ_KEPT_RULES keeps none (at most about 150 KB in all). */
+/* Schedule rows kept per connection (sqlite_kept.c): a tenant's row, live
+ * rules and the live overrides of a range of dates, in slot tenant %
+ * SL__SQ_KEPT; more live rules than SL__SQ_KEPT_RULES, or overrides than
+ * SL__SQ_KEPT_OV in the range, are not kept (at most about 250 KB in all).
+ * A miss reads the overrides of SL__SQ_KEPT_OV_DAYS more dates each side. */
 #define SL__SQ_KEPT 32
 #define SL__SQ_KEPT_RULES 32
+#define SL__SQ_KEPT_OV 8
+#define SL__SQ_KEPT_OV_DAYS 7
 typedef struct sq_kept {
     int state;           /* SL__SQ_HEAD_NONE, _PENDING or _KEPT, as a head */
     int has_tenant;      /* t holds the tenant's row */
@@ -64,6 +68,10 @@ typedef struct sq_kept {
     sl_tenant t;
     size_t n_rules;
     sl_rule *rules;      /* SL__SQ_KEPT_RULES, allocated on first use */
+    int has_ov;          /* ov[0..n_ov) are its live overrides of dates [ov_first, ov_last], by date */
+    sl_date ov_first, ov_last;
+    size_t n_ov;
+    sl_override *ov;     /* SL__SQ_KEPT_OV, allocated on first use */
 } sq_kept;
 
 typedef struct sq_store {
@@ -180,11 +188,14 @@ int sl__sq_tx_data_version(sl_store *st, int64_t *dv);
 /* Kept schedule rows (sqlite_kept.c). After control statement `which` (ok:
  * it succeeded): as sl__sq_heads_after. Before statement `which` writes:
  * a write of a tenant or a rule drops every kept row. The tenant_get and
- * live rules_scan methods answer from kept rows inside a transaction. */
+ * live rules_scan and overrides_scan methods answer from kept rows inside
+ * a write transaction. */
 void sl__sq_kept_after(sl_store *st, int which, int ok);
 void sl__sq_kept_write(sl_store *st, int which);
 int sl__sq_kept_tenant(sl_store *st, sl_tenant *out, sl_id id);
 int sl__sq_kept_rules(sl_store *st, sl_id tenant, int (*cb)(void *ctx, const sl_rule *r), void *ctx);
+int sl__sq_kept_overrides(sl_store *st, sl_id tenant, sl_date from, sl_date to,
+                          int (*cb)(void *ctx, const sl_override *o), void *ctx);
 void sl__sq_kept_free(sl_store *st);
 /* Writes row (an insert when *id == 0, else a replace) with statement
  * `which`, parameters from column 0 on; then as sl__sq_put_done. */

@@ -48,8 +48,9 @@ static int sq_override_by_id(sl_store *st, sl_override *out, sl_id tenant, sl_id
 static int sq_overrides_scan(sl_store *st, sl_id tenant, sl_date from, sl_date to, uint32_t flags,
                              int (*cb)(void *ctx, const sl_override *o), void *ctx)
 {
-    return SQ_SCAN(st, flags & SL_INCLUDE_DELETED ? Q_OVERRIDES_ALL : Q_OVERRIDES_LIVE, &sl__ent_override,
-                   cb, ctx, "scanning overrides", tenant, from, to);
+    if (!(flags & SL_INCLUDE_DELETED))
+        return sl__sq_kept_overrides(st, tenant, from, to, cb, ctx); /* kept between transactions */
+    return SQ_SCAN(st, Q_OVERRIDES_ALL, &sl__ent_override, cb, ctx, "scanning overrides", tenant, from, to);
 }
 
 /* ---- sessions ----------------------------------------------------------- */
