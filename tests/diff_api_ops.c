@@ -225,9 +225,10 @@ static int class_ops(sl_db *d, const da_step *s, da_text *o, da_memo *m)
         rc = sl_class_create(d, &c, s->tenant, s->start, s->duration, (int32_t)s->n, s->amount > 0, s->key, s->now);
         if (rc == SL_OK)
             put_session(o, &c);
-        if (rc == SL_OK && m) {
+        if (rc == SL_OK && m) { /* the session calls act on classes too (cancel, complete, delete, ...) */
             m->cls_tenant[m->n_cls % 8] = s->tenant;
             remember(m->cls, &m->n_cls, c.id);
+            remember(m->session, &m->n_session, c.id);
         }
         return rc;
     }

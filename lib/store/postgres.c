@@ -926,7 +926,7 @@ static void ids_untake(pg_store *s, int all)
 {
     for (int t = 1; t <= PG_ID_TABLES; t++) {
         pg_idpool *ip = &s->ids[t];
-        size_t from = all || ip->call > ip->ntaken ? 0 : ip->call, n = ip->ntaken - from;
+        size_t from = all ? 0 : ip->call < ip->ntaken ? ip->call : ip->ntaken, n = ip->ntaken - from;
         if (n > 0 && grow_ids(&ip->free, &ip->capfree, ip->nfree + n) == SL_OK) {
             memcpy(ip->free + ip->nfree, ip->taken + from, n * sizeof(sl_id));
             ip->nfree += n;
