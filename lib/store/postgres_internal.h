@@ -87,7 +87,9 @@ _Static_assert(PG_MAX_PARAMS <= 32, "pg_deferred.i8s has a bit per parameter");
  * last hold has lapsed too (then the scan reads PQ_HOLDS_EXPIRED). A
  * student with many upcoming bookings costs a booking no more rows. */
 #define PG_HOLDS_AHEAD 8
-#define PG_HOLDS_AHEAD_SQL "8"
+#define PG_STR_(x) #x
+#define PG_STR(x) PG_STR_(x)
+#define PG_HOLDS_AHEAD_SQL PG_STR(PG_HOLDS_AHEAD) /* its LIMIT, spliced into postgres_queries.sql */
 typedef struct pg_ahead {
     int which, n;
     int64_t arg[4];

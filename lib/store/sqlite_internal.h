@@ -102,10 +102,10 @@ typedef struct sq_store {
      * SL__SQ_PENDING_LIST: more than the list holds). */
     unsigned char pending[SL__SQ_PENDING_LIST];
     int n_pending;
-    /* Tenant rows and live rules (sqlite_kept.c): PENDING while the
-     * transaction that read them is open, KEPT once it commits, true while
-     * data_version is dv; every write of a tenant or a rule by this
-     * connection drops them all. */
+    /* Tenant rows, live rules and overrides (sqlite_kept.c): PENDING while
+     * the transaction that read them is open, KEPT once it commits, true
+     * while data_version is dv; every write of a tenant, a rule or an
+     * override by this connection drops them all. */
     sq_kept kept[SL__SQ_KEPT];
     int kept_pending; /* a slot may be PENDING */
     int kept_write;   /* a write transaction (BEGIN IMMEDIATE) is open */
