@@ -177,6 +177,7 @@ int sl_close(sl_db *db)
     sl__store_close(db);
     sl__scratch_free(db->scratch);
     sl__rowcache_free(db->rowcache);
+    sl__chunk_free(db->chunk);
     sodium_memzero(db->ledger_key, sizeof(db->ledger_key));
     free(db->tzdir);
     free(db);

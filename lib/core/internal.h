@@ -22,6 +22,8 @@ struct sl_db {
     int group_busy;              /* a store method of the group failed with SL_EBUSY */
     struct sl__scratch *scratch; /* query buffers (lib/slots/avail.h), lazily */
     struct sl__rowcache *rowcache; /* rows of earlier reads (lib/slots/rowcache.h), lazily */
+    struct sl__chunk *chunk;     /* the rows of a many-tenant read (lib/slots/avail_many.c), lazily */
+    int chunk_busy;              /* chunk is in use by a read in progress */
     sl_outbox_options outbox;    /* sl_outbox_configure; version 0: the defaults */
     int errcode;
     unsigned long err_seq;       /* bumped whenever a message is recorded */

@@ -106,6 +106,10 @@ typedef int (*sl__avail_each_fn)(void *ctx, size_t i, int status, const sl__avai
 int sl__avail_each(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, int64_t duration,
                    sl__avail_each_fn fn, void *ctx);
 
+/* Frees the chunk sl__avail_each keeps on the handle (NULL is fine). */
+struct sl__chunk;
+void sl__chunk_free(struct sl__chunk *c);
+
 /* The tenant's zone (SL_ETZ etc. with a message). */
 int sl__avail_zone(sl_db *db, const sl__zone **zone, const sl_tenant *t);
 

@@ -27,7 +27,7 @@ typedef struct rowset {
     size_t at;          /* the tenant index rows are arriving for */
 } rowset;
 
-typedef struct chunk {
+typedef struct sl__chunk {
     sl_db *db;
     size_t n;                            /* tenants asked */
     sl_id ids[SL_STORE_MANY_MAX];        /* ascending */
@@ -264,13 +264,42 @@ static void chunk_free(chunk *c)
     free(c->busy.g.p);
 }
 
+/* The chunk of one read. The handle keeps one between reads (freed by
+ * sl__chunk_free at sl_close): allocating this much per read was most of
+ * a one-tenant query's malloc time in a host whose heap is busy (Node). A
+ * read from inside a callback of another gets a chunk of its own, and the
+ * SL__SCRATCH_SEPARATE build (avail.h) allocates every read's afresh. */
+static chunk *chunk_take(sl_db *db)
+{
+    if (db->chunk && !db->chunk_busy) {
+        db->chunk_busy = 1;
+        return db->chunk;
+    }
+    chunk *c = malloc(sizeof(*c));
+#ifndef SL__SCRATCH_SEPARATE
+    if (c && !db->chunk) {
+        db->chunk = c;
+        db->chunk_busy = 1;
+    }
+#endif
+    return c;
+}
+
+static void chunk_give(sl_db *db, chunk *c)
+{
+    if (c == db->chunk)
+        db->chunk_busy = 0;
+    else
+        free(c);
+}
+
 int sl__avail_each(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_time to, int64_t duration,
                    sl__avail_each_fn fn, void *ctx)
 {
     int keep = sl__rowcache_open(db);
     if (keep < 0)
         return keep;
-    chunk *c = malloc(sizeof(*c));
+    chunk *c = chunk_take(db);
     if (!c)
         return sl__err(db, SL_ENOMEM, "out of memory reading %zu tenants", n);
     c->db = db;
@@ -294,6 +323,11 @@ int sl__avail_each(sl_db *db, const sl_id *tenants, size_t n, sl_time from, sl_t
             rc = chunk_each(c, first, fn, ctx);
         chunk_free(c);
     }
-    free(c);
+    chunk_give(db, c);
     return rc;
+}
+
+void sl__chunk_free(struct sl__chunk *c)
+{
+    free(c);
 }
