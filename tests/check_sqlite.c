@@ -512,6 +512,43 @@ START_TEST(test_schedule_rows_kept_while_file_unchanged)
 }
 END_TEST
 
+/* A tenant written inside a transaction drops the kept rows like any
+ * schedule write, and the transaction goes on keeping what it reads after
+ * it: the rows a group reads after its tenant write are kept by its
+ * commit (the tenant write once went through the path of transaction
+ * control statements, which ended keeping for the rest of the
+ * transaction). */
+START_TEST(test_rows_read_after_a_tenant_write_are_kept)
+{
+    const char *path = sl_test_path("kept_tenant.db");
+    const sl_time now = 1699999200, day = 1700092800; /* a Thursday */
+    sl_store *st = NULL;
+    sl_db *db = NULL;
+    sl_tenant t;
+    kept_count n = {{"FROM rules INDEXED BY rules_live", 0}, {"FROM tenants WHERE id = ?1", 0}};
+    ck_assert_int_eq(sl_store_sqlite_new(&st, path, NULL), SL_OK);
+    ck_assert_int_eq(sl_open_store(&db, st, NULL), SL_OK);
+    sl_test_put_tenant(db, 1, 0, now, 0);
+    ck_assert_ok_db(db, sl_rule_add(db, NULL, 1, 4, 9 * 60, 17 * 60, SL_DATE_MIN, SL_DATE_MAX, now));
+    ck_assert_ok_db(db, sl_tenant_get(db, &t, 1));
+    sqlite3_trace_v2(((sq_store *)st)->h, SQLITE_TRACE_STMT, count_kept_reads, &n);
+    ck_assert_ok_db(db, sl_group_begin(db));
+    t.buffer_after = 15 * 60;
+    ck_assert_ok_db(db, sl_tenant_put(db, &t, now));
+    book_at(db, day + 9 * 3600, SL_OK);
+    ck_assert_ok_db(db, sl_group_commit(db));
+    ck_assert_int_eq(n.rules.n, 1);
+    /* The next booking is checked against the kept rows: the rules are not
+     * read again, and the new buffer is in force (10:00 is within 15
+     * minutes of the 9:00 lesson's end; 11:00 is not). */
+    book_at(db, day + 10 * 3600, SL_ECONFLICT);
+    book_at(db, day + 11 * 3600, SL_OK);
+    ck_assert_int_eq(n.rules.n, 1);
+    sqlite3_trace_v2(((sq_store *)st)->h, 0, NULL, NULL);
+    sl_close(db);
+}
+END_TEST
+
 /* What a new connection's sl_slots says of start (listed or not). */
 static int listed_fresh(const char *path, sl_time start, sl_time now)
 {
@@ -744,6 +781,7 @@ static SL_TEST_TCASE(tcase_files, "files", NULL, NULL, 120, test_schema_recorded
                      test_lock_timeout_is_busy, test_fast_and_durable_modes_open,
                      test_new_key_is_one_probe, test_no_hold_scan_without_holds,
                      test_ledger_head_kept_while_file_unchanged, test_schedule_rows_kept_while_file_unchanged,
+                     test_rows_read_after_a_tenant_write_are_kept,
                      test_kept_rows_agree_with_a_new_connection, test_failed_key_probe_writes_nothing,
                      test_failed_data_version_writes_nothing)
 

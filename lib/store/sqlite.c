@@ -210,11 +210,12 @@ static int sq_tenant_get(sl_store *st, sl_tenant *out, sl_id id)
     return sl__sq_kept_tenant(st, out, id);
 }
 
+/* A write like any other (sl__sq_write_q drops the kept rows), not a
+ * transaction control statement: the transaction's caches go on. */
 static int sq_tenant_put(sl_store *st, const sl_tenant *t)
 {
-    sl__sq_kept_write(st, Q_TENANT_PUT);
     sl__sq_bind(Q(st)->q[Q_TENANT_PUT], &sl__ent_tenant, t, 0);
-    return exec_q(st, Q_TENANT_PUT, "writing a tenant");
+    return sl__sq_write_q(st, Q_TENANT_PUT, "writing a tenant");
 }
 
 /* ---- helpers of the scheduling and ledger tables ---------------------- */
