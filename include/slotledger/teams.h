@@ -160,8 +160,9 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * in a cycle, and each sees the other's booking when it counts sessions.
  * An idempotency key (optional) is looked up in every listed tenant
  * first: a replay returns the session booked the first time (replayed =
- * 1), with the tenant chosen then, even if that tenant is busy now; the
- * same key with another request (student, start, duration, credits or the
+ * 1), with the tenant chosen then, even if that tenant is busy now (and
+ * even if another listed tenant, not chosen, has used the key since for
+ * something else: keys are per tenant); the same key with another request (student, start, duration, credits or the
  * list) is SL_EIDEMPOTENCY, the message naming what differs ("... was
  * used for a different team booking (any) (session 12): the tenant list
  * differs"), and a key of another operation names its owner, as for the

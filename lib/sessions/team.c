@@ -248,13 +248,23 @@ static int none_free(sl_db *db, int any_conflict, size_t n, sl_time start, int64
 
 /* The key of a team booking, looked up in every listed tenant: *found
  * counts the tenants where it is a replay of this request (their sessions
- * into out[i] when out is not NULL, else into *one). */
+ * into out[i] when out is not NULL, else into *one). With replay_wins
+ * (sl_book_any: one tenant holds the booking's key) a tenant whose key is
+ * another request's does not hide a replay in another listed tenant (keys
+ * are per tenant: the tenants not chosen may use the key since); without a
+ * replay, the first such tenant's refusal is the answer, looked up again
+ * for its message. */
 static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t n, sl_session *out,
-                           sl_session *one, size_t *found)
+                           sl_session *one, size_t *found, int replay_wins)
 {
+    size_t refused = n;
     *found = 0;
     for (size_t i = 0; q->key && i < n; i++) {
         int rc = sl__idem_lookup(db, q, tenants[i]);
+        if (rc == SL_EIDEMPOTENCY && replay_wins) {
+            refused = refused < n ? refused : i;
+            continue;
+        }
         if (rc != SL_OK)
             return rc;
         if (q->found != SL__IDEM_SESSION)
@@ -262,7 +272,7 @@ static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t 
         (*found)++;
         *(out ? &out[i] : one) = q->session;
     }
-    return SL_OK;
+    return *found == 0 && refused < n ? sl__idem_lookup(db, q, tenants[refused]) : SL_OK;
 }
 
 int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_id student, sl_time start,
@@ -277,7 +287,7 @@ int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_i
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ANY, "sl_book_any", tenants, n, SL_MAX_TEAM, &r, key)) != SL_OK)
         return rc;
     /* The key first: a replay names the tenant chosen the first time. */
-    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found)) != SL_OK)
+    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found, 1)) != SL_OK)
         goto out_end_tx;
     if (found) {
         sl__tx_rollback(db);
@@ -343,7 +353,7 @@ int sl_book_all(sl_db *db, sl_session *out, size_t *failed_index, const sl_id *t
         *failed_index = n;
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ALL, "sl_book_all", tenants, n, SL_MAX_TEAM_BOOK, &r, key)) != SL_OK)
         return rc;
-    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found)) != SL_OK)
+    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found, 0)) != SL_OK)
         goto out_end_tx;
     if (found == n) {
         sl__tx_rollback(db);
