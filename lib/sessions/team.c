@@ -206,22 +206,37 @@ static int count_session(void *ctx, const sl_session *s)
     return 0;
 }
 
+/* Why no tenant of sl_book_any is free: one had the start but was taken;
+ * the first whose zone cannot be read (n: none) and why. */
+typedef struct none_why {
+    int any_conflict;
+    size_t no_zone;
+    char zone_msg[256];
+} none_why;
+
 /* The fairness choice of sl_book_any among the tenants free at start:
  * fewest blocking sessions around it, then lowest id. *chosen = n when no
- * tenant is free; *any_conflict says whether one had the start but was
- * taken. */
-static int choose_tenant(sl_db *db, size_t *chosen, int *any_conflict, const sl_id *tenants, size_t n,
+ * tenant is free, *why saying why. A tenant whose zone cannot be read is
+ * not free (sl_free_at's SL_ETZ), as one outside its availability. */
+static int choose_tenant(sl_db *db, size_t *chosen, none_why *why, const sl_id *tenants, size_t n,
                          sl_time start, int64_t duration, sl_time now)
 {
     size_t best_count = 0;
     *chosen = n;
-    *any_conflict = 0;
+    why->any_conflict = 0;
+    why->no_zone = n;
     for (size_t i = 0; i < n; i++) {
         sl__avail a;
         int verdict = SL_OK, rc = sl__slot_classify(db, &a, &verdict, tenants[i], start, duration, now, 0);
+        if (rc == SL_ETZ && why->no_zone == n) {
+            why->no_zone = i;
+            snprintf(why->zone_msg, sizeof(why->zone_msg), "%s", sl_errmsg(db));
+        }
+        if (rc == SL_ETZ)
+            continue;
         if (rc != SL_OK)
             return rc;
-        *any_conflict |= verdict == SL_ECONFLICT;
+        why->any_conflict |= verdict == SL_ECONFLICT;
         if (verdict != SL_OK)
             continue;
         count_ctx c = {0};
@@ -236,12 +251,18 @@ static int choose_tenant(sl_db *db, size_t *chosen, int *any_conflict, const sl_
     return SL_OK;
 }
 
-static int none_free(sl_db *db, int any_conflict, size_t n, sl_time start, int64_t duration)
+/* The refusal when no tenant is free: taken (SL_ECONFLICT) before an
+ * unreadable zone (SL_ETZ) before unavailable. */
+static int none_free(sl_db *db, const none_why *why, const sl_id *tenants, size_t n, sl_time start,
+                     int64_t duration)
 {
     char slot[64];
     sl__slot_text(slot, sizeof(slot), start, start + duration);
-    if (any_conflict)
+    if (why->any_conflict)
         return sl__err(db, SL_ECONFLICT, "slot %s is taken for every one of the %zu tenants that offer it", slot, n);
+    if (why->no_zone < n)
+        return sl__err(db, SL_ETZ, "none of the %zu tenants can take slot %s; the zone of tenant %lld cannot be "
+                       "read: %s", n, slot, (long long)tenants[why->no_zone], why->zone_msg);
     return sl__err(db, SL_EUNAVAILABLE, "none of the %zu tenants offers slot %s (availability, grid, notice or "
                    "horizon)", n, slot);
 }
@@ -282,7 +303,8 @@ int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_i
     sl__idem q;
     sl_session s;
     size_t found = 0, chosen = n, bad = n;
-    int rc, any_conflict = 0;
+    none_why why;
+    int rc;
 
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ANY, "sl_book_any", tenants, n, SL_MAX_TEAM, &r, key)) != SL_OK)
         return rc;
@@ -299,10 +321,10 @@ int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_i
         goto out_end_tx;
     if ((rc = team_tenants_exist(db, tenants, n, &bad)) != SL_OK)
         goto out_end_tx;
-    if ((rc = choose_tenant(db, &chosen, &any_conflict, tenants, n, start, duration, now)) != SL_OK)
+    if ((rc = choose_tenant(db, &chosen, &why, tenants, n, start, duration, now)) != SL_OK)
         goto out_end_tx;
     if (chosen == n) {
-        rc = none_free(db, any_conflict, n, start, duration);
+        rc = none_free(db, &why, tenants, n, start, duration);
         goto out_end_tx;
     }
     rc = sl__session_insert(db, &s, tenants[chosen], student, start, duration, credits, SL_KIND_REGULAR,
