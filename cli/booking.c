@@ -54,12 +54,14 @@ int cmd_slots(cli *c, int argc, char **argv)
         return rc;
     if ((v = cli_opt_get(&a, "duration")) && (rc = cli_seconds(c, &duration, v, "--duration")))
         return rc;
-    if ((rc = cli_zone(c, &zone)) || (rc = range(c, &from, &to, &a, 0)))
+    if ((rc = range(c, &from, &to, &a, 0)))
         return rc;
-    if (cli_opt_get(&a, "teachers"))
+    if (cli_opt_get(&a, "teachers")) /* UTC out: the -t tenant's zone only reads a local FROM or TO */
         return cli_team_slots(c, &a, from, to, duration);
     if (cli_opt_get(&a, "any") || cli_opt_get(&a, "all"))
         return cli_usage(c, "--any and --all go with --teachers");
+    if ((rc = cli_zone(c, &zone)))
+        return rc;
     rc = sl_slots_alloc(c->db, &slots, &n, &flags, c->tenant, from, to, duration, c->now);
     if (rc)
         return cli_fail(c, rc);

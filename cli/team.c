@@ -57,6 +57,13 @@ static void print_slot(cli *c, sl_id teacher, sl_time start, sl_time end)
         printf("teacher %lld  %s\n", (long long)teacher, s);
 }
 
+/* The note of a range cut to SL_MAX_RANGE_DAYS (flags of either result). */
+static void clamped_note(uint32_t flags)
+{
+    if (flags & SL_SLOTS_CLAMPED)
+        fprintf(stderr, "slotledger: slots: the range was cut to %d days\n", SL_MAX_RANGE_DAYS);
+}
+
 static int each_teacher(cli *c, const sl_id *ids, size_t n, sl_time from, sl_time to, int64_t duration)
 {
     sl_many_slots *r = NULL;
@@ -70,8 +77,7 @@ static int each_teacher(cli *c, const sl_id *ids, size_t n, sl_time from, sl_tim
         for (uint64_t j = r->offsets[i]; j < r->offsets[i + 1]; j++)
             print_slot(c, ids[i], r->slots[j].start, r->slots[j].end);
     }
-    if (r->flags & SL_SLOTS_CLAMPED)
-        fprintf(stderr, "slotledger: slots: the range was cut to %d days\n", SL_MAX_RANGE_DAYS);
+    clamped_note(r->flags);
     sl_free(r);
     return CLI_OK;
 }
@@ -93,6 +99,7 @@ static int team(cli *c, const sl_id *ids, size_t n, sl_time from, sl_time to, in
     }
     if (!c->json && r->n_starts == 0)
         printf("no slots\n");
+    clamped_note(r->flags);
     sl_free(r);
     return CLI_OK;
 }

@@ -880,10 +880,11 @@ static SL_TEST_TCASE(tcase_processes, "processes", NULL, NULL, 300, test_process
                      test_processes_book_all)
 
 TCase *tcase_teams_idem(void); /* teams_idem.c: the idempotency messages */
+TCase *tcase_teams_refusals(void); /* teams_refusals.c: tenants that cannot answer */
 Suite *suite_teams(void);
 Suite *suite_teams(void)
 {
     static TCase *(*const cases[])(void) = {tcase_examples, tcase_properties, tcase_booking, tcase_teams_idem,
-                                            tcase_processes, NULL};
+                                            tcase_teams_refusals, tcase_processes, NULL};
     return sl_test_suite("teams", cases);
 }

@@ -111,6 +111,32 @@ START_TEST(test_null_out_books)
 }
 END_TEST
 
+/* A key is per tenant: after a team booking (any) another listed tenant,
+ * not chosen, may use the key for something else. The booking's own retry
+ * is still a replay (the chosen tenant holds its key for good); with no
+ * replay anywhere, the first refusal in list order is the answer. */
+START_TEST(test_book_any_replay_beside_other_use)
+{
+    sl_db *db = open_three();
+    const sl_id ids[] = {2, 1};
+    sl_session s, again;
+    ck_assert_ok_db(db, sl_book_any(db, &s, ids, 2, 7, TI_AT, HOUR, 0, "k", TI_NOW));
+    ck_assert_int_eq(s.tenant, 1); /* no sessions anywhere: the lowest id */
+    ck_assert_ok_db(db, sl_ledger_post(db, NULL, 2, 7, SL_ENTRY_PURCHASE, 3, "k", NULL, TI_NOW));
+    ck_assert_ok_db(db, sl_book_any(db, &again, ids, 2, 7, TI_AT, HOUR, 0, "k", TI_NOW));
+    ck_assert_int_eq(again.replayed, 1);
+    ck_assert_int_eq(again.id, s.id);
+    ck_assert_int_eq(again.tenant, 1);
+    /* Another request under the key: refused by the first tenant in list
+     * order that refuses (2, whose key is a post), nothing written. */
+    REFUSED(db, sl_book_any(db, NULL, ids, 2, 7, TI_AT + HOUR, HOUR, 0, "k", TI_NOW),
+            "idempotency key \"k\" belongs to a ledger post (entry", "this request is a team booking (any)");
+    ck_assert_uint_eq(n_sessions(db, 1, TI_AT) + n_sessions(db, 2, TI_AT), 1);
+    sl_close(db);
+}
+END_TEST
+
 TCase *tcase_teams_idem(void);
 SL_TEST_TCASE(tcase_teams_idem, "idempotency", NULL, NULL, 60, test_book_any_key_other_request,
-              test_book_all_key_other_request, test_null_out_books)
+              test_book_all_key_other_request, test_null_out_books,
+              test_book_any_replay_beside_other_use)

@@ -160,8 +160,9 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * in a cycle, and each sees the other's booking when it counts sessions.
  * An idempotency key (optional) is looked up in every listed tenant
  * first: a replay returns the session booked the first time (replayed =
- * 1), with the tenant chosen then, even if that tenant is busy now; the
- * same key with another request (student, start, duration, credits or the
+ * 1), with the tenant chosen then, even if that tenant is busy now (and
+ * even if another listed tenant, not chosen, has used the key since for
+ * something else: keys are per tenant); the same key with another request (student, start, duration, credits or the
  * list) is SL_EIDEMPOTENCY, the message naming what differs ("... was
  * used for a different team booking (any) (session 12): the tenant list
  * differs"), and a key of another operation names its owner, as for the
@@ -171,7 +172,9 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * Errors: SL_EINVAL (bad list, student, duration, credits, key),
  * SL_ENOTFOUND (a listed tenant does not exist; nothing booked),
  * SL_ECONFLICT (every tenant that has the start on its grid is taken),
- * SL_EUNAVAILABLE (no tenant has the start at all), SL_EINSUFFICIENT (the
+ * SL_EUNAVAILABLE (no tenant has the start at all), SL_ETZ (no tenant is
+ * free and one's zone cannot be read: such a tenant is never chosen, as
+ * sl_free_at reports it not free), SL_EINSUFFICIENT (the
  * chosen tenant's account cannot cover the hold; nothing booked),
  * SL_EIDEMPOTENCY, SL_ESTORE, SL_EBUSY. A failed call writes nothing.
  */
@@ -196,8 +199,8 @@ SL_API int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t 
  * sl_book_any ("a different collective booking ...: the start differs").
  * *failed_index (may be NULL) receives the index of the tenant that
  * refused (n when none did, or when the failure is not one tenant's):
- * SL_ENOTFOUND the first unknown tenant; SL_ECONFLICT / SL_EUNAVAILABLE
- * the first tenant, in list order, whose slot check refuses;
+ * SL_ENOTFOUND the first unknown tenant; SL_ECONFLICT / SL_EUNAVAILABLE /
+ * SL_ETZ the first tenant, in list order, whose slot check refuses;
  * SL_EINSUFFICIENT always 0, since the one hold is on (tenants[0],
  * student) whatever the other tenants' accounts hold; SL_EINVAL,
  * SL_EIDEMPOTENCY n; SL_ESTORE / SL_EBUSY / SL_ENOMEM the tenant being

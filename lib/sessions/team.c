@@ -206,22 +206,37 @@ static int count_session(void *ctx, const sl_session *s)
     return 0;
 }
 
+/* Why no tenant of sl_book_any is free: one had the start but was taken;
+ * the first whose zone cannot be read (n: none) and why. */
+typedef struct none_why {
+    int any_conflict;
+    size_t no_zone;
+    char zone_msg[256];
+} none_why;
+
 /* The fairness choice of sl_book_any among the tenants free at start:
  * fewest blocking sessions around it, then lowest id. *chosen = n when no
- * tenant is free; *any_conflict says whether one had the start but was
- * taken. */
-static int choose_tenant(sl_db *db, size_t *chosen, int *any_conflict, const sl_id *tenants, size_t n,
+ * tenant is free, *why saying why. A tenant whose zone cannot be read is
+ * not free (sl_free_at's SL_ETZ), as one outside its availability. */
+static int choose_tenant(sl_db *db, size_t *chosen, none_why *why, const sl_id *tenants, size_t n,
                          sl_time start, int64_t duration, sl_time now)
 {
     size_t best_count = 0;
     *chosen = n;
-    *any_conflict = 0;
+    why->any_conflict = 0;
+    why->no_zone = n;
     for (size_t i = 0; i < n; i++) {
         sl__avail a;
         int verdict = SL_OK, rc = sl__slot_classify(db, &a, &verdict, tenants[i], start, duration, now, 0);
+        if (rc == SL_ETZ && why->no_zone == n) {
+            why->no_zone = i;
+            snprintf(why->zone_msg, sizeof(why->zone_msg), "%s", sl_errmsg(db));
+        }
+        if (rc == SL_ETZ)
+            continue;
         if (rc != SL_OK)
             return rc;
-        *any_conflict |= verdict == SL_ECONFLICT;
+        why->any_conflict |= verdict == SL_ECONFLICT;
         if (verdict != SL_OK)
             continue;
         count_ctx c = {0};
@@ -236,25 +251,41 @@ static int choose_tenant(sl_db *db, size_t *chosen, int *any_conflict, const sl_
     return SL_OK;
 }
 
-static int none_free(sl_db *db, int any_conflict, size_t n, sl_time start, int64_t duration)
+/* The refusal when no tenant is free: taken (SL_ECONFLICT) before an
+ * unreadable zone (SL_ETZ) before unavailable. */
+static int none_free(sl_db *db, const none_why *why, const sl_id *tenants, size_t n, sl_time start,
+                     int64_t duration)
 {
     char slot[64];
     sl__slot_text(slot, sizeof(slot), start, start + duration);
-    if (any_conflict)
+    if (why->any_conflict)
         return sl__err(db, SL_ECONFLICT, "slot %s is taken for every one of the %zu tenants that offer it", slot, n);
+    if (why->no_zone < n)
+        return sl__err(db, SL_ETZ, "none of the %zu tenants can take slot %s; the zone of tenant %lld cannot be "
+                       "read: %s", n, slot, (long long)tenants[why->no_zone], why->zone_msg);
     return sl__err(db, SL_EUNAVAILABLE, "none of the %zu tenants offers slot %s (availability, grid, notice or "
                    "horizon)", n, slot);
 }
 
 /* The key of a team booking, looked up in every listed tenant: *found
  * counts the tenants where it is a replay of this request (their sessions
- * into out[i] when out is not NULL, else into *one). */
+ * into out[i] when out is not NULL, else into *one). With replay_wins
+ * (sl_book_any: one tenant holds the booking's key) a tenant whose key is
+ * another request's does not hide a replay in another listed tenant (keys
+ * are per tenant: the tenants not chosen may use the key since); without a
+ * replay, the first such tenant's refusal is the answer, looked up again
+ * for its message. */
 static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t n, sl_session *out,
-                           sl_session *one, size_t *found)
+                           sl_session *one, size_t *found, int replay_wins)
 {
+    size_t refused = n;
     *found = 0;
     for (size_t i = 0; q->key && i < n; i++) {
         int rc = sl__idem_lookup(db, q, tenants[i]);
+        if (rc == SL_EIDEMPOTENCY && replay_wins) {
+            refused = refused < n ? refused : i;
+            continue;
+        }
         if (rc != SL_OK)
             return rc;
         if (q->found != SL__IDEM_SESSION)
@@ -262,7 +293,7 @@ static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t 
         (*found)++;
         *(out ? &out[i] : one) = q->session;
     }
-    return SL_OK;
+    return *found == 0 && refused < n ? sl__idem_lookup(db, q, tenants[refused]) : SL_OK;
 }
 
 int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_id student, sl_time start,
@@ -272,12 +303,13 @@ int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_i
     sl__idem q;
     sl_session s;
     size_t found = 0, chosen = n, bad = n;
-    int rc, any_conflict = 0;
+    none_why why;
+    int rc;
 
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ANY, "sl_book_any", tenants, n, SL_MAX_TEAM, &r, key)) != SL_OK)
         return rc;
     /* The key first: a replay names the tenant chosen the first time. */
-    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found)) != SL_OK)
+    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found, 1)) != SL_OK)
         goto out_end_tx;
     if (found) {
         sl__tx_rollback(db);
@@ -289,10 +321,10 @@ int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_i
         goto out_end_tx;
     if ((rc = team_tenants_exist(db, tenants, n, &bad)) != SL_OK)
         goto out_end_tx;
-    if ((rc = choose_tenant(db, &chosen, &any_conflict, tenants, n, start, duration, now)) != SL_OK)
+    if ((rc = choose_tenant(db, &chosen, &why, tenants, n, start, duration, now)) != SL_OK)
         goto out_end_tx;
     if (chosen == n) {
-        rc = none_free(db, any_conflict, n, start, duration);
+        rc = none_free(db, &why, tenants, n, start, duration);
         goto out_end_tx;
     }
     rc = sl__session_insert(db, &s, tenants[chosen], student, start, duration, credits, SL_KIND_REGULAR,
@@ -343,7 +375,7 @@ int sl_book_all(sl_db *db, sl_session *out, size_t *failed_index, const sl_id *t
         *failed_index = n;
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ALL, "sl_book_all", tenants, n, SL_MAX_TEAM_BOOK, &r, key)) != SL_OK)
         return rc;
-    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found)) != SL_OK)
+    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found, 0)) != SL_OK)
         goto out_end_tx;
     if (found == n) {
         sl__tx_rollback(db);

@@ -506,6 +506,16 @@ def team_flow(db):
         expect(f"free-at: --teachers {bad} refused", run(db, "free-at", "2026-04-06T09:00Z", "--teachers", bad), 2,
                err="is empty")
     expect("slots --all without --teachers", run(db, "slots", "2026-04-06", "--all"), 2)
+    # A range over 14 days is cut, and every form says so (the team forms said nothing).
+    for mode in ((), ("--any",), ("--all",)):
+        p = run(db, "slots", "2026-04-06T00:00Z", "2026-05-06T00:00Z", "--teachers", "1,2", *mode)
+        check(f"slots --teachers {' '.join(mode)} over 30 days: the cut is said", p.returncode == 0 and
+              "the range was cut to 14 days" in p.stderr and "2026-04-20T09:00:00Z" not in p.stdout, p)
+    # Times in UTC need no zone: the -t tenant need not exist (the teachers are named).
+    for mode in ((), ("--any",), ("--all",)):
+        p = run("-t", "404", db, "slots", "2026-04-06T09:00Z", "2026-04-06T10:00Z", "--teachers", "2", *mode)
+        check(f"slots --teachers {' '.join(mode)} with an unknown -t tenant", p.returncode == 0 and
+              "2026-04-06T09:00:00Z" in p.stdout and p.stderr == "", p)
 
 
 def tamper_flow(db):
