@@ -433,7 +433,7 @@ export interface TeamSlots extends Map<number, Array<{ start: Date; end: Date }>
     unknown: Map<number, string>;
     clamped: boolean;
 }
-/** tenant -> flat (start, end) pairs in epoch milliseconds. */
+/** tenant -> flat (start, end) pairs in epoch milliseconds, each Float64Array with a buffer of its own. */
 export interface TeamSlotsEpoch extends Map<number, Float64Array> {
     unknown: Map<number, string>;
     clamped: boolean;
