@@ -5,6 +5,7 @@
 // that own their memory.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
 const { sl, at } = require('./helpers');
 
 const NOW = at('2030-03-20T00:00:00Z');
@@ -34,4 +35,34 @@ test('slotsManyEpoch: each tenant\'s Float64Array has a buffer of its own', () =
         arrays[0].fill(0);
         assert.equal(arrays[1][0], Date.parse('2030-03-25T09:00:00Z'), 'writing one result leaves the others');
     } finally { db.close(); }
+});
+
+test('an Async call given a sparse array of length 2^32-1 refuses it as the sync call does', () => {
+    // In a child with a small heap: copying the array index by index ran
+    // the process out of memory (a fatal V8 error, not a rejection).
+    const code = `
+        const sl = require(${JSON.stringify(require.resolve('..'))});
+        const db = sl.openMemory();
+        const a = [1]; a.length = 2 ** 32 - 1;
+        const b = [1]; b.length = 2 ** 31; b[2 ** 30] = 2;
+        const d = new Date('2030-03-25T00:00:00Z');
+        const o = { duration: 3600, now: d };
+        (async () => {
+            for (const arr of [a, b]) {
+                try { db.slotsMany(arr, d, d, o); } catch (e) { console.log('sync', e.name, e.message); }
+                await db.slotsManyAsync(arr, d, d, o).catch((e) => console.log('async', e.name, e.message));
+                await db.freeAtAsync(arr, d, o).catch((e) => console.log('async', e.name, e.message));
+                await db.bookManyAsync(1, arr, { now: d }).catch((e) => console.log('async', e.name, e.message));
+                try { db.bookMany(1, arr, { now: d }); } catch (e) { console.log('sync', e.name, e.message); }
+            }
+        })();`;
+    const r = spawnSync(process.execPath, ['--max-old-space-size=64', '-e', code],
+        { encoding: 'utf8', timeout: 60000, env: process.env });
+    assert.equal(r.status, 0, `child failed: ${r.stdout}${r.stderr.slice(0, 400)}`);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 10, r.stdout);
+    for (const l of lines.slice(0, 3)) assert.equal(l.replace(/^a?sync /, ''), 'InvalidArgument tenants: 4294967295 ids; give 1..10000');
+    assert.match(lines[3], /^async TypeError bookings\[1\] is missing/);
+    assert.match(lines[4], /^sync TypeError bookings\[1\] is missing/);
+    for (const l of lines.slice(5, 8)) assert.equal(l.replace(/^a?sync /, ''), 'InvalidArgument tenants: 2147483648 ids; give 1..10000');
 });
