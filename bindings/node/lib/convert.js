@@ -193,14 +193,20 @@ function options(v, what = 'options', known = undefined) {
     return v;
 }
 
-/** An array argument with no holes or undefined elements (koffi would
- * otherwise fail with an unclear "Unexpected Undefined value"). */
+/** A copy of an array argument, each element read once, with no holes or
+ * undefined elements (koffi would otherwise fail with an unclear
+ * "Unexpected Undefined value"). A copy: a getter that shrinks or refills
+ * the caller's array while it is read cannot put a hole in what is sent. */
 function denseArray(v, what) {
     if (!Array.isArray(v)) throw new TypeError(`${what} must be an array, got ${describe(v)}`);
-    for (let i = 0; i < v.length; i++) {
-        if (v[i] === undefined) throw new TypeError(`${what}[${i}] is missing (undefined or a hole)`);
+    const n = v.length;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if (x === undefined) throw new TypeError(`${what}[${i}] is missing (undefined or a hole)`);
+        out[i] = x;
     }
-    return v;
+    return out;
 }
 
 function lookup(map, v, what) {

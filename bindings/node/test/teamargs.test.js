@@ -66,3 +66,37 @@ test('an Async call given a sparse array of length 2^32-1 refuses it as the sync
     assert.match(lines[4], /^sync TypeError bookings\[1\] is missing/);
     for (const l of lines.slice(5, 8)) assert.equal(l.replace(/^a?sync /, ''), 'InvalidArgument tenants: 2147483648 ids; give 1..10000');
 });
+
+test('a list whose getter shrinks it while it is read: read once, never a raw koffi error', () => {
+    const db = setup();
+    try {
+        const shrinking = (items) => {
+            let reads = 0;
+            const a = items.slice();
+            const first = a[0];
+            Object.defineProperty(a, 0, { get() { if (reads++) a.length = 1; return first; }, configurable: true });
+            return a;
+        };
+        const opts = { duration: 3600, now: NOW };
+        const ten = at('2030-03-25T10:00:00Z');
+        const calls = {
+            slotsMany: () => db.slotsMany(shrinking([1, 2, 3]), START, END, opts),
+            freeAt: () => db.freeAt(shrinking([1, 2, 3]), ten, opts),
+            bookAny: () => db.bookAny(shrinking([1, 2, 3]), { student: 5, start: ten, duration: 3600, now: NOW }),
+            bookMany: () => db.bookMany(1, shrinking([1, 2].map((h) => (
+                { student: 5, start: at(`2030-03-25T${9 + h}:00:00Z`), duration: 3600 }))), { now: NOW }),
+            setOverride: () => db.setOverride(1, '2030-03-26', shrinking([['09:00', '10:00'], ['11:00', '12:00']]),
+                { now: NOW }),
+        };
+        for (const [name, call] of Object.entries(calls)) {
+            try {
+                call();
+            } catch (err) {
+                // Either the list as first read, or a TypeError naming the
+                // argument: never koffi's "Unexpected Undefined value".
+                assert.ok(err instanceof sl.Error || /^(tenants|bookings|windows)\[\d+\]/.test(err.message),
+                    `${name}: ${err.name}: ${err.message}`);
+            }
+        }
+    } finally { db.close(); }
+});
