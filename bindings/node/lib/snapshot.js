@@ -8,6 +8,8 @@
 // results. The copy is taken once, getters read once; what the copy holds
 // belongs to the call alone.
 
+const { dateMs } = require('./convert');
+
 // Arrays longer than this are copied by their own index keys (holes stay holes).
 const SPARSE_FROM = 1 << 16;
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
@@ -22,8 +24,9 @@ function snapshot(v, seen = new Map()) {
     if (v === null || (typeof v !== 'object')) return v;
     if (seen.has(v)) return seen.get(v);
     let out;
-    if (v instanceof Date) {
-        out = new Date(v.getTime());
+    const ms = dateMs(v);
+    if (ms !== undefined) {
+        out = new Date(ms);
     } else if (Buffer.isBuffer(v)) {
         out = Buffer.from(v);
     } else if (ArrayBuffer.isView(v)) {

@@ -100,3 +100,24 @@ test('a list whose getter shrinks it while it is read: read once, never a raw ko
         }
     } finally { db.close(); }
 });
+
+test('a Date is read by its own time value: an own getTime, a Proxy or a Date-less object are not trusted', async () => {
+    const db = setup();
+    try {
+        const lying = new Date('2030-03-25T10:00:00Z');
+        lying.getTime = () => 'soon';
+        const opts = { duration: 3600, now: NOW };
+        // The Date's own instant, whatever its getTime says.
+        assert.deepEqual(db.freeAt([1, 2], lying, opts), [1, 2]);
+        assert.deepEqual(await db.freeAtAsync([1, 2], lying, opts), [1, 2]);
+        const session = db.bookAny([1, 2], { student: 5, start: lying, duration: 3600, now: NOW });
+        assert.equal(session.start.getTime(), Date.parse('2030-03-25T10:00:00Z'));
+        for (const fake of [new Proxy(new Date(START), {}), Object.create(Date.prototype)]) {
+            assert.throws(() => db.slotsMany([1], fake, END, opts), { name: 'TypeError', message: /^start must be a Date/ });
+            await assert.rejects(db.slotsManyAsync([1], fake, END, opts),
+                { name: 'TypeError', message: /^start must be a Date/ });
+            assert.throws(() => db.teamSlots([1], START, END, { ...opts, now: fake }),
+                { name: 'TypeError', message: /^now must be a Date/ });
+        }
+    } finally { db.close(); }
+});
