@@ -321,6 +321,7 @@ export const codes: Readonly<Record<string, number>>;
 
 export function webhookVerify(secret: Buffer | Uint8Array | string, header: string, payload: Buffer | Uint8Array | string,
     opts?: Clock & { tolerance?: Duration }): true;
+/** limit: more slots than this is OutOfRange; without it, every slot (SL_MAX_SLOTS bounds sl_slots only). */
 export interface EngineParams {
     duration: Duration; step?: Duration; bufferBefore?: Duration; bufferAfter?: Duration;
     from: Date; to: Date; earliest?: Date; horizon?: Date | null; limit?: number;

@@ -121,3 +121,19 @@ test('a Date is read by its own time value: an own getTime, a Proxy or a Date-le
         }
     } finally { db.close(); }
 });
+
+test('engineSlotsEpoch without a limit returns every slot, past SL_MAX_SLOTS too (as Python and the C contract)', () => {
+    // One day open, 1-minute sessions on a 1-second grid: 86,341 slots.
+    // Before, a default cap of SL_MAX_SLOTS (40,322) made it OutOfRange
+    // "engineSlots: SL_ERANGE", where the engine is not bounded by it.
+    const day = Date.parse('2030-03-25T00:00:00Z');
+    const avail = [{ start: new Date(day), end: new Date(day + 86400000) }];
+    const params = { duration: 60, step: 1, from: new Date(day), to: new Date(day + 86400000) };
+    const a = sl.engineSlotsEpoch(avail, [], params);
+    assert.equal(a.length, 2 * 86341);
+    assert.equal(a[2 * 86340], day + 86340000);
+    assert.equal(sl.engineSlots(avail, [], params).length, 86341);
+    // A limit below the count is still refused, saying how many there are.
+    assert.throws(() => sl.engineSlotsEpoch(avail, [], { ...params, limit: 10 }),
+        (e) => e instanceof sl.OutOfRange && /86341 slots/.test(e.message) && /limit 10/.test(e.message));
+});
