@@ -80,4 +80,6 @@ function batch(h, type, size, n, call) {
     return decodeBuffer(buf, type, n);
 }
 
-module.exports = { HANDLE, GROUP_BODY, IN_GROUP_BODY, check, checkPure, takeArray, decodeBuffer, filled, made, listed, batch };
+module.exports = {
+    HANDLE, GROUP_BODY, IN_GROUP_BODY, check, checkPure, takeArray, decodeBuffer, filled, made, listed, batch,
+};
