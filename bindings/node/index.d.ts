@@ -321,6 +321,7 @@ export const codes: Readonly<Record<string, number>>;
 
 export function webhookVerify(secret: Buffer | Uint8Array | string, header: string, payload: Buffer | Uint8Array | string,
     opts?: Clock & { tolerance?: Duration }): true;
+/** limit: more slots than this is OutOfRange; without it, every slot (SL_MAX_SLOTS bounds sl_slots only). */
 export interface EngineParams {
     duration: Duration; step?: Duration; bufferBefore?: Duration; bufferAfter?: Duration;
     from: Date; to: Date; earliest?: Date; horizon?: Date | null; limit?: number;
@@ -433,7 +434,7 @@ export interface TeamSlots extends Map<number, Array<{ start: Date; end: Date }>
     unknown: Map<number, string>;
     clamped: boolean;
 }
-/** tenant -> flat (start, end) pairs in epoch milliseconds. */
+/** tenant -> flat (start, end) pairs in epoch milliseconds, each Float64Array with a buffer of its own. */
 export interface TeamSlotsEpoch extends Map<number, Float64Array> {
     unknown: Map<number, string>;
     clamped: boolean;

@@ -62,10 +62,24 @@ function num(v) {
     return typeof v === 'bigint' ? Number(v) : v;
 }
 
+const dateValue = Date.prototype.getTime;
+
+/** The time value (ms) of a real Date, read from the Date itself: an own or
+ * inherited getTime that answers otherwise is not called. undefined for
+ * anything else (a Proxy of a Date, an object made from Date.prototype). */
+function dateMs(v) {
+    if (!(v instanceof Date)) return undefined;
+    try {
+        return dateValue.call(v);
+    } catch (_) {
+        return undefined;
+    }
+}
+
 /** A UTC instant: a valid Date, as Unix seconds (sub-second part floored). */
 function time(v, what) {
-    if (!(v instanceof Date)) throw new TypeError(`${what} must be a Date, got ${describe(v)}`);
-    const ms = v.getTime();
+    const ms = dateMs(v);
+    if (ms === undefined) throw new TypeError(`${what} must be a Date, got ${describe(v)}`);
     if (Number.isNaN(ms)) throw new TypeError(`${what} is an invalid Date`);
     return Math.floor(ms / 1000);
 }
@@ -193,14 +207,20 @@ function options(v, what = 'options', known = undefined) {
     return v;
 }
 
-/** An array argument with no holes or undefined elements (koffi would
- * otherwise fail with an unclear "Unexpected Undefined value"). */
+/** A copy of an array argument, each element read once, with no holes or
+ * undefined elements (koffi would otherwise fail with an unclear
+ * "Unexpected Undefined value"). A copy: a getter that shrinks or refills
+ * the caller's array while it is read cannot put a hole in what is sent. */
 function denseArray(v, what) {
     if (!Array.isArray(v)) throw new TypeError(`${what} must be an array, got ${describe(v)}`);
-    for (let i = 0; i < v.length; i++) {
-        if (v[i] === undefined) throw new TypeError(`${what}[${i}] is missing (undefined or a hole)`);
+    const n = v.length;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if (x === undefined) throw new TypeError(`${what}[${i}] is missing (undefined or a hole)`);
+        out[i] = x;
     }
-    return v;
+    return out;
 }
 
 function lookup(map, v, what) {
@@ -214,7 +234,7 @@ function reverse(map) {
 }
 
 module.exports = {
-    INT32_MIN, INT32_MAX, INT64_MAX, int64, int32, uint32, num, time, now, nowOnly, date, dateOrNull,
+    INT32_MIN, INT32_MAX, INT64_MAX, int64, int32, uint32, num, dateMs, time, now, nowOnly, date, dateOrNull,
     duration, optDuration, wellFormed, str, optStr, bytes, minuteOfDay, hhmm, readFlags, options,
     includeDeleted, denseArray,
     lookup, reverse, describe,

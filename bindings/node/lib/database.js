@@ -8,7 +8,7 @@ const { C } = require('./ffi');
 const E = require('./errors');
 const V = require('./convert');
 const { DURABILITY } = require('./enums');
-const { HANDLE, GROUP_BODY } = require('./util');
+const { HANDLE, GROUP_BODY, IN_GROUP_BODY } = require('./util');
 const { runAsync, replaying, runOwner } = require('./async');
 const { snapshotArgs } = require('./snapshot');
 const { tzCheck, tzOffset, tzToLocal, tzToUtc } = require('./tz');
@@ -192,6 +192,9 @@ class Database {
         }
         return result;
     }
+
+    /** Whether a group(fn) callback of this handle is running. */
+    [IN_GROUP_BODY]() { return this.#groupBody !== null; }
 
     /** The raw handle, for the methods of lib/methods (throws Misuse once closed). */
     [HANDLE]() { return this.#handle(); }

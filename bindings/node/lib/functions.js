@@ -58,13 +58,24 @@ function engineRun(avail, busy, params) {
         earliest: p.earliest === undefined ? V.time(p.from, 'from') : V.time(p.earliest, 'earliest'),
         horizon: p.horizon === undefined || p.horizon === null ? V.INT64_MAX : V.time(p.horizon, 'horizon'),
     };
-    const cap = p.limit === undefined ? MAX_SLOTS : V.int32(p.limit, 'limit');
-    if (cap < 0 || cap > MAX_SLOTS) throw new E.InvalidArgument(`limit must be 0..${MAX_SLOTS}`);
-    const buf = Buffer.alloc(Math.max(cap, 1) * SIZE.interval);
-    const count = [0];
-    checkPure(C.sl_engine_slots(buf, cap, count, a.length ? a : null, a.length, b.length ? b : null, b.length, ep),
-        'engineSlots');
-    return msOf(buf, 2 * Math.min(V.num(count[0]), cap));
+    const limit = p.limit === undefined ? undefined : V.int32(p.limit, 'limit');
+    if (limit !== undefined && (limit < 0 || limit > MAX_SLOTS))
+        throw new E.InvalidArgument(`limit must be 0..${MAX_SLOTS}`);
+    const run = (cap) => {
+        const buf = Buffer.alloc(Math.max(cap, 1) * SIZE.interval);
+        const count = [0];
+        const rc = C.sl_engine_slots(buf, cap, count, a.length ? a : null, a.length, b.length ? b : null, b.length, ep);
+        return { rc, buf, n: V.num(count[0]) };
+    };
+    // Without a limit, every slot: SL_MAX_SLOTS bounds sl_slots, not the
+    // engine (a fine step over long intervals gives more), so a result
+    // larger than the first buffer is read again into one of its size.
+    let r = run(limit === undefined ? MAX_SLOTS : limit);
+    if (r.rc === CODES.SL_ERANGE && limit === undefined && r.n > MAX_SLOTS) r = run(r.n);
+    if (r.rc === CODES.SL_ERANGE && limit !== undefined && r.n > limit)
+        throw errorFor(r.rc, `engineSlots: ${r.n} slots, more than limit ${limit}`);
+    checkPure(r.rc, 'engineSlots');
+    return msOf(r.buf, 2 * r.n);
 }
 
 /** The pure slot engine: no storage, no time zones. avail and busy are

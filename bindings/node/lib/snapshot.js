@@ -8,16 +8,25 @@
 // results. The copy is taken once, getters read once; what the copy holds
 // belongs to the call alone.
 
+const { dateMs } = require('./convert');
+
+// Arrays longer than this are copied by their own index keys (holes stay holes).
+const SPARSE_FROM = 1 << 16;
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
 /** A copy of v for an async call: primitives and functions as they are;
- * Dates, Buffers, typed arrays and ArrayBuffers copied; arrays and objects
- * copied member by member (own enumerable string keys, read once; the
- * prototype kept, so a record such as an OutboxEvent stays one). */
+ * Dates, Buffers, typed arrays and ArrayBuffers copied; arrays (a long one
+ * by its own index keys) and objects copied member by member (own
+ * enumerable string keys, read once; the prototype kept, so a record such
+ * as an OutboxEvent stays one). */
+
 function snapshot(v, seen = new Map()) {
     if (v === null || (typeof v !== 'object')) return v;
     if (seen.has(v)) return seen.get(v);
     let out;
-    if (v instanceof Date) {
-        out = new Date(v.getTime());
+    const ms = dateMs(v);
+    if (ms !== undefined) {
+        out = new Date(ms);
     } else if (Buffer.isBuffer(v)) {
         out = Buffer.from(v);
     } else if (ArrayBuffer.isView(v)) {
@@ -29,7 +38,17 @@ function snapshot(v, seen = new Map()) {
         const n = v.length;
         out = new Array(n);
         seen.set(v, out);
-        for (let i = 0; i < n; i++) out[i] = snapshot(v[i], seen);
+        if (n <= SPARSE_FROM) {
+            for (let i = 0; i < n; i++) out[i] = snapshot(v[i], seen);
+        } else {
+            // Past any list a method takes: copy the elements there are and
+            // keep the holes (the method refuses the length or the first
+            // hole), not a slot per index: [1] with length 2^32-1 would
+            // otherwise run the process out of memory.
+            for (const k of Object.keys(v)) {
+                if (ARRAY_INDEX.test(k)) out[k] = snapshot(v[k], seen);
+            }
+        }
         return out;
     } else {
         out = Object.create(Object.getPrototypeOf(v));

@@ -10,6 +10,8 @@ const V = require('./convert');
 const HANDLE = Symbol('slotledger.handleOf');
 // The key of Database's runner of a group(fn) callback (lib/methods/groups.js).
 const GROUP_BODY = Symbol('slotledger.groupBody');
+// The key of Database's "is a group(fn) callback running?" (lib/methods/groups.js).
+const IN_GROUP_BODY = Symbol('slotledger.inGroupBody');
 
 /** Throw the Error of a failed call on handle h (null: a handle-less call). */
 function check(rc, h) {
@@ -78,4 +80,6 @@ function batch(h, type, size, n, call) {
     return decodeBuffer(buf, type, n);
 }
 
-module.exports = { HANDLE, GROUP_BODY, check, checkPure, takeArray, decodeBuffer, filled, made, listed, batch };
+module.exports = {
+    HANDLE, GROUP_BODY, IN_GROUP_BODY, check, checkPure, takeArray, decodeBuffer, filled, made, listed, batch,
+};

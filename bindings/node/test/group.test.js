@@ -96,6 +96,33 @@ for (const [backend, openDb] of BACKENDS) {
             assert.equal(posted(1), 5);
         });
 
+        it('groupBegin, groupCommit and groupRollback inside group(fn) are refused: the group stays whole', () => {
+            // Before, groupCommit() in fn committed the first half and group()
+            // then threw "no group is open" (a retry wrote it twice), and
+            // groupRollback(); groupBegin() in fn dropped the first half while
+            // group() returned normally.
+            const inside = /inside db\.group\(fn\)/;
+            for (const end of ['groupCommit', 'groupRollback', 'groupBegin']) {
+                const key = `${end}-1`;
+                assert.throws(() => db.group(() => {
+                    db.post(T, { account: 1, amount: 5, kind: 'purchase', key, now: NOW });
+                    db[end]();
+                }), (e) => e instanceof sl.Misuse && inside.test(e.message), end);
+                assert.equal(db.inGroup, false, end);
+                assert.equal(posted(1), 0, `${end}: the thrown group kept nothing`);
+            }
+            const r = db.group(() => {
+                db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'a', now: NOW });
+                for (const end of ['groupRollback', 'groupBegin', 'groupCommit'])
+                    assert.throws(() => db[end](), sl.Misuse, end);
+                db.post(T, { account: 1, amount: 2, kind: 'purchase', key: 'b', now: NOW });
+                return 'done';
+            });
+            assert.equal(r, 'done');
+            assert.equal(posted(1), 7, 'both halves kept, once');
+            assert.equal(db.inGroup, false);
+        });
+
         it('an Async call inside group(fn) is refused and the whole group rolled back', async () => {
             let p;
             let q;

@@ -222,13 +222,25 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
 
     # -- groups: many calls, one commit
     _group_end = None   # how the last group ended when its commit failed (for group_rollback's Misuse)
+    _in_with = False    # a `with db.group():` block is running (in the thread holding the lock)
+
+    def _refuse_in_with(self, what):
+        """Misuse inside a `with db.group():` block: its group ends with
+        the block, never by an explicit call in it (a group_commit() there
+        kept the first half and the block's end then raised; a
+        group_rollback() and group_begin() there dropped it silently)."""
+        if self._in_with:
+            raise Misuse("%s() inside `with db.group():` is refused: the group ends with the block "
+                         "(committed when it ends, rolled back when it raises); raise to roll it back" % what)
 
     def group_begin(self) -> None:
         """Open a group: every call until group_commit() runs in its own
         savepoint of one transaction (a failed call undoes only itself) and
         nothing is durable before group_commit() returns. Groups do not
-        nest (sl.Misuse). Prefer `with db.group():`."""
+        nest (sl.Misuse). Prefer `with db.group():` (inside its block this
+        and group_commit / group_rollback raise sl.Misuse)."""
         with self._lock:
+            self._refuse_in_with("group_begin")
             self._call("sl_group_begin")
             self._group_end = None
 
@@ -239,6 +251,7 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
         was lost during the commit); the group is over either way, so a
         group_rollback() after it raises sl.Misuse. Retry the whole group."""
         with self._lock:
+            self._refuse_in_with("group_commit")
             self._commit_group()
 
     def _commit_group(self):
@@ -261,6 +274,7 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
         no group is open, e.g. after a group_commit() that raised (that
         ended the group, keeping nothing of it)."""
         with self._lock:
+            self._refuse_in_with("group_rollback")
             try:
                 _L.sl_group_rollback(self._handle())
             except Misuse as exc:
@@ -281,19 +295,23 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
     def group(self) -> Iterator["Database"]:
         """`with db.group(): ...` runs the block's calls as one group:
         committed when the block ends normally (acknowledge your clients
-        only after that), rolled back when it raises. A commit that fails
+        only after that), rolled back when it raises; group_begin,
+        group_commit and group_rollback inside it raise sl.Misuse. A commit that fails
         (sl.Busy, sl.StoreError: see group_commit) keeps nothing of the
         group: run the whole block again. The block holds this
         Database's lock, so other threads' calls wait instead of joining
         the group."""
         with self._lock:
             self.group_begin()
+            self._in_with = True
             try:
                 yield self
             except BaseException:
                 if self._h is not None and _L.sl_group_active(self._h):
                     _L.sl_group_rollback(self._h)
                 raise
+            finally:
+                self._in_with = False
             if self._h is None:
                 raise Misuse("the Database was closed inside its group (the group was rolled back)")
             self._commit_group()

@@ -6,6 +6,7 @@ zone, buffers, notice and horizon."""
 import ctypes
 from array import array
 from datetime import datetime
+from itertools import islice
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _lib
@@ -20,12 +21,18 @@ _MODES = {"any": _lib.SL_TEAM_ANY, "all": _lib.SL_TEAM_ALL}
 
 def _tenant_list(tenants, most=_lib.SL_MAX_TEAM):
     """An iterable of tenant ids -> (C array, count); the library checks
-    duplicates and ranges and names the index."""
+    duplicates and ranges and names the index. At most most + 1 ids are
+    read: an endless iterator or a range of 10**9 ids is refused as soon as
+    it is known to be too long."""
     if isinstance(tenants, (str, bytes)) or not hasattr(tenants, "__iter__"):
         raise TypeError("tenants must be a list of ints")
-    ids = [_int("tenants[%d]" % i, t) for i, t in enumerate(tenants)]
+    ids = [_int("tenants[%d]" % i, t) for i, t in enumerate(islice(tenants, most + 1))]
     if not 1 <= len(ids) <= most:
-        raise InvalidArgument("tenants: %d ids; give 1..%d" % (len(ids), most))
+        try:
+            count = "%d" % len(tenants)
+        except TypeError:   # no len(): an iterator
+            count = "more than %d" % most if ids else "0"
+        raise InvalidArgument("tenants: %s ids; give 1..%d" % (count, most))
     return (_lib.sl_id * len(ids))(*ids), len(ids)
 
 

@@ -92,6 +92,28 @@ class GroupTests(GroupBackend):
         self.db.group_commit()
         self.assertEqual(self.posted(1), 5)
 
+    def test_explicit_calls_inside_with_are_refused(self):
+        # Before, group_commit() in the block kept the first half and the
+        # block's end then raised "no group is open" (a retry wrote it
+        # twice), and group_rollback(); group_begin() in it dropped the
+        # first half while the block ended normally.
+        for end in ("group_commit", "group_rollback", "group_begin"):
+            with self.assertRaises(sl.Misuse) as cm:
+                with self.db.group():
+                    self.db.post(T, account=1, amount=5, key=end, now=NOW)
+                    getattr(self.db, end)()
+            self.assertIn("inside `with db.group():`", cm.exception.message)
+            self.assertFalse(self.db.in_group, end)
+            self.assertEqual(self.posted(1), 0, end)
+        with self.db.group():
+            self.db.post(T, account=1, amount=5, key="a", now=NOW)
+            for end in ("group_rollback", "group_begin", "group_commit"):
+                with self.assertRaises(sl.Misuse):
+                    getattr(self.db, end)()
+            self.db.post(T, account=1, amount=2, key="b", now=NOW)
+        self.assertEqual(self.posted(1), 7)
+        self.assertFalse(self.db.in_group)
+
 # Groups on the local stores only (also under tests/pg_cluster.sh), as always.
 register(globals(), GroupTests, backends=LOCAL)
 

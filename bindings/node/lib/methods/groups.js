@@ -4,11 +4,22 @@
 
 const { C } = require('../ffi');
 const E = require('../errors');
-const { HANDLE, GROUP_BODY, check } = require('../util');
+const { HANDLE, GROUP_BODY, IN_GROUP_BODY, check } = require('../util');
 
 // How each handle's last group ended when its commit failed, for the Misuse
 // of a groupRollback() after it (cleared by the next groupBegin()).
 const ended = new WeakMap();
+
+/** Misuse when db's group(fn) callback is running: the group it opened
+ * ends when fn returns or throws, never by an explicit call inside it (a
+ * groupCommit() there kept the first half and group() then threw; a
+ * groupRollback() and groupBegin() there dropped it silently). */
+function refuseInBody(db, what) {
+    if (db[IN_GROUP_BODY]()) {
+        throw new E.Misuse(`database ${db.name}: ${what}() inside db.group(fn) is refused: the group ends when ` +
+            'fn returns (committed) or throws (rolled back); throw from fn to roll it back');
+    }
+}
 
 class GroupMethods {
 
@@ -17,6 +28,7 @@ class GroupMethods {
      * nothing is durable before groupCommit() returns. Groups do not nest
      * (sl.Misuse). Prefer db.group(() => ...). */
     groupBegin() {
+        refuseInBody(this, 'groupBegin');
         const h = this[HANDLE]();
         check(C.sl_group_begin(h), h);
         ended.delete(this);
@@ -29,6 +41,7 @@ class GroupMethods {
      * is over either way, so a groupRollback() after it throws sl.Misuse
      * saying how it ended. Retry the whole group. */
     groupCommit() {
+        refuseInBody(this, 'groupCommit');
         const h = this[HANDLE]();
         const rc = C.sl_group_commit(h);
         if (rc >= 0) return;
@@ -44,6 +57,7 @@ class GroupMethods {
      * group is open, e.g. after a groupCommit() that threw (that ended the
      * group, keeping nothing of it). */
     groupRollback() {
+        refuseInBody(this, 'groupRollback');
         const h = this[HANDLE]();
         const rc = C.sl_group_rollback(h);
         if (rc >= 0) return;
@@ -70,7 +84,8 @@ class GroupMethods {
      * group back and throws TypeError. An Async call on this handle inside
      * fn is refused (its promise rejects with sl.Misuse) and the group is
      * rolled back, group() throwing that Misuse: it would have run after
-     * the commit, outside the group. */
+     * the commit, outside the group. groupBegin(), groupCommit() and
+     * groupRollback() inside fn are Misuse too (the group ends with fn). */
     group(fn) {
         if (typeof fn !== 'function') throw new TypeError('group() takes a function');
         this.groupBegin();
