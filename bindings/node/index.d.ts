@@ -434,7 +434,8 @@ export interface TeamSlots extends Map<number, Array<{ start: Date; end: Date }>
     unknown: Map<number, string>;
     clamped: boolean;
 }
-/** tenant -> flat (start, end) pairs in epoch milliseconds, each Float64Array with a buffer of its own. */
+/** tenant -> flat (start, end) pairs in epoch milliseconds: disjoint views of one buffer per call,
+ * which holds that call's slots only. */
 export interface TeamSlotsEpoch extends Map<number, Float64Array> {
     unknown: Map<number, string>;
     clamped: boolean;

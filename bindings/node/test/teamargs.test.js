@@ -21,7 +21,7 @@ function setup() {
     return db;
 }
 
-test('slotsManyEpoch: each tenant\'s Float64Array has a buffer of its own', () => {
+test('slotsManyEpoch: one buffer per call, holding that call\'s slots only, in disjoint views', () => {
     const db = setup();
     try {
         const m = db.slotsManyEpoch([1, 2, 3], START, END, { duration: 3600, now: NOW });
@@ -29,11 +29,14 @@ test('slotsManyEpoch: each tenant\'s Float64Array has a buffer of its own', () =
         assert.equal(arrays.length, 3);
         for (const a of arrays) {
             assert.equal(a.length, 12);
-            assert.equal(a.byteOffset, 0);
-            assert.equal(a.buffer.byteLength, a.byteLength, 'the buffer holds this tenant\'s slots only');
+            assert.equal(a.buffer, arrays[0].buffer);
+            assert.equal(a.buffer.byteLength, 3 * a.byteLength, 'the buffer holds this call\'s slots only');
         }
+        const again = db.slotsManyEpoch([1, 2, 3], START, END, { duration: 3600, now: NOW });
+        assert.notEqual(again.get(1).buffer, arrays[0].buffer, 'each call has a buffer of its own');
         arrays[0].fill(0);
-        assert.equal(arrays[1][0], Date.parse('2030-03-25T09:00:00Z'), 'writing one result leaves the others');
+        assert.equal(arrays[1][0], Date.parse('2030-03-25T09:00:00Z'), 'writing one tenant\'s array leaves the others');
+        assert.equal(again.get(1)[0], Date.parse('2030-03-25T09:00:00Z'), 'and the other call\'s');
     } finally { db.close(); }
 });
 
