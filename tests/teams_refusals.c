@@ -1,6 +1,12 @@
 /*
- * tests/teams_refusals.c - the team calls with a tenant that cannot answer:
- * a tenant whose time zone cannot be read (its zone file missing from the
+ * tests/teams_refusals.c - team bookings at their limits, per backend:
+ *
+ *  - the longest list sl_book_any takes (SL_MAX_TEAM ids) is locked and
+ *    answered as a short one: on PostgreSQL one advisory lock per tenant
+ *    would fill the server's shared lock table (max_locks_per_transaction
+ *    per connection) and fail the call with SQLSTATE 53200, so a list
+ *    that long takes the store's write over every tenant instead;
+ *  - a tenant whose time zone cannot be read (its zone file missing from the
  * handle's zoneinfo directory) is one that is not free (sl_free_at's
  * SL_ETZ status), so sl_book_any books another listed tenant that is free,
  * as the fairness policy chooses "among those free at the start".
@@ -87,5 +93,32 @@ START_TEST(test_book_any_skips_an_unreadable_zone)
 }
 END_TEST
 
+/* SL_MAX_TEAM ids, of which only 1..3 exist: the first unknown is named
+ * (SL_ENOTFOUND), nothing is written, and a short list still books. */
+START_TEST(test_book_any_longest_list)
+{
+    static sl_id ids[SL_MAX_TEAM];
+    sl_db *db = sl_test_open();
+    for (sl_id t = 1; t <= 3; t++) {
+        put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+        add_rule_every_day(db, t, 8 * 60, 20 * 60);
+    }
+    for (size_t i = 0; i < SL_MAX_TEAM; i++)
+        ids[i] = (sl_id)(SL_MAX_TEAM - i);
+    sl_session s;
+    size_t failed = 0;
+    ck_assert_fails(db, sl_book_any(db, &s, ids, SL_MAX_TEAM, 5, TR_AT, HOUR, 0, NULL, TR_NOW), SL_ENOTFOUND);
+    ck_assert_msg_has(db, "tenant 10000 not found");
+    ck_assert_fails(db, sl_book_all(db, NULL, &failed, ids + SL_MAX_TEAM - SL_MAX_TEAM_BOOK, SL_MAX_TEAM_BOOK, 5,
+                                    TR_AT, HOUR, 0, NULL, TR_NOW), SL_ENOTFOUND);
+    ck_assert_uint_eq(failed, 0);
+    ck_assert_uint_eq(n_sessions(db, 1, TR_AT) + n_sessions(db, 2, TR_AT) + n_sessions(db, 3, TR_AT), 0);
+    ck_assert_ok_db(db, sl_book_any(db, &s, ids + SL_MAX_TEAM - 3, 3, 5, TR_AT, HOUR, 0, NULL, TR_NOW));
+    ck_assert_int_eq(s.tenant, 1);
+    sl_close(db);
+}
+END_TEST
+
 TCase *tcase_teams_refusals(void);
-SL_TEST_TCASE(tcase_teams_refusals, "refusals", NULL, NULL, 60, test_book_any_skips_an_unreadable_zone)
+SL_TEST_TCASE(tcase_teams_refusals, "refusals", NULL, NULL, 60, test_book_any_skips_an_unreadable_zone,
+              test_book_any_longest_list)

@@ -155,7 +155,8 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * their locks taken in ascending id order (SQLite: the file's write lock;
  * PostgreSQL: each tenant's advisory lock, through the store's
  * lock_tenants; a store without that method: its write over every tenant,
- * begin(0, 1) of sys/store.h, as also inside a group), so two concurrent
+ * begin(0, 1) of sys/store.h, as also inside a group and for a list of
+ * more than SL_STORE_LOCK_TENANTS_MAX (32) tenants), so two concurrent
  * calls never book one tenant twice at one time, never wait for each other
  * in a cycle, and each sees the other's booking when it counts sessions.
  * An idempotency key (optional) is looked up in every listed tenant
