@@ -6,15 +6,17 @@
  *    would fill the server's shared lock table (max_locks_per_transaction
  *    per connection) and fail the call with SQLSTATE 53200, so a list
  *    that long takes the store's write over every tenant instead;
- *  - a tenant whose time zone cannot be read (its zone file missing from the
- * handle's zoneinfo directory) is one that is not free (sl_free_at's
- * SL_ETZ status), so sl_book_any books another listed tenant that is free,
- * as the fairness policy chooses "among those free at the start".
- *
- * The zone must be readable when the tenant is written and unreadable
- * later: a SQLite file in the test's directory, written through one
- * zoneinfo directory and read through another (the zone cache is keyed by
- * directory), whatever backend the suite runs.
+ *  - sl_book_all's failed_index when the store fails while reading a
+ *    tenant's keys: that tenant's index (a memory store whose key lookup
+ *    fails for one tenant, whatever backend the suite runs);
+ *  - a tenant whose time zone cannot be read (its zone file missing from
+ *    the handle's zoneinfo directory) is one that is not free (sl_free_at's
+ *    SL_ETZ status), so sl_book_any books another listed tenant that is
+ *    free, as the fairness policy chooses "among those free at the start".
+ *    The zone must be readable when the tenant is written and unreadable
+ *    later: a SQLite file in the test's directory, written through one
+ *    zoneinfo directory and read through another (the zone cache is keyed
+ *    by directory), whatever backend the suite runs.
  */
 #include <sys/stat.h>
 
@@ -119,6 +121,37 @@ START_TEST(test_book_any_longest_list)
 }
 END_TEST
 
+/* A memory store whose key lookup in tenant 2's sessions fails (SL_ESTORE). */
+static int (*inner_by_key)(sl_store *, sl_session *, sl_id, const char *);
+
+static int by_key_fails_for_2(sl_store *st, sl_session *out, sl_id tenant, const char *key)
+{
+    if (tenant == 2)
+        return sl_store_error(st, SL_ESTORE, "test: tenant 2's keys cannot be read");
+    return inner_by_key(st, out, tenant, key);
+}
+
+/* sl_book_all's failed_index names the tenant being read when the store
+ * failed: here while its key was looked up (index 1), not "no tenant". */
+START_TEST(test_book_all_store_failure_names_the_tenant)
+{
+    sl_store *st = sl_test_memory_store();
+    inner_by_key = st->session_by_key;
+    st->session_by_key = by_key_fails_for_2;
+    sl_db *db = sl_test_open_on(st);
+    for (sl_id t = 1; t <= 2; t++) {
+        put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+        add_rule_every_day(db, t, 8 * 60, 20 * 60);
+    }
+    const sl_id ids[] = {1, 2};
+    size_t failed = 0;
+    ck_assert_fails(db, sl_book_all(db, NULL, &failed, ids, 2, 5, TR_AT, HOUR, 0, "k", TR_NOW), SL_ESTORE);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_uint_eq(n_sessions(db, 1, TR_AT), 0);
+    sl_close(db);
+}
+END_TEST
+
 TCase *tcase_teams_refusals(void);
 SL_TEST_TCASE(tcase_teams_refusals, "refusals", NULL, NULL, 60, test_book_any_skips_an_unreadable_zone,
-              test_book_any_longest_list)
+              test_book_any_longest_list, test_book_all_store_failure_names_the_tenant)

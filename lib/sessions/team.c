@@ -274,9 +274,10 @@ static int none_free(sl_db *db, const none_why *why, const sl_id *tenants, size_
  * another request's does not hide a replay in another listed tenant (keys
  * are per tenant: the tenants not chosen may use the key since); without a
  * replay, the first such tenant's refusal is the answer, looked up again
- * for its message. */
+ * for its message. A store failure sets *at (when not NULL) to the index
+ * of the tenant being read. */
 static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t n, sl_session *out,
-                           sl_session *one, size_t *found, int replay_wins)
+                           sl_session *one, size_t *found, int replay_wins, size_t *at)
 {
     size_t refused = n;
     *found = 0;
@@ -286,6 +287,8 @@ static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t 
             refused = refused < n ? refused : i;
             continue;
         }
+        if (rc != SL_OK && rc != SL_EIDEMPOTENCY && at)
+            *at = i;
         if (rc != SL_OK)
             return rc;
         if (q->found != SL__IDEM_SESSION)
@@ -309,7 +312,7 @@ int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_i
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ANY, "sl_book_any", tenants, n, SL_MAX_TEAM, &r, key)) != SL_OK)
         return rc;
     /* The key first: a replay names the tenant chosen the first time. */
-    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found, 1)) != SL_OK)
+    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found, 1, NULL)) != SL_OK)
         goto out_end_tx;
     if (found) {
         sl__tx_rollback(db);
@@ -375,7 +378,7 @@ int sl_book_all(sl_db *db, sl_session *out, size_t *failed_index, const sl_id *t
         *failed_index = n;
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ALL, "sl_book_all", tenants, n, SL_MAX_TEAM_BOOK, &r, key)) != SL_OK)
         return rc;
-    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found, 0)) != SL_OK)
+    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found, 0, &failed)) != SL_OK)
         goto out_end_tx;
     if (found == n) {
         sl__tx_rollback(db);
