@@ -152,6 +152,25 @@ START_TEST(test_book_all_store_failure_names_the_tenant)
 }
 END_TEST
 
+/* SL_ECONFLICT counts the tenants that offer the start, not the list: of
+ * [1, 2, 3], only 1 and 2 have 10:00 (3 opens at 12:00), both taken. */
+START_TEST(test_book_any_conflict_counts_who_offers)
+{
+    sl_db *db = sl_test_open();
+    for (sl_id t = 1; t <= 3; t++) {
+        put_tenant(db, t, (settings){"UTC", 0, 0, 0, 0, 0, 0});
+        add_rule_every_day(db, t, t == 3 ? 12 * 60 : 8 * 60, 20 * 60);
+    }
+    const sl_id ids[] = {1, 2, 3};
+    ck_assert_ok_db(db, sl_book_any(db, NULL, ids, 3, 5, TR_AT, HOUR, 0, NULL, TR_NOW));
+    ck_assert_ok_db(db, sl_book_any(db, NULL, ids, 3, 6, TR_AT, HOUR, 0, NULL, TR_NOW));
+    ck_assert_fails(db, sl_book_any(db, NULL, ids, 3, 7, TR_AT, HOUR, 0, NULL, TR_NOW), SL_ECONFLICT);
+    ck_assert_msg_has(db, "taken for every one of the 2 tenants (of 3) that offer it");
+    sl_close(db);
+}
+END_TEST
+
 TCase *tcase_teams_refusals(void);
 SL_TEST_TCASE(tcase_teams_refusals, "refusals", NULL, NULL, 60, test_book_any_skips_an_unreadable_zone,
-              test_book_any_longest_list, test_book_all_store_failure_names_the_tenant)
+              test_book_any_longest_list, test_book_all_store_failure_names_the_tenant,
+              test_book_any_conflict_counts_who_offers)

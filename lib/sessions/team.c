@@ -206,10 +206,10 @@ static int count_session(void *ctx, const sl_session *s)
     return 0;
 }
 
-/* Why no tenant of sl_book_any is free: one had the start but was taken;
- * the first whose zone cannot be read (n: none) and why. */
+/* Why no tenant of sl_book_any is free: how many had the start but were
+ * taken; the first whose zone cannot be read (n: none) and why. */
 typedef struct none_why {
-    int any_conflict;
+    size_t taken;
     size_t no_zone;
     char zone_msg[256];
 } none_why;
@@ -223,7 +223,7 @@ static int choose_tenant(sl_db *db, size_t *chosen, none_why *why, const sl_id *
 {
     size_t best_count = 0;
     *chosen = n;
-    why->any_conflict = 0;
+    why->taken = 0;
     why->no_zone = n;
     for (size_t i = 0; i < n; i++) {
         sl__avail a;
@@ -236,7 +236,7 @@ static int choose_tenant(sl_db *db, size_t *chosen, none_why *why, const sl_id *
             continue;
         if (rc != SL_OK)
             return rc;
-        why->any_conflict |= verdict == SL_ECONFLICT;
+        why->taken += verdict == SL_ECONFLICT;
         if (verdict != SL_OK)
             continue;
         count_ctx c = {0};
@@ -258,8 +258,9 @@ static int none_free(sl_db *db, const none_why *why, const sl_id *tenants, size_
 {
     char slot[64];
     sl__slot_text(slot, sizeof(slot), start, start + duration);
-    if (why->any_conflict)
-        return sl__err(db, SL_ECONFLICT, "slot %s is taken for every one of the %zu tenants that offer it", slot, n);
+    if (why->taken)
+        return sl__err(db, SL_ECONFLICT, "slot %s is taken for every one of the %zu tenants (of %zu) that offer it",
+                       slot, why->taken, n);
     if (why->no_zone < n)
         return sl__err(db, SL_ETZ, "none of the %zu tenants can take slot %s; the zone of tenant %lld cannot be "
                        "read: %s", n, slot, (long long)tenants[why->no_zone], why->zone_msg);
