@@ -82,6 +82,20 @@ static int each_teacher(cli *c, const sl_id *ids, size_t n, sl_time from, sl_tim
     return CLI_OK;
 }
 
+/* A team's answer does not say which teachers could not answer (no such
+ * tenant, an unreadable zone): name them as the per-teacher form does,
+ * from sl_free_at's statuses (those two do not depend on the time). */
+static void note_missing(cli *c, const sl_id *ids, size_t n, sl_time from, int64_t duration)
+{
+    sl_free_at_result *f = NULL;
+    if (sl_free_at(c->db, &f, ids, n, from, duration, c->now) != SL_OK)
+        return; /* the answer stands without the notes */
+    for (size_t i = 0; i < n; i++)
+        if (f->status[i] == SL_ENOTFOUND || f->status[i] == SL_ETZ)
+            fprintf(stderr, "slotledger: slots: teacher %lld: %s\n", (long long)ids[i], sl_strerror(f->status[i]));
+    sl_free(f);
+}
+
 static int team(cli *c, const sl_id *ids, size_t n, sl_time from, sl_time to, int64_t duration, int32_t mode)
 {
     sl_team_avail *r = NULL;
@@ -101,6 +115,7 @@ static int team(cli *c, const sl_id *ids, size_t n, sl_time from, sl_time to, in
         printf("no slots\n");
     clamped_note(r->flags);
     sl_free(r);
+    note_missing(c, ids, n, from, duration);
     return CLI_OK;
 }
 

@@ -155,7 +155,8 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * their locks taken in ascending id order (SQLite: the file's write lock;
  * PostgreSQL: each tenant's advisory lock, through the store's
  * lock_tenants; a store without that method: its write over every tenant,
- * begin(0, 1) of sys/store.h, as also inside a group), so two concurrent
+ * begin(0, 1) of sys/store.h, as also inside a group and for a list of
+ * more than SL_STORE_LOCK_TENANTS_MAX (32) tenants), so two concurrent
  * calls never book one tenant twice at one time, never wait for each other
  * in a cycle, and each sees the other's booking when it counts sessions.
  * An idempotency key (optional) is looked up in every listed tenant
@@ -170,7 +171,9 @@ SL_API int sl_free_at(sl_db *db, sl_free_at_result **out, const sl_id *tenants, 
  * session (its tenant field names the tenant chosen); it is not written on
  * failure.
  * Errors: SL_EINVAL (bad list, student, duration, credits, key),
- * SL_ENOTFOUND (a listed tenant does not exist; nothing booked),
+ * SL_ENOTFOUND (a listed tenant does not exist, or with credits > 0 the
+ * student's account of the chosen tenant is soft-deleted, the message
+ * saying so; nothing booked),
  * SL_ECONFLICT (every tenant that has the start on its grid is taken),
  * SL_EUNAVAILABLE (no tenant has the start at all), SL_ETZ (no tenant is
  * free and one's zone cannot be read: such a tenant is never chosen, as
@@ -199,7 +202,8 @@ SL_API int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t 
  * sl_book_any ("a different collective booking ...: the start differs").
  * *failed_index (may be NULL) receives the index of the tenant that
  * refused (n when none did, or when the failure is not one tenant's):
- * SL_ENOTFOUND the first unknown tenant; SL_ECONFLICT / SL_EUNAVAILABLE /
+ * SL_ENOTFOUND the first unknown tenant (0 when the charged account is
+ * soft-deleted); SL_ECONFLICT / SL_EUNAVAILABLE /
  * SL_ETZ the first tenant, in list order, whose slot check refuses;
  * SL_EINSUFFICIENT always 0, since the one hold is on (tenants[0],
  * student) whatever the other tenants' accounts hold; SL_EINVAL,

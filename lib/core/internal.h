@@ -83,7 +83,8 @@ int sl__tx_end(sl_db *db, int rc);
 /* A write transaction that excludes every other writer of each of
  * sorted[0..n) (ids ascending, distinct, n >= 1): begin(sorted[0], 1) and
  * the store's lock_tenants for the rest, in ascending order; without that
- * method, or inside a group, begin(0, 1) (every tenant). lib/store/store.c. */
+ * method, inside a group, or for more than SL_STORE_LOCK_TENANTS_MAX
+ * tenants, begin(0, 1) (every tenant). lib/store/store.c. */
 int sl__tx_begin_tenants(sl_db *db, const sl_id *sorted, size_t n);
 
 /* Groups (lib/core/group.c, lib/store/store.c). Inside an open group the

@@ -206,10 +206,10 @@ static int count_session(void *ctx, const sl_session *s)
     return 0;
 }
 
-/* Why no tenant of sl_book_any is free: one had the start but was taken;
- * the first whose zone cannot be read (n: none) and why. */
+/* Why no tenant of sl_book_any is free: how many had the start but were
+ * taken; the first whose zone cannot be read (n: none) and why. */
 typedef struct none_why {
-    int any_conflict;
+    size_t taken;
     size_t no_zone;
     char zone_msg[256];
 } none_why;
@@ -223,7 +223,7 @@ static int choose_tenant(sl_db *db, size_t *chosen, none_why *why, const sl_id *
 {
     size_t best_count = 0;
     *chosen = n;
-    why->any_conflict = 0;
+    why->taken = 0;
     why->no_zone = n;
     for (size_t i = 0; i < n; i++) {
         sl__avail a;
@@ -236,7 +236,7 @@ static int choose_tenant(sl_db *db, size_t *chosen, none_why *why, const sl_id *
             continue;
         if (rc != SL_OK)
             return rc;
-        why->any_conflict |= verdict == SL_ECONFLICT;
+        why->taken += verdict == SL_ECONFLICT;
         if (verdict != SL_OK)
             continue;
         count_ctx c = {0};
@@ -258,8 +258,9 @@ static int none_free(sl_db *db, const none_why *why, const sl_id *tenants, size_
 {
     char slot[64];
     sl__slot_text(slot, sizeof(slot), start, start + duration);
-    if (why->any_conflict)
-        return sl__err(db, SL_ECONFLICT, "slot %s is taken for every one of the %zu tenants that offer it", slot, n);
+    if (why->taken)
+        return sl__err(db, SL_ECONFLICT, "slot %s is taken for every one of the %zu tenants (of %zu) that offer it",
+                       slot, why->taken, n);
     if (why->no_zone < n)
         return sl__err(db, SL_ETZ, "none of the %zu tenants can take slot %s; the zone of tenant %lld cannot be "
                        "read: %s", n, slot, (long long)tenants[why->no_zone], why->zone_msg);
@@ -274,9 +275,10 @@ static int none_free(sl_db *db, const none_why *why, const sl_id *tenants, size_
  * another request's does not hide a replay in another listed tenant (keys
  * are per tenant: the tenants not chosen may use the key since); without a
  * replay, the first such tenant's refusal is the answer, looked up again
- * for its message. */
+ * for its message. A store failure sets *at (when not NULL) to the index
+ * of the tenant being read. */
 static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t n, sl_session *out,
-                           sl_session *one, size_t *found, int replay_wins)
+                           sl_session *one, size_t *found, int replay_wins, size_t *at)
 {
     size_t refused = n;
     *found = 0;
@@ -286,6 +288,8 @@ static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t 
             refused = refused < n ? refused : i;
             continue;
         }
+        if (rc != SL_OK && rc != SL_EIDEMPOTENCY && at)
+            *at = i;
         if (rc != SL_OK)
             return rc;
         if (q->found != SL__IDEM_SESSION)
@@ -309,7 +313,7 @@ int sl_book_any(sl_db *db, sl_session *out, const sl_id *tenants, size_t n, sl_i
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ANY, "sl_book_any", tenants, n, SL_MAX_TEAM, &r, key)) != SL_OK)
         return rc;
     /* The key first: a replay names the tenant chosen the first time. */
-    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found, 1)) != SL_OK)
+    if ((rc = team_key_lookup(db, &q, tenants, n, NULL, &s, &found, 1, NULL)) != SL_OK)
         goto out_end_tx;
     if (found) {
         sl__tx_rollback(db);
@@ -375,7 +379,7 @@ int sl_book_all(sl_db *db, sl_session *out, size_t *failed_index, const sl_id *t
         *failed_index = n;
     if ((rc = team_begin(db, &q, SL__OP_BOOK_ALL, "sl_book_all", tenants, n, SL_MAX_TEAM_BOOK, &r, key)) != SL_OK)
         return rc;
-    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found, 0)) != SL_OK)
+    if ((rc = team_key_lookup(db, &q, tenants, n, made, NULL, &found, 0, &failed)) != SL_OK)
         goto out_end_tx;
     if (found == n) {
         sl__tx_rollback(db);

@@ -276,7 +276,7 @@ int sl__tx_begin_tenants(sl_db *db, const sl_id *sorted, size_t n)
 {
     if (n == 1)
         return sl__tx_begin(db, sorted[0], 1);
-    if (db->group != SL__GROUP_NONE || !HAS_V3(ST(db), lock_tenants))
+    if (db->group != SL__GROUP_NONE || !HAS_V3(ST(db), lock_tenants) || n > SL_STORE_LOCK_TENANTS_MAX)
         return sl__tx_begin(db, 0, 1);
     int rc = sl__tx_begin(db, sorted[0], 1);
     if (rc != SL_OK)

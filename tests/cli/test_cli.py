@@ -511,6 +511,11 @@ def team_flow(db):
         p = run(db, "slots", "2026-04-06T00:00Z", "2026-05-06T00:00Z", "--teachers", "1,2", *mode)
         check(f"slots --teachers {' '.join(mode)} over 30 days: the cut is said", p.returncode == 0 and
               "the range was cut to 14 days" in p.stderr and "2026-04-20T09:00:00Z" not in p.stdout, p)
+    # A teacher who does not exist is named on stderr in every form (--all said only "no slots").
+    for mode in ((), ("--any",), ("--all",)):
+        p = run(db, "slots", "2026-04-06T00:00Z", "2026-04-07T00:00Z", "--teachers", "2,99", *mode)
+        check(f"slots --teachers {' '.join(mode)} names an unknown teacher", p.returncode == 0 and
+              "teacher 99: " in p.stderr and "teacher 2: " not in p.stderr, p)
     # Times in UTC need no zone: the -t tenant need not exist (the teachers are named).
     for mode in ((), ("--any",), ("--all",)):
         p = run("-t", "404", db, "slots", "2026-04-06T09:00Z", "2026-04-06T10:00Z", "--teachers", "2", *mode)

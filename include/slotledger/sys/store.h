@@ -298,9 +298,10 @@ struct sl_store {
      * ascending, distinct, each above the transaction's own tenant -- in
      * that order, held until the transaction ends: every other writer of
      * those tenants then waits as for begin. Lock waits that time out are
-     * SL_EBUSY. NULL: the core takes begin(0, 1) instead, which excludes
-     * every writer (what a store whose begin locks more than the tenant,
-     * as SQLite's and the memory store's, gives anyway). */
+     * SL_EBUSY. n < SL_STORE_LOCK_TENANTS_MAX: for a longer team the core
+     * takes begin(0, 1) instead. NULL: the core takes begin(0, 1) always,
+     * which excludes every writer (what a store whose begin locks more than
+     * the tenant, as SQLite's and the memory store's, gives anyway). */
     int (*lock_tenants)(sl_store *st, const sl_id *tenants, size_t n);
 
     /* ---- version 3: read hints (a networked store's first round trip) -- */
@@ -429,6 +430,15 @@ struct sl_store {
 /** The most tenants one *_many store call is given (the core asks in
  * chunks of at most this many). */
 #define SL_STORE_MANY_MAX 256
+
+/** Most tenants one write transaction locks one by one (begin's tenant and
+ * lock_tenants' n - 1): a team of more takes begin(0, 1). PostgreSQL's
+ * shared lock table holds about max_locks_per_transaction (default 64)
+ * locks per connection; one advisory lock per tenant of a 10,000-tenant
+ * sl_book_any filled it ("out of shared memory", SQLSTATE 53200), failing
+ * that call and any other transaction on the server that needed a lock
+ * meanwhile. */
+#define SL_STORE_LOCK_TENANTS_MAX 32
 
 /** Scan flag: only live sessions whose status is in the scan's status set,
  * the SL_SCAN_STATUS bits of the same flags. Which statuses block time is
