@@ -30,7 +30,7 @@ def _tenant_list(tenants, most=_lib.SL_MAX_TEAM):
     if not 1 <= len(ids) <= most:
         try:
             count = "%d" % len(tenants)
-        except TypeError:   # no len(): an iterator
+        except (TypeError, OverflowError):   # no len() (an iterator), or one past sys.maxsize
             count = "more than %d" % most if ids else "0"
         raise InvalidArgument("tenants: %s ids; give 1..%d" % (count, most))
     return (_lib.sl_id * len(ids))(*ids), len(ids)
