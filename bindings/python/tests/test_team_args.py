@@ -54,6 +54,15 @@ class TeamArgTests(unittest.TestCase):
                 self.assertIn("give 1..%d" % most, cm.exception.message, name)
         self.assertEqual(self.db.sessions(1, START, END), [])
 
+    def test_byte_strings_are_not_tenant_lists(self):
+        # bytes was refused, but a bytearray or a memoryview of bytes went
+        # through as the ids of its bytes (bytearray(b"\x01\x02") = [1, 2]).
+        for name, call in self.calls().items():
+            for tenants in (b"\x01\x02", bytearray(b"\x01\x02"), memoryview(b"\x01\x02"), "12"):
+                with self.assertRaises(TypeError, msg="%s %r" % (name, tenants)):
+                    call(tenants)
+        self.assertEqual(self.db.sessions(1, START, END), [])
+
     def test_a_list_at_the_limit_is_taken(self):
         m = self.db.slots_many(itertools.islice(itertools.count(1), 10000), START, END, HOUR, now=NOW)
         self.assertEqual(len(m) + len(m.unknown), 10000)
