@@ -79,7 +79,11 @@ function dateMs(v) {
 /** A UTC instant: a valid Date, as Unix seconds (sub-second part floored). */
 function time(v, what) {
     const ms = dateMs(v);
-    if (ms === undefined) throw new TypeError(`${what} must be a Date, got ${describe(v)}`);
+    if (ms === undefined) {
+        const got = v instanceof Date ? 'an object that only looks like one (a Proxy, or made from Date.prototype)'
+            : describe(v);
+        throw new TypeError(`${what} must be a Date, got ${got}`);
+    }
     if (Number.isNaN(ms)) throw new TypeError(`${what} is an invalid Date`);
     return Math.floor(ms / 1000);
 }

@@ -19,7 +19,6 @@ const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
  * by its own index keys) and objects copied member by member (own
  * enumerable string keys, read once; the prototype kept, so a record such
  * as an OutboxEvent stays one). */
-
 function snapshot(v, seen = new Map()) {
     if (v === null || (typeof v !== 'object')) return v;
     if (seen.has(v)) return seen.get(v);

@@ -123,6 +123,18 @@ for (const [backend, openDb] of BACKENDS) {
             assert.equal(db.inGroup, false);
         });
 
+        it('a generator function given to group() is refused, not committed as an empty group', () => {
+            // Before, group(function* () {...}) never ran the body (calling a
+            // generator function only makes the generator), committed nothing
+            // and returned the generator as if all went well.
+            const post = () => db.post(T, { account: 1, amount: 5, kind: 'purchase', key: 'g', now: NOW });
+            for (const fn of [function* g() { post(); }, async function* ag() { post(); }]) {
+                assert.throws(() => db.group(fn), (e) => e instanceof TypeError && /generator/.test(e.message));
+                assert.equal(db.inGroup, false);
+            }
+            assert.equal(posted(1), 0);
+        });
+
         it('an Async call inside group(fn) is refused and the whole group rolled back', async () => {
             let p;
             let q;

@@ -119,7 +119,7 @@ test('a Date is read by its own time value: not its own getTime, nor a Proxy or 
         assert.equal(session.start.getTime(), Date.parse('2030-03-25T10:00:00Z'));
         for (const fake of [new Proxy(new Date(START), {}), Object.create(Date.prototype)]) {
             assert.throws(() => db.slotsMany([1], fake, END, opts),
-                { name: 'TypeError', message: /^start must be a Date/ });
+                { name: 'TypeError', message: /^start must be a Date, got an object that only looks like one/ });
             await assert.rejects(db.slotsManyAsync([1], fake, END, opts),
                 { name: 'TypeError', message: /^start must be a Date/ });
             assert.throws(() => db.teamSlots([1], START, END, { ...opts, now: fake }),

@@ -8,6 +8,7 @@ import re
 import contextlib
 import ctypes
 import os
+import sys
 import threading
 import weakref
 from urllib.parse import unquote
@@ -80,6 +81,18 @@ def open_memory(*, tzdir: Optional[PathLike] = None,
 
 
 # -------------------------------------------------------------- Database
+
+def _current_task():
+    """The running asyncio task, or None (asyncio not imported, no loop
+    running in this thread, or a plain callback of the loop)."""
+    aio = sys.modules.get("asyncio")
+    if aio is None:
+        return None
+    try:
+        return aio.current_task()
+    except RuntimeError:   # no running event loop
+        return None
+
 
 # What only open() and open_memory() pass to Database(): a handle made up
 # by the caller (an int) would crash the process at its first call.
@@ -200,6 +213,10 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
         h = self._h
         if h is None:
             raise Misuse("this Database is closed")
+        if self._with_task is not None and _current_task() is not self._with_task:
+            raise Misuse("a call from another asyncio task while a `with db.group():` block of this Database "
+                         "awaits: it would join that group (committed or rolled back with it); await the "
+                         "block's end, or open one Database per task")
         return h
 
     def _call(self, fname, *args):
@@ -223,6 +240,7 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
     # -- groups: many calls, one commit
     _group_end = None   # how the last group ended when its commit failed (for group_rollback's Misuse)
     _in_with = False    # a `with db.group():` block is running (in the thread holding the lock)
+    _with_task = None   # the asyncio task running that block, if one does
 
     def _refuse_in_with(self, what):
         """Misuse inside a `with db.group():` block: its group ends with
@@ -300,10 +318,11 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
         (sl.Busy, sl.StoreError: see group_commit) keeps nothing of the
         group: run the whole block again. The block holds this
         Database's lock, so other threads' calls wait instead of joining
-        the group."""
+        the group, and a call from another asyncio task while the block
+        awaits raises sl.Misuse (the lock cannot tell coroutines apart)."""
         with self._lock:
             self.group_begin()
-            self._in_with = True
+            self._in_with, self._with_task = True, _current_task()
             try:
                 yield self
             except BaseException:
@@ -311,7 +330,7 @@ class Database(SchedulingMixin, EpochMixin, LedgerMixin, IcsMixin, OutboxMixin, 
                     _L.sl_group_rollback(self._h)
                 raise
             finally:
-                self._in_with = False
+                self._in_with, self._with_task = False, None
             if self._h is None:
                 raise Misuse("the Database was closed inside its group (the group was rolled back)")
             self._commit_group()

@@ -24,13 +24,14 @@ def _tenant_list(tenants, most=_lib.SL_MAX_TEAM):
     duplicates and ranges and names the index. At most most + 1 ids are
     read: an endless iterator or a range of 10**9 ids is refused as soon as
     it is known to be too long."""
-    if isinstance(tenants, (str, bytes)) or not hasattr(tenants, "__iter__"):
-        raise TypeError("tenants must be a list of ints")
+    if (isinstance(tenants, (str, bytes, bytearray)) or not hasattr(tenants, "__iter__")
+            or (isinstance(tenants, memoryview) and tenants.format in ("B", "b", "c"))):
+        raise TypeError("tenants must be a list of ints, not %s" % type(tenants).__name__)
     ids = [_int("tenants[%d]" % i, t) for i, t in enumerate(islice(tenants, most + 1))]
     if not 1 <= len(ids) <= most:
         try:
             count = "%d" % len(tenants)
-        except TypeError:   # no len(): an iterator
+        except (TypeError, OverflowError):   # no len() (an iterator), or one past sys.maxsize
             count = "more than %d" % most if ids else "0"
         raise InvalidArgument("tenants: %s ids; give 1..%d" % (count, most))
     return (_lib.sl_id * len(ids))(*ids), len(ids)

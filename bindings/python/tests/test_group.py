@@ -114,6 +114,45 @@ class GroupTests(GroupBackend):
         self.assertEqual(self.posted(1), 7)
         self.assertFalse(self.db.in_group)
 
+    def test_another_asyncio_task_cannot_join_a_with_block(self):
+        # The block's lock is reentrant, so a coroutine of the same thread
+        # calling while another awaited inside a `with db.group():` block
+        # joined that group: here its post "succeeded" and was rolled back
+        # with the block's failure.
+        import asyncio
+        log = []
+
+        async def holder():
+            try:
+                with self.db.group():
+                    self.db.post(T, account=1, amount=5, key="a", now=NOW)
+                    await asyncio.sleep(0.05)
+                    self.db.post(T, account=1, amount=1, key="a2", now=NOW)   # its own task: fine
+                    raise RuntimeError("the block fails")
+            except RuntimeError:
+                log.append("rolled back")
+
+        async def other():
+            await asyncio.sleep(0.01)
+            try:
+                self.db.post(T, account=2, amount=7, key="b", now=NOW)
+                log.append("posted")
+            except sl.Misuse as exc:
+                log.append("refused: " + exc.message)
+
+        async def main():
+            await asyncio.gather(holder(), other())
+
+        asyncio.run(main())
+        self.assertEqual(log[1], "rolled back")
+        self.assertTrue(log[0].startswith("refused: "), log)
+        self.assertIn("another asyncio task", log[0])
+        self.assertEqual(self.posted(1), 0)
+        self.assertEqual(self.posted(2), 0)
+        self.assertFalse(self.db.in_group)
+        self.db.post(T, account=2, amount=7, key="b", now=NOW)   # after the block: fine
+        self.assertEqual(self.posted(2), 7)
+
 # Groups on the local stores only (also under tests/pg_cluster.sh), as always.
 register(globals(), GroupTests, backends=LOCAL)
 

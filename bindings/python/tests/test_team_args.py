@@ -48,10 +48,19 @@ class TeamArgTests(unittest.TestCase):
         for name, call in self.calls().items():
             most = 100 if name == "book_all" else 10000
             for tenants in (itertools.count(1), (t for t in itertools.count(1)), range(1, 10 ** 9),
-                            itertools.repeat(1)):
+                            range(1, 10 ** 30), itertools.repeat(1)):
                 with self.assertRaises(sl.InvalidArgument, msg=name) as cm:
                     call(tenants)
                 self.assertIn("give 1..%d" % most, cm.exception.message, name)
+        self.assertEqual(self.db.sessions(1, START, END), [])
+
+    def test_byte_strings_are_not_tenant_lists(self):
+        # bytes was refused, but a bytearray or a memoryview of bytes went
+        # through as the ids of its bytes (bytearray(b"\x01\x02") = [1, 2]).
+        for name, call in self.calls().items():
+            for tenants in (b"\x01\x02", bytearray(b"\x01\x02"), memoryview(b"\x01\x02"), "12"):
+                with self.assertRaises(TypeError, msg="%s %r" % (name, tenants)):
+                    call(tenants)
         self.assertEqual(self.db.sessions(1, START, END), [])
 
     def test_a_list_at_the_limit_is_taken(self):

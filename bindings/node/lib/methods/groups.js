@@ -88,6 +88,10 @@ class GroupMethods {
      * groupRollback() inside fn are Misuse too (the group ends with fn). */
     group(fn) {
         if (typeof fn !== 'function') throw new TypeError('group() takes a function');
+        // Calling a generator function runs none of its body: the group
+        // would commit nothing and group() return a generator.
+        if (/^\[object (Async)?GeneratorFunction\]$/.test(Object.prototype.toString.call(fn)))
+            throw new TypeError('group() takes a plain function, not a generator function (its body would not run)');
         this.groupBegin();
         let result;
         try {
