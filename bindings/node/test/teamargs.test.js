@@ -143,3 +143,33 @@ test('engineSlotsEpoch without a limit returns every slot, past SL_MAX_SLOTS too
     assert.throws(() => sl.engineSlotsEpoch(avail, [], { ...params, limit: 10 }),
         (e) => e instanceof sl.OutOfRange && /86341 slots/.test(e.message) && /limit 10/.test(e.message));
 });
+
+test('the calls that key their answer by tenant refuse ids a Number cannot hold exactly', async () => {
+    // Before, tenants 2^53 and 2^53 + 1 (BigInts) both became the Map key
+    // 9007199254740992: one tenant's slots silently replaced the other's.
+    const db = setup();
+    try {
+        const big = [2n ** 53n, 2n ** 53n + 1n];
+        for (const t of big) {
+            db.setTenant(t, { now: NOW });
+            db.addRule(t, { weekday: 1, start: t === big[0] ? '09:00' : '13:00', end: '14:00', now: NOW });
+        }
+        const ten = at('2030-03-25T13:00:00Z');
+        const opts = { duration: 3600, now: NOW };
+        const calls = {
+            slotsMany: () => db.slotsMany(big, START, END, opts),
+            slotsManyEpoch: () => db.slotsManyEpoch(big, START, END, opts),
+            teamSlots: () => db.teamSlots(big, START, END, opts),
+            freeAt: () => db.freeAt(big, ten, opts),
+        };
+        for (const [name, call] of Object.entries(calls)) {
+            assert.throws(call, (e) => e instanceof sl.InvalidArgument && /tenants\[0\].*2\^53/.test(e.message), name);
+            await assert.rejects(db[`${name}Async`](big, ...(name === 'freeAt' ? [ten, opts] : [START, END, opts])),
+                sl.InvalidArgument, `${name}Async`);
+        }
+        // Up to 2^53 - 1 they are exact, and the booking calls (whose answer
+        // is a Session) take any id.
+        assert.deepEqual(db.freeAt([Number.MAX_SAFE_INTEGER, 1], at('2030-03-25T10:00:00Z'), opts), [1]);
+        assert.equal(db.bookAny(big, { student: 5, start: ten, duration: 3600, now: NOW }).student, 5);
+    } finally { db.close(); }
+});

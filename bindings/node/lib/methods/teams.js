@@ -16,11 +16,23 @@ const MAX_TEAM = 10000;
 const MAX_TEAM_BOOK = 100;
 const MODES = { any: 1, all: 2 };
 
-function tenantList(tenants, most = MAX_TEAM) {
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The checked ids of a tenant list. keyed: the answer names tenants by
+ * Number (Map keys, who, free), so an id a Number cannot hold exactly is
+ * refused: 2^53 and 2^53 + 1 would both be the key 9007199254740992. */
+function tenantList(tenants, most = MAX_TEAM, keyed = true) {
     if (!Array.isArray(tenants)) throw new TypeError('tenants must be an array of ids');
     if (tenants.length < 1 || tenants.length > most)
         throw new E.InvalidArgument(`tenants: ${tenants.length} ids; give 1..${most}`);
-    return V.denseArray(tenants, 'tenants').map((t, i) => V.int64(t, `tenants[${i}]`));
+    return V.denseArray(tenants, 'tenants').map((t, i) => {
+        const id = V.int64(t, `tenants[${i}]`);
+        if (keyed && typeof id === 'bigint' && (id > SAFE || id < -SAFE)) {
+            throw new E.InvalidArgument(`tenants[${i}] = ${id} is beyond 2^53 - 1: this answer names tenants `
+                + 'by Number, which cannot hold it exactly (ask slots() of that tenant)');
+        }
+        return id;
+    });
 }
 
 /** A copy of `count` values of a typed-array class at a library pointer. */
@@ -157,7 +169,7 @@ class TeamMethods {
      * session's tenant names the choice; a key replays to the first choice. */
     bookAny(tenants, req) {
         const r = V.options(req, 'request', ['student', 'start', 'duration', 'credits', 'key', 'now']);
-        const ids = tenantList(tenants);
+        const ids = tenantList(tenants, MAX_TEAM, false);
         return made(this, Session, (h, out) =>
             C.sl_book_any(h, out, ids, ids.length, V.int64(r.student, 'student'), V.time(r.start, 'start'),
                 V.duration(r.duration, 'duration'), r.credits === undefined ? 0 : V.int64(r.credits, 'credits'),
@@ -170,7 +182,7 @@ class TeamMethods {
      * tenant that refused, or null). */
     bookAll(tenants, req) {
         const r = V.options(req, 'request', ['student', 'start', 'duration', 'credits', 'key', 'now']);
-        const ids = tenantList(tenants, MAX_TEAM_BOOK);
+        const ids = tenantList(tenants, MAX_TEAM_BOOK, false);
         const h = this[HANDLE]();
         return batch(h, T.sl_session, SIZE.session, ids.length, (buf, failed) =>
             C.sl_book_all(h, buf, failed, ids, ids.length, V.int64(r.student, 'student'),
