@@ -893,8 +893,8 @@ static SL_TEST_TCASE(tcase_sessions, "session_calls", setup, teardown, 60, test_
                      test_purge_removes_seats)
 static SL_TEST_TCASE(tcase_idem, "idempotency", setup, teardown, 60, test_replays_and_kinds)
 static SL_TEST_TCASE(tcase_bad, "bad_input", setup, teardown, 60, test_bad_input)
-TCase *tcase_no_show(void), *tcase_seat_ids(void); /* classes_no_show.c, classes_ids.c */
+TCase *tcase_no_show(void), *tcase_seat_ids(void), *tcase_edges(void); /* classes_*.c */
 static SL_TEST_TCASE(tcase_model, "model", setup, teardown, 300, test_model)
 static SL_TEST_TCASE(tcase_stress, "processes", NULL, NULL, 300, test_store_refuses_oversell, test_eight_processes)
 SL_TEST_SUITE(classes, tcase_seats, tcase_sessions, tcase_no_show, tcase_seat_ids, tcase_idem, tcase_bad,
-              tcase_model, tcase_stress)
+              tcase_model, tcase_stress, tcase_edges)

@@ -650,4 +650,5 @@ static SL_TEST_TCASE(tc_shared, "shared", shared_open, NULL, 300, test_close_rol
                      test_killed_inside_group_leaves_nothing, test_lock_wait_gives_up_the_group,
                      test_processes_no_double_booking_no_overdraft)
 
-SL_TEST_SUITE(group, tc_api, tc_calls, tc_property, tc_shared)
+TCase *tcase_group_classes(void); /* group_classes.c */
+SL_TEST_SUITE(group, tc_api, tc_calls, tc_property, tc_shared, tcase_group_classes)

@@ -28,7 +28,8 @@
  *  - sl_confirm: pending -> confirmed (seats unchanged);
  *  - sl_cancel: the class is cancelled, every seated student's hold is
  *    released (late-cancel window or not: the teacher cancelled) and every
- *    seat and waitlist place ends as SL_SEAT_CANCELLED;
+ *    seat and waitlist place ends as SL_SEAT_CANCELLED, except a no-show's
+ *    seat: it stays SL_SEAT_NO_SHOW (its hold was captured) and taken;
  *  - sl_complete: every seated student becomes present and their hold is
  *    captured; no-show seats were captured already;
  *  - sl_mark_no_show on a class is SL_EINVAL (use sl_class_no_show: it is a
@@ -194,7 +195,8 @@ SL_API int sl_class_no_show(sl_db *db, sl_seat *seat, sl_id tenant, sl_id class_
  * position, then the waitlist by position (its order of promotion), then
  * ended places (withdrawn, cancelled) by position. *n receives the count
  * (an empty class gives *seats NULL and *n 0).
- * Errors: SL_EINVAL, SL_ENOTFOUND, SL_ENOMEM, SL_EMISUSE, SL_ESTORE.
+ * Errors: SL_EINVAL (also for a session that is not a class), SL_ENOTFOUND,
+ * SL_ENOMEM, SL_EMISUSE, SL_ESTORE.
  */
 SL_API int sl_class_seats(sl_db *db, sl_seat **seats, size_t *n, sl_id tenant, sl_id class_id);
 

@@ -40,8 +40,11 @@ static int seat_taken(int32_t status)
     return status == SL_SEAT_SEATED || status == SL_SEAT_PRESENT || status == SL_SEAT_NO_SHOW;
 }
 
-/* The class session and its row; SL_EINVAL for a session of another kind. */
-static int class_load(sl_db *db, sl_session *s, sl_class *c, sl_id tenant, sl_id id, int include_deleted)
+/* The class session and its row; not_class (SL_EINVAL for the calls that
+ * act on a class, SL_ENOTFOUND for sl_class_get) for a session of another
+ * kind. */
+static int class_load(sl_db *db, sl_session *s, sl_class *c, sl_id tenant, sl_id id, int include_deleted,
+                      int not_class)
 {
     int rc;
     if (!sl__st_has_classes(db))
@@ -49,7 +52,7 @@ static int class_load(sl_db *db, sl_session *s, sl_class *c, sl_id tenant, sl_id
     if ((rc = sl__session_load(db, s, tenant, id, include_deleted)) != SL_OK)
         return rc;
     if (s->kind != SL_KIND_CLASS)
-        return sl__err(db, SL_EINVAL, "session %lld is a %s session, not a class", (long long)id,
+        return sl__err(db, not_class, "session %lld is a %s session, not a class", (long long)id,
                        sl_kind_name(s->kind) ? sl_kind_name(s->kind) : "unknown");
     rc = sl__st_class_get(db, c, tenant, id);
     if (rc == SL_ENOTFOUND)
@@ -276,7 +279,7 @@ int sl_class_get(sl_db *db, sl_class *out, sl_id tenant, sl_id class_id, uint32_
         return sl__err(db, SL_EINVAL, "sl_class_get: NULL out, non-positive id or unknown flags");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    rc = class_load(db, &s, &c, tenant, class_id, (flags & SL_INCLUDE_DELETED) != 0);
+    rc = class_load(db, &s, &c, tenant, class_id, (flags & SL_INCLUDE_DELETED) != 0, SL_ENOTFOUND);
     sl__tx_rollback(db);
     if (rc != SL_OK)
         return rc;
@@ -314,7 +317,9 @@ static int seat_open(sl_db *db, sl_session *s, sl_class *c, sl_id tenant, const 
         return sl__err(db, SL_EINVAL, "tenant, class and student ids must be positive");
     if (r->flags & ~SL_WAITLIST)
         return sl__err(db, SL_EINVAL, "unknown flags 0x%x (only SL_WAITLIST)", (unsigned)r->flags);
-    if ((rc = sl__check_time(db, "now", now)) != SL_OK || (rc = class_load(db, s, c, tenant, r->class_id, 0)) != SL_OK)
+    if ((rc = sl__check_time(db, "now", now)) != SL_OK)
+        return rc;
+    if ((rc = class_load(db, s, c, tenant, r->class_id, 0, SL_EINVAL)) != SL_OK)
         return rc;
     return class_open(db, s);
 }
@@ -554,7 +559,7 @@ int sl_class_seats(sl_db *db, sl_seat **seats, size_t *n, sl_id tenant, sl_id cl
         return sl__err(db, SL_EINVAL, "sl_class_seats: NULL seats/n or non-positive id");
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
-    if ((rc = class_load(db, &s, &c, tenant, class_id, 1)) == SL_OK)
+    if ((rc = class_load(db, &s, &c, tenant, class_id, 1, SL_EINVAL)) == SL_OK)
         rc = seats_load(db, &g, tenant, class_id);
     sl__tx_rollback(db);
     if (rc == SL_OK && g.n > 1)
@@ -575,7 +580,8 @@ static int class_seats(sl_db *db, const sl_session *cls, sl_class *c, sl__grow *
 
 /* Ends every seat as the class ends: completing captures each seated
  * student's hold (present), cancelling releases it; waitlist places end
- * as cancelled either way. */
+ * as cancelled either way. A no-show's seat stays a no-show (its hold was
+ * captured) and stays taken, so a cancelled class counts only those. */
 static int class_end(sl_db *db, const sl_session *cls, int complete, sl_time now)
 {
     sl__grow g = {NULL, 0, 0, sizeof(sl_seat), 0};
@@ -587,6 +593,8 @@ static int class_end(sl_db *db, const sl_session *cls, int complete, sl_time now
             continue;
         if (seat->status == SL_SEAT_SEATED && (rc = seat_settle(db, seat, complete, now)) != SL_OK)
             break;
+        if (seat->status == SL_SEAT_SEATED && !complete)
+            c.taken--;
         seat->status = complete && seat->status == SL_SEAT_SEATED ? SL_SEAT_PRESENT : SL_SEAT_CANCELLED;
         seat->updated_at = now;
         seat->replayed = 0;
@@ -597,8 +605,6 @@ static int class_end(sl_db *db, const sl_session *cls, int complete, sl_time now
     if (rc != SL_OK)
         return rc;
     c.waitlisted = 0;
-    if (!complete)
-        c.taken = 0;
     return sl__st_class_put(db, &c);
 }
 
