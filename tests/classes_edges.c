@@ -147,7 +147,72 @@ START_TEST(test_get_of_a_booking_is_not_found)
 }
 END_TEST
 
+
+/* A restore that cannot hold every seated student's credits writes
+ * nothing: the class stays deleted, nobody holds anything (also inside a
+ * group, where only the failed call is undone). */
+START_TEST(test_failed_restore_holds_nothing)
+{
+    sl_id c = ce_class(2);
+    ce_buy(5, 10);
+    ce_buy(6, CE_PRICE);
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, NULL, 1, c, 5, 0, NULL, CE_NOW));
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, NULL, 1, c, 6, 0, NULL, CE_NOW));
+    ck_assert_ok_db(cdb, sl_soft_delete(cdb, 1, SL_ENTITY_SESSION, c, CE_NOW));
+    ck_assert_int_eq(ce_balance(5).held, 0);
+    ck_assert_ok_db(cdb, sl_ledger_post(cdb, NULL, 1, 6, SL_ENTRY_CONSUME, -1, "spend6", NULL, CE_NOW));
+    for (int grouped = 0; grouped < 2; grouped++) {
+        if (grouped)
+            ck_assert_ok_db(cdb, sl_group_begin(cdb));
+        ck_assert_sl(sl_restore(cdb, 1, SL_ENTITY_SESSION, c, CE_NOW), SL_EINSUFFICIENT);
+        ck_assert_int_eq(ce_balance(5).held, 0);
+        ck_assert_int_eq(ce_balance(6).held, 0);
+        sl_class k;
+        ck_assert_sl(sl_class_get(cdb, &k, 1, c, 0), SL_ENOTFOUND);
+        if (grouped)
+            ck_assert_ok_db(cdb, sl_group_commit(cdb));
+    }
+    ce_buy(6, 1);
+    ck_assert_ok_db(cdb, sl_restore(cdb, 1, SL_ENTITY_SESSION, c, CE_NOW));
+    ck_assert_int_eq(ce_balance(5).held, CE_PRICE);
+    ck_assert_int_eq(ce_balance(6).held, CE_PRICE);
+}
+END_TEST
+
+
+/* A failed restore gives back the ids of the hold and the event it wrote
+ * before it failed, on every store alike. */
+START_TEST(test_failed_restore_gives_ids_back)
+{
+    sl_id c = ce_class(2);
+    sl_seat seat;
+    ce_buy(5, 10);
+    ce_buy(6, CE_PRICE);
+    ce_buy(7, 10);
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, NULL, 1, c, 5, 0, NULL, CE_NOW));
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, &seat, 1, c, 6, 0, NULL, CE_NOW));
+    sl_id last_hold = seat.hold_id;
+    ck_assert_ok_db(cdb, sl_soft_delete(cdb, 1, SL_ENTITY_SESSION, c, CE_NOW));
+    ck_assert_ok_db(cdb, sl_ledger_post(cdb, NULL, 1, 6, SL_ENTRY_CONSUME, -1, "spend6", NULL, CE_NOW));
+    sl_outbox_event *ev = NULL;
+    size_t n = 0;
+    ck_assert_ok_db(cdb, sl_outbox_session_events(cdb, &ev, &n, 1, c));
+    sl_id last_event = ev[n - 1].id;
+    sl_outbox_free(ev);
+    ck_assert_sl(sl_restore(cdb, 1, SL_ENTITY_SESSION, c, CE_NOW), SL_EINSUFFICIENT);
+    sl_session other;
+    ck_assert_ok_db(cdb, sl_class_create(cdb, &other, 1, CE_BASE + 50000, 3600, 2, CE_PRICE, NULL, CE_NOW));
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, &seat, 1, other.id, 7, 0, NULL, CE_NOW));
+    ck_assert_int_eq(seat.hold_id, last_hold + 1);
+    ck_assert_ok_db(cdb, sl_outbox_session_events(cdb, &ev, &n, 1, other.id));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(ev[0].id, last_event + 1);
+    sl_outbox_free(ev);
+}
+END_TEST
+
 TCase *tcase_edges(void);
 SL_TEST_TCASE(tcase_edges, "edges", ce_open, ce_close, 60, test_no_show_then_cancel,
               test_promotion_credits_run_out_exactly, test_keys_at_their_limits, test_capacity_limits,
-              test_get_of_a_booking_is_not_found)
+              test_get_of_a_booking_is_not_found, test_failed_restore_holds_nothing,
+              test_failed_restore_gives_ids_back)

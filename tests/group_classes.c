@@ -96,6 +96,50 @@ START_TEST(test_commit_keeps_class_calls)
 }
 END_TEST
 
+
+/* Claims, acks and a purge of the outbox inside a group: a rollback
+ * undoes them all (the events are pending again, none purged). */
+START_TEST(test_outbox_calls_in_a_rolled_back_group)
+{
+    sl_session cls;
+    ck_assert_ok_db(gdb, sl_class_create(gdb, &cls, 1, GC_BASE + 36000, 3600, 2, GC_PRICE, NULL, GC_NOW));
+    ck_assert_ok_db(gdb, sl_class_enroll(gdb, NULL, 1, cls.id, 5, 0, NULL, GC_NOW));
+    int64_t total = gc_events(gdb);
+    ck_assert_int_eq(total, 2);
+    ck_assert_ok_db(gdb, sl_group_begin(gdb));
+    for (int round = 0; round < 2; round++) {
+        sl_outbox_event *ev = NULL;
+        size_t n = 0;
+        ck_assert_ok_db(gdb, sl_outbox_claim(gdb, &ev, &n, "w", 0, 10, 60, GC_NOW));
+        ck_assert_uint_eq(n, 1);
+        ck_assert_ok_db(gdb, sl_outbox_ack(gdb, ev[0].tenant, ev[0].id, ev[0].token, GC_NOW));
+        sl_outbox_free(ev);
+    }
+    size_t purged = 0;
+    ck_assert_ok_db(gdb, sl_outbox_purge(gdb, &purged, GC_NOW + 1));
+    ck_assert_uint_eq(purged, 1);
+    ck_assert_ok_db(gdb, sl_soft_delete(gdb, 1, SL_ENTITY_SESSION, cls.id, GC_NOW));
+    ck_assert_ok_db(gdb, sl_purge(gdb, &purged, SL_ENTITY_SESSION, GC_NOW + 1));
+    ck_assert_uint_eq(purged, 1);
+    ck_assert_ok_db(gdb, sl_group_rollback(gdb));
+    sl_outbox_counts c;
+    ck_assert_ok_db(gdb, sl_outbox_stats(gdb, &c, 0, GC_NOW));
+    ck_assert_int_eq(c.due, 2);
+    ck_assert_int_eq(c.acked + c.leased + c.dead + c.waiting, 0);
+    sl_class k;
+    ck_assert_ok_db(gdb, sl_class_get(gdb, &k, 1, cls.id, 0));
+    ck_assert_int_eq(k.taken, 1);
+    sl_seat *seats = NULL;
+    size_t n = 0;
+    ck_assert_ok_db(gdb, sl_class_seats(gdb, &seats, &n, 1, cls.id));
+    ck_assert_uint_eq(n, 1);
+    sl_free(seats);
+    sl_balance b;
+    ck_assert_ok_db(gdb, sl_ledger_balance(gdb, &b, 1, 5, GC_NOW));
+    ck_assert_int_eq(b.held, GC_PRICE);
+}
+END_TEST
+
 TCase *tcase_group_classes(void);
 SL_TEST_TCASE(tcase_group_classes, "classes", gc_open, gc_close, 60, test_rollback_leaves_no_class,
-              test_commit_keeps_class_calls)
+              test_commit_keeps_class_calls, test_outbox_calls_in_a_rolled_back_group)
