@@ -46,9 +46,9 @@
  *    free; seat ids are never reused). Holds and ledger entries stay, as
  *    for any purged session.
  * Every seat change (enroll, promotion, withdrawal, no-show, the end of a
- * class) passes through one internal hook inside the transaction of the
- * change, where the calendar-sync outbox appends its seat event (the hook
- * is empty until the outbox is built in).
+ * class) appends a seat event of the class session to the calendar-sync
+ * outbox (outbox.h: SL_EVENT_SEATED .. SL_EVENT_SEAT_CANCELLED, its student
+ * the one whose place changed) inside the transaction of the change.
  *
  * Idempotency keys (1..SL_KEY_MAX bytes, or NULL) follow sessions.h: one
  * key space per tenant shared with every keyed call; sl_class_create,

@@ -6,7 +6,10 @@
  * (sl_book, sl_book_many, sl_book_recurring, sl_book_trial,
  * sl_schedule_manual, sl_reschedule, sl_confirm, sl_cancel, sl_complete,
  * sl_mark_no_show, sl_soft_delete and sl_restore of a session, sl_purge of
- * sessions) appends one event per session it changed, inside its own write
+ * sessions; for classes also sl_class_create and every seat change:
+ * sl_class_enroll, sl_class_withdraw, sl_class_no_show, see classes.h)
+ * appends one event per session it changed (a class: one more per seat
+ * or waitlist place it changed), inside its own write
  * transaction: the event commits exactly when the change does. A call that
  * fails, a call of a group that is rolled back (sl_group_rollback, a failed
  * sl_group_commit) and an idempotent replay append nothing. Each event
