@@ -100,5 +100,25 @@ START_TEST(test_retry_wait_past_time_max_is_erange)
 }
 END_TEST
 
+/* Events made at the epoch (now = 0, a valid time) and before it count
+ * in oldest_age like any other: 0 is not "no event". */
+START_TEST(test_oldest_age_of_an_event_made_at_zero)
+{
+    sl_db *db = sl_test_open();
+    sl_test_put_tenant(db, T1, 0, -DAY, 0);
+    sl_session s;
+    ck_assert_ok_db(db, sl_class_create(db, &s, T1, 3 * HOUR, HOUR, 1, 0, NULL, 0));
+    ck_assert_ok_db(db, sl_class_create(db, &s, T1, 6 * HOUR, HOUR, 1, 0, NULL, 100));
+    sl_outbox_counts c;
+    ck_assert_ok_db(db, sl_outbox_stats(db, &c, T1, 1000));
+    ck_assert_int_eq(c.due, 2);
+    ck_assert_int_eq(c.oldest_age, 1000);
+    ck_assert_ok_db(db, sl_class_create(db, &s, T1, 9 * HOUR, HOUR, 1, 0, NULL, -50));
+    ck_assert_ok_db(db, sl_outbox_stats(db, &c, T1, 1000));
+    ck_assert_int_eq(c.oldest_age, 1050);
+    sl_close(db);
+}
+END_TEST
+
 SL_TEST_TCASE(sl_outbox_tc_range, "range", NULL, NULL, 0, test_lease_past_time_max_is_erange,
-              test_retry_wait_past_time_max_is_erange)
+              test_retry_wait_past_time_max_is_erange, test_oldest_age_of_an_event_made_at_zero)

@@ -94,6 +94,7 @@ int sl_outbox_get(sl_db *db, sl_outbox_event *out, sl_id tenant, sl_id event)
 typedef struct count_ctx {
     sl_outbox_counts *c;
     sl_time now, oldest;
+    int any; /* oldest is set (0 is a valid time, not "none") */
 } count_ctx;
 
 /* An event that waits for a time (available_at when pending, lease_until
@@ -124,8 +125,9 @@ static int count_event(void *p, const sl_outbox_event *e)
         c->dead++;
         return 0;
     }
-    if (k->oldest == 0 || e->created_at < k->oldest)
+    if (!k->any || e->created_at < k->oldest)
         k->oldest = e->created_at;
+    k->any = 1;
     return 0;
 }
 
@@ -143,13 +145,13 @@ int sl_outbox_stats(sl_db *db, sl_outbox_counts *out, sl_id tenant, sl_time now)
         return rc;
     memset(&c, 0, sizeof(c));
     c.version = SL_OUTBOX_COUNTS_VERSION;
-    count_ctx k = {&c, now, 0};
+    count_ctx k = {&c, now, 0, 0};
     if ((rc = sl__tx_begin(db, tenant, 0)) != SL_OK)
         return rc;
     rc = sl__st_outbox_scan(db, tenant, 0, ALL_STATES, count_event, &k);
     if ((rc = sl__tx_end(db, rc)) != SL_OK)
         return rc;
-    c.oldest_age = k.oldest && now > k.oldest ? now - k.oldest : 0;
+    c.oldest_age = k.any && now > k.oldest ? now - k.oldest : 0;
     *out = c;
     return sl__ok(db);
 }
