@@ -211,8 +211,33 @@ START_TEST(test_failed_restore_gives_ids_back)
 }
 END_TEST
 
+
+#define CE_SAYS(expr, code, text)                                                                  \
+    do {                                                                                           \
+        ck_assert_sl(expr, code);                                                                  \
+        ck_assert_msg(strstr(sl_errmsg(cdb), (text)) != NULL, "\"%s\" lacks \"%s\"", sl_errmsg(cdb), (text)); \
+    } while (0)
+
+/* A key reused with one argument changed names that argument. */
+START_TEST(test_key_reuse_names_the_field)
+{
+    sl_session a, b;
+    ck_assert_ok_db(cdb, sl_class_create(cdb, &a, 1, CE_BASE + 36000, 3600, 2, 0, "c1", CE_NOW));
+    ck_assert_ok_db(cdb, sl_class_create(cdb, &b, 1, CE_BASE + 50000, 3600, 2, 0, NULL, CE_NOW));
+    CE_SAYS(sl_class_create(cdb, NULL, 1, CE_BASE + 36000, 3600, 3, 0, "c1", CE_NOW), SL_EIDEMPOTENCY, "capacity");
+    CE_SAYS(sl_class_create(cdb, NULL, 1, CE_BASE + 36000, 1800, 2, 0, "c1", CE_NOW), SL_EIDEMPOTENCY, "duration");
+    CE_SAYS(sl_class_create(cdb, NULL, 1, CE_BASE + 30000, 3600, 2, 0, "c1", CE_NOW), SL_EIDEMPOTENCY, "start");
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, NULL, 1, a.id, 5, 0, "e1", CE_NOW));
+    CE_SAYS(sl_class_enroll(cdb, NULL, 1, a.id, 5, SL_WAITLIST, "e1", CE_NOW), SL_EIDEMPOTENCY, "flags");
+    CE_SAYS(sl_class_enroll(cdb, NULL, 1, b.id, 5, 0, "e1", CE_NOW), SL_EIDEMPOTENCY, "class");
+    ck_assert_ok_db(cdb, sl_class_withdraw(cdb, 1, a.id, 5, "w1", CE_NOW));
+    CE_SAYS(sl_class_withdraw(cdb, 1, b.id, 5, "w1", CE_NOW), SL_EIDEMPOTENCY, "class");
+    CE_SAYS(sl_class_withdraw(cdb, 1, a.id, 6, "w1", CE_NOW), SL_EIDEMPOTENCY, "student");
+}
+END_TEST
+
 TCase *tcase_edges(void);
 SL_TEST_TCASE(tcase_edges, "edges", ce_open, ce_close, 60, test_no_show_then_cancel,
               test_promotion_credits_run_out_exactly, test_keys_at_their_limits, test_capacity_limits,
               test_get_of_a_booking_is_not_found, test_failed_restore_holds_nothing,
-              test_failed_restore_gives_ids_back)
+              test_failed_restore_gives_ids_back, test_key_reuse_names_the_field)
