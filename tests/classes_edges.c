@@ -236,8 +236,32 @@ START_TEST(test_key_reuse_names_the_field)
 }
 END_TEST
 
+
+/* Purging a class frees its seats' keys, never their ids (classes.h). */
+START_TEST(test_purged_seat_ids_are_not_reused)
+{
+    sl_id c = ce_class(3);
+    sl_seat seat;
+    ce_buy(5, 10);
+    ce_buy(6, 10);
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, NULL, 1, c, 5, 0, "k5", CE_NOW));
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, &seat, 1, c, 6, 0, "k6", CE_NOW));
+    sl_id last = seat.id;
+    ck_assert_ok_db(cdb, sl_soft_delete(cdb, 1, SL_ENTITY_SESSION, c, CE_NOW));
+    size_t purged = 0;
+    ck_assert_ok_db(cdb, sl_purge(cdb, &purged, SL_ENTITY_SESSION, CE_NOW + 1));
+    ck_assert_uint_eq(purged, 1);
+    sl_id d = ce_class(3);
+    ck_assert_int_gt(d, c);
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, &seat, 1, d, 6, 0, "k6", CE_NOW));
+    ck_assert_int_eq(seat.replayed, 0);
+    ck_assert_int_gt(seat.id, last);
+}
+END_TEST
+
 TCase *tcase_edges(void);
 SL_TEST_TCASE(tcase_edges, "edges", ce_open, ce_close, 60, test_no_show_then_cancel,
               test_promotion_credits_run_out_exactly, test_keys_at_their_limits, test_capacity_limits,
               test_get_of_a_booking_is_not_found, test_failed_restore_holds_nothing,
-              test_failed_restore_gives_ids_back, test_key_reuse_names_the_field)
+              test_failed_restore_gives_ids_back, test_key_reuse_names_the_field,
+              test_purged_seat_ids_are_not_reused)
