@@ -140,6 +140,38 @@ START_TEST(test_outbox_calls_in_a_rolled_back_group)
 }
 END_TEST
 
+/* Inside a group a refused class call leaves its key free and the seats
+ * as they were; the group goes on and commits the rest. */
+START_TEST(test_refused_class_calls_inside_a_group)
+{
+    sl_session cls;
+    sl_seat seat;
+    ck_assert_ok_db(gdb, sl_class_create(gdb, &cls, 1, GC_BASE + 36000, 3600, 1, GC_PRICE, NULL, GC_NOW));
+    ck_assert_ok_db(gdb, sl_group_begin(gdb));
+    ck_assert_ok_db(gdb, sl_class_enroll(gdb, NULL, 1, cls.id, 5, 0, "a", GC_NOW));
+    ck_assert_sl(sl_class_enroll(gdb, NULL, 1, cls.id, 5, SL_WAITLIST, "b", GC_NOW), SL_EEXISTS);
+    ck_assert_sl(sl_class_enroll(gdb, NULL, 1, cls.id, 6, 0, "c", GC_NOW), SL_EFULL);
+    ck_assert_sl(sl_class_no_show(gdb, NULL, 1, cls.id, 6, GC_NOW), SL_ENOTFOUND);
+    ck_assert_sl(sl_class_withdraw(gdb, 1, cls.id, 7, "d", GC_NOW), SL_ENOTFOUND);
+    ck_assert_ok_db(gdb, sl_class_enroll(gdb, &seat, 1, cls.id, 6, SL_WAITLIST, "b", GC_NOW));
+    ck_assert_int_eq(seat.status, SL_SEAT_WAITLISTED);
+    ck_assert_ok_db(gdb, sl_class_withdraw(gdb, 1, cls.id, 5, "c", GC_NOW));
+    ck_assert_ok_db(gdb, sl_class_enroll(gdb, &seat, 1, cls.id, 7, SL_WAITLIST, "d", GC_NOW));
+    ck_assert_ok_db(gdb, sl_group_commit(gdb));
+    sl_class k;
+    ck_assert_ok_db(gdb, sl_class_get(gdb, &k, 1, cls.id, 0));
+    ck_assert_int_eq(k.taken, 1);
+    ck_assert_int_eq(k.waitlisted, 1);
+    ck_assert_int_eq(k.last_position, 3);
+    sl_balance b;
+    ck_assert_ok_db(gdb, sl_ledger_balance(gdb, &b, 1, 6, GC_NOW));
+    ck_assert_int_eq(b.held, GC_PRICE);
+    ck_assert_ok_db(gdb, sl_ledger_balance(gdb, &b, 1, 5, GC_NOW));
+    ck_assert_int_eq(b.held, 0);
+}
+END_TEST
+
 TCase *tcase_group_classes(void);
 SL_TEST_TCASE(tcase_group_classes, "classes", gc_open, gc_close, 60, test_rollback_leaves_no_class,
-              test_commit_keeps_class_calls, test_outbox_calls_in_a_rolled_back_group)
+              test_commit_keeps_class_calls, test_outbox_calls_in_a_rolled_back_group,
+              test_refused_class_calls_inside_a_group)
