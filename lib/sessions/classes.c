@@ -212,7 +212,8 @@ static int create_check(sl_db *db, sl_id tenant, const create_req *r, sl_time no
         return rc;
     if ((rc = sl__check_duration(db, b->duration)) != SL_OK || (rc = sl__check_time(db, "start", b->start)) != SL_OK)
         return rc;
-    if ((rc = sl__check_time(db, "end", b->start + b->duration)) != SL_OK || (rc = sl__check_time(db, "now", now)) != SL_OK)
+    if ((rc = sl__check_time(db, "end", b->start + b->duration)) != SL_OK ||
+        (rc = sl__check_time(db, "now", now)) != SL_OK)
         return rc;
     if (r->capacity < 1 || r->capacity > SL_CLASS_CAPACITY_MAX)
         return sl__err(db, SL_EINVAL, "capacity %d must be 1..%d", (int)r->capacity, SL_CLASS_CAPACITY_MAX);
