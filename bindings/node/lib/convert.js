@@ -215,9 +215,13 @@ function options(v, what = 'options', known = undefined) {
  * undefined elements (koffi would otherwise fail with an unclear
  * "Unexpected Undefined value"). A copy: a getter that shrinks or refills
  * the caller's array while it is read cannot put a hole in what is sent. */
-function denseArray(v, what) {
+/** A copy of array v, refusing holes; with most given, an array of other
+ * than least..most items is refused by its length before an item is read
+ * (InvalidArgument naming the limit: "posts: 2000 items; give 1..1000"). */
+function denseArray(v, what, least = 0, most = Infinity, noun = 'items') {
     if (!Array.isArray(v)) throw new TypeError(`${what} must be an array, got ${describe(v)}`);
     const n = v.length;
+    if (n < least || n > most) throw new InvalidArgument(`${what}: ${n} ${noun}; give ${least}..${most}`);
     const out = new Array(n);
     for (let i = 0; i < n; i++) {
         const x = v[i];

@@ -16,7 +16,8 @@ from .errors import Error, InvalidArgument
 from .records import SlotList
 from .epoch import _slots_packed, slot_list
 from ._convert import (_I32_MAX, _I32_MIN, _batch_in, _date_in, _entity_in, _flags, _int, _list_in,
-                       _now_in, _override_out, _rule_out, _session_out, _span_in, _text_in, _time_in, _time_out, _wall_in)
+                       _now_in, _override_out, _rule_out, _session_out, _span_in, _text_in, _time_in, _time_out,
+                       _wall_in)
 
 
 class SchedulingMixin:
