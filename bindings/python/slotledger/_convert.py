@@ -3,6 +3,7 @@ every argument before it reaches C, and the record objects built from C
 structs."""
 
 import ctypes
+from collections.abc import Mapping
 import os
 import time as _time
 from datetime import date, datetime, time, timedelta, timezone
@@ -185,7 +186,7 @@ def _list_in(what, items, least, most, kind, noun="items"):
     soon as it is known to be too long (InvalidArgument naming the limit),
     before anything is written. Strings, bytes, dicts and byte buffers are
     not lists (TypeError naming kind, what the items should be)."""
-    if (isinstance(items, (str, bytes, bytearray, dict)) or not hasattr(items, "__iter__")
+    if (isinstance(items, (str, bytes, bytearray, Mapping)) or not hasattr(items, "__iter__")
             or (isinstance(items, memoryview) and items.format in ("B", "b", "c"))):
         raise TypeError("%s must be a list of %s, not %s" % (what, kind, type(items).__name__))
     out = list(islice(items, most + 1))
@@ -200,16 +201,16 @@ def _list_in(what, items, least, most, kind, noun="items"):
 
 def _batch_in(what, items, names, n_required, defaults, most):
     """The items of a batch argument (posts, bookings; 1..most of them) as
-    tuples in the order of names: each item a dict of names (those without a
+    tuples in the order of names: each item a dict (any Mapping) of names (those without a
     default required) or a tuple of the first n_required names and,
     optionally, the rest."""
     shape = "(%s%s)" % (", ".join(names[:n_required]), "".join("[, %s]" % n for n in names[n_required:]))
     out = []
     for i, item in enumerate(_list_in(what, items, 1, most, "dicts or tuples")):
-        if isinstance(item, dict):
+        if isinstance(item, Mapping):
             unknown = set(item) - set(names)
             if unknown:
-                raise TypeError("%s[%d]: unknown field(s) %s" % (what, i, ", ".join(sorted(unknown))))
+                raise TypeError("%s[%d]: unknown field(s) %s" % (what, i, ", ".join(sorted(map(repr, unknown)))))
             try:
                 out.append(tuple(item[n] if n not in defaults else item.get(n, defaults[n]) for n in names))
             except KeyError as exc:

@@ -5,6 +5,7 @@ to the limit and refused with InvalidArgument naming it, writing nothing."""
 
 import itertools
 import unittest
+from types import MappingProxyType
 from datetime import date, datetime, timezone
 
 import slotledger as sl
@@ -66,6 +67,25 @@ class ListArgTests(unittest.TestCase):
         with self.assertRaises(sl.InvalidArgument):
             self.db.post_many(1, [], now=NOW)
         self.assertIsInstance(self.db.set_override(1, date(2030, 3, 25), iter(()), now=NOW), int)
+
+    def test_batch_items_may_be_any_mapping(self):
+        # The signatures say Mapping[str, Any]; a MappingProxyType (or any
+        # Mapping that is not a dict) was refused as "must be a dict or a
+        # tuple".
+        entries = self.db.post_many(1, [MappingProxyType({"account": 7, "amount": 5, "key": "m"})], now=NOW)
+        self.assertEqual(entries[0].amount, 5)
+        booked = self.db.book_many(1, [MappingProxyType({"student": 5, "start": TEN, "duration": HOUR})], now=NOW)
+        self.assertEqual(booked[0].student, 5)
+
+    def test_unknown_fields_that_are_not_str_are_named(self):
+        # A non-str key made the message itself fail: a raw "sequence item
+        # 0: expected str instance, int found" (or "'<' not supported").
+        for extra in ({1: 2}, {1: 2, "x": 3}, {None: 0}):
+            post = {"account": 7, "amount": 5, "key": "u"} | extra
+            with self.assertRaises(TypeError) as cm:
+                self.db.post_many(1, [post], now=NOW)
+            self.assertIn("posts[0]: unknown field(s)", str(cm.exception))
+        self.assertEqual(self.db.balance(1, 7, now=NOW).available, 0)
 
 
 if __name__ == "__main__":
