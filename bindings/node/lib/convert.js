@@ -15,8 +15,17 @@ const INT32_MAX = 2 ** 31 - 1;
 
 function describe(v) {
     if (v === null) return 'null';
-    if (typeof v === 'object') return v.constructor ? v.constructor.name : 'object';
+    if (typeof v === 'object') return typeof v.constructor === 'function' ? v.constructor.name : 'object';
     return typeof v;
+}
+
+/** The type and, where it has one, the string form of a refused value:
+ * String() throws for Object.create(null) or a throwing toString, which
+ * must not replace the error being raised. */
+function shown(v) {
+    let text;
+    try { text = String(v); } catch { text = '(no string form)'; }
+    return `${describe(v)} ${text.length > 80 ? `${text.slice(0, 80)}...` : text}`;
 }
 
 /** An int64 argument: a Number holding an integer, or a BigInt. */
@@ -26,7 +35,7 @@ function int64(v, what) {
         return v;
     }
     if (typeof v !== 'number' || !Number.isInteger(v))
-        throw new TypeError(`${what} must be an integer (Number or BigInt), got ${describe(v)} ${String(v)}`);
+        throw new TypeError(`${what} must be an integer (Number or BigInt), got ${shown(v)}`);
     if (!Number.isSafeInteger(v)) {
         const b = BigInt(v);
         if (b < INT64_MIN || b > INT64_MAX) throw new InvalidArgument(`${what} does not fit in 64 bits`);
@@ -38,7 +47,7 @@ function int64(v, what) {
 function int32(v, what) {
     if (typeof v === 'bigint') v = Number(v);
     if (typeof v !== 'number' || !Number.isInteger(v))
-        throw new TypeError(`${what} must be an integer, got ${describe(v)} ${String(v)}`);
+        throw new TypeError(`${what} must be an integer, got ${shown(v)}`);
     if (v < INT32_MIN || v > INT32_MAX) throw new InvalidArgument(`${what} is out of range (${v})`);
     return v;
 }
@@ -52,7 +61,7 @@ function uint32(v, what) {
 function int32Like(v, what) {
     if (typeof v === 'bigint') v = Number(v);
     if (typeof v !== 'number' || !Number.isInteger(v))
-        throw new TypeError(`${what} must be an integer, got ${describe(v)} ${String(v)}`);
+        throw new TypeError(`${what} must be an integer, got ${shown(v)}`);
     return v;
 }
 
@@ -187,7 +196,7 @@ const FLAG_INCLUDE_DELETED = 1;
 function includeDeleted(v) {
     if (v === undefined) return false;
     if (typeof v !== 'boolean')
-        throw new TypeError(`includeDeleted must be a boolean, got ${describe(v)} ${String(v)}`);
+        throw new TypeError(`includeDeleted must be a boolean, got ${shown(v)}`);
     return v;
 }
 
@@ -215,9 +224,13 @@ function options(v, what = 'options', known = undefined) {
  * undefined elements (koffi would otherwise fail with an unclear
  * "Unexpected Undefined value"). A copy: a getter that shrinks or refills
  * the caller's array while it is read cannot put a hole in what is sent. */
-function denseArray(v, what) {
+/** A copy of array v, refusing holes; with most given, an array of other
+ * than least..most items is refused by its length before an item is read
+ * (InvalidArgument naming the limit: "posts: 2000 items; give 1..1000"). */
+function denseArray(v, what, least = 0, most = Infinity, noun = 'items') {
     if (!Array.isArray(v)) throw new TypeError(`${what} must be an array, got ${describe(v)}`);
     const n = v.length;
+    if (n < least || n > most) throw new InvalidArgument(`${what}: ${n} ${noun}; give ${least}..${most}`);
     const out = new Array(n);
     for (let i = 0; i < n; i++) {
         const x = v[i];
@@ -230,7 +243,7 @@ function denseArray(v, what) {
 function lookup(map, v, what) {
     if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(map, str(v, what))) return map[v];
     if (typeof v === 'number' && Number.isInteger(v) && Object.values(map).includes(v)) return v;
-    throw new TypeError(`${what} must be one of ${Object.keys(map).map((k) => `"${k}"`).join(', ')}, got ${String(v)}`);
+    throw new TypeError(`${what} must be one of ${Object.keys(map).map((k) => `"${k}"`).join(', ')}, got ${shown(v)}`);
 }
 
 function reverse(map) {
@@ -241,5 +254,5 @@ module.exports = {
     INT32_MIN, INT32_MAX, INT64_MAX, int64, int32, uint32, num, dateMs, time, now, nowOnly, date, dateOrNull,
     duration, optDuration, wellFormed, str, optStr, bytes, minuteOfDay, hhmm, readFlags, options,
     includeDeleted, denseArray,
-    lookup, reverse, describe,
+    lookup, reverse, describe, shown,
 };

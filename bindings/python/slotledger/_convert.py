@@ -3,9 +3,11 @@ every argument before it reaches C, and the record objects built from C
 structs."""
 
 import ctypes
+from collections.abc import Mapping
 import os
 import time as _time
 from datetime import date, datetime, time, timedelta, timezone
+from itertools import islice
 
 from . import _lib
 from ._lib import lib as _L
@@ -178,19 +180,37 @@ def _text_out(raw):
     return raw.decode("utf-8", "replace")
 
 
-def _batch_in(what, items, names, n_required, defaults):
-    """The items of a batch argument (posts, bookings) as tuples in the order
-    of names: each item a dict of names (those without a default required)
-    or a tuple of the first n_required names and, optionally, the rest."""
-    if isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
-        raise TypeError("%s must be a list of dicts or tuples" % what)
+def _list_in(what, items, least, most, kind, noun="items"):
+    """The items of a list argument as a list of least..most items. At most
+    most + 1 are read: an endless iterator or a range of 10**30 is refused as
+    soon as it is known to be too long (InvalidArgument naming the limit),
+    before anything is written. Strings, bytes, dicts and byte buffers are
+    not lists (TypeError naming kind, what the items should be)."""
+    if (isinstance(items, (str, bytes, bytearray, Mapping)) or not hasattr(items, "__iter__")
+            or (isinstance(items, memoryview) and items.format in ("B", "b", "c"))):
+        raise TypeError("%s must be a list of %s, not %s" % (what, kind, type(items).__name__))
+    out = list(islice(items, most + 1))
+    if not least <= len(out) <= most:
+        try:
+            count = "%d" % len(items)
+        except (TypeError, OverflowError):   # no len() (an iterator), or one past sys.maxsize
+            count = "more than %d" % most if out else "0"
+        raise InvalidArgument("%s: %s %s; give %d..%d" % (what, count, noun, least, most))
+    return out
+
+
+def _batch_in(what, items, names, n_required, defaults, most):
+    """The items of a batch argument (posts, bookings; 1..most of them) as
+    tuples in the order of names: each item a dict (any Mapping) of names (those without a
+    default required) or a tuple of the first n_required names and,
+    optionally, the rest."""
     shape = "(%s%s)" % (", ".join(names[:n_required]), "".join("[, %s]" % n for n in names[n_required:]))
     out = []
-    for i, item in enumerate(items):
-        if isinstance(item, dict):
+    for i, item in enumerate(_list_in(what, items, 1, most, "dicts or tuples")):
+        if isinstance(item, Mapping):
             unknown = set(item) - set(names)
             if unknown:
-                raise TypeError("%s[%d]: unknown field(s) %s" % (what, i, ", ".join(sorted(unknown))))
+                raise TypeError("%s[%d]: unknown field(s) %s" % (what, i, ", ".join(sorted(map(repr, unknown)))))
             try:
                 out.append(tuple(item[n] if n not in defaults else item.get(n, defaults[n]) for n in names))
             except KeyError as exc:

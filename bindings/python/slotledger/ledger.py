@@ -44,7 +44,7 @@ class LedgerMixin:
         amount, kind="purchase", key, reference=None) or a tuple (account,
         amount, kind, key[, reference]). On failure .index names the post."""
         items = _batch_in("posts", posts, ("account", "amount", "kind", "key", "reference"), 4,
-                          {"kind": "purchase", "reference": None})
+                          {"kind": "purchase", "reference": None}, _lib.SL_MAX_LINKED)
         arr = (_lib.SLPost * max(1, len(items)))()
         keep = []
         for i, (account, amount, kind, key, ref) in enumerate(items):

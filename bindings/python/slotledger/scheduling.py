@@ -15,8 +15,9 @@ from ._lib import lib as _L
 from .errors import Error, InvalidArgument
 from .records import SlotList
 from .epoch import _slots_packed, slot_list
-from ._convert import (_I32_MAX, _I32_MIN, _batch_in, _date_in, _entity_in, _flags, _int, _now_in, _override_out,
-                       _rule_out, _session_out, _span_in, _text_in, _time_in, _time_out, _wall_in)
+from ._convert import (_I32_MAX, _I32_MIN, _batch_in, _date_in, _entity_in, _flags, _int, _list_in,
+                       _now_in, _override_out, _rule_out, _session_out, _span_in, _text_in, _time_in, _time_out,
+                       _wall_in)
 
 
 class SchedulingMixin:
@@ -64,9 +65,7 @@ class SchedulingMixin:
         """Replace the weekly rules of one local date by `windows`, a list of
         ("HH:MM", "HH:MM") pairs ([] = a day off). Returns the override id."""
         d = _date_in("date", date)
-        if isinstance(windows, (str, bytes)) or not hasattr(windows, "__iter__"):
-            raise TypeError("windows must be a list of (start, end) pairs")
-        windows = list(windows)
+        windows = _list_in("windows", windows, 0, _lib.SL_MAX_WINDOWS_PER_DAY, "(start, end) pairs")
         arr = (_lib.SLWindow * max(1, len(windows)))()
         for i, w in enumerate(windows):
             if not isinstance(w, (tuple, list)) or len(w) != 2:
@@ -116,7 +115,8 @@ class SchedulingMixin:
         """Book several sessions all or nothing. Each booking is a dict
         (student, start, duration, credits=0) or a tuple in that order. On
         failure the exception's .index names the failing booking."""
-        items = _batch_in("bookings", bookings, ("student", "start", "duration", "credits"), 3, {"credits": 0})
+        items = _batch_in("bookings", bookings, ("student", "start", "duration", "credits"), 3, {"credits": 0},
+                          _lib.SL_MAX_BATCH)
         arr = (_lib.SLBooking * max(1, len(items)))()
         for i, (student, start, duration, credits) in enumerate(items):
             arr[i].student = _int("bookings[%d].student" % i, student)

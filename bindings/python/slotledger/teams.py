@@ -6,12 +6,11 @@ zone, buffers, notice and horizon."""
 import ctypes
 from array import array
 from datetime import datetime
-from itertools import islice
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _lib
 from ._lib import lib as _L
-from ._convert import _int, _now_in, _session_out, _span_in, _text_in, _time_in, _time_out
+from ._convert import _int, _list_in, _now_in, _session_out, _span_in, _text_in, _time_in, _time_out
 from ._types import Span
 from .errors import Error, InvalidArgument, CODE_NAMES
 from .records import Session, SlotList
@@ -24,16 +23,8 @@ def _tenant_list(tenants, most=_lib.SL_MAX_TEAM):
     duplicates and ranges and names the index. At most most + 1 ids are
     read: an endless iterator or a range of 10**9 ids is refused as soon as
     it is known to be too long."""
-    if (isinstance(tenants, (str, bytes, bytearray)) or not hasattr(tenants, "__iter__")
-            or (isinstance(tenants, memoryview) and tenants.format in ("B", "b", "c"))):
-        raise TypeError("tenants must be a list of ints, not %s" % type(tenants).__name__)
-    ids = [_int("tenants[%d]" % i, t) for i, t in enumerate(islice(tenants, most + 1))]
-    if not 1 <= len(ids) <= most:
-        try:
-            count = "%d" % len(tenants)
-        except (TypeError, OverflowError):   # no len() (an iterator), or one past sys.maxsize
-            count = "more than %d" % most if ids else "0"
-        raise InvalidArgument("tenants: %s ids; give 1..%d" % (count, most))
+    items = _list_in("tenants", tenants, 1, most, "ints", "ids")
+    ids = [_int("tenants[%d]" % i, t) for i, t in enumerate(items)]
     return (_lib.sl_id * len(ids))(*ids), len(ids)
 
 

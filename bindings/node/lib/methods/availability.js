@@ -4,7 +4,7 @@
 
 const { C, T } = require('../ffi');
 const V = require('../convert');
-const { DATE_MIN, DATE_MAX } = require('../enums');
+const { DATE_MIN, DATE_MAX, MAX_WINDOWS_PER_DAY } = require('../enums');
 const { HANDLE, check, listed, made } = require('../util');
 const { civilDate } = require('../civil');
 const { Rule, Override } = require('../records');
@@ -60,7 +60,7 @@ class AvailabilityMethods {
     setOverride(tenant, date, windows, opts) {
         const h = this[HANDLE]();
         if (!Array.isArray(windows)) throw new TypeError('windows must be an array of [start, end] pairs');
-        const ws = V.denseArray(windows, 'windows').map((w, i) => {
+        const ws = V.denseArray(windows, 'windows', 0, MAX_WINDOWS_PER_DAY).map((w, i) => {
             if (Array.isArray(w) && w.length === 2)
                 return { start_min: V.minuteOfDay(w[0], `windows[${i}][0]`), end_min: V.minuteOfDay(w[1], `windows[${i}][1]`) };
             if (w && typeof w === 'object' && !Array.isArray(w))

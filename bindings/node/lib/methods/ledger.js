@@ -30,7 +30,8 @@ class LedgerMethods {
     postMany(tenant, posts, opts) {
         const h = this[HANDLE]();
         if (!Array.isArray(posts)) throw new TypeError('posts must be an array');
-        const list = V.denseArray(posts, 'posts').map((p, i) => {
+        const now = V.nowOnly(opts);
+        const list = V.denseArray(posts, 'posts', 1, MAX_LINKED).map((p, i) => {
             const r = V.options(p, `posts[${i}]`, ['account', 'kind', 'amount', 'key', 'reference']);
             return {
                 account: V.int64(r.account, `posts[${i}].account`),
@@ -42,10 +43,9 @@ class LedgerMethods {
             };
         });
         const n = list.length;
-        if (n > MAX_LINKED) throw new E.InvalidArgument(`postMany takes at most ${MAX_LINKED} entries (got ${n})`);
         return batch(h, T.sl_entry, SIZE.entry, n, (buf, failed) =>
-            C.sl_ledger_post_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n,
-                V.nowOnly(opts))).map((e) => new Entry(e));
+            C.sl_ledger_post_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n, now))
+            .map((e) => new Entry(e));
     }
 
     /** { posted, held, available, floor } of an account at `now`. */

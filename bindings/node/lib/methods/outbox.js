@@ -49,7 +49,7 @@ function count(v, what, dflt) {
     // A BigInt is accepted as by every other integer argument (V.int32).
     if (typeof v === 'bigint') v = V.int32(v, what);
     if (typeof v !== 'number' || !Number.isInteger(v))
-        throw new TypeError(`${what} must be an integer (a count of events), got ${V.describe(v)} ${String(v)}`);
+        throw new TypeError(`${what} must be an integer (a count of events), got ${V.shown(v)}`);
     if (v < 0) throw new InvalidArgument(`${what} must not be negative (got ${v}): it is a count of events`);
     if (!Number.isSafeInteger(v)) throw new InvalidArgument(`${what} is out of range (${v})`);
     return v;

@@ -37,7 +37,7 @@ class SessionMethods {
         const h = this[HANDLE]();
         if (!Array.isArray(bookings)) throw new TypeError('bookings must be an array');
         const o = V.options(opts, 'options', ['key', 'now']);
-        const list = V.denseArray(bookings, 'bookings').map((b, i) => {
+        const list = V.denseArray(bookings, 'bookings', 1, MAX_BATCH).map((b, i) => {
             const r = V.options(b, `bookings[${i}]`, ['student', 'start', 'duration', 'credits']);
             return {
                 student: V.int64(r.student, `bookings[${i}].student`),
@@ -47,7 +47,6 @@ class SessionMethods {
             };
         });
         const n = list.length;
-        if (n > MAX_BATCH) throw new E.InvalidArgument(`bookMany takes at most ${MAX_BATCH} bookings (got ${n})`);
         return batch(h, T.sl_session, SIZE.session, n, (buf, failed) =>
             C.sl_book_many(h, buf, failed, V.int64(tenant, 'tenant'), n ? list : null, n,
                 V.optStr(o.key, 'key'), V.now(o))).map((s) => new Session(s));

@@ -23,9 +23,7 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * refused: 2^53 and 2^53 + 1 would both be the key 9007199254740992. */
 function tenantList(tenants, most = MAX_TEAM, keyed = true) {
     if (!Array.isArray(tenants)) throw new TypeError('tenants must be an array of ids');
-    if (tenants.length < 1 || tenants.length > most)
-        throw new E.InvalidArgument(`tenants: ${tenants.length} ids; give 1..${most}`);
-    return V.denseArray(tenants, 'tenants').map((t, i) => {
+    return V.denseArray(tenants, 'tenants', 1, most, 'ids').map((t, i) => {
         const id = V.int64(t, `tenants[${i}]`);
         if (keyed && typeof id === 'bigint' && (id > SAFE || id < -SAFE)) {
             throw new E.InvalidArgument(`tenants[${i}] = ${id} is beyond 2^53 - 1: this answer names tenants `
