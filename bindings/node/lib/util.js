@@ -2,7 +2,7 @@
 // Error plumbing and library-owned memory: the helpers every method uses.
 
 const { koffi, C } = require('./ffi');
-const { errorFor } = require('./errors');
+const { errorFor, SlotledgerError } = require('./errors');
 const V = require('./convert');
 
 // The key of Database's handle accessor, shared with lib/methods/*.js only
@@ -64,6 +64,20 @@ function decodeBuffer(buf, type, count) {
     return n === 0 ? [] : koffi.decode(buf, type, n);
 }
 
+/** items.map(convert), a library error converting item i carrying
+ * .failedIndex = i, as one the C call reports does (TypeErrors name the
+ * item in their message). */
+function batchItems(items, convert) {
+    return items.map((x, i) => {
+        try {
+            return convert(x, i);
+        } catch (err) {
+            if (err instanceof SlotledgerError) err.failedIndex = i;
+            throw err;
+        }
+    });
+}
+
 /** The n records (type, size bytes each) of an all-or-nothing batch call on
  * handle h: call(buf, failed) writes them into buf. A failure throws the
  * Error with .failedIndex: the item the library names in failed[0], or null. */
@@ -82,4 +96,5 @@ function batch(h, type, size, n, call) {
 
 module.exports = {
     HANDLE, GROUP_BODY, IN_GROUP_BODY, check, checkPure, takeArray, decodeBuffer, filled, made, listed, batch,
+    batchItems,
 };

@@ -79,3 +79,22 @@ test('the Async twins refuse as the sync calls, reading a bounded part of a long
         } finally { db.close(); }
     }
 });
+
+test('an item refused by the binding carries .failedIndex as one the library refuses', () => {
+    // Before, .failedIndex was set only from the C call: an amount past
+    // int64 or a key with NUL in posts[2] gave failedIndex undefined.
+    const db = setup();
+    try {
+        const ok = { account: 7, amount: 5, kind: 'purchase', key: 'a' };
+        for (const bad of [{ amount: 2n ** 64n }, { key: 'a\0' }, { reference: 'x\ud800' }]) {
+            assert.throws(() => db.postMany(1, [ok, { ...ok, key: 'b' }, { ...ok, key: 'c', ...bad }], { now: NOW }),
+                (e) => e instanceof sl.Error && e.failedIndex === 2, JSON.stringify(Object.keys(bad)));
+        }
+        const one = { student: 5, start: TEN, duration: 3600 };
+        for (const bad of [{ credits: 2n ** 64n }, { start: new Date(8.64e15) }]) {
+            assert.throws(() => db.bookMany(1, [one, { ...one, ...bad }], { now: NOW }),
+                (e) => e instanceof sl.Error && e.failedIndex === 1, Object.keys(bad)[0]);
+        }
+        assert.equal(db.balance(1, 7, { now: NOW }).posted, 0);
+    } finally { db.close(); }
+});

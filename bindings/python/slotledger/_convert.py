@@ -3,6 +3,7 @@ every argument before it reaches C, and the record objects built from C
 structs."""
 
 import ctypes
+from contextlib import contextmanager
 from collections.abc import Mapping
 import os
 import time as _time
@@ -11,7 +12,7 @@ from itertools import islice
 
 from . import _lib
 from ._lib import lib as _L
-from .errors import InvalidArgument, RangeError
+from .errors import Error, InvalidArgument, RangeError
 from .records import Tenant, Rule, Override, Session, Entry, Hold, Account, VerifyReport
 from .enums import _STATUS, _SESSION_KIND, _ENTRY_KIND, _HOLD_STATUS, _ENTITY
 
@@ -197,6 +198,17 @@ def _list_in(what, items, least, most, kind, noun="items"):
             count = "more than %d" % most if out else "0"
         raise InvalidArgument("%s: %s %s; give %d..%d" % (what, count, noun, least, most))
     return out
+
+
+@contextmanager
+def _item(i):
+    """Around the conversion of a batch's item i: a library error raised
+    there carries .index = i, as one the C call reports does."""
+    try:
+        yield
+    except Error as exc:
+        exc.index = i
+        raise
 
 
 def _batch_in(what, items, names, n_required, defaults, most):

@@ -14,8 +14,8 @@ from ._lib import lib as _L
 from .errors import Error, InvalidArgument, TamperError
 from .records import Balance, Head, VerifyReport
 from .enums import _ENTRY_KIND_CODE
-from ._convert import (_account_out, _batch_in, _code_in, _entry_out, _flags, _hold_out, _int, _now_in, _opt_id_in,
-                       _report_out, _text_in, _time_in)
+from ._convert import (_account_out, _batch_in, _code_in, _entry_out, _flags, _hold_out, _int, _item, _now_in,
+                       _opt_id_in, _report_out, _text_in, _time_in)
 
 
 class LedgerMixin:
@@ -48,11 +48,12 @@ class LedgerMixin:
         arr = (_lib.SLPost * max(1, len(items)))()
         keep = []
         for i, (account, amount, kind, key, ref) in enumerate(items):
-            arr[i].account = _int("posts[%d].account" % i, account)
-            arr[i].amount = _int("posts[%d].amount" % i, amount)
-            arr[i].kind = self._kind_in(kind)
-            kb = _text_in("posts[%d].key" % i, key, required=True)
-            rb = _text_in("posts[%d].reference" % i, ref)
+            with _item(i):
+                arr[i].account = _int("posts[%d].account" % i, account)
+                arr[i].amount = _int("posts[%d].amount" % i, amount)
+                arr[i].kind = self._kind_in(kind)
+                kb = _text_in("posts[%d].key" % i, key, required=True)
+                rb = _text_in("posts[%d].reference" % i, ref)
             keep += [kb, rb]
             arr[i].key = kb
             arr[i].reference = rb

@@ -15,7 +15,7 @@ from ._lib import lib as _L
 from .errors import Error, InvalidArgument
 from .records import SlotList
 from .epoch import _slots_packed, slot_list
-from ._convert import (_I32_MAX, _I32_MIN, _batch_in, _date_in, _entity_in, _flags, _int, _list_in,
+from ._convert import (_I32_MAX, _I32_MIN, _batch_in, _date_in, _entity_in, _flags, _int, _item, _list_in,
                        _now_in, _override_out, _rule_out, _session_out, _span_in, _text_in, _time_in, _time_out,
                        _wall_in)
 
@@ -119,10 +119,11 @@ class SchedulingMixin:
                           _lib.SL_MAX_BATCH)
         arr = (_lib.SLBooking * max(1, len(items)))()
         for i, (student, start, duration, credits) in enumerate(items):
-            arr[i].student = _int("bookings[%d].student" % i, student)
-            arr[i].start = _time_in("bookings[%d].start" % i, start)
-            arr[i].duration = _span_in("bookings[%d].duration" % i, duration)
-            arr[i].credits = _int("bookings[%d].credits" % i, credits)
+            with _item(i):
+                arr[i].student = _int("bookings[%d].student" % i, student)
+                arr[i].start = _time_in("bookings[%d].start" % i, start)
+                arr[i].duration = _span_in("bookings[%d].duration" % i, duration)
+                arr[i].credits = _int("bookings[%d].credits" % i, credits)
         out = (_lib.SLSession * max(1, len(items)))()
         failed = ctypes.c_size_t(len(items))
         try:

@@ -87,6 +87,22 @@ class ListArgTests(unittest.TestCase):
             self.assertIn("posts[0]: unknown field(s)", str(cm.exception))
         self.assertEqual(self.db.balance(1, 7, now=NOW).available, 0)
 
+    def test_an_item_refused_by_the_binding_carries_its_index(self):
+        # .index named the failing item only when the C library refused it;
+        # an item the binding refused (amount past int64, a key with NUL, an
+        # unknown kind, whose message did not even name the post) had None.
+        ok = {"account": 7, "amount": 5, "key": "a"}
+        for bad in ({"amount": 2 ** 63}, {"key": "a\0"}, {"kind": "bogus"}, {"reference": "\ud800"}):
+            with self.assertRaises(sl.Error) as cm:
+                self.db.post_many(1, [ok, dict(ok, key="b"), {**ok, "key": "c", **bad}], now=NOW)
+            self.assertEqual(cm.exception.index, 2, bad)
+        one = {"student": 5, "start": TEN, "duration": HOUR}
+        for bad in ({"duration": 2 ** 63}, {"credits": -2 ** 64}, {"start": datetime(1, 1, 1)}):
+            with self.assertRaises(sl.Error) as cm:
+                self.db.book_many(1, [one, dict(one, **bad)], now=NOW)
+            self.assertEqual(cm.exception.index, 1, bad)
+        self.assertEqual(self.db.balance(1, 7, now=NOW).posted, 0)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -6,7 +6,7 @@ const { C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { ENTRY_KIND, MAX_LINKED, HISTORY_MAX_LIMIT, SIZE } = require('../enums');
-const { HANDLE, check, decodeBuffer, filled, batch, made } = require('../util');
+const { HANDLE, check, decodeBuffer, filled, batch, batchItems, made } = require('../util');
 const { Entry, Hold, Account, balanceOf, reportOf } = require('../records');
 
 const { errorFor } = E;
@@ -31,7 +31,7 @@ class LedgerMethods {
         const h = this[HANDLE]();
         if (!Array.isArray(posts)) throw new TypeError('posts must be an array');
         const now = V.nowOnly(opts);
-        const list = V.denseArray(posts, 'posts', 1, MAX_LINKED).map((p, i) => {
+        const list = batchItems(V.denseArray(posts, 'posts', 1, MAX_LINKED), (p, i) => {
             const r = V.options(p, `posts[${i}]`, ['account', 'kind', 'amount', 'key', 'reference']);
             return {
                 account: V.int64(r.account, `posts[${i}].account`),

@@ -6,7 +6,7 @@ const { C, T } = require('../ffi');
 const E = require('../errors');
 const V = require('../convert');
 const { MAX_BATCH, MAX_RECURRING, RECUR_POLICY, ENTITY, SIZE } = require('../enums');
-const { HANDLE, check, decodeBuffer, listed, batch } = require('../util');
+const { HANDLE, check, decodeBuffer, listed, batch, batchItems } = require('../util');
 const { Session } = require('../records');
 
 const { CODES } = E;
@@ -37,7 +37,7 @@ class SessionMethods {
         const h = this[HANDLE]();
         if (!Array.isArray(bookings)) throw new TypeError('bookings must be an array');
         const o = V.options(opts, 'options', ['key', 'now']);
-        const list = V.denseArray(bookings, 'bookings', 1, MAX_BATCH).map((b, i) => {
+        const list = batchItems(V.denseArray(bookings, 'bookings', 1, MAX_BATCH), (b, i) => {
             const r = V.options(b, `bookings[${i}]`, ['student', 'start', 'duration', 'credits']);
             return {
                 student: V.int64(r.student, `bookings[${i}].student`),
