@@ -259,9 +259,28 @@ START_TEST(test_purged_seat_ids_are_not_reused)
 }
 END_TEST
 
+/* A seat whose hold the host captured is paid: deleting and restoring the
+ * class does not hold its price again (as for a session), so completing
+ * it charges the student once. */
+START_TEST(test_restore_does_not_charge_a_captured_seat_twice)
+{
+    sl_id c = ce_class(2);
+    sl_seat seat;
+    ce_buy(5, 10);
+    ck_assert_ok_db(cdb, sl_class_enroll(cdb, &seat, 1, c, 5, 0, NULL, CE_NOW));
+    ck_assert_ok_db(cdb, sl_hold_capture(cdb, NULL, 1, seat.hold_id, CE_PRICE, "paid5", CE_NOW));
+    ck_assert_ok_db(cdb, sl_soft_delete(cdb, 1, SL_ENTITY_SESSION, c, CE_NOW));
+    ck_assert_ok_db(cdb, sl_restore(cdb, 1, SL_ENTITY_SESSION, c, CE_NOW));
+    ck_assert_int_eq(ce_balance(5).held, 0);
+    ck_assert_ok_db(cdb, sl_complete(cdb, NULL, 1, c, CE_NOW));
+    ck_assert_int_eq(ce_balance(5).posted, 10 - CE_PRICE);
+    ck_assert_int_eq(ce_balance(5).held, 0);
+}
+END_TEST
+
 TCase *tcase_edges(void);
 SL_TEST_TCASE(tcase_edges, "edges", ce_open, ce_close, 60, test_no_show_then_cancel,
               test_promotion_credits_run_out_exactly, test_keys_at_their_limits, test_capacity_limits,
               test_get_of_a_booking_is_not_found, test_failed_restore_holds_nothing,
               test_failed_restore_gives_ids_back, test_key_reuse_names_the_field,
-              test_purged_seat_ids_are_not_reused)
+              test_purged_seat_ids_are_not_reused, test_restore_does_not_charge_a_captured_seat_twice)

@@ -40,7 +40,9 @@
  *  - sl_soft_delete releases every seated student's hold (seats and
  *    waitlist kept as they are); sl_restore re-checks conflicts and holds
  *    credits_per_seat again for every seated student, all or nothing
- *    (SL_ECONFLICT / SL_EINSUFFICIENT leave the class deleted);
+ *    (SL_ECONFLICT / SL_EINSUFFICIENT leave the class deleted); a seat
+ *    whose hold the host captured (sl_hold_capture) is paid and held
+ *    nothing again, as for a session;
  *  - sl_purge of sessions removes a purged class's row and every seat and
  *    waitlist place with it, in the same transaction (their keys become
  *    free; seat ids are never reused). Holds and ledger entries stay, as

@@ -634,9 +634,10 @@ int sl__class_soft_delete(sl_db *db, const sl_session *cls, int restore, sl_time
             rc = seat_settle(db, seat, 0, now);
             continue;
         }
-        /* A hold still active (the host's own doing) stays; else a new one. */
+        /* As for a session (softdelete.c): a hold still active stays, and a
+         * hold the host captured means the seat is paid; else a new one. */
         if (seat->hold_id && (rc = sl__hold_load(db, &h, cls->tenant, seat->hold_id)) == SL_OK &&
-            h.status == SL_HOLD_ACTIVE)
+            (h.status == SL_HOLD_ACTIVE || h.status == SL_HOLD_CAPTURED))
             continue;
         if (rc == SL_OK && (rc = seat_hold(db, seat, &c, now)) == SL_OK) {
             seat->updated_at = now;
