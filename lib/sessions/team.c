@@ -228,12 +228,13 @@ static int choose_tenant(sl_db *db, size_t *chosen, none_why *why, const sl_id *
     for (size_t i = 0; i < n; i++) {
         sl__avail a;
         int verdict = SL_OK, rc = sl__slot_classify(db, &a, &verdict, tenants[i], start, duration, now, 0);
-        if (rc == SL_ETZ && why->no_zone == n) {
-            why->no_zone = i;
-            snprintf(why->zone_msg, sizeof(why->zone_msg), "%s", sl_errmsg(db));
-        }
-        if (rc == SL_ETZ)
+        if (rc == SL_ETZ) { /* not free; the first such tenant names the cause */
+            if (why->no_zone == n) {
+                why->no_zone = i;
+                snprintf(why->zone_msg, sizeof(why->zone_msg), "%s", sl_errmsg(db));
+            }
             continue;
+        }
         if (rc != SL_OK)
             return rc;
         why->taken += verdict == SL_ECONFLICT;
@@ -285,7 +286,8 @@ static int team_key_lookup(sl_db *db, sl__idem *q, const sl_id *tenants, size_t 
     for (size_t i = 0; q->key && i < n; i++) {
         int rc = sl__idem_lookup(db, q, tenants[i]);
         if (rc == SL_EIDEMPOTENCY && replay_wins) {
-            refused = refused < n ? refused : i;
+            if (refused == n)
+                refused = i;
             continue;
         }
         if (rc != SL_OK && rc != SL_EIDEMPOTENCY && at)
